@@ -1,0 +1,54 @@
+/// The roles a staff account can hold. A role decides what the account may do; the policy
+/// below is the one place that says so.
+public enum StaffRole: String, CaseIterable, Codable, Sendable {
+    case admin
+    case supervisor
+    case therapist
+    case student
+    case receptionist
+
+    public var displayName: String {
+        switch self {
+        case .admin: "Clinic director (admin)"
+        case .supervisor: "Clinical supervisor"
+        case .therapist: "Psychotherapist"
+        case .student: "Practicum student"
+        case .receptionist: "Receptionist"
+        }
+    }
+
+    /// Roles that see health information; issue 6 makes two-factor sign-in mandatory for them.
+    public var seesHealthInformation: Bool {
+        self != .receptionist
+    }
+}
+
+/// Something a staff member may try to do.
+public enum Permission: String, CaseIterable, Sendable {
+    case viewDashboard
+    case viewEnquiries
+    case handleEnquiries
+    case viewSubscribers
+    case exportSubscribers
+    case sendNewsletter
+    case viewAuditTrail
+    case editClinicSettings
+}
+
+/// The single authorisation policy every staff handler asks.
+public enum AccessPolicy {
+    public static func allows(_ role: StaffRole, _ permission: Permission) -> Bool {
+        switch permission {
+        case .viewDashboard:
+            return true
+        case .viewEnquiries, .handleEnquiries:
+            // Enquiries arrive before anyone is a client; the front desk triages them and clinicians
+            // pick up the ones that need a clinical answer. Students only see clients assigned to them.
+            return [.admin, .receptionist, .supervisor, .therapist].contains(role)
+        case .viewSubscribers, .exportSubscribers, .sendNewsletter:
+            return [.admin, .receptionist].contains(role)
+        case .viewAuditTrail, .editClinicSettings:
+            return role == .admin
+        }
+    }
+}

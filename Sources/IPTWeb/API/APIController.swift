@@ -1,0 +1,110 @@
+import Fluent
+import Foundation
+import IPTCore
+import SQLKit
+import Vapor
+
+/// The JSON API for the public actions, plus health checks. Described by OpenAPIDocument.
+struct APIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("healthz", use: health)
+        routes.get("readyz", use: ready)
+        let api = routes.grouped("api", "v1")
+        api.get("openapi.json", use: openAPI)
+        api.post("enquiries", use: createEnquiry)
+        api.post("newsletter", "subscriptions", use: subscribe)
+    }
+
+    struct Status: Content {
+        var status: String
+        var message: String?
+    }
+
+    struct ValidationFailure: Content {
+        var error: String
+        var fields: [String: String]
+    }
+
+    func health(_ request: Request) async throws -> Status {
+        Status(status: "ok")
+    }
+
+    func ready(_ request: Request) async throws -> Response {
+        do {
+            _ = try await (request.db as! any SQLDatabase).raw("SELECT 1 AS one").first()
+            return try await Status(status: "ready").encodeResponse(status: .ok, for: request)
+        } catch {
+            return try await Status(status: "unavailable", message: "The database does not answer.").encodeResponse(status: .serviceUnavailable, for: request)
+        }
+    }
+
+    func openAPI(_ request: Request) async throws -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(string: OpenAPIDocument.json))
+    }
+
+    struct EnquiryBody: Content {
+        var name: String?
+        var email: String?
+        var phone: String?
+        var preferredContact: String?
+        var message: String?
+        var consent: Bool?
+    }
+
+    struct SubscriptionBody: Content {
+        var email: String?
+        var consent: Bool?
+    }
+
+    func createEnquiry(_ request: Request) async throws -> Response {
+        let body = try decodeJSON(EnquiryBody.self, request)
+        try checkRate(request)
+        let draft = EnquiryDraft(name: body.name, email: body.email, phone: body.phone, preferredContact: body.preferredContact,
+                                 message: body.message, consent: body.consent ?? false)
+        switch EnquirySubmission.validate(draft) {
+        case .failure(let rejection):
+            return try await failure(rejection, request)
+        case .success(let submission):
+            try await EnquiryStore.save(submission, source: "api", request: request)
+            return try await Status(status: "received", message: "Thank you. We reply within two business days.")
+                .encodeResponse(status: .created, for: request)
+        }
+    }
+
+    func subscribe(_ request: Request) async throws -> Response {
+        let body = try decodeJSON(SubscriptionBody.self, request)
+        try checkRate(request)
+        switch NewsletterSignup.validate(email: body.email, consent: body.consent ?? false) {
+        case .failure(let rejection):
+            return try await failure(rejection, request)
+        case .success(let email):
+            try await SubscriptionService.subscribe(email: email, source: "api", request: request)
+            return try await Status(status: "confirmation-sent",
+                                    message: "If this address can receive the newsletter, a confirmation link is on its way.")
+                .encodeResponse(status: .accepted, for: request)
+        }
+    }
+
+    private func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) throws -> T {
+        guard request.headers.contentType == .json else { throw Abort(.unsupportedMediaType) }
+        do {
+            return try request.content.decode(T.self)
+        } catch {
+            throw Abort(.badRequest, reason: "The body must be a JSON object with the documented fields.")
+        }
+    }
+
+    private func checkRate(_ request: Request) throws {
+        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+            throw Abort(.tooManyRequests)
+        }
+    }
+
+    private func failure(_ rejection: FormRejection, _ request: Request) async throws -> Response {
+        let fields = Dictionary(rejection.errors.entries.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+        return try await ValidationFailure(error: "Some fields need attention.", fields: fields)
+            .encodeResponse(status: .unprocessableEntity, for: request)
+    }
+}

@@ -1,0 +1,132 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The long-lived services of one app instance, kept in the application's storage.
+final class AppServices: Sendable {
+    let settings: Settings
+    let auditWriter: AuditWriter
+    let rateLimits: RateLimits
+    let clinic: ClinicIdentityStore
+    let content: ContentLibrary
+    let pageCache: PageCache
+    let outbox: Outbox
+    let outboxWorker: OutboxWorker?
+    /// A real hash of a random password, checked when the email is unknown so both cases take as long.
+    let dummyPasswordHash: String
+
+    init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
+         content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,
+         dummyPasswordHash: String) {
+        self.dummyPasswordHash = dummyPasswordHash
+        self.settings = settings
+        self.auditWriter = auditWriter
+        self.rateLimits = rateLimits
+        self.clinic = clinic
+        self.content = content
+        self.pageCache = pageCache
+        self.outbox = outbox
+        self.outboxWorker = outboxWorker
+    }
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = AppServices }
+
+    var services: AppServices {
+        get {
+            guard let services = storage[ServicesKey.self] else { fatalError("configure(_:settings:) has not run") }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+
+    var auditWriter: AuditWriter { services.auditWriter }
+}
+
+extension Request {
+    var services: AppServices { application.services }
+    var now: Date { application.services.settings.clock.now() }
+
+    /// The frame every page is drawn in.
+    func chrome() async throws -> PageChrome {
+        let clinic = try await services.clinic.current(on: db)
+        let staffChrome = staff.map { StaffChrome(name: $0.name, role: $0.role, csrfToken: $0.csrfToken) }
+        return PageChrome(clinic: clinic, currentPath: url.path, staff: staffChrome)
+    }
+
+    /// Queues an email and wakes the delivery worker.
+    func nudgeOutbox() {
+        services.outboxWorker?.nudge()
+    }
+}
+
+/// The clinic's identity, read from the database and kept for a short while: public pages need it
+/// on every request, and a change made on another app instance shows within the time-to-live.
+final class ClinicIdentityStore: Sendable {
+    private let cached: NIOLockedValueBox<(identity: ClinicIdentity, readAt: Date)?> = .init(nil)
+    private let clock: AppClock
+    private let timeToLive: TimeInterval = 30
+
+    init(clock: AppClock) { self.clock = clock }
+
+    func current(on database: any Database) async throws -> ClinicIdentity {
+        let now = clock.now()
+        if let entry = cached.withLockedValue({ $0 }), now.timeIntervalSince(entry.readAt) < timeToLive {
+            return entry.identity
+        }
+        let identity = try await ClinicProfile.query(on: database).first().map {
+            ClinicIdentity(name: $0.name, phone: $0.phone, email: $0.email, address: $0.address, timeZone: $0.timeZone)
+        } ?? .defaults
+        cached.withLockedValue { $0 = (identity, now) }
+        return identity
+    }
+
+    func invalidate() {
+        cached.withLockedValue { $0 = nil }
+    }
+
+    /// Inserts the default identity if the table is empty (first start).
+    static func ensureSeeded(on database: any Database, now: Date) async throws {
+        guard try await ClinicProfile.query(on: database).count() == 0 else { return }
+        let defaults = ClinicIdentity.defaults
+        try await ClinicProfile(name: defaults.name, phone: defaults.phone, email: defaults.email,
+                                address: defaults.address, timeZone: defaults.timeZone, updatedAt: now).create(on: database)
+    }
+}
+
+/// Rendered public pages, kept for a short while. Public pages change only when an admin edits
+/// content or the clinic's details, so rendering each once per minute costs next to nothing.
+final class PageCache: Sendable {
+    private let entries: NIOLockedValueBox<[String: (body: String, storedAt: Date)]> = .init([:])
+    private let clock: AppClock
+    let timeToLive: TimeInterval
+
+    init(clock: AppClock, timeToLive: TimeInterval = 60) {
+        self.clock = clock
+        self.timeToLive = timeToLive
+    }
+
+    func page(_ key: String, render: () async throws -> String) async rethrows -> String {
+        let now = clock.now()
+        if let entry = entries.withLockedValue({ $0[key] }), now.timeIntervalSince(entry.storedAt) < timeToLive {
+            return entry.body
+        }
+        let body = try await render()
+        entries.withLockedValue { $0[key] = (body, now) }
+        return body
+    }
+
+    func removeAll() {
+        entries.withLockedValue { $0.removeAll() }
+    }
+}
+
+extension Response {
+    static func html(_ body: String, status: HTTPResponseStatus = .ok) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: body))
+    }
+}

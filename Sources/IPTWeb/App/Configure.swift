@@ -1,0 +1,93 @@
+import Fluent
+import Foundation
+import NIOCore
+import Vapor
+
+/// Builds the app from its settings: database, migrations, middleware, routes, background work.
+public func configure(_ app: Application, settings: Settings) async throws {
+    app.routes.defaultMaxBodySize = "64kb"
+    app.passwords.use(.bcrypt(cost: settings.isTesting ? 4 : 12))
+
+    let engine = try DatabaseSetup.register(app, settings: settings)
+    app.databaseEngine = engine
+    try await DatabaseSetup.prepare(app, engine: engine, settings: settings)
+    app.migrations.add(Migrations.all)
+
+    if settings.migrateOnBoot {
+        try await app.autoMigrate()
+        try await ensureDefaults(app, settings: settings)
+    }
+
+    let contentDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Resources/Content").path
+    let content = try ContentLibrary.load(from: contentDirectory)
+    let clinic = ClinicIdentityStore(clock: settings.clock)
+    let outbox = Outbox(transport: settings.mailTransport, clock: settings.clock, fromAddress: { [app] in
+        let identity = (try? await clinic.current(on: app.db)) ?? .defaults
+        return "\"\(identity.name.replacingOccurrences(of: "\"", with: ""))\" <\(identity.email)>"
+    })
+    let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
+    if let worker { app.lifecycle.use(worker) }
+    let dummyHash = try app.password.hash(SecureToken.make())
+
+    app.services = AppServices(
+        settings: settings,
+        auditWriter: AuditWriter(database: { [app] in app.db }, clock: settings.clock),
+        rateLimits: RateLimits(publicFormLimit: settings.publicFormLimit),
+        clinic: clinic,
+        content: content,
+        pageCache: PageCache(clock: settings.clock),
+        outbox: outbox,
+        outboxWorker: worker,
+        dummyPasswordHash: dummyHash
+    )
+
+    // Order matters: errors become pages outermost, so every response (error pages too) gets the
+    // security headers; the session is loaded before CSRF so staff forms check the session token.
+    app.middleware = Middlewares()
+    app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
+    app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
+    let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
+    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
+    app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
+    app.middleware.use(CSRFMiddleware(secure: settings.secureCookies))
+
+    try app.register(collection: SiteController())
+    try app.register(collection: ContactController())
+    try app.register(collection: NewsletterController())
+    try app.register(collection: SignInController())
+    try app.register(collection: APIController())
+    let staffArea = app.grouped(RequireStaffMiddleware())
+    try staffArea.register(collection: DashboardController())
+    try staffArea.register(collection: EnquiryInboxController())
+    try staffArea.register(collection: NewsletterAdminController())
+    try staffArea.register(collection: AuditController())
+    try staffArea.register(collection: ClinicSettingsController())
+
+    app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
+}
+
+/// Rows every clinic needs from the first start: its identity and the fee levels.
+func ensureDefaults(_ app: Application, settings: Settings) async throws {
+    try await ClinicIdentityStore.ensureSeeded(on: app.db, now: settings.clock.now())
+    try await TeamQueries.ensureFeeTiers(on: app.db)
+}
+
+/// Seeds the demo clinic on an empty database and says how to sign in.
+public func seedDemoIfWanted(_ app: Application, settings: Settings) async throws {
+    guard settings.seedDemo else { return }
+    let hasher = app.password
+    guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
+                                                          now: settings.clock.now()) else { return }
+    // Printed to the terminal once, never logged: it is a credential.
+    print("""
+
+    A demo clinic was created. Every account below uses this password, shown only now:
+
+        \(password)
+
+    Sign in at \(settings.publicBaseURL)/staff/sign-in as, for example:
+    \(DemoClinic.people.map { "    \($0.email)  (\($0.role.displayName))" }.joined(separator: "\n"))
+
+    """)
+}

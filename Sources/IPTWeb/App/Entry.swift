@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import Vapor
+
+/// Starts the app for the `iptclinic` executable.
+public enum ClinicEntry {
+    public static func run() async throws {
+        var environment = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &environment)
+        let app = try await Application.make(environment)
+        let command = environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
+        let isServe = command == nil || command == "serve"
+        do {
+            let resourceRoot = Environment.get("IPT_RESOURCE_ROOT") ?? DirectoryConfiguration.detect().workingDirectory
+            var settings = try Settings.fromEnvironment(environment, resourceRoot: resourceRoot)
+            // `migrate` runs Fluent's own command (it asks before changing anything); every other command
+            // brings the schema up to date first so it works on a fresh database.
+            settings.migrateOnBoot = command != "migrate" && command != "routes"
+            settings.runOutboxWorker = isServe
+            try await configure(app, settings: settings)
+            if isServe {
+                try await seedDemoIfWanted(app, settings: settings)
+            }
+            try await app.execute()
+        } catch {
+            app.logger.critical("Could not start: \(String(describing: error))")
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}

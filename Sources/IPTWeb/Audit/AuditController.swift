@@ -1,0 +1,124 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// The admin's view of the audit trail, filterable by person, action and record.
+struct AuditController: RouteCollection {
+    static let pageSize = 100
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("staff", "audit", use: list)
+        routes.get("staff", "audit", "verify", use: verify)
+    }
+
+    struct Filters {
+        var actor: String?
+        var action: AuditAction?
+        var recordType: String?
+        var subject: String?
+        var page: Int
+
+        var queryString: String {
+            var parts: [String] = []
+            if let actor { parts.append("actor=\(actor)") }
+            if let action { parts.append("action=\(action.rawValue)") }
+            if let recordType { parts.append("type=\(recordType.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+            if let subject { parts.append("subject=\(subject.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")") }
+            return parts.joined(separator: "&")
+        }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.viewAuditTrail)
+        let filters = Filters(
+            actor: TextRules.clean(request.query[String.self, at: "actor"]).flatMap { UUID(uuidString: $0)?.uuidString },
+            action: request.query[String.self, at: "action"].flatMap(AuditAction.init(rawValue:)),
+            recordType: TextRules.clean(request.query[String.self, at: "type"]).map { String($0.prefix(60)) },
+            subject: TextRules.clean(request.query[String.self, at: "subject"]).map { String($0.prefix(254)) },
+            page: max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
+        )
+        var query = AuditEvent.query(on: request.db)
+        if let actor = filters.actor { query = query.filter(\.$actorID == actor) }
+        if let action = filters.action { query = query.filter(\.$action == action.rawValue) }
+        if let type = filters.recordType { query = query.filter(\.$recordType == type) }
+        if let subject = filters.subject { query = query.filter(\.$subject == subject.lowercased()) }
+        let rows = try await query.sort(\.$sequence, .descending)
+            .range(((filters.page - 1) * Self.pageSize)..<(filters.page * Self.pageSize + 1)).all()
+        let hasMore = rows.count > Self.pageSize
+        let shown = Array(rows.prefix(Self.pageSize))
+        let staffList = try await StaffUser.query(on: request.db).sort(\.$name).all()
+        try await request.audit(.view, recordType: "audit-trail", detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString)
+        let chrome = try await request.chrome()
+        let zone = chrome.clinic.timeZone
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Audit trail")),
+            .p(.class("lede"), .text("Every sign-in, every record viewed, changed or exported. Rows cannot be edited; each is chained to the one before by a hash.")),
+            .p(.a(.href("/staff/audit/verify"), .text("Check the chain now"))),
+            .form(
+                .class("form filters-form"),
+                .method(.get),
+                .action("/staff/audit"),
+                .div(.class("field"),
+                     .label(.for("field-actor"), .text("Who")),
+                     .select(.id("field-actor"), .attribute(named: "name", value: "actor"),
+                             .option(.value(""), .label("Anyone")),
+                             .forEach(staffList) { user in
+                                 .option(.value(user.id?.uuidString ?? ""), .isSelected(user.id?.uuidString == filters.actor), .label(user.name))
+                             })),
+                .div(.class("field"),
+                     .label(.for("field-action"), .text("Action")),
+                     .select(.id("field-action"), .attribute(named: "name", value: "action"),
+                             .option(.value(""), .label("Any action")),
+                             .forEach(AuditAction.allCases) { action in
+                                 .option(.value(action.rawValue), .isSelected(action == filters.action), .label(action.rawValue))
+                             })),
+                FormViews.textField(name: "type", label: "Record type", value: filters.recordType, error: nil, required: false, maxLength: 60,
+                                    hint: "For example enquiry, subscriber-list, staff-account"),
+                FormViews.textField(name: "subject", label: "About (email)", value: filters.subject, error: nil, type: .email, required: false,
+                                    maxLength: 254, hint: "Shows who opened records about this person"),
+                .button(.class("button"), .type(.submit), .text("Filter"))
+            ),
+            .if(shown.isEmpty, .p(.text("No events match."))),
+            .if(!shown.isEmpty, .div(.class("table-scroll"), .table(
+                .class("data-table"),
+                .caption(.text("Audit events, newest first")),
+                .thead(.tr(.th(.text("#")), .th(.text("When")), .th(.text("Who")), .th(.text("Action")), .th(.text("Record")),
+                           .th(.text("About")), .th(.text("Detail")))),
+                .tbody(.forEach(shown) { event in
+                    .tr(
+                        .td(.text(String(event.sequence))),
+                        .td(.text(DateDisplay.dateTime(event.occurredAt, timeZone: zone))),
+                        .td(.text(event.actorLabel)),
+                        .td(.text(event.action)),
+                        .td(.text(event.recordType + (event.recordID.map { " " + String($0.prefix(8)) } ?? ""))),
+                        .td(.text(event.subject ?? "")),
+                        .td(.text(event.detail ?? ""))
+                    )
+                })
+            ))),
+            .nav(.class("pagination"), .ariaLabel("Pages"),
+                 .if(filters.page > 1, .a(.href("/staff/audit?\(filters.queryString)&page=\(filters.page - 1)"), .text("Newer"))),
+                 .if(hasMore, .a(.href("/staff/audit?\(filters.queryString)&page=\(filters.page + 1)"), .text("Older"))))
+        )
+        return .html(PageLayout.render(title: "Audit trail", chrome: chrome, content: content))
+    }
+
+    func verify(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.viewAuditTrail)
+        let broken = try await AuditVerification.firstBreak(on: request.db)
+        try await request.audit(.view, recordType: "audit-trail", detail: "chain verification: \(broken == nil ? "intact" : "broken")")
+        let chrome = try await request.chrome()
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Audit chain check")),
+            .unwrap(broken, { broken in
+                .div(.class("notice error"), .attribute(named: "role", value: "alert"),
+                     .p(.text("The chain is broken at row \(broken.sequence): \(broken.reason). Treat this as a possible privacy breach and keep a copy of the database.")))
+            }, else: .div(.class("notice success"), .attribute(named: "role", value: "status"),
+                          .p(.text("Every row matches its hash and links to the row before.")))),
+            .p(.a(.href("/staff/audit"), .text("Back to the audit trail")))
+        )
+        return .html(PageLayout.render(title: "Audit chain check", chrome: chrome, content: content), status: broken == nil ? .ok : .conflict)
+    }
+}

@@ -1,0 +1,152 @@
+import Crypto
+import Fluent
+import Foundation
+import IPTCore
+import SQLKit
+import Vapor
+
+/// What a handler reports to the audit trail.
+struct AuditEntry: Sendable {
+    var actorID: String?
+    var actorLabel: String
+    var action: AuditAction
+    var recordType: String
+    var recordID: String?
+    /// Whom the record is about (an email, a client id), so "who opened this person's record" is one query.
+    var subject: String?
+    var requestID: String?
+    var detail: String?
+}
+
+/// Writes audit rows with group commit. Requests that arrive while a batch is being committed
+/// wait together and go into the next transaction, so a burst of audited page views costs one
+/// durable commit, not one each. A caller returns only after its row is committed: no request is
+/// answered on the strength of an audit row that could still be lost.
+actor AuditWriter {
+    private let database: @Sendable () -> any Database
+    private let clock: AppClock
+    private var pending: [(entry: AuditEntry, waiter: CheckedContinuation<Void, any Error>)] = []
+    private var isFlushing = false
+
+    init(database: @escaping @Sendable () -> any Database, clock: AppClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    func record(_ entry: AuditEntry) async throws {
+        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+            pending.append((entry, waiter))
+            if !isFlushing {
+                isFlushing = true
+                Task { await self.flushUntilEmpty() }
+            }
+        }
+    }
+
+    private func flushUntilEmpty() async {
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            do {
+                try await Self.append(batch.map(\.entry), at: clock.now(), to: database())
+                batch.forEach { $0.waiter.resume() }
+            } catch {
+                batch.forEach { $0.waiter.resume(throwing: error) }
+            }
+        }
+        isFlushing = false
+    }
+
+    /// Appends rows to the chain in one transaction. The first statement writes the chain head, which
+    /// takes the write lock on SQLite and a row lock on PostgreSQL before the head is read, so two
+    /// app instances can never both extend the chain from the same link.
+    static func append(_ entries: [AuditEntry], at now: Date, to database: any Database) async throws {
+        try await database.transaction { transaction in
+            let sql = transaction as! any SQLDatabase
+            try await sql.raw("UPDATE audit_chain_head SET last_sequence = last_sequence WHERE id = 1").run()
+            guard let head = try await sql.raw("SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1").first() else {
+                throw Abort(.internalServerError, reason: "The audit chain head row is missing.")
+            }
+            var sequence = try head.decode(column: "last_sequence", as: Int64.self)
+            var previousHash = try head.decode(column: "last_hash", as: String.self)
+            var rows: [AuditEvent] = []
+            for entry in entries {
+                sequence += 1
+                let record = AuditRecord(
+                    sequence: sequence,
+                    occurredAtMilliseconds: AuditRecord.milliseconds(now),
+                    actorID: entry.actorID,
+                    actorLabel: entry.actorLabel,
+                    action: entry.action,
+                    recordType: entry.recordType,
+                    recordID: entry.recordID,
+                    subject: entry.subject,
+                    requestID: entry.requestID,
+                    detail: entry.detail
+                )
+                let hash = AuditHash.sha256Hex(previousHash + record.canonicalText)
+                let row = AuditEvent()
+                row.id = UUID()
+                row.sequence = sequence
+                row.occurredAtMilliseconds = AuditRecord.milliseconds(now)
+                row.actorID = entry.actorID
+                row.actorLabel = entry.actorLabel
+                row.action = entry.action.rawValue
+                row.recordType = entry.recordType
+                row.recordID = entry.recordID
+                row.subject = entry.subject
+                row.requestID = entry.requestID
+                row.detail = entry.detail
+                row.previousHash = previousHash
+                row.hash = hash
+                rows.append(row)
+                previousHash = hash
+            }
+            try await rows.create(on: transaction)
+            try await sql.raw("UPDATE audit_chain_head SET last_sequence = \(bind: sequence), last_hash = \(bind: previousHash) WHERE id = 1").run()
+        }
+    }
+}
+
+enum AuditHash {
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Reads the whole chain back and checks every link.
+enum AuditVerification {
+    static func firstBreak(on database: any Database) async throws -> AuditChainVerifier.Break? {
+        let events = try await AuditEvent.query(on: database).sort(\.$sequence).all()
+        let rows = events.map { event in
+            (record: AuditRecord(
+                sequence: event.sequence,
+                occurredAtMilliseconds: event.occurredAtMilliseconds,
+                actorID: event.actorID,
+                actorLabel: event.actorLabel,
+                action: AuditAction(rawValue: event.action) ?? .view,
+                recordType: event.recordType,
+                recordID: event.recordID,
+                subject: event.subject,
+                requestID: event.requestID,
+                detail: event.detail
+            ), storedPreviousHash: event.previousHash, storedHash: event.hash)
+        }
+        // An unknown action string was written by hand, not by the app: report it as a break.
+        if let odd = events.first(where: { AuditAction(rawValue: $0.action) == nil }) {
+            return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
+        }
+        if let broken = AuditChainVerifier.firstBreak(in: rows, hash: AuditHash.sha256Hex) {
+            return broken
+        }
+        // Rows deleted from the end leave the head pointing past the last row.
+        let sql = database as! any SQLDatabase
+        if let head = try await sql.raw("SELECT last_sequence FROM audit_chain_head WHERE id = 1").first(),
+           let last = try? head.decode(column: "last_sequence", as: Int64.self),
+           last != (events.last?.sequence ?? 0) {
+            return AuditChainVerifier.Break(sequence: (events.last?.sequence ?? 0) + 1,
+                                            reason: "the chain head records \(last) rows but only \(events.count) remain")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,143 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// The staff inbox of enquiries: list, open, mark handled with a note.
+struct EnquiryInboxController: RouteCollection {
+    static let pageSize = 50
+
+    func boot(routes: any RoutesBuilder) throws {
+        let enquiries = routes.grouped("staff", "enquiries")
+        enquiries.get(use: list)
+        enquiries.get(":id", use: show)
+        enquiries.post(":id", "handle", use: handle)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.viewEnquiries)
+        let filter = request.query[String.self, at: "status"].flatMap(Enquiry.Status.init(rawValue:))
+        let page = max(1, min(10_000, request.query[Int.self, at: "page"] ?? 1))
+        var query = Enquiry.query(on: request.db)
+        if let filter { query = query.filter(\.$status == filter.rawValue) }
+        let enquiries = try await query.sort(\.$createdAt, .descending)
+            .range(((page - 1) * Self.pageSize)..<(page * Self.pageSize + 1)).all()
+        let hasMore = enquiries.count > Self.pageSize
+        let shown = Array(enquiries.prefix(Self.pageSize))
+        try await request.audit(.view, recordType: "enquiry-list", detail: "status=\(filter?.rawValue ?? "all") page=\(page) rows=\(shown.count)")
+        let chrome = try await request.chrome()
+        let zone = chrome.clinic.timeZone
+        let filters: [(label: String, value: String?)] = [("Open", "open"), ("Handled", "handled"), ("All", nil)]
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Enquiries")),
+            .nav(.class("filters"), .ariaLabel("Filter by status"), .ul(.forEach(filters) { item in
+                .li(.a(.href(item.value.map { "/staff/enquiries?status=\($0)" } ?? "/staff/enquiries"),
+                       .if(item.value == filter?.rawValue, .attribute(named: "aria-current", value: "page")),
+                       .text(item.label)))
+            })),
+            .if(shown.isEmpty, .p(.text("No enquiries here."))),
+            .if(!shown.isEmpty, .div(.class("table-scroll"), .table(
+                .class("data-table"),
+                .caption(.text("\(filter.map { $0 == .open ? "Open" : "Handled" } ?? "All") enquiries, newest first")),
+                .thead(.tr(.th(.text("Received")), .th(.text("From")), .th(.text("Prefers")), .th(.text("Status")))),
+                .tbody(.forEach(shown) { enquiry in
+                    .tr(
+                        .td(.text(DateDisplay.dateTime(enquiry.createdAt, timeZone: zone))),
+                        .td(.a(.href("/staff/enquiries/\(enquiry.id?.uuidString ?? "")"), .text(enquiry.name))),
+                        .td(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
+                        .td(.span(.class("status \(enquiry.status)"), .text(enquiry.status == "open" ? "Open" : "Handled")))
+                    )
+                })
+            ))),
+            .nav(.class("pagination"), .ariaLabel("Pages"),
+                 .if(page > 1, .a(.href("/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page - 1)"), .text("Newer"))),
+                 .if(hasMore, .a(.href("/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page + 1)"), .text("Older"))))
+        )
+        return .html(PageLayout.render(title: "Enquiries", chrome: chrome, content: content))
+    }
+
+    private func find(_ request: Request) async throws -> Enquiry {
+        // An id that does not parse and an id that is not there get the same 404.
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let enquiry = try await Enquiry.query(on: request.db).filter(\.$id == id).with(\.$handledBy).first()
+        else { throw Abort(.notFound) }
+        return enquiry
+    }
+
+    func show(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.viewEnquiries)
+        let enquiry = try await find(request)
+        try await request.audit(.view, recordType: "enquiry", recordID: enquiry.id?.uuidString, subject: enquiry.email)
+        return try await render(request, enquiry: enquiry, note: nil, error: nil)
+    }
+
+    struct HandleBody: Content {
+        var note: String?
+    }
+
+    func handle(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.handleEnquiries)
+        let enquiry = try await find(request)
+        let body = try FormInput.decode(HandleBody.self, from: request)
+        let note = TextRules.clean(body.note)
+        if let note, note.count > 2_000 {
+            return try await render(request, enquiry: enquiry, note: note, error: "The note must be 2,000 characters or fewer.",
+                                    status: .unprocessableEntity)
+        }
+        guard enquiry.status == Enquiry.Status.open.rawValue else {
+            return request.redirect(to: "/staff/enquiries/\(enquiry.id!.uuidString)")
+        }
+        enquiry.status = Enquiry.Status.handled.rawValue
+        enquiry.$handledBy.id = staff.id
+        enquiry.handledAt = request.now
+        enquiry.handlingNote = note
+        try await enquiry.update(on: request.db)
+        try await request.audit(.update, recordType: "enquiry", recordID: enquiry.id?.uuidString, subject: enquiry.email,
+                                detail: "marked handled")
+        return request.redirect(to: "/staff/enquiries?status=open")
+    }
+
+    private func render(_ request: Request, enquiry: Enquiry, note: String?, error: String?,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
+        let chrome = try await request.chrome()
+        let zone = chrome.clinic.timeZone
+        let id = enquiry.id?.uuidString ?? ""
+        var errors = FieldErrors()
+        if let error { errors.add("note", error) }
+        let content: Node<HTML.BodyContext> = .group(
+            .p(.class("small"), .a(.href("/staff/enquiries"), .text("All enquiries"))),
+            .h1(.text("Enquiry from \(enquiry.name)")),
+            .dl(
+                .class("details"),
+                .dt(.text("Received")), .dd(.text(DateDisplay.dateTime(enquiry.createdAt, timeZone: zone))),
+                .dt(.text("Email")), .dd(.a(.href("mailto:\(enquiry.email)"), .text(enquiry.email))),
+                .dt(.text("Phone")), .dd(.text(enquiry.phone ?? "Not given")),
+                .dt(.text("Prefers")), .dd(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
+                .dt(.text("Sent through")), .dd(.text(enquiry.source == "api" ? "The API" : "The contact form")),
+                .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status)"), .text(enquiry.status == "open" ? "Open" : "Handled")))
+            ),
+            .h2(.text("Message")),
+            .div(.class("message-body"), .text(enquiry.message)),
+            .if(enquiry.status == Enquiry.Status.handled.rawValue, .group(
+                .h2(.text("Handled")),
+                .p(.text("By \(enquiry.handledBy?.name ?? "a former staff member") on \(enquiry.handledAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "")")),
+                .unwrap(enquiry.handlingNote) { .div(.class("message-body"), .text($0)) }
+            )),
+            .if(enquiry.status == Enquiry.Status.open.rawValue, .group(
+                .h2(.text("Mark as handled")),
+                FormViews.errorSummary(errors),
+                .form(
+                    .class("form"),
+                    .method(.post),
+                    .action("/staff/enquiries/\(id)/handle"),
+                    FormViews.csrf(request.csrfToken),
+                    FormViews.textArea(name: "note", label: "Note for the team", value: note, error: errors["note"], maxLength: 2_000,
+                                       rows: 4, hint: "What was done, for example: called back, booked a consultation.", required: false),
+                    .button(.class("button"), .type(.submit), .text("Mark handled"))
+                )
+            ))
+        )
+        return .html(PageLayout.render(title: "Enquiry from \(enquiry.name)", chrome: chrome, content: content), status: status)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import IPTCore
+import Plot
+
+/// The clinic's identity as pages show it.
+struct ClinicIdentity: Sendable, Equatable {
+    var name: String
+    var phone: String
+    var email: String
+    var address: String
+    var timeZone: String
+
+    static let defaults = ClinicIdentity(
+        name: "Harbourview Interpersonal Therapy Clinic",
+        phone: "416-555-0142",
+        email: "hello@harbourview-ipt.example",
+        address: "200 Example Street, Suite 4, Toronto, ON M5V 0A1",
+        timeZone: "America/Toronto"
+    )
+}
+
+/// The signed-in staff member as the layout needs them.
+struct StaffChrome: Sendable {
+    var name: String
+    var role: StaffRole
+    var csrfToken: String
+}
+
+/// What every page frame needs besides its own content.
+struct PageChrome: Sendable {
+    var clinic: ClinicIdentity
+    var currentPath: String
+    var staff: StaffChrome?
+}
+
+enum PageLayout {
+    struct NavItem {
+        let title: String
+        let path: String
+    }
+
+    static let publicNavigation: [NavItem] = [
+        NavItem(title: "What IPT is", path: "/what-is-ipt"),
+        NavItem(title: "When to consider it", path: "/when-to-consider"),
+        NavItem(title: "What to expect", path: "/what-to-expect"),
+        NavItem(title: "Teens (IPT-A)", path: "/ipt-a"),
+        NavItem(title: "Evidence", path: "/evidence"),
+        NavItem(title: "Our team", path: "/team"),
+        NavItem(title: "Fees", path: "/fees"),
+        NavItem(title: "Contact", path: "/contact"),
+    ]
+
+    static let footerNavigation: [NavItem] = [
+        NavItem(title: "Grief", path: "/focus/grief"),
+        NavItem(title: "Role disputes", path: "/focus/role-disputes"),
+        NavItem(title: "Role transitions", path: "/focus/role-transitions"),
+        NavItem(title: "Interpersonal sensitivity", path: "/focus/interpersonal-sensitivity"),
+        NavItem(title: "Newsletter", path: "/newsletter"),
+        NavItem(title: "Privacy notice", path: "/privacy"),
+        NavItem(title: "Staff sign-in", path: "/staff/sign-in"),
+    ]
+
+    static func staffNavigation(for role: StaffRole) -> [NavItem] {
+        var items = [NavItem(title: "Dashboard", path: "/staff")]
+        if AccessPolicy.allows(role, .viewEnquiries) { items.append(NavItem(title: "Enquiries", path: "/staff/enquiries")) }
+        if AccessPolicy.allows(role, .viewSubscribers) { items.append(NavItem(title: "Subscribers", path: "/staff/subscribers")) }
+        if AccessPolicy.allows(role, .sendNewsletter) { items.append(NavItem(title: "Newsletters", path: "/staff/newsletters")) }
+        if AccessPolicy.allows(role, .viewAuditTrail) { items.append(NavItem(title: "Audit trail", path: "/staff/audit")) }
+        if AccessPolicy.allows(role, .editClinicSettings) { items.append(NavItem(title: "Clinic settings", path: "/staff/settings")) }
+        return items
+    }
+
+    /// Renders a complete HTML document.
+    static func render(title: String, description: String? = nil, chrome: PageChrome,
+                       content: Node<HTML.BodyContext>) -> String {
+        let isStaff = chrome.staff != nil || chrome.currentPath.hasPrefix("/staff")
+        let fullTitle = chrome.currentPath == "/" ? chrome.clinic.name : "\(title) | \(chrome.clinic.name)"
+        let document = HTML(
+            .lang(.english),
+            .head(
+                .encoding(.utf8),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title(fullTitle),
+                .unwrap(description) { .description($0) },
+                .if(isStaff, .meta(.name("robots"), .content("noindex, nofollow"))),
+                .stylesheet("/css/site.css")
+            ),
+            .body(
+                .class(isStaff ? "staff" : "public"),
+                .a(.class("skip-link"), .href("#main"), .text("Skip to main content")),
+                header(chrome: chrome),
+                .main(.id("main"), .class("wrap"), .attribute(named: "tabindex", value: "-1"), content),
+                footer(chrome: chrome)
+            )
+        )
+        return document.render()
+    }
+
+    private static func header(chrome: PageChrome) -> Node<HTML.BodyContext> {
+        let items: [NavItem]
+        let label: String
+        if let staff = chrome.staff {
+            items = staffNavigation(for: staff.role)
+            label = "Staff"
+        } else {
+            items = publicNavigation
+            label = "Main"
+        }
+        return .header(
+            .class("site-header"),
+            .div(
+                .class("wrap header-inner"),
+                .a(.class("brand"), .href(chrome.staff == nil ? "/" : "/staff"), .text(chrome.clinic.name)),
+                .nav(
+                    .class(chrome.staff == nil ? "site-nav" : "site-nav staff-nav"),
+                    .ariaLabel(label),
+                    .ul(.forEach(items) { item in
+                        .li(navLink(item, currentPath: chrome.currentPath))
+                    })
+                ),
+                .unwrap(chrome.staff) { staff in
+                    .form(
+                        .class("inline sign-out"),
+                        .method(.post),
+                        .action("/staff/sign-out"),
+                        .input(.type(.hidden), .name("_csrf"), .value(staff.csrfToken)),
+                        .span(.class("muted small"), .text("Signed in as \(staff.name) ")),
+                        .button(.class("link-button"), .type(.submit), .text("Sign out"))
+                    )
+                }
+            )
+        )
+    }
+
+    private static func navLink(_ item: NavItem, currentPath: String) -> Node<HTML.BodyContext> {
+        let isCurrent = item.path == currentPath
+            || (item.path != "/" && item.path != "/staff" && currentPath.hasPrefix(item.path + "/"))
+        return .a(
+            .href(item.path),
+            .if(isCurrent, .attribute(named: "aria-current", value: "page")),
+            .text(item.title)
+        )
+    }
+
+    private static func footer(chrome: PageChrome) -> Node<HTML.BodyContext> {
+        let clinic = chrome.clinic
+        return .footer(
+            .class("site-footer"),
+            .div(
+                .class("wrap"),
+                .section(
+                    .class("crisis"),
+                    .attribute(named: "aria-labelledby", value: "crisis-heading"),
+                    .h2(.id("crisis-heading"), .text("Need help right now?")),
+                    .p(
+                        .text("This clinic is not an emergency service. If you are thinking about suicide, call or text "),
+                        .strong(.a(.href("tel:988"), .text("9-8-8"))),
+                        .text(" (Suicide Crisis Helpline, any time, in English or French). If you or someone else is in immediate danger, call "),
+                        .strong(.a(.href("tel:911"), .text("911"))),
+                        .text(". Young people can reach Kids Help Phone at 1-800-668-6868 or by texting CONNECT to 686868.")
+                    )
+                ),
+                .div(
+                    .class("footer-cols"),
+                    .div(
+                        .p(.strong(.text(clinic.name))),
+                        .p(.text(clinic.address)),
+                        .p(.text("Phone: "), .a(.href("tel:\(clinic.phone.filter { $0.isNumber || $0 == "+" })"), .text(clinic.phone))),
+                        .p(.text("Email: "), .a(.href("mailto:\(clinic.email)"), .text(clinic.email)))
+                    ),
+                    .nav(
+                        .ariaLabel("Footer"),
+                        .ul(.forEach(footerNavigation) { item in .li(.a(.href(item.path), .text(item.title))) })
+                    )
+                ),
+                .p(.class("small"), .text("Please do not send urgent or detailed health information by email. Times are shown in the clinic's time zone (\(clinic.timeZone))."))
+            )
+        )
+    }
+}

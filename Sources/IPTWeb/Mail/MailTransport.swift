@@ -1,0 +1,107 @@
+import Foundation
+
+/// A fully formed email ready for a transport.
+public struct OutgoingEmail: Sendable, Equatable {
+    public var messageID: String
+    public var from: String
+    public var to: String
+    public var subject: String
+    public var date: Date
+    public var textBody: String
+    public var extraHeaders: [String: String]
+
+    /// The message as RFC 5322 text: CRLF line ends, headers folded, non-ASCII subject encoded,
+    /// a UTF-8 quoted-printable body so any mail reader shows it as written.
+    public var rfc5322: String {
+        var headers: [(String, String)] = [
+            ("Message-ID", "<\(messageID)>"),
+            ("Date", Self.rfc5322Date(date)),
+            ("From", from),
+            ("To", to),
+            ("Subject", Self.encodeHeader(subject)),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Transfer-Encoding", "quoted-printable"),
+        ]
+        for key in extraHeaders.keys.sorted() {
+            headers.append((key, extraHeaders[key]!))
+        }
+        let headerText = headers.map { "\($0.0): \(Self.stripLineBreaks($0.1))" }.joined(separator: "\r\n")
+        return headerText + "\r\n\r\n" + QuotedPrintable.encode(textBody)
+    }
+
+    /// Header values never carry a line break: that is how header injection works.
+    static func stripLineBreaks(_ value: String) -> String {
+        value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func encodeHeader(_ value: String) -> String {
+        let clean = stripLineBreaks(value)
+        guard clean.unicodeScalars.contains(where: { !$0.isASCII }) else { return clean }
+        return "=?UTF-8?B?\(Data(clean.utf8).base64EncodedString())?="
+    }
+
+    static func rfc5322Date(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}
+
+enum QuotedPrintable {
+    /// RFC 2045 quoted-printable with CRLF line ends and soft breaks under 76 characters.
+    static func encode(_ text: String) -> String {
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        return normalized.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            var output = ""
+            var lineLength = 0
+            let bytes = Array(line.utf8)
+            for (index, byte) in bytes.enumerated() {
+                let isLast = index == bytes.count - 1
+                var piece: String
+                if (byte >= 33 && byte <= 126 && byte != 61) || (byte == 32 && !isLast) {
+                    piece = String(UnicodeScalar(byte))
+                } else {
+                    piece = String(format: "=%02X", byte)
+                }
+                if lineLength + piece.count > 75 {
+                    output += "=\r\n"
+                    lineLength = 0
+                }
+                output += piece
+                lineLength += piece.count
+            }
+            return output
+        }.joined(separator: "\r\n")
+    }
+}
+
+/// Delivers an email. SMTP or an API provider plugs in here without touching callers.
+public protocol MailTransport: Sendable {
+    func deliver(_ email: OutgoingEmail) async throws
+}
+
+/// Writes each email as an .eml file into a folder. Named by message id, so a retry after a
+/// crash overwrites rather than duplicates.
+public struct FileMailTransport: MailTransport {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public func deliver(_ email: OutgoingEmail) async throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let safeName = email.messageID.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        let final = URL(fileURLWithPath: directory).appendingPathComponent("\(safeName).eml")
+        // Write then rename: a reader of the folder never sees half a message.
+        let temporary = URL(fileURLWithPath: directory).appendingPathComponent(".\(safeName).tmp")
+        try Data(email.rfc5322.utf8).write(to: temporary, options: .atomic)
+        if FileManager.default.fileExists(atPath: final.path) {
+            try FileManager.default.removeItem(at: final)
+        }
+        try FileManager.default.moveItem(at: temporary, to: final)
+    }
+}

@@ -1,0 +1,137 @@
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// Queues emails as rows and delivers them. Queueing happens inside the caller's own transaction
+/// when there is one, so an enquiry and its acknowledgement are stored together or not at all.
+struct Outbox: Sendable {
+    let transport: any MailTransport
+    let clock: AppClock
+    let fromAddress: @Sendable () async -> String
+    let schedule = RetrySchedule.outbox
+
+    /// Adds an email to the outbox; the worker delivers it.
+    static func enqueue(to recipient: String, subject: String, body: String, headers: [String: String] = [:],
+                        at now: Date, on database: any Database) async throws {
+        let message = OutboxMessage()
+        message.id = UUID()
+        message.recipient = recipient
+        message.subject = subject
+        message.bodyText = body
+        message.extraHeaders = headers
+        message.status = OutboxMessage.Status.pending.rawValue
+        message.attempts = 0
+        message.nextAttemptAt = now
+        message.createdAt = now
+        try await message.create(on: database)
+    }
+
+    /// Delivers every due message once. Safe to run from several app instances at once: a message
+    /// is claimed by writing a fresh claim token where no live claim exists, then reading it back;
+    /// only the instance whose token stuck sends it.
+    @discardableResult
+    func deliverDue(on database: any Database, limit: Int = 50) async throws -> Int {
+        let now = clock.now()
+        let due = try await OutboxMessage.query(on: database)
+            .filter(\.$status == OutboxMessage.Status.pending.rawValue)
+            .filter(\.$nextAttemptAt <= now)
+            .sort(\.$nextAttemptAt)
+            .limit(limit)
+            .all()
+        var delivered = 0
+        let from = await fromAddress()
+        for candidate in due {
+            guard let id = candidate.id else { continue }
+            let token = SecureToken.make(bytes: 12)
+            try await OutboxMessage.query(on: database)
+                .set(\.$claimToken, to: token)
+                .set(\.$lockedUntil, to: now.addingTimeInterval(120))
+                .filter(\.$id == id)
+                .filter(\.$status == OutboxMessage.Status.pending.rawValue)
+                .group(.or) { group in
+                    group.filter(\.$lockedUntil == nil).filter(\.$lockedUntil < now)
+                }
+                .update()
+            guard let message = try await OutboxMessage.find(id, on: database), message.claimToken == token else {
+                continue
+            }
+            let email = OutgoingEmail(
+                messageID: "\(id.uuidString.lowercased())@iptclinic.local",
+                from: from,
+                to: message.recipient,
+                subject: message.subject,
+                date: message.createdAt,
+                textBody: message.bodyText,
+                extraHeaders: message.extraHeaders
+            )
+            do {
+                try await transport.deliver(email)
+                message.status = OutboxMessage.Status.sent.rawValue
+                message.sentAt = clock.now()
+                message.attempts += 1
+                message.lastError = nil
+                delivered += 1
+            } catch {
+                message.attempts += 1
+                // Only the error's type goes into the row and the log: a transport's message can quote the email.
+                message.lastError = String(describing: type(of: error))
+                if let delay = schedule.delay(afterAttempts: message.attempts) {
+                    message.nextAttemptAt = now.addingTimeInterval(delay)
+                } else {
+                    message.status = OutboxMessage.Status.failed.rawValue
+                }
+            }
+            message.lockedUntil = nil
+            message.claimToken = nil
+            try await message.update(on: database)
+        }
+        return delivered
+    }
+}
+
+/// Runs the outbox on a timer in the background and whenever something is queued.
+final class OutboxWorker: LifecycleHandler, @unchecked Sendable {
+    private let outbox: Outbox
+    private let interval: Duration
+    private var task: Task<Void, Never>?
+    private let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+
+    init(outbox: Outbox, interval: Duration = .seconds(2)) {
+        self.outbox = outbox
+        self.interval = interval
+    }
+
+    func nudge() {
+        wake.continuation.yield()
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let outbox = self.outbox
+        let interval = self.interval
+        let stream = wake.stream
+        task = Task.detached {
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    self.nudge()
+                }
+            }
+            for await _ in stream {
+                if Task.isCancelled { break }
+                do {
+                    try await outbox.deliverDue(on: application.db)
+                } catch {
+                    application.logger.warning("Outbox delivery pass failed: \(String(describing: type(of: error)))")
+                }
+            }
+            ticker.cancel()
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        wake.continuation.finish()
+        task?.cancel()
+        await task?.value
+    }
+}

@@ -1,0 +1,194 @@
+import Fluent
+import Foundation
+import Ink
+import IPTCore
+import Plot
+import Vapor
+
+/// Staff side of the newsletter: subscribers, CSV export, composing and sending issues.
+struct NewsletterAdminController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("staff", "subscribers", use: subscribers)
+        routes.get("staff", "subscribers.csv", use: exportCSV)
+        routes.get("staff", "newsletters", use: newsletters)
+        routes.post("staff", "newsletters", use: compose)
+    }
+
+    func subscribers(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.viewSubscribers)
+        let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
+        var query = Subscriber.query(on: request.db)
+        if let filter { query = query.filter(\.$status == filter.rawValue) }
+        let rows = try await query.sort(\.$createdAt, .descending).limit(500).all()
+        try await request.audit(.view, recordType: "subscriber-list", detail: "status=\(filter?.rawValue ?? "all") rows=\(rows.count)")
+        let chrome = try await request.chrome()
+        let zone = chrome.clinic.timeZone
+        let filters: [(String, String?)] = [("Confirmed", "confirmed"), ("Pending", "pending"), ("Unsubscribed", "unsubscribed"), ("All", nil)]
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Newsletter subscribers")),
+            .nav(.class("filters"), .ariaLabel("Filter by status"), .ul(.forEach(filters) { item in
+                .li(.a(.href(item.1.map { "/staff/subscribers?status=\($0)" } ?? "/staff/subscribers"),
+                       .if(item.1 == filter?.rawValue, .attribute(named: "aria-current", value: "page")),
+                       .text(item.0)))
+            })),
+            .p(.class("actions"), .a(.class("button secondary"), .href("/staff/subscribers.csv\(filter.map { "?status=\($0.rawValue)" } ?? "")"),
+                                     .text("Download as CSV"))),
+            .if(rows.isEmpty, .p(.text("No subscribers here yet."))),
+            .if(!rows.isEmpty, .div(.class("table-scroll"), .table(
+                .class("data-table"),
+                .caption(.text("Subscribers (\(rows.count) shown, newest first)")),
+                .thead(.tr(.th(.text("Email")), .th(.text("Status")), .th(.text("Consent given")), .th(.text("Wording version")), .th(.text("Source")))),
+                .tbody(.forEach(rows) { row in
+                    .tr(
+                        .td(.text(row.email)),
+                        .td(.span(.class("status \(row.status)"), .text(row.status.capitalized))),
+                        .td(.text(DateDisplay.dateTime(row.consentAt, timeZone: zone))),
+                        .td(.text(row.consentVersion)),
+                        .td(.text(row.consentSource))
+                    )
+                })
+            )))
+        )
+        return .html(PageLayout.render(title: "Subscribers", chrome: chrome, content: content))
+    }
+
+    func exportCSV(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.exportSubscribers)
+        let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
+        var query = Subscriber.query(on: request.db)
+        if let filter { query = query.filter(\.$status == filter.rawValue) }
+        let rows = try await query.sort(\.$createdAt).all()
+        var csv = CSVWriter.line(["email", "status", "consent_at", "consent_version", "consent_wording", "consent_source", "confirmed_at", "unsubscribed_at"])
+        for row in rows {
+            csv += CSVWriter.line([
+                row.email, row.status, DateDisplay.iso(row.consentAt), row.consentVersion, row.consentWording, row.consentSource,
+                row.confirmedAt.map(DateDisplay.iso) ?? "", row.unsubscribedAt.map(DateDisplay.iso) ?? "",
+            ])
+        }
+        try await request.audit(.export, recordType: "subscriber-list", detail: "csv status=\(filter?.rawValue ?? "all") rows=\(rows.count)")
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"subscribers.csv\"")
+        return Response(status: .ok, headers: headers, body: .init(string: csv))
+    }
+
+    struct ComposeBody: Content {
+        var subject: String?
+        var body: String?
+        var intent: String?
+    }
+
+    func newsletters(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.sendNewsletter)
+        return try await render(request, subject: nil, body: nil, errors: FieldErrors(), preview: nil, notice: request.query[String.self, at: "sent"].map { "Newsletter queued for \($0) confirmed subscribers." })
+    }
+
+    func compose(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.sendNewsletter)
+        let input = try FormInput.decode(ComposeBody.self, from: request)
+        var errors = FieldErrors()
+        let subject = TextRules.clean(input.subject)
+        let body = TextRules.clean(input.body)
+        if subject == nil { errors.add("subject", "Enter a subject line.") }
+        if let subject, subject.count > 150 { errors.add("subject", "The subject must be 150 characters or fewer.") }
+        if body == nil { errors.add("body", "Write the newsletter before sending it.") }
+        if let body, body.count > 50_000 { errors.add("body", "The newsletter must be 50,000 characters or fewer.") }
+        guard errors.isEmpty, let subject, let body else {
+            return try await render(request, subject: input.subject, body: input.body, errors: errors, preview: nil, notice: nil,
+                                    status: .unprocessableEntity)
+        }
+        if input.intent != "send" {
+            return try await render(request, subject: subject, body: body, errors: errors, preview: MarkdownParser().html(from: body), notice: nil)
+        }
+        let count = try await NewsletterSending.send(subject: subject, markdown: body, by: staff, request: request)
+        return request.redirect(to: "/staff/newsletters?sent=\(count)")
+    }
+
+    private func render(_ request: Request, subject: String?, body: String?, errors: FieldErrors, preview: String?, notice: String?,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
+        let chrome = try await request.chrome()
+        let zone = chrome.clinic.timeZone
+        let issues = try await NewsletterIssue.query(on: request.db).with(\.$createdBy).sort(\.$createdAt, .descending).limit(20).all()
+        let confirmed = try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count()
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Newsletters")),
+            .unwrap(notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
+            .h2(.text("Write a newsletter")),
+            .p(.text("It goes to the \(confirmed) confirmed subscribers. Each copy ends with a personal unsubscribe link.")),
+            FormViews.errorSummary(errors),
+            .form(
+                .class("form"),
+                .method(.post),
+                .action("/staff/newsletters"),
+                FormViews.csrf(request.csrfToken),
+                FormViews.textField(name: "subject", label: "Subject", value: subject, error: errors["subject"], maxLength: 150),
+                FormViews.textArea(name: "body", label: "Newsletter text (Markdown)", value: body, error: errors["body"], maxLength: 50_000, rows: 14,
+                                   hint: "Use a blank line between paragraphs, ## for a heading, - for a list item."),
+                .div(.class("actions"),
+                     .button(.class("button secondary"), .type(.submit), .name("intent"), .value("preview"), .text("Preview")),
+                     .text(" "),
+                     .button(.class("button"), .type(.submit), .name("intent"), .value("send"), .text("Send to \(confirmed) subscribers")))
+            ),
+            .unwrap(preview) { html in
+                .section(.class("preview"), .attribute(named: "aria-labelledby", value: "preview-heading"),
+                         .h2(.id("preview-heading"), .text("Preview")), .div(.class("prose"), .raw(html)))
+            },
+            .h2(.text("Sent")),
+            .if(issues.isEmpty, .p(.text("Nothing sent yet."))),
+            .if(!issues.isEmpty, .div(.class("table-scroll"), .table(
+                .class("data-table"),
+                .caption(.text("Newsletters sent, newest first")),
+                .thead(.tr(.th(.text("Subject")), .th(.text("Sent")), .th(.text("By")), .th(.text("Recipients")))),
+                .tbody(.forEach(issues) { issue in
+                    .tr(.td(.text(issue.subject)), .td(.text(issue.sentAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "Not sent")),
+                        .td(.text(issue.createdBy.name)), .td(.text(String(issue.recipientCount))))
+                })
+            )))
+        )
+        return .html(PageLayout.render(title: "Newsletters", chrome: chrome, content: content), status: status)
+    }
+}
+
+enum NewsletterSending {
+    /// Queues one email per confirmed subscriber, each with its own unsubscribe link and the
+    /// RFC 8058 one-click headers, and records the issue, all in one transaction.
+    static func send(subject: String, markdown: String, by staff: CurrentStaff, request: Request) async throws -> Int {
+        let now = request.now
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let baseURL = request.services.settings.publicBaseURL
+        let count = try await request.db.transaction { database -> Int in
+            let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed.rawValue).all()
+            let issue = NewsletterIssue()
+            issue.subject = subject
+            issue.bodyMarkdown = markdown
+            issue.$createdBy.id = staff.id
+            issue.createdAt = now
+            issue.sentAt = now
+            issue.recipientCount = recipients.count
+            try await issue.create(on: database)
+            for recipient in recipients {
+                let unsubscribeURL = "\(baseURL)/newsletter/unsubscribe/\(recipient.unsubscribeToken)"
+                try await Outbox.enqueue(
+                    to: recipient.email,
+                    subject: subject,
+                    body: """
+                    \(markdown)
+
+                    --
+                    You receive this because you subscribed to the \(clinic.name) newsletter.
+                    Unsubscribe at any time: \(unsubscribeURL)
+                    \(clinic.name), \(clinic.address)
+                    """,
+                    headers: [
+                        "List-Unsubscribe": "<\(unsubscribeURL)>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    ],
+                    at: now, on: database)
+            }
+            return recipients.count
+        }
+        try await request.audit(.send, recordType: "newsletter", detail: "recipients=\(count)")
+        request.nudgeOutbox()
+        return count
+    }
+}

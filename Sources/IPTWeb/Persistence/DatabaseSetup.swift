@@ -1,0 +1,92 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+/// Which engine the app runs on; the few engine-specific statements branch on it here and nowhere else.
+public enum DatabaseEngine: Sendable {
+    case sqlite
+    case postgres
+}
+
+enum DatabaseSetup {
+    /// The pragmas every SQLite connection must carry. WAL lets readers run beside the writer;
+    /// FULL makes a commit survive power loss; the busy timeout replaces sqlite-nio's retry-forever
+    /// handler so a stuck writer turns into an error instead of a hung request.
+    static let sqlitePragmas: [(name: String, value: String, expected: String)] = [
+        ("journal_mode", "WAL", "wal"),
+        ("synchronous", "FULL", "2"),
+        ("busy_timeout", "5000", "5000"),
+        ("foreign_keys", "ON", "1"),
+    ]
+
+    static func register(_ app: Application, settings: Settings) throws -> DatabaseEngine {
+        switch settings.database {
+        case .sqliteFile(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            return .sqlite
+        case .sqliteMemory:
+            guard settings.isTesting else {
+                throw ConfigurationError("An in-memory database loses every record when the process stops; it is only allowed in tests. Unset DATABASE_URL to use a file in the data directory.")
+            }
+            app.databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
+            return .sqlite
+        case .postgres(let url, let schema):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            if let schema {
+                configuration.searchPath = [schema]
+            }
+            app.databases.use(
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, sqlLogLevel: .debug),
+                as: .psql
+            )
+            return .postgres
+        }
+    }
+
+    /// Sets the pragmas on each event loop's connection and reads them back; refuses to boot when
+    /// one does not hold (a wrong journal mode or sync level silently weakens durability).
+    static func prepare(_ app: Application, engine: DatabaseEngine, settings: Settings) async throws {
+        switch engine {
+        case .sqlite:
+            let isMemory = settings.database == .sqliteMemory
+            for eventLoop in app.eventLoopGroup.makeIterator() {
+                let database = app.databases.database(logger: app.logger, on: eventLoop)!
+                let sql = database as! any SQLDatabase
+                for pragma in sqlitePragmas {
+                    if isMemory, pragma.name == "journal_mode" { continue }
+                    try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name) = \(unsafeRaw: pragma.value)")).run()
+                }
+                for pragma in sqlitePragmas {
+                    if isMemory, pragma.name == "journal_mode" { continue }
+                    let row = try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name)")).first()
+                    let actual = row.flatMap { row in
+                        (try? row.decode(column: row.allColumns.first ?? pragma.name, as: String.self))
+                            ?? (try? row.decode(column: row.allColumns.first ?? pragma.name, as: Int.self)).map(String.init)
+                    }
+                    guard actual?.lowercased() == pragma.expected else {
+                        throw ConfigurationError("SQLite pragma \(pragma.name) is \(actual ?? "unknown"), expected \(pragma.expected); refusing to start.")
+                    }
+                }
+            }
+        case .postgres:
+            if case .postgres(_, let schema?) = settings.database {
+                let sql = app.db as! any SQLDatabase
+                try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+            }
+        }
+    }
+}
+
+extension Application {
+    private struct EngineKey: StorageKey { typealias Value = DatabaseEngine }
+
+    var databaseEngine: DatabaseEngine {
+        get { storage[EngineKey.self] ?? .sqlite }
+        set { storage[EngineKey.self] = newValue }
+    }
+}

@@ -1,0 +1,16 @@
+import Fluent
+
+enum Migrations {
+    /// In order; never edit one that has landed, add the next number instead.
+    static let all: [any Migration] = [
+        M001CreateClinicProfile(),
+        M002CreateFeeTiers(),
+        M003CreateStaffUsers(),
+        M004CreateStaffSessions(),
+        M005CreateEnquiries(),
+        M006CreateNewsletterSubscribers(),
+        M007CreateNewsletterIssues(),
+        M008CreateOutbox(),
+        M009CreateAuditTrail(),
+    ]
+}

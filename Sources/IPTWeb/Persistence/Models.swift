@@ -1,0 +1,239 @@
+import Fluent
+import Foundation
+
+// The Fluent models of the foundation. Each maps one table; columns are snake_case. Times are set
+// from the injected clock (never @Timestamp) so tests control them.
+
+/// The clinic's public identity, one row, editable by an admin.
+final class ClinicProfile: Model, @unchecked Sendable {
+    static let schema = "clinic_profile"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "phone") var phone: String
+    @Field(key: "email") var email: String
+    @Field(key: "address") var address: String
+    @Field(key: "time_zone") var timeZone: String
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    init(name: String, phone: String, email: String, address: String, timeZone: String, updatedAt: Date) {
+        self.name = name
+        self.phone = phone
+        self.email = email
+        self.address = address
+        self.timeZone = timeZone
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A fee level and its price for a standard session.
+final class FeeTier: Model, @unchecked Sendable {
+    static let schema = "fee_tiers"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "code") var code: String
+    @Field(key: "label") var label: String
+    @Field(key: "session_fee_cents") var sessionFeeCents: Int
+    @Field(key: "currency") var currency: String
+    @Field(key: "description") var summary: String
+    @Field(key: "sort_order") var sortOrder: Int
+
+    init() {}
+
+    init(code: String, label: String, sessionFeeCents: Int, currency: String, summary: String, sortOrder: Int) {
+        self.code = code
+        self.label = label
+        self.sessionFeeCents = sessionFeeCents
+        self.currency = currency
+        self.summary = summary
+        self.sortOrder = sortOrder
+    }
+}
+
+/// A staff account and, for clinicians, the public profile shown on the team page.
+final class StaffUser: Model, @unchecked Sendable {
+    static let schema = "staff_users"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "email") var email: String
+    @Field(key: "name") var name: String
+    @Field(key: "role") var role: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "is_active") var isActive: Bool
+    @Field(key: "slug") var slug: String
+    @Field(key: "credentials") var credentials: String
+    @Field(key: "bio") var bio: String
+    @OptionalField(key: "fee_tier") var feeTier: String?
+    @Field(key: "is_public") var isPublic: Bool
+    @Field(key: "accepting_new_clients") var acceptingNewClients: Bool
+    @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    init(email: String, name: String, role: String, passwordHash: String, slug: String, credentials: String = "",
+         bio: String = "", feeTier: String? = nil, isPublic: Bool = false, acceptingNewClients: Bool = false,
+         supervisorID: UUID? = nil, createdAt: Date) {
+        self.email = email
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+        self.isActive = true
+        self.slug = slug
+        self.credentials = credentials
+        self.bio = bio
+        self.feeTier = feeTier
+        self.isPublic = isPublic
+        self.acceptingNewClients = acceptingNewClients
+        self.$supervisor.id = supervisorID
+        self.createdAt = createdAt
+    }
+}
+
+/// A signed-in staff session. Only the SHA-256 of the cookie's token is stored, so a copy of the
+/// database does not hand out live sessions.
+final class StaffSession: Model, @unchecked Sendable {
+    static let schema = "staff_sessions"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "token_hash") var tokenHash: String
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "csrf_token") var csrfToken: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "last_seen_at") var lastSeenAt: Date
+
+    init() {}
+
+    init(tokenHash: String, staffID: UUID, csrfToken: String, createdAt: Date) {
+        self.tokenHash = tokenHash
+        self.$staff.id = staffID
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.lastSeenAt = createdAt
+    }
+}
+
+/// A message sent through the contact form or the API.
+final class Enquiry: Model, @unchecked Sendable {
+    static let schema = "enquiries"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "email") var email: String
+    @OptionalField(key: "phone") var phone: String?
+    @Field(key: "preferred_contact") var preferredContact: String
+    @Field(key: "message") var message: String
+    @Field(key: "source") var source: String
+    @Field(key: "status") var status: String
+    @OptionalParent(key: "handled_by") var handledBy: StaffUser?
+    @OptionalField(key: "handled_at") var handledAt: Date?
+    @OptionalField(key: "handling_note") var handlingNote: String?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    enum Status: String, CaseIterable {
+        case open
+        case handled
+    }
+}
+
+/// A newsletter subscriber and the record of their consent (CASL: when, how, with what words).
+final class Subscriber: Model, @unchecked Sendable {
+    static let schema = "newsletter_subscribers"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "email") var email: String
+    @Field(key: "status") var status: String
+    @Field(key: "consent_wording") var consentWording: String
+    @Field(key: "consent_version") var consentVersion: String
+    @Field(key: "consent_source") var consentSource: String
+    @Field(key: "consent_at") var consentAt: Date
+    @OptionalField(key: "confirm_token_hash") var confirmTokenHash: String?
+    @OptionalField(key: "confirm_expires_at") var confirmExpiresAt: Date?
+    @OptionalField(key: "confirmed_at") var confirmedAt: Date?
+    // Kept in plain text on purpose: it only lets its holder unsubscribe, and every issue sent
+    // must carry it, so it cannot be a one-way hash.
+    @Field(key: "unsubscribe_token") var unsubscribeToken: String
+    @OptionalField(key: "unsubscribed_at") var unsubscribedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    enum Status: String, CaseIterable {
+        case pending
+        case confirmed
+        case unsubscribed
+    }
+}
+
+/// A newsletter issue composed by staff.
+final class NewsletterIssue: Model, @unchecked Sendable {
+    static let schema = "newsletter_issues"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "subject") var subject: String
+    @Field(key: "body_markdown") var bodyMarkdown: String
+    @Parent(key: "created_by") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "sent_at") var sentAt: Date?
+    @Field(key: "recipient_count") var recipientCount: Int
+
+    init() {}
+}
+
+/// An email waiting to be delivered, or the record that it was.
+final class OutboxMessage: Model, @unchecked Sendable {
+    static let schema = "outbox_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "recipient") var recipient: String
+    @Field(key: "subject") var subject: String
+    @Field(key: "body_text") var bodyText: String
+    @OptionalField(key: "body_html") var bodyHTML: String?
+    @Field(key: "extra_headers") var extraHeaders: [String: String]
+    @Field(key: "status") var status: String
+    @Field(key: "attempts") var attempts: Int
+    @Field(key: "next_attempt_at") var nextAttemptAt: Date
+    @OptionalField(key: "claim_token") var claimToken: String?
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @OptionalField(key: "last_error") var lastError: String?
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "sent_at") var sentAt: Date?
+
+    init() {}
+
+    enum Status: String {
+        case pending
+        case sent
+        case failed
+    }
+}
+
+/// One audit trail row. Append-only: the database refuses updates and deletes, and the hash chain
+/// exposes any edit made behind its back.
+final class AuditEvent: Model, @unchecked Sendable {
+    static let schema = "audit_events"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "sequence") var sequence: Int64
+    @Field(key: "occurred_at_ms") var occurredAtMilliseconds: Int64
+    @OptionalField(key: "actor_id") var actorID: String?
+    @Field(key: "actor_label") var actorLabel: String
+    @Field(key: "action") var action: String
+    @Field(key: "record_type") var recordType: String
+    @OptionalField(key: "record_id") var recordID: String?
+    @OptionalField(key: "subject") var subject: String?
+    @OptionalField(key: "request_id") var requestID: String?
+    @OptionalField(key: "detail") var detail: String?
+    @Field(key: "previous_hash") var previousHash: String
+    @Field(key: "hash") var hash: String
+
+    init() {}
+
+    var occurredAt: Date {
+        Date(timeIntervalSince1970: Double(occurredAtMilliseconds) / 1000)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import IPTCore
+import NIOConcurrencyHelpers
+import Vapor
+
+/// In-process rate limits. Each app instance counts on its own; behind a load balancer with N
+/// instances a visitor gets at most N times the limit, which still stops a flood.
+final class RateLimits: Sendable {
+    private let publicForms: NIOLockedValueBox<SlidingWindowLimiter>
+    private let signInByAddress: NIOLockedValueBox<SlidingWindowLimiter>
+    private let signInByAccount: NIOLockedValueBox<SlidingWindowLimiter>
+
+    init(publicFormLimit: Int) {
+        publicForms = NIOLockedValueBox(SlidingWindowLimiter(limit: publicFormLimit, window: 10 * 60))
+        signInByAddress = NIOLockedValueBox(SlidingWindowLimiter(limit: 20, window: 15 * 60))
+        signInByAccount = NIOLockedValueBox(SlidingWindowLimiter(limit: 5, window: 15 * 60))
+    }
+
+    func allowPublicForm(from address: String, at now: Date) -> Bool {
+        publicForms.withLockedValue { $0.attempt(address, at: now) }
+    }
+
+    /// Whether a sign-in may even be tried; failures are counted separately.
+    func signInBlocked(address: String, account: String, at now: Date) -> Bool {
+        signInByAddress.withLockedValue { $0.isBlocked(address, at: now) }
+            || signInByAccount.withLockedValue { $0.isBlocked(account, at: now) }
+    }
+
+    func recordSignInFailure(address: String, account: String, at now: Date) {
+        _ = signInByAddress.withLockedValue { $0.attempt(address, at: now) }
+        _ = signInByAccount.withLockedValue { $0.attempt(account, at: now) }
+    }
+
+    func recordSignInSuccess(account: String) {
+        signInByAccount.withLockedValue { $0.reset(account) }
+    }
+}

@@ -1,0 +1,136 @@
+import Crypto
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// The staff member behind a request, once their session cookie has been checked.
+struct CurrentStaff: Sendable {
+    let id: UUID
+    let name: String
+    let email: String
+    let role: StaffRole
+    let sessionID: UUID
+    let csrfToken: String
+
+    var auditLabel: String { "\(name) (\(role.rawValue))" }
+}
+
+extension Request {
+    private struct CurrentStaffKey: StorageKey { typealias Value = CurrentStaff }
+
+    var staff: CurrentStaff? {
+        get { storage[CurrentStaffKey.self] }
+        set { storage[CurrentStaffKey.self] = newValue }
+    }
+
+    /// The signed-in staff member; throws a redirect-worthy 401 when there is none.
+    func requireStaff() throws -> CurrentStaff {
+        guard let staff else { throw Abort(.unauthorized) }
+        return staff
+    }
+
+    /// Asks the access policy, records a refusal in the audit trail, and throws 403 when refused.
+    func authorize(_ permission: Permission) async throws -> CurrentStaff {
+        let staff = try requireStaff()
+        guard AccessPolicy.allows(staff.role, permission) else {
+            try await audit(.denied, recordType: "permission", recordID: permission.rawValue)
+            throw Abort(.forbidden, reason: "Your role does not give access to this page.")
+        }
+        return staff
+    }
+
+    /// Appends a row to the audit trail on behalf of whoever makes this request.
+    func audit(_ action: AuditAction, recordType: String, recordID: String? = nil, subject: String? = nil,
+               detail: String? = nil) async throws {
+        try await application.auditWriter.record(AuditEntry(
+            actorID: staff?.id.uuidString,
+            actorLabel: staff?.auditLabel ?? "visitor",
+            action: action,
+            recordType: recordType,
+            recordID: recordID,
+            subject: subject,
+            requestID: id,
+            detail: detail
+        ))
+    }
+
+    var clientAddress: String {
+        remoteAddress?.ipAddress ?? "unknown"
+    }
+}
+
+enum SessionCookie {
+    static func name(secure: Bool) -> String { secure ? "__Host-ipt_session" : "ipt_session" }
+
+    static func value(_ token: String, secure: Bool) -> HTTPCookies.Value {
+        // No expiry: a browser session cookie; the server enforces the idle and absolute limits.
+        HTTPCookies.Value(string: token, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    static func expired(secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/",
+                          isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Loads the staff session named by the cookie, if any, and enforces its lifetime.
+struct StaffSessionMiddleware: AsyncMiddleware {
+    let secure: Bool
+    let lifetime: SessionLifetime
+    let clock: AppClock
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let cookieName = SessionCookie.name(secure: secure)
+        var clearCookie = false
+        if let token = request.cookies[cookieName]?.string, !token.isEmpty {
+            let now = clock.now()
+            if let session = try await StaffSession.query(on: request.db)
+                .filter(\.$tokenHash == SessionCookie.hash(token))
+                .with(\.$staff)
+                .first(),
+               let sessionID = session.id,
+               let staffID = session.staff.id,
+               let role = StaffRole(rawValue: session.staff.role) {
+                if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now)
+                    || !session.staff.isActive {
+                    try await session.delete(on: request.db)
+                    clearCookie = true
+                } else {
+                    // Touch at most once a minute: idle expiry needs minute precision, not a write per page.
+                    if now.timeIntervalSince(session.lastSeenAt) > 60 {
+                        session.lastSeenAt = now
+                        try await session.update(on: request.db)
+                    }
+                    request.staff = CurrentStaff(id: staffID, name: session.staff.name, email: session.staff.email,
+                                                 role: role, sessionID: sessionID, csrfToken: session.csrfToken)
+                }
+            } else {
+                clearCookie = true
+            }
+        }
+        let response = try await next.respond(to: request)
+        if clearCookie, response.cookies[cookieName] == nil {
+            response.cookies[cookieName] = SessionCookie.expired(secure: secure)
+        }
+        return response
+    }
+}
+
+/// Sends anyone without a staff session to the sign-in page.
+struct RequireStaffMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.staff != nil else {
+            if request.method == .GET || request.method == .HEAD {
+                let target = request.url.path
+                return request.redirect(to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal)
+            }
+            throw Abort(.unauthorized, reason: "Your session has ended. Sign in again.")
+        }
+        return try await next.respond(to: request)
+    }
+}

@@ -1,0 +1,117 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// Staff sign-in and sign-out.
+struct SignInController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("staff", "sign-in", use: form)
+        routes.post("staff", "sign-in", use: signIn)
+        routes.post("staff", "sign-out", use: signOut)
+    }
+
+    struct FormBody: Content {
+        var email: String?
+        var password: String?
+        var next: String?
+    }
+
+    func form(_ request: Request) async throws -> Response {
+        if request.staff != nil { return request.redirect(to: "/staff") }
+        return try await render(request, email: nil, next: request.query[String.self, at: "next"], message: nil)
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        let body = try FormInput.decode(FormBody.self, from: request)
+        let email = (body.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let password = body.password ?? ""
+        let services = request.services
+        let now = request.now
+        let address = request.clientAddress
+        let generic = "That email and password do not match an active staff account."
+
+        if services.rateLimits.signInBlocked(address: address, account: email, at: now) {
+            try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
+            return try await render(request, email: email, next: body.next,
+                                    message: "Too many sign-in attempts. Wait 15 minutes and try again, or ask the clinic director to reset your password.",
+                                    status: .tooManyRequests)
+        }
+        guard !email.isEmpty, !password.isEmpty, email.count <= 254, password.count <= 1_000 else {
+            return try await render(request, email: email, next: body.next, message: "Enter your email address and password.",
+                                    status: .unprocessableEntity)
+        }
+        let user = try await StaffUser.query(on: request.db).filter(\.$email == email).first()
+        // Unknown accounts still pay for a hash check, so timing does not tell them apart.
+        let hash = user?.passwordHash ?? services.dummyPasswordHash
+        let matches = try await request.password.async.verify(password, created: hash)
+        guard let user, matches, user.isActive, let userID = user.id else {
+            services.rateLimits.recordSignInFailure(address: address, account: email, at: now)
+            try await request.audit(.signInFailed, recordType: "staff-account", recordID: user?.id?.uuidString,
+                                    detail: user == nil ? "no such account" : "wrong password or inactive")
+            return try await render(request, email: email, next: body.next, message: generic, status: .unauthorized)
+        }
+        services.rateLimits.recordSignInSuccess(account: email)
+
+        // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
+        let secure = services.settings.secureCookies
+        if let old = request.cookies[SessionCookie.name(secure: secure)]?.string {
+            try await StaffSession.query(on: request.db).filter(\.$tokenHash == SessionCookie.hash(old)).delete()
+        }
+        let token = SecureToken.make()
+        let session = StaffSession(tokenHash: SessionCookie.hash(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now)
+        try await session.create(on: request.db)
+        request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: StaffRole(rawValue: user.role) ?? .receptionist,
+                                     sessionID: session.id!, csrfToken: session.csrfToken)
+        try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString)
+
+        let response = request.redirect(to: Self.safeNext(body.next))
+        response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
+        return response
+    }
+
+    func signOut(_ request: Request) async throws -> Response {
+        let secure = request.services.settings.secureCookies
+        if let staff = request.staff {
+            try await request.audit(.signOut, recordType: "staff-account", recordID: staff.id.uuidString)
+            try await StaffSession.query(on: request.db).filter(\.$id == staff.sessionID).delete()
+        }
+        let response = request.redirect(to: "/staff/sign-in?signed-out=1")
+        response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.expired(secure: secure)
+        return response
+    }
+
+    /// Only a path inside the staff area: an open redirect would let a phishing link borrow our name.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/staff"), !next.hasPrefix("//"), !next.contains("\\"),
+              !next.contains("://"), next.count < 200 else { return "/staff" }
+        return next
+    }
+
+    private func render(_ request: Request, email: String?, next: String?, message: String?,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
+        let chrome = try await request.chrome()
+        let signedOut = request.query[String.self, at: "signed-out"] != nil
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Staff sign-in")),
+            .if(signedOut && message == nil, .div(.class("notice info"), .attribute(named: "role", value: "status"), .p(.text("You are signed out.")))),
+            .unwrap(message) { .div(.class("error-summary"), .attribute(named: "role", value: "alert"), .attribute(named: "tabindex", value: "-1"),
+                                    .h2(.text("Sign-in did not work")), .p(.text($0))) },
+            .form(
+                .class("form narrow"),
+                .method(.post),
+                .action("/staff/sign-in"),
+                FormViews.csrf(request.csrfToken),
+                .input(.type(.hidden), .name("next"), .value(Self.safeNext(next))),
+                FormViews.textField(name: "email", label: "Email address", value: email, error: nil, type: .email,
+                                    autocomplete: "username", maxLength: 254),
+                FormViews.textField(name: "password", label: "Password", value: nil, error: nil, type: .password,
+                                    autocomplete: "current-password", maxLength: 1000),
+                .button(.class("button"), .type(.submit), .text("Sign in"))
+            ),
+            .p(.class("small muted"), .text("For clinic staff only. Every sign-in and every record opened is recorded in the audit trail."))
+        )
+        return .html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
+    }
+}

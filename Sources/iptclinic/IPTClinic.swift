@@ -1,0 +1,10 @@
+import IPTWeb
+
+/// The executable. A `@main` type rather than top-level code: in top-level code the compiler picked
+/// Fluent's EventLoopFuture overloads and migrations raced the first queries.
+@main
+enum IPTClinic {
+    static func main() async throws {
+        try await ClinicEntry.run()
+    }
+}
