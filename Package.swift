@@ -44,6 +44,12 @@ let package = Package(
             dependencies: ["IPTWeb"],
             swiftSettings: strictSettings
         ),
+        // Benchmark only (scripts/bench): the framework's floor, a bare route returning fixed bytes.
+        .executableTarget(
+            name: "BenchFloor",
+            dependencies: [.product(name: "Vapor", package: "vapor")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "IPTCoreTests",
             dependencies: ["IPTCore"],

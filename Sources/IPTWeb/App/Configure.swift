@@ -46,6 +46,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware = Middlewares()
     app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
     app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
+    app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
     let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))

@@ -65,7 +65,7 @@ struct AuditController: RouteCollection {
                      .select(.id("field-actor"), .attribute(named: "name", value: "actor"),
                              .option(.value(""), .label("Anyone")),
                              .forEach(staffList) { user in
-                                 .option(.value(user.id?.uuidString ?? ""), .isSelected(user.id?.uuidString == filters.actor), .label(user.name))
+                                 .option(.value(user.id?.uuidString ?? ""), .isSelected(user.id?.uuidString == filters.actor), .label(attributeSafe(user.name)))
                              })),
                 .div(.class("field"),
                      .label(.for("field-action"), .text("Action")),

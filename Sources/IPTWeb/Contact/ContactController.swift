@@ -68,7 +68,7 @@ struct ContactController: RouteCollection {
             .h1(.text(intro?.title ?? "Contact us")),
             .unwrap(intro) { .div(.class("prose"), .raw($0.html)) },
             .p(.text("You can also call us at "), .a(.href("tel:\(chrome.clinic.phone.filter(\.isNumber))"), .text(chrome.clinic.phone)),
-               .text(" or write to "), .a(.href("mailto:\(chrome.clinic.email)"), .text(chrome.clinic.email)), .text(".")),
+               .text(" or write to "), .a(.href(attributeSafe("mailto:\(chrome.clinic.email)")), .text(chrome.clinic.email)), .text(".")),
             FormViews.errorSummary(errors),
             .form(
                 .class("form"),

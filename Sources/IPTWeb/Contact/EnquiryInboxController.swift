@@ -111,7 +111,7 @@ struct EnquiryInboxController: RouteCollection {
             .dl(
                 .class("details"),
                 .dt(.text("Received")), .dd(.text(DateDisplay.dateTime(enquiry.createdAt, timeZone: zone))),
-                .dt(.text("Email")), .dd(.a(.href("mailto:\(enquiry.email)"), .text(enquiry.email))),
+                .dt(.text("Email")), .dd(.a(.href(attributeSafe("mailto:\(enquiry.email)")), .text(enquiry.email))),
                 .dt(.text("Phone")), .dd(.text(enquiry.phone ?? "Not given")),
                 .dt(.text("Prefers")), .dd(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
                 .dt(.text("Sent through")), .dd(.text(enquiry.source == "api" ? "The API" : "The contact form")),

@@ -19,7 +19,7 @@ enum FormViews {
     }
 
     static func csrf<C: HTML.BodyContext>(_ token: String) -> Node<C> {
-        .input(.type(.hidden), .name("_csrf"), .value(token))
+        .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(token)))
     }
 
     /// A field people should leave empty; bots fill every input they find.
@@ -53,7 +53,7 @@ enum FormViews {
                 .type(type),
                 .id("field-\(name)"),
                 .name(name),
-                .value(value ?? ""),
+                .value(attributeSafe(value ?? "")),
                 .class(error == nil ? "input" : "input invalid"),
                 .attribute(named: "maxlength", value: String(maxLength)),
                 .required(required),
@@ -99,7 +99,7 @@ enum FormViews {
             .forEach(options) { option in
                 .div(
                     .class("choice"),
-                    .input(.type(.radio), .id("field-\(name)-\(option.value)"), .name(name), .value(option.value),
+                    .input(.type(.radio), .id("field-\(name)-\(option.value)"), .name(name), .value(attributeSafe(option.value)),
                            .checked(option.value == selected)),
                     .label(.for("field-\(name)-\(option.value)"), .text(option.label))
                 )

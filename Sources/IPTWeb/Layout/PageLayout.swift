@@ -80,8 +80,8 @@ enum PageLayout {
             .head(
                 .encoding(.utf8),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .title(fullTitle),
-                .unwrap(description) { .description($0) },
+                .element(named: "title", text: fullTitle),
+                .unwrap(description) { .meta(.name("description"), .content(attributeSafe($0))) },
                 .if(isStaff, .meta(.name("robots"), .content("noindex, nofollow"))),
                 .stylesheet("/css/site.css")
             ),
@@ -123,7 +123,7 @@ enum PageLayout {
                         .class("inline sign-out"),
                         .method(.post),
                         .action("/staff/sign-out"),
-                        .input(.type(.hidden), .name("_csrf"), .value(staff.csrfToken)),
+                        .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(staff.csrfToken))),
                         .span(.class("muted small"), .text("Signed in as \(staff.name) ")),
                         .button(.class("link-button"), .type(.submit), .text("Sign out"))
                     )
@@ -166,7 +166,7 @@ enum PageLayout {
                         .p(.strong(.text(clinic.name))),
                         .p(.text(clinic.address)),
                         .p(.text("Phone: "), .a(.href("tel:\(clinic.phone.filter { $0.isNumber || $0 == "+" })"), .text(clinic.phone))),
-                        .p(.text("Email: "), .a(.href("mailto:\(clinic.email)"), .text(clinic.email)))
+                        .p(.text("Email: "), .a(.href(attributeSafe("mailto:\(clinic.email)")), .text(clinic.email)))
                     ),
                     .nav(
                         .ariaLabel("Footer"),

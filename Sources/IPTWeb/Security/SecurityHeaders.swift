@@ -47,3 +47,20 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         }
     }
 }
+
+/// Refuses a body over the limit before anything reads it: by its declared length, or by its
+/// size when it arrived already collected. Streamed bodies without a length are capped again
+/// where they are collected.
+struct BodyLimitMiddleware: AsyncMiddleware {
+    let maxBytes: Int
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > maxBytes {
+            throw Abort(.payloadTooLarge)
+        }
+        if let collected = request.body.data, collected.readableBytes > maxBytes {
+            throw Abort(.payloadTooLarge)
+        }
+        return try await next.respond(to: request)
+    }
+}

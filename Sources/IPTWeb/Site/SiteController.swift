@@ -96,7 +96,7 @@ struct SiteController: RouteCollection {
                 .ul(.class("team-grid"), .forEach(members) { member in
                     .li(
                         .class("team-card"),
-                        .h2(.a(.href("/team/\(member.slug)"), .text(member.name))),
+                        .h2(.a(.href(attributeSafe("/team/\(member.slug)")), .text(member.name))),
                         .p(.class("role"), .text(member.credentials)),
                         .unwrap(member.feeTier.flatMap { tiers[$0] }) { tier in
                             .p(.class("fee-tier"), .text("\(tier.label): \(Money(cents: tier.sessionFeeCents, currency: tier.currency).formatted) a session"))

@@ -103,7 +103,7 @@ struct SignInController: RouteCollection {
                 .method(.post),
                 .action("/staff/sign-in"),
                 FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("next"), .value(Self.safeNext(next))),
+                .input(.type(.hidden), .name("next"), .value(attributeSafe(Self.safeNext(next)))),
                 FormViews.textField(name: "email", label: "Email address", value: email, error: nil, type: .email,
                                     autocomplete: "username", maxLength: 254),
                 FormViews.textField(name: "password", label: "Password", value: nil, error: nil, type: .password,

@@ -1,0 +1,70 @@
+import Foundation
+import IPTCore
+import Testing
+
+@Suite struct SecurityRulesTests {
+    private let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func the_limiter_refuses_the_attempt_after_the_limit_and_allows_again_once_the_window_moves() {
+        var limiter = SlidingWindowLimiter(limit: 3, window: 60)
+        let answers = [0, 1, 2, 3].map { limiter.attempt("ip", at: start.addingTimeInterval($0)) }
+        #expect(answers == [true, true, true, false])
+        let otherKey = limiter.attempt("other", at: start.addingTimeInterval(3))
+        #expect(otherKey, "keys are counted separately")
+        let afterWindow = limiter.attempt("ip", at: start.addingTimeInterval(61))
+        #expect(afterWindow)
+    }
+
+    @Test func resetting_a_key_forgets_its_attempts() {
+        var limiter = SlidingWindowLimiter(limit: 1, window: 60)
+        _ = limiter.attempt("account", at: start)
+        #expect(limiter.isBlocked("account", at: start))
+        limiter.reset("account")
+        #expect(!limiter.isBlocked("account", at: start))
+    }
+
+    @Test func a_staff_session_expires_after_thirty_idle_minutes_or_twelve_hours_in_all() {
+        let lifetime = SessionLifetime.staff
+        #expect(!lifetime.isExpired(createdAt: start, lastSeenAt: start, now: start.addingTimeInterval(29 * 60)))
+        #expect(lifetime.isExpired(createdAt: start, lastSeenAt: start, now: start.addingTimeInterval(30 * 60)))
+        let busyDay = start.addingTimeInterval(12 * 3600)
+        #expect(lifetime.isExpired(createdAt: start, lastSeenAt: busyDay.addingTimeInterval(-60), now: busyDay))
+    }
+
+    @Test(arguments: StaffRole.allCases)
+    func only_the_admin_reads_the_audit_trail_or_edits_the_clinic(role: StaffRole) {
+        #expect(AccessPolicy.allows(role, .viewAuditTrail) == (role == .admin))
+        #expect(AccessPolicy.allows(role, .editClinicSettings) == (role == .admin))
+    }
+
+    @Test func students_do_not_see_the_enquiry_inbox_and_clinicians_do_not_export_subscribers() {
+        #expect(!AccessPolicy.allows(.student, .viewEnquiries))
+        #expect(AccessPolicy.allows(.receptionist, .viewEnquiries))
+        #expect(!AccessPolicy.allows(.therapist, .exportSubscribers))
+        #expect(AccessPolicy.allows(.receptionist, .exportSubscribers))
+    }
+
+    @Test func outbox_retries_back_off_exponentially_up_to_a_cap_then_give_up() {
+        let schedule = RetrySchedule(base: 60, cap: 600, maxAttempts: 6)
+        #expect(schedule.delay(afterAttempts: 1) == 60)
+        #expect(schedule.delay(afterAttempts: 2) == 120)
+        #expect(schedule.delay(afterAttempts: 4) == 480)
+        #expect(schedule.delay(afterAttempts: 5) == 600)
+        #expect(schedule.delay(afterAttempts: 6) == nil)
+    }
+
+    @Test func csv_cells_are_quoted_and_formulas_are_defused() {
+        #expect(CSVWriter.line(["plain", "a,b", "say \"hi\""]) == "plain,\"a,b\",\"say \"\"hi\"\"\"\r\n")
+        #expect(CSVWriter.escape("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
+        #expect(CSVWriter.escape("+1 416") == "'+1 416")
+        #expect(CSVWriter.escape("@sum") == "'@sum")
+    }
+
+    @Test func money_is_formatted_from_cents_with_thousands_separators() {
+        #expect(Money(cents: 18_000).formatted == "$180.00")
+        #expect(Money(cents: 5).formatted == "$0.05")
+        #expect(Money(cents: 123_456_789).formatted == "$1,234,567.89")
+        #expect(Money(cents: -2_550).formatted == "-$25.50")
+        #expect(Money(cents: 1_000, currency: "USD").formatted == "$10.00 USD")
+    }
+}

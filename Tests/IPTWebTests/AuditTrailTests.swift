@@ -1,0 +1,113 @@
+import ConsoleKit
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct AuditTrailTests {
+    private func runVerify(_ app: Application) async throws {
+        var context = CommandContext(console: Terminal(), input: CommandInput(arguments: ["iptclinic", "audit", "verify"]))
+        context.application = app
+        try await AuditVerifyCommand().run(using: context, signature: .init())
+    }
+
+    private func addEvents(_ clinic: TestClinic, count: Int) async throws {
+        for index in 0..<count {
+            try await clinic.app.auditWriter.record(AuditEntry(actorID: "u", actorLabel: "Test", action: .view, recordType: "enquiry",
+                                                               recordID: "e\(index)", subject: "p\(index)@example.org",
+                                                               requestID: "r\(index)", detail: nil))
+        }
+    }
+
+    @Test func the_database_refuses_to_update_or_delete_an_audit_row() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 1)
+            await #expect(throws: (any Error).self) {
+                try await clinic.sql.raw("UPDATE audit_events SET actor_label = 'someone else'").run()
+            }
+            await #expect(throws: (any Error).self) {
+                try await clinic.sql.raw("DELETE FROM audit_events").run()
+            }
+            #expect(try await AuditEvent.query(on: clinic.db).first()?.actorLabel == "Test")
+        }
+    }
+
+    @Test func editing_an_audit_row_by_sql_makes_audit_verify_fail_and_name_the_row() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 5)
+            try await runVerify(clinic.app)
+            // Someone with database access first removes the guard, then edits row 3.
+            let engine: DatabaseEngine = clinic.sql.dialect.name == "postgresql" ? .postgres : .sqlite
+            for statement in AppendOnlyGuard.dropStatements(engine: engine) {
+                try await clinic.sql.raw(SQLQueryString(statement)).run()
+            }
+            try await clinic.sql.raw("UPDATE audit_events SET subject = 'nobody@example.org' WHERE sequence = 3").run()
+            do {
+                try await runVerify(clinic.app)
+                Issue.record("verify must fail on an edited chain")
+            } catch let failure as CommandFailure {
+                #expect(failure.description.contains("row 3"))
+            }
+        }
+    }
+
+    @Test func deleting_the_newest_rows_is_caught_by_the_chain_head() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 4)
+            let engine: DatabaseEngine = clinic.sql.dialect.name == "postgresql" ? .postgres : .sqlite
+            for statement in AppendOnlyGuard.dropStatements(engine: engine) {
+                try await clinic.sql.raw(SQLQueryString(statement)).run()
+            }
+            try await clinic.sql.raw("DELETE FROM audit_events WHERE sequence = 4").run()
+            let broken = try #require(try await AuditVerification.firstBreak(on: clinic.db))
+            #expect(broken.sequence == 4)
+        }
+    }
+
+    @Test func concurrent_audit_writes_are_group_committed_into_one_unbroken_chain() async throws {
+        try await withClinic { clinic in
+            let writer = clinic.app.auditWriter
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        try await writer.record(AuditEntry(actorID: nil, actorLabel: "load", action: .view, recordType: "page",
+                                                           recordID: String(index), subject: nil, requestID: nil, detail: nil))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let sequences = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all().map(\.sequence)
+            #expect(sequences == Array(1...60))
+            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+        }
+    }
+
+    @Test func the_admin_filters_the_trail_by_the_person_a_record_is_about() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 3)
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let page = try await browser.get("/staff/audit?subject=p1@example.org")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains("p1@example.org"))
+            #expect(!html.contains("p2@example.org"))
+            let check = try await browser.get("/staff/audit/verify")
+            #expect(check.status == .ok)
+            #expect(check.body.string.contains("Every row matches its hash"))
+        }
+    }
+
+    @Test func sign_in_and_sign_out_are_recorded() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            try await browser.get("/staff")
+            try await browser.post("/staff/sign-out", form: [:])
+            let actions = try await AuditEvent.query(on: clinic.db).filter(\.$actorID == user.id?.uuidString).sort(\.$sequence).all().map(\.action)
+            #expect(actions == ["sign-in", "sign-out"])
+        }
+    }
+}

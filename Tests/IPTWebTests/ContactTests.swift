@@ -1,0 +1,143 @@
+import Fluent
+import Foundation
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct ContactTests {
+    static let validForm = [
+        "name": "Ana Lima", "email": "ana@example.org", "phone": "", "preferredContact": "email",
+        "message": "My mother died in spring and I cannot sleep.", "consent": "yes",
+    ]
+
+    @Test func a_valid_enquiry_is_stored_and_an_acknowledgement_without_its_message_is_emailed() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            let response = try await browser.post("/contact", form: Self.validForm)
+            #expect(response.status == .seeOther)
+            #expect(response.location == "/contact/thanks")
+            let stored = try await Enquiry.query(on: clinic.db).all()
+            #expect(stored.count == 1)
+            #expect(stored.first?.status == "open")
+            try await clinic.deliverMail()
+            let email = try #require(clinic.mail.sent.first)
+            #expect(email.to == "ana@example.org")
+            #expect(!email.textBody.contains("cannot sleep"), "health details never go into email")
+            #expect(email.textBody.contains("9-8-8"))
+        }
+    }
+
+    @Test func an_invalid_enquiry_comes_back_with_a_message_per_field_and_the_input_kept() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var form = Self.validForm
+            form["email"] = "not-an-email"
+            form["consent"] = nil
+            let response = try await browser.post("/contact", form: form)
+            #expect(response.status == .unprocessableEntity)
+            let html = response.body.string
+            #expect(html.contains("Enter an email address like name@example.com."))
+            #expect(html.contains("Tick the box to let us use your details"))
+            #expect(html.contains(#"value="not-an-email""#), "typed input is kept")
+            #expect(html.contains("My mother died in spring"), "the message is kept")
+            #expect(try await Enquiry.query(on: clinic.db).count() == 0)
+        }
+    }
+
+    @Test func script_typed_into_a_field_is_shown_as_text_not_run() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var form = Self.validForm
+            form["email"] = "bad"
+            form["name"] = "\"><script>alert(1)</script>"
+            form["message"] = "</textarea><script>alert(2)</script>"
+            let html = try await browser.post("/contact", form: form).body.string
+            #expect(!html.contains("<script>"))
+            #expect(html.contains(#"value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;""#), "kept in the field, escaped")
+            #expect(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(2)&lt;/script&gt;"))
+        }
+    }
+
+    @Test func a_filled_honeypot_looks_like_success_but_stores_nothing() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var form = Self.validForm
+            form["website"] = "http://spam.example"
+            let response = try await browser.post("/contact", form: form)
+            #expect(response.status == .seeOther)
+            #expect(try await Enquiry.query(on: clinic.db).count() == 0)
+            #expect(try await OutboxMessage.query(on: clinic.db).count() == 0)
+        }
+    }
+
+    @Test func too_many_enquiries_from_one_address_get_429() async throws {
+        try await withClinic(publicFormLimit: 2) { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            #expect(try await browser.post("/contact", form: Self.validForm).status == .seeOther)
+            #expect(try await browser.post("/contact", form: Self.validForm).status == .seeOther)
+            let third = try await browser.post("/contact", form: Self.validForm)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.body.string.contains("Too many attempts"))
+            #expect(try await Enquiry.query(on: clinic.db).count() == 2)
+        }
+    }
+
+    @Test func a_form_without_its_csrf_token_or_with_a_wrong_one_is_refused() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            let missing = try await browser.post("/contact", form: Self.validForm, includeCSRF: false)
+            #expect(missing.status == .forbidden)
+            var wrong = Self.validForm
+            wrong["_csrf"] = String(repeating: "x", count: 43)
+            #expect(try await browser.post("/contact", form: wrong).status == .forbidden)
+            #expect(try await Enquiry.query(on: clinic.db).count() == 0)
+        }
+    }
+
+    @Test func a_form_posted_from_another_site_is_refused_even_with_a_valid_token() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            let response = try await browser.post("/contact", form: Self.validForm,
+                                                  headers: ["Origin": "https://evil.example", "Host": "clinic.test"])
+            #expect(response.status == .forbidden)
+            let same = try await browser.post("/contact", form: Self.validForm,
+                                              headers: ["Origin": "http://clinic.test", "Host": "clinic.test"])
+            #expect(same.status == .seeOther)
+        }
+    }
+
+    @Test func an_oversized_body_gets_413_and_a_wrong_content_type_gets_415() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var form = Self.validForm
+            form["message"] = String(repeating: "a", count: 100_000)
+            #expect(try await browser.post("/contact", form: form).status == .payloadTooLarge)
+            var headers = HTTPHeaders()
+            headers.contentType = .plainText
+            headers.add(name: "X-CSRF-Token", value: browser.csrfToken ?? "")
+            let wrongType = try await browser.send(.POST, "/contact", headers: headers, body: ByteBuffer(string: "hello"))
+            #expect(wrongType.status == .unsupportedMediaType)
+        }
+    }
+
+    @Test func a_malformed_form_body_gets_a_400_page_not_a_crash() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var headers = HTTPHeaders()
+            headers.contentType = .urlEncodedForm
+            headers.add(name: "X-CSRF-Token", value: browser.csrfToken ?? "")
+            let response = try await browser.send(.POST, "/contact", headers: headers, body: ByteBuffer(string: "name[]=a&name[x]=%%%"))
+            #expect(response.status.code >= 400 && response.status.code < 500)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Fluent
+import Foundation
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct EnquiryInboxTests {
+    private func sendEnquiry(_ clinic: TestClinic, name: String = "Ana Lima", email: String = "ana@example.org") async throws {
+        let browser = Browser(app: clinic.app)
+        try await browser.get("/contact")
+        var form = ContactTests.validForm
+        form["name"] = name
+        form["email"] = email
+        try await browser.post("/contact", form: form)
+    }
+
+    @Test func staff_open_an_enquiry_mark_it_handled_with_a_note_and_every_view_is_audited() async throws {
+        try await withClinic { clinic in
+            try await sendEnquiry(clinic)
+            let (browser, user) = try await clinic.signedIn(as: .receptionist)
+            let list = try await browser.get("/staff/enquiries?status=open")
+            #expect(list.status == .ok)
+            #expect(list.body.string.contains("Ana Lima"))
+            let enquiry = try #require(try await Enquiry.query(on: clinic.db).first())
+            let id = try #require(enquiry.id)
+            let page = try await browser.get("/staff/enquiries/\(id)")
+            #expect(page.body.string.contains("My mother died in spring"))
+            let handled = try await browser.post("/staff/enquiries/\(id)/handle", form: ["note": "Called back, booked a consultation."])
+            #expect(handled.status == .seeOther)
+            let stored = try #require(try await Enquiry.find(id, on: clinic.db))
+            #expect(stored.status == "handled")
+            #expect(stored.$handledBy.id == user.id)
+            #expect(stored.handlingNote == "Called back, booked a consultation.")
+            #expect(!(try await browser.get("/staff/enquiries?status=open")).body.string.contains("Ana Lima"))
+
+            let views = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "enquiry").sort(\.$sequence).all()
+            #expect(views.map(\.action) == ["view", "update"])
+            #expect(views.allSatisfy { $0.subject == "ana@example.org" && $0.actorID == user.id?.uuidString && $0.requestID != nil })
+        }
+    }
+
+    @Test func a_guessed_id_and_a_malformed_id_both_get_the_same_404() async throws {
+        try await withClinic { clinic in
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let guessed = try await browser.get("/staff/enquiries/\(UUID())")
+            let malformed = try await browser.get("/staff/enquiries/1%20OR%201=1")
+            #expect(guessed.status == .notFound)
+            #expect(malformed.status == .notFound)
+        }
+    }
+
+    @Test func a_practicum_student_cannot_read_the_enquiry_inbox() async throws {
+        try await withClinic { clinic in
+            try await sendEnquiry(clinic)
+            let (browser, _) = try await clinic.signedIn(as: .student)
+            let id = try #require(try await Enquiry.query(on: clinic.db).first()?.id)
+            #expect(try await browser.get("/staff/enquiries").status == .forbidden)
+            let single = try await browser.get("/staff/enquiries/\(id)")
+            #expect(single.status == .forbidden)
+            #expect(!single.body.string.contains("My mother died"))
+        }
+    }
+
+    @Test func a_note_over_its_limit_is_refused_with_the_note_kept_and_the_enquiry_left_open() async throws {
+        try await withClinic { clinic in
+            try await sendEnquiry(clinic)
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let id = try #require(try await Enquiry.query(on: clinic.db).first()?.id)
+            try await browser.get("/staff/enquiries/\(id)")
+            let note = String(repeating: "n", count: 2_001)
+            let response = try await browser.post("/staff/enquiries/\(id)/handle", form: ["note": note])
+            #expect(response.status == .unprocessableEntity)
+            #expect(response.body.string.contains(note))
+            #expect(try await Enquiry.find(id, on: clinic.db)?.status == "open")
+        }
+    }
+
+    @Test func the_inbox_filters_by_status() async throws {
+        try await withClinic { clinic in
+            try await sendEnquiry(clinic, name: "Open Person", email: "open@example.org")
+            try await sendEnquiry(clinic, name: "Done Person", email: "done@example.org")
+            let done = try #require(try await Enquiry.query(on: clinic.db).filter(\.$email == "done@example.org").first())
+            done.status = "handled"
+            try await done.update(on: clinic.db)
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let open = try await browser.get("/staff/enquiries?status=open").body.string
+            #expect(open.contains("Open Person") && !open.contains("Done Person"))
+            let handled = try await browser.get("/staff/enquiries?status=handled").body.string
+            #expect(!handled.contains("Open Person") && handled.contains("Done Person"))
+            let all = try await browser.get("/staff/enquiries").body.string
+            #expect(all.contains("Open Person") && all.contains("Done Person"))
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Fluent
+import Foundation
+@testable import IPTWeb
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct InfrastructureTests {
+    @Test func an_in_memory_database_is_refused_outside_tests() async throws {
+        let app = try await Application.make(.testing)
+        let settings = Settings(database: .sqliteMemory, dataDirectory: "/tmp", resourceRoot: projectRoot, seedDemo: false,
+                                secureCookies: false, clock: .live, mailTransport: RecordingMailTransport(), runOutboxWorker: false,
+                                isTesting: false, publicBaseURL: "http://x")
+        #expect(throws: ConfigurationError.self) {
+            _ = try DatabaseSetup.register(app, settings: settings)
+        }
+        try await app.asyncShutdown()
+    }
+
+    @Test func the_sqlite_connection_runs_in_wal_with_full_sync_a_busy_timeout_and_foreign_keys() async throws {
+        try await withClinic { clinic in
+            guard clinic.sql.dialect.name == "sqlite" else { return }
+            for (pragma, expected) in [("journal_mode", "wal"), ("synchronous", "2"), ("busy_timeout", "5000"), ("foreign_keys", "1")] {
+                let row = try #require(try await clinic.sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma)")).first())
+                let column = row.allColumns.first ?? pragma
+                let value = (try? row.decode(column: column, as: String.self)) ?? (try? row.decode(column: column, as: Int.self)).map(String.init)
+                #expect(value?.lowercased() == expected, "\(pragma)")
+            }
+        }
+    }
+
+    @Test func a_failed_delivery_stays_in_the_outbox_and_is_retried_later_with_back_off() async throws {
+        try await withClinic { clinic in
+            try await Outbox.enqueue(to: "a@example.org", subject: "Hi", body: "Body", at: clinic.clock.now, on: clinic.db)
+            clinic.mail.setFailing(true)
+            try await clinic.deliverMail()
+            let afterFailure = try #require(try await OutboxMessage.query(on: clinic.db).first())
+            #expect(afterFailure.status == "pending")
+            #expect(afterFailure.attempts == 1)
+            #expect(afterFailure.nextAttemptAt > clinic.clock.now)
+            clinic.mail.setFailing(false)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.isEmpty, "not before the back-off has passed")
+            clinic.clock.advance(by: 61)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.count == 1)
+            #expect(try await OutboxMessage.query(on: clinic.db).first()?.status == "sent")
+        }
+    }
+
+    @Test func a_message_that_keeps_failing_is_marked_failed_not_dropped() async throws {
+        try await withClinic { clinic in
+            try await Outbox.enqueue(to: "a@example.org", subject: "Hi", body: "Body", at: clinic.clock.now, on: clinic.db)
+            clinic.mail.setFailing(true)
+            for _ in 0..<12 {
+                try await clinic.deliverMail()
+                clinic.clock.advance(by: 7 * 3600)
+            }
+            let message = try #require(try await OutboxMessage.query(on: clinic.db).first())
+            #expect(message.status == "failed")
+            #expect(message.attempts == 12)
+        }
+    }
+
+    @Test func a_message_claimed_by_another_instance_is_not_sent_twice() async throws {
+        try await withClinic { clinic in
+            try await Outbox.enqueue(to: "a@example.org", subject: "Hi", body: "Body", at: clinic.clock.now, on: clinic.db)
+            let message = try #require(try await OutboxMessage.query(on: clinic.db).first())
+            message.claimToken = "other-instance"
+            message.lockedUntil = clinic.clock.now.addingTimeInterval(60)
+            try await message.update(on: clinic.db)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.isEmpty)
+            clinic.clock.advance(by: 61)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.count == 1)
+        }
+    }
+
+    @Test func the_file_transport_writes_an_rfc5322_message_with_crlf_and_no_header_injection() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-\(UUID())").path
+        let transport = FileMailTransport(directory: directory)
+        let email = OutgoingEmail(messageID: "abc-123@clinic.test", from: "Clinic <c@example.org>", to: "a@example.org",
+                                  subject: "Hello\r\nBcc: victim@example.org", date: Date(timeIntervalSince1970: 0),
+                                  textBody: "Café = good\nsecond line", extraHeaders: [:])
+        try await transport.deliver(email)
+        let text = try String(contentsOfFile: directory + "/abc-123clinictest.eml", encoding: .utf8)
+        #expect(text.contains("Subject: Hello  Bcc: victim@example.org\r\n"))
+        #expect(!text.contains("\r\nBcc:"))
+        #expect(text.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000"))
+        #expect(text.contains("Caf=C3=A9 =3D good\r\nsecond line"))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test func the_demo_clinic_is_seeded_once_with_every_role_and_fictional_addresses() async throws {
+        try await withClinic(seedDemo: true) { clinic in
+            let staff = try await StaffUser.query(on: clinic.db).all()
+            #expect(staff.count == 7)
+            #expect(Set(staff.map(\.role)) == ["admin", "supervisor", "therapist", "student", "receptionist"])
+            #expect(staff.allSatisfy { $0.email.hasSuffix(".example") })
+            let students = staff.filter { $0.role == "student" }
+            #expect(students.count == 2 && students.allSatisfy { $0.feeTier == "reduced" && $0.$supervisor.id != nil })
+            let again = try await DemoClinic.seedIfEmpty(on: clinic.db, passwordHasher: { $0 }, now: clinic.clock.now)
+            #expect(again == nil)
+        }
+    }
+}

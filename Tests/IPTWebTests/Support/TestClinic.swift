@@ -1,0 +1,126 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import NIOConcurrencyHelpers
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current: NIOLockedValueBox<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        current = NIOLockedValueBox(start)
+    }
+
+    var now: Date { current.withLockedValue { $0 } }
+
+    func advance(by seconds: TimeInterval) {
+        current.withLockedValue { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    var appClock: AppClock { AppClock(now: { self.now }) }
+}
+
+/// Collects delivered emails; can be told to fail.
+final class RecordingMailTransport: MailTransport {
+    private let state = NIOLockedValueBox<(sent: [OutgoingEmail], failing: Bool)>(([], false))
+
+    var sent: [OutgoingEmail] { state.withLockedValue { $0.sent } }
+
+    func setFailing(_ failing: Bool) {
+        state.withLockedValue { $0.failing = failing }
+    }
+
+    func deliver(_ email: OutgoingEmail) async throws {
+        struct TransportDown: Error {}
+        try state.withLockedValue { state in
+            if state.failing { throw TransportDown() }
+            state.sent.append(email)
+        }
+    }
+}
+
+struct TestClinic {
+    let app: Application
+    let clock: TestClock
+    let mail: RecordingMailTransport
+
+    var db: any Database { app.db }
+    var sql: any SQLDatabase { app.db as! any SQLDatabase }
+
+    /// Delivers every queued email now, as the background worker would.
+    func deliverMail() async throws {
+        try await app.services.outbox.deliverDue(on: app.db)
+    }
+
+    @discardableResult
+    func makeStaff(_ role: StaffRole, email: String? = nil, password: String = "correct horse battery", name: String? = nil) async throws -> StaffUser {
+        let address = email ?? "\(role.rawValue)-\(UUID().uuidString.prefix(6).lowercased())@example.org"
+        let user = StaffUser(email: address, name: name ?? "Test \(role.rawValue.capitalized)", role: role.rawValue,
+                             passwordHash: try app.password.hash(password), slug: "s-\(UUID().uuidString.lowercased())",
+                             createdAt: clock.now)
+        try await user.create(on: app.db)
+        return user
+    }
+
+    /// A browser that signed in as a new staff member of this role.
+    func signedIn(as role: StaffRole) async throws -> (Browser, StaffUser) {
+        let user = try await makeStaff(role)
+        let browser = Browser(app: app)
+        try await browser.signIn(email: user.email, password: "correct horse battery")
+        return (browser, user)
+    }
+}
+
+/// The project root, where Resources/ and Public/ are.
+let projectRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+    }
+    return FileManager.default.currentDirectoryPath
+}()
+
+/// Makes a fresh app on a fresh database, runs the test and always shuts down. SQLite by default;
+/// PostgreSQL (a schema of its own per test) when TEST_DATABASE_URL is set.
+func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false,
+                _ test: (TestClinic) async throws -> Void) async throws {
+    let clock = TestClock()
+    let mail = RecordingMailTransport()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ipt-test-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    let database: Settings.DatabaseChoice
+    if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+        database = .postgres(url: url, schema: schema)
+    } else {
+        database = .sqliteFile(directory + "/clinic.sqlite")
+    }
+    let settings = Settings(
+        database: database, dataDirectory: directory, resourceRoot: projectRoot, seedDemo: seedDemo, secureCookies: false,
+        clock: clock.appClock, mailTransport: mail, runOutboxWorker: false, isTesting: true,
+        publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit)
+    let app = try await Application.make(.testing)
+    do {
+        try await configure(app, settings: settings)
+        if seedDemo { try await seedDemoIfWanted(app, settings: settings) }
+        try await test(TestClinic(app: app, clock: clock, mail: mail))
+    } catch {
+        await cleanUp(app, database: database, schema: schema, directory: directory)
+        throw error
+    }
+    await cleanUp(app, database: database, schema: schema, directory: directory)
+}
+
+private func cleanUp(_ app: Application, database: Settings.DatabaseChoice, schema: String, directory: String) async {
+    if case .postgres = database, let sql = app.db as? any SQLDatabase {
+        try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+    }
+    try? await app.asyncShutdown()
+    try? FileManager.default.removeItem(atPath: directory)
+}
