@@ -106,3 +106,46 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct ConcurrentWriteTests {
+    /// Regression: on SQLite a sign-up (read, then write, in one transaction) failed with SQLITE_BUSY
+    /// and a 500 whenever the outbox worker committed on another connection in between.
+    @Test func sign_ups_racing_the_outbox_worker_all_succeed() async throws {
+        try await withClinic { clinic in
+            let app = clinic.app
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group -> [UInt] in
+                for index in 0..<40 {
+                    group.addTask {
+                        let response = try await Browser(app: app).postJSON("/api/v1/newsletter/subscriptions",
+                                                                           json: #"{"email":"r\#(index)@example.org","consent":true}"#)
+                        return response.status.code
+                    }
+                    group.addTask {
+                        try await clinic.deliverMail()
+                        return 202
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 202 }, "\(statuses.filter { $0 != 202 })")
+            #expect(try await Subscriber.query(on: clinic.db).count() == 40)
+        }
+    }
+
+    @Test func simultaneous_sign_ups_for_one_new_address_make_one_subscriber_and_no_error() async throws {
+        try await withClinic { clinic in
+            let app = clinic.app
+            let statuses = try await withThrowingTaskGroup(of: UInt.self) { group -> [UInt] in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await Browser(app: app).postJSON("/api/v1/newsletter/subscriptions",
+                                                             json: #"{"email":"same@example.org","consent":true}"#).status.code
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 202 }, "\(statuses)")
+            #expect(try await Subscriber.query(on: clinic.db).count() == 1)
+        }
+    }
+}

@@ -61,7 +61,7 @@ actor AuditWriter {
     /// takes the write lock on SQLite and a row lock on PostgreSQL before the head is read, so two
     /// app instances can never both extend the chain from the same link.
     static func append(_ entries: [AuditEntry], at now: Date, to database: any Database) async throws {
-        try await database.transaction { transaction in
+        try await database.writeTransaction { transaction in
             let sql = transaction as! any SQLDatabase
             try await sql.raw("UPDATE audit_chain_head SET last_sequence = last_sequence WHERE id = 1").run()
             guard let head = try await sql.raw("SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1").first() else {

@@ -108,7 +108,7 @@ enum EnquiryStore {
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)
         let id = UUID()
-        try await request.db.transaction { database in
+        try await request.db.writeTransaction { database in
             let enquiry = Enquiry()
             enquiry.id = id
             enquiry.name = submission.name

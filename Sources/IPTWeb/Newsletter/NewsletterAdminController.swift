@@ -156,7 +156,7 @@ enum NewsletterSending {
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)
         let baseURL = request.services.settings.publicBaseURL
-        let count = try await request.db.transaction { database -> Int in
+        let count = try await request.db.writeTransaction { database -> Int in
             let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed.rawValue).all()
             let issue = NewsletterIssue()
             issue.subject = subject

@@ -165,11 +165,22 @@ enum SubscriptionService {
     /// Records consent and sends a confirmation link. Gives the caller no sign of whether the
     /// address was new, pending or already subscribed.
     static func subscribe(email: String, source: String, request: Request) async throws {
+        do {
+            try await record(email: email, source: source, request: request)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // Two sign-ups for a new address at once: one inserted first, so the other now finds
+            // the row and updates it. (SQLite's immediate transactions never get here; PostgreSQL can.)
+            try await record(email: email, source: source, request: request)
+        }
+        request.nudgeOutbox()
+    }
+
+    private static func record(email: String, source: String, request: Request) async throws {
         let now = request.now
         let consent = NewsletterConsent.current
         let clinic = try await request.services.clinic.current(on: request.db)
         let baseURL = request.services.settings.publicBaseURL
-        try await request.db.transaction { database in
+        try await request.db.writeTransaction { database in
             let existing = try await Subscriber.query(on: database).filter(\.$email == email).first()
             if let existing, existing.status == Subscriber.Status.confirmed.rawValue {
                 return
@@ -209,7 +220,6 @@ enum SubscriptionService {
                 """,
                 at: now, on: database)
         }
-        request.nudgeOutbox()
     }
 
     static func pendingSubscriber(token: String, request: Request) async throws -> Subscriber? {

@@ -1,0 +1,56 @@
+import Fluent
+import SQLKit
+
+extension Database {
+    /// A transaction that will write.
+    ///
+    /// On SQLite, write transactions of this process take turns through `SQLiteWriteGate` and open
+    /// with BEGIN IMMEDIATE. Fluent's plain BEGIN is deferred, and a deferred transaction that reads
+    /// and then writes fails at once with SQLITE_BUSY when another connection committed in between,
+    /// which no busy timeout can help; and two connections waiting on each other's lock each block
+    /// a thread of the small pool that runs SQLite calls. SQLite has one writer at a time anyway,
+    /// so queueing writers in memory costs nothing. PostgreSQL keeps its ordinary transaction.
+    func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        guard let sql = self as? any SQLDatabase, sql.dialect.name == "sqlite" else {
+            return try await transaction(body)
+        }
+        return try await SQLiteWriteGate.shared.run {
+            try await self.withConnection { connection in
+                let statements = connection as! any SQLDatabase
+                try await statements.raw("BEGIN IMMEDIATE TRANSACTION").run()
+                do {
+                    let result = try await body(connection)
+                    try await statements.raw("COMMIT TRANSACTION").run()
+                    return result
+                } catch {
+                    try? await statements.raw("ROLLBACK TRANSACTION").run()
+                    throw error
+                }
+            }
+        }
+    }
+}
+
+/// Lets one SQLite write transaction of this process run at a time, in arrival order.
+actor SQLiteWriteGate {
+    static let shared = SQLiteWriteGate()
+
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty {
+                busy = false
+            } else {
+                waiting.removeFirst().resume()
+            }
+        }
+        return try await work()
+    }
+}
