@@ -124,7 +124,7 @@ enum PageLayout {
                         .method(.post),
                         .action("/staff/sign-out"),
                         .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(staff.csrfToken))),
-                        .span(.class("muted small"), .text("Signed in as \(staff.name) ")),
+                        .span(.class("signed-in-as"), .text("Signed in as \(staff.name)")),
                         .button(.class("link-button"), .type(.submit), .text("Sign out"))
                     )
                 }

@@ -22,7 +22,7 @@ struct DashboardController: RouteCollection {
         let pendingMail = try await OutboxMessage.query(on: request.db).filter(\.$status == OutboxMessage.Status.pending.rawValue).count()
         let failedMail = try await OutboxMessage.query(on: request.db).filter(\.$status == OutboxMessage.Status.failed.rawValue).count()
         let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Good to see you, \(staff.name.components(separatedBy: " ").first ?? staff.name)")),
+            .h1(.text("Welcome, \(staff.name)")),
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),
             .ul(
                 .class("stat-grid"),
