@@ -88,3 +88,11 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct TeamTextTests {
+    @Test func a_title_is_not_taken_for_a_given_name() {
+        #expect(TeamQueries.givenName(of: "Dr. Miriam Okafor") == "Miriam")
+        #expect(TeamQueries.givenName(of: "Priya Natarajan") == "Priya")
+        #expect(TeamQueries.givenName(of: "Dr.") == "Dr.")
+    }
+}

@@ -23,9 +23,10 @@ public enum ClinicEntry {
             }
             try await app.execute()
         } catch {
-            app.logger.critical("Could not start: \(String(describing: error))")
+            // A failed command is reported in one line and a non-zero exit, not a crash backtrace.
+            FileHandle.standardError.write(Data("iptclinic: \(String(describing: error))\n".utf8))
             try? await app.asyncShutdown()
-            throw error
+            exit(1)
         }
         try await app.asyncShutdown()
     }

@@ -140,7 +140,7 @@ struct SiteController: RouteCollection {
                         )
                     }
                 ),
-                .p(.a(.class("button"), .href("/contact"), .text("Ask about working with \(member.name.components(separatedBy: " ").first ?? member.name)")))
+                .p(.a(.class("button"), .href("/contact"), .text("Ask about working with \(TeamQueries.givenName(of: member.name))")))
             )
             return PageLayout.render(title: member.name, description: "\(member.name), \(member.credentials)", chrome: chrome, content: content)
         }
@@ -192,6 +192,12 @@ enum TeamQueries {
 
     static func tiersByCode(on database: any Database) async throws -> [String: FeeTier] {
         Dictionary(uniqueKeysWithValues: try await FeeTier.query(on: database).all().map { ($0.code, $0) })
+    }
+
+    /// "Dr. Miriam Okafor" -> "Miriam": the name a visitor would use in a first message.
+    static func givenName(of fullName: String) -> String {
+        let honorifics: Set<String> = ["dr", "dr.", "mr", "mr.", "ms", "ms.", "mrs", "mrs.", "mx", "mx."]
+        return fullName.split(separator: " ").first { !honorifics.contains($0.lowercased()) }.map(String.init) ?? fullName
     }
 
     static func firstSentence(of text: String) -> String {
