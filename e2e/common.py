@@ -358,8 +358,8 @@ class Browser:
         self.art = art
         self.prefix = prefix
         self.driver = make_driver()
-        self.shots = 0
         self.statuses: list = []  # (url, status) of main-frame document responses
+        self.last_doc_request: Optional[str] = None  # DevTools requestId of the last document
 
     def quit(self) -> None:
         try:
@@ -384,8 +384,22 @@ class Browser:
                 if p.get("type") == "Document":
                     resp = p.get("response", {})
                     got.append((resp.get("url"), resp.get("status")))
+                    self.last_doc_request = p.get("requestId")
         self.statuses.extend(got)
         return got
+
+    def document_html(self) -> Optional[str]:
+        """The body of the last document response exactly as the browser received it."""
+        import base64
+        self._drain()
+        if not self.last_doc_request:
+            return None
+        try:
+            r = self.driver.execute_cdp_cmd("Network.getResponseBody", {"requestId": self.last_doc_request})
+        except Exception:
+            return None
+        body = r.get("body", "")
+        return base64.b64decode(body).decode("utf-8", "replace") if r.get("base64Encoded") else body
 
     def last_status(self) -> Optional[int]:
         got = self._drain()
@@ -451,7 +465,6 @@ class Browser:
 
     def link(self, text: str, scope: str = "body"):
         """A visible link whose text is exactly `text` inside `scope`."""
-        from selenium.webdriver.common.by import By
         for a in self.css(f"{scope} a"):
             if a.text.strip() == text and a.is_displayed():
                 return a
@@ -470,9 +483,11 @@ class Browser:
         return s
 
     # ---- screenshots, desktop and phone, whole page
+    _shot_counter = [0]  # shared by all browsers of a run, so files sort in step order
+
     def shot(self, name: str) -> None:
-        self.shots += 1
-        stem = f"{self.prefix}{self.shots:02d}-{name}"
+        Browser._shot_counter[0] += 1
+        stem = f"{Browser._shot_counter[0]:03d}-{self.prefix}{name}"
         self._capture(self.art / f"{stem}-desktop.png")
         d = self.driver
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",

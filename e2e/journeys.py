@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 import time
 import uuid
@@ -241,13 +242,19 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         return b.h1()
 
     def mark_handled():
-        st["note"] = "Called back, booked a free consultation."
+        st["note"] = f"Called back, booked a free consultation ({uuid.uuid4().hex[:6]})."
         fill(b, "#field-note", st["note"])
         b.click_and_load(b.button("Mark handled", "main form"))
+        b.shot("b-after-mark-handled")
+        landed = b.path()
+        b.get(f"/staff/enquiries/{st['enquiry_id']}")
+        status = [x.text.strip() for x in b.css("main .status")]
         text = b.one("main").text
         b.shot("b-enquiry-handled")
-        expect("Handled" in text or "handled" in text, f"page after 'Mark handled' does not say handled:\n{text[:500]}")
-        return f"{b.path()}"
+        expect("Handled" in status, f"enquiry status after 'Mark handled' is {status}, expected Handled")
+        expect(st["note"] in text, f"the note {st['note']!r} is not shown on the handled enquiry")
+        expect(ADMIN_NAME in text, f"the handled enquiry does not say who handled it ({ADMIN_NAME})")
+        return f"redirected to {landed}; status Handled, note and handler shown"
 
     def open_filter():
         b.get("/staff/enquiries")
@@ -396,7 +403,8 @@ def journey_receptionist(res: Results, srv: AppServer, b: Browser, st: dict) -> 
         sign_in(b, RECEPTION_EMAIL)
         expect(RECEPTION_NAME.split()[0] in b.one("main").text, f"dashboard does not greet {RECEPTION_NAME}")
         b.shot("c-dashboard")
-        nav = [a.text for a in b.css("nav.staff-nav a")]
+        nav = [a.text.strip() for a in b.css("nav.staff-nav a")]
+        expect("Audit trail" not in nav, f"the receptionist's menu links to the audit trail, which answers 403: {nav}")
         return f"nav: {nav}"
 
     def enquiries_ok():
@@ -413,10 +421,16 @@ def journey_receptionist(res: Results, srv: AppServer, b: Browser, st: dict) -> 
         expect(r.status_code == 403, f"GET /staff/audit with the receptionist's cookie answered {r.status_code}")
         return f"{b.h1()!r}: {text[:80]!r}"
 
+    def settings_forbidden():
+        b.get("/staff/settings", expect_status=403)
+        expect(not b.css("main form[action='/staff/settings']"), "the 403 page shows the settings form")
+        return b.h1()
+
     return res.steps("receptionist", [
         ("receptionist signs in", signin),
         ("receptionist can open the enquiries", enquiries_ok),
         ("receptionist gets 403 on /staff/audit", audit_forbidden),
+        ("receptionist gets 403 on /staff/settings", settings_forbidden),
     ])
 
 
@@ -428,6 +442,8 @@ def main() -> int:
     g.add_argument("--journeys-only", action="store_true", help="skip the accessibility and HTML checks")
     g.add_argument("--checks-only", action="store_true", help="only the accessibility and HTML checks")
     args = ap.parse_args()
+    # on SIGTERM (e.g. from `timeout`) unwind normally, so the app server and browsers stop
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     check_tools()
     run = run_name()

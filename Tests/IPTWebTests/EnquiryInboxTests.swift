@@ -28,6 +28,7 @@ import VaporTesting
             #expect(page.body.string.contains("My mother died in spring"))
             let handled = try await browser.post("/staff/enquiries/\(id)/handle", form: ["note": "Called back, booked a consultation."])
             #expect(handled.status == .seeOther)
+            #expect(try await browser.get(try #require(handled.location)).body.string.contains("The enquiry is marked as handled."))
             let stored = try #require(try await Enquiry.find(id, on: clinic.db))
             #expect(stored.status == "handled")
             #expect(stored.$handledBy.id == user.id)

@@ -63,16 +63,16 @@ struct AuditController: RouteCollection {
                 .div(.class("field"),
                      .label(.for("field-actor"), .text("Who")),
                      .select(.id("field-actor"), .attribute(named: "name", value: "actor"),
-                             .option(.value(""), .label("Anyone")),
+                             SelectViews.option(value: "", label: "Anyone", selected: filters.actor == nil),
                              .forEach(staffList) { user in
-                                 .option(.value(user.id?.uuidString ?? ""), .isSelected(user.id?.uuidString == filters.actor), .label(attributeSafe(user.name)))
+                                 SelectViews.option(value: user.id?.uuidString ?? "", label: user.name, selected: user.id?.uuidString == filters.actor)
                              })),
                 .div(.class("field"),
                      .label(.for("field-action"), .text("Action")),
                      .select(.id("field-action"), .attribute(named: "name", value: "action"),
-                             .option(.value(""), .label("Any action")),
+                             SelectViews.option(value: "", label: "Any action", selected: filters.action == nil),
                              .forEach(AuditAction.allCases) { action in
-                                 .option(.value(action.rawValue), .isSelected(action == filters.action), .label(action.rawValue))
+                                 SelectViews.option(value: action.rawValue, label: action.rawValue, selected: action == filters.action)
                              })),
                 FormViews.textField(name: "type", label: "Record type", value: filters.recordType, error: nil, required: false, maxLength: 60,
                                     hint: "For example enquiry, subscriber-list, staff-account"),
@@ -81,9 +81,9 @@ struct AuditController: RouteCollection {
                 .button(.class("button"), .type(.submit), .text("Filter"))
             ),
             .if(shown.isEmpty, .p(.text("No events match."))),
-            .if(!shown.isEmpty, .div(.class("table-scroll"), .table(
+            .if(!shown.isEmpty, TableViews.scrollable(captionID: "audit-caption", .table(
                 .class("data-table"),
-                .caption(.text("Audit events, newest first")),
+                .caption(.id("audit-caption"), .text("Audit events, newest first")),
                 .thead(.tr(.th(.text("#")), .th(.text("When")), .th(.text("Who")), .th(.text("Action")), .th(.text("Record")),
                            .th(.text("About")), .th(.text("Detail")))),
                 .tbody(.forEach(shown) { event in

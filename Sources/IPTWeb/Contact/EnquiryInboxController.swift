@@ -29,17 +29,20 @@ struct EnquiryInboxController: RouteCollection {
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
         let filters: [(label: String, value: String?)] = [("Open", "open"), ("Handled", "handled"), ("All", nil)]
+        let justHandled = request.query[String.self, at: "handled"] != nil
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Enquiries")),
+            .if(justHandled, .div(.class("notice success"), .attribute(named: "role", value: "status"),
+                                  .p(.text("The enquiry is marked as handled.")))),
             .nav(.class("filters"), .ariaLabel("Filter by status"), .ul(.forEach(filters) { item in
                 .li(.a(.href(item.value.map { "/staff/enquiries?status=\($0)" } ?? "/staff/enquiries"),
                        .if(item.value == filter?.rawValue, .attribute(named: "aria-current", value: "page")),
                        .text(item.label)))
             })),
             .if(shown.isEmpty, .p(.text("No enquiries here."))),
-            .if(!shown.isEmpty, .div(.class("table-scroll"), .table(
+            .if(!shown.isEmpty, TableViews.scrollable(captionID: "enquiries-caption", .table(
                 .class("data-table"),
-                .caption(.text("\(filter.map { $0 == .open ? "Open" : "Handled" } ?? "All") enquiries, newest first")),
+                .caption(.id("enquiries-caption"), .text("\(filter.map { $0 == .open ? "Open" : "Handled" } ?? "All") enquiries, newest first")),
                 .thead(.tr(.th(.text("Received")), .th(.text("From")), .th(.text("Prefers")), .th(.text("Status")))),
                 .tbody(.forEach(shown) { enquiry in
                     .tr(
@@ -95,7 +98,7 @@ struct EnquiryInboxController: RouteCollection {
         try await enquiry.update(on: request.db)
         try await request.audit(.update, recordType: "enquiry", recordID: enquiry.id?.uuidString, subject: enquiry.email,
                                 detail: "marked handled")
-        return request.redirect(to: "/staff/enquiries?status=open")
+        return request.redirect(to: "/staff/enquiries?status=open&handled=1")
     }
 
     private func render(_ request: Request, enquiry: Enquiry, note: String?, error: String?,
@@ -130,6 +133,7 @@ struct EnquiryInboxController: RouteCollection {
                 .form(
                     .class("form"),
                     .method(.post),
+                    .novalidate(),
                     .action("/staff/enquiries/\(id)/handle"),
                     FormViews.csrf(request.csrfToken),
                     FormViews.textArea(name: "note", label: "Note for the team", value: note, error: errors["note"], maxLength: 2_000,

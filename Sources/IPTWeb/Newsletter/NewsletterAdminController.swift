@@ -34,9 +34,9 @@ struct NewsletterAdminController: RouteCollection {
             .p(.class("actions"), .a(.class("button secondary"), .href("/staff/subscribers.csv\(filter.map { "?status=\($0.rawValue)" } ?? "")"),
                                      .text("Download as CSV"))),
             .if(rows.isEmpty, .p(.text("No subscribers here yet."))),
-            .if(!rows.isEmpty, .div(.class("table-scroll"), .table(
+            .if(!rows.isEmpty, TableViews.scrollable(captionID: "subscribers-caption", .table(
                 .class("data-table"),
-                .caption(.text("Subscribers (\(rows.count) shown, newest first)")),
+                .caption(.id("subscribers-caption"), .text("Subscribers (\(rows.count) shown, newest first)")),
                 .thead(.tr(.th(.text("Email")), .th(.text("Status")), .th(.text("Consent given")), .th(.text("Wording version")), .th(.text("Source")))),
                 .tbody(.forEach(rows) { row in
                     .tr(
@@ -114,11 +114,12 @@ struct NewsletterAdminController: RouteCollection {
             .h1(.text("Newsletters")),
             .unwrap(notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
             .h2(.text("Write a newsletter")),
-            .p(.text("It goes to the \(confirmed) confirmed subscribers. Each copy ends with a personal unsubscribe link.")),
+            .p(.text("It goes to \(confirmed == 1 ? "the 1 confirmed subscriber" : "the \(confirmed) confirmed subscribers"). Each copy ends with a personal unsubscribe link.")),
             FormViews.errorSummary(errors),
             .form(
                 .class("form"),
                 .method(.post),
+                    .novalidate(),
                 .action("/staff/newsletters"),
                 FormViews.csrf(request.csrfToken),
                 FormViews.textField(name: "subject", label: "Subject", value: subject, error: errors["subject"], maxLength: 150),
@@ -127,7 +128,7 @@ struct NewsletterAdminController: RouteCollection {
                 .div(.class("actions"),
                      .button(.class("button secondary"), .type(.submit), .name("intent"), .value("preview"), .text("Preview")),
                      .text(" "),
-                     .button(.class("button"), .type(.submit), .name("intent"), .value("send"), .text("Send to \(confirmed) subscribers")))
+                     .button(.class("button"), .type(.submit), .name("intent"), .value("send"), .text(confirmed == 1 ? "Send to 1 subscriber" : "Send to \(confirmed) subscribers")))
             ),
             .unwrap(preview) { html in
                 .section(.class("preview"), .attribute(named: "aria-labelledby", value: "preview-heading"),
@@ -135,9 +136,9 @@ struct NewsletterAdminController: RouteCollection {
             },
             .h2(.text("Sent")),
             .if(issues.isEmpty, .p(.text("Nothing sent yet."))),
-            .if(!issues.isEmpty, .div(.class("table-scroll"), .table(
+            .if(!issues.isEmpty, TableViews.scrollable(captionID: "issues-caption", .table(
                 .class("data-table"),
-                .caption(.text("Newsletters sent, newest first")),
+                .caption(.id("issues-caption"), .text("Newsletters sent, newest first")),
                 .thead(.tr(.th(.text("Subject")), .th(.text("Sent")), .th(.text("By")), .th(.text("Recipients")))),
                 .tbody(.forEach(issues) { issue in
                     .tr(.td(.text(issue.subject)), .td(.text(issue.sentAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "Not sent")),

@@ -154,11 +154,11 @@ struct SiteController: RouteCollection {
             let content: Node<HTML.BodyContext> = .group(
                 .h1(.text(page.title)),
                 .unwrap(page.summary) { .p(.class("lede"), .text($0)) },
-                .div(
-                    .class("table-scroll"),
+                TableViews.scrollable(
+                    captionID: "fees-caption",
                     .table(
                         .class("data-table"),
-                        .caption(.text("Fee for one 50-minute session, by who you see")),
+                        .caption(.id("fees-caption"), .text("Fee for one 50-minute session, by who you see")),
                         .thead(.tr(.th(.text("Clinician")), .th(.text("Fee")), .th(.text("What it means")))),
                         .tbody(.forEach(tiers) { tier in
                             .tr(

@@ -101,6 +101,7 @@ struct SignInController: RouteCollection {
             .form(
                 .class("form narrow"),
                 .method(.post),
+                    .novalidate(),
                 .action("/staff/sign-in"),
                 FormViews.csrf(request.csrfToken),
                 .input(.type(.hidden), .name("next"), .value(attributeSafe(Self.safeNext(next)))),

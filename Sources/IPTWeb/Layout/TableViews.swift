@@ -1,0 +1,27 @@
+import Plot
+
+enum TableViews {
+    /// Wraps a wide table so it scrolls sideways on a phone. The wrapper is focusable and named by
+    /// the table's caption, so keyboard users can scroll it too (WCAG 2.1.1).
+    static func scrollable(captionID: String, _ table: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+        .div(
+            .class("table-scroll"),
+            .attribute(named: "tabindex", value: "0"),
+            .attribute(named: "role", value: "region"),
+            .attribute(named: "aria-labelledby", value: captionID),
+            table
+        )
+    }
+}
+
+enum SelectViews {
+    /// An option with visible text. Plot's `.option` takes attributes only and closes itself
+    /// (`<option/>`), which is invalid HTML and drops an empty value.
+    static func option(value: String, label: String, selected: Bool) -> Node<HTML.SelectContext> {
+        .element(named: "option", nodes: [
+            .attribute(named: "value", value: attributeSafe(value), ignoreIfValueIsEmpty: false),
+            selected ? .attribute(named: "selected") : .empty,
+            .text(label),
+        ])
+    }
+}
