@@ -111,6 +111,10 @@ import VaporTesting
             let same = try await browser.post("/contact", form: Self.validForm,
                                               headers: ["Origin": "http://clinic.test", "Host": "clinic.test"])
             #expect(same.status == .seeOther)
+            // Behind a reverse proxy the Host is the upstream's; the configured public origin still counts.
+            let proxied = try await browser.post("/contact", form: Self.validForm,
+                                                 headers: ["Origin": "http://clinic.test", "Host": "127.0.0.1:8080"])
+            #expect(proxied.status == .seeOther)
         }
     }
 

@@ -50,7 +50,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
-    app.middleware.use(CSRFMiddleware(secure: settings.secureCookies))
+    app.middleware.use(CSRFMiddleware(secure: settings.secureCookies, publicOrigin: CSRFMiddleware.origin(of: settings.publicBaseURL)))
 
     try app.register(collection: SiteController())
     try app.register(collection: ContactController())

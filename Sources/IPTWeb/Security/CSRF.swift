@@ -13,6 +13,9 @@ import Vapor
 /// without cookies (RFC 8058).
 struct CSRFMiddleware: AsyncMiddleware {
     let secure: Bool
+    /// The site's own origin as configured (IPT_PUBLIC_URL). Behind a reverse proxy the Host header
+    /// the app sees is often the upstream's, so the public origin is accepted as well.
+    let publicOrigin: String?
     static let fieldName = "_csrf"
     static let exemptPrefixes = ["/api/", "/newsletter/confirm/", "/newsletter/unsubscribe/"]
 
@@ -44,7 +47,8 @@ struct CSRFMiddleware: AsyncMiddleware {
             let originHost = URLComponents(string: origin).map { components in
                 [components.host, components.port.map(String.init)].compactMap { $0 }.joined(separator: ":")
             }
-            guard originHost == host else {
+            let isPublicOrigin = publicOrigin.map { origin.lowercased() == $0 } ?? false
+            guard originHost == host || isPublicOrigin else {
                 throw Abort(.forbidden, reason: "This form was sent from another website, so it was refused.")
             }
         }
@@ -55,6 +59,12 @@ struct CSRFMiddleware: AsyncMiddleware {
         guard let submitted, let expected, Self.constantTimeEquals(submitted, expected) else {
             throw Abort(.forbidden, reason: "This form has expired or did not come from this site. Go back, reload the page and try again.")
         }
+    }
+
+    /// "https://clinic.example:8443/path" -> "https://clinic.example:8443".
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return nil }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")".lowercased()
     }
 
     static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
