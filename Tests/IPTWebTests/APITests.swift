@@ -66,3 +66,33 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct MethodTests {
+    @Test func a_known_address_asked_with_the_wrong_method_gets_405_with_allow() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            let trace = try await browser.send(.TRACE, "/healthz", headers: [:], body: nil)
+            #expect(trace.status == .methodNotAllowed)
+            #expect(trace.headers.first(name: "Allow") == "GET, HEAD")
+            let post = try await browser.send(.POST, "/healthz", headers: [:], body: nil)
+            #expect(post.status == .methodNotAllowed, "not a misleading CSRF 403")
+            let put = try await browser.postJSON("/api/v1/enquiries", json: "{}")
+            #expect(put.status != .methodNotAllowed)
+            let get = try await browser.get("/api/v1/enquiries")
+            #expect(get.status == .methodNotAllowed)
+            #expect(get.headers.first(name: "Allow") == "POST")
+            #expect(get.headers.contentType == .json)
+        }
+    }
+
+    @Test func an_unknown_address_gets_404_whatever_the_method() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            let post = try await browser.send(.POST, "/no/such/page", headers: [:], body: nil)
+            #expect(post.status == .notFound)
+            let delete = try await browser.send(.DELETE, "/staff/enquiries/\(UUID())/nothing", headers: [:], body: nil)
+            #expect(delete.status == .notFound)
+            #expect(try await browser.get("/staff/enquiries/\(UUID())").status == .seeOther, "a pattern route still reaches its guard")
+        }
+    }
+}

@@ -96,10 +96,11 @@ final class ClinicIdentityStore: Sendable {
     }
 }
 
-/// Rendered public pages, kept for a short while. Public pages change only when an admin edits
-/// content or the clinic's details, so rendering each once per minute costs next to nothing.
+/// Rendered public pages, kept for a short while as ready-to-send bytes. Public pages change only
+/// when an admin edits content or the clinic's details, so rendering each once a minute costs next
+/// to nothing, and a hit costs a dictionary lookup.
 final class PageCache: Sendable {
-    private let entries: NIOLockedValueBox<[String: (body: String, storedAt: Date)]> = .init([:])
+    private let entries: NIOLockedValueBox<[String: (body: ByteBuffer, storedAt: Date)]> = .init([:])
     private let clock: AppClock
     let timeToLive: TimeInterval
 
@@ -108,12 +109,12 @@ final class PageCache: Sendable {
         self.timeToLive = timeToLive
     }
 
-    func page(_ key: String, render: () async throws -> String) async rethrows -> String {
+    func page(_ key: String, render: () async throws -> String) async rethrows -> ByteBuffer {
         let now = clock.now()
         if let entry = entries.withLockedValue({ $0[key] }), now.timeIntervalSince(entry.storedAt) < timeToLive {
             return entry.body
         }
-        let body = try await render()
+        let body = ByteBuffer(string: try await render())
         entries.withLockedValue { $0[key] = (body, now) }
         return body
     }
@@ -125,8 +126,12 @@ final class PageCache: Sendable {
 
 extension Response {
     static func html(_ body: String, status: HTTPResponseStatus = .ok) -> Response {
+        html(ByteBuffer(string: body), status: status)
+    }
+
+    static func html(_ body: ByteBuffer, status: HTTPResponseStatus = .ok) -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
-        return Response(status: status, headers: headers, body: .init(string: body))
+        return Response(status: status, headers: headers, body: .init(buffer: body))
     }
 }

@@ -41,17 +41,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
         dummyPasswordHash: dummyHash
     )
 
-    // Order matters: errors become pages outermost, so every response (error pages too) gets the
-    // security headers; the session is loaded before CSRF so staff forms check the session token.
-    app.middleware = Middlewares()
-    app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
-    app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
-    app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
-    let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
-    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
-    app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
-    app.middleware.use(CSRFMiddleware(secure: settings.secureCookies, publicOrigin: CSRFMiddleware.origin(of: settings.publicBaseURL)))
-
     try app.register(collection: SiteController())
     try app.register(collection: ContactController())
     try app.register(collection: NewsletterController())
@@ -63,6 +52,21 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: NewsletterAdminController())
     try staffArea.register(collection: AuditController())
     try staffArea.register(collection: ClinicSettingsController())
+
+    // Order matters: errors become pages outermost, so every response (error pages too) gets the
+    // security headers; unknown paths and methods are answered before any check that would give a
+    // misleading status; the session is loaded before CSRF so staff forms check the session token.
+    // The hot path (an anonymous GET of a cached page) crosses no async middleware.
+    app.middleware = Middlewares()
+    app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
+    app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
+    app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
+    let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
+    app.middleware.use(StaticFilesMiddleware(files: FileMiddleware(publicDirectory: publicDirectory)))
+    app.middleware.use(MethodGuard(routes: app.routes.all, staticPrefixes: StaticFilesMiddleware.prefixes))
+    app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
+    app.middleware.use(CSRFMiddleware(secure: settings.secureCookies, publicOrigin: CSRFMiddleware.origin(of: settings.publicBaseURL)))
+    app.http.server.configuration.reportMetrics = false
 
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")

@@ -6,16 +6,18 @@ import Vapor
 /// Errors a visitor cannot cause get a generic page with the request id; the log gets the error's
 /// type and the route, never a request body, a form value or anything else that may hold health
 /// information.
-struct ErrorPageMiddleware: AsyncMiddleware {
+struct ErrorPageMiddleware: Middleware {
     let secure: Bool
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let response = await render(error, for: request)
-            SecurityHeadersMiddleware.apply(to: response, path: request.url.path, secure: secure)
-            return response
+    // Future-based on purpose: an AsyncMiddleware costs a task hop on every request, and this one
+    // only has work to do when something failed.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
+            request.eventLoop.makeFutureWithTask {
+                let response = await render(error, for: request)
+                SecurityHeadersMiddleware.apply(to: response, path: request.url.path, secure: secure)
+                return response
+            }
         }
     }
 

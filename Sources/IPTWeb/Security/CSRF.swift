@@ -11,7 +11,7 @@ import Vapor
 /// cross-site form cannot send; the newsletter confirm and unsubscribe links are exempt because the
 /// secret token in their URL is itself the proof, and mail clients post one-click unsubscribes
 /// without cookies (RFC 8058).
-struct CSRFMiddleware: AsyncMiddleware {
+struct CSRFMiddleware: Middleware {
     let secure: Bool
     /// The site's own origin as configured (IPT_PUBLIC_URL). Behind a reverse proxy the Host header
     /// the app sees is often the upstream's, so the public origin is accepted as well.
@@ -21,7 +21,7 @@ struct CSRFMiddleware: AsyncMiddleware {
 
     static func cookieName(secure: Bool) -> String { secure ? "__Host-ipt_csrf" : "ipt_csrf" }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cookieName = Self.cookieName(secure: secure)
         let existing = request.cookies[cookieName]?.string
         let box = AnonymousTokenBox(existing: existing.flatMap { $0.count >= 32 ? $0 : nil })
@@ -29,16 +29,19 @@ struct CSRFMiddleware: AsyncMiddleware {
 
         let isUnsafe = ![.GET, .HEAD, .OPTIONS].contains(request.method)
         let path = request.url.path
+        let checked: EventLoopFuture<Void>
         if isUnsafe, !Self.exemptPrefixes.contains(where: { path.hasPrefix($0) }) {
-            try await verify(request, anonymousToken: box.existing)
+            checked = request.eventLoop.makeFutureWithTask { try await verify(request, anonymousToken: box.existing) }
+        } else {
+            checked = request.eventLoop.makeSucceededVoidFuture()
         }
-
-        let response = try await next.respond(to: request)
-        if let issued = box.issued {
-            response.cookies[cookieName] = HTTPCookies.Value(
-                string: issued, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
+        return checked.flatMap { next.respond(to: request) }.map { response in
+            if let issued = box.issued {
+                response.cookies[cookieName] = HTTPCookies.Value(
+                    string: issued, path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .strict)
+            }
+            return response
         }
-        return response
     }
 
     private func verify(_ request: Request, anonymousToken: String?) async throws {

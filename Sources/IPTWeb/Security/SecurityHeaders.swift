@@ -2,7 +2,7 @@ import Vapor
 
 /// Headers on every response: no inline script anywhere, no framing, no MIME sniffing, and staff
 /// pages never stored by a browser or proxy cache.
-struct SecurityHeadersMiddleware: AsyncMiddleware {
+struct SecurityHeadersMiddleware: Middleware {
     let secure: Bool
 
     static let contentSecurityPolicy = [
@@ -17,16 +17,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         "object-src 'none'",
     ].joined(separator: "; ")
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response: Response
-        do {
-            response = try await next.respond(to: request)
-        } catch {
-            // Errors become pages further out; the headers still have to be on them.
-            throw error
+    // Errors become pages further out, in ErrorPageMiddleware, which applies these headers itself.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { response in
+            Self.apply(to: response, path: request.url.path, secure: secure)
+            return response
         }
-        Self.apply(to: response, path: request.url.path, secure: secure)
-        return response
     }
 
     static func apply(to response: Response, path: String, secure: Bool) {
@@ -51,16 +47,29 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 /// Refuses a body over the limit before anything reads it: by its declared length, or by its
 /// size when it arrived already collected. Streamed bodies without a length are capped again
 /// where they are collected.
-struct BodyLimitMiddleware: AsyncMiddleware {
+struct BodyLimitMiddleware: Middleware {
     let maxBytes: Int
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > maxBytes {
-            throw Abort(.payloadTooLarge)
+            return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge))
         }
         if let collected = request.body.data, collected.readableBytes > maxBytes {
-            throw Abort(.payloadTooLarge)
+            return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge))
         }
-        return try await next.respond(to: request)
+        return next.respond(to: request)
+    }
+}
+
+/// Serves Public/ only for the folders that hold static files, so page requests do not each pay
+/// for a file-system lookup.
+struct StaticFilesMiddleware: Middleware {
+    static let prefixes = ["/css/", "/js/", "/images/", "/favicon.ico", "/robots.txt"]
+    let files: FileMiddleware
+
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let path = request.url.path
+        guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return next.respond(to: request) }
+        return files.respond(to: request, chainingTo: next)
     }
 }

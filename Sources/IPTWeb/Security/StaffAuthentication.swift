@@ -79,41 +79,49 @@ enum SessionCookie {
 }
 
 /// Loads the staff session named by the cookie, if any, and enforces its lifetime.
-struct StaffSessionMiddleware: AsyncMiddleware {
+struct StaffSessionMiddleware: Middleware {
     let secure: Bool
     let lifetime: SessionLifetime
     let clock: AppClock
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    // Visitors carry no session cookie; they pass straight through without a task hop.
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let token = request.cookies[SessionCookie.name(secure: secure)]?.string, !token.isEmpty else {
+            return next.respond(to: request)
+        }
+        return request.eventLoop.makeFutureWithTask {
+            try await respond(to: request, token: token, chainingTo: next)
+        }
+    }
+
+    private func respond(to request: Request, token: String, chainingTo next: any Responder) async throws -> Response {
         let cookieName = SessionCookie.name(secure: secure)
         var clearCookie = false
-        if let token = request.cookies[cookieName]?.string, !token.isEmpty {
-            let now = clock.now()
-            if let session = try await StaffSession.query(on: request.db)
-                .filter(\.$tokenHash == SessionCookie.hash(token))
-                .with(\.$staff)
-                .first(),
-               let sessionID = session.id,
-               let staffID = session.staff.id,
-               let role = StaffRole(rawValue: session.staff.role) {
-                if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now)
-                    || !session.staff.isActive {
-                    try await session.delete(on: request.db)
-                    clearCookie = true
-                } else {
-                    // Touch at most once a minute: idle expiry needs minute precision, not a write per page.
-                    if now.timeIntervalSince(session.lastSeenAt) > 60 {
-                        session.lastSeenAt = now
-                        try await session.update(on: request.db)
-                    }
-                    request.staff = CurrentStaff(id: staffID, name: session.staff.name, email: session.staff.email,
-                                                 role: role, sessionID: sessionID, csrfToken: session.csrfToken)
-                }
-            } else {
+        let now = clock.now()
+        if let session = try await StaffSession.query(on: request.db)
+            .filter(\.$tokenHash == SessionCookie.hash(token))
+            .with(\.$staff)
+            .first(),
+           let sessionID = session.id,
+           let staffID = session.staff.id,
+           let role = StaffRole(rawValue: session.staff.role) {
+            if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now)
+                || !session.staff.isActive {
+                try await session.delete(on: request.db)
                 clearCookie = true
+            } else {
+                // Touch at most once a minute: idle expiry needs minute precision, not a write per page.
+                if now.timeIntervalSince(session.lastSeenAt) > 60 {
+                    session.lastSeenAt = now
+                    try await session.update(on: request.db)
+                }
+                request.staff = CurrentStaff(id: staffID, name: session.staff.name, email: session.staff.email,
+                                             role: role, sessionID: sessionID, csrfToken: session.csrfToken)
             }
+        } else {
+            clearCookie = true
         }
-        let response = try await next.respond(to: request)
+        let response = try await next.respond(to: request).get()
         if clearCookie, response.cookies[cookieName] == nil {
             response.cookies[cookieName] = SessionCookie.expired(secure: secure)
         }

@@ -112,13 +112,15 @@ struct SiteController: RouteCollection {
 
     func teamMember(_ request: Request) async throws -> Response {
         let slug = request.parameters.get("slug") ?? ""
-        guard slug.count <= 80, let member = try await StaffUser.query(on: request.db)
-            .filter(\.$slug == slug).filter(\.$isPublic == true).filter(\.$isActive == true)
-            .with(\.$supervisor).first()
-        else {
-            throw Abort(.notFound)
-        }
+        guard slug.count <= 80 else { throw Abort(.notFound) }
+        // The lookup happens only when the page is rendered; a cached profile costs no query.
         return try await cached(request) {
+            guard let member = try await StaffUser.query(on: request.db)
+                .filter(\.$slug == slug).filter(\.$isPublic == true).filter(\.$isActive == true)
+                .with(\.$supervisor).first()
+            else {
+                throw Abort(.notFound)
+            }
             let tiers = try await TeamQueries.tiersByCode(on: request.db)
             let chrome = try await request.chrome()
             let tier = member.feeTier.flatMap { tiers[$0] }
