@@ -59,7 +59,7 @@ public struct EnquirySubmission: Sendable, Equatable {
         let message = TextRules.clean(draft.message)
 
         if let name {
-            if name.count > Limits.name {
+            if TextRules.length(draft.name) > Limits.name {
                 errors.add("name", "Your name must be \(Limits.name) characters or fewer.")
             } else if TextRules.hasControlCharacters(name, allowLineBreaks: false) {
                 errors.add("name", "Your name contains characters we cannot accept.")
@@ -69,7 +69,7 @@ public struct EnquirySubmission: Sendable, Equatable {
         }
 
         if let email {
-            if email.count > Limits.email || !TextRules.isPlausibleEmail(email) {
+            if TextRules.length(draft.email) > Limits.email || !TextRules.isPlausibleEmail(email) {
                 errors.add("email", "Enter an email address like name@example.com.")
             }
         } else {
@@ -78,7 +78,7 @@ public struct EnquirySubmission: Sendable, Equatable {
 
         let preference = draft.preferredContact.flatMap { ContactPreference(rawValue: $0) }
         if let phone {
-            if phone.count > Limits.phone || !TextRules.isPlausiblePhone(phone) {
+            if TextRules.length(draft.phone) > Limits.phone || !TextRules.isPlausiblePhone(phone) {
                 errors.add("phone", "Enter a phone number with 7 to 20 digits, or leave it empty.")
             }
         } else if preference == .phone {
@@ -90,8 +90,8 @@ public struct EnquirySubmission: Sendable, Equatable {
         }
 
         if let message {
-            if message.count > Limits.message {
-                errors.add("message", "Your message must be \(Limits.message) characters or fewer; it has \(message.count).")
+            if TextRules.length(draft.message) > Limits.message {
+                errors.add("message", "Your message must be \(Limits.message) characters or fewer; it has \(TextRules.length(draft.message)).")
             } else if TextRules.hasControlCharacters(message, allowLineBreaks: true) {
                 errors.add("message", "Your message contains characters we cannot accept.")
             }

@@ -21,6 +21,19 @@ enum OpenAPIDocument {
         let statusResponse: (String) -> [String: Any] = { description in
             ["description": description, "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Status"]]]]
         }
+        // Patterns that say exactly what the validation in IPTCore accepts, so schema-driven clients
+        // (and the fuzzer) agree with the app on every value. The app trims white space (the set
+        // below, which is Foundation's whitespacesAndNewlines) before checking, and refuses control
+        // characters; lengths count code points of the value as sent.
+        let space = #"\t\n\u000B\u000C\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"#
+        let controls = #"\u0000-\u001F\u007F"#
+        let controlsButLineBreaks = #"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F"#
+        let visible = "[^\(space)\(controls)]"
+        let text = "^[\(space)]*\(visible)(?:[^\(controls)]*\(visible))?[\(space)]*$"
+        let multilineText = "^[\(space)]*\(visible)(?:[^\(controlsButLineBreaks)]*\(visible))?[\(space)]*$"
+        let emailCharacter = #"[^@<>()\[\]\\,;:"\#(space)\#(controls)"#
+        let email = "^[\(space)]*\(emailCharacter)]{1,64}@\(emailCharacter).]+(?:\\.\(emailCharacter).]+)+[\(space)]*$"
+        let phone = "^(?:[\(space)]*|(?=(?:[^0-9]*[0-9]){7,20}[^0-9]*$)[\(space)]*[0-9+\\-(). eExXtT]*[\(space)]*)$"
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": [
@@ -86,20 +99,23 @@ enum OpenAPIDocument {
                     "type": "object",
                     "required": ["name", "email", "preferredContact", "message", "consent"],
                     "properties": [
-                        "name": ["type": "string", "maxLength": 120],
-                        "email": ["type": "string", "format": "email", "maxLength": 254],
-                        "phone": ["type": "string", "maxLength": 40],
+                        "name": ["type": "string", "maxLength": 120, "pattern": text],
+                        "email": ["type": "string", "maxLength": 254, "pattern": email],
+                        "phone": ["type": ["string", "null"], "maxLength": 40, "pattern": phone,
+                                  "description": "7 to 20 digits; may be empty unless preferredContact is phone"],
                         "preferredContact": ["type": "string", "enum": ["email", "phone", "either"]],
-                        "message": ["type": "string", "maxLength": 5000],
-                        "consent": ["type": "boolean", "description": "Agreement to the privacy notice; must be true"],
+                        "message": ["type": "string", "maxLength": 5000, "pattern": multilineText],
+                        "consent": ["type": "boolean", "const": true, "description": "Agreement to the privacy notice"],
                     ],
+                    "if": ["properties": ["preferredContact": ["const": "phone"]], "required": ["preferredContact"]],
+                    "then": ["required": ["phone"], "properties": ["phone": ["type": "string", "pattern": "[0-9]"]]],
                 ],
                 "Subscription": [
                     "type": "object",
                     "required": ["email", "consent"],
                     "properties": [
-                        "email": ["type": "string", "format": "email", "maxLength": 254],
-                        "consent": ["type": "boolean", "description": "Express consent to receive the newsletter; must be true"],
+                        "email": ["type": "string", "maxLength": 254, "pattern": email],
+                        "consent": ["type": "boolean", "const": true, "description": "Express consent to receive the newsletter"],
                     ],
                 ],
             ]],
