@@ -94,3 +94,47 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct EnquiryRaceTests {
+    @Test func when_two_people_handle_one_enquiry_the_first_note_stands() async throws {
+        try await withClinic { clinic in
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/contact")
+            try await visitor.post("/contact", form: ContactTests.validForm)
+            let id = try #require(try await Enquiry.query(on: clinic.db).first()?.id)
+            let (first, firstUser) = try await clinic.signedIn(as: .receptionist)
+            let (second, _) = try await clinic.signedIn(as: .admin)
+            try await first.get("/staff/enquiries/\(id)")
+            try await second.get("/staff/enquiries/\(id)")
+            try await first.post("/staff/enquiries/\(id)/handle", form: ["note": "Called back."])
+            let late = try await second.post("/staff/enquiries/\(id)/handle", form: ["note": "Emailed."])
+            #expect(late.location == "/staff/enquiries/\(id.uuidString)")
+            let stored = try #require(try await Enquiry.find(id, on: clinic.db))
+            #expect(stored.handlingNote == "Called back.")
+            #expect(stored.$handledBy.id == firstUser.id)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$detail == "marked handled").count() == 1)
+        }
+    }
+}
+
+@Suite struct NewsletterPrivacyTests {
+    /// Regression: a confirmed address answered faster (no write, no email) than a new one.
+    @Test func signing_up_an_already_subscribed_address_does_the_same_work_as_a_new_one() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/newsletter")
+            try await browser.post("/newsletter", form: ["email": "old@example.org", "consent": "yes"])
+            let subscriber = try #require(try await Subscriber.query(on: clinic.db).first())
+            subscriber.status = "confirmed"
+            try await subscriber.update(on: clinic.db)
+            let before = try await OutboxMessage.query(on: clinic.db).count()
+            try await browser.post("/newsletter", form: ["email": "old@example.org", "consent": "yes"])
+            #expect(try await OutboxMessage.query(on: clinic.db).count() == before + 1)
+            try await clinic.deliverMail()
+            let notice = try #require(clinic.mail.sent.last)
+            #expect(notice.subject.hasPrefix("You already receive our newsletter"))
+            #expect(notice.textBody.contains("/newsletter/unsubscribe/"))
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "confirmed")
+        }
+    }
+}

@@ -149,3 +149,25 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct OutboxClaimTests {
+    @Test func a_worker_whose_claim_was_taken_over_does_not_overwrite_the_new_claim() async throws {
+        try await withClinic { clinic in
+            try await Outbox.enqueue(to: "a@example.org", subject: "Hi", body: "Body", at: clinic.clock.now, on: clinic.db)
+            let id = try #require(try await OutboxMessage.query(on: clinic.db).first()?.id)
+            // A transport that, mid-delivery, sees another instance take the message over.
+            struct SlowTransport: MailTransport {
+                let takeOver: @Sendable () async throws -> Void
+                func deliver(_ email: OutgoingEmail) async throws { try await takeOver() }
+            }
+            let db = clinic.db
+            let outbox = Outbox(transport: SlowTransport(takeOver: {
+                try await OutboxMessage.query(on: db).filter(\.$id == id).set(\.$claimToken, to: "other-instance").update()
+            }), clock: clinic.clock.appClock, fromAddress: { "c@example.org" })
+            try await outbox.deliverDue(on: clinic.db)
+            let message = try #require(try await OutboxMessage.find(id, on: clinic.db))
+            #expect(message.claimToken == "other-instance")
+            #expect(message.status == "pending", "the other instance decides the outcome")
+        }
+    }
+}

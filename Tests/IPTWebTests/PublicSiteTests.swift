@@ -96,3 +96,31 @@ import VaporTesting
         #expect(TeamQueries.givenName(of: "Dr.") == "Dr.")
     }
 }
+
+@Suite struct PublicRobustnessTests {
+    /// Regression: each spelling of a path ("/evidence//") became its own cache entry, for ever.
+    @Test func odd_spellings_of_an_address_share_one_cache_entry_and_the_cache_is_bounded() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            for slashes in 0..<20 {
+                _ = try await browser.get("/evidence" + String(repeating: "/", count: slashes))
+            }
+            #expect(clinic.app.services.pageCache.count == 1)
+            for index in 0..<300 {
+                _ = await clinic.app.services.pageCache.page("/synthetic/\(index)") { "x" }
+            }
+            #expect(clinic.app.services.pageCache.count <= clinic.app.services.pageCache.capacity)
+        }
+    }
+
+    /// Regression: a static file name longer than the file system allows answered 500.
+    @Test func an_impossible_static_file_name_is_a_404_and_static_files_only_answer_get() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            let long = try await browser.get("/css/" + String(repeating: "b", count: 300))
+            #expect(long.status == .notFound)
+            let post = try await browser.send(.POST, "/css/site.css", headers: [:], body: nil)
+            #expect(post.status == .methodNotAllowed)
+        }
+    }
+}

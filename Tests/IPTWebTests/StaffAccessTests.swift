@@ -164,6 +164,26 @@ import VaporTesting
         #expect(SignInController.safeNext("//evil.example") == "/staff")
         #expect(SignInController.safeNext("/staff\\@evil") == "/staff")
         #expect(SignInController.safeNext(nil) == "/staff")
+        #expect(SignInController.safeNext("/staff/audit?action=view&page=2") == "/staff/audit?action=view&page=2")
+        #expect(SignInController.safeNext("/staffing-agency.example") == "/staff")
+        #expect(SignInController.safeNext("/staff/../contact") == "/staff")
+        #expect(SignInController.safeNext("/staff\r\nSet-Cookie: x=y") == "/staff")
+        #expect(SignInController.safeNext("/staff/\u{00e9}") == "/staff")
+    }
+
+    /// Regression: a line break in `next` reached the Location header (response splitting).
+    @Test func a_line_break_smuggled_into_next_never_reaches_a_header_or_the_form() async throws {
+        try await withClinic { clinic in
+            let user = try await clinic.makeStaff(.admin)
+            let browser = Browser(app: clinic.app)
+            let page = try await browser.get("/staff/sign-in?next=/staff%0D%0ASet-Cookie:%20x=y")
+            #expect(!page.body.string.contains("\r\n"))
+            #expect(page.body.string.contains(#"name="next" value="/staff""#))
+            let response = try await browser.post("/staff/sign-in", form: ["email": user.email, "password": "correct horse battery",
+                                                                          "next": "/staff\r\nX-Injected: 1"])
+            #expect(response.location == "/staff")
+            #expect(response.headers.first(name: "X-Injected") == nil)
+        }
     }
 
     @Test func an_admin_changes_the_clinic_details_and_the_public_footer_shows_them_at_once() async throws {

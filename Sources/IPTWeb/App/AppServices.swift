@@ -109,14 +109,38 @@ final class PageCache: Sendable {
         self.timeToLive = timeToLive
     }
 
-    func page(_ key: String, render: () async throws -> String) async rethrows -> ByteBuffer {
+    /// More distinct pages than a clinic's site has; beyond it the cache starts afresh, so no
+    /// stream of odd addresses can grow it without bound.
+    let capacity = 256
+
+    /// The cached page, if it is fresh.
+    func hit(_ key: String) -> ByteBuffer? {
         let now = clock.now()
-        if let entry = entries.withLockedValue({ $0[key] }), now.timeIntervalSince(entry.storedAt) < timeToLive {
+        return entries.withLockedValue { entries in
+            guard let entry = entries[key], now.timeIntervalSince(entry.storedAt) < timeToLive else { return nil }
             return entry.body
         }
+    }
+
+    func page(_ key: String, render: () async throws -> String) async rethrows -> ByteBuffer {
+        if let body = hit(key) { return body }
+        let now = clock.now()
         let body = ByteBuffer(string: try await render())
-        entries.withLockedValue { $0[key] = (body, now) }
+        entries.withLockedValue { entries in
+            if entries.count >= capacity {
+                entries = entries.filter { now.timeIntervalSince($0.value.storedAt) < timeToLive }
+                if entries.count >= capacity { entries.removeAll() }
+            }
+            entries[key] = (body, now)
+        }
         return body
+    }
+
+    var count: Int { entries.withLockedValue { $0.count } }
+
+    /// One key per page however its address is spelled ("/evidence", "/evidence/", "//evidence").
+    static func key(for path: String) -> String {
+        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
     func removeAll() {

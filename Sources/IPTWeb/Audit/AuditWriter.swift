@@ -84,7 +84,7 @@ actor AuditWriter {
                     requestID: entry.requestID,
                     detail: entry.detail
                 )
-                let hash = AuditHash.sha256Hex(previousHash + record.canonicalText)
+                let hash = HexDigest.sha256(previousHash + record.canonicalText)
                 let row = AuditEvent()
                 row.id = UUID()
                 row.sequence = sequence
@@ -105,12 +105,6 @@ actor AuditWriter {
             try await rows.create(on: transaction)
             try await sql.raw("UPDATE audit_chain_head SET last_sequence = \(bind: sequence), last_hash = \(bind: previousHash) WHERE id = 1").run()
         }
-    }
-}
-
-enum AuditHash {
-    static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 
@@ -136,7 +130,7 @@ enum AuditVerification {
         if let odd = events.first(where: { AuditAction(rawValue: $0.action) == nil }) {
             return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
         }
-        if let broken = AuditChainVerifier.firstBreak(in: rows, hash: AuditHash.sha256Hex) {
+        if let broken = AuditChainVerifier.firstBreak(in: rows, hash: HexDigest.sha256) {
             return broken
         }
         // Rows deleted from the end leave the head pointing past the last row.

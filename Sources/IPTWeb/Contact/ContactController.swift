@@ -120,12 +120,14 @@ enum EnquiryStore {
             enquiry.status = Enquiry.Status.open.rawValue
             enquiry.createdAt = now
             try await enquiry.create(on: database)
-            // The acknowledgement repeats nothing of the message: email is not a safe place for it.
+            // The acknowledgement repeats nothing that was typed, not even the name: email is not a
+            // safe place for the message, and echoing free text would let anyone use the form to
+            // send their words to any address under the clinic's name.
             try await Outbox.enqueue(
                 to: submission.email,
                 subject: "We received your message - \(clinic.name)",
                 body: """
-                Hello \(submission.name),
+                Hello,
 
                 Thank you for contacting \(clinic.name). Your message has reached us, and a member of our team will reply within two business days.
 

@@ -88,15 +88,11 @@ struct EnquiryInboxController: RouteCollection {
             return try await render(request, enquiry: enquiry, note: note, error: "The note must be 2,000 characters or fewer.",
                                     status: .unprocessableEntity)
         }
-        guard enquiry.status == Enquiry.Status.open.rawValue else {
-            return request.redirect(to: "/staff/enquiries/\(enquiry.id!.uuidString)")
+        guard let id = enquiry.id, try await EnquiryQueries.markHandled(id, by: staff.id, note: note, at: request.now, on: request.db) else {
+            // Someone else handled it first; their note stands and the page shows it.
+            return request.redirect(to: "/staff/enquiries/\(enquiry.id?.uuidString ?? "")")
         }
-        enquiry.status = Enquiry.Status.handled.rawValue
-        enquiry.$handledBy.id = staff.id
-        enquiry.handledAt = request.now
-        enquiry.handlingNote = note
-        try await enquiry.update(on: request.db)
-        try await request.audit(.update, recordType: "enquiry", recordID: enquiry.id?.uuidString, subject: enquiry.email,
+        try await request.audit(.update, recordType: "enquiry", recordID: id.uuidString, subject: enquiry.email,
                                 detail: "marked handled")
         return request.redirect(to: "/staff/enquiries?status=open&handled=1")
     }
@@ -143,5 +139,22 @@ struct EnquiryInboxController: RouteCollection {
             ))
         )
         return .html(PageLayout.render(title: "Enquiry from \(enquiry.name)", chrome: chrome, content: content), status: status)
+    }
+}
+
+enum EnquiryQueries {
+    /// Marks an open enquiry handled. Returns false when it was no longer open: two people pressing
+    /// the button at once must not overwrite each other's note.
+    static func markHandled(_ id: UUID, by staffID: UUID, note: String?, at now: Date, on database: any Database) async throws -> Bool {
+        try await Enquiry.query(on: database)
+            .filter(\.$id == id)
+            .filter(\.$status == Enquiry.Status.open.rawValue)
+            .set(\.$status, to: Enquiry.Status.handled.rawValue)
+            .set(\.$handledBy.$id, to: staffID)
+            .set(\.$handledAt, to: now)
+            .set(\.$handlingNote, to: note)
+            .update()
+        let stored = try await Enquiry.find(id, on: database)
+        return stored?.$handledBy.id == staffID
     }
 }

@@ -65,26 +65,31 @@ struct Outbox: Sendable {
                 textBody: message.bodyText,
                 extraHeaders: message.extraHeaders
             )
+            var outcome = OutboxMessage.query(on: database)
+                .filter(\.$id == id)
+                .filter(\.$claimToken == token)
+                .set(\.$attempts, to: message.attempts + 1)
+                .set(\.$lockedUntil, to: nil)
+                .set(\.$claimToken, to: nil)
             do {
                 try await transport.deliver(email)
-                message.status = OutboxMessage.Status.sent.rawValue
-                message.sentAt = clock.now()
-                message.attempts += 1
-                message.lastError = nil
+                outcome = outcome
+                    .set(\.$status, to: OutboxMessage.Status.sent.rawValue)
+                    .set(\.$sentAt, to: clock.now())
+                    .set(\.$lastError, to: nil)
                 delivered += 1
             } catch {
-                message.attempts += 1
                 // Only the error's type goes into the row and the log: a transport's message can quote the email.
-                message.lastError = String(describing: type(of: error))
-                if let delay = schedule.delay(afterAttempts: message.attempts) {
-                    message.nextAttemptAt = now.addingTimeInterval(delay)
+                outcome = outcome.set(\.$lastError, to: String(describing: type(of: error)))
+                if let delay = schedule.delay(afterAttempts: message.attempts + 1) {
+                    outcome = outcome.set(\.$nextAttemptAt, to: now.addingTimeInterval(delay))
                 } else {
-                    message.status = OutboxMessage.Status.failed.rawValue
+                    outcome = outcome.set(\.$status, to: OutboxMessage.Status.failed.rawValue)
                 }
             }
-            message.lockedUntil = nil
-            message.claimToken = nil
-            try await message.update(on: database)
+            // Recorded only while the claim is still ours: if delivery outlasted the lock and another
+            // instance took the message over, its record stands.
+            try await outcome.update()
         }
         return delivered
     }

@@ -111,7 +111,7 @@ struct NewsletterController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text(title)),
             .p(.text(text)),
-            .form(.class("form"), .method(.post), .action(action),
+            .form(.class("form"), .method(.post), .action(attributeSafe(action)),
                   .button(.class("button"), .type(.submit), .text(button)))
         )
         return .html(PageLayout.render(title: title, chrome: chrome, content: content))
@@ -183,6 +183,23 @@ enum SubscriptionService {
         try await request.db.writeTransaction { database in
             let existing = try await Subscriber.query(on: database).filter(\.$email == email).first()
             if let existing, existing.status == Subscriber.Status.confirmed.rawValue {
+                // The same work as for a new address (one durable write, one email), so neither
+                // the answer nor its timing tells a stranger that this address subscribes.
+                try await Outbox.enqueue(
+                    to: email,
+                    subject: "You already receive our newsletter - \(clinic.name)",
+                    body: """
+                    Hello,
+
+                    Someone, hopefully you, asked to subscribe this address to the \(clinic.name) newsletter. It is already subscribed, so there is nothing to do.
+
+                    If you would rather stop receiving it, use this link:
+                    \(baseURL)/newsletter/unsubscribe/\(existing.unsubscribeToken)
+
+                    \(clinic.name)
+                    \(clinic.address)
+                    """,
+                    at: now, on: database)
                 return
             }
             let subscriber = existing ?? Subscriber()
@@ -198,7 +215,7 @@ enum SubscriptionService {
             subscriber.consentVersion = consent.version
             subscriber.consentSource = source
             subscriber.consentAt = now
-            subscriber.confirmTokenHash = SessionCookie.hash(token)
+            subscriber.confirmTokenHash = HexDigest.sha256(token)
             subscriber.confirmExpiresAt = now.addingTimeInterval(confirmationLifetime)
             subscriber.unsubscribedAt = nil
             try await subscriber.save(on: database)
@@ -224,7 +241,7 @@ enum SubscriptionService {
 
     static func pendingSubscriber(token: String, request: Request) async throws -> Subscriber? {
         guard let subscriber = try await Subscriber.query(on: request.db)
-            .filter(\.$confirmTokenHash == SessionCookie.hash(token)).first(),
+            .filter(\.$confirmTokenHash == HexDigest.sha256(token)).first(),
               subscriber.status == Subscriber.Status.pending.rawValue,
               let expires = subscriber.confirmExpiresAt, expires > request.now
         else { return nil }

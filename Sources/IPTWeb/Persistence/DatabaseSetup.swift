@@ -41,7 +41,11 @@ enum DatabaseSetup {
                 configuration.searchPath = [schema]
             }
             app.databases.use(
-                .postgres(configuration: configuration, maxConnectionsPerEventLoop: 8, sqlLogLevel: .debug),
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: 8,
+                          encodingContext: .default, decodingContext: .default,
+                          // Statements only at trace (the driver cannot turn them off): PostgresKit
+                          // logs their bound values, which hold what people wrote to the clinic.
+                          sqlLogLevel: .trace),
                 as: .psql
             )
             return .postgres

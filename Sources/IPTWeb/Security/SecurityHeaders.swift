@@ -70,6 +70,13 @@ struct StaticFilesMiddleware: Middleware {
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let path = request.url.path
         guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return next.respond(to: request) }
-        return files.respond(to: request, chainingTo: next)
+        guard request.method == .GET || request.method == .HEAD else {
+            return request.eventLoop.makeFailedFuture(Abort(.methodNotAllowed, headers: ["Allow": "GET, HEAD"]))
+        }
+        // A name the file system refuses (too long, say) is simply not one of our files.
+        return files.respond(to: request, chainingTo: next).flatMapErrorThrowing { error in
+            if let abort = error as? any AbortError, abort.status.code < 500 { throw error }
+            throw Abort(.notFound)
+        }
     }
 }

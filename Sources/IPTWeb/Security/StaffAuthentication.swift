@@ -73,8 +73,13 @@ enum SessionCookie {
                           isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+}
+
+/// SHA-256 as lowercase hex: what is stored for a secret token (sessions, confirmation links), so a
+/// copy of the database does not hand out working tokens; also the audit chain's hash.
+enum HexDigest {
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 
@@ -99,7 +104,7 @@ struct StaffSessionMiddleware: Middleware {
         var clearCookie = false
         let now = clock.now()
         if let session = try await StaffSession.query(on: request.db)
-            .filter(\.$tokenHash == SessionCookie.hash(token))
+            .filter(\.$tokenHash == HexDigest.sha256(token))
             .with(\.$staff)
             .first(),
            let sessionID = session.id,

@@ -34,7 +34,7 @@ struct SiteController: RouteCollection {
     private func cached(_ request: Request, render: () async throws -> String) async throws -> Response {
         // A request with a staff session sees the staff frame, so only anonymous pages are shared.
         guard request.staff == nil else { return .html(try await render()) }
-        return .html(try await request.services.pageCache.page(request.url.path, render: render))
+        return .html(try await request.services.pageCache.page(PageCache.key(for: request.url.path), render: render))
     }
 
     func home(_ request: Request) async throws -> Response {

@@ -57,10 +57,10 @@ struct SignInController: RouteCollection {
         // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
         let secure = services.settings.secureCookies
         if let old = request.cookies[SessionCookie.name(secure: secure)]?.string {
-            try await StaffSession.query(on: request.db).filter(\.$tokenHash == SessionCookie.hash(old)).delete()
+            try await StaffSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
         }
         let token = SecureToken.make()
-        let session = StaffSession(tokenHash: SessionCookie.hash(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now)
+        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now)
         try await session.create(on: request.db)
         request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: StaffRole(rawValue: user.role) ?? .receptionist,
                                      sessionID: session.id!, csrfToken: session.csrfToken)
@@ -82,11 +82,14 @@ struct SignInController: RouteCollection {
         return response
     }
 
-    /// Only a path inside the staff area: an open redirect would let a phishing link borrow our name.
+    /// Only a plain path inside the staff area, in a small ASCII alphabet: an open redirect would
+    /// let a phishing link borrow our name, and a line break would end the Location header and let
+    /// the rest of the value be read as headers or a second response.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/staff"), !next.hasPrefix("//"), !next.contains("\\"),
-              !next.contains("://"), next.count < 200 else { return "/staff" }
-        return next
+        guard let next, next.utf8.count < 200, next == "/staff" || next.hasPrefix("/staff/") || next.hasPrefix("/staff?"),
+              !next.contains("//"), !next.contains("..") else { return "/staff" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~?=&%".utf8)
+        return next.utf8.allSatisfy { allowed.contains($0) } ? next : "/staff"
     }
 
     private func render(_ request: Request, email: String?, next: String?, message: String?,
