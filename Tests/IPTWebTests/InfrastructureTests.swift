@@ -171,3 +171,27 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct EmailFormatTests {
+    @Test func a_long_non_ascii_subject_is_split_into_encoded_words_under_76_characters() throws {
+        let email = OutgoingEmail(messageID: "m@x", from: "f@x.ca", to: "t@x.ca",
+                                  subject: "Nouvelles de l'automne : séances de groupe, thérapie interpersonnelle, café", date: Date(),
+                                  textBody: "", extraHeaders: [:])
+        let text = email.rfc5322
+        let subjectStart = try #require(text.range(of: "Subject: "))
+        let subjectBlock = text[subjectStart.lowerBound...].components(separatedBy: "\r\nMIME-Version")[0]
+        let lines = subjectBlock.components(separatedBy: "\r\n")
+        #expect(lines.count > 1)
+        #expect(lines.allSatisfy { $0.count <= 78 })
+        let decoded = lines.map { line in
+            line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "Subject: ", with: "")
+                .replacingOccurrences(of: "=?UTF-8?B?", with: "").replacingOccurrences(of: "?=", with: "")
+        }.compactMap { Data(base64Encoded: $0) }.reduce(Data(), +)
+        #expect(String(decoding: decoded, as: UTF8.self) == email.subject)
+    }
+
+    @Test func the_clinic_name_in_from_cannot_break_out_of_its_quotes() {
+        #expect(OutgoingEmail.mailbox(name: #"Evil" <x@y.z>, "a\"#, address: "c@clinic.ca") == #""Evil <x@y.z>, a" <c@clinic.ca>"#)
+        #expect(OutgoingEmail.mailbox(name: "Clinique Étoile", address: "c@clinic.ca").hasPrefix("=?UTF-8?B?"))
+    }
+}

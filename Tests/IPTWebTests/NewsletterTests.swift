@@ -90,9 +90,15 @@ import VaporTesting
             try await visitor.post(confirmPath, form: [:], includeCSRF: false)
 
             let (staff, _) = try await clinic.signedIn(as: .receptionist)
-            try await staff.get("/staff/newsletters")
-            let sent = try await staff.post("/staff/newsletters", form: ["subject": "Autumn news", "body": "## Hello\n\nNew groups.", "intent": "send"])
+            let compose = try await staff.get("/staff/newsletters")
+            let sendKey = try #require(Self.hiddenField("sendKey", in: compose.body.string))
+            let form = ["subject": "Autumn news", "body": "Hello\n\nNew groups.", "intent": "send", "sendKey": sendKey]
+            let sent = try await staff.post("/staff/newsletters", form: form)
             #expect(sent.status == .seeOther)
+            // Pressing Send again with the same form sends nothing more.
+            try await staff.post("/staff/newsletters", form: form)
+            #expect(try await OutboxMessage.query(on: clinic.db).filter(\.$subject == "Autumn news").count() == 1)
+            #expect(try await NewsletterIssue.query(on: clinic.db).count() == 1)
             try await clinic.deliverMail()
             let issue = try #require(clinic.mail.sent.last)
             #expect(issue.subject == "Autumn news")
@@ -134,6 +140,13 @@ import VaporTesting
             #expect(exports.count == 1)
             #expect(exports.first?.actorID == user.id?.uuidString)
         }
+    }
+}
+
+extension NewsletterTests {
+    static func hiddenField(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: #"name="\#(name)" value="([^"]+)""#, options: .regularExpression) else { return nil }
+        return String(html[range]).components(separatedBy: "value=\"").last.map { String($0.dropLast()) }
     }
 }
 

@@ -23,7 +23,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let clinic = ClinicIdentityStore(clock: settings.clock)
     let outbox = Outbox(transport: settings.mailTransport, clock: settings.clock, fromAddress: { [app] in
         let identity = (try? await clinic.current(on: app.db)) ?? .defaults
-        return "\"\(identity.name.replacingOccurrences(of: "\"", with: ""))\" <\(identity.email)>"
+        return OutgoingEmail.mailbox(name: identity.name, address: identity.email)
     })
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }

@@ -112,13 +112,17 @@ actor AuditWriter {
 enum AuditVerification {
     static func firstBreak(on database: any Database) async throws -> AuditChainVerifier.Break? {
         let events = try await AuditEvent.query(on: database).sort(\.$sequence).all()
-        let rows = events.map { event in
+        // An action the app never writes can only come from an edit; the chain is checked up to that
+        // row first, so the break reported is always the earliest one.
+        let firstOddAction = events.firstIndex { AuditAction(rawValue: $0.action) == nil }
+        let checkable = events[..<(firstOddAction ?? events.endIndex)]
+        let rows = checkable.map { event in
             (record: AuditRecord(
                 sequence: event.sequence,
                 occurredAtMilliseconds: event.occurredAtMilliseconds,
                 actorID: event.actorID,
                 actorLabel: event.actorLabel,
-                action: AuditAction(rawValue: event.action) ?? .view,
+                action: AuditAction(rawValue: event.action)!,
                 recordType: event.recordType,
                 recordID: event.recordID,
                 subject: event.subject,
@@ -126,12 +130,12 @@ enum AuditVerification {
                 detail: event.detail
             ), storedPreviousHash: event.previousHash, storedHash: event.hash)
         }
-        // An unknown action string was written by hand, not by the app: report it as a break.
-        if let odd = events.first(where: { AuditAction(rawValue: $0.action) == nil }) {
-            return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
-        }
         if let broken = AuditChainVerifier.firstBreak(in: rows, hash: HexDigest.sha256) {
             return broken
+        }
+        if let firstOddAction {
+            let odd = events[firstOddAction]
+            return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
         }
         // Rows deleted from the end leave the head pointing past the last row.
         let sql = database as! any SQLDatabase

@@ -10,35 +10,59 @@ public struct OutgoingEmail: Sendable, Equatable {
     public var textBody: String
     public var extraHeaders: [String: String]
 
-    /// The message as RFC 5322 text: CRLF line ends, headers folded, non-ASCII subject encoded,
-    /// a UTF-8 quoted-printable body so any mail reader shows it as written.
+    /// The message as RFC 5322 text: CRLF line ends, a non-ASCII subject as RFC 2047 encoded
+    /// words folded under 76 characters, a UTF-8 quoted-printable body so any mail reader shows it
+    /// as written.
     public var rfc5322: String {
         var headers: [(String, String)] = [
-            ("Message-ID", "<\(messageID)>"),
+            ("Message-ID", "<\(Self.stripLineBreaks(messageID))>"),
             ("Date", Self.rfc5322Date(date)),
-            ("From", from),
-            ("To", to),
+            ("From", Self.stripLineBreaks(from)),
+            ("To", Self.stripLineBreaks(to)),
             ("Subject", Self.encodeHeader(subject)),
             ("MIME-Version", "1.0"),
             ("Content-Type", "text/plain; charset=utf-8"),
             ("Content-Transfer-Encoding", "quoted-printable"),
         ]
         for key in extraHeaders.keys.sorted() {
-            headers.append((key, extraHeaders[key]!))
+            headers.append((Self.stripLineBreaks(key), Self.stripLineBreaks(extraHeaders[key] ?? "")))
         }
-        let headerText = headers.map { "\($0.0): \(Self.stripLineBreaks($0.1))" }.joined(separator: "\r\n")
+        let headerText = headers.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n")
         return headerText + "\r\n\r\n" + QuotedPrintable.encode(textBody)
     }
 
-    /// Header values never carry a line break: that is how header injection works.
+    /// Header values never carry a line break of their own: that is how header injection works.
     static func stripLineBreaks(_ value: String) -> String {
         value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 
+    /// ASCII stays as it is; anything else becomes base64 encoded words of at most 75 characters,
+    /// split between characters, never inside one, and folded onto continuation lines.
     static func encodeHeader(_ value: String) -> String {
         let clean = stripLineBreaks(value)
         guard clean.unicodeScalars.contains(where: { !$0.isASCII }) else { return clean }
-        return "=?UTF-8?B?\(Data(clean.utf8).base64EncodedString())?="
+        // 39 bytes of UTF-8 make 52 base64 characters, 64 with "=?UTF-8?B?" and "?=", and the first
+        // line still fits 78 characters after "Subject: ".
+        var words: [String] = []
+        var chunk = Data()
+        for character in clean {
+            let bytes = Data(String(character).utf8)
+            if chunk.count + bytes.count > 39, !chunk.isEmpty {
+                words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=")
+                chunk = Data()
+            }
+            chunk.append(bytes)
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(chunk.base64EncodedString())?=") }
+        return words.joined(separator: "\r\n ")
+    }
+
+    /// `"Display Name" <address>` with the name encoded when it is not plain ASCII, and stripped
+    /// of the quote and backslash that would end or escape the quoted name.
+    static func mailbox(name: String, address: String) -> String {
+        let plain = stripLineBreaks(name).filter { $0 != "\"" && $0 != "\\" }
+        let display = plain.unicodeScalars.allSatisfy(\.isASCII) ? "\"\(plain)\"" : encodeHeader(plain)
+        return "\(display) <\(stripLineBreaks(address))>"
     }
 
     static func rfc5322Date(_ date: Date) -> String {

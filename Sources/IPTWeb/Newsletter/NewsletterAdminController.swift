@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import Ink
 import IPTCore
 import Plot
 import Vapor
@@ -76,6 +75,7 @@ struct NewsletterAdminController: RouteCollection {
         var subject: String?
         var body: String?
         var intent: String?
+        var sendKey: String?
     }
 
     func newsletters(_ request: Request) async throws -> Response {
@@ -98,15 +98,20 @@ struct NewsletterAdminController: RouteCollection {
                                     status: .unprocessableEntity)
         }
         if input.intent != "send" {
-            return try await render(request, subject: subject, body: body, errors: errors, preview: MarkdownParser().html(from: body), notice: nil)
+            return try await render(request, subject: subject, body: body, errors: errors, preview: body, notice: nil,
+                                    sendKey: input.sendKey)
         }
-        let count = try await NewsletterSending.send(subject: subject, markdown: body, by: staff, request: request)
+        guard let sendKey = input.sendKey, (20...64).contains(sendKey.count) else {
+            throw Abort(.badRequest, reason: "The form is missing its send key. Reload the page and try again.")
+        }
+        let count = try await NewsletterSending.send(subject: subject, text: body, sendKey: sendKey, by: staff, request: request)
         return request.redirect(to: "/staff/newsletters?sent=\(count)")
     }
 
     private func render(_ request: Request, subject: String?, body: String?, errors: FieldErrors, preview: String?, notice: String?,
-                        status: HTTPResponseStatus = .ok) async throws -> Response {
+                        sendKey: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let chrome = try await request.chrome()
+        let clinicIdentity = chrome.clinic
         let zone = chrome.clinic.timeZone
         let issues = try await NewsletterIssue.query(on: request.db).with(\.$createdBy).sort(\.$createdAt, .descending).limit(20).all()
         let confirmed = try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count()
@@ -122,17 +127,21 @@ struct NewsletterAdminController: RouteCollection {
                     .novalidate(),
                 .action("/staff/newsletters"),
                 FormViews.csrf(request.csrfToken),
+                .input(.type(.hidden), .name("sendKey"), .value(attributeSafe(sendKey ?? SecureToken.make(bytes: 18)))),
                 FormViews.textField(name: "subject", label: "Subject", value: subject, error: errors["subject"], maxLength: 150),
-                FormViews.textArea(name: "body", label: "Newsletter text (Markdown)", value: body, error: errors["body"], maxLength: 50_000, rows: 14,
-                                   hint: "Use a blank line between paragraphs, ## for a heading, - for a list item."),
+                FormViews.textArea(name: "body", label: "Newsletter text", value: body, error: errors["body"], maxLength: 50_000, rows: 14,
+                                   hint: "Sent as plain text, exactly as written here. Leave a blank line between paragraphs; start list items with a dash."),
                 .div(.class("actions"),
                      .button(.class("button secondary"), .type(.submit), .name("intent"), .value("preview"), .text("Preview")),
                      .text(" "),
                      .button(.class("button"), .type(.submit), .name("intent"), .value("send"), .text(confirmed == 1 ? "Send to 1 subscriber" : "Send to \(confirmed) subscribers")))
             ),
-            .unwrap(preview) { html in
+            .unwrap(preview) { text in
                 .section(.class("preview"), .attribute(named: "aria-labelledby", value: "preview-heading"),
-                         .h2(.id("preview-heading"), .text("Preview")), .div(.class("prose"), .raw(html)))
+                         .h2(.id("preview-heading"), .text("Preview: what subscribers will read")),
+                         .p(.class("small muted"), .text("Subject: \(subject ?? "")")),
+                         .div(.class("message-body"), .text(NewsletterSending.emailBody(text: text, unsubscribeURL: "(each subscriber's own unsubscribe link)",
+                                                                                          clinic: clinicIdentity))))
             },
             .h2(.text("Sent")),
             .if(issues.isEmpty, .p(.text("Nothing sent yet."))),
@@ -151,42 +160,58 @@ struct NewsletterAdminController: RouteCollection {
 }
 
 enum NewsletterSending {
+    /// The text each subscriber receives: what staff wrote, then why they get it and how to stop.
+    static func emailBody(text: String, unsubscribeURL: String, clinic: ClinicIdentity) -> String {
+        """
+        \(text)
+
+        --
+        You receive this because you subscribed to the \(clinic.name) newsletter.
+        Unsubscribe at any time: \(unsubscribeURL)
+        \(clinic.name), \(clinic.address)
+        """
+    }
+
     /// Queues one email per confirmed subscriber, each with its own unsubscribe link and the
-    /// RFC 8058 one-click headers, and records the issue, all in one transaction.
-    static func send(subject: String, markdown: String, by staff: CurrentStaff, request: Request) async throws -> Int {
+    /// RFC 8058 one-click headers, and records the issue, all in one transaction. A send key seen
+    /// before means this exact form was already sent: nothing is queued twice.
+    static func send(subject: String, text: String, sendKey: String, by staff: CurrentStaff, request: Request) async throws -> Int {
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)
         let baseURL = request.services.settings.publicBaseURL
-        let count = try await request.db.writeTransaction { database -> Int in
-            let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed.rawValue).all()
-            let issue = NewsletterIssue()
-            issue.subject = subject
-            issue.bodyMarkdown = markdown
-            issue.$createdBy.id = staff.id
-            issue.createdAt = now
-            issue.sentAt = now
-            issue.recipientCount = recipients.count
-            try await issue.create(on: database)
-            for recipient in recipients {
-                let unsubscribeURL = "\(baseURL)/newsletter/unsubscribe/\(recipient.unsubscribeToken)"
-                try await Outbox.enqueue(
-                    to: recipient.email,
-                    subject: subject,
-                    body: """
-                    \(markdown)
-
-                    --
-                    You receive this because you subscribed to the \(clinic.name) newsletter.
-                    Unsubscribe at any time: \(unsubscribeURL)
-                    \(clinic.name), \(clinic.address)
-                    """,
-                    headers: [
-                        "List-Unsubscribe": "<\(unsubscribeURL)>",
-                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                    ],
-                    at: now, on: database)
+        if let earlier = try await NewsletterIssue.query(on: request.db).filter(\.$sendKey == sendKey).first() {
+            return earlier.recipientCount
+        }
+        let count: Int
+        do {
+            count = try await request.db.writeTransaction { database -> Int in
+                let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed.rawValue).all()
+                let issue = NewsletterIssue()
+                issue.subject = subject
+                issue.bodyMarkdown = text
+                issue.$createdBy.id = staff.id
+                issue.createdAt = now
+                issue.sentAt = now
+                issue.recipientCount = recipients.count
+                issue.sendKey = sendKey
+                try await issue.create(on: database)
+                for recipient in recipients {
+                    let unsubscribeURL = "\(baseURL)/newsletter/unsubscribe/\(recipient.unsubscribeToken)"
+                    try await Outbox.enqueue(
+                        to: recipient.email,
+                        subject: subject,
+                        body: emailBody(text: text, unsubscribeURL: unsubscribeURL, clinic: clinic),
+                        headers: [
+                            "List-Unsubscribe": "<\(unsubscribeURL)>",
+                            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                        ],
+                        at: now, on: database)
+                }
+                return recipients.count
             }
-            return recipients.count
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // The same form sent twice at the same moment: the other request sent it.
+            return try await NewsletterIssue.query(on: request.db).filter(\.$sendKey == sendKey).first()?.recipientCount ?? 0
         }
         try await request.audit(.send, recordType: "newsletter", detail: "recipients=\(count)")
         request.nudgeOutbox()

@@ -12,5 +12,6 @@ enum Migrations {
         M007CreateNewsletterIssues(),
         M008CreateOutbox(),
         M009CreateAuditTrail(),
+        M010AddNewsletterSendKey(),
     ]
 }

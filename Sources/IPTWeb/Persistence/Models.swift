@@ -180,6 +180,7 @@ final class NewsletterIssue: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "sent_at") var sentAt: Date?
     @Field(key: "recipient_count") var recipientCount: Int
+    @OptionalField(key: "send_key") var sendKey: String?
 
     init() {}
 }

@@ -37,11 +37,16 @@ struct ClinicSettingsController: RouteCollection {
         let email = TextRules.clean(body.email)
         let address = TextRules.clean(body.address)
         let zone = TextRules.clean(body.timeZone)
-        if name == nil || name!.count > 120 { errors.add("name", "Enter the clinic's name (up to 120 characters).") }
-        if phone == nil || !TextRules.isPlausiblePhone(phone!) { errors.add("phone", "Enter a phone number with 7 to 20 digits.") }
-        if email == nil || !TextRules.isPlausibleEmail(email!) { errors.add("email", "Enter an email address like office@example.com.") }
-        if address == nil || address!.count > 300 { errors.add("address", "Enter the street address (up to 300 characters).") }
-        if zone == nil || TimeZone(identifier: zone!) == nil { errors.add("timeZone", "Enter a time zone name such as America/Toronto.") }
+        // The name and address go into email headers and every page: one line each, no control characters.
+        func isOneLine(_ value: String?, limit: Int) -> Bool {
+            guard let value else { return false }
+            return TextRules.length(value) <= limit && !TextRules.hasControlCharacters(value, allowLineBreaks: false)
+        }
+        if !isOneLine(name, limit: 120) { errors.add("name", "Enter the clinic's name on one line (up to 120 characters).") }
+        if !(phone.map(TextRules.isPlausiblePhone) ?? false) { errors.add("phone", "Enter a phone number with 7 to 20 digits.") }
+        if !(email.map(TextRules.isPlausibleEmail) ?? false) { errors.add("email", "Enter an email address like office@example.com.") }
+        if !isOneLine(address, limit: 300) { errors.add("address", "Enter the street address on one line (up to 300 characters).") }
+        if zone.flatMap(TimeZone.init(identifier:)) == nil { errors.add("timeZone", "Enter a time zone name such as America/Toronto.") }
         guard errors.isEmpty, let name, let phone, let email, let address, let zone else {
             return try await render(request, values: body, errors: errors, saved: false, status: .unprocessableEntity)
         }

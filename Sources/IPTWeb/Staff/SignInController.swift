@@ -59,6 +59,11 @@ struct SignInController: RouteCollection {
         if let old = request.cookies[SessionCookie.name(secure: secure)]?.string {
             try await StaffSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
         }
+        // Sessions whose cookie never comes back would otherwise stay for ever; every sign-in
+        // clears those past the absolute limit, which bounds the table without a timer.
+        try await StaffSession.query(on: request.db)
+            .filter(\.$createdAt < now.addingTimeInterval(-SessionLifetime.staff.absolute))
+            .delete()
         let token = SecureToken.make()
         let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now)
         try await session.create(on: request.db)
