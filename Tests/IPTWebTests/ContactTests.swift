@@ -130,6 +130,10 @@ import VaporTesting
             headers.add(name: "X-CSRF-Token", value: browser.csrfToken ?? "")
             let wrongType = try await browser.send(.POST, "/contact", headers: headers, body: ByteBuffer(string: "hello"))
             #expect(wrongType.status == .unsupportedMediaType)
+            var withoutToken = HTTPHeaders()
+            withoutToken.contentType = .plainText
+            let plain = try await browser.send(.POST, "/contact", headers: withoutToken, body: ByteBuffer(string: "hello"))
+            #expect(plain.status == .unsupportedMediaType, "an unreadable body is a 415, not a forgery")
         }
     }
 

@@ -133,6 +133,11 @@ import VaporTesting
             }
             let blocked = try await browser.post("/staff/sign-in", form: ["email": user.email, "password": "correct horse battery"])
             #expect(blocked.status == .tooManyRequests)
+            for _ in 0..<3 {
+                _ = try await browser.post("/staff/sign-in", form: ["email": user.email, "password": "guess"])
+            }
+            let throttled = try await AuditEvent.query(on: clinic.db).filter(\.$detail == "throttled").count()
+            #expect(throttled == 1, "a flood of refused attempts writes one audit row per window")
             clinic.clock.advance(by: 15 * 60 + 1)
             let later = try await browser.post("/staff/sign-in", form: ["email": user.email, "password": "correct horse battery"])
             #expect(later.status == .seeOther)

@@ -56,7 +56,8 @@ extension Request {
         return PageChrome(clinic: clinic, currentPath: url.path, staff: staffChrome)
     }
 
-    /// Queues an email and wakes the delivery worker.
+    /// Wakes the delivery worker after something was queued, so email goes out now rather than at
+    /// the next tick.
     func nudgeOutbox() {
         services.outboxWorker?.nudge()
     }

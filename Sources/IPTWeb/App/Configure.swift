@@ -78,8 +78,16 @@ func ensureDefaults(_ app: Application, settings: Settings) async throws {
     try await TeamQueries.ensureFeeTiers(on: app.db)
 }
 
-/// Seeds the demo clinic on an empty database and says how to sign in.
-public func seedDemoIfWanted(_ app: Application, settings: Settings) async throws {
+/// Seeds the demo clinic on an empty database and says how to sign in, at the address the server
+/// will listen on (`--hostname` and `--port` win over the defaults).
+public func seedDemoIfWanted(_ app: Application, settings: Settings, arguments: [String] = []) async throws {
+    func option(_ long: String, _ short: String) -> String? {
+        guard let index = arguments.firstIndex(where: { $0 == long || $0 == short }), index + 1 < arguments.count else { return nil }
+        return arguments[index + 1]
+    }
+    let signInBase = option("--port", "-p").map { "http://\(option("--hostname", "-H") ?? "127.0.0.1"):\($0)" }
+        ?? option("--hostname", "-H").map { "http://\($0):8080" }
+        ?? settings.publicBaseURL
     guard settings.seedDemo else { return }
     let hasher = app.password
     guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
@@ -91,7 +99,7 @@ public func seedDemoIfWanted(_ app: Application, settings: Settings) async throw
 
         \(password)
 
-    Sign in at \(settings.publicBaseURL)/staff/sign-in as, for example:
+    Sign in at \(signInBase)/staff/sign-in as, for example:
     \(DemoClinic.people.map { "    \($0.email)  (\($0.role.displayName))" }.joined(separator: "\n"))
 
     """)

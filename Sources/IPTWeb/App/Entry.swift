@@ -19,7 +19,7 @@ public enum ClinicEntry {
             settings.runOutboxWorker = isServe
             try await configure(app, settings: settings)
             if isServe {
-                try await seedDemoIfWanted(app, settings: settings)
+                try await seedDemoIfWanted(app, settings: settings, arguments: environment.arguments)
             }
             try await app.execute()
         } catch {

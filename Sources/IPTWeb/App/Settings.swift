@@ -30,6 +30,10 @@ public struct Settings: Sendable {
     public var publicFormLimit: Int
     /// Whether the app runs migrations while configuring (tests and `serve` do).
     public var migrateOnBoot: Bool
+    /// Behind a reverse proxy every request comes from the proxy's address; with this set, the
+    /// address the proxy appended to X-Forwarded-For counts instead (for rate limits). Only set it
+    /// when a proxy you run is the only way in.
+    public var trustForwardedFor: Bool = false
 
     public init(database: DatabaseChoice, dataDirectory: String, resourceRoot: String, seedDemo: Bool,
                 secureCookies: Bool, clock: AppClock, mailTransport: any MailTransport, runOutboxWorker: Bool,
@@ -80,7 +84,13 @@ public struct Settings: Sendable {
             isTesting: environment == .testing,
             publicBaseURL: Environment.get("IPT_PUBLIC_URL") ?? "http://127.0.0.1:8080",
             publicFormLimit: Int(Environment.get("IPT_PUBLIC_FORM_LIMIT") ?? "") ?? 10
-        )
+        ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
+    }
+
+    func with(trustForwardedFor: Bool) -> Settings {
+        var copy = self
+        copy.trustForwardedFor = trustForwardedFor
+        return copy
     }
 }
 

@@ -49,7 +49,7 @@ struct EnquiryInboxController: RouteCollection {
                         .td(.text(DateDisplay.dateTime(enquiry.createdAt, timeZone: zone))),
                         .td(.a(.href("/staff/enquiries/\(enquiry.id?.uuidString ?? "")"), .text(enquiry.name))),
                         .td(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
-                        .td(.span(.class("status \(enquiry.status)"), .text(enquiry.status == "open" ? "Open" : "Handled")))
+                        .td(.span(.class("status \(enquiry.status)"), .text(enquiry.statusLabel)))
                     )
                 })
             ))),
@@ -114,7 +114,7 @@ struct EnquiryInboxController: RouteCollection {
                 .dt(.text("Phone")), .dd(.text(enquiry.phone ?? "Not given")),
                 .dt(.text("Prefers")), .dd(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
                 .dt(.text("Sent through")), .dd(.text(enquiry.source == "api" ? "The API" : "The contact form")),
-                .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status)"), .text(enquiry.status == "open" ? "Open" : "Handled")))
+                .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status)"), .text(enquiry.statusLabel)))
             ),
             .h2(.text("Message")),
             .div(.class("message-body"), .text(enquiry.message)),

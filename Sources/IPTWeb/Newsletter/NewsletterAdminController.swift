@@ -6,6 +6,8 @@ import Vapor
 
 /// Staff side of the newsletter: subscribers, CSV export, composing and sending issues.
 struct NewsletterAdminController: RouteCollection {
+    static let pageSize = 100
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get("staff", "subscribers", use: subscribers)
         routes.get("staff", "subscribers.csv", use: exportCSV)
@@ -16,10 +18,15 @@ struct NewsletterAdminController: RouteCollection {
     func subscribers(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewSubscribers)
         let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
+        let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         var query = Subscriber.query(on: request.db)
         if let filter { query = query.filter(\.$status == filter.rawValue) }
-        let rows = try await query.sort(\.$createdAt, .descending).limit(500).all()
-        try await request.audit(.view, recordType: "subscriber-list", detail: "status=\(filter?.rawValue ?? "all") rows=\(rows.count)")
+        let fetched = try await query.sort(\.$createdAt, .descending)
+            .range(((page - 1) * Self.pageSize)..<(page * Self.pageSize + 1)).all()
+        let hasMore = fetched.count > Self.pageSize
+        let rows = Array(fetched.prefix(Self.pageSize))
+        try await request.audit(.view, recordType: "subscriber-list", detail: "status=\(filter?.rawValue ?? "all") page=\(page) rows=\(rows.count)")
+        let pageLink = { (number: Int) in "/staff/subscribers?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(number)" }
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
         let filters: [(String, String?)] = [("Confirmed", "confirmed"), ("Pending", "pending"), ("Unsubscribed", "unsubscribed"), ("All", nil)]
@@ -35,7 +42,7 @@ struct NewsletterAdminController: RouteCollection {
             .if(rows.isEmpty, .p(.text("No subscribers here yet."))),
             .if(!rows.isEmpty, TableViews.scrollable(captionID: "subscribers-caption", .table(
                 .class("data-table"),
-                .caption(.id("subscribers-caption"), .text("Subscribers (\(rows.count) shown, newest first)")),
+                .caption(.id("subscribers-caption"), .text("Subscribers, newest first (page \(page))")),
                 .thead(.tr(.th(.text("Email")), .th(.text("Status")), .th(.text("Consent given")), .th(.text("Wording version")), .th(.text("Source")))),
                 .tbody(.forEach(rows) { row in
                     .tr(
@@ -46,7 +53,10 @@ struct NewsletterAdminController: RouteCollection {
                         .td(.text(row.consentSource))
                     )
                 })
-            )))
+            ))),
+            .nav(.class("pagination"), .ariaLabel("Pages"),
+                 .if(page > 1, .a(.href(pageLink(page - 1)), .text("Newer"))),
+                 .if(hasMore, .a(.href(pageLink(page + 1)), .text("Older"))))
         )
         return .html(PageLayout.render(title: "Subscribers", chrome: chrome, content: content))
     }
@@ -124,7 +134,7 @@ struct NewsletterAdminController: RouteCollection {
             .form(
                 .class("form"),
                 .method(.post),
-                    .novalidate(),
+                .novalidate(),
                 .action("/staff/newsletters"),
                 FormViews.csrf(request.csrfToken),
                 .input(.type(.hidden), .name("sendKey"), .value(attributeSafe(sendKey ?? SecureToken.make(bytes: 18)))),

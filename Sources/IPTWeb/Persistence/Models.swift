@@ -137,7 +137,11 @@ final class Enquiry: Model, @unchecked Sendable {
     enum Status: String, CaseIterable {
         case open
         case handled
+
+        var label: String { self == .open ? "Open" : "Handled" }
     }
+
+    var statusLabel: String { Status(rawValue: status)?.label ?? status }
 }
 
 /// A newsletter subscriber and the record of their consent (CASL: when, how, with what words).

@@ -45,6 +45,10 @@ struct CSRFMiddleware: Middleware {
     }
 
     private func verify(_ request: Request, anonymousToken: String?) async throws {
+        // A body the app cannot read is refused for what it is (415), not as a forgery.
+        if let type = request.headers.contentType, type != .urlEncodedForm, type != .formData, type != .json {
+            throw Abort(.unsupportedMediaType)
+        }
         if let origin = request.headers.first(name: .origin), origin != "null" {
             let host = request.headers.first(name: .host) ?? ""
             let originHost = URLComponents(string: origin).map { components in

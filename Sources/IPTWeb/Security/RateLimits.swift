@@ -9,6 +9,7 @@ final class RateLimits: Sendable {
     private let publicForms: NIOLockedValueBox<SlidingWindowLimiter>
     private let signInByAddress: NIOLockedValueBox<SlidingWindowLimiter>
     private let signInByAccount: NIOLockedValueBox<SlidingWindowLimiter>
+    private let throttleAudits = NIOLockedValueBox(SlidingWindowLimiter(limit: 1, window: 15 * 60))
 
     init(publicFormLimit: Int) {
         publicForms = NIOLockedValueBox(SlidingWindowLimiter(limit: publicFormLimit, window: 10 * 60))
@@ -29,6 +30,12 @@ final class RateLimits: Sendable {
     func recordSignInFailure(address: String, account: String, at now: Date) {
         _ = signInByAddress.withLockedValue { $0.attempt(address, at: now) }
         _ = signInByAccount.withLockedValue { $0.attempt(account, at: now) }
+    }
+
+    /// Whether a refused attempt should be written to the audit trail: once per account and window,
+    /// so a flood of attempts cannot flood the trail.
+    func shouldAuditThrottle(account: String, at now: Date) -> Bool {
+        throttleAudits.withLockedValue { $0.attempt(account, at: now) }
     }
 
     func recordSignInSuccess(account: String) {

@@ -55,8 +55,14 @@ extension Request {
         ))
     }
 
+    /// The visitor's address for rate limiting: the peer, or, behind a trusted proxy, the last
+    /// address the proxy appended to X-Forwarded-For (earlier entries are whatever the client sent).
     var clientAddress: String {
-        remoteAddress?.ipAddress ?? "unknown"
+        if application.services.settings.trustForwardedFor,
+           let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").last {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return remoteAddress?.ipAddress ?? "unknown"
     }
 }
 

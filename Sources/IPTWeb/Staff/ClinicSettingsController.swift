@@ -74,7 +74,7 @@ struct ClinicSettingsController: RouteCollection {
             .form(
                 .class("form"),
                 .method(.post),
-                    .novalidate(),
+                .novalidate(),
                 .action("/staff/settings"),
                 FormViews.csrf(request.csrfToken),
                 FormViews.textField(name: "name", label: "Clinic name", value: values.name, error: errors["name"], maxLength: 120),

@@ -33,7 +33,9 @@ struct SignInController: RouteCollection {
         let generic = "That email and password do not match an active staff account."
 
         if services.rateLimits.signInBlocked(address: address, account: email, at: now) {
-            try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
+            if services.rateLimits.shouldAuditThrottle(account: email, at: now) {
+                try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
+            }
             return try await render(request, email: email, next: body.next,
                                     message: "Too many sign-in attempts. Wait 15 minutes and try again, or ask the clinic director to reset your password.",
                                     status: .tooManyRequests)
@@ -109,7 +111,7 @@ struct SignInController: RouteCollection {
             .form(
                 .class("form narrow"),
                 .method(.post),
-                    .novalidate(),
+                .novalidate(),
                 .action("/staff/sign-in"),
                 FormViews.csrf(request.csrfToken),
                 .input(.type(.hidden), .name("next"), .value(attributeSafe(Self.safeNext(next)))),
