@@ -21,10 +21,17 @@ struct MethodGuard: Middleware {
             if route.method == .GET { byPath[segments, default: []].insert(HTTPMethod.HEAD.rawValue) }
         }
         patterns = byPath.map { ($0.key, $0.value) }
+        exactPaths = Dictionary(uniqueKeysWithValues: byPath.compactMap { segments, methods in
+            segments.contains(where: { $0 == nil }) ? nil : ("/" + segments.compactMap { $0 }.joined(separator: "/"), methods)
+        })
         self.staticPrefixes = staticPrefixes
     }
 
+    /// Paths without parameters, found with one lookup: most requests are for these.
+    private let exactPaths: [String: Set<String>]
+
     func allowedMethods(for path: String) -> Set<String>? {
+        if let methods = exactPaths[path] { return methods }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: Set<String>?
         for pattern in patterns where pattern.segments.count == parts.count {

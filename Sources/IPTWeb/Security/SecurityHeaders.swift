@@ -25,16 +25,19 @@ struct SecurityHeadersMiddleware: Middleware {
         }
     }
 
+    private static let everyResponse = [
+        ("Content-Security-Policy", contentSecurityPolicy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+
     static func apply(to response: Response, path: String, secure: Bool) {
-        let headers = [
-            ("Content-Security-Policy", contentSecurityPolicy),
-            ("X-Content-Type-Options", "nosniff"),
-            ("X-Frame-Options", "DENY"),
-            ("Referrer-Policy", "same-origin"),
-            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-            ("Cross-Origin-Opener-Policy", "same-origin"),
-        ]
-        for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        // Handlers never set these, so adding is enough; error pages replace a response's headers
+        // wholesale before they get here.
+        response.headers.add(contentsOf: everyResponse)
         if secure {
             response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         }
