@@ -124,3 +124,17 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct PageCacheTests {
+    @Test func a_signed_in_staff_member_never_gets_the_visitors_cached_copy() async throws {
+        try await withClinic { clinic in
+            let visitorPage = try await Browser(app: clinic.app).get("/evidence").body.string
+            #expect(!visitorPage.contains("Sign out"))
+            let (staff, _) = try await clinic.signedIn(as: .therapist)
+            let staffPage = try await staff.get("/evidence").body.string
+            #expect(staffPage.contains("Sign out"))
+            let again = try await Browser(app: clinic.app).get("/evidence").body.string
+            #expect(!again.contains("Sign out"), "the staff frame is never stored for visitors")
+        }
+    }
+}

@@ -53,7 +53,7 @@ extension Request {
     func chrome() async throws -> PageChrome {
         let clinic = try await services.clinic.current(on: db)
         let staffChrome = staff.map { StaffChrome(name: $0.name, role: $0.role, csrfToken: $0.csrfToken) }
-        return PageChrome(clinic: clinic, currentPath: url.path, staff: staffChrome)
+        return PageChrome(clinic: clinic, currentPath: path, staff: staffChrome)
     }
 
     /// Wakes the delivery worker after something was queued, so email goes out now rather than at
@@ -141,7 +141,8 @@ final class PageCache: Sendable {
 
     /// One key per page however its address is spelled ("/evidence", "/evidence/", "//evidence").
     static func key(for path: String) -> String {
-        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        let isCanonical = path == "/" || (path.hasPrefix("/") && !path.hasSuffix("/") && !path.contains("//"))
+        return isCanonical ? path : "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 
     func removeAll() {
@@ -158,5 +159,37 @@ extension Response {
         var headers = HTTPHeaders()
         headers.contentType = .html
         return Response(status: status, headers: headers, body: .init(buffer: body))
+    }
+}
+
+extension Request {
+    private struct PathKey: StorageKey { typealias Value = String }
+
+    /// The request's path, worked out once. `url.path` re-derives it through URLComponents and a
+    /// string replacement on every access, and the middleware chain asks for it several times.
+    var path: String {
+        if let known = storage[PathKey.self] { return known }
+        let path = url.path
+        storage[PathKey.self] = path
+        return path
+    }
+}
+
+/// Answers an anonymous GET for a page already in the cache before routing and the remaining
+/// middleware: the public site is most of the traffic and should cost what the framework's bare
+/// floor costs. A request carrying a staff session cookie always goes the long way, because staff
+/// see pages in the staff frame.
+struct CachedPageMiddleware: Middleware {
+    let cache: PageCache
+    let sessionCookieName: String
+
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard request.method == .GET || request.method == .HEAD,
+              !(request.headers.first(name: .cookie)?.contains(sessionCookieName) ?? false),
+              let body = cache.hit(PageCache.key(for: request.path))
+        else {
+            return next.respond(to: request)
+        }
+        return request.eventLoop.makeSucceededFuture(.html(body))
     }
 }

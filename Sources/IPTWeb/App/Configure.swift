@@ -28,6 +28,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }
     let dummyHash = try app.password.hash(SecureToken.make())
+    let pageCache = PageCache(clock: settings.clock)
 
     app.services = AppServices(
         settings: settings,
@@ -35,7 +36,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         rateLimits: RateLimits(publicFormLimit: settings.publicFormLimit),
         clinic: clinic,
         content: content,
-        pageCache: PageCache(clock: settings.clock),
+        pageCache: pageCache,
         outbox: outbox,
         outboxWorker: worker,
         dummyPasswordHash: dummyHash
@@ -61,6 +62,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
     app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
     app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
+    app.middleware.use(CachedPageMiddleware(cache: pageCache, sessionCookieName: SessionCookie.name(secure: settings.secureCookies)))
     let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
     app.middleware.use(StaticFilesMiddleware(files: FileMiddleware(publicDirectory: publicDirectory)))
     app.middleware.use(MethodGuard(routes: app.routes.all, staticPrefixes: StaticFilesMiddleware.prefixes))

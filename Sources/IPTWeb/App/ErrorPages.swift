@@ -15,7 +15,7 @@ struct ErrorPageMiddleware: Middleware {
         next.respond(to: request).flatMapError { error in
             request.eventLoop.makeFutureWithTask {
                 let response = await render(error, for: request)
-                SecurityHeadersMiddleware.apply(to: response, path: request.url.path, secure: secure)
+                SecurityHeadersMiddleware.apply(to: response, path: request.path, secure: secure)
                 return response
             }
         }
@@ -42,15 +42,15 @@ struct ErrorPageMiddleware: Middleware {
                 "route": .string(request.route?.description ?? "unmatched"),
             ])
         }
-        if status == .unauthorized, request.url.path.hasPrefix("/staff"), request.method == .GET {
+        if status == .unauthorized, request.path.hasPrefix("/staff"), request.method == .GET {
             return request.redirect(to: "/staff/sign-in")
         }
-        if request.url.path.hasPrefix("/api/") || request.url.path == "/healthz" || request.url.path == "/readyz" {
+        if request.path.hasPrefix("/api/") || request.path == "/healthz" || request.path == "/readyz" {
             let body = (try? JSONEncoder().encode(APIError(error: reason, requestID: request.id))) ?? Data()
             headers.contentType = .json
             return Response(status: status, headers: headers, body: .init(data: body))
         }
-        let chrome = (try? await request.chrome()) ?? PageChrome(clinic: .defaults, currentPath: request.url.path, staff: nil)
+        let chrome = (try? await request.chrome()) ?? PageChrome(clinic: .defaults, currentPath: request.path, staff: nil)
         let title = status == .notFound ? "Page not found" : Self.title(for: status)
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text(title)),

@@ -28,7 +28,7 @@ struct CSRFMiddleware: Middleware {
         request.storage[AnonymousTokenBox.Key.self] = box
 
         let isUnsafe = ![.GET, .HEAD, .OPTIONS].contains(request.method)
-        let path = request.url.path
+        let path = request.path
         let checked: EventLoopFuture<Void>
         if isUnsafe, !Self.exemptPrefixes.contains(where: { path.hasPrefix($0) }) {
             checked = request.eventLoop.makeFutureWithTask { try await verify(request, anonymousToken: box.existing) }

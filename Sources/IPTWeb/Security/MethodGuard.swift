@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Vapor
 
 /// Answers before any other check when no route can take the request: 404 for an unknown path,
@@ -30,8 +31,23 @@ struct MethodGuard: Middleware {
     /// Paths without parameters, found with one lookup: most requests are for these.
     private let exactPaths: [String: Set<String>]
 
+    /// Parameter paths seen lately ("/team/daniel-reyes"), so a popular profile costs one lookup.
+    /// Bounded: a stream of made-up paths only ever empties it.
+    private let recent = NIOLockedValueBox<[String: Set<String>]>([:])
+    private let recentCapacity = 1_024
+
     func allowedMethods(for path: String) -> Set<String>? {
         if let methods = exactPaths[path] { return methods }
+        if let methods = recent.withLockedValue({ $0[path] }) { return methods }
+        guard let methods = matchPatterns(path) else { return nil }
+        recent.withLockedValue { recent in
+            if recent.count >= recentCapacity { recent.removeAll() }
+            recent[path] = methods
+        }
+        return methods
+    }
+
+    private func matchPatterns(_ path: String) -> Set<String>? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: Set<String>?
         for pattern in patterns where pattern.segments.count == parts.count {
@@ -42,7 +58,7 @@ struct MethodGuard: Middleware {
     }
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let path = request.url.path
+        let path = request.path
         if staticPrefixes.contains(where: { path.hasPrefix($0) }) {
             return next.respond(to: request)
         }

@@ -20,7 +20,7 @@ struct SecurityHeadersMiddleware: Middleware {
     // Errors become pages further out, in ErrorPageMiddleware, which applies these headers itself.
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         next.respond(to: request).map { response in
-            Self.apply(to: response, path: request.url.path, secure: secure)
+            Self.apply(to: response, path: request.path, secure: secure)
             return response
         }
     }
@@ -71,7 +71,7 @@ struct StaticFilesMiddleware: Middleware {
     let files: FileMiddleware
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        let path = request.url.path
+        let path = request.path
         guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return next.respond(to: request) }
         guard request.method == .GET || request.method == .HEAD else {
             return request.eventLoop.makeFailedFuture(Abort(.methodNotAllowed, headers: ["Allow": "GET, HEAD"]))

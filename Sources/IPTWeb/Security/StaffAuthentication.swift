@@ -145,7 +145,7 @@ struct RequireStaffMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.staff != nil else {
             if request.method == .GET || request.method == .HEAD {
-                let target = request.url.path
+                let target = request.path
                 return request.redirect(to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal)
             }
             throw Abort(.unauthorized, reason: "Your session has ended. Sign in again.")

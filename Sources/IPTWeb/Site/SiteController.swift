@@ -21,34 +21,21 @@ struct SiteController: RouteCollection {
     ]
 
     func boot(routes: any RoutesBuilder) throws {
-        routes.get(use: servedFromCache(home))
+        routes.get(use: home)
         for route in Self.markdownRoutes {
             let slug = route.slug
-            routes.get(route.path, use: servedFromCache { request in try await markdownPage(request, slug: slug) })
+            routes.get(route.path) { request in try await markdownPage(request, slug: slug) }
         }
-        routes.get("team", use: servedFromCache(team))
-        routes.get("team", ":slug", use: servedFromCache(teamMember))
-        routes.get("fees", use: servedFromCache(fees))
+        routes.get("team", use: team)
+        routes.get("team", ":slug", use: teamMember)
+        routes.get("fees", use: fees)
     }
 
-    /// Answers a cached anonymous page without starting a task: the public site is most of the
-    /// traffic, and an async handler costs a task hop on every request, hit or not. On a miss, or
-    /// for a signed-in staff member, the async handler runs as usual.
-    private func servedFromCache(
-        _ handler: @escaping @Sendable (Request) async throws -> Response
-    ) -> @Sendable (Request) -> EventLoopFuture<Response> {
-        { request in
-            if request.staff == nil, let body = request.services.pageCache.hit(PageCache.key(for: request.url.path)) {
-                return request.eventLoop.makeSucceededFuture(.html(body))
-            }
-            return request.eventLoop.makeFutureWithTask { try await handler(request) }
-        }
-    }
-
+    /// Renders on a miss and stores the page; hits never get this far (see CachedPageMiddleware).
     private func cached(_ request: Request, render: () async throws -> String) async throws -> Response {
         // A request with a staff session sees the staff frame, so only anonymous pages are shared.
         guard request.staff == nil else { return .html(try await render()) }
-        return .html(try await request.services.pageCache.page(PageCache.key(for: request.url.path), render: render))
+        return .html(try await request.services.pageCache.page(PageCache.key(for: request.path), render: render))
     }
 
     func home(_ request: Request) async throws -> Response {
