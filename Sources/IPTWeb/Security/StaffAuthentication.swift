@@ -109,15 +109,18 @@ struct StaffSessionMiddleware: Middleware {
         let cookieName = SessionCookie.name(secure: secure)
         var clearCookie = false
         let now = clock.now()
+        // One query with a join, not Fluent's eager load (a second query): this runs on every
+        // staff request.
         if let session = try await StaffSession.query(on: request.db)
+            .join(parent: \.$staff)
             .filter(\.$tokenHash == HexDigest.sha256(token))
-            .with(\.$staff)
             .first(),
+           let staff = try? session.joined(StaffUser.self),
            let sessionID = session.id,
-           let staffID = session.staff.id,
-           let role = StaffRole(rawValue: session.staff.role) {
+           let staffID = staff.id,
+           let role = StaffRole(rawValue: staff.role) {
             if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now)
-                || !session.staff.isActive {
+                || !staff.isActive {
                 try await session.delete(on: request.db)
                 clearCookie = true
             } else {
@@ -126,7 +129,7 @@ struct StaffSessionMiddleware: Middleware {
                     session.lastSeenAt = now
                     try await session.update(on: request.db)
                 }
-                request.staff = CurrentStaff(id: staffID, name: session.staff.name, email: session.staff.email,
+                request.staff = CurrentStaff(id: staffID, name: staff.name, email: staff.email,
                                              role: role, sessionID: sessionID, csrfToken: session.csrfToken)
             }
         } else {
