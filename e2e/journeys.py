@@ -297,17 +297,19 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
     def compose_preview():
         b.click_and_load(b.link("Newsletters", "nav.staff-nav"))
         fill(b, "#field-subject", nl_subject)
-        fill(b, "#field-body", "## Hello from the clinic\n\nWe have **new openings** in the reduced-rate clinic.\n\n"
+        fill(b, "#field-body", "Hello from the clinic\n\nWe have new openings in the reduced-rate clinic.\n\n"
                                "- Free 15-minute phone consultation\n- Evening sessions\n")
         b.click_and_load(b.button("Preview", "main form"))
         main = b.one("main")
-        h2 = [h.text for h in main.find_elements(By.CSS_SELECTOR, "h2,h3")]
         b.shot("b-newsletter-preview")
-        expect(any("Hello from the clinic" in h for h in h2),
-               f"preview does not render the Markdown heading; headings: {h2}")
-        expect(main.find_elements(By.CSS_SELECTOR, "strong"), "preview does not render **bold**")
+        # Issues go out as plain text, so the preview shows that text with the footer every copy carries.
+        previews = main.find_elements(By.CSS_SELECTOR, "section.preview .message-body")
+        expect(bool(previews), "no preview of the text subscribers will receive")
+        preview = previews[0].text
+        expect("We have new openings in the reduced-rate clinic." in preview, f"preview lacks the text: {preview[:300]!r}")
+        expect("Unsubscribe at any time" in preview, f"preview lacks the unsubscribe footer: {preview[-300:]!r}")
         expect(field_value(b, "#field-subject") == nl_subject, "subject not kept in the form after Preview")
-        return "Markdown rendered, form kept"
+        return "plain-text preview with its footer, form kept"
 
     def send():
         buttons = [x for x in b.css("main form button[name='intent'][value='send']") if x.is_displayed()]
