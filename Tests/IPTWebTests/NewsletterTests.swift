@@ -92,7 +92,7 @@ import VaporTesting
             let (staff, _) = try await clinic.signedIn(as: .receptionist)
             let compose = try await staff.get("/staff/newsletters")
             let sendKey = try #require(Self.hiddenField("sendKey", in: compose.body.string))
-            let form = ["subject": "Autumn news", "body": "Hello\n\nNew groups.", "intent": "send", "sendKey": sendKey]
+            let form = ["subject": "Autumn news", "body": "## Hello\n\nNew **groups**. <script>alert(1)</script>", "intent": "send", "sendKey": sendKey]
             let sent = try await staff.post("/staff/newsletters", form: form)
             #expect(sent.status == .seeOther)
             // Pressing Send again with the same form sends nothing more.
@@ -106,6 +106,11 @@ import VaporTesting
             #expect(issue.extraHeaders["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click")
             let path = String(header.dropFirst("<http://clinic.test".count).dropLast())
             #expect(issue.rfc5322.contains("List-Unsubscribe: <http://clinic.test/newsletter/unsubscribe/"))
+            let html = try #require(issue.htmlBody)
+            #expect(html.contains("<h2>Hello</h2>") && html.contains("<strong>groups</strong>"), "Markdown is formatted")
+            #expect(!html.contains("<script>") && html.contains("&lt;script&gt;"), "typed markup stays text")
+            #expect(issue.rfc5322.contains("Content-Type: multipart/alternative; boundary="))
+            #expect(issue.textBody.contains("## Hello"), "the plain-text part is the text as written")
 
             clinic.clock.advance(by: 61 * 24 * 3600)
             // A mail client's one-click POST: no cookies, no CSRF token.

@@ -8,11 +8,13 @@ public struct OutgoingEmail: Sendable, Equatable {
     public var subject: String
     public var date: Date
     public var textBody: String
+    /// An HTML version of the same text, sent beside it as multipart/alternative when present.
+    public var htmlBody: String? = nil
     public var extraHeaders: [String: String]
 
     /// The message as RFC 5322 text: CRLF line ends, a non-ASCII subject as RFC 2047 encoded
-    /// words folded under 76 characters, a UTF-8 quoted-printable body so any mail reader shows it
-    /// as written.
+    /// words folded under 76 characters, UTF-8 quoted-printable bodies so any mail reader shows
+    /// them as written; plain text alone, or plain text and HTML as multipart/alternative.
     public var rfc5322: String {
         var headers: [(String, String)] = [
             ("Message-ID", "<\(Self.stripLineBreaks(messageID))>"),
@@ -21,14 +23,27 @@ public struct OutgoingEmail: Sendable, Equatable {
             ("To", Self.stripLineBreaks(to)),
             ("Subject", Self.encodeHeader(subject)),
             ("MIME-Version", "1.0"),
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Transfer-Encoding", "quoted-printable"),
         ]
+        // The boundary comes from the message id, which no body can contain after quoted-printable.
+        let boundary = "=_alt_" + messageID.filter { $0.isLetter || $0.isNumber }
+        if htmlBody == nil {
+            headers.append(("Content-Type", "text/plain; charset=utf-8"))
+            headers.append(("Content-Transfer-Encoding", "quoted-printable"))
+        } else {
+            headers.append(("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
+        }
         for key in extraHeaders.keys.sorted() {
             headers.append((Self.stripLineBreaks(key), Self.stripLineBreaks(extraHeaders[key] ?? "")))
         }
         let headerText = headers.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n")
-        return headerText + "\r\n\r\n" + QuotedPrintable.encode(textBody)
+        guard let htmlBody else {
+            return headerText + "\r\n\r\n" + QuotedPrintable.encode(textBody)
+        }
+        func part(_ type: String, _ body: String) -> String {
+            "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + QuotedPrintable.encode(body) + "\r\n"
+        }
+        return headerText + "\r\n\r\n" + part("text/plain", textBody) + part("text/html", htmlBody) + "--\(boundary)--\r\n"
     }
 
     /// Header values never carry a line break of their own: that is how header injection works.

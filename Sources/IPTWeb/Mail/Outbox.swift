@@ -12,13 +12,14 @@ struct Outbox: Sendable {
     let schedule = RetrySchedule.outbox
 
     /// Adds an email to the outbox; the worker delivers it.
-    static func enqueue(to recipient: String, subject: String, body: String, headers: [String: String] = [:],
+    static func enqueue(to recipient: String, subject: String, body: String, html: String? = nil, headers: [String: String] = [:],
                         at now: Date, on database: any Database) async throws {
         let message = OutboxMessage()
         message.id = UUID()
         message.recipient = recipient
         message.subject = subject
         message.bodyText = body
+        message.bodyHTML = html
         message.extraHeaders = headers
         message.status = OutboxMessage.Status.pending.rawValue
         message.attempts = 0
@@ -63,6 +64,7 @@ struct Outbox: Sendable {
                 subject: message.subject,
                 date: message.createdAt,
                 textBody: message.bodyText,
+                htmlBody: message.bodyHTML,
                 extraHeaders: message.extraHeaders
             )
             var outcome = OutboxMessage.query(on: database)

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import Ink
 import IPTCore
 import Plot
 import Vapor
@@ -139,8 +140,8 @@ struct NewsletterAdminController: RouteCollection {
                 FormViews.csrf(request.csrfToken),
                 .input(.type(.hidden), .name("sendKey"), .value(attributeSafe(sendKey ?? SecureToken.make(bytes: 18)))),
                 FormViews.textField(name: "subject", label: "Subject", value: subject, error: errors["subject"], maxLength: 150),
-                FormViews.textArea(name: "body", label: "Newsletter text", value: body, error: errors["body"], maxLength: 50_000, rows: 14,
-                                   hint: "Sent as plain text, exactly as written here. Leave a blank line between paragraphs; start list items with a dash."),
+                FormViews.textArea(name: "body", label: "Newsletter text (Markdown)", value: body, error: errors["body"], maxLength: 50_000, rows: 14,
+                                   hint: "Leave a blank line between paragraphs; ## starts a heading, - a list item, **bold**. Subscribers get it formatted, and as plain text for mail readers that prefer it."),
                 .div(.class("actions"),
                      .button(.class("button secondary"), .type(.submit), .name("intent"), .value("preview"), .text("Preview")),
                      .text(" "),
@@ -150,6 +151,9 @@ struct NewsletterAdminController: RouteCollection {
                 .section(.class("preview"), .attribute(named: "aria-labelledby", value: "preview-heading"),
                          .h2(.id("preview-heading"), .text("Preview: what subscribers will read")),
                          .p(.class("small muted"), .text("Subject: \(subject ?? "")")),
+                         .h3(.text("Formatted")),
+                         .div(.class("prose newsletter-preview"), .raw(NewsletterSending.formattedHTML(markdown: text))),
+                         .h3(.text("Plain text")),
                          .div(.class("message-body"), .text(NewsletterSending.emailBody(text: text, unsubscribeURL: "(each subscriber's own unsubscribe link)",
                                                                                           clinic: clinicIdentity))))
             },
@@ -170,6 +174,31 @@ struct NewsletterAdminController: RouteCollection {
 }
 
 enum NewsletterSending {
+    /// The Markdown staff wrote, as HTML. Markup typed into the text is escaped first, so only
+    /// Markdown's own formatting becomes HTML: a pasted `<script>` or `<img onerror>` stays text.
+    static func formattedHTML(markdown: String) -> String {
+        let neutral = markdown
+            .replacingOccurrences(of: "&", with: "&amp;")
+            .replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+        return MarkdownParser().html(from: neutral)
+    }
+
+    /// The HTML part of each copy: the formatted text, then why they get it and how to stop.
+    static func emailHTML(markdown: String, unsubscribeURL: String, clinic: ClinicIdentity) -> String {
+        let footer: Node<HTML.BodyContext> = .group(
+            .hr(),
+            .p(.small(.text("You receive this because you subscribed to the \(clinic.name) newsletter. "),
+                      .a(.href(attributeSafe(unsubscribeURL)), .text("Unsubscribe at any time")),
+                      .text(". \(clinic.name), \(clinic.address)")))
+        )
+        return HTML(
+            .lang(.english),
+            .head(.encoding(.utf8), .element(named: "title", text: clinic.name)),
+            .body(.div(.raw(formattedHTML(markdown: markdown))), footer)
+        ).render()
+    }
+
     /// The text each subscriber receives: what staff wrote, then why they get it and how to stop.
     static func emailBody(text: String, unsubscribeURL: String, clinic: ClinicIdentity) -> String {
         """
@@ -211,6 +240,7 @@ enum NewsletterSending {
                         to: recipient.email,
                         subject: subject,
                         body: emailBody(text: text, unsubscribeURL: unsubscribeURL, clinic: clinic),
+                        html: emailHTML(markdown: text, unsubscribeURL: unsubscribeURL, clinic: clinic),
                         headers: [
                             "List-Unsubscribe": "<\(unsubscribeURL)>",
                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
