@@ -159,3 +159,18 @@ import IPTCore
 enum IPTCoreConsent {
     static var wording: String { NewsletterConsent.current.wording }
 }
+
+@Suite struct NewsletterComposeTests {
+    @Test func with_no_confirmed_subscribers_there_is_nothing_to_send() async throws {
+        try await withClinic { clinic in
+            let (staff, _) = try await clinic.signedIn(as: .admin)
+            let page = try await staff.get("/staff/newsletters")
+            #expect(!page.body.string.contains(#"value="send""#))
+            let key = try #require(NewsletterTests.hiddenField("sendKey", in: page.body.string))
+            let response = try await staff.post("/staff/newsletters", form: ["subject": "Hi", "body": "Text", "intent": "send", "sendKey": key])
+            #expect(response.status == .unprocessableEntity)
+            #expect(response.body.string.contains("no confirmed subscribers yet"))
+            #expect(try await NewsletterIssue.query(on: clinic.db).count() == 0)
+        }
+    }
+}

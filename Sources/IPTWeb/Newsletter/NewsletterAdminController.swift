@@ -108,6 +108,11 @@ struct NewsletterAdminController: RouteCollection {
             return try await render(request, subject: input.subject, body: input.body, errors: errors, preview: nil, notice: nil,
                                     status: .unprocessableEntity)
         }
+        if input.intent == "send", try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count() == 0 {
+            errors.add("body", "There are no confirmed subscribers yet, so there is no one to send it to.")
+            return try await render(request, subject: subject, body: body, errors: errors, preview: nil, notice: nil,
+                                    sendKey: input.sendKey, status: .unprocessableEntity)
+        }
         if input.intent != "send" {
             return try await render(request, subject: subject, body: body, errors: errors, preview: body, notice: nil,
                                     sendKey: input.sendKey)
@@ -130,7 +135,9 @@ struct NewsletterAdminController: RouteCollection {
             .h1(.text("Newsletters")),
             .unwrap(notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
             .h2(.text("Write a newsletter")),
-            .p(.text("It goes to \(confirmed == 1 ? "the 1 confirmed subscriber" : "the \(confirmed) confirmed subscribers"). Each copy ends with a personal unsubscribe link.")),
+            .p(.text(confirmed == 0
+                ? "No one has confirmed a subscription yet; you can write and preview, and send once someone has."
+                : "It goes to \(confirmed == 1 ? "the 1 confirmed subscriber" : "the \(confirmed) confirmed subscribers"). Each copy ends with a personal unsubscribe link.")),
             FormViews.errorSummary(errors),
             .form(
                 .class("form"),
@@ -144,8 +151,10 @@ struct NewsletterAdminController: RouteCollection {
                                    hint: "Leave a blank line between paragraphs; ## starts a heading, - a list item, **bold**. Subscribers get it formatted, and as plain text for mail readers that prefer it."),
                 .div(.class("actions"),
                      .button(.class("button secondary"), .type(.submit), .name("intent"), .value("preview"), .text("Preview")),
-                     .text(" "),
-                     .button(.class("button"), .type(.submit), .name("intent"), .value("send"), .text(confirmed == 1 ? "Send to 1 subscriber" : "Send to \(confirmed) subscribers")))
+                     .if(confirmed > 0, .group(
+                         .text(" "),
+                         .button(.class("button"), .type(.submit), .name("intent"), .value("send"),
+                                 .text(confirmed == 1 ? "Send to 1 subscriber" : "Send to \(confirmed) subscribers")))))
             ),
             .unwrap(preview) { text in
                 .section(.class("preview"), .attribute(named: "aria-labelledby", value: "preview-heading"),
