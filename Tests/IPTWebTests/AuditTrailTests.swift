@@ -41,7 +41,7 @@ import VaporTesting
             try await addEvents(clinic, count: 5)
             try await runVerify(clinic.app)
             // Someone with database access first removes the guard, then edits row 3.
-            let engine: DatabaseEngine = clinic.sql.dialect.name == "postgresql" ? .postgres : .sqlite
+            let engine = DatabaseEngine(of: clinic.db)
             for statement in AppendOnlyGuard.dropStatements(engine: engine) {
                 try await clinic.sql.raw(SQLQueryString(statement)).run()
             }
@@ -58,7 +58,7 @@ import VaporTesting
     @Test func deleting_the_newest_rows_is_caught_by_the_chain_head() async throws {
         try await withClinic { clinic in
             try await addEvents(clinic, count: 4)
-            let engine: DatabaseEngine = clinic.sql.dialect.name == "postgresql" ? .postgres : .sqlite
+            let engine = DatabaseEngine(of: clinic.db)
             for statement in AppendOnlyGuard.dropStatements(engine: engine) {
                 try await clinic.sql.raw(SQLQueryString(statement)).run()
             }

@@ -20,7 +20,7 @@ import VaporTesting
 
     @Test func the_sqlite_connection_runs_in_wal_with_full_sync_a_busy_timeout_and_foreign_keys() async throws {
         try await withClinic { clinic in
-            guard clinic.sql.dialect.name == "sqlite" else { return }
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
             for (pragma, expected) in [("journal_mode", "wal"), ("synchronous", "2"), ("busy_timeout", "5000"), ("foreign_keys", "1")] {
                 let row = try #require(try await clinic.sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma)")).first())
                 let column = row.allColumns.first ?? pragma

@@ -39,15 +39,9 @@ struct AuditController: RouteCollection {
             subject: TextRules.clean(request.query[String.self, at: "subject"]).map { String($0.prefix(254)) },
             page: max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         )
-        var query = AuditEvent.query(on: request.db)
-        if let actor = filters.actor { query = query.filter(\.$actorID == actor) }
-        if let action = filters.action { query = query.filter(\.$action == action.rawValue) }
-        if let type = filters.recordType { query = query.filter(\.$recordType == type) }
-        if let subject = filters.subject { query = query.filter(\.$subject == subject.lowercased()) }
-        let rows = try await query.sort(\.$sequence, .descending)
-            .range(((filters.page - 1) * Self.pageSize)..<(filters.page * Self.pageSize + 1)).all()
-        let hasMore = rows.count > Self.pageSize
-        let shown = Array(rows.prefix(Self.pageSize))
+        let found = try await Self.events(matching: filters, on: request.db)
+        let shown = found.rows
+        let hasMore = found.hasMore
         let staffList = try await StaffUser.query(on: request.db).sort(\.$name).all()
         try await request.audit(.view, recordType: "audit-trail", detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString)
         let chrome = try await request.chrome()
@@ -103,6 +97,16 @@ struct AuditController: RouteCollection {
                  .if(hasMore, .a(.href("/staff/audit?\(filters.queryString)&page=\(filters.page + 1)"), .text("Older"))))
         )
         return .html(PageLayout.render(title: "Audit trail", chrome: chrome, content: content))
+    }
+
+    /// The events that match the filters, newest first, one page.
+    static func events(matching filters: Filters, on database: any Database) async throws -> PageOfRows<AuditEvent> {
+        var query = AuditEvent.query(on: database)
+        if let actor = filters.actor { query = query.filter(\.$actorID == actor) }
+        if let action = filters.action { query = query.filter(\.$action == action.rawValue) }
+        if let type = filters.recordType { query = query.filter(\.$recordType == type) }
+        if let subject = filters.subject { query = query.filter(\.$subject == subject.lowercased()) }
+        return try await query.sort(\.$sequence, .descending).page(filters.page, size: pageSize)
     }
 
     func verify(_ request: Request) async throws -> Response {

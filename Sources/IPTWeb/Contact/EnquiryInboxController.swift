@@ -18,13 +18,11 @@ struct EnquiryInboxController: RouteCollection {
     func list(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewEnquiries)
         let filter = request.query[String.self, at: "status"].flatMap(Enquiry.Status.init(rawValue:))
-        let page = max(1, min(10_000, request.query[Int.self, at: "page"] ?? 1))
-        var query = Enquiry.query(on: request.db)
-        if let filter { query = query.filter(\.$status == filter.rawValue) }
-        let enquiries = try await query.sort(\.$createdAt, .descending)
-            .range(((page - 1) * Self.pageSize)..<(page * Self.pageSize + 1)).all()
-        let hasMore = enquiries.count > Self.pageSize
-        let shown = Array(enquiries.prefix(Self.pageSize))
+        let found = try await EnquiryQueries.inbox(status: filter, page: request.query[Int.self, at: "page"] ?? 1,
+                                                   size: Self.pageSize, on: request.db)
+        let page = found.number
+        let hasMore = found.hasMore
+        let shown = found.rows
         try await request.audit(.view, recordType: "enquiry-list", detail: "status=\(filter?.rawValue ?? "all") page=\(page) rows=\(shown.count)")
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
@@ -143,6 +141,13 @@ struct EnquiryInboxController: RouteCollection {
 }
 
 enum EnquiryQueries {
+    /// The inbox, newest first, optionally one status only.
+    static func inbox(status: Enquiry.Status?, page: Int, size: Int, on database: any Database) async throws -> PageOfRows<Enquiry> {
+        var query = Enquiry.query(on: database)
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        return try await query.sort(\.$createdAt, .descending).page(page, size: size)
+    }
+
     /// Marks an open enquiry handled. Returns false when it was no longer open: two people pressing
     /// the button at once must not overwrite each other's note.
     static func markHandled(_ id: UUID, by staffID: UUID, note: String?, at now: Date, on database: any Database) async throws -> Bool {

@@ -19,13 +19,12 @@ struct NewsletterAdminController: RouteCollection {
     func subscribers(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewSubscribers)
         let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
-        let page = max(1, min(100_000, request.query[Int.self, at: "page"] ?? 1))
         var query = Subscriber.query(on: request.db)
         if let filter { query = query.filter(\.$status == filter.rawValue) }
-        let fetched = try await query.sort(\.$createdAt, .descending)
-            .range(((page - 1) * Self.pageSize)..<(page * Self.pageSize + 1)).all()
-        let hasMore = fetched.count > Self.pageSize
-        let rows = Array(fetched.prefix(Self.pageSize))
+        let found = try await query.sort(\.$createdAt, .descending).page(request.query[Int.self, at: "page"] ?? 1, size: Self.pageSize)
+        let page = found.number
+        let hasMore = found.hasMore
+        let rows = found.rows
         try await request.audit(.view, recordType: "subscriber-list", detail: "status=\(filter?.rawValue ?? "all") page=\(page) rows=\(rows.count)")
         let pageLink = { (number: Int) in "/staff/subscribers?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(number)" }
         let chrome = try await request.chrome()

@@ -9,6 +9,13 @@ import Vapor
 public enum DatabaseEngine: Sendable {
     case sqlite
     case postgres
+
+    /// The engine behind a database handle. Migrations and transactions get a bare `Database`,
+    /// not the application, so they ask the handle itself.
+    init(of database: any Database) {
+        let dialect = (database as? any SQLDatabase)?.dialect.name
+        self = dialect == "postgresql" ? .postgres : .sqlite
+    }
 }
 
 enum DatabaseSetup {

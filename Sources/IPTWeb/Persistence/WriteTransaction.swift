@@ -11,7 +11,7 @@ extension Database {
     /// a thread of the small pool that runs SQLite calls. SQLite has one writer at a time anyway,
     /// so queueing writers in memory costs nothing. PostgreSQL keeps its ordinary transaction.
     func writeTransaction<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let sql = self as? any SQLDatabase, sql.dialect.name == "sqlite" else {
+        guard DatabaseEngine(of: self) == .sqlite else {
             return try await transaction(body)
         }
         return try await SQLiteWriteGate.shared.run {

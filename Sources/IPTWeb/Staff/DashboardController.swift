@@ -10,17 +10,35 @@ struct DashboardController: RouteCollection {
         routes.get("staff", use: dashboard)
     }
 
+    struct Counts {
+        var openEnquiries = 0
+        var confirmedSubscribers = 0
+        var pendingMail = 0
+        var failedMail = 0
+    }
+
+    /// What needs attention; counts a role may not see stay zero and are not even queried.
+    static func counts(enquiries: Bool, subscribers: Bool, on database: any Database) async throws -> Counts {
+        var counts = Counts()
+        if enquiries {
+            counts.openEnquiries = try await Enquiry.query(on: database).filter(\.$status == Enquiry.Status.open.rawValue).count()
+        }
+        if subscribers {
+            counts.confirmedSubscribers = try await Subscriber.query(on: database)
+                .filter(\.$status == Subscriber.Status.confirmed.rawValue).count()
+        }
+        counts.pendingMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.pending.rawValue).count()
+        counts.failedMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.failed.rawValue).count()
+        return counts
+    }
+
     func dashboard(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewDashboard)
         let chrome = try await request.chrome()
         let canSeeEnquiries = AccessPolicy.allows(staff.role, .viewEnquiries)
         let canSeeSubscribers = AccessPolicy.allows(staff.role, .viewSubscribers)
-        let openEnquiries = canSeeEnquiries
-            ? try await Enquiry.query(on: request.db).filter(\.$status == Enquiry.Status.open.rawValue).count() : 0
-        let confirmed = canSeeSubscribers
-            ? try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count() : 0
-        let pendingMail = try await OutboxMessage.query(on: request.db).filter(\.$status == OutboxMessage.Status.pending.rawValue).count()
-        let failedMail = try await OutboxMessage.query(on: request.db).filter(\.$status == OutboxMessage.Status.failed.rawValue).count()
+        let counts = try await Self.counts(enquiries: canSeeEnquiries, subscribers: canSeeSubscribers, on: request.db)
+        let (openEnquiries, confirmed, pendingMail, failedMail) = (counts.openEnquiries, counts.confirmedSubscribers, counts.pendingMail, counts.failedMail)
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Welcome, \(staff.name)")),
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),

@@ -31,14 +31,14 @@ struct M009CreateAuditTrail: AsyncMigration {
         try await sql.create(index: "audit_events_subject").on("audit_events").column("subject").run()
         try await sql.create(index: "audit_events_actor").on("audit_events").column("actor_id").run()
         try await sql.raw("INSERT INTO audit_chain_head (id, last_sequence, last_hash) VALUES (1, 0, \(bind: String(repeating: "0", count: 64)))").run()
-        for statement in AppendOnlyGuard.createStatements(engine: sql.dialect.name == "postgresql" ? .postgres : .sqlite) {
+        for statement in AppendOnlyGuard.createStatements(engine: DatabaseEngine(of: database)) {
             try await sql.raw(SQLQueryString(statement)).run()
         }
     }
 
     func revert(on database: any Database) async throws {
         let sql = database as! any SQLDatabase
-        for statement in AppendOnlyGuard.dropStatements(engine: sql.dialect.name == "postgresql" ? .postgres : .sqlite) {
+        for statement in AppendOnlyGuard.dropStatements(engine: DatabaseEngine(of: database)) {
             try await sql.raw(SQLQueryString(statement)).run()
         }
         try await database.schema("audit_chain_head").delete()
