@@ -26,6 +26,7 @@ public enum StaffRole: String, CaseIterable, Codable, Sendable {
 /// Something a staff member may try to do.
 public enum Permission: String, CaseIterable, Sendable {
     case viewDashboard
+    case manageOwnAccount
     case viewEnquiries
     case handleEnquiries
     case viewSubscribers
@@ -39,7 +40,7 @@ public enum Permission: String, CaseIterable, Sendable {
 public enum AccessPolicy {
     public static func allows(_ role: StaffRole, _ permission: Permission) -> Bool {
         switch permission {
-        case .viewDashboard:
+        case .viewDashboard, .manageOwnAccount:
             return true
         case .viewEnquiries, .handleEnquiries:
             // Enquiries arrive before anyone is a client; the front desk triages them and clinicians

@@ -1,4 +1,5 @@
 import Fluent
+import IPTCore
 import Foundation
 import NIOConcurrencyHelpers
 import Vapor
@@ -15,11 +16,13 @@ final class AppServices: Sendable {
     let outboxWorker: OutboxWorker?
     /// A real hash of a random password, checked when the email is unknown so both cases take as long.
     let dummyPasswordHash: String
+    let passwordPolicy: PasswordPolicy
 
     init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
          content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,
-         dummyPasswordHash: String) {
+         dummyPasswordHash: String, passwordPolicy: PasswordPolicy) {
         self.dummyPasswordHash = dummyPasswordHash
+        self.passwordPolicy = passwordPolicy
         self.settings = settings
         self.auditWriter = auditWriter
         self.rateLimits = rateLimits

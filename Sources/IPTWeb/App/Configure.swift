@@ -1,4 +1,5 @@
 import Fluent
+import IPTCore
 import Foundation
 import NIOCore
 import Vapor
@@ -39,13 +40,15 @@ public func configure(_ app: Application, settings: Settings) async throws {
         pageCache: pageCache,
         outbox: outbox,
         outboxWorker: worker,
-        dummyPasswordHash: dummyHash
+        dummyPasswordHash: dummyHash,
+        passwordPolicy: try loadPasswordPolicy(resourceRoot: settings.resourceRoot)
     )
 
     try app.register(collection: SiteController())
     try app.register(collection: ContactController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
+    try app.register(collection: PasswordResetController())
     try app.register(collection: APIController())
     let staffArea = app.grouped(RequireStaffMiddleware())
     try staffArea.register(collection: DashboardController())
@@ -53,6 +56,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: NewsletterAdminController())
     try staffArea.register(collection: AuditController())
     try staffArea.register(collection: ClinicSettingsController())
+    try staffArea.register(collection: AccountController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a
@@ -72,6 +76,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+}
+
+/// The password policy with the shipped list of common passwords.
+func loadPasswordPolicy(resourceRoot: String) throws -> PasswordPolicy {
+    let path = URL(fileURLWithPath: resourceRoot).appendingPathComponent("Resources/common-passwords.txt").path
+    return PasswordPolicy(listText: try String(contentsOfFile: path, encoding: .utf8))
 }
 
 /// Rows every clinic needs from the first start: its identity and the fee levels.

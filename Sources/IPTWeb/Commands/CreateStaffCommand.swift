@@ -17,8 +17,6 @@ struct CreateStaffCommand: AsyncCommand {
 
     var help: String { "Creates a staff account. Reads the password from standard input." }
 
-    static let minimumPasswordLength = 12
-
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard let email = signature.email.flatMap(TextRules.clean)?.lowercased(), TextRules.isPlausibleEmail(email) else {
@@ -30,9 +28,12 @@ struct CreateStaffCommand: AsyncCommand {
         guard let role = signature.role.flatMap(StaffRole.init(rawValue:)) else {
             throw CommandFailure("Give a --role: \(StaffRole.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        context.console.output("Password for \(email) (at least \(String(Self.minimumPasswordLength)) characters), then Enter:")
-        guard let password = readLine(strippingNewline: true), password.count >= Self.minimumPasswordLength else {
-            throw CommandFailure("The password must be at least \(Self.minimumPasswordLength) characters.")
+        context.console.output("Password for \(email) (at least \(String(PasswordPolicy.minimumLength)) characters), then Enter:")
+        guard let password = readLine(strippingNewline: true) else {
+            throw CommandFailure("No password was given on standard input.")
+        }
+        if let problem = app.services.passwordPolicy.problem(with: password, email: email) {
+            throw CommandFailure(problem)
         }
         if try await StaffUser.query(on: app.db).filter(\.$email == email).first() != nil {
             throw CommandFailure("An account with that email already exists.")

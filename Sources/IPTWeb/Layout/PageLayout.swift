@@ -67,6 +67,7 @@ enum PageLayout {
         if AccessPolicy.allows(role, .sendNewsletter) { items.append(NavItem(title: "Newsletters", path: "/staff/newsletters")) }
         if AccessPolicy.allows(role, .viewAuditTrail) { items.append(NavItem(title: "Audit trail", path: "/staff/audit")) }
         if AccessPolicy.allows(role, .editClinicSettings) { items.append(NavItem(title: "Clinic settings", path: "/staff/settings")) }
+        items.append(NavItem(title: "Your account", path: "/staff/account"))
         return items
     }
 

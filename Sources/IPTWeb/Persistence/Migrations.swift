@@ -13,5 +13,6 @@ enum Migrations {
         M008CreateOutbox(),
         M009CreateAuditTrail(),
         M010AddNewsletterSendKey(),
+        M011CreatePasswordResets(),
     ]
 }

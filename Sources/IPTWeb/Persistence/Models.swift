@@ -242,3 +242,17 @@ final class AuditEvent: Model, @unchecked Sendable {
         Date(timeIntervalSince1970: Double(occurredAtMilliseconds) / 1000)
     }
 }
+
+/// A one-time link to set a new password. Only the token's hash is stored; it expires in an hour.
+final class PasswordReset: Model, @unchecked Sendable {
+    static let schema = "password_resets"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "used_at") var usedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}

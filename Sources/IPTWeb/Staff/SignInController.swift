@@ -106,6 +106,8 @@ struct SignInController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Staff sign-in")),
             .if(signedOut && message == nil, .div(.class("notice info"), .attribute(named: "role", value: "status"), .p(.text("You are signed out.")))),
+            .if(request.query[String.self, at: "reset"] != nil && message == nil,
+                .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Your new password is set. Sign in with it.")))),
             .unwrap(message) { .div(.class("error-summary"), .attribute(named: "role", value: "alert"), .attribute(named: "tabindex", value: "-1"),
                                     .h2(.text("Sign-in did not work")), .p(.text($0))) },
             .form(
@@ -121,6 +123,7 @@ struct SignInController: RouteCollection {
                                     autocomplete: "current-password", maxLength: 1000),
                 .button(.class("button"), .type(.submit), .text("Sign in"))
             ),
+            .p(.a(.href("/staff/password-reset"), .text("Forgot your password?"))),
             .p(.class("small muted"), .text("For clinic staff only. Every sign-in and every record opened is recorded in the audit trail."))
         )
         return .html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
