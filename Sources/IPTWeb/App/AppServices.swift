@@ -81,7 +81,8 @@ final class ClinicIdentityStore: Sendable {
             return entry.identity
         }
         let identity = try await ClinicProfile.query(on: database).first().map {
-            ClinicIdentity(name: $0.name, phone: $0.phone, email: $0.email, address: $0.address, timeZone: $0.timeZone)
+            ClinicIdentity(name: $0.name, phone: $0.phone, email: $0.email, address: $0.address, timeZone: $0.timeZone,
+                           requireTwoFactor: $0.requireTwoFactor)
         } ?? .defaults
         cached.withLockedValue { $0 = (identity, now) }
         return identity

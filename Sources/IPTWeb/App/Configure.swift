@@ -49,6 +49,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
+    // Reachable between password and code, so outside the staff area's guard; it checks itself.
+    try app.register(collection: TwoFactorController())
     try app.register(collection: APIController())
     let staffArea = app.grouped(RequireStaffMiddleware())
     try staffArea.register(collection: DashboardController())

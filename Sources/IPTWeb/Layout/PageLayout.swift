@@ -9,6 +9,9 @@ struct ClinicIdentity: Sendable, Equatable {
     var email: String
     var address: String
     var timeZone: String
+    /// Whether staff who see health information must use two-factor sign-in (on unless an admin
+    /// turns it off).
+    var requireTwoFactor: Bool = true
 
     static let defaults = ClinicIdentity(
         name: "Harbourview Interpersonal Therapy Clinic",

@@ -14,5 +14,6 @@ enum Migrations {
         M009CreateAuditTrail(),
         M010AddNewsletterSendKey(),
         M011CreatePasswordResets(),
+        M012AddTwoFactor(),
     ]
 }

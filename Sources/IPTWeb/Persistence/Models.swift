@@ -15,6 +15,7 @@ final class ClinicProfile: Model, @unchecked Sendable {
     @Field(key: "address") var address: String
     @Field(key: "time_zone") var timeZone: String
     @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "require_two_factor") var requireTwoFactor: Bool
 
     init() {}
 
@@ -25,6 +26,7 @@ final class ClinicProfile: Model, @unchecked Sendable {
         self.address = address
         self.timeZone = timeZone
         self.updatedAt = updatedAt
+        self.requireTwoFactor = true
     }
 }
 
@@ -70,6 +72,11 @@ final class StaffUser: Model, @unchecked Sendable {
     @Field(key: "accepting_new_clients") var acceptingNewClients: Bool
     @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
     @Field(key: "created_at") var createdAt: Date
+    // Base32 TOTP secrets. Issue 6's encryption at rest will wrap these with the other secrets.
+    @OptionalField(key: "totp_secret") var totpSecret: String?
+    @OptionalField(key: "totp_pending_secret") var totpPendingSecret: String?
+    @OptionalField(key: "totp_enabled_at") var totpEnabledAt: Date?
+    @OptionalField(key: "totp_last_counter") var totpLastCounter: Int64?
 
     init() {}
 
@@ -103,15 +110,18 @@ final class StaffSession: Model, @unchecked Sendable {
     @Field(key: "csrf_token") var csrfToken: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+    /// False between the password and the one-time code: such a session reaches only the code page.
+    @Field(key: "second_factor_done") var secondFactorDone: Bool
 
     init() {}
 
-    init(tokenHash: String, staffID: UUID, csrfToken: String, createdAt: Date) {
+    init(tokenHash: String, staffID: UUID, csrfToken: String, createdAt: Date, secondFactorDone: Bool) {
         self.tokenHash = tokenHash
         self.$staff.id = staffID
         self.csrfToken = csrfToken
         self.createdAt = createdAt
         self.lastSeenAt = createdAt
+        self.secondFactorDone = secondFactorDone
     }
 }
 
@@ -251,6 +261,19 @@ final class PasswordReset: Model, @unchecked Sendable {
     @Parent(key: "staff_id") var staff: StaffUser
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "used_at") var usedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// A one-time recovery code for when the authenticator is lost. Stored hashed, like a password.
+final class RecoveryCode: Model, @unchecked Sendable {
+    static let schema = "recovery_codes"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "code_hash") var codeHash: String
     @OptionalField(key: "used_at") var usedAt: Date?
     @Field(key: "created_at") var createdAt: Date
 

@@ -12,6 +12,10 @@ struct CurrentStaff: Sendable {
     let role: StaffRole
     let sessionID: UUID
     let csrfToken: String
+    /// False between the password and the one-time code.
+    var secondFactorDone: Bool = true
+    /// True when the clinic requires two-factor sign-in for this role and none is set up yet.
+    var needsTwoFactorSetup: Bool = false
 
     var auditLabel: String { "\(name) (\(role.rawValue))" }
 }
@@ -129,8 +133,11 @@ struct StaffSessionMiddleware: Middleware {
                     session.lastSeenAt = now
                     try await session.update(on: request.db)
                 }
-                request.staff = CurrentStaff(id: staffID, name: staff.name, email: staff.email,
-                                             role: role, sessionID: sessionID, csrfToken: session.csrfToken)
+                let clinic = try await request.services.clinic.current(on: request.db)
+                request.staff = CurrentStaff(
+                    id: staffID, name: staff.name, email: staff.email, role: role, sessionID: sessionID,
+                    csrfToken: session.csrfToken, secondFactorDone: session.secondFactorDone,
+                    needsTwoFactorSetup: clinic.requireTwoFactor && role.seesHealthInformation && staff.totpEnabledAt == nil)
             }
         } else {
             clearCookie = true
@@ -144,14 +151,26 @@ struct StaffSessionMiddleware: Middleware {
 }
 
 /// Sends anyone without a staff session to the sign-in page.
+/// Sends anyone without a complete staff session away: to sign-in without one, to the code page
+/// between password and code, and to two-factor set-up when the clinic requires it and it is not
+/// set up yet.
 struct RequireStaffMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.staff != nil else {
-            if request.method == .GET || request.method == .HEAD {
+        let isRead = request.method == .GET || request.method == .HEAD
+        guard let staff = request.staff else {
+            if isRead {
                 let target = request.path
                 return request.redirect(to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal)
             }
             throw Abort(.unauthorized, reason: "Your session has ended. Sign in again.")
+        }
+        if !staff.secondFactorDone {
+            if isRead { return request.redirect(to: "/staff/two-factor") }
+            throw Abort(.unauthorized, reason: "Enter the code from your authenticator app first.")
+        }
+        if staff.needsTwoFactorSetup {
+            if isRead { return request.redirect(to: "/staff/two-factor/setup") }
+            throw Abort(.forbidden, reason: "Set up two-factor sign-in first.")
         }
         return try await next.respond(to: request)
     }

@@ -17,6 +17,7 @@ struct ClinicSettingsController: RouteCollection {
         var email: String?
         var address: String?
         var timeZone: String?
+        var requireTwoFactor: String?
     }
 
     func form(_ request: Request) async throws -> Response {
@@ -24,7 +25,8 @@ struct ClinicSettingsController: RouteCollection {
         let clinic = try await request.services.clinic.current(on: request.db)
         let saved = request.query[String.self, at: "saved"] != nil
         return try await render(request, values: FormBody(name: clinic.name, phone: clinic.phone, email: clinic.email,
-                                                          address: clinic.address, timeZone: clinic.timeZone),
+                                                          address: clinic.address, timeZone: clinic.timeZone,
+                                                          requireTwoFactor: clinic.requireTwoFactor ? "yes" : nil),
                                 errors: FieldErrors(), saved: saved)
     }
 
@@ -56,6 +58,7 @@ struct ClinicSettingsController: RouteCollection {
         profile.email = email
         profile.address = address
         profile.timeZone = zone
+        profile.requireTwoFactor = body.requireTwoFactor == "yes"
         profile.updatedAt = request.now
         try await profile.save(on: request.db)
         request.services.clinic.invalidate()
@@ -83,6 +86,9 @@ struct ClinicSettingsController: RouteCollection {
                 FormViews.textField(name: "address", label: "Street address", value: values.address, error: errors["address"], maxLength: 300),
                 FormViews.textField(name: "timeZone", label: "Time zone", value: values.timeZone, error: errors["timeZone"], maxLength: 60,
                                     hint: "Appointments and dates are shown in this zone. Toronto is America/Toronto."),
+                FormViews.checkbox(name: "requireTwoFactor",
+                                   label: "Require two-factor sign-in (a code from an authenticator app) for everyone who can see health information. Recommended; the receptionist role is exempt.",
+                                   checked: values.requireTwoFactor == "yes", error: nil),
                 .button(.class("button"), .type(.submit), .text("Save"))
             )
         )

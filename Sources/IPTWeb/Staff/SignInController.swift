@@ -67,13 +67,18 @@ struct SignInController: RouteCollection {
             .filter(\.$createdAt < now.addingTimeInterval(-SessionLifetime.staff.absolute))
             .delete()
         let token = SecureToken.make()
-        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now)
+        // With two-factor sign-in set up, the password alone opens only the code page.
+        let needsCode = user.totpEnabledAt != nil
+        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now,
+                                   secondFactorDone: !needsCode)
         try await session.create(on: request.db)
         request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: StaffRole(rawValue: user.role) ?? .receptionist,
-                                     sessionID: session.id!, csrfToken: session.csrfToken)
-        try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString)
+                                     sessionID: session.id!, csrfToken: session.csrfToken, secondFactorDone: !needsCode)
+        try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString,
+                                detail: needsCode ? "password accepted, code pending" : nil)
 
-        let response = request.redirect(to: Self.safeNext(body.next))
+        let destination = Self.safeNext(body.next)
+        let response = request.redirect(to: needsCode ? "/staff/two-factor?next=\(destination.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : destination)
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
         return response
     }

@@ -88,7 +88,9 @@ let projectRoot: String = {
 
 /// Makes a fresh app on a fresh database, runs the test and always shuts down. SQLite by default;
 /// PostgreSQL (a schema of its own per test) when TEST_DATABASE_URL is set.
-func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false,
+/// Two-factor sign-in is required by default in the product; most tests are about something else
+/// and sign in with a password only, so they turn the clinic setting off unless they ask for it.
+func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false,
                 _ test: (TestClinic) async throws -> Void) async throws {
     let clock = TestClock()
     let mail = RecordingMailTransport()
@@ -108,6 +110,10 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false,
     let app = try await Application.make(.testing)
     do {
         try await configure(app, settings: settings)
+        if !requireTwoFactor {
+            try await ClinicProfile.query(on: app.db).set(\.$requireTwoFactor, to: false).update()
+            app.services.clinic.invalidate()
+        }
         if seedDemo { try await seedDemoIfWanted(app, settings: settings) }
         try await test(TestClinic(app: app, clock: clock, mail: mail))
     } catch {
