@@ -32,7 +32,7 @@ from html5lib.constants import E as HTML5LIB_MESSAGES  # noqa: E402
 
 from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, PHONE, PUBLIC_PAGES, RECEPTION_EMAIL,  # noqa: E402
                     RECEPTION_NAME, AppServer, Browser, CheckFailed, Results, artifacts_dir,
-                    check_tools, email_text, expect, log, run_name)
+                    check_tools, complete_two_factor, email_text, expect, log, run_name)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -353,6 +353,7 @@ def sign_in(b: Browser, email_addr: str) -> None:
     fill(b, "#field-email", email_addr)
     fill(b, "#field-password", PASSWORD)
     b.click_and_load(b.button("Sign in", "main form"))
+    complete_two_factor(b, email_addr)
     expect(b.path().startswith("/staff") and not b.path().startswith("/staff/sign-in"),
            f"sign-in as {email_addr} ended at {b.path()}")
 
@@ -451,7 +452,7 @@ def run_checks(res: Results, srv: AppServer, art: Path, demo: bool = True) -> No
             aud.page(admin, "/staff (dashboard)")
             for p in ("/staff/enquiries", "/staff/enquiries?status=open", "/staff/enquiries?status=handled",
                       "/staff/subscribers", "/staff/subscribers?status=confirmed", "/staff/newsletters",
-                      "/staff/audit", "/staff/settings"):
+                      "/staff/audit", "/staff/settings", "/staff/account"):
                 aud.visit(admin, p)
 
             def enquiry_page():

@@ -298,6 +298,38 @@ def email_text(msg) -> str:
     return part.get_content()
 
 
+# --------------------------------------------------------------------------- two-factor sign-in
+
+# The TOTP secret each staff account set up in this run, and the last 30-second step used, since a
+# code works once: a second sign-in within the same step waits for the next one.
+TOTP_SECRETS: dict[str, str] = {}
+TOTP_LAST_STEP: dict[str, int] = {}
+
+
+def totp_code(secret_b32: str, step: int) -> str:
+    """RFC 6238 with HMAC-SHA1, 6 digits, 30-second steps."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32.replace(" ", "").upper() + "=" * (-len(secret_b32.replace(" ", "")) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def fresh_totp(email_addr: str) -> str:
+    """A code for the account's current step, waiting (at most one step) if that step was used."""
+    secret = TOTP_SECRETS[email_addr]
+    step = int(time.time()) // 30
+    if step <= TOTP_LAST_STEP.get(email_addr, -1):
+        time.sleep((step + 1) * 30 - time.time() + 0.5)
+        step = int(time.time()) // 30
+    TOTP_LAST_STEP[email_addr] = step
+    return totp_code(secret, step)
+
+
 # --------------------------------------------------------------------------- HTTP (requests)
 
 def csrf_token(html: str) -> str:
@@ -424,9 +456,20 @@ class Browser:
         """Click something that navigates; wait for the new document to finish loading."""
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as EC
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         self._drain()
         old = self.driver.find_element(By.TAG_NAME, "html")
-        self.click(element)
+        try:
+            self.click(element)
+        except (StaleElementReferenceException, WebDriverException) as error:
+            # Chromium sometimes reports the element gone while the click it received is already
+            # navigating; that is a success if the old document is going away.
+            if "does not belong to the document" not in str(error) and not isinstance(error, StaleElementReferenceException):
+                raise
+            try:
+                self.wait(5).until(EC.staleness_of(old))
+            except Exception:
+                raise error
         self.wait(20).until(EC.staleness_of(old))
         self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
         st = self.last_status()
@@ -525,3 +568,34 @@ def check_tools() -> None:
     if not app_binary().exists():
         log(f"error: app binary not found at {app_binary()} (build it first, or set IPT_BIN)")
         sys.exit(2)
+
+
+def complete_two_factor(b: "Browser", email_addr: str, shots: bool = False) -> str:
+    """After the password: sets two-factor sign-in up the first time (reading the key the page
+    shows, as a person would type it into an app), or enters the current code later. Returns
+    what it did."""
+    path = b.path()
+    if path.startswith("/staff/two-factor/setup"):
+        if shots:
+            b.shot("b-two-factor-setup")
+        expect(bool(b.css("main .qr-code svg")), "the set-up page shows no QR code")
+        key = b.one("main p code").text.strip()
+        TOTP_SECRETS[email_addr] = key.replace(" ", "")
+        el = b.one("#field-code")
+        el.clear()
+        el.send_keys(fresh_totp(email_addr))
+        b.click_and_load(b.button("Turn on two-factor sign-in", "main form"))
+        codes = b.css("main ul.recovery-codes li")
+        expect(len(codes) == 10, f"expected 10 recovery codes, saw {len(codes)}")
+        if shots:
+            b.shot("b-two-factor-recovery-codes")
+        b.click_and_load(b.link("Continue to the dashboard", "main"))
+        return "set up with the app key; 10 recovery codes shown"
+    if path.startswith("/staff/two-factor"):
+        expect(email_addr in TOTP_SECRETS, f"{email_addr} has two-factor sign-in but this run never set it up")
+        el = b.one("#field-code")
+        el.clear()
+        el.send_keys(fresh_totp(email_addr))
+        b.click_and_load(b.button("Continue", "main form"))
+        return "code entered"
+    return "not asked for a code"
