@@ -13,6 +13,8 @@ public struct QRCode: Sendable {
         case low, medium, quartile, high
     }
 
+    /// Why no symbol was made. Each is a caller's input problem, not a runtime failure, so the
+    /// sign-in page can say "that name is too long" instead of crashing.
     public enum EncodingError: Error, Equatable, Sendable {
         /// The text does not fit: `maximum` is the largest byte count the requested (or largest)
         /// version holds at this correction level.
@@ -527,7 +529,9 @@ extension QRCode {
             var start = 0
             let count = line.count
             while start + 7 <= count {
-                guard let index = (start...(count - 7)).first(where: { Array(line[$0..<($0 + 7)]) == finderLike }) else { break }
+                guard let index = (start...(count - 7)).first(where: { line[$0..<($0 + 7)].elementsEqual(finderLike) }) else {
+                    break
+                }
                 let lightBefore = !line[max(index - 4, 0)..<index].contains(true)
                 let lightAfter = !line[(index + 7)..<min(index + 11, count)].contains(true)
                 if lightBefore || lightAfter {
