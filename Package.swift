@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "IPTWeb",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

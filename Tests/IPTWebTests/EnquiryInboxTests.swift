@@ -32,7 +32,7 @@ import VaporTesting
             let stored = try #require(try await Enquiry.find(id, on: clinic.db))
             #expect(stored.status == "handled")
             #expect(stored.$handledBy.id == user.id)
-            #expect(stored.handlingNote == "Called back, booked a consultation.")
+            #expect(try clinic.app.services.keyRing.openOptional(stored.handlingNote, Enquiry.noteContext(id)) == "Called back, booked a consultation.")
             #expect(!(try await browser.get("/staff/enquiries?status=open")).body.string.contains("Ana Lima"))
 
             let views = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "enquiry").sort(\.$sequence).all()
@@ -110,7 +110,7 @@ import VaporTesting
             let late = try await second.post("/staff/enquiries/\(id)/handle", form: ["note": "Emailed."])
             #expect(late.location == "/staff/enquiries/\(id.uuidString)")
             let stored = try #require(try await Enquiry.find(id, on: clinic.db))
-            #expect(stored.handlingNote == "Called back.")
+            #expect(try clinic.app.services.keyRing.openOptional(stored.handlingNote, Enquiry.noteContext(id)) == "Called back.")
             #expect(stored.$handledBy.id == firstUser.id)
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$detail == "marked handled").count() == 1)
         }

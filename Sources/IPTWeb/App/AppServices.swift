@@ -17,10 +17,13 @@ final class AppServices: Sendable {
     /// A real hash of a random password, checked when the email is unknown so both cases take as long.
     let dummyPasswordHash: String
     let passwordPolicy: PasswordPolicy
+    /// Seals and opens clinical free text at rest.
+    let keyRing: KeyRing
 
     init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
          content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,
-         dummyPasswordHash: String, passwordPolicy: PasswordPolicy) {
+         dummyPasswordHash: String, passwordPolicy: PasswordPolicy, keyRing: KeyRing) {
+        self.keyRing = keyRing
         self.dummyPasswordHash = dummyPasswordHash
         self.passwordPolicy = passwordPolicy
         self.settings = settings

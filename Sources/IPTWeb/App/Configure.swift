@@ -41,7 +41,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
         outbox: outbox,
         outboxWorker: worker,
         dummyPasswordHash: dummyHash,
-        passwordPolicy: try loadPasswordPolicy(resourceRoot: settings.resourceRoot)
+        passwordPolicy: try loadPasswordPolicy(resourceRoot: settings.resourceRoot),
+        // Only once the tables exist; `migrate` runs without it and never touches sealed values.
+        keyRing: settings.migrateOnBoot
+            ? try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
+            : KeyRing(activeKeyID: "", keys: [:])
     )
 
     try app.register(collection: SiteController())

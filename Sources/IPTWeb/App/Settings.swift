@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Vapor
 
@@ -34,6 +35,9 @@ public struct Settings: Sendable {
     /// address the proxy appended to X-Forwarded-For counts instead (for rate limits). Only set it
     /// when a proxy you run is the only way in.
     public var trustForwardedFor: Bool = false
+    /// The master key, when given directly (tests); otherwise it is read from the environment or
+    /// the data directory (see MasterKey).
+    public var masterKey: SymmetricKey? = nil
 
     public init(database: DatabaseChoice, dataDirectory: String, resourceRoot: String, seedDemo: Bool,
                 secureCookies: Bool, clock: AppClock, mailTransport: any MailTransport, runOutboxWorker: Bool,
@@ -85,6 +89,12 @@ public struct Settings: Sendable {
             publicBaseURL: Environment.get("IPT_PUBLIC_URL") ?? "http://127.0.0.1:8080",
             publicFormLimit: Int(Environment.get("IPT_PUBLIC_FORM_LIMIT") ?? "") ?? 10
         ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
+    }
+
+    public func withMasterKey(_ key: SymmetricKey?) -> Settings {
+        var copy = self
+        copy.masterKey = key
+        return copy
     }
 
     func with(trustForwardedFor: Bool) -> Settings {

@@ -115,7 +115,7 @@ enum EnquiryStore {
             enquiry.email = submission.email
             enquiry.phone = submission.phone
             enquiry.preferredContact = submission.preferredContact.rawValue
-            enquiry.message = submission.message
+            enquiry.message = try request.services.keyRing.seal(submission.message, Enquiry.messageContext(id))
             enquiry.source = source
             enquiry.status = Enquiry.Status.open.rawValue
             enquiry.createdAt = now

@@ -86,7 +86,9 @@ struct EnquiryInboxController: RouteCollection {
             return try await render(request, enquiry: enquiry, note: note, error: "The note must be 2,000 characters or fewer.",
                                     status: .unprocessableEntity)
         }
-        guard let id = enquiry.id, try await EnquiryQueries.markHandled(id, by: staff.id, note: note, at: request.now, on: request.db) else {
+        guard let id = enquiry.id,
+              try await EnquiryQueries.markHandled(id, by: staff.id, note: try request.services.keyRing.sealOptional(note, Enquiry.noteContext(id)),
+                                                   at: request.now, on: request.db) else {
             // Someone else handled it first; their note stands and the page shows it.
             return request.redirect(to: "/staff/enquiries/\(enquiry.id?.uuidString ?? "")")
         }
@@ -100,6 +102,9 @@ struct EnquiryInboxController: RouteCollection {
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
         let id = enquiry.id?.uuidString ?? ""
+        let ring = request.services.keyRing
+        let message = try enquiry.id.map { try ring.open(enquiry.message, Enquiry.messageContext($0)) } ?? ""
+        let handlingNote = try enquiry.id.flatMap { try ring.openOptional(enquiry.handlingNote, Enquiry.noteContext($0)) }
         var errors = FieldErrors()
         if let error { errors.add("note", error) }
         let content: Node<HTML.BodyContext> = .group(
@@ -115,11 +120,11 @@ struct EnquiryInboxController: RouteCollection {
                 .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status)"), .text(enquiry.statusLabel)))
             ),
             .h2(.text("Message")),
-            .div(.class("message-body"), .text(enquiry.message)),
+            .div(.class("message-body"), .text(message)),
             .if(enquiry.status == Enquiry.Status.handled.rawValue, .group(
                 .h2(.text("Handled")),
                 .p(.text("By \(enquiry.handledBy?.name ?? "a former staff member") on \(enquiry.handledAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "")")),
-                .unwrap(enquiry.handlingNote) { .div(.class("message-body"), .text($0)) }
+                .unwrap(handlingNote) { .div(.class("message-body"), .text($0)) }
             )),
             .if(enquiry.status == Enquiry.Status.open.rawValue, .group(
                 .h2(.text("Mark as handled")),

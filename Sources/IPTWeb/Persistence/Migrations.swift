@@ -15,5 +15,6 @@ enum Migrations {
         M010AddNewsletterSendKey(),
         M011CreatePasswordResets(),
         M012AddTwoFactor(),
+        M013CreateDataKeys(),
     ]
 }

@@ -72,13 +72,17 @@ final class StaffUser: Model, @unchecked Sendable {
     @Field(key: "accepting_new_clients") var acceptingNewClients: Bool
     @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
     @Field(key: "created_at") var createdAt: Date
-    // Base32 TOTP secrets. Issue 6's encryption at rest will wrap these with the other secrets.
+    // Base32 TOTP secrets, sealed at rest (see totpContext).
     @OptionalField(key: "totp_secret") var totpSecret: String?
     @OptionalField(key: "totp_pending_secret") var totpPendingSecret: String?
     @OptionalField(key: "totp_enabled_at") var totpEnabledAt: Date?
     @OptionalField(key: "totp_last_counter") var totpLastCounter: Int64?
 
     init() {}
+
+    static func totpContext(_ id: UUID, pending: Bool) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: pending ? "totp_pending_secret" : "totp_secret", version: 1)
+    }
 
     init(email: String, name: String, role: String, passwordHash: String, slug: String, credentials: String = "",
          bio: String = "", feeTier: String? = nil, isPublic: Bool = false, acceptingNewClients: Bool = false,
@@ -149,6 +153,15 @@ final class Enquiry: Model, @unchecked Sendable {
         case handled
 
         var label: String { self == .open ? "Open" : "Handled" }
+    }
+
+    // What people write to the clinic is sealed at rest, bound to its row and column.
+    static func messageContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "message", version: 1)
+    }
+
+    static func noteContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "handling_note", version: 1)
     }
 
     var statusLabel: String { Status(rawValue: status)?.label ?? status }

@@ -42,7 +42,8 @@ struct TwoFactorController: RouteCollection {
         guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
         let typed = (body.code ?? "").filter { !$0.isWhitespace && $0 != "-" }
         let accepted: String?
-        if let counter = TwoFactorCodes.acceptedCounter(typed, secret: user.totpSecret, lastUsed: user.totpLastCounter, at: now),
+        let secret = try services.keyRing.openOptional(user.totpSecret, StaffUser.totpContext(staff.id, pending: false))
+        if let counter = TwoFactorCodes.acceptedCounter(typed, secret: secret, lastUsed: user.totpLastCounter, at: now),
            try await TwoFactorQueries.claim(counter: counter, for: staff.id, on: request.db) {
             accepted = "authenticator code"
         } else if try await TwoFactorQueries.useRecoveryCode(typed, for: staff.id, at: now, on: request.db) {
@@ -97,14 +98,16 @@ struct TwoFactorController: RouteCollection {
         // A fresh secret each time the page is opened until one is confirmed: a secret shown once
         // and abandoned is never the one that counts.
         let secret = TwoFactorCodes.newSecret()
-        user.totpPendingSecret = secret
+        user.totpPendingSecret = try request.services.keyRing.seal(secret, StaffUser.totpContext(staff.id, pending: true))
         try await user.update(on: request.db)
         return try await setupPage(request, user: user, secret: secret, error: nil)
     }
 
     func confirmSetup(_ request: Request) async throws -> Response {
         guard let staff = request.staff, staff.secondFactorDone else { throw Abort(.unauthorized, reason: "Sign in again.") }
-        guard let user = try await StaffUser.find(staff.id, on: request.db), let pending = user.totpPendingSecret else {
+        let ring = request.services.keyRing
+        guard let user = try await StaffUser.find(staff.id, on: request.db),
+              let pending = try ring.openOptional(user.totpPendingSecret, StaffUser.totpContext(staff.id, pending: true)) else {
             return request.redirect(to: "/staff/two-factor/setup")
         }
         let body = try FormInput.decode(CodeBody.self, from: request)
@@ -119,8 +122,9 @@ struct TwoFactorController: RouteCollection {
         // 60 random bits each: a fast hash is enough (nobody can guess through a hash that wide), and
         // a code typed at sign-in is then found by one lookup instead of ten bcrypt checks.
         let hashes = codes.map { HexDigest.sha256(TwoFactorCodes.normalizedRecoveryCode($0)) }
+        let sealedSecret = try ring.seal(pending, StaffUser.totpContext(staff.id, pending: false))
         try await request.db.writeTransaction { database in
-            user.totpSecret = pending
+            user.totpSecret = sealedSecret
             user.totpPendingSecret = nil
             user.totpEnabledAt = now
             user.totpLastCounter = Int64(counter)

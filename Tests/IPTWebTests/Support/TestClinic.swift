@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import IPTCore
@@ -91,6 +92,7 @@ let projectRoot: String = {
 /// Two-factor sign-in is required by default in the product; most tests are about something else
 /// and sign in with a password only, so they turn the clinic setting off unless they ask for it.
 func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false,
+                masterKey: SymmetricKey = SymmetricKey(size: .bits256),
                 _ test: (TestClinic) async throws -> Void) async throws {
     let clock = TestClock()
     let mail = RecordingMailTransport()
@@ -107,6 +109,7 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwo
         database: database, dataDirectory: directory, resourceRoot: projectRoot, seedDemo: seedDemo, secureCookies: false,
         clock: clock.appClock, mailTransport: mail, runOutboxWorker: false, isTesting: true,
         publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit)
+        .withMasterKey(masterKey)
     let app = try await Application.make(.testing)
     do {
         try await configure(app, settings: settings)

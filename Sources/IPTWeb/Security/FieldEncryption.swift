@@ -1,0 +1,167 @@
+import Crypto
+import Fluent
+import Foundation
+import Vapor
+
+/// Where a sealed value lives. It is bound into the ciphertext as associated data, so a value
+/// copied into another row, column or table no longer opens.
+struct SealContext: Sendable {
+    let table: String
+    let rowID: String
+    let column: String
+    let version: Int
+
+    var associatedData: Data { Data("\(table)/\(rowID)/\(column)/v\(version)".utf8) }
+}
+
+enum FieldEncryptionError: Error, CustomStringConvertible {
+    case unknownKey(String)
+    case malformed
+    case cannotOpen
+
+    var description: String {
+        switch self {
+        case .unknownKey(let id): "A stored value was sealed with data key \(id), which this clinic's key ring does not hold."
+        case .malformed: "A stored value is not in the sealed format."
+        case .cannotOpen: "A stored value could not be opened: the key is wrong or the value was moved or altered."
+        }
+    }
+}
+
+/// The data keys that seal clinical free text (AES-256-GCM), unwrapped with the master key at
+/// start. New values are sealed with the active key; every key that ever was active stays, so old
+/// values still open. Stored form: `enc:v1:<key id>:<base64 of nonce, ciphertext and tag>`.
+struct KeyRing: Sendable {
+    static let prefix = "enc:v1:"
+    let activeKeyID: String
+    let keys: [String: SymmetricKey]
+
+    func seal(_ plaintext: String, _ context: SealContext) throws -> String {
+        guard let key = keys[activeKeyID] else { throw FieldEncryptionError.unknownKey(activeKeyID) }
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: key, authenticating: context.associatedData)
+        guard let combined = box.combined else { throw FieldEncryptionError.malformed }
+        return Self.prefix + activeKeyID + ":" + combined.base64EncodedString()
+    }
+
+    /// Opens a sealed value. A value without the prefix was stored before encryption existed and is
+    /// returned as it is.
+    func open(_ stored: String, _ context: SealContext) throws -> String {
+        guard stored.hasPrefix(Self.prefix) else { return stored }
+        let parts = stored.dropFirst(Self.prefix.count).split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let combined = Data(base64Encoded: String(parts[1])) else { throw FieldEncryptionError.malformed }
+        guard let key = keys[String(parts[0])] else { throw FieldEncryptionError.unknownKey(String(parts[0])) }
+        do {
+            let box = try AES.GCM.SealedBox(combined: combined)
+            let plain = try AES.GCM.open(box, using: key, authenticating: context.associatedData)
+            return String(decoding: plain, as: UTF8.self)
+        } catch {
+            throw FieldEncryptionError.cannotOpen
+        }
+    }
+
+    func sealOptional(_ plaintext: String?, _ context: SealContext) throws -> String? {
+        try plaintext.map { try seal($0, context) }
+    }
+
+    func openOptional(_ stored: String?, _ context: SealContext) throws -> String? {
+        try stored.map { try open($0, context) }
+    }
+}
+
+/// A data key as stored: wrapped (AES-GCM) by the master key, which never enters the database.
+final class DataKey: Model, @unchecked Sendable {
+    static let schema = "data_keys"
+
+    @ID(custom: "key_id", generatedBy: .user) var id: String?
+    @Field(key: "wrapped_key") var wrappedKey: String
+    @Field(key: "is_active") var isActive: Bool
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// Loads the master key, and the data keys it unwraps; fails closed with a plain message when the
+/// key is missing or wrong, since starting without it would mean writing what cannot be read back.
+enum MasterKey {
+    /// The master key from `IPT_MASTER_KEY` (base64 of 32 bytes) or the file named by
+    /// `IPT_MASTER_KEY_FILE`; otherwise `master.key` in the data directory, created on a fresh
+    /// installation (the README warns to move it elsewhere for real use).
+    static func load(settings: Settings, mayCreate: Bool) throws -> (key: SymmetricKey, createdAt: String?) {
+        if let configured = settings.masterKey { return (configured, nil) }
+        let environment = ProcessInfo.processInfo.environment
+        if let text = environment["IPT_MASTER_KEY"] {
+            return (try decode(text, source: "IPT_MASTER_KEY"), nil)
+        }
+        let path = environment["IPT_MASTER_KEY_FILE"]
+            ?? URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("master.key").path
+        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            return (try decode(text, source: path), nil)
+        }
+        guard mayCreate else {
+            throw ConfigurationError("The master key is missing (looked in IPT_MASTER_KEY, IPT_MASTER_KEY_FILE and \(path)). The database holds encrypted records, so the clinic will not start without the key that opens them.")
+        }
+        let fresh = SymmetricKey(size: .bits256)
+        let text = fresh.withUnsafeBytes { Data($0).base64EncodedString() }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // Written whole or not at all: a process killed half way must not leave a broken key.
+        try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        return (fresh, path)
+    }
+
+    static func decode(_ text: String, source: String) throws -> SymmetricKey {
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), data.count == 32 else {
+            throw ConfigurationError("The master key in \(source) is not base64 of 32 bytes.")
+        }
+        return SymmetricKey(data: data)
+    }
+
+    static func wrap(_ dataKey: SymmetricKey, id: String, with master: SymmetricKey) throws -> String {
+        let raw = dataKey.withUnsafeBytes { Data($0) }
+        let box = try AES.GCM.seal(raw, using: master, authenticating: Data("data-key/\(id)".utf8))
+        return box.combined!.base64EncodedString()
+    }
+
+    static func unwrap(_ wrapped: String, id: String, with master: SymmetricKey) throws -> SymmetricKey {
+        guard let combined = Data(base64Encoded: wrapped),
+              let box = try? AES.GCM.SealedBox(combined: combined),
+              let raw = try? AES.GCM.open(box, using: master, authenticating: Data("data-key/\(id)".utf8))
+        else {
+            throw ConfigurationError("The master key does not open data key \(id): it is not the key this database was set up with. The clinic will not start with the wrong key.")
+        }
+        return SymmetricKey(data: raw)
+    }
+
+    /// The key ring for this database, creating the first data key on a fresh installation.
+    static func keyRing(on database: any Database, settings: Settings, now: Date) async throws -> KeyRing {
+        let stored = try await DataKey.query(on: database).all()
+        let (master, createdPath) = try load(settings: settings, mayCreate: stored.isEmpty)
+        if let createdPath {
+            print("""
+
+            WARNING: a new master key was written to \(createdPath). It opens every encrypted record.
+            Keep a copy somewhere safe, and for real use move it out of the data directory and point
+            IPT_MASTER_KEY_FILE at it: a backup of the data directory should not carry its own key.
+
+            """)
+        }
+        var keys: [String: SymmetricKey] = [:]
+        for row in stored {
+            guard let id = row.id else { continue }
+            keys[id] = try unwrap(row.wrappedKey, id: id, with: master)
+        }
+        if let active = stored.first(where: \.isActive)?.id {
+            return KeyRing(activeKeyID: active, keys: keys)
+        }
+        let id = "k" + String(Int(now.timeIntervalSince1970))
+        let fresh = SymmetricKey(size: .bits256)
+        let row = DataKey()
+        row.id = id
+        row.wrappedKey = try wrap(fresh, id: id, with: master)
+        row.isActive = true
+        row.createdAt = now
+        try await row.create(on: database)
+        keys[id] = fresh
+        return KeyRing(activeKeyID: id, keys: keys)
+    }
+}
