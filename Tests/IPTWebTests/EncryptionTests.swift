@@ -59,3 +59,29 @@ import VaporTesting
         await #expect(throws: ConfigurationError.self) { try await start(nil) }
     }
 }
+
+@Suite struct KeyRotationTests {
+    @Test func after_rotation_the_new_master_key_opens_the_old_records_and_the_old_key_no_longer_starts_the_clinic() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ipt-rotate-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func make(_ key: SymmetricKey) async throws -> Application {
+            let app = try await Application.make(.testing)
+            let settings = Settings(database: .sqliteFile(directory + "/clinic.sqlite"), dataDirectory: directory, resourceRoot: projectRoot,
+                                    seedDemo: false, secureCookies: false, clock: .live, mailTransport: RecordingMailTransport(),
+                                    runOutboxWorker: false, isTesting: true, publicBaseURL: "http://x").withMasterKey(key)
+            do { try await configure(app, settings: settings) } catch { try? await app.asyncShutdown(); throw error }
+            return app
+        }
+        let old = SymmetricKey(size: .bits256), new = SymmetricKey(size: .bits256)
+        let id = UUID()
+        let first = try await make(old)
+        let sealed = try first.services.keyRing.seal("kept across rotation", Enquiry.messageContext(id))
+        #expect(try await MasterKey.rewrap(first.services.keyRing, with: new, on: first.db) == 1)
+        try await first.asyncShutdown()
+
+        let second = try await make(new)
+        #expect(try second.services.keyRing.open(sealed, Enquiry.messageContext(id)) == "kept across rotation")
+        try await second.asyncShutdown()
+        await #expect(throws: ConfigurationError.self) { _ = try await make(old) }
+    }
+}

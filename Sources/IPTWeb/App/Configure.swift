@@ -82,6 +82,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(KeysCommand(), as: "keys")
 }
 
 /// The password policy with the shipped list of common passwords.

@@ -132,6 +132,19 @@ enum MasterKey {
         return SymmetricKey(data: raw)
     }
 
+    /// Wraps every data key of the ring again under `newMaster`, in one transaction.
+    static func rewrap(_ ring: KeyRing, with newMaster: SymmetricKey, on database: any Database) async throws -> Int {
+        try await database.writeTransaction { transaction in
+            let rows = try await DataKey.query(on: transaction).all()
+            for row in rows {
+                guard let id = row.id, let key = ring.keys[id] else { throw FieldEncryptionError.unknownKey(row.id ?? "?") }
+                row.wrappedKey = try wrap(key, id: id, with: newMaster)
+                try await row.update(on: transaction)
+            }
+            return rows.count
+        }
+    }
+
     /// The key ring for this database, creating the first data key on a fresh installation.
     static func keyRing(on database: any Database, settings: Settings, now: Date) async throws -> KeyRing {
         let stored = try await DataKey.query(on: database).all()
