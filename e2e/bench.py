@@ -46,6 +46,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from common import free_port  # noqa: E402  (one helper for every e2e script)
+
 REPO = Path(__file__).resolve().parent.parent
 # The front desk reads the enquiry inbox too, and its role does not need two-factor sign-in, so the
 # benchmark's session is an ordinary password sign-in.
@@ -57,10 +59,6 @@ def log(message: str) -> None:
     print(f"[bench] {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess[str]:

@@ -48,6 +48,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common import free_port  # noqa: E402  (one helper for every e2e script)
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -55,10 +57,6 @@ def log(message: str) -> None:
     print(f"[durability] {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def env_float(name: str, default: float) -> float:

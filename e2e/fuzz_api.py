@@ -36,6 +36,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from common import free_port  # noqa: E402  (one helper for every e2e script)
+
 PINNED_SCHEMATHESIS = "4.32.5"  # keep in step with e2e/requirements.txt
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,10 +47,6 @@ def log(message: str) -> None:
     print(f"[e2e-fuzz] {message}", flush=True)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
