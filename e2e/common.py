@@ -533,12 +533,17 @@ class Browser:
         stem = f"{Browser._shot_counter[0]:03d}-{self.prefix}{name}"
         self._capture(self.art / f"{stem}-desktop.png")
         d = self.driver
+        # mobile=False on purpose: switching mobile emulation on and off can make Chromium reload the
+        # page a moment later, and an element found after the screenshot then belongs to a document
+        # that is gone ("Node with given id does not belong to the document"). The width alone
+        # drives the stylesheet's phone layout.
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                          {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+                          {"width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": False})
         try:
             self._capture(self.art / f"{stem}-phone.png")
         finally:
             d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            self.wait().until(lambda drv: drv.execute_script("return document.readyState") == "complete")
 
     def _capture(self, path: Path) -> None:
         import base64
