@@ -119,7 +119,8 @@ enum MasterKey {
     static func wrap(_ dataKey: SymmetricKey, id: String, with master: SymmetricKey) throws -> String {
         let raw = dataKey.withUnsafeBytes { Data($0) }
         let box = try AES.GCM.seal(raw, using: master, authenticating: Data("data-key/\(id)".utf8))
-        return box.combined!.base64EncodedString()
+        guard let combined = box.combined else { throw FieldEncryptionError.malformed }
+        return combined.base64EncodedString()
     }
 
     static func unwrap(_ wrapped: String, id: String, with master: SymmetricKey) throws -> SymmetricKey {

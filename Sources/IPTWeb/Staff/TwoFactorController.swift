@@ -186,8 +186,7 @@ struct TwoFactorController: RouteCollection {
                 .button(.class("button"), .type(.submit), .text("Turn on two-factor sign-in"))
             )
         )
-        let response = Response.html(PageLayout.render(title: "Set up two-factor sign-in", chrome: chrome, content: content), status: status)
-        return response
+        return .html(PageLayout.render(title: "Set up two-factor sign-in", chrome: chrome, content: content), status: status)
     }
 }
 
