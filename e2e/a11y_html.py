@@ -32,7 +32,7 @@ from html5lib.constants import E as HTML5LIB_MESSAGES  # noqa: E402
 
 from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, PHONE, PUBLIC_PAGES, RECEPTION_EMAIL,  # noqa: E402
                     RECEPTION_NAME, AppServer, Browser, CheckFailed, Results, artifacts_dir,
-                    check_tools, complete_two_factor, email_text, expect, log, run_name)
+                    check_tools, complete_two_factor, fill, sign_in, email_text, expect, log, run_name)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -342,20 +342,7 @@ def keyboard_checks(res: Results, b: Browser) -> None:
 
 # --------------------------------------------------------------------------- the run
 
-def fill(b: Browser, sel: str, text: str) -> None:
-    el = b.one(sel)
-    el.clear()
-    el.send_keys(text)
 
-
-def sign_in(b: Browser, email_addr: str) -> None:
-    b.get("/staff/sign-in")
-    fill(b, "#field-email", email_addr)
-    fill(b, "#field-password", PASSWORD)
-    b.click_and_load(b.button("Sign in", "main form"))
-    complete_two_factor(b, email_addr)
-    expect(b.path().startswith("/staff") and not b.path().startswith("/staff/sign-in"),
-           f"sign-in as {email_addr} ended at {b.path()}")
 
 
 def run_checks(res: Results, srv: AppServer, art: Path, demo: bool = True) -> None:

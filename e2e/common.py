@@ -586,9 +586,7 @@ def complete_two_factor(b: "Browser", email_addr: str, shots: bool = False) -> s
         expect(bool(b.css("main .qr-code svg")), "the set-up page shows no QR code")
         key = b.one("main p code").text.strip()
         TOTP_SECRETS[email_addr] = key.replace(" ", "")
-        el = b.one("#field-code")
-        el.clear()
-        el.send_keys(fresh_totp(email_addr))
+        fill(b, "#field-code", fresh_totp(email_addr))
         b.click_and_load(b.button("Turn on two-factor sign-in", "main form"))
         codes = b.css("main ul.recovery-codes li")
         expect(len(codes) == 10, f"expected 10 recovery codes, saw {len(codes)}")
@@ -598,9 +596,24 @@ def complete_two_factor(b: "Browser", email_addr: str, shots: bool = False) -> s
         return "set up with the app key; 10 recovery codes shown"
     if path.startswith("/staff/two-factor"):
         expect(email_addr in TOTP_SECRETS, f"{email_addr} has two-factor sign-in but this run never set it up")
-        el = b.one("#field-code")
-        el.clear()
-        el.send_keys(fresh_totp(email_addr))
+        fill(b, "#field-code", fresh_totp(email_addr))
         b.click_and_load(b.button("Continue", "main form"))
         return "code entered"
     return "not asked for a code"
+
+
+def fill(b: "Browser", sel: str, text: str) -> None:
+    el = b.one(sel)
+    el.clear()
+    el.send_keys(text)
+
+
+def sign_in(b: "Browser", email_addr: str, password: str = PASSWORD) -> None:
+    """Staff sign-in as a person does it, including the second factor when the account has one."""
+    b.get("/staff/sign-in")
+    fill(b, "#field-email", email_addr)
+    fill(b, "#field-password", password)
+    b.click_and_load(b.button("Sign in", "main form"))
+    complete_two_factor(b, email_addr)
+    expect(b.path().startswith("/staff") and not b.path().startswith("/staff/sign-in"),
+           f"after signing in as {email_addr} the browser is at {b.path()} ({b.h1()!r})")

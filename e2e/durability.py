@@ -48,7 +48,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import free_port  # noqa: E402  (one helper for every e2e script)
+from common import app_binary, free_port  # noqa: E402  (one helper for every e2e script)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -320,9 +320,7 @@ def run_engine(engine: Engine, binary: Path, rounds: int, rng: random.Random, lo
 
 def main() -> int:
     os.chdir(REPO)
-    binary = Path(os.environ.get("IPT_BIN", ".build/debug/iptclinic"))
-    if not binary.is_absolute():
-        binary = REPO / binary
+    binary = app_binary()
     if not os.access(binary, os.X_OK):
         log(f"server binary {binary} not found: build it first (swift build) or set IPT_BIN")
         print("0 passed, 1 failed")

@@ -36,7 +36,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common import free_port  # noqa: E402  (one helper for every e2e script)
+from common import app_binary, free_port  # noqa: E402  (one helper for every e2e script)
 
 PINNED_SCHEMATHESIS = "4.32.5"  # keep in step with e2e/requirements.txt
 
@@ -141,9 +141,7 @@ def count_scenarios(ndjson: Path) -> tuple[int, int, list[str]]:
 
 def main() -> int:
     os.chdir(REPO)
-    binary = Path(os.environ.get("IPT_BIN", ".build/debug/iptclinic"))
-    if not binary.is_absolute():
-        binary = REPO / binary
+    binary = app_binary()
     if not os.access(binary, os.X_OK):
         log(f"server binary {binary} not found: build it first (swift build) or set IPT_BIN")
         return 2

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, RECEPTION_EMAIL, RECEPTION_NAME, complete_two_factor,  # noqa: E402
+from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, RECEPTION_EMAIL, RECEPTION_NAME, complete_two_factor, fill, sign_in,  # noqa: E402
                     AppServer, Browser, CheckFailed, Results, artifacts_dir, check_tools,
                     email_text, expect, log, run_name)
 
@@ -45,11 +45,6 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 def field_value(b: Browser, sel: str) -> str:
     return b.one(sel).get_attribute("value") or ""
 
-
-def fill(b: Browser, sel: str, text: str) -> None:
-    el = b.one(sel)
-    el.clear()
-    el.send_keys(text)
 
 
 def choose(b: Browser, sel: str, label: str) -> None:
@@ -193,14 +188,6 @@ def journey_visitor(res: Results, srv: AppServer, b: Browser, st: dict) -> bool:
 
 # =========================================================================== journey B
 
-def sign_in(b: Browser, email_addr: str, password: str = PASSWORD) -> None:
-    b.get("/staff/sign-in")
-    fill(b, "#field-email", email_addr)
-    fill(b, "#field-password", password)
-    b.click_and_load(b.button("Sign in", "main form"))
-    complete_two_factor(b, email_addr)
-    expect(b.path().startswith("/staff") and not b.path().startswith("/staff/sign-in"),
-           f"after signing in as {email_addr} the browser is at {b.path()} ({b.h1()!r})")
 
 
 def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st: dict) -> bool:
