@@ -32,7 +32,8 @@ from html5lib.constants import E as HTML5LIB_MESSAGES  # noqa: E402
 
 from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, PHONE, PUBLIC_PAGES, RECEPTION_EMAIL,  # noqa: E402
                     RECEPTION_NAME, AppServer, Browser, CheckFailed, Results, artifacts_dir,
-                    check_tools, complete_two_factor, fill, sign_in, email_text, expect, log, run_name)
+                    check_tools, complete_two_factor, document_gone, fill, sign_in, email_text, expect, log,
+                    run_name)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -321,11 +322,12 @@ def keyboard_checks(res: Results, b: Browser) -> None:
             raise CheckFailed("never reached the submit button by Tab")
         expect(not typed, f"Tab did not reach these fields before the button: {list(typed)}")
         b.shot("kbd-before-enter")
-        from selenium.webdriver.support import expected_conditions as EC
+        expect(b.driver.execute_script("return document.activeElement.type") == "submit",
+               "after the screenshot, focus is no longer on the submit button")
         old = b.driver.find_element(By.TAG_NAME, "html")
         b._drain()
         ActionChains(b.driver).send_keys(Keys.ENTER).perform()
-        b.wait(20).until(EC.staleness_of(old))
+        b.wait(20).until(document_gone(old))
         b.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
         st = b.last_status()
         b.shot("kbd-after-enter")

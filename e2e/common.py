@@ -382,6 +382,27 @@ def set_viewport(driver, width: int, height: int) -> None:
         driver.set_window_size(width + dw, height + dh)
 
 
+def document_gone(old):
+    """A wait condition: the element `old` belongs to a document that has been replaced.
+
+    Selenium's staleness_of only knows StaleElementReferenceException; Chromium may instead answer
+    "Node with given id does not belong to the document" for an element of a page that is being
+    navigated away from, which means the same thing."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver) -> bool:
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return gone
+
+
 class Browser:
     """A Selenium driver plus the helpers the checks share."""
 
@@ -455,7 +476,6 @@ class Browser:
     def click_and_load(self, element, expect_status: Optional[int] = 200) -> Optional[int]:
         """Click something that navigates; wait for the new document to finish loading."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
         from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         self._drain()
         old = self.driver.find_element(By.TAG_NAME, "html")
@@ -467,10 +487,10 @@ class Browser:
             if "does not belong to the document" not in str(error) and not isinstance(error, StaleElementReferenceException):
                 raise
             try:
-                self.wait(5).until(EC.staleness_of(old))
+                self.wait(5).until(document_gone(old))
             except Exception:
                 raise error
-        self.wait(20).until(EC.staleness_of(old))
+        self.wait(20).until(document_gone(old))
         self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
         st = self.last_status()
         if expect_status is not None:
