@@ -78,6 +78,9 @@ final class ClinicIdentityStore: Sendable {
 
     init(clock: AppClock) { self.clock = clock }
 
+    /// The identity as last read, without a query.
+    var lastKnown: ClinicIdentity? { cached.withLockedValue { $0?.identity } }
+
     func current(on database: any Database) async throws -> ClinicIdentity {
         let now = clock.now()
         if let entry = cached.withLockedValue({ $0 }), now.timeIntervalSince(entry.readAt) < timeToLive {

@@ -50,6 +50,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     try app.register(collection: SiteController())
     try app.register(collection: ContactController())
+    try app.register(collection: BookingController())
+    try app.register(collection: WaitlistController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
@@ -95,6 +97,7 @@ func loadPasswordPolicy(resourceRoot: String) throws -> PasswordPolicy {
 func ensureDefaults(_ app: Application, settings: Settings) async throws {
     try await ClinicIdentityStore.ensureSeeded(on: app.db, now: settings.clock.now())
     try await TeamQueries.ensureFeeTiers(on: app.db)
+    try await SchedulingQueries.ensureDefaults(on: app.db, now: settings.clock.now())
 }
 
 /// Seeds the demo clinic on an empty database and says how to sign in, at the address the server

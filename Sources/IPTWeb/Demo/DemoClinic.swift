@@ -49,6 +49,24 @@ enum DemoClinic {
                feeTier: nil, isPublic: false, supervisedBy: nil),
     ]
 
+    /// Weekday hours: therapists 9 to 5, students noon to 8 p.m. (the reduced-rate clinic runs
+    /// into the evening), Fridays off for students.
+    static func seedHours(for staffID: UUID, role: StaffRole, on database: any Database) async throws {
+        let office = try await Location.query(on: database).filter(\.$isOnline == false).first()?.id
+        let days: [Weekday] = role == .student ? [.monday, .tuesday, .wednesday, .thursday] : [.monday, .tuesday, .wednesday, .thursday, .friday]
+        let start: Int = role == .student ? 720 : 540
+        let end: Int = role == .student ? 1200 : 1020
+        for day in days {
+            let row = AvailabilityRow()
+            row.$staff.id = staffID
+            row.$location.id = office
+            row.weekday = day.rawValue
+            row.startMinute = start
+            row.endMinute = end
+            try await row.create(on: database)
+        }
+    }
+
     /// Seeds the demo staff when the database has none. Returns the one generated password, or nil if nothing was seeded.
     static func seedIfEmpty(on database: any Database, passwordHasher: (String) throws -> String, now: Date) async throws -> String? {
         guard try await StaffUser.query(on: database).count() == 0 else { return nil }
@@ -65,6 +83,9 @@ enum DemoClinic {
                 createdAt: now.addingTimeInterval(Double(offset)))
             try await user.create(on: database)
             idsBySlug[person.slug] = user.id
+            if user.acceptingNewClients, let id = user.id {
+                try await seedHours(for: id, role: person.role, on: database)
+            }
         }
         return password
     }

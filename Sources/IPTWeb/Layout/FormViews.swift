@@ -107,6 +107,25 @@ enum FormViews {
         )
     }
 
+    /// Several checkboxes under one legend; `name` ends in [] so the values arrive as a list.
+    static func checkboxGroup<C: HTML.BodyContext>(
+        name: String, id: String, legend: String, options: [(value: String, label: String)], selected: Set<String>
+    ) -> Node<C> {
+        .fieldset(
+            .class("field"),
+            .id("field-\(id)"),
+            .element(named: "legend", nodes: [.text(legend)]),
+            .forEach(options) { option in
+                .div(
+                    .class("choice"),
+                    .input(.type(.checkbox), .id("field-\(id)-\(option.value)"), .name(name), .value(attributeSafe(option.value)),
+                           .checked(selected.contains(option.value))),
+                    .label(.for("field-\(id)-\(option.value)"), .text(option.label))
+                )
+            }
+        )
+    }
+
     static func checkbox<C: HTML.BodyContext>(name: String, label: String, checked: Bool, error: String?) -> Node<C> {
         .div(
             .class("field checkbox"),

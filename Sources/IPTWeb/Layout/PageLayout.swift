@@ -51,6 +51,7 @@ enum PageLayout {
         NavItem(title: "Our team", path: "/team"),
         NavItem(title: "Fees", path: "/fees"),
         NavItem(title: "Contact", path: "/contact"),
+        NavItem(title: "Book", path: "/book"),
     ]
 
     static let footerNavigation: [NavItem] = [

@@ -11,10 +11,13 @@ public struct OutgoingEmail: Sendable, Equatable {
     /// An HTML version of the same text, sent beside it as multipart/alternative when present.
     public var htmlBody: String? = nil
     public var extraHeaders: [String: String]
+    /// A file sent with the message (a calendar invitation), as multipart/mixed.
+    public var attachment: EmailAttachment? = nil
 
     /// The message as RFC 5322 text: CRLF line ends, a non-ASCII subject as RFC 2047 encoded
     /// words folded under 76 characters, UTF-8 quoted-printable bodies so any mail reader shows
-    /// them as written; plain text alone, or plain text and HTML as multipart/alternative.
+    /// them as written; plain text alone, or plain text and HTML as multipart/alternative, inside
+    /// multipart/mixed when a file is attached.
     public var rfc5322: String {
         var headers: [(String, String)] = [
             ("Message-ID", "<\(Self.stripLineBreaks(messageID))>"),
@@ -24,26 +27,40 @@ public struct OutgoingEmail: Sendable, Equatable {
             ("Subject", Self.encodeHeader(subject)),
             ("MIME-Version", "1.0"),
         ]
-        // The boundary comes from the message id, which no body can contain after quoted-printable.
-        let boundary = "=_alt_" + messageID.filter { $0.isLetter || $0.isNumber }
-        if htmlBody == nil {
-            headers.append(("Content-Type", "text/plain; charset=utf-8"))
-            headers.append(("Content-Transfer-Encoding", "quoted-printable"))
+        // Boundaries come from the message id, which no body can contain after quoted-printable or base64.
+        let stem = messageID.filter { $0.isLetter || $0.isNumber }
+        let boundary = "=_alt_" + stem
+        let mixedBoundary = "=_mix_" + stem
+        var bodyHeaders: [(String, String)]
+        let body: String
+        if let htmlBody {
+            func part(_ type: String, _ text: String) -> String {
+                "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                    + QuotedPrintable.encode(text) + "\r\n"
+            }
+            bodyHeaders = [("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")]
+            body = part("text/plain", textBody) + part("text/html", htmlBody) + "--\(boundary)--\r\n"
         } else {
-            headers.append(("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""))
+            bodyHeaders = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable")]
+            body = QuotedPrintable.encode(textBody)
         }
+        var message = body
+        if let attachment {
+            let name = attachment.filename.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+            let encoded = Data(attachment.content.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            let first = bodyHeaders.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+            bodyHeaders = [("Content-Type", "multipart/mixed; boundary=\"\(mixedBoundary)\"")]
+            message = "--\(mixedBoundary)\r\n" + first
+                + "--\(mixedBoundary)\r\nContent-Type: \(Self.stripLineBreaks(attachment.contentType))\r\n"
+                + "Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n\r\n"
+                + encoded + "\r\n--\(mixedBoundary)--\r\n"
+        }
+        headers += bodyHeaders
         for key in extraHeaders.keys.sorted() {
             headers.append((Self.stripLineBreaks(key), Self.stripLineBreaks(extraHeaders[key] ?? "")))
         }
         let headerText = headers.map { "\($0.0): \($0.1)" }.joined(separator: "\r\n")
-        guard let htmlBody else {
-            return headerText + "\r\n\r\n" + QuotedPrintable.encode(textBody)
-        }
-        func part(_ type: String, _ body: String) -> String {
-            "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-                + QuotedPrintable.encode(body) + "\r\n"
-        }
-        return headerText + "\r\n\r\n" + part("text/plain", textBody) + part("text/html", htmlBody) + "--\(boundary)--\r\n"
+        return headerText + "\r\n\r\n" + message
     }
 
     /// Header values never carry a line break of their own: that is how header injection works.
@@ -114,6 +131,19 @@ enum QuotedPrintable {
             }
             return output
         }.joined(separator: "\r\n")
+    }
+}
+
+/// A file attached to an email.
+public struct EmailAttachment: Sendable, Equatable {
+    public var filename: String
+    public var contentType: String
+    public var content: String
+
+    public init(filename: String, contentType: String, content: String) {
+        self.filename = filename
+        self.contentType = contentType
+        self.content = content
     }
 }
 

@@ -13,7 +13,7 @@ struct Outbox: Sendable {
 
     /// Adds an email to the outbox; the worker delivers it.
     static func enqueue(to recipient: String, subject: String, body: String, html: String? = nil, headers: [String: String] = [:],
-                        at now: Date, on database: any Database) async throws {
+                        attachment: EmailAttachment? = nil, at now: Date, on database: any Database) async throws {
         let message = OutboxMessage()
         message.id = UUID()
         message.recipient = recipient
@@ -21,6 +21,9 @@ struct Outbox: Sendable {
         message.bodyText = body
         message.bodyHTML = html
         message.extraHeaders = headers
+        message.attachmentName = attachment?.filename
+        message.attachmentType = attachment?.contentType
+        message.attachmentBody = attachment?.content
         message.status = OutboxMessage.Status.pending.rawValue
         message.attempts = 0
         message.nextAttemptAt = now
@@ -65,7 +68,10 @@ struct Outbox: Sendable {
                 date: message.createdAt,
                 textBody: message.bodyText,
                 htmlBody: message.bodyHTML,
-                extraHeaders: message.extraHeaders
+                extraHeaders: message.extraHeaders,
+                attachment: message.attachmentBody.map {
+                    EmailAttachment(filename: message.attachmentName ?? "attachment", contentType: message.attachmentType ?? "application/octet-stream", content: $0)
+                }
             )
             var outcome = OutboxMessage.query(on: database)
                 .filter(\.$id == id)

@@ -16,5 +16,7 @@ enum Migrations {
         M011CreatePasswordResets(),
         M012AddTwoFactor(),
         M013CreateDataKeys(),
+        M014CreateScheduling(),
+        M015AddOutboxAttachment(),
     ]
 }

@@ -1,0 +1,248 @@
+import Fluent
+import Foundation
+import IPTCore
+
+// The Fluent models of scheduling (migration M014).
+
+final class Location: Model, @unchecked Sendable {
+    static let schema = "locations"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "address") var address: String
+    @Field(key: "is_online") var isOnline: Bool
+    @Field(key: "sort_order") var sortOrder: Int
+
+    init() {}
+}
+
+final class AppointmentTypeRow: Model, @unchecked Sendable {
+    static let schema = "appointment_types"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "code") var code: String
+    @Field(key: "name") var name: String
+    @Field(key: "duration_minutes") var durationMinutes: Int
+    @Field(key: "buffer_before_minutes") var bufferBeforeMinutes: Int
+    @Field(key: "buffer_after_minutes") var bufferAfterMinutes: Int
+    /// Comma-separated fee tier codes.
+    @Field(key: "offered_by") var offeredBy: String
+    @Field(key: "bookable_online") var bookableOnline: Bool
+    @Field(key: "sort_order") var sortOrder: Int
+
+    init() {}
+
+    var kind: AppointmentKind {
+        AppointmentKind(code: code, name: name, durationMinutes: durationMinutes, bufferBeforeMinutes: bufferBeforeMinutes,
+                        bufferAfterMinutes: bufferAfterMinutes,
+                        offeredBy: Set(offeredBy.split(separator: ",").compactMap { FeeTierCode(rawValue: String($0)) }),
+                        bookableOnline: bookableOnline)
+    }
+}
+
+final class AppointmentFee: Model, @unchecked Sendable {
+    static let schema = "appointment_fees"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "type_code") var typeCode: String
+    @Field(key: "tier_code") var tierCode: String
+    @Field(key: "cents") var cents: Int
+    @Field(key: "currency") var currency: String
+
+    init() {}
+}
+
+final class BookingSettingsRow: Model, @unchecked Sendable {
+    static let schema = "booking_settings"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "minimum_notice_hours") var minimumNoticeHours: Int
+    @Field(key: "not_same_day") var notSameDay: Bool
+    @Field(key: "horizon_days") var horizonDays: Int
+    @Field(key: "grid_minutes") var gridMinutes: Int
+    @OptionalField(key: "max_per_day") var maxPerDay: Int?
+    @Field(key: "hold_minutes") var holdMinutes: Int
+    @Field(key: "require_approval") var requireApproval: Bool
+    @Field(key: "cancel_notice_hours") var cancelNoticeHours: Int
+    @OptionalField(key: "late_cancel_fee_cents") var lateCancelFeeCents: Int?
+    @Field(key: "offer_hours") var offerHours: Int
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}
+
+final class AvailabilityRow: Model, @unchecked Sendable {
+    static let schema = "availability"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @OptionalParent(key: "location_id") var location: Location?
+    @Field(key: "weekday") var weekday: Int
+    @Field(key: "start_minute") var startMinute: Int
+    @Field(key: "end_minute") var endMinute: Int
+
+    init() {}
+}
+
+final class AvailabilityExceptionRow: Model, @unchecked Sendable {
+    static let schema = "availability_exceptions"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "kind") var kind: String
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "ends_at") var endsAt: Date
+    @Field(key: "note") var note: String
+
+    init() {}
+}
+
+/// A person who books or receives care. Created by the first booking or by staff.
+final class Client: Model, @unchecked Sendable {
+    static let schema = "clients"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "email") var email: String
+    @Field(key: "phone") var phone: String
+    /// YYYY-MM-DD.
+    @Field(key: "date_of_birth") var dateOfBirth: String
+    /// "adult" or "adolescent" (IPT-A, under 18 when first seen).
+    @Field(key: "programme") var programme: String
+    @OptionalField(key: "guardian_name") var guardianName: String?
+    @OptionalField(key: "guardian_email") var guardianEmail: String?
+    @OptionalField(key: "guardian_phone") var guardianPhone: String?
+    @Field(key: "sliding_scale_percent") var slidingScalePercent: Int
+    @OptionalField(key: "privacy_consent_version") var privacyConsentVersion: String?
+    @OptionalField(key: "privacy_consent_at") var privacyConsentAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    /// "A. L." for places that may show no more than initials (calendar feeds).
+    var initials: String {
+        name.split(separator: " ").prefix(3).compactMap { $0.first.map { "\($0)." } }.joined(separator: " ")
+    }
+}
+
+final class AppointmentSeries: Model, @unchecked Sendable {
+    static let schema = "appointment_series"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Parent(key: "client_id") var client: Client
+    @Field(key: "type_code") var typeCode: String
+    @Field(key: "weekday") var weekday: Int
+    @Field(key: "start_minute") var startMinute: Int
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+final class Appointment: Model, @unchecked Sendable {
+    static let schema = "appointments"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @OptionalParent(key: "client_id") var client: Client?
+    @OptionalField(key: "type_code") var typeCode: String?
+    @OptionalParent(key: "location_id") var location: Location?
+    @Field(key: "starts_at") var startsAt: Date
+    @Field(key: "ends_at") var endsAt: Date
+    @Field(key: "blocked_from") var blockedFrom: Date
+    @Field(key: "blocked_until") var blockedUntil: Date
+    @Field(key: "status") var status: String
+    @OptionalField(key: "hold_expires_at") var holdExpiresAt: Date?
+    @OptionalField(key: "confirm_token_hash") var confirmTokenHash: String?
+    @OptionalField(key: "manage_token_hash") var manageTokenHash: String?
+    /// The client's manage link token, sealed, so reminders can carry the link again.
+    @OptionalField(key: "manage_token_sealed") var manageTokenSealed: String?
+    @OptionalParent(key: "series_id") var series: AppointmentSeries?
+    @OptionalField(key: "series_number") var seriesNumber: Int?
+    @OptionalField(key: "fee_cents") var feeCents: Int?
+    @OptionalField(key: "currency") var currency: String?
+    @OptionalField(key: "late_fee_cents") var lateFeeCents: Int?
+    @Field(key: "sequence") var sequence: Int
+    /// Comma-separated hours (48,24) of the reminders already queued.
+    @Field(key: "reminders_sent") var remindersSent: String
+    @OptionalField(key: "block_note") var blockNote: String?
+    @Field(key: "source") var source: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+    @OptionalField(key: "cancelled_at") var cancelledAt: Date?
+
+    init() {}
+
+    enum Status: String, CaseIterable {
+        case held, requested, offered, confirmed, attended, noShow = "no_show", blocked
+        case cancelled, lateCancelled = "late_cancelled", expired, declined
+
+        var label: String {
+            switch self {
+            case .held: "Held, awaiting the client's confirmation"
+            case .requested: "Requested, awaiting staff approval"
+            case .offered: "Offered from the waitlist"
+            case .confirmed: "Confirmed"
+            case .attended: "Attended"
+            case .noShow: "No-show"
+            case .blocked: "Blocked time"
+            case .cancelled: "Cancelled"
+            case .lateCancelled: "Late cancellation"
+            case .expired: "Expired hold"
+            case .declined: "Declined"
+            }
+        }
+
+        var occupiesTime: Bool { M014CreateScheduling.occupyingStatuses.contains(rawValue) }
+    }
+
+    var statusValue: Status? { Status(rawValue: status) }
+
+    static func manageTokenContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "manage_token_sealed", version: 1)
+    }
+}
+
+final class WaitlistEntry: Model, @unchecked Sendable {
+    static let schema = "waitlist_entries"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "email") var email: String
+    @Field(key: "phone") var phone: String
+    @Field(key: "date_of_birth") var dateOfBirth: String
+    @OptionalField(key: "guardian_name") var guardianName: String?
+    @OptionalField(key: "guardian_email") var guardianEmail: String?
+    @OptionalField(key: "guardian_phone") var guardianPhone: String?
+    /// "reduced" or "registered" when any clinician of that group will do.
+    @OptionalField(key: "tier_code") var tierCode: String?
+    @OptionalParent(key: "staff_id") var staff: StaffUser?
+    @Field(key: "type_code") var typeCode: String
+    @Field(key: "days") var days: String
+    @Field(key: "parts") var parts: String
+    @Field(key: "position") var position: Double
+    @Field(key: "status") var status: String
+    @OptionalParent(key: "offer_appointment_id") var offerAppointment: Appointment?
+    @OptionalField(key: "offer_expires_at") var offerExpiresAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    enum Status: String {
+        case waiting, offered, booked, removed
+    }
+
+    var preference: WaitlistPreference { WaitlistPreference(storedDays: days, storedParts: parts) }
+}
+
+final class CalendarFeed: Model, @unchecked Sendable {
+    static let schema = "calendar_feeds"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+}

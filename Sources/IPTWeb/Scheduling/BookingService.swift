@@ -1,0 +1,374 @@
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import IPTCore
+import Vapor
+
+/// Why a booking step was refused. Each maps to a clear page or JSON answer with a 4xx status.
+enum BookingError: Error, Equatable {
+    /// The time is no longer free (taken meanwhile, past, outside hours or rules); nearby free times.
+    case slotUnavailable(alternatives: [Slot])
+    /// The client already has an appointment overlapping this one.
+    case clientBusy
+    /// No appointment answers to this link.
+    case linkInvalid
+    /// The link did its job already, or the appointment was cancelled.
+    case linkUsed
+    /// The hold or offer ran out before it was confirmed.
+    case holdExpired
+    /// Inside the notice window, or the appointment has begun: the client must call.
+    case tooLateToChange
+
+    var status: HTTPResponseStatus {
+        switch self {
+        case .slotUnavailable, .clientBusy, .tooLateToChange: .conflict
+        case .linkInvalid: .notFound
+        case .linkUsed, .holdExpired: .gone
+        }
+    }
+}
+
+/// Which rule of the database refused a write.
+enum OverlapGuard {
+    case clinician
+    case client
+
+    /// Recognises the exclusion constraints (PostgreSQL) and the triggers (SQLite) of M014.
+    static func violated(by error: any Error) -> OverlapGuard? {
+        var name: String?
+        if let postgres = error as? PSQLError {
+            guard postgres.serverInfo?[.sqlState] == "23P01" else { return nil }
+            name = postgres.serverInfo?[.constraintName]
+        } else if let sqlite = error as? SQLiteError {
+            name = sqlite.message
+        }
+        guard let name else { return nil }
+        if name.contains("appointments_client_no_overlap") { return .client }
+        if name.contains("appointments_no_overlap") { return .clinician }
+        return nil
+    }
+}
+
+/// The booking steps, each one transaction, with the database as the last word on overlaps.
+struct BookingService {
+    let request: Request
+
+    var database: any Database { request.db }
+    var now: Date { request.now }
+
+    func mailContext(_ setup: BookingSetup) async throws -> SchedulingMail.Context {
+        SchedulingMail.Context(clinic: try await request.services.clinic.current(on: database), zone: setup.zone,
+                               baseURL: request.services.settings.publicBaseURL, now: now, noticeHours: setup.cancellation.noticeHours)
+    }
+
+    /// Free times of `kind` for these clinicians near `target`, closest first.
+    func alternatives(kind: AppointmentKind, clinicianIDs: [UUID], near target: Date, setup: BookingSetup, rules: BookingRules? = nil,
+                      count: Int = 3) async throws -> [Slot] {
+        let day = setup.zone.localDate(of: target)
+        let from = day.adding(days: -3)
+        let through = day.adding(days: 7)
+        let window = Interval(start: setup.zone.startOfDay(from).addingTimeInterval(-86_400), end: setup.zone.startOfDay(through.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: clinicianIDs, window: window, now: now, on: database)
+        return SlotFinder(zone: setup.zone, rules: rules ?? setup.rules)
+            .slots(kind: kind, calendars: calendars, from: from, through: through, now: now)
+            .filter { $0.start != target }
+            .sorted { abs($0.start.timeIntervalSince(target)) < abs($1.start.timeIntervalSince(target)) }
+            .prefix(count).sorted { $0.start < $1.start }
+    }
+
+    /// Whether `start` is one of the free times the public may book with this clinician.
+    func publicSlot(kind: AppointmentKind, clinician: StaffUser, start: Date, setup: BookingSetup) async throws -> Slot? {
+        guard let id = clinician.id else { return nil }
+        let day = setup.zone.localDate(of: start)
+        let window = Interval(start: setup.zone.startOfDay(day.adding(days: -1)), end: setup.zone.startOfDay(day.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: [id], window: window, now: now, on: database)
+        return SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: day, through: day, now: now)
+            .first { $0.start == start }
+    }
+
+    enum RequestOutcome {
+        /// Held for the client to confirm by the emailed link.
+        case held(Appointment)
+        /// Waiting for staff approval (clinic setting).
+        case requested(Appointment)
+    }
+
+    /// A visitor asks for a time: checked against the calendar, then written with the hold (or the
+    /// request for approval) and its email in one transaction.
+    func requestBooking(kind: AppointmentKind, clinician: StaffUser, start: Date, details: BookingDetails, source: String,
+                        setup: BookingSetup) async throws -> RequestOutcome {
+        let clinicianID = try clinician.requireID()
+        guard let slot = try await publicSlot(kind: kind, clinician: clinician, start: start, setup: setup) else {
+            throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [clinicianID], near: start, setup: setup))
+        }
+        let context = try await mailContext(setup)
+        let token = SecureToken.make()
+        let tier = clinician.feeTier.flatMap(FeeTierCode.init(rawValue:))
+        let now = self.now
+        let approval = setup.requireApproval
+        do {
+            let appointment = try await database.writeTransaction { db -> Appointment in
+                try await Self.releaseLapsedHolds(staffID: clinicianID, now: now, on: db)
+                let client = try await Self.findOrCreateClient(details, now: now, on: db)
+                let appointment = Self.newAppointment(staffID: clinicianID, clientID: try client.requireID(), kind: kind, start: slot.start,
+                                                      locationID: slot.locationID, source: source, now: now)
+                appointment.status = (approval ? Appointment.Status.requested : .held).rawValue
+                appointment.holdExpiresAt = approval ? nil : now.addingTimeInterval(TimeInterval(setup.holdMinutes * 60))
+                appointment.confirmTokenHash = approval ? nil : HexDigest.sha256(token)
+                if let tier, let fee = setup.fees.fee(tier: tier, kindCode: kind.code, reductionPercent: client.slidingScalePercent) {
+                    appointment.feeCents = fee.cents
+                    appointment.currency = fee.currency
+                }
+                try await appointment.create(on: db)
+                let when = SchedulingText.range(slot.start, slot.end, zone: setup.zone)
+                if approval {
+                    try await SchedulingMail.requestReceived(to: details.email, when: when, clinicianName: clinician.name, context: context, on: db)
+                } else {
+                    try await SchedulingMail.holdRequest(to: details.email, when: when, clinicianName: clinician.name, token: token,
+                                                         minutes: setup.holdMinutes, context: context, on: db)
+                }
+                return appointment
+            }
+            request.nudgeOutbox()
+            try await request.audit(.create, recordType: "appointment", recordID: appointment.id?.uuidString,
+                                    subject: appointment.$client.id?.uuidString, detail: "requested online (\(appointment.status))")
+            return approval ? .requested(appointment) : .held(appointment)
+        } catch let error where OverlapGuard.violated(by: error) != nil {
+            if OverlapGuard.violated(by: error) == .client { throw BookingError.clientBusy }
+            throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [clinicianID], near: start, setup: setup))
+        }
+    }
+
+    static func newAppointment(staffID: UUID, clientID: UUID?, kind: AppointmentKind, start: Date, locationID: UUID?, source: String,
+                               now: Date) -> Appointment {
+        let appointment = Appointment()
+        appointment.id = UUID()
+        appointment.$staff.id = staffID
+        appointment.$client.id = clientID
+        appointment.typeCode = kind.code
+        appointment.$location.id = locationID
+        appointment.startsAt = start
+        appointment.endsAt = kind.session(at: start).end
+        appointment.blockedFrom = kind.occupied(at: start).start
+        appointment.blockedUntil = kind.occupied(at: start).end
+        appointment.status = Appointment.Status.confirmed.rawValue
+        appointment.sequence = 0
+        appointment.remindersSent = ""
+        appointment.source = source
+        appointment.createdAt = now
+        appointment.updatedAt = now
+        return appointment
+    }
+
+    /// Holds past their time are let go before a write that may need their slot; the database
+    /// would otherwise (rightly) still see them as taking it.
+    static func releaseLapsedHolds(staffID: UUID?, now: Date, on db: any Database) async throws {
+        var query = Appointment.query(on: db)
+            .set(\.$status, to: Appointment.Status.expired.rawValue)
+            .set(\.$updatedAt, to: now)
+            .filter(\.$status == Appointment.Status.held.rawValue)
+            .filter(\.$holdExpiresAt <= now)
+        if let staffID { query = query.filter(\.$staff.$id == staffID) }
+        try await query.update()
+    }
+
+    /// The client with this email, or a new one. An existing client's details are never changed
+    /// by someone who only knows their email; staff reconcile differences.
+    static func findOrCreateClient(_ details: BookingDetails, now: Date, on db: any Database) async throws -> Client {
+        if let existing = try await Client.query(on: db).filter(\.$email == details.email).sort(\.$createdAt).first() {
+            return existing
+        }
+        let client = Client()
+        client.id = UUID()
+        client.name = details.name
+        client.email = details.email
+        client.phone = details.phone
+        client.dateOfBirth = details.dateOfBirth.description
+        client.programme = details.programme.rawValue
+        client.guardianName = details.guardian?.name
+        client.guardianEmail = details.guardian?.email
+        client.guardianPhone = details.guardian?.phone
+        client.slidingScalePercent = 0
+        client.privacyConsentVersion = PrivacyNotice.version
+        client.privacyConsentAt = now
+        client.createdAt = now
+        try await client.create(on: db)
+        return client
+    }
+
+    /// The appointment a confirmation link names, whatever its state.
+    func appointment(confirmToken token: String) async throws -> Appointment {
+        guard token.count <= 100, let appointment = try await Appointment.query(on: database)
+            .filter(\.$confirmTokenHash == HexDigest.sha256(token)).with(\.$staff).with(\.$client).first()
+        else { throw BookingError.linkInvalid }
+        return appointment
+    }
+
+    /// The client confirms a hold, or accepts a waitlist offer.
+    func confirm(token: String, setup: BookingSetup) async throws -> Appointment {
+        let found = try await appointment(confirmToken: token)
+        guard let id = found.id else { throw BookingError.linkInvalid }
+        let context = try await mailContext(setup)
+        let manageToken = SecureToken.make()
+        let now = self.now
+        let keyRing = request.services.keyRing
+        let confirmed = try await database.writeTransaction { db -> Appointment in
+            guard let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first()
+            else { throw BookingError.linkInvalid }
+            guard let status = appointment.statusValue, status == .held || status == .offered else {
+                throw appointment.status == Appointment.Status.expired.rawValue ? BookingError.holdExpired : BookingError.linkUsed
+            }
+            // A lapsed hold is marked expired by the sweeper or the next booking of that time.
+            guard (appointment.holdExpiresAt ?? .distantFuture) > now else { throw BookingError.holdExpired }
+            appointment.status = Appointment.Status.confirmed.rawValue
+            appointment.holdExpiresAt = nil
+            appointment.manageTokenHash = HexDigest.sha256(manageToken)
+            appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id))
+            appointment.updatedAt = now
+            try await appointment.update(on: db)
+            if status == .offered {
+                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.booked.rawValue)
+                    .filter(\.$offerAppointment.$id == id).update()
+            }
+            if let client = appointment.client {
+                try await SchedulingMail.confirmed(
+                    appointment, to: client.email, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment",
+                    clinicianName: appointment.staff.name, location: appointment.location?.name, manageToken: manageToken,
+                    fee: appointment.feeCents.map { Money(cents: $0, currency: appointment.currency ?? "CAD").formatted },
+                    context: context, on: db)
+            }
+            return appointment
+        }
+        request.nudgeOutbox()
+        try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: confirmed.$client.id?.uuidString,
+                                detail: "confirmed by the client's link")
+        return confirmed
+    }
+
+    /// The appointment a client's manage link names.
+    func appointment(manageToken token: String) async throws -> Appointment {
+        guard token.count <= 100, let appointment = try await Appointment.query(on: database)
+            .filter(\.$manageTokenHash == HexDigest.sha256(token)).with(\.$staff).with(\.$client).with(\.$location).first()
+        else { throw BookingError.linkInvalid }
+        return appointment
+    }
+
+    enum CancelOutcome: Equatable {
+        case cancelled
+        case lateCancelled(fee: Money?)
+    }
+
+    /// Cancels by the client's link: free outside the notice window, recorded as late (with the
+    /// policy's fee) inside it. The freed time then goes to the waitlist.
+    func cancelByClient(token: String, setup: BookingSetup) async throws -> CancelOutcome {
+        let found = try await appointment(manageToken: token)
+        guard found.status == Appointment.Status.confirmed.rawValue else { throw BookingError.linkUsed }
+        let outcome: CancelOutcome
+        switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) {
+        case .tooLate: throw BookingError.tooLateToChange
+        case .late(let fee): outcome = .lateCancelled(fee: fee)
+        case .withinPolicy: outcome = .cancelled
+        }
+        try await cancel(found, outcome: outcome, setup: setup, by: "the client's link")
+        return outcome
+    }
+
+    /// Cancels and tells the client; shared by the client's link and the staff calendar.
+    func cancel(_ appointment: Appointment, outcome: CancelOutcome, setup: BookingSetup, by who: String, notify: Bool = true) async throws {
+        let id = try appointment.requireID()
+        let context = try await mailContext(setup)
+        let now = self.now
+        try await database.writeTransaction { db in
+            guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).first(),
+                  current.statusValue?.occupiesTime == true else { throw BookingError.linkUsed }
+            switch outcome {
+            case .cancelled:
+                current.status = Appointment.Status.cancelled.rawValue
+            case .lateCancelled(let fee):
+                current.status = Appointment.Status.lateCancelled.rawValue
+                current.lateFeeCents = fee?.cents
+            }
+            current.cancelledAt = now
+            current.updatedAt = now
+            current.sequence += 1
+            current.manageTokenHash = nil
+            current.manageTokenSealed = nil
+            try await current.update(on: db)
+            if notify, let client = current.client {
+                let lateFee: String? = if case .lateCancelled(let fee?) = outcome { fee.formatted } else { nil }
+                try await SchedulingMail.cancelled(current, to: client.email, kindName: setup.kind(current.typeCode)?.name ?? "Appointment",
+                                                   clinicianName: current.staff.name, lateFee: lateFee, context: context, on: db)
+            }
+        }
+        request.nudgeOutbox()
+        try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: appointment.$client.id?.uuidString,
+                                detail: "cancelled by \(who)\(outcome == .cancelled ? "" : " (late)")")
+        if appointment.startsAt > now {
+            try await WaitlistService(request: request).offerFreedTime(staffID: appointment.$staff.id, start: appointment.startsAt, setup: setup)
+        }
+    }
+
+    /// Moves a confirmed appointment to another free time (the client's link, public rules) and
+    /// sends the new time with an updated calendar file.
+    func reschedule(token: String, to start: Date, setup: BookingSetup) async throws -> Appointment {
+        let found = try await appointment(manageToken: token)
+        guard found.status == Appointment.Status.confirmed.rawValue, let kind = setup.kind(found.typeCode) else { throw BookingError.linkUsed }
+        guard setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) == .withinPolicy else {
+            throw BookingError.tooLateToChange
+        }
+        guard let slot = try await publicSlot(kind: kind, clinician: found.staff, start: start, setup: setup) else {
+            throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [found.$staff.id], near: start, setup: setup))
+        }
+        let oldStart = found.startsAt
+        let moved = try await move(found, to: slot.start, kind: kind, setup: setup, by: "the client's link", manageToken: token)
+        try await WaitlistService(request: request).offerFreedTime(staffID: found.$staff.id, start: oldStart, setup: setup)
+        return moved
+    }
+
+    /// Moves an appointment; the database refuses an overlap. Tells the client when it was confirmed.
+    func move(_ appointment: Appointment, to start: Date, kind: AppointmentKind, setup: BookingSetup, by who: String,
+              manageToken: String? = nil) async throws -> Appointment {
+        let id = try appointment.requireID()
+        let context = try await mailContext(setup)
+        let now = self.now
+        let keyRing = request.services.keyRing
+        do {
+            let moved = try await database.writeTransaction { db -> Appointment in
+                try await Self.releaseLapsedHolds(staffID: appointment.$staff.id, now: now, on: db)
+                guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first(),
+                      current.statusValue?.occupiesTime == true else { throw BookingError.linkUsed }
+                current.startsAt = start
+                current.endsAt = kind.session(at: start).end
+                current.blockedFrom = kind.occupied(at: start).start
+                current.blockedUntil = kind.occupied(at: start).end
+                current.sequence += 1
+                current.remindersSent = ""
+                current.updatedAt = now
+                try await current.update(on: db)
+                if current.status == Appointment.Status.confirmed.rawValue, let client = current.client {
+                    let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id))
+                    if let token {
+                        try await SchedulingMail.confirmed(
+                            current, to: client.email, kindName: kind.name, clinicianName: current.staff.name, location: current.location?.name,
+                            manageToken: token, fee: current.feeCents.map { Money(cents: $0, currency: current.currency ?? "CAD").formatted },
+                            context: context, changed: true, on: db)
+                    }
+                }
+                return current
+            }
+            request.nudgeOutbox()
+            try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: appointment.$client.id?.uuidString,
+                                    detail: "moved by \(who)")
+            return moved
+        } catch let error where OverlapGuard.violated(by: error) != nil {
+            if OverlapGuard.violated(by: error) == .client { throw BookingError.clientBusy }
+            throw BookingError.slotUnavailable(alternatives: try await alternatives(
+                kind: kind, clinicianIDs: [appointment.$staff.id], near: start, setup: setup, rules: .staff))
+        }
+    }
+}
+
+/// The version of the privacy notice a client agrees to when booking; bump it when the notice changes.
+enum PrivacyNotice {
+    static let version = "2026-11"
+}

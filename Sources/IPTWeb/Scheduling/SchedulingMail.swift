@@ -1,0 +1,186 @@
+import Fluent
+import Foundation
+import IPTCore
+
+/// How appointment times are written for people: always in the clinic's zone, with its name.
+enum SchedulingText {
+    static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+    static func day(_ date: LocalDate) -> String {
+        "\(date.weekday.name), \(months[date.month - 1]) \(date.day), \(date.year)"
+    }
+
+    static func shortDay(_ date: LocalDate) -> String {
+        "\(date.weekday.name.prefix(3)) \(months[date.month - 1].prefix(3)) \(date.day)"
+    }
+
+    static func time(_ instant: Date, zone: ClinicTimeZone) -> String {
+        LocalTime(minuteOfDay: zone.wallClock(of: instant).minuteOfDay)?.spoken ?? ""
+    }
+
+    /// "Tuesday, December 1, 2026 at 10 a.m., Eastern Standard Time (America/Toronto)"
+    static func when(_ instant: Date, zone: ClinicTimeZone) -> String {
+        "\(day(zone.localDate(of: instant))) at \(time(instant, zone: zone)), \(zone.displayName(at: instant))"
+    }
+
+    static func range(_ start: Date, _ end: Date, zone: ClinicTimeZone) -> String {
+        "\(day(zone.localDate(of: start))), \(time(start, zone: zone)) to \(time(end, zone: zone)), \(zone.displayName(at: start))"
+    }
+}
+
+/// The emails about appointments. None carries anything clinical: the time, who, where, and links.
+enum SchedulingMail {
+    struct Context {
+        let clinic: ClinicIdentity
+        let zone: ClinicTimeZone
+        let baseURL: String
+        let now: Date
+        let noticeHours: Int
+    }
+
+    static func footer(_ context: Context) -> String {
+        """
+        If you are in crisis, call or text 9-8-8 at any time. If you or someone else is in immediate danger, call 911.
+
+        \(context.clinic.name)
+        \(context.clinic.phone)
+        \(context.clinic.address)
+        """
+    }
+
+    static func invitation(_ appointment: Appointment, kindName: String, clinicianName: String, location: String?,
+                           context: Context, cancelled: Bool = false) -> EmailAttachment {
+        let event = ICalendarEvent(
+            uid: "\(appointment.id?.uuidString.lowercased() ?? UUID().uuidString)@iptclinic",
+            start: appointment.startsAt, end: appointment.endsAt,
+            summary: "\(kindName) with \(clinicianName) - \(context.clinic.name)",
+            location: location, description: "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone).",
+            status: cancelled ? .cancelled : .confirmed, sequence: appointment.sequence)
+        let text = ICalendarWriter.document([event], method: cancelled ? .cancel : .request, stamp: context.now, organizer: context.clinic.email)
+        return EmailAttachment(filename: cancelled ? "cancelled.ics" : "appointment.ics",
+                               contentType: "text/calendar; charset=utf-8; method=\(cancelled ? "CANCEL" : "REQUEST")", content: text)
+    }
+
+    static func confirmLink(_ token: String, _ context: Context) -> String { "\(context.baseURL)/book/confirm/\(token)" }
+    static func manageLink(_ token: String, _ context: Context) -> String { "\(context.baseURL)/appointments/\(token)" }
+
+    static func holdRequest(to email: String, when: String, clinicianName: String, token: String, minutes: Int, context: Context,
+                            on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "Please confirm your appointment - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            We are holding this time for you with \(clinicianName):
+
+                \(when)
+
+            To confirm it, open this link within \(minutes) minutes and press the button on the page:
+
+            \(confirmLink(token, context))
+
+            If you did not ask for this, ignore this email and the time will be released.
+
+            \(footer(context))
+            """, at: context.now, on: database)
+    }
+
+    static func requestReceived(to email: String, when: String, clinicianName: String, context: Context, on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "We received your appointment request - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            Thank you for your request to meet \(clinicianName):
+
+                \(when)
+
+            A member of our team will look at it shortly; you will get another email once it is confirmed.
+
+            \(footer(context))
+            """, at: context.now, on: database)
+    }
+
+    static func confirmed(_ appointment: Appointment, to email: String, kindName: String, clinicianName: String, location: String?,
+                          manageToken: String, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
+        let when = SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
+        try await Outbox.enqueue(
+            to: email,
+            subject: changed ? "Your appointment has changed - \(context.clinic.name)" : "Your appointment is confirmed - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            \(changed ? "Your appointment has moved. The new time is:" : "Your appointment is confirmed:")
+
+                \(kindName) with \(clinicianName)
+                \(when)
+            \(location.map { "    \($0)\n" } ?? "")\(fee.map { "    Fee: \($0)\n" } ?? "")
+            The attached calendar file adds it to your calendar.
+
+            To cancel or choose another time, use this link (keep it private; it works only for this appointment):
+
+            \(manageLink(manageToken, context))
+
+            Please let us know at least \(context.noticeHours) hours ahead if you cannot come; later cancellations may carry a fee.
+
+            \(footer(context))
+            """,
+            attachment: invitation(appointment, kindName: kindName, clinicianName: clinicianName, location: location, context: context),
+            at: context.now, on: database)
+    }
+
+    static func cancelled(_ appointment: Appointment, to email: String, kindName: String, clinicianName: String, lateFee: String?,
+                          context: Context, on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "Your appointment is cancelled - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            This appointment is cancelled:
+
+                \(kindName) with \(clinicianName)
+                \(SchedulingText.when(appointment.startsAt, zone: context.zone))
+            \(lateFee.map { "\nIt was cancelled within the clinic's notice period, so a late-cancellation fee of \($0) applies, as described in our policy.\n" } ?? "")
+            To book another time, visit \(context.baseURL)/book or call us.
+
+            \(footer(context))
+            """,
+            attachment: invitation(appointment, kindName: kindName, clinicianName: clinicianName, location: nil, context: context, cancelled: true),
+            at: context.now, on: database)
+    }
+
+    static func offer(to email: String, when: String, clinicianName: String, token: String, hours: Int, context: Context,
+                      on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "A time has opened up for you - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            You are on our waitlist, and this time has just become free with \(clinicianName):
+
+                \(when)
+
+            It is yours if you want it: open this link within \(hours) hours and press the button to accept. After that it is offered to the next person, and you stay on the waitlist.
+
+            \(confirmLink(token, context))
+
+            \(footer(context))
+            """, at: context.now, on: database)
+    }
+
+    static func reminder(_ appointment: Appointment, to email: String, hours: Int, kindName: String, clinicianName: String,
+                         manageToken: String?, context: Context, on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "Reminder: your appointment \(hours == 24 ? "tomorrow" : "in two days") - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            A reminder of your appointment:
+
+                \(kindName) with \(clinicianName)
+                \(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone))
+            \(manageToken.map { "\nTo cancel or change it: \(manageLink($0, context))\n" } ?? "")
+            \(footer(context))
+            """, at: context.now, on: database)
+    }
+}

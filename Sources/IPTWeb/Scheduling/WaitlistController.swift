@@ -1,0 +1,159 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// Joining the waitlist for a tier or a clinician, with the days and times that suit.
+struct WaitlistController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("waitlist", use: form)
+        routes.post("waitlist", use: submit)
+        routes.get("waitlist", "thanks", use: thanks)
+    }
+
+    struct Body: Content {
+        var with: String?
+        var type: String?
+        var days: [String]?
+        var parts: [String]?
+        var name: String?
+        var email: String?
+        var phone: String?
+        var dateOfBirth: String?
+        var guardianName: String?
+        var guardianEmail: String?
+        var guardianPhone: String?
+        var consent: String?
+        var website: String?
+
+        var draft: BookingDetailsDraft {
+            BookingDetailsDraft(name: name, email: email, phone: phone, dateOfBirth: dateOfBirth, guardianName: guardianName,
+                                guardianEmail: guardianEmail, guardianPhone: guardianPhone, consent: consent == "yes")
+        }
+    }
+
+    func form(_ request: Request) async throws -> Response {
+        var body = Body()
+        body.with = request.query[String.self, at: "with"] ?? "reduced"
+        body.type = request.query[String.self, at: "type"] ?? "consultation"
+        return try await render(request, body: body, errors: FieldErrors())
+    }
+
+    func submit(_ request: Request) async throws -> Response {
+        let body = try FormInput.decode(Body.self, from: request)
+        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+            throw Abort(.tooManyRequests)
+        }
+        if let trap = body.website, !trap.isEmpty { return request.redirect(to: "/waitlist/thanks") }
+        let setup = try await request.bookingSetup()
+        var errors = FieldErrors()
+        let kind = setup.kind(body.type).flatMap { $0.bookableOnline ? $0 : nil }
+        let choice = BookingChoice(body.with)
+        var member: StaffUser?
+        if kind == nil { errors.add("type", "Choose what you would like to book.") }
+        if let kind, let choice {
+            if case .member(let slug) = choice {
+                member = try await SchedulingQueries.clinicians(for: .member(slug), kind: kind, on: request.db).first
+                if member == nil { errors.add("with", "Choose one of the options listed.") }
+            }
+        } else if choice == nil {
+            errors.add("with", "Choose whom you would like to see.")
+        }
+        let preference = WaitlistPreference(
+            days: Set((body.days ?? []).compactMap { Int($0).flatMap(Weekday.init(rawValue:)) }),
+            parts: Set((body.parts ?? []).compactMap(DayPart.init(rawValue:))))
+        let validated = BookingDetails.validate(body.draft, today: setup.zone.localDate(of: request.now))
+        if case .failure(let rejection) = validated {
+            for entry in rejection.errors.entries { errors.add(entry.field, entry.message) }
+        }
+        guard errors.isEmpty, case .success(let details) = validated, let kind, let choice else {
+            return try await render(request, body: body, errors: errors, status: .unprocessableEntity)
+        }
+        let now = request.now
+        let memberID = member?.id
+        let entryID = try await request.db.writeTransaction { db -> UUID in
+            let last = try await WaitlistEntry.query(on: db).sort(\.$position, .descending).first()?.position ?? 0
+            let entry = WaitlistEntry()
+            entry.id = UUID()
+            entry.name = details.name
+            entry.email = details.email
+            entry.phone = details.phone
+            entry.dateOfBirth = details.dateOfBirth.description
+            entry.guardianName = details.guardian?.name
+            entry.guardianEmail = details.guardian?.email
+            entry.guardianPhone = details.guardian?.phone
+            entry.tierCode = memberID == nil ? choice.value : nil
+            entry.$staff.id = memberID
+            entry.typeCode = kind.code
+            entry.days = preference.storedDays
+            entry.parts = preference.storedParts
+            entry.position = last + 1
+            entry.status = WaitlistEntry.Status.waiting.rawValue
+            entry.createdAt = now
+            try await entry.create(on: db)
+            return try entry.requireID()
+        }
+        try await request.audit(.create, recordType: "waitlist-entry", recordID: entryID.uuidString, detail: "joined online")
+        return request.redirect(to: "/waitlist/thanks")
+    }
+
+    func thanks(_ request: Request) async throws -> Response {
+        try await BookingPages.simple(request, title: "You are on the waitlist", notice: "We have added you to the waitlist.", paragraphs: [
+            "When a time that matches your choices becomes free, we email you an offer. It stays open for a limited time, then passes to the next person; you keep your place for the next opening.",
+        ])
+    }
+
+    private func render(_ request: Request, body: Body, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let setup = try await request.bookingSetup()
+        let members = try await TeamQueries.publicMembers(on: request.db).filter(\.acceptingNewClients)
+        let limits = BookingDetails.Limits.self
+        let draft = body.draft
+        let chosenDays = Set(body.days ?? [])
+        let chosenParts = Set(body.parts ?? [])
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Join the waitlist")),
+            .p(.class("lede"), .text("Tell us whom you would like to see and when you are free. When a matching time opens up, we email you an offer.")),
+            FormViews.errorSummary(errors),
+            .form(
+                .class("form"), .method(.post), .action("/waitlist"), .novalidate(),
+                FormViews.csrf(request.csrfToken),
+                FormViews.radioGroup(name: "type", legend: "What would you like to book?",
+                                     options: setup.onlineKinds.map { ($0.code, $0.name) }, selected: body.type, error: errors["type"]),
+                FormViews.radioGroup(name: "with", legend: "With whom?",
+                                     options: [("reduced", "The reduced-rate clinic (a supervised practicum student)"), ("registered", "Any registered psychotherapist")]
+                                        + members.map { ($0.slug, $0.name) },
+                                     selected: body.with, error: errors["with"]),
+                FormViews.checkboxGroup(name: "days[]", id: "days", legend: "Days that suit you (leave all empty for any day)",
+                                        options: Weekday.allCases.map { (String($0.rawValue), $0.name) }, selected: chosenDays),
+                FormViews.checkboxGroup(name: "parts[]", id: "parts", legend: "Times of day that suit you (leave all empty for any time)",
+                                        options: DayPart.allCases.map { ($0.rawValue, $0.label) }, selected: chosenParts),
+                FormViews.textField(name: "name", label: "Full name", value: draft.name, error: errors["name"], autocomplete: "name", maxLength: limits.name),
+                FormViews.textField(name: "email", label: "Email address", value: draft.email, error: errors["email"], type: .email,
+                                    autocomplete: "email", maxLength: limits.email, hint: "Offers are sent here."),
+                FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
+                                    autocomplete: "tel", maxLength: limits.phone),
+                FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
+                                    type: .date, autocomplete: "bday", maxLength: 10, hint: "Year-month-day, for example 1990-04-23."),
+                .fieldset(
+                    .class("field"),
+                    .element(named: "legend", nodes: [.text("Parent or guardian (only if under 18)")]),
+                    FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
+                                        error: errors["guardianName"], required: false, maxLength: limits.name),
+                    FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
+                                        error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
+                    FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
+                                        error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
+                ),
+                FormViews.checkbox(name: "consent",
+                                   label: "I have read the privacy notice and agree that the clinic keeps these details to contact me about appointments.",
+                                   checked: draft.consent, error: errors["consent"]),
+                FormViews.honeypot(),
+                .button(.class("button"), .type(.submit), .text("Join the waitlist"))
+            ),
+            .p(.class("small"), .a(.href("/privacy"), .text("Read the privacy notice")))
+        )
+        let title = errors.isEmpty ? "Join the waitlist" : "Check your details: Join the waitlist"
+        return .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
+    }
+}

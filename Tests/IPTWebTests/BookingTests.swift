@@ -1,0 +1,361 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+extension TestClinic {
+    /// A public clinician taking new clients, working every day from 9:00 to 17:00 Toronto time.
+    func makeClinician(tier: FeeTierCode = .reduced, name: String = "Pat Student", role: StaffRole = .student,
+                       slug: String? = nil) async throws -> StaffUser {
+        let user = try await makeStaff(role, name: name)
+        user.slug = slug ?? "clinician-\(UUID().uuidString.prefix(8).lowercased())"
+        user.feeTier = tier.rawValue
+        user.isPublic = true
+        user.acceptingNewClients = true
+        user.credentials = "Practicum student"
+        try await user.update(on: db)
+        for day in Weekday.allCases {
+            let row = AvailabilityRow()
+            row.$staff.id = try user.requireID()
+            row.weekday = day.rawValue
+            row.startMinute = 9 * 60
+            row.endMinute = 17 * 60
+            try await row.create(on: db)
+        }
+        return user
+    }
+
+    var toronto: ClinicTimeZone { ClinicTimeZone(identifier: "America/Toronto")! }
+
+    /// 10:00 Toronto time, `days` days from the test clock's today.
+    func tenOClock(inDays days: Int, minute: Int = 600) -> Date {
+        toronto.instant(toronto.localDate(of: clock.now).adding(days: days), minute)!
+    }
+
+    /// The link in the last email to this address that contains `path`.
+    func link(in email: OutgoingEmail, containing path: String) throws -> String {
+        let pattern = "http://clinic\\.test\(path)[A-Za-z0-9_\\-/]+"
+        let range = try #require(email.textBody.range(of: pattern, options: .regularExpression), "no \(path) link in \(email.subject)")
+        return String(email.textBody[range]).replacingOccurrences(of: "http://clinic.test", with: "")
+    }
+}
+
+enum BookingForm {
+    static func fields(_ clinician: StaffUser, start: Date, type: String = "consultation", with: String = "reduced",
+                       email: String = "robin@example.org", dateOfBirth: String = "1990-04-23") -> [String: String] {
+        ["type": type, "with": with, "clinician": clinician.slug, "start": String(Int(start.timeIntervalSince1970)),
+         "name": "Robin Example", "email": email, "phone": "416-555-0199", "dateOfBirth": dateOfBirth, "consent": "yes"]
+    }
+}
+
+@Suite struct BookingTests {
+    @Test func a_visitor_books_confirms_by_email_and_gets_an_ics_and_a_manage_link() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            let times = try await browser.get("/book/times?type=consultation&with=reduced")
+            #expect(times.status == .ok)
+            #expect(times.body.string.contains("start=\(Int(start.timeIntervalSince1970))"), "the 10:00 slot is offered")
+            #expect(times.body.string.contains("Eastern Standard Time (America/Toronto)"), "the zone is named")
+            try await browser.get("/book/details?type=consultation&with=reduced&clinician=\(student.slug)&start=\(Int(start.timeIntervalSince1970))")
+            let sent = try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
+            #expect(sent.status == .seeOther)
+            #expect(sent.location == "/book/check-your-inbox")
+            let held = try #require(try await Appointment.query(on: clinic.db).first())
+            #expect(held.status == "held")
+            #expect(held.startsAt == start)
+            #expect(held.feeCents == 0, "the consultation is free")
+
+            try await clinic.deliverMail()
+            let holdEmail = try #require(clinic.mail.sent.last)
+            #expect(holdEmail.to == "robin@example.org")
+            #expect(holdEmail.textBody.contains("Eastern Standard Time"))
+            let confirmPath = try clinic.link(in: holdEmail, containing: "/book/confirm/")
+            let page = try await browser.get(confirmPath)
+            #expect(page.status == .ok)
+            #expect(try await Appointment.query(on: clinic.db).first()?.status == "held", "opening the link changes nothing")
+            let confirmed = try await browser.post(confirmPath, form: [:])
+            #expect(confirmed.status == .ok)
+            #expect(confirmed.body.string.contains("Your appointment is confirmed"))
+            #expect(try await Appointment.query(on: clinic.db).first()?.status == "confirmed")
+
+            try await clinic.deliverMail()
+            let confirmation = try #require(clinic.mail.sent.last)
+            #expect(confirmation.subject.hasPrefix("Your appointment is confirmed"))
+            let ics = try #require(confirmation.attachment)
+            #expect(ics.content.contains("DTSTART:\(ICalendarWriter.utc(start))"))
+            #expect(confirmation.rfc5322.contains("Content-Type: multipart/mixed"))
+            let manage = try clinic.link(in: confirmation, containing: "/appointments/")
+            #expect(try await browser.get(manage).body.string.contains("Cancel this appointment"))
+
+            // The confirmation link works once.
+            let again = try await browser.post(confirmPath, form: [:])
+            #expect(again.status == .gone)
+        }
+    }
+
+    @Test func fifty_concurrent_bookings_of_one_slot_give_one_success_and_forty_nine_conflicts() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 4)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let browser = Browser(app: clinic.app)
+                        try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+                        return try await browser.post("/book/details", form: BookingForm.fields(student, start: start, email: "racer\(index)@example.org")).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponseStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .seeOther }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 49)
+            let live = try await Appointment.query(on: clinic.db).filter(\.$status == "held").count()
+            #expect(live == 1)
+        }
+    }
+
+    @Test func the_loser_of_a_race_sees_the_nearest_free_times_with_the_input_kept() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 4)
+            let first = Browser(app: clinic.app)
+            let second = Browser(app: clinic.app)
+            try await first.get("/waitlist")
+            try await second.get("/waitlist")
+            #expect(try await first.post("/book/details", form: BookingForm.fields(student, start: start, email: "a@example.org")).status == .seeOther)
+            let lost = try await second.post("/book/details", form: BookingForm.fields(student, start: start, email: "b@example.org"))
+            #expect(lost.status == .conflict)
+            let html = lost.body.string
+            #expect(html.contains("That time is no longer free"))
+            #expect(html.contains(#"value="b@example.org""#), "typed input kept")
+            // 9:30 is free (the consultation is 15 minutes plus a 15-minute buffer), as is 10:30.
+            #expect(html.contains(#"value="\#(Int(start.timeIntervalSince1970) - 1800)""#))
+            #expect(html.contains(#"value="\#(Int(start.timeIntervalSince1970) + 1800)""#))
+        }
+    }
+
+    @Test func bad_times_and_links_get_clear_4xx_answers_and_nothing_is_saved() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            // In the past, at 3 a.m. (outside hours), inside the notice period, and an impossible timestamp.
+            for start in [clinic.tenOClock(inDays: -2), clinic.tenOClock(inDays: 3, minute: 180), clinic.clock.now.addingTimeInterval(3600)] {
+                let response = try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
+                #expect(response.status == .conflict)
+            }
+            var fields = BookingForm.fields(student, start: clinic.tenOClock(inDays: 3))
+            fields["start"] = "99999999999999"
+            #expect(try await browser.post("/book/details", form: fields).status == .badRequest)
+            fields["start"] = "tomorrow"
+            #expect(try await browser.post("/book/details", form: fields).status == .badRequest)
+            var bad = BookingForm.fields(student, start: clinic.tenOClock(inDays: 3), dateOfBirth: "2027-02-30")
+            bad["consent"] = nil
+            let invalid = try await browser.post("/book/details", form: bad)
+            #expect(invalid.status == .unprocessableEntity)
+            #expect(invalid.body.string.contains("Enter the date of birth as year-month-day"))
+            #expect(invalid.body.string.contains("Tick the box to agree"))
+            #expect(try await browser.get("/book/times?type=nothing&with=reduced").status == .badRequest)
+            #expect(try await browser.get("/book/times?type=consultation&with=no-such-person").status == .notFound)
+            #expect(try await Appointment.query(on: clinic.db).count() == 0)
+            #expect(try await Client.query(on: clinic.db).count() == 0)
+            #expect(try await browser.get("/book/confirm/not-a-real-token").status == .notFound)
+            #expect(try await browser.post("/book/confirm/not-a-real-token", form: [:]).status == .notFound)
+            #expect(try await browser.get("/appointments/not-a-real-token").status == .notFound)
+        }
+    }
+
+    @Test func an_adolescent_is_routed_to_ipt_a_and_must_name_a_guardian() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            let fifteen = clinic.toronto.localDate(of: clinic.clock.now).adding(days: -15 * 365).description
+            let refused = try await browser.post("/book/details", form: BookingForm.fields(student, start: start, dateOfBirth: fifteen))
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("parent"))
+            var fields = BookingForm.fields(student, start: start, dateOfBirth: fifteen)
+            fields["guardianName"] = "Jo Example"
+            fields["guardianPhone"] = "416-555-0123"
+            #expect(try await browser.post("/book/details", form: fields).status == .seeOther)
+            let client = try #require(try await Client.query(on: clinic.db).first())
+            #expect(client.programme == "adolescent")
+            #expect(client.guardianName == "Jo Example")
+        }
+    }
+
+    @Test func an_expired_hold_cannot_be_confirmed_and_frees_the_time() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            #expect(try await browser.post("/book/details", form: BookingForm.fields(student, start: start)).status == .seeOther)
+            try await clinic.deliverMail()
+            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            clinic.clock.advance(by: 16 * 60)
+            #expect(try await browser.get(confirmPath).status == .gone)
+            #expect(try await browser.post(confirmPath, form: [:]).status == .gone)
+            // Someone else can now book the time.
+            let other = Browser(app: clinic.app)
+            try await other.get("/waitlist")
+            #expect(try await other.post("/book/details", form: BookingForm.fields(student, start: start, email: "next@example.org")).status == .seeOther)
+        }
+    }
+
+    @Test func cancelling_outside_the_window_is_free_inside_it_is_late_and_the_waitlist_gets_the_time() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 5)
+            // Someone waits for any reduced-rate consultation, any time.
+            let waiting = Browser(app: clinic.app)
+            try await waiting.get("/waitlist")
+            let joined = try await waiting.post("/waitlist", form: [
+                "with": "reduced", "type": "consultation", "name": "Wren Waiting", "email": "wren@example.org", "phone": "416-555-0177",
+                "dateOfBirth": "1985-01-02", "consent": "yes"])
+            #expect(joined.status == .seeOther)
+
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
+            try await clinic.deliverMail()
+            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            try await browser.get(confirmPath)
+            try await browser.post(confirmPath, form: [:])
+            try await clinic.deliverMail()
+            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            try await browser.get(manage)
+            let cancelled = try await browser.post(manage + "/cancel", form: [:])
+            #expect(cancelled.status == .ok)
+            let appointment = try #require(try await Appointment.query(on: clinic.db).filter(\.$source == "web").first())
+            #expect(appointment.status == "cancelled")
+            #expect(appointment.lateFeeCents == nil)
+            #expect(try await browser.post(manage + "/cancel", form: [:]).status == .notFound, "the link dies with the appointment")
+
+            try await clinic.deliverMail()
+            let offer = try #require(clinic.mail.sent.first { $0.to == "wren@example.org" && $0.subject.hasPrefix("A time has opened up") })
+            let accept = try clinic.link(in: offer, containing: "/book/confirm/")
+            try await waiting.get(accept)
+            #expect(try await waiting.post(accept, form: [:]).status == .ok)
+            let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$source == "waitlist").first())
+            #expect(booked.status == "confirmed")
+            #expect(booked.startsAt == start)
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "booked")
+        }
+    }
+
+    @Test func a_late_cancellation_records_the_policy_fee() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            try await browser.post("/book/details", form: BookingForm.fields(student, start: start, type: "assessment"))
+            try await clinic.deliverMail()
+            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            try await browser.get(confirmPath)
+            try await browser.post(confirmPath, form: [:])
+            try await clinic.deliverMail()
+            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            clinic.clock.advance(by: start.timeIntervalSince(clinic.clock.now) - 10 * 3600)
+            let page = try await browser.get(manage)
+            #expect(page.body.string.contains("late cancellation"))
+            #expect(try await browser.get(manage + "/reschedule").status == .conflict, "no online moves inside the window")
+            #expect(try await browser.post(manage + "/cancel", form: [:]).status == .ok)
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            #expect(appointment.status == "late_cancelled")
+            #expect(appointment.lateFeeCents == 5_000)
+        }
+    }
+
+    @Test func a_client_reschedules_by_link_and_gets_the_new_time_with_a_newer_ics() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 4)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+            try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
+            try await clinic.deliverMail()
+            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            try await browser.get(confirmPath)
+            try await browser.post(confirmPath, form: [:])
+            try await clinic.deliverMail()
+            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            let later = clinic.tenOClock(inDays: 5, minute: 14 * 60)
+            let page = try await browser.get(manage + "/reschedule")
+            #expect(page.body.string.contains("value=\"\(Int(later.timeIntervalSince1970))\""))
+            let moved = try await browser.post(manage + "/reschedule", form: ["start": String(Int(later.timeIntervalSince1970))])
+            #expect(moved.status == .ok)
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            #expect(appointment.startsAt == later)
+            #expect(appointment.sequence == 1)
+            try await clinic.deliverMail()
+            let changed = try #require(clinic.mail.sent.last)
+            #expect(changed.subject.hasPrefix("Your appointment has changed"))
+            #expect(changed.attachment?.content.contains("SEQUENCE:1") == true)
+        }
+    }
+}
+
+@Suite struct DoubleBookingGuardTests {
+    /// The database itself refuses overlaps, whatever the app checked before: rows written straight
+    /// through the models, with no slot finder in the way.
+    @Test func the_database_refuses_overlapping_appointments_for_a_clinician_and_for_a_client() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let other = try await clinic.makeClinician(name: "Other Student")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            let start = clinic.tenOClock(inDays: 3)
+            let details = try BookingDetails.validate(
+                BookingDetailsDraft(name: "Ana Lima", email: "ana@example.org", phone: "416-555-0100", dateOfBirth: "1980-01-01", consent: true),
+                today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+            let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+            let first = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                      start: start, locationID: nil, source: "test", now: clinic.clock.now)
+            try await first.create(on: clinic.db)
+
+            // Same clinician, starting inside the first one's buffer.
+            let clash = BookingService.newAppointment(staffID: try student.requireID(), clientID: nil, kind: kind,
+                                                      start: start.addingTimeInterval(55 * 60), locationID: nil, source: "test", now: clinic.clock.now)
+            do {
+                try await clash.create(on: clinic.db)
+                Issue.record("an overlapping appointment was stored")
+            } catch {
+                #expect(OverlapGuard.violated(by: error) == .clinician)
+            }
+            // Same client with another clinician at the same time.
+            let elsewhere = BookingService.newAppointment(staffID: try other.requireID(), clientID: try client.requireID(), kind: kind,
+                                                          start: start.addingTimeInterval(30 * 60), locationID: nil, source: "test", now: clinic.clock.now)
+            do {
+                try await elsewhere.create(on: clinic.db)
+                Issue.record("a client was booked in two places at once")
+            } catch {
+                #expect(OverlapGuard.violated(by: error) == .client)
+            }
+            // Right after the buffer is fine, and a cancelled appointment frees its time.
+            let next = BookingService.newAppointment(staffID: try student.requireID(), clientID: nil, kind: kind,
+                                                     start: start.addingTimeInterval(60 * 60), locationID: nil, source: "test", now: clinic.clock.now)
+            try await next.create(on: clinic.db)
+            first.status = Appointment.Status.cancelled.rawValue
+            try await first.update(on: clinic.db)
+            let replacement = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                            start: start, locationID: nil, source: "test", now: clinic.clock.now)
+            try await replacement.create(on: clinic.db)
+            // Moving a row onto another is refused too.
+            next.startsAt = start.addingTimeInterval(30 * 60)
+            next.blockedFrom = start.addingTimeInterval(30 * 60)
+            do {
+                try await next.update(on: clinic.db)
+                Issue.record("an update created an overlap")
+            } catch {
+                #expect(OverlapGuard.violated(by: error) == .clinician)
+            }
+        }
+    }
+}
