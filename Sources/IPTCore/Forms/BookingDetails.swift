@@ -62,7 +62,9 @@ public struct BookingDetails: Sendable, Equatable {
 
     /// Checks every field; a client under 18 on `today` is routed to IPT-A and must give a parent's
     /// or guardian's name and an email or phone for them.
-    public static func validate(_ draft: BookingDetailsDraft, today: LocalDate) -> Result<BookingDetails, FormRejection> {
+    /// Staff booking by phone passes `requireGuardianAndConsent: false`: those are taken at intake.
+    public static func validate(_ draft: BookingDetailsDraft, today: LocalDate,
+                                requireGuardianAndConsent: Bool = true) -> Result<BookingDetails, FormRejection> {
         var errors = FieldErrors()
         let name = TextRules.clean(draft.name)
         let email = TextRules.clean(draft.email)
@@ -113,7 +115,7 @@ public struct BookingDetails: Sendable, Equatable {
         }
 
         var guardian: Guardian?
-        if let born, age(born: born, on: today) < 18 {
+        if let born, age(born: born, on: today) < 18, requireGuardianAndConsent || draft.guardianName != nil {
             let guardianName = TextRules.clean(draft.guardianName)
             let guardianEmail = TextRules.clean(draft.guardianEmail)
             let guardianPhone = TextRules.clean(draft.guardianPhone)
@@ -135,7 +137,7 @@ public struct BookingDetails: Sendable, Equatable {
             }
             if let guardianName { guardian = Guardian(name: guardianName, email: guardianEmail?.lowercased(), phone: guardianPhone) }
         }
-        if !draft.consent {
+        if requireGuardianAndConsent && !draft.consent {
             errors.add("consent", "Tick the box to agree to the privacy notice; we cannot book without it.")
         }
         guard errors.isEmpty, let name, let email, let phone, let born else {

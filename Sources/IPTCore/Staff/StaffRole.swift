@@ -34,6 +34,10 @@ public enum Permission: String, CaseIterable, Sendable {
     case sendNewsletter
     case viewAuditTrail
     case editClinicSettings
+    /// See the calendar: one's own, or the clinic's for those who manage it.
+    case viewSchedule
+    /// Book, move and cancel anyone's appointments, block anyone's time, run the waitlist.
+    case manageSchedule
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -50,6 +54,12 @@ public enum AccessPolicy {
             return [.admin, .receptionist].contains(role)
         case .viewAuditTrail, .editClinicSettings:
             return role == .admin
+        case .viewSchedule:
+            return true
+        case .manageSchedule:
+            // The front desk runs the calendar; clinicians manage their own appointments (and a
+            // supervisor those of their students), which ScheduleAccess decides per clinician.
+            return [.admin, .receptionist].contains(role)
         }
     }
 }

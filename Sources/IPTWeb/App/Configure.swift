@@ -28,6 +28,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     })
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }
+    // Background upkeep runs wherever mail does: tests drive both by hand.
+    if settings.runOutboxWorker { app.lifecycle.use(ScheduleSweeperWorker()) }
     let dummyHash = try app.password.hash(SecureToken.make())
     let pageCache = PageCache(clock: settings.clock)
 
@@ -52,6 +54,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: ContactController())
     try app.register(collection: BookingController())
     try app.register(collection: WaitlistController())
+    try app.register(collection: CalendarFeedController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
@@ -65,6 +68,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: AuditController())
     try staffArea.register(collection: ClinicSettingsController())
     try staffArea.register(collection: AccountController())
+    try staffArea.register(collection: CalendarController())
+    try staffArea.register(collection: WaitlistAdminController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

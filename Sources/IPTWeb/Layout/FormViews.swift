@@ -107,6 +107,22 @@ enum FormViews {
         )
     }
 
+    static func select<C: HTML.BodyContext>(
+        name: String, label: String, options: [(value: String, label: String)], selected: String?, error: String?, hint: String? = nil
+    ) -> Node<C> {
+        .div(
+            .class("field"),
+            .label(.for("field-\(name)"), .text(label)),
+            .unwrap(hint) { .p(.class("hint"), .id("hint-\(name)"), .text($0)) },
+            .unwrap(error) { .p(.class("field-error"), .id("error-\(name)"), .span(.class("visually-hidden"), .text("Error: ")), .text($0)) },
+            .select(
+                .id("field-\(name)"), .attribute(named: "name", value: name), .class(error == nil ? "input" : "input invalid"),
+                .unwrap(describedBy(name, hint: hint, error: error)) { .attribute(named: "aria-describedby", value: $0) },
+                .forEach(options) { SelectViews.option(value: $0.value, label: $0.label, selected: $0.value == selected) }
+            )
+        )
+    }
+
     /// Several checkboxes under one legend; `name` ends in [] so the values arrive as a list.
     static func checkboxGroup<C: HTML.BodyContext>(
         name: String, id: String, legend: String, options: [(value: String, label: String)], selected: Set<String>

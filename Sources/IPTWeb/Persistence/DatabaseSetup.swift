@@ -48,7 +48,9 @@ enum DatabaseSetup {
                 configuration.searchPath = [schema]
             }
             app.databases.use(
-                .postgres(configuration: configuration, maxConnectionsPerEventLoop: 8,
+                // Tests run dozens of apps at once against one server; each keeps a small pool so
+                // they stay under its connection limit.
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: settings.isTesting ? 3 : 8,
                           encodingContext: .default, decodingContext: .default,
                           // Statements only at trace (the driver cannot turn them off): PostgresKit
                           // logs their bound values, which hold what people wrote to the clinic.

@@ -98,7 +98,7 @@ final class AvailabilityExceptionRow: Model, @unchecked Sendable {
 }
 
 /// A person who books or receives care. Created by the first booking or by staff.
-final class Client: Model, @unchecked Sendable {
+final class ClientRecord: Model, @unchecked Sendable {
     static let schema = "clients"
 
     @ID(key: .id) var id: UUID?
@@ -130,7 +130,7 @@ final class AppointmentSeries: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "staff_id") var staff: StaffUser
-    @Parent(key: "client_id") var client: Client
+    @Parent(key: "client_id") var client: ClientRecord
     @Field(key: "type_code") var typeCode: String
     @Field(key: "weekday") var weekday: Int
     @Field(key: "start_minute") var startMinute: Int
@@ -144,7 +144,7 @@ final class Appointment: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "staff_id") var staff: StaffUser
-    @OptionalParent(key: "client_id") var client: Client?
+    @OptionalParent(key: "client_id") var client: ClientRecord?
     @OptionalField(key: "type_code") var typeCode: String?
     @OptionalParent(key: "location_id") var location: Location?
     @Field(key: "starts_at") var startsAt: Date

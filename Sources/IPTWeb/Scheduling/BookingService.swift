@@ -174,11 +174,11 @@ struct BookingService {
 
     /// The client with this email, or a new one. An existing client's details are never changed
     /// by someone who only knows their email; staff reconcile differences.
-    static func findOrCreateClient(_ details: BookingDetails, now: Date, on db: any Database) async throws -> Client {
-        if let existing = try await Client.query(on: db).filter(\.$email == details.email).sort(\.$createdAt).first() {
+    static func findOrCreateClient(_ details: BookingDetails, now: Date, consented: Bool = true, on db: any Database) async throws -> ClientRecord {
+        if let existing = try await ClientRecord.query(on: db).filter(\.$email == details.email).sort(\.$createdAt).first() {
             return existing
         }
-        let client = Client()
+        let client = ClientRecord()
         client.id = UUID()
         client.name = details.name
         client.email = details.email
@@ -189,8 +189,9 @@ struct BookingService {
         client.guardianEmail = details.guardian?.email
         client.guardianPhone = details.guardian?.phone
         client.slidingScalePercent = 0
-        client.privacyConsentVersion = PrivacyNotice.version
-        client.privacyConsentAt = now
+        // Staff booking by phone records no consent; intake takes it.
+        client.privacyConsentVersion = consented ? PrivacyNotice.version : nil
+        client.privacyConsentAt = consented ? now : nil
         client.createdAt = now
         try await client.create(on: db)
         return client

@@ -142,3 +142,33 @@ enum ScheduleSweeper {
         }
     }
 }
+
+/// Runs the schedule sweeper once a minute while the app is up.
+final class ScheduleSweeperWorker: LifecycleHandler, @unchecked Sendable {
+    private var task: Task<Void, Never>?
+    private let interval: Duration
+
+    init(interval: Duration = .seconds(60)) {
+        self.interval = interval
+    }
+
+    func didBootAsync(_ application: Application) async throws {
+        let interval = self.interval
+        task = Task.detached {
+            while !Task.isCancelled {
+                do {
+                    try await ScheduleSweeper.run(app: application)
+                } catch {
+                    // The type only: a database error's text can quote the values it was given.
+                    application.logger.warning("Schedule sweep failed: \(String(describing: type(of: error)))")
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        task?.cancel()
+        await task?.value
+    }
+}

@@ -9,6 +9,37 @@ struct AccountController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("staff", "account", use: page)
         routes.post("staff", "account", "password", use: changePassword)
+        routes.post("staff", "account", "calendar-feed", use: newCalendarFeed)
+        routes.post("staff", "account", "calendar-feed", "revoke", use: revokeCalendarFeed)
+    }
+
+    /// A new private feed address, shown once; any older one stops working.
+    func newCalendarFeed(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewSchedule)
+        let token = SecureToken.make()
+        let now = request.now
+        try await request.db.writeTransaction { db in
+            try await CalendarFeed.query(on: db).set(\.$revokedAt, to: now).filter(\.$staff.$id == staff.id).filter(\.$revokedAt == nil).update()
+            let feed = CalendarFeed()
+            feed.$staff.id = staff.id
+            feed.tokenHash = HexDigest.sha256(token)
+            feed.createdAt = now
+            try await feed.create(on: db)
+        }
+        try await request.audit(.create, recordType: "calendar-feed", recordID: staff.id.uuidString, detail: "new feed address")
+        let url = "\(request.services.settings.publicBaseURL)/calendar-feed/\(token).ics"
+        return try await render(request, errors: FieldErrors(), notice: "Your new calendar feed address is below. Copy it into your calendar app now; it is not shown again.",
+                                feedURL: url)
+    }
+
+    func revokeCalendarFeed(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewSchedule)
+        let now = request.now
+        try await request.db.writeTransaction { db in
+            try await CalendarFeed.query(on: db).set(\.$revokedAt, to: now).filter(\.$staff.$id == staff.id).filter(\.$revokedAt == nil).update()
+        }
+        try await request.audit(.update, recordType: "calendar-feed", recordID: staff.id.uuidString, detail: "feed revoked")
+        return try await render(request, errors: FieldErrors(), notice: "Your calendar feed is switched off. The old address no longer works.")
     }
 
     struct PasswordBody: Content {
@@ -51,7 +82,8 @@ struct AccountController: RouteCollection {
     }
 
     // Passwords are never put back into the form: a page that echoes them could be cached or shown.
-    private func render(_ request: Request, errors: FieldErrors, notice: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
+    private func render(_ request: Request, errors: FieldErrors, notice: String?, feedURL: String? = nil,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
         let chrome = try await request.chrome()
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Your account")),
@@ -72,7 +104,19 @@ struct AccountController: RouteCollection {
                 FormViews.textField(name: "confirmPassword", label: "New password again", value: nil, error: errors["confirmPassword"],
                                     type: .password, autocomplete: "new-password", maxLength: 1000),
                 .button(.class("button"), .type(.submit), .text("Change password"))
-            )
+            ),
+            .h2(.text("Calendar feed")),
+            .p(.text("A private address your calendar app can subscribe to. It shows your appointments' times and the clients' initials, nothing else. Anyone with the address can read it, so keep it to yourself, and make a new one if it may have leaked.")),
+            .unwrap(feedURL) { url in
+                .div(.class("field"), .label(.for("feed-url"), .text("Your feed address")),
+                     .input(.type(.text), .id("feed-url"), .class("input"), .value(attributeSafe(url)), .readonly(true)))
+            },
+            .form(.class("form inline-form"), .method(.post), .action("/staff/account/calendar-feed"),
+                  FormViews.csrf(request.csrfToken),
+                  .button(.class("button secondary"), .type(.submit), .text("Make a new feed address"))),
+            .form(.class("form inline-form"), .method(.post), .action("/staff/account/calendar-feed/revoke"),
+                  FormViews.csrf(request.csrfToken),
+                  .button(.class("button secondary"), .type(.submit), .text("Switch the feed off")))
         )
         return .html(PageLayout.render(title: "Your account", chrome: chrome, content: content), status: status)
     }

@@ -1,0 +1,142 @@
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// Who may see and change whose calendar. The route's permission is not enough: every
+/// appointment is checked against the signed-in person.
+struct ScheduleAccess: Sendable {
+    let staff: CurrentStaff
+    /// Clinicians this person supervises.
+    let supervisees: Set<UUID>
+
+    static func load(_ staff: CurrentStaff, on database: any Database) async throws -> ScheduleAccess {
+        let supervised = staff.role == .supervisor
+            ? try await StaffUser.query(on: database).filter(\.$supervisor.$id == staff.id).all().compactMap(\.id) : []
+        return ScheduleAccess(staff: staff, supervisees: Set(supervised))
+    }
+
+    var managesAll: Bool { AccessPolicy.allows(staff.role, .manageSchedule) }
+
+    func canManage(clinicianID: UUID) -> Bool {
+        managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
+    }
+
+    /// The clinicians whose calendars this person may open.
+    func visibleClinicians(on database: any Database) async throws -> [StaffUser] {
+        let everyone = try await StaffUser.query(on: database).filter(\.$isActive == true).filter(\.$feeTier != nil).sort(\.$createdAt).all()
+        return everyone.filter { $0.id.map(canManage(clinicianID:)) ?? false }
+    }
+}
+
+/// Staff booking: single appointments and weekly courses, checked week by week.
+struct StaffBooking {
+    let request: Request
+
+    struct CourseRequest {
+        let clinicianID: UUID
+        let clientID: UUID
+        let kind: AppointmentKind
+        let firstDate: LocalDate
+        let time: LocalTime
+        let count: Int
+        let locationID: UUID?
+        let resolution: WeeklySeriesPlanner.Resolution
+    }
+
+    enum CourseOutcome {
+        case booked(seriesID: UUID?, occurrences: [WeeklySeriesPlanner.Occurrence])
+        /// Weeks that collide (refuse), or that could not be moved (no free time that week).
+        case conflicts([WeeklySeriesPlanner.Occurrence])
+    }
+
+    /// Plans every week against the clinician's and the client's calendars, then writes all of them
+    /// in one transaction, or none.
+    func book(_ course: CourseRequest, setup: BookingSetup) async throws -> CourseOutcome {
+        let now = request.now
+        let lastDate = course.firstDate.adding(days: 7 * max(course.count - 1, 0) + 7)
+        let window = Interval(start: setup.zone.startOfDay(course.firstDate.adding(days: -7)), end: setup.zone.startOfDay(lastDate))
+        var calendar = try await SchedulingQueries.calendars(for: [course.clinicianID], window: window, now: now, on: request.db).first
+            ?? ClinicianCalendar(clinicianID: course.clinicianID, weekly: WeeklyAvailability())
+        // The client's appointments with anyone else count as busy too. The database compares
+        // client sessions without buffers; shifting them by this kind's buffers makes the planner's
+        // buffered check ask exactly that.
+        let clientBusy = try await Appointment.query(on: request.db).filter(\.$client.$id == course.clientID)
+            .filter(\.$status ~~ M014CreateScheduling.occupyingStatuses).filter(\.$staff.$id != course.clinicianID)
+            .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
+        calendar.busy += clientBusy.map { BusyTime(interval: Interval(start: $0.startsAt.addingTimeInterval(TimeInterval(course.kind.bufferAfterMinutes * 60)),
+                                                                      end: $0.endsAt.addingTimeInterval(-TimeInterval(course.kind.bufferBeforeMinutes * 60))),
+                                                   countsTowardDailyCap: false) }
+        let plan = WeeklySeriesPlanner(zone: setup.zone).plan(kind: course.kind, firstDate: course.firstDate, time: course.time, count: course.count,
+                                                              calendar: calendar, resolution: course.resolution, now: now)
+        if plan.contains(where: { $0.planned == nil }) { return .conflicts(plan) }
+        let staffID = course.clinicianID
+        let clinician = try await StaffUser.find(staffID, on: request.db)
+        let client = try await ClientRecord.find(course.clientID, on: request.db)
+        let tier = clinician?.feeTier.flatMap(FeeTierCode.init(rawValue:))
+        let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: course.kind.code, reductionPercent: client?.slidingScalePercent ?? 0) }
+        let seriesID: UUID? = course.count > 1 ? UUID() : nil
+        do {
+            try await request.db.writeTransaction { db in
+                try await BookingService.releaseLapsedHolds(staffID: staffID, now: now, on: db)
+                if let seriesID {
+                    let series = AppointmentSeries()
+                    series.id = seriesID
+                    series.$staff.id = staffID
+                    series.$client.id = course.clientID
+                    series.typeCode = course.kind.code
+                    series.weekday = course.firstDate.weekday.rawValue
+                    series.startMinute = course.time.minuteOfDay
+                    series.createdAt = now
+                    try await series.create(on: db)
+                }
+                for occurrence in plan {
+                    guard let planned = occurrence.planned else { continue }
+                    let appointment = BookingService.newAppointment(staffID: staffID, clientID: course.clientID, kind: course.kind, start: planned.start,
+                                                                    locationID: course.locationID, source: "staff", now: now)
+                    appointment.$series.id = seriesID
+                    appointment.seriesNumber = seriesID == nil ? nil : occurrence.number
+                    appointment.feeCents = fee?.cents
+                    appointment.currency = fee?.currency
+                    try await appointment.create(on: db)
+                }
+            }
+        } catch let error where OverlapGuard.violated(by: error) != nil {
+            // Someone booked one of these times between the plan and the write: plan again.
+            throw BookingError.slotUnavailable(alternatives: [])
+        }
+        try await request.audit(.create, recordType: course.count > 1 ? "appointment-series" : "appointment",
+                                recordID: seriesID?.uuidString, subject: course.clientID.uuidString,
+                                detail: "\(plan.count) booked by staff, \(plan.filter(\.isMoved).count) moved")
+        return .booked(seriesID: seriesID, occurrences: plan)
+    }
+
+    /// Blocked time: no client, no buffers, refused by the database if it overlaps anything.
+    func block(clinicianID: UUID, interval: Interval, note: String) async throws -> UUID {
+        let now = request.now
+        let appointment = Appointment()
+        appointment.id = UUID()
+        appointment.$staff.id = clinicianID
+        appointment.startsAt = interval.start
+        appointment.endsAt = interval.end
+        appointment.blockedFrom = interval.start
+        appointment.blockedUntil = interval.end
+        appointment.status = Appointment.Status.blocked.rawValue
+        appointment.sequence = 0
+        appointment.remindersSent = ""
+        appointment.blockNote = note
+        appointment.source = "staff"
+        appointment.createdAt = now
+        appointment.updatedAt = now
+        do {
+            try await request.db.writeTransaction { db in
+                try await BookingService.releaseLapsedHolds(staffID: clinicianID, now: now, on: db)
+                try await appointment.create(on: db)
+            }
+        } catch let error where OverlapGuard.violated(by: error) != nil {
+            throw BookingError.slotUnavailable(alternatives: [])
+        }
+        try await request.audit(.create, recordType: "blocked-time", recordID: appointment.id?.uuidString, detail: "time blocked")
+        return try appointment.requireID()
+    }
+}

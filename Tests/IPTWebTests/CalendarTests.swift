@@ -1,0 +1,228 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct CalendarTests {
+    /// A client and, for the course, the form a receptionist would send.
+    static func courseForm(clinician: StaffUser, client: ClientRecord, first: LocalDate, onConflict: String) -> [String: String] {
+        ["clinician": clinician.id!.uuidString, "client": client.id!.uuidString, "type": "ipt-session", "date": first.description,
+         "time": "10:00", "weeks": "16", "onConflict": onConflict]
+    }
+
+    func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
+        let details = try BookingDetails.validate(
+            BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+            today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+        return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+    }
+
+    @Test func a_sixteen_week_course_with_a_clash_in_week_eleven_is_refused_or_booked_with_that_week_moved() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await makeClient(clinic)
+            let other = try await makeClient(clinic, email: "other@example.org")
+            let first = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 7).startOfWeek
+            // Week 11 already has an appointment at 10:30 with someone else.
+            let clashStart = clinic.toronto.instant(first.adding(days: 70), 10 * 60 + 30)!
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            try await BookingService.newAppointment(staffID: therapist.requireID(), clientID: other.requireID(), kind: kind, start: clashStart,
+                                                    locationID: nil, source: "test", now: clinic.clock.now).create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/new")
+
+            let refused = try await desk.post("/staff/appointments", form: Self.courseForm(clinician: therapist, client: client, first: first, onConflict: "refuse"))
+            #expect(refused.status == .conflict)
+            #expect(refused.body.string.contains("week 11"))
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).count() == 0, "nothing half-booked")
+
+            let moved = try await desk.post("/staff/appointments", form: Self.courseForm(clinician: therapist, client: client, first: first, onConflict: "move"))
+            #expect(moved.status == .seeOther)
+            #expect(moved.location?.contains("moved=11") == true)
+            let course = try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).sort(\.$seriesNumber).all()
+            #expect(course.count == 16)
+            #expect(course.map(\.seriesNumber) == Array(1...16).map { Optional($0) })
+            for appointment in course where appointment.seriesNumber != 11 {
+                #expect(clinic.toronto.wallClock(of: appointment.startsAt).minuteOfDay == 600, "10:00 every week, DST or not")
+            }
+            let eleventh = course[10]
+            #expect(clinic.toronto.localDate(of: eleventh.startsAt).startOfWeek == first.adding(days: 70))
+            #expect(eleventh.startsAt != clinic.toronto.instant(first.adding(days: 70), 600)!)
+            let seriesPage = try await desk.get(moved.location!)
+            #expect(seriesPage.status == .ok)
+            #expect(seriesPage.body.string.contains("Week 11 moved"))
+
+            // Each session can be cancelled on its own; shortening cancels the rest.
+            try await desk.post("/staff/appointments/\(course[2].id!.uuidString)/cancel", form: [:])
+            #expect(try await Appointment.find(course[2].id, on: clinic.db)?.status == "cancelled")
+            try await desk.post("/staff/series/\(course[0].$series.id!.uuidString)/shorten", form: ["after": "12"])
+            let live = try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).filter(\.$status == "confirmed").count()
+            #expect(live == 11, "16 minus the cancelled third, minus weeks 13 to 16")
+            try await desk.post("/staff/series/\(course[0].$series.id!.uuidString)/extend", form: ["count": "2"])
+            let extended = try await Appointment.query(on: clinic.db).filter(\.$series.$id == course[0].$series.id!).sort(\.$seriesNumber, .descending).first()
+            #expect(extended?.seriesNumber == 18)
+        }
+    }
+
+    @Test func each_appointment_is_checked_against_who_is_asking() async throws {
+        try await withClinic { clinic in
+            let mine = try await clinic.makeClinician(name: "Sam Student")
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let appointment = BookingService.newAppointment(staffID: try mine.requireID(), clientID: try client.requireID(), kind: kind,
+                                                            start: clinic.tenOClock(inDays: 2), locationID: nil, source: "test", now: clinic.clock.now)
+            try await appointment.create(on: clinic.db)
+            let path = "/staff/appointments/\(appointment.id!.uuidString)"
+
+            let (otherStudent, _) = try await clinic.signedIn(as: .student)
+            #expect(try await otherStudent.get(path).status == .notFound, "another student's appointment looks like no appointment")
+            #expect(try await otherStudent.get("/staff/calendar?clinician=\(mine.id!.uuidString)").status == .notFound)
+            #expect(try await otherStudent.post(path + "/cancel", form: [:]).status == .notFound)
+            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.status == "confirmed")
+            #expect(try await otherStudent.get("/staff/waitlist").status == .forbidden)
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let page = try await desk.get(path)
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("Casey Client"))
+            let week = try await desk.get("/staff/calendar?date=\(clinic.toronto.localDate(of: appointment.startsAt))")
+            #expect(week.body.string.contains("Casey Client"))
+
+            let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "appointment").filter(\.$action == "view").count()
+            #expect(audit >= 1, "opening an appointment is audited")
+        }
+    }
+
+    @Test func staff_moves_refuse_overlaps_and_blocked_time_is_not_bookable() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            let first = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                      start: clinic.tenOClock(inDays: 3), locationID: nil, source: "test", now: clinic.clock.now)
+            try await first.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let day = clinic.toronto.localDate(of: first.startsAt).adding(days: 1)
+            try await desk.get("/staff/calendar/block")
+            let blocked = try await desk.post("/staff/calendar/block", form: ["clinician": student.id!.uuidString, "date": day.description,
+                                                                            "from": "09:00", "until": "12:00", "note": "Supervision"])
+            #expect(blocked.status == .seeOther)
+            let clash = try await desk.post("/staff/appointments/\(first.id!.uuidString)/move", form: ["date": day.description, "time": "10:00"])
+            #expect(clash.status == .conflict)
+            #expect(clash.body.string.contains("overlaps"))
+            #expect(clash.body.string.contains(#"value="10:00""#), "the typed time is kept")
+            let bad = try await desk.post("/staff/appointments/\(first.id!.uuidString)/move", form: ["date": "2027-02-31", "time": "25:00"])
+            #expect(bad.status == .unprocessableEntity)
+            let ok = try await desk.post("/staff/appointments/\(first.id!.uuidString)/move", form: ["date": day.description, "time": "13:00"])
+            #expect(ok.status == .seeOther)
+            #expect(try await Appointment.find(first.id, on: clinic.db)?.startsAt == clinic.toronto.instant(day, 13 * 60))
+            // Online, the blocked morning offers nothing.
+            let times = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=reduced&from=\(day)")
+            let morning = clinic.toronto.instant(day, 10 * 60)!
+            #expect(!times.body.string.contains("start=\(Int(morning.timeIntervalSince1970))"))
+        }
+    }
+
+    @Test func the_calendar_feed_shows_initials_only_and_stops_when_revoked() async throws {
+        try await withClinic { clinic in
+            let (browser, me) = try await clinic.signedIn(as: .therapist)
+            me.feeTier = FeeTierCode.full.rawValue
+            try await me.update(on: clinic.db)
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            try await BookingService.newAppointment(staffID: try me.requireID(), clientID: try client.requireID(), kind: kind,
+                                                    start: clinic.tenOClock(inDays: 2), locationID: nil, source: "test", now: clinic.clock.now).create(on: clinic.db)
+            try await browser.get("/staff/account")
+            let page = try await browser.post("/staff/account/calendar-feed", form: [:])
+            let url = try #require(page.body.string.range(of: #"http://clinic\.test/calendar-feed/[A-Za-z0-9_\-]+\.ics"#, options: .regularExpression)
+                .map { String(page.body.string[$0]) })
+            let path = url.replacingOccurrences(of: "http://clinic.test", with: "")
+            let anonymous = Browser(app: clinic.app)
+            let feed = try await anonymous.get(path)
+            #expect(feed.status == .ok)
+            #expect(feed.headers.contentType?.subType == "calendar")
+            #expect(feed.body.string.contains("SUMMARY:Client C. C."))
+            #expect(!feed.body.string.contains("Casey"), "no names in the feed")
+            #expect(!feed.body.string.contains("casey@example.org"))
+            try await browser.post("/staff/account/calendar-feed/revoke", form: [:])
+            #expect(try await anonymous.get(path).status == .notFound)
+        }
+    }
+
+    @Test func a_lapsed_offer_passes_to_the_next_person_and_reminders_go_48_and_24_hours_before() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            for (index, name) in ["First Waiting", "Second Waiting"].enumerated() {
+                let browser = Browser(app: clinic.app)
+                try await browser.get("/waitlist")
+                let response = try await browser.post("/waitlist", form: [
+                    "with": "reduced", "type": "consultation", "name": name, "email": "wait\(index)@example.org", "phone": "416-555-0177",
+                    "dateOfBirth": "1985-01-02", "consent": "yes"])
+                #expect(response.status == .seeOther)
+            }
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15, bufferAfterMinutes: 15)
+            let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                            start: clinic.tenOClock(inDays: 4), locationID: nil, source: "staff", now: clinic.clock.now)
+            try await appointment.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/cancel", form: [:])
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.contains { $0.to == "wait0@example.org" && $0.subject.hasPrefix("A time has opened up") })
+            #expect(!clinic.mail.sent.contains { $0.to == "wait1@example.org" })
+
+            clinic.clock.advance(by: 13 * 3600)
+            try await ScheduleSweeper.run(app: clinic.app)
+            try await clinic.deliverMail()
+            let secondOffer = try #require(clinic.mail.sent.first { $0.to == "wait1@example.org" })
+            #expect(secondOffer.subject.hasPrefix("A time has opened up"))
+            let entries = try await WaitlistEntry.query(on: clinic.db).sort(\.$position).all()
+            #expect(entries.map(\.status) == ["waiting", "offered"], "the first person keeps their place for the next opening")
+
+            // Accept, then the reminders: 48 hours before, then 24.
+            let accept = try clinic.link(in: secondOffer, containing: "/book/confirm/")
+            let browser = Browser(app: clinic.app)
+            try await browser.get(accept)
+            #expect(try await browser.post(accept, form: [:]).status == .ok)
+            let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == "confirmed").first())
+            clinic.clock.advance(by: booked.startsAt.timeIntervalSince(clinic.clock.now) - 47 * 3600)
+            try await ScheduleSweeper.run(app: clinic.app)
+            try await ScheduleSweeper.run(app: clinic.app)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.filter { $0.to == "wait1@example.org" && $0.subject.contains("in two days") }.count == 1)
+            clinic.clock.advance(by: 24 * 3600)
+            try await ScheduleSweeper.run(app: clinic.app)
+            try await clinic.deliverMail()
+            let reminder = try #require(clinic.mail.sent.last { $0.to == "wait1@example.org" && $0.subject.contains("tomorrow") })
+            #expect(reminder.textBody.contains("Eastern Standard Time"))
+            #expect(reminder.textBody.contains("/appointments/"), "the reminder carries the manage link")
+        }
+    }
+
+    @Test func reordering_the_waitlist_needs_a_reason_and_is_audited() async throws {
+        try await withClinic { clinic in
+            for index in 0..<2 {
+                let browser = Browser(app: clinic.app)
+                try await browser.get("/waitlist")
+                try await browser.post("/waitlist", form: ["with": "registered", "type": "assessment", "name": "Person \(index)",
+                                                           "email": "p\(index)@example.org", "phone": "416-555-0100", "dateOfBirth": "1970-05-05", "consent": "yes"])
+            }
+            let entries = try await WaitlistEntry.query(on: clinic.db).sort(\.$position).all()
+            #expect(entries.count == 2)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/waitlist")
+            let noReason = try await desk.post("/staff/waitlist/\(entries[1].id!.uuidString)/move", form: ["direction": "up", "reason": ""])
+            #expect(noReason.status == .unprocessableEntity)
+            let moved = try await desk.post("/staff/waitlist/\(entries[1].id!.uuidString)/move", form: ["direction": "up", "reason": "Urgent referral from GP"])
+            #expect(moved.status == .seeOther)
+            let order = try await WaitlistEntry.query(on: clinic.db).sort(\.$position).all().map(\.name)
+            #expect(order == ["Person 1", "Person 0"])
+            let audited = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "waitlist-entry").filter(\.$action == "update").first()
+            #expect(audited?.detail == "up: Urgent referral from GP")
+        }
+    }
+}
