@@ -468,6 +468,8 @@ def main() -> int:
             recep = Browser(srv.base, art, "reception-")
             browsers.append(recep)
             journey_receptionist(res, srv, recep, st)
+            import booking_journey
+            booking_journey.journey_booking(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

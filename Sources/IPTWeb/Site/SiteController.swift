@@ -103,7 +103,9 @@ struct SiteController: RouteCollection {
                             .p(.class("fee-tier"), .text("\(tier.label): \(Money(cents: tier.sessionFeeCents, currency: tier.currency).formatted) a session"))
                         },
                         .p(.text(TeamQueries.firstSentence(of: member.bio))),
-                        .if(member.acceptingNewClients, .p(.class("small"), .text("Accepting new clients")))
+                        .if(member.acceptingNewClients, .p(.class("small"), .text("Accepting new clients: "),
+                                                           .a(.href(attributeSafe("/book/times?type=consultation&with=\(member.slug)")),
+                                                              .text("book a free consultation"))))
                     )
                 })
             )
@@ -143,7 +145,10 @@ struct SiteController: RouteCollection {
                         )
                     }
                 ),
-                .p(.a(.class("button"), .href("/contact"), .text("Ask about working with \(TeamQueries.givenName(of: member.name))")))
+                .if(member.acceptingNewClients, .p(.a(.class("button"), .href(attributeSafe("/book/times?type=consultation&with=\(member.slug)")),
+                                                       .text("Book a free consultation with \(TeamQueries.givenName(of: member.name))")))),
+                .p(.a(.class(member.acceptingNewClients ? "button secondary" : "button"), .href("/contact"),
+                      .text("Ask about working with \(TeamQueries.givenName(of: member.name))")))
             )
             return PageLayout.render(title: member.name, description: "\(member.name), \(member.credentials)", chrome: chrome, content: content)
         }
@@ -172,6 +177,8 @@ struct SiteController: RouteCollection {
                         })
                     )
                 ),
+                .p(.a(.class("button"), .href("/book?type=consultation&with=reduced"), .text("Book a free consultation with the reduced-rate clinic")),
+                   .text(" "), .a(.class("button secondary"), .href("/book"), .text("See every booking option"))),
                 .div(.class("prose"), .raw(page.html))
             )
             return PageLayout.render(title: page.title, description: page.summary, chrome: chrome, content: content)

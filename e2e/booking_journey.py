@@ -1,0 +1,205 @@
+"""Booking journey (issue 4): on the demo clinic, as people would do it in a browser.
+
+A person joins the waitlist for the reduced-rate clinic; a visitor finds a practicum student on
+the team page, books a free consultation, confirms it by the emailed link and gets a confirmation
+with a calendar file; the front desk sees it in the calendar; the visitor cancels by the emailed
+link, and the waitlisted person gets an offer. Every .ics attached to an email is parsed with the
+icalendar library and checked against RFC 5545's rules for lines and required properties.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timezone
+
+from common import (AppServer, Browser, CheckFailed, Results, expect, fill, log, sign_in)
+
+DEMO_STUDENT_SLUG = "priya-natarajan"
+DEMO_RECEPTION = "frontdesk@harbourview-ipt.example"
+
+
+def demo_password(srv: AppServer) -> str:
+    """The demo clinic's generated password, printed once at first start."""
+    text = srv.log_path.read_text(errors="replace")
+    m = re.search(r"password, shown only now:\s+(\S+)", text)
+    expect(m is not None, "the demo server did not print its password")
+    return m.group(1)
+
+
+def check_ics(msg, expect_method: str) -> str:
+    """The attached calendar file parses, has what RFC 5545 requires, and folds its lines."""
+    import icalendar
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/calendar"]
+    expect(len(parts) == 1, f"expected one text/calendar attachment, found {len(parts)}")
+    raw = parts[0].get_payload(decode=True)
+    expect(b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b""), "the .ics does not use CRLF line ends throughout")
+    long_lines = [line for line in raw.split(b"\r\n") if len(line) > 75]
+    expect(not long_lines, f"lines longer than 75 octets: {long_lines[:2]}")
+    cal = icalendar.Calendar.from_ical(raw)
+    expect(str(cal.get("VERSION")) == "2.0", "VERSION is not 2.0")
+    expect(cal.get("PRODID") is not None, "no PRODID")
+    expect(str(cal.get("METHOD")) == expect_method, f"METHOD is {cal.get('METHOD')}, expected {expect_method}")
+    events = list(cal.walk("VEVENT"))
+    expect(len(events) == 1, f"expected one VEVENT, found {len(events)}")
+    ev = events[0]
+    for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"):
+        expect(ev.get(prop) is not None, f"VEVENT has no {prop}")
+    start = ev.decoded("DTSTART")
+    end = ev.decoded("DTEND")
+    expect(start.tzinfo is not None and start.utcoffset().total_seconds() == 0, "DTSTART is not a UTC time")
+    expect(end > start, "DTEND is not after DTSTART")
+    return f"{expect_method} {start.astimezone(timezone.utc):%Y-%m-%d %H:%M}Z to {end:%H:%M}Z, SEQUENCE {ev.get('SEQUENCE')}"
+
+
+def link_in(msg, path_prefix: str, base: str) -> str:
+    from common import email_text
+    body = email_text(msg)
+    m = re.search(re.escape(base) + r"(" + re.escape(path_prefix) + r"[A-Za-z0-9_\-]+)", body)
+    expect(m is not None, f"no {path_prefix} link in the email {msg['Subject']!r}:\n{body[:600]}")
+    return m.group(1)
+
+
+def journey_booking(res: Results, art) -> bool:
+    srv = AppServer(art, "booking-server", demo=True)
+    browsers = []
+    tag = uuid.uuid4().hex[:6]
+    st: dict = {"name": f"Bo Booker {tag}", "email": f"bo.{tag}@example.net",
+                "wait_name": f"Wes Waiting {tag}", "wait_email": f"wes.{tag}@example.net"}
+    try:
+        srv.start()
+    except Exception as e:  # noqa: BLE001
+        res.fail("booking: start the demo server", str(e))
+        return False
+    try:
+        waiter = Browser(srv.base, art, "booking-waitlist-")
+        visitor = Browser(srv.base, art, "booking-visitor-")
+        desk = Browser(srv.base, art, "booking-desk-")
+        browsers += [waiter, visitor, desk]
+
+        def join_waitlist():
+            waiter.get("/waitlist")
+            waiter.shot("e-waitlist-form")
+            waiter.click(waiter.one("#field-type-consultation"))
+            waiter.click(waiter.one("#field-with-reduced"))
+            fill(waiter, "#field-name", st["wait_name"])
+            fill(waiter, "#field-email", st["wait_email"])
+            fill(waiter, "#field-phone", "416-555-0166")
+            waiter.driver.execute_script("document.getElementById('field-dateOfBirth').value = '1992-03-04'")
+            waiter.click(waiter.one("#field-consent"))
+            waiter.click_and_load(waiter.button("Join the waitlist", "main form"))
+            expect(waiter.path() == "/waitlist/thanks", f"after joining, the browser is at {waiter.path()} ({waiter.h1()!r})")
+            waiter.shot("e-waitlist-thanks")
+            return waiter.h1()
+
+        def team_to_times():
+            visitor.get("/team")
+            visitor.click_and_load(visitor.link("Priya Natarajan", "main"))
+            visitor.shot("e-profile-with-booking")
+            visitor.click_and_load(visitor.link("Book a free consultation with Priya", "main"))
+            expect(visitor.path().startswith("/book/times"), f"the booking link led to {visitor.path()}")
+            text = visitor.one("main").text
+            expect("America/Toronto" in text, "the free times do not name the clinic's time zone")
+            slots = visitor.css("main a.slot")
+            expect(len(slots) > 0, "no free times offered for Priya")
+            visitor.shot("e-free-times")
+            st["slot_label"] = slots[0].text.strip()
+            visitor.click_and_load(slots[0])
+            expect(visitor.path().startswith("/book/details"), f"choosing a time led to {visitor.path()}")
+            return f"{len(slots)} free times; chose {st['slot_label']}"
+
+        def details():
+            b = visitor
+            b.click_and_load(b.button("Request this appointment", "main form"), expect_status=422)
+            expect(b.css(".error-summary"), "sending the empty form shows no error summary")
+            b.shot("e-details-errors")
+            fill(b, "#field-name", st["name"])
+            fill(b, "#field-email", st["email"])
+            fill(b, "#field-phone", "416-555-0142")
+            b.driver.execute_script("document.getElementById('field-dateOfBirth').value = '1994-06-15'")
+            b.click(b.one("#field-consent"))
+            b.shot("e-details-filled")
+            b.click_and_load(b.button("Request this appointment", "main form"))
+            expect(b.path() == "/book/check-your-inbox", f"after sending the details the browser is at {b.path()} ({b.h1()!r})")
+            b.shot("e-check-inbox")
+            return b.h1()
+
+        def confirm_by_email():
+            msg = srv.wait_for_email(st["email"], "Please confirm")
+            path = link_in(msg, "/book/confirm/", srv.base)
+            visitor.get(path)
+            visitor.shot("e-confirm-page")
+            visitor.click_and_load(visitor.button("Confirm this appointment", "main form"))
+            expect("confirmed" in visitor.h1().lower(), f"after confirming the page says {visitor.h1()!r}")
+            visitor.shot("e-confirmed")
+            return visitor.h1()
+
+        def confirmation_email():
+            msg = srv.wait_for_email(st["email"], "Your appointment is confirmed")
+            from common import email_text
+            body = email_text(msg)
+            expect("Eastern" in body and "America/Toronto" in body, "the confirmation does not name the time zone")
+            st["manage_path"] = link_in(msg, "/appointments/", srv.base)
+            return check_ics(msg, "REQUEST")
+
+        def desk_sees_it():
+            sign_in(desk, DEMO_RECEPTION, demo_password(srv))
+            desk.get("/staff/calendar")
+            desk.shot("e-staff-calendar-this-week")
+            # The booking is at least a day ahead and may be next week: look at up to three weeks.
+            for _ in range(3):
+                if st["name"] in desk.one("main").text:
+                    break
+                desk.click_and_load(desk.link("Next week", "main"))
+            expect(st["name"] in desk.one("main").text, f"{st['name']} is not in the calendar")
+            desk.shot("e-staff-calendar-with-booking")
+            link = next(a for a in desk.css("main table a") if st["name"] in a.text)
+            desk.click_and_load(link)
+            expect(st["email"] in desk.one("main").text, "the appointment page does not show the client's email")
+            desk.shot("e-staff-appointment")
+            return desk.h1()
+
+        def client_cancels():
+            visitor.get(st["manage_path"])
+            visitor.shot("e-manage-page")
+            visitor.click_and_load(visitor.button("Cancel this appointment", "main form"))
+            expect("cancelled" in visitor.h1().lower(), f"after cancelling the page says {visitor.h1()!r}")
+            visitor.shot("e-cancelled")
+            msg = srv.wait_for_email(st["email"], "cancelled")
+            return check_ics(msg, "CANCEL")
+
+        def waitlist_offer():
+            msg = srv.wait_for_email(st["wait_email"], "A time has opened up")
+            path = link_in(msg, "/book/confirm/", srv.base)
+            waiter.get(path)
+            waiter.shot("e-offer-page")
+            waiter.click_and_load(waiter.button("Accept this appointment", "main form"))
+            expect("confirmed" in waiter.h1().lower(), f"accepting the offer shows {waiter.h1()!r}")
+            confirmation = srv.wait_for_email(st["wait_email"], "Your appointment is confirmed")
+            return "offer accepted; " + check_ics(confirmation, "REQUEST")
+
+        ok = res.steps("booking", [
+            ("someone joins the waitlist for the reduced-rate clinic", join_waitlist),
+            ("a visitor goes from the team page to Priya's free times and picks one", team_to_times),
+            ("the details form refuses an empty form, then takes the details", details),
+            ("the visitor confirms by the emailed link", confirm_by_email),
+            ("the confirmation email names the zone and carries a valid .ics", confirmation_email),
+            ("the front desk finds the booking in the calendar and opens it", desk_sees_it),
+            ("the visitor cancels by the emailed link (the .ics says CANCEL)", client_cancels),
+            ("the waitlisted person gets an offer and accepts it", waitlist_offer),
+        ])
+        seen = [s for b in browsers for s in b.statuses]
+        bad = [f"{s} {u}" for u, s in seen if s and s >= 500]
+        res.check("booking: no 5xx response seen by the browser",
+                  lambda: (expect(not bad, "5xx responses:\n" + "\n".join(bad)), f"{len(seen)} documents")[1])
+        problems = srv.log_problems()
+        res.check("booking server log has no ERROR/CRITICAL lines",
+                  lambda: (expect(not problems, "\n".join(problems[:20])), "")[1])
+        return ok
+    except CheckFailed as e:
+        res.fail("booking: setup", str(e))
+        return False
+    finally:
+        for b in browsers:
+            b.quit()
+        srv.stop()
+        log(f"     booking server log: {srv.log_path}")
