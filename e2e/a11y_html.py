@@ -539,10 +539,98 @@ def demo_team_checks(res: Results, aud: Auditor, art: Path) -> None:
                               ", ".join(slugs))[1]):
             for s in slugs:
                 aud.visit(b, f"/team/{s}", f"/team/{s} (demo data)")
+        booking_checks(res, aud, srv, b)
     finally:
         if b:
             b.quit()
         srv.stop()
+
+
+BOOKING_ORDER = [
+    ("name", lambda f: f["name"] == "name"),
+    ("email", lambda f: f["name"] == "email"),
+    ("phone", lambda f: f["name"] == "phone"),
+    ("dateOfBirth", lambda f: f["name"] == "dateOfBirth"),
+    ("guardianName", lambda f: f["name"] == "guardianName"),
+    ("consent", lambda f: f["name"] == "consent"),
+    ("submit button", lambda f: f["tag"] == "button" and f["inForm"]),
+]
+
+
+def booking_checks(res: Results, aud: "Auditor", srv: AppServer, b: Browser) -> None:
+    """Booking and calendar pages on the demo clinic (it has clinicians and hours), and a
+    keyboard-only booking."""
+    import booking_journey
+    aud.visit(b, "/book", "/book (demo data)")
+    aud.visit(b, "/book/times?type=consultation&with=reduced", "/book/times (demo data)")
+    aud.visit(b, "/waitlist", "/waitlist")
+
+    def details_page():
+        b.get("/book/times?type=consultation&with=reduced")
+        slots = b.css("main a.slot")
+        expect(bool(slots), "no free times on the demo clinic")
+        b.click_and_load(slots[-1])
+        expect(b.path().startswith("/book/details"), f"a free time led to {b.path()}")
+    if res.check("reach a booking details form", details_page):
+        aud.page(b, "/book/details")
+        details_url = b.driver.current_url
+
+        def keyboard_booking():
+            b.get(details_url[len(b.base):])
+            tag = uuid.uuid4().hex[:6]
+            typed = {"name": f"Kai Keys {tag}", "email": f"kai.{tag}@example.net", "phone": "416-555-0102"}
+            seen = []
+            for _ in range(150):
+                f = tab(b)
+                seen.append(f)
+                if f["name"] in typed:
+                    ActionChains(b.driver).send_keys(typed.pop(f["name"])).perform()
+                elif f["name"] == "dateOfBirth":
+                    # A date field takes month, day and year typed in turn (en-US order).
+                    ActionChains(b.driver).send_keys("06151994").perform()
+                elif f["name"] == "consent":
+                    ActionChains(b.driver).send_keys(Keys.SPACE).perform()
+                elif f["tag"] == "button" and f["inForm"]:
+                    break
+            else:
+                raise CheckFailed("never reached the booking form's button by Tab")
+            expect(not any(f["name"] == "website" for f in seen), "the honeypot is reachable by Tab")
+            positions = []
+            for what, pred in BOOKING_ORDER:
+                idx = [i for i, f in enumerate(seen) if pred(f)]
+                expect(bool(idx), f"Tab never reaches {what}; stops: {[describe(f) for f in seen]}")
+                positions.append(idx[0])
+            expect(positions == sorted(positions), f"booking fields reached out of order: {[describe(f) for f in seen]}")
+            value = b.driver.execute_script("return document.getElementById('field-dateOfBirth').value")
+            expect(value == "1994-06-15", f"typing the date with the keyboard gave {value!r}")
+            b.shot("kbd-booking-before-enter")
+            old = b.driver.find_element(By.TAG_NAME, "html")
+            b._drain()
+            ActionChains(b.driver).send_keys(Keys.ENTER).perform()
+            b.wait(20).until(document_gone(old))
+            b.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
+            expect(b.path() == "/book/check-your-inbox", f"Enter on the button led to {b.path()} ({b.h1()!r})")
+            return f"{len(seen)} Tab stops, fields in order, Enter -> {b.path()}"
+        res.check("keyboard /book/details: fill, tick and send with the keyboard only", keyboard_booking)
+        aud.page(b, "/book/check-your-inbox")
+
+    staff = Browser(srv.base, aud.art, "a11y-demo-desk-")
+    try:
+        def desk_signs_in():
+            sign_in(staff, booking_journey.DEMO_RECEPTION, booking_journey.demo_password(srv))
+        if res.check("a11y: the demo front desk signs in", desk_signs_in):
+            for path in ("/staff/calendar", "/staff/calendar?view=day", "/staff/appointments/new", "/staff/calendar/block",
+                         "/staff/waitlist", "/staff/account"):
+                aud.visit(staff, path, f"{path} (demo data)")
+
+            def new_appointment_errors():
+                staff.get("/staff/appointments/new")
+                staff.click_and_load(staff.button("Book", "main form"), expect_status=422)
+                expect(staff.css(".error-summary"), "no error summary on the empty new-appointment form")
+            if res.check("reach /staff/appointments/new with errors", new_appointment_errors):
+                aud.page(staff, "/staff/appointments/new (with errors)")
+    finally:
+        staff.quit()
 
 
 def main() -> int:

@@ -101,6 +101,17 @@ import VaporTesting
         }
     }
 
+    /// The "Older" link of a filtered page once carried a bare & in its href, which is invalid HTML.
+    @Test func paging_links_of_a_filtered_trail_are_escaped() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 120)
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let html = try await browser.get("/staff/audit?type=enquiry").body.string
+            #expect(html.contains(#"href="/staff/audit?type=enquiry&amp;page=2""#))
+            #expect(!html.contains("type=enquiry&page="))
+        }
+    }
+
     @Test func sign_in_and_sign_out_are_recorded() async throws {
         try await withClinic { clinic in
             let (browser, user) = try await clinic.signedIn(as: .therapist)

@@ -93,8 +93,8 @@ struct AuditController: RouteCollection {
                 })
             ))),
             .nav(.class("pagination"), .ariaLabel("Pages"),
-                 .if(filters.page > 1, .a(.href("/staff/audit?\(filters.queryString)&page=\(filters.page - 1)"), .text("Newer"))),
-                 .if(hasMore, .a(.href("/staff/audit?\(filters.queryString)&page=\(filters.page + 1)"), .text("Older"))))
+                 .if(filters.page > 1, .a(.href(attributeSafe("/staff/audit?\(filters.queryString)&page=\(filters.page - 1)")), .text("Newer"))),
+                 .if(hasMore, .a(.href(attributeSafe("/staff/audit?\(filters.queryString)&page=\(filters.page + 1)")), .text("Older"))))
         )
         return .html(PageLayout.render(title: "Audit trail", chrome: chrome, content: content))
     }

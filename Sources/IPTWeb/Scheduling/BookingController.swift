@@ -89,7 +89,7 @@ struct BookingController: RouteCollection {
         let base = "/book/times?type=\(kind.code)&with=\(choice.value)"
         let lastOpen = today.adding(days: setup.rules.horizonDays)
         let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href("/book?type=\(kind.code)&with=\(choice.value)"), .text("Change what or whom to book"))),
+            .p(.class("small"), .a(.href(attributeSafe("/book?type=\(kind.code)&with=\(choice.value)")), .text("Change what or whom to book"))),
             .h1(.text("Free times: \(kind.name)")),
             .p(.class("lede"), .text("With \(who). Times are in the clinic's time zone: \(zoneName).")),
             .if(slots.isEmpty, .div(.class("notice"),

@@ -177,7 +177,7 @@ struct SiteController: RouteCollection {
                         })
                     )
                 ),
-                .p(.a(.class("button"), .href("/book?type=consultation&with=reduced"), .text("Book a free consultation with the reduced-rate clinic")),
+                .p(.a(.class("button"), .href(attributeSafe("/book?type=consultation&with=reduced")), .text("Book a free consultation with the reduced-rate clinic")),
                    .text(" "), .a(.class("button secondary"), .href("/book"), .text("See every booking option"))),
                 .div(.class("prose"), .raw(page.html))
             )
