@@ -359,3 +359,79 @@ enum BookingForm {
         }
     }
 }
+
+@Suite struct BookingAPITests {
+    struct Slots: Decodable {
+        struct Slot: Decodable { let clinician: String; let start: Date; let end: Date }
+        let timeZone: String
+        let slots: [Slot]
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    @Test func booking_by_json_finds_a_slot_holds_it_confirms_and_cancels_with_the_emailed_tokens() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(slug: "api-student")
+            let browser = Browser(app: clinic.app)
+            let types = try await browser.get("/api/v1/appointment-types")
+            #expect(types.status == .ok)
+            #expect(types.body.string.contains(#""code":"consultation""#))
+            let found = try await browser.get("/api/v1/slots?type=consultation&with=api-student&days=7")
+            #expect(found.status == .ok)
+            let slots = try Self.decoder.decode(Slots.self, from: Data(found.body.readableBytesView))
+            #expect(slots.timeZone == "America/Toronto")
+            let slot = try #require(slots.slots.first)
+            #expect(slot.clinician == student.slug)
+
+            let request = """
+            {"type":"consultation","clinician":"api-student","start":"\(ISO8601DateFormatter().string(from: slot.start))",
+             "name":"Jo Json","email":"jo@example.org","phone":"416-555-0100","dateOfBirth":"1991-02-03","consent":true}
+            """
+            let held = try await browser.postJSON("/api/v1/bookings", json: request)
+            #expect(held.status == .accepted)
+            #expect(held.body.string.contains(#""status":"held""#))
+            let again = try await browser.postJSON("/api/v1/bookings", json: request.replacingOccurrences(of: "jo@example.org", with: "al@example.org"))
+            #expect(again.status == .conflict)
+            #expect(again.body.string.contains(#""alternatives":[{"#))
+
+            try await clinic.deliverMail()
+            let confirmToken = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+                .replacingOccurrences(of: "/book/confirm/", with: "")
+            let confirmed = try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"\#(confirmToken)"}"#)
+            #expect(confirmed.status == .ok)
+            #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"\#(confirmToken)"}"#).status == .gone)
+            #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"nope"}"#).status == .notFound)
+            try await clinic.deliverMail()
+            let manageToken = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+                .replacingOccurrences(of: "/appointments/", with: "")
+            let cancelled = try await browser.postJSON("/api/v1/bookings/cancel", json: #"{"token":"\#(manageToken)"}"#)
+            #expect(cancelled.status == .ok)
+            #expect(cancelled.body.string.contains(#""status":"cancelled""#))
+        }
+    }
+
+    @Test func the_staff_calendar_api_needs_a_session_and_shows_only_what_the_person_may_see() async throws {
+        try await withClinic { clinic in
+            let anonymous = Browser(app: clinic.app)
+            #expect(try await anonymous.get("/api/v1/staff/appointments").status == .unauthorized)
+            let mine = try await clinic.makeClinician(name: "Mine Student")
+            let theirs = try await clinic.makeClinician(name: "Their Student")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            for clinician in [mine, theirs] {
+                try await BookingService.newAppointment(staffID: try clinician.requireID(), clientID: nil, kind: kind, start: clinic.tenOClock(inDays: 1),
+                                                        locationID: nil, source: "test", now: clinic.clock.now).create(on: clinic.db)
+            }
+            let browser = Browser(app: clinic.app)
+            try await browser.signIn(email: mine.email, password: "correct horse battery")
+            let listed = try await browser.get("/api/v1/staff/appointments")
+            #expect(listed.status == .ok)
+            #expect(listed.body.string.contains("Mine Student"))
+            #expect(!listed.body.string.contains("Their Student"))
+            #expect(try await browser.get("/api/v1/staff/appointments?from=2026-01-01&to=2026-12-31").status == .badRequest)
+        }
+    }
+}

@@ -59,13 +59,13 @@ struct APIController: RouteCollection {
     }
 
     func createEnquiry(_ request: Request) async throws -> Response {
-        let body = try decodeJSON(EnquiryBody.self, request)
-        try checkRate(request)
+        let body = try APIInput.decode(EnquiryBody.self, request)
+        try APIInput.checkRate(request)
         let draft = EnquiryDraft(name: body.name, email: body.email, phone: body.phone, preferredContact: body.preferredContact,
                                  message: body.message, consent: body.consent ?? false)
         switch EnquirySubmission.validate(draft) {
         case .failure(let rejection):
-            return try await failure(rejection, request)
+            return try await APIInput.failure(rejection, request)
         case .success(let submission):
             try await EnquiryStore.save(submission, source: "api", request: request)
             return try await Status(status: "received", message: "Thank you. We reply within two business days.")
@@ -74,37 +74,16 @@ struct APIController: RouteCollection {
     }
 
     func subscribe(_ request: Request) async throws -> Response {
-        let body = try decodeJSON(SubscriptionBody.self, request)
-        try checkRate(request)
+        let body = try APIInput.decode(SubscriptionBody.self, request)
+        try APIInput.checkRate(request)
         switch NewsletterSignup.validate(email: body.email, consent: body.consent ?? false) {
         case .failure(let rejection):
-            return try await failure(rejection, request)
+            return try await APIInput.failure(rejection, request)
         case .success(let email):
             try await SubscriptionService.subscribe(email: email, source: "api", request: request)
             return try await Status(status: "confirmation-sent",
                                     message: "If this address can receive the newsletter, a confirmation link is on its way.")
                 .encodeResponse(status: .accepted, for: request)
         }
-    }
-
-    private func decodeJSON<T: Decodable>(_ type: T.Type, _ request: Request) throws -> T {
-        guard request.headers.contentType == .json else { throw Abort(.unsupportedMediaType) }
-        do {
-            return try request.content.decode(T.self)
-        } catch {
-            throw Abort(.badRequest, reason: "The body must be a JSON object with the documented fields.")
-        }
-    }
-
-    private func checkRate(_ request: Request) throws {
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
-            throw Abort(.tooManyRequests)
-        }
-    }
-
-    private func failure(_ rejection: FormRejection, _ request: Request) async throws -> Response {
-        let fields = Dictionary(rejection.errors.entries.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
-        return try await ValidationFailure(error: "Some fields need attention.", fields: fields)
-            .encodeResponse(status: .unprocessableEntity, for: request)
     }
 }

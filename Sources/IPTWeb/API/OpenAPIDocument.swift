@@ -34,12 +34,18 @@ enum OpenAPIDocument {
         let emailCharacter = #"[^@<>()\[\]\\,;:"\#(space)\#(controls)"#
         let email = "^[\(space)]*\(emailCharacter)]{1,64}@\(emailCharacter).]+(?:\\.\(emailCharacter).]+)+[\(space)]*$"
         let phone = "^(?:[\(space)]*|(?=(?:[^0-9]*[0-9]){7,20}[^0-9]*$)[\(space)]*[0-9+\\-(). eExXtT]*[\(space)]*)$"
+        func json(_ description: String, _ schema: [String: Any]) -> [String: Any] {
+            ["description": description, "content": ["application/json": ["schema": schema]]]
+        }
+        func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+        let tokenBody: [String: Any] = ["required": true, "content": ["application/json": ["schema": ref("Token")]]]
+        let bodyErrors: [String: Any] = ["400": errorResponse, "413": errorResponse, "415": errorResponse]
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": [
                 "title": "IPT clinic public API",
                 "version": "1.0.0",
-                "description": "Public actions of the clinic's website: sending an enquiry and signing up for the newsletter.",
+                "description": "Public actions of the clinic's website (sending an enquiry, signing up for the newsletter, booking) and the staff calendar.",
             ],
             "paths": [
                 "/healthz": ["get": [
@@ -66,6 +72,57 @@ enum OpenAPIDocument {
                     ],
                     "responses": merged(commonErrors, ["201": statusResponse("Received")]),
                 ]],
+                "/api/v1/appointment-types": ["get": [
+                    "summary": "The kinds of appointment the clinic offers, with fees by tier",
+                    "operationId": "appointmentTypes",
+                    "responses": ["200": json("Appointment types", ["type": "array", "items": ref("AppointmentType")])],
+                ]],
+                "/api/v1/slots": ["get": [
+                    "summary": "Free start times for an appointment type, in the clinic's rules",
+                    "operationId": "findSlots",
+                    "parameters": [
+                        ["name": "type", "in": "query", "required": true, "schema": ["type": "string"], "description": "An appointment type code that can be booked online"],
+                        ["name": "with", "in": "query", "required": true, "schema": ["type": "string"],
+                         "description": "reduced (practicum students), registered (registered therapists) or a team member's slug"],
+                        ["name": "from", "in": "query", "required": false, "schema": ["type": "string", "format": "date"]],
+                        ["name": "days", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 28]],
+                    ],
+                    "responses": ["200": json("Free times", ref("Slots")), "400": errorResponse, "404": errorResponse],
+                ]],
+                "/api/v1/bookings": ["post": [
+                    "summary": "Ask for a time: it is held and a confirmation link is emailed (or the clinic approves it)",
+                    "operationId": "requestBooking",
+                    "requestBody": ["required": true, "content": ["application/json": ["schema": ref("BookingRequest")]]],
+                    "responses": merged(commonErrors, [
+                        "202": json("Held or requested", ref("BookingAccepted")),
+                        "404": errorResponse,
+                        "409": json("The time is not free; the nearest free times", ref("Conflict")),
+                    ]),
+                ]],
+                "/api/v1/bookings/confirm": ["post": [
+                    "summary": "Confirm a held time (or accept a waitlist offer) with the emailed token",
+                    "operationId": "confirmBooking",
+                    "requestBody": tokenBody,
+                    "responses": merged(bodyErrors, ["200": json("Confirmed", ref("AppointmentResult")), "404": errorResponse, "410": errorResponse]),
+                ]],
+                "/api/v1/bookings/cancel": ["post": [
+                    "summary": "Cancel with the token of the confirmation email; late inside the notice window",
+                    "operationId": "cancelBooking",
+                    "requestBody": tokenBody,
+                    "responses": merged(bodyErrors, ["200": json("Cancelled", ref("AppointmentResult")), "404": errorResponse,
+                                                     "409": errorResponse, "410": errorResponse, "429": errorResponse]),
+                ]],
+                "/api/v1/staff/appointments": ["get": [
+                    "summary": "Appointments the signed-in staff member may see, at most 31 days",
+                    "operationId": "staffAppointments",
+                    "security": [["staffSession": []]],
+                    "parameters": [
+                        ["name": "from", "in": "query", "required": false, "schema": ["type": "string", "format": "date"]],
+                        ["name": "to", "in": "query", "required": false, "schema": ["type": "string", "format": "date"]],
+                    ],
+                    "responses": ["200": json("Appointments", ["type": "array", "items": ref("StaffAppointment")]),
+                                  "400": errorResponse, "401": errorResponse, "403": errorResponse],
+                ]],
                 "/api/v1/newsletter/subscriptions": ["post": [
                     "summary": "Ask for the newsletter (a confirmation link is emailed)",
                     "operationId": "subscribe",
@@ -76,7 +133,82 @@ enum OpenAPIDocument {
                     "responses": merged(commonErrors, ["202": statusResponse("Confirmation sent if the address can receive it")]),
                 ]],
             ],
-            "components": ["schemas": [
+            "components": [
+              "securitySchemes": ["staffSession": ["type": "apiKey", "in": "cookie", "name": "__Host-ipt_session",
+                                                   "description": "The staff sign-in session (ipt_session over plain HTTP in development)"]],
+              "schemas": [
+                "AppointmentType": [
+                    "type": "object",
+                    "required": ["code", "name", "durationMinutes", "bookableOnline", "feesCents", "currency"],
+                    "properties": [
+                        "code": ["type": "string"], "name": ["type": "string"], "durationMinutes": ["type": "integer"],
+                        "bookableOnline": ["type": "boolean"], "currency": ["type": "string"],
+                        "feesCents": ["type": "object", "additionalProperties": ["type": "integer"]],
+                    ],
+                ],
+                "Slot": [
+                    "type": "object",
+                    "required": ["clinician", "clinicianName", "start", "end"],
+                    "properties": [
+                        "clinician": ["type": "string"], "clinicianName": ["type": "string"],
+                        "start": ["type": "string", "format": "date-time"], "end": ["type": "string", "format": "date-time"],
+                    ],
+                ],
+                "Slots": [
+                    "type": "object",
+                    "required": ["timeZone", "slots"],
+                    "properties": ["timeZone": ["type": "string"], "slots": ["type": "array", "items": ref("Slot")]],
+                ],
+                "BookingRequest": [
+                    "type": "object",
+                    "required": ["type", "clinician", "start", "name", "email", "phone", "dateOfBirth", "consent"],
+                    "properties": [
+                        "type": ["type": "string"], "clinician": ["type": "string"],
+                        "start": ["type": "string", "format": "date-time"],
+                        "name": ["type": "string", "maxLength": 120, "pattern": text],
+                        "email": ["type": "string", "maxLength": 254, "pattern": email],
+                        "phone": ["type": "string", "maxLength": 40, "pattern": phone],
+                        "dateOfBirth": ["type": "string", "format": "date"],
+                        "guardianName": ["type": ["string", "null"], "maxLength": 120],
+                        "guardianEmail": ["type": ["string", "null"], "maxLength": 254],
+                        "guardianPhone": ["type": ["string", "null"], "maxLength": 40],
+                        "consent": ["type": "boolean", "const": true, "description": "Agreement to the privacy notice"],
+                    ],
+                ],
+                "BookingAccepted": [
+                    "type": "object",
+                    "required": ["status", "message"],
+                    "properties": ["status": ["type": "string", "enum": ["held", "requested"]], "message": ["type": "string"],
+                                   "holdExpiresAt": ["type": "string", "format": "date-time"]],
+                ],
+                "Conflict": [
+                    "type": "object",
+                    "required": ["error", "alternatives"],
+                    "properties": ["error": ["type": "string"], "alternatives": ["type": "array", "items": ref("Slot")]],
+                ],
+                "Token": [
+                    "type": "object",
+                    "required": ["token"],
+                    "properties": ["token": ["type": "string", "minLength": 1, "maxLength": 100]],
+                ],
+                "AppointmentResult": [
+                    "type": "object",
+                    "required": ["status", "start", "end", "clinicianName"],
+                    "properties": [
+                        "status": ["type": "string"], "start": ["type": "string", "format": "date-time"],
+                        "end": ["type": "string", "format": "date-time"], "clinicianName": ["type": "string"],
+                        "lateFeeCents": ["type": "integer"],
+                    ],
+                ],
+                "StaffAppointment": [
+                    "type": "object",
+                    "required": ["id", "clinician", "clinicianName", "status", "start", "end"],
+                    "properties": [
+                        "id": ["type": "string", "format": "uuid"], "clinician": ["type": "string"], "clinicianName": ["type": "string"],
+                        "client": ["type": "string"], "type": ["type": "string"], "status": ["type": "string"],
+                        "start": ["type": "string", "format": "date-time"], "end": ["type": "string", "format": "date-time"],
+                    ],
+                ],
                 "Status": [
                     "type": "object",
                     "required": ["status"],

@@ -61,6 +61,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // Reachable between password and code, so outside the staff area's guard; it checks itself.
     try app.register(collection: TwoFactorController())
     try app.register(collection: APIController())
+    try app.register(collection: BookingAPIController())
     let staffArea = app.grouped(RequireStaffMiddleware())
     try staffArea.register(collection: DashboardController())
     try staffArea.register(collection: EnquiryInboxController())

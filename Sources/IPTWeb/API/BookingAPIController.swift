@@ -1,0 +1,270 @@
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// Booking over JSON: the same steps and rules as the web pages, described in OpenAPIDocument.
+struct BookingAPIController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("api", "v1")
+        api.get("appointment-types", use: appointmentTypes)
+        api.get("slots", use: slots)
+        api.post("bookings", use: requestBooking)
+        api.post("bookings", "confirm", use: confirm)
+        api.post("bookings", "cancel", use: cancel)
+        api.get("staff", "appointments", use: staffAppointments)
+    }
+
+    struct KindOut: Content {
+        var code: String
+        var name: String
+        var durationMinutes: Int
+        var bookableOnline: Bool
+        /// Fee in cents by tier code.
+        var feesCents: [String: Int]
+        var currency: String
+    }
+
+    func appointmentTypes(_ request: Request) async throws -> [KindOut] {
+        let setup = try await request.bookingSetup()
+        return setup.kinds.map { kind in
+            var fees: [String: Int] = [:]
+            for tier in FeeTierCode.allCases {
+                if let fee = setup.fees.fee(tier: tier, kindCode: kind.code) { fees[tier.rawValue] = fee.cents }
+            }
+            return KindOut(code: kind.code, name: kind.name, durationMinutes: kind.durationMinutes, bookableOnline: kind.bookableOnline,
+                           feesCents: fees, currency: "CAD")
+        }
+    }
+
+    struct SlotOut: Content {
+        var clinician: String
+        var clinicianName: String
+        var start: Date
+        var end: Date
+    }
+
+    struct SlotsOut: Content {
+        var timeZone: String
+        var slots: [SlotOut]
+    }
+
+    func slots(_ request: Request) async throws -> Response {
+        let setup = try await request.bookingSetup()
+        guard let kind = setup.kind(request.query[String.self, at: "type"]), kind.bookableOnline else {
+            throw Abort(.badRequest, reason: "type must be the code of an appointment type that can be booked online.")
+        }
+        guard let choice = BookingChoice(request.query[String.self, at: "with"]) else {
+            throw Abort(.badRequest, reason: "with must be reduced, registered or a team member's slug.")
+        }
+        let today = setup.zone.localDate(of: request.now)
+        var from = today
+        if let text = request.query[String.self, at: "from"] {
+            guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "from must be a date as YYYY-MM-DD.") }
+            from = max(date, today)
+        }
+        let days = request.query[Int.self, at: "days"] ?? 14
+        guard (1...28).contains(days) else { throw Abort(.badRequest, reason: "days must be between 1 and 28.") }
+        let clinicians = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: request.db)
+        if case .member = choice, clinicians.isEmpty { throw Abort(.notFound) }
+        let through = from.adding(days: days - 1)
+        let window = Interval(start: setup.zone.startOfDay(from).addingTimeInterval(-86_400), end: setup.zone.startOfDay(through.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: clinicians.compactMap(\.id), window: window, now: request.now, on: request.db)
+        let found = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: from, through: through, now: request.now)
+        let byID = Dictionary(uniqueKeysWithValues: clinicians.compactMap { member in member.id.map { ($0, member) } })
+        let out = SlotsOut(timeZone: setup.zone.timeZone.identifier, slots: found.compactMap { slot in
+            byID[slot.clinicianID].map { SlotOut(clinician: $0.slug, clinicianName: $0.name, start: slot.start, end: slot.end) }
+        })
+        return try await out.encodeResponse(for: request)
+    }
+
+    struct BookingIn: Content {
+        var type: String?
+        var clinician: String?
+        var start: String?
+        var name: String?
+        var email: String?
+        var phone: String?
+        var dateOfBirth: String?
+        var guardianName: String?
+        var guardianEmail: String?
+        var guardianPhone: String?
+        var consent: Bool?
+    }
+
+    struct BookingOut: Content {
+        var status: String
+        var message: String
+        var holdExpiresAt: Date?
+    }
+
+    struct ConflictOut: Content {
+        var error: String
+        var alternatives: [SlotOut]
+    }
+
+    func requestBooking(_ request: Request) async throws -> Response {
+        let body = try APIInput.decode(BookingIn.self, request)
+        try APIInput.checkRate(request)
+        let setup = try await request.bookingSetup()
+        guard let kind = setup.kind(body.type), kind.bookableOnline,
+              let slug = BookingChoice(body.clinician).flatMap({ if case .member(let slug) = $0 { slug } else { nil } }),
+              let startText = body.start, let start = try? Date(startText, strategy: .iso8601) else {
+            throw Abort(.badRequest, reason: "type, clinician (a team member's slug) and start (an ISO 8601 time) are required.")
+        }
+        guard let clinician = try await SchedulingQueries.clinicians(for: .member(slug), kind: kind, on: request.db).first else {
+            throw Abort(.notFound)
+        }
+        let draft = BookingDetailsDraft(name: body.name, email: body.email, phone: body.phone, dateOfBirth: body.dateOfBirth,
+                                        guardianName: body.guardianName, guardianEmail: body.guardianEmail, guardianPhone: body.guardianPhone,
+                                        consent: body.consent ?? false)
+        switch BookingDetails.validate(draft, today: setup.zone.localDate(of: request.now)) {
+        case .failure(let rejection):
+            return try await APIInput.failure(rejection, request)
+        case .success(let details):
+            do {
+                switch try await BookingService(request: request).requestBooking(kind: kind, clinician: clinician, start: start, details: details,
+                                                                                 source: "api", setup: setup) {
+                case .held(let appointment):
+                    return try await BookingOut(status: "held", message: "A confirmation link is on its way by email.",
+                                                holdExpiresAt: appointment.holdExpiresAt).encodeResponse(status: .accepted, for: request)
+                case .requested:
+                    return try await BookingOut(status: "requested", message: "The clinic will confirm the request by email.", holdExpiresAt: nil)
+                        .encodeResponse(status: .accepted, for: request)
+                }
+            } catch BookingError.slotUnavailable(let alternatives) {
+                return try await ConflictOut(error: "That time is no longer free.", alternatives: alternatives.map {
+                    SlotOut(clinician: clinician.slug, clinicianName: clinician.name, start: $0.start, end: $0.end)
+                }).encodeResponse(status: .conflict, for: request)
+            } catch BookingError.clientBusy {
+                return try await ConflictOut(error: "This email already has an appointment at that time.", alternatives: [])
+                    .encodeResponse(status: .conflict, for: request)
+            }
+        }
+    }
+
+    struct TokenIn: Content {
+        var token: String?
+    }
+
+    struct AppointmentOut: Content {
+        var status: String
+        var start: Date
+        var end: Date
+        var clinicianName: String
+        var lateFeeCents: Int?
+    }
+
+    private func token(_ request: Request) throws -> String {
+        let body = try APIInput.decode(TokenIn.self, request)
+        guard let token = body.token, !token.isEmpty, token.count <= 100 else { throw Abort(.badRequest, reason: "token is required.") }
+        return token
+    }
+
+    func confirm(_ request: Request) async throws -> Response {
+        let token = try token(request)
+        let setup = try await request.bookingSetup()
+        do {
+            let appointment = try await BookingService(request: request).confirm(token: token, setup: setup)
+            return try await AppointmentOut(status: appointment.status, start: appointment.startsAt, end: appointment.endsAt,
+                                            clinicianName: appointment.staff.name, lateFeeCents: nil).encodeResponse(for: request)
+        } catch let error as BookingError {
+            throw Abort(error.status, reason: APIInput.message(error))
+        }
+    }
+
+    func cancel(_ request: Request) async throws -> Response {
+        let token = try token(request)
+        let setup = try await request.bookingSetup()
+        let service = BookingService(request: request)
+        do {
+            let appointment = try await service.appointment(manageToken: token)
+            let outcome = try await service.cancelByClient(token: token, setup: setup)
+            let fee: Int? = if case .lateCancelled(let fee) = outcome { fee?.cents } else { nil }
+            return try await AppointmentOut(status: outcome == .cancelled ? "cancelled" : "late_cancelled", start: appointment.startsAt,
+                                            end: appointment.endsAt, clinicianName: appointment.staff.name, lateFeeCents: fee).encodeResponse(for: request)
+        } catch let error as BookingError {
+            throw Abort(error.status, reason: APIInput.message(error))
+        }
+    }
+
+    struct StaffAppointmentOut: Content {
+        var id: UUID
+        var clinician: String
+        var clinicianName: String
+        var client: String?
+        var type: String?
+        var status: String
+        var start: Date
+        var end: Date
+    }
+
+    /// The signed-in staff member's view of the calendar: the clinicians they may see, a range of
+    /// at most 31 days.
+    func staffAppointments(_ request: Request) async throws -> [StaffAppointmentOut] {
+        guard let staff = request.staff, staff.secondFactorDone, !staff.needsTwoFactorSetup else { throw Abort(.unauthorized) }
+        guard AccessPolicy.allows(staff.role, .viewSchedule) else { throw Abort(.forbidden) }
+        let access = try await ScheduleAccess.load(staff, on: request.db)
+        let setup = try await request.bookingSetup()
+        let today = setup.zone.localDate(of: request.now)
+        let from = try request.query[String.self, at: "from"].map { text -> LocalDate in
+            guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "from must be a date as YYYY-MM-DD.") }
+            return date
+        } ?? today
+        let to = try request.query[String.self, at: "to"].map { text -> LocalDate in
+            guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "to must be a date as YYYY-MM-DD.") }
+            return date
+        } ?? from.adding(days: 6)
+        guard from <= to, to.daysSinceEpoch - from.daysSinceEpoch <= 31 else {
+            throw Abort(.badRequest, reason: "from must not be after to, and the range at most 31 days.")
+        }
+        let visible = try await access.visibleClinicians(on: request.db)
+        let ids = visible.compactMap(\.id)
+        let names = Dictionary(uniqueKeysWithValues: visible.compactMap { member in member.id.map { ($0, member) } })
+        let rows = ids.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ ids)
+            .filter(\.$startsAt >= setup.zone.startOfDay(from)).filter(\.$startsAt < setup.zone.startOfDay(to.adding(days: 1)))
+            .filter(\.$status !~ [Appointment.Status.expired.rawValue, Appointment.Status.declined.rawValue])
+            .with(\.$client).sort(\.$startsAt).all()
+        try await request.audit(.view, recordType: "calendar", detail: "api \(from) to \(to) rows=\(rows.count)")
+        return rows.compactMap { row in
+            guard let id = row.id, let member = names[row.$staff.id] else { return nil }
+            return StaffAppointmentOut(id: id, clinician: member.slug, clinicianName: member.name, client: row.client?.name, type: row.typeCode,
+                                       status: row.status, start: row.startsAt, end: row.endsAt)
+        }
+    }
+}
+
+/// JSON input rules shared by the API controllers.
+enum APIInput {
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) throws -> T {
+        guard request.headers.contentType == .json else { throw Abort(.unsupportedMediaType) }
+        do {
+            return try request.content.decode(T.self)
+        } catch {
+            throw Abort(.badRequest, reason: "The body must be a JSON object with the documented fields.")
+        }
+    }
+
+    static func checkRate(_ request: Request) throws {
+        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+            throw Abort(.tooManyRequests)
+        }
+    }
+
+    static func failure(_ rejection: FormRejection, _ request: Request) async throws -> Response {
+        let fields = Dictionary(rejection.errors.entries.map { ($0.field, $0.message) }, uniquingKeysWith: { first, _ in first })
+        return try await APIController.ValidationFailure(error: "Some fields need attention.", fields: fields)
+            .encodeResponse(status: .unprocessableEntity, for: request)
+    }
+
+    static func message(_ error: BookingError) -> String {
+        switch error {
+        case .linkInvalid: "No appointment answers to this token."
+        case .linkUsed: "This token has been used, or the appointment was cancelled."
+        case .holdExpired: "The hold ran out before it was confirmed."
+        case .tooLateToChange: "The appointment is too close, or past, to change it online."
+        case .clientBusy: "This email already has an appointment at that time."
+        case .slotUnavailable: "That time is no longer free."
+        }
+    }
+}
