@@ -94,3 +94,14 @@ import Testing
         #expect((try? NewsletterSignup.validate(email: " A@B.ca ", consent: true).get()) == "a@b.ca")
     }
 }
+
+@Suite struct NewsletterLengthTests {
+    /// Found by the API fuzzer: an address under 254 characters once trimmed, but over it as sent,
+    /// passed although the API document's maxLength (which counts what is sent) forbids it.
+    @Test func the_email_limit_counts_the_value_as_sent() {
+        let address = "a@" + String(repeating: "b", count: 240) + ".ca"
+        #expect((try? NewsletterSignup.validate(email: address, consent: true).get()) != nil)
+        let padded = String(repeating: " ", count: 20) + address
+        #expect((try? NewsletterSignup.validate(email: padded, consent: true).get()) == nil)
+    }
+}

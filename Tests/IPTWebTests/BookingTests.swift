@@ -380,6 +380,7 @@ enum BookingForm {
             let types = try await browser.get("/api/v1/appointment-types")
             #expect(types.status == .ok)
             #expect(types.body.string.contains(#""code":"consultation""#))
+            #expect(try await browser.get("/api/v1/slots?type=consultation&with=api-student&days=true").status == .badRequest)
             let found = try await browser.get("/api/v1/slots?type=consultation&with=api-student&days=7")
             #expect(found.status == .ok)
             let slots = try Self.decoder.decode(Slots.self, from: Data(found.body.readableBytesView))
@@ -431,7 +432,10 @@ enum BookingForm {
             #expect(listed.status == .ok)
             #expect(listed.body.string.contains("Mine Student"))
             #expect(!listed.body.string.contains("Their Student"))
-            #expect(try await browser.get("/api/v1/staff/appointments?from=2026-01-01&to=2026-12-31").status == .badRequest)
+            #expect(try await browser.get("/api/v1/staff/appointments?from=2026-13-01").status == .badRequest)
+            let backwards = try await browser.get("/api/v1/staff/appointments?from=2026-12-31&to=2026-01-01")
+            #expect(backwards.status == .ok)
+            #expect(backwards.body.string == "[]")
         }
     }
 }

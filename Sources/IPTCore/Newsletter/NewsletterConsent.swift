@@ -21,7 +21,8 @@ public enum NewsletterSignup {
         var errors = FieldErrors()
         let cleaned = TextRules.clean(email)
         if let cleaned {
-            if !TextRules.isPlausibleEmail(cleaned) {
+            // The limit counts what was sent, white space included, as the API document's maxLength does.
+            if TextRules.length(email) > 254 || !TextRules.isPlausibleEmail(cleaned) {
                 errors.add("email", "Enter an email address like name@example.com.")
             }
         } else {

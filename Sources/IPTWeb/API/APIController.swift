@@ -41,7 +41,12 @@ struct APIController: RouteCollection {
     func openAPI(_ request: Request) async throws -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(string: OpenAPIDocument.json))
+        let setup = try await request.bookingSetup()
+        let clinicians = try await StaffUser.query(on: request.db).filter(\.$isActive == true).filter(\.$isPublic == true)
+            .filter(\.$acceptingNewClients == true).filter(\.$feeTier != nil).sort(\.$slug).all().map(\.slug)
+        let choices = OpenAPIDocument.Choices(onlineTypes: setup.onlineKinds.map(\.code), clinicians: clinicians,
+                                              sessionCookie: SessionCookie.name(secure: request.services.settings.secureCookies))
+        return Response(status: .ok, headers: headers, body: .init(string: OpenAPIDocument.json(choices)))
     }
 
     struct EnquiryBody: Content {

@@ -63,8 +63,11 @@ struct BookingAPIController: RouteCollection {
             guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "from must be a date as YYYY-MM-DD.") }
             from = max(date, today)
         }
-        let days = request.query[Int.self, at: "days"] ?? 14
-        guard (1...28).contains(days) else { throw Abort(.badRequest, reason: "days must be between 1 and 28.") }
+        // Read as text: a value that is not a whole number must be refused, not taken as absent.
+        let daysText = request.query[String.self, at: "days"]
+        guard let days = daysText.map({ Int($0) }) ?? 14, (1...28).contains(days) else {
+            throw Abort(.badRequest, reason: "days must be a whole number between 1 and 28.")
+        }
         let clinicians = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: request.db)
         if case .member = choice, clinicians.isEmpty { throw Abort(.notFound) }
         let through = from.adding(days: days - 1)
@@ -206,18 +209,18 @@ struct BookingAPIController: RouteCollection {
         guard AccessPolicy.allows(staff.role, .viewSchedule) else { throw Abort(.forbidden) }
         let access = try await ScheduleAccess.load(staff, on: request.db)
         let setup = try await request.bookingSetup()
-        let today = setup.zone.localDate(of: request.now)
-        let from = try request.query[String.self, at: "from"].map { text -> LocalDate in
-            guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "from must be a date as YYYY-MM-DD.") }
-            return date
-        } ?? today
-        let to = try request.query[String.self, at: "to"].map { text -> LocalDate in
-            guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "to must be a date as YYYY-MM-DD.") }
-            return date
-        } ?? from.adding(days: 6)
-        guard from <= to, to.daysSinceEpoch - from.daysSinceEpoch <= 31 else {
-            throw Abort(.badRequest, reason: "from must not be after to, and the range at most 31 days.")
+        func date(_ name: String) throws -> LocalDate? {
+            try request.query[String.self, at: name].map { text in
+                guard let date = LocalDate(iso: text) else { throw Abort(.badRequest, reason: "\(name) must be a date as YYYY-MM-DD.") }
+                return date
+            }
         }
+        let askedFrom = try date("from")
+        let askedTo = try date("to")
+        let from = askedFrom ?? askedTo?.adding(days: -6) ?? setup.zone.localDate(of: request.now)
+        // At most 31 days are returned; a range that ends before it starts holds nothing.
+        let to = min(askedTo ?? from.adding(days: 6), from.adding(days: 30))
+        guard from <= to else { return [] }
         let visible = try await access.visibleClinicians(on: request.db)
         let ids = visible.compactMap(\.id)
         let names = Dictionary(uniqueKeysWithValues: visible.compactMap { member in member.id.map { ($0, member) } })

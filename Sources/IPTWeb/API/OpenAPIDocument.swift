@@ -2,8 +2,18 @@ import Foundation
 
 /// The OpenAPI 3.1 description of /api/v1 and the health checks. A test compares its paths with the
 /// registered routes, so a route cannot be added or removed without updating this document.
+///
+/// It names the clinic's live choices (the appointment types bookable online and the clinicians who
+/// take new clients) as enums, so a client generated from it, or a fuzzer, knows what exists.
 enum OpenAPIDocument {
-    static let json: String = {
+    struct Choices: Equatable {
+        var onlineTypes: [String]
+        var clinicians: [String]
+        /// The staff session cookie's name in this deployment (__Host- prefixed over HTTPS).
+        var sessionCookie: String
+    }
+
+    static func json(_ choices: Choices) -> String {
         let errorResponse: [String: Any] = [
             "description": "Error",
             "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
@@ -34,6 +44,10 @@ enum OpenAPIDocument {
         let emailCharacter = #"[^@<>()\[\]\\,;:"\#(space)\#(controls)"#
         let email = "^[\(space)]*\(emailCharacter)]{1,64}@\(emailCharacter).]+(?:\\.\(emailCharacter).]+)+[\(space)]*$"
         let phone = "^(?:[\(space)]*|(?=(?:[^0-9]*[0-9]){7,20}[^0-9]*$)[\(space)]*[0-9+\\-(). eExXtT]*[\(space)]*)$"
+        let requiredPhone = "^(?=(?:[^0-9]*[0-9]){7,20}[^0-9]*$)[\(space)]*[0-9+\\-(). eExXtT]*[\(space)]*$"
+        // Optional fields: empty (or only white space) counts as not given.
+        let optionalText = "^(?:[\(space)]*|\(text.dropFirst().dropLast()))$"
+        let optionalEmail = "^(?:[\(space)]*|\(email.dropFirst().dropLast()))$"
         func json(_ description: String, _ schema: [String: Any]) -> [String: Any] {
             ["description": description, "content": ["application/json": ["schema": schema]]]
         }
@@ -81,9 +95,11 @@ enum OpenAPIDocument {
                     "summary": "Free start times for an appointment type, in the clinic's rules",
                     "operationId": "findSlots",
                     "parameters": [
-                        ["name": "type", "in": "query", "required": true, "schema": ["type": "string"], "description": "An appointment type code that can be booked online"],
-                        ["name": "with", "in": "query", "required": true, "schema": ["type": "string"],
-                         "description": "reduced (practicum students), registered (registered therapists) or a team member's slug"],
+                        ["name": "type", "in": "query", "required": true,
+                         "schema": oneOf(choices.onlineTypes, description: "An appointment type that can be booked online")],
+                        ["name": "with", "in": "query", "required": true,
+                         "schema": oneOf(["reduced", "registered"] + choices.clinicians,
+                                         description: "reduced (practicum students), registered (registered therapists) or a team member's slug")],
                         ["name": "from", "in": "query", "required": false, "schema": ["type": "string", "format": "date"]],
                         ["name": "days", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 28]],
                     ],
@@ -113,7 +129,7 @@ enum OpenAPIDocument {
                                                      "409": errorResponse, "410": errorResponse, "429": errorResponse]),
                 ]],
                 "/api/v1/staff/appointments": ["get": [
-                    "summary": "Appointments the signed-in staff member may see, at most 31 days",
+                    "summary": "Appointments the signed-in staff member may see: from `from` (default today, or 6 days before `to`) through `to` (default 6 days after `from`), at most 31 days; none when `to` is before `from`",
                     "operationId": "staffAppointments",
                     "security": [["staffSession": []]],
                     "parameters": [
@@ -134,8 +150,8 @@ enum OpenAPIDocument {
                 ]],
             ],
             "components": [
-              "securitySchemes": ["staffSession": ["type": "apiKey", "in": "cookie", "name": "__Host-ipt_session",
-                                                   "description": "The staff sign-in session (ipt_session over plain HTTP in development)"]],
+              "securitySchemes": ["staffSession": ["type": "apiKey", "in": "cookie", "name": choices.sessionCookie,
+                                                   "description": "The staff sign-in session"]],
               "schemas": [
                 "AppointmentType": [
                     "type": "object",
@@ -163,15 +179,17 @@ enum OpenAPIDocument {
                     "type": "object",
                     "required": ["type", "clinician", "start", "name", "email", "phone", "dateOfBirth", "consent"],
                     "properties": [
-                        "type": ["type": "string"], "clinician": ["type": "string"],
-                        "start": ["type": "string", "format": "date-time"],
+                        "type": oneOf(choices.onlineTypes, description: "An appointment type that can be booked online"),
+                        "clinician": oneOf(choices.clinicians, description: "The slug of a team member who takes new clients"),
+                        "start": ["type": "string", "format": "date-time", "description": "One of the free times GET /api/v1/slots lists"],
                         "name": ["type": "string", "maxLength": 120, "pattern": text],
                         "email": ["type": "string", "maxLength": 254, "pattern": email],
-                        "phone": ["type": "string", "maxLength": 40, "pattern": phone],
-                        "dateOfBirth": ["type": "string", "format": "date"],
-                        "guardianName": ["type": ["string", "null"], "maxLength": 120],
-                        "guardianEmail": ["type": ["string", "null"], "maxLength": 254],
-                        "guardianPhone": ["type": ["string", "null"], "maxLength": 40],
+                        "phone": ["type": "string", "maxLength": 40, "pattern": requiredPhone],
+                        "dateOfBirth": ["type": "string", "format": "date",
+                                        "description": "Clients are 12 or older; under 18 they join IPT-A and a parent's or guardian's name and an email or phone are required (422 otherwise)"],
+                        "guardianName": ["type": ["string", "null"], "maxLength": 120, "pattern": optionalText],
+                        "guardianEmail": ["type": ["string", "null"], "maxLength": 254, "pattern": optionalEmail],
+                        "guardianPhone": ["type": ["string", "null"], "maxLength": 40, "pattern": phone],
                         "consent": ["type": "boolean", "const": true, "description": "Agreement to the privacy notice"],
                     ],
                 ],
@@ -254,5 +272,10 @@ enum OpenAPIDocument {
         ]
         let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
         return String(decoding: data, as: UTF8.self)
-    }()
+    }
+
+    /// A string schema limited to `values`, or any string when there are none yet.
+    static func oneOf(_ values: [String], description: String) -> [String: Any] {
+        values.isEmpty ? ["type": "string", "description": description] : ["type": "string", "enum": values, "description": description]
+    }
 }
