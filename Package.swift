@@ -50,6 +50,12 @@ let package = Package(
             dependencies: [.product(name: "Vapor", package: "vapor")],
             swiftSettings: strictSettings
         ),
+        // Benchmark only (scripts/bench-scheduling): the slot finder on a large synthetic clinic.
+        .executableTarget(
+            name: "SchedulingBench",
+            dependencies: ["IPTCore"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "IPTCoreTests",
             dependencies: ["IPTCore"],

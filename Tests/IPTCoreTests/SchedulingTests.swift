@@ -155,6 +155,25 @@ func oracleWallTime(_ instant: Date, _ zone: TimeZone) -> (date: LocalDate, minu
         #expect(minutes.filter { $0.date == date("2026-12-05") }.map(\.minuteOfDay) == [600, 630], "Saturday's extra hour")
     }
 
+    @Test func extra_hours_overlapping_the_weekly_ones_offer_each_time_once() {
+        let weekly = WeeklyAvailability([.init(weekday: .wednesday, range: range("09:00", "11:00"))])
+        let extra = AvailabilityException(kind: .extra, interval: Interval(start: utc("2026-12-02T15:00:00Z"), end: utc("2026-12-02T17:00:00Z")))
+        let calendar = ClinicianCalendar(clinicianID: clinician, weekly: weekly, exceptions: [extra])
+        let slots = SlotFinder(zone: toronto, rules: open).slots(kind: consultation, calendars: [calendar], from: date("2026-12-02"),
+                                                                 through: date("2026-12-02"), now: utc("2026-11-01T00:00:00Z"))
+        let minutes = slots.map { toronto.wallClock(of: $0.start).minuteOfDay }
+        #expect(minutes == [540, 570, 600, 630, 660, 690], "9:00 to 12:00, each once: \(minutes)")
+    }
+
+    @Test func at_one_time_clinicians_come_in_the_order_given() {
+        let ids = (0..<5).map { _ in UUID() }
+        let calendars = ids.map { ClinicianCalendar(clinicianID: $0, weekly: weekdays("09:00", "10:00")) }
+        let slots = SlotFinder(zone: toronto, rules: open).slots(kind: consultation, calendars: calendars, from: date("2026-12-02"),
+                                                                 through: date("2026-12-02"), now: utc("2026-11-01T00:00:00Z"))
+        #expect(slots.map(\.clinicianID) == ids + ids)
+        #expect(slots.map(\.start) == Array(repeating: utc("2026-12-02T14:00:00Z"), count: 5) + Array(repeating: utc("2026-12-02T14:30:00Z"), count: 5))
+    }
+
     /// Random calendars against a brute-force oracle built on Foundation's Calendar: every slot lies
     /// in availability, on the grid, after the notice, clear of every appointment and its buffers;
     /// and every time that meets all of that is offered.

@@ -70,19 +70,27 @@ public struct SlotFinder: Sendable {
         let before = TimeInterval(kind.bufferBeforeMinutes * 60)
         let after = TimeInterval(kind.bufferAfterMinutes * 60)
 
-        var found: [Slot] = []
-        for calendar in calendars {
-            let busy = BusyIndex(calendar.busy)
-            var countedPerDay = [Int](repeating: 0, count: days.count)
-            if rules.maxPerClinicianPerDay != nil {
+        let indexes = calendars.map { BusyIndex($0.busy) }
+        var countedPerDay: [[Int]] = []
+        if rules.maxPerClinicianPerDay != nil {
+            countedPerDay = calendars.map { calendar in
+                var counts = [Int](repeating: 0, count: days.count)
                 for item in calendar.busy where item.countsTowardDailyCap {
                     let index = Self.lastIndex(in: dayStarts, notAfter: item.interval.start)
-                    if index >= 0, item.interval.start < days[index].end { countedPerDay[index] += 1 }
+                    if index >= 0, item.interval.start < days[index].end { counts[index] += 1 }
                 }
+                return counts
             }
-            for (dayIndex, day) in days.enumerated() {
-                if let cap = rules.maxPerClinicianPerDay, countedPerDay[dayIndex] >= cap { continue }
-                if day.end <= earliest { continue }
+        }
+        // Day by day, each clinician's slots go into a bucket per grid step; reading the buckets in
+        // order gives the day's slots earliest first, and at one time in the order the clinicians
+        // were given, with no sort.
+        var found: [Slot] = []
+        var buckets = [[Slot]](repeating: [], count: 1440 / grid + 1)
+        for (dayIndex, day) in days.enumerated() where day.end > earliest {
+            for (order, calendar) in calendars.enumerated() {
+                if let cap = rules.maxPerClinicianPerDay, countedPerDay[order][dayIndex] >= cap { continue }
+                let busy = indexes[order]
                 for window in availability(of: calendar, on: day) {
                     var minute = minuteOfDay(day, window.interval.start)
                     minute = ((minute + grid - 1) / grid) * grid
@@ -95,12 +103,15 @@ public struct SlotFinder: Sendable {
                         if start < earliest { continue }
                         let occupied = Interval(start: start.addingTimeInterval(-before), end: end.addingTimeInterval(after))
                         if busy.overlaps(occupied) { continue }
-                        found.append(Slot(clinicianID: calendar.clinicianID, start: start, end: end, locationID: window.locationID))
+                        buckets[minute / grid].append(Slot(clinicianID: calendar.clinicianID, start: start, end: end, locationID: window.locationID))
                     }
                 }
             }
+            for index in buckets.indices where !buckets[index].isEmpty {
+                found.append(contentsOf: buckets[index])
+                buckets[index].removeAll(keepingCapacity: true)
+            }
         }
-        found.sort { $0.start == $1.start ? $0.clinicianID.uuidString < $1.clinicianID.uuidString : $0.start < $1.start }
         return found
     }
 
@@ -122,7 +133,16 @@ public struct SlotFinder: Sendable {
                 Self.subtract(exception.interval, from: window.interval).map { ($0, window.locationID) }
             }
         }
-        return windows.sorted { $0.interval.start < $1.interval.start }
+        // Extra hours may overlap the weekly ones: join overlapping windows so no time is offered twice.
+        var merged: [(interval: Interval, locationID: UUID?)] = []
+        for window in windows.sorted(by: { $0.interval.start < $1.interval.start }) {
+            if let last = merged.last, window.interval.start <= last.interval.end {
+                merged[merged.count - 1].interval = Interval(start: last.interval.start, end: max(last.interval.end, window.interval.end))
+            } else {
+                merged.append(window)
+            }
+        }
+        return merged
     }
 
     static func subtract(_ cut: Interval, from interval: Interval) -> [Interval] {
@@ -152,7 +172,11 @@ struct BusyIndex {
     let maxEnds: [Date]
 
     init(_ busy: [BusyTime]) {
-        let sorted = busy.map(\.interval).sorted { $0.start < $1.start }
+        var sorted = busy.map(\.interval)
+        // Callers usually pass them in order already (the database sorts them); check before sorting.
+        if zip(sorted, sorted.dropFirst()).contains(where: { $0.start > $1.start }) {
+            sorted.sort { $0.start < $1.start }
+        }
         starts = sorted.map(\.start)
         var running = Date.distantPast
         maxEnds = sorted.map { running = max(running, $0.end); return running }

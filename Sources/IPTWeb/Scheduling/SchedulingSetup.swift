@@ -98,7 +98,8 @@ enum SchedulingQueries {
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
         async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$status ~~ M014CreateScheduling.occupyingStatuses)
-            .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end).all()
+            .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
+            .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
         let availability = try await availabilityRows
         let exceptions = try await exceptionRows
         let appointments = try await appointmentRows
