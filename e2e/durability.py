@@ -3,13 +3,14 @@
 
 For each engine (SQLite, then PostgreSQL) and each round:
   1. start the server on the engine's data (the same data dir / schema every round),
-  2. run several concurrent writers posting enquiries and newsletter sign-ups, each with a unique
-     email, recording every one that got a 2xx answer,
+  2. run several concurrent writers posting enquiries, newsletter sign-ups and bookings of the demo
+     clinic's free times, each with a unique email, recording every one that got a 2xx answer
+     (a booking that loses a race gets 409, which is expected),
   3. SIGKILL the server at a random moment (in some rounds already during start-up, before it is
      ready, so a crash in the middle of booting or migrating is covered too),
   4. read the database directly (sqlite3 on a copy of the files as the crash left them, or psql in
-     the schema) and check that every acknowledged enquiry and subscriber is there; on SQLite also
-     that PRAGMA integrity_check says ok.
+     the schema) and check that every acknowledged enquiry, subscriber and booking is there, that no
+     clinician has two live appointments at once, and on SQLite that PRAGMA integrity_check says ok.
 A round passes when nothing acknowledged is missing, the server answered no 5xx, and it came back
 up. The closing line is `N passed, M failed` (one per round and engine); exit status 1 on any failure.
 
@@ -69,6 +70,7 @@ class Ledger:
     lock: threading.Lock = field(default_factory=threading.Lock)
     acked_enquiries: set[str] = field(default_factory=set)
     acked_subscribers: set[str] = field(default_factory=set)
+    acked_bookings: set[str] = field(default_factory=set)
     unknown: int = 0
     server_errors: list[str] = field(default_factory=list)
     other_statuses: list[str] = field(default_factory=list)
@@ -79,14 +81,46 @@ class Writer(threading.Thread):
         super().__init__(daemon=True)
         self.port, self.tag, self.ledger, self.stop, self.random = port, tag, ledger, stop, random.Random(seed)
         self.sequence = 0
+        self.slots: list[dict] = []
+
+    def free_times(self, connection: http.client.HTTPConnection) -> None:
+        """Fetch the free consultation times of the demo clinic (either fee level)."""
+        group = self.random.choice(["reduced", "registered"])
+        connection.request("GET", f"/api/v1/slots?type=consultation&with={group}&days=28")
+        response = connection.getresponse()
+        body = response.read()
+        self.slots = json.loads(body)["slots"] if response.status == 200 else []
 
     def run(self) -> None:
         connection: http.client.HTTPConnection | None = None
         while not self.stop.is_set():
             self.sequence += 1
             email = f"{self.tag}-{self.sequence}@example.org"
-            is_enquiry = self.random.random() < 0.6
-            if is_enquiry:
+            roll = self.random.random()
+            is_booking = roll < 0.15
+            is_enquiry = not is_booking and roll < 0.65
+            if is_booking:
+                try:
+                    if connection is None:
+                        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                    if not self.slots:
+                        self.free_times(connection)
+                except (OSError, http.client.HTTPException, ValueError):
+                    with self.ledger.lock:
+                        self.ledger.unknown += 1
+                    if connection is not None:
+                        connection.close()
+                        connection = None
+                    time.sleep(0.02)
+                    continue
+                if not self.slots:
+                    continue
+                slot = self.slots.pop(self.random.randrange(len(self.slots)))
+                path = "/api/v1/bookings"
+                body = {"type": "consultation", "clinician": slot["clinician"], "start": slot["start"],
+                        "name": f"Writer {self.tag}", "email": email, "phone": "416-555-0100",
+                        "dateOfBirth": "1990-01-01", "consent": True}
+            elif is_enquiry:
                 path = "/api/v1/enquiries"
                 body = {"name": f"Writer {self.tag}", "email": email, "preferredContact": "email",
                         "message": f"Durability check {self.sequence}: please get in touch.", "consent": True}
@@ -114,7 +148,12 @@ class Writer(threading.Thread):
                 continue
             with self.ledger.lock:
                 if 200 <= status < 300:
-                    (self.ledger.acked_enquiries if is_enquiry else self.ledger.acked_subscribers).add(email)
+                    (self.ledger.acked_bookings if is_booking else
+                     self.ledger.acked_enquiries if is_enquiry else self.ledger.acked_subscribers).add(email)
+                elif is_booking and status == 409:
+                    # Taken by another writer first, or past the clinician's daily cap: the expected
+                    # answer to a race, and the database's refusal is what is being tested.
+                    pass
                 elif status >= 500:
                     self.ledger.server_errors.append(f"POST {path} {email} -> {status} {text[:300]!r}")
                 else:
@@ -133,8 +172,19 @@ class Engine:
         """(enquiry emails, subscriber emails, problems) as the database holds them right now."""
         raise NotImplementedError
 
+    def bookings(self) -> tuple[set[str], int, list[str]]:
+        """(emails of clients with a held booking, overlapping live appointments, problems)."""
+        raise NotImplementedError
+
     def cleanup(self) -> None:
         pass
+
+
+# Any status: a hold acknowledged and later expired by the sweeper was still stored.
+BOOKED_SQL = "SELECT c.email FROM appointments a JOIN clients c ON c.id = a.client_id;"
+OVERLAPS_SQL = ("SELECT count(*) FROM appointments a JOIN appointments b ON a.staff_id = b.staff_id AND a.id < b.id "
+                "AND a.status IN ('held','confirmed') AND b.status IN ('held','confirmed') "
+                "AND a.blocked_from < b.blocked_until AND b.blocked_from < a.blocked_until;")
 
 
 class SQLiteEngine(Engine):
@@ -166,6 +216,20 @@ class SQLiteEngine(Engine):
             enquiries = self._emails(copy, "enquiries", problems)
             subscribers = self._emails(copy, "newsletter_subscribers", problems)
             return enquiries, subscribers, problems
+
+    def bookings(self) -> tuple[set[str], int, list[str]]:
+        database = self.data_dir / "clinic.sqlite"
+        if not database.exists():
+            return set(), 0, []
+        problems: list[str] = []
+        booked = subprocess.run(["sqlite3", "-batch", "-noheader", str(database), BOOKED_SQL], capture_output=True, text=True)
+        overlaps = subprocess.run(["sqlite3", "-batch", "-noheader", str(database), OVERLAPS_SQL], capture_output=True, text=True)
+        if booked.returncode != 0 or overlaps.returncode != 0:
+            if "no such table" in booked.stderr + overlaps.stderr:
+                return set(), 0, []
+            problems.append(f"sqlite3 bookings: {booked.stderr.strip()} {overlaps.stderr.strip()}")
+            return set(), 0, problems
+        return {line for line in booked.stdout.splitlines() if line}, int(overlaps.stdout.strip() or 0), problems
 
     @staticmethod
     def _emails(database: Path, table: str, problems: list[str]) -> set[str]:
@@ -207,6 +271,17 @@ class PostgresEngine(Engine):
                 found.append({line for line in result.stdout.splitlines() if line})
         return found[0], found[1], problems
 
+    def bookings(self) -> tuple[set[str], int, list[str]]:
+        prefix = f'SET search_path TO "{self.schema}"; '
+        booked = self.psql(prefix + BOOKED_SQL)
+        overlaps = self.psql(prefix + OVERLAPS_SQL)
+        if booked.returncode != 0 or overlaps.returncode != 0:
+            if "does not exist" in booked.stderr + overlaps.stderr:
+                return set(), 0, []
+            return set(), 0, [f"psql bookings: {booked.stderr.strip()} {overlaps.stderr.strip()}"]
+        return ({line for line in booked.stdout.splitlines() if line and "@" in line},
+                int((overlaps.stdout.strip().splitlines() or ["0"])[-1]), [])
+
     def cleanup(self) -> None:
         self.psql(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE;')
 
@@ -224,7 +299,8 @@ def run_engine(engine: Engine, binary: Path, rounds: int, rng: random.Random, lo
     for round_number in range(1, rounds + 1):
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_SCHEMA")}
-        env.update({"IPT_DEMO": "0", "IPT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # The demo clinic: its clinicians and hours give the booking writers free times to race for.
+        env.update({"IPT_DEMO": "1", "IPT_PUBLIC_URL": f"http://127.0.0.1:{port}",
                     "IPT_PUBLIC_FORM_LIMIT": "100000000"})
         env.update(engine.environment())
         env.setdefault("IPT_DATA_DIR", str(log_dir / f"data-{engine.name}"))
@@ -277,14 +353,21 @@ def run_engine(engine: Engine, binary: Path, rounds: int, rng: random.Random, lo
 
         enquiries, subscribers, read_problems = engine.stored()
         problems += read_problems
+        booked, overlapping, booking_problems = engine.bookings()
+        problems += booking_problems
+        if overlapping:
+            problems.append(f"{overlapping} pairs of overlapping appointments of one clinician (double bookings)")
         with ledger.lock:
             lost_enquiries = sorted(ledger.acked_enquiries - enquiries)
             lost_subscribers = sorted(ledger.acked_subscribers - subscribers)
+            lost_bookings = sorted(ledger.acked_bookings - booked)
             server_errors, ledger.server_errors = ledger.server_errors, []
             other, ledger.other_statuses = ledger.other_statuses, []
-            acked = len(ledger.acked_enquiries) + len(ledger.acked_subscribers)
+            acked = len(ledger.acked_enquiries) + len(ledger.acked_subscribers) + len(ledger.acked_bookings)
         if lost_enquiries:
             problems.append(f"{len(lost_enquiries)} acknowledged enquiries missing, e.g. {lost_enquiries[:5]}")
+        if lost_bookings:
+            problems.append(f"{len(lost_bookings)} acknowledged bookings missing, e.g. {lost_bookings[:5]}")
         if lost_subscribers:
             problems.append(f"{len(lost_subscribers)} acknowledged subscribers missing, e.g. {lost_subscribers[:5]}")
         if server_errors and os.environ.get("DURABILITY_ALLOW_5XX") == "1":
@@ -295,7 +378,7 @@ def run_engine(engine: Engine, binary: Path, rounds: int, rng: random.Random, lo
             problems.append(f"{len(other)} unexpected non-2xx answers, e.g. {other[:3]}")
         status = "ok" if not problems else "FAILED"
         log(f"{engine.name} round {round_number}/{rounds}: killed {what}; "
-            f"{acked} acknowledged so far, {len(enquiries)} enquiries + {len(subscribers)} subscribers stored: {status}")
+            f"{acked} acknowledged so far, {len(enquiries)} enquiries + {len(subscribers)} subscribers + {len(booked)} bookings stored: {status}")
         for problem in problems:
             log(f"  {problem}")
         if problems:
@@ -313,7 +396,8 @@ def run_engine(engine: Engine, binary: Path, rounds: int, rng: random.Random, lo
             passed += 1
     server_log.close()
     log(f"{engine.name}: {passed} passed, {failed} failed in {time.monotonic() - started:.0f}s; "
-        f"{len(ledger.acked_enquiries)} enquiries and {len(ledger.acked_subscribers)} sign-ups acknowledged, "
+        f"{len(ledger.acked_enquiries)} enquiries, {len(ledger.acked_subscribers)} sign-ups and "
+        f"{len(ledger.acked_bookings)} bookings acknowledged, "
         f"{ledger.unknown} requests without an answer")
     return passed, failed
 
