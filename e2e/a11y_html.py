@@ -619,7 +619,7 @@ def booking_checks(res: Results, aud: "Auditor", srv: AppServer, b: Browser) -> 
         def desk_signs_in():
             sign_in(staff, booking_journey.DEMO_RECEPTION, booking_journey.demo_password(srv))
         if res.check("a11y: the demo front desk signs in", desk_signs_in):
-            for path in ("/staff/calendar", "/staff/calendar?view=day", "/staff/appointments/new", "/staff/calendar/block",
+            for path in ("/staff/calendar", "/staff/calendar?view=day", "/staff/appointments/new", "/staff/calendar/block", "/staff/availability",
                          "/staff/waitlist", "/staff/account"):
                 aud.visit(staff, path, f"{path} (demo data)")
 

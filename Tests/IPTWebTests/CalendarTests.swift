@@ -225,4 +225,40 @@ import VaporTesting
             #expect(audited?.detail == "up: Urgent referral from GP")
         }
     }
+
+    @Test func a_clinician_sets_weekly_hours_and_time_off_and_online_times_follow() async throws {
+        try await withClinic { clinic in
+            let (browser, me) = try await clinic.signedIn(as: .student)
+            me.feeTier = FeeTierCode.reduced.rawValue
+            me.isPublic = true
+            me.acceptingNewClients = true
+            me.slug = "hours-student"
+            try await me.update(on: clinic.db)
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            try await browser.get("/staff/availability")
+            let bad = try await browser.post("/staff/availability/weekly", form: ["clinician": me.id!.uuidString, "weekday": "\(day.weekday.rawValue)",
+                                                                                 "from": "12:00", "until": "10:00"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("The end must be after the start"))
+            let added = try await browser.post("/staff/availability/weekly", form: ["clinician": me.id!.uuidString, "weekday": "\(day.weekday.rawValue)",
+                                                                                   "from": "10:00", "until": "12:00"])
+            #expect(added.status == .seeOther)
+            let times = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=hours-student&from=\(day)")
+            let ten = Int(clinic.toronto.instant(day, 600)!.timeIntervalSince1970)
+            #expect(times.body.string.contains("start=\(ten)"))
+            // Time off that morning takes the times away.
+            let off = try await browser.post("/staff/availability/exceptions", form: ["clinician": me.id!.uuidString, "kind": "unavailable",
+                                                                                     "date": day.description, "from": "00:00", "until": "24:00", "note": "Conference"])
+            #expect(off.status == .seeOther)
+            let after = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=hours-student&from=\(day)")
+            #expect(!after.body.string.contains("start=\(ten)"))
+            // Another student cannot touch these hours.
+            let (other, _) = try await clinic.signedIn(as: .student)
+            let row = try #require(try await AvailabilityRow.query(on: clinic.db).filter(\.$staff.$id == me.id!).first())
+            try await other.get("/staff/account")
+            #expect(try await other.post("/staff/availability/weekly/\(row.id!.uuidString)/remove", form: [:]).status == .notFound)
+            #expect(try await other.get("/staff/availability?clinician=\(me.id!.uuidString)").status == .notFound)
+            #expect(try await AvailabilityRow.query(on: clinic.db).filter(\.$staff.$id == me.id!).count() == 1)
+        }
+    }
 }

@@ -78,6 +78,7 @@ struct CalendarController: RouteCollection {
                  .a(.href(attributeSafe(link(first.adding(days: step), view: isDay ? "day" : "week"))), .text(isDay ? "Next day" : "Next week"))),
             .p(.a(.class("button"), .href("/staff/appointments/new"), .text("New appointment")), .text(" "),
                .a(.class("button secondary"), .href("/staff/calendar/block"), .text("Block time")), .text(" "),
+               .a(.class("button secondary"), .href("/staff/availability"), .text("Hours")), .text(" "),
                .if(access.managesAll, .a(.class("button secondary"), .href("/staff/waitlist"), .text("Waitlist")))),
             .p(.class("small"), .text("Times in \(zone.displayName(at: window.start)).")),
             TableViews.scrollable(captionID: "calendar-caption", .table(
