@@ -439,3 +439,34 @@ enum BookingForm {
         }
     }
 }
+
+@Suite struct BookingApprovalTests {
+    @Test func with_staff_approval_on_a_request_waits_for_the_front_desk_then_is_confirmed_by_email() async throws {
+        try await withClinic { clinic in
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$requireApproval, to: true).update()
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/waitlist")
+            let sent = try await visitor.post("/book/details", form: BookingForm.fields(student, start: start))
+            #expect(sent.location == "/book/requested")
+            let requested = try #require(try await Appointment.query(on: clinic.db).first())
+            #expect(requested.status == "requested")
+            #expect(requested.holdExpiresAt == nil, "a request waits for staff, it does not lapse")
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.last?.subject.hasPrefix("We received your appointment request") == true)
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let page = try await desk.get("/staff/appointments/\(requested.id!.uuidString)")
+            #expect(page.body.string.contains("Approve and send the confirmation"))
+            let approved = try await desk.post("/staff/appointments/\(requested.id!.uuidString)/approve", form: ["decision": "approve"])
+            #expect(approved.status == .seeOther)
+            #expect(try await Appointment.find(requested.id, on: clinic.db)?.status == "confirmed")
+            try await clinic.deliverMail()
+            let confirmation = try #require(clinic.mail.sent.last)
+            #expect(confirmation.subject.hasPrefix("Your appointment is confirmed"))
+            #expect(confirmation.attachment != nil)
+            #expect(try await desk.post("/staff/appointments/\(requested.id!.uuidString)/approve", form: ["decision": "approve"]).status == .conflict)
+        }
+    }
+}
