@@ -262,3 +262,29 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct BookingSettingsTests {
+    @Test func an_admin_changes_the_booking_rules_and_online_times_follow() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.makeClinician(slug: "rules-student")
+            let (admin, _) = try await clinic.signedIn(as: .admin)
+            try await admin.get("/staff/settings/booking")
+            var form = ["minimumNoticeHours": "24", "horizonDays": "56", "gridMinutes": "7", "maxPerDay": "0", "holdMinutes": "15",
+                        "cancelNoticeHours": "48", "lateFeeDollars": "60", "offerHours": "12", "notSameDay": "yes"]
+            let refused = try await admin.post("/staff/settings/booking", form: form)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("divides the day evenly"))
+            #expect(refused.body.string.contains(#"value="60""#), "typed values are kept")
+            form["gridMinutes"] = "60"
+            #expect(try await admin.post("/staff/settings/booking", form: form).status == .seeOther)
+            let settings = try #require(try await BookingSettingsRow.query(on: clinic.db).first())
+            #expect(settings.gridMinutes == 60 && settings.cancelNoticeHours == 48 && settings.lateCancelFeeCents == 6_000 && settings.maxPerDay == nil)
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let times = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=rules-student&from=\(day)").body.string
+            #expect(times.contains("start=\(Int(clinic.toronto.instant(day, 600)!.timeIntervalSince1970))"))
+            #expect(!times.contains("start=\(Int(clinic.toronto.instant(day, 630)!.timeIntervalSince1970))"), "no half hours on a 60-minute grid")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/settings/booking").status == .forbidden)
+        }
+    }
+}

@@ -72,6 +72,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: CalendarController())
     try staffArea.register(collection: WaitlistAdminController())
     try staffArea.register(collection: AvailabilityController())
+    try staffArea.register(collection: BookingSettingsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

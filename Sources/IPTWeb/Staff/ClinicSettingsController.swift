@@ -72,6 +72,7 @@ struct ClinicSettingsController: RouteCollection {
         let chrome = try await request.chrome()
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Clinic settings")),
+            .p(.a(.href("/staff/settings/booking"), .text("Booking rules")), .text(": notice, horizon, start times, holds, cancellation window and fee, waitlist offers.")),
             .if(saved, .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved. The public site shows the new details now.")))),
             FormViews.errorSummary(errors),
             .form(
