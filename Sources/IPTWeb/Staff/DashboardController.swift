@@ -39,17 +39,29 @@ struct DashboardController: RouteCollection {
         let canSeeSubscribers = AccessPolicy.allows(staff.role, .viewSubscribers)
         let counts = try await Self.counts(enquiries: canSeeEnquiries, subscribers: canSeeSubscribers, on: request.db)
         let (openEnquiries, confirmed, pendingMail, failedMail) = (counts.openEnquiries, counts.confirmedSubscribers, counts.pendingMail, counts.failedMail)
+        // Today's appointments of the calendars this person may open, and requests waiting for approval.
+        let access = try await ScheduleAccess.load(staff, on: request.db)
+        let clinicianIDs = try await access.visibleClinicians(on: request.db).compactMap(\.id)
+        let setup = try await request.bookingSetup()
+        let today = setup.zone.localDate(of: request.now)
+        let todayCount = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
+            .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
+            .filter(\.$startsAt >= setup.zone.startOfDay(today)).filter(\.$startsAt < setup.zone.startOfDay(today.adding(days: 1))).count()
+        let requests = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
+            .filter(\.$status == Appointment.Status.requested.rawValue).count()
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Welcome, \(staff.name)")),
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),
             .ul(
                 .class("stat-grid"),
+                .li(.class("stat"), .a(.href(attributeSafe("/staff/calendar?view=day&date=\(today)")), .strong(.text(String(todayCount))), .text(" appointments today"))),
+                .if(requests > 0, .li(.class("stat"), .a(.href("/staff/calendar"), .strong(.text(String(requests))), .text(" booking requests waiting for approval")))),
                 .if(canSeeEnquiries, .li(.class("stat"), .a(.href("/staff/enquiries?status=open"), .strong(.text(String(openEnquiries))), .text(" open enquiries")))),
                 .if(canSeeSubscribers, .li(.class("stat"), .a(.href("/staff/subscribers?status=confirmed"), .strong(.text(String(confirmed))), .text(" confirmed subscribers")))),
                 .li(.class("stat"), .strong(.text(String(pendingMail))), .text(" emails waiting to be sent")),
                 .li(.class("stat"), .strong(.text(String(failedMail))), .text(" emails that could not be delivered"))
             ),
-            .p(.class("small muted"), .text("Client records, the calendar and the clinical workspace arrive with the booking, intake and workspace features."))
+            .p(.class("small muted"), .text("Client intake, outcome measures and the clinical workspace arrive with the intake and workspace features."))
         )
         return .html(PageLayout.render(title: "Dashboard", chrome: chrome, content: content))
     }
