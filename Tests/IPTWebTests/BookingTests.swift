@@ -35,6 +35,20 @@ extension TestClinic {
         toronto.instant(toronto.localDate(of: clock.now).adding(days: days), minute)!
     }
 
+    /// Books `start` with the clinician as a visitor would, confirms by the emailed link and returns
+    /// the manage link from the confirmation email.
+    func bookAndConfirm(_ browser: Browser, _ clinician: StaffUser, start: Date, type: String = "consultation") async throws -> String {
+        try await browser.get("/waitlist")  // any public form page hands out the CSRF token
+        let sent = try await browser.post("/book/details", form: BookingForm.fields(clinician, start: start, type: type))
+        #expect(sent.status == .seeOther)
+        try await deliverMail()
+        let confirmPath = try link(in: try #require(mail.sent.last), containing: "/book/confirm/")
+        try await browser.get(confirmPath)
+        #expect(try await browser.post(confirmPath, form: [:]).status == .ok)
+        try await deliverMail()
+        return try link(in: try #require(mail.sent.last), containing: "/appointments/")
+    }
+
     /// The link in the last email to this address that contains `path`.
     func link(in email: OutgoingEmail, containing path: String) throws -> String {
         let pattern = "http://clinic\\.test\(path)[A-Za-z0-9_\\-/]+"
@@ -222,14 +236,7 @@ enum BookingForm {
             #expect(joined.status == .seeOther)
 
             let browser = Browser(app: clinic.app)
-            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
-            try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
-            try await clinic.deliverMail()
-            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
-            try await browser.get(confirmPath)
-            try await browser.post(confirmPath, form: [:])
-            try await clinic.deliverMail()
-            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            let manage = try await clinic.bookAndConfirm(browser, student, start: start)
             try await browser.get(manage)
             let cancelled = try await browser.post(manage + "/cancel", form: [:])
             #expect(cancelled.status == .ok)
@@ -255,14 +262,7 @@ enum BookingForm {
             let student = try await clinic.makeClinician()
             let start = clinic.tenOClock(inDays: 3)
             let browser = Browser(app: clinic.app)
-            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
-            try await browser.post("/book/details", form: BookingForm.fields(student, start: start, type: "assessment"))
-            try await clinic.deliverMail()
-            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
-            try await browser.get(confirmPath)
-            try await browser.post(confirmPath, form: [:])
-            try await clinic.deliverMail()
-            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            let manage = try await clinic.bookAndConfirm(browser, student, start: start, type: "assessment")
             clinic.clock.advance(by: start.timeIntervalSince(clinic.clock.now) - 10 * 3600)
             let page = try await browser.get(manage)
             #expect(page.body.string.contains("late cancellation"))
@@ -279,14 +279,7 @@ enum BookingForm {
             let student = try await clinic.makeClinician()
             let start = clinic.tenOClock(inDays: 4)
             let browser = Browser(app: clinic.app)
-            try await browser.get("/waitlist")  // any public form page hands out the CSRF token
-            try await browser.post("/book/details", form: BookingForm.fields(student, start: start))
-            try await clinic.deliverMail()
-            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
-            try await browser.get(confirmPath)
-            try await browser.post(confirmPath, form: [:])
-            try await clinic.deliverMail()
-            let manage = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
+            let manage = try await clinic.bookAndConfirm(browser, student, start: start)
             let later = clinic.tenOClock(inDays: 5, minute: 14 * 60)
             let page = try await browser.get(manage + "/reschedule")
             #expect(page.body.string.contains("value=\"\(Int(later.timeIntervalSince1970))\""))

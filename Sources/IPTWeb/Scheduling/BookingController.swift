@@ -212,7 +212,6 @@ struct BookingController: RouteCollection {
         let tier = chosen.clinician.feeTier.flatMap(FeeTierCode.init(rawValue:))
         let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: chosen.kind.code) }
         let when = SchedulingText.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone)
-        let limits = BookingDetails.Limits.self
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href(attributeSafe("/book/times?type=\(chosen.kind.code)&with=\(chosen.choice.value)")), .text("Back to the free times"))),
             .h1(.text("Your details")),
@@ -245,28 +244,10 @@ struct BookingController: RouteCollection {
                         options: alternatives.map { (String(Int($0.start.timeIntervalSince1970)), SchedulingText.when($0.start, zone: setup.zone)) },
                         selected: alternatives.first.map { String(Int($0.start.timeIntervalSince1970)) }, error: nil))
                 }, else: .input(.type(.hidden), .name("start"), .value(String(Int(chosen.start.timeIntervalSince1970))))),
-                FormViews.textField(name: "name", label: "Full name of the person who will attend", value: draft.name, error: errors["name"],
-                                    autocomplete: "name", maxLength: limits.name),
-                FormViews.textField(name: "email", label: "Email address", value: draft.email, error: errors["email"], type: .email,
-                                    autocomplete: "email", maxLength: limits.email, hint: "We send the confirmation link here."),
-                FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
-                                    autocomplete: "tel", maxLength: limits.phone),
-                FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
-                                    type: .date, autocomplete: "bday", maxLength: 10,
-                                    hint: "Year-month-day, for example 1990-04-23. Under 18, you will be seen in our adolescent programme (IPT-A), with a parent or guardian involved."),
-                .fieldset(
-                    .class("field"),
-                    .element(named: "legend", nodes: [.text("Parent or guardian (only if the person attending is under 18)")]),
-                    FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
-                                        error: errors["guardianName"], required: false, maxLength: limits.name),
-                    FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
-                                        error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
-                    FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
-                                        error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
-                ),
-                FormViews.checkbox(name: "consent",
-                                   label: "I have read the privacy notice and agree that the clinic keeps these details to arrange and provide care.",
-                                   checked: draft.consent, error: errors["consent"]),
+                BookingViews.personFields(draft: draft, errors: errors, nameLabel: "Full name of the person who will attend",
+                                          emailHint: "We send the confirmation link here.",
+                                          birthHint: "Year-month-day, for example 1990-04-23. Under 18, you will be seen in our adolescent programme (IPT-A), with a parent or guardian involved.",
+                                          consentLabel: "I have read the privacy notice and agree that the clinic keeps these details to arrange and provide care."),
                 FormViews.honeypot(),
                 .p(.class("small"), .text("After you send this, we hold the time for \(setup.holdMinutes) minutes and email you a link to confirm it.")),
                 .button(.class("button"), .type(.submit), .text("Request this appointment"))
@@ -470,6 +451,34 @@ struct BookingController: RouteCollection {
         } catch let error as BookingError {
             return try await BookingPages.failure(request, error)
         }
+    }
+}
+
+/// The fields about the person, shared by the booking and waitlist forms.
+enum BookingViews {
+    static func personFields(draft: BookingDetailsDraft, errors: FieldErrors, nameLabel: String, emailHint: String, birthHint: String,
+                             consentLabel: String) -> Node<HTML.FormContext> {
+        let limits = BookingDetails.Limits.self
+        return .group(
+            FormViews.textField(name: "name", label: nameLabel, value: draft.name, error: errors["name"], autocomplete: "name", maxLength: limits.name),
+            FormViews.textField(name: "email", label: "Email address", value: draft.email, error: errors["email"], type: .email,
+                                autocomplete: "email", maxLength: limits.email, hint: emailHint),
+            FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
+                                autocomplete: "tel", maxLength: limits.phone),
+            FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
+                                type: .date, autocomplete: "bday", maxLength: 10, hint: birthHint),
+            .fieldset(
+                .class("field"),
+                .element(named: "legend", nodes: [.text("Parent or guardian (only if the person is under 18)")]),
+                FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
+                                    error: errors["guardianName"], required: false, maxLength: limits.name),
+                FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
+                                    error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
+                FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
+                                    error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
+            ),
+            FormViews.checkbox(name: "consent", label: consentLabel, checked: draft.consent, error: errors["consent"])
+        )
     }
 }
 

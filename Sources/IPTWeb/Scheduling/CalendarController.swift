@@ -107,7 +107,9 @@ struct CalendarController: RouteCollection {
         return .html(PageLayout.render(title: "Calendar", chrome: try await request.chrome(), content: content))
     }
 
-    private func findAppointment(_ request: Request, access: ScheduleAccess) async throws -> Appointment {
+    /// The appointment in the path, if the signed-in person manages its clinician's calendar.
+    private func managedAppointment(_ request: Request) async throws -> Appointment {
+        let access = try await ScheduleAccess.load(try await request.authorize(.viewSchedule), on: request.db)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let appointment = try await Appointment.query(on: request.db).filter(\.$id == id)
                 .with(\.$staff).with(\.$client).with(\.$location).with(\.$series).first(),
@@ -120,9 +122,7 @@ struct CalendarController: RouteCollection {
     }
 
     func detail(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let appointment = try await findAppointment(request, access: access)
+        let appointment = try await managedAppointment(request)
         try await request.audit(.view, recordType: "appointment", recordID: appointment.id?.uuidString, subject: appointment.$client.id?.uuidString)
         return try await renderDetail(request, appointment: appointment, errors: FieldErrors(), notice: request.query[String.self, at: "done"])
     }
@@ -201,9 +201,7 @@ struct CalendarController: RouteCollection {
     }
 
     func move(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let appointment = try await findAppointment(request, access: access)
+        let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(MoveBody.self, from: request)
         let setup = try await request.bookingSetup()
         var errors = FieldErrors()
@@ -242,9 +240,7 @@ struct CalendarController: RouteCollection {
     }
 
     func cancel(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let appointment = try await findAppointment(request, access: access)
+        let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(CancelBody.self, from: request)
         let setup = try await request.bookingSetup()
         guard appointment.statusValue?.occupiesTime == true else {
@@ -261,9 +257,7 @@ struct CalendarController: RouteCollection {
     }
 
     func mark(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let appointment = try await findAppointment(request, access: access)
+        let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(StatusBody.self, from: request)
         let setup = try await request.bookingSetup()
         guard let target = body.status.flatMap(Appointment.Status.init(rawValue:)), [.attended, .noShow, .lateCancelled].contains(target) else {
@@ -287,9 +281,7 @@ struct CalendarController: RouteCollection {
     }
 
     func approve(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let appointment = try await findAppointment(request, access: access)
+        let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(ApproveBody.self, from: request)
         let setup = try await request.bookingSetup()
         guard appointment.statusValue == .requested, let id = appointment.id else {
@@ -534,7 +526,9 @@ struct CalendarController: RouteCollection {
 
     // MARK: series
 
-    private func findSeries(_ request: Request, access: ScheduleAccess) async throws -> AppointmentSeries {
+    /// The course in the path, if the signed-in person manages its clinician's calendar.
+    private func managedSeries(_ request: Request) async throws -> AppointmentSeries {
+        let access = try await ScheduleAccess.load(try await request.authorize(.viewSchedule), on: request.db)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let series = try await AppointmentSeries.query(on: request.db).filter(\.$id == id).with(\.$client).with(\.$staff).first(),
               access.canManage(clinicianID: series.$staff.id) else { throw Abort(.notFound) }
@@ -542,9 +536,7 @@ struct CalendarController: RouteCollection {
     }
 
     func seriesDetail(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let series = try await findSeries(request, access: access)
+        let series = try await managedSeries(request)
         return try await renderSeries(request, series: series, error: nil)
     }
 
@@ -593,9 +585,7 @@ struct CalendarController: RouteCollection {
     }
 
     func extendSeries(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let series = try await findSeries(request, access: access)
+        let series = try await managedSeries(request)
         let body = try FormInput.decode(CountBody.self, from: request)
         let setup = try await request.bookingSetup()
         let seriesID = try series.requireID()
@@ -631,9 +621,7 @@ struct CalendarController: RouteCollection {
     }
 
     func shortenSeries(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let series = try await findSeries(request, access: access)
+        let series = try await managedSeries(request)
         let body = try FormInput.decode(CountBody.self, from: request)
         let setup = try await request.bookingSetup()
         let seriesID = try series.requireID()

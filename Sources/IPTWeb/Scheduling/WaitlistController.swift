@@ -107,7 +107,6 @@ struct WaitlistController: RouteCollection {
     private func render(_ request: Request, body: Body, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
         let members = try await TeamQueries.publicMembers(on: request.db).filter(\.acceptingNewClients)
-        let limits = BookingDetails.Limits.self
         let draft = body.draft
         let chosenDays = Set(body.days ?? [])
         let chosenParts = Set(body.parts ?? [])
@@ -128,26 +127,9 @@ struct WaitlistController: RouteCollection {
                                         options: Weekday.allCases.map { (String($0.rawValue), $0.name) }, selected: chosenDays),
                 FormViews.checkboxGroup(name: "parts[]", id: "parts", legend: "Times of day that suit you (leave all empty for any time)",
                                         options: DayPart.allCases.map { ($0.rawValue, $0.label) }, selected: chosenParts),
-                FormViews.textField(name: "name", label: "Full name", value: draft.name, error: errors["name"], autocomplete: "name", maxLength: limits.name),
-                FormViews.textField(name: "email", label: "Email address", value: draft.email, error: errors["email"], type: .email,
-                                    autocomplete: "email", maxLength: limits.email, hint: "Offers are sent here."),
-                FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
-                                    autocomplete: "tel", maxLength: limits.phone),
-                FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
-                                    type: .date, autocomplete: "bday", maxLength: 10, hint: "Year-month-day, for example 1990-04-23."),
-                .fieldset(
-                    .class("field"),
-                    .element(named: "legend", nodes: [.text("Parent or guardian (only if under 18)")]),
-                    FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
-                                        error: errors["guardianName"], required: false, maxLength: limits.name),
-                    FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
-                                        error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
-                    FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
-                                        error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
-                ),
-                FormViews.checkbox(name: "consent",
-                                   label: "I have read the privacy notice and agree that the clinic keeps these details to contact me about appointments.",
-                                   checked: draft.consent, error: errors["consent"]),
+                BookingViews.personFields(draft: draft, errors: errors, nameLabel: "Full name", emailHint: "Offers are sent here.",
+                                          birthHint: "Year-month-day, for example 1990-04-23.",
+                                          consentLabel: "I have read the privacy notice and agree that the clinic keeps these details to contact me about appointments."),
                 FormViews.honeypot(),
                 .button(.class("button"), .type(.submit), .text("Join the waitlist"))
             ),
