@@ -387,7 +387,7 @@ enum BookingForm {
             """
             let held = try await browser.postJSON("/api/v1/bookings", json: request)
             #expect(held.status == .accepted)
-            #expect(held.body.string.contains(#""status":"held""#))
+            #expect(held.body.string.contains(#""status":"received""#))
             let again = try await browser.postJSON("/api/v1/bookings", json: request.replacingOccurrences(of: "jo@example.org", with: "al@example.org"))
             #expect(again.status == .conflict)
             #expect(again.body.string.contains(#""alternatives":[{"#))
@@ -460,6 +460,116 @@ enum BookingForm {
             #expect(confirmation.subject.hasPrefix("Your appointment is confirmed"))
             #expect(confirmation.attachment != nil)
             #expect(try await desk.post("/staff/appointments/\(requested.id!.uuidString)/approve", form: ["decision": "approve"]).status == .conflict)
+        }
+    }
+}
+
+
+/// Findings of the review of the booking code, each pinned by a test.
+@Suite struct BookingReviewTests {
+    @Test func asking_for_a_time_that_overlaps_your_own_appointment_answers_as_usual_and_explains_by_email() async throws {
+        try await withClinic { clinic in
+            let first = try await clinic.makeClinician(name: "First Student")
+            let second = try await clinic.makeClinician(name: "Second Student")
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            #expect(try await browser.post("/book/details", form: BookingForm.fields(first, start: start)).location == "/book/check-your-inbox")
+            // Same person, same time, another clinician: the page cannot tell this from a hold.
+            let again = try await browser.post("/book/details", form: BookingForm.fields(second, start: start))
+            #expect(again.status == .seeOther)
+            #expect(again.location == "/book/check-your-inbox")
+            #expect(try await Appointment.query(on: clinic.db).count() == 1)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.last?.subject.hasPrefix("About the time you asked for") == true)
+        }
+    }
+
+    @Test func a_parent_booking_for_two_children_with_one_address_gets_two_client_records() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let today = clinic.toronto.localDate(of: clinic.clock.now)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            for (name, age, day) in [("Sam Child", 14, 3), ("Alex Child", 16, 4)] {
+                var fields = BookingForm.fields(student, start: clinic.tenOClock(inDays: day), email: "parent@example.org",
+                                                dateOfBirth: today.adding(days: -age * 366).description)
+                fields["name"] = name
+                fields["guardianName"] = "Pat Parent"
+                fields["guardianPhone"] = "416-555-0123"
+                #expect(try await browser.post("/book/details", form: fields).status == .seeOther)
+            }
+            let clients = try await ClientRecord.query(on: clinic.db).sort(\.$name).all()
+            #expect(clients.map(\.name) == ["Alex Child", "Sam Child"])
+        }
+    }
+
+    @Test func a_client_can_move_their_appointment_by_half_an_hour() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 4)
+            let browser = Browser(app: clinic.app)
+            let manage = try await clinic.bookAndConfirm(browser, student, start: start, type: "assessment")
+            // The 60-minute assessment plus its buffer would overlap itself at 10:30 if its own time counted.
+            let later = start.addingTimeInterval(1800)
+            let page = try await browser.get(manage + "/reschedule")
+            #expect(page.body.string.contains("value=\"\(Int(later.timeIntervalSince1970))\""))
+            #expect(try await browser.post(manage + "/reschedule", form: ["start": String(Int(later.timeIntervalSince1970))]).status == .ok)
+            #expect(try await Appointment.query(on: clinic.db).first()?.startsAt == later)
+        }
+    }
+
+    @Test func no_offer_goes_out_for_a_time_inside_the_notice_and_nothing_is_confirmed_once_it_has_begun() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let waiting = Browser(app: clinic.app)
+            try await waiting.get("/waitlist")
+            try await waiting.post("/waitlist", form: ["with": "reduced", "type": "consultation", "name": "Wren Waiting", "email": "wren@example.org",
+                                                       "phone": "416-555-0177", "dateOfBirth": "1985-01-02", "consent": "yes"])
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            let manage = try await clinic.bookAndConfirm(browser, student, start: start)
+            // Two hours before: a late cancellation, and too late to offer the time to anyone.
+            clinic.clock.advance(by: start.timeIntervalSince(clinic.clock.now) - 2 * 3600)
+            try await browser.get(manage)
+            #expect(try await browser.post(manage + "/cancel", form: [:]).status == .ok)
+            try await clinic.deliverMail()
+            #expect(!clinic.mail.sent.contains { $0.to == "wren@example.org" })
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "waiting")
+        }
+    }
+
+    @Test func staff_cancelling_an_offer_puts_the_person_back_on_the_waitlist_without_a_cancellation_email() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let waiting = Browser(app: clinic.app)
+            try await waiting.get("/waitlist")
+            try await waiting.post("/waitlist", form: ["with": "reduced", "type": "consultation", "name": "Wren Waiting", "email": "wren@example.org",
+                                                       "phone": "416-555-0177", "dateOfBirth": "1985-01-02", "consent": "yes"])
+            let browser = Browser(app: clinic.app)
+            let manage = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 5))
+            try await browser.get(manage)
+            try await browser.post(manage + "/cancel", form: [:])
+            let offer = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == "offered").first())
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(offer.id!.uuidString)")
+            try await desk.post("/staff/appointments/\(offer.id!.uuidString)/cancel", form: [:])
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "waiting")
+            try await clinic.deliverMail()
+            #expect(!clinic.mail.sent.contains { $0.to == "wren@example.org" && $0.subject.hasPrefix("Your appointment is cancelled") })
+        }
+    }
+
+    @Test func emails_and_calendar_files_do_not_name_the_kind_of_therapy() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, therapist, start: clinic.tenOClock(inDays: 3), type: "assessment")
+            let confirmation = try #require(clinic.mail.sent.last)
+            for revealing in ["IPT assessment", "IPT session", "IPT-A", "adolescent"] {
+                #expect(!confirmation.textBody.contains(revealing))
+                #expect(confirmation.attachment?.content.contains(revealing) == false)
+            }
         }
     }
 }

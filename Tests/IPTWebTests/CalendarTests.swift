@@ -263,6 +263,103 @@ import VaporTesting
     }
 }
 
+@Suite struct CalendarReviewTests {
+    func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
+        let details = try BookingDetails.validate(
+            BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+            today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+        return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+    }
+
+    @Test func extending_a_course_by_one_week_leaves_the_clients_other_appointments_alone() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            let oneOff = BookingService.newAppointment(staffID: try therapist.requireID(), clientID: try client.requireID(), kind: kind,
+                                                       start: clinic.tenOClock(inDays: 2, minute: 15 * 60), locationID: nil, source: "staff", now: clinic.clock.now)
+            try await oneOff.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/new")
+            var form = CalendarTests.courseForm(clinician: therapist, client: client,
+                                                first: clinic.toronto.localDate(of: clinic.clock.now).adding(days: 7).startOfWeek, onConflict: "refuse")
+            form["weeks"] = "4"
+            let booked = try await desk.post("/staff/appointments", form: form)
+            let seriesPath = try #require(booked.location)
+            try await desk.post(seriesPath + "/extend", form: ["count": "1"])
+            let seriesID = try #require(try await Appointment.query(on: clinic.db).filter(\.$series.$id != nil).first()?.$series.id)
+            let numbers = try await Appointment.query(on: clinic.db).filter(\.$series.$id == seriesID).sort(\.$seriesNumber).all().map(\.seriesNumber)
+            #expect(numbers == [1, 2, 3, 4, 5])
+            #expect(try await Appointment.find(oneOff.id, on: clinic.db)?.$series.id == nil, "the one-off stays out of the course")
+            #expect(try await AppointmentSeries.query(on: clinic.db).count() == 1)
+        }
+    }
+
+    @Test func a_course_is_refused_over_time_off() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await makeClient(clinic)
+            let first = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 7).startOfWeek
+            let off = AvailabilityExceptionRow()
+            off.$staff.id = try therapist.requireID()
+            off.kind = "unavailable"
+            off.startsAt = clinic.toronto.startOfDay(first.adding(days: 28))
+            off.endsAt = clinic.toronto.startOfDay(first.adding(days: 35))
+            off.note = "Holiday"
+            try await off.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/new")
+            let refused = try await desk.post("/staff/appointments", form: CalendarTests.courseForm(clinician: therapist, client: client, first: first, onConflict: "refuse"))
+            #expect(refused.status == .conflict)
+            #expect(refused.body.string.contains("week 5"))
+        }
+    }
+
+    @Test func a_student_cannot_book_or_even_list_another_clinicians_client() async throws {
+        try await withClinic { clinic in
+            let other = try await clinic.makeClinician(name: "Other Student")
+            let client = try await makeClient(clinic, email: "private@example.org")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            try await BookingService.newAppointment(staffID: try other.requireID(), clientID: try client.requireID(), kind: kind,
+                                                    start: clinic.tenOClock(inDays: 2), locationID: nil, source: "staff", now: clinic.clock.now).create(on: clinic.db)
+            let (student, me) = try await clinic.signedIn(as: .student)
+            me.feeTier = FeeTierCode.reduced.rawValue
+            try await me.update(on: clinic.db)
+            let form = try await student.get("/staff/appointments/new")
+            #expect(!form.body.string.contains("private@example.org"))
+            let attempt = try await student.post("/staff/appointments", form: [
+                "clinician": me.id!.uuidString, "client": client.id!.uuidString, "type": "ipt-session",
+                "date": clinic.toronto.localDate(of: clinic.clock.now).adding(days: 5).description, "time": "10:00", "weeks": "1", "onConflict": "refuse"])
+            #expect(attempt.status == .unprocessableEntity)
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$staff.$id == me.id!).count() == 0)
+        }
+    }
+
+    @Test func an_attended_appointment_cannot_be_cancelled_or_moved_by_a_direct_request() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let past = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                     start: clinic.tenOClock(inDays: 1), locationID: nil, source: "staff", now: clinic.clock.now)
+            past.status = Appointment.Status.attended.rawValue
+            try await past.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(past.id!.uuidString)")
+            try await desk.post("/staff/appointments/\(past.id!.uuidString)/cancel", form: [:])
+            #expect(try await Appointment.find(past.id, on: clinic.db)?.status == "attended")
+            let move = try await desk.post("/staff/appointments/\(past.id!.uuidString)/move",
+                                           form: ["date": clinic.toronto.localDate(of: clinic.clock.now).adding(days: 9).description, "time": "10:00"])
+            #expect(move.status == .conflict)
+            // A location that does not exist is a form error, not a database error.
+            let form = try await desk.post("/staff/appointments", form: [
+                "clinician": student.id!.uuidString, "client": client.id!.uuidString, "type": "ipt-session", "location": UUID().uuidString,
+                "date": clinic.toronto.localDate(of: clinic.clock.now).adding(days: 5).description, "time": "10:00", "weeks": "1", "onConflict": "refuse"])
+            #expect(form.status == .unprocessableEntity)
+        }
+    }
+}
+
 @Suite struct BookingSettingsTests {
     @Test func an_admin_changes_the_booking_rules_and_online_times_follow() async throws {
         try await withClinic { clinic in

@@ -98,7 +98,6 @@ struct BookingAPIController: RouteCollection {
     struct BookingOut: Content {
         var status: String
         var message: String
-        var holdExpiresAt: Date?
     }
 
     struct ConflictOut: Content {
@@ -126,22 +125,16 @@ struct BookingAPIController: RouteCollection {
             return try await APIInput.failure(rejection, request)
         case .success(let details):
             do {
-                switch try await BookingService(request: request).requestBooking(kind: kind, clinician: clinician, start: start, details: details,
-                                                                                 source: "api", setup: setup) {
-                case .held(let appointment):
-                    return try await BookingOut(status: "held", message: "A confirmation link is on its way by email.",
-                                                holdExpiresAt: appointment.holdExpiresAt).encodeResponse(status: .accepted, for: request)
-                case .requested:
-                    return try await BookingOut(status: "requested", message: "The clinic will confirm the request by email.", holdExpiresAt: nil)
-                        .encodeResponse(status: .accepted, for: request)
-                }
+                // One answer whatever happened next (held, waiting for approval, or the address already
+                // booked then): the email says which, so the API reveals nothing about who is a client.
+                _ = try await BookingService(request: request).requestBooking(kind: kind, clinician: clinician, start: start, details: details,
+                                                                              source: "api", setup: setup)
+                return try await BookingOut(status: "received", message: "Check the email address given: it says what happens next.")
+                    .encodeResponse(status: .accepted, for: request)
             } catch BookingError.slotUnavailable(let alternatives) {
                 return try await ConflictOut(error: "That time is no longer free.", alternatives: alternatives.map {
                     SlotOut(clinician: clinician.slug, clinicianName: clinician.name, start: $0.start, end: $0.end)
                 }).encodeResponse(status: .conflict, for: request)
-            } catch BookingError.clientBusy {
-                return try await ConflictOut(error: "This email already has an appointment at that time.", alternatives: [])
-                    .encodeResponse(status: .conflict, for: request)
             }
         }
     }

@@ -196,8 +196,7 @@ enum OpenAPIDocument {
                 "BookingAccepted": [
                     "type": "object",
                     "required": ["status", "message"],
-                    "properties": ["status": ["type": "string", "enum": ["held", "requested"]], "message": ["type": "string"],
-                                   "holdExpiresAt": ["type": "string", "format": "date-time"]],
+                    "properties": ["status": ["type": "string", "enum": ["received"]], "message": ["type": "string"]],
                 ],
                 "Conflict": [
                     "type": "object",

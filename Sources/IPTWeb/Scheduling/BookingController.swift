@@ -191,16 +191,12 @@ struct BookingController: RouteCollection {
             do {
                 switch try await BookingService(request: request).requestBooking(kind: chosen.kind, clinician: chosen.clinician, start: chosen.start,
                                                                                  details: details, source: "web", setup: setup) {
-                case .held: return request.redirect(to: "/book/check-your-inbox")
+                case .held, .toldByEmail: return request.redirect(to: "/book/check-your-inbox")
                 case .requested: return request.redirect(to: "/book/requested")
                 }
             } catch BookingError.slotUnavailable(let alternatives) {
                 return try await renderDetails(request, chosen: chosen, setup: setup, draft: body.draft, errors: FieldErrors(),
                                                taken: alternatives, status: .conflict)
-            } catch BookingError.clientBusy {
-                var errors = FieldErrors()
-                errors.add("email", "There is already an appointment for this email address at that time. Choose another time, or call us.")
-                return try await renderDetails(request, chosen: chosen, setup: setup, draft: body.draft, errors: errors, status: .conflict)
             }
         }
     }
@@ -261,7 +257,7 @@ struct BookingController: RouteCollection {
     func checkInbox(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
         return try await BookingPages.simple(request, title: "Check your inbox to confirm", paragraphs: [
-            "We are holding the time for you. An email with a confirmation link is on its way; open it within \(setup.holdMinutes) minutes and press the button to confirm.",
+            "An email is on its way. In it is a link to confirm the time; we hold the time for \(setup.holdMinutes) minutes, so open it soon and press the button to confirm.",
             "If the email does not arrive, check your spam folder. If the time runs out, you can book again.",
         ])
     }
@@ -401,8 +397,10 @@ struct BookingController: RouteCollection {
         let today = setup.zone.localDate(of: request.now)
         let through = today.adding(days: Self.daysShown * 2)
         let window = Interval(start: setup.zone.startOfDay(today).addingTimeInterval(-86_400), end: setup.zone.startOfDay(through.adding(days: 2)))
-        let calendars = try await SchedulingQueries.calendars(for: [appointment.$staff.id], window: window, now: request.now, on: request.db)
+        let calendars = try await SchedulingQueries.calendars(for: [appointment.$staff.id], window: window, now: request.now,
+                                                              excluding: appointment.id, on: request.db)
         let slots = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: today, through: through, now: request.now)
+            .filter { $0.start != appointment.startsAt }
         return try await renderReschedule(request, appointment: appointment, slots: slots, setup: setup, token: token, status: .ok, notice: nil)
     }
 

@@ -4,8 +4,9 @@ import Foundation
 import IPTCore
 import Vapor
 
-/// Why a booking step was refused. Each maps to a clear page or JSON answer with a 4xx status.
-enum BookingError: Error, Equatable {
+/// Why a booking step was refused. Each maps to a clear page or JSON answer with a 4xx status; one
+/// that no handler catches still becomes that 4xx, never a 500.
+enum BookingError: AbortError, Equatable {
     /// The time is no longer free (taken meanwhile, past, outside hours or rules); nearby free times.
     case slotUnavailable(alternatives: [Slot])
     /// The client already has an appointment overlapping this one.
@@ -26,6 +27,22 @@ enum BookingError: Error, Equatable {
         case .linkUsed, .holdExpired: .gone
         }
     }
+
+    var reason: String {
+        switch self {
+        case .linkInvalid: "No appointment answers to this link."
+        case .linkUsed: "This appointment was already confirmed, cancelled or changed."
+        case .holdExpired: "The time was not confirmed in time and has been released."
+        case .tooLateToChange: "It is too close to the appointment, or past it, to change it here."
+        case .clientBusy: "There is already an appointment at that time."
+        case .slotUnavailable: "That time is no longer free."
+        }
+    }
+}
+
+extension Appointment.Status {
+    /// Appointments that can still be moved or cancelled; attended and no-show ones are history.
+    var isChangeable: Bool { [.held, .requested, .offered, .confirmed, .blocked].contains(self) }
 }
 
 /// Which rule of the database refused a write.
@@ -77,11 +94,12 @@ struct BookingService {
     }
 
     /// Whether `start` is one of the free times the public may book with this clinician.
-    func publicSlot(kind: AppointmentKind, clinician: StaffUser, start: Date, setup: BookingSetup) async throws -> Slot? {
+    /// `moving` is the appointment being rescheduled: its own time does not stand in its way.
+    func publicSlot(kind: AppointmentKind, clinician: StaffUser, start: Date, setup: BookingSetup, moving: UUID? = nil) async throws -> Slot? {
         guard let id = clinician.id else { return nil }
         let day = setup.zone.localDate(of: start)
         let window = Interval(start: setup.zone.startOfDay(day.adding(days: -1)), end: setup.zone.startOfDay(day.adding(days: 2)))
-        let calendars = try await SchedulingQueries.calendars(for: [id], window: window, now: now, on: database)
+        let calendars = try await SchedulingQueries.calendars(for: [id], window: window, now: now, excluding: moving, on: database)
         return SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: day, through: day, now: now)
             .first { $0.start == start }
     }
@@ -91,6 +109,9 @@ struct BookingService {
         case held(Appointment)
         /// Waiting for staff approval (clinic setting).
         case requested(Appointment)
+        /// The address already has an appointment then; it was told by email. Callers answer as for
+        /// a hold, so the answer does not reveal who is a client.
+        case toldByEmail
     }
 
     /// A visitor asks for a time: checked against the calendar, then written with the hold (or the
@@ -108,7 +129,9 @@ struct BookingService {
         let approval = setup.requireApproval
         do {
             let appointment = try await database.writeTransaction { db -> Appointment in
-                try await Self.releaseLapsedHolds(staffID: clinicianID, now: now, on: db)
+                // Every lapsed hold, not only this clinician's: the client's own lapsed hold elsewhere
+                // must not look like a clash.
+                try await Self.releaseLapsedHolds(staffID: nil, now: now, on: db)
                 let client = try await Self.findOrCreateClient(details, now: now, on: db)
                 let appointment = Self.newAppointment(staffID: clinicianID, clientID: try client.requireID(), kind: kind, start: slot.start,
                                                       locationID: slot.locationID, source: source, now: now)
@@ -134,7 +157,11 @@ struct BookingService {
                                     subject: appointment.$client.id?.uuidString, detail: "requested online (\(appointment.status))")
             return approval ? .requested(appointment) : .held(appointment)
         } catch let error where OverlapGuard.violated(by: error) != nil {
-            if OverlapGuard.violated(by: error) == .client { throw BookingError.clientBusy }
+            if OverlapGuard.violated(by: error) == .client {
+                try await SchedulingMail.overlapsExisting(to: details.email, context: context, on: database)
+                request.nudgeOutbox()
+                return approval ? .requested(Appointment()) : .toldByEmail
+            }
             throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [clinicianID], near: start, setup: setup))
         }
     }
@@ -172,10 +199,13 @@ struct BookingService {
         try await query.update()
     }
 
-    /// The client with this email, or a new one. An existing client's details are never changed
-    /// by someone who only knows their email; staff reconcile differences.
+    /// The client with this email, name and date of birth, or a new one: a parent who books for two
+    /// children with one address gets two records. An existing client's details are never changed by
+    /// someone who only knows them; staff reconcile differences.
     static func findOrCreateClient(_ details: BookingDetails, now: Date, consented: Bool = true, on db: any Database) async throws -> ClientRecord {
-        if let existing = try await ClientRecord.query(on: db).filter(\.$email == details.email).sort(\.$createdAt).first() {
+        let sameEmail = try await ClientRecord.query(on: db).filter(\.$email == details.email)
+            .filter(\.$dateOfBirth == details.dateOfBirth.description).sort(\.$createdAt).all()
+        if let existing = sameEmail.first(where: { $0.name.lowercased() == details.name.lowercased() }) {
             return existing
         }
         let client = ClientRecord()
@@ -209,6 +239,12 @@ struct BookingService {
     func confirm(token: String, setup: BookingSetup) async throws -> Appointment {
         let found = try await appointment(confirmToken: token)
         guard let id = found.id else { throw BookingError.linkInvalid }
+        return try await confirm(id, accepting: [.held, .offered], by: "the client's link", setup: setup)
+    }
+
+    /// Confirms the appointment if it is in one of `accepting` (staff approve `.requested`), in one
+    /// transaction with its email.
+    func confirm(_ id: UUID, accepting: Set<Appointment.Status>, by who: String, setup: BookingSetup) async throws -> Appointment {
         let context = try await mailContext(setup)
         let manageToken = SecureToken.make()
         let now = self.now
@@ -216,11 +252,12 @@ struct BookingService {
         let confirmed = try await database.writeTransaction { db -> Appointment in
             guard let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first()
             else { throw BookingError.linkInvalid }
-            guard let status = appointment.statusValue, status == .held || status == .offered else {
+            guard let status = appointment.statusValue, accepting.contains(status) else {
                 throw appointment.status == Appointment.Status.expired.rawValue ? BookingError.holdExpired : BookingError.linkUsed
             }
-            // A lapsed hold is marked expired by the sweeper or the next booking of that time.
-            guard (appointment.holdExpiresAt ?? .distantFuture) > now else { throw BookingError.holdExpired }
+            // A lapsed hold is marked expired by the sweeper or the next booking of that time; and
+            // nothing is confirmed once its time has come.
+            guard (appointment.holdExpiresAt ?? .distantFuture) > now, appointment.startsAt > now else { throw BookingError.holdExpired }
             appointment.status = Appointment.Status.confirmed.rawValue
             appointment.holdExpiresAt = nil
             appointment.manageTokenHash = HexDigest.sha256(manageToken)
@@ -233,7 +270,7 @@ struct BookingService {
             }
             if let client = appointment.client {
                 try await SchedulingMail.confirmed(
-                    appointment, to: client.email, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment",
+                    appointment, to: client.email,
                     clinicianName: appointment.staff.name, location: appointment.location?.name, manageToken: manageToken,
                     fee: appointment.feeCents.map { Money(cents: $0, currency: appointment.currency ?? "CAD").formatted },
                     context: context, on: db)
@@ -242,7 +279,7 @@ struct BookingService {
         }
         request.nudgeOutbox()
         try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: confirmed.$client.id?.uuidString,
-                                detail: "confirmed by the client's link")
+                                detail: "confirmed by \(who)")
         return confirmed
     }
 
@@ -281,7 +318,7 @@ struct BookingService {
         let now = self.now
         try await database.writeTransaction { db in
             guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).first(),
-                  current.statusValue?.occupiesTime == true else { throw BookingError.linkUsed }
+                  let previous = current.statusValue, previous.isChangeable else { throw BookingError.linkUsed }
             switch outcome {
             case .cancelled:
                 current.status = Appointment.Status.cancelled.rawValue
@@ -295,9 +332,15 @@ struct BookingService {
             current.manageTokenHash = nil
             current.manageTokenSealed = nil
             try await current.update(on: db)
-            if notify, let client = current.client {
+            if previous == .offered {
+                // The offer is withdrawn: the person keeps their place for the next opening.
+                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting.rawValue)
+                    .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered.rawValue).update()
+            }
+            // Only a confirmed appointment was ever announced to the client, so only it is un-announced.
+            if notify, previous == .confirmed, let client = current.client {
                 let lateFee: String? = if case .lateCancelled(let fee?) = outcome { fee.formatted } else { nil }
-                try await SchedulingMail.cancelled(current, to: client.email, kindName: setup.kind(current.typeCode)?.name ?? "Appointment",
+                try await SchedulingMail.cancelled(current, to: client.email,
                                                    clinicianName: current.staff.name, lateFee: lateFee, context: context, on: db)
             }
         }
@@ -317,7 +360,7 @@ struct BookingService {
         guard setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) == .withinPolicy else {
             throw BookingError.tooLateToChange
         }
-        guard let slot = try await publicSlot(kind: kind, clinician: found.staff, start: start, setup: setup) else {
+        guard let slot = try await publicSlot(kind: kind, clinician: found.staff, start: start, setup: setup, moving: found.id) else {
             throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [found.$staff.id], near: start, setup: setup))
         }
         let oldStart = found.startsAt
@@ -337,7 +380,7 @@ struct BookingService {
             let moved = try await database.writeTransaction { db -> Appointment in
                 try await Self.releaseLapsedHolds(staffID: appointment.$staff.id, now: now, on: db)
                 guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first(),
-                      current.statusValue?.occupiesTime == true else { throw BookingError.linkUsed }
+                      current.statusValue?.isChangeable == true else { throw BookingError.linkUsed }
                 current.startsAt = start
                 current.endsAt = kind.session(at: start).end
                 current.blockedFrom = kind.occupied(at: start).start
@@ -350,7 +393,7 @@ struct BookingService {
                     let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id))
                     if let token {
                         try await SchedulingMail.confirmed(
-                            current, to: client.email, kindName: kind.name, clinicianName: current.staff.name, location: current.location?.name,
+                            current, to: client.email, clinicianName: current.staff.name, location: current.location?.name,
                             manageToken: token, fee: current.feeCents.map { Money(cents: $0, currency: current.currency ?? "CAD").formatted },
                             context: context, changed: true, on: db)
                     }

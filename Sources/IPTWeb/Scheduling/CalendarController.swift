@@ -168,7 +168,7 @@ struct CalendarController: RouteCollection {
                                              .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),
                                              .text(" "),
                                              .button(.class("button secondary"), .type(.submit), .name("decision"), .value("decline"), .text("Decline")))),
-            .if(current?.occupiesTime == true && current != .attended && current != .noShow, .group(
+            .if(current?.isChangeable == true, .group(
                 .h2(.text("Move")),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/move"),
                       FormViews.csrf(request.csrfToken),
@@ -204,6 +204,9 @@ struct CalendarController: RouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(MoveBody.self, from: request)
         let setup = try await request.bookingSetup()
+        guard appointment.statusValue?.isChangeable == true else {
+            throw Abort(.conflict, reason: "This appointment is cancelled or past; it can no longer be moved.")
+        }
         var errors = FieldErrors()
         let date = body.date.flatMap(LocalDate.init(iso:))
         let time = body.time.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
@@ -243,7 +246,7 @@ struct CalendarController: RouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(CancelBody.self, from: request)
         let setup = try await request.bookingSetup()
-        guard appointment.statusValue?.occupiesTime == true else {
+        guard appointment.statusValue?.isChangeable == true else {
             return request.redirect(to: "/staff/appointments/\(appointment.id?.uuidString ?? "")")
         }
         let outcome: BookingService.CancelOutcome = body.late == "yes" ? .lateCancelled(fee: setup.cancellation.lateFee) : .cancelled
@@ -294,13 +297,8 @@ struct CalendarController: RouteCollection {
             try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: appointment.$client.id?.uuidString, detail: "request declined")
             return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=declined")
         }
-        // Approval is the confirmation: the same step as the client's link, with the same email.
-        let token = SecureToken.make()
-        appointment.status = Appointment.Status.held.rawValue
-        appointment.holdExpiresAt = request.now.addingTimeInterval(600)
-        appointment.confirmTokenHash = HexDigest.sha256(token)
-        try await request.db.writeTransaction { db in try await appointment.update(on: db) }
-        _ = try await BookingService(request: request).confirm(token: token, setup: setup)
+        // Approval is the confirmation: the same step and email as the client's link, in one transaction.
+        _ = try await BookingService(request: request).confirm(id, accepting: [.requested], by: "staff approval", setup: setup)
         return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=approved")
     }
 
@@ -354,8 +352,14 @@ struct CalendarController: RouteCollection {
                 errors.add("time", "That time does not exist on that date (the clocks change).")
             }
         }
+        let locationID = body.location.flatMap(UUID.init(uuidString:))
+        if let locationID, try await Location.find(locationID, on: request.db) == nil { errors.add("location", "Choose a place from the list.") }
         var clientID = body.client.flatMap(UUID.init(uuidString:))
-        if let id = clientID, try await ClientRecord.find(id, on: request.db) == nil { clientID = nil; errors.add("client", "Choose a client from the list.") }
+        if let id = clientID, !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == id }) {
+            // Someone else's client is treated like one that does not exist.
+            clientID = nil
+            errors.add("client", "Choose a client from the list.")
+        }
         var newClient: BookingDetails?
         if clientID == nil && errors["client"] == nil {
             let draft = BookingDetailsDraft(name: body.clientName, email: body.clientEmail, phone: body.clientPhone, dateOfBirth: body.clientDateOfBirth,
@@ -381,7 +385,7 @@ struct CalendarController: RouteCollection {
         guard let clientID else { throw Abort(.internalServerError) }
         let course = StaffBooking.CourseRequest(
             clinicianID: clinicianID, clientID: clientID, kind: kind, firstDate: date, time: time, count: weeks,
-            locationID: body.location.flatMap(UUID.init(uuidString:)),
+            locationID: locationID,
             resolution: body.onConflict == "move" ? .moveConflicts : .refuse)
         var keep = body
         keep.client = clientID.uuidString
@@ -415,7 +419,7 @@ struct CalendarController: RouteCollection {
         let access = try await ScheduleAccess.load(staff, on: request.db)
         let setup = try await request.bookingSetup()
         let clinicians = try await access.visibleClinicians(on: request.db)
-        let clients = try await ClientRecord.query(on: request.db).sort(\.$name).limit(500).all()
+        let clients = try await access.bookableClients(on: request.db)
         let locations = try await Location.query(on: request.db).sort(\.$sortOrder).all()
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href("/staff/calendar"), .text("Back to the calendar"))),
@@ -594,26 +598,23 @@ struct CalendarController: RouteCollection {
         }
         guard let kind = setup.kind(series.typeCode), let time = LocalTime(minuteOfDay: series.startMinute) else { throw Abort(.conflict) }
         let last = try await Appointment.query(on: request.db).filter(\.$series.$id == seriesID).sort(\.$seriesNumber, .descending).first()
-        let lastDate = setup.zone.localDate(of: last?.startsAt ?? request.now)
-        let firstNew = lastDate.startOfWeek.adding(days: 7 + (series.weekday - 1))
-        let course = StaffBooking.CourseRequest(clinicianID: series.$staff.id, clientID: series.$client.id, kind: kind, firstDate: firstNew,
-                                                time: time, count: count, locationID: last?.$location.id, resolution: .moveConflicts)
-        let outcome = try await StaffBooking(request: request).book(course, setup: setup)
-        guard case .booked(let newSeries, _) = outcome else {
-            return try await renderSeries(request, series: series, error: "No free time could be found for some of the new weeks; nothing was added.",
-                                          status: .conflict)
+        // The week after the last session, or the coming week if the course ended long ago.
+        let today = setup.zone.localDate(of: request.now)
+        var firstNew = setup.zone.localDate(of: last?.startsAt ?? request.now).startOfWeek.adding(days: 7 + (series.weekday - 1))
+        while (setup.zone.instant(firstNew, time) ?? .distantPast) <= request.now || firstNew < today {
+            firstNew = firstNew.adding(days: 7)
         }
-        // The new weeks join this course, numbered after its last session.
-        let start = last?.seriesNumber ?? 0
-        let added = try await Appointment.query(on: request.db).filter(\.$client.$id == series.$client.id).filter(\.$staff.$id == series.$staff.id)
-            .filter(\.$series.$id == newSeries).sort(\.$startsAt).all()
-        try await request.db.writeTransaction { db in
-            for (offset, appointment) in added.enumerated() {
-                appointment.$series.id = seriesID
-                appointment.seriesNumber = start + offset + 1
-                try await appointment.update(on: db)
+        let course = StaffBooking.CourseRequest(clinicianID: series.$staff.id, clientID: series.$client.id, kind: kind, firstDate: firstNew,
+                                                time: time, count: count, locationID: last?.$location.id, resolution: .moveConflicts,
+                                                joining: (seriesID, (last?.seriesNumber ?? 0) + 1))
+        do {
+            guard case .booked = try await StaffBooking(request: request).book(course, setup: setup) else {
+                return try await renderSeries(request, series: series, error: "No free time could be found for some of the new weeks; nothing was added.",
+                                              status: .conflict)
             }
-            if let newSeries { try await AppointmentSeries.query(on: db).filter(\.$id == newSeries).delete() }
+        } catch BookingError.slotUnavailable {
+            return try await renderSeries(request, series: series, error: "Another booking took one of these times a moment ago; nothing was added. Try again.",
+                                          status: .conflict)
         }
         try await request.audit(.update, recordType: "appointment-series", recordID: seriesID.uuidString, subject: series.$client.id.uuidString,
                                 detail: "extended by \(count)")

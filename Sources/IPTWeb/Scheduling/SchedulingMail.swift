@@ -48,12 +48,18 @@ enum SchedulingMail {
         """
     }
 
-    static func invitation(_ appointment: Appointment, kindName: String, clinicianName: String, location: String?,
+    /// What an email or a calendar file calls the appointment. Deliberately plain: a mailbox or a
+    /// shared calendar is no place to say "IPT-A session" (which would tell that a teenager is in therapy).
+    static func label(_ appointment: Appointment) -> String {
+        appointment.typeCode == "consultation" ? "Free phone consultation" : "Appointment"
+    }
+
+    static func invitation(_ appointment: Appointment, clinicianName: String, location: String?,
                            context: Context, cancelled: Bool = false) -> EmailAttachment {
         let event = ICalendarEvent(
             uid: "\(appointment.id?.uuidString.lowercased() ?? UUID().uuidString)@iptclinic",
             start: appointment.startsAt, end: appointment.endsAt,
-            summary: "\(kindName) with \(clinicianName) - \(context.clinic.name)",
+            summary: "\(label(appointment)) with \(clinicianName) - \(context.clinic.name)",
             location: location, description: "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone).",
             status: cancelled ? .cancelled : .confirmed, sequence: appointment.sequence)
         let text = ICalendarWriter.document([event], method: cancelled ? .cancel : .request, stamp: context.now, organizer: context.clinic.email)
@@ -85,6 +91,23 @@ enum SchedulingMail {
             """, at: context.now, on: database)
     }
 
+    /// Sent instead of a hold when the address already has an appointment at that time, so the web
+    /// page and the API can answer exactly as for a hold: whether an address belongs to a client is
+    /// nobody's business but theirs.
+    static func overlapsExisting(to email: String, context: Context, on database: any Database) async throws {
+        try await Outbox.enqueue(
+            to: email, subject: "About the time you asked for - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            Someone asked to book a time with this email address, but there is already an appointment for this address at that time, so nothing new was booked.
+
+            If that was you, your existing appointment stands; to change it, use the link in its confirmation email or call us at \(context.clinic.phone). If it was not you, you can ignore this message.
+
+            \(footer(context))
+            """, at: context.now, on: database)
+    }
+
     static func requestReceived(to email: String, when: String, clinicianName: String, context: Context, on database: any Database) async throws {
         try await Outbox.enqueue(
             to: email, subject: "We received your appointment request - \(context.clinic.name)",
@@ -101,7 +124,7 @@ enum SchedulingMail {
             """, at: context.now, on: database)
     }
 
-    static func confirmed(_ appointment: Appointment, to email: String, kindName: String, clinicianName: String, location: String?,
+    static func confirmed(_ appointment: Appointment, to email: String, clinicianName: String, location: String?,
                           manageToken: String, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
         let when = SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
         try await Outbox.enqueue(
@@ -112,7 +135,7 @@ enum SchedulingMail {
 
             \(changed ? "Your appointment has moved. The new time is:" : "Your appointment is confirmed:")
 
-                \(kindName) with \(clinicianName)
+                \(label(appointment)) with \(clinicianName)
                 \(when)
             \(location.map { "    \($0)\n" } ?? "")\(fee.map { "    Fee: \($0)\n" } ?? "")
             The attached calendar file adds it to your calendar.
@@ -125,11 +148,11 @@ enum SchedulingMail {
 
             \(footer(context))
             """,
-            attachment: invitation(appointment, kindName: kindName, clinicianName: clinicianName, location: location, context: context),
+            attachment: invitation(appointment, clinicianName: clinicianName, location: location, context: context),
             at: context.now, on: database)
     }
 
-    static func cancelled(_ appointment: Appointment, to email: String, kindName: String, clinicianName: String, lateFee: String?,
+    static func cancelled(_ appointment: Appointment, to email: String, clinicianName: String, lateFee: String?,
                           context: Context, on database: any Database) async throws {
         try await Outbox.enqueue(
             to: email, subject: "Your appointment is cancelled - \(context.clinic.name)",
@@ -138,18 +161,18 @@ enum SchedulingMail {
 
             This appointment is cancelled:
 
-                \(kindName) with \(clinicianName)
+                \(label(appointment)) with \(clinicianName)
                 \(SchedulingText.when(appointment.startsAt, zone: context.zone))
             \(lateFee.map { "\nIt was cancelled within the clinic's notice period, so a late-cancellation fee of \($0) applies, as described in our policy.\n" } ?? "")
             To book another time, visit \(context.baseURL)/book or call us.
 
             \(footer(context))
             """,
-            attachment: invitation(appointment, kindName: kindName, clinicianName: clinicianName, location: nil, context: context, cancelled: true),
+            attachment: invitation(appointment, clinicianName: clinicianName, location: nil, context: context, cancelled: true),
             at: context.now, on: database)
     }
 
-    static func offer(to email: String, when: String, clinicianName: String, token: String, hours: Int, context: Context,
+    static func offer(to email: String, when: String, clinicianName: String, token: String, until: String, context: Context,
                       on database: any Database) async throws {
         try await Outbox.enqueue(
             to: email, subject: "A time has opened up for you - \(context.clinic.name)",
@@ -160,7 +183,7 @@ enum SchedulingMail {
 
                 \(when)
 
-            It is yours if you want it: open this link within \(hours) hours and press the button to accept. After that it is offered to the next person, and you stay on the waitlist.
+            It is yours if you want it: open this link and press the button to accept by \(until). After that it is offered to the next person, and you stay on the waitlist.
 
             \(confirmLink(token, context))
 
@@ -168,7 +191,7 @@ enum SchedulingMail {
             """, at: context.now, on: database)
     }
 
-    static func reminder(_ appointment: Appointment, to email: String, hours: Int, kindName: String, clinicianName: String,
+    static func reminder(_ appointment: Appointment, to email: String, hours: Int, clinicianName: String,
                          manageToken: String?, context: Context, on database: any Database) async throws {
         try await Outbox.enqueue(
             to: email, subject: "Reminder: your appointment \(hours == 24 ? "tomorrow" : "in two days") - \(context.clinic.name)",
@@ -177,7 +200,7 @@ enum SchedulingMail {
 
             A reminder of your appointment:
 
-                \(kindName) with \(clinicianName)
+                \(label(appointment)) with \(clinicianName)
                 \(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone))
             \(manageToken.map { "\nTo cancel or change it: \(manageLink($0, context))\n" } ?? "")
             \(footer(context))

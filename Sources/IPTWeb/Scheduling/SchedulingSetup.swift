@@ -91,7 +91,9 @@ enum SchedulingQueries {
 
     /// The calendars of these clinicians: weekly hours, exceptions and busy time within `window`.
     /// A hold whose time ran out no longer counts as busy.
-    static func calendars(for staffIDs: [UUID], window: Interval, now: Date, on database: any Database) async throws -> [ClinicianCalendar] {
+    /// `excluding` leaves one appointment out (the one being moved).
+    static func calendars(for staffIDs: [UUID], window: Interval, now: Date, excluding: UUID? = nil,
+                          on database: any Database) async throws -> [ClinicianCalendar] {
         guard !staffIDs.isEmpty else { return [] }
         async let availabilityRows = AvailabilityRow.query(on: database).filter(\.$staff.$id ~~ staffIDs).all()
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
@@ -114,7 +116,7 @@ enum SchedulingQueries {
                 guard let kind = AvailabilityException.Kind(rawValue: row.kind), row.startsAt < row.endsAt else { return nil }
                 return AvailabilityException(kind: kind, interval: Interval(start: row.startsAt, end: row.endsAt))
             }
-            let busy = appointments.filter { $0.$staff.id == id && !isLapsedHold($0, now: now) }.map {
+            let busy = appointments.filter { $0.$staff.id == id && !isLapsedHold($0, now: now) && $0.id != excluding }.map {
                 BusyTime(interval: Interval(start: $0.blockedFrom, end: $0.blockedUntil), countsTowardDailyCap: $0.status != Appointment.Status.blocked.rawValue)
             }
             return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busy)

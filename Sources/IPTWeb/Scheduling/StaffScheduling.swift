@@ -22,6 +22,20 @@ struct ScheduleAccess: Sendable {
         managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
     }
 
+    /// The clients this person may book: everyone for the front desk and the director; for a
+    /// clinician, the clients already in a calendar they manage (new clients come in as new).
+    func bookableClients(on database: any Database) async throws -> [ClientRecord] {
+        if managesAll {
+            return try await ClientRecord.query(on: database).sort(\.$name).limit(500).all()
+        }
+        let clinicianIDs = try await visibleClinicians(on: database).compactMap(\.id)
+        guard !clinicianIDs.isEmpty else { return [] }
+        let clientIDs = Set(try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs).filter(\.$client.$id != nil)
+            .all().compactMap { $0.$client.id })
+        guard !clientIDs.isEmpty else { return [] }
+        return try await ClientRecord.query(on: database).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
+    }
+
     /// The clinicians whose calendars this person may open.
     func visibleClinicians(on database: any Database) async throws -> [StaffUser] {
         let everyone = try await StaffUser.query(on: database).filter(\.$isActive == true).filter(\.$feeTier != nil).sort(\.$createdAt).all()
@@ -42,6 +56,8 @@ struct StaffBooking {
         let count: Int
         let locationID: UUID?
         let resolution: WeeklySeriesPlanner.Resolution
+        /// An existing course these weeks join, and the number of the first of them.
+        var joining: (seriesID: UUID, firstNumber: Int)? = nil
     }
 
     enum CourseOutcome {
@@ -67,6 +83,8 @@ struct StaffBooking {
         calendar.busy += clientBusy.map { BusyTime(interval: Interval(start: $0.startsAt.addingTimeInterval(TimeInterval(course.kind.bufferAfterMinutes * 60)),
                                                                       end: $0.endsAt.addingTimeInterval(-TimeInterval(course.kind.bufferBeforeMinutes * 60))),
                                                    countsTowardDailyCap: false) }
+        // Time off stands in the way of a course like an appointment does.
+        calendar.busy += calendar.exceptions.filter { $0.kind == .unavailable }.map { BusyTime(interval: $0.interval, countsTowardDailyCap: false) }
         let plan = WeeklySeriesPlanner(zone: setup.zone).plan(kind: course.kind, firstDate: course.firstDate, time: course.time, count: course.count,
                                                               calendar: calendar, resolution: course.resolution, now: now)
         if plan.contains(where: { $0.planned == nil }) { return .conflicts(plan) }
@@ -75,11 +93,13 @@ struct StaffBooking {
         let client = try await ClientRecord.find(course.clientID, on: request.db)
         let tier = clinician?.feeTier.flatMap(FeeTierCode.init(rawValue:))
         let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: course.kind.code, reductionPercent: client?.slidingScalePercent ?? 0) }
-        let seriesID: UUID? = course.count > 1 ? UUID() : nil
+        let seriesID: UUID? = course.joining?.seriesID ?? (course.count > 1 ? UUID() : nil)
+        let createsSeries = course.joining == nil && seriesID != nil
+        let firstNumber = course.joining?.firstNumber ?? 1
         do {
             try await request.db.writeTransaction { db in
                 try await BookingService.releaseLapsedHolds(staffID: staffID, now: now, on: db)
-                if let seriesID {
+                if createsSeries, let seriesID {
                     let series = AppointmentSeries()
                     series.id = seriesID
                     series.$staff.id = staffID
@@ -95,7 +115,7 @@ struct StaffBooking {
                     let appointment = BookingService.newAppointment(staffID: staffID, clientID: course.clientID, kind: course.kind, start: planned.start,
                                                                     locationID: course.locationID, source: "staff", now: now)
                     appointment.$series.id = seriesID
-                    appointment.seriesNumber = seriesID == nil ? nil : occurrence.number
+                    appointment.seriesNumber = seriesID == nil ? nil : firstNumber + occurrence.number - 1
                     appointment.feeCents = fee?.cents
                     appointment.currency = fee?.currency
                     try await appointment.create(on: db)
@@ -105,7 +125,7 @@ struct StaffBooking {
             // Someone booked one of these times between the plan and the write: plan again.
             throw BookingError.slotUnavailable(alternatives: [])
         }
-        try await request.audit(.create, recordType: course.count > 1 ? "appointment-series" : "appointment",
+        try await request.audit(course.joining == nil ? .create : .update, recordType: seriesID == nil ? "appointment" : "appointment-series",
                                 recordID: seriesID?.uuidString, subject: course.clientID.uuidString,
                                 detail: "\(plan.count) booked by staff, \(plan.filter(\.isMoved).count) moved")
         return .booked(seriesID: seriesID, occurrences: plan)

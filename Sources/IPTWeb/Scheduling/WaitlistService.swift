@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import IPTCore
 import Vapor
@@ -17,8 +18,13 @@ struct WaitlistService {
 
     static func offerFreedTime(staffID: UUID, start: Date, setup: BookingSetup, database: any Database, services: AppServices, now: Date,
                                audit: @Sendable (String) async throws -> Void) async throws {
-        guard start > now, let clinician = try await StaffUser.find(staffID, on: database), clinician.isActive,
+        // A time inside the booking notice is not offered: nobody could book it online either, and an
+        // offer must be answerable before the appointment starts.
+        let noticeEnds = now.addingTimeInterval(TimeInterval(setup.rules.minimumNoticeHours * 3600))
+        guard start > noticeEnds, let clinician = try await StaffUser.find(staffID, on: database), clinician.isActive,
               let tier = clinician.feeTier.flatMap(FeeTierCode.init(rawValue:)) else { return }
+        let offerEnds = min(now.addingTimeInterval(TimeInterval(setup.offerHours * 3600)),
+                            start.addingTimeInterval(-TimeInterval(setup.rules.minimumNoticeHours * 3600)))
         let group = tier == .reduced ? "reduced" : "registered"
         // People already offered this very time (and who let it go) are skipped.
         let previousOffers = try await Appointment.query(on: database)
@@ -45,7 +51,7 @@ struct WaitlistService {
                 let appointment = BookingService.newAppointment(staffID: staffID, clientID: try client.requireID(), kind: kind, start: start,
                                                                 locationID: nil, source: "waitlist", now: now)
                 appointment.status = Appointment.Status.offered.rawValue
-                appointment.holdExpiresAt = now.addingTimeInterval(TimeInterval(setup.offerHours * 3600))
+                appointment.holdExpiresAt = offerEnds
                 appointment.confirmTokenHash = HexDigest.sha256(token)
                 if let fee = setup.fees.fee(tier: tier, kindCode: kind.code, reductionPercent: client.slidingScalePercent) {
                     appointment.feeCents = fee.cents
@@ -57,7 +63,8 @@ struct WaitlistService {
                 entry.offerExpiresAt = appointment.holdExpiresAt
                 try await entry.update(on: db)
                 try await SchedulingMail.offer(to: entry.email, when: SchedulingText.range(start, appointment.endsAt, zone: setup.zone),
-                                               clinicianName: clinician.name, token: token, hours: setup.offerHours, context: context, on: db)
+                                               clinicianName: clinician.name, token: token, until: SchedulingText.when(offerEnds, zone: setup.zone),
+                                               context: context, on: db)
                 return appointment.id
             }
             if let id = offered {
@@ -126,17 +133,22 @@ enum ScheduleSweeper {
         for appointment in upcoming {
             guard let id = appointment.id, let client = appointment.client else { continue }
             let sent = Set(appointment.remindersSent.split(separator: ",").compactMap { Int($0) })
-            guard let hours = ReminderSchedule.due(now: now, start: appointment.startsAt, bookedAt: appointment.createdAt, alreadySent: sent).first
+            // Booked, or last moved (a move resets the reminders): a reminder whose moment had passed by then is skipped.
+            guard let hours = ReminderSchedule.due(now: now, start: appointment.startsAt, bookedAt: appointment.updatedAt, alreadySent: sent).first
             else { continue }
             let token = try? services.keyRing.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext(id))
+            let newValue = (Array(sent) + [hours]).sorted().map(String.init).joined(separator: ",")
             try await app.db.writeTransaction { db in
-                // Claimed by the update itself, so two instances never both send it.
-                let newValue = (Array(sent) + [hours]).sorted().map(String.init).joined(separator: ",")
-                try await Appointment.query(on: db).set(\.$remindersSent, to: newValue).filter(\.$id == id)
-                    .filter(\.$remindersSent == appointment.remindersSent).update()
-                let claimed = try await Appointment.query(on: db).filter(\.$id == id).filter(\.$remindersSent == newValue).count()
-                guard claimed == 1 else { return }
-                try await SchedulingMail.reminder(appointment, to: client.email, hours: hours, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment",
+                // Claimed by the update itself: only the instance whose update changed the row sends
+                // the reminder (RETURNING says whether it did, on both engines).
+                let claimed = try await (db as! any SQLDatabase).update(Appointment.schema)
+                    .set("reminders_sent", to: newValue)
+                    .where("id", .equal, id)
+                    .where("reminders_sent", .equal, appointment.remindersSent)
+                    .returning("id")
+                    .all()
+                guard !claimed.isEmpty else { return }
+                try await SchedulingMail.reminder(appointment, to: client.email, hours: hours,
                                                   clinicianName: appointment.staff.name, manageToken: token ?? nil, context: context, on: db)
             }
         }
