@@ -1,0 +1,53 @@
+import Foundation
+
+/// How a score changed from the first of a course to the latest, by the conventions in
+/// CLINICAL.md section 5, each with the parameters it used so a reader can check it.
+public struct ChangeMetrics: Sendable, Equatable {
+    public struct ReliableChangeIndex: Sendable, Equatable {
+        public let value: Double
+        /// The standard deviation of baseline scores and the instrument's reliability that were used.
+        public let standardDeviation: Double
+        public let reliability: Double
+        /// |RCI| > 1.96.
+        public var isReliable: Bool { abs(value) > 1.96 }
+    }
+
+    public let baseline: Int
+    public let latest: Int
+    /// A drop of at least half the baseline score.
+    public let response: Bool
+    /// Below the instrument's remission threshold (PHQ-9: under 5); nil when it has none.
+    public let remission: Bool?
+    /// A drop of at least the instrument's reliable-change amount (PHQ-9: 6, GAD-7: 4).
+    public let reliableImprovement: Bool?
+    /// A rise of at least that amount.
+    public let reliableDeterioration: Bool?
+    /// From above the caseness threshold to not.
+    public let recovery: Bool?
+    public let rci: ReliableChangeIndex?
+
+    /// Jacobson & Truax (1991): RCI = (x2 - x1) / (sqrt 2 * SD * sqrt(1 - r)). A fall in a symptom
+    /// score gives a negative RCI.
+    public static func reliableChangeIndex(from baseline: Int, to latest: Int, standardDeviation sd: Double, reliability r: Double) -> ReliableChangeIndex? {
+        guard sd > 0, r >= 0, r < 1 else { return nil }
+        let standardErrorOfDifference = 2.0.squareRoot() * sd * (1 - r).squareRoot()
+        return ReliableChangeIndex(value: Double(latest - baseline) / standardErrorOfDifference, standardDeviation: sd, reliability: r)
+    }
+
+    public init(instrument: Instrument, baseline: Int, latest: Int, standardDeviation: Double? = nil, reliability: Double? = nil) {
+        self.baseline = baseline
+        self.latest = latest
+        let drop = baseline - latest
+        response = baseline > 0 && drop * 2 >= baseline
+        let criteria = instrument.change
+        remission = criteria?.remissionBelow.map { latest < $0 }
+        reliableImprovement = criteria?.reliableDrop.map { drop >= $0 }
+        reliableDeterioration = criteria?.reliableDrop.map { -drop >= $0 }
+        recovery = criteria?.casenessAbove.map { baseline > $0 && latest <= $0 }
+        if let standardDeviation, let reliability {
+            rci = Self.reliableChangeIndex(from: baseline, to: latest, standardDeviation: standardDeviation, reliability: reliability)
+        } else {
+            rci = nil
+        }
+    }
+}

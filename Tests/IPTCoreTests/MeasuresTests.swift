@@ -1,0 +1,153 @@
+import Foundation
+import IPTCore
+import Testing
+
+/// Answers that add up to `total` on the instrument's scored items (filled from the first item on).
+func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -> [String: Int] {
+    var remaining = total
+    var result: [String: Int] = [:]
+    for item in instrument.items where item.scored {
+        let value = min(remaining, item.options.map(\.value).max() ?? 0)
+        result[item.id] = value
+        remaining -= value
+    }
+    for item in instrument.items where !item.scored && !item.optional { result[item.id] = 0 }
+    return result.merging(extra) { _, new in new }
+}
+
+@Suite struct InstrumentScoringTests {
+    @Test(arguments: [(0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"),
+                      (15, "Moderately severe"), (19, "Moderately severe"), (20, "Severe"), (27, "Severe")])
+    func phq9_bands_at_every_boundary(total: Int, band: String) throws {
+        let score = try Instrument.phq9.score(answers(.phq9, total: total)).get()
+        #expect(score.total == total)
+        #expect(score.band.label == band)
+    }
+
+    @Test(arguments: [(0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"), (15, "Severe"), (21, "Severe")])
+    func gad7_bands_at_every_boundary(total: Int, band: String) throws {
+        let score = try Instrument.gad7.score(answers(.gad7, total: total)).get()
+        #expect(score.total == total)
+        #expect(score.band.label == band)
+    }
+
+    /// The scoring rule as published: the nine items' values added (0 to 3 each), the difficulty
+    /// question left out of the total; item 9 above 0 flags risk.
+    @Test func a_published_style_phq9_example_scores_as_the_manual_says() throws {
+        let example = ["1": 1, "2": 2, "3": 3, "4": 2, "5": 1, "6": 1, "7": 2, "8": 0, "9": 1, "difficulty": 2]
+        let score = try Instrument.phq9.score(example).get()
+        #expect(score.total == 13)
+        #expect(score.band.label == "Moderate")
+        #expect(score.riskItems == ["9"])
+        let noDifficulty = try Instrument.phq9.score(example.filter { $0.key != "difficulty" }).get()
+        #expect(noDifficulty.total == 13, "the difficulty question is never scored")
+        #expect(noDifficulty.unansweredOptional == ["difficulty"])
+    }
+
+    @Test func a_missing_item_is_reported_not_scored_as_zero() {
+        var partial = answers(.phq9, total: 12)
+        partial["5"] = nil
+        partial["7"] = nil
+        #expect(Instrument.phq9.score(partial) == .failure(.missing(["5", "7"])))
+    }
+
+    @Test func answers_outside_the_options_or_to_unknown_items_are_refused() {
+        #expect(Instrument.phq9.score(answers(.phq9, total: 3, extra: ["2": 4])) == .failure(.notAnOption(item: "2", value: 4)))
+        #expect(Instrument.gad7.score(answers(.gad7, total: 3, extra: ["12": 1])) == .failure(.unknownItem("12")))
+    }
+
+    @Test func phq_a_counts_nine_items_and_flags_its_suicide_questions() throws {
+        #expect(Instrument.phqA.maximumScore == 27)
+        let quiet = try Instrument.phqA.score(answers(.phqA, total: 11, extra: ["past-year": 1])).get()
+        #expect(quiet.total == 11, "the yes/no items are not in the total")
+        #expect(quiet.band.label == "Moderate")
+        #expect(quiet.riskItems.isEmpty)
+        let risk = try Instrument.phqA.score(answers(.phqA, total: 3, extra: ["suicidal-thoughts-month": 1])).get()
+        #expect(risk.riskItems == ["suicidal-thoughts-month"])
+        #expect(Instrument.phqA.score(answers(.phqA, total: 3).filter { $0.key != "suicide-attempt-ever" }) == .failure(.missing(["suicide-attempt-ever"])))
+    }
+
+    @Test func the_built_in_definitions_are_complete_and_carry_their_codes() {
+        for instrument in Instrument.builtIn {
+            #expect(instrument.definitionProblems.isEmpty, "\(instrument.code)")
+        }
+        #expect(Instrument.phq9.maximumScore == 27 && Instrument.gad7.maximumScore == 21)
+        #expect(Instrument.phq9.loinc == "44249-1")
+        #expect(Instrument.gad7.items.first?.options.first?.label == "Not at all", "not the misprint 'not at all sure'")
+    }
+
+    @Test func a_clinic_loads_its_own_instrument_and_a_broken_definition_is_refused() throws {
+        let definition = """
+        {"code":"wsas","name":"Work and social adjustment","version":"1","instructions":"Rate each from 0 to 2.",
+         "items":[{"id":"a","text":"Work","options":[{"value":0,"label":"Not at all"},{"value":1,"label":"Some"},{"value":2,"label":"Very"}],"scored":true,"optional":false},
+                  {"id":"b","text":"Home","options":[{"value":0,"label":"Not at all"},{"value":1,"label":"Some"},{"value":2,"label":"Very"}],"scored":true,"optional":false}],
+         "bands":[{"lower":0,"upper":1,"label":"Low"},{"lower":2,"upper":4,"label":"High"}],
+         "licence":"Used under the clinic's licence."}
+        """
+        let instrument = try Instrument.load(json: Data(definition.utf8))
+        #expect(try instrument.score(["a": 2, "b": 1]).get().band.label == "High")
+        let gap = definition.replacingOccurrences(of: #"{"lower":2,"upper":4,"label":"High"}"#, with: #"{"lower":3,"upper":4,"label":"High"}"#)
+        #expect(throws: (any Error).self) { try Instrument.load(json: Data(gap.utf8)) }
+        #expect(throws: (any Error).self) { try Instrument.load(json: Data("{}".utf8)) }
+    }
+}
+
+@Suite struct ChangeMetricsTests {
+    @Test func phq9_from_20_to_9_is_a_response_a_reliable_improvement_and_a_recovery_but_not_remission() throws {
+        let change = ChangeMetrics(instrument: .phq9, baseline: 20, latest: 9, standardDeviation: 5, reliability: 0.84)
+        #expect(change.response)
+        #expect(change.remission == false)
+        #expect(change.reliableImprovement == true)
+        #expect(change.recovery == true)
+        let rci = try #require(change.rci)
+        // (9 - 20) / (sqrt 2 * 5 * sqrt 0.16) = -11 / 2.8284 = -3.889
+        #expect(abs(rci.value - (-3.889)) < 0.001)
+        #expect(rci.isReliable)
+        #expect(rci.standardDeviation == 5 && rci.reliability == 0.84, "the parameters used are kept")
+    }
+
+    @Test func thresholds_are_exact() {
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 10, latest: 5).response, "a drop of exactly half is a response")
+        #expect(!ChangeMetrics(instrument: .phq9, baseline: 11, latest: 6).response)
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 4).remission == true)
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 5).remission == false)
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 6).reliableImprovement == true)
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 7).reliableImprovement == false)
+        #expect(ChangeMetrics(instrument: .gad7, baseline: 12, latest: 8).reliableImprovement == true)
+        #expect(ChangeMetrics(instrument: .gad7, baseline: 12, latest: 9).reliableImprovement == false)
+        #expect(ChangeMetrics(instrument: .gad7, baseline: 8, latest: 7).recovery == true, "GAD-7 caseness is above 7")
+        #expect(ChangeMetrics(instrument: .gad7, baseline: 7, latest: 2).recovery == false, "7 was never a case")
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 8, latest: 14).reliableDeterioration == true)
+        #expect(ChangeMetrics.reliableChangeIndex(from: 10, to: 8, standardDeviation: 5, reliability: 0.84)?.isReliable == false)
+        #expect(ChangeMetrics.reliableChangeIndex(from: 10, to: 8, standardDeviation: 0, reliability: 0.84) == nil)
+    }
+}
+
+@Suite struct FocusSuggestionTests {
+    let onset = LocalDate(iso: "2026-09-15")!
+
+    @Test func a_death_two_months_before_onset_suggests_grief_with_the_reason() throws {
+        let suggestions = FocusSuggester.suggest(
+            events: [ReportedLifeEvent(kind: .deathInFamily, month: LocalDate(iso: "2026-07-15")!, impact: 3)], onset: onset, longStanding: false)
+        let first = try #require(suggestions.first)
+        #expect(first.area == .grief)
+        #expect(first.reasons == ["A death in the family or of someone close about 2 months before low mood began -> grief"])
+    }
+
+    @Test func the_event_closest_to_onset_and_hardest_felt_comes_first() {
+        let suggestions = FocusSuggester.suggest(events: [
+            ReportedLifeEvent(kind: .movingHome, month: LocalDate(iso: "2026-01-15")!, impact: 1),
+            ReportedLifeEvent(kind: .ongoingConflict, month: LocalDate(iso: "2026-08-15")!, impact: 3),
+        ], onset: onset, longStanding: false)
+        #expect(suggestions.map(\.area) == [.roleDispute, .roleTransition])
+        #expect(suggestions[1].reasons.first?.contains("about 8 months before low mood began") == true)
+    }
+
+    @Test func events_far_from_onset_are_left_out_and_no_event_with_a_long_history_suggests_sensitivity() {
+        let suggestions = FocusSuggester.suggest(events: [ReportedLifeEvent(kind: .jobLoss, month: LocalDate(iso: "2023-03-15")!, impact: 3)],
+                                                 onset: onset, longStanding: true)
+        #expect(suggestions.map(\.area) == [.interpersonalSensitivity])
+        #expect(suggestions.first?.reasons.first?.hasPrefix("No life event close to the onset") == true)
+        #expect(FocusSuggester.suggest(events: [], onset: onset, longStanding: false).isEmpty, "no basis, no suggestion")
+    }
+}
