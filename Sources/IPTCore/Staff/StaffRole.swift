@@ -38,6 +38,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewSchedule
     /// Book, move and cancel anyone's appointments, block anyone's time, run the waitlist.
     case manageSchedule
+    /// Clinical records: questionnaires, scores, risk alerts (each still checked per client).
+    case viewClinicalRecords
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -60,6 +62,9 @@ public enum AccessPolicy {
             // The front desk runs the calendar; clinicians manage their own appointments (and a
             // supervisor those of their students), which ScheduleAccess decides per clinician.
             return [.admin, .receptionist].contains(role)
+        case .viewClinicalRecords:
+            // The front desk runs the calendar but sees no clinical content.
+            return role.seesHealthInformation
         }
     }
 }

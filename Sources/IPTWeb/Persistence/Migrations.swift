@@ -18,5 +18,6 @@ enum Migrations {
         M013CreateDataKeys(),
         M014CreateScheduling(),
         M015AddOutboxAttachment(),
+        M016CreateMeasures(),
     ]
 }

@@ -246,3 +246,53 @@ final class CalendarFeed: Model, @unchecked Sendable {
 
     init() {}
 }
+
+/// One questionnaire sent to a client: open by its link until completed or expired.
+final class MeasureResponse: Model, @unchecked Sendable {
+    static let schema = "measure_responses"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "clinician_id") var clinician: StaffUser
+    @OptionalParent(key: "appointment_id") var appointment: Appointment?
+    @Field(key: "instrument_code") var instrumentCode: String
+    @Field(key: "token_hash") var tokenHash: String
+    /// sent, draft, completed.
+    @Field(key: "status") var status: String
+    /// The answers as JSON, sealed (bound to this row).
+    @OptionalField(key: "answers_sealed") var answersSealed: String?
+    @OptionalField(key: "total") var total: Int?
+    @OptionalField(key: "band") var band: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "completed_at") var completedAt: Date?
+
+    init() {}
+
+    static func answersContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "answers_sealed", version: 1)
+    }
+}
+
+/// Raised by a risk answer; open until the clinician records a follow-up.
+final class RiskAlert: Model, @unchecked Sendable {
+    static let schema = "risk_alerts"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "response_id") var response: MeasureResponse
+    @Parent(key: "clinician_id") var clinician: StaffUser
+    @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
+    @Field(key: "status") var status: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "escalated_at") var escalatedAt: Date?
+    @OptionalField(key: "follow_up_sealed") var followUpSealed: String?
+    @OptionalParent(key: "closed_by") var closedBy: StaffUser?
+    @OptionalField(key: "closed_at") var closedAt: Date?
+
+    init() {}
+
+    static func followUpContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "follow_up_sealed", version: 1)
+    }
+}

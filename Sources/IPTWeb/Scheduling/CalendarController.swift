@@ -163,6 +163,13 @@ struct CalendarController: RouteCollection {
                                                         .text("Session \(appointment.seriesNumber ?? 0) of a weekly course"))))
                 },
                 .dt(.text("Booked")), .dd(.text("\(appointment.source == "web" ? "Online" : appointment.source == "waitlist" ? "From the waitlist" : "By staff"), \(DateDisplay.dateTime(appointment.createdAt, timeZone: zone.timeZone.identifier))"))),
+            .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
+                && [.confirmed, .attended].contains(current),
+                .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/questionnaire"),
+                      FormViews.csrf(request.csrfToken),
+                      FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
+                                       options: Instrument.builtIn.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
+                      .button(.class("button secondary"), .type(.submit), .text("Send the link")))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),
                                              .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),

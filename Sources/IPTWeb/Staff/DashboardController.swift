@@ -47,6 +47,11 @@ struct DashboardController: RouteCollection {
         let todayCount = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
             .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
             .filter(\.$startsAt >= setup.zone.startOfDay(today)).filter(\.$startsAt < setup.zone.startOfDay(today.adding(days: 1))).count()
+        let canSeeAlerts = AccessPolicy.allows(staff.role, .viewClinicalRecords)
+        let openAlerts = canSeeAlerts ? try await RiskAlert.query(on: request.db).filter(\.$status == "open").group(.or) { group in
+            if staff.role == .admin { group.filter(\.$status == "open") }
+            group.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
+        }.count() : 0
         let requests = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
             .filter(\.$status == Appointment.Status.requested.rawValue).count()
         let content: Node<HTML.BodyContext> = .group(
@@ -54,6 +59,7 @@ struct DashboardController: RouteCollection {
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),
             .ul(
                 .class("stat-grid"),
+                .if(openAlerts > 0, .li(.class("stat alert"), .a(.href("/staff/alerts"), .strong(.text(String(openAlerts))), .text(" open safety alerts")))),
                 .li(.class("stat"), .a(.href(attributeSafe("/staff/calendar?view=day&date=\(today)")), .strong(.text(String(todayCount))), .text(" appointments today"))),
                 .if(requests > 0, .li(.class("stat"), .a(.href("/staff/calendar"), .strong(.text(String(requests))), .text(" booking requests waiting for approval")))),
                 .if(canSeeEnquiries, .li(.class("stat"), .a(.href("/staff/enquiries?status=open"), .strong(.text(String(openEnquiries))), .text(" open enquiries")))),

@@ -1,0 +1,186 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// Sending a questionnaire from an appointment, and the risk alerts a clinician must follow up.
+struct AlertsController: RouteCollection {
+    /// How long a questionnaire link stays open.
+    static let linkDays = 14
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("staff", "appointments", ":id", "questionnaire", use: sendQuestionnaire)
+        let alerts = routes.grouped("staff", "alerts")
+        alerts.get(use: list)
+        alerts.get(":id", use: show)
+        alerts.post(":id", "close", use: close)
+    }
+
+    struct SendBody: Content {
+        var instrument: String?
+    }
+
+    func sendQuestionnaire(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let access = try await ScheduleAccess.load(staff, on: request.db)
+        let body = try FormInput.decode(SendBody.self, from: request)
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let appointment = try await Appointment.query(on: request.db).filter(\.$id == id).with(\.$client).with(\.$staff).first(),
+              access.canManage(clinicianID: appointment.$staff.id), let client = appointment.client else { throw Abort(.notFound) }
+        guard let instrument = Instrument.builtIn.first(where: { $0.code == body.instrument }) else {
+            throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
+        }
+        let token = SecureToken.make()
+        let now = request.now
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let base = request.services.settings.publicBaseURL
+        let response = MeasureResponse()
+        response.id = UUID()
+        response.$client.id = try client.requireID()
+        response.$clinician.id = appointment.$staff.id
+        response.$appointment.id = id
+        response.instrumentCode = instrument.code
+        response.tokenHash = HexDigest.sha256(token)
+        response.status = "sent"
+        response.createdAt = now
+        response.expiresAt = now.addingTimeInterval(TimeInterval(Self.linkDays * 86_400))
+        try await request.db.writeTransaction { db in
+            try await response.create(on: db)
+            // The email names no questionnaire: a mailbox is no place for that.
+            try await Outbox.enqueue(
+                to: client.email, subject: "A few questions before your appointment - \(clinic.name)",
+                body: """
+                Hello,
+
+                Before your next appointment, please answer a few short questions about the last two weeks. It takes about five minutes, and your clinician will go over it with you:
+
+                \(base)/questionnaire/\(token)
+
+                The link works for \(Self.linkDays) days.
+
+                If you are in crisis, call or text 9-8-8 at any time. If you or someone else is in immediate danger, call 911.
+
+                \(clinic.name)
+                """, at: now, on: db)
+        }
+        request.nudgeOutbox()
+        try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
+                                detail: "\(instrument.code) sent")
+        return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=sent")
+    }
+
+    /// The alerts this person must see: their own, their students', and for the director, every one.
+    private func visible(_ staff: CurrentStaff, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
+        let query = RiskAlert.query(on: database).with(\.$client).with(\.$clinician)
+        guard staff.role != .admin else { return query }
+        return query.group(.or) { group in
+            group.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
+        }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let open = try await visible(staff, on: request.db).filter(\.$status == "open").sort(\.$createdAt).all()
+        try await request.audit(.view, recordType: "risk-alert-list", detail: "open=\(open.count)")
+        let zone = (try await request.services.clinic.current(on: request.db)).timeZone
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Safety alerts")),
+            .p(.text("Each alert stays open until the clinician records what was assessed and the safety plan.")),
+            .if(open.isEmpty, .p(.text("No open alerts."))),
+            .if(!open.isEmpty, TableViews.scrollable(captionID: "alerts-caption", .table(
+                .class("data-table"),
+                .caption(.id("alerts-caption"), .text("Open alerts, oldest first")),
+                .thead(.tr(.th(.text("Raised")), .th(.text("Client")), .th(.text("Clinician")), .th(.text("Escalated")))),
+                .tbody(.forEach(open) { alert in
+                    .tr(.td(.a(.href("/staff/alerts/\(alert.id?.uuidString ?? "")"), .text(DateDisplay.dateTime(alert.createdAt, timeZone: zone)))),
+                        .td(.text(alert.client.name)), .td(.text(alert.clinician.name)),
+                        .td(.text(alert.escalatedAt == nil ? "No" : "Yes, to the clinic director")))
+                })))))
+        return .html(PageLayout.render(title: "Safety alerts", chrome: try await request.chrome(), content: content))
+    }
+
+    private func find(_ request: Request, staff: CurrentStaff) async throws -> RiskAlert {
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let alert = try await visible(staff, on: request.db).filter(\.$id == id).with(\.$response).with(\.$closedBy).first()
+        else { throw Abort(.notFound) }
+        return alert
+    }
+
+    func show(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let alert = try await find(request, staff: staff)
+        try await request.audit(.view, recordType: "risk-alert", recordID: alert.id?.uuidString, subject: alert.$client.id.uuidString)
+        return try await render(request, alert: alert, errors: FieldErrors(), assessment: nil, plan: nil)
+    }
+
+    struct CloseBody: Content {
+        var assessment: String?
+        var plan: String?
+    }
+
+    func close(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let alert = try await find(request, staff: staff)
+        let body = try FormInput.decode(CloseBody.self, from: request)
+        guard alert.status == "open", let id = alert.id else { throw Abort(.conflict, reason: "This alert is already closed.") }
+        var errors = FieldErrors()
+        let assessment = TextRules.clean(body.assessment)
+        let plan = TextRules.clean(body.plan)
+        if assessment == nil { errors.add("assessment", "Record what you assessed (for example the risk assessment and its outcome); the alert cannot close without it.") }
+        if plan == nil { errors.add("plan", "Record the safety plan agreed with the client; the alert cannot close without it.") }
+        for (field, value) in [("assessment", assessment), ("plan", plan)] {
+            if let value, value.count > 5_000 { errors.add(field, "Keep it under 5,000 characters.") }
+        }
+        guard errors.isEmpty, let assessment, let plan else {
+            return try await render(request, alert: alert, errors: errors, assessment: body.assessment, plan: body.plan, status: .unprocessableEntity)
+        }
+        let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id))
+        let now = request.now
+        try await request.db.writeTransaction { db in
+            try await RiskAlert.query(on: db).set(\.$status, to: "closed").set(\.$followUpSealed, to: sealed)
+                .set(\.$closedBy.$id, to: staff.id).set(\.$closedAt, to: now)
+                .filter(\.$id == id).filter(\.$status == "open").update()
+        }
+        try await request.audit(.update, recordType: "risk-alert", recordID: id.uuidString, subject: alert.$client.id.uuidString, detail: "follow-up recorded, closed")
+        return request.redirect(to: "/staff/alerts")
+    }
+
+    private func render(_ request: Request, alert: RiskAlert, errors: FieldErrors, assessment: String?, plan: String?,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
+        let zone = (try await request.services.clinic.current(on: request.db)).timeZone
+        let instrument = Instrument.builtIn.first { $0.code == alert.response.instrumentCode }
+        let answers: [String: Int] = try alert.response.answersSealed.map { sealed in
+            let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try alert.response.requireID()))
+            return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
+        } ?? [:]
+        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0)) }
+        let riskIDs = Set(instrument?.items.filter { item in item.riskAtOrAbove.map { (answers[item.id] ?? -1) >= $0 } ?? false }.map(\.id) ?? [])
+        let content: Node<HTML.BodyContext> = .group(
+            .p(.class("small"), .a(.href("/staff/alerts"), .text("All alerts"))),
+            .h1(.text("Safety alert: \(alert.client.name)")),
+            .dl(.class("details"),
+                .dt(.text("Raised")), .dd(.text(DateDisplay.dateTime(alert.createdAt, timeZone: zone))),
+                .dt(.text("Clinician")), .dd(.text(alert.clinician.name)),
+                .dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? alert.response.instrumentCode): \(alert.response.total.map(String.init) ?? "?") (\(alert.response.band ?? ""))")),
+                .dt(.text("Status")), .dd(.text(alert.status == "open" ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
+            .h2(.text("Answers that raised it")),
+            .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in
+                .li(.text("\(item.text): "), .strong(.text(item.options.first { $0.value == answers[item.id] }?.label ?? "")))
+            }),
+            .p(.class("small"), .text("A screening answer is a prompt to assess, not a risk assessment: nothing here decides anything by itself.")),
+            .unwrap(followUp) { .group(.h2(.text("Follow-up")), .div(.class("message-body"), .text($0))) },
+            .if(alert.status == "open", .group(
+                .h2(.text("Record the follow-up")),
+                FormViews.errorSummary(errors),
+                .form(.class("form"), .method(.post), .action("/staff/alerts/\(alert.id?.uuidString ?? "")/close"), .novalidate(),
+                      FormViews.csrf(request.csrfToken),
+                      FormViews.textArea(name: "assessment", label: "What was assessed, and the outcome", value: assessment, error: errors["assessment"], maxLength: 5_000, rows: 5),
+                      FormViews.textArea(name: "plan", label: "Safety plan agreed with the client", value: plan, error: errors["plan"], maxLength: 5_000, rows: 5),
+                      .button(.class("button"), .type(.submit), .text("Record and close the alert")))
+            ))
+        )
+        return .html(PageLayout.render(title: errors.isEmpty ? "Safety alert" : "Check the follow-up: Safety alert", chrome: try await request.chrome(),
+                                       content: content), status: status)
+    }
+}

@@ -1,0 +1,158 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct SafetyAlertTests {
+    /// A practicum student (supervised) with a confirmed appointment for a client, and the student
+    /// signed in.
+    func setUp(_ clinic: TestClinic) async throws -> (student: Browser, supervisor: Browser, appointment: Appointment, supervisorUser: StaffUser) {
+        let (supervisorBrowser, supervisor) = try await clinic.signedIn(as: .supervisor)
+        let studentUser = try await clinic.makeClinician()
+        studentUser.$supervisor.id = supervisor.id
+        try await studentUser.update(on: clinic.db)
+        let studentBrowser = Browser(app: clinic.app)
+        try await studentBrowser.signIn(email: studentUser.email, password: "correct horse battery")
+        let details = try BookingDetails.validate(
+            BookingDetailsDraft(name: "Casey Client", email: "casey@example.org", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+            today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+        let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+        let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+        let appointment = BookingService.newAppointment(staffID: try studentUser.requireID(), clientID: try client.requireID(), kind: kind,
+                                                        start: clinic.tenOClock(inDays: 2), locationID: nil, source: "staff", now: clinic.clock.now)
+        try await appointment.create(on: clinic.db)
+        return (studentBrowser, supervisorBrowser, appointment, supervisor)
+    }
+
+    static let phq9WithItem9 = ["item-1": "1", "item-2": "2", "item-3": "1", "item-4": "1", "item-5": "0", "item-6": "1", "item-7": "1",
+                                "item-8": "0", "item-9": "1", "action": "submit"]
+
+    @Test func item_9_several_days_alerts_clinician_and_supervisor_without_details_and_needs_a_follow_up_to_close() async throws {
+        try await withClinic { clinic in
+            let (student, supervisor, appointment, supervisorUser) = try await setUp(clinic)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            let sent = try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"])
+            #expect(sent.status == .seeOther)
+            try await clinic.deliverMail()
+            let invitation = try #require(clinic.mail.sent.last)
+            #expect(invitation.to == "casey@example.org")
+            #expect(!invitation.textBody.contains("PHQ"), "the email does not name the questionnaire")
+            let link = try clinic.link(in: invitation, containing: "/questionnaire/")
+
+            let client = Browser(app: clinic.app)
+            let form = try await client.get(link)
+            #expect(form.status == .ok)
+            #expect(form.body.string.contains("Thoughts that you would be better off dead or of hurting yourself in some way"))
+            let done = try await client.post(link, form: Self.phq9WithItem9)
+            #expect(done.status == .ok)
+            #expect(done.body.string.contains("9-8-8"), "crisis resources shown at once")
+            let stored = try #require(try await MeasureResponse.query(on: clinic.db).first())
+            #expect(stored.total == 8 && stored.band == "Mild")
+            #expect(stored.answersSealed?.hasPrefix("enc:v1:") == true, "answers are sealed at rest")
+
+            let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
+            #expect(alert.status == "open")
+            #expect(alert.$supervisor.id == supervisorUser.id)
+            try await clinic.deliverMail()
+            let alertEmails = clinic.mail.sent.filter { $0.subject.hasPrefix("Action needed") }
+            #expect(Set(alertEmails.map(\.to)).count == 2, "the student and the supervisor")
+            for email in alertEmails {
+                for detail in ["Casey", "PHQ", "item", "8", "Several days", "better off dead"] {
+                    #expect(!email.textBody.contains(detail), "no \(detail) in the alert email")
+                }
+            }
+            // A second submission of the same link changes nothing.
+            #expect(try await client.post(link, form: Self.phq9WithItem9).status == .gone)
+            #expect(try await RiskAlert.query(on: clinic.db).count() == 1)
+
+            // The supervisor sees it; it cannot be closed without the follow-up.
+            let page = try await supervisor.get("/staff/alerts/\(alert.id!.uuidString)")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("Several days"))
+            let empty = try await supervisor.post("/staff/alerts/\(alert.id!.uuidString)/close", form: ["assessment": "", "plan": ""])
+            #expect(empty.status == .unprocessableEntity)
+            #expect(try await RiskAlert.find(alert.id, on: clinic.db)?.status == "open")
+            let closed = try await student.post("/staff/alerts/\(alert.id!.uuidString)/close",
+                                                form: ["assessment": "Called the client the same day; passive thoughts, no plan or intent.",
+                                                       "plan": "Safety plan reviewed; 9-8-8 and supports agreed; session moved earlier."])
+            #expect(closed.status == .seeOther)
+            let after = try #require(try await RiskAlert.find(alert.id, on: clinic.db))
+            #expect(after.status == "closed")
+            #expect(after.followUpSealed?.hasPrefix("enc:v1:") == true)
+            let audited = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "risk-alert").count()
+            #expect(audited >= 2, "viewing and closing are audited")
+        }
+    }
+
+    @Test func the_front_desk_and_other_clinicians_see_no_alert_and_cannot_send_questionnaires() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await setUp(clinic)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"])
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            try await client.post(link, form: Self.phq9WithItem9)
+            let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/alerts").status == .forbidden)
+            #expect(try await desk.get("/staff/alerts/\(alert.id!.uuidString)").status == .forbidden)
+            let deskPage = try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(!deskPage.body.string.contains("Send a questionnaire"))
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/alerts/\(alert.id!.uuidString)").status == .notFound)
+            #expect(try await other.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"]).status == .notFound)
+        }
+    }
+
+    @Test func a_missing_answer_is_named_a_draft_is_kept_and_bad_values_are_refused() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await setUp(clinic)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "gad-7"])
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            let draft = try await client.post(link, form: ["item-1": "2", "item-2": "1", "action": "draft"])
+            #expect(draft.status == .ok)
+            let resumed = try await client.get(link)
+            #expect(resumed.body.string.contains(#"id="field-item-1-2" name="item-1" value="2" checked"#), "the draft is filled back in")
+            let missing = try await client.post(link, form: ["item-1": "2", "item-2": "1", "action": "submit"])
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.body.string.contains("Please answer this question"))
+            #expect(try await client.post(link, form: ["item-1": "7", "action": "submit"]).status == .unprocessableEntity)
+            #expect(try await client.post(link, form: ["item-99": "1", "action": "submit"]).status == .badRequest)
+            #expect(try await MeasureResponse.query(on: clinic.db).first()?.status == "draft")
+            #expect(try await client.get("/questionnaire/not-a-token").status == .notFound)
+        }
+    }
+
+    @Test func an_alert_left_open_a_day_is_escalated_to_the_director_once() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await setUp(clinic)
+            let director = try await clinic.makeStaff(.admin, email: "director@example.org")
+            _ = director
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"])
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            try await client.post(link, form: Self.phq9WithItem9)
+            try await RiskAlerts.escalate(app: clinic.app, now: clinic.clock.now)
+            try await clinic.deliverMail()
+            #expect(!clinic.mail.sent.contains { $0.to == "director@example.org" })
+            clinic.clock.advance(by: 25 * 3600)
+            try await RiskAlerts.escalate(app: clinic.app, now: clinic.clock.now)
+            try await RiskAlerts.escalate(app: clinic.app, now: clinic.clock.now)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.filter { $0.to == "director@example.org" && $0.subject.hasPrefix("Escalated") }.count == 1)
+        }
+    }
+}
