@@ -631,6 +631,15 @@ def booking_checks(res: Results, aud: "Auditor", srv: AppServer, b: Browser) -> 
                 aud.page(staff, "/staff/appointments/new (with errors)")
     finally:
         staff.quit()
+    clinician = Browser(srv.base, aud.art, "a11y-demo-clinician-")
+    try:
+        def clinician_signs_in():
+            sign_in(clinician, booking_journey.DEMO_STUDENT, booking_journey.demo_password(srv))
+        if res.check("a11y: a demo practicum student signs in (two-factor)", clinician_signs_in):
+            for path in ("/staff", "/staff/alerts", "/staff/calendar", "/staff/availability"):
+                aud.visit(clinician, path, f"{path} (practicum student)")
+    finally:
+        clinician.quit()
 
 
 def main() -> int:

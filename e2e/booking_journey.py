@@ -12,10 +12,11 @@ import re
 import uuid
 from datetime import timezone
 
-from common import (AppServer, Browser, CheckFailed, Results, expect, fill, log, sign_in)
+from common import (DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
 
 DEMO_STUDENT_SLUG = "priya-natarajan"
 DEMO_RECEPTION = "frontdesk@harbourview-ipt.example"
+DEMO_STUDENT = "priya.natarajan@harbourview-ipt.example"
 
 
 def demo_password(srv: AppServer) -> str:
@@ -177,6 +178,57 @@ def journey_booking(res: Results, art) -> bool:
             confirmation = srv.wait_for_email(st["wait_email"], "Your appointment is confirmed")
             return "offer accepted; " + check_ics(confirmation, "REQUEST")
 
+        clinician = Browser(srv.base, art, "booking-clinician-")
+        browsers.append(clinician)
+
+        def clinician_sends_questionnaire():
+            sign_in(clinician, DEMO_STUDENT, demo_password(srv))
+            clinician.get("/staff/calendar")
+            for _ in range(3):
+                if st["wait_name"] in clinician.one("main").text:
+                    break
+                clinician.click_and_load(clinician.link("Next week", "main"))
+            link = next(a for a in clinician.css("main table a") if st["wait_name"] in a.text)
+            clinician.click_and_load(link)
+            clinician.shot("e-clinician-appointment")
+            clinician.click_and_load(clinician.button("Send the link", "main form"))
+            msg = srv.wait_for_email(st["wait_email"], "A few questions")
+            from common import email_text
+            expect("PHQ" not in email_text(msg), "the questionnaire email names the questionnaire")
+            st["questionnaire"] = link_in(msg, "/questionnaire/", srv.base)
+            return st["questionnaire"][:30] + "..."
+
+        def client_answers_on_a_phone():
+            set_viewport(waiter.driver, *PHONE)
+            try:
+                waiter.get(st["questionnaire"])
+                for item in range(1, 10):
+                    value = 1 if item in (2, 9) else 0
+                    waiter.click(waiter.one(f"#field-item-{item}-{value}"))
+                waiter.shot("e-questionnaire-filled")
+                waiter.click_and_load(waiter.button("Send my answers", "main form"))
+                text = waiter.one("main").text
+                expect("9-8-8" in text, "no crisis resources after a risk answer")
+                waiter.shot("e-questionnaire-crisis-resources")
+            finally:
+                set_viewport(waiter.driver, *DESKTOP)
+            return "crisis resources shown at once"
+
+        def clinician_sees_the_alert():
+            clinician.get("/staff")
+            expect("open safety alerts" in clinician.one("main").text, "the dashboard does not show the open alert")
+            clinician.click_and_load(clinician.link("Alerts", "header"))
+            link = next(a for a in clinician.css("main table a"))
+            clinician.click_and_load(link)
+            expect("Several days" in clinician.one("main").text, "the alert does not show the answer that raised it")
+            clinician.shot("e-alert")
+            clinician.click_and_load(clinician.button("Record and close the alert", "main form"), expect_status=422)
+            fill(clinician, "#field-assessment", "Called the same day: passive thoughts, no plan or intent.")
+            fill(clinician, "#field-plan", "Safety plan reviewed; 9-8-8 and supports agreed.")
+            clinician.click_and_load(clinician.button("Record and close the alert", "main form"))
+            expect("No open alerts" in clinician.one("main").text, "the alert is still open after the follow-up")
+            return "closed with a follow-up"
+
         ok = res.steps("booking", [
             ("someone joins the waitlist for the reduced-rate clinic", join_waitlist),
             ("a visitor goes from the team page to Priya's free times and picks one", team_to_times),
@@ -186,6 +238,9 @@ def journey_booking(res: Results, art) -> bool:
             ("the front desk finds the booking in the calendar and opens it", desk_sees_it),
             ("the visitor cancels by the emailed link (the .ics says CANCEL)", client_cancels),
             ("the waitlisted person gets an offer and accepts it", waitlist_offer),
+            ("the student clinician (two-factor) sends a questionnaire from the appointment", clinician_sends_questionnaire),
+            ("the client answers on a phone-sized screen; a risk answer shows the crisis lines at once", client_answers_on_a_phone),
+            ("the clinician sees the alert on the dashboard and closes it only with a follow-up", clinician_sees_the_alert),
         ])
         seen = [s for b in browsers for s in b.statuses]
         bad = [f"{s} {u}" for u, s in seen if s and s >= 500]
