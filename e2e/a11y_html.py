@@ -441,7 +441,8 @@ def run_checks(res: Results, srv: AppServer, art: Path, demo: bool = True) -> No
             aud.page(admin, "/staff (dashboard)")
             for p in ("/staff/enquiries", "/staff/enquiries?status=open", "/staff/enquiries?status=handled",
                       "/staff/subscribers", "/staff/subscribers?status=confirmed", "/staff/newsletters",
-                      "/staff/audit", "/staff/settings", "/staff/settings/booking", "/staff/account"):
+                      "/staff/audit", "/staff/settings", "/staff/settings/booking", "/staff/settings/appointment-types",
+                      "/staff/account"):
                 aud.visit(admin, p)
 
             def enquiry_page():

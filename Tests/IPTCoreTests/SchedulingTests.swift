@@ -287,6 +287,16 @@ func oracleWallTime(_ instant: Date, _ zone: TimeZone) -> (date: LocalDate, minu
         #expect(schedule.fee(tier: .full, kindCode: "ipt") == nil)
     }
 
+    @Test func dollar_amounts_typed_by_staff_become_cents_or_are_refused() {
+        #expect(Money.cents(fromDollars: "120") == 12_000)
+        #expect(Money.cents(fromDollars: "95.5") == 9_550)
+        #expect(Money.cents(fromDollars: " $1,200.05 ") == 120_005)
+        #expect(Money.cents(fromDollars: "0") == 0)
+        for bad in ["", "-5", "12.345", "12.", "abc", "1e3", "١٢٠", "99999999"] {
+            #expect(Money.cents(fromDollars: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func cancellation_inside_the_window_is_late() {
         let policy = CancellationPolicy(noticeHours: 24, lateFee: Money(cents: 4000))
         let start = utc("2026-12-10T15:00:00Z")

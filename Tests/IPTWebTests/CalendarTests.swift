@@ -385,3 +385,48 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct FeesAndTypesTests {
+    @Test func an_admin_edits_a_type_and_its_fees_and_online_booking_follows() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.makeClinician(slug: "fees-student")
+            let (admin, _) = try await clinic.signedIn(as: .admin)
+            try await admin.get("/staff/settings/appointment-types")
+            var form = ["duration": "30", "before": "0", "after": "0", "offer-reduced": "yes", "fee-reduced": "12.345", "online": "yes"]
+            let refused = try await admin.post("/staff/settings/appointment-types/consultation", form: form)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("enter an amount in dollars"))
+            form["fee-reduced"] = "25"
+            #expect(try await admin.post("/staff/settings/appointment-types/consultation", form: form).status == .seeOther)
+            let setup = try await SchedulingQueries.setup(on: clinic.db, clinic: .defaults)
+            #expect(setup.kind("consultation")?.durationMinutes == 30)
+            #expect(setup.kind("consultation")?.offeredBy == [.reduced])
+            #expect(setup.fees.fee(tier: .reduced, kindCode: "consultation")?.cents == 2_500)
+            #expect(setup.fees.fee(tier: .full, kindCode: "consultation") == nil)
+            // Unticking online booking takes it off the public pages.
+            form["online"] = nil
+            try await admin.post("/staff/settings/appointment-types/consultation", form: form)
+            #expect(try await Browser(app: clinic.app).get("/book/times?type=consultation&with=reduced").status == .badRequest)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/settings/appointment-types").status == .forbidden)
+        }
+    }
+
+    @Test func the_front_desk_sets_a_sliding_scale_that_lowers_the_fee() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3), type: "assessment")
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let full = try #require(appointment.feeCents)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "150"]).status == .unprocessableEntity)
+            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "40"]).status == .seeOther)
+            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.feeCents == (full * 60 + 49) / 100)
+            #expect(try await ClientRecord.query(on: clinic.db).first()?.slidingScalePercent == 40)
+            let (studentBrowser, _) = try await clinic.signedIn(as: .student)
+            #expect(try await studentBrowser.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "90"]).status == .forbidden)
+        }
+    }
+}

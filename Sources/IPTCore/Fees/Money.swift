@@ -29,6 +29,26 @@ public struct Money: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+extension Money {
+    /// Cents from an amount typed in dollars: "120", "95.5", "95.50", "$1,200". Nil for anything
+    /// else (more than two decimals, letters, a sign, over a million).
+    public static func cents(fromDollars text: String) -> Int? {
+        var cleaned = text.trimmingCharacters(in: .whitespaces)
+        if cleaned.hasPrefix("$") { cleaned.removeFirst() }
+        cleaned = cleaned.replacingOccurrences(of: ",", with: "")
+        let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].count <= 7,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let whole = Int(parts[0]) else { return nil }
+        var fraction = 0
+        if parts.count == 2 {
+            guard (1...2).contains(parts[1].count), let value = Int(parts[1]) else { return nil }
+            fraction = parts[1].count == 1 ? value * 10 : value
+        }
+        return whole * 100 + fraction
+    }
+}
+
 /// The fee levels a clinician can be on.
 public enum FeeTierCode: String, CaseIterable, Codable, Sendable {
     case full

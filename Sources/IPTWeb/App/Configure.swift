@@ -74,6 +74,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: WaitlistAdminController())
     try staffArea.register(collection: AvailabilityController())
     try staffArea.register(collection: BookingSettingsController())
+    try staffArea.register(collection: AppointmentTypesController())
     try staffArea.register(collection: AlertsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the

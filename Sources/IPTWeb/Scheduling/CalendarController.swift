@@ -21,6 +21,7 @@ struct CalendarController: RouteCollection {
         appointments.post(":id", "cancel", use: cancel)
         appointments.post(":id", "status", use: mark)
         appointments.post(":id", "approve", use: approve)
+        appointments.post(":id", "sliding-scale", use: slidingScale)
         let series = routes.grouped("staff", "series")
         series.get(":id", use: seriesDetail)
         series.post(":id", "extend", use: extendSeries)
@@ -170,6 +171,12 @@ struct CalendarController: RouteCollection {
                       FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
                                        options: Instrument.builtIn.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
                       .button(.class("button secondary"), .type(.submit), .text("Send the link")))),
+            .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .manageSchedule) } ?? false),
+                .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/sliding-scale"), .novalidate(),
+                      FormViews.csrf(request.csrfToken),
+                      FormViews.textField(name: "percent", label: "Sliding-scale reduction for this client (%)",
+                                          value: String(appointment.client?.slidingScalePercent ?? 0), error: errors["percent"], type: .number, maxLength: 3),
+                      .button(.class("button secondary"), .type(.submit), .text("Set the reduction")))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),
                                              .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),
@@ -307,6 +314,38 @@ struct CalendarController: RouteCollection {
         // Approval is the confirmation: the same step and email as the client's link, in one transaction.
         _ = try await BookingService(request: request).confirm(id, accepting: [.requested], by: "staff approval", setup: setup)
         return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=approved")
+    }
+
+    struct SlidingScaleBody: Content {
+        var percent: String?
+    }
+
+    /// The client's sliding-scale reduction, set by the front desk; it applies to this appointment (if
+    /// not yet held) and to every later booking.
+    func slidingScale(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.manageSchedule)
+        let appointment = try await managedAppointment(request)
+        let body = try FormInput.decode(SlidingScaleBody.self, from: request)
+        let setup = try await request.bookingSetup()
+        guard let client = appointment.client else { throw Abort(.notFound) }
+        guard let percent = body.percent.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), (0...100).contains(percent) else {
+            var errors = FieldErrors()
+            errors.add("percent", "Enter a reduction from 0 to 100 percent.")
+            return try await renderDetail(request, appointment: appointment, errors: errors, notice: nil, status: .unprocessableEntity)
+        }
+        let tier = appointment.staff.feeTier.flatMap(FeeTierCode.init(rawValue:))
+        let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: appointment.typeCode ?? "", reductionPercent: percent) }
+        try await request.db.writeTransaction { db in
+            client.slidingScalePercent = percent
+            try await client.update(on: db)
+            if appointment.statusValue?.isChangeable == true, let fee {
+                appointment.feeCents = fee.cents
+                try await appointment.update(on: db)
+            }
+        }
+        try await request.audit(.update, recordType: "client", recordID: client.id?.uuidString, subject: client.id?.uuidString,
+                                detail: "sliding scale \(percent)%")
+        return request.redirect(to: "/staff/appointments/\(appointment.id?.uuidString ?? "")?done=fee")
     }
 
     // MARK: new appointments

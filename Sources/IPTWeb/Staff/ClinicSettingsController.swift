@@ -73,6 +73,7 @@ struct ClinicSettingsController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Clinic settings")),
             .p(.a(.href("/staff/settings/booking"), .text("Booking rules")), .text(": notice, horizon, start times, holds, cancellation window and fee, waitlist offers.")),
+            .p(.a(.href("/staff/settings/appointment-types"), .text("Appointment types and fees")), .text(": length, buffers, who offers each, fees per level, what can be booked online.")),
             .if(saved, .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved. The public site shows the new details now.")))),
             FormViews.errorSummary(errors),
             .form(
