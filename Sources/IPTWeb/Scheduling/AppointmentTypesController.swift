@@ -88,20 +88,23 @@ struct AppointmentTypesController: RouteCollection {
                     .attribute(named: "aria-labelledby", value: "type-\(row.code)"),
                     .h2(.id("type-\(row.code)"), .text(row.name)),
                     FormViews.errorSummary(fieldErrors),
-                    .form(.class("form inline-form"), .method(.post), .action(attributeSafe("/staff/settings/appointment-types/\(row.code)")), .novalidate(),
+                    .form(.class("form"), .method(.post), .action(attributeSafe("/staff/settings/appointment-types/\(row.code)")), .novalidate(),
                           FormViews.csrf(request.csrfToken),
+                          .div(.class("inline-form"),
                           FormViews.textField(name: "duration", label: "Length (minutes)", value: value("duration", String(row.durationMinutes)),
                                               error: fieldErrors["\(row.code)-duration"], type: .number, maxLength: 3),
                           FormViews.textField(name: "before", label: "Buffer before", value: value("before", String(row.bufferBeforeMinutes)),
                                               error: fieldErrors["\(row.code)-before"], type: .number, maxLength: 3),
                           FormViews.textField(name: "after", label: "Buffer after", value: value("after", String(row.bufferAfterMinutes)),
-                                              error: fieldErrors["\(row.code)-after"], type: .number, maxLength: 3),
+                                              error: fieldErrors["\(row.code)-after"], type: .number, maxLength: 3)),
                           .forEach(FeeTierCode.allCases) { tier in
-                              .group(
-                                  FormViews.checkbox(name: "offer-\(tier.rawValue)", label: "Offered by: \(tier.label)",
+                              .fieldset(
+                                  .class("field tier"),
+                                  .element(named: "legend", nodes: [.text(tier.label)]),
+                                  FormViews.checkbox(name: "offer-\(tier.rawValue)", label: "Clinicians at this level offer it",
                                                      checked: typed.isEmpty ? kind.offeredBy.contains(tier) : typed["offer-\(tier.rawValue)"] == "yes",
                                                      error: fieldErrors["\(row.code)-offer-\(tier.rawValue)"]),
-                                  FormViews.textField(name: "fee-\(tier.rawValue)", label: "Fee, \(tier.label) (dollars)",
+                                  FormViews.textField(name: "fee-\(tier.rawValue)", label: "Fee (dollars)",
                                                       value: value("fee-\(tier.rawValue)", feeText(tier)),
                                                       error: fieldErrors["\(row.code)-fee-\(tier.rawValue)"], required: false, maxLength: 9))
                           },
