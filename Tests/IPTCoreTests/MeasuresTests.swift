@@ -151,3 +151,28 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
         #expect(FocusSuggester.suggest(events: [], onset: onset, longStanding: false).isEmpty, "no basis, no suggestion")
     }
 }
+
+@Suite struct SelfAssessmentValidationTests {
+    let today = LocalDate(iso: "2026-11-27")!
+
+    @Test func a_complete_form_gives_events_and_a_suggestion() throws {
+        let fields = ["distress-family": "4", "distress-work": "1", "course": "comes-and-goes", "onset": "2026-09",
+                      "event-death-in-family": "yes", "event-death-in-family-month": "2026-07", "event-death-in-family-impact": "3",
+                      "moodSituations": "Sunday calls with my sister."]
+        let assessment = try SelfAssessment.validate(fields: fields, today: today).get()
+        #expect(assessment.distress[.family] == 4)
+        #expect(assessment.onset == LocalDate(iso: "2026-09-01"))
+        #expect(assessment.events.map(\.kind) == [.deathInFamily])
+        #expect(assessment.suggestions.first?.area == .grief)
+        #expect(assessment.suggestions.first?.reasons.first?.contains("about 2 months before low mood began") == true)
+    }
+
+    @Test func a_ticked_event_needs_when_and_how_much_and_nothing_can_be_in_the_future() {
+        let fields = ["event-job-loss": "yes", "event-job-loss-month": "2027-03", "onset": "2030-01", "distress-home": "9"]
+        guard case .failure(let rejection) = SelfAssessment.validate(fields: fields, today: today) else {
+            Issue.record("accepted a future month")
+            return
+        }
+        #expect(Set(rejection.errors.entries.map(\.field)) == ["event-job-loss-month", "event-job-loss-impact", "onset", "distress-home"])
+    }
+}

@@ -156,3 +156,50 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct SelfAssessmentFlowTests {
+    @Test func the_client_answers_and_the_clinician_sees_the_timeline_and_a_suggestion_marked_as_such() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            try await studentBrowser.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await studentBrowser.post("/staff/appointments/\(appointment.id!.uuidString)/self-assessment", form: [:]).status == .seeOther)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/self-assessment/")
+
+            let client = Browser(app: clinic.app)
+            #expect(try await client.get(link).status == .ok)
+            let bad = try await client.post(link, form: ["event-death-in-family": "yes", "moodSituations": "When my brother calls."])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(bad.body.string.contains("When my brother calls."), "typed text is kept")
+            let onset = clinic.toronto.localDate(of: clinic.clock.now).adding(days: -60)
+            let eventMonth = onset.adding(days: -62)
+            let sent = try await client.post(link, form: [
+                "distress-family": "4", "onset": String(onset.description.prefix(7)),
+                "event-death-in-family": "yes", "event-death-in-family-month": String(eventMonth.description.prefix(7)), "event-death-in-family-impact": "3",
+                "moodSituations": "When my brother calls."])
+            #expect(sent.status == .ok)
+            #expect(try await client.post(link, form: ["distress-family": "1"]).status == .gone, "answers are sent once")
+            let record = try #require(try await SelfAssessmentRecord.query(on: clinic.db).first())
+            #expect(record.answersSealed?.hasPrefix("enc:v1:") == true)
+
+            let summary = try await studentBrowser.get("/staff/self-assessments/\(record.id!.uuidString)")
+            #expect(summary.status == .ok)
+            let html = summary.body.string
+            #expect(html.contains("Suggested focus, for discussion"))
+            #expect(html.contains("it is not applied"))
+            #expect(html.contains("-&gt; grief"))
+            #expect(html.contains("months before the onset"))
+            #expect(html.contains("When my brother calls."))
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/self-assessments/\(record.id!.uuidString)").status == .forbidden)
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/self-assessments/\(record.id!.uuidString)").status == .notFound)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "self-assessment").filter(\.$action == "view").count() == 1)
+        }
+    }
+}

@@ -56,6 +56,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: WaitlistController())
     try app.register(collection: CalendarFeedController())
     try app.register(collection: MeasuresController())
+    try app.register(collection: SelfAssessmentController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
@@ -76,6 +77,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: BookingSettingsController())
     try staffArea.register(collection: AppointmentTypesController())
     try staffArea.register(collection: AlertsController())
+    try staffArea.register(collection: SelfAssessmentStaffController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

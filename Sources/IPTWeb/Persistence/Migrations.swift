@@ -19,5 +19,6 @@ enum Migrations {
         M014CreateScheduling(),
         M015AddOutboxAttachment(),
         M016CreateMeasures(),
+        M017CreateSelfAssessments(),
     ]
 }

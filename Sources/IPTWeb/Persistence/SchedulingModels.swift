@@ -296,3 +296,25 @@ final class RiskAlert: Model, @unchecked Sendable {
         SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "follow_up_sealed", version: 1)
     }
 }
+
+/// A pre-therapy self-assessment sent to a client.
+final class SelfAssessmentRecord: Model, @unchecked Sendable {
+    static let schema = "self_assessments"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "clinician_id") var clinician: StaffUser
+    @Field(key: "token_hash") var tokenHash: String
+    /// sent, completed.
+    @Field(key: "status") var status: String
+    @OptionalField(key: "answers_sealed") var answersSealed: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "completed_at") var completedAt: Date?
+
+    init() {}
+
+    static func answersContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "answers_sealed", version: 1)
+    }
+}

@@ -132,6 +132,13 @@ struct CalendarController: RouteCollection {
                               moveDate: String? = nil, moveTime: String? = nil, alternatives: [Slot] = [],
                               status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
+        // Clinical roles see the client's completed questionnaires and self-assessments here.
+        let clinical = request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false
+        let clientID = appointment.$client.id
+        let responses = clinical && clientID != nil ? try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID!)
+            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
+        let selfAssessments = clinical && clientID != nil ? try await SelfAssessmentRecord.query(on: request.db).filter(\.$client.$id == clientID!)
+            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
         let zone = setup.zone
         let id = appointment.id?.uuidString ?? ""
         let current = appointment.statusValue
@@ -171,12 +178,26 @@ struct CalendarController: RouteCollection {
                       FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
                                        options: Instrument.builtIn.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
                       .button(.class("button secondary"), .type(.submit), .text("Send the link")))),
+            .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
+                && [.confirmed, .attended].contains(current),
+                .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/self-assessment"),
+                      FormViews.csrf(request.csrfToken),
+                      .button(.class("button secondary"), .type(.submit), .text("Send the pre-therapy self-assessment")))),
             .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .manageSchedule) } ?? false),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/sliding-scale"), .novalidate(),
                       FormViews.csrf(request.csrfToken),
                       FormViews.textField(name: "percent", label: "Sliding-scale reduction for this client (%)",
                                           value: String(appointment.client?.slidingScalePercent ?? 0), error: errors["percent"], type: .number, maxLength: 3),
                       .button(.class("button secondary"), .type(.submit), .text("Set the reduction")))),
+            .if(!responses.isEmpty || !selfAssessments.isEmpty, .group(
+                .h2(.text("The client's answers")),
+                .ul(.forEach(selfAssessments) { record in
+                        .li(.a(.href("/staff/self-assessments/\(record.id?.uuidString ?? "")"),
+                               .text("Pre-therapy self-assessment, \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")")))
+                    },
+                    .forEach(responses) { response in
+                        .li(.text("\(Instrument.builtIn.first { $0.code == response.instrumentCode }?.name ?? response.instrumentCode): \(response.total.map(String.init) ?? "?") (\(response.band ?? "")), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
+                    }))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),
                                              .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),
