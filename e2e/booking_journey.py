@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timezone
+from datetime import date, timezone
 
 from common import (DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
 
@@ -64,7 +64,9 @@ def journey_booking(res: Results, art) -> bool:
     srv = AppServer(art, "booking-server", demo=True)
     browsers = []
     tag = uuid.uuid4().hex[:6]
-    st: dict = {"name": f"Bo Booker {tag}", "email": f"bo.{tag}@example.net",
+    today = date.today()
+    st: dict = {"onset": f"{today.year - 1}-11", "loss": f"{today.year - 1}-09",
+                "name": f"Bo Booker {tag}", "email": f"bo.{tag}@example.net",
                 "wait_name": f"Wes Waiting {tag}", "wait_email": f"wes.{tag}@example.net"}
     try:
         srv.start()
@@ -190,6 +192,7 @@ def journey_booking(res: Results, art) -> bool:
                 clinician.click_and_load(clinician.link("Next week", "main"))
             link = next(a for a in clinician.css("main table a") if st["wait_name"] in a.text)
             clinician.click_and_load(link)
+            st["appointment_path"] = clinician.path()
             clinician.shot("e-clinician-appointment")
             clinician.click_and_load(clinician.button("Send the link", "main form"))
             msg = srv.wait_for_email(st["wait_email"], "A few questions")
@@ -229,6 +232,41 @@ def journey_booking(res: Results, art) -> bool:
             expect("No open alerts" in clinician.one("main").text, "the alert is still open after the follow-up")
             return "closed with a follow-up"
 
+        def self_assessment_on_a_phone():
+            clinician.get(st["appointment_path"])
+            clinician.click_and_load(clinician.button("Send the pre-therapy self-assessment", "main form"))
+            msg = srv.wait_for_email(st["wait_email"], "Before your first sessions")
+            path = link_in(msg, "/self-assessment/", srv.base)
+            set_viewport(waiter.driver, *PHONE)
+            try:
+                waiter.get(path)
+                waiter.click(waiter.one("#field-distress-family-4"))
+                waiter.click(waiter.one("#field-course-comes-and-goes"))
+                waiter.driver.execute_script("document.getElementById('field-onset').value = arguments[0]", st["onset"])
+                waiter.click(waiter.one("#field-event-death-in-family"))
+                waiter.driver.execute_script("document.getElementById('field-event-death-in-family-month').value = arguments[0]", st["loss"])
+                from selenium.webdriver.support.ui import Select
+                Select(waiter.one("#field-event-death-in-family-impact")).select_by_value("3")
+                fill(waiter, "#field-moodSituations", "When my brother calls about the funeral costs.")
+                waiter.shot("e-self-assessment-filled")
+                waiter.click_and_load(waiter.button("Send my answers", "main form"))
+                expect(waiter.h1() == "Thank you", f"after sending the self-assessment the page says {waiter.h1()!r}")
+            finally:
+                set_viewport(waiter.driver, *DESKTOP)
+            return "sent on a 390-pixel-wide screen"
+
+        def clinician_reads_summary_and_progress():
+            clinician.get(st["appointment_path"])
+            clinician.click_and_load(clinician.link(next(a.text for a in clinician.css("main a") if a.text.startswith("Pre-therapy self-assessment")), "main"))
+            text = clinician.one("main").text
+            expect("Suggested focus, for discussion" in text and "-> grief" in text, "the summary shows no grief suggestion with its reason")
+            clinician.shot("e-self-assessment-summary")
+            clinician.get(st["appointment_path"])
+            clinician.click_and_load(clinician.link("Scores over time", "main"))
+            expect(bool(clinician.css("main svg.progress-chart")), "no chart on the progress page")
+            clinician.shot("e-progress")
+            return "suggestion with reasons; chart drawn"
+
         ok = res.steps("booking", [
             ("someone joins the waitlist for the reduced-rate clinic", join_waitlist),
             ("a visitor goes from the team page to Priya's free times and picks one", team_to_times),
@@ -241,6 +279,8 @@ def journey_booking(res: Results, art) -> bool:
             ("the student clinician (two-factor) sends a questionnaire from the appointment", clinician_sends_questionnaire),
             ("the client answers on a phone-sized screen; a risk answer shows the crisis lines at once", client_answers_on_a_phone),
             ("the clinician sees the alert on the dashboard and closes it only with a follow-up", clinician_sees_the_alert),
+            ("the client fills in the pre-therapy self-assessment on a phone-sized screen", self_assessment_on_a_phone),
+            ("the clinician reads the summary with the suggested focus, and the chart of scores", clinician_reads_summary_and_progress),
         ])
         seen = [s for b in browsers for s in b.statuses]
         bad = [f"{s} {u}" for u, s in seen if s and s >= 500]

@@ -203,3 +203,44 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct ProgressTests {
+    @Test func four_phq9_scores_are_charted_with_bands_a_table_and_the_change() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let clientID = try #require(appointment.$client.id)
+            for (week, score) in [18, 15, 11, 7].enumerated() {
+                let response = MeasureResponse()
+                response.$client.id = clientID
+                response.$clinician.id = try student.requireID()
+                response.instrumentCode = "phq-9"
+                response.tokenHash = UUID().uuidString
+                response.status = "completed"
+                response.total = score
+                response.band = Instrument.phq9.band(for: score)?.label
+                response.createdAt = clinic.clock.now
+                response.expiresAt = clinic.clock.now
+                response.completedAt = clinic.clock.now.addingTimeInterval(Double(week) * 7 * 86_400)
+                try await response.create(on: clinic.db)
+            }
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            let page = try await studentBrowser.get("/staff/clients/\(clientID.uuidString)/progress")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            #expect(html.contains(#"role="img""#))
+            #expect(html.components(separatedBy: "<circle").count - 1 == 4, "four points")
+            #expect(html.contains("Moderately severe (15-19)"), "bands drawn and labelled")
+            #expect(html.contains("<td>18 of 27</td>") && html.contains("<td>7 of 27</td>"), "the same numbers in a table")
+            #expect(html.contains("18 to 7"))
+            #expect(html.contains("Reliable improvement (a drop of 6 or more)</dt><dd>Yes"))
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/clients/\(clientID.uuidString)/progress").status == .notFound)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/clients/\(clientID.uuidString)/progress").status == .forbidden)
+        }
+    }
+}

@@ -78,6 +78,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: AppointmentTypesController())
     try staffArea.register(collection: AlertsController())
     try staffArea.register(collection: SelfAssessmentStaffController())
+    try staffArea.register(collection: ProgressController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

@@ -191,6 +191,7 @@ struct CalendarController: RouteCollection {
                       .button(.class("button secondary"), .type(.submit), .text("Set the reduction")))),
             .if(!responses.isEmpty || !selfAssessments.isEmpty, .group(
                 .h2(.text("The client's answers")),
+                .p(.a(.href("/staff/clients/\(clientID?.uuidString ?? "")/progress"), .text("Scores over time"))),
                 .ul(.forEach(selfAssessments) { record in
                         .li(.a(.href("/staff/self-assessments/\(record.id?.uuidString ?? "")"),
                                .text("Pre-therapy self-assessment, \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")")))

@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// A client's scores over time: one server-drawn chart per questionnaire with its severity bands,
+/// a table of the same numbers for screen readers and print, and the change since the first score
+/// with the parameters each measure used.
+struct ProgressController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("staff", "clients", ":id", "progress", use: show)
+    }
+
+    func show(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let access = try await ScheduleAccess.load(staff, on: request.db)
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let client = try await ClientRecord.find(id, on: request.db) else { throw Abort(.notFound) }
+        // Only for those who manage a calendar the client is in (or the director).
+        if staff.role != .admin {
+            let clinicians = try await Appointment.query(on: request.db).filter(\.$client.$id == id).all().map { $0.$staff.id }
+            guard clinicians.contains(where: access.canManage(clinicianID:)) else { throw Abort(.notFound) }
+        }
+        let responses = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed")
+            .sort(\.$completedAt).all()
+        try await request.audit(.view, recordType: "progress", recordID: id.uuidString, subject: id.uuidString, detail: "scores=\(responses.count)")
+        let zone = ClinicTimeZone(identifier: (try await request.services.clinic.current(on: request.db)).timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let byInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
+        let sections: [Node<HTML.BodyContext>] = Instrument.builtIn.compactMap { instrument in
+            guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
+            let points = rows.compactMap { row in row.completedAt.flatMap { date in row.total.map { (date, $0) } } }
+            let change = points.count >= 2 ? ChangeMetrics(instrument: instrument, baseline: points.first!.1, latest: points.last!.1) : nil
+            return .section(
+                .attribute(named: "aria-labelledby", value: "chart-\(instrument.code)"),
+                .h2(.id("chart-\(instrument.code)"), .text(instrument.name)),
+                .raw(ProgressChart.svg(instrument: instrument, points: points, zone: zone)),
+                TableViews.scrollable(captionID: "table-\(instrument.code)", .table(
+                    .class("data-table"),
+                    .caption(.id("table-\(instrument.code)"), .text("\(instrument.name) scores, oldest first")),
+                    .thead(.tr(.th(.text("Date")), .th(.text("Score")), .th(.text("Band")))),
+                    .tbody(.forEach(points) { point in
+                        .tr(.td(.text(SchedulingText.day(zone.localDate(of: point.0)))), .td(.text("\(point.1) of \(instrument.maximumScore)")),
+                            .td(.text(instrument.band(for: point.1)?.label ?? "")))
+                    }))),
+                .unwrap(change) { change in
+                    .dl(.class("details"),
+                        .dt(.text("Since the first score")), .dd(.text("\(change.baseline) to \(change.latest)")),
+                        .dt(.text("Response (a drop of half or more)")), .dd(.text(change.response ? "Yes" : "No")),
+                        .unwrap(change.remission) { .group(.dt(.text("Remission (below \(instrument.change?.remissionBelow ?? 0))")), .dd(.text($0 ? "Yes" : "No"))) },
+                        .unwrap(change.reliableImprovement) { .group(.dt(.text("Reliable improvement (a drop of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) },
+                        .unwrap(change.reliableDeterioration) { .group(.dt(.text("Reliable deterioration (a rise of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) })
+                }
+            )
+        }
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Progress: \(client.name)")),
+            .if(sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
+            .group(sections)
+        )
+        return .html(PageLayout.render(title: "Progress", chrome: try await request.chrome(), content: content))
+    }
+}
+
+/// Draws scores over time as an accessible SVG: bands shaded behind, the scores joined by a line.
+enum ProgressChart {
+    static let bandColours = ["#e3f1e6", "#f3f6dc", "#fdf3dc", "#fbe5d6", "#fbe9e7"]
+
+    static func svg(instrument: Instrument, points: [(Date, Int)], zone: ClinicTimeZone) -> String {
+        let width = 680.0, height = 260.0, left = 44.0, right = 190.0, top = 12.0, bottom = 36.0
+        let plotWidth = width - left - right, plotHeight = height - top - bottom
+        let maximum = Double(max(instrument.maximumScore, 1))
+        func y(_ score: Double) -> Double { top + plotHeight * (1 - score / maximum) }
+        func x(_ index: Int) -> Double { points.count <= 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(points.count - 1) }
+        var parts: [String] = []
+        let title = "\(instrument.name) scores over time"
+        let description = points.isEmpty ? "No scores." : "\(points.count) scores from \(points.first!.1) to \(points.last!.1); the table below lists them."
+        parts.append(##"<svg class="progress-chart" viewBox="0 0 \##(Int(width)) \##(Int(height))" role="img" aria-labelledby="svg-title-\##(instrument.code) svg-desc-\##(instrument.code)" xmlns="http://www.w3.org/2000/svg">"##)
+        parts.append(##"<title id="svg-title-\##(instrument.code)">\##(MarkupEscaping.escape(title))</title><desc id="svg-desc-\##(instrument.code)">\##(MarkupEscaping.escape(description))</desc>"##)
+        for (index, band) in instrument.bands.enumerated() {
+            let top = y(Double(band.upper) + (band.upper == instrument.maximumScore ? 0 : 0.5)), bottomEdge = y(Double(band.lower) - (band.lower == 0 ? 0 : 0.5))
+            parts.append(##"<rect x="\##(left)" y="\##(top)" width="\##(plotWidth)" height="\##(max(bottomEdge - top, 0))" fill="\##(bandColours[index % bandColours.count])"/>"##)
+            parts.append(##"<text x="\##(left + plotWidth + 8)" y="\##((top + bottomEdge) / 2 + 4)" font-size="12" fill="#1d2b2a">\##(MarkupEscaping.escape(band.label)) (\##(band.lower)-\##(band.upper))</text>"##)
+        }
+        parts.append(##"<line x1="\##(left)" y1="\##(top)" x2="\##(left)" y2="\##(top + plotHeight)" stroke="#52605e"/>"##)
+        for tick in stride(from: 0, through: instrument.maximumScore, by: max(instrument.maximumScore / 3, 1)) {
+            parts.append(##"<text x="\##(left - 6)" y="\##(y(Double(tick)) + 4)" font-size="12" text-anchor="end" fill="#1d2b2a">\##(tick)</text>"##)
+        }
+        if points.count > 1 {
+            let line = points.enumerated().map { "\(x($0.offset)),\(y(Double($0.element.1)))" }.joined(separator: " ")
+            parts.append(##"<polyline points="\##(line)" fill="none" stroke="#1f5f5b" stroke-width="2.5"/>"##)
+        }
+        for (index, point) in points.enumerated() {
+            parts.append(##"<circle cx="\##(x(index))" cy="\##(y(Double(point.1)))" r="5" fill="#1f5f5b"/>"##)
+            let day = zone.localDate(of: point.0)
+            parts.append(##"<text x="\##(x(index))" y="\##(height - 12)" font-size="12" text-anchor="middle" fill="#1d2b2a">\##(SchedulingText.months[day.month - 1].prefix(3)) \##(day.day)</text>"##)
+        }
+        parts.append("</svg>")
+        return parts.joined()
+    }
+}
