@@ -244,3 +244,45 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct IntakeTests {
+    @Test func a_client_of_a_student_signs_three_consents_by_typed_name_and_the_exact_wording_is_hashed() async throws {
+        try await withClinic { clinic in
+            let supervisor = try await clinic.makeStaff(.supervisor, name: "Dr. Sam Supervisor")
+            let student = try await clinic.makeClinician()
+            student.$supervisor.id = supervisor.id
+            try await student.update(on: clinic.db)
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/intake", form: [:]).status == .seeOther)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/intake/")
+            let client = Browser(app: clinic.app)
+            let form = try await client.get(link)
+            #expect(form.body.string.contains("supervised by Dr. Sam Supervisor"), "the supervision disclosure names the supervisor")
+            let wrong = try await client.post(link, form: ["emergencyName": "Lee Example", "emergencyPhone": "416-555-0188",
+                                                           "consent-treatment": "yes", "consent-privacy": "yes", "typedName": "Someone Else"])
+            #expect(wrong.status == .unprocessableEntity)
+            #expect(wrong.body.string.contains("Type your full name exactly"))
+            #expect(wrong.body.string.contains("Tick the box to agree to the supervision"))
+            #expect(wrong.body.string.contains(#"value="Lee Example""#), "typed input is kept")
+            let signed = try await client.post(link, form: ["emergencyName": "Lee Example", "emergencyPhone": "416-555-0188", "pronouns": "they/them",
+                                                            "consent-treatment": "yes", "consent-privacy": "yes", "consent-supervision": "yes",
+                                                            "typedName": "  robin   example "])
+            #expect(signed.status == .ok)
+            let consents = try await ConsentRecord.query(on: clinic.db).all()
+            #expect(Set(consents.map(\.kind)) == ["treatment", "privacy", "supervision"])
+            let treatment = try #require(consents.first { $0.kind == "treatment" })
+            #expect(treatment.textSHA256 == HexDigest.sha256(ConsentDocument.treatment.text))
+            #expect(treatment.version == ConsentDocument.treatment.version)
+            #expect(treatment.signedAt == clinic.clock.now)
+            #expect(try await IntakeRecord.query(on: clinic.db).first()?.detailsSealed?.hasPrefix("enc:v1:") == true)
+            #expect(try await client.post(link, form: ["typedName": "Robin Example"]).status == .gone, "signed once")
+            let page = try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(page.body.string.contains("Supervision of a practicum student, version 2026-11"))
+        }
+    }
+}

@@ -20,5 +20,6 @@ enum Migrations {
         M015AddOutboxAttachment(),
         M016CreateMeasures(),
         M017CreateSelfAssessments(),
+        M018CreateIntake(),
     ]
 }

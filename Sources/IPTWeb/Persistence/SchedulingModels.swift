@@ -318,3 +318,40 @@ final class SelfAssessmentRecord: Model, @unchecked Sendable {
         SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "answers_sealed", version: 1)
     }
 }
+
+/// Intake forms sent to a client.
+final class IntakeRecord: Model, @unchecked Sendable {
+    static let schema = "intakes"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "clinician_id") var clinician: StaffUser
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "status") var status: String
+    @OptionalField(key: "details_sealed") var detailsSealed: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "completed_at") var completedAt: Date?
+
+    init() {}
+
+    static func detailsContext(_ id: UUID) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: 1)
+    }
+}
+
+/// One signed consent.
+final class ConsentRecord: Model, @unchecked Sendable {
+    static let schema = "consents"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @OptionalParent(key: "intake_id") var intake: IntakeRecord?
+    @Field(key: "kind") var kind: String
+    @Field(key: "version") var version: String
+    @Field(key: "text_sha256") var textSHA256: String
+    @Field(key: "typed_name") var typedName: String
+    @Field(key: "signed_at") var signedAt: Date
+
+    init() {}
+}

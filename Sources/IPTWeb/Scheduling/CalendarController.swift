@@ -137,6 +137,7 @@ struct CalendarController: RouteCollection {
         let clientID = appointment.$client.id
         let responses = clinical && clientID != nil ? try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID!)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
+        let consents = clientID == nil ? [] : try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID!).sort(\.$signedAt).all()
         let selfAssessments = clinical && clientID != nil ? try await SelfAssessmentRecord.query(on: request.db).filter(\.$client.$id == clientID!)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
         let zone = setup.zone
@@ -189,6 +190,15 @@ struct CalendarController: RouteCollection {
                       FormViews.textField(name: "percent", label: "Sliding-scale reduction for this client (%)",
                                           value: String(appointment.client?.slidingScalePercent ?? 0), error: errors["percent"], type: .number, maxLength: 3),
                       .button(.class("button secondary"), .type(.submit), .text("Set the reduction")))),
+            .if(appointment.client != nil, .group(
+                .h2(.text("Intake and consents")),
+                .if(consents.isEmpty, .p(.text("No consents signed yet."))),
+                .ul(.forEach(consents) { consent in
+                    .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed \"\(consent.typedName)\" on \(DateDisplay.dateTime(consent.signedAt, timeZone: setup.zone.timeZone.identifier))"))
+                }),
+                .if([.confirmed, .attended].contains(current), .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/intake"),
+                      FormViews.csrf(request.csrfToken),
+                      .button(.class("button secondary"), .type(.submit), .text(consents.isEmpty ? "Send the intake forms" : "Send the intake forms again")))))),
             .if(!responses.isEmpty || !selfAssessments.isEmpty, .group(
                 .h2(.text("The client's answers")),
                 .p(.a(.href("/staff/clients/\(clientID?.uuidString ?? "")/progress"), .text("Scores over time"))),
