@@ -73,6 +73,8 @@ def journey_booking(res: Results, art) -> bool:
     except Exception as e:  # noqa: BLE001
         res.fail("booking: start the demo server", str(e))
         return False
+    import a11y_html  # here, not at the top: a11y_html imports this module too
+    aud = a11y_html.Auditor(res, a11y_html.Axe(), art)
     try:
         waiter = Browser(srv.base, art, "booking-waitlist-")
         visitor = Browser(srv.base, art, "booking-visitor-")
@@ -205,6 +207,7 @@ def journey_booking(res: Results, art) -> bool:
             set_viewport(waiter.driver, *PHONE)
             try:
                 waiter.get(st["questionnaire"])
+                aud.page(waiter, "/questionnaire/<token> (phone)")
                 for item in range(1, 10):
                     value = 1 if item in (2, 9) else 0
                     waiter.click(waiter.one(f"#field-item-{item}-{value}"))
@@ -225,12 +228,37 @@ def journey_booking(res: Results, art) -> bool:
             clinician.click_and_load(link)
             expect("Several days" in clinician.one("main").text, "the alert does not show the answer that raised it")
             clinician.shot("e-alert")
+            aud.page(clinician, "/staff/alerts/<id>")
             clinician.click_and_load(clinician.button("Record and close the alert", "main form"), expect_status=422)
             fill(clinician, "#field-assessment", "Called the same day: passive thoughts, no plan or intent.")
             fill(clinician, "#field-plan", "Safety plan reviewed; 9-8-8 and supports agreed.")
             clinician.click_and_load(clinician.button("Record and close the alert", "main form"))
             expect("No open alerts" in clinician.one("main").text, "the alert is still open after the follow-up")
             return "closed with a follow-up"
+
+        def intake_on_a_phone():
+            clinician.get(st["appointment_path"])
+            clinician.click_and_load(clinician.button("Send the intake forms", "main form"))
+            msg = srv.wait_for_email(st["wait_email"], "Your forms before your first session")
+            path = link_in(msg, "/intake/", srv.base)
+            set_viewport(waiter.driver, *PHONE)
+            try:
+                waiter.get(path)
+                aud.page(waiter, "/intake/<token> (phone)")
+                expect("supervised by Dr. Henrik Larsen" in waiter.one("main").text, "no supervision disclosure naming the supervisor")
+                fill(waiter, "#field-emergencyName", "Lee Example")
+                fill(waiter, "#field-emergencyPhone", "416-555-0188")
+                for kind in ("treatment", "privacy", "supervision"):
+                    waiter.click(waiter.one(f"#field-consent-{kind}"))
+                fill(waiter, "#field-typedName", st["wait_name"])
+                waiter.shot("e-intake-filled")
+                waiter.click_and_load(waiter.button("Sign and send", "main form"))
+                expect("forms are in" in waiter.h1(), f"after signing the page says {waiter.h1()!r}")
+            finally:
+                set_viewport(waiter.driver, *DESKTOP)
+            clinician.get(st["appointment_path"])
+            expect("Supervision of a practicum student, version" in clinician.one("main").text, "the signed consents are not on the appointment page")
+            return "three consents signed on a 390-pixel-wide screen"
 
         def self_assessment_on_a_phone():
             clinician.get(st["appointment_path"])
@@ -240,6 +268,7 @@ def journey_booking(res: Results, art) -> bool:
             set_viewport(waiter.driver, *PHONE)
             try:
                 waiter.get(path)
+                aud.page(waiter, "/self-assessment/<token> (phone)")
                 waiter.click(waiter.one("#field-distress-family-4"))
                 waiter.click(waiter.one("#field-course-comes-and-goes"))
                 waiter.driver.execute_script("document.getElementById('field-onset').value = arguments[0]", st["onset"])
@@ -261,10 +290,12 @@ def journey_booking(res: Results, art) -> bool:
             text = clinician.one("main").text
             expect("Suggested focus, for discussion" in text and "-> grief" in text, "the summary shows no grief suggestion with its reason")
             clinician.shot("e-self-assessment-summary")
+            aud.page(clinician, "/staff/self-assessments/<id>")
             clinician.get(st["appointment_path"])
             clinician.click_and_load(clinician.link("Scores over time", "main"))
             expect(bool(clinician.css("main svg.progress-chart")), "no chart on the progress page")
             clinician.shot("e-progress")
+            aud.page(clinician, "/staff/clients/<id>/progress")
             return "suggestion with reasons; chart drawn"
 
         ok = res.steps("booking", [
@@ -279,6 +310,7 @@ def journey_booking(res: Results, art) -> bool:
             ("the student clinician (two-factor) sends a questionnaire from the appointment", clinician_sends_questionnaire),
             ("the client answers on a phone-sized screen; a risk answer shows the crisis lines at once", client_answers_on_a_phone),
             ("the clinician sees the alert on the dashboard and closes it only with a follow-up", clinician_sees_the_alert),
+            ("the client signs the intake forms and consents on a phone-sized screen", intake_on_a_phone),
             ("the client fills in the pre-therapy self-assessment on a phone-sized screen", self_assessment_on_a_phone),
             ("the clinician reads the summary with the suggested focus, and the chart of scores", clinician_reads_summary_and_progress),
         ])
