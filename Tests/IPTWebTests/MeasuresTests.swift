@@ -286,3 +286,34 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct DeteriorationTests {
+    @Test func the_dashboard_lists_a_client_whose_phq9_rose_by_six_or_more() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
+            let clientID = try #require(try await Appointment.query(on: clinic.db).first()?.$client.id)
+            for (week, score) in [6, 9, 13].enumerated() {
+                let response = MeasureResponse()
+                response.$client.id = clientID
+                response.$clinician.id = try student.requireID()
+                response.instrumentCode = "phq-9"
+                response.tokenHash = UUID().uuidString
+                response.status = "completed"
+                response.total = score
+                response.createdAt = clinic.clock.now
+                response.expiresAt = clinic.clock.now
+                response.completedAt = clinic.clock.now.addingTimeInterval(Double(week) * 7 * 86_400)
+                try await response.create(on: clinic.db)
+            }
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            let dashboard = try await studentBrowser.get("/staff").body.string
+            #expect(dashboard.contains("Scores that worsened reliably"))
+            #expect(dashboard.contains("PHQ-9 from 6 to 13"))
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(!(try await other.get("/staff").body.string.contains("Scores that worsened reliably")), "only the client's own clinicians see it")
+        }
+    }
+}

@@ -52,6 +52,20 @@ struct DashboardController: RouteCollection {
             if staff.role == .admin { group.filter(\.$status == "open") }
             group.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
         }.count() : 0
+        // Clients whose latest score is reliably worse than their first, on a measure with a rule for it.
+        var worsened: [(client: ClientRecord, instrument: Instrument, from: Int, to: Int)] = []
+        if canSeeAlerts {
+            var query = MeasureResponse.query(on: request.db).filter(\.$status == "completed").with(\.$client).sort(\.$completedAt)
+            if staff.role != .admin { query = query.filter(\.$clinician.$id ~~ clinicianIDs) }
+            let completed = clinicianIDs.isEmpty && staff.role != .admin ? [] : try await query.all()
+            let series = Dictionary(grouping: completed, by: { "\($0.$client.id.uuidString)|\($0.instrumentCode)" })
+            for rows in series.sorted(by: { $0.key < $1.key }).map(\.value) {
+                guard rows.count >= 2, let first = rows.first?.total, let last = rows.last?.total,
+                      let instrument = Instrument.builtIn.first(where: { $0.code == rows[0].instrumentCode }),
+                      ChangeMetrics(instrument: instrument, baseline: first, latest: last).reliableDeterioration == true else { continue }
+                worsened.append((rows[0].client, instrument, first, last))
+            }
+        }
         let requests = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
             .filter(\.$status == Appointment.Status.requested.rawValue).count()
         let content: Node<HTML.BodyContext> = .group(
@@ -67,7 +81,13 @@ struct DashboardController: RouteCollection {
                 .li(.class("stat"), .strong(.text(String(pendingMail))), .text(" emails waiting to be sent")),
                 .li(.class("stat"), .strong(.text(String(failedMail))), .text(" emails that could not be delivered"))
             ),
-            .p(.class("small muted"), .text("Client intake, outcome measures and the clinical workspace arrive with the intake and workspace features."))
+            .if(!worsened.isEmpty, .group(
+                .h2(.text("Scores that worsened reliably")),
+                .ul(.forEach(worsened) { item in
+                    .li(.a(.href("/staff/clients/\(item.client.id?.uuidString ?? "")/progress"), .text(item.client.name)),
+                        .text(": \(item.instrument.name) from \(item.from) to \(item.to)"))
+                }))),
+            .p(.class("small muted"), .text("The IPT clinical workspace (course, inventory, formulation, notes) arrives with its own feature."))
         )
         return .html(PageLayout.render(title: "Dashboard", chrome: chrome, content: content))
     }
