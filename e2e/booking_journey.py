@@ -296,7 +296,16 @@ def journey_booking(res: Results, art) -> bool:
             expect(bool(clinician.css("main svg.progress-chart")), "no chart on the progress page")
             clinician.shot("e-progress")
             aud.page(clinician, "/staff/clients/<id>/progress")
-            return "suggestion with reasons; chart drawn"
+            # The FHIR export, checked by a real FHIR library. fhir.resources 8 models R4B (4.3.0);
+            # Bundle, Questionnaire and QuestionnaireResponse as exported here are the same in R4.
+            from fhir.resources.R4B.bundle import Bundle
+            href = clinician.link("Download the answers as FHIR R4 (JSON)", "main").get_attribute("href")
+            export = clinician.cookie_session().get(href, timeout=10)
+            expect(export.status_code == 200, f"the FHIR export answered {export.status_code}")
+            bundle = Bundle.model_validate(export.json())
+            kinds = sorted(e.resource.__resource_type__ for e in bundle.entry)
+            expect(kinds == ["Questionnaire", "QuestionnaireResponse"], f"unexpected resources in the export: {kinds}")
+            return "suggestion with reasons; chart drawn; FHIR Bundle valid (" + ", ".join(kinds) + ")"
 
         ok = res.steps("booking", [
             ("someone joins the waitlist for the reduced-rate clinic", join_waitlist),

@@ -64,6 +64,17 @@ import VaporTesting
                     #expect(!email.textBody.contains(detail), "no \(detail) in the alert email")
                 }
             }
+            // The export carries the instrument and the answers, coded, and is audited as an export.
+            let exported = try await supervisor.get("/staff/clients/\(alert.$client.id.uuidString)/fhir")
+            #expect(exported.status == .ok)
+            let bundle = try #require(try JSONSerialization.jsonObject(with: Data(exported.body.readableBytesView)) as? [String: Any])
+            let resources = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+            let questionnaire = try #require(resources.first { $0["resourceType"] as? String == "Questionnaire" })
+            #expect((questionnaire["code"] as? [[String: Any]])?.first?["code"] as? String == "44249-1")
+            let answered = try #require(resources.first { $0["resourceType"] as? String == "QuestionnaireResponse" })
+            let items = answered["item"] as? [[String: Any]] ?? []
+            #expect(items.contains { $0["linkId"] as? String == "9" })
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "fhir-bundle").filter(\.$action == "export").count() == 1)
             // A second submission of the same link changes nothing.
             #expect(try await client.post(link, form: Self.phq9WithItem9).status == .gone)
             #expect(try await RiskAlert.query(on: clinic.db).count() == 1)

@@ -10,6 +10,7 @@ import Vapor
 struct ProgressController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("staff", "clients", ":id", "progress", use: show)
+        routes.get("staff", "clients", ":id", "fhir", use: fhir)
     }
 
     func show(_ request: Request) async throws -> Response {
@@ -55,6 +56,7 @@ struct ProgressController: RouteCollection {
         }
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Progress: \(client.name)")),
+            .p(.a(.href("/staff/clients/\(id.uuidString)/fhir"), .text("Download the answers as FHIR R4 (JSON)"))),
             .if(sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
             .group(sections)
         )

@@ -1,0 +1,96 @@
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// FHIR R4 export of a client's questionnaires: each instrument as a Questionnaire (with its LOINC
+/// code where one exists) and each set of answers as a QuestionnaireResponse, in a collection Bundle.
+enum FHIRExport {
+    static let answerSystem = "urn:iptclinic:answer-value"
+
+    static func canonical(_ instrument: Instrument) -> String { "urn:iptclinic:questionnaire:\(instrument.code)" }
+
+    static func questionnaire(_ instrument: Instrument) -> [String: Any] {
+        var resource: [String: Any] = [
+            "resourceType": "Questionnaire",
+            "id": instrument.code,
+            "url": canonical(instrument),
+            "version": instrument.version,
+            "name": instrument.code.filter { $0.isLetter || $0.isNumber }.uppercased(),
+            "title": instrument.name,
+            "status": "active",
+            "description": instrument.instructions,
+            "copyright": instrument.licence,
+            "item": instrument.items.map { item -> [String: Any] in
+                [
+                    "linkId": item.id,
+                    "text": item.text,
+                    "type": "choice",
+                    "required": !item.optional,
+                    "answerOption": item.options.map { ["valueCoding": ["system": answerSystem, "code": String($0.value), "display": $0.label]] },
+                ]
+            } + [["linkId": "total", "text": "Total score", "type": "integer", "readOnly": true]],
+        ]
+        if let loinc = instrument.loinc {
+            resource["code"] = [["system": "http://loinc.org", "code": loinc]]
+        }
+        return resource
+    }
+
+    static func response(_ response: MeasureResponse, answers: [String: Int], instrument: Instrument) -> [String: Any] {
+        let formatter = ISO8601DateFormatter()
+        var items: [[String: Any]] = instrument.items.compactMap { item in
+            guard let value = answers[item.id], let option = item.options.first(where: { $0.value == value }) else { return nil }
+            return ["linkId": item.id, "answer": [["valueCoding": ["system": answerSystem, "code": String(value), "display": option.label]]]]
+        }
+        if let total = response.total { items.append(["linkId": "total", "answer": [["valueInteger": total]]]) }
+        return [
+            "resourceType": "QuestionnaireResponse",
+            "id": response.id?.uuidString.lowercased() ?? UUID().uuidString.lowercased(),
+            "questionnaire": "\(canonical(instrument))|\(instrument.version)",
+            "status": "completed",
+            "subject": ["reference": "Patient/\(response.$client.id.uuidString.lowercased())"],
+            "authored": formatter.string(from: response.completedAt ?? response.createdAt),
+            "item": items,
+        ]
+    }
+
+    static func bundle(responses: [(MeasureResponse, [String: Int])], now: Date) throws -> Data {
+        let used = Instrument.builtIn.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
+        var entries: [[String: Any]] = used.map { ["fullUrl": canonical($0), "resource": questionnaire($0)] }
+        for (row, answers) in responses {
+            guard let instrument = Instrument.builtIn.first(where: { $0.code == row.instrumentCode }) else { continue }
+            let resource = response(row, answers: answers, instrument: instrument)
+            entries.append(["fullUrl": "urn:uuid:\(resource["id"] as? String ?? "")", "resource": resource])
+        }
+        let bundle: [String: Any] = ["resourceType": "Bundle", "type": "collection", "timestamp": ISO8601DateFormatter().string(from: now), "entry": entries]
+        return try JSONSerialization.data(withJSONObject: bundle, options: [.sortedKeys, .prettyPrinted])
+    }
+}
+
+extension ProgressController {
+    /// The same records as the progress page, as a FHIR R4 Bundle for another system (or the client).
+    func fhir(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let access = try await ScheduleAccess.load(staff, on: request.db)
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)), try await ClientRecord.find(id, on: request.db) != nil else {
+            throw Abort(.notFound)
+        }
+        if staff.role != .admin {
+            let clinicians = try await Appointment.query(on: request.db).filter(\.$client.$id == id).all().map { $0.$staff.id }
+            guard clinicians.contains(where: access.canManage(clinicianID:)) else { throw Abort(.notFound) }
+        }
+        let rows = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed").sort(\.$completedAt).all()
+        let ring = request.services.keyRing
+        let withAnswers: [(MeasureResponse, [String: Int])] = try rows.map { row in
+            let json = try row.answersSealed.map { try ring.open($0, MeasureResponse.answersContext(try row.requireID())) } ?? "{}"
+            return (row, (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:])
+        }
+        try await request.audit(.export, recordType: "fhir-bundle", recordID: id.uuidString, subject: id.uuidString, detail: "responses=\(rows.count)")
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "application", subType: "fhir+json", parameters: ["charset": "utf-8"])
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"questionnaires.fhir.json\"")
+        return Response(status: .ok, headers: headers, body: .init(data: try FHIRExport.bundle(responses: withAnswers, now: request.now)))
+    }
+}
