@@ -307,6 +307,25 @@ def journey_booking(res: Results, art) -> bool:
             expect(kinds == ["Questionnaire", "QuestionnaireResponse"], f"unexpected resources in the export: {kinds}")
             return "suggestion with reasons; chart drawn; FHIR Bundle valid (" + ", ".join(kinds) + ")"
 
+        def client_portal_on_a_phone():
+            set_viewport(waiter.driver, *PHONE)
+            try:
+                waiter.get("/")
+                waiter.click_and_load(waiter.link("Your appointments", "footer"))
+                fill(waiter, "#field-email", st["wait_email"])
+                waiter.click_and_load(waiter.button("Email me a sign-in link", "main form"))
+                msg = srv.wait_for_email(st["wait_email"], "Your sign-in link")
+                waiter.get(link_in(msg, "/portal/sign-in/", srv.base))
+                waiter.click_and_load(waiter.button("Continue to my appointments and forms", "main form"))
+                expect(waiter.path() == "/portal", f"after the link the browser is at {waiter.path()}")
+                text = waiter.one("main").text
+                expect("Consent to treatment" in text and "PHQ-9" in text, "the portal does not list the consents and the questionnaire")
+                waiter.shot("e-portal")
+                aud.page(waiter, "/portal (phone)")
+            finally:
+                set_viewport(waiter.driver, *DESKTOP)
+            return "signed in by a one-time link; appointments, consents and questionnaires listed"
+
         ok = res.steps("booking", [
             ("someone joins the waitlist for the reduced-rate clinic", join_waitlist),
             ("a visitor goes from the team page to Priya's free times and picks one", team_to_times),
@@ -322,6 +341,7 @@ def journey_booking(res: Results, art) -> bool:
             ("the client signs the intake forms and consents on a phone-sized screen", intake_on_a_phone),
             ("the client fills in the pre-therapy self-assessment on a phone-sized screen", self_assessment_on_a_phone),
             ("the clinician reads the summary with the suggested focus, and the chart of scores", clinician_reads_summary_and_progress),
+            ("the client signs in to the portal by a one-time link on a phone-sized screen", client_portal_on_a_phone),
         ])
         seen = [s for b in browsers for s in b.statuses]
         bad = [f"{s} {u}" for u, s in seen if s and s >= 500]

@@ -59,6 +59,7 @@ PUBLIC_PAGES = [
     "/privacy",
     "/contact",
     "/newsletter",
+    "/portal/sign-in",
     "/staff/sign-in",
 ]
 

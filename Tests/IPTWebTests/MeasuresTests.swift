@@ -328,3 +328,78 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct PortalTests {
+    @Test func a_client_signs_in_by_a_one_time_link_and_a_guardian_sees_appointments_but_not_answers() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            let today = clinic.toronto.localDate(of: clinic.clock.now)
+            var fields = BookingForm.fields(student, start: clinic.tenOClock(inDays: 3), email: "teen@example.org",
+                                            dateOfBirth: today.adding(days: -15 * 366).description)
+            fields["guardianName"] = "Pat Parent"
+            fields["guardianEmail"] = "parent@example.org"
+            #expect(try await browser.post("/book/details", form: fields).status == .seeOther)
+            try await clinic.deliverMail()
+            let confirm = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            try await browser.get(confirm)
+            try await browser.post(confirm, form: [:])
+            let clientID = try #require(try await ClientRecord.query(on: clinic.db).first()?.id)
+            let response = MeasureResponse()
+            response.$client.id = clientID
+            response.$clinician.id = try student.requireID()
+            response.instrumentCode = "phq-a"
+            response.tokenHash = UUID().uuidString
+            response.status = "completed"
+            response.total = 9
+            response.createdAt = clinic.clock.now
+            response.expiresAt = clinic.clock.now
+            response.completedAt = clinic.clock.now
+            try await response.create(on: clinic.db)
+
+            // Unknown and known addresses get the same page; only the known one gets mail.
+            let anonymous = Browser(app: clinic.app)
+            try await anonymous.get("/portal/sign-in")
+            try await clinic.deliverMail()
+            let sentCount = clinic.mail.sent.count
+            let unknown = try await anonymous.post("/portal/sign-in", form: ["email": "nobody@example.org"])
+            let known = try await anonymous.post("/portal/sign-in", form: ["email": "teen@example.org"])
+            #expect(unknown.status == .ok && known.status == .ok)
+            #expect(unknown.body.string == known.body.string, "no way to tell a known address from an unknown one")
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.count == sentCount + 1)
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/")
+            #expect(try await anonymous.get("/portal").location == "/portal/sign-in", "no session yet")
+            try await anonymous.get(link)
+            #expect(try await anonymous.post(link, form: [:]).location == "/portal")
+            let home = try await anonymous.get("/portal")
+            #expect(home.status == .ok)
+            #expect(home.headers.first(name: .cacheControl) == "no-store")
+            #expect(home.body.string.contains("PHQ-A"), "the client sees their questionnaires")
+            #expect(home.body.string.contains("cancel or change"))
+            let reuse = Browser(app: clinic.app)
+            try await reuse.get("/portal/sign-in")
+            #expect(try await reuse.post(link, form: [:]).status == .gone, "a link works once")
+
+            // The guardian signs in with their own address.
+            let guardian = Browser(app: clinic.app)
+            try await guardian.get("/portal/sign-in")
+            try await guardian.post("/portal/sign-in", form: ["email": "parent@example.org"])
+            try await clinic.deliverMail()
+            let guardianLink = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/")
+            try await guardian.get(guardianLink)
+            try await guardian.post(guardianLink, form: [:])
+            let guardianHome = try await guardian.get("/portal")
+            #expect(guardianHome.body.string.contains("appointments and consents"))
+            #expect(!guardianHome.body.string.contains("PHQ-A"), "not the adolescent's answers")
+
+            // Links expire.
+            try await anonymous.post("/portal/sign-in", form: ["email": "teen@example.org"])
+            try await clinic.deliverMail()
+            let late = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/")
+            clinic.clock.advance(by: 21 * 60)
+            #expect(try await anonymous.get(late).status == .gone)
+        }
+    }
+}

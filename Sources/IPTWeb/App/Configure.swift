@@ -58,6 +58,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: MeasuresController())
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: IntakeController())
+    try app.register(collection: PortalController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())

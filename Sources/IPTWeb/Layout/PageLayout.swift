@@ -60,6 +60,7 @@ enum PageLayout {
         NavItem(title: "Role transitions", path: "/focus/role-transitions"),
         NavItem(title: "Interpersonal sensitivity", path: "/focus/interpersonal-sensitivity"),
         NavItem(title: "Newsletter", path: "/newsletter"),
+        NavItem(title: "Your appointments", path: "/portal/sign-in"),
         NavItem(title: "Privacy notice", path: "/privacy"),
         NavItem(title: "Staff sign-in", path: "/staff/sign-in"),
     ]

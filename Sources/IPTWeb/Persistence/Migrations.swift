@@ -21,5 +21,6 @@ enum Migrations {
         M016CreateMeasures(),
         M017CreateSelfAssessments(),
         M018CreateIntake(),
+        M019CreatePortal(),
     ]
 }

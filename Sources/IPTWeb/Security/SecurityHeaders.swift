@@ -41,10 +41,16 @@ struct SecurityHeadersMiddleware: Middleware {
         if secure {
             response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
         }
-        if path.hasPrefix("/staff") || response.headers[.setCookie].contains(where: { $0.contains("ipt_session") }) {
+        // Staff pages and every page reached by a client's private link hold personal details: no
+        // browser or proxy may keep a copy.
+        if Self.privatePrefixes.contains(where: { path.hasPrefix($0) })
+            || response.headers[.setCookie].contains(where: { $0.contains("ipt_session") }) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
     }
+
+    static let privatePrefixes = ["/staff", "/portal", "/appointments/", "/book/confirm/", "/questionnaire/", "/intake/", "/self-assessment/",
+                                  "/calendar-feed/"]
 }
 
 /// Refuses a body over the limit before anything reads it: by its declared length, or by its
