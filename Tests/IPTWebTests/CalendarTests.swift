@@ -367,7 +367,7 @@ import VaporTesting
             let (admin, _) = try await clinic.signedIn(as: .admin)
             try await admin.get("/staff/settings/booking")
             var form = ["minimumNoticeHours": "24", "horizonDays": "56", "gridMinutes": "7", "maxPerDay": "0", "holdMinutes": "15",
-                        "cancelNoticeHours": "48", "lateFeeDollars": "60", "offerHours": "12", "notSameDay": "yes"]
+                        "cancelNoticeHours": "48", "lateFeeDollars": "60", "offerHours": "12", "measureEvery": "0", "notSameDay": "yes"]
             let refused = try await admin.post("/staff/settings/booking", form: form)
             #expect(refused.status == .unprocessableEntity)
             #expect(refused.body.string.contains("divides the day evenly"))

@@ -403,3 +403,40 @@ import VaporTesting
         }
     }
 }
+
+
+@Suite struct CadenceTests {
+    @Test func with_a_cadence_of_two_every_other_session_gets_the_questionnaire_once_48_hours_ahead() async throws {
+        try await withClinic { clinic in
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$measureEvery, to: 2).update()
+            let student = try await clinic.makeClinician()
+            let details = try BookingDetails.validate(
+                BookingDetailsDraft(name: "Casey Client", email: "casey@example.org", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+                today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+            let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            var sessions: [Appointment] = []
+            for week in 0..<3 {
+                let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                                start: clinic.tenOClock(inDays: 3 + 7 * week), locationID: nil, source: "staff", now: clinic.clock.now)
+                try await appointment.create(on: clinic.db)
+                sessions.append(appointment)
+            }
+            // 30 hours before session 1: it is sent, once.
+            clinic.clock.advance(by: sessions[0].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
+            try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
+            try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
+            #expect(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[0].id!).count() == 1)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.filter { $0.subject.hasPrefix("A few questions") }.count == 1)
+            // Session 2 is skipped, session 3 gets it.
+            clinic.clock.advance(by: sessions[1].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
+            try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
+            #expect(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[1].id!).count() == 0)
+            clinic.clock.advance(by: sessions[2].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
+            try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
+            let third = try #require(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[2].id!).first())
+            #expect(third.instrumentCode == "phq-9")
+        }
+    }
+}

@@ -4,11 +4,77 @@ import IPTCore
 import Plot
 import Vapor
 
-/// Sending a questionnaire from an appointment, and the risk alerts a clinician must follow up.
-struct AlertsController: RouteCollection {
+/// Sending a questionnaire: by the clinician from an appointment, or by the clinic's cadence.
+enum Questionnaires {
     /// How long a questionnaire link stays open.
     static let linkDays = 14
 
+    /// Creates the response row and emails the link (naming no questionnaire), in one transaction.
+    static func send(_ instrument: Instrument, for appointment: Appointment, client: ClientRecord, database: any Database,
+                     services: AppServices, now: Date) async throws -> MeasureResponse {
+        let token = SecureToken.make()
+        let clinic = try await services.clinic.current(on: database)
+        let base = services.settings.publicBaseURL
+        let response = MeasureResponse()
+        response.id = UUID()
+        response.$client.id = try client.requireID()
+        response.$clinician.id = appointment.$staff.id
+        response.$appointment.id = appointment.id
+        response.instrumentCode = instrument.code
+        response.tokenHash = HexDigest.sha256(token)
+        response.status = "sent"
+        response.createdAt = now
+        response.expiresAt = now.addingTimeInterval(TimeInterval(linkDays * 86_400))
+        try await database.writeTransaction { db in
+            try await response.create(on: db)
+            // The email names no questionnaire: a mailbox is no place for that.
+            try await Outbox.enqueue(
+                to: client.email, subject: "A few questions before your appointment - \(clinic.name)",
+                body: """
+                Hello,
+
+                Before your next appointment, please answer a few short questions about the last two weeks. It takes about five minutes, and your clinician will go over it with you:
+
+                \(base)/questionnaire/\(token)
+
+                The link works for \(linkDays) days.
+
+                If you are in crisis, call or text 9-8-8 at any time. If you or someone else is in immediate danger, call 911.
+
+                \(clinic.name)
+                """, at: now, on: db)
+        }
+        return response
+    }
+
+    /// The clinic's cadence: before every Nth session of a client with a clinician, the PHQ-9 (or the
+    /// PHQ-A for IPT-A clients) goes out 48 hours ahead. Each appointment gets it once.
+    static func sendByCadence(app: Application, now: Date) async throws {
+        guard let every = try await BookingSettingsRow.query(on: app.db).first()?.measureEvery, every > 0 else { return }
+        let sessions = ["ipt-session", "ipt-a-session", "assessment", "maintenance"]
+        let soon = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed.rawValue)
+            .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(48 * 3600))
+            .filter(\.$typeCode ~~ sessions).filter(\.$client.$id != nil).with(\.$client).all()
+        for appointment in soon {
+            guard let client = appointment.client, let appointmentID = appointment.id, let clientID = client.id else { continue }
+            guard try await MeasureResponse.query(on: app.db).filter(\.$appointment.$id == appointmentID).count() == 0 else { continue }
+            // This appointment's number among the client's sessions with this clinician.
+            let earlier = try await Appointment.query(on: app.db).filter(\.$client.$id == clientID).filter(\.$staff.$id == appointment.$staff.id)
+                .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
+                .filter(\.$startsAt < appointment.startsAt).count()
+            guard earlier % every == 0 else { continue }
+            let instrument: Instrument = client.programme == Programme.adolescent.rawValue ? .phqA : .phq9
+            let sent = try await send(instrument, for: appointment, client: client, database: app.db, services: app.services, now: now)
+            try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "scheduler", action: .create, recordType: "measure-response",
+                                                        recordID: sent.id?.uuidString, subject: clientID.uuidString,
+                                                        detail: "\(instrument.code) sent by cadence (every \(every))"))
+        }
+        app.services.outboxWorker?.nudge()
+    }
+}
+
+/// Sending a questionnaire from an appointment, and the risk alerts a clinician must follow up.
+struct AlertsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.post("staff", "appointments", ":id", "questionnaire", use: sendQuestionnaire)
         let alerts = routes.grouped("staff", "alerts")
@@ -31,39 +97,8 @@ struct AlertsController: RouteCollection {
         guard let instrument = Instrument.builtIn.first(where: { $0.code == body.instrument }) else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
         }
-        let token = SecureToken.make()
-        let now = request.now
-        let clinic = try await request.services.clinic.current(on: request.db)
-        let base = request.services.settings.publicBaseURL
-        let response = MeasureResponse()
-        response.id = UUID()
-        response.$client.id = try client.requireID()
-        response.$clinician.id = appointment.$staff.id
-        response.$appointment.id = id
-        response.instrumentCode = instrument.code
-        response.tokenHash = HexDigest.sha256(token)
-        response.status = "sent"
-        response.createdAt = now
-        response.expiresAt = now.addingTimeInterval(TimeInterval(Self.linkDays * 86_400))
-        try await request.db.writeTransaction { db in
-            try await response.create(on: db)
-            // The email names no questionnaire: a mailbox is no place for that.
-            try await Outbox.enqueue(
-                to: client.email, subject: "A few questions before your appointment - \(clinic.name)",
-                body: """
-                Hello,
-
-                Before your next appointment, please answer a few short questions about the last two weeks. It takes about five minutes, and your clinician will go over it with you:
-
-                \(base)/questionnaire/\(token)
-
-                The link works for \(Self.linkDays) days.
-
-                If you are in crisis, call or text 9-8-8 at any time. If you or someone else is in immediate danger, call 911.
-
-                \(clinic.name)
-                """, at: now, on: db)
-        }
+        let response = try await Questionnaires.send(instrument, for: appointment, client: client, database: request.db,
+                                                     services: request.services, now: request.now)
         request.nudgeOutbox()
         try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
                                 detail: "\(instrument.code) sent")

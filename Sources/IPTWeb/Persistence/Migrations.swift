@@ -22,5 +22,6 @@ enum Migrations {
         M017CreateSelfAssessments(),
         M018CreateIntake(),
         M019CreatePortal(),
+        M020AddMeasureCadence(),
     ]
 }

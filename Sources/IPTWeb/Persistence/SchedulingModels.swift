@@ -67,6 +67,8 @@ final class BookingSettingsRow: Model, @unchecked Sendable {
     @OptionalField(key: "late_cancel_fee_cents") var lateCancelFeeCents: Int?
     @Field(key: "offer_hours") var offerHours: Int
     @Field(key: "updated_at") var updatedAt: Date
+    /// Send the questionnaire before every Nth session; 0 leaves it to the clinician.
+    @Field(key: "measure_every") var measureEvery: Int
 
     init() {}
 }

@@ -29,6 +29,8 @@ struct BookingSettingsController: RouteCollection {
         NumberField(name: "cancelNoticeHours", label: "Cancellation window (hours)", range: 0...168, hint: "Cancelling later than this counts as a late cancellation."),
         NumberField(name: "lateFeeDollars", label: "Late-cancellation fee (dollars)", range: 0...1_000, hint: "0 for no fee."),
         NumberField(name: "offerHours", label: "A waitlist offer stays open for (hours)", range: 1...72, hint: "Then the time goes to the next person."),
+        NumberField(name: "measureEvery", label: "Send the questionnaire before every Nth session", range: 0...20,
+                    hint: "The PHQ-9 (PHQ-A for teens) goes out 48 hours before; 1 is every session, 4 every fourth, 0 only when a clinician sends it."),
     ]
 
     func form(_ request: Request) async throws -> Response {
@@ -39,7 +41,7 @@ struct BookingSettingsController: RouteCollection {
             values = ["minimumNoticeHours": String(row.minimumNoticeHours), "horizonDays": String(row.horizonDays),
                       "gridMinutes": String(row.gridMinutes), "maxPerDay": String(row.maxPerDay ?? 0), "holdMinutes": String(row.holdMinutes),
                       "cancelNoticeHours": String(row.cancelNoticeHours), "lateFeeDollars": String((row.lateCancelFeeCents ?? 0) / 100),
-                      "offerHours": String(row.offerHours), "notSameDay": row.notSameDay ? "yes" : "", "requireApproval": row.requireApproval ? "yes" : ""]
+                      "offerHours": String(row.offerHours), "measureEvery": String(row.measureEvery), "notSameDay": row.notSameDay ? "yes" : "", "requireApproval": row.requireApproval ? "yes" : ""]
         }
         return try await render(request, values: values, errors: FieldErrors(), saved: request.query[String.self, at: "saved"] != nil)
     }
@@ -72,6 +74,7 @@ struct BookingSettingsController: RouteCollection {
         row.cancelNoticeHours = numbers["cancelNoticeHours"]!
         row.lateCancelFeeCents = numbers["lateFeeDollars"] == 0 ? nil : numbers["lateFeeDollars"]! * 100
         row.offerHours = numbers["offerHours"]!
+        row.measureEvery = numbers["measureEvery"]!
         row.notSameDay = values["notSameDay"] == "yes"
         row.requireApproval = values["requireApproval"] == "yes"
         row.updatedAt = request.now

@@ -177,6 +177,7 @@ enum SchedulingQueries {
             settings.cancelNoticeHours = 24
             settings.lateCancelFeeCents = 5_000
             settings.offerHours = 12
+            settings.measureEvery = 0
             settings.updatedAt = now
             try await settings.create(on: database)
         }

@@ -121,6 +121,7 @@ enum ScheduleSweeper {
         }
         try await sendReminders(app: app, setup: setup, clinic: clinic, now: now)
         try await RiskAlerts.escalate(app: app, now: now)
+        try await Questionnaires.sendByCadence(app: app, now: now)
         services.outboxWorker?.nudge()
     }
 
