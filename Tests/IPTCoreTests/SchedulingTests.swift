@@ -44,6 +44,9 @@ func oracleWallTime(_ instant: Date, _ zone: TimeZone) -> (date: LocalDate, minu
         #expect(LocalTime(hhmm: "24:00")?.minuteOfDay == 1440)
         #expect(LocalTime(hhmm: "24:30") == nil)
         #expect(LocalTime(hhmm: "09:60") == nil)
+        #expect(LocalTime(formValue: "14:30:00")?.minuteOfDay == 870, "a time field that shows seconds")
+        #expect(LocalTime(formValue: "14:30:99") == nil)
+        #expect(LocalTime(formValue: "14:30x00") == nil)
     }
 
     @Test func day_arithmetic_and_weekdays_agree_with_foundation() {

@@ -6,6 +6,24 @@ import Testing
 import Vapor
 import VaporTesting
 
+extension TestClinic {
+    /// A completed questionnaire score, `weeksLater` weeks from now, as if the client had answered it.
+    func addScore(_ total: Int, instrument: Instrument = .phq9, client: UUID, clinician: StaffUser, weeksLater: Int = 0) async throws {
+        let response = MeasureResponse()
+        response.$client.id = client
+        response.$clinician.id = try clinician.requireID()
+        response.instrumentCode = instrument.code
+        response.tokenHash = UUID().uuidString
+        response.status = "completed"
+        response.total = total
+        response.band = instrument.band(for: total)?.label
+        response.createdAt = clock.now
+        response.expiresAt = clock.now
+        response.completedAt = clock.now.addingTimeInterval(Double(weeksLater) * 7 * 86_400)
+        try await response.create(on: db)
+    }
+}
+
 @Suite struct SafetyAlertTests {
     /// A practicum student (supervised) with a confirmed appointment for a client, and the student
     /// signed in.
@@ -224,18 +242,7 @@ import VaporTesting
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
             let clientID = try #require(appointment.$client.id)
             for (week, score) in [18, 15, 11, 7].enumerated() {
-                let response = MeasureResponse()
-                response.$client.id = clientID
-                response.$clinician.id = try student.requireID()
-                response.instrumentCode = "phq-9"
-                response.tokenHash = UUID().uuidString
-                response.status = "completed"
-                response.total = score
-                response.band = Instrument.phq9.band(for: score)?.label
-                response.createdAt = clinic.clock.now
-                response.expiresAt = clinic.clock.now
-                response.completedAt = clinic.clock.now.addingTimeInterval(Double(week) * 7 * 86_400)
-                try await response.create(on: clinic.db)
+                try await clinic.addScore(score, client: clientID, clinician: student, weeksLater: week)
             }
             let studentBrowser = Browser(app: clinic.app)
             try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
@@ -306,17 +313,7 @@ import VaporTesting
             _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
             let clientID = try #require(try await Appointment.query(on: clinic.db).first()?.$client.id)
             for (week, score) in [6, 9, 13].enumerated() {
-                let response = MeasureResponse()
-                response.$client.id = clientID
-                response.$clinician.id = try student.requireID()
-                response.instrumentCode = "phq-9"
-                response.tokenHash = UUID().uuidString
-                response.status = "completed"
-                response.total = score
-                response.createdAt = clinic.clock.now
-                response.expiresAt = clinic.clock.now
-                response.completedAt = clinic.clock.now.addingTimeInterval(Double(week) * 7 * 86_400)
-                try await response.create(on: clinic.db)
+                try await clinic.addScore(score, client: clientID, clinician: student, weeksLater: week)
             }
             let studentBrowser = Browser(app: clinic.app)
             try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
@@ -346,17 +343,7 @@ import VaporTesting
             try await browser.get(confirm)
             try await browser.post(confirm, form: [:])
             let clientID = try #require(try await ClientRecord.query(on: clinic.db).first()?.id)
-            let response = MeasureResponse()
-            response.$client.id = clientID
-            response.$clinician.id = try student.requireID()
-            response.instrumentCode = "phq-a"
-            response.tokenHash = UUID().uuidString
-            response.status = "completed"
-            response.total = 9
-            response.createdAt = clinic.clock.now
-            response.expiresAt = clinic.clock.now
-            response.completedAt = clinic.clock.now
-            try await response.create(on: clinic.db)
+            try await clinic.addScore(9, instrument: .phqA, client: clientID, clinician: student)
 
             // Unknown and known addresses get the same page; only the known one gets mail.
             let anonymous = Browser(app: clinic.app)

@@ -122,6 +122,18 @@ public struct LocalTime: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(hour: h, minute: m)
     }
 
+    /// What a browser's time field sends: "HH:MM", or "HH:MM:SS" when it shows seconds (which
+    /// must then be a real second; the seconds are dropped).
+    public init?(formValue text: String) {
+        if text.count == 8 {
+            let seconds = text.suffix(3)
+            guard seconds.first == ":", let value = Int(seconds.dropFirst()), (0...59).contains(value) else { return nil }
+            self.init(hhmm: String(text.prefix(5)))
+        } else {
+            self.init(hhmm: text)
+        }
+    }
+
     public var hour: Int { minuteOfDay / 60 }
     public var minute: Int { minuteOfDay % 60 }
 

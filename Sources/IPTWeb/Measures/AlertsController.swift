@@ -88,12 +88,9 @@ struct AlertsController: RouteCollection {
     }
 
     func sendQuestionnaire(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewClinicalRecords)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
+        let (appointment, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
         let body = try FormInput.decode(SendBody.self, from: request)
-        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let appointment = try await Appointment.query(on: request.db).filter(\.$id == id).with(\.$client).with(\.$staff).first(),
-              access.canManage(clinicianID: appointment.$staff.id), let client = appointment.client else { throw Abort(.notFound) }
+        let id = try appointment.requireID()
         guard let instrument = Instrument.builtIn.first(where: { $0.code == body.instrument }) else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
         }

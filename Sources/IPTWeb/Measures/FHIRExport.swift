@@ -76,10 +76,7 @@ extension ProgressController {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)), try await ClientRecord.find(id, on: request.db) != nil else {
             throw Abort(.notFound)
         }
-        if staff.role != .admin {
-            let clinicians = try await Appointment.query(on: request.db).filter(\.$client.$id == id).all().map { $0.$staff.id }
-            guard clinicians.contains(where: access.canManage(clinicianID:)) else { throw Abort(.notFound) }
-        }
+        guard try await access.canSeeClient(id, on: request.db) else { throw Abort(.notFound) }
         let rows = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed").sort(\.$completedAt).all()
         let ring = request.services.keyRing
         let withAnswers: [(MeasureResponse, [String: Int])] = try rows.map { row in

@@ -122,11 +122,8 @@ struct IntakeController: RouteCollection {
 
     /// Staff (front desk or clinician) send the intake link from an appointment.
     func send(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewSchedule)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let appointment = try await Appointment.query(on: request.db).filter(\.$id == id).with(\.$client).first(),
-              access.canManage(clinicianID: appointment.$staff.id), let client = appointment.client else { throw Abort(.notFound) }
+        let (appointment, client) = try await request.appointmentForClientForms(.viewSchedule)
+        let id = try appointment.requireID()
         let token = SecureToken.make()
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)

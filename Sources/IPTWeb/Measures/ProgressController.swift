@@ -18,11 +18,7 @@ struct ProgressController: RouteCollection {
         let access = try await ScheduleAccess.load(staff, on: request.db)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let client = try await ClientRecord.find(id, on: request.db) else { throw Abort(.notFound) }
-        // Only for those who manage a calendar the client is in (or the director).
-        if staff.role != .admin {
-            let clinicians = try await Appointment.query(on: request.db).filter(\.$client.$id == id).all().map { $0.$staff.id }
-            guard clinicians.contains(where: access.canManage(clinicianID:)) else { throw Abort(.notFound) }
-        }
+        guard try await access.canSeeClient(id, on: request.db) else { throw Abort(.notFound) }
         let responses = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed")
             .sort(\.$completedAt).all()
         try await request.audit(.view, recordType: "progress", recordID: id.uuidString, subject: id.uuidString, detail: "scores=\(responses.count)")

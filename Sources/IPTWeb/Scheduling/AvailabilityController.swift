@@ -61,8 +61,8 @@ struct AvailabilityController: RouteCollection {
         var errors = FieldErrors()
         let weekday = body.weekday.flatMap(Int.init).flatMap(Weekday.init(rawValue:))
         if weekday == nil { errors.add("weekday", "Choose a day of the week.") }
-        let from = body.from.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
-        let until = body.until.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
+        let from = body.from.flatMap (LocalTime.init(formValue:))
+        let until = body.until.flatMap (LocalTime.init(formValue:))
         if from == nil { errors.add("from", "Enter the start as hours and minutes, for example 09:00.") }
         if until == nil { errors.add("until", "Enter the end as hours and minutes, for example 17:00.") }
         if let from, let until, until <= from { errors.add("until", "The end must be after the start.") }
@@ -105,8 +105,8 @@ struct AvailabilityController: RouteCollection {
         if kind == nil { errors.add("kind", "Choose time off or extra hours.") }
         let date = body.date.flatMap(LocalDate.init(iso:))
         if date == nil { errors.add("date", "Enter a real date as year-month-day.") }
-        let from = body.from.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
-        let until = body.until.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
+        let from = body.from.flatMap (LocalTime.init(formValue:))
+        let until = body.until.flatMap (LocalTime.init(formValue:))
         if from == nil { errors.add("from", "Enter the start as hours and minutes (00:00 for the whole day).") }
         if until == nil { errors.add("until", "Enter the end as hours and minutes (24:00 for the whole day).") }
         if let from, let until, until <= from { errors.add("until", "The end must be after the start.") }

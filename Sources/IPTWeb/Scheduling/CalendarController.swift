@@ -255,7 +255,7 @@ struct CalendarController: RouteCollection {
         }
         var errors = FieldErrors()
         let date = body.date.flatMap(LocalDate.init(iso:))
-        let time = body.time.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
+        let time = body.time.flatMap (LocalTime.init(formValue:))
         if date == nil { errors.add("date", "Enter a real date as year-month-day.") }
         if time == nil { errors.add("time", "Enter a time as hours and minutes, for example 14:30.") }
         let start = date.flatMap { d in time.flatMap { setup.zone.instant(d, $0) } }
@@ -419,7 +419,7 @@ struct CalendarController: RouteCollection {
         if kind == nil { errors.add("type", "Choose the type of appointment.") }
         let date = body.date.flatMap(LocalDate.init(iso:))
         if date == nil { errors.add("date", "Enter a real date as year-month-day.") }
-        let time = body.time.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
+        let time = body.time.flatMap (LocalTime.init(formValue:))
         if time == nil { errors.add("time", "Enter a start time as hours and minutes, for example 14:30.") }
         let weeks = Int(body.weeks ?? "1") ?? 0
         if !(1...24).contains(weeks) { errors.add("weeks", "Book between 1 and 24 weekly sessions.") }
@@ -563,8 +563,8 @@ struct CalendarController: RouteCollection {
         if clinicianID.map(access.canManage(clinicianID:)) != true { errors.add("clinician", "Choose a clinician whose calendar you manage.") }
         let date = body.date.flatMap(LocalDate.init(iso:))
         if date == nil { errors.add("date", "Enter a real date as year-month-day.") }
-        let from = body.from.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
-        let until = body.until.flatMap { LocalTime(hhmm: String($0.prefix(5))) }
+        let from = body.from.flatMap (LocalTime.init(formValue:))
+        let until = body.until.flatMap (LocalTime.init(formValue:))
         if from == nil { errors.add("from", "Enter the start as hours and minutes.") }
         if until == nil { errors.add("until", "Enter the end as hours and minutes.") }
         if let from, let until, until <= from { errors.add("until", "The end must be after the start.") }

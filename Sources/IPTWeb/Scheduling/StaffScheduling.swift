@@ -22,6 +22,14 @@ struct ScheduleAccess: Sendable {
         managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
     }
 
+    /// Whether this person may open a client's clinical records: the director, or whoever manages a
+    /// calendar the client has an appointment in.
+    func canSeeClient(_ clientID: UUID, on database: any Database) async throws -> Bool {
+        guard staff.role != .admin else { return true }
+        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$staff.id }
+        return clinicians.contains(where: canManage(clinicianID:))
+    }
+
     /// The clients this person may book: everyone for the front desk and the director; for a
     /// clinician, the clients already in a calendar they manage (new clients come in as new).
     func bookableClients(on database: any Database) async throws -> [ClientRecord] {
@@ -158,5 +166,17 @@ struct StaffBooking {
         }
         try await request.audit(.create, recordType: "blocked-time", recordID: appointment.id?.uuidString, detail: "time blocked")
         return try appointment.requireID()
+    }
+}
+
+extension Request {
+    /// The appointment in the path, with its client, if the signed-in person holds `permission` and
+    /// manages its clinician's calendar; what the send-a-form buttons act on.
+    func appointmentForClientForms(_ permission: Permission) async throws -> (appointment: Appointment, client: ClientRecord) {
+        let access = try await ScheduleAccess.load(try await authorize(permission), on: db)
+        guard let id = parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$client).with(\.$staff).first(),
+              access.canManage(clinicianID: appointment.$staff.id), let client = appointment.client else { throw Abort(.notFound) }
+        return (appointment, client)
     }
 }
