@@ -24,15 +24,6 @@ public struct BookingDetailsDraft: Sendable, Equatable {
     }
 }
 
-/// The two IPT programmes a new client is routed to by age.
-public enum Programme: String, Sendable, Codable, CaseIterable {
-    case adult
-    /// IPT-A, for clients under 18, with a parent or guardian involved.
-    case adolescent
-
-    public var label: String { self == .adult ? "Adult IPT" : "IPT-A (adolescent)" }
-}
-
 public struct BookingDetails: Sendable, Equatable {
     public struct Guardian: Sendable, Equatable {
         public let name: String
