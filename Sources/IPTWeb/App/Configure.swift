@@ -81,6 +81,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: AlertsController())
     try staffArea.register(collection: SelfAssessmentStaffController())
     try staffArea.register(collection: ProgressController())
+    try staffArea.register(collection: ChartController())
+    try staffArea.register(collection: InventoryController())
+    try staffArea.register(collection: FormulationController())
+    try staffArea.register(collection: WorksheetController())
+    try staffArea.register(collection: NotesController())
+    try staffArea.register(collection: SupervisionController())
+    try staffArea.register(collection: DischargeController())
+    try staffArea.register(collection: ClinicalSettingsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

@@ -68,7 +68,11 @@ enum PageLayout {
     static func staffNavigation(for role: StaffRole) -> [NavItem] {
         var items = [NavItem(title: "Dashboard", path: "/staff")]
         if AccessPolicy.allows(role, .viewSchedule) { items.append(NavItem(title: "Calendar", path: "/staff/calendar")) }
-        if AccessPolicy.allows(role, .viewClinicalRecords) { items.append(NavItem(title: "Alerts", path: "/staff/alerts")) }
+        if AccessPolicy.allows(role, .viewClinicalRecords) {
+            items.append(NavItem(title: "Clients", path: "/staff/clients"))
+            items.append(NavItem(title: "Alerts", path: "/staff/alerts"))
+        }
+        if [.supervisor, .student, .admin].contains(role) { items.append(NavItem(title: "Supervision", path: "/staff/supervision")) }
         if AccessPolicy.allows(role, .viewEnquiries) { items.append(NavItem(title: "Enquiries", path: "/staff/enquiries")) }
         if AccessPolicy.allows(role, .viewSubscribers) { items.append(NavItem(title: "Subscribers", path: "/staff/subscribers")) }
         if AccessPolicy.allows(role, .sendNewsletter) { items.append(NavItem(title: "Newsletters", path: "/staff/newsletters")) }

@@ -23,5 +23,6 @@ enum Migrations {
         M018CreateIntake(),
         M019CreatePortal(),
         M020AddMeasureCadence(),
+        M021CreateClinicalWorkspace(),
     ]
 }

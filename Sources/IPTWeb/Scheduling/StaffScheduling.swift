@@ -22,12 +22,11 @@ struct ScheduleAccess: Sendable {
         managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
     }
 
-    /// Whether this person may open a client's clinical records: the director, or whoever manages a
-    /// calendar the client has an appointment in.
+    /// Whether this person may open a client's clinical records: the director, or the client's care
+    /// team (see `isInCareTeam`). The front desk is kept out by the route's permission.
     func canSeeClient(_ clientID: UUID, on database: any Database) async throws -> Bool {
         guard staff.role != .admin else { return true }
-        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$staff.id }
-        return clinicians.contains(where: canManage(clinicianID:))
+        return try await isInCareTeam(clientID, on: database)
     }
 
     /// The clients this person may book: everyone for the front desk and the director; for a

@@ -1,0 +1,105 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import Vapor
+
+/// A client's chart as one request may open it: who is asking, whose chart, and the clinic's rules.
+struct ChartContext: Sendable {
+    let staff: CurrentStaff
+    let client: ClientRecord
+    let clientID: UUID
+    let access: ScheduleAccess
+    let settings: ClinicalSettingsRow
+    let zone: ClinicTimeZone
+
+    var base: String { "/staff/clients/\(clientID.uuidString)" }
+    var actor: NoteWorkflow.Actor { NoteWorkflow.Actor(id: staff.id, role: staff.role) }
+}
+
+extension Request {
+    /// Loads the client named in the path and checks this person may open their chart. A client they
+    /// may not see answers exactly like a missing one, so ids cannot be probed. The director may open
+    /// any chart, but outside their own caseload the clinic can ask for a reason first, kept in the
+    /// audit trail.
+    func chart() async throws -> ChartContext {
+        let staff = try await authorize(.viewClinicalRecords)
+        let access = try await ScheduleAccess.load(staff, on: db)
+        guard let id = parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let client = try await ClientRecord.find(id, on: db),
+              try await access.canSeeClient(id, on: db)
+        else { throw Abort(.notFound) }
+        let settings = try await ClinicalSettingsRow.current(on: db)
+        if staff.role == .admin, settings.chartReasonRequired, try await !access.isInCareTeam(id, on: db) {
+            let granted = try await ChartAccessReason.query(on: db).filter(\.$staff.$id == staff.id).filter(\.$client.$id == id)
+                .filter(\.$expiresAt > now).first()
+            if granted == nil {
+                guard method == .GET else { throw Abort(.forbidden, reason: "Give a reason for opening this chart first.") }
+                throw Abort.redirect(to: "/staff/clients/\(id.uuidString)/reason?next=\(url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+            }
+        }
+        let clinic = try await services.clinic.current(on: db)
+        return ChartContext(staff: staff, client: client, clientID: id, access: access, settings: settings,
+                            zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)
+    }
+
+    /// The form body as fields and lists (names ending in []), in one pass, for forms whose fields
+    /// come from data (worksheets, checklists).
+    func formBody() throws -> (fields: [String: String], lists: [String: [String]]) {
+        guard let contentType = headers.contentType, contentType == .urlEncodedForm else { throw Abort(.unsupportedMediaType) }
+        var fields: [String: String] = [:], lists: [String: [String]] = [:]
+        for pair in (body.string ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String? { String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let key = parts.first.flatMap(decode), let value = decode(parts.count > 1 ? parts[1] : "") else {
+                throw Abort(.badRequest, reason: "The form could not be read.")
+            }
+            if key.hasSuffix("[]") { lists[String(key.dropLast(2)), default: []].append(value) } else { fields[key] = value }
+        }
+        return (fields, lists)
+    }
+}
+
+extension ScheduleAccess {
+    /// Whether the client is on this person's own caseload (or a supervisee's): the treating
+    /// clinician of a contract, or someone with the client in a calendar they manage. Unlike
+    /// `canSeeClient`, the director's clinic-wide access does not count.
+    func isInCareTeam(_ clientID: UUID, on database: any Database) async throws -> Bool {
+        let contractClinicians = try await ContractRow.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$clinician.id }
+        if contractClinicians.contains(where: { $0 == staff.id || supervisees.contains($0) }) { return true }
+        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$staff.id }
+        return clinicians.contains { $0 == staff.id || supervisees.contains($0) }
+    }
+}
+
+/// The links across one client's chart, shown at the top of each of its pages.
+enum ChartViews {
+    static let sections: [(path: String, title: String)] = [
+        ("chart", "Chart"), ("inventory", "Inventory"), ("formulation", "Formulation"), ("worksheets", "Worksheets"),
+        ("notes", "Notes"), ("timeline", "Timeline"), ("progress", "Scores"), ("discharge", "Discharge"),
+    ]
+
+    static func header(_ context: ChartContext, current: String, title: String) -> Node<HTML.BodyContext> {
+        .group(
+            .p(.class("breadcrumb"), .a(.href("/staff/clients"), .text("Clients")), .text(" / "), .text(context.client.name)),
+            .h1(.text(title)),
+            .nav(.class("chart-tabs"), .attribute(named: "aria-label", value: "Chart sections"),
+                 .ul(.forEach(sections) { section in
+                     .li(.a(.href("\(context.base)/\(section.path)"),
+                            .if(section.path == current, .attribute(named: "aria-current", value: "page")), .text(section.title)))
+                 }))
+        )
+    }
+
+    static func notice(_ request: Request) -> Node<HTML.BodyContext> {
+        let messages = ["saved": "Saved.", "signed": "Signed.", "cosigned": "Co-signed; the note is final.", "returned": "Returned to the student with your comments.",
+                        "amended": "Amendment added; the original is kept beside it.", "logged": "Supervision session logged.",
+                        "overridden": "Phase override saved.", "cleared": "The phase follows the sessions held again.", "deleted": "Removed."]
+        guard let key = request.query[String.self, at: "done"], let message = messages[key] else { return .empty }
+        return .p(.class("notice"), .attribute(named: "role", value: "status"), .text(message))
+    }
+
+    static func page(_ request: Request, title: String, content: Node<HTML.BodyContext>, status: HTTPResponseStatus = .ok) async throws -> Response {
+        .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
+    }
+}

@@ -1,0 +1,48 @@
+import Fluent
+import Foundation
+import IPTCore
+import Vapor
+
+/// Everything about where a client's course stands, read once per page.
+struct CourseState: Sendable {
+    let contract: ContractRow?
+    let contractVersions: [ContractRow]
+    let sessionsHeld: Int
+    let progress: CourseProgress?
+    let override: PhaseOverrideRow?
+    let formulation: FormulationRow?
+    let checklist: [String: ChecklistMark]
+    let clinician: StaffUser?
+    let supervisor: StaffUser?
+
+    var focusAreas: [FocusArea] { formulation?.focusAreas ?? [] }
+
+    static func load(_ context: ChartContext, on database: any Database) async throws -> CourseState {
+        let versions = try await ContractRow.query(on: database).filter(\.$client.$id == context.clientID).sort(\.$version, .descending).all()
+        let contract = versions.first
+        let latestOverride = try await PhaseOverrideRow.query(on: database).filter(\.$client.$id == context.clientID).sort(\.$createdAt, .descending).first()
+        let override = latestOverride?.phase == nil ? nil : latestOverride
+        var held = 0
+        var progress: CourseProgress?
+        if let contract {
+            held = try await sessionsHeld(clientID: context.clientID, since: contract, zone: context.zone, on: database)
+            progress = CourseProgress(sessionsHeld: held, agreedSessions: contract.agreedSessions, settings: context.settings.course,
+                                      override: override?.phase.flatMap(Phase.init(rawValue:)))
+        }
+        let marks = try await ChecklistMark.query(on: database).filter(\.$client.$id == context.clientID).all()
+        let clinician = try await StaffUser.find(optional: contract?.$clinician.id, on: database)
+        let supervisor = try await StaffUser.find(optional: clinician?.$supervisor.id, on: database)
+        return CourseState(contract: contract, contractVersions: versions, sessionsHeld: held, progress: progress, override: override,
+                           formulation: try await FormulationRow.latest(for: context.clientID, on: database),
+                           checklist: Dictionary(marks.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first }),
+                           clinician: clinician, supervisor: supervisor)
+    }
+
+    /// Sessions held under the current contract: attended appointments from its start date on.
+    static func sessionsHeld(clientID: UUID, since contract: ContractRow, zone: ClinicTimeZone, on database: any Database) async throws -> Int {
+        guard let start = LocalDate(iso: contract.startDate) else { return 0 }
+        let from = zone.startOfDay(start)
+        return try await Appointment.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status == Appointment.Status.attended.rawValue).filter(\.$startsAt >= from).count()
+    }
+}

@@ -1,0 +1,284 @@
+import Fluent
+import Foundation
+import IPTCore
+
+final class ClinicalSettingsRow: Model, @unchecked Sendable {
+    static let schema = "clinical_settings"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "initial_sessions") var initialSessions: Int
+    @Field(key: "termination_sessions") var terminationSessions: Int
+    @Field(key: "adult_sessions") var adultSessions: Int
+    @Field(key: "adolescent_sessions") var adolescentSessions: Int
+    @Field(key: "maintenance_sessions") var maintenanceSessions: Int
+    @Field(key: "minimum_sessions") var minimumSessions: Int
+    @Field(key: "maximum_sessions") var maximumSessions: Int
+    @Field(key: "framework") var framework: String
+    /// A practicum student's signed note waits for the supervisor's co-signature.
+    @Field(key: "cosign_students") var cosignStudents: Bool
+    /// Staff opening a chart outside their caseload say why first.
+    @Field(key: "chart_reason_required") var chartReasonRequired: Bool
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var course: CourseSettings {
+        CourseSettings(initialSessions: initialSessions, terminationSessions: terminationSessions, adultSessions: adultSessions,
+                       adolescentSessions: adolescentSessions, maintenanceSessions: maintenanceSessions, minimumSessions: minimumSessions,
+                       maximumSessions: maximumSessions, framework: FocusFramework(rawValue: framework) ?? .fourAreas)
+    }
+
+    /// The clinic's settings, or the defaults when the director has not saved any.
+    static func current(on database: any Database) async throws -> ClinicalSettingsRow {
+        if let row = try await query(on: database).first() { return row }
+        let row = ClinicalSettingsRow()
+        row.apply(CourseSettings())
+        row.cosignStudents = true
+        row.chartReasonRequired = true
+        row.updatedAt = Date(timeIntervalSince1970: 0)
+        return row
+    }
+
+    func apply(_ settings: CourseSettings) {
+        initialSessions = settings.initialSessions
+        terminationSessions = settings.terminationSessions
+        adultSessions = settings.adultSessions
+        adolescentSessions = settings.adolescentSessions
+        maintenanceSessions = settings.maintenanceSessions
+        minimumSessions = settings.minimumSessions
+        maximumSessions = settings.maximumSessions
+        framework = settings.framework.rawValue
+    }
+}
+
+final class ContractRow: Model, @unchecked Sendable {
+    static let schema = "treatment_contracts"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    /// The treating clinician: the client is on their caseload.
+    @Parent(key: "clinician_id") var clinician: StaffUser
+    @Field(key: "version") var version: Int
+    @Field(key: "programme") var programme: String
+    @Field(key: "agreed_sessions") var agreedSessions: Int
+    @Field(key: "session_minutes") var sessionMinutes: Int
+    @Field(key: "start_date") var startDate: String
+    @Field(key: "client_agreed") var clientAgreed: Bool
+    @OptionalField(key: "reason_sealed") var reasonSealed: String?
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+
+    static func latest(for clientID: UUID, on database: any Database) async throws -> ContractRow? {
+        try await query(on: database).filter(\.$client.$id == clientID).sort(\.$version, .descending).first()
+    }
+}
+
+final class ChecklistMark: Model, @unchecked Sendable {
+    static let schema = "course_checklist"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "code") var code: String
+    @Parent(key: "done_by_id") var doneBy: StaffUser
+    @Field(key: "done_at") var doneAt: Date
+
+    init() {}
+}
+
+final class PhaseOverrideRow: Model, @unchecked Sendable {
+    static let schema = "phase_overrides"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    /// nil when the override was lifted and the phase follows the sessions again.
+    @OptionalField(key: "phase") var phase: String?
+    @Field(key: "reason_sealed") var reasonSealed: String
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+}
+
+final class InventoryEntryRow: Model, @unchecked Sendable {
+    static let schema = "inventory_entries"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "details_sealed") var detailsSealed: String
+    /// Bumped on every change, and bound into the seal, so an older sealed value cannot be put back.
+    @Field(key: "version") var version: Int
+    @Field(key: "closeness") var closeness: Int
+    /// Where the person was first placed, for the circle at intake beside the circle now.
+    @Field(key: "first_closeness") var firstCloseness: Int
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    static func detailsContext(_ id: UUID, version: Int) -> SealContext {
+        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: version)
+    }
+}
+
+final class FormulationRow: Model, @unchecked Sendable {
+    static let schema = "formulations"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "version") var version: Int
+    @Field(key: "framework") var framework: String
+    @Field(key: "primary_focus") var primaryFocus: String
+    @OptionalField(key: "secondary_focus") var secondaryFocus: String?
+    @Field(key: "text_sealed") var textSealed: String
+    @Field(key: "client_agreed") var clientAgreed: Bool
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    var focusAreas: [FocusArea] { [FocusArea(rawValue: primaryFocus), secondaryFocus.flatMap(FocusArea.init(rawValue:))].compactMap { $0 } }
+
+    static func textContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "text_sealed", version: 1) }
+
+    static func latest(for clientID: UUID, on database: any Database) async throws -> FormulationRow? {
+        try await query(on: database).filter(\.$client.$id == clientID).sort(\.$version, .descending).first()
+    }
+}
+
+final class WorksheetRow: Model, @unchecked Sendable {
+    static let schema = "worksheets"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "focus") var focus: String
+    /// The other person's name, lowercased, for dispute worksheets; empty for the others.
+    @Field(key: "subject_key") var subjectKey: String
+    @Field(key: "version") var version: Int
+    @OptionalField(key: "stage") var stage: String?
+    @OptionalField(key: "session_number") var sessionNumber: Int?
+    @Field(key: "content_sealed") var contentSealed: String
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
+}
+
+final class SessionNoteRow: Model, @unchecked Sendable {
+    static let schema = "session_notes"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "author_id") var author: StaffUser
+    @OptionalParent(key: "appointment_id") var appointment: Appointment?
+    /// Set on an amendment: the signed note it corrects, which stays as it was.
+    @OptionalParent(key: "amends_id") var amends: SessionNoteRow?
+    @Field(key: "session_number") var sessionNumber: Int
+    @Field(key: "phase") var phase: String
+    @Field(key: "content_sealed") var contentSealed: String
+    @OptionalField(key: "amendment_reason_sealed") var amendmentReasonSealed: String?
+    @Field(key: "status") var status: String
+    @OptionalField(key: "signed_at") var signedAt: Date?
+    @OptionalParent(key: "cosigned_by_id") var cosignedBy: StaffUser?
+    @OptionalField(key: "cosigned_at") var cosignedAt: Date?
+    @OptionalField(key: "review_comment_sealed") var reviewCommentSealed: String?
+    @OptionalField(key: "fidelity_on_focus") var fidelityOnFocus: Bool?
+    @OptionalField(key: "fidelity_tasks_done") var fidelityTasksDone: Bool?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var noteStatus: NoteStatus { NoteStatus(rawValue: status) ?? .draft }
+
+    /// The draft's content changes while it is a draft; each save bumps nothing, so the seal is bound
+    /// to the row and column only. Signed content is never rewritten.
+    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "amendment_reason_sealed", version: 1) }
+    static func commentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "review_comment_sealed", version: 1) }
+}
+
+final class SupervisionSessionRow: Model, @unchecked Sendable {
+    static let schema = "supervision_sessions"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "student_id") var student: StaffUser
+    @Parent(key: "supervisor_id") var supervisor: StaffUser
+    @Field(key: "held_on") var heldOn: String
+    @Field(key: "minutes") var minutes: Int
+    /// individual or group.
+    @Field(key: "format") var format: String
+    @Field(key: "clients_sealed") var clientsSealed: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func clientsContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "clients_sealed", version: 1) }
+}
+
+final class DischargeSummaryRow: Model, @unchecked Sendable {
+    static let schema = "discharge_summaries"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "author_id") var author: StaffUser
+    @Field(key: "content_sealed") var contentSealed: String
+    /// draft or final.
+    @Field(key: "status") var status: String
+    @OptionalField(key: "signed_at") var signedAt: Date?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
+}
+
+final class ChartAccessReason: Model, @unchecked Sendable {
+    static let schema = "chart_access_reasons"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "reason_sealed") var reasonSealed: String
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+
+    init() {}
+
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+}
+
+final class LifeEventRow: Model, @unchecked Sendable {
+    static let schema = "life_events"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    /// YYYY-MM-01.
+    @Field(key: "month") var month: String
+    @Field(key: "kind") var kind: String
+    @Field(key: "impact") var impact: Int
+    @OptionalField(key: "note_sealed") var noteSealed: String?
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func noteContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "note_sealed", version: 1) }
+}
+
+extension StaffUser {
+    /// The staff member with this id, or nil when there is no id or no such person.
+    static func find(optional id: UUID?, on database: any Database) async throws -> StaffUser? {
+        guard let id else { return nil }
+        return try await find(id, on: database)
+    }
+}
