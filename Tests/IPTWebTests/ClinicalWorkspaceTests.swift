@@ -1,0 +1,288 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+extension TestClinic {
+    /// A client with an attended first appointment with `clinician`, as the calendar would leave it.
+    func clientSeen(by clinician: StaffUser, name: String = "Casey Client", email: String? = nil, attended: Int = 1) async throws -> ClientRecord {
+        let details = try BookingDetails.validate(
+            BookingDetailsDraft(name: name, email: email ?? "client-\(UUID().uuidString.prefix(6))@example.org", phone: "416-555-0111",
+                                dateOfBirth: "1988-08-08", consent: true),
+            today: toronto.localDate(of: clock.now)).get()
+        let client = try await BookingService.findOrCreateClient(details, now: clock.now, on: db)
+        let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+        for week in 0..<max(attended, 1) {
+            let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind,
+                                                            start: tenOClock(inDays: -7 * (week + 1)), locationID: nil, source: "staff", now: clock.now)
+            appointment.status = attended > 0 ? Appointment.Status.attended.rawValue : Appointment.Status.confirmed.rawValue
+            try await appointment.create(on: db)
+        }
+        return client
+    }
+
+    /// The contract fields for a course that started well before the attended sessions.
+    func contractForm(sessions: Int = 16) -> [String: String] {
+        ["programme": "adult", "agreedSessions": String(sessions), "sessionMinutes": "50",
+         "startDate": toronto.localDate(of: clock.now).adding(days: -60).description, "clientAgreed": "yes"]
+    }
+
+    static let signableNote = ["sessionNumber": "4", "mood": "Lower after the argument on Sunday", "interpersonalEvents": "Row with partner about chores",
+                               "focusWork": "Communication analysis of Sunday's exchange", "riskCheck": "none-reported", "plan": "Role play the request", "action": "sign"]
+}
+
+@Suite struct ClinicalAccessTests {
+    /// Therapist B's client with one of everything, so every clinical route has a real record to aim at.
+    func otherCaseload(_ clinic: TestClinic) async throws -> (client: ClientRecord, params: [String: String], owner: Browser) {
+        let (owner, ownerUser) = try await clinic.signedIn(as: .therapist)
+        let client = try await clinic.clientSeen(by: ownerUser, attended: 4)
+        let base = "/staff/clients/\(client.id!.uuidString)"
+        try await owner.get("\(base)/chart")
+        #expect(try await owner.post("\(base)/contract", form: clinic.contractForm()).status == .seeOther)
+        #expect(try await owner.post("\(base)/formulation", form: ["primary": "role-dispute", "text": "Since the move, arguments with a partner."]).status == .seeOther)
+        #expect(try await owner.post("\(base)/inventory", form: ["name": "Alex", "relationship": "Partner", "closeness": "1"]).status == .seeOther)
+        #expect(try await owner.post("\(base)/worksheets/role-dispute/new", form: ["otherPerson": "Alex", "stage": "impasse"]).status == .seeOther)
+        #expect(try await owner.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
+        let entry = try #require(try await InventoryEntryRow.query(on: clinic.db).first())
+        let sheet = try #require(try await WorksheetRow.query(on: clinic.db).first())
+        let note = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+        return (client, ["entry": entry.id!.uuidString, "focus": "role-dispute", "thread": sheet.subjectKey, "note": note.id!.uuidString], owner)
+    }
+
+    @Test func another_therapists_client_answers_like_a_missing_one_on_every_clinical_route() async throws {
+        try await withClinic { clinic in
+            let (client, params, owner) = try await otherCaseload(clinic)
+            let (intruder, _) = try await clinic.signedIn(as: .therapist)
+            try await intruder.get("/staff")
+            let routes = clinic.app.routes.all.filter { route in
+                route.path.count > 3 && route.path.prefix(3).map(\.description) == ["staff", "clients", ":id"]
+            }
+            #expect(routes.count >= 20, "the route table lists the clinical routes (\(routes.count))")
+            for route in routes {
+                func path(_ clientID: String) -> String {
+                    "/" + route.path.map { component -> String in
+                        let text = component.description
+                        guard text.hasPrefix(":") else { return text }
+                        let name = String(text.dropFirst())
+                        return name == "id" ? clientID : params[name] ?? "x"
+                    }.joined(separator: "/")
+                }
+                let theirs = path(client.id!.uuidString), missing = path(UUID().uuidString)
+                let isGet = route.method == .GET
+                let probe = isGet ? try await intruder.get(theirs) : try await intruder.post(theirs, form: ["reason": "x", "closeness": "2"])
+                let absent = isGet ? try await intruder.get(missing) : try await intruder.post(missing, form: ["reason": "x", "closeness": "2"])
+                #expect(probe.status == .notFound, "\(route.method) \(theirs) answered \(probe.status)")
+                #expect(probe.status == absent.status && probe.body.string == absent.body.string, "\(route.method) \(theirs) differs from a missing id")
+                if isGet, !theirs.hasSuffix("/reason"), !theirs.hasSuffix("/letter"), !theirs.hasSuffix("/fhir") {
+                    // The same page opens for the client's own clinician, so the 404 is about access.
+                    #expect(try await owner.get(theirs).status == .ok, "the owner opens \(theirs)")
+                }
+            }
+        }
+    }
+
+    @Test func front_desk_sees_no_clinical_content_and_a_chart_view_is_audited_with_the_client() async throws {
+        try await withClinic { clinic in
+            let (therapist, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/clients/\(client.id!.uuidString)/chart").status == .forbidden)
+            #expect(try await desk.get("/staff/clients").status == .forbidden)
+            let before = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "chart").count()
+            let page = try await therapist.get("/staff/clients/\(client.id!.uuidString)/chart")
+            #expect(page.status == .ok && page.body.string.contains("Casey Client"))
+            let rows = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "chart").all()
+            #expect(rows.count == before + 1)
+            #expect(rows.last?.subject == client.id!.uuidString && rows.last?.actorID == user.id!.uuidString)
+        }
+    }
+
+    @Test func the_director_gives_a_reason_before_opening_a_chart_outside_their_caseload() async throws {
+        try await withClinic { clinic in
+            let (_, therapist) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapist)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            let first = try await director.get(chart)
+            #expect(first.status == .seeOther)
+            let reasonPage = try #require(first.headers.first(name: .location))
+            #expect(reasonPage.hasPrefix("/staff/clients/\(client.id!.uuidString)/reason"))
+            try await director.get(reasonPage)
+            let empty = try await director.post(reasonPage, form: ["reason": "  "])
+            #expect(empty.status == .unprocessableEntity)
+            let given = try await director.post(reasonPage, form: ["reason": "Complaint review"])
+            #expect(given.status == .seeOther && given.headers.first(name: .location) == chart)
+            #expect(try await director.get(chart).status == .ok)
+            let grant = try #require(try await ChartAccessReason.query(on: clinic.db).first())
+            #expect(grant.reasonSealed.hasPrefix("enc:v1:"))
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "chart-access-reason").filter(\.$subject == client.id!.uuidString).count() == 1)
+            // A redirect target elsewhere is not followed.
+            let elsewhere = try await director.post("/staff/clients/\(client.id!.uuidString)/reason?next=%2F%2Fevil.example", form: ["reason": "Again"])
+            #expect(elsewhere.headers.first(name: .location) == chart)
+        }
+    }
+}
+
+@Suite struct ClinicalRecordTests {
+    @Test func contract_versions_phase_and_checklist() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/contract")
+            var bad = clinic.contractForm()
+            bad["agreedSessions"] = "40"
+            let refused = try await browser.post("\(base)/contract", form: bad)
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("value=\"40\""), "input kept")
+            #expect(try await ContractRow.query(on: clinic.db).count() == 0)
+            #expect(try await browser.post("\(base)/contract", form: clinic.contractForm()).status == .seeOther)
+            let chart = try await browser.get("\(base)/chart")
+            #expect(chart.body.string.contains("Session 5 of 16") && chart.body.string.contains("Middle phase"))
+            // Renegotiation without a reason is refused; with one it is version 2 and version 1 stays.
+            var extended = clinic.contractForm(sessions: 20)
+            #expect(try await browser.post("\(base)/contract", form: extended).status == .unprocessableEntity)
+            extended["reason"] = "Extension agreed after the midpoint review"
+            #expect(try await browser.post("\(base)/contract", form: extended).status == .seeOther)
+            let versions = try await ContractRow.query(on: clinic.db).sort(\.$version).all()
+            #expect(versions.map(\.agreedSessions) == [16, 20] && versions.map(\.version) == [1, 2])
+            #expect(try await browser.get("\(base)/chart").body.string.contains("Session 5 of 20"))
+            // A phase override needs a reason.
+            let noReason = try await browser.post("\(base)/phase", form: ["phase": "initial", "reason": ""])
+            #expect(noReason.status == .unprocessableEntity)
+            #expect(try await PhaseOverrideRow.query(on: clinic.db).count() == 0)
+            #expect(try await browser.post("\(base)/phase", form: ["phase": "initial", "reason": "Inventory not finished"]).status == .seeOther)
+            let overridden = try await browser.get("\(base)/chart").body.string
+            #expect(overridden.contains("Initial phase (set by hand)") && overridden.contains("Sick role discussed"))
+            #expect(try await browser.post("\(base)/checklist", form: ["code": "initial-sick-role", "done": "yes"]).status == .seeOther)
+            #expect(try await ChecklistMark.query(on: clinic.db).filter(\.$code == "initial-sick-role").count() == 1)
+            #expect(try await browser.get("\(base)/chart").body.string.contains("Mark not done: Sick role discussed"))
+            #expect(try await browser.post("\(base)/checklist", form: ["code": "made-up", "done": "yes"]).status == .unprocessableEntity)
+        }
+    }
+
+    @Test func a_worksheet_needs_the_focus_and_keeps_every_version_with_the_stage_history() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 3)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            // No focus yet: no worksheet.
+            let early = try await browser.post("\(base)/worksheets/grief/main", form: ["who": "Father, March"])
+            #expect(early.status == .unprocessableEntity && early.body.string.contains("does not have grief"))
+            try await browser.post("\(base)/formulation", form: ["primary": "role-dispute", "text": "Arguments with a partner since the move."])
+            #expect(try await browser.post("\(base)/worksheets/grief/main", form: ["who": "Father"]).status == .unprocessableEntity)
+            #expect(try await WorksheetRow.query(on: clinic.db).count() == 0)
+            let missingStage = try await browser.post("\(base)/worksheets/role-dispute/new", form: ["otherPerson": "Alex", "issues": "Chores"])
+            #expect(missingStage.status == .unprocessableEntity && missingStage.body.string.contains("Chores"))
+            #expect(try await browser.post("\(base)/worksheets/role-dispute/new", form: ["otherPerson": "Alex", "stage": "impasse"]).status == .seeOther)
+            let thread = try #require(try await WorksheetRow.query(on: clinic.db).first()).subjectKey
+            for stage in ["impasse", "renegotiation"] {
+                #expect(try await browser.post("\(base)/worksheets/role-dispute/\(thread)", form: ["otherPerson": "Alex", "stage": stage]).status == .seeOther)
+            }
+            let rows = try await WorksheetRow.query(on: clinic.db).sort(\.$version).all()
+            #expect(rows.map(\.version) == [1, 2, 3] && rows.map(\.stage) == ["impasse", "impasse", "renegotiation"])
+            #expect(rows.allSatisfy { $0.contentSealed.hasPrefix("enc:v1:") })
+            let page = try await browser.get("\(base)/worksheets/role-dispute/\(thread)").body.string
+            #expect(page.contains("Impasse (talk has stopped)") && page.contains("Renegotiation (both still trying)"))
+            let old = try await browser.get("\(base)/worksheets/role-dispute/\(thread)?version=1").body.string
+            #expect(old.contains("earlier version"))
+        }
+    }
+
+    @Test func a_signed_note_is_locked_and_an_amendment_keeps_the_original() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            var draft = TestClinic.signableNote
+            draft["action"] = "sign"
+            draft["plan"] = ""
+            let unsigned = try await browser.post("\(base)/notes", form: draft)
+            #expect(unsigned.status == .unprocessableEntity && unsigned.body.string.contains("Write the plan before signing"))
+            #expect(try await browser.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
+            let note = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+            #expect(note.noteStatus == .final && note.contentSealed.hasPrefix("enc:v1:"))
+            let original = note.contentSealed
+            var changed = TestClinic.signableNote
+            changed["mood"] = "Rewritten"
+            let locked = try await browser.post("\(base)/notes/\(note.id!.uuidString)", form: changed)
+            #expect(locked.status == .conflict && locked.body.string.contains("signed and locked"))
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.contentSealed == original)
+            try await browser.get("\(base)/notes/\(note.id!.uuidString)/amend")
+            var amendment = TestClinic.signableNote
+            amendment["mood"] = "Lower after the argument on Saturday, not Sunday"
+            #expect(try await browser.post("\(base)/notes/\(note.id!.uuidString)/amend", form: amendment).status == .unprocessableEntity, "a reason is required")
+            amendment["reason"] = "Wrong day recorded"
+            #expect(try await browser.post("\(base)/notes/\(note.id!.uuidString)/amend", form: amendment).status == .seeOther)
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.contentSealed == original, "the original is untouched")
+            let page = try await browser.get("\(base)/notes/\(note.id!.uuidString)").body.string
+            #expect(page.contains("Original, as signed") && page.contains("argument on Sunday") && page.contains("not Sunday") && page.contains("Wrong day recorded"))
+        }
+    }
+
+    @Test func a_students_note_is_final_only_once_their_supervisor_co_signs() async throws {
+        try await withClinic { clinic in
+            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
+            let studentUser = try await clinic.makeClinician()
+            studentUser.$supervisor.id = supervisorUser.id
+            try await studentUser.update(on: clinic.db)
+            let student = Browser(app: clinic.app)
+            try await student.signIn(email: studentUser.email, password: "correct horse battery")
+            let client = try await clinic.clientSeen(by: studentUser, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await student.get("\(base)/chart")
+            try await student.post("\(base)/contract", form: clinic.contractForm())
+            #expect(try await ContractRow.query(on: clinic.db).first()?.$clinician.id == studentUser.id)
+            #expect(try await student.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
+            let note = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+            #expect(note.noteStatus == .awaitingCosignature)
+            let notePath = "\(base)/notes/\(note.id!.uuidString)"
+            #expect(try await student.post("\(notePath)/cosign", form: [:]).status == .forbidden, "not one's own note")
+            let (otherSupervisor, _) = try await clinic.signedIn(as: .supervisor)
+            try await otherSupervisor.get("/staff")
+            #expect(try await otherSupervisor.post("\(notePath)/cosign", form: [:]).status == .notFound, "another supervisor cannot even see the client")
+            // The queue lists it; returning needs a comment.
+            let queue = try await supervisor.get("/staff/supervision")
+            #expect(queue.body.string.contains("Casey Client, session 4"))
+            #expect(try await supervisor.post("\(notePath)/return", form: ["comment": " "]).status == .unprocessableEntity)
+            #expect(try await supervisor.post("\(notePath)/return", form: ["comment": "Add what you did about the risk"]).status == .seeOther)
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.noteStatus == .returned)
+            try await student.get(notePath)
+            #expect(try await student.post(notePath, form: TestClinic.signableNote).status == .seeOther)
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.noteStatus == .awaitingCosignature)
+            try await supervisor.get(notePath)
+            #expect(try await supervisor.post("\(notePath)/cosign", form: ["onFocus": "yes", "tasksDone": "no"]).status == .seeOther)
+            let final = try #require(try await SessionNoteRow.find(note.id, on: clinic.db))
+            #expect(final.noteStatus == .final && final.$cosignedBy.id == supervisorUser.id && final.fidelityOnFocus == true && final.fidelityTasksDone == false)
+            #expect(try await supervisor.post("\(notePath)/cosign", form: [:]).status == .conflict, "nothing left to co-sign")
+        }
+    }
+
+    @Test func supervision_hours_count_attended_sessions_against_the_log() async throws {
+        try await withClinic { clinic in
+            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
+            let studentUser = try await clinic.makeClinician()
+            studentUser.$supervisor.id = supervisorUser.id
+            try await studentUser.update(on: clinic.db)
+            _ = try await clinic.clientSeen(by: studentUser, attended: 6)
+            try await supervisor.get("/staff/supervision")
+            let bad = try await supervisor.post("/staff/supervision/log", form: ["student": studentUser.id!.uuidString, "heldOn": "2026-11-20", "minutes": "5", "format": "individual"])
+            #expect(bad.status == .unprocessableEntity)
+            #expect(try await supervisor.post("/staff/supervision/log", form: ["student": studentUser.id!.uuidString, "heldOn": "2026-11-20", "minutes": "60",
+                                                                               "format": "individual", "clients": "C. C."]).status == .seeOther)
+            let totals = try await SupervisionController.totals(for: studentUser.id!, on: clinic.db)
+            #expect(totals.directMinutes == 300 && totals.supervisionMinutes == 60)
+            #expect(try await supervisor.get("/staff/supervision").body.string.contains("1 to 5.0"))
+            let (student, _) = try await clinic.signedIn(as: .student)
+            try await student.get("/staff")
+            #expect(try await student.post("/staff/supervision/log", form: ["student": studentUser.id!.uuidString, "heldOn": "2026-11-20", "minutes": "60",
+                                                                            "format": "group"]).status == .forbidden)
+        }
+    }
+}
