@@ -470,6 +470,8 @@ def main() -> int:
             journey_receptionist(res, srv, recep, st)
             import booking_journey
             booking_journey.journey_booking(res, art)
+            import clinical_journey
+            clinical_journey.journey_clinical(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

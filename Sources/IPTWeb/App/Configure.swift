@@ -138,6 +138,9 @@ public func seedDemoIfWanted(_ app: Application, settings: Settings, arguments: 
     let hasher = app.password
     guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
                                                           now: settings.clock.now()) else { return }
+    let clinic = try await app.services.clinic.current(on: app.db)
+    try await DemoClients.seed(on: app.db, keyRing: app.services.keyRing,
+                               zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!, now: settings.clock.now())
     // Printed to the terminal once, never logged: it is a credential.
     print("""
 

@@ -89,8 +89,9 @@ struct ChartController: RouteCollection {
             sessionText = "Not started"
         }
         let focusText = state.focusAreas.isEmpty ? "Not chosen yet" : state.focusAreas.map(\.label).joined(separator: " and ")
-        let nextText = next.map { "\(SchedulingText.when($0.startsAt, zone: context.zone)) with \(nextClinician?.name ?? "")" } ?? "None booked"
-        let clinicianText = (state.clinician?.name ?? "Not assigned") + (state.supervisor.map { ", supervised by \($0.name)" } ?? "")
+        let nextText = next.map { "\(SchedulingText.shortDay(context.zone.localDate(of: $0.startsAt))), \(SchedulingText.time($0.startsAt, zone: context.zone)) with \(nextClinician?.name ?? "")" } ?? "None booked"
+        let clinicianText = (state.clinician?.name ?? nextClinician.map { "\($0.name) (no contract yet)" } ?? "Not assigned")
+            + (state.supervisor.map { ", supervised by \($0.name)" } ?? "")
         let alertNode: Node<HTML.BodyContext> = alerts > 0 ? .a(.href("/staff/alerts"), .strong(.text("\(alerts) open"))) : .text("None")
         let items: [(String, Node<HTML.BodyContext>)] = [
             ("Programme", .text(programme)), ("Phase", .text(phaseText)), ("Session", .text(sessionText)), ("Focus", .text(focusText)),
@@ -209,8 +210,12 @@ struct ChartController: RouteCollection {
                       "startDate": contract.startDate, "clientAgreed": contract.clientAgreed ? "yes" : ""]
         } else {
             let programme = Programme(rawValue: context.client.programme) ?? .adult
+            // The assessment sessions are the course's first sessions, so the course starts with the
+            // first one attended, not on the day the contract is written.
+            let first = try await Appointment.query(on: request.db).filter(\.$client.$id == context.clientID)
+                .filter(\.$status == Appointment.Status.attended.rawValue).sort(\.$startsAt).first()
             fields = ["programme": programme.rawValue, "agreedSessions": String(context.settings.course.defaultSessions(for: programme)), "sessionMinutes": "50",
-                      "startDate": context.zone.localDate(of: request.now).description]
+                      "startDate": context.zone.localDate(of: first?.startsAt ?? request.now).description]
         }
         return try await renderContract(request, context: context, state: state, fields: fields, errors: FieldErrors())
     }
