@@ -96,7 +96,7 @@ enum ChartViews {
                         "amended": "Amendment added; the original is kept beside it.", "logged": "Supervision session logged.",
                         "overridden": "Phase override saved.", "cleared": "The phase follows the sessions held again.", "deleted": "Removed."]
         guard let key = request.query[String.self, at: "done"], let message = messages[key] else { return .empty }
-        return .p(.class("notice"), .attribute(named: "role", value: "status"), .text(message))
+        return .p(.class("notice no-print"), .attribute(named: "role", value: "status"), .text(message))
     }
 
     static func page(_ request: Request, title: String, content: Node<HTML.BodyContext>, status: HTTPResponseStatus = .ok) async throws -> Response {

@@ -35,6 +35,9 @@ struct DischargeController: RouteCollection {
 
     /// Facts from the chart, shown above the editable parts and printed with them.
     struct Facts {
+        let client: String
+        let clinician: String
+        let started: String?
         let sessionsHeld: Int
         let agreed: Int?
         let focus: String
@@ -48,13 +51,18 @@ struct DischargeController: RouteCollection {
             .filter(\.$instrumentCode == instrument.code).sort(\.$completedAt).all().compactMap(\.total)
         let change = scores.count >= 2 ? (instrument, ChangeMetrics(instrument: instrument, baseline: scores.first!, latest: scores.last!)) : nil
         let formulation = try state.formulation.map { try keyRing.open($0.textSealed, FormulationRow.textContext($0.id!)) }
-        return Facts(sessionsHeld: state.sessionsHeld, agreed: state.contract?.agreedSessions,
+        let clinician = state.clinician.map { person in "\(person.name)" + (state.supervisor.map { ", supervised by \($0.name)" } ?? "") } ?? "Not assigned"
+        return Facts(client: "\(context.client.name), born \(context.client.dateOfBirth)", clinician: clinician, started: state.contract?.startDate,
+                     sessionsHeld: state.sessionsHeld, agreed: state.contract?.agreedSessions,
                      focus: state.focusAreas.isEmpty ? "Not chosen" : state.focusAreas.map(\.label).joined(separator: " and "),
                      formulation: formulation, change: change)
     }
 
     private func factsList(_ facts: Facts) -> Node<HTML.BodyContext> {
         .dl(.class("details"),
+            .dt(.text("Client")), .dd(.text(facts.client)),
+            .dt(.text("Clinician")), .dd(.text(facts.clinician)),
+            .dt(.text("Course started")), .dd(.text(facts.started ?? "No contract")),
             .dt(.text("Sessions held")), .dd(.text("\(facts.sessionsHeld)\(facts.agreed.map { " of \($0) agreed" } ?? "")")),
             .dt(.text("Focus")), .dd(.text(facts.focus)),
             .dt(.text("Formulation")), .dd(.text(facts.formulation ?? "None recorded")),

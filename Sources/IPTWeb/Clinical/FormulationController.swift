@@ -149,6 +149,15 @@ struct FormulationController: RouteCollection {
         let scores = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
             .filter(\.$instrumentCode ~~ [Instrument.phq9.code, Instrument.phqA.code]).sort(\.$completedAt).all()
             .compactMap { row in row.completedAt.flatMap { date in row.total.map { (context.zone.localDate(of: date), $0) } } }
+        // One list in date order: the onset, the numbered events, the scores.
+        var dated: [(date: LocalDate, when: String, what: Node<HTML.BodyContext>, source: String)] = []
+        if let onset = assessment?.onset { dated.append((onset, MoodTimeline.monthText(onset), .strong(.text("Low mood or stress began")), "Self-assessment")) }
+        for (number, event) in events.enumerated() {
+            let impact = SelfAssessment.impactScale.first { $0.value == event.impact }?.label ?? String(event.impact)
+            dated.append((event.month, MoodTimeline.monthText(event.month), .text("\(number + 1). \(event.label) (affected them: \(impact))"), event.source))
+        }
+        for score in scores { dated.append((score.0, SchedulingText.shortDay(score.0), .text("Depression score \(score.1)"), "Questionnaire")) }
+        let rows = dated.enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
         let content: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "timeline", title: "Life events and mood: \(context.client.name)"),
             ChartViews.notice(request),
@@ -158,15 +167,7 @@ struct FormulationController: RouteCollection {
                 .class("data-table"),
                 .caption(.id("timeline-table"), .text("Events and scores in date order")),
                 .thead(.tr(.th(.text("When")), .th(.text("What")), .th(.text("Source")))),
-                .tbody(
-                    .unwrap(assessment?.onset) { onset in .tr(.td(.text(MoodTimeline.monthText(onset))), .td(.strong(.text("Low mood or stress began"))), .td(.text("Self-assessment"))) },
-                    .forEach(events) { event in
-                        .tr(.td(.text(MoodTimeline.monthText(event.month))),
-                            .td(.text("\(event.label) (affected them: \(SelfAssessment.impactScale.first { $0.value == event.impact }?.label ?? String(event.impact)))")),
-                            .td(.text(event.source)))
-                    },
-                    .forEach(scores) { score in .tr(.td(.text(SchedulingText.day(score.0))), .td(.text("Depression score \(score.1)")), .td(.text("Questionnaire"))) })))
-            ,
+                .tbody(.forEach(rows) { row in .tr(.td(.text(row.when)), .td(row.what), .td(.text(row.source))) }))),
             .h2(.text("Add an event from a session")),
             FormViews.errorSummary(errors),
             .form(.method(.post), .action("\(context.base)/timeline"), .class("form"), .novalidate(),
@@ -214,37 +215,52 @@ struct FormulationController: RouteCollection {
     }
 }
 
-/// Events as markers and depression scores as a line on one time axis, in months.
+/// Events as numbered markers and depression scores as a line on one time axis, with a tick for
+/// each month; the numbers match the table below the chart, which carries the words.
 enum MoodTimeline {
     static func monthText(_ date: LocalDate) -> String { "\(SchedulingText.months[date.month - 1].prefix(3)) \(date.year)" }
 
     static func svg(events: [(LocalDate, String)], onset: LocalDate?, scores: [(LocalDate, Int)]) -> String {
         let dates = events.map(\.0) + scores.map(\.0) + (onset.map { [$0] } ?? [])
-        guard let first = dates.min(), let last = dates.max() else {
+        guard let earliest = dates.min(), let latest = dates.max() else {
             return ##"<p>No events or scores yet.</p>"##
         }
-        let width = 720.0, height = 280.0, left = 40.0, right = 20.0, top = 16.0, plotHeight = 150.0
+        // Whole months on the axis, with a month of room on either side.
+        let first = LocalDate(year: earliest.month == 1 ? earliest.year - 1 : earliest.year, month: earliest.month == 1 ? 12 : earliest.month - 1, day: 1)!
+        let last = LocalDate(year: latest.month == 12 ? latest.year + 1 : latest.year, month: latest.month == 12 ? 1 : latest.month + 1, day: 1)!
+        let width = 720.0, left = 40.0, right = 20.0, top = 16.0, plotHeight = 160.0, height = top + plotHeight + 44
         let span = Double(max(last.daysSinceEpoch - first.daysSinceEpoch, 30))
         func x(_ date: LocalDate) -> Double { left + (width - left - right) * Double(date.daysSinceEpoch - first.daysSinceEpoch) / span }
         func y(_ score: Int) -> Double { top + plotHeight * (1 - Double(score) / 27) }
         var parts = [##"<svg class="timeline-chart" viewBox="0 0 \##(Int(width)) \##(Int(height))" role="img" aria-labelledby="timeline-title timeline-desc" xmlns="http://www.w3.org/2000/svg">"##,
-                     ##"<title id="timeline-title">Life events and depression scores over time</title><desc id="timeline-desc">\##(events.count) events and \##(scores.count) scores from \##(monthText(first)) to \##(monthText(last)); the table below lists them.</desc>"##,
+                     ##"<title id="timeline-title">Life events and depression scores over time</title><desc id="timeline-desc">\##(events.count) events and \##(scores.count) scores from \##(monthText(earliest)) to \##(monthText(latest)); the table below lists them with the same numbers.</desc>"##,
                      ##"<line x1="\##(left)" y1="\##(top + plotHeight)" x2="\##(width - right)" y2="\##(top + plotHeight)" stroke="#52605e"/>"##]
         for tick in [0, 9, 18, 27] {
-            parts.append(##"<text x="\##(left - 6)" y="\##(y(tick) + 4)" font-size="11" text-anchor="end" fill="#1d2b2a">\##(tick)</text>"##)
+            parts.append(##"<text x="\##(left - 6)" y="\##(y(tick) + 4)" font-size="11" text-anchor="end" fill="#1d2b2a">\##(tick)</text><line x1="\##(left)" y1="\##(y(tick))" x2="\##(width - right)" y2="\##(y(tick))" stroke="#e3ded4"/>"##)
+        }
+        var month = first
+        let months = (last.year - first.year) * 12 + last.month - first.month
+        let every = max(1, months / 12)
+        var index = 0
+        while month <= last {
+            if index % every == 0 {
+                parts.append(##"<line x1="\##(x(month))" y1="\##(top + plotHeight)" x2="\##(x(month))" y2="\##(top + plotHeight + 5)" stroke="#52605e"/><text x="\##(x(month))" y="\##(top + plotHeight + 18)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(SchedulingText.months[month.month - 1].prefix(3))\##(month.month == 1 || index == 0 ? " \(month.year)" : "")</text>"##)
+            }
+            month = LocalDate(year: month.month == 12 ? month.year + 1 : month.year, month: month.month == 12 ? 1 : month.month + 1, day: 1)!
+            index += 1
         }
         if let onset {
-            parts.append(##"<line x1="\##(x(onset))" y1="\##(top)" x2="\##(x(onset))" y2="\##(top + plotHeight)" stroke="#b4532a" stroke-dasharray="4 3"/><text x="\##(x(onset) + 4)" y="\##(top + 10)" font-size="11" fill="#8a3a1a">onset</text>"##)
+            parts.append(##"<line x1="\##(x(onset))" y1="\##(top)" x2="\##(x(onset))" y2="\##(top + plotHeight)" stroke="#b4532a" stroke-width="2" stroke-dasharray="5 3"/><text x="\##(x(onset) + 4)" y="\##(top + 10)" font-size="12" fill="#8a3a1a">low mood began</text>"##)
         }
-        for (index, event) in events.enumerated() {
-            let ex = x(event.0), labelY = top + plotHeight + 18 + Double(index % 4) * 16
-            parts.append(##"<line x1="\##(ex)" y1="\##(top + plotHeight)" x2="\##(ex)" y2="\##(labelY - 10)" stroke="#52605e"/><rect x="\##(ex - 4)" y="\##(top + plotHeight - 4)" width="8" height="8" fill="#b4532a"/><text x="\##(ex)" y="\##(labelY)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(MarkupEscaping.escape(String(event.1.prefix(28))))</text>"##)
+        for (number, event) in events.enumerated() {
+            let ex = x(event.0), ey = top + plotHeight - 14 - Double(number % 3) * 22
+            parts.append(##"<line x1="\##(ex)" y1="\##(ey)" x2="\##(ex)" y2="\##(top + plotHeight)" stroke="#b4532a"/><circle cx="\##(ex)" cy="\##(ey)" r="9" fill="#b4532a"/><text x="\##(ex)" y="\##(ey + 4)" font-size="11" font-weight="700" text-anchor="middle" fill="#ffffff">\##(number + 1)</text>"##)
         }
         if scores.count > 1 {
             parts.append(##"<polyline points="\##(scores.map { "\(x($0.0)),\(y($0.1))" }.joined(separator: " "))" fill="none" stroke="#1f5f5b" stroke-width="2.5"/>"##)
         }
         for score in scores {
-            parts.append(##"<circle cx="\##(x(score.0))" cy="\##(y(score.1))" r="4.5" fill="#1f5f5b"/>"##)
+            parts.append(##"<circle cx="\##(x(score.0))" cy="\##(y(score.1))" r="4.5" fill="#1f5f5b"/><text x="\##(x(score.0))" y="\##(y(score.1) - 9)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(score.1)</text>"##)
         }
         parts.append("</svg>")
         return parts.joined()

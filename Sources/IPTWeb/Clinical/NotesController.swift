@@ -206,13 +206,24 @@ struct NotesController: RouteCollection {
         return try await renderReadOnly(request, context: context, note: note, content: content, comment: comment)
     }
 
-    private func describe(_ content: SessionNoteContent, phase: Phase) -> Node<HTML.BodyContext> {
+    /// The note's sections; with `replacedBy`, the sections an amendment changed are marked, so the
+    /// original shows exactly what was struck and nothing else.
+    private func describe(_ content: SessionNoteContent, phase: Phase, replacedBy amendment: SessionNoteContent? = nil) -> Node<HTML.BodyContext> {
         let values = Self.fields(of: content)
+        let newer = amendment.map(Self.fields(of:))
+        func cell(_ key: String, _ text: String) -> Node<HTML.DescriptionListContext> {
+            let changed = newer.map { $0[key] != values[key] } ?? false
+            return .dd(.class(changed ? "changed" : ""), .if(changed, .span(.class("visually-hidden"), .text("Struck out by an amendment: "))), .text(text))
+        }
+        let techniques = content.techniques.isEmpty ? "None recorded" : content.techniques.map(\.label).joined(separator: ", ")
+        let techniquesChanged = amendment.map { $0.techniques != content.techniques } ?? false
         return .dl(.class("details note"),
-                   .group(SessionNoteContent.headings(for: phase).map { heading in .group(.dt(.text(heading.label)), .dd(.text(values[heading.key].flatMap { $0.isEmpty ? nil : $0 } ?? "Not written"))) }),
-                   .dt(.text("Techniques")), .dd(.text(content.techniques.isEmpty ? "None recorded" : content.techniques.map(\.label).joined(separator: ", "))),
-                   .dt(.text("Scores of the day")), .dd(.text(content.scoresOfTheDay.isEmpty ? "None" : content.scoresOfTheDay)),
-                   .dt(.text("Risk check")), .dd(.text(content.riskCheck?.label ?? "Not recorded"), .if(!content.riskDetail.isEmpty, .text(". \(content.riskDetail)"))))
+                   .group(SessionNoteContent.headings(for: phase).map { heading in
+                       .group(.dt(.text(heading.label)), cell(heading.key, values[heading.key].flatMap { $0.isEmpty ? nil : $0 } ?? "Not written"))
+                   }),
+                   .dt(.text("Techniques")), .dd(.class(techniquesChanged ? "changed" : ""), .text(techniques)),
+                   .dt(.text("Scores of the day")), cell("scoresOfTheDay", content.scoresOfTheDay.isEmpty ? "None" : content.scoresOfTheDay),
+                   .dt(.text("Risk check")), cell("riskCheck", (content.riskCheck?.label ?? "Not recorded") + (content.riskDetail.isEmpty ? "" : ". \(content.riskDetail)")))
     }
 
     private func renderReadOnly(_ request: Request, context: ChartContext, note: SessionNoteRow, content: SessionNoteContent, comment: String?) async throws -> Response {
@@ -225,25 +236,28 @@ struct NotesController: RouteCollection {
         let mayAmend = (try? NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: supervisorID, by: context.actor).get()) != nil
             && note.$amends.id == nil
         var amendmentNodes: [Node<HTML.BodyContext>] = []
+        var latestAmendment: SessionNoteContent?
         for amendment in amendments {
             let reason = try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!)) ?? ""
             amendmentNodes.append(.section(.class("amendment"),
                 .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? "") (\(amendment.noteStatus.label.lowercased()))")),
                 .p(.strong(.text("Reason: ")), .text(reason)),
                 describe(try Self.content(of: amendment, keyRing: keyRing), phase: phase)))
+            latestAmendment = try Self.content(of: amendment, keyRing: keyRing)
         }
         let page: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "notes", title: "Session \(note.sessionNumber) note: \(context.client.name)"),
             ChartViews.notice(request),
-            .p(.class("lede"), .text("\(phase.label). Written by \(note.author.name). \(note.noteStatus.label)"),
-               .unwrap(note.signedAt) { .text(", signed \(SchedulingText.when($0, zone: context.zone))") },
+            .p(.class("lede"), .text("\(phase.label). Written by \(note.author.name)."),
+               .unwrap(note.signedAt) { .text(" Signed \(SchedulingText.when($0, zone: context.zone))") },
+               .if(note.noteStatus != .final, .text(" (\(note.noteStatus.label.lowercased()))")),
                .unwrap(cosigner) { person in .text(", co-signed by \(person.name)\(note.cosignedAt.map { " " + SchedulingText.when($0, zone: context.zone) } ?? "")") },
                .text(".")),
             .if(note.noteStatus == .awaitingCosignature, .p(.class("notice warning"), .text("Not final: this note waits for the supervisor's co-signature."))),
             .div(.class(amendments.isEmpty ? "" : "original-and-amendments"),
                  .section(.class(amendments.isEmpty ? "" : "original"),
                           .if(!amendments.isEmpty, .h2(.text("Original, as signed"))),
-                          describe(content, phase: phase)),
+                          describe(content, phase: phase, replacedBy: latestAmendment)),
                  .group(amendmentNodes)),
             .unwrap(comment) { .div(.class("notice"), .h2(.text("Supervisor's comments")), .p(.text($0))) },
             .if(mayAmend, .p(.a(.class("button secondary"), .href("\(context.base)/notes/\(note.id!.uuidString)/amend"), .text("Amend this note")))),
