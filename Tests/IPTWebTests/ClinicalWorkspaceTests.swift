@@ -285,4 +285,20 @@ extension TestClinic {
                                                                             "format": "group"]).status == .forbidden)
         }
     }
+
+    @Test func the_score_chart_marks_where_the_middle_phase_began() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            // Five sessions held a week apart, the oldest five weeks ago; a score after the 1st and the 5th.
+            let client = try await clinic.clientSeen(by: user, attended: 5)
+            try await clinic.addScore(17, client: client.id!, clinician: user, weeksLater: -5)
+            try await clinic.addScore(9, client: client.id!, clinician: user, weeksLater: 0)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            let html = try await browser.get("\(base)/progress").body.string
+            #expect(html.contains(">middle phase</text>"), "the phase mark is drawn between the two scores")
+            #expect(html.contains("<td>Initial phase</td>") && html.contains("<td>Middle phase</td>"), "the table names each score's phase")
+        }
+    }
 }

@@ -14,15 +14,14 @@ struct ProgressController: RouteCollection {
     }
 
     func show(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewClinicalRecords)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let client = try await ClientRecord.find(id, on: request.db) else { throw Abort(.notFound) }
-        guard try await access.canSeeClient(id, on: request.db) else { throw Abort(.notFound) }
+        let context = try await request.chart()
+        let id = context.clientID
         let responses = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed")
             .sort(\.$completedAt).all()
         try await request.audit(.view, recordType: "progress", recordID: id.uuidString, subject: id.uuidString, detail: "scores=\(responses.count)")
-        let zone = ClinicTimeZone(identifier: (try await request.services.clinic.current(on: request.db)).timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = context.zone
+        let phaseStarts = try await Self.phaseStarts(clientID: id, zone: zone, on: request.db)
+        func phase(at date: Date) -> String { phaseStarts.last { $0.0 <= date }?.1.label ?? "Before the course" }
         let byInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
         let sections: [Node<HTML.BodyContext>] = Instrument.builtIn.compactMap { instrument in
             guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
@@ -31,14 +30,14 @@ struct ProgressController: RouteCollection {
             return .section(
                 .attribute(named: "aria-labelledby", value: "chart-\(instrument.code)"),
                 .h2(.id("chart-\(instrument.code)"), .text(instrument.name)),
-                .raw(ProgressChart.svg(instrument: instrument, points: points, zone: zone)),
+                .raw(ProgressChart.svg(instrument: instrument, points: points, zone: zone, phaseStarts: phaseStarts)),
                 TableViews.scrollable(captionID: "table-\(instrument.code)", .table(
                     .class("data-table"),
                     .caption(.id("table-\(instrument.code)"), .text("\(instrument.name) scores, oldest first")),
-                    .thead(.tr(.th(.text("Date")), .th(.text("Score")), .th(.text("Band")))),
+                    .thead(.tr(.th(.text("Date")), .th(.text("Score")), .th(.text("Band")), .th(.text("Phase")))),
                     .tbody(.forEach(points) { point in
                         .tr(.td(.text(SchedulingText.day(zone.localDate(of: point.0)))), .td(.text("\(point.1) of \(instrument.maximumScore)")),
-                            .td(.text(instrument.band(for: point.1)?.label ?? "")))
+                            .td(.text(instrument.band(for: point.1)?.label ?? "")), .td(.text(phase(at: point.0))))
                     }))),
                 .unwrap(change) { change in
                     .dl(.class("details"),
@@ -51,7 +50,7 @@ struct ProgressController: RouteCollection {
             )
         }
         let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Progress: \(client.name)")),
+            ChartViews.header(context, current: "progress", title: "Scores: \(context.client.name)"),
             .p(.a(.href("/staff/clients/\(id.uuidString)/fhir"), .text("Download the answers as FHIR R4 (JSON)"))),
             .if(sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
             .group(sections)
@@ -60,11 +59,30 @@ struct ProgressController: RouteCollection {
     }
 }
 
-/// Draws scores over time as an accessible SVG: bands shaded behind, the scores joined by a line.
+extension ProgressController {
+    /// When each phase of the current course began: the start of the sessions that opened it, as
+    /// the contract and the clinic's boundaries place them (an override by hand is not a date, so
+    /// it does not move these marks).
+    static func phaseStarts(clientID: UUID, zone: ClinicTimeZone, on database: any Database) async throws -> [(Date, Phase)] {
+        guard let contract = try await ContractRow.latest(for: clientID, on: database), let start = LocalDate(iso: contract.startDate) else { return [] }
+        let settings = try await ClinicalSettingsRow.current(on: database).course
+        let sessions = try await Appointment.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status == Appointment.Status.attended.rawValue).filter(\.$startsAt >= zone.startOfDay(start)).sort(\.$startsAt).all()
+        var starts: [(Date, Phase)] = [(zone.startOfDay(start), .initial)]
+        for (offset, session) in sessions.enumerated() {
+            let phase = CourseProgress.phase(ofSession: offset + 1, agreedSessions: contract.agreedSessions, settings: settings)
+            if phase != starts.last?.1 { starts.append((session.startsAt, phase)) }
+        }
+        return starts
+    }
+}
+
+/// Draws scores over time as an accessible SVG: bands shaded behind, the scores joined by a line,
+/// and a dashed mark where each phase of the course began.
 enum ProgressChart {
     static let bandColours = ["#e3f1e6", "#f3f6dc", "#fdf3dc", "#fbe5d6", "#fbe9e7"]
 
-    static func svg(instrument: Instrument, points: [(Date, Int)], zone: ClinicTimeZone) -> String {
+    static func svg(instrument: Instrument, points: [(Date, Int)], zone: ClinicTimeZone, phaseStarts: [(Date, Phase)] = []) -> String {
         let width = 680.0, height = 260.0, left = 44.0, right = 190.0, top = 12.0, bottom = 36.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let maximum = Double(max(instrument.maximumScore, 1))
@@ -72,7 +90,7 @@ enum ProgressChart {
         func x(_ index: Int) -> Double { points.count <= 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(points.count - 1) }
         var parts: [String] = []
         let title = "\(instrument.name) scores over time"
-        let description = points.isEmpty ? "No scores." : "\(points.count) scores from \(points.first!.1) to \(points.last!.1); the table below lists them."
+        let description = points.isEmpty ? "No scores." : "\(points.count) scores from \(points.first!.1) to \(points.last!.1); the table below lists them with the phase of the course."
         parts.append(##"<svg class="progress-chart" viewBox="0 0 \##(Int(width)) \##(Int(height))" role="img" aria-labelledby="svg-title-\##(instrument.code) svg-desc-\##(instrument.code)" xmlns="http://www.w3.org/2000/svg">"##)
         parts.append(##"<title id="svg-title-\##(instrument.code)">\##(MarkupEscaping.escape(title))</title><desc id="svg-desc-\##(instrument.code)">\##(MarkupEscaping.escape(description))</desc>"##)
         for (index, band) in instrument.bands.enumerated() {
@@ -83,6 +101,13 @@ enum ProgressChart {
         parts.append(##"<line x1="\##(left)" y1="\##(top)" x2="\##(left)" y2="\##(top + plotHeight)" stroke="#52605e"/>"##)
         for tick in stride(from: 0, through: instrument.maximumScore, by: max(instrument.maximumScore / 3, 1)) {
             parts.append(##"<text x="\##(left - 6)" y="\##(y(Double(tick)) + 4)" font-size="12" text-anchor="end" fill="#1d2b2a">\##(tick)</text>"##)
+        }
+        // Scores are spaced evenly, so a phase mark goes between the last score before it and the first after.
+        for (date, phase) in phaseStarts where phase != .initial {
+            let before = points.filter { $0.0 < date }.count
+            guard before > 0, before < points.count else { continue }
+            let mark = (x(before - 1) + x(before)) / 2
+            parts.append(##"<line x1="\##(mark)" y1="\##(top)" x2="\##(mark)" y2="\##(top + plotHeight)" stroke="#1d2b2a" stroke-width="1.5" stroke-dasharray="5 4"/><text x="\##(mark + 4)" y="\##(top + 12)" font-size="12" fill="#1d2b2a">\##(phase == .middle ? "middle phase" : "termination")</text>"##)
         }
         if points.count > 1 {
             let line = points.enumerated().map { "\(x($0.offset)),\(y(Double($0.element.1)))" }.joined(separator: " ")
