@@ -14,6 +14,7 @@ from common import (DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, ex
 THERAPIST = "daniel.reyes@harbourview-ipt.example"
 STUDENT = "priya.natarajan@harbourview-ipt.example"
 SUPERVISOR = "henrik.larsen@harbourview-ipt.example"
+DIRECTOR = "director@harbourview-ipt.example"
 
 
 def journey_clinical(res: Results, art) -> bool:
@@ -242,6 +243,28 @@ def journey_clinical(res: Results, art) -> bool:
             expect("co-signed by Dr. Henrik Larsen" in priya.one("main").text, "the student does not see the co-signature")
             return "awaiting co-signature; in the supervisor's queue; co-signed with a fidelity check"
 
+        def director_gives_a_reason():
+            miriam = Browser(srv.base, art, "clinical-director-")
+            browsers.append(miriam)
+            sign_in(miriam, DIRECTOR, demo_password(srv))
+            miriam.click_and_load(miriam.link("Clients", "header"))
+            aud.page(miriam, "/staff/clients (director)")
+            miriam.click_and_load(miriam.link("Riley Tan", "main"))
+            expect("/reason" in miriam.path(), f"the director was not asked for a reason (at {miriam.path()})")
+            miriam.shot("m-reason")
+            aud.page(miriam, "/staff/clients/<id>/reason")
+            miriam.click_and_load(miriam.button("Open the chart", "main form"), expect_status=422)
+            fill(miriam, "#field-reason", "Reviewing the reduced-rate clinic's files for the practicum report")
+            miriam.click_and_load(miriam.button("Open the chart", "main form"))
+            expect(miriam.h1() == "Chart: Riley Tan", f"after the reason the director sees {miriam.h1()!r}")
+            miriam.get("/staff/settings/clinical")
+            fill(miriam, "#field-minimumSessions", "5")
+            miriam.click_and_load(miriam.button("Save settings", "main form"), expect_status=422)
+            expect("at least one middle session" in miriam.one(".error-summary").text, "settings without a middle phase are not refused")
+            miriam.shot("n-clinical-settings")
+            aud.page(miriam, "/staff/settings/clinical")
+            return "reason asked and kept; chart opened; settings refuse a course with no middle phase"
+
         def chart_on_a_phone():
             set_viewport(daniel.driver, *PHONE)
             try:
@@ -263,6 +286,7 @@ def journey_clinical(res: Results, art) -> bool:
             ("the life-events and mood timeline", timeline),
             ("the discharge summary, signed, printable, with a referrer letter", discharge),
             ("a student's note goes through the supervisor's queue and is co-signed", student_note_cosigned),
+            ("the director opens a chart outside her caseload only with a reason; clinical settings", director_gives_a_reason),
             ("the chart on a phone-sized screen", chart_on_a_phone),
         ])
         seen = [s for b in browsers for s in b.statuses]

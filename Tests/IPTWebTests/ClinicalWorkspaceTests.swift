@@ -151,7 +151,8 @@ extension TestClinic {
             #expect(try await browser.get("\(base)/chart").body.string.contains("Session 5 of 20"))
             // A phase override needs a reason.
             let noReason = try await browser.post("\(base)/phase", form: ["phase": "initial", "reason": ""])
-            #expect(noReason.status == .unprocessableEntity)
+            #expect(noReason.status == .unprocessableEntity && noReason.body.string.contains("Give a reason"))
+            #expect(noReason.body.string.contains(#"<option value="initial" selected"#), "the chosen phase is kept on the form")
             #expect(try await PhaseOverrideRow.query(on: clinic.db).count() == 0)
             #expect(try await browser.post("\(base)/phase", form: ["phase": "initial", "reason": "Inventory not finished"]).status == .seeOther)
             let overridden = try await browser.get("\(base)/chart").body.string

@@ -58,7 +58,11 @@ struct ChartController: RouteCollection {
     // MARK: The chart
 
     func show(_ request: Request) async throws -> Response {
-        let context = try await request.chart()
+        try await render(request, context: try await request.chart(), phaseFields: [:], phaseErrors: FieldErrors())
+    }
+
+    private func render(_ request: Request, context: ChartContext, phaseFields: [String: String], phaseErrors: FieldErrors,
+                        status: HTTPResponseStatus = .ok) async throws -> Response {
         let db = request.db
         let state = try await CourseState.load(context, on: db)
         let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
@@ -121,13 +125,15 @@ struct ChartController: RouteCollection {
         }
         let phaseForm: Node<HTML.BodyContext> = .unwrap(progress) { progress in
             .details(
+                .if(!phaseErrors.isEmpty, .attribute(named: "open", value: "open")),
                 .summary(.text("Set the phase by hand")),
                 .p(.class("hint"), .text("The phase follows the sessions held (\(progress.computedPhase.label.lowercased()) now). Override it only with a reason, for example when the initial phase needs another session.")),
-                .form(.method(.post), .action("\(context.base)/phase"), .class("form"),
+                FormViews.errorSummary(phaseErrors),
+                .form(.method(.post), .action("\(context.base)/phase"), .class("form"), .novalidate(),
                       FormViews.csrf(request.csrfToken),
                       FormViews.select(name: "phase", label: "Phase", options: [("", "Follow the sessions held")] + Phase.allCases.map { ($0.rawValue, $0.label) },
-                                       selected: state.override?.phase ?? "", error: nil),
-                      FormViews.textArea(name: "reason", label: "Reason", value: nil, error: nil, maxLength: 1_000, rows: 3),
+                                       selected: phaseFields["phase"] ?? state.override?.phase ?? "", error: phaseErrors["phase"]),
+                      FormViews.textArea(name: "reason", label: "Reason", value: phaseFields["reason"], error: phaseErrors["reason"], maxLength: 1_000, rows: 3),
                       .button(.class("button"), .type(.submit), .text("Save phase")))
             )
         }
@@ -140,7 +146,7 @@ struct ChartController: RouteCollection {
             checklist,
             phaseForm
         )
-        return try await ChartViews.page(request, title: "Chart", content: content)
+        return try await ChartViews.page(request, title: phaseErrors.isEmpty ? "Chart" : "Please check: Chart", content: content, status: status)
     }
 
     // MARK: Reason for opening a chart outside one's caseload
@@ -310,12 +316,17 @@ struct ChartController: RouteCollection {
         let context = try await request.chart()
         let (fields, _) = try request.formBody()
         let phase = TextRules.clean(fields["phase"])
-        if let phase, Phase(rawValue: phase) == nil { throw Abort(.unprocessableEntity, reason: "Choose one of the listed phases.") }
-        guard let reason = TextRules.clean(fields["reason"]), TextRules.length(fields["reason"]) <= 1_000 else {
-            throw Abort(.unprocessableEntity, reason: "Give a reason (up to 1,000 characters) for setting the phase by hand. Nothing was changed.")
+        var errors = FieldErrors()
+        if let phase, Phase(rawValue: phase) == nil { errors.add("phase", "Choose one of the listed phases.") }
+        let reason = TextRules.clean(fields["reason"])
+        if reason == nil || TextRules.length(fields["reason"]) > 1_000 {
+            errors.add("reason", "Give a reason (up to 1,000 characters) for setting the phase by hand. Nothing was changed.")
         }
         guard try await ContractRow.latest(for: context.clientID, on: request.db) != nil else {
             throw Abort(.unprocessableEntity, reason: "Agree the treatment contract first; the phase follows from it.")
+        }
+        guard errors.isEmpty, let reason else {
+            return try await render(request, context: context, phaseFields: fields, phaseErrors: errors, status: .unprocessableEntity)
         }
         let row = PhaseOverrideRow()
         row.id = UUID()

@@ -158,7 +158,8 @@ struct CalendarController: RouteCollection {
                 .dt(.text("Type")), .dd(.text(setup.kind(appointment.typeCode)?.name ?? appointment.blockNote ?? "Blocked")),
                 .dt(.text("Status")), .dd(.span(.class("status \(appointment.status)"), .text(current?.label ?? appointment.status))),
                 .unwrap(appointment.client) { client in
-                    .group(.dt(.text("Client")), .dd(.text(client.name)),
+                    .group(.dt(.text("Client")), .dd(.text(client.name),
+                                                     .if(clinical, .group(.text(" "), .a(.href("/staff/clients/\(client.id?.uuidString ?? "")/chart"), .text("Open the chart"))))),
                            .dt(.text("Programme")), .dd(.text(Programme(rawValue: client.programme)?.label ?? client.programme)),
                            .dt(.text("Email")), .dd(.a(.href(attributeSafe("mailto:\(client.email)")), .text(client.email))),
                            .dt(.text("Phone")), .dd(.text(client.phone)),
