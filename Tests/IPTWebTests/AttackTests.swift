@@ -85,4 +85,30 @@ import VaporTesting
             }
         }
     }
+
+    @Test func the_raw_database_files_contain_none_of_a_session_notes_words() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            var note = TestClinic.signableNote
+            note["mood"] = "Zephyrous periwinkle accordion since the funeral"
+            note["plan"] = "Xylophone rehearsal with the sister"
+            #expect(try await browser.post("\(base)/notes", form: note).status == .seeOther)
+            try await browser.post("\(base)/formulation", form: ["primary": "grief", "text": "Quetzal lantern formulation"])
+            try await browser.post("\(base)/inventory", form: ["name": "Wisteria", "relationship": "Sister", "closeness": "1", "conflicts": "Marzipan quarrels"])
+            let directory = clinic.app.services.settings.dataDirectory
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("clinic.sqlite") }
+            #expect(files.contains("clinic.sqlite"))
+            for file in files {
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(file))
+                for word in ["Zephyrous", "periwinkle", "Xylophone", "Quetzal", "Wisteria", "Marzipan"] {
+                    #expect(bytes.range(of: Data(word.utf8)) == nil, "\(word) found in \(file)")
+                }
+            }
+        }
+    }
 }
