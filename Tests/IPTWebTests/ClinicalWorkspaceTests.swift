@@ -302,4 +302,31 @@ extension TestClinic {
             #expect(html.contains("<td>Initial phase</td>") && html.contains("<td>Middle phase</td>"), "the table names each score's phase")
         }
     }
+
+    @Test func the_audit_view_answers_who_opened_a_chart_and_flags_openings_outside_the_care_team() async throws {
+        try await withClinic { clinic in
+            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
+            let studentUser = try await clinic.makeClinician()
+            studentUser.$supervisor.id = supervisorUser.id
+            try await studentUser.update(on: clinic.db)
+            let client = try await clinic.clientSeen(by: studentUser)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            #expect(try await supervisor.get(chart).status == .ok)
+            let (director, directorUser) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/clients/\(client.id!.uuidString)/reason")
+            try await director.post("/staff/clients/\(client.id!.uuidString)/reason", form: ["reason": "Complaint review"])
+            #expect(try await director.get(chart).status == .ok)
+            // Who opened this client's record: the supervisor (care team) and the director (outside it, flagged).
+            let byClient = try await director.get("/staff/audit?subject=\(client.id!.uuidString.lowercased())&type=chart")
+            let rows = byClient.body.string.components(separatedBy: "<tr>").dropFirst(2)
+            #expect(rows.count == 2, "two chart openings about this client")
+            let flagged = rows.filter { $0.contains("Outside the care team") }
+            #expect(flagged.count == 1 && flagged.first?.contains(directorUser.name) == true)
+            #expect(rows.contains { $0.contains(supervisorUser.name) && !$0.contains("Outside the care team") })
+            #expect(byClient.body.string.contains("Casey Client"), "the client is named, not only an id")
+            // What did this user open: the supervisor's openings.
+            let byUser = try await director.get("/staff/audit?actor=\(supervisorUser.id!.uuidString)&type=chart")
+            #expect(byUser.body.string.components(separatedBy: "<tr>").count - 2 == 1)
+        }
+    }
 }

@@ -43,6 +43,16 @@ struct AuditController: RouteCollection {
         let shown = found.rows
         let hasMore = found.hasMore
         let staffList = try await StaffUser.query(on: request.db).sort(\.$name).all()
+        let clientIDs = Set(shown.compactMap { $0.subject.flatMap(UUID.init(uuidString:)) })
+        let teams = try await CareTeam.members(of: Array(clientIDs), on: request.db)
+        let clientNames = clientIDs.isEmpty ? [:] : Dictionary(
+            try await ClientRecord.query(on: request.db).filter(\.$id ~~ Array(clientIDs)).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { first, _ in first })
+        /// A staff member's action on a client's records when they are not in the client's care team.
+        func outsideCareTeam(_ event: AuditEvent) -> Bool {
+            guard let client = event.subject.flatMap(UUID.init(uuidString:)), let actor = event.actorID.flatMap(UUID.init(uuidString:)) else { return false }
+            return !(teams[client]?.contains(actor) ?? false)
+        }
+        let flagged = shown.filter(outsideCareTeam).count
         try await request.audit(.view, recordType: "audit-trail", detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString)
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
@@ -70,11 +80,12 @@ struct AuditController: RouteCollection {
                              })),
                 FormViews.textField(name: "type", label: "Record type", value: filters.recordType, error: nil, required: false, maxLength: 60,
                                     hint: "For example enquiry, subscriber-list, staff-account"),
-                FormViews.textField(name: "subject", label: "About (email)", value: filters.subject, error: nil, type: .email, required: false,
-                                    maxLength: 254, hint: "Shows who opened records about this person"),
+                FormViews.textField(name: "subject", label: "About (a client's id or a person's email)", value: filters.subject, error: nil, required: false,
+                                    maxLength: 254, hint: "Shows who opened records about this person; a chart's \"Who opened this record\" link fills it in"),
                 .button(.class("button"), .type(.submit), .text("Filter"))
             ),
             .if(shown.isEmpty, .p(.text("No events match."))),
+            .if(flagged > 0, .div(.class("notice warning"), .p(.text("\(flagged) of these events are by someone outside the client's care team (not the treating clinician, a clinician the client saw, or their supervisor). Check each one has a reason.")))),
             .if(!shown.isEmpty, TableViews.scrollable(captionID: "audit-caption", .table(
                 .class("data-table"),
                 .caption(.id("audit-caption"), .text("Audit events, newest first")),
@@ -87,7 +98,8 @@ struct AuditController: RouteCollection {
                         .td(.text(event.actorLabel)),
                         .td(.text(event.action)),
                         .td(.text(event.recordType + (event.recordID.map { " " + String($0.prefix(8)) } ?? ""))),
-                        .td(.text(event.subject ?? "")),
+                        .td(.text(event.subject.flatMap(UUID.init(uuidString:)).flatMap { clientNames[$0] } ?? event.subject ?? ""),
+                            .if(outsideCareTeam(event), .group(.br(), .strong(.class("flag"), .text("Outside the care team"))))),
                         .td(.text(event.detail ?? ""))
                     )
                 })
@@ -105,7 +117,8 @@ struct AuditController: RouteCollection {
         if let actor = filters.actor { query = query.filter(\.$actorID == actor) }
         if let action = filters.action { query = query.filter(\.$action == action.rawValue) }
         if let type = filters.recordType { query = query.filter(\.$recordType == type) }
-        if let subject = filters.subject { query = query.filter(\.$subject == subject.lowercased()) }
+        // Clinical events name the client by id (as Foundation writes it), the others by email.
+        if let subject = filters.subject { query = query.filter(\.$subject == (UUID(uuidString: subject)?.uuidString ?? subject.lowercased())) }
         return try await query.sort(\.$sequence, .descending).page(filters.page, size: pageSize)
     }
 

@@ -144,7 +144,9 @@ struct ChartController: RouteCollection {
             .p(.a(.class("button"), .href("\(context.base)/notes/new"), .text("Write a session note")), .text(" "),
                .a(.class("button secondary"), .href("\(context.base)/contract"), .text(state.contract == nil ? "Agree the treatment contract" : "Contract"))),
             checklist,
-            phaseForm
+            phaseForm,
+            .if(AccessPolicy.allows(context.staff.role, .viewAuditTrail),
+                .p(.a(.href("/staff/audit?subject=\(context.clientID.uuidString)"), .text("Who opened this record"))))
         )
         return try await ChartViews.page(request, title: phaseErrors.isEmpty ? "Chart" : "Please check: Chart", content: content, status: status)
     }
