@@ -213,3 +213,29 @@ extension Result {
         return nil
     }
 }
+
+@Suite struct RetentionTests {
+    let rule = RetentionRule()
+    func d(_ text: String) -> LocalDate { LocalDate(iso: text)! }
+
+    @Test func an_adult_record_is_kept_ten_years_after_the_last_contact() throws {
+        #expect(rule.keepUntil(lastContact: d("2026-03-15"), born: d("1980-01-01")) == d("2036-03-15"))
+        #expect(RetentionRule(yearsAfterLastContact: 7).keepUntil(lastContact: d("2026-03-15"), born: nil) == d("2033-03-15"))
+    }
+
+    @Test func a_minors_record_is_kept_ten_years_after_the_eighteenth_birthday_when_that_is_later() throws {
+        // Seen at 14: 18th birthday in 2030, so kept to 2040, not 2036.
+        #expect(rule.keepUntil(lastContact: d("2026-03-15"), born: d("2012-06-01")) == d("2040-06-01"))
+        // Seen at 17: ten years after the 18th birthday (June) is a little later than ten after the contact (March).
+        #expect(rule.keepUntil(lastContact: d("2026-03-15"), born: d("2008-06-01")) == d("2036-06-01"))
+        // The clinic may turn the minors' rule off.
+        #expect(RetentionRule(minorsFromEighteenthBirthday: false).keepUntil(lastContact: d("2026-03-15"), born: d("2012-06-01")) == d("2036-03-15"))
+        // An adult at the contact: the birthday does not matter.
+        #expect(rule.keepUntil(lastContact: d("2026-03-15"), born: d("2008-03-15")) == d("2036-03-15"))
+    }
+
+    @Test func leap_days_and_the_thirty_day_deadline() throws {
+        #expect(rule.keepUntil(lastContact: d("2028-02-29"), born: nil) == d("2038-02-28"))
+        #expect(RecordRequestDeadline.due(requestedOn: d("2026-11-27")) == d("2026-12-27"))
+    }
+}

@@ -40,6 +40,8 @@ public enum Permission: String, CaseIterable, Sendable {
     case manageSchedule
     /// Clinical records: questionnaires, scores, risk alerts (each still checked per client).
     case viewClinicalRecords
+    /// The custodian's duties over whole records: access and correction requests, retention, destruction.
+    case handleRecordRequests
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -54,7 +56,7 @@ public enum AccessPolicy {
             return [.admin, .receptionist, .supervisor, .therapist].contains(role)
         case .viewSubscribers, .exportSubscribers, .sendNewsletter:
             return [.admin, .receptionist].contains(role)
-        case .viewAuditTrail, .editClinicSettings:
+        case .viewAuditTrail, .editClinicSettings, .handleRecordRequests:
             return role == .admin
         case .viewSchedule:
             return true

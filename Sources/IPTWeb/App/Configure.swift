@@ -59,6 +59,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: SelfAssessmentController())
     try app.register(collection: IntakeController())
     try app.register(collection: PortalController())
+    try app.register(collection: PortalRecordController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
@@ -89,6 +90,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: SupervisionController())
     try staffArea.register(collection: DischargeController())
     try staffArea.register(collection: ClinicalSettingsController())
+    try staffArea.register(collection: RecordRequestsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

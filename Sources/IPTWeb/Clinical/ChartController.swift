@@ -145,8 +145,17 @@ struct ChartController: RouteCollection {
                .a(.class("button secondary"), .href("\(context.base)/contract"), .text(state.contract == nil ? "Agree the treatment contract" : "Contract"))),
             checklist,
             phaseForm,
-            .if(AccessPolicy.allows(context.staff.role, .viewAuditTrail),
-                .p(.a(.href("/staff/audit?subject=\(context.clientID.uuidString)"), .text("Who opened this record"))))
+            .p(.a(.href("\(context.base)/record"), .text("A copy of the whole record (right of access)")),
+               .if(AccessPolicy.allows(context.staff.role, .viewAuditTrail),
+                   .group(.text(" · "), .a(.href("/staff/audit?subject=\(context.clientID.uuidString)"), .text("Who opened this record"))))),
+            .if(AccessPolicy.allows(context.staff.role, .handleRecordRequests), .details(
+                .summary(.text("Record a request from the client (copy or correction)")),
+                .form(.method(.post), .action("\(context.base)/requests"), .class("form"),
+                      FormViews.csrf(request.csrfToken),
+                      FormViews.radioGroup(name: "kind", legend: "The client asks for", options: [("access", "A copy of the record"), ("correction", "A correction")],
+                                           selected: "access", error: nil),
+                      FormViews.textArea(name: "details", label: "What they asked, and how they would like the answer", value: nil, error: nil, maxLength: 4_000, rows: 3),
+                      .button(.class("button secondary"), .type(.submit), .text("Record the request")))))
         )
         return try await ChartViews.page(request, title: phaseErrors.isEmpty ? "Chart" : "Please check: Chart", content: content, status: status)
     }

@@ -149,7 +149,7 @@ struct PortalController: RouteCollection {
     }
 
     /// The signed-in portal session, if the cookie names a live one (idle sessions end).
-    private func current(_ request: Request) async throws -> PortalSession? {
+    func current(_ request: Request) async throws -> PortalSession? {
         guard let token = request.cookies[Self.cookie]?.string, token.count <= 100,
               let session = try await PortalSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).with(\.$client).first()
         else { return nil }
@@ -177,6 +177,13 @@ struct PortalController: RouteCollection {
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.id))
         let ring = request.services.keyRing
+        let requests = session.asGuardian ? [] : try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID)
+            .sort(\.$requestedAt, .descending).all()
+        let notice: String? = switch request.query[String.self, at: "done"] {
+        case "asked": "Your request for a copy of your record has reached the clinic."
+        case "correction": "Your request for a correction has reached the clinic."
+        default: nil
+        }
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text(session.asGuardian ? "\(client.name): appointments and consents" : "Your appointments and forms")),
             .h2(.text("Coming up")),
@@ -197,6 +204,20 @@ struct PortalController: RouteCollection {
                 .ul(.forEach(answered) { response in
                     .li(.text("\(Instrument.builtIn.first { $0.code == response.instrumentCode }?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(setup.zone.localDate(of: $0)) } ?? "")"))
                 }))),
+            .if(!session.asGuardian, .group(
+                .h2(.text("Your record")),
+                .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
+                .if(requests.isEmpty, .p(.text("You can ask for a copy of everything the clinic keeps about you, and for corrections. The clinic answers within 30 days."))),
+                .ul(.forEach(requests) { row in
+                    .li(.text("\(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of your record" : "A correction"), asked \(SchedulingText.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
+                        .if(row.status == RecordRequest.Status.open.rawValue, .text(", due by \(LocalDate(iso: row.dueOn).map(SchedulingText.day) ?? row.dueOn)")))
+                }),
+                .if(requests.contains { $0.kind == RecordRequest.Kind.access.rawValue && $0.status == RecordRequest.Status.provided.rawValue },
+                    .p(.a(.class("button"), .href("/portal/record"), .text("Read your record")))),
+                .div(.class("button-row"),
+                     .form(.class("inline-form"), .method(.post), .action("/portal/record-request"), FormViews.csrf(request.csrfToken),
+                           .button(.class("button secondary"), .type(.submit), .text("Ask for a copy of my record"))),
+                     .a(.class("button secondary"), .href("/portal/correction"), .text("Ask for a correction"))))),
             .form(.class("form inline-form"), .method(.post), .action("/portal/sign-out"), FormViews.csrf(request.csrfToken),
                   .button(.class("button secondary"), .type(.submit), .text("Sign out")))
         )

@@ -19,8 +19,12 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
     /// Staff opening a chart outside their caseload say why first.
     @Field(key: "chart_reason_required") var chartReasonRequired: Bool
     @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "retention_years") var retentionYears: Int
+    @Field(key: "retention_minors_from_18") var retentionMinorsFrom18: Bool
 
     init() {}
+
+    var retention: RetentionRule { RetentionRule(yearsAfterLastContact: retentionYears, minorsFromEighteenthBirthday: retentionMinorsFrom18) }
 
     var course: CourseSettings {
         CourseSettings(initialSessions: initialSessions, terminationSessions: terminationSessions, adultSessions: adultSessions,
@@ -35,6 +39,8 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
         row.apply(CourseSettings())
         row.cosignStudents = true
         row.chartReasonRequired = true
+        row.retentionYears = 10
+        row.retentionMinorsFrom18 = true
         row.updatedAt = Date(timeIntervalSince1970: 0)
         return row
     }
@@ -281,4 +287,67 @@ extension StaffUser {
         guard let id else { return nil }
         return try await find(id, on: database)
     }
+}
+
+/// A client's request to see the record or to correct it, with its 30-day due date.
+final class RecordRequest: Model, @unchecked Sendable {
+    static let schema = "record_requests"
+
+    enum Kind: String { case access, correction }
+    /// open; for access: provided; for correction: accepted or refused.
+    enum Status: String { case open, provided, accepted, refused }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "kind") var kind: String
+    /// "portal" when the client asked online, "staff" when staff recorded it on their behalf.
+    @Field(key: "source") var source: String
+    /// For access: how they want it; for correction: which entry, what is wrong, what it should say.
+    @Field(key: "details_sealed") var detailsSealed: String
+    @Field(key: "status") var status: String
+    @Field(key: "requested_at") var requestedAt: Date
+    @Field(key: "due_on") var dueOn: String
+    @OptionalField(key: "resolved_at") var resolvedAt: Date?
+    @OptionalParent(key: "resolved_by_id") var resolvedBy: StaffUser?
+    /// The correction as made, or the refusal's reason with the client's statement of disagreement.
+    @OptionalField(key: "response_sealed") var responseSealed: String?
+    /// Whether the released copy includes signed session notes (the clinic decides what it releases).
+    @Field(key: "include_notes") var includeNotes: Bool
+
+    init() {}
+
+    static func detailsContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: 1) }
+    static func responseContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "response_sealed", version: 1) }
+}
+
+/// Stops a record from being destroyed while a complaint or a legal matter is open.
+final class RecordHold: Model, @unchecked Sendable {
+    static let schema = "record_holds"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "reason_sealed") var reasonSealed: String
+    @Parent(key: "created_by_id") var createdBy: StaffUser
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "lifted_at") var liftedAt: Date?
+
+    init() {}
+
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+}
+
+/// What is left of a destroyed record: enough to show it existed and was destroyed on purpose.
+final class RecordTombstone: Model, @unchecked Sendable {
+    static let schema = "record_tombstones"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "former_client_id") var formerClientID: String
+    @Field(key: "initials") var initials: String
+    @Field(key: "last_contact") var lastContact: String
+    @Field(key: "kept_until") var keptUntil: String
+    @Field(key: "destroyed_at") var destroyedAt: Date
+    @Parent(key: "destroyed_by_id") var destroyedBy: StaffUser
+    @Field(key: "rows_destroyed") var rowsDestroyed: Int
+
+    init() {}
 }

@@ -24,5 +24,6 @@ enum Migrations {
         M019CreatePortal(),
         M020AddMeasureCadence(),
         M021CreateClinicalWorkspace(),
+        M022CreateRecordRequests(),
     ]
 }

@@ -1,0 +1,120 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+extension TestClinic {
+    /// A browser signed in to the portal as the client with this email.
+    func portal(as email: String) async throws -> Browser {
+        let browser = Browser(app: app)
+        try await browser.get("/portal/sign-in")
+        try await browser.post("/portal/sign-in", form: ["email": email])
+        try await deliverMail()
+        let link = try self.link(in: try #require(mail.sent.last), containing: "/portal/sign-in/")
+        try await browser.get(link)
+        #expect(try await browser.post(link, form: [:]).location == "/portal")
+        try await browser.get("/portal")
+        return browser
+    }
+}
+
+@Suite struct RecordRightsTests {
+    /// A client with a signed note, a formulation and a score, seen by a therapist.
+    func clientWithRecord(_ clinic: TestClinic) async throws -> (client: ClientRecord, therapist: Browser, therapistUser: StaffUser) {
+        let (therapist, user) = try await clinic.signedIn(as: .therapist)
+        let client = try await clinic.clientSeen(by: user, email: "robin@example.org", attended: 4)
+        let base = "/staff/clients/\(client.id!.uuidString)"
+        try await therapist.get("\(base)/chart")
+        try await therapist.post("\(base)/contract", form: clinic.contractForm())
+        try await therapist.post("\(base)/formulation", form: ["primary": "grief", "text": "Mourning a father who died in March."])
+        #expect(try await therapist.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
+        try await clinic.addScore(14, client: client.id!, clinician: user)
+        return (client, therapist, user)
+    }
+
+    @Test func a_client_asks_for_a_copy_the_director_releases_it_and_the_client_reads_it_with_who_opened_it() async throws {
+        try await withClinic { clinic in
+            let (client, _, therapistUser) = try await clientWithRecord(clinic)
+            let portal = try await clinic.portal(as: "robin@example.org")
+            #expect(try await portal.get("/portal/record").status == .notFound, "nothing released yet")
+            #expect(try await portal.post("/portal/record-request", form: [:]).location == "/portal?done=asked")
+            try await portal.post("/portal/record-request", form: [:])
+            let requests = try await RecordRequest.query(on: clinic.db).all()
+            #expect(requests.count == 1, "asking twice while one is open makes one request")
+            let request = try #require(requests.first)
+            #expect(request.dueOn == clinic.toronto.localDate(of: clinic.clock.now).adding(days: 30).description)
+            #expect(try await portal.get("/portal").body.string.contains("due by"))
+
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let list = try await director.get("/staff/requests")
+            #expect(list.body.string.contains("Robin") || list.body.string.contains("Casey Client"))
+            try await director.get("/staff/requests/\(request.id!.uuidString)")
+            #expect(try await director.post("/staff/requests/\(request.id!.uuidString)/provide", form: ["includeNotes": "yes"]).status == .seeOther)
+            #expect(try await director.post("/staff/requests/\(request.id!.uuidString)/provide", form: ["includeNotes": "yes"]).status == .conflict)
+
+            let copy = try await portal.get("/portal/record")
+            #expect(copy.status == .ok)
+            let html = copy.body.string
+            #expect(html.contains("Mourning a father") && html.contains("Lower after the argument on Sunday"), "formulation and note released")
+            #expect(html.contains("Who has opened this record") && html.contains(therapistUser.name), "the access log names who opened it")
+            #expect(copy.headers.first(name: .cacheControl) == "no-store")
+            let fhir = try await portal.get("/portal/record.fhir.json")
+            #expect(fhir.status == .ok)
+            let bundle = try #require(try JSONSerialization.jsonObject(with: Data(buffer: fhir.body)) as? [String: Any])
+            let kinds = Set((bundle["entry"] as? [[String: Any]] ?? []).compactMap { ($0["resource"] as? [String: Any])?["resourceType"] as? String })
+            #expect(kinds.isSuperset(of: ["Patient", "Appointment", "QuestionnaireResponse", "DocumentReference", "AuditEvent"]))
+            // A guardian or a stranger gets nothing; staff without the client get the same 404 as for a missing one.
+            let stranger = Browser(app: clinic.app)
+            #expect(try await stranger.get("/portal/record").location == "/portal/sign-in")
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/clients/\(client.id!.uuidString)/record").status == .notFound)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/requests").status == .forbidden)
+        }
+    }
+
+    @Test func a_copy_released_without_notes_leaves_the_notes_out() async throws {
+        try await withClinic { clinic in
+            _ = try await clientWithRecord(clinic)
+            let portal = try await clinic.portal(as: "robin@example.org")
+            try await portal.post("/portal/record-request", form: [:])
+            let request = try #require(try await RecordRequest.query(on: clinic.db).first())
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/requests/\(request.id!.uuidString)")
+            try await director.post("/staff/requests/\(request.id!.uuidString)/provide", form: [:])
+            let html = try await portal.get("/portal/record").body.string
+            #expect(!html.contains("Lower after the argument") && html.contains("Clinical notes are not part of this copy"))
+        }
+    }
+
+    @Test func a_refused_correction_keeps_the_clients_statement_with_the_record_and_an_accepted_one_says_what_changed() async throws {
+        try await withClinic { clinic in
+            let (client, _, _) = try await clientWithRecord(clinic)
+            let portal = try await clinic.portal(as: "robin@example.org")
+            try await portal.get("/portal/correction")
+            let empty = try await portal.post("/portal/correction", form: ["where": "My note", "wrong": "", "should": "It was Saturday"])
+            #expect(empty.status == .unprocessableEntity && empty.body.string.contains("It was Saturday"), "input kept")
+            #expect(try await portal.post("/portal/correction", form: ["where": "Session 4 note", "wrong": "Says Sunday", "should": "It was Saturday"]).status == .seeOther)
+            #expect(try await portal.post("/portal/correction", form: ["where": "Phone", "wrong": "Old number", "should": "416-555-0199"]).status == .seeOther)
+            let rows = try await RecordRequest.query(on: clinic.db).sort(\.$requestedAt).all()
+            #expect(rows.count == 2 && rows.allSatisfy { $0.detailsSealed.hasPrefix("enc:v1:") })
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let first = "/staff/requests/\(rows[0].id!.uuidString)", second = "/staff/requests/\(rows[1].id!.uuidString)"
+            try await director.get(first)
+            let noReason = try await director.post("\(first)/refuse", form: ["statement": "I remember it was Saturday"])
+            #expect(noReason.status == .unprocessableEntity && noReason.body.string.contains("I remember it was Saturday"))
+            #expect(try await director.post("\(first)/refuse", form: ["reason": "The calendar shows the argument on Sunday",
+                                                                       "statement": "I remember it was Saturday"]).status == .seeOther)
+            try await director.get(second)
+            #expect(try await director.post("\(second)/accept", form: ["correction": "Phone number updated"]).status == .seeOther)
+            // Outside her caseload, the director gives a reason before opening the record.
+            #expect(try await director.get("/staff/clients/\(client.id!.uuidString)/record").status == .seeOther)
+            try await director.post("/staff/clients/\(client.id!.uuidString)/reason", form: ["reason": "Answering a correction request"])
+            let copy = try await director.get("/staff/clients/\(client.id!.uuidString)/record").body.string
+            #expect(copy.contains("Statement of disagreement: I remember it was Saturday") && copy.contains("Phone number updated"))
+        }
+    }
+}
