@@ -118,3 +118,84 @@ extension TestClinic {
         }
     }
 }
+
+@Suite struct RetentionWebTests {
+    /// A client last seen `yearsAgo` years ago, born `age` years before that contact, with a signed note.
+    func oldClient(_ clinic: TestClinic, name: String, yearsAgo: Int, age: Int, by user: StaffUser) async throws -> ClientRecord {
+        // A few hours apart per client, so two clients last seen the same year do not share the clinician's hour.
+        let contact = clinic.clock.now.addingTimeInterval(-Double(yearsAgo) * 365.25 * 86_400 - Double(name.count) * 3_600)
+        let born = clinic.toronto.localDate(of: contact).adding(days: -Int(Double(age) * 365.25))
+        let client = ClientRecord()
+        client.name = name
+        client.email = "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org"
+        client.phone = "416-555-0100"
+        client.dateOfBirth = born.description
+        client.programme = age < 18 ? "adolescent" : "adult"
+        client.slidingScalePercent = 0
+        client.createdAt = contact.addingTimeInterval(-30 * 86_400)
+        try await client.create(on: clinic.db)
+        let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+        let appointment = BookingService.newAppointment(staffID: user.id!, clientID: client.id!, kind: kind, start: contact, locationID: nil, source: "staff", now: contact)
+        appointment.status = Appointment.Status.attended.rawValue
+        try await appointment.create(on: clinic.db)
+        let note = SessionNoteRow()
+        note.id = UUID()
+        note.$client.id = client.id!
+        note.$author.id = user.id!
+        note.sessionNumber = 1
+        note.phase = "initial"
+        note.contentSealed = "enc:v1:x"
+        note.status = "final"
+        note.createdAt = contact
+        note.updatedAt = contact
+        try await note.create(on: clinic.db)
+        return client
+    }
+
+    @Test func records_past_retention_are_listed_and_destroyed_only_on_purpose_leaving_a_tombstone() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let adult = try await oldClient(clinic, name: "Old Adult", yearsAgo: 11, age: 40, by: therapist)
+            let minor = try await oldClient(clinic, name: "Young Teen", yearsAgo: 11, age: 13, by: therapist)
+            let recent = try await oldClient(clinic, name: "Recent Person", yearsAgo: 2, age: 30, by: therapist)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let report = try await director.get("/staff/retention").body.string
+            #expect(report.contains("Old Adult") && !report.contains("Young Teen") && !report.contains("Recent Person"),
+                    "only the adult is past retention: the teen's record is kept ten years after their 18th birthday")
+            let destroyAdult = "/staff/retention/\(adult.id!.uuidString)/destroy"
+            let wrongName = try await director.post(destroyAdult, form: ["confirm": "Old Adul"])
+            #expect(wrongName.status == .unprocessableEntity && wrongName.body.string.contains("Nothing was destroyed"))
+            #expect(try await ClientRecord.find(adult.id, on: clinic.db) != nil)
+            #expect(try await director.post("/staff/retention/\(minor.id!.uuidString)/destroy", form: ["confirm": "Young Teen"]).status == .conflict)
+            #expect(try await director.post("/staff/retention/\(recent.id!.uuidString)/destroy", form: ["confirm": "Recent Person"]).status == .conflict)
+            // A hold stops destruction until it is lifted.
+            try await director.post("/staff/retention/\(adult.id!.uuidString)/hold", form: ["reason": "Complaint to the college"])
+            #expect(try await director.post(destroyAdult, form: ["confirm": "Old Adult"]).status == .conflict)
+            try await director.post("/staff/retention/\(adult.id!.uuidString)/lift", form: [:])
+            #expect(try await director.post(destroyAdult, form: ["confirm": "Old Adult"]).status == .seeOther)
+            #expect(try await ClientRecord.find(adult.id, on: clinic.db) == nil)
+            #expect(try await SessionNoteRow.query(on: clinic.db).filter(\.$client.$id == adult.id!).count() == 0)
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$client.$id == adult.id!).count() == 0)
+            #expect(try await SessionNoteRow.query(on: clinic.db).count() == 2, "the others' notes stay")
+            let stone = try #require(try await RecordTombstone.query(on: clinic.db).first())
+            #expect(stone.initials == "O. A." && stone.formerClientID == adult.id!.uuidString && stone.rowsDestroyed >= 4)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "record-destroyed").filter(\.$subject == adult.id!.uuidString).count() == 1)
+            #expect(try await director.get("/staff/retention").body.string.contains("O. A."))
+            let (therapistBrowser, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await therapistBrowser.post("/staff/retention/\(minor.id!.uuidString)/destroy", form: ["confirm": "Young Teen"]).status == .forbidden)
+        }
+    }
+
+    @Test func an_open_access_request_holds_the_record() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let adult = try await oldClient(clinic, name: "Old Adult", yearsAgo: 12, age: 40, by: therapist)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/retention")
+            #expect(try await director.post("/staff/clients/\(adult.id!.uuidString)/requests", form: ["kind": "access", "details": "By letter"]).status == .seeOther)
+            let blocked = try await director.post("/staff/retention/\(adult.id!.uuidString)/destroy", form: ["confirm": "Old Adult"])
+            #expect(blocked.status == .conflict)
+            #expect(try await ClientRecord.find(adult.id, on: clinic.db) != nil)
+        }
+    }
+}

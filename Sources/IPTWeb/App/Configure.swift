@@ -91,6 +91,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: DischargeController())
     try staffArea.register(collection: ClinicalSettingsController())
     try staffArea.register(collection: RecordRequestsController())
+    try staffArea.register(collection: RetentionController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

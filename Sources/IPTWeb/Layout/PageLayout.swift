@@ -76,7 +76,9 @@ enum PageLayout {
         if AccessPolicy.allows(role, .viewEnquiries) { items.append(NavItem(title: "Enquiries", path: "/staff/enquiries")) }
         if AccessPolicy.allows(role, .viewSubscribers) { items.append(NavItem(title: "Subscribers", path: "/staff/subscribers")) }
         if AccessPolicy.allows(role, .sendNewsletter) { items.append(NavItem(title: "Newsletters", path: "/staff/newsletters")) }
-        if AccessPolicy.allows(role, .handleRecordRequests) { items.append(NavItem(title: "Requests", path: "/staff/requests")) }
+        if AccessPolicy.allows(role, .handleRecordRequests) {
+            items.append(NavItem(title: "Records", path: "/staff/requests"))
+        }
         if AccessPolicy.allows(role, .viewAuditTrail) { items.append(NavItem(title: "Audit trail", path: "/staff/audit")) }
         if AccessPolicy.allows(role, .editClinicSettings) { items.append(NavItem(title: "Clinic settings", path: "/staff/settings")) }
         items.append(NavItem(title: "Your account", path: "/staff/account"))

@@ -114,6 +114,7 @@ struct RecordRequestsController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Access and correction requests")),
             .p(.class("lede"), .text("A client may see their record and ask for corrections; the clinic answers within \(RecordRequestDeadline.days) days.")),
+            .p(.a(.href("/staff/retention"), .text("Record retention: records past their retention date, holds, destruction"))),
             ChartViews.notice(request),
             .if(open.isEmpty, .p(.text("No request is waiting."))),
             .if(!open.isEmpty, table(open, id: "open-requests", caption: "Waiting, soonest due first")),
