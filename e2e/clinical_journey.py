@@ -19,7 +19,7 @@ DIRECTOR = "director@harbourview-ipt.example"
 
 def journey_clinical(res: Results, art) -> bool:
     import a11y_html  # here, not at the top: a11y_html imports common too
-    from booking_journey import demo_password
+    from booking_journey import demo_password, link_in
     from selenium.webdriver.common.action_chains import ActionChains
 
     srv = AppServer(art, "clinical-server", demo=True)
@@ -246,6 +246,7 @@ def journey_clinical(res: Results, art) -> bool:
         def director_gives_a_reason():
             miriam = Browser(srv.base, art, "clinical-director-")
             browsers.append(miriam)
+            st["miriam"] = miriam
             sign_in(miriam, DIRECTOR, demo_password(srv))
             miriam.click_and_load(miriam.link("Clients", "header"))
             aud.page(miriam, "/staff/clients (director)")
@@ -263,7 +264,44 @@ def journey_clinical(res: Results, art) -> bool:
             expect("at least one middle session" in miriam.one(".error-summary").text, "settings without a middle phase are not refused")
             miriam.shot("n-clinical-settings")
             aud.page(miriam, "/staff/settings/clinical")
+            miriam.get("/staff/retention")
+            aud.page(miriam, "/staff/retention")
             return "reason asked and kept; chart opened; settings refuse a course with no middle phase"
+
+        def client_gets_a_copy_of_the_record():
+            from fhir.resources.R4B.bundle import Bundle
+            morgan = Browser(srv.base, art, "clinical-client-")
+            browsers.append(morgan)
+            miriam = st["miriam"]
+            morgan.get("/portal/sign-in")
+            fill(morgan, "#field-email", "morgan.ellis@example.org")
+            morgan.click_and_load(morgan.button("Email me a sign-in link", "main form"))
+            msg = srv.wait_for_email("morgan.ellis@example.org", "Your sign-in link")
+            morgan.get(link_in(msg, "/portal/sign-in/", srv.base))
+            morgan.click_and_load(morgan.button("Continue to my appointments and forms", "main form"))
+            morgan.click_and_load(morgan.button("Ask for a copy of my record", "main"))
+            expect("has reached the clinic" in morgan.one("main").text, "no confirmation of the request")
+            miriam.click_and_load(miriam.link("Records", "header"))
+            expect("Morgan Ellis" in miriam.one("main").text, "the request is not in the director's list")
+            aud.page(miriam, "/staff/requests")
+            miriam.click_and_load(miriam.link("Morgan Ellis", "main"))
+            aud.page(miriam, "/staff/requests/<id>")
+            miriam.click_and_load(miriam.button("Release the copy to the client", "main form"))
+            morgan.get("/portal")
+            morgan.click_and_load(morgan.link("Read your record", "main"))
+            text = morgan.one("main").text
+            expect("Who has opened this record" in text and "Daniel Reyes" in text and "Since the move" in text,
+                   "the copy lacks the access log or the formulation")
+            morgan.shot("o-client-record-copy")
+            aud.page(morgan, "/portal/record")
+            href = morgan.link("Download it as FHIR R4 (JSON), for another health app", "main").get_attribute("href")
+            export = morgan.cookie_session().get(href, timeout=10)
+            expect(export.status_code == 200, f"the FHIR download answered {export.status_code}")
+            bundle = Bundle.model_validate(export.json())
+            kinds = sorted({e.resource.__resource_type__ for e in bundle.entry})
+            for needed in ("Patient", "Appointment", "DocumentReference", "AuditEvent", "QuestionnaireResponse"):
+                expect(needed in kinds, f"the Bundle has no {needed}: {kinds}")
+            return f"asked in the portal; released by the director; read in the browser; Bundle valid ({len(bundle.entry)} entries: {', '.join(kinds)})"
 
         def chart_on_a_phone():
             set_viewport(daniel.driver, *PHONE)
@@ -287,6 +325,7 @@ def journey_clinical(res: Results, art) -> bool:
             ("the discharge summary, signed, printable, with a referrer letter", discharge),
             ("a student's note goes through the supervisor's queue and is co-signed", student_note_cosigned),
             ("the director opens a chart outside her caseload only with a reason; clinical settings", director_gives_a_reason),
+            ("the client asks for a copy of the record, reads it and downloads a valid FHIR Bundle", client_gets_a_copy_of_the_record),
             ("the chart on a phone-sized screen", chart_on_a_phone),
         ])
         seen = [s for b in browsers for s in b.statuses]
