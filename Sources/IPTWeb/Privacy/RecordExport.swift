@@ -125,10 +125,10 @@ struct RecordExport {
                 .forEach(notes) { note in
                     .section(.class("record-item"),
                         .h4(.text("Session \(note.row.sessionNumber), \(note.row.signedAt.map(day) ?? "")")),
-                        .div(.class(note.amendments.isEmpty ? "" : "original"), Self.noteText(note.content, struck: !note.amendments.isEmpty)),
+                        .div(.class(note.amendments.isEmpty ? "" : "original"), Self.noteText(note.content, replacedBy: note.amendments.last?.content)),
                         .forEach(note.amendments) { amendment in
                             .div(.class("amendment"), .p(.strong(.text("Amended \(amendment.row.signedAt.map(day) ?? ""): ")), .text(amendment.reason)),
-                                 Self.noteText(amendment.content, struck: false))
+                                 Self.noteText(amendment.content))
                         })
                 },
                 .unwrap(discharge) { summary in
@@ -168,10 +168,20 @@ struct RecordExport {
         }
     }
 
-    static func noteText(_ content: SessionNoteContent, struck: Bool) -> Node<HTML.BodyContext> {
-        let parts = [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork), ("Plan", content.plan)]
-            .filter { !$0.1.isEmpty }
-        return .dl(.class("details"), .forEach(parts) { part in .group(.dt(.text(part.0)), .dd(.class(struck ? "changed" : ""), .text(part.1))) })
+    static func sections(_ content: SessionNoteContent) -> [(String, String)] {
+        [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork), ("Plan", content.plan)]
+    }
+
+    /// A note's sections; with `replacedBy`, those an amendment changed are struck through (and said
+    /// to be, for screen readers), the rest left as they are.
+    static func noteText(_ content: SessionNoteContent, replacedBy amendment: SessionNoteContent? = nil) -> Node<HTML.BodyContext> {
+        let newer = amendment.map { Dictionary(sections($0), uniquingKeysWith: { first, _ in first }) }
+        let parts = sections(content).filter { !$0.1.isEmpty }
+        return .dl(.class("details"), .forEach(parts) { part in
+            let changed = newer.map { $0[part.0] != part.1 } ?? false
+            return .group(.dt(.text(part.0)), .dd(.class(changed ? "changed" : ""),
+                                                  .if(changed, .span(.class("visually-hidden"), .text("Struck out by an amendment: "))), .text(part.1)))
+        })
     }
 
     // MARK: FHIR R4
@@ -228,8 +238,7 @@ struct RecordExport {
             add(resource)
         }
         func text(_ content: SessionNoteContent) -> String {
-            [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork), ("Plan", content.plan)]
-                .filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1)" }.joined(separator: "\n")
+            Self.sections(content).filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1)" }.joined(separator: "\n")
         }
         if let formulation { document(id: formulation.row.id!, title: "Formulation", text: formulation.text, date: formulation.row.createdAt) }
         for note in notes {
