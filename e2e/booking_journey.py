@@ -12,7 +12,7 @@ import re
 import uuid
 from datetime import date, timezone
 
-from common import (DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
+from common import (check_server_health, close_journey, DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
 
 DEMO_STUDENT_SLUG = "priya-natarajan"
 DEMO_RECEPTION = "frontdesk@harbourview-ipt.example"
@@ -343,19 +343,10 @@ def journey_booking(res: Results, art) -> bool:
             ("the clinician reads the summary with the suggested focus, and the chart of scores", clinician_reads_summary_and_progress),
             ("the client signs in to the portal by a one-time link on a phone-sized screen", client_portal_on_a_phone),
         ])
-        seen = [s for b in browsers for s in b.statuses]
-        bad = [f"{s} {u}" for u, s in seen if s and s >= 500]
-        res.check("booking: no 5xx response seen by the browser",
-                  lambda: (expect(not bad, "5xx responses:\n" + "\n".join(bad)), f"{len(seen)} documents")[1])
-        problems = srv.log_problems()
-        res.check("booking server log has no ERROR/CRITICAL lines",
-                  lambda: (expect(not problems, "\n".join(problems[:20])), "")[1])
+        check_server_health(res, "booking", srv, browsers)
         return ok
     except CheckFailed as e:
         res.fail("booking: setup", str(e))
         return False
     finally:
-        for b in browsers:
-            b.quit()
-        srv.stop()
-        log(f"     booking server log: {srv.log_path}")
+        close_journey("booking", srv, browsers)

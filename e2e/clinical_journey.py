@@ -9,7 +9,7 @@ through the supervisor's queue and is co-signed. Every page is checked with axe 
 """
 from __future__ import annotations
 
-from common import (DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
+from common import (check_server_health, close_journey, DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
 
 THERAPIST = "daniel.reyes@harbourview-ipt.example"
 STUDENT = "priya.natarajan@harbourview-ipt.example"
@@ -328,22 +328,13 @@ def journey_clinical(res: Results, art) -> bool:
             ("the client asks for a copy of the record, reads it and downloads a valid FHIR Bundle", client_gets_a_copy_of_the_record),
             ("the chart on a phone-sized screen", chart_on_a_phone),
         ])
-        seen = [s for b in browsers for s in b.statuses]
-        bad = [f"{s} {u}" for u, s in seen if s and s >= 500]
-        res.check("clinical: no 5xx response seen by the browser",
-                  lambda: (expect(not bad, "5xx responses:\n" + "\n".join(bad)), f"{len(seen)} documents")[1])
-        problems = srv.log_problems()
-        res.check("clinical server log has no ERROR/CRITICAL lines",
-                  lambda: (expect(not problems, "\n".join(problems[:20])), "")[1])
+        check_server_health(res, "clinical", srv, browsers)
         return ok
     except CheckFailed as e:
         res.fail("clinical: setup", str(e))
         return False
     finally:
-        for b in browsers:
-            b.quit()
-        srv.stop()
-        log(f"     clinical server log: {srv.log_path}")
+        close_journey("clinical", srv, browsers)
 
 
 if __name__ == "__main__":

@@ -638,3 +638,22 @@ def sign_in(b: "Browser", email_addr: str, password: str = PASSWORD) -> None:
     complete_two_factor(b, email_addr)
     expect(b.path().startswith("/staff") and not b.path().startswith("/staff/sign-in"),
            f"after signing in as {email_addr} the browser is at {b.path()} ({b.h1()!r})")
+
+
+def check_server_health(res: "Results", name: str, srv: "AppServer", browsers: list) -> None:
+    """After a journey: no 5xx seen by any browser, and no ERROR or CRITICAL line in the server log."""
+    seen = [s for b in browsers for s in b.statuses]
+    bad = [f"{s} {u}" for u, s in seen if s and s >= 500]
+    res.check(f"{name}: no 5xx response seen by the browser",
+              lambda: (expect(not bad, "5xx responses:\n" + "\n".join(bad)), f"{len(seen)} documents")[1])
+    problems = srv.log_problems()
+    res.check(f"{name} server log has no ERROR/CRITICAL lines",
+              lambda: (expect(not problems, "\n".join(problems[:20])), "")[1])
+
+
+def close_journey(name: str, srv: "AppServer", browsers: list) -> None:
+    """Quits the browsers and stops the server, whatever happened."""
+    for b in browsers:
+        b.quit()
+    srv.stop()
+    log(f"     {name} server log: {srv.log_path}")
