@@ -111,4 +111,52 @@ import VaporTesting
             }
         }
     }
+
+    @Test func a_client_id_in_a_form_body_that_belongs_to_another_clinician_is_refused() async throws {
+        try await withClinic { clinic in
+            let (_, owner) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: owner)
+            let (intruder, intruderUser) = try await clinic.signedIn(as: .therapist)
+            try await intruder.get("/staff/appointments/new")
+            let before = try await Appointment.query(on: clinic.db).count()
+            let start = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let refused = try await intruder.post("/staff/appointments", form: [
+                "clinician": intruderUser.id!.uuidString, "client": client.id!.uuidString, "type": "ipt-session",
+                "date": start.description, "time": "10:00", "weeks": "1"])
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("Choose a client from the list"))
+            #expect(!refused.body.string.contains("Casey Client"), "the other clinician's client is not named back")
+            #expect(try await Appointment.query(on: clinic.db).count() == before)
+        }
+    }
+
+    @Test func script_typed_into_every_clinical_field_is_inert_on_every_page_and_in_the_record_copy() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            let script = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            try await browser.post("\(base)/formulation", form: ["primary": "role-dispute", "text": script])
+            try await browser.post("\(base)/inventory", form: ["name": script, "relationship": script, "closeness": "1", "conflicts": script])
+            try await browser.post("\(base)/worksheets/role-dispute/new", form: ["otherPerson": script, "stage": "impasse", "issues": script])
+            var note = TestClinic.signableNote
+            note["mood"] = script
+            note["plan"] = script
+            try await browser.post("\(base)/notes", form: note)
+            try await browser.post("\(base)/timeline", form: ["kind": "other", "month": "2026-01", "impact": "2", "note": String(script.prefix(60))])
+            try await browser.post("\(base)/discharge", form: ["endingReason": "completed", "maintenance": "none", "summary": script, "relapsePlan": script, "action": "save"])
+            let sheet = try #require(try await WorksheetRow.query(on: clinic.db).first())
+            let noteRow = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+            let pages = ["chart", "inventory", "formulation", "worksheets", "worksheets/role-dispute/\(sheet.subjectKey)", "notes",
+                         "notes/\(noteRow.id!.uuidString)", "timeline", "discharge", "record"]
+            for page in pages {
+                let html = try await browser.get("\(base)/\(page)").body.string
+                #expect(!html.contains("<script>alert") && !html.contains("<img src=x"), "script runs on \(page)")
+            }
+            #expect(try await browser.get("\(base)/formulation").body.string.contains("&lt;script&gt;alert(1)"), "shown as text")
+            let fhir = try await browser.get("\(base)/record.fhir.json")
+            #expect(fhir.headers.contentType?.subType == "fhir+json", "the JSON copy is never served as HTML")
+        }
+    }
 }
