@@ -109,12 +109,15 @@ extension TestClinic {
             #expect(try await director.post("\(first)/refuse", form: ["reason": "The calendar shows the argument on Sunday",
                                                                        "statement": "I remember it was Saturday"]).status == .seeOther)
             try await director.get(second)
-            #expect(try await director.post("\(second)/accept", form: ["correction": "Phone number updated"]).status == .seeOther)
+            #expect(try await director.post("\(second)/accept", form: ["correction": "416-555-0199"]).status == .unprocessableEntity, "the old entry is required")
+            #expect(try await director.post("\(second)/accept", form: ["before": "416-555-0111", "correction": "416-555-0199"]).status == .seeOther)
             // Outside her caseload, the director gives a reason before opening the record.
             #expect(try await director.get("/staff/clients/\(client.id!.uuidString)/record").status == .seeOther)
             try await director.post("/staff/clients/\(client.id!.uuidString)/reason", form: ["reason": "Answering a correction request"])
             let copy = try await director.get("/staff/clients/\(client.id!.uuidString)/record").body.string
-            #expect(copy.contains("Statement of disagreement: I remember it was Saturday") && copy.contains("Phone number updated"))
+            #expect(copy.contains("Statement of disagreement: </strong>I remember it was Saturday"))
+            #expect(copy.contains("<del>416-555-0111</del> <ins>416-555-0199</ins>"), "the wrong entry is struck through beside the correction")
+            #expect(try await portal.get("/portal").body.string.contains("refused"))
         }
     }
 }

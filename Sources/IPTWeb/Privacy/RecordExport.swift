@@ -141,9 +141,12 @@ struct RecordExport {
                 .section(.class("record-item"),
                     .h3(.text("Asked on \(day(correction.request.requestedAt)): \(Self.statusLabel(correction.request.status))")),
                     .p(.strong(.text("What you asked: ")), .text(correction.details)),
-                    .unwrap(correction.response) { response in
-                        .p(.strong(.text(correction.request.status == RecordRequest.Status.refused.rawValue ? "Refused. Reason and your statement of disagreement: " : "Correction made: ")),
-                           .text(response))
+                    .unwrap(correction.response.flatMap(CorrectionAnswer.decode)) { answer in
+                        answer.after != nil
+                            ? .p(.class("correction"), .strong(.text("Corrected: ")), .element(named: "del", nodes: [.text(answer.before ?? "")]),
+                                 .text(" "), .element(named: "ins", nodes: [.text(answer.after ?? "")]))
+                            : .group(.p(.strong(.text("Refused: ")), .text(answer.reason ?? "")),
+                                     .unwrap(answer.statement) { .p(.class("statement"), .strong(.text("Statement of disagreement: ")), .text($0)) })
                     })
             },
             .h2(.text("Who has opened this record")),
@@ -253,7 +256,8 @@ struct RecordExport {
         }
         for correction in corrections {
             document(id: correction.request.id!, title: "Correction request (\(Self.statusLabel(correction.request.status)))",
-                     text: correction.details + (correction.response.map { "\nAnswer: \($0)" } ?? ""), date: correction.request.requestedAt)
+                     text: correction.details + (correction.response.map { "\nAnswer: " + (CorrectionAnswer.decode($0)?.summary ?? $0) } ?? ""),
+                     date: correction.request.requestedAt)
         }
         for event in accessLog {
             add(["resourceType": "AuditEvent", "id": event.id!.uuidString.lowercased(),

@@ -153,7 +153,7 @@ struct RecordRequestsController: RouteCollection {
                 .dt(.text("Due")), .dd(.text(LocalDate(iso: row.dueOn).map(SchedulingText.day) ?? row.dueOn)),
                 .dt(.text("Status")), .dd(.text(RecordExport.statusLabel(row.status))),
                 .dt(.text("What the client asks")), .dd(.text(details)),
-                .unwrap(response) { .group(.dt(.text("Answer")), .dd(.text($0))) }),
+                .unwrap(response) { .group(.dt(.text("Answer")), .dd(.text(CorrectionAnswer.decode($0)?.summary ?? $0))) }),
             .p(.a(.href("\(clientBase)/record"), .text("Open the record copy")), .text(" · "),
                .a(.href("\(clientBase)/record.fhir.json"), .text("FHIR R4 (JSON)")), .text(" · "),
                .a(.href("\(clientBase)/notes"), .text("Session notes"))),
@@ -169,7 +169,9 @@ struct RecordRequestsController: RouteCollection {
                 .p(.class("hint"), .text("For a session note, add an amendment to it first (the wrong entry stays, struck through, with the correction beside it); then describe here what was corrected.")),
                 .form(.method(.post), .action("\(base)/accept"), .class("form"), .novalidate(),
                       FormViews.csrf(request.csrfToken),
-                      FormViews.textArea(name: "correction", label: "What was corrected", value: fields["correction"], error: errors["correction"],
+                      FormViews.textArea(name: "before", label: "The entry as it stood", value: fields["before"], error: errors["before"],
+                                         maxLength: Self.detailsLimit, rows: 2, hint: "Kept, struck through, in every copy of the record."),
+                      FormViews.textArea(name: "correction", label: "The correction", value: fields["correction"], error: errors["correction"],
                                          maxLength: Self.detailsLimit, rows: 3),
                       .button(.class("button"), .type(.submit), .text("Accept the correction"))),
                 .h2(.text("Refuse")),
@@ -219,12 +221,14 @@ struct RecordRequestsController: RouteCollection {
         let row = try await requestRow(request)
         guard row.kind == RecordRequest.Kind.correction.rawValue else { throw Abort(.unprocessableEntity, reason: "This is not a correction request.") }
         let (fields, _) = try request.formBody()
-        guard let correction = TextRules.clean(fields["correction"]), TextRules.length(fields["correction"]) <= Self.detailsLimit else {
-            var errors = FieldErrors()
-            errors.add("correction", "Describe the correction that was made.")
+        var errors = FieldErrors()
+        let before = TextRules.clean(fields["before"]), correction = TextRules.clean(fields["correction"])
+        if before == nil || TextRules.length(fields["before"]) > Self.detailsLimit { errors.add("before", "Copy the entry as it stood, so it stays visible beside the correction.") }
+        if correction == nil || TextRules.length(fields["correction"]) > Self.detailsLimit { errors.add("correction", "Write the correction.") }
+        guard errors.isEmpty, let before, let correction else {
             return try await render(request, row: row, errors: errors, fields: fields, status: .unprocessableEntity)
         }
-        try await resolve(row, status: .accepted, response: correction, request: request)
+        try await resolve(row, status: .accepted, response: try CorrectionAnswer(before: before, after: correction).encoded(), request: request)
         return request.redirect(to: "/staff/requests?done=saved")
     }
 
@@ -237,8 +241,25 @@ struct RecordRequestsController: RouteCollection {
         if reason == nil || TextRules.length(fields["reason"]) > Self.detailsLimit { errors.add("reason", "Say why the record is right as it is.") }
         if TextRules.length(fields["statement"]) > Self.detailsLimit { errors.add("statement", "Keep the statement under \(Self.detailsLimit) characters.") }
         guard errors.isEmpty, let reason else { return try await render(request, row: row, errors: errors, fields: fields, status: .unprocessableEntity) }
-        let statement = TextRules.clean(fields["statement"])
-        try await resolve(row, status: .refused, response: reason + (statement.map { "\nStatement of disagreement: \($0)" } ?? ""), request: request)
+        try await resolve(row, status: .refused, response: try CorrectionAnswer(reason: reason, statement: TextRules.clean(fields["statement"])).encoded(), request: request)
         return request.redirect(to: "/staff/requests?done=saved")
+    }
+}
+
+/// The answer to a correction request: the entry as it stood and the correction (accepted), or the
+/// reason and the client's statement of disagreement (refused).
+struct CorrectionAnswer: Codable {
+    var before: String?
+    var after: String?
+    var reason: String?
+    var statement: String?
+
+    func encoded() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
+
+    static func decode(_ text: String) -> CorrectionAnswer? { try? JSONDecoder().decode(CorrectionAnswer.self, from: Data(text.utf8)) }
+
+    var summary: String {
+        if let after { return "Was: \(before ?? ""). Now: \(after)." }
+        return "Refused: \(reason ?? "")" + (statement.map { " Statement of disagreement: \($0)" } ?? "")
     }
 }
