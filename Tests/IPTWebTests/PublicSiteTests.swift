@@ -137,4 +137,20 @@ import VaporTesting
             #expect(!again.contains("Sign out"), "the staff frame is never stored for visitors")
         }
     }
+
+    @Test func a_page_served_from_the_cache_carries_the_same_bytes_and_security_headers_as_the_first_rendering() async throws {
+        try await withClinic { clinic in
+            let visitor = Browser(app: clinic.app)
+            let first = try await visitor.get("/team")
+            #expect(clinic.app.services.pageCache.count == 1)
+            let second = try await Browser(app: clinic.app).get("/team")
+            #expect(second.status == .ok && second.body.string == first.body.string)
+            for header in ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"] {
+                #expect(second.headers.first(name: header) == first.headers.first(name: header) && second.headers.first(name: header) != nil, "\(header)")
+            }
+            #expect(second.headers.contentType == .html)
+            // A POST to a cached address still goes through routing and its checks.
+            #expect(try await Browser(app: clinic.app).post("/team", form: [:], includeCSRF: false).status != .ok)
+        }
+    }
 }

@@ -185,21 +185,26 @@ extension Request {
     }
 }
 
-/// Answers an anonymous GET for a page already in the cache before routing and the remaining
-/// middleware: the public site is most of the traffic and should cost what the framework's bare
-/// floor costs. A request carrying a staff session cookie always goes the long way, because staff
-/// see pages in the staff frame.
-struct CachedPageMiddleware: Middleware {
+
+/// Answers an anonymous GET of a page already rendered, before routing and before any
+/// middleware: a cached page needs no route, no session and no CSRF token, only the security
+/// headers every response carries. Everything else goes to Vapor's responder, where a miss renders
+/// the page and stores it.
+struct CachedPageResponder: Responder {
     let cache: PageCache
     let sessionCookieName: String
+    let secure: Bool
+    let next: any Responder
 
-    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+    func respond(to request: Request) -> EventLoopFuture<Response> {
         guard request.method == .GET || request.method == .HEAD,
               !(request.headers.first(name: .cookie)?.contains(sessionCookieName) ?? false),
               let body = cache.hit(PageCache.key(for: request.path))
         else {
             return next.respond(to: request)
         }
-        return request.eventLoop.makeSucceededFuture(.html(body))
+        let response = Response.html(body)
+        SecurityHeadersMiddleware.apply(to: response, path: request.path, secure: secure)
+        return request.eventLoop.makeSucceededFuture(response)
     }
 }

@@ -96,18 +96,22 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a
     // misleading status; the session is loaded before CSRF so staff forms check the session token.
-    // The hot path (an anonymous GET of a cached page) crosses no async middleware.
+    // The hot path (an anonymous GET of a cached page) is answered before all of this, by
+    // CachedPageResponder.
     app.middleware = Middlewares()
     app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
     app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
     app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
-    app.middleware.use(CachedPageMiddleware(cache: pageCache, sessionCookieName: SessionCookie.name(secure: settings.secureCookies)))
     let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
     app.middleware.use(StaticFilesMiddleware(files: FileMiddleware(publicDirectory: publicDirectory)))
     app.middleware.use(MethodGuard(routes: app.routes.all, staticPrefixes: StaticFilesMiddleware.prefixes))
     app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
     app.middleware.use(CSRFMiddleware(secure: settings.secureCookies, publicOrigin: CSRFMiddleware.origin(of: settings.publicBaseURL)))
     app.http.server.configuration.reportMetrics = false
+    let sessionCookieName = SessionCookie.name(secure: settings.secureCookies), secure = settings.secureCookies
+    app.responder.use { app in
+        CachedPageResponder(cache: pageCache, sessionCookieName: sessionCookieName, secure: secure, next: app.responder.default)
+    }
 
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")

@@ -31,7 +31,7 @@ struct SiteController: RouteCollection {
         routes.get("fees", use: fees)
     }
 
-    /// Renders on a miss and stores the page; hits never get this far (see CachedPageMiddleware).
+    /// Renders on a miss and stores the page; hits never get this far (see CachedPageResponder).
     private func cached(_ request: Request, render: () async throws -> String) async throws -> Response {
         // A request with a staff session sees the staff frame, so only anonymous pages are shared.
         guard request.staff == nil else { return .html(try await render()) }
