@@ -219,6 +219,15 @@ def journey_clinical(res: Results, art) -> bool:
             text = priya.one("main").text
             expect("Session 5 of 16" in text and "Middle phase" in text and "supervised by Dr. Henrik Larsen" in text,
                    "the student's chart does not show session 5 of 16, middle phase and the supervisor")
+            # The scores tab: four PHQ-9 results, with the start of the middle phase marked.
+            priya.click_and_load(priya.link("Scores", "main nav"))
+            dots = priya.css("main svg.progress-chart circle")
+            expect(len(dots) == 4, f"the PHQ-9 chart shows {len(dots)} results, expected 4")
+            expect("middle phase" in priya.one("main svg.progress-chart").get_attribute("innerHTML"), "the phase is not marked on the chart")
+            expect("Middle phase" in priya.one("main table").text, "the table does not name the phase of each score")
+            priya.shot("j0-scores-with-phases")
+            aud.page(priya, "/staff/clients/<id>/progress")
+            priya.click_and_load(priya.link("Chart", "main nav"))
             priya.click_and_load(priya.link("Write a session note", "main"))
             fill(priya, "#field-sessionNumber", "4")
             fill(priya, "#field-mood", "Lonely in the evenings; some good days at work")

@@ -10,6 +10,7 @@ extension TestClinic {
     /// A completed questionnaire score, `weeksLater` weeks from now, as if the client had answered it.
     func addScore(_ total: Int, instrument: Instrument = .phq9, client: UUID, clinician: StaffUser, weeksLater: Int = 0) async throws {
         let response = MeasureResponse()
+        response.sharedWithGuardian = false
         response.$client.id = client
         response.$clinician.id = try clinician.requireID()
         response.instrumentCode = instrument.code
@@ -424,6 +425,90 @@ extension TestClinic {
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
             let third = try #require(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[2].id!).first())
             #expect(third.instrumentCode == "phq-9")
+        }
+    }
+}
+
+@Suite struct ClinicInstrumentTests {
+    static let definition = #"""
+    {"code": "wellbeing-check", "name": "Wellbeing check", "version": "1", "instructions": "Over the last week:",
+     "items": [
+       {"id": "1", "text": "I have felt calm", "options": [{"value": 0, "label": "Often"}, {"value": 1, "label": "Rarely"}], "scored": true, "optional": false},
+       {"id": "2", "text": "I have felt unsafe", "options": [{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}], "scored": true, "riskAtOrAbove": 1, "optional": false}],
+     "bands": [{"lower": 0, "upper": 0, "label": "Well"}, {"lower": 1, "upper": 2, "label": "Check in"}],
+     "licence": "Used under the clinic's licence"}
+    """#
+
+    @Test func a_clinic_defined_risk_item_opens_an_alert_like_the_built_in_ones() async throws {
+        try await withClinic(instrumentFiles: ["wellbeing.json": Self.definition]) { clinic in
+            #expect(clinic.app.services.instruments.named("wellbeing-check")?.items.count == 2)
+            let (student, _, appointment, supervisorUser) = try await SafetyAlertTests().setUp(clinic)
+            let page = try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(page.body.string.contains("Wellbeing check"), "offered beside the built-in questionnaires")
+            #expect(try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "wellbeing-check"]).status == .seeOther)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let client = Browser(app: clinic.app)
+            #expect(try await client.get(link).body.string.contains("I have felt unsafe"))
+            let done = try await client.post(link, form: ["item-1": "1", "item-2": "1", "action": "submit"])
+            #expect(done.status == .ok && done.body.string.contains("9-8-8"), "crisis resources shown at once")
+            let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
+            #expect(alert.status == "open" && alert.$supervisor.id == supervisorUser.id)
+        }
+    }
+
+    @Test func an_unusable_definition_stops_the_start_with_its_reason() async throws {
+        let broken = Self.definition.replacingOccurrences(of: #""upper": 2"#, with: #""upper": 1"#)
+        await #expect(throws: InstrumentCatalogue.DefinitionError.self) {
+            try await withClinic(instrumentFiles: ["broken.json": broken]) { _ in }
+        }
+        let clash = Self.definition.replacingOccurrences(of: "wellbeing-check", with: "phq-9")
+        do {
+            try await withClinic(instrumentFiles: ["clash.json": clash]) { _ in }
+            Issue.record("a definition reusing a built-in code was accepted")
+        } catch let error as InstrumentCatalogue.DefinitionError {
+            #expect(error.description.contains("phq-9"))
+        }
+    }
+}
+
+@Suite struct GuardianSharingTests {
+    @Test func a_guardian_sees_an_adolescents_questionnaire_only_once_the_clinician_shares_it() async throws {
+        try await withClinic { clinic in
+            let (therapist, user) = try await clinic.signedIn(as: .therapist)
+            let teen = ClientRecord()
+            teen.name = "Teen Tester"
+            teen.email = "teen@example.org"
+            teen.phone = "416-555-0123"
+            teen.dateOfBirth = "2012-05-05"
+            teen.programme = "adolescent"
+            teen.guardianName = "Pat Parent"
+            teen.guardianEmail = "parent@example.org"
+            teen.slidingScalePercent = 0
+            teen.createdAt = clinic.clock.now
+            try await teen.create(on: clinic.db)
+            let kind = AppointmentKind(code: "ipt-a-session", name: "IPT-A session", durationMinutes: 50)
+            let appointment = BookingService.newAppointment(staffID: user.id!, clientID: teen.id!, kind: kind, start: clinic.tenOClock(inDays: -7),
+                                                            locationID: nil, source: "staff", now: clinic.clock.now)
+            appointment.status = Appointment.Status.attended.rawValue
+            try await appointment.create(on: clinic.db)
+            try await clinic.addScore(12, instrument: .phqA, client: teen.id!, clinician: user)
+            let response = try #require(try await MeasureResponse.query(on: clinic.db).first())
+
+            let guardian = try await clinic.portal(as: "parent@example.org")
+            #expect(!(try await guardian.get("/portal").body.string.contains("PHQ-A")), "not shared yet")
+            let progress = try await therapist.get("/staff/clients/\(teen.id!.uuidString)/progress")
+            #expect(progress.body.string.contains("Share with the guardian"))
+            let share = "/staff/clients/\(teen.id!.uuidString)/responses/\(response.id!.uuidString)/share"
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            try await other.get("/staff")
+            #expect(try await other.post(share, form: ["share": "yes"]).status == .notFound)
+            #expect(try await therapist.post(share, form: ["share": "yes"]).status == .seeOther)
+            let home = try await guardian.get("/portal").body.string
+            #expect(home.contains("Questionnaires the clinician shared with you") && home.contains("score 12"))
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "questionnaire-sharing").count() == 1)
+            #expect(try await therapist.post(share, form: ["share": "no"]).status == .seeOther)
+            #expect(!(try await guardian.get("/portal").body.string.contains("score 12")))
         }
     }
 }

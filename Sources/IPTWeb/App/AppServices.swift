@@ -19,11 +19,15 @@ final class AppServices: Sendable {
     let passwordPolicy: PasswordPolicy
     /// Seals and opens clinical free text at rest.
     let keyRing: KeyRing
+    /// The built-in questionnaires and the clinic's own.
+    let instruments: InstrumentCatalogue
 
     init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
          content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,
-         dummyPasswordHash: String, passwordPolicy: PasswordPolicy, keyRing: KeyRing) {
+         dummyPasswordHash: String, passwordPolicy: PasswordPolicy, keyRing: KeyRing,
+         instruments: InstrumentCatalogue = .builtInOnly) {
         self.keyRing = keyRing
+        self.instruments = instruments
         self.dummyPasswordHash = dummyPasswordHash
         self.passwordPolicy = passwordPolicy
         self.settings = settings

@@ -47,7 +47,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         // Only once the tables exist; `migrate` runs without it and never touches sealed values.
         keyRing: settings.migrateOnBoot
             ? try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
-            : KeyRing(activeKeyID: "", keys: [:])
+            : KeyRing(activeKeyID: "", keys: [:]),
+        instruments: try InstrumentCatalogue.load(dataDirectory: settings.dataDirectory)
     )
 
     try app.register(collection: SiteController())

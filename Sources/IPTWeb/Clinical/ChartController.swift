@@ -74,7 +74,7 @@ struct ChartController: RouteCollection {
         try await request.audit(.view, recordType: "chart", recordID: context.clientID.uuidString, subject: context.clientID.uuidString)
 
         let latestByInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
-        let scoreLines: [String] = Instrument.builtIn.compactMap { instrument in
+        let scoreLines: [String] = request.services.instruments.all.compactMap { instrument in
             guard let rows = latestByInstrument[instrument.code], let latest = rows.first?.total else { return nil }
             var line = "\(instrument.name) \(latest) (\(instrument.band(for: latest)?.label ?? ""))"
             if rows.count > 1, let previous = rows[1].total {

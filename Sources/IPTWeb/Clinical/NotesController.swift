@@ -84,18 +84,18 @@ struct NotesController: RouteCollection {
         }
         let session = max(state.sessionsHeld, 1)
         var fields = ["sessionNumber": String(session)]
-        fields["scoresOfTheDay"] = try await scoresOfTheDay(context, on: request.db, now: request.now)
+        fields["scoresOfTheDay"] = try await scoresOfTheDay(context, instruments: request.services.instruments, on: request.db, now: request.now)
         return try await renderForm(request, context: context, state: state, action: "\(context.base)/notes", fields: fields, techniques: [],
                                     errors: FieldErrors(), title: "New session note")
     }
 
     /// Scores completed today, so the note carries the day's measures without retyping.
-    private func scoresOfTheDay(_ context: ChartContext, on database: any Database, now: Date) async throws -> String {
+    private func scoresOfTheDay(_ context: ChartContext, instruments: InstrumentCatalogue, on database: any Database, now: Date) async throws -> String {
         let today = context.zone.startOfDay(context.zone.localDate(of: now))
         let rows = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
             .filter(\.$completedAt >= today).all()
         return rows.compactMap { row in
-            guard let instrument = Instrument.builtIn.first(where: { $0.code == row.instrumentCode }), let total = row.total else { return nil }
+            guard let instrument = instruments.named(row.instrumentCode), let total = row.total else { return nil }
             return "\(instrument.name) \(total) (\(instrument.band(for: total)?.label ?? ""))"
         }.joined(separator: "; ")
     }

@@ -48,7 +48,7 @@ enum DemoClients {
         let riley = try await client(name: "Riley Tan", email: "riley.tan@example.org", born: "1996-09-30", on: database, now: now)
         for week in 0..<4 { try await appointment(student, riley, code: week == 0 ? "assessment" : "ipt-session", start: at(-7 * (4 - week), hour: 17), attended: true, on: database, now: now) }
         try await appointment(student, riley, code: "ipt-session", start: at(1, hour: 17), attended: false, on: database, now: now)
-        for (index, total) in [15, 13, 11].enumerated() {
+        for (index, total) in [15, 13, 11, 9].enumerated() {
             try await score(total, client: riley, clinician: student, daysAgo: 28 - index * 7 - 1, on: database, now: now)
         }
         let contract = ContractRow()
@@ -102,6 +102,7 @@ enum DemoClients {
 
     private static func score(_ total: Int, client: ClientRecord, clinician: StaffUser, daysAgo: Int, on database: any Database, now: Date) async throws {
         let response = MeasureResponse()
+        response.sharedWithGuardian = false
         response.$client.id = try client.requireID()
         response.$clinician.id = try clinician.requireID()
         response.instrumentCode = Instrument.phq9.code

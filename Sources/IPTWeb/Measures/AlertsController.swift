@@ -16,6 +16,7 @@ enum Questionnaires {
         let clinic = try await services.clinic.current(on: database)
         let base = services.settings.publicBaseURL
         let response = MeasureResponse()
+        response.sharedWithGuardian = false
         response.id = UUID()
         response.$client.id = try client.requireID()
         response.$clinician.id = appointment.$staff.id
@@ -91,7 +92,7 @@ struct AlertsController: RouteCollection {
         let (appointment, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
         let body = try FormInput.decode(SendBody.self, from: request)
         let id = try appointment.requireID()
-        guard let instrument = Instrument.builtIn.first(where: { $0.code == body.instrument }) else {
+        guard let instrument = request.services.instruments.named(body.instrument ?? "") else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
         }
         let response = try await Questionnaires.send(instrument, for: appointment, client: client, database: request.db,
@@ -181,7 +182,7 @@ struct AlertsController: RouteCollection {
     private func render(_ request: Request, alert: RiskAlert, errors: FieldErrors, assessment: String?, plan: String?,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        let instrument = Instrument.builtIn.first { $0.code == alert.response.instrumentCode }
+        let instrument = request.services.instruments.named(alert.response.instrumentCode)
         let answers: [String: Int] = try alert.response.answersSealed.map { sealed in
             let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try alert.response.requireID()))
             return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]

@@ -55,11 +55,11 @@ enum FHIRExport {
         ]
     }
 
-    static func bundle(responses: [(MeasureResponse, [String: Int])], now: Date) throws -> Data {
-        let used = Instrument.builtIn.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
+    static func bundle(responses: [(MeasureResponse, [String: Int])], instruments: InstrumentCatalogue, now: Date) throws -> Data {
+        let used = instruments.all.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
         var entries: [[String: Any]] = used.map { ["fullUrl": canonical($0), "resource": questionnaire($0)] }
         for (row, answers) in responses {
-            guard let instrument = Instrument.builtIn.first(where: { $0.code == row.instrumentCode }) else { continue }
+            guard let instrument = instruments.named(row.instrumentCode) else { continue }
             let resource = response(row, answers: answers, instrument: instrument)
             entries.append(["fullUrl": "urn:uuid:\(resource["id"] as? String ?? "")", "resource": resource])
         }
@@ -88,6 +88,6 @@ extension ProgressController {
         headers.contentType = HTTPMediaType(type: "application", subType: "fhir+json", parameters: ["charset": "utf-8"])
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"questionnaires.fhir.json\"")
-        return Response(status: .ok, headers: headers, body: .init(data: try FHIRExport.bundle(responses: withAnswers, now: request.now)))
+        return Response(status: .ok, headers: headers, body: .init(data: try FHIRExport.bundle(responses: withAnswers, instruments: request.services.instruments, now: request.now)))
     }
 }

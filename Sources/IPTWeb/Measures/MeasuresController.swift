@@ -24,7 +24,7 @@ struct MeasuresController: RouteCollection {
         guard let token = request.parameters.get("token"), token.count <= 100,
               let response = try await MeasureResponse.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token))
                 .with(\.$client).with(\.$clinician).first(),
-              let instrument = Instrument.builtIn.first(where: { $0.code == response.instrumentCode })
+              let instrument = request.services.instruments.named(response.instrumentCode)
         else { throw Abort(.notFound, reason: "This questionnaire link is not valid. Please use the most recent email from the clinic.") }
         if response.status == "completed" { return .answered }
         if response.expiresAt <= request.now { return .expired }

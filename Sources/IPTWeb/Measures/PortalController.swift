@@ -171,8 +171,9 @@ struct PortalController: RouteCollection {
             .filter(\.$status == Appointment.Status.confirmed.rawValue).filter(\.$startsAt > request.now).with(\.$staff).sort(\.$startsAt).all()
         let consents = try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
         // A guardian sees what concerns them (appointments, consents), not the adolescent's answers.
-        let answered = session.asGuardian ? [] : try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
+        let answered = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all()
+            .filter { !session.asGuardian || $0.sharedWithGuardian }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.id))
@@ -198,11 +199,12 @@ struct PortalController: RouteCollection {
             .ul(.forEach(consents) { consent in
                 .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed on \(SchedulingText.day(setup.zone.localDate(of: consent.signedAt)))"))
             }),
-            .if(!session.asGuardian, .group(
-                .h2(.text("Questionnaires you answered")),
+            .if(!session.asGuardian || !answered.isEmpty, .group(
+                .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
                 .if(answered.isEmpty, .p(.text("None yet."))),
                 .ul(.forEach(answered) { response in
-                    .li(.text("\(Instrument.builtIn.first { $0.code == response.instrumentCode }?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(setup.zone.localDate(of: $0)) } ?? "")"))
+                    .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(setup.zone.localDate(of: $0)) } ?? "")"),
+                        .if(session.asGuardian, .text(": score \(response.total.map(String.init) ?? "-")\(response.band.map { " (\($0))" } ?? "")")))
                 }))),
             .if(!session.asGuardian, .group(
                 .h2(.text("Your record")),

@@ -11,6 +11,7 @@ struct ProgressController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("staff", "clients", ":id", "progress", use: show)
         routes.get("staff", "clients", ":id", "fhir", use: fhir)
+        routes.post("staff", "clients", ":id", "responses", ":response", "share", use: share)
     }
 
     func show(_ request: Request) async throws -> Response {
@@ -23,7 +24,7 @@ struct ProgressController: RouteCollection {
         let phaseStarts = try await Self.phaseStarts(clientID: id, zone: zone, on: request.db)
         func phase(at date: Date) -> String { phaseStarts.last { $0.0 <= date }?.1.label ?? "Before the course" }
         let byInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
-        let sections: [Node<HTML.BodyContext>] = Instrument.builtIn.compactMap { instrument in
+        let sections: [Node<HTML.BodyContext>] = request.services.instruments.all.compactMap { instrument in
             guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
             let points = rows.compactMap { row in row.completedAt.flatMap { date in row.total.map { (date, $0) } } }
             let change = points.count >= 2 ? ChangeMetrics(instrument: instrument, baseline: points.first!.1, latest: points.last!.1) : nil
@@ -49,13 +50,43 @@ struct ProgressController: RouteCollection {
                 }
             )
         }
+        let guardianSharing: Node<HTML.BodyContext> = .if(context.client.guardianName != nil && !responses.isEmpty, .section(
+            .h2(.text("Shared with the parent or guardian")),
+            .p(.class("hint"), .text("A guardian sees appointments and consents in the portal, and a questionnaire's score only when you share it here. Discuss it with the young person first.")),
+            .ul(.forEach(responses) { response in
+                .li(.form(.method(.post), .action("/staff/clients/\(id.uuidString)/responses/\(response.id!.uuidString)/share"), .class("inline-form"),
+                          FormViews.csrf(request.csrfToken),
+                          .input(.type(.hidden), .name("share"), .value(response.sharedWithGuardian ? "no" : "yes")),
+                          .span(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(zone.localDate(of: $0)) } ?? ""): \(response.sharedWithGuardian ? "shared" : "not shared") ")),
+                          .button(.class("button small secondary"), .type(.submit), .text(response.sharedWithGuardian ? "Stop sharing" : "Share with the guardian"))))
+            })))
         let content: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "progress", title: "Scores: \(context.client.name)"),
             .p(.a(.href("/staff/clients/\(id.uuidString)/fhir"), .text("Download the answers as FHIR R4 (JSON)"))),
             .if(sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
-            .group(sections)
+            .group(sections),
+            guardianSharing
         )
         return .html(PageLayout.render(title: "Progress", chrome: try await request.chrome(), content: content))
+    }
+}
+
+extension ProgressController {
+    /// The clinician shares (or stops sharing) one of an adolescent's questionnaires with the guardian.
+    func share(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        let (fields, _) = try request.formBody()
+        guard let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)),
+              let response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == context.clientID).first()
+        else { throw Abort(.notFound) }
+        guard context.client.guardianName != nil else {
+            throw Abort(.unprocessableEntity, reason: "This client has no parent or guardian on file.")
+        }
+        response.sharedWithGuardian = fields["share"] == "yes"
+        try await response.update(on: request.db)
+        try await request.audit(.update, recordType: "questionnaire-sharing", recordID: id.uuidString, subject: context.clientID.uuidString,
+                                detail: response.sharedWithGuardian ? "shared with guardian" : "not shared")
+        return request.redirect(to: "\(context.base)/progress")
     }
 }
 

@@ -25,5 +25,6 @@ enum Migrations {
         M020AddMeasureCadence(),
         M021CreateClinicalWorkspace(),
         M022CreateRecordRequests(),
+        M023AddGuardianSharing(),
     ]
 }

@@ -263,6 +263,8 @@ final class MeasureResponse: Model, @unchecked Sendable {
     @Field(key: "status") var status: String
     /// The answers as JSON, sealed (bound to this row).
     @OptionalField(key: "answers_sealed") var answersSealed: String?
+    /// An adolescent's answers reach their guardian's portal only when the clinician shares them.
+    @Field(key: "shared_with_guardian") var sharedWithGuardian: Bool
     @OptionalField(key: "total") var total: Int?
     @OptionalField(key: "band") var band: String?
     @Field(key: "created_at") var createdAt: Date

@@ -52,7 +52,8 @@ struct PortalRecordController: RouteCollection {
                                                  paragraphs: ["The clinic answers a request for your record within \(RecordRequestDeadline.days) days. You will find it here once it is released."],
                                                  status: .notFound)
         }
-        let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing, on: request.db)
+        let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing,
+                                              instruments: request.services.instruments, on: request.db)
         try await audit(request, .view, "record-copy", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
         let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
@@ -68,7 +69,8 @@ struct PortalRecordController: RouteCollection {
     func recordFHIR(_ request: Request) async throws -> Response {
         guard let (_, clientID) = try await client(request) else { return request.redirect(to: "/portal/sign-in") }
         guard let copy = try await released(clientID, on: request.db) else { throw Abort(.notFound, reason: "Your record has not been released yet.") }
-        let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing, on: request.db)
+        let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing,
+                                              instruments: request.services.instruments, on: request.db)
         try await audit(request, .export, "record-fhir", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
         return try export.fhirResponse(now: request.now, zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)

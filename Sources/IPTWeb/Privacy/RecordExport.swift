@@ -31,8 +31,10 @@ struct RecordExport {
     let discharge: DischargeController.Content?
     let corrections: [Correction]
     let accessLog: [AuditEvent]
+    let instruments: InstrumentCatalogue
 
-    static func load(clientID: UUID, includeNotes: Bool, keyRing: KeyRing, on db: any Database) async throws -> RecordExport {
+    static func load(clientID: UUID, includeNotes: Bool, keyRing: KeyRing, instruments: InstrumentCatalogue,
+                     on db: any Database) async throws -> RecordExport {
         guard let client = try await ClientRecord.find(clientID, on: db) else { throw Abort(.notFound) }
         let appointments = try await Appointment.query(on: db).filter(\.$client.$id == clientID).sort(\.$startsAt).all()
         let staff = try await StaffUser.query(on: db).all()
@@ -72,7 +74,7 @@ struct RecordExport {
         let log = try await AuditEvent.query(on: db).filter(\.$subject == clientID.uuidString).sort(\.$sequence).all()
         return RecordExport(client: client, appointments: appointments, clinicianNames: names, consents: consents, responses: responses,
                             includesNotes: includeNotes, formulation: formulation, notes: notes, discharge: discharge, corrections: corrections,
-                            accessLog: log)
+                            accessLog: log, instruments: instruments)
     }
 
     // MARK: The readable copy
@@ -105,7 +107,7 @@ struct RecordExport {
             .h2(.text("Questionnaires")),
             .if(responses.isEmpty, .p(.text("None."))),
             .forEach(responses) { row, answers in
-                let instrument = Instrument.builtIn.first { $0.code == row.instrumentCode }
+                let instrument = instruments.named(row.instrumentCode)
                 return .section(.class("record-item"),
                     .h3(.text("\(instrument?.name ?? row.instrumentCode), \(row.completedAt.map(day) ?? "")")),
                     .p(.text("Score \(row.total.map(String.init) ?? "not scored")\(row.band.map { " (\($0))" } ?? "")")),
@@ -225,10 +227,10 @@ struct RecordExport {
                  "policy": [["uri": "urn:iptclinic:consent:\(consent.kind):\(consent.version)"]],
                  "sourceAttachment": ["title": "Signed as \(consent.typedName); wording SHA-256 \(consent.textSHA256)"]])
         }
-        let used = Instrument.builtIn.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
+        let used = instruments.all.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
         for instrument in used { entries.append(["fullUrl": FHIRExport.canonical(instrument), "resource": FHIRExport.questionnaire(instrument)]) }
         for (row, answers) in responses {
-            guard let instrument = Instrument.builtIn.first(where: { $0.code == row.instrumentCode }) else { continue }
+            guard let instrument = instruments.named(row.instrumentCode) else { continue }
             add(FHIRExport.response(row, answers: answers, instrument: instrument))
         }
         func document(id: UUID, title: String, text: String, date: Date?, replaces: UUID? = nil) {

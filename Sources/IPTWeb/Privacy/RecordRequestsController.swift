@@ -32,7 +32,8 @@ struct RecordRequestsController: RouteCollection {
     func staffRecord(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let includeNotes = request.query[String.self, at: "notes"] != "0"
-        let export = try await RecordExport.load(clientID: context.clientID, includeNotes: includeNotes, keyRing: request.services.keyRing, on: request.db)
+        let export = try await RecordExport.load(clientID: context.clientID, includeNotes: includeNotes, keyRing: request.services.keyRing,
+                                              instruments: request.services.instruments, on: request.db)
         try await request.audit(.export, recordType: "record-copy", recordID: context.clientID.uuidString, subject: context.clientID.uuidString,
                                 detail: includeNotes ? "with notes" : "without notes")
         let (_, clinicName) = try await zone(request)
@@ -48,7 +49,8 @@ struct RecordRequestsController: RouteCollection {
     func staffRecordFHIR(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let includeNotes = request.query[String.self, at: "notes"] != "0"
-        let export = try await RecordExport.load(clientID: context.clientID, includeNotes: includeNotes, keyRing: request.services.keyRing, on: request.db)
+        let export = try await RecordExport.load(clientID: context.clientID, includeNotes: includeNotes, keyRing: request.services.keyRing,
+                                              instruments: request.services.instruments, on: request.db)
         try await request.audit(.export, recordType: "record-fhir", recordID: context.clientID.uuidString, subject: context.clientID.uuidString,
                                 detail: includeNotes ? "with notes" : "without notes")
         return try export.fhirResponse(now: request.now, zone: context.zone)

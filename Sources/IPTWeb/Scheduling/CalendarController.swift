@@ -178,7 +178,7 @@ struct CalendarController: RouteCollection {
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/questionnaire"),
                       FormViews.csrf(request.csrfToken),
                       FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
-                                       options: Instrument.builtIn.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
+                                       options: request.services.instruments.all.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
                       .button(.class("button secondary"), .type(.submit), .text("Send the link")))),
             .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
                 && [.confirmed, .attended].contains(current),
@@ -208,7 +208,7 @@ struct CalendarController: RouteCollection {
                                .text("Pre-therapy self-assessment, \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")")))
                     },
                     .forEach(responses) { response in
-                        .li(.text("\(Instrument.builtIn.first { $0.code == response.instrumentCode }?.name ?? response.instrumentCode): \(response.total.map(String.init) ?? "?") (\(response.band ?? "")), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
+                        .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode): \(response.total.map(String.init) ?? "?") (\(response.band ?? "")), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
                     }))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),

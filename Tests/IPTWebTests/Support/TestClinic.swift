@@ -92,12 +92,17 @@ let projectRoot: String = {
 /// Two-factor sign-in is required by default in the product; most tests are about something else
 /// and sign in with a password only, so they turn the clinic setting off unless they ask for it.
 func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false,
-                masterKey: SymmetricKey = SymmetricKey(size: .bits256),
+                masterKey: SymmetricKey = SymmetricKey(size: .bits256), instrumentFiles: [String: String] = [:],
                 _ test: (TestClinic) async throws -> Void) async throws {
     let clock = TestClock()
     let mail = RecordingMailTransport()
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ipt-test-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    if !instrumentFiles.isEmpty {
+        // The clinic's own questionnaire definitions, where the app looks for them at start.
+        try FileManager.default.createDirectory(atPath: directory + "/instruments", withIntermediateDirectories: true)
+        for (name, text) in instrumentFiles { try text.write(toFile: directory + "/instruments/" + name, atomically: true, encoding: .utf8) }
+    }
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     let database: Settings.DatabaseChoice
     if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
