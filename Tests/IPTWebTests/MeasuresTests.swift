@@ -512,3 +512,54 @@ extension TestClinic {
         }
     }
 }
+
+@Suite struct QuestionnaireChannelTests {
+    static let gad7Calm = ["item-1": "0", "item-2": "1", "item-3": "0", "item-4": "0", "item-5": "1", "item-6": "0", "item-7": "0", "action": "submit"]
+
+    @Test func the_client_answers_a_waiting_questionnaire_in_the_portal() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "gad-7"]).status == .seeOther)
+            let response = try #require(try await MeasureResponse.query(on: clinic.db).first())
+            let portal = try await clinic.portal(as: "casey@example.org")
+            let home = try await portal.get("/portal").body.string
+            #expect(home.contains("Questionnaires waiting for you") && home.contains("/portal/questionnaires/\(response.id!.uuidString)"))
+            let path = "/portal/questionnaires/\(response.id!.uuidString)"
+            #expect(try await portal.get(path).body.string.contains("Feeling nervous, anxious, or on edge"))
+            #expect(try await portal.post(path, form: Self.gad7Calm).status == .ok)
+            let done = try #require(try await MeasureResponse.find(response.id, on: clinic.db))
+            #expect(done.status == "completed" && done.total == 2)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$actorLabel == "client (portal)").count() == 1)
+            #expect(try await portal.post(path, form: Self.gad7Calm).status == .gone, "answered once")
+            // Without the client's own portal session there is nothing to open.
+            let stranger = Browser(app: clinic.app)
+            #expect(try await stranger.get(path).location == "/portal/sign-in")
+        }
+    }
+
+    @Test func the_clinician_enters_the_answers_in_session_and_the_trail_names_them() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            let page = try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(page.body.string.contains("Fill it in now, with the client"))
+            let started = try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire/in-session", form: ["instrument": "gad-7"])
+            let form = try #require(started.location)
+            #expect(form.hasPrefix("/staff/appointments/\(appointment.id!.uuidString)/questionnaires/"))
+            #expect(clinic.mail.sent.isEmpty, "no link is emailed")
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get(form).status == .notFound)
+            #expect(try await student.get(form).body.string.contains("Feeling nervous, anxious, or on edge"))
+            var missing = Self.gad7Calm
+            missing["item-3"] = nil
+            let refused = try await student.post(form, form: missing)
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("Please answer this question"))
+            #expect(try await student.post(form, form: Self.gad7Calm).status == .ok)
+            let done = try #require(try await MeasureResponse.query(on: clinic.db).first())
+            #expect(done.status == "completed" && done.total == 2 && done.answersSealed?.hasPrefix("enc:v1:") == true)
+            let audit = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$action == "create")
+                .sort(\.$sequence, .descending).first())
+            #expect(audit.actorLabel.hasSuffix("entered in session") && audit.actorID != nil)
+        }
+    }
+}

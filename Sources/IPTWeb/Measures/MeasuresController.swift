@@ -5,13 +5,19 @@ import IPTCore
 import Plot
 import Vapor
 
-/// A questionnaire answered by the client through the link emailed to them: a draft can be kept,
-/// each item is answered once, a missing item is named, and a risk answer shows the crisis
-/// resources at once and alerts the clinician (and a student's supervisor) in the same request.
+/// A questionnaire answered by the client through the link emailed to them, or in the portal, or
+/// entered by the clinician in session with the client: a draft can be kept, each item is answered
+/// once, a missing item is named, and a risk answer shows the crisis resources at once and alerts
+/// the clinician (and a student's supervisor) in the same request.
 struct MeasuresController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("questionnaire", ":token", use: form)
         routes.post("questionnaire", ":token", use: submit)
+        routes.get("portal", "questionnaires", ":response", use: form)
+        routes.post("portal", "questionnaires", ":response", use: submit)
+        routes.post("staff", "appointments", ":id", "questionnaire", "in-session", use: startInSession)
+        routes.get("staff", "appointments", ":id", "questionnaires", ":response", use: form)
+        routes.post("staff", "appointments", ":id", "questionnaires", ":response", use: submit)
     }
 
     enum LinkState {
@@ -20,15 +26,74 @@ struct MeasuresController: RouteCollection {
         case expired
     }
 
+    /// How the answers arrive, which decides who may open the form and who the audit trail names.
+    enum Channel {
+        case link, portal, inSession(CurrentStaff)
+
+        /// A staff address without a signed-in staff member is refused like every staff page.
+        static func of(_ request: Request) throws -> Channel {
+            if request.url.path.hasPrefix("/portal/") { return .portal }
+            if request.url.path.hasPrefix("/staff/") { return .inSession(try request.requireStaff()) }
+            return .link
+        }
+
+        var actor: (id: String?, label: String) {
+            switch self {
+            case .link: (nil, "client via questionnaire link")
+            case .portal: (nil, "client (portal)")
+            case .inSession(let staff): (staff.id.uuidString, "\(staff.auditLabel), entered in session")
+            }
+        }
+    }
+
     private func find(_ request: Request) async throws -> LinkState {
-        guard let token = request.parameters.get("token"), token.count <= 100,
-              let response = try await MeasureResponse.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token))
-                .with(\.$client).with(\.$clinician).first(),
-              let instrument = request.services.instruments.named(response.instrumentCode)
+        let response: MeasureResponse?
+        switch try Channel.of(request) {
+        case .link:
+            guard let token = request.parameters.get("token"), token.count <= 100 else { response = nil; break }
+            response = try await MeasureResponse.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).with(\.$client).with(\.$clinician).first()
+        case .portal:
+            // The client's own session: a guardian's does not answer for the adolescent.
+            guard let session = try await PortalController().current(request), !session.asGuardian,
+                  let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: "/portal/sign-in") }
+            response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == session.$client.id)
+                .with(\.$client).with(\.$clinician).first()
+        case .inSession:
+            let (_, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
+            guard let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
+            response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == client.requireID())
+                .with(\.$client).with(\.$clinician).first()
+        }
+        guard let response, let instrument = request.services.instruments.named(response.instrumentCode)
         else { throw Abort(.notFound, reason: "This questionnaire link is not valid. Please use the most recent email from the clinic.") }
         if response.status == "completed" { return .answered }
         if response.expiresAt <= request.now { return .expired }
         return .open(response, instrument)
+    }
+
+    /// The clinician opens a questionnaire to fill in with the client during the session.
+    func startInSession(_ request: Request) async throws -> Response {
+        let (appointment, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
+        let fields = try FormInput.decode([String: String].self, from: request)
+        guard let instrument = request.services.instruments.named(fields["instrument"] ?? "") else {
+            throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
+        }
+        let response = MeasureResponse()
+        response.id = UUID()
+        response.sharedWithGuardian = false
+        response.$client.id = try client.requireID()
+        response.$clinician.id = appointment.$staff.id
+        response.$appointment.id = appointment.id
+        response.instrumentCode = instrument.code
+        // No link is sent; the token only satisfies the column and opens nothing.
+        response.tokenHash = HexDigest.sha256(SecureToken.make())
+        response.status = "sent"
+        response.createdAt = request.now
+        response.expiresAt = request.now.addingTimeInterval(86_400)
+        try await response.create(on: request.db)
+        try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
+                                detail: "\(instrument.code) in session")
+        return request.redirect(to: "/staff/appointments/\(try appointment.requireID().uuidString)/questionnaires/\(response.id!.uuidString)")
     }
 
     func form(_ request: Request) async throws -> Response {
@@ -74,8 +139,13 @@ struct MeasuresController: RouteCollection {
                 try await MeasureResponse.query(on: db).set(\.$answersSealed, to: sealed).set(\.$status, to: "draft")
                     .filter(\.$id == id).filter(\.$status != "completed").update()
             }
+            let how: String = switch try Channel.of(request) {
+            case .link: "Open the same link from your email to finish."
+            case .portal: "Open it again from your portal page to finish."
+            case .inSession: "Open it again from the appointment to finish."
+            }
             return try await BookingPages.simple(request, title: "Answers saved", notice: "Your answers so far are saved.",
-                                                 paragraphs: ["Open the same link from your email to finish. Nothing is sent to your clinician until you press Send."])
+                                                 paragraphs: ["\(how) Nothing is sent to your clinician until you press Send."])
         }
         switch instrument.score(answers) {
         case .failure(.missing(let items)):
@@ -86,7 +156,7 @@ struct MeasuresController: RouteCollection {
         case .success(let score):
             guard errors.isEmpty else { return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity) }
             let isRisk = !score.riskItems.isEmpty
-            try await RiskAlerts.complete(response, instrument: instrument, score: score, sealedAnswers: sealed, request: request)
+            try await RiskAlerts.complete(response, instrument: instrument, score: score, sealedAnswers: sealed, actor: try Channel.of(request).actor, request: request)
             let isYoung = response.client.programme == Programme.adolescent.rawValue
             return try await renderDone(request, risk: isRisk, young: isYoung)
         }
@@ -106,7 +176,10 @@ struct MeasuresController: RouteCollection {
                 ),
                 .p(.text("Your clinician has been told that you may be struggling, and will be in touch."))
             )),
-            .p(.text("Your clinician will look at them before your next session."))
+            .p(.text("Your clinician will look at them before your next session.")),
+            .if(request.url.path.hasPrefix("/staff/"), .p(.a(.href(attributeSafe(request.url.path.components(separatedBy: "/questionnaires/").first ?? "/staff")),
+                                                               .text("Back to the appointment")))),
+            .if(request.url.path.hasPrefix("/portal/"), .p(.a(.href("/portal"), .text("Back to your appointments and forms"))))
         )
         return .html(PageLayout.render(title: "Answers sent", chrome: try await request.chrome(), content: content))
     }
@@ -174,7 +247,7 @@ enum RiskAlerts {
     }
 
     static func complete(_ response: MeasureResponse, instrument: Instrument, score: InstrumentScore, sealedAnswers: String,
-                         request: Request) async throws {
+                         actor: (id: String?, label: String), request: Request) async throws {
         let id = try response.requireID()
         let now = request.now
         let clinician = response.clinician
@@ -222,7 +295,7 @@ enum RiskAlerts {
         }
         request.nudgeOutbox()
         try await request.application.auditWriter.record(AuditEntry(
-            actorID: nil, actorLabel: "client via questionnaire link", action: .create, recordType: "measure-response",
+            actorID: actor.id, actorLabel: actor.label, action: .create, recordType: "measure-response",
             recordID: id.uuidString, subject: response.$client.id.uuidString, requestID: request.id,
             detail: raised ? "completed; risk alert \(alertID.uuidString) raised" : "completed"))
     }

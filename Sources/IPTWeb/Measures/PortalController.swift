@@ -178,6 +178,8 @@ struct PortalController: RouteCollection {
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.id))
         let ring = request.services.keyRing
+        let waiting = session.asGuardian ? [] : try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
+            .filter(\.$status ~~ ["sent", "draft"]).filter(\.$expiresAt > request.now).sort(\.$createdAt).all()
         let requests = session.asGuardian ? [] : try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID)
             .sort(\.$requestedAt, .descending).all()
         let notice: String? = switch request.query[String.self, at: "done"] {
@@ -199,6 +201,12 @@ struct PortalController: RouteCollection {
             .ul(.forEach(consents) { consent in
                 .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed on \(SchedulingText.day(setup.zone.localDate(of: consent.signedAt)))"))
             }),
+            .if(!waiting.isEmpty, .group(
+                .h2(.text("Questionnaires waiting for you")),
+                .ul(.forEach(waiting) { response in
+                    .li(.a(.href("/portal/questionnaires/\(response.id!.uuidString)"),
+                           .text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == "draft" ? " (started)" : "")")))
+                }))),
             .if(!session.asGuardian || !answered.isEmpty, .group(
                 .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
                 .if(answered.isEmpty, .p(.text("None yet."))),

@@ -179,7 +179,9 @@ struct CalendarController: RouteCollection {
                       FormViews.csrf(request.csrfToken),
                       FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
                                        options: request.services.instruments.all.map { ($0.code, $0.name) }, selected: "phq-9", error: nil),
-                      .button(.class("button secondary"), .type(.submit), .text("Send the link")))),
+                      .button(.class("button secondary"), .type(.submit), .text("Send the link")),
+                      .button(.class("button secondary"), .type(.submit), .attribute(named: "formaction", value: "/staff/appointments/\(id)/questionnaire/in-session"),
+                              .text("Fill it in now, with the client")))),
             .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
                 && [.confirmed, .attended].contains(current),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/self-assessment"),
