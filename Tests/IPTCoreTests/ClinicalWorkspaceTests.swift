@@ -51,6 +51,15 @@ import Testing
         #expect(settings.validate()["adultSessions"] != nil)
     }
 
+    /// Regression: a shortest course above 40, or a longest below the shortest, trapped on a
+    /// range whose ends were reversed instead of being refused.
+    @Test func reversed_limits_are_refused_not_a_crash() throws {
+        let high = CourseSettings(minimumSessions: 45, maximumSessions: 20)
+        #expect(high.validate()["maximumSessions"] != nil && high.validate()["minimumSessions"] != nil)
+        let reversed = CourseSettings(minimumSessions: 12, maximumSessions: 10)
+        #expect(reversed.validate()["maximumSessions"] != nil && reversed.validate()["adultSessions"] != nil)
+    }
+
     @Test func every_phase_has_its_checklist() throws {
         #expect(Phase.initial.checklist.map(\.code).contains("initial-formulation"))
         #expect(Phase.termination.checklist.map(\.code).contains("termination-relapse"))

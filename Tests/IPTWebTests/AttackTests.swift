@@ -159,4 +159,32 @@ import VaporTesting
             #expect(fhir.headers.contentType?.subType == "fhir+json", "the JSON copy is never served as HTML")
         }
     }
+
+    /// Regression: any appointment, even a hold or a cancelled one, put a clinician in the client's
+    /// care team, and a clinician could create one by typing an existing client's details.
+    @Test func typing_an_existing_clients_details_or_holding_a_time_does_not_open_their_chart() async throws {
+        try await withClinic { clinic in
+            let (_, owner) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: owner, email: "casey@example.org")
+            let (intruder, intruderUser) = try await clinic.signedIn(as: .therapist)
+            try await intruder.get("/staff/appointments/new")
+            let start = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let typed = try await intruder.post("/staff/appointments", form: [
+                "clinician": intruderUser.id!.uuidString, "client": "", "clientName": client.name, "clientEmail": client.email,
+                "clientPhone": "416-555-0100", "clientDateOfBirth": client.dateOfBirth, "type": "ipt-session", "date": start.description,
+                "time": "10:00", "weeks": "1"])
+            #expect(typed.status == .unprocessableEntity && typed.body.string.contains("Ask the front desk"))
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$staff.$id == intruderUser.id!).count() == 0)
+            // A hold or a cancelled appointment with the intruder does not make them the client's clinician.
+            for status in [Appointment.Status.held, .cancelled, .expired] {
+                let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+                let appointment = BookingService.newAppointment(staffID: intruderUser.id!, clientID: client.id!, kind: kind,
+                                                                start: clinic.tenOClock(inDays: 10 + (status == .held ? 0 : status == .cancelled ? 1 : 2)),
+                                                                locationID: nil, source: "web", now: clinic.clock.now)
+                appointment.status = status.rawValue
+                try await appointment.create(on: clinic.db)
+                #expect(try await intruder.get("/staff/clients/\(client.id!.uuidString)/chart").status == .notFound, "\(status)")
+            }
+        }
+    }
 }

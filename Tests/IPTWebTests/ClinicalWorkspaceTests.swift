@@ -331,4 +331,19 @@ extension TestClinic {
             #expect(byUser.body.string.components(separatedBy: "<tr>").count - 2 == 1)
         }
     }
+
+    /// Regression: an event in the year 1 made the timeline's axis trap on every later view.
+    @Test func an_event_in_an_impossible_year_is_refused_and_an_old_one_still_draws() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/timeline")
+            let ancient = try await browser.post("\(base)/timeline", form: ["kind": "other", "month": "0001-01", "impact": "2"])
+            #expect(ancient.status == .unprocessableEntity && ancient.body.string.contains("0001-01"), "refused, input kept")
+            #expect(try await browser.post("\(base)/timeline", form: ["kind": "other", "month": "1900-01", "impact": "2"]).status == .seeOther)
+            let page = try await browser.get("\(base)/timeline")
+            #expect(page.status == .ok && page.body.string.contains("timeline-chart"))
+        }
+    }
 }

@@ -100,4 +100,28 @@ import VaporTesting
             }
         }
     }
+
+    /// Regression: staff routes registered outside the staff area (sending intake forms, entering a
+    /// questionnaire in session) answered a session that had the password but not the second factor.
+    @Test func every_staff_route_from_the_route_table_needs_the_second_factor() async throws {
+        try await withClinic(requireTwoFactor: true) { clinic in
+            let (half, _) = try await clinic.signedIn(as: .therapist)
+            try await half.get("/staff/two-factor/setup")
+            let open = ["staff/sign-in", "staff/sign-out", "staff/two-factor", "staff/password-reset"]
+            let routes = clinic.app.routes.all.filter { route in
+                let path = route.path.map(\.description).joined(separator: "/")
+                return path.hasPrefix("staff/") && !open.contains { path.hasPrefix($0) }
+            }
+            #expect(routes.count > 60)
+            for route in routes {
+                let path = "/" + route.path.map { $0.description.hasPrefix(":") ? UUID().uuidString : $0.description }.joined(separator: "/")
+                if route.method == .GET {
+                    #expect(try await half.get(path).location == "/staff/two-factor/setup", "GET \(path)")
+                } else {
+                    let status = try await half.post(path, form: ["instrument": "phq-9"]).status
+                    #expect(status == .forbidden, "\(route.method) \(path) answered \(status)")
+                }
+            }
+        }
+    }
 }

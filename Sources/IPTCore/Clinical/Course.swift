@@ -117,12 +117,13 @@ public struct CourseSettings: Sendable, Equatable {
         if !(1...6).contains(initialSessions) { errors.add("initialSessions", "The initial phase is 1 to 6 sessions.") }
         if !(1...6).contains(terminationSessions) { errors.add("terminationSessions", "The termination phase is 1 to 6 sessions.") }
         if !(1...40).contains(minimumSessions) { errors.add("minimumSessions", "The shortest course is 1 to 40 sessions.") }
-        if !(minimumSessions...40).contains(maximumSessions) { errors.add("maximumSessions", "The longest course is between the shortest and 40 sessions.") }
+        // Comparisons, not ranges: a range built from what was typed traps when its ends are reversed.
+        if maximumSessions < minimumSessions || maximumSessions > 40 { errors.add("maximumSessions", "The longest course is between the shortest and 40 sessions.") }
         if minimumSessions <= initialSessions + terminationSessions {
             errors.add("minimumSessions", "The shortest course must leave at least one middle session after the initial and termination phases.")
         }
         for (field, value) in [("adultSessions", adultSessions), ("adolescentSessions", adolescentSessions), ("maintenanceSessions", maintenanceSessions)]
-        where !(minimumSessions...maximumSessions).contains(value) {
+        where value < minimumSessions || value > maximumSessions {
             errors.add(field, "Default course lengths must be within the allowed range (\(minimumSessions) to \(maximumSessions)).")
         }
         return errors

@@ -65,9 +65,11 @@ public struct SelfAssessment: Codable, Sendable, Equatable {
     }
 
     /// "2026-07" (as a month input sends it) to the first of that month.
+    /// Months before 1900 are refused: nobody's life events are that old, and the charts draw
+    /// whole months around each date.
     public static func month(_ text: String?) -> LocalDate? {
-        guard let text = TextRules.clean(text), text.count == 7 else { return nil }
-        return LocalDate(iso: text + "-01")
+        guard let text = TextRules.clean(text), text.count == 7, let date = LocalDate(iso: text + "-01"), date.year >= 1900 else { return nil }
+        return date
     }
 
     /// Checks the form: every rating a value of the scale, every ticked event with a month (not in

@@ -70,6 +70,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: BookingAPIController())
     let staffArea = app.grouped(RequireStaffMiddleware())
     try staffArea.register(collection: DashboardController())
+    try staffArea.register(collection: MeasuresController.InSession())
+    try staffArea.register(collection: IntakeController.Sending())
     try staffArea.register(collection: EnquiryInboxController())
     try staffArea.register(collection: NewsletterAdminController())
     try staffArea.register(collection: AuditController())

@@ -11,7 +11,7 @@ enum CareTeam {
         for contract in try await ContractRow.query(on: database).filter(\.$client.$id ~~ clientIDs).all() {
             team[contract.$client.id, default: []].insert(contract.$clinician.id)
         }
-        for appointment in try await Appointment.query(on: database).filter(\.$client.$id ~~ clientIDs).all() {
+        for appointment in try await Appointment.query(on: database).filter(\.$client.$id ~~ clientIDs).filter(\.$status ~~ Appointment.careStatuses).all() {
             if let client = appointment.$client.id { team[client, default: []].insert(appointment.$staff.id) }
         }
         let clinicians = Set(team.values.flatMap { $0 })

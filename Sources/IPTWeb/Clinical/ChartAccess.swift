@@ -67,7 +67,8 @@ extension ScheduleAccess {
     func isInCareTeam(_ clientID: UUID, on database: any Database) async throws -> Bool {
         let contractClinicians = try await ContractRow.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$clinician.id }
         if contractClinicians.contains(where: { $0 == staff.id || supervisees.contains($0) }) { return true }
-        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$staff.id }
+        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status ~~ Appointment.careStatuses).all().map { $0.$staff.id }
         return clinicians.contains { $0 == staff.id || supervisees.contains($0) }
     }
 }

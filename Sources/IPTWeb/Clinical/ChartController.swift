@@ -25,7 +25,8 @@ struct ChartController: RouteCollection {
         let access = try await ScheduleAccess.load(staff, on: request.db)
         let own = [staff.id] + Array(access.supervisees)
         var clientIDs = Set(try await ContractRow.query(on: request.db).filter(\.$clinician.$id ~~ own).all().map { $0.$client.id })
-        clientIDs.formUnion(try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ own).filter(\.$client.$id != nil).all().compactMap { $0.$client.id })
+        clientIDs.formUnion(try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ own).filter(\.$client.$id != nil)
+            .filter(\.$status ~~ Appointment.careStatuses).all().compactMap { $0.$client.id })
         let mine = clientIDs.isEmpty ? [] : try await ClientRecord.query(on: request.db).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
         let everyone = staff.role == .admin ? try await ClientRecord.query(on: request.db).sort(\.$name).limit(500).all() : []
         let contracts = try await ContractRow.query(on: request.db).filter(\.$client.$id ~~ Array(clientIDs)).sort(\.$version, .descending).all()

@@ -220,14 +220,19 @@ struct FormulationController: RouteCollection {
 enum MoodTimeline {
     static func monthText(_ date: LocalDate) -> String { "\(SchedulingText.months[date.month - 1].prefix(3)) \(date.year)" }
 
+    /// The first of the month `months` away (the date itself if that month cannot be represented).
+    static func shift(_ date: LocalDate, months: Int) -> LocalDate {
+        let index = date.year * 12 + (date.month - 1) + months
+        return LocalDate(year: index / 12, month: index % 12 + 1, day: 1) ?? date
+    }
+
     static func svg(events: [(LocalDate, String)], onset: LocalDate?, scores: [(LocalDate, Int)]) -> String {
         let dates = events.map(\.0) + scores.map(\.0) + (onset.map { [$0] } ?? [])
         guard let earliest = dates.min(), let latest = dates.max() else {
             return ##"<p>No events or scores yet.</p>"##
         }
         // Whole months on the axis, with a month of room on either side.
-        let first = LocalDate(year: earliest.month == 1 ? earliest.year - 1 : earliest.year, month: earliest.month == 1 ? 12 : earliest.month - 1, day: 1)!
-        let last = LocalDate(year: latest.month == 12 ? latest.year + 1 : latest.year, month: latest.month == 12 ? 1 : latest.month + 1, day: 1)!
+        let first = shift(earliest, months: -1), last = shift(latest, months: 1)
         let width = 720.0, left = 40.0, right = 20.0, top = 16.0, plotHeight = 160.0, height = top + plotHeight + 44
         let span = Double(max(last.daysSinceEpoch - first.daysSinceEpoch, 30))
         func x(_ date: LocalDate) -> Double { left + (width - left - right) * Double(date.daysSinceEpoch - first.daysSinceEpoch) / span }
@@ -241,13 +246,11 @@ enum MoodTimeline {
         var month = first
         let months = (last.year - first.year) * 12 + last.month - first.month
         let every = max(1, months / 12)
-        var index = 0
-        while month <= last {
+        for index in 0...max(months, 0) {
             if index % every == 0 {
                 parts.append(##"<line x1="\##(x(month))" y1="\##(top + plotHeight)" x2="\##(x(month))" y2="\##(top + plotHeight + 5)" stroke="#52605e"/><text x="\##(x(month))" y="\##(top + plotHeight + 18)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(SchedulingText.months[month.month - 1].prefix(3))\##(month.month == 1 || index == 0 ? " \(month.year)" : "")</text>"##)
             }
-            month = LocalDate(year: month.month == 12 ? month.year + 1 : month.year, month: month.month == 12 ? 1 : month.month + 1, day: 1)!
-            index += 1
+            month = shift(month, months: 1)
         }
         if let onset {
             parts.append(##"<line x1="\##(x(onset))" y1="\##(top)" x2="\##(x(onset))" y2="\##(top + plotHeight)" stroke="#b4532a" stroke-width="2" stroke-dasharray="5 3"/><text x="\##(x(onset) + 4)" y="\##(top + 10)" font-size="12" fill="#8a3a1a">low mood began</text>"##)

@@ -10,7 +10,13 @@ struct IntakeController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("intake", ":token", use: form)
         routes.post("intake", ":token", use: submit)
-        routes.post("staff", "appointments", ":id", "intake", use: send)
+    }
+
+    /// Sending the forms is staff work: registered inside the staff area, behind the full sign-in.
+    struct Sending: RouteCollection {
+        func boot(routes: any RoutesBuilder) throws {
+            routes.post("staff", "appointments", ":id", "intake", use: IntakeController().send)
+        }
     }
 
     /// The consents this client must sign: treatment and privacy, and the supervision disclosure

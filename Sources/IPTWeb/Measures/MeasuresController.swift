@@ -15,9 +15,17 @@ struct MeasuresController: RouteCollection {
         routes.post("questionnaire", ":token", use: submit)
         routes.get("portal", "questionnaires", ":response", use: form)
         routes.post("portal", "questionnaires", ":response", use: submit)
-        routes.post("staff", "appointments", ":id", "questionnaire", "in-session", use: startInSession)
-        routes.get("staff", "appointments", ":id", "questionnaires", ":response", use: form)
-        routes.post("staff", "appointments", ":id", "questionnaires", ":response", use: submit)
+    }
+
+    /// The clinician's side, registered inside the staff area so the full sign-in (second factor
+    /// included) is checked before any of it.
+    struct InSession: RouteCollection {
+        func boot(routes: any RoutesBuilder) throws {
+            let handlers = MeasuresController()
+            routes.post("staff", "appointments", ":id", "questionnaire", "in-session", use: handlers.startInSession)
+            routes.get("staff", "appointments", ":id", "questionnaires", ":response", use: handlers.form)
+            routes.post("staff", "appointments", ":id", "questionnaires", ":response", use: handlers.submit)
+        }
     }
 
     enum LinkState {

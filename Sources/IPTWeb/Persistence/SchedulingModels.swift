@@ -175,6 +175,11 @@ final class Appointment: Model, @unchecked Sendable {
 
     init() {}
 
+    /// Appointments that make a clinician part of the client's care: booked for real or held. A
+    /// hold, a request, an offer, or one that expired or was declined does not: anyone can book a
+    /// time with anyone, and that must not open a chart.
+    static let careStatuses = [Status.confirmed, .attended, .noShow, .lateCancelled].map(\.rawValue)
+
     enum Status: String, CaseIterable {
         case held, requested, offered, confirmed, attended, noShow = "no_show", blocked
         case cancelled, lateCancelled = "late_cancelled", expired, declined

@@ -456,6 +456,15 @@ struct CalendarController: RouteCollection {
         guard errors.isEmpty, let clinicianID, let kind, let date, let time else {
             return try await renderNew(request, body: body, errors: errors, status: .unprocessableEntity)
         }
+        if let newClient, !access.managesAll,
+           let existing = try await ClientRecord.query(on: request.db).filter(\.$email == newClient.email)
+            .filter(\.$dateOfBirth == newClient.dateOfBirth.description).all().first(where: { $0.name.lowercased() == newClient.name.lowercased() }),
+           !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == existing.id }) {
+            // Typing an existing client's details must not attach them (and their chart) to this
+            // calendar: the front desk books existing clients with another clinician.
+            errors.add("clientEmail", "These details match a client the clinic already has. Ask the front desk to book them with you.")
+            return try await renderNew(request, body: body, errors: errors, status: .unprocessableEntity)
+        }
         if let newClient {
             let now = request.now
             let client = try await request.db.writeTransaction { db in

@@ -38,6 +38,7 @@ struct ScheduleAccess: Sendable {
         let clinicianIDs = try await visibleClinicians(on: database).compactMap(\.id)
         guard !clinicianIDs.isEmpty else { return [] }
         let clientIDs = Set(try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs).filter(\.$client.$id != nil)
+            .filter(\.$status ~~ Appointment.careStatuses)
             .all().compactMap { $0.$client.id })
         guard !clientIDs.isEmpty else { return [] }
         return try await ClientRecord.query(on: database).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
