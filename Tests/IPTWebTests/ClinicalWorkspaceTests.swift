@@ -226,6 +226,11 @@ extension TestClinic {
             #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.contentSealed == original, "the original is untouched")
             let page = try await browser.get("\(base)/notes/\(note.id!.uuidString)").body.string
             #expect(page.contains("Original, as signed") && page.contains("argument on Sunday") && page.contains("not Sunday") && page.contains("Wrong day recorded"))
+            // An amendment is not amended in turn: corrections all hang off the original.
+            let amendmentRow = try #require(try await SessionNoteRow.query(on: clinic.db).filter(\.$amends.$id == note.id!).first())
+            #expect(try await browser.get("\(base)/notes/\(amendmentRow.id!.uuidString)/amend").status == .conflict)
+            #expect(try await browser.post("\(base)/notes/\(amendmentRow.id!.uuidString)/amend", form: amendment).status == .conflict)
+            #expect(try await SessionNoteRow.query(on: clinic.db).count() == 2)
         }
     }
 
@@ -344,6 +349,25 @@ extension TestClinic {
             #expect(try await browser.post("\(base)/timeline", form: ["kind": "other", "month": "1900-01", "impact": "2"]).status == .seeOther)
             let page = try await browser.get("\(base)/timeline")
             #expect(page.status == .ok && page.body.string.contains("timeline-chart"))
+        }
+    }
+
+    @Test func a_signed_discharge_summary_is_locked() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/discharge")
+            let summary = ["endingReason": "completed", "maintenance": "none", "summary": "Mood lifted", "relapsePlan": "Call if sleep goes", "action": "sign"]
+            #expect(try await browser.post("\(base)/discharge", form: summary).status == .seeOther)
+            let signed = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
+            #expect(signed.status == "final")
+            var changed = summary
+            changed["summary"] = "Rewritten"
+            changed["action"] = "save"
+            #expect(try await browser.post("\(base)/discharge", form: changed).status == .conflict)
+            let after = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
+            #expect(after.contentSealed == signed.contentSealed && after.status == "final")
         }
     }
 }

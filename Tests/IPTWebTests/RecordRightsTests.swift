@@ -37,7 +37,7 @@ extension TestClinic {
 
     @Test func a_client_asks_for_a_copy_the_director_releases_it_and_the_client_reads_it_with_who_opened_it() async throws {
         try await withClinic { clinic in
-            let (client, _, therapistUser) = try await clientWithRecord(clinic)
+            let (client, therapist, therapistUser) = try await clientWithRecord(clinic)
             let portal = try await clinic.portal(as: "robin@example.org")
             #expect(try await portal.get("/portal/record").status == .notFound, "nothing released yet")
             #expect(try await portal.post("/portal/record-request", form: [:]).location == "/portal?done=asked")
@@ -55,8 +55,15 @@ extension TestClinic {
             #expect(try await director.post("/staff/requests/\(request.id!.uuidString)/provide", form: ["includeNotes": "yes"]).status == .seeOther)
             #expect(try await director.post("/staff/requests/\(request.id!.uuidString)/provide", form: ["includeNotes": "yes"]).status == .conflict)
 
+            // A note signed after the release is not in the released copy: the client reads what was released.
+            clinic.clock.advance(by: 60)
+            var later = TestClinic.signableNote
+            later["mood"] = "Written after the copy was released"
+            later["sessionNumber"] = "5"
+            #expect(try await therapist.post("/staff/clients/\(client.id!.uuidString)/notes", form: later).status == .seeOther)
             let copy = try await portal.get("/portal/record")
             #expect(copy.status == .ok)
+            #expect(!copy.body.string.contains("Written after the copy was released"))
             let html = copy.body.string
             #expect(html.contains("Mourning a father") && html.contains("Lower after the argument on Sunday"), "formulation and note released")
             #expect(html.contains("Who has opened this record") && html.contains(therapistUser.name), "the access log names who opened it")

@@ -132,6 +132,10 @@ func ensureDefaults(_ app: Application, settings: Settings) async throws {
     try await ClinicIdentityStore.ensureSeeded(on: app.db, now: settings.clock.now())
     try await TeamQueries.ensureFeeTiers(on: app.db)
     try await SchedulingQueries.ensureDefaults(on: app.db, now: settings.clock.now())
+    // One stored row of clinical settings from the start, so two first saves cannot make two.
+    if try await ClinicalSettingsRow.query(on: app.db).count() == 0 {
+        try await ClinicalSettingsRow.current(on: app.db).save(on: app.db)
+    }
 }
 
 /// Seeds the demo clinic on an empty database and says how to sign in, at the address the server

@@ -307,7 +307,7 @@ struct ChartController: RouteCollection {
             row.reasonSealed = try request.services.keyRing.sealOptional(contract.reason, ContractRow.reasonContext(row.id!))
             row.$createdBy.id = context.staff.id
             row.createdAt = request.now
-            try await row.create(on: request.db)
+            try await row.createRefusingDuplicates(on: request.db, message: "Someone saved a new version of the contract at the same moment. Reload the page and try again.")
             try await request.audit(.create, recordType: "contract", recordID: row.id?.uuidString, subject: context.clientID.uuidString,
                                     detail: "version \(row.version)")
             return request.redirect(to: "\(context.base)/chart?done=saved")
@@ -348,7 +348,7 @@ struct ChartController: RouteCollection {
         row.$createdBy.id = context.staff.id
         row.createdAt = request.now
         try await row.create(on: request.db)
-        try await request.audit(.update, recordType: "phase", recordID: row.id?.uuidString, subject: context.clientID.uuidString, detail: phase ?? "follow sessions")
+        try await request.audit(.update, recordType: "phase", recordID: row.id?.uuidString, subject: context.clientID.uuidString, detail: phase == nil ? "override lifted" : "override set")
         return request.redirect(to: "\(context.base)/chart?done=\(phase == nil ? "cleared" : "overridden")")
     }
 
@@ -365,7 +365,7 @@ struct ChartController: RouteCollection {
             mark.code = code
             mark.$doneBy.id = context.staff.id
             mark.doneAt = request.now
-            try await mark.create(on: request.db)
+            try await mark.createRefusingDuplicates(on: request.db, message: "That task was just marked done.")
         } else if fields["done"] == "no", let existing {
             try await existing.delete(on: request.db)
         }

@@ -160,12 +160,23 @@ struct DischargeController: RouteCollection {
             row.$client.id = context.clientID
             row.createdAt = request.now
         }
-        row.$author.id = context.staff.id
-        row.contentSealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(row.id!))
-        row.status = signing ? "final" : "draft"
-        row.signedAt = signing ? request.now : nil
-        row.updatedAt = request.now
-        try await row.save(on: request.db)
+        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(row.id!))
+        let status = signing ? "final" : "draft"
+        if existing == nil {
+            row.$author.id = context.staff.id
+            row.contentSealed = sealed
+            row.status = status
+            row.signedAt = signing ? request.now : nil
+            row.updatedAt = request.now
+            try await row.createRefusingDuplicates(on: request.db, message: "Someone else has just started this discharge summary. Reload the page to see it.")
+        } else {
+            // A summary signed meanwhile (another tab, another person) is never overwritten.
+            let saved = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: row.id!, statusIn: ["draft"], set: [
+                ("author_id", context.staff.id), ("content_sealed", sealed), ("status", status), ("signed_at", signing ? request.now : nil),
+                ("updated_at", request.now),
+            ])
+            guard saved else { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
+        }
         try await request.audit(existing == nil ? .create : .update, recordType: "discharge-summary", recordID: row.id?.uuidString,
                                 subject: context.clientID.uuidString, detail: row.status)
         return request.redirect(to: "\(context.base)/discharge?done=\(signing ? "signed" : "saved")")

@@ -112,7 +112,7 @@ struct FormulationController: RouteCollection {
         row.clientAgreed = fields["clientAgreed"] == "yes"
         row.$createdBy.id = context.staff.id
         row.createdAt = request.now
-        try await row.create(on: request.db)
+        try await row.createRefusingDuplicates(on: request.db, message: "Someone saved the formulation at the same moment. Reload the page and try again.")
         try await request.audit(.create, recordType: "formulation", recordID: row.id?.uuidString, subject: context.clientID.uuidString, detail: "version \(row.version)")
         return request.redirect(to: "\(context.base)/formulation?done=saved")
     }

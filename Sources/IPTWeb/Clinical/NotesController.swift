@@ -298,19 +298,12 @@ struct NotesController: RouteCollection {
             let id = try note.requireID()
             let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id))
             let now = request.now
-            // Re-read inside the write so a note signed meanwhile in another tab is never overwritten.
-            let written = try await request.db.writeTransaction { db -> Bool in
-                guard let fresh = try await SessionNoteRow.query(on: db).filter(\.$id == id)
-                    .filter(\.$status ~~ [NoteStatus.draft.rawValue, NoteStatus.returned.rawValue]).first() else { return false }
-                fresh.sessionNumber = session
-                fresh.phase = phase
-                fresh.contentSealed = sealed
-                fresh.status = newStatus.rawValue
-                if signing { fresh.signedAt = now }
-                fresh.updatedAt = now
-                try await fresh.update(on: db)
-                return true
-            }
+            // Written only while still editable, so a note signed meanwhile in another tab is never overwritten.
+            var values: [(String, any Encodable & Sendable)] = [("session_number", session), ("phase", phase), ("content_sealed", sealed),
+                                                                ("status", newStatus.rawValue), ("updated_at", now)]
+            if signing { values.append(("signed_at", now)) }
+            let written = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: id, statusIn: [NoteStatus.draft.rawValue, NoteStatus.returned.rawValue],
+                                                                 set: values)
             guard written else { throw Abort(.conflict, reason: NoteRuleViolation.locked.description) }
             try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: newStatus.rawValue)
             return request.redirect(to: "\(context.base)/notes/\(id.uuidString)?done=\(signing ? "signed" : "saved")")
@@ -326,13 +319,13 @@ struct NotesController: RouteCollection {
             throw Abort(violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         }
         let (fields, _) = try request.formBody()
-        note.status = NoteStatus.final.rawValue
-        note.$cosignedBy.id = context.staff.id
-        note.cosignedAt = request.now
-        note.fidelityOnFocus = fields["onFocus"].flatMap { $0 == "yes" ? true : $0 == "no" ? false : nil }
-        note.fidelityTasksDone = fields["tasksDone"].flatMap { $0 == "yes" ? true : $0 == "no" ? false : nil }
-        note.updatedAt = request.now
-        try await note.update(on: request.db)
+        func yesNo(_ value: String?) -> Bool? { value == "yes" ? true : value == "no" ? false : nil }
+        // Only a note still waiting is co-signed: a return or another co-signature in between wins.
+        let cosigned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
+            ("status", NoteStatus.final.rawValue), ("cosigned_by_id", context.staff.id), ("cosigned_at", request.now),
+            ("fidelity_on_focus", yesNo(fields["onFocus"])), ("fidelity_tasks_done", yesNo(fields["tasksDone"])), ("updated_at", request.now),
+        ])
+        guard cosigned else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
         try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: "co-signed")
         return request.redirect(to: "/staff/supervision?done=cosigned")
     }
@@ -347,10 +340,11 @@ struct NotesController: RouteCollection {
             throw Abort(violation == .commentRequired ? .unprocessableEntity : violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         case .success(let status):
             guard TextRules.length(fields["comment"]) <= 4_000 else { throw Abort(.unprocessableEntity, reason: "Keep the comments under 4,000 characters.") }
-            note.status = status.rawValue
-            note.reviewCommentSealed = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!))
-            note.updatedAt = request.now
-            try await note.update(on: request.db)
+            let comment = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!))
+            let returned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
+                ("status", status.rawValue), ("review_comment_sealed", comment), ("updated_at", request.now),
+            ])
+            guard returned else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
             try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: "returned")
             return request.redirect(to: "/staff/supervision?done=returned")
         }
@@ -364,6 +358,9 @@ struct NotesController: RouteCollection {
         if case .failure(let violation) = NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
             throw Abort(.forbidden, reason: violation.description)
         }
+        // Amendments hang off the signed original, never off each other, so the original and every
+        // correction to it are read side by side.
+        guard note.$amends.id == nil else { throw Abort(.conflict, reason: "This is an amendment. Amend the original note instead.") }
         let state = try await CourseState.load(context, on: request.db)
         var fields = Self.fields(of: try Self.content(of: note, keyRing: request.services.keyRing))
         fields["sessionNumber"] = String(note.sessionNumber)
@@ -379,6 +376,9 @@ struct NotesController: RouteCollection {
         if case .failure(let violation) = NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
             throw Abort(.forbidden, reason: violation.description)
         }
+        // Amendments hang off the signed original, never off each other, so the original and every
+        // correction to it are read side by side.
+        guard note.$amends.id == nil else { throw Abort(.conflict, reason: "This is an amendment. Amend the original note instead.") }
         let state = try await CourseState.load(context, on: request.db)
         let (fields, lists) = try request.formBody()
         var errors = FieldErrors()

@@ -172,9 +172,9 @@ struct WorksheetController: RouteCollection {
             row.contentSealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), WorksheetRow.contentContext(row.id!))
             row.$createdBy.id = context.staff.id
             row.createdAt = request.now
-            try await row.create(on: request.db)
+            try await row.createRefusingDuplicates(on: request.db, message: "Someone saved this worksheet at the same moment. Reload the page and try again.")
             try await request.audit(.create, recordType: "worksheet", recordID: row.id?.uuidString, subject: context.clientID.uuidString,
-                                    detail: "\(template.focus.rawValue) version \(row.version)")
+                                    detail: "version \(row.version)")
             return request.redirect(to: "\(context.base)/worksheets/\(template.focus.rawValue)/\(row.subjectKey)?done=saved")
         }
     }

@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import Vapor
 
 extension Database {
     /// A transaction that will write.
@@ -52,5 +53,31 @@ actor SQLiteWriteGate {
             }
         }
         return try await work()
+    }
+}
+
+extension Database {
+    /// Sets columns of one row only while its status is still one of `statusIn`, and says whether
+    /// it did. The status check is part of the UPDATE itself, so it holds on PostgreSQL under
+    /// concurrent requests too (re-reading inside a READ COMMITTED transaction does not lock).
+    func updateWhileStatus(_ table: String, id: UUID, statusIn: [String], set values: [(String, any Encodable & Sendable)]) async throws -> Bool {
+        guard let sql = self as? any SQLDatabase, !values.isEmpty else { return false }
+        var update = sql.update(table)
+        for (column, value) in values { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
+        let changed = try await update.where("id", .equal, SQLBind(id)).where("status", .in, SQLBind.group(statusIn))
+            .returning("id").all()
+        return !changed.isEmpty
+    }
+}
+
+extension Model {
+    /// Creates the row, answering 409 with `message` when a uniqueness rule refuses it (two people
+    /// saving the next version at the same moment), instead of a 500.
+    func createRefusingDuplicates(on database: any Database, message: String) async throws {
+        do {
+            try await create(on: database)
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            throw Abort(.conflict, reason: message)
+        }
     }
 }

@@ -53,7 +53,8 @@ struct PortalRecordController: RouteCollection {
                                                  status: .notFound)
         }
         let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing,
-                                              instruments: request.services.instruments, on: request.db)
+                                              instruments: request.services.instruments,
+                                              asOf: copy.resolvedAt, on: request.db)
         try await audit(request, .view, "record-copy", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
         let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
@@ -70,7 +71,8 @@ struct PortalRecordController: RouteCollection {
         guard let (_, clientID) = try await client(request) else { return request.redirect(to: "/portal/sign-in") }
         guard let copy = try await released(clientID, on: request.db) else { throw Abort(.notFound, reason: "Your record has not been released yet.") }
         let export = try await RecordExport.load(clientID: clientID, includeNotes: copy.includeNotes, keyRing: request.services.keyRing,
-                                              instruments: request.services.instruments, on: request.db)
+                                              instruments: request.services.instruments,
+                                              asOf: copy.resolvedAt, on: request.db)
         try await audit(request, .export, "record-fhir", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
         return try export.fhirResponse(now: request.now, zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)

@@ -33,8 +33,11 @@ struct RecordExport {
     let accessLog: [AuditEvent]
     let instruments: InstrumentCatalogue
 
-    static func load(clientID: UUID, includeNotes: Bool, keyRing: KeyRing, instruments: InstrumentCatalogue,
+    /// `asOf`: for a copy released to the client, only clinical writing signed by the time of release,
+    /// so what the clinic reviewed is what the client reads; nil (staff) for everything now.
+    static func load(clientID: UUID, includeNotes: Bool, keyRing: KeyRing, instruments: InstrumentCatalogue, asOf: Date? = nil,
                      on db: any Database) async throws -> RecordExport {
+        let cutoff = asOf ?? .distantFuture
         guard let client = try await ClientRecord.find(clientID, on: db) else { throw Abort(.notFound) }
         let appointments = try await Appointment.query(on: db).filter(\.$client.$id == clientID).sort(\.$startsAt).all()
         let staff = try await StaffUser.query(on: db).all()
@@ -49,11 +52,12 @@ struct RecordExport {
         var notes: [Note] = []
         var discharge: DischargeController.Content?
         if includeNotes {
-            if let latest = try await FormulationRow.latest(for: clientID, on: db) {
+            if let latest = try await FormulationRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$createdAt <= cutoff)
+                .sort(\.$version, .descending).first() {
                 formulation = (latest, try keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!)))
             }
             let all = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == NoteStatus.final.rawValue)
-                .sort(\.$sessionNumber).sort(\.$createdAt).all()
+                .filter(\.$signedAt <= cutoff).sort(\.$sessionNumber).sort(\.$createdAt).all()
             for original in all where original.$amends.id == nil {
                 let amendments = try all.filter { $0.$amends.id == original.id }.map { row in
                     (row, try NotesController.content(of: row, keyRing: keyRing),
@@ -61,7 +65,8 @@ struct RecordExport {
                 }
                 notes.append(Note(row: original, content: try NotesController.content(of: original, keyRing: keyRing), amendments: amendments))
             }
-            if let summary = try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "final").first() {
+            if let summary = try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "final")
+                .filter(\.$signedAt <= cutoff).first() {
                 let json = try keyRing.open(summary.contentSealed, DischargeSummaryRow.contentContext(summary.id!))
                 discharge = try JSONDecoder().decode(DischargeController.Content.self, from: Data(json.utf8))
             }

@@ -196,16 +196,9 @@ struct RecordRequestsController: RouteCollection {
         let now = request.now
         let includeNotes = row.includeNotes
         // Only an open request is answered, once.
-        let answered = try await request.db.writeTransaction { db -> Bool in
-            guard let fresh = try await RecordRequest.query(on: db).filter(\.$id == id).filter(\.$status == RecordRequest.Status.open.rawValue).first() else { return false }
-            fresh.status = status.rawValue
-            fresh.responseSealed = sealed
-            fresh.resolvedAt = now
-            fresh.$resolvedBy.id = staffID
-            fresh.includeNotes = includeNotes
-            try await fresh.update(on: db)
-            return true
-        }
+        let answered = try await request.db.updateWhileStatus(RecordRequest.schema, id: id, statusIn: [RecordRequest.Status.open.rawValue], set: [
+            ("status", status.rawValue), ("response_sealed", sealed), ("resolved_at", now), ("resolved_by_id", staffID), ("include_notes", includeNotes),
+        ])
         guard answered else { throw Abort(.conflict, reason: "This request has already been answered.") }
         try await request.audit(.update, recordType: "record-request", recordID: id.uuidString, subject: row.$client.id.uuidString, detail: status.rawValue)
     }
