@@ -172,6 +172,11 @@ extension TestClinic {
             let report = try await director.get("/staff/retention").body.string
             #expect(report.contains("Old Adult") && !report.contains("Young Teen") && !report.contains("Recent Person"),
                     "only the adult is past retention: the teen's record is kept ten years after their 18th birthday")
+            let review = try await director.get("/staff/retention/\(adult.id!.uuidString)")
+            #expect(review.status == .ok && review.body.string.contains("Destroy this record"))
+            #expect(!(try await director.get("/staff/retention/\(minor.id!.uuidString)").body.string.contains("Destroy this record")), "still within retention")
+            // An email still waiting to go to the client goes with the record.
+            try await Outbox.enqueue(to: adult.email, subject: "Reminder", body: "See you soon", at: clinic.clock.now, on: clinic.db)
             let destroyAdult = "/staff/retention/\(adult.id!.uuidString)/destroy"
             let wrongName = try await director.post(destroyAdult, form: ["confirm": "Old Adul"])
             #expect(wrongName.status == .unprocessableEntity && wrongName.body.string.contains("Nothing was destroyed"))
@@ -187,6 +192,7 @@ extension TestClinic {
             #expect(try await SessionNoteRow.query(on: clinic.db).filter(\.$client.$id == adult.id!).count() == 0)
             #expect(try await Appointment.query(on: clinic.db).filter(\.$client.$id == adult.id!).count() == 0)
             #expect(try await SessionNoteRow.query(on: clinic.db).count() == 2, "the others' notes stay")
+            #expect(try await OutboxMessage.query(on: clinic.db).filter(\.$recipient == adult.email).count() == 0)
             let stone = try #require(try await RecordTombstone.query(on: clinic.db).first())
             #expect(stone.initials == "O. A." && stone.formerClientID == adult.id!.uuidString && stone.rowsDestroyed >= 4)
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "record-destroyed").filter(\.$subject == adult.id!.uuidString).count() == 1)

@@ -11,6 +11,7 @@ struct RetentionController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("staff", "retention", use: report)
         routes.post("staff", "retention", "rule", use: saveRule)
+        routes.get("staff", "retention", ":id", use: review)
         routes.post("staff", "retention", ":id", "hold", use: hold)
         routes.post("staff", "retention", ":id", "lift", use: lift)
         routes.post("staff", "retention", ":id", "destroy", use: destroy)
@@ -85,23 +86,15 @@ struct RetentionController: RouteCollection {
                       .button(.class("button"), .type(.submit), .text("Save the rule")))),
             .h2(.text("Past retention")),
             .if(due.isEmpty, .p(.text("No record is past its retention date."))),
-            .forEach(due) { row in
-                .section(.class("record-item"),
-                    .h3(.text(row.client.name)),
-                    .p(.text("Last contact \(SchedulingText.day(row.lastContact)); kept until \(SchedulingText.day(row.keepUntil)).")),
-                    .unwrap(row.held) { .p(.class("notice warning"), .text($0)) },
-                    .if(row.held == nil, .form(
-                        .method(.post), .action("/staff/retention/\(row.client.id!.uuidString)/destroy"), .class("form"), .novalidate(),
-                        FormViews.csrf(request.csrfToken),
-                        FormViews.textField(name: "confirm", label: "Type the client's full name to destroy the record", value: nil,
-                                            error: fields["client"] == row.client.id!.uuidString ? errors["confirm"] : nil, maxLength: 120,
-                                            hint: "Everything about this client is deleted. A tombstone (initials, dates, who destroyed it) and the audit trail remain."),
-                        .button(.class("button danger"), .type(.submit), .text("Destroy this record")))),
-                    .form(.method(.post), .action("/staff/retention/\(row.client.id!.uuidString)/hold"), .class("form"), .novalidate(),
-                          FormViews.csrf(request.csrfToken),
-                          FormViews.textField(name: "reason", label: "Or put it on hold (reason)", value: nil, error: nil, required: false, maxLength: 500),
-                          .button(.class("button secondary"), .type(.submit), .text("Hold"))))
-            },
+            .if(!due.isEmpty, TableViews.scrollable(captionID: "past-retention", .table(
+                .class("data-table"),
+                .caption(.id("past-retention"), .text("Records past their retention date, longest overdue first")),
+                .thead(.tr(.th(.text("Client")), .th(.text("Last contact")), .th(.text("Kept until")), .th(.text("Status")))),
+                .tbody(.forEach(due) { row in
+                    .tr(.td(.a(.href("/staff/retention/\(row.client.id!.uuidString)"), .text(row.client.name))),
+                        .td(.text(SchedulingText.day(row.lastContact))), .td(.text(SchedulingText.day(row.keepUntil))),
+                        .td(.text(row.held ?? "May be destroyed")))
+                })))),
             .if(!held.isEmpty, .group(
                 .h2(.text("On hold")),
                 .ul(.forEach(held) { row in
@@ -121,6 +114,49 @@ struct RetentionController: RouteCollection {
                 }))))
         )
         return try await ChartViews.page(request, title: errors.isEmpty ? "Record retention" : "Please check: Record retention", content: content, status: status)
+    }
+
+    /// One record's retention: why it may (or may not) be destroyed, the destruction form and the hold.
+    func review(_ request: Request) async throws -> Response {
+        try await renderReview(request, client: try await client(request), error: nil)
+    }
+
+    private func renderReview(_ request: Request, client: ClientRecord, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let settings = try await ClinicalSettingsRow.current(on: request.db)
+        let clinicIdentity = try await request.services.clinic.current(on: request.db)
+        let zone = ClinicTimeZone(identifier: clinicIdentity.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == client.id }) else {
+            throw Abort(.notFound)
+        }
+        let past = row.keepUntil < zone.localDate(of: request.now)
+        var errors = FieldErrors()
+        if let error { errors.add("confirm", error) }
+        try await request.audit(.view, recordType: "retention-review", recordID: client.id?.uuidString, subject: client.id?.uuidString)
+        let base = "/staff/retention/\(client.id!.uuidString)"
+        let content: Node<HTML.BodyContext> = .group(
+            .p(.a(.href("/staff/retention"), .text("Record retention"))),
+            .h1(.text("Retention: \(client.name)")),
+            .dl(.class("details"),
+                .dt(.text("Last contact")), .dd(.text(SchedulingText.day(row.lastContact))),
+                .dt(.text("Kept until")), .dd(.text(SchedulingText.day(row.keepUntil))),
+                .dt(.text("Status")), .dd(.text(row.held ?? (past ? "Past retention" : "Still within retention")))),
+            FormViews.errorSummary(errors),
+            .if(past && row.held == nil, .form(
+                .method(.post), .action("\(base)/destroy"), .class("form"), .novalidate(),
+                FormViews.csrf(request.csrfToken),
+                FormViews.textField(name: "confirm", label: "Type the client's full name to destroy the record", value: nil, error: errors["confirm"], maxLength: 120,
+                                    hint: "Everything about this client is deleted, emails still waiting to go to them included. A tombstone (initials, dates, who destroyed it) and the audit trail remain."),
+                .button(.class("button danger"), .type(.submit), .text("Destroy this record")))),
+            .if(row.held == nil, .form(
+                .method(.post), .action("\(base)/hold"), .class("form"), .novalidate(),
+                FormViews.csrf(request.csrfToken),
+                FormViews.textField(name: "reason", label: "Put the record on hold: the reason", value: nil, error: nil, maxLength: 500,
+                                    hint: "A complaint, a legal matter: nothing is destroyed until the hold is lifted."),
+                .button(.class("button secondary"), .type(.submit), .text("Hold")))),
+            .if(row.held != nil, .form(.method(.post), .action("\(base)/lift"), .class("inline-form"),
+                                       FormViews.csrf(request.csrfToken), .button(.class("button secondary"), .type(.submit), .text("Lift the hold"))))
+        )
+        return try await ChartViews.page(request, title: error == nil ? "Retention" : "Please check: Retention", content: content, status: status)
     }
 
     func saveRule(_ request: Request) async throws -> Response {
@@ -152,7 +188,7 @@ struct RetentionController: RouteCollection {
         let client = try await client(request)
         let (fields, _) = try request.formBody()
         guard let reason = TextRules.clean(fields["reason"]), TextRules.length(fields["reason"]) <= 500 else {
-            throw Abort(.unprocessableEntity, reason: "Give the reason for the hold (up to 500 characters).")
+            throw Abort(.unprocessableEntity, reason: "Give the reason for the hold (up to 500 characters). Nothing was changed.")
         }
         let row = RecordHold()
         row.id = UUID()
@@ -162,7 +198,7 @@ struct RetentionController: RouteCollection {
         row.createdAt = request.now
         try await row.create(on: request.db)
         try await request.audit(.create, recordType: "record-hold", recordID: row.id?.uuidString, subject: client.id?.uuidString)
-        return request.redirect(to: "/staff/retention?done=saved")
+        return request.redirect(to: "/staff/retention/\(client.id!.uuidString)")
     }
 
     func lift(_ request: Request) async throws -> Response {
@@ -191,9 +227,8 @@ struct RetentionController: RouteCollection {
         }
         if let held = row.held { throw Abort(.conflict, reason: "\(held). Nothing was destroyed.") }
         guard TextRules.clean(fields["confirm"]) == client.name else {
-            var errors = FieldErrors()
-            errors.add("confirm", "Type the client's full name exactly as shown to confirm. Nothing was destroyed.")
-            return try await render(request, errors: errors, fields: ["client": clientID.uuidString], status: .unprocessableEntity)
+            return try await renderReview(request, client: client, error: "Type the client's full name exactly as shown to confirm. Nothing was destroyed.",
+                                          status: .unprocessableEntity)
         }
         let staffID = try request.requireStaff().id
         let now = request.now
@@ -204,9 +239,16 @@ struct RetentionController: RouteCollection {
         tombstone.keptUntil = row.keepUntil.description
         tombstone.destroyedAt = now
         tombstone.$destroyedBy.id = staffID
+        let addresses = [client.email, client.guardianEmail].compactMap { $0 }
         let destroyed = try await request.db.writeTransaction { db -> Int in
+            // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
+            let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open.rawValue).count()
+            let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
+            guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
             let sql = db as! any SQLDatabase
             var count = 0
+            // Emails still waiting to go to the client (reminders, links) go with the record.
+            try await OutboxMessage.query(on: db).filter(\.$recipient ~~ addresses).filter(\.$status == OutboxMessage.Status.pending.rawValue).delete()
             func delete(_ table: String, column: String = "client_id") async throws {
                 let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
                     .where(SQLIdentifier(column), .equal, SQLBind(clientID)).first()
