@@ -255,7 +255,8 @@ extension TestClinic {
             let (otherSupervisor, _) = try await clinic.signedIn(as: .supervisor)
             try await otherSupervisor.get("/staff")
             #expect(try await otherSupervisor.post("\(notePath)/cosign", form: [:]).status == .notFound, "another supervisor cannot even see the client")
-            // The queue lists it; returning needs a comment.
+            // The dashboard says so, the queue lists it; returning needs a comment.
+            #expect(try await supervisor.get("/staff").body.string.contains("notes waiting for your co-signature"))
             let queue = try await supervisor.get("/staff/supervision")
             #expect(queue.body.string.contains("Casey Client, session 4"))
             #expect(try await supervisor.post("\(notePath)/return", form: ["comment": " "]).status == .unprocessableEntity)

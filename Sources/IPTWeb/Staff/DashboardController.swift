@@ -68,6 +68,13 @@ struct DashboardController: RouteCollection {
         }
         let requests = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
             .filter(\.$status == Appointment.Status.requested.rawValue).count()
+        // Supervision: notes waiting for this supervisor's co-signature, or returned to this student.
+        let toCosign = access.supervisees.isEmpty ? 0 : try await SessionNoteRow.query(on: request.db).filter(\.$author.$id ~~ Array(access.supervisees))
+            .filter(\.$status == NoteStatus.awaitingCosignature.rawValue).count()
+        let returnedNotes = staff.role == .student ? try await SessionNoteRow.query(on: request.db).filter(\.$author.$id == staff.id)
+            .filter(\.$status == NoteStatus.returned.rawValue).count() : 0
+        let openRecordRequests = AccessPolicy.allows(staff.role, .handleRecordRequests)
+            ? try await RecordRequest.query(on: request.db).filter(\.$status == RecordRequest.Status.open.rawValue).count() : 0
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Welcome, \(staff.name)")),
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),
@@ -76,6 +83,9 @@ struct DashboardController: RouteCollection {
                 .if(openAlerts > 0, .li(.class("stat alert"), .a(.href("/staff/alerts"), .strong(.text(String(openAlerts))), .text(" open safety alerts")))),
                 .li(.class("stat"), .a(.href(attributeSafe("/staff/calendar?view=day&date=\(today)")), .strong(.text(String(todayCount))), .text(" appointments today"))),
                 .if(requests > 0, .li(.class("stat"), .a(.href("/staff/calendar"), .strong(.text(String(requests))), .text(" booking requests waiting for approval")))),
+                .if(toCosign > 0, .li(.class("stat"), .a(.href("/staff/supervision"), .strong(.text(String(toCosign))), .text(" notes waiting for your co-signature")))),
+                .if(returnedNotes > 0, .li(.class("stat"), .a(.href("/staff/supervision"), .strong(.text(String(returnedNotes))), .text(" notes returned to you")))),
+                .if(openRecordRequests > 0, .li(.class("stat"), .a(.href("/staff/requests"), .strong(.text(String(openRecordRequests))), .text(" access or correction requests open")))),
                 .if(canSeeEnquiries, .li(.class("stat"), .a(.href("/staff/enquiries?status=open"), .strong(.text(String(openEnquiries))), .text(" open enquiries")))),
                 .if(canSeeSubscribers, .li(.class("stat"), .a(.href("/staff/subscribers?status=confirmed"), .strong(.text(String(confirmed))), .text(" confirmed subscribers")))),
                 .li(.class("stat"), .strong(.text(String(pendingMail))), .text(" emails waiting to be sent")),
@@ -87,7 +97,7 @@ struct DashboardController: RouteCollection {
                     .li(.a(.href("/staff/clients/\(item.client.id?.uuidString ?? "")/progress"), .text(item.client.name)),
                         .text(": \(item.instrument.name) from \(item.from) to \(item.to)"))
                 }))),
-            .p(.class("small muted"), .text("The IPT clinical workspace (course, inventory, formulation, notes) arrives with its own feature."))
+            .if(canSeeAlerts, .p(.a(.href("/staff/clients"), .text("Your clients and their charts"))))
         )
         return .html(PageLayout.render(title: "Dashboard", chrome: chrome, content: content))
     }
