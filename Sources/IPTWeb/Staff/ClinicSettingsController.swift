@@ -74,6 +74,8 @@ struct ClinicSettingsController: RouteCollection {
             .h1(.text("Clinic settings")),
             .p(.a(.href("/staff/settings/booking"), .text("Booking rules")), .text(": notice, horizon, start times, holds, cancellation window and fee, waitlist offers.")),
             .p(.a(.href("/staff/settings/appointment-types"), .text("Appointment types and fees")), .text(": length, buffers, who offers each, fees per level, what can be booked online.")),
+            .p(.a(.href("/staff/settings/clinical"), .text("Clinical settings")), .text(": phase boundaries, course lengths, focus framework, co-signing of students' notes, reasons for opening a chart.")),
+            .p(.a(.href("/staff/retention"), .text("Record retention")), .text(": how long records are kept, records past it, holds and destruction.")),
             .if(saved, .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved. The public site shows the new details now.")))),
             FormViews.errorSummary(errors),
             .form(
