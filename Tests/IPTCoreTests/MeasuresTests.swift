@@ -106,7 +106,7 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
         #expect(rci.standardDeviation == 5 && rci.reliability == 0.84, "the parameters used are kept")
     }
 
-    @Test func thresholds_are_exact() {
+    @Test func thresholds_are_exact() throws {
         #expect(ChangeMetrics(instrument: .phq9, baseline: 10, latest: 5).response, "a drop of exactly half is a response")
         #expect(!ChangeMetrics(instrument: .phq9, baseline: 11, latest: 6).response)
         #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 4).remission == true)
@@ -120,6 +120,12 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
         #expect(ChangeMetrics(instrument: .phq9, baseline: 8, latest: 14).reliableDeterioration == true)
         #expect(ChangeMetrics.reliableChangeIndex(from: 10, to: 8, standardDeviation: 5, reliability: 0.84)?.isReliable == false)
         #expect(ChangeMetrics.reliableChangeIndex(from: 10, to: 8, standardDeviation: 0, reliability: 0.84) == nil)
+        // The SD comes from first scores, one per client, and only once there are ten of them.
+        #expect(ChangeMetrics.baselineStandardDeviation([10, 12, 14, 16, 18, 20, 22, 24, 26]) == nil)
+        let sd = try #require(ChangeMetrics.baselineStandardDeviation([2, 4, 4, 4, 5, 5, 7, 9, 4, 6]))
+        #expect(abs(sd - 1.9436) < 0.001, "sample SD (n - 1) of the ten first scores")
+        #expect(ChangeMetrics.baselineStandardDeviation(Array(repeating: 12, count: 12)) == nil, "no spread, no index")
+        #expect(Instrument.phq9.change?.reliability == 0.89 && Instrument.gad7.change?.reliability == 0.92)
     }
 }
 

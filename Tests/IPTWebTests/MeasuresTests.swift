@@ -256,6 +256,24 @@ extension TestClinic {
             #expect(html.contains("<td>18 of 27</td>") && html.contains("<td>7 of 27</td>"), "the same numbers in a table")
             #expect(html.contains("18 to 7"))
             #expect(html.contains("Reliable improvement (a drop of 6 or more)</dt><dd>Yes"))
+            #expect(html.contains("Not computed yet: the SD comes from the first scores of at least 10 clients; the clinic has 1."))
+            // With first scores from ten clients, the index is given with the SD and reliability it used.
+            for (index, first) in [8, 12, 14, 16, 10, 20, 22, 9, 15].enumerated() {
+                let other = ClientRecord()
+                other.name = "Baseline \(index)"
+                other.email = "b\(index)@example.org"
+                other.phone = "416-555-0100"
+                other.dateOfBirth = "1990-01-01"
+                other.programme = "adult"
+                other.slidingScalePercent = 0
+                other.createdAt = clinic.clock.now
+                try await other.create(on: clinic.db)
+                try await clinic.addScore(first, client: other.id!, clinician: student, weeksLater: -1)
+            }
+            // First scores 18, 8, 12, 14, 16, 10, 20, 22, 9, 15: sample SD 4.72; RCI = (7 - 18) / (sqrt 2 x 4.72 x sqrt 0.11) = -4.97.
+            let withIndex = try await studentBrowser.get("/staff/clients/\(clientID.uuidString)/progress").body.string
+            #expect(withIndex.contains("-4.97 (reliable change: beyond 1.96 either way). Used: SD 4.72"), "\(withIndex.components(separatedBy: "Reliable Change Index").last?.prefix(300) ?? "")")
+            #expect(withIndex.contains("(10 clients), and reliability 0.89 (Cronbach"))
             let (other, _) = try await clinic.signedIn(as: .therapist)
             #expect(try await other.get("/staff/clients/\(clientID.uuidString)/progress").status == .notFound)
             let (desk, _) = try await clinic.signedIn(as: .receptionist)

@@ -30,7 +30,8 @@ extension Instrument {
                  options: difficulty, scored: false, optional: true),
         ],
         bands: depressionBands,
-        change: ChangeCriteria(remissionBelow: 5, reliableDrop: 6, casenessAbove: 9),
+        change: ChangeCriteria(remissionBelow: 5, reliableDrop: 6, casenessAbove: 9,
+                               reliability: 0.89, reliabilitySource: "Cronbach's alpha, Kroenke, Spitzer and Williams 2001"),
         loinc: "44249-1", licence: pfizer)
 
     public static let gad7 = Instrument(
@@ -48,7 +49,8 @@ extension Instrument {
                  options: difficulty, scored: false, optional: true),
         ],
         bands: [Band(0, 4, "Minimal"), Band(5, 9, "Mild"), Band(10, 14, "Moderate"), Band(15, 21, "Severe")],
-        change: ChangeCriteria(remissionBelow: nil, reliableDrop: 4, casenessAbove: 7),
+        change: ChangeCriteria(remissionBelow: nil, reliableDrop: 4, casenessAbove: 7,
+                               reliability: 0.92, reliabilitySource: "Cronbach's alpha, Spitzer, Kroenke, Williams and Löwe 2006"),
         loinc: "69737-5", licence: pfizer)
 
     /// The PHQ-9 modified for adolescents (Johnson 2002). Items are keyed by content, not number,

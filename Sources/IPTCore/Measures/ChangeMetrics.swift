@@ -34,6 +34,18 @@ public struct ChangeMetrics: Sendable, Equatable {
         return ReliableChangeIndex(value: Double(latest - baseline) / standardErrorOfDifference, standardDeviation: sd, reliability: r)
     }
 
+    /// How many first scores the clinic needs before their spread is a usable SD for the index.
+    public static let minimumBaselines = 10
+
+    /// The sample standard deviation of first scores (one per client), or nil with too few of them.
+    public static func baselineStandardDeviation(_ firstScores: [Int]) -> Double? {
+        guard firstScores.count >= minimumBaselines else { return nil }
+        let values = firstScores.map(Double.init)
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return variance > 0 ? variance.squareRoot() : nil
+    }
+
     public init(instrument: Instrument, baseline: Int, latest: Int, standardDeviation: Double? = nil, reliability: Double? = nil) {
         self.baseline = baseline
         self.latest = latest

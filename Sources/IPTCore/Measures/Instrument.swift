@@ -55,11 +55,16 @@ public struct Instrument: Codable, Sendable, Equatable {
         public let reliableDrop: Int?
         /// A "case" when the score is above this (PHQ-9: 9, GAD-7: 7).
         public let casenessAbove: Int?
+        /// The reliability (r) the Reliable Change Index uses, and where it comes from.
+        public let reliability: Double?
+        public let reliabilitySource: String?
 
-        public init(remissionBelow: Int?, reliableDrop: Int?, casenessAbove: Int?) {
+        public init(remissionBelow: Int?, reliableDrop: Int?, casenessAbove: Int?, reliability: Double? = nil, reliabilitySource: String? = nil) {
             self.remissionBelow = remissionBelow
             self.reliableDrop = reliableDrop
             self.casenessAbove = casenessAbove
+            self.reliability = reliability
+            self.reliabilitySource = reliabilitySource
         }
     }
 

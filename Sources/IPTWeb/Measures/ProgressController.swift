@@ -24,10 +24,30 @@ struct ProgressController: RouteCollection {
         let phaseStarts = try await Self.phaseStarts(clientID: id, zone: zone, on: request.db)
         func phase(at date: Date) -> String { phaseStarts.last { $0.0 <= date }?.1.label ?? "Before the course" }
         let byInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
+        // The index's SD is the spread of this clinic's first scores (one per client) on each measure.
+        var baselineSD: [String: (sd: Double?, count: Int)] = [:]
+        for code in byInstrument.keys {
+            let all = try await MeasureResponse.query(on: request.db).filter(\.$instrumentCode == code).filter(\.$status == "completed")
+                .sort(\.$completedAt).all()
+            var firsts: [UUID: Int] = [:]
+            for row in all where firsts[row.$client.id] == nil { if let total = row.total { firsts[row.$client.id] = total } }
+            baselineSD[code] = (ChangeMetrics.baselineStandardDeviation(Array(firsts.values)), firsts.count)
+        }
         let sections: [Node<HTML.BodyContext>] = request.services.instruments.all.compactMap { instrument in
             guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
             let points = rows.compactMap { row in row.completedAt.flatMap { date in row.total.map { (date, $0) } } }
-            let change = points.count >= 2 ? ChangeMetrics(instrument: instrument, baseline: points.first!.1, latest: points.last!.1) : nil
+            let spread = baselineSD[instrument.code]
+            let change = points.count >= 2 ? ChangeMetrics(instrument: instrument, baseline: points.first!.1, latest: points.last!.1,
+                                                           standardDeviation: spread?.sd, reliability: instrument.change?.reliability) : nil
+            let rciText: String? = change.map { change in
+                if let rci = change.rci {
+                    return String(format: "%.2f", rci.value) + (rci.isReliable ? " (reliable change: beyond 1.96 either way)" : " (within 1.96: not a reliable change)")
+                        + String(format: ". Used: SD %.2f, the spread of this clinic's first %@ scores (%d clients), and reliability %.2f", rci.standardDeviation, instrument.name, spread?.count ?? 0, rci.reliability)
+                        + (instrument.change?.reliabilitySource.map { " (\($0))" } ?? "") + "."
+                }
+                if instrument.change?.reliability == nil { return "Not computed: this measure's definition gives no reliability." }
+                return "Not computed yet: the SD comes from the first scores of at least \(ChangeMetrics.minimumBaselines) clients; the clinic has \(spread?.count ?? 0)."
+            }
             return .section(
                 .attribute(named: "aria-labelledby", value: "chart-\(instrument.code)"),
                 .h2(.id("chart-\(instrument.code)"), .text(instrument.name)),
@@ -46,7 +66,8 @@ struct ProgressController: RouteCollection {
                         .dt(.text("Response (a drop of half or more)")), .dd(.text(change.response ? "Yes" : "No")),
                         .unwrap(change.remission) { .group(.dt(.text("Remission (below \(instrument.change?.remissionBelow ?? 0))")), .dd(.text($0 ? "Yes" : "No"))) },
                         .unwrap(change.reliableImprovement) { .group(.dt(.text("Reliable improvement (a drop of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) },
-                        .unwrap(change.reliableDeterioration) { .group(.dt(.text("Reliable deterioration (a rise of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) })
+                        .unwrap(change.reliableDeterioration) { .group(.dt(.text("Reliable deterioration (a rise of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) },
+                        .unwrap(rciText) { .group(.dt(.text("Reliable Change Index (Jacobson and Truax)")), .dd(.text($0))) })
                 }
             )
         }
