@@ -281,6 +281,7 @@ def journey_clinical(res: Results, art) -> bool:
             from fhir.resources.R4B.bundle import Bundle
             morgan = Browser(srv.base, art, "clinical-client-")
             browsers.append(morgan)
+            st["morgan"] = morgan
             miriam = st["miriam"]
             morgan.get("/portal/sign-in")
             fill(morgan, "#field-email", "morgan.ellis@example.org")
@@ -312,6 +313,42 @@ def journey_clinical(res: Results, art) -> bool:
                 expect(needed in kinds, f"the Bundle has no {needed}: {kinds}")
             return f"asked in the portal; released by the director; read in the browser; Bundle valid ({len(bundle.entry)} entries: {', '.join(kinds)})"
 
+        def questionnaires_in_portal_and_in_session():
+            morgan = st["morgan"]
+            daniel.get("/staff/calendar")
+            for _ in range(3):
+                if "Morgan Ellis" in daniel.one("main").text:
+                    break
+                daniel.click_and_load(daniel.link("Next week", "main"))
+            daniel.click_and_load(next(a for a in daniel.css("main table a") if "Morgan Ellis" in a.text))
+            appointment = daniel.path()
+            daniel.click_and_load(daniel.button("Send the link", "main form"))
+            # In session: the GAD-7, filled in with the client.
+            daniel.get(appointment)
+            daniel.one("#field-instrument option[value='gad-7']").click()
+            daniel.click_and_load(daniel.button("Fill it in now, with the client", "main form"))
+            for item in range(1, 8):
+                daniel.click(daniel.one(f"#field-item-{item}-1"))
+            daniel.click_and_load(daniel.button("Send my answers", "main form"))
+            expect("Back to the appointment" in daniel.one("main").text, "the in-session form does not lead back to the appointment")
+            # In the portal, on a phone: the PHQ-9 waiting for the client.
+            set_viewport(morgan.driver, *PHONE)
+            try:
+                morgan.get("/portal")
+                expect("Questionnaires waiting for you" in morgan.one("main").text, "the portal lists no waiting questionnaire")
+                morgan.click_and_load(morgan.link("PHQ-9", "main"))
+                for item in range(1, 10):
+                    morgan.click(morgan.one(f"#field-item-{item}-{1 if item <= 2 else 0}"))
+                morgan.shot("p-portal-questionnaire")
+                aud.page(morgan, "/portal/questionnaires/<id> (phone)")
+                morgan.click_and_load(morgan.button("Send my answers", "main form"))
+                expect("Back to your appointments and forms" in morgan.one("main").text, "no way back to the portal after answering")
+            finally:
+                set_viewport(morgan.driver, *DESKTOP)
+            text = chart_text()
+            expect("GAD-7 7" in text and "PHQ-9 2" in text, "the chart does not show the two new scores")
+            return "GAD-7 entered in session (7); PHQ-9 answered in the portal on a phone (2); both on the chart"
+
         def chart_on_a_phone():
             set_viewport(daniel.driver, *PHONE)
             try:
@@ -335,6 +372,7 @@ def journey_clinical(res: Results, art) -> bool:
             ("a student's note goes through the supervisor's queue and is co-signed", student_note_cosigned),
             ("the director opens a chart outside her caseload only with a reason; clinical settings", director_gives_a_reason),
             ("the client asks for a copy of the record, reads it and downloads a valid FHIR Bundle", client_gets_a_copy_of_the_record),
+            ("questionnaires answered in the portal on a phone and entered in session", questionnaires_in_portal_and_in_session),
             ("the chart on a phone-sized screen", chart_on_a_phone),
         ])
         check_server_health(res, "clinical", srv, browsers)
