@@ -580,4 +580,18 @@ extension TestClinic {
             #expect(audit.actorLabel.hasSuffix("entered in session") && audit.actorID != nil)
         }
     }
+
+    @Test func the_director_gives_a_reason_before_entering_answers_for_a_client_outside_her_caseload() async throws {
+        try await withClinic { clinic in
+            let (_, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/appointments/\(appointment.id!.uuidString)")
+            let start = "/staff/appointments/\(appointment.id!.uuidString)/questionnaire/in-session"
+            #expect(try await director.post(start, form: ["instrument": "gad-7"]).status == .forbidden)
+            #expect(try await MeasureResponse.query(on: clinic.db).count() == 0)
+            let clientID = try #require(appointment.$client.id)
+            try await director.post("/staff/clients/\(clientID.uuidString)/reason", form: ["reason": "Covering for the student"])
+            #expect(try await director.post(start, form: ["instrument": "gad-7"]).status == .seeOther)
+        }
+    }
 }

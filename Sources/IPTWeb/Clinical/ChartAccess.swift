@@ -30,17 +30,22 @@ extension Request {
               try await access.canSeeClient(id, on: db)
         else { throw Abort(.notFound) }
         let settings = try await ClinicalSettingsRow.current(on: db)
-        if staff.role == .admin, settings.chartReasonRequired, try await !access.isInCareTeam(id, on: db) {
-            let granted = try await ChartAccessReason.query(on: db).filter(\.$staff.$id == staff.id).filter(\.$client.$id == id)
-                .filter(\.$expiresAt > now).first()
-            if granted == nil {
-                guard method == .GET else { throw Abort(.forbidden, reason: "Give a reason for opening this chart first.") }
-                throw Abort.redirect(to: "/staff/clients/\(id.uuidString)/reason?next=\(url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
-            }
-        }
+        try await requireReasonOutsideCaseload(staff, access: access, clientID: id, settings: settings)
         let clinic = try await services.clinic.current(on: db)
         return ChartContext(staff: staff, client: client, clientID: id, access: access, settings: settings,
                             zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)
+    }
+
+    /// The director, outside her own caseload, gives a reason before any of a client's clinical
+    /// records opens, where the clinic asks for one: a GET goes to the reason page, anything else
+    /// is refused until a reason is on file (valid for an hour).
+    func requireReasonOutsideCaseload(_ staff: CurrentStaff, access: ScheduleAccess, clientID: UUID, settings: ClinicalSettingsRow) async throws {
+        guard staff.role == .admin, settings.chartReasonRequired, try await !access.isInCareTeam(clientID, on: db) else { return }
+        let granted = try await ChartAccessReason.query(on: db).filter(\.$staff.$id == staff.id).filter(\.$client.$id == clientID)
+            .filter(\.$expiresAt > now).first()
+        guard granted == nil else { return }
+        guard method == .GET else { throw Abort(.forbidden, reason: "Give a reason for opening this client's records first: open their chart.") }
+        throw Abort.redirect(to: "/staff/clients/\(clientID.uuidString)/reason?next=\(url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
     }
 
     /// The form body as fields and lists (names ending in []), in one pass, for forms whose fields

@@ -66,8 +66,10 @@ struct MeasuresController: RouteCollection {
                   let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: "/portal/sign-in") }
             response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == session.$client.id)
                 .with(\.$client).with(\.$clinician).first()
-        case .inSession:
+        case .inSession(let staff):
             let (_, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
+            try await request.requireReasonOutsideCaseload(staff, access: try await ScheduleAccess.load(staff, on: request.db), clientID: try client.requireID(),
+                                                           settings: try await ClinicalSettingsRow.current(on: request.db))
             guard let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
             response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == client.requireID())
                 .with(\.$client).with(\.$clinician).first()
@@ -82,6 +84,9 @@ struct MeasuresController: RouteCollection {
     /// The clinician opens a questionnaire to fill in with the client during the session.
     func startInSession(_ request: Request) async throws -> Response {
         let (appointment, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
+        let staff = try request.requireStaff()
+        try await request.requireReasonOutsideCaseload(staff, access: try await ScheduleAccess.load(staff, on: request.db), clientID: try client.requireID(),
+                                                       settings: try await ClinicalSettingsRow.current(on: request.db))
         let fields = try FormInput.decode([String: String].self, from: request)
         guard let instrument = request.services.instruments.named(fields["instrument"] ?? "") else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
