@@ -371,4 +371,31 @@ extension TestClinic {
             #expect(after.contentSealed == signed.contentSealed && after.status == "final")
         }
     }
+
+    @Test func a_students_discharge_summary_waits_for_the_supervisor() async throws {
+        try await withClinic { clinic in
+            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
+            let studentUser = try await clinic.makeClinician()
+            studentUser.$supervisor.id = supervisorUser.id
+            try await studentUser.update(on: clinic.db)
+            let student = Browser(app: clinic.app)
+            try await student.signIn(email: studentUser.email, password: "correct horse battery")
+            let client = try await clinic.clientSeen(by: studentUser, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await student.get("\(base)/discharge")
+            let summary = ["endingReason": "completed", "maintenance": "none", "summary": "Settled in the new city", "relapsePlan": "Call if lonely again",
+                           "letterConsent": "yes", "referrer": "Dr. A. Bloom", "action": "sign"]
+            #expect(try await student.post("\(base)/discharge", form: summary).status == .seeOther)
+            #expect(try await DischargeSummaryRow.query(on: clinic.db).first()?.status == "awaiting-cosignature")
+            #expect(try await student.get("\(base)/discharge").body.string.contains("Not final"))
+            #expect(try await student.get("\(base)/discharge/letter").status == .conflict, "no letter before the co-signature")
+            #expect(try await student.post("\(base)/discharge/cosign", form: [:]).status == .forbidden, "not one's own")
+            #expect(try await supervisor.get("/staff/supervision").body.string.contains("Casey Client: discharge summary"))
+            try await supervisor.get("\(base)/discharge")
+            #expect(try await supervisor.post("\(base)/discharge/cosign", form: [:]).status == .seeOther)
+            let final = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
+            #expect(final.status == "final" && final.$cosignedBy.id == supervisorUser.id)
+            #expect(try await student.get("\(base)/discharge/letter").status == .ok)
+        }
+    }
 }

@@ -11,6 +11,7 @@ struct DischargeController: RouteCollection {
         routes.get("staff", "clients", ":id", "discharge", use: show)
         routes.post("staff", "clients", ":id", "discharge", use: save)
         routes.get("staff", "clients", ":id", "discharge", "letter", use: letter)
+        routes.post("staff", "clients", ":id", "discharge", "cosign", use: cosign)
     }
 
     struct Content: Codable {
@@ -89,8 +90,13 @@ struct DischargeController: RouteCollection {
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let state = try await CourseState.load(context, on: request.db)
         let facts = try await facts(context, state: state, keyRing: request.services.keyRing, on: request.db)
-        let signed = row?.status == "final"
+        let signed = row?.status == "final" || row?.status == NoteStatus.awaitingCosignature.rawValue
+        let awaiting = row?.status == NoteStatus.awaitingCosignature.rawValue
         let author = try await StaffUser.find(optional: row?.$author.id, on: request.db)
+        let cosigner = try await StaffUser.find(optional: row?.$cosignedBy.id, on: request.db)
+        let mayCosign = awaiting && author.map { author in
+            (try? NoteWorkflow.review(status: .awaitingCosignature, author: author.id!, authorsSupervisor: author.$supervisor.id, by: context.actor).get()) != nil
+        } == true
         func label(_ options: [(value: String, label: String)], _ value: String) -> String { options.first { $0.value == value }?.label ?? value }
         let page: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "discharge", title: "Discharge summary: \(context.client.name)"),
@@ -103,8 +109,14 @@ struct DischargeController: RouteCollection {
                     .dt(.text("Warning signs and relapse plan")), .dd(.text(content.relapsePlan)),
                     .dt(.text("Recommendation")), .dd(.text(label(Self.maintenanceChoices, content.maintenance))),
                     .dt(.text("Referrals")), .dd(.text(content.referrals.isEmpty ? "None" : content.referrals))),
-                .p(.text("Signed by \(author?.name ?? "") \(row?.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? ""). Signed summaries are locked; use your browser's print command for a paper copy.")),
-                .if(content.letterConsent, .p(.class("no-print"), .a(.class("button secondary"), .href("\(context.base)/discharge/letter"), .text("Letter to the referrer")))))),
+                .p(.text("Signed by \(author?.name ?? "") \(row?.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? "")"),
+                   .unwrap(cosigner) { .text(", co-signed by \($0.name)") },
+                   .text(". Signed summaries are locked; use your browser's print command for a paper copy.")),
+                .if(awaiting, .p(.class("notice warning"), .text("Not final: this summary waits for the supervisor's co-signature."))),
+                .if(mayCosign, .form(.method(.post), .action("\(context.base)/discharge/cosign"), .class("form no-print"),
+                                     FormViews.csrf(request.csrfToken),
+                                     .button(.class("button"), .type(.submit), .text("Co-sign the summary")))),
+                .if(content.letterConsent && !awaiting, .p(.class("no-print"), .a(.class("button secondary"), .href("\(context.base)/discharge/letter"), .text("Letter to the referrer")))))),
             .if(!signed, .group(
                 FormViews.errorSummary(errors),
                 .form(.method(.post), .action("\(context.base)/discharge"), .class("form no-print-form"), .novalidate(),
@@ -128,7 +140,7 @@ struct DischargeController: RouteCollection {
     func save(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let (existing, _) = try await load(context, keyRing: request.services.keyRing, on: request.db)
-        if existing?.status == "final" { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
+        if let existing, existing.status != "draft" { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
         let (fields, _) = try request.formBody()
         let signing = fields["action"] == "sign"
         var errors = FieldErrors()
@@ -161,7 +173,10 @@ struct DischargeController: RouteCollection {
             row.createdAt = request.now
         }
         let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(row.id!))
-        let status = signing ? "final" : "draft"
+        // A practicum student's signed summary waits for the supervisor, like their notes.
+        let author = try await StaffUser.find(context.staff.id, on: request.db)
+        let needsCosignature = author.map { NotesController.needsCosignature(author: $0, settings: context.settings) } ?? false
+        let status = signing ? (needsCosignature ? NoteStatus.awaitingCosignature.rawValue : "final") : "draft"
         if existing == nil {
             row.$author.id = context.staff.id
             row.contentSealed = sealed
@@ -180,6 +195,24 @@ struct DischargeController: RouteCollection {
         try await request.audit(existing == nil ? .create : .update, recordType: "discharge-summary", recordID: row.id?.uuidString,
                                 subject: context.clientID.uuidString, detail: row.status)
         return request.redirect(to: "\(context.base)/discharge?done=\(signing ? "signed" : "saved")")
+    }
+
+    /// The student's supervisor co-signs the summary; never the author, never another student.
+    func cosign(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        guard let row = try await DischargeSummaryRow.query(on: request.db).filter(\.$client.$id == context.clientID).with(\.$author).first() else {
+            throw Abort(.notFound)
+        }
+        let status = NoteStatus(rawValue: row.status) ?? .draft
+        if case .failure(let violation) = NoteWorkflow.review(status: status, author: row.$author.id, authorsSupervisor: row.author.$supervisor.id, by: context.actor) {
+            throw Abort(violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
+        }
+        let done = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: try row.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
+            ("status", "final"), ("cosigned_by_id", context.staff.id), ("cosigned_at", request.now), ("updated_at", request.now),
+        ])
+        guard done else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
+        try await request.audit(.update, recordType: "discharge-summary", recordID: row.id?.uuidString, subject: context.clientID.uuidString, detail: "co-signed")
+        return request.redirect(to: "\(context.base)/discharge?done=cosigned")
     }
 
     func letter(_ request: Request) async throws -> Response {

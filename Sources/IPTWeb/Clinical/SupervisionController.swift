@@ -50,6 +50,10 @@ struct SupervisionController: RouteCollection {
             ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature.rawValue)
                 .sort(\.$signedAt).with(\.$author).with(\.$client).all()
             : []
+        let waitingSummaries = staff.role == .supervisor && !studentIDs.isEmpty
+            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature.rawValue)
+                .with(\.$author).with(\.$client).all()
+            : []
         let returned = staff.role == .student
             ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned.rawValue).with(\.$client).all()
             : []
@@ -69,7 +73,11 @@ struct SupervisionController: RouteCollection {
             ChartViews.notice(request),
             .if(staff.role == .supervisor, .section(
                 .h2(.text("Notes waiting for your co-signature")),
-                .if(waiting.isEmpty, .p(.text("Nothing is waiting."))),
+                .if(waiting.isEmpty && waitingSummaries.isEmpty, .p(.text("Nothing is waiting."))),
+                .if(!waitingSummaries.isEmpty, .ul(.forEach(waitingSummaries) { summary in
+                    .li(.a(.href("/staff/clients/\(summary.$client.id.uuidString)/discharge"), .text("\(summary.client.name): discharge summary")),
+                        .text(" by \(summary.author.name), waiting \(waited(summary.signedAt))"))
+                })),
                 .if(!waiting.isEmpty, TableViews.scrollable(captionID: "queue", .table(
                     .class("data-table"),
                     .caption(.id("queue"), .text("Oldest first")),

@@ -237,9 +237,11 @@ final class DischargeSummaryRow: Model, @unchecked Sendable {
     @Parent(key: "client_id") var client: ClientRecord
     @Parent(key: "author_id") var author: StaffUser
     @Field(key: "content_sealed") var contentSealed: String
-    /// draft or final.
+    /// draft, awaiting-cosignature (a practicum student's, signed) or final.
     @Field(key: "status") var status: String
     @OptionalField(key: "signed_at") var signedAt: Date?
+    @OptionalParent(key: "cosigned_by_id") var cosignedBy: StaffUser?
+    @OptionalField(key: "cosigned_at") var cosignedAt: Date?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

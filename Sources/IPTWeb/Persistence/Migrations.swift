@@ -26,5 +26,6 @@ enum Migrations {
         M021CreateClinicalWorkspace(),
         M022CreateRecordRequests(),
         M023AddGuardianSharing(),
+        M024AddDischargeCosignature(),
     ]
 }
