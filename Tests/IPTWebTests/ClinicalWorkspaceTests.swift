@@ -143,6 +143,7 @@ extension TestClinic {
             #expect(try await browser.post("\(base)/contract", form: clinic.contractForm()).status == .seeOther)
             let chart = try await browser.get("\(base)/chart")
             #expect(chart.body.string.contains("Session 5 of 16") && chart.body.string.contains("Middle phase"))
+            #expect(try await browser.get("/staff/clients").body.string.contains("Session 5 of 16, middle phase"), "the caseload says where each course stands")
             // Renegotiation without a reason is refused; with one it is version 2 and version 1 stays.
             var extended = clinic.contractForm(sessions: 20)
             #expect(try await browser.post("\(base)/contract", form: extended).status == .unprocessableEntity)

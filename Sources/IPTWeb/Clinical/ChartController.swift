@@ -31,17 +31,29 @@ struct ChartController: RouteCollection {
         let everyone = staff.role == .admin ? try await ClientRecord.query(on: request.db).sort(\.$name).limit(500).all() : []
         let contracts = try await ContractRow.query(on: request.db).filter(\.$client.$id ~~ Array(clientIDs)).sort(\.$version, .descending).all()
         let latestContract = Dictionary(contracts.map { ($0.$client.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Where each course on the caseload stands: "session 5 of 16, middle phase". A caseload is a few
+        // dozen clients, so one count per contract is fine.
+        let settings = try await ClinicalSettingsRow.current(on: request.db)
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        var standing: [UUID: String] = [:]
+        for (clientID, contract) in latestContract where clientIDs.contains(clientID) {
+            let held = try await CourseState.sessionsHeld(clientID: clientID, since: contract, zone: zone, on: request.db)
+            let progress = CourseProgress(sessionsHeld: held, agreedSessions: contract.agreedSessions, settings: settings.course)
+            standing[clientID] = progress.isComplete ? "Course complete (\(contract.agreedSessions) sessions)"
+                : "Session \(progress.currentSession) of \(contract.agreedSessions), \(progress.computedPhase.label.lowercased())"
+        }
         try await request.audit(.view, recordType: "caseload", detail: "clients=\(mine.count)")
         func table(_ clients: [ClientRecord], caption: String, id: String) -> Node<HTML.BodyContext> {
             TableViews.scrollable(captionID: id, .table(
                 .class("data-table"),
                 .caption(.id(id), .text(caption)),
-                .thead(.tr(.th(.text("Client")), .th(.text("Programme")), .th(.text("Contract")))),
+                .thead(.tr(.th(.text("Client")), .th(.text("Programme")), .th(.text("Course")))),
                 .tbody(.forEach(clients) { client in
                     let contract = client.id.flatMap { latestContract[$0] }
                     return .tr(.td(.a(.href("/staff/clients/\(client.id!.uuidString)/chart"), .text(client.name))),
                                .td(.text(Programme(rawValue: contract?.programme ?? client.programme)?.label ?? client.programme)),
-                               .td(.text(contract.map { "\($0.agreedSessions) sessions from \($0.startDate)" } ?? "No contract yet")))
+                               .td(.text(client.id.flatMap { standing[$0] } ?? contract.map { "A \($0.agreedSessions)-session contract from \($0.startDate)" } ?? "No contract yet")))
                 })))
         }
         let content: Node<HTML.BodyContext> = .group(
