@@ -29,7 +29,8 @@ struct ChartController: RouteCollection {
             .filter(\.$status ~~ Appointment.careStatuses).all().compactMap { $0.$client.id })
         let mine = clientIDs.isEmpty ? [] : try await ClientRecord.query(on: request.db).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
         let everyone = staff.role == .admin ? try await ClientRecord.query(on: request.db).sort(\.$name).limit(500).all() : []
-        let contracts = try await ContractRow.query(on: request.db).filter(\.$client.$id ~~ Array(clientIDs)).sort(\.$version, .descending).all()
+        let listed = clientIDs.union(everyone.compactMap(\.id))
+        let contracts = listed.isEmpty ? [] : try await ContractRow.query(on: request.db).filter(\.$client.$id ~~ Array(listed)).sort(\.$version, .descending).all()
         let latestContract = Dictionary(contracts.map { ($0.$client.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Where each course on the caseload stands: "session 5 of 16, middle phase". A caseload is a few
         // dozen clients, so one count per contract is fine.
