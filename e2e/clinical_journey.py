@@ -55,6 +55,7 @@ def journey_clinical(res: Results, art) -> bool:
         def contract():
             daniel.click_and_load(daniel.link("Agree the treatment contract", "main"))
             expect(daniel.one("#field-agreedSessions").get_attribute("value") == "16", "the adult default of 16 sessions is not offered")
+            aud.page(daniel, "/staff/clients/<id>/contract")
             fill(daniel, "#field-agreedSessions", "30")
             daniel.click_and_load(daniel.button("Save the contract", "main form"), expect_status=422)
             expect("allows courses of 8 to 20" in daniel.one(".error-summary").text, "no clear message for 30 sessions")
@@ -78,6 +79,9 @@ def journey_clinical(res: Results, art) -> bool:
                     fill(daniel, "#field-conflicts", conflicts)
                 daniel.click_and_load(daniel.button("Add to the inventory", "main form"))
             expect(len(daniel.css("svg.closeness-circle g.person")) == 3, "the circle does not show three people")
+            daniel.click_and_load(daniel.link("Alex", "main table"))
+            aud.page(daniel, "/staff/clients/<id>/inventory/<entry>")
+            daniel.click_and_load(daniel.link("Back to the inventory", "main"))
             # Drag Sam from the outer ring to the inner one, as a pointer user would.
             sam = next(g for g in daniel.css("svg.closeness-circle g.person") if g.text == "Sam")
             svg = daniel.one("svg.closeness-circle")
@@ -124,6 +128,7 @@ def journey_clinical(res: Results, art) -> bool:
 
         def worksheet():
             daniel.click_and_load(daniel.link("Worksheets", "main nav"))
+            aud.page(daniel, "/staff/clients/<id>/worksheets")
             daniel.click_and_load(daniel.link("Add a dispute", "main"))
             fill(daniel, "#field-otherPerson", "Alex")
             daniel.click(daniel.one("#field-stage-impasse"))
@@ -176,6 +181,9 @@ def journey_clinical(res: Results, art) -> bool:
             expect("Original, as signed" in text and "for four months" in text and "five months (not four)" in text,
                    "the amended note does not show the original and the amendment")
             daniel.shot("g-amended-note")
+            aud.page(daniel, "/staff/clients/<id>/notes/<note> (amended)")
+            daniel.click_and_load(daniel.link("Notes", "main nav"))
+            aud.page(daniel, "/staff/clients/<id>/notes")
             return "risk check required to sign (input kept); middle-phase note; amendment beside the original"
 
         def timeline():
@@ -275,6 +283,9 @@ def journey_clinical(res: Results, art) -> bool:
             aud.page(miriam, "/staff/settings/clinical")
             miriam.get("/staff/retention")
             aud.page(miriam, "/staff/retention")
+            miriam.get(st["base"].replace("/staff/clients/", "/staff/retention/"))
+            expect("Still within retention" in miriam.one("main").text, "a current record is offered for destruction")
+            aud.page(miriam, "/staff/retention/<id>")
             return "reason asked and kept; chart opened; settings refuse a course with no middle phase"
 
         def client_gets_a_copy_of_the_record():
@@ -304,6 +315,9 @@ def journey_clinical(res: Results, art) -> bool:
                    "the copy lacks the access log or the formulation")
             morgan.shot("o-client-record-copy")
             aud.page(morgan, "/portal/record")
+            morgan.click_and_load(morgan.link("Ask for a correction", "main"))
+            aud.page(morgan, "/portal/correction")
+            morgan.get("/portal/record")
             href = morgan.link("Download it as FHIR R4 (JSON), for another health app", "main").get_attribute("href")
             export = morgan.cookie_session().get(href, timeout=10)
             expect(export.status_code == 200, f"the FHIR download answered {export.status_code}")
