@@ -154,7 +154,7 @@ public func seedDemoIfWanted(_ app: Application, settings: Settings, arguments: 
                                                           now: settings.clock.now()) else { return }
     let clinic = try await app.services.clinic.current(on: app.db)
     try await DemoClients.seed(on: app.db, keyRing: app.services.keyRing,
-                               zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!, now: settings.clock.now())
+                               zone: clinic.zone, now: settings.clock.now())
     // Printed to the terminal once, never logged: it is a credential.
     print("""
 

@@ -33,7 +33,7 @@ extension Request {
         try await requireReasonOutsideCaseload(staff, access: access, clientID: id, settings: settings)
         let clinic = try await services.clinic.current(on: db)
         return ChartContext(staff: staff, client: client, clientID: id, access: access, settings: settings,
-                            zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)
+                            zone: clinic.zone)
     }
 
     /// The director, outside her own caseload, gives a reason before any of a client's clinical

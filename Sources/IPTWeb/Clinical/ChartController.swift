@@ -36,7 +36,7 @@ struct ChartController: RouteCollection {
         // dozen clients, so one count per contract is fine.
         let settings = try await ClinicalSettingsRow.current(on: request.db)
         let clinic = try await request.services.clinic.current(on: request.db)
-        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinic.zone
         var standing: [UUID: String] = [:]
         for (clientID, contract) in latestContract where clientIDs.contains(clientID) {
             let held = try await CourseState.sessionsHeld(clientID: clientID, since: contract, zone: zone, on: request.db)

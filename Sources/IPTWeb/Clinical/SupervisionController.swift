@@ -43,7 +43,7 @@ struct SupervisionController: RouteCollection {
     private func render(_ request: Request, staff: CurrentStaff, fields: [String: String], errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let db = request.db
         let clinic = try await request.services.clinic.current(on: db)
-        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinic.zone
         let students = try await students(staff, on: db)
         let studentIDs = students.compactMap(\.id)
         let waiting = staff.role == .supervisor && !studentIDs.isEmpty

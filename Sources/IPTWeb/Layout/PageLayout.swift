@@ -13,6 +13,10 @@ struct ClinicIdentity: Sendable, Equatable {
     /// turns it off).
     var requireTwoFactor: Bool = true
 
+    /// The clinic's time zone; an identifier the system does not know falls back to Toronto's, the
+    /// default every clinic starts with.
+    var zone: ClinicTimeZone { ClinicTimeZone(identifier: timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")! }
+
     static let defaults = ClinicIdentity(
         name: "Harbourview Interpersonal Therapy Clinic",
         phone: "416-555-0142",

@@ -33,7 +33,7 @@ struct SelfAssessmentController: RouteCollection {
         guard let record = try await open(request), let id = record.id else {
             return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
         }
-        let zone = ClinicTimeZone(identifier: (try await request.services.clinic.current(on: request.db)).timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = (try await request.services.clinic.current(on: request.db)).zone
         switch SelfAssessment.validate(fields: fields, today: zone.localDate(of: request.now)) {
         case .failure(let rejection):
             return try await render(request, fields: fields, errors: rejection.errors, status: .unprocessableEntity)

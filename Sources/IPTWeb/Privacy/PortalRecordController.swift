@@ -57,7 +57,7 @@ struct PortalRecordController: RouteCollection {
                                               asOf: copy.resolvedAt, on: request.db)
         try await audit(request, .view, "record-copy", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
-        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinic.zone
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("no-print"), .a(.href("/portal"), .text("Back to your appointments")), .text(" · "),
                .a(.href("/portal/record.fhir.json"), .text("Download it as FHIR R4 (JSON), for another health app")), .text(" · "),
@@ -75,7 +75,7 @@ struct PortalRecordController: RouteCollection {
                                               asOf: copy.resolvedAt, on: request.db)
         try await audit(request, .export, "record-fhir", clientID: clientID, recordID: copy.id?.uuidString)
         let clinic = try await request.services.clinic.current(on: request.db)
-        return try export.fhirResponse(now: request.now, zone: ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!)
+        return try export.fhirResponse(now: request.now, zone: clinic.zone)
     }
 
     func correctionForm(_ request: Request) async throws -> Response {

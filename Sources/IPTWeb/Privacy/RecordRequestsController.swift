@@ -24,7 +24,7 @@ struct RecordRequestsController: RouteCollection {
 
     private func zone(_ request: Request) async throws -> (ClinicTimeZone, String) {
         let clinic = try await request.services.clinic.current(on: request.db)
-        return (ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!, clinic.name)
+        return (clinic.zone, clinic.name)
     }
 
     // MARK: The export, for staff

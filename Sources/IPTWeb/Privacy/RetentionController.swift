@@ -63,7 +63,7 @@ struct RetentionController: RouteCollection {
     private func render(_ request: Request, errors: FieldErrors, fields: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
         let settings = try await ClinicalSettingsRow.current(on: request.db)
         let clinic = try await request.services.clinic.current(on: request.db)
-        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinic.zone
         let today = zone.localDate(of: request.now)
         let all = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db)
         let due = all.filter { $0.keepUntil < today }.sorted { $0.keepUntil < $1.keepUntil }
@@ -124,7 +124,7 @@ struct RetentionController: RouteCollection {
     private func renderReview(_ request: Request, client: ClientRecord, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
         let settings = try await ClinicalSettingsRow.current(on: request.db)
         let clinicIdentity = try await request.services.clinic.current(on: request.db)
-        let zone = ClinicTimeZone(identifier: clinicIdentity.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinicIdentity.zone
         guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == client.id }) else {
             throw Abort(.notFound)
         }
@@ -218,7 +218,7 @@ struct RetentionController: RouteCollection {
         let (fields, _) = try request.formBody()
         let settings = try await ClinicalSettingsRow.current(on: request.db)
         let clinic = try await request.services.clinic.current(on: request.db)
-        let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")!
+        let zone = clinic.zone
         guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == clientID }) else {
             throw Abort(.notFound)
         }

@@ -51,9 +51,7 @@ enum BookingChoice: Equatable, Sendable {
 
 enum SchedulingQueries {
     static func setup(on database: any Database, clinic: ClinicIdentity) async throws -> BookingSetup {
-        guard let zone = ClinicTimeZone(identifier: clinic.timeZone) ?? ClinicTimeZone(identifier: "America/Toronto") else {
-            throw ConfigurationError("The clinic's time zone is unknown.")
-        }
+        let zone = clinic.zone
         async let settingsRow = BookingSettingsRow.query(on: database).first()
         async let typeRows = AppointmentTypeRow.query(on: database).sort(\.$sortOrder).all()
         async let feeRows = AppointmentFee.query(on: database).all()
