@@ -24,6 +24,17 @@ extension TestClinic {
         return client
     }
 
+    /// A clinical supervisor and a practicum student they supervise, both signed in.
+    func supervisedStudent() async throws -> (supervisor: Browser, supervisorUser: StaffUser, student: Browser, studentUser: StaffUser) {
+        let (supervisor, supervisorUser) = try await signedIn(as: .supervisor)
+        let studentUser = try await makeClinician()
+        studentUser.$supervisor.id = supervisorUser.id
+        try await studentUser.update(on: db)
+        let student = Browser(app: app)
+        try await student.signIn(email: studentUser.email, password: "correct horse battery")
+        return (supervisor, supervisorUser, student, studentUser)
+    }
+
     /// The contract fields for a course that started well before the attended sessions.
     func contractForm(sessions: Int = 16) -> [String: String] {
         ["programme": "adult", "agreedSessions": String(sessions), "sessionMinutes": "50",
@@ -237,12 +248,7 @@ extension TestClinic {
 
     @Test func a_students_note_is_final_only_once_their_supervisor_co_signs() async throws {
         try await withClinic { clinic in
-            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
-            let studentUser = try await clinic.makeClinician()
-            studentUser.$supervisor.id = supervisorUser.id
-            try await studentUser.update(on: clinic.db)
-            let student = Browser(app: clinic.app)
-            try await student.signIn(email: studentUser.email, password: "correct horse battery")
+            let (supervisor, supervisorUser, student, studentUser) = try await clinic.supervisedStudent()
             let client = try await clinic.clientSeen(by: studentUser, attended: 4)
             let base = "/staff/clients/\(client.id!.uuidString)"
             try await student.get("\(base)/chart")
@@ -276,10 +282,7 @@ extension TestClinic {
 
     @Test func supervision_hours_count_attended_sessions_against_the_log() async throws {
         try await withClinic { clinic in
-            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
-            let studentUser = try await clinic.makeClinician()
-            studentUser.$supervisor.id = supervisorUser.id
-            try await studentUser.update(on: clinic.db)
+            let (supervisor, _, _, studentUser) = try await clinic.supervisedStudent()
             _ = try await clinic.clientSeen(by: studentUser, attended: 6)
             try await supervisor.get("/staff/supervision")
             let bad = try await supervisor.post("/staff/supervision/log", form: ["student": studentUser.id!.uuidString, "heldOn": "2026-11-20", "minutes": "5", "format": "individual"])
@@ -314,10 +317,7 @@ extension TestClinic {
 
     @Test func the_audit_view_answers_who_opened_a_chart_and_flags_openings_outside_the_care_team() async throws {
         try await withClinic { clinic in
-            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
-            let studentUser = try await clinic.makeClinician()
-            studentUser.$supervisor.id = supervisorUser.id
-            try await studentUser.update(on: clinic.db)
+            let (supervisor, supervisorUser, _, studentUser) = try await clinic.supervisedStudent()
             let client = try await clinic.clientSeen(by: studentUser)
             let chart = "/staff/clients/\(client.id!.uuidString)/chart"
             #expect(try await supervisor.get(chart).status == .ok)
@@ -375,12 +375,7 @@ extension TestClinic {
 
     @Test func a_students_discharge_summary_waits_for_the_supervisor() async throws {
         try await withClinic { clinic in
-            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
-            let studentUser = try await clinic.makeClinician()
-            studentUser.$supervisor.id = supervisorUser.id
-            try await studentUser.update(on: clinic.db)
-            let student = Browser(app: clinic.app)
-            try await student.signIn(email: studentUser.email, password: "correct horse battery")
+            let (supervisor, supervisorUser, student, studentUser) = try await clinic.supervisedStudent()
             let client = try await clinic.clientSeen(by: studentUser, attended: 4)
             let base = "/staff/clients/\(client.id!.uuidString)"
             try await student.get("\(base)/discharge")
