@@ -135,22 +135,24 @@ struct NotesController: RouteCollection {
         return try await ChartViews.page(request, title: errors.isEmpty ? title : "Please check: \(title)", content: content, status: status)
     }
 
-    /// Reads the note form; the session number must be within the contract.
-    private func read(_ request: Request, state: CourseState, forSigning: Bool) throws -> (fields: [String: String], techniques: [String],
-                                                                                           result: Result<(Int, SessionNoteContent), FormRejection>) {
+    /// Reads the note form (the button pressed says whether to sign); the session number must be
+    /// within the contract.
+    private func read(_ request: Request, state: CourseState) throws -> (fields: [String: String], techniques: [String], signing: Bool,
+                                                                        result: Result<(Int, SessionNoteContent), FormRejection>) {
         let (fields, lists) = try request.formBody()
+        let forSigning = fields["action"] == "sign"
         let techniques = lists["techniques"] ?? []
         var errors = FieldErrors()
         let agreed = state.contract?.agreedSessions ?? 0
         let session = fields["sessionNumber"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        if session.map({ !(1...agreed).contains($0) }) ?? true { errors.add("sessionNumber", "Enter a session number from 1 to \(agreed), the sessions in the contract.") }
+        if session.map({ $0 < 1 || $0 > agreed }) ?? true { errors.add("sessionNumber", "Enter a session number from 1 to \(agreed), the sessions in the contract.") }
         switch SessionNoteContent.read(fields: fields, techniques: techniques, forSigning: forSigning) {
         case .failure(let rejection):
             for entry in rejection.errors.entries { errors.add(entry.field, entry.message) }
-            return (fields, techniques, .failure(FormRejection(errors: errors)))
+            return (fields, techniques, forSigning, .failure(FormRejection(errors: errors)))
         case .success(let content):
-            guard errors.isEmpty, let session else { return (fields, techniques, .failure(FormRejection(errors: errors))) }
-            return (fields, techniques, .success((session, content)))
+            guard errors.isEmpty, let session else { return (fields, techniques, forSigning, .failure(FormRejection(errors: errors))) }
+            return (fields, techniques, forSigning, .success((session, content)))
         }
     }
 
@@ -162,8 +164,7 @@ struct NotesController: RouteCollection {
         let context = try await request.chart()
         let state = try await CourseState.load(context, on: request.db)
         guard let contract = state.contract else { throw Abort(.unprocessableEntity, reason: "Agree the treatment contract before writing notes.") }
-        let signing = (try request.formBody().fields["action"]) == "sign"
-        let (fields, techniques, result) = try read(request, state: state, forSigning: signing)
+        let (fields, techniques, signing, result) = try read(request, state: state)
         switch result {
         case .failure(let rejection):
             return try await renderForm(request, context: context, state: state, action: "\(context.base)/notes", fields: fields, techniques: Set(techniques),
@@ -282,11 +283,10 @@ struct NotesController: RouteCollection {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
         let state = try await CourseState.load(context, on: request.db)
-        let signing = (try request.formBody().fields["action"]) == "sign"
         if case .failure(let violation) = NoteWorkflow.edit(status: note.noteStatus, author: note.$author.id, by: context.actor) {
             throw Abort(violation == .locked ? .conflict : .forbidden, reason: violation.description)
         }
-        let (fields, techniques, result) = try read(request, state: state, forSigning: signing)
+        let (fields, techniques, signing, result) = try read(request, state: state)
         switch result {
         case .failure(let rejection):
             return try await renderForm(request, context: context, state: state, action: "\(context.base)/notes/\(note.id!.uuidString)", fields: fields,
