@@ -206,3 +206,33 @@ import VaporTesting
         #expect(OutgoingEmail.mailbox(name: "Clinique Étoile", address: "c@clinic.ca").hasPrefix("=?UTF-8?B?"))
     }
 }
+
+/// Regression: the crash-durability check killed the server in the middle of a migration that
+/// creates several tables; Fluent had committed the first ones, and every later start failed on
+/// "relation already exists".
+@Suite struct MigrationAtomicityTests {
+    struct Probe: AsyncMigration {
+        let failAfterTables: Bool
+        var name: String { "ProbeTwoTables" }
+        func prepare(on database: any Database) async throws {
+            try await database.schema("probe_one").id().create()
+            try await database.schema("probe_two").id().create()
+            if failAfterTables { throw Abort(.internalServerError, reason: "stopped halfway") }
+        }
+        func revert(on database: any Database) async throws {}
+    }
+
+    @Test func a_migration_stopped_halfway_leaves_nothing_behind_and_runs_whole_next_time() async throws {
+        try await withClinic { clinic in
+            await #expect(throws: (any Error).self) {
+                try await TransactionalMigrator.run(clinic.app, migrations: [Probe(failAfterTables: true)])
+            }
+            #expect(try await MigrationLog.query(on: clinic.db).filter(\.$name == "ProbeTwoTables").count() == 0)
+            // The tables were rolled back with it, so the whole migration runs again cleanly.
+            try await TransactionalMigrator.run(clinic.app, migrations: [Probe(failAfterTables: false)])
+            #expect(try await MigrationLog.query(on: clinic.db).filter(\.$name == "ProbeTwoTables").count() == 1)
+            try await TransactionalMigrator.run(clinic.app, migrations: [Probe(failAfterTables: false)])
+        }
+    }
+}
+
