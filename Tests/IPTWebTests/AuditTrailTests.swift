@@ -86,6 +86,33 @@ import VaporTesting
         }
     }
 
+    @Test func one_batch_of_more_than_fifty_rows_keeps_every_field_and_the_chain() async throws {
+        try await withClinic { clinic in
+            // Written as one batch: the insert goes out in chunks of 50 rows.
+            let entries = (0..<120).map { index in
+                AuditEntry(actorID: index.isMultiple(of: 2) ? "actor-\(index)" : nil, actorLabel: "Label \(index)", action: .view,
+                           recordType: "page", recordID: "r\(index)", subject: index.isMultiple(of: 3) ? nil : "s\(index)",
+                           requestID: "q\(index)", detail: index == 7 ? "it's \"quoted\"" : nil)
+            }
+            try await AuditWriter.append(entries, at: Date(timeIntervalSince1970: 1_790_000_000.25), to: clinic.db)
+            let rows = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
+            #expect(rows.map(\.sequence) == Array(1...120))
+            #expect(rows[7].detail == "it's \"quoted\"" && rows[8].detail == nil)
+            #expect(rows[3].actorID == nil && rows[4].actorID == "actor-4")
+            #expect(rows[3].subject == nil && rows[4].subject == "s4")
+            #expect(rows[119].actorLabel == "Label 119" && rows[119].requestID == "q119")
+            #expect(rows.allSatisfy { $0.occurredAtMilliseconds == 1_790_000_000_250 })
+            #expect(Set(rows.compactMap(\.id)).count == 120)
+            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+        }
+    }
+
+    @Test func the_hex_digest_matches_the_published_sha256_vectors() {
+        #expect(HexDigest.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(HexDigest.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(HexDigest.hex([0x00, 0x0f, 0xf0, 0xff]) == "000ff0ff")
+    }
+
     @Test func the_admin_filters_the_trail_by_the_person_a_record_is_about() async throws {
         try await withClinic { clinic in
             try await addEvents(clinic, count: 3)

@@ -93,6 +93,33 @@ import VaporTesting
             #expect(all.contains("Open Person") && all.contains("Done Person"))
         }
     }
+    @Test func the_inbox_pages_newest_first_fifty_at_a_time() async throws {
+        try await withClinic { clinic in
+            let start = Date(timeIntervalSince1970: 1_790_000_000)
+            for index in 0..<51 {
+                let enquiry = Enquiry()
+                enquiry.name = String(format: "Person-%03d", index)
+                enquiry.email = "p\(index)@example.org"
+                enquiry.preferredContact = "email"
+                enquiry.message = "sealed elsewhere"
+                enquiry.source = "form"
+                enquiry.status = index == 0 ? "handled" : "open"
+                enquiry.createdAt = start.addingTimeInterval(Double(index) * 60)
+                try await enquiry.create(on: clinic.db)
+            }
+            let (browser, _) = try await clinic.signedIn(as: .receptionist)
+            let first = try await browser.get("/staff/enquiries").body.string
+            #expect(first.contains("Person-050") && first.contains("Person-001") && !first.contains("Person-000"))
+            #expect(first.range(of: "Person-050")!.lowerBound < first.range(of: "Person-049")!.lowerBound)
+            #expect(first.contains("page=2\">Older"))
+            let second = try await browser.get("/staff/enquiries?page=2").body.string
+            #expect(second.contains("Person-000") && !second.contains("Person-001"))
+            #expect(second.contains("<span class=\"status handled\">Handled</span>"))
+            #expect(!second.contains(">Older<"))
+            let open = try await browser.get("/staff/enquiries?status=open&page=2").body.string
+            #expect(open.contains("No enquiries here."))
+        }
+    }
 }
 
 @Suite struct EnquiryRaceTests {

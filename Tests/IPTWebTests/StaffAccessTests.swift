@@ -209,4 +209,21 @@ import VaporTesting
             #expect(home.body.string.contains("America/Vancouver"))
         }
     }
+
+    @Test func the_menu_marks_the_page_being_read_and_shows_each_role_only_its_own_items() async throws {
+        try await withClinic { clinic in
+            let (admin, _) = try await clinic.signedIn(as: .admin)
+            let enquiries = try await admin.get("/staff/enquiries").body.string
+            #expect(enquiries.contains(#"<a href="/staff/enquiries" aria-current="page">Enquiries</a>"#))
+            #expect(enquiries.contains(#"<a href="/staff/subscribers">Subscribers</a>"#))
+            #expect(enquiries.contains(#"<a href="/staff/audit">Audit trail</a>"#))
+            let subscribers = try await admin.get("/staff/subscribers").body.string
+            #expect(subscribers.contains(#"<a href="/staff/subscribers" aria-current="page">Subscribers</a>"#))
+            #expect(subscribers.contains(#"<a href="/staff/enquiries">Enquiries</a>"#))
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let deskPage = try await desk.get("/staff/enquiries").body.string
+            #expect(deskPage.contains(#"<a href="/staff/enquiries" aria-current="page">Enquiries</a>"#))
+            #expect(!deskPage.contains("/staff/audit"))
+        }
+    }
 }

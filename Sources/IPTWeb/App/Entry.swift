@@ -1,10 +1,16 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Vapor
 
 /// Starts the app for the `iptclinic` executable.
 public enum ClinicEntry {
     public static func run() async throws {
+        // Async handlers then run on the event loop threads that did the I/O, instead of hopping to
+        // Swift's own thread pool and back for every request and every database answer: measured in
+        // docs/PERFORMANCE.md. Must happen before any other async work, on the main thread.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         var environment = try Environment.detect()
         try LoggingSystem.bootstrap(from: &environment)
         let app = try await Application.make(environment)

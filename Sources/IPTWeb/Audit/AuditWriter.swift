@@ -69,12 +69,13 @@ actor AuditWriter {
             }
             var sequence = try head.decode(column: "last_sequence", as: Int64.self)
             var previousHash = try head.decode(column: "last_hash", as: String.self)
-            var rows: [AuditEvent] = []
+            var rows: [SQLQueryString] = []
+            let occurredAt = AuditRecord.milliseconds(now)
             for entry in entries {
                 sequence += 1
                 let record = AuditRecord(
                     sequence: sequence,
-                    occurredAtMilliseconds: AuditRecord.milliseconds(now),
+                    occurredAtMilliseconds: occurredAt,
                     actorID: entry.actorID,
                     actorLabel: entry.actorLabel,
                     action: entry.action,
@@ -85,24 +86,22 @@ actor AuditWriter {
                     detail: entry.detail
                 )
                 let hash = HexDigest.sha256(previousHash + record.canonicalText)
-                let row = AuditEvent()
-                row.id = UUID()
-                row.sequence = sequence
-                row.occurredAtMilliseconds = AuditRecord.milliseconds(now)
-                row.actorID = entry.actorID
-                row.actorLabel = entry.actorLabel
-                row.action = entry.action.rawValue
-                row.recordType = entry.recordType
-                row.recordID = entry.recordID
-                row.subject = entry.subject
-                row.requestID = entry.requestID
-                row.detail = entry.detail
-                row.previousHash = previousHash
-                row.hash = hash
-                rows.append(row)
+                let values: [any Encodable & Sendable] = [
+                    UUID(), sequence, occurredAt, entry.actorID, entry.actorLabel, entry.action.rawValue, entry.recordType,
+                    entry.recordID, entry.subject, entry.requestID, entry.detail, previousHash, hash,
+                ]
+                rows.append("(\(binds: values))")
                 previousHash = hash
             }
-            try await rows.create(on: transaction)
+            // Plain multi-row INSERTs rather than Fluent models (whose reflection cost more than the
+            // write itself); chunks of 50 rows keep every statement under SQLite's limit of bound values.
+            for start in stride(from: 0, to: rows.count, by: 50) {
+                let chunk = rows[start..<min(start + 50, rows.count)]
+                try await sql.raw("""
+                    INSERT INTO audit_events (id, sequence, occurred_at_ms, actor_id, actor_label, action, record_type, \
+                    record_id, subject, request_id, detail, previous_hash, hash) VALUES \(Array(chunk).joined(separator: ", "))
+                    """).run()
+            }
             try await sql.raw("UPDATE audit_chain_head SET last_sequence = \(bind: sequence), last_hash = \(bind: previousHash) WHERE id = 1").run()
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import IPTCore
+import NIOConcurrencyHelpers
 import Plot
 
 /// The clinic's identity as pages show it.
@@ -133,9 +134,7 @@ enum PageLayout {
                 .nav(
                     .class(chrome.staff == nil ? "site-nav" : "site-nav staff-nav"),
                     .ariaLabel(label),
-                    .ul(.forEach(items) { item in
-                        .li(navLink(item, currentPath: chrome.currentPath))
-                    })
+                    navigationList(items, role: chrome.staff?.role, currentPath: chrome.currentPath)
                 ),
                 .unwrap(chrome.staff) { staff in
                     .form(
@@ -151,19 +150,52 @@ enum PageLayout {
         )
     }
 
-    private static func navLink(_ item: NavItem, currentPath: String) -> Node<HTML.BodyContext> {
-        let isCurrent = item.path == currentPath
-            || (item.path != "/" && item.path != "/staff" && currentPath.hasPrefix(item.path + "/"))
-        return .a(
-            .href(item.path),
-            .if(isCurrent, .attribute(named: "aria-current", value: "page")),
-            .text(item.title)
-        )
+    /// Which item is the current page, if any.
+    private static func currentIndex(in items: [NavItem], currentPath: String) -> Int? {
+        items.firstIndex { item in
+            item.path == currentPath
+                || (item.path != "/" && item.path != "/staff" && currentPath.hasPrefix(item.path + "/"))
+        }
+    }
+
+    /// Rendered fragments of the frame that are the same for many requests. Rendering them with
+    /// Plot on every staff page was a tenth of the page's cost; they are small and few (one list per
+    /// role and current item, one footer per clinic identity).
+    private static let fragments = NIOLockedValueBox<[String: String]>([:])
+
+    private static func cachedFragment(_ key: String, render: () -> String) -> Node<HTML.BodyContext> {
+        if let html = fragments.withLockedValue({ $0[key] }) { return .raw(html) }
+        let html = render()
+        fragments.withLockedValue { cache in
+            // A bound for safety: the keys come from roles, menu positions and clinic identities.
+            if cache.count > 500 { cache.removeAll() }
+            cache[key] = html
+        }
+        return .raw(html)
+    }
+
+    private static func navigationList(_ items: [NavItem], role: StaffRole?, currentPath: String) -> Node<HTML.BodyContext> {
+        let current = currentIndex(in: items, currentPath: currentPath)
+        return cachedFragment("nav|\(role?.rawValue ?? "public")|\(current ?? -1)") {
+            Node<HTML.BodyContext>.ul(.forEach(items.indices) { index in
+                .li(.a(
+                    .href(items[index].path),
+                    .if(index == current, .attribute(named: "aria-current", value: "page")),
+                    .text(items[index].title)
+                ))
+            }).render()
+        }
     }
 
     private static func footer(chrome: PageChrome) -> Node<HTML.BodyContext> {
         let clinic = chrome.clinic
-        return .footer(
+        return cachedFragment("footer|\(clinic.name)|\(clinic.phone)|\(clinic.email)|\(clinic.address)|\(clinic.timeZone)") {
+            footerMarkup(clinic).render()
+        }
+    }
+
+    private static func footerMarkup(_ clinic: ClinicIdentity) -> Node<HTML.BodyContext> {
+        .footer(
             .class("site-footer"),
             .div(
                 .class("wrap"),

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import IPTCore
+import SQLKit
 import Vapor
 
 /// The staff member behind a request, once their session cookie has been checked.
@@ -89,7 +90,21 @@ enum SessionCookie {
 /// copy of the database does not hand out working tokens; also the audit chain's hash.
 enum HexDigest {
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(text.utf8)))
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// Lowercase hex of the bytes. By hand: `String(format: "%02x")` per byte cost more than the
+    /// hash itself, and this runs on every staff request (session lookup, audit chain).
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var characters: [UInt8] = []
+        characters.reserveCapacity(64)
+        for byte in bytes {
+            characters.append(digits[Int(byte >> 4)])
+            characters.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: characters, as: UTF8.self)
     }
 }
 
@@ -113,31 +128,20 @@ struct StaffSessionMiddleware: Middleware {
         let cookieName = SessionCookie.name(secure: secure)
         var clearCookie = false
         let now = clock.now()
-        // One query with a join, not Fluent's eager load (a second query): this runs on every
-        // staff request.
-        if let session = try await StaffSession.query(on: request.db)
-            .join(parent: \.$staff)
-            .filter(\.$tokenHash == HexDigest.sha256(token))
-            .first(),
-           let staff = try? session.joined(StaffUser.self),
-           let sessionID = session.id,
-           let staffID = staff.id,
-           let role = StaffRole(rawValue: staff.role) {
-            if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now)
-                || !staff.isActive {
-                try await session.delete(on: request.db)
+        if let session = try await SignedInSession.find(tokenHash: HexDigest.sha256(token), on: request.db) {
+            if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) || !session.staffIsActive {
+                try await SignedInSession.delete(session.sessionID, on: request.db)
                 clearCookie = true
             } else {
                 // Touch at most once a minute: idle expiry needs minute precision, not a write per page.
                 if now.timeIntervalSince(session.lastSeenAt) > 60 {
-                    session.lastSeenAt = now
-                    try await session.update(on: request.db)
+                    try await SignedInSession.touch(session.sessionID, at: now, on: request.db)
                 }
                 let clinic = try await request.services.clinic.current(on: request.db)
                 request.staff = CurrentStaff(
-                    id: staffID, name: staff.name, email: staff.email, role: role, sessionID: sessionID,
-                    csrfToken: session.csrfToken, secondFactorDone: session.secondFactorDone,
-                    needsTwoFactorSetup: clinic.requireTwoFactor && role.seesHealthInformation && staff.totpEnabledAt == nil)
+                    id: session.staffID, name: session.name, email: session.email, role: session.role,
+                    sessionID: session.sessionID, csrfToken: session.csrfToken, secondFactorDone: session.secondFactorDone,
+                    needsTwoFactorSetup: clinic.requireTwoFactor && session.role.seesHealthInformation && !session.hasTwoFactor)
             }
         } else {
             clearCookie = true
@@ -150,7 +154,6 @@ struct StaffSessionMiddleware: Middleware {
     }
 }
 
-/// Sends anyone without a staff session to the sign-in page.
 /// Sends anyone without a complete staff session away: to sign-in without one, to the code page
 /// between password and code, and to two-factor set-up when the clinic requires it and it is not
 /// set up yet.
@@ -173,5 +176,55 @@ struct RequireStaffMiddleware: AsyncMiddleware {
             throw Abort(.forbidden, reason: "Set up two-factor sign-in first.")
         }
         return try await next.respond(to: request)
+    }
+}
+
+/// The session row and its staff member, read in one statement on every staff request. Plain SQL
+/// rather than Fluent models: building and decoding models goes through runtime reflection, which
+/// was the largest single cost of an audited staff page (docs/PERFORMANCE.md).
+struct SignedInSession {
+    let sessionID: UUID
+    let csrfToken: String
+    let createdAt: Date
+    let lastSeenAt: Date
+    let secondFactorDone: Bool
+    let staffID: UUID
+    let name: String
+    let email: String
+    let role: StaffRole
+    let staffIsActive: Bool
+    let hasTwoFactor: Bool
+
+    /// The session with this token hash, or nil when there is none or its staff role is unknown.
+    static func find(tokenHash: String, on database: any Database) async throws -> SignedInSession? {
+        guard let row = try await (database as! any SQLDatabase).raw("""
+            SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, s.second_factor_done,
+                   u.id AS staff_id, u.name, u.email, u.role, u.is_active, u.totp_enabled_at
+            FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_id
+            WHERE s.token_hash = \(bind: tokenHash)
+            """).first(),
+              let role = StaffRole(rawValue: try row.decode(column: "role", as: String.self))
+        else { return nil }
+        return SignedInSession(
+            sessionID: try row.decode(column: "session_id", as: UUID.self),
+            csrfToken: try row.decode(column: "csrf_token", as: String.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            lastSeenAt: try row.decode(column: "last_seen_at", as: Date.self),
+            secondFactorDone: try row.decode(column: "second_factor_done", as: Bool.self),
+            staffID: try row.decode(column: "staff_id", as: UUID.self),
+            name: try row.decode(column: "name", as: String.self),
+            email: try row.decode(column: "email", as: String.self),
+            role: role,
+            staffIsActive: try row.decode(column: "is_active", as: Bool.self),
+            hasTwoFactor: try row.decode(column: "totp_enabled_at", as: Date?.self) != nil)
+    }
+
+    static func touch(_ sessionID: UUID, at now: Date, on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw(
+            "UPDATE staff_sessions SET last_seen_at = \(bind: now) WHERE id = \(bind: sessionID)").run()
+    }
+
+    static func delete(_ sessionID: UUID, on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("DELETE FROM staff_sessions WHERE id = \(bind: sessionID)").run()
     }
 }
