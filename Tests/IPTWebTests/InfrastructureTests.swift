@@ -1,3 +1,4 @@
+import ConsoleKit
 import Fluent
 import Foundation
 import IPTCore
@@ -232,6 +233,29 @@ import VaporTesting
             try await TransactionalMigrator.run(clinic.app, migrations: [Probe(failAfterTables: false)])
             #expect(try await MigrationLog.query(on: clinic.db).filter(\.$name == "ProbeTwoTables").count() == 1)
             try await TransactionalMigrator.run(clinic.app, migrations: [Probe(failAfterTables: false)])
+        }
+    }
+
+    @Test func the_migrate_command_asks_first_and_applies_each_migration_whole() async throws {
+        try await withClinic { clinic in
+            func runMigrate(answer: Bool, failing: Bool) async throws {
+                let terminal = Terminal()
+                terminal.confirmOverride = answer
+                var context = CommandContext(console: terminal, input: CommandInput(arguments: ["iptclinic", "migrate"]))
+                context.application = clinic.app
+                try await TransactionalMigrateCommand(migrations: Migrations.all + [Probe(failAfterTables: failing)])
+                    .run(using: context, signature: .init())
+            }
+            func logged() async throws -> Int {
+                try await MigrationLog.query(on: clinic.db).filter(\.$name == "ProbeTwoTables").count()
+            }
+            try await runMigrate(answer: false, failing: false)
+            #expect(try await logged() == 0, "answering no changes nothing")
+            await #expect(throws: (any Error).self) { try await runMigrate(answer: true, failing: true) }
+            #expect(try await logged() == 0)
+            try await runMigrate(answer: true, failing: false)
+            #expect(try await logged() == 1, "the half-made attempt left nothing in the way")
+            #expect(clinic.app.asyncCommands.commands["migrate"] is TransactionalMigrateCommand)
         }
     }
 }

@@ -119,6 +119,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(KeysCommand(), as: "keys")
+    // Replaces the `migrate` command Fluent registered when the databases were set up.
+    app.asyncCommands.use(TransactionalMigrateCommand(), as: "migrate")
 }
 
 /// The password policy with the shipped list of common passwords.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// A fully formed email ready for a transport.
 public struct OutgoingEmail: Sendable, Equatable {
@@ -162,6 +163,12 @@ public struct FileMailTransport: MailTransport {
     }
 
     public func deliver(_ email: OutgoingEmail) async throws {
+        // Blocking file calls go to NIO's thread pool: async code runs on the event loops, which
+        // must not wait on the disk.
+        try await NIOThreadPool.singleton.runIfActive { try write(email) }
+    }
+
+    private func write(_ email: OutgoingEmail) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let safeName = email.messageID.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let final = URL(fileURLWithPath: directory).appendingPathComponent("\(safeName).eml")

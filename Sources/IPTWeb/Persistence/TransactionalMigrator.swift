@@ -7,16 +7,46 @@ import Vapor
 /// (the crash-durability check does exactly that) left tables that the next start tried to create
 /// again, and the clinic could never start. Both SQLite and PostgreSQL roll DDL back with the rest.
 enum TransactionalMigrator {
-    static func run(_ app: Application, migrations: [any Migration] = Migrations.all) async throws {
+    /// The migrations not yet in the log, in the order they will run.
+    static func pending(_ app: Application, migrations: [any Migration] = Migrations.all) async throws -> [any Migration] {
         try await app.migrator.setupIfNeeded().get()
+        let done = Set(try await MigrationLog.query(on: app.db).all().map(\.name))
+        return migrations.filter { !done.contains($0.name) }
+    }
+
+    static func run(_ app: Application, migrations: [any Migration] = Migrations.all) async throws {
         let database = app.db
-        let done = Set(try await MigrationLog.query(on: database).all().map(\.name))
+        let pending = try await pending(app, migrations: migrations)
         let batch = (try await MigrationLog.query(on: database).max(\.$batch) ?? 0) + 1
-        for migration in migrations where !done.contains(migration.name) {
+        for migration in pending {
             try await database.transaction { transaction in
                 try await migration.prepare(on: transaction).get()
                 try await MigrationLog(name: migration.name, batch: batch).create(on: transaction)
             }
         }
+    }
+}
+
+/// `iptclinic migrate`: lists the pending migrations, asks (or takes `-y`), and applies them the
+/// same way a start does, each in one transaction with its log entry. It replaces Fluent's own
+/// command, which commits statement by statement and so could leave a half-made migration behind.
+struct TransactionalMigrateCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+    var help: String { "Applies the pending database migrations, each one whole or not at all." }
+    var migrations: [any Migration] = Migrations.all
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let pending = try await TransactionalMigrator.pending(app, migrations: migrations)
+        guard !pending.isEmpty else {
+            return context.console.print("The database is up to date: no migrations to apply.")
+        }
+        context.console.print("These migrations will be applied, in this order:")
+        for migration in pending { context.console.print("+ \(migration.name)") }
+        guard context.console.confirm("Apply them now?") else {
+            return context.console.print("Nothing was changed.")
+        }
+        try await TransactionalMigrator.run(app, migrations: migrations)
+        context.console.print("Applied \(pending.count) migration\(pending.count == 1 ? "" : "s").")
     }
 }
