@@ -84,7 +84,13 @@ import VaporTesting
             let third = try await browser.post("/contact", form: Self.validForm)
             #expect(third.status == .tooManyRequests)
             #expect(third.body.string.contains("Too many attempts"))
+            #expect(third.headers.first(name: .retryAfter) == "600")
             #expect(try await Enquiry.query(on: clinic.db).count() == 2)
+            // Each form counts on its own: the same visitor can still sign up for the newsletter.
+            try await browser.get("/newsletter")
+            let signUp = try await browser.post("/newsletter", form: ["email": "reader@example.org", "consent": "yes"])
+            #expect(signUp.status == .seeOther)
+            #expect(try await Subscriber.query(on: clinic.db).count() == 1)
         }
     }
 

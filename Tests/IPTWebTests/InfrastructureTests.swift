@@ -23,11 +23,17 @@ import VaporTesting
     @Test func the_sqlite_connection_runs_in_wal_with_full_sync_a_busy_timeout_and_foreign_keys() async throws {
         try await withClinic { clinic in
             guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
-            for (pragma, expected) in [("journal_mode", "wal"), ("synchronous", "2"), ("busy_timeout", "5000"), ("foreign_keys", "1")] {
-                let row = try #require(try await clinic.sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma)")).first())
-                let column = row.allColumns.first ?? pragma
-                let value = (try? row.decode(column: column, as: String.self)) ?? (try? row.decode(column: column, as: Int.self)).map(String.init)
-                #expect(value?.lowercased() == expected, "\(pragma)")
+            // The request pool's connections and the audit writer's own, on every event loop.
+            for id in [nil, DatabaseSetup.auditDatabase] {
+                for eventLoop in clinic.app.eventLoopGroup.makeIterator() {
+                    let sql = try #require(clinic.app.databases.database(id, logger: clinic.app.logger, on: eventLoop) as? any SQLDatabase)
+                    for (pragma, expected) in [("journal_mode", "wal"), ("synchronous", "2"), ("busy_timeout", "5000"), ("foreign_keys", "1")] {
+                        let row = try #require(try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma)")).first())
+                        let column = row.allColumns.first ?? pragma
+                        let value = (try? row.decode(column: column, as: String.self)) ?? (try? row.decode(column: column, as: Int.self)).map(String.init)
+                        #expect(value?.lowercased() == expected, "\(pragma) on \(id?.string ?? "the request pool")")
+                    }
+                }
             }
         }
     }
@@ -258,5 +264,13 @@ import VaporTesting
             #expect(clinic.app.asyncCommands.commands["migrate"] is TransactionalMigrateCommand)
         }
     }
-}
 
+    @Test func links_in_emails_follow_the_address_serve_listens_on_when_none_is_configured() {
+        #expect(Settings.localBaseURL(arguments: ["iptclinic"]) == "http://127.0.0.1:8080")
+        #expect(Settings.localBaseURL(arguments: ["iptclinic", "serve", "--port", "8091"]) == "http://127.0.0.1:8091")
+        #expect(Settings.localBaseURL(arguments: ["iptclinic", "serve", "-H", "192.168.1.20", "-p", "9000"]) == "http://192.168.1.20:9000")
+        #expect(Settings.localBaseURL(arguments: ["iptclinic", "serve", "--hostname", "0.0.0.0"]) == "http://127.0.0.1:8080")
+        #expect(Settings.localBaseURL(arguments: ["iptclinic", "serve", "--bind", "clinic.local:8443"]) == "http://clinic.local:8443")
+        #expect(Settings.localBaseURL(arguments: ["iptclinic", "serve", "--env", "production", "--port", "nonsense"]) == "http://127.0.0.1:8080")
+    }
+}

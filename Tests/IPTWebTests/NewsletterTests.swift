@@ -35,7 +35,9 @@ import VaporTesting
             // Loading the link alone must not subscribe: mail scanners open links.
             #expect(try await Subscriber.query(on: clinic.db).first()?.status == "pending")
             let confirmed = try await browser.post(confirmPath, form: [:], includeCSRF: false)
-            #expect(confirmed.status == .ok)
+            #expect(confirmed.status == .seeOther)
+            #expect(confirmed.headers.first(name: .location) == "/newsletter/confirmed")
+            #expect(try await browser.get("/newsletter/confirmed").body.string.contains("Your subscription is confirmed."))
             #expect(try await Subscriber.query(on: clinic.db).first()?.status == "confirmed")
             #expect(try await browser.post(confirmPath, form: [:], includeCSRF: false).status == .notFound, "a link works once")
         }

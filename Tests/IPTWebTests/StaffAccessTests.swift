@@ -35,6 +35,11 @@ import VaporTesting
             #expect(denied.count == 1)
             #expect(denied.first?.actorID == user.id?.uuidString)
             #expect(try await browser.get("/staff/settings").status == .forbidden)
+            // The director sees the refusal with the permission named in full and the request's id.
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let trail = try await director.get("/staff/audit?action=denied").body.string
+            #expect(trail.contains("permission viewAuditTrail"))
+            #expect(trail.contains("Request \(try #require(denied.first?.requestID))"))
         }
     }
 

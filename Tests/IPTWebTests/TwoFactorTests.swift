@@ -18,6 +18,8 @@ import VaporTesting
         try await browser.signIn(email: user.email, password: "correct horse battery")
         let setup = try await browser.get("/staff/two-factor/setup")
         #expect(setup.body.string.contains("<svg"), "a QR code drawn by the app")
+        #expect(!setup.body.string.contains(#"aria-label="Staff""#), "no menu whose every item leads back here")
+        #expect(setup.body.string.contains("Sign out"))
         let sealed = try #require(try await StaffUser.find(user.id, on: clinic.db)?.totpPendingSecret)
         #expect(sealed.hasPrefix("enc:v1:"), "the secret is sealed at rest")
         let secret = try clinic.app.services.keyRing.open(sealed, StaffUser.totpContext(try #require(user.id), pending: true))

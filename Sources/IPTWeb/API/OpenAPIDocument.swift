@@ -1,4 +1,5 @@
 import Foundation
+import IPTCore
 
 /// The OpenAPI 3.1 description of /api/v1 and the health checks. A test compares its paths with the
 /// registered routes, so a route cannot be added or removed without updating this document.
@@ -264,7 +265,7 @@ enum OpenAPIDocument {
                     "required": ["email", "consent"],
                     "properties": [
                         "email": ["type": "string", "maxLength": 254, "pattern": email],
-                        "consent": ["type": "boolean", "const": true, "description": "Express consent to receive the newsletter"],
+                        "consent": ["type": "boolean", "const": true, "description": "true when the person ticked an unticked box next to the clinic's consent wording, which is stored with the sign-up as what they agreed to: \(NewsletterConsent.current.wording) (version \(NewsletterConsent.current.version))"],
                     ],
                 ],
             ]],

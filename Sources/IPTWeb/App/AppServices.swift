@@ -62,7 +62,9 @@ extension Request {
     /// The frame every page is drawn in.
     func chrome() async throws -> PageChrome {
         let clinic = try await services.clinic.current(on: db)
-        let staffChrome = staff.map { StaffChrome(name: $0.name, role: $0.role, csrfToken: $0.csrfToken) }
+        let staffChrome = staff.map {
+            StaffChrome(name: $0.name, role: $0.role, csrfToken: $0.csrfToken, showsMenu: $0.secondFactorDone && !$0.needsTwoFactorSetup)
+        }
         return PageChrome(clinic: clinic, currentPath: path, staff: staffChrome)
     }
 

@@ -35,7 +35,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.services = AppServices(
         settings: settings,
-        auditWriter: AuditWriter(database: { [app] in app.db }, clock: settings.clock),
+        auditWriter: AuditWriter(database: { [app, auditDatabase = DatabaseSetup.auditDatabaseID(for: settings)] in app.db(auditDatabase) },
+                                 clock: settings.clock),
         rateLimits: RateLimits(publicFormLimit: settings.publicFormLimit),
         clinic: clinic,
         content: content,
@@ -141,16 +142,23 @@ func ensureDefaults(_ app: Application, settings: Settings) async throws {
 }
 
 /// Seeds the demo clinic on an empty database and says how to sign in, at the address the server
-/// will listen on (`--hostname` and `--port` win over the defaults).
-public func seedDemoIfWanted(_ app: Application, settings: Settings, arguments: [String] = []) async throws {
-    func option(_ long: String, _ short: String) -> String? {
-        guard let index = arguments.firstIndex(where: { $0 == long || $0 == short }), index + 1 < arguments.count else { return nil }
-        return arguments[index + 1]
+/// will listen on (`Settings.localBaseURL` follows `--hostname` and `--port` unless IPT_PUBLIC_URL is set).
+public func seedDemoIfWanted(_ app: Application, settings: Settings) async throws {
+    let signInBase = settings.publicBaseURL
+    guard settings.seedDemo else {
+        if try await StaffUser.query(on: app.db).count() == 0 {
+            print("""
+
+            This clinic has no staff accounts yet. Create the first (the clinic director) with:
+
+                printf '%s\\n' "$PASSWORD" | iptclinic create-staff --email you@your-clinic.example --name "Your Name" --role admin
+
+            then sign in at \(signInBase)/staff/sign-in.
+
+            """)
+        }
+        return
     }
-    let signInBase = option("--port", "-p").map { "http://\(option("--hostname", "-H") ?? "127.0.0.1"):\($0)" }
-        ?? option("--hostname", "-H").map { "http://\($0):8080" }
-        ?? settings.publicBaseURL
-    guard settings.seedDemo else { return }
     let hasher = app.password
     guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
                                                           now: settings.clock.now()) else { return }

@@ -25,7 +25,7 @@ public enum ClinicEntry {
             settings.runOutboxWorker = isServe
             try await configure(app, settings: settings)
             if isServe {
-                try await seedDemoIfWanted(app, settings: settings, arguments: environment.arguments)
+                try await seedDemoIfWanted(app, settings: settings)
             }
             try await app.execute()
         } catch {

@@ -36,6 +36,9 @@ struct ErrorPageMiddleware: Middleware {
             status = .internalServerError
             reason = Self.genericMessage
         }
+        if status == .tooManyRequests, !headers.contains(name: .retryAfter) {
+            headers.replaceOrAdd(name: .retryAfter, value: String(RateLimits.publicFormRetryAfter))
+        }
         if status.code >= 500 {
             request.logger.error("Request failed", metadata: [
                 "error-type": .string(String(reflecting: type(of: error))),

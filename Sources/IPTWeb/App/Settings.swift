@@ -86,9 +86,32 @@ public struct Settings: Sendable {
             mailTransport: FileMailTransport(directory: outboxDirectory),
             runOutboxWorker: true,
             isTesting: environment == .testing,
-            publicBaseURL: Environment.get("IPT_PUBLIC_URL") ?? "http://127.0.0.1:8080",
+            publicBaseURL: Environment.get("IPT_PUBLIC_URL") ?? localBaseURL(arguments: environment.arguments),
             publicFormLimit: Int(Environment.get("IPT_PUBLIC_FORM_LIMIT") ?? "") ?? 10
         ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
+    }
+
+    /// Where links in emails point when IPT_PUBLIC_URL is not set: the address `serve` listens on,
+    /// so `--port 8091` gives working confirmation links on a developer's machine. A wildcard
+    /// host (0.0.0.0, ::) is not an address a browser can open; the loopback address stands in.
+    static func localBaseURL(arguments: [String]) -> String {
+        struct ServeAddress: CommandSignature {
+            @Option(name: "hostname", short: "H") var hostname: String?
+            @Option(name: "port", short: "p") var port: Int?
+            @Option(name: "bind", short: "b") var bind: String?
+            init() {}
+        }
+        var input = CommandInput(arguments: arguments)
+        let address = try? ServeAddress(from: &input)
+        var host = address?.hostname ?? "127.0.0.1"
+        var port = address?.port ?? 8080
+        if let bind = address?.bind, let colon = bind.lastIndex(of: ":") {
+            host = String(bind[..<colon])
+            port = Int(bind[bind.index(after: colon)...]) ?? port
+        }
+        if ["0.0.0.0", "::", "[::]", ""].contains(host) { host = "127.0.0.1" }
+        if host.contains(":"), !host.hasPrefix("[") { host = "[\(host)]" }
+        return "http://\(host):\(port)"
     }
 
     public func withMasterKey(_ key: SymmetricKey?) -> Settings {

@@ -97,10 +97,19 @@ struct AuditController: RouteCollection {
                         .td(.text(DateDisplay.dateTime(event.occurredAt, timeZone: zone))),
                         .td(.text(event.actorLabel)),
                         .td(.text(event.action)),
-                        .td(.text(event.recordType + (event.recordID.map { " " + String($0.prefix(8)) } ?? ""))),
+                        .td(.text(event.recordType), .unwrap(event.recordID) { id in
+                            // A record's UUID is shortened to its first 8 characters (enough to tell
+                            // rows apart; the full id is in the title); other ids are shown whole.
+                            UUID(uuidString: id) == nil
+                                ? .text(" " + id)
+                                : .group(.text(" "), .element(named: "abbr", nodes: [.attribute(named: "title", value: id), .text(String(id.prefix(8)))]))
+                        }),
                         .td(.text(event.subject.flatMap(UUID.init(uuidString:)).flatMap { clientNames[$0] } ?? event.subject ?? ""),
                             .if(outsideCareTeam(event), .group(.br(), .strong(.class("flag"), .text("Outside the care team"))))),
-                        .td(.text(event.detail ?? ""))
+                        .td(.text(event.detail ?? ""),
+                            .unwrap(event.requestID) { requestID in
+                                .span(.class("small muted request-id"), .if(event.detail != nil, .br()), .text("Request \(requestID)"))
+                            })
                     )
                 })
             ))),

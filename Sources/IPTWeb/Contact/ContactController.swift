@@ -28,7 +28,7 @@ struct ContactController: RouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(FormBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+        guard request.services.rateLimits.allowPublicForm(.enquiry, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
         // A filled honeypot is a bot: answer as if it worked so it learns nothing, store nothing.

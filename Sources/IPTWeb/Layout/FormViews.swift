@@ -10,6 +10,9 @@ enum FormViews {
             .class("error-summary"),
             .attribute(named: "role", value: "alert"),
             .attribute(named: "tabindex", value: "-1"),
+            // Focus lands on the summary when the page loads, so a keyboard or screen-reader user
+            // starts from the list of problems, without any script.
+            .attribute(named: "autofocus", value: "", ignoreIfValueIsEmpty: false),
             .attribute(named: "aria-labelledby", value: "error-summary-title"),
             .h2(.id("error-summary-title"), .text("There is a problem with what was sent")),
             .ul(.forEach(errors.entries) { entry in

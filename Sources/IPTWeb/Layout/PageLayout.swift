@@ -32,6 +32,9 @@ struct StaffChrome: Sendable {
     var name: String
     var role: StaffRole
     var csrfToken: String
+    /// False until the second factor is entered (or set up where the clinic requires it): every
+    /// menu item would only lead back to that step, so the menu is left out until then.
+    var showsMenu: Bool = true
 }
 
 /// What every page frame needs besides its own content.
@@ -120,7 +123,7 @@ enum PageLayout {
         let items: [NavItem]
         let label: String
         if let staff = chrome.staff {
-            items = staffNavigation(for: staff.role)
+            items = staff.showsMenu ? staffNavigation(for: staff.role) : []
             label = "Staff"
         } else {
             items = publicNavigation
@@ -131,11 +134,11 @@ enum PageLayout {
             .div(
                 .class("wrap header-inner"),
                 .a(.class("brand"), .href(chrome.staff == nil ? "/" : "/staff"), .text(chrome.clinic.name)),
-                .nav(
+                .if(!items.isEmpty, .nav(
                     .class(chrome.staff == nil ? "site-nav" : "site-nav staff-nav"),
                     .ariaLabel(label),
                     navigationList(items, role: chrome.staff?.role, currentPath: chrome.currentPath)
-                ),
+                )),
                 .unwrap(chrome.staff) { staff in
                     .form(
                         .class("inline sign-out"),

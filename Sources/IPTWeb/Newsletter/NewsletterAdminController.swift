@@ -90,7 +90,7 @@ struct NewsletterAdminController: RouteCollection {
 
     func newsletters(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.sendNewsletter)
-        return try await render(request, subject: nil, body: nil, errors: FieldErrors(), preview: nil, notice: request.query[String.self, at: "sent"].map { "Newsletter queued for \($0) confirmed subscribers." })
+        return try await render(request, subject: nil, body: nil, errors: FieldErrors(), preview: nil, notice: (try? request.query.get(Int.self, at: "sent")).map { "Newsletter queued for \($0 == 1 ? "1 confirmed subscriber" : "\($0) confirmed subscribers")." })
     }
 
     func compose(_ request: Request) async throws -> Response {

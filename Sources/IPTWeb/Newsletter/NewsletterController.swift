@@ -13,6 +13,7 @@ struct NewsletterController: RouteCollection {
         newsletter.get("check-your-inbox", use: checkInbox)
         newsletter.get("confirm", ":token", use: confirmPage)
         newsletter.post("confirm", ":token", use: confirm)
+        newsletter.get("confirmed", use: confirmed)
         newsletter.get("unsubscribe", ":token", use: unsubscribePage)
         newsletter.post("unsubscribe", ":token", use: unsubscribe)
     }
@@ -29,7 +30,7 @@ struct NewsletterController: RouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(FormBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+        guard request.services.rateLimits.allowPublicForm(.newsletter, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty {
@@ -67,7 +68,13 @@ struct NewsletterController: RouteCollection {
         guard try await SubscriptionService.confirm(token: token, request: request) else {
             return try await invalidLink(request)
         }
-        return try await simplePage(request, title: "You are subscribed", notice: "Your subscription is confirmed.", paragraphs: [
+        // Redirect after the POST, so reloading the page shows the confirmation again rather than
+        // posting a used link ("not valid").
+        return request.redirect(to: "/newsletter/confirmed")
+    }
+
+    func confirmed(_ request: Request) async throws -> Response {
+        try await simplePage(request, title: "You are subscribed", notice: "Your subscription is confirmed.", paragraphs: [
             "Every newsletter ends with a link to unsubscribe, which works without signing in.",
         ])
     }

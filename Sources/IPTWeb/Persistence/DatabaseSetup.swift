@@ -29,12 +29,26 @@ enum DatabaseSetup {
         ("foreign_keys", "ON", "1"),
     ]
 
+    /// The connection the audit trail is written through: its own on SQLite (see `register`),
+    /// the shared pool elsewhere (PostgreSQL's pool has several connections per event loop).
+    static let auditDatabase = DatabaseID(string: "sqlite-audit")
+
+    static func auditDatabaseID(for settings: Settings) -> DatabaseID? {
+        if case .sqliteFile = settings.database { return auditDatabase }
+        return nil
+    }
+
     static func register(_ app: Application, settings: Settings) throws -> DatabaseEngine {
         switch settings.database {
         case .sqliteFile(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            // The audit writer's own connections to the same file. Fluent keeps one SQLite
+            // connection per event loop; while a batch of audit rows was being committed there,
+            // every page on that loop waited to read. Readers never wait for the writer in WAL mode,
+            // so with its own connection the audit commit no longer holds up page views.
+            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: auditDatabase, isDefault: false)
             return .sqlite
         case .sqliteMemory:
             guard settings.isTesting else {
@@ -67,29 +81,38 @@ enum DatabaseSetup {
         switch engine {
         case .sqlite:
             let isMemory = settings.database == .sqliteMemory
-            for eventLoop in app.eventLoopGroup.makeIterator() {
-                let database = app.databases.database(logger: app.logger, on: eventLoop)!
-                let sql = database as! any SQLDatabase
-                for pragma in sqlitePragmas {
-                    if isMemory, pragma.name == "journal_mode" { continue }
-                    try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name) = \(unsafeRaw: pragma.value)")).run()
-                }
-                for pragma in sqlitePragmas {
-                    if isMemory, pragma.name == "journal_mode" { continue }
-                    let row = try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name)")).first()
-                    let actual = row.flatMap { row in
-                        (try? row.decode(column: row.allColumns.first ?? pragma.name, as: String.self))
-                            ?? (try? row.decode(column: row.allColumns.first ?? pragma.name, as: Int.self)).map(String.init)
-                    }
-                    guard actual?.lowercased() == pragma.expected else {
-                        throw ConfigurationError("SQLite pragma \(pragma.name) is \(actual ?? "unknown"), expected \(pragma.expected); refusing to start.")
-                    }
+            // Every connection: the request pool's (nil, the default) and the audit writer's.
+            let databaseIDs: [DatabaseID?] = [nil] + [auditDatabaseID(for: settings)].compactMap { $0 }
+            for id in databaseIDs {
+                for eventLoop in app.eventLoopGroup.makeIterator() {
+                    let database = app.databases.database(id, logger: app.logger, on: eventLoop)!
+                    try await setAndCheckPragmas(on: database as! any SQLDatabase, isMemory: isMemory)
                 }
             }
         case .postgres:
             if case .postgres(_, let schema?) = settings.database {
                 let sql = app.db as! any SQLDatabase
                 try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+            }
+        }
+    }
+}
+
+extension DatabaseSetup {
+    private static func setAndCheckPragmas(on sql: any SQLDatabase, isMemory: Bool) async throws {
+        for pragma in sqlitePragmas {
+            if isMemory, pragma.name == "journal_mode" { continue }
+            try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name) = \(unsafeRaw: pragma.value)")).run()
+        }
+        for pragma in sqlitePragmas {
+            if isMemory, pragma.name == "journal_mode" { continue }
+            let row = try await sql.raw(SQLQueryString("PRAGMA \(unsafeRaw: pragma.name)")).first()
+            let actual = row.flatMap { row in
+                (try? row.decode(column: row.allColumns.first ?? pragma.name, as: String.self))
+                    ?? (try? row.decode(column: row.allColumns.first ?? pragma.name, as: Int.self)).map(String.init)
+            }
+            guard actual?.lowercased() == pragma.expected else {
+                throw ConfigurationError("SQLite pragma \(pragma.name) is \(actual ?? "unknown"), expected \(pragma.expected); refusing to start.")
             }
         }
     }

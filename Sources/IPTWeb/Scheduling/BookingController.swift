@@ -178,7 +178,7 @@ struct BookingController: RouteCollection {
 
     func submitDetails(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(DetailsBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+        guard request.services.rateLimits.allowPublicForm(.booking, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty { return request.redirect(to: "/book/check-your-inbox") }

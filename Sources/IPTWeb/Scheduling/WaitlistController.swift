@@ -42,7 +42,7 @@ struct WaitlistController: RouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(Body.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+        guard request.services.rateLimits.allowPublicForm(.waitlist, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty { return request.redirect(to: "/waitlist/thanks") }

@@ -17,8 +17,13 @@ final class RateLimits: Sendable {
         signInByAccount = NIOLockedValueBox(SlidingWindowLimiter(limit: 5, window: 15 * 60))
     }
 
-    func allowPublicForm(from address: String, at now: Date) -> Bool {
-        publicForms.withLockedValue { $0.attempt(address, at: now) }
+    /// Seconds a refused visitor is told to wait (the window the public forms are counted over).
+    static let publicFormRetryAfter = 10 * 60
+
+    /// Each public form counts on its own, so a visitor who corrected an enquiry a few times can
+    /// still sign up for the newsletter or book.
+    func allowPublicForm(_ form: PublicForm, from address: String, at now: Date) -> Bool {
+        publicForms.withLockedValue { $0.attempt("\(form.rawValue)|\(address)", at: now) }
     }
 
     /// Whether a sign-in may even be tried; failures are counted separately.
@@ -41,4 +46,9 @@ final class RateLimits: Sendable {
     func recordSignInSuccess(account: String) {
         signInByAccount.withLockedValue { $0.reset(account) }
     }
+}
+
+/// The forms anyone can send without signing in; the web form and its API twin share one count.
+enum PublicForm: String, Sendable {
+    case enquiry, newsletter, booking, waitlist, passwordReset, portalSignIn
 }

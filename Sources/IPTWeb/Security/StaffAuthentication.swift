@@ -157,25 +157,28 @@ struct StaffSessionMiddleware: Middleware {
 /// Sends anyone without a complete staff session away: to sign-in without one, to the code page
 /// between password and code, and to two-factor set-up when the clinic requires it and it is not
 /// set up yet.
-struct RequireStaffMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+// Future-based: it only looks at what the session middleware found, and an AsyncMiddleware would
+// cost a task hop on every staff request.
+struct RequireStaffMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let isRead = request.method == .GET || request.method == .HEAD
         guard let staff = request.staff else {
             if isRead {
                 let target = request.path
-                return request.redirect(to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal)
+                return request.eventLoop.makeSucceededFuture(request.redirect(
+                    to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal))
             }
-            throw Abort(.unauthorized, reason: "Your session has ended. Sign in again.")
+            return request.eventLoop.makeFailedFuture(Abort(.unauthorized, reason: "Your session has ended. Sign in again."))
         }
         if !staff.secondFactorDone {
-            if isRead { return request.redirect(to: "/staff/two-factor") }
-            throw Abort(.unauthorized, reason: "Enter the code from your authenticator app first.")
+            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: "/staff/two-factor")) }
+            return request.eventLoop.makeFailedFuture(Abort(.unauthorized, reason: "Enter the code from your authenticator app first."))
         }
         if staff.needsTwoFactorSetup {
-            if isRead { return request.redirect(to: "/staff/two-factor/setup") }
-            throw Abort(.forbidden, reason: "Set up two-factor sign-in first.")
+            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: "/staff/two-factor/setup")) }
+            return request.eventLoop.makeFailedFuture(Abort(.forbidden, reason: "Set up two-factor sign-in first."))
         }
-        return try await next.respond(to: request)
+        return next.respond(to: request)
     }
 }
 

@@ -165,7 +165,7 @@ struct SiteController: RouteCollection {
                 TableViews.scrollable(
                     captionID: "fees-caption",
                     .table(
-                        .class("data-table"),
+                        .class("data-table fit"),
                         .caption(.id("fees-caption"), .text("Fee for one 50-minute session, by who you see")),
                         .thead(.tr(.th(.text("Clinician")), .th(.text("Fee")), .th(.text("What it means")))),
                         .tbody(.forEach(tiers) { tier in
@@ -177,7 +177,7 @@ struct SiteController: RouteCollection {
                         })
                     )
                 ),
-                .p(.a(.class("button"), .href(attributeSafe("/book?type=consultation&with=reduced")), .text("Book a free consultation with the reduced-rate clinic")),
+                .p(.class("actions"), .a(.class("button"), .href(attributeSafe("/book?type=consultation&with=reduced")), .text("Book a free consultation with the reduced-rate clinic")),
                    .text(" "), .a(.class("button secondary"), .href("/book"), .text("See every booking option"))),
                 .div(.class("prose"), .raw(page.html))
             )

@@ -29,7 +29,7 @@ struct PasswordResetController: RouteCollection {
 
     func requestLink(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(RequestBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(from: request.clientAddress, at: request.now) else {
+        guard request.services.rateLimits.allowPublicForm(.passwordReset, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
         let email = TextRules.clean(body.email)?.lowercased() ?? ""
