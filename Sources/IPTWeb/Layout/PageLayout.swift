@@ -93,64 +93,58 @@ enum PageLayout {
         return items
     }
 
-    /// Renders a complete HTML document.
+    /// Renders a complete HTML document: the page's own content with Plot, the frame around it
+    /// (head, header, footer) as text. The frame was most of Plot's work on every staff page and
+    /// the largest single cost of an audited page view (docs/PERFORMANCE.md); the fixed parts of it
+    /// are rendered once and kept, and the few values that change are escaped here.
     static func render(title: String, description: String? = nil, chrome: PageChrome,
                        content: Node<HTML.BodyContext>) -> String {
         let isStaff = chrome.staff != nil || chrome.currentPath.hasPrefix("/staff")
         let fullTitle = chrome.currentPath == "/" ? chrome.clinic.name : "\(title) | \(chrome.clinic.name)"
-        let document = HTML(
-            .lang(.english),
-            .head(
-                .encoding(.utf8),
-                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .element(named: "title", text: fullTitle),
-                .unwrap(description) { .meta(.name("description"), .content(attributeSafe($0))) },
-                .if(isStaff, .meta(.name("robots"), .content("noindex, nofollow"))),
-                .stylesheet("/css/site.css")
-            ),
-            .body(
-                .class(isStaff ? "staff" : "public"),
-                .a(.class("skip-link"), .href("#main"), .text("Skip to main content")),
-                header(chrome: chrome),
-                .main(.id("main"), .class("wrap"), .attribute(named: "tabindex", value: "-1"), content),
-                footer(chrome: chrome)
-            )
-        )
-        return document.render()
+        let main = content.render()
+        var html = ""
+        html.reserveCapacity(main.utf8.count + 6_000)
+        html += #"<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>"#
+        html += MarkupEscaping.escape(fullTitle)
+        html += "</title>"
+        if let description {
+            html += #"<meta name="description" content=""# + MarkupEscaping.escape(description) + #""/>"#
+        }
+        if isStaff { html += #"<meta name="robots" content="noindex, nofollow"/>"# }
+        html += #"<link rel="stylesheet" href="/css/site.css" type="text/css"/></head><body class=""#
+        html += isStaff ? "staff" : "public"
+        html += ##""><a class="skip-link" href="#main">Skip to main content</a>"##
+        html += header(chrome: chrome)
+        html += #"<main id="main" class="wrap" tabindex="-1">"# + main + "</main>"
+        html += footer(chrome: chrome)
+        html += "</body></html>"
+        return html
     }
 
-    private static func header(chrome: PageChrome) -> Node<HTML.BodyContext> {
+    private static func header(chrome: PageChrome) -> String {
         let items: [NavItem]
-        let label: String
+        let navigation: String
         if let staff = chrome.staff {
             items = staff.showsMenu ? staffNavigation(for: staff.role) : []
-            label = "Staff"
+            navigation = #"<nav class="site-nav staff-nav" aria-label="Staff">"#
         } else {
             items = publicNavigation
-            label = "Main"
+            navigation = #"<nav class="site-nav" aria-label="Main">"#
         }
-        return .header(
-            .class("site-header"),
-            .div(
-                .class("wrap header-inner"),
-                .a(.class("brand"), .href(chrome.staff == nil ? "/" : "/staff"), .text(chrome.clinic.name)),
-                .if(!items.isEmpty, .nav(
-                    .class(chrome.staff == nil ? "site-nav" : "site-nav staff-nav"),
-                    .ariaLabel(label),
-                    navigationList(items, role: chrome.staff?.role, currentPath: chrome.currentPath)
-                )),
-                .unwrap(chrome.staff) { staff in
-                    .form(
-                        .class("inline sign-out"),
-                        .method(.post),
-                        .action("/staff/sign-out"),
-                        .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(staff.csrfToken))),
-                        .span(.class("signed-in-as"), .text("Signed in as \(staff.name)")),
-                        .button(.class("link-button"), .type(.submit), .text("Sign out"))
-                    )
-                }
-            )
-        )
+        var html = #"<header class="site-header"><div class="wrap header-inner"><a class="brand" href=""#
+        html += chrome.staff == nil ? "/" : "/staff"
+        html += #"">"# + MarkupEscaping.escape(chrome.clinic.name) + "</a>"
+        if !items.isEmpty {
+            html += navigation + navigationList(items, role: chrome.staff?.role, currentPath: chrome.currentPath) + "</nav>"
+        }
+        if let staff = chrome.staff {
+            html += #"<form class="inline sign-out" method="post" action="/staff/sign-out"><input type="hidden" name="_csrf" value=""#
+            html += MarkupEscaping.escape(staff.csrfToken)
+            html += #""/><span class="signed-in-as">Signed in as "# + MarkupEscaping.escape(staff.name)
+            html += #"</span><button class="link-button" type="submit">Sign out</button></form>"#
+        }
+        html += "</div></header>"
+        return html
     }
 
     /// Which item is the current page, if any.
@@ -166,18 +160,18 @@ enum PageLayout {
     /// role and current item, one footer per clinic identity).
     private static let fragments = NIOLockedValueBox<[String: String]>([:])
 
-    private static func cachedFragment(_ key: String, render: () -> String) -> Node<HTML.BodyContext> {
-        if let html = fragments.withLockedValue({ $0[key] }) { return .raw(html) }
+    private static func cachedFragment(_ key: String, render: () -> String) -> String {
+        if let html = fragments.withLockedValue({ $0[key] }) { return html }
         let html = render()
         fragments.withLockedValue { cache in
             // A bound for safety: the keys come from roles, menu positions and clinic identities.
             if cache.count > 500 { cache.removeAll() }
             cache[key] = html
         }
-        return .raw(html)
+        return html
     }
 
-    private static func navigationList(_ items: [NavItem], role: StaffRole?, currentPath: String) -> Node<HTML.BodyContext> {
+    private static func navigationList(_ items: [NavItem], role: StaffRole?, currentPath: String) -> String {
         let current = currentIndex(in: items, currentPath: currentPath)
         return cachedFragment("nav|\(role?.rawValue ?? "public")|\(current ?? -1)") {
             Node<HTML.BodyContext>.ul(.forEach(items.indices) { index in
@@ -190,7 +184,7 @@ enum PageLayout {
         }
     }
 
-    private static func footer(chrome: PageChrome) -> Node<HTML.BodyContext> {
+    private static func footer(chrome: PageChrome) -> String {
         let clinic = chrome.clinic
         return cachedFragment("footer|\(clinic.name)|\(clinic.phone)|\(clinic.email)|\(clinic.address)|\(clinic.timeZone)") {
             footerMarkup(clinic).render()
