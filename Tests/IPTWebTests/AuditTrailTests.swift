@@ -107,6 +107,31 @@ import VaporTesting
         }
     }
 
+    @Test func writers_of_several_app_instances_extend_the_chain_one_after_another() async throws {
+        try await withClinic { clinic in
+            // Each task stands for another instance's writer: straight to the database, no shared actor.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in 0..<20 {
+                    group.addTask {
+                        let entries = (0..<3).map { index in
+                            AuditEntry(actorID: nil, actorLabel: "instance \(batch)", action: .view, recordType: "page",
+                                       recordID: "\(batch)-\(index)", subject: nil, requestID: nil, detail: nil)
+                        }
+                        try await AuditWriter.append(entries, at: clinic.clock.now, to: clinic.app.db)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let rows = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
+            #expect(rows.map(\.sequence) == Array(1...60))
+            // Each batch's rows stayed together: no other writer slipped in between.
+            for start in stride(from: 0, to: 60, by: 3) {
+                #expect(Set(rows[start..<start + 3].map(\.actorLabel)).count == 1)
+            }
+            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+        }
+    }
+
     @Test func the_hex_digest_matches_the_published_sha256_vectors() {
         #expect(HexDigest.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(HexDigest.sha256("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

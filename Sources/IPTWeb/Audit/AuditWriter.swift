@@ -57,14 +57,17 @@ actor AuditWriter {
         isFlushing = false
     }
 
-    /// Appends rows to the chain in one transaction. The first statement writes the chain head, which
-    /// takes the write lock on SQLite and a row lock on PostgreSQL before the head is read, so two
-    /// app instances can never both extend the chain from the same link.
+    /// Appends rows to the chain in one transaction. The chain head is read under a lock, so two app
+    /// instances can never both extend the chain from the same link: on SQLite the write transaction
+    /// opened with BEGIN IMMEDIATE already holds the database's write lock; on PostgreSQL the read
+    /// takes the head row's lock (FOR UPDATE).
     static func append(_ entries: [AuditEntry], at now: Date, to database: any Database) async throws {
+        let lockingRead: SQLQueryString = DatabaseEngine(of: database) == .postgres
+            ? "SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
+            : "SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1"
         try await database.writeTransaction { transaction in
             let sql = transaction as! any SQLDatabase
-            try await sql.raw("UPDATE audit_chain_head SET last_sequence = last_sequence WHERE id = 1").run()
-            guard let head = try await sql.raw("SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1").first() else {
+            guard let head = try await sql.raw(lockingRead).first() else {
                 throw Abort(.internalServerError, reason: "The audit chain head row is missing.")
             }
             var sequence = try head.decode(column: "last_sequence", as: Int64.self)
