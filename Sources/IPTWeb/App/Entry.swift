@@ -11,6 +11,13 @@ public enum ClinicEntry {
         // Swift's own thread pool and back for every request and every database answer: measured in
         // docs/PERFORMANCE.md. Must happen before any other async work, on the main thread.
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // The blocking pool runs every SQLite statement, password hashing and file writes. NIO sizes
+        // it to the core count (2 here), so one fsync or one bcrypt check (a quarter of a second)
+        // held up half of all database access; its threads mostly wait, so more of them cost little.
+        // An explicit NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT still wins.
+        if ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil {
+            NIOSingletons.blockingPoolThreadCountSuggestion = max(16, System.coreCount * 4)
+        }
         var environment = try Environment.detect()
         try LoggingSystem.bootstrap(from: &environment)
         let app = try await Application.make(environment)
