@@ -140,6 +140,10 @@ import VaporTesting
             withoutToken.contentType = .plainText
             let plain = try await browser.send(.POST, "/contact", headers: withoutToken, body: ByteBuffer(string: "hello"))
             #expect(plain.status == .unsupportedMediaType, "an unreadable body is a 415, not a forgery")
+            // Web forms take form encodings only; JSON belongs to /api/v1.
+            let json = try await browser.postJSON("/contact", json: #"{"name":"Ana"}"#)
+            #expect(json.status == .unsupportedMediaType)
+            #expect(try await Enquiry.query(on: clinic.db).count() == 0)
         }
     }
 

@@ -45,8 +45,9 @@ struct CSRFMiddleware: Middleware {
     }
 
     private func verify(_ request: Request, anonymousToken: String?) async throws {
-        // A body the app cannot read is refused for what it is (415), not as a forgery.
-        if let type = request.headers.contentType, type != .urlEncodedForm, type != .formData, type != .json {
+        // A body the app cannot read is refused for what it is (415), not as a forgery. Web forms
+        // take only form encodings (JSON goes to /api/, which is exempt from this check).
+        if let type = request.headers.contentType, type != .urlEncodedForm, type != .formData {
             throw Abort(.unsupportedMediaType)
         }
         if let origin = request.headers.first(name: .origin), origin != "null" {
