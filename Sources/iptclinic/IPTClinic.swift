@@ -5,6 +5,7 @@ import IPTWeb
 @main
 enum IPTClinic {
     static func main() async throws {
+        ClinicEntry.prepareThreads()
         try await ClinicEntry.run()
     }
 }

@@ -68,6 +68,40 @@ import VaporTesting
         }
     }
 
+    @Test func rows_added_past_the_chain_head_are_caught() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 5)
+            // A well-formed row 5 whose head was wound back, as a writer bypassing the app would leave it.
+            let fourth = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$sequence == 4).first())
+            try await clinic.sql.raw("UPDATE audit_chain_head SET last_sequence = 4, last_hash = \(bind: fourth.hash) WHERE id = 1").run()
+            let broken = try #require(try await AuditVerification.firstBreak(on: clinic.db))
+            #expect(broken.sequence == 5)
+            #expect(broken.reason.contains("past the chain head"))
+        }
+    }
+
+    @Test func checking_the_chain_while_views_are_being_audited_finds_nothing_wrong() async throws {
+        try await withClinic { clinic in
+            let writer = clinic.app.auditWriter
+            let findings = try await withThrowingTaskGroup(of: AuditChainVerifier.Break?.self) { group in
+                for index in 0..<80 {
+                    group.addTask {
+                        try await writer.record(AuditEntry(actorID: nil, actorLabel: "load", action: .view, recordType: "page",
+                                                           recordID: String(index), subject: nil, requestID: nil, detail: nil))
+                        return nil
+                    }
+                    if index.isMultiple(of: 4) {
+                        group.addTask { try await AuditVerification.firstBreak(on: clinic.app.db) }
+                    }
+                }
+                var found: [AuditChainVerifier.Break] = []
+                for try await finding in group { if let finding { found.append(finding) } }
+                return found
+            }
+            #expect(findings.isEmpty, "\(findings)")
+        }
+    }
+
     @Test func concurrent_audit_writes_are_group_committed_into_one_unbroken_chain() async throws {
         try await withClinic { clinic in
             let writer = clinic.app.auditWriter
@@ -110,6 +144,9 @@ import VaporTesting
     @Test func writers_of_several_app_instances_extend_the_chain_one_after_another() async throws {
         try await withClinic { clinic in
             // Each task stands for another instance's writer: straight to the database, no shared actor.
+            // On PostgreSQL this is what the head row's lock (FOR UPDATE) is for; on SQLite the write
+            // lock of BEGIN IMMEDIATE does it across processes, and in one process the write gate
+            // already lines writers up, so there the test shows only that the gate holds.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for batch in 0..<20 {
                     group.addTask {
@@ -129,6 +166,19 @@ import VaporTesting
                 #expect(Set(rows[start..<start + 3].map(\.actorLabel)).count == 1)
             }
             #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+        }
+    }
+
+    @Test func a_request_id_sent_by_the_client_never_reaches_the_trail() async throws {
+        try await withClinic { clinic in
+            let (browser, _) = try await clinic.signedIn(as: .receptionist)
+            var headers = HTTPHeaders()
+            headers.add(name: .xRequestId, value: "someone-elses-request")
+            #expect(try await browser.send(.GET, "/staff/enquiries", headers: headers, body: nil).status == .ok)
+            let row = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "enquiry-list").first())
+            #expect(row.requestID != "someone-elses-request")
+            #expect(row.requestID.flatMap(UUID.init(uuidString:)) != nil)
+            #expect(Request.looksLikeRequestID("7f3c-abc_1.2") && !Request.looksLikeRequestID("two words") && !Request.looksLikeRequestID(""))
         }
     }
 

@@ -6,11 +6,10 @@ import Vapor
 
 /// Starts the app for the `iptclinic` executable.
 public enum ClinicEntry {
-    public static func run() async throws {
-        // Async handlers then run on the event loop threads that did the I/O, instead of hopping to
-        // Swift's own thread pool and back for every request and every database answer: measured in
-        // docs/PERFORMANCE.md. Must happen before any other async work, on the main thread.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    /// Sets up the threads the app runs on. Synchronous, and called by the executable's `main`
+    /// before its first `await`, so that it runs on the main thread before any async work, as NIO
+    /// requires (an `async` function here would already run on Swift's thread pool).
+    public static func prepareThreads() {
         // The blocking pool runs every SQLite statement, password hashing and file writes. NIO sizes
         // it to the core count (2 here), so one fsync or one bcrypt check (a quarter of a second)
         // held up half of all database access; its threads mostly wait, so more of them cost little.
@@ -18,6 +17,15 @@ public enum ClinicEntry {
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT"] == nil {
             NIOSingletons.blockingPoolThreadCountSuggestion = max(16, System.coreCount * 4)
         }
+        // Async handlers then run on the event loop threads that did the I/O, instead of hopping to
+        // Swift's own thread pool and back for every request and every database answer: measured in
+        // docs/PERFORMANCE.md.
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            FileHandle.standardError.write(Data("iptclinic: could not run async work on NIO's event loops; continuing on Swift's thread pool (slower)\n".utf8))
+        }
+    }
+
+    public static func run() async throws {
         var environment = try Environment.detect()
         try LoggingSystem.bootstrap(from: &environment)
         let app = try await Application.make(environment)

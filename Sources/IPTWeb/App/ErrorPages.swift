@@ -43,13 +43,14 @@ struct ErrorPageMiddleware: Middleware {
             request.logger.error("Request failed", metadata: [
                 "error-type": .string(String(reflecting: type(of: error))),
                 "route": .string(request.route?.description ?? "unmatched"),
+                "reference": .string(request.referenceID),
             ])
         }
         if status == .unauthorized, request.path.hasPrefix("/staff"), request.method == .GET {
             return request.redirect(to: "/staff/sign-in")
         }
         if request.path.hasPrefix("/api/") || request.path == "/healthz" || request.path == "/readyz" {
-            let body = (try? JSONEncoder().encode(APIError(error: reason, requestID: request.id))) ?? Data()
+            let body = (try? JSONEncoder().encode(APIError(error: reason, requestID: request.referenceID))) ?? Data()
             headers.contentType = .json
             return Response(status: status, headers: headers, body: .init(data: body))
         }
@@ -58,7 +59,7 @@ struct ErrorPageMiddleware: Middleware {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text(title)),
             .p(.class("lede"), .text(reason)),
-            .if(status.code >= 500, .p(.class("small muted"), .text("Reference for our staff: \(request.id)"))),
+            .if(status.code >= 500, .p(.class("small muted"), .text("Reference for our staff: \(request.referenceID)"))),
             .p(.a(.href("/"), .text("Go to the home page")), .text(" or "), .a(.href("/contact"), .text("contact us")), .text("."))
         )
         let html = PageLayout.render(title: title, chrome: chrome, content: content)

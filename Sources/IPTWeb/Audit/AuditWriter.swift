@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import IPTCore
+import NIOPosix
 import SQLKit
 import Vapor
 
@@ -113,7 +114,26 @@ actor AuditWriter {
 /// Reads the whole chain back and checks every link.
 enum AuditVerification {
     static func firstBreak(on database: any Database) async throws -> AuditChainVerifier.Break? {
+        // The head is read before and after the rows: a batch committed in between (rows and head
+        // move together in one transaction) leaves the last row between the two readings, so it is
+        // never mistaken for rows deleted from the end, nor for rows added past the head.
+        let before = try await headSequence(on: database)
         let events = try await AuditEvent.query(on: database).sort(\.$sequence).all()
+        let after = try await headSequence(on: database)
+        guard let before, let after else {
+            return AuditChainVerifier.Break(sequence: 1, reason: "the chain head row is missing")
+        }
+        // Hashing every row is CPU work that can take seconds on a long trail: on the blocking pool,
+        // not on an event loop (async code runs on the event loops, see Entry.swift).
+        return try await NIOThreadPool.singleton.runIfActive { check(events, headBefore: before, headAfter: after) }
+    }
+
+    private static func headSequence(on database: any Database) async throws -> Int64? {
+        let row = try await (database as! any SQLDatabase).raw("SELECT last_sequence FROM audit_chain_head WHERE id = 1").first()
+        return row.flatMap { try? $0.decode(column: "last_sequence", as: Int64.self) }
+    }
+
+    private static func check(_ events: [AuditEvent], headBefore: Int64, headAfter: Int64) -> AuditChainVerifier.Break? {
         // An action the app never writes can only come from an edit; the chain is checked up to that
         // row first, so the break reported is always the earliest one.
         let firstOddAction = events.firstIndex { AuditAction(rawValue: $0.action) == nil }
@@ -139,13 +159,15 @@ enum AuditVerification {
             let odd = events[firstOddAction]
             return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
         }
+        let lastRow = events.last?.sequence ?? 0
         // Rows deleted from the end leave the head pointing past the last row.
-        let sql = database as! any SQLDatabase
-        if let head = try await sql.raw("SELECT last_sequence FROM audit_chain_head WHERE id = 1").first(),
-           let last = try? head.decode(column: "last_sequence", as: Int64.self),
-           last != (events.last?.sequence ?? 0) {
-            return AuditChainVerifier.Break(sequence: (events.last?.sequence ?? 0) + 1,
-                                            reason: "the chain head records \(last) rows but only \(events.count) remain")
+        if lastRow < headBefore {
+            return AuditChainVerifier.Break(sequence: lastRow + 1,
+                                            reason: "the chain head records \(headBefore) rows but only \(events.count) remain")
+        }
+        // Rows written past the head did not come through the app, which moves both together.
+        if lastRow > headAfter {
+            return AuditChainVerifier.Break(sequence: headAfter + 1, reason: "rows past the chain head, which records \(headAfter)")
         }
         return nil
     }

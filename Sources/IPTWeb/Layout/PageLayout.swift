@@ -186,7 +186,9 @@ enum PageLayout {
 
     private static func footer(chrome: PageChrome) -> String {
         let clinic = chrome.clinic
-        return cachedFragment("footer|\(clinic.name)|\(clinic.phone)|\(clinic.email)|\(clinic.address)|\(clinic.timeZone)") {
+        // Each field with its length first, so no two identities can make the same key.
+        let key = [clinic.name, clinic.phone, clinic.email, clinic.address, clinic.timeZone].map { "\($0.utf8.count):\($0)" }.joined()
+        return cachedFragment("footer|" + key) {
             footerMarkup(clinic).render()
         }
     }

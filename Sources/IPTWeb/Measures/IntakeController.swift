@@ -81,7 +81,7 @@ struct IntakeController: RouteCollection {
             guard stored else { return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These forms were already sent."], status: .gone) }
             try await request.application.auditWriter.record(AuditEntry(
                 actorID: nil, actorLabel: "client via intake link", action: .create, recordType: "intake", recordID: id.uuidString,
-                subject: clientID.uuidString, requestID: request.id, detail: "completed; consents: \(documents.map(\.kind.rawValue).joined(separator: ","))"))
+                subject: clientID.uuidString, requestID: request.referenceID, detail: "completed; consents: \(documents.map(\.kind.rawValue).joined(separator: ","))"))
             return try await BookingPages.simple(request, title: "Thank you, your forms are in", notice: "Your intake forms and consents have reached the clinic.",
                                                  paragraphs: ["You can ask for a copy of what you signed at any time."])
         }

@@ -309,7 +309,7 @@ enum RiskAlerts {
         request.nudgeOutbox()
         try await request.application.auditWriter.record(AuditEntry(
             actorID: actor.id, actorLabel: actor.label, action: .create, recordType: "measure-response",
-            recordID: id.uuidString, subject: response.$client.id.uuidString, requestID: request.id,
+            recordID: id.uuidString, subject: response.$client.id.uuidString, requestID: request.referenceID,
             detail: raised ? "completed; risk alert \(alertID.uuidString) raised" : "completed"))
     }
 }

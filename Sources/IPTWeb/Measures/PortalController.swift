@@ -141,7 +141,7 @@ struct PortalController: RouteCollection {
         guard let session else { return try await invalid(request) }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .signIn, recordType: "portal",
-            subject: session.$client.id.uuidString, requestID: request.id))
+            subject: session.$client.id.uuidString, requestID: request.referenceID))
         let response = request.redirect(to: "/portal")
         response.cookies[Self.cookie] = HTTPCookies.Value(string: token, path: "/portal", isSecure: request.services.settings.secureCookies,
                                                           isHTTPOnly: true, sameSite: .lax)
@@ -176,7 +176,7 @@ struct PortalController: RouteCollection {
             .filter { !session.asGuardian || $0.sharedWithGuardian }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
-            subject: clientID.uuidString, requestID: request.id))
+            subject: clientID.uuidString, requestID: request.referenceID))
         let ring = request.services.keyRing
         let waiting = session.asGuardian ? [] : try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
             .filter(\.$status ~~ ["sent", "draft"]).filter(\.$expiresAt > request.now).sort(\.$createdAt).all()

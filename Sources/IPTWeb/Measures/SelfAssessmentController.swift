@@ -55,7 +55,7 @@ struct SelfAssessmentController: RouteCollection {
             }
             try await request.application.auditWriter.record(AuditEntry(
                 actorID: nil, actorLabel: "client via self-assessment link", action: .create, recordType: "self-assessment",
-                recordID: id.uuidString, subject: record.$client.id.uuidString, requestID: request.id, detail: "completed"))
+                recordID: id.uuidString, subject: record.$client.id.uuidString, requestID: request.referenceID, detail: "completed"))
             return try await BookingPages.simple(request, title: "Thank you", notice: "Your answers have reached your clinician.",
                                                  paragraphs: ["You will go through them together in your first sessions. If things feel unmanageable before then, the crisis numbers at the bottom of this page are there at any hour."])
         }

@@ -25,7 +25,7 @@ struct PortalRecordController: RouteCollection {
 
     private func audit(_ request: Request, _ action: AuditAction, _ type: String, clientID: UUID, recordID: String? = nil) async throws {
         try await request.application.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "client (portal)", action: action, recordType: type,
-                                                                    recordID: recordID, subject: clientID.uuidString, requestID: request.id))
+                                                                    recordID: recordID, subject: clientID.uuidString, requestID: request.referenceID))
     }
 
     func askForCopy(_ request: Request) async throws -> Response {

@@ -126,7 +126,7 @@ struct CalendarFeedController: RouteCollection {
         }
         try await request.application.auditWriter.record(AuditEntry(actorID: feed.$staff.id.uuidString, actorLabel: "calendar feed of \(feed.staff.name)",
                                                                     action: .view, recordType: "calendar-feed", recordID: feed.id?.uuidString,
-                                                                    requestID: request.id, detail: "events=\(events.count)"))
+                                                                    requestID: request.referenceID, detail: "events=\(events.count)"))
         let text = ICalendarWriter.document(events, name: "\(feed.staff.name) - \(setup.kinds.isEmpty ? "" : "clinic calendar")", stamp: now)
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])

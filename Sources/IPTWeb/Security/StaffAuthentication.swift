@@ -55,9 +55,37 @@ extension Request {
             recordType: recordType,
             recordID: recordID,
             subject: subject,
-            requestID: id,
+            requestID: referenceID,
             detail: detail
         ))
+    }
+
+    private struct ReferenceIDKey: StorageKey { typealias Value = String }
+
+    /// The id that audit rows, error pages and API errors carry for this request. Vapor takes a
+    /// client's `X-Request-Id` header as the request's id; a visitor's own value is not trusted (it
+    /// could copy another request's id or put any text into the append-only trail), so it is used
+    /// only from a proxy the clinic runs (IPT_TRUST_PROXY) and only when it looks like an id.
+    var referenceID: String {
+        if let known = storage[ReferenceIDKey.self] { return known }
+        let reference: String
+        if headers.first(name: .xRequestId) == nil {
+            reference = id
+        } else if application.services.settings.trustForwardedFor, Self.looksLikeRequestID(id) {
+            reference = id
+        } else {
+            reference = UUID().uuidString
+        }
+        storage[ReferenceIDKey.self] = reference
+        return reference
+    }
+
+    static func looksLikeRequestID(_ value: String) -> Bool {
+        (1...64).contains(value.utf8.count)
+            && value.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x2E || byte == 0x5F
+            }
     }
 
     /// The visitor's address for rate limiting: the peer, or, behind a trusted proxy, the last
