@@ -118,6 +118,8 @@ import VaporTesting
             #expect(!second.contains(">Older<"))
             let open = try await browser.get("/staff/enquiries?status=open&page=2").body.string
             #expect(open.contains("No enquiries here."))
+            let oddPage = try await browser.get("/staff/enquiries?status=handled&page=abc").body.string
+            #expect(oddPage.contains("Person-000") && !oddPage.contains("Person-001"), "the filter holds when the page is not a number")
         }
     }
 }

@@ -18,8 +18,11 @@ struct EnquiryInboxController: RouteCollection {
 
     func list(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewEnquiries)
-        let filter = request.query[String.self, at: "status"].flatMap(Enquiry.Status.init(rawValue:))
-        let found = try await EnquiryQueries.inbox(status: filter, page: request.query[Int.self, at: "page"] ?? 1,
+        // The query string read in one pass (each `request.query[_, at:]` decodes all of it again),
+        // and leniently: a page that is not a number is page 1, the filter still applies.
+        let query = request.url.query == nil ? [:] : (try? request.query.decode([String: String].self)) ?? [:]
+        let filter = query["status"].flatMap(Enquiry.Status.init(rawValue:))
+        let found = try await EnquiryQueries.inbox(status: filter, page: query["page"].flatMap { Int($0) } ?? 1,
                                                    size: Self.pageSize, on: request.db)
         let page = found.number
         let hasMore = found.hasMore
@@ -28,7 +31,7 @@ struct EnquiryInboxController: RouteCollection {
         let chrome = try await request.chrome()
         let zone = chrome.clinic.timeZone
         let filters: [(label: String, value: String?)] = [("Open", "open"), ("Handled", "handled"), ("All", nil)]
-        let justHandled = request.query[String.self, at: "handled"] != nil
+        let justHandled = query["handled"] != nil
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Enquiries")),
             .if(justHandled, .div(.class("notice success"), .attribute(named: "role", value: "status"),
