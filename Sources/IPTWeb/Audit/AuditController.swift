@@ -113,9 +113,8 @@ struct AuditController: RouteCollection {
                     )
                 })
             ))),
-            .nav(.class("pagination"), .ariaLabel("Pages"),
-                 .if(filters.page > 1, .a(.href(attributeSafe("/staff/audit?\(filters.queryString)&page=\(filters.page - 1)")), .text("Newer"))),
-                 .if(hasMore, .a(.href(attributeSafe("/staff/audit?\(filters.queryString)&page=\(filters.page + 1)")), .text("Older"))))
+            TableViews.pagination(newer: filters.page > 1 ? "/staff/audit?\(filters.queryString)&page=\(filters.page - 1)" : nil,
+                                  older: hasMore ? "/staff/audit?\(filters.queryString)&page=\(filters.page + 1)" : nil)
         )
         return .html(PageLayout.render(title: "Audit trail", chrome: chrome, content: content))
     }

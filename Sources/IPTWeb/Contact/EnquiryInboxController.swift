@@ -55,9 +55,9 @@ struct EnquiryInboxController: RouteCollection {
                     )
                 })
             ))),
-            .nav(.class("pagination"), .ariaLabel("Pages"),
-                 .if(page > 1, .a(.href("/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page - 1)"), .text("Newer"))),
-                 .if(hasMore, .a(.href("/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page + 1)"), .text("Older"))))
+            TableViews.pagination(
+                newer: page > 1 ? "/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page - 1)" : nil,
+                older: hasMore ? "/staff/enquiries?\(filter.map { "status=\($0.rawValue)&" } ?? "")page=\(page + 1)" : nil)
         )
         return .html(PageLayout.render(title: "Enquiries", chrome: chrome, content: content))
     }

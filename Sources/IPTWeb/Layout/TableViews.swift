@@ -12,6 +12,15 @@ enum TableViews {
             table
         )
     }
+
+    /// "Newer" and "Older" links of a paged list, newest first; nothing at all when the list fits
+    /// on one page (an empty navigation landmark only adds noise for screen-reader users).
+    static func pagination(newer: String?, older: String?) -> Node<HTML.BodyContext> {
+        guard newer != nil || older != nil else { return .empty }
+        return .nav(.class("pagination"), .ariaLabel("Pages"),
+                    .unwrap(newer) { .a(.href(attributeSafe($0)), .text("Newer")) },
+                    .unwrap(older) { .a(.href(attributeSafe($0)), .text("Older")) })
+    }
 }
 
 enum SelectViews {

@@ -54,9 +54,7 @@ struct NewsletterAdminController: RouteCollection {
                     )
                 })
             ))),
-            .nav(.class("pagination"), .ariaLabel("Pages"),
-                 .if(page > 1, .a(.href(pageLink(page - 1)), .text("Newer"))),
-                 .if(hasMore, .a(.href(pageLink(page + 1)), .text("Older"))))
+            TableViews.pagination(newer: page > 1 ? pageLink(page - 1) : nil, older: hasMore ? pageLink(page + 1) : nil)
         )
         return .html(PageLayout.render(title: "Subscribers", chrome: chrome, content: content))
     }
