@@ -13,13 +13,6 @@ import VaporTesting
          "time": "10:00", "weeks": "16", "onConflict": onConflict]
     }
 
-    func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
-        let details = try BookingDetails.validate(
-            BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
-            today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-        return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
-    }
-
     @Test func a_sixteen_week_course_with_a_clash_in_week_eleven_is_refused_or_booked_with_that_week_moved() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
@@ -264,13 +257,6 @@ import VaporTesting
 }
 
 @Suite struct CalendarReviewTests {
-    func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
-        let details = try BookingDetails.validate(
-            BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
-            today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-        return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
-    }
-
     @Test func extending_a_course_by_one_week_leaves_the_clients_other_appointments_alone() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
@@ -429,4 +415,12 @@ import VaporTesting
             #expect(try await studentBrowser.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "90"]).status == .forbidden)
         }
     }
+}
+
+/// A client made the way a booking makes one (the calendar's suites share it).
+private func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
+    let details = try BookingDetails.validate(
+        BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+        today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+    return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
 }

@@ -259,15 +259,7 @@ extension TestClinic {
             #expect(html.contains("Not computed yet: the SD comes from the first scores of at least 10 clients; the clinic has 1."))
             // With first scores from ten clients, the index is given with the SD and reliability it used.
             for (index, first) in [8, 12, 14, 16, 10, 20, 22, 9, 15].enumerated() {
-                let other = ClientRecord()
-                other.name = "Baseline \(index)"
-                other.email = "b\(index)@example.org"
-                other.phone = "416-555-0100"
-                other.dateOfBirth = "1990-01-01"
-                other.programme = "adult"
-                other.slidingScalePercent = 0
-                other.createdAt = clinic.clock.now
-                try await other.create(on: clinic.db)
+                let other = try await clinic.addClient(name: "Baseline \(index)", email: "b\(index)@example.org")
                 try await clinic.addScore(first, client: other.id!, clinician: student, weeksLater: -1)
             }
             // First scores 18, 8, 12, 14, 16, 10, 20, 22, 9, 15: sample SD 4.72; RCI = (7 - 18) / (sqrt 2 x 4.72 x sqrt 0.11) = -4.97.
@@ -494,17 +486,8 @@ extension TestClinic {
     @Test func a_guardian_sees_an_adolescents_questionnaire_only_once_the_clinician_shares_it() async throws {
         try await withClinic { clinic in
             let (therapist, user) = try await clinic.signedIn(as: .therapist)
-            let teen = ClientRecord()
-            teen.name = "Teen Tester"
-            teen.email = "teen@example.org"
-            teen.phone = "416-555-0123"
-            teen.dateOfBirth = "2012-05-05"
-            teen.programme = "adolescent"
-            teen.guardianName = "Pat Parent"
-            teen.guardianEmail = "parent@example.org"
-            teen.slidingScalePercent = 0
-            teen.createdAt = clinic.clock.now
-            try await teen.create(on: clinic.db)
+            let teen = try await clinic.addClient(name: "Teen Tester", email: "teen@example.org", dateOfBirth: "2012-05-05",
+                                                  programme: "adolescent", guardian: ("Pat Parent", "parent@example.org"))
             let kind = AppointmentKind(code: "ipt-a-session", name: "IPT-A session", durationMinutes: 50)
             let appointment = BookingService.newAppointment(staffID: user.id!, clientID: teen.id!, kind: kind, start: clinic.tenOClock(inDays: -7),
                                                             locationID: nil, source: "staff", now: clinic.clock.now)

@@ -135,15 +135,9 @@ extension TestClinic {
         // A few hours apart per client, so two clients last seen the same year do not share the clinician's hour.
         let contact = clinic.clock.now.addingTimeInterval(-Double(yearsAgo) * 365.25 * 86_400 - Double(name.count) * 3_600)
         let born = clinic.toronto.localDate(of: contact).adding(days: -Int(Double(age) * 365.25))
-        let client = ClientRecord()
-        client.name = name
-        client.email = "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org"
-        client.phone = "416-555-0100"
-        client.dateOfBirth = born.description
-        client.programme = age < 18 ? "adolescent" : "adult"
-        client.slidingScalePercent = 0
-        client.createdAt = contact.addingTimeInterval(-30 * 86_400)
-        try await client.create(on: clinic.db)
+        let client = try await clinic.addClient(name: name, email: "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org",
+                                                dateOfBirth: born.description, programme: age < 18 ? "adolescent" : "adult",
+                                                createdAt: contact.addingTimeInterval(-30 * 86_400))
         let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: user.id!, clientID: client.id!, kind: kind, start: contact, locationID: nil, source: "staff", now: contact)
         appointment.status = Appointment.Status.attended.rawValue

@@ -82,7 +82,8 @@ enum DatabaseSetup {
         case .sqlite:
             let isMemory = settings.database == .sqliteMemory
             // Every connection: the request pool's (nil, the default) and the audit writer's.
-            let databaseIDs: [DatabaseID?] = [nil] + [auditDatabaseID(for: settings)].compactMap { $0 }
+            var databaseIDs: [DatabaseID?] = [nil]
+            if let audit = auditDatabaseID(for: settings) { databaseIDs.append(audit) }
             for id in databaseIDs {
                 for eventLoop in app.eventLoopGroup.makeIterator() {
                     let database = app.databases.database(id, logger: app.logger, on: eventLoop)!

@@ -80,12 +80,10 @@ extension Request {
         return reference
     }
 
+    /// ASCII letters, digits, `-`, `.` and `_`, 1 to 64 of them.
     static func looksLikeRequestID(_ value: String) -> Bool {
-        (1...64).contains(value.utf8.count)
-            && value.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || byte == 0x2D || byte == 0x2E || byte == 0x5F
-            }
+        (1...64).contains(value.count)
+            && value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
     }
 
     /// The visitor's address for rate limiting: the peer, or, behind a trusted proxy, the last

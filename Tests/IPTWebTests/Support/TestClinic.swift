@@ -68,6 +68,24 @@ struct TestClinic {
         return user
     }
 
+    /// A client row written straight to the database (no booking, no emails).
+    @discardableResult
+    func addClient(name: String, email: String, dateOfBirth: String = "1990-01-01", programme: String = "adult",
+                   guardian: (name: String, email: String)? = nil, createdAt: Date? = nil) async throws -> ClientRecord {
+        let client = ClientRecord()
+        client.name = name
+        client.email = email
+        client.phone = "416-555-0100"
+        client.dateOfBirth = dateOfBirth
+        client.programme = programme
+        client.guardianName = guardian?.name
+        client.guardianEmail = guardian?.email
+        client.slidingScalePercent = 0
+        client.createdAt = createdAt ?? clock.now
+        try await client.create(on: app.db)
+        return client
+    }
+
     /// A browser that signed in as a new staff member of this role.
     func signedIn(as role: StaffRole) async throws -> (Browser, StaffUser) {
         let user = try await makeStaff(role)
