@@ -2,6 +2,7 @@ import Fluent
 import IPTCore
 import Foundation
 import NIOConcurrencyHelpers
+import SQLKit
 import Vapor
 
 /// The long-lived services of one app instance, kept in the application's storage.
@@ -21,12 +22,15 @@ final class AppServices: Sendable {
     let keyRing: KeyRing
     /// The built-in questionnaires and the clinic's own.
     let instruments: InstrumentCatalogue
+    /// Short reads on the calling thread; only on an SQLite file (see `InlineSQLiteReader`).
+    let inlineReader: InlineSQLiteReader?
 
     init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
          content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,
          dummyPasswordHash: String, passwordPolicy: PasswordPolicy, keyRing: KeyRing,
-         instruments: InstrumentCatalogue = .builtInOnly) {
+         instruments: InstrumentCatalogue = .builtInOnly, inlineReader: InlineSQLiteReader? = nil) {
         self.keyRing = keyRing
+        self.inlineReader = inlineReader
         self.instruments = instruments
         self.dummyPasswordHash = dummyPasswordHash
         self.passwordPolicy = passwordPolicy
@@ -58,6 +62,14 @@ extension Application {
 extension Request {
     var services: AppServices { application.services }
     var now: Date { application.services.settings.clock.now() }
+
+    /// For short reads outside a transaction (a session, a page of a list): on SQLite they run on
+    /// this thread through a read-only connection, elsewhere through the request's pool.
+    var inlineReads: any SQLDatabase {
+        let pooled = db as! any SQLDatabase
+        guard let reader = services.inlineReader else { return pooled }
+        return InlineSQLiteDatabase(reader: reader, fallback: pooled)
+    }
 
     /// The frame every page is drawn in.
     func chrome() async throws -> PageChrome {

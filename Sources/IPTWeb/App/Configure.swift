@@ -49,7 +49,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         keyRing: settings.migrateOnBoot
             ? try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
             : KeyRing(activeKeyID: "", keys: [:]),
-        instruments: try InstrumentCatalogue.load(dataDirectory: settings.dataDirectory)
+        instruments: try InstrumentCatalogue.load(dataDirectory: settings.dataDirectory),
+        inlineReader: try DatabaseSetup.inlineReader(app, settings: settings)
     )
 
     try app.register(collection: SiteController())

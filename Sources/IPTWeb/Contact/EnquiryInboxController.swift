@@ -23,7 +23,7 @@ struct EnquiryInboxController: RouteCollection {
         let query = request.url.query == nil ? [:] : (try? request.query.decode([String: String].self)) ?? [:]
         let filter = query["status"].flatMap(Enquiry.Status.init(rawValue:))
         let found = try await EnquiryQueries.inbox(status: filter, page: query["page"].flatMap { Int($0) } ?? 1,
-                                                   size: Self.pageSize, on: request.db)
+                                                   size: Self.pageSize, on: request.inlineReads)
         let page = found.number
         let hasMore = found.hasMore
         let shown = found.rows
@@ -164,10 +164,10 @@ enum EnquiryQueries {
 
     /// The inbox, newest first, optionally one status only. Plain SQL: this list is read on every
     /// visit to the inbox, and decoding Fluent models (reflection) cost more than the query.
-    static func inbox(status: Enquiry.Status?, page: Int, size: Int, on database: any Database) async throws -> PageOfRows<Summary> {
+    static func inbox(status: Enquiry.Status?, page: Int, size: Int, on database: any SQLDatabase) async throws -> PageOfRows<Summary> {
         let number = max(1, min(100_000, page))
         let filter: SQLQueryString = status.map { "WHERE status = \(bind: $0.rawValue)" } ?? ""
-        let rows = try await (database as! any SQLDatabase).raw("""
+        let rows = try await database.raw("""
             SELECT id, name, preferred_contact, status, created_at FROM enquiries \(filter)
             ORDER BY created_at DESC, id LIMIT \(literal: size + 1) OFFSET \(literal: (number - 1) * size)
             """).all()

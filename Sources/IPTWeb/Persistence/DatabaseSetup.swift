@@ -38,6 +38,21 @@ enum DatabaseSetup {
         return nil
     }
 
+    /// Read-only connections for `Request.inlineReads` on an SQLite file, closed when the app
+    /// shuts down. Opened after `prepare`, which put the file in WAL mode.
+    static func inlineReader(_ app: Application, settings: Settings) throws -> InlineSQLiteReader? {
+        guard case .sqliteFile(let path) = settings.database else { return nil }
+        let reader = try InlineSQLiteReader(path: path, group: app.eventLoopGroup,
+                                            timeBudget: settings.isTesting ? .milliseconds(100) : .milliseconds(2))
+        app.lifecycle.use(ClosesInlineReader(reader: reader))
+        return reader
+    }
+
+    private struct ClosesInlineReader: LifecycleHandler {
+        let reader: InlineSQLiteReader
+        func shutdown(_ application: Application) { reader.close() }
+    }
+
     static func register(_ app: Application, settings: Settings) throws -> DatabaseEngine {
         switch settings.database {
         case .sqliteFile(let path):

@@ -154,7 +154,7 @@ struct StaffSessionMiddleware: Middleware {
         let cookieName = SessionCookie.name(secure: secure)
         var clearCookie = false
         let now = clock.now()
-        if let session = try await SignedInSession.find(tokenHash: HexDigest.sha256(token), on: request.db) {
+        if let session = try await SignedInSession.find(tokenHash: HexDigest.sha256(token), on: request.inlineReads) {
             if lifetime.isExpired(createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, now: now) || !session.staffIsActive {
                 try await SignedInSession.delete(session.sessionID, on: request.db)
                 clearCookie = true
@@ -225,8 +225,8 @@ struct SignedInSession {
     let hasTwoFactor: Bool
 
     /// The session with this token hash, or nil when there is none or its staff role is unknown.
-    static func find(tokenHash: String, on database: any Database) async throws -> SignedInSession? {
-        guard let row = try await (database as! any SQLDatabase).raw("""
+    static func find(tokenHash: String, on database: any SQLDatabase) async throws -> SignedInSession? {
+        guard let row = try await database.raw("""
             SELECT s.id AS session_id, s.csrf_token, s.created_at, s.last_seen_at, s.second_factor_done,
                    u.id AS staff_id, u.name, u.email, u.role, u.is_active, u.totp_enabled_at
             FROM staff_sessions s JOIN staff_users u ON u.id = s.staff_id

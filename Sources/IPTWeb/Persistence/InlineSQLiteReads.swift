@@ -1,0 +1,316 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+// The C library inside sqlite-nio (not one of its products, so this import leans on SwiftPM
+// making a dependency's C modules visible). It must be that copy and no other: two copies of
+// SQLite in one process do not see each other's POSIX locks, and closing a file in one releases
+// the other's locks, which can corrupt the database.
+import VaporCSQLite
+
+/// Short reads on SQLite run on the calling thread through read-only connections that keep their
+/// prepared statements, instead of through sqlite-nio, which prepares every statement again and
+/// runs it on the blocking thread pool. Each staff page reads its session and usually a short list;
+/// the hand-off to a pool thread and back cost more than the read itself (about a fifth of an
+/// audited staff page's time, docs/PERFORMANCE.md).
+///
+/// What keeps the calling thread (an event loop) from being held up:
+/// - WAL readers never wait for the writer, and the busy timeout is zero: a read that would have
+///   to wait (a checkpoint resetting the log) is handed to the pooled connection instead;
+/// - a statement still running after `timeBudget` is interrupted by a watchdog thread and handed
+///   to the pooled connection, so a large OFFSET or an unindexed filter costs one slow read on the
+///   pool, never a stalled event loop (sqlite-nio's SQLite is built without the progress callback
+///   that would do this inside SQLite);
+/// - rows are collected before any is handed on, so a hand-off never delivers a row twice.
+///
+/// Only for reads outside a transaction: these connections do not see a transaction's own
+/// uncommitted writes. They see every committed write, since each statement is reset (and its
+/// read snapshot released) as soon as its rows are read.
+final class InlineSQLiteReader: Sendable {
+    /// How long a statement may run here before it is interrupted and moved to the pool. Wall
+    /// time, so a thread the kernel set aside counts too; tests, which run hundreds of apps at once
+    /// on two cores, give more (see `DatabaseSetup.inlineReader`).
+    let timeBudget: TimeAmount
+
+    private let connections: [ReadConnection]
+    private let connectionForLoop: [ObjectIdentifier: Int]
+    private let nextSpare = NIOLockedValueBox(0)
+    private let watchdogStopped = NIOLockedValueBox(false)
+    private let counts = NIOLockedValueBox((served: 0, handedOver: 0))
+
+    /// Opens one read-only connection per event loop of `group`. The database file must exist.
+    init(path: String, group: any EventLoopGroup, timeBudget: TimeAmount = .milliseconds(2)) throws {
+        self.timeBudget = timeBudget
+        var connections: [ReadConnection] = []
+        var byLoop: [ObjectIdentifier: Int] = [:]
+        for loop in group.makeIterator() {
+            byLoop[ObjectIdentifier(loop)] = connections.count
+            connections.append(try ReadConnection(path: path))
+        }
+        self.connections = connections
+        self.connectionForLoop = byLoop
+        startWatchdog()
+    }
+
+    func close() {
+        watchdogStopped.withLockedValue { $0 = true }
+        for connection in connections { connection.close() }
+    }
+
+    /// Runs `sql`, or returns nil when it has to go to the pooled connection instead.
+    func rows(_ sql: String, binds: [SQLiteData]) -> [InlineSQLiteRow]? {
+        let rows = connection().run(sql, binds: binds)
+        counts.withLockedValue { rows == nil ? ($0.handedOver += 1) : ($0.served += 1) }
+        return rows
+    }
+
+    /// Statements answered here, and statements handed to the pooled connection, so far.
+    var statementCounts: (served: Int, handedOver: Int) { counts.withLockedValue { $0 } }
+
+    /// Looks every two milliseconds for a statement over its budget. A thread of its own: the event
+    /// loops it protects are the threads that would be stuck.
+    private func startWatchdog() {
+        let thread = Thread { [connections, watchdogStopped, timeBudget] in
+            let budget = UInt64(timeBudget.nanoseconds)
+            while !watchdogStopped.withLockedValue({ $0 }) {
+                usleep(2_000)
+                let now = NIODeadline.now().uptimeNanoseconds
+                for connection in connections { connection.interruptIfRunningSince(before: now &- budget) }
+            }
+        }
+        thread.name = "inline-sqlite-watchdog"
+        thread.start()
+    }
+
+    /// The current event loop's own connection (uncontended); from any other thread (Swift's pool
+    /// in tests, a blocking-pool thread) one of them in turn, which the lock makes safe.
+    private func connection() -> ReadConnection {
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop,
+           let index = connectionForLoop[ObjectIdentifier(loop)] {
+            return connections[index]
+        }
+        let index = nextSpare.withLockedValue { next in
+            defer { next = (next + 1) % connections.count }
+            return next
+        }
+        return connections[index]
+    }
+}
+
+/// One read-only SQLite connection and its prepared statements, used under `lock`.
+private final class ReadConnection: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let handle: OpaquePointer
+    private var statements: [String: PreparedStatement] = [:]
+    /// What the watchdog may look at while `lock` is held by a running statement.
+    private let watch = NIOLockedValueBox(Watch())
+    private struct Watch {
+        var runningSince: UInt64?
+        var isClosed = false
+    }
+    /// Enough for every distinct read this path serves; past it the cache starts over.
+    private static let statementLimit = 64
+
+    private struct PreparedStatement {
+        let handle: OpaquePointer
+        let columns: InlineSQLiteRow.Columns
+    }
+
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard opened == SQLITE_OK, let handle else {
+            sqlite_nio_sqlite3_close(handle)
+            throw ConfigurationError("Could not open the database file for reading (SQLite code \(opened)).")
+        }
+        self.handle = handle
+        sqlite_nio_sqlite3_busy_timeout(handle, 0)
+    }
+
+    func close() {
+        // Marked closed first, so the watchdog never interrupts a handle being closed; only once.
+        let wasClosed = watch.withLockedValue { watch in
+            defer { watch.isClosed = true }
+            return watch.isClosed
+        }
+        guard !wasClosed else { return }
+        lock.withLock {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.handle) }
+            statements = [:]
+            sqlite_nio_sqlite3_close(handle)
+        }
+    }
+
+    /// `sqlite3_interrupt` is the one call meant for another thread; when the statement has just
+    /// finished it is a no-op, and at worst it stops the next one, which then goes to the pool.
+    func interruptIfRunningSince(before limit: UInt64) {
+        watch.withLockedValue { watch in
+            guard !watch.isClosed, let since = watch.runningSince, since < limit else { return }
+            sqlite_nio_sqlite3_interrupt(handle)
+        }
+    }
+
+    func run(_ sql: String, binds: [SQLiteData]) -> [InlineSQLiteRow]? {
+        lock.withLock {
+            guard watch.withLockedValue({ watch in
+                if !watch.isClosed { watch.runningSince = NIODeadline.now().uptimeNanoseconds }
+                return !watch.isClosed
+            }) else { return nil }
+            defer { watch.withLockedValue { $0.runningSince = nil } }
+            guard let statement = prepared(sql) else { return nil }
+            defer {
+                sqlite_nio_sqlite3_reset(statement.handle)
+                sqlite_nio_sqlite3_clear_bindings(statement.handle)
+            }
+            guard bind(binds, to: statement.handle) else { return nil }
+            var rows: [InlineSQLiteRow] = []
+            while true {
+                switch sqlite_nio_sqlite3_step(statement.handle) {
+                case SQLITE_ROW:
+                    guard let values = rowValues(statement.handle, count: statement.columns.names.count) else { return nil }
+                    rows.append(InlineSQLiteRow(columns: statement.columns, values: values))
+                case SQLITE_DONE:
+                    return rows
+                default:
+                    // Busy, interrupted by the watchdog, or an error: the pooled connection runs it
+                    // again and reports any error the usual way.
+                    return nil
+                }
+            }
+        }
+    }
+
+    private func prepared(_ sql: String) -> PreparedStatement? {
+        if let known = statements[sql] { return known }
+        var statement: OpaquePointer?
+        guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
+              let statement else { return nil }
+        // A statement that writes (or begins a transaction) does not belong here.
+        guard sqlite_nio_sqlite3_stmt_readonly(statement) != 0 else {
+            sqlite_nio_sqlite3_finalize(statement)
+            return nil
+        }
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+        if statements.count >= Self.statementLimit {
+            for old in statements.values { sqlite_nio_sqlite3_finalize(old.handle) }
+            statements = [:]
+        }
+        let prepared = PreparedStatement(handle: statement, columns: InlineSQLiteRow.Columns(names: names))
+        statements[sql] = prepared
+        return prepared
+    }
+
+    private func bind(_ binds: [SQLiteData], to statement: OpaquePointer) -> Bool {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let result: Int32
+            switch value {
+            case .integer(let number): result = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
+            case .float(let number): result = sqlite_nio_sqlite3_bind_double(statement, index, number)
+            case .text(let text):
+                result = sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
+            case .blob(let bytes):
+                result = bytes.withUnsafeReadableBytes {
+                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
+                }
+            case .null: result = sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard result == SQLITE_OK else { return false }
+        }
+        return true
+    }
+
+    /// The current row as sqlite-nio would decode it, so both paths hand the same values to the
+    /// same decoder.
+    private func rowValues(_ statement: OpaquePointer, count: Int) -> [SQLiteData]? {
+        var values: [SQLiteData] = []
+        values.reserveCapacity(count)
+        for column in 0..<Int32(count) {
+            switch sqlite_nio_sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER: values.append(.integer(Int(sqlite_nio_sqlite3_column_int64(statement, column))))
+            case SQLITE_FLOAT: values.append(.float(sqlite_nio_sqlite3_column_double(statement, column)))
+            case SQLITE_TEXT:
+                guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return nil }
+                values.append(.text(String(cString: text)))
+            case SQLITE_BLOB:
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                var buffer = ByteBufferAllocator().buffer(capacity: length)
+                if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) {
+                    buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length))
+                }
+                values.append(.blob(buffer))
+            case SQLITE_NULL: values.append(.null)
+            default: return nil
+            }
+        }
+        return values
+    }
+}
+
+/// A row read on the calling thread, decoded exactly as sqlite-kit decodes its own rows.
+struct InlineSQLiteRow: SQLRow {
+    /// Column names of one statement, shared by all its rows.
+    final class Columns: Sendable {
+        let names: [String]
+        init(names: [String]) { self.names = names }
+    }
+
+    let columns: Columns
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns.names }
+
+    func contains(column: String) -> Bool { columns.names.contains(column) }
+
+    private func value(_ column: String) -> SQLiteData? {
+        columns.names.firstIndex(of: column).map { values[$0] }
+    }
+
+    func decodeNil(column: String) throws -> Bool { (value(column) ?? .null) == .null }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let data = value(column) else { throw MissingColumnError(column: column) }
+        return try SQLiteDataDecoder().decode(D.self, from: data)
+    }
+
+    struct MissingColumnError: Error, CustomStringConvertible {
+        let column: String
+        var description: String { "No column named \(column) in the result." }
+    }
+}
+
+/// An `SQLDatabase` that runs what it can through an `InlineSQLiteReader` and everything else
+/// (a busy database, a long statement, anything that is not a read) through `fallback`.
+struct InlineSQLiteDatabase: SQLDatabase {
+    let reader: InlineSQLiteReader
+    let fallback: any SQLDatabase
+
+    var logger: Logger { fallback.logger }
+    var eventLoop: any EventLoop { fallback.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { fallback.version }
+    var dialect: any SQLDialect { fallback.dialect }
+    var queryLogLevel: Logger.Level? { fallback.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        guard let rows = inlineRows(query) else { return fallback.execute(sql: query, onRow) }
+        rows.forEach(onRow)
+        return eventLoop.makeSucceededVoidFuture()
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        guard let rows = inlineRows(query) else { return try await fallback.execute(sql: query, onRow) }
+        rows.forEach(onRow)
+    }
+
+    private func inlineRows(_ query: any SQLExpression) -> [InlineSQLiteRow]? {
+        let (sql, binds) = serialize(query)
+        let encoder = SQLiteDataEncoder()
+        guard let values = try? binds.map({ try encoder.encode($0) }) else { return nil }
+        return reader.rows(sql, binds: values)
+    }
+}

@@ -1,0 +1,96 @@
+import Fluent
+import Foundation
+@testable import IPTWeb
+import NIOCore
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Short reads on SQLite run on the calling thread (`InlineSQLiteReader`); whatever should not
+/// is handed to the pooled connection and still gets its answer.
+@Suite struct InlineReadsTests {
+    private func inline(_ clinic: TestClinic) throws -> (InlineSQLiteReader, InlineSQLiteDatabase)? {
+        guard DatabaseEngine(of: clinic.db) == .sqlite else { return nil }
+        let reader = try #require(clinic.app.services.inlineReader)
+        return (reader, InlineSQLiteDatabase(reader: reader, fallback: clinic.db as! any SQLDatabase))
+    }
+
+    private func name(of email: String, on database: any SQLDatabase) async throws -> String? {
+        try await database.raw("SELECT name FROM staff_users WHERE email = \(bind: email)").first()?
+            .decode(column: "name", as: String.self)
+    }
+
+    @Test func a_keyed_read_is_answered_here_and_sees_every_committed_write() async throws {
+        try await withClinic { clinic in
+            guard let (reader, database) = try inline(clinic) else { return }
+            let staff = try await clinic.makeStaff(.therapist, email: "inline@example.org", name: "First Name")
+            let before = reader.statementCounts
+            #expect(try await name(of: "inline@example.org", on: database) == "First Name")
+            staff.name = "Second Name"
+            try await staff.save(on: clinic.db)
+            // The same prepared statement again: it must not keep the snapshot of its first run.
+            #expect(try await name(of: "inline@example.org", on: database) == "Second Name")
+            #expect(try await name(of: "nobody@example.org", on: database) == nil)
+            // From an event loop thread, through that loop's own connection.
+            let onLoop = try await clinic.app.eventLoopGroup.next().submit {
+                reader.rows("SELECT name FROM staff_users WHERE email = ?", binds: [.text("inline@example.org")])
+            }.get()
+            #expect(try onLoop?.first?.decode(column: "name", as: String.self) == "Second Name")
+            let after = reader.statementCounts
+            #expect(after.served - before.served == 4)
+            #expect(after.handedOver == before.handedOver)
+        }
+    }
+
+    @Test func a_statement_over_its_time_budget_is_stopped_and_answered_by_the_pool() async throws {
+        try await withClinic { clinic in
+            guard let (reader, database) = try inline(clinic) else { return }
+            // Millions of rows: far past the budget (2 ms, 100 ms in tests) if it were left to run.
+            let slow = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) SELECT count(*) AS total FROM c"
+            #expect(reader.rows(slow, binds: []) == nil, "interrupted by the watchdog, not run to the end")
+            let before = reader.statementCounts.handedOver
+            let row = try #require(try await database.raw(SQLQueryString(slow)).first())
+            #expect(try row.decode(column: "total", as: Int.self) == 3_000_000)
+            #expect(reader.statementCounts.handedOver == before + 1)
+            // The connection is usable again at once.
+            let again = try #require(reader.rows("SELECT 1 AS one", binds: [])?.first)
+            #expect(try again.decode(column: "one", as: Int.self) == 1)
+        }
+    }
+
+    @Test func a_write_sent_this_way_goes_to_the_pooled_connection() async throws {
+        try await withClinic { clinic in
+            guard let (reader, database) = try inline(clinic) else { return }
+            _ = try await clinic.makeStaff(.therapist, email: "writer@example.org", name: "Before")
+            let update = "UPDATE staff_users SET name = 'After' WHERE email = 'writer@example.org'"
+            #expect(reader.rows(update, binds: []) == nil, "a read-only connection does not take writes")
+            try await database.raw(SQLQueryString(update)).run()
+            #expect(try await name(of: "writer@example.org", on: clinic.db as! any SQLDatabase) == "After")
+        }
+    }
+
+    @Test func a_staff_page_reads_its_session_and_list_here() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            let (browser, _) = try await clinic.signedIn(as: .receptionist)
+            let before = reader.statementCounts
+            let page = try await browser.get("/staff/enquiries")
+            #expect(page.status == .ok)
+            let after = reader.statementCounts
+            #expect(after.served - before.served == 2, "the session and the inbox list")
+            #expect(after.handedOver == before.handedOver)
+        }
+    }
+
+    @Test func a_closed_reader_hands_everything_to_the_pool() async throws {
+        try await withClinic { clinic in
+            guard let (reader, database) = try inline(clinic) else { return }
+            reader.close()
+            reader.close()  // again at shutdown: must not close the handle twice
+            #expect(reader.rows("SELECT 1 AS one", binds: []) == nil)
+            let row = try #require(try await database.raw("SELECT 2 AS two").first())
+            #expect(try row.decode(column: "two", as: Int.self) == 2)
+        }
+    }
+}
