@@ -80,6 +80,10 @@ import VaporTesting
             let after = reader.statementCounts
             #expect(after.served - before.served == 2, "the session and the inbox list")
             #expect(after.handedOver == before.handedOver)
+            // Kept statements are not compiled again: the session lookup was, on every page,
+            // while its bindings were cleared after each run.
+            for _ in 0..<5 { #expect(try await browser.get("/staff/enquiries").status == .ok) }
+            #expect(reader.recompilations == 0)
         }
     }
 

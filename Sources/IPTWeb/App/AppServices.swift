@@ -193,6 +193,17 @@ extension Response {
 extension Request {
     private struct PathKey: StorageKey { typealias Value = String }
 
+    private struct SentCookiesKey: StorageKey { typealias Value = HTTPCookies }
+
+    /// The cookies the browser sent, parsed once. `request.cookies` parses the Cookie header again
+    /// on every access, and the session and CSRF checks both read it (5% of a staff page's time).
+    var sentCookies: HTTPCookies {
+        if let known = storage[SentCookiesKey.self] { return known }
+        let cookies = self.cookies
+        storage[SentCookiesKey.self] = cookies
+        return cookies
+    }
+
     /// The request's path, worked out once. `url.path` re-derives it through URLComponents and a
     /// string replacement on every access, and the middleware chain asks for it several times.
     var path: String {
@@ -216,7 +227,8 @@ struct CachedPageResponder: Responder {
 
     func respond(to request: Request) -> EventLoopFuture<Response> {
         guard request.method == .GET || request.method == .HEAD,
-              !(request.headers.first(name: .cookie)?.contains(sessionCookieName) ?? false),
+              // Bytes, not Foundation's `contains`, which goes through NSString on every request.
+              request.headers.first(name: .cookie)?.utf8.firstRange(of: sessionCookieName.utf8) == nil,
               let body = cache.hit(PageCache.key(for: request.path))
         else {
             return next.respond(to: request)

@@ -67,6 +67,10 @@ final class InlineSQLiteReader: Sendable {
         return rows
     }
 
+    /// How many times SQLite compiled a kept statement again (the point of keeping them is that
+    /// it does not).
+    var recompilations: Int { connections.reduce(0) { $0 + $1.recompilations() } }
+
     /// Statements answered here, and statements handed to the pooled connection, so far.
     var statementCounts: (served: Int, handedOver: Int) { counts.withLockedValue { $0 } }
 
@@ -161,10 +165,10 @@ private final class ReadConnection: @unchecked Sendable {
             }) else { return nil }
             defer { watch.withLockedValue { $0.runningSince = nil } }
             guard let statement = prepared(sql) else { return nil }
-            defer {
-                sqlite_nio_sqlite3_reset(statement.handle)
-                sqlite_nio_sqlite3_clear_bindings(statement.handle)
-            }
+            // Reset only. `sqlite3_clear_bindings` marks a statement whose plan looked at a bound
+            // value as expired, and SQLite then compiled the session lookup again on every run;
+            // every parameter is bound afresh on the next run anyway.
+            defer { sqlite_nio_sqlite3_reset(statement.handle) }
             guard bind(binds, to: statement.handle) else { return nil }
             var rows: [InlineSQLiteRow] = []
             while true {
@@ -180,6 +184,13 @@ private final class ReadConnection: @unchecked Sendable {
                     return nil
                 }
             }
+        }
+    }
+
+    /// How many times SQLite compiled the kept statements again.
+    func recompilations() -> Int {
+        lock.withLock {
+            statements.values.reduce(0) { $0 + Int(sqlite_nio_sqlite3_stmt_status($1.handle, Int32(SQLITE_STMTSTATUS_REPREPARE), 0)) }
         }
     }
 
