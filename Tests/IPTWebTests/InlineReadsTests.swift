@@ -13,7 +13,8 @@ import VaporTesting
     private func inline(_ clinic: TestClinic) throws -> (InlineSQLiteReader, InlineSQLiteDatabase)? {
         guard DatabaseEngine(of: clinic.db) == .sqlite else { return nil }
         let reader = try #require(clinic.app.services.inlineReader)
-        return (reader, InlineSQLiteDatabase(reader: reader, fallback: clinic.db as! any SQLDatabase))
+        let pooled = clinic.db as! any SQLDatabase
+        return (reader, InlineSQLiteDatabase(reader: reader, eventLoop: pooled.eventLoop, logger: pooled.logger) { pooled })
     }
 
     private func name(of email: String, on database: any SQLDatabase) async throws -> String? {
@@ -96,5 +97,24 @@ import VaporTesting
             let row = try #require(try await database.raw("SELECT 2 AS two").first())
             #expect(try row.decode(column: "two", as: Int.self) == 2)
         }
+    }
+}
+
+@Suite struct CookieHeaderTests {
+    @Test func pairs_are_split_trimmed_and_unquoted_and_a_repeated_name_keeps_its_last_value() {
+        let cookies = CookieHeader.parse(["ipt_session=abc123;  ipt_csrf = \"q-r_s\" ; flag; =nameless; pad=YQ==", "ipt_session=later"])
+        #expect(cookies["ipt_session"] == "later")
+        #expect(cookies["ipt_csrf"] == "q-r_s")
+        #expect(cookies["pad"] == "YQ==", "only the first = separates name from value")
+        #expect(cookies["flag"] == nil)
+        #expect(cookies[""] == nil)
+        #expect(cookies.count == 3)
+    }
+
+    @Test func an_empty_or_missing_header_gives_no_cookies() {
+        #expect(CookieHeader.parse([]).isEmpty)
+        #expect(CookieHeader.parse([""]).isEmpty)
+        #expect(CookieHeader.parse([" ; ;"]).isEmpty)
+        #expect(CookieHeader.parse(["a="])["a"] == "")
     }
 }

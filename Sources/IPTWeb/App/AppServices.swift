@@ -66,9 +66,10 @@ extension Request {
     /// For short reads outside a transaction (a session, a page of a list): on SQLite they run on
     /// this thread through a read-only connection, elsewhere through the request's pool.
     var inlineReads: any SQLDatabase {
-        let pooled = db as! any SQLDatabase
-        guard let reader = services.inlineReader else { return pooled }
-        return InlineSQLiteDatabase(reader: reader, fallback: pooled)
+        guard let reader = services.inlineReader else { return db as! any SQLDatabase }
+        // The pooled handle only when a statement is handed over: building `request.db` costs
+        // more than the inline read itself.
+        return InlineSQLiteDatabase(reader: reader, eventLoop: eventLoop, logger: logger) { [self] in db as! any SQLDatabase }
     }
 
     /// The frame every page is drawn in.
@@ -99,12 +100,13 @@ final class ClinicIdentityStore: Sendable {
     /// The identity as last read, without a query.
     var lastKnown: ClinicIdentity? { cached.withLockedValue { $0?.identity } }
 
-    func current(on database: any Database) async throws -> ClinicIdentity {
+    /// `database` is only evaluated on a miss: a request's `db` is not free to build.
+    func current(on database: @autoclosure () -> any Database) async throws -> ClinicIdentity {
         let now = clock.now()
         if let entry = cached.withLockedValue({ $0 }), now.timeIntervalSince(entry.readAt) < timeToLive {
             return entry.identity
         }
-        let identity = try await ClinicProfile.query(on: database).first().map {
+        let identity = try await ClinicProfile.query(on: database()).first().map {
             ClinicIdentity(name: $0.name, phone: $0.phone, email: $0.email, address: $0.address, timeZone: $0.timeZone,
                            requireTwoFactor: $0.requireTwoFactor)
         } ?? .defaults
@@ -193,13 +195,14 @@ extension Response {
 extension Request {
     private struct PathKey: StorageKey { typealias Value = String }
 
-    private struct SentCookiesKey: StorageKey { typealias Value = HTTPCookies }
+    private struct SentCookiesKey: StorageKey { typealias Value = [String: String] }
 
-    /// The cookies the browser sent, parsed once. `request.cookies` parses the Cookie header again
-    /// on every access, and the session and CSRF checks both read it (5% of a staff page's time).
-    var sentCookies: HTTPCookies {
+    /// The cookies the browser sent, by name, parsed once. `request.cookies` runs the Cookie
+    /// header through Vapor's general header-directive parser on every access, and the session and
+    /// CSRF checks both read it: 5% of a staff page's time, for two short values.
+    var sentCookies: [String: String] {
         if let known = storage[SentCookiesKey.self] { return known }
-        let cookies = self.cookies
+        let cookies = CookieHeader.parse(headers[.cookie])
         storage[SentCookiesKey.self] = cookies
         return cookies
     }

@@ -150,7 +150,7 @@ struct PortalController: RouteCollection {
 
     /// The signed-in portal session, if the cookie names a live one (idle sessions end).
     func current(_ request: Request) async throws -> PortalSession? {
-        guard let token = request.sentCookies[Self.cookie]?.string, token.count <= 100,
+        guard let token = request.sentCookies[Self.cookie], token.count <= 100,
               let session = try await PortalSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).with(\.$client).first()
         else { return nil }
         guard request.now.timeIntervalSince(session.lastSeenAt) < TimeInterval(Self.idleMinutes * 60) else {
@@ -235,7 +235,7 @@ struct PortalController: RouteCollection {
     }
 
     func signOut(_ request: Request) async throws -> Response {
-        if let token = request.sentCookies[Self.cookie]?.string {
+        if let token = request.sentCookies[Self.cookie] {
             try await PortalSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).delete()
         }
         let response = request.redirect(to: "/portal/sign-in")

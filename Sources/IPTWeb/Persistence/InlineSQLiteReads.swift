@@ -296,25 +296,33 @@ struct InlineSQLiteRow: SQLRow {
 }
 
 /// An `SQLDatabase` that runs what it can through an `InlineSQLiteReader` and everything else
-/// (a busy database, a long statement, anything that is not a read) through `fallback`.
+/// (a busy database, a long statement, anything that is not a read) through the pooled connection.
 struct InlineSQLiteDatabase: SQLDatabase {
     let reader: InlineSQLiteReader
-    let fallback: any SQLDatabase
+    let eventLoop: any EventLoop
+    let logger: Logger
+    /// Built only when a statement is handed over.
+    let pooled: @Sendable () -> any SQLDatabase
 
-    var logger: Logger { fallback.logger }
-    var eventLoop: any EventLoop { fallback.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { fallback.version }
-    var dialect: any SQLDialect { fallback.dialect }
-    var queryLogLevel: Logger.Level? { fallback.queryLogLevel }
+    init(reader: InlineSQLiteReader, eventLoop: any EventLoop, logger: Logger, pooled: @escaping @Sendable () -> any SQLDatabase) {
+        self.reader = reader
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.pooled = pooled
+    }
+
+    var dialect: any SQLDialect { SQLiteDialect() }
+    /// No statement logging: bound values hold what people wrote to the clinic.
+    var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        guard let rows = inlineRows(query) else { return fallback.execute(sql: query, onRow) }
+        guard let rows = inlineRows(query) else { return pooled().execute(sql: query, onRow) }
         rows.forEach(onRow)
         return eventLoop.makeSucceededVoidFuture()
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        guard let rows = inlineRows(query) else { return try await fallback.execute(sql: query, onRow) }
+        guard let rows = inlineRows(query) else { return try await pooled().execute(sql: query, onRow) }
         rows.forEach(onRow)
     }
 

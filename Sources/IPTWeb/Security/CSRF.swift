@@ -23,7 +23,7 @@ struct CSRFMiddleware: Middleware {
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let cookieName = Self.cookieName(secure: secure)
-        let existing = request.sentCookies[cookieName]?.string
+        let existing = request.sentCookies[cookieName]
         let box = AnonymousTokenBox(existing: existing.flatMap { $0.count >= 32 ? $0 : nil })
         request.storage[AnonymousTokenBox.Key.self] = box
 

@@ -142,7 +142,7 @@ struct StaffSessionMiddleware: Middleware {
 
     // Visitors carry no session cookie; they pass straight through without a task hop.
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
-        guard let token = request.sentCookies[SessionCookie.name(secure: secure)]?.string, !token.isEmpty else {
+        guard let token = request.sentCookies[SessionCookie.name(secure: secure)], !token.isEmpty else {
             return next.respond(to: request)
         }
         return request.eventLoop.makeFutureWithTask {

@@ -58,7 +58,7 @@ struct SignInController: RouteCollection {
 
         // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
         let secure = services.settings.secureCookies
-        if let old = request.sentCookies[SessionCookie.name(secure: secure)]?.string {
+        if let old = request.sentCookies[SessionCookie.name(secure: secure)] {
             try await StaffSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
         }
         // Sessions whose cookie never comes back would otherwise stay for ever; every sign-in
