@@ -62,6 +62,20 @@ import VaporTesting
         }
     }
 
+    @Test func a_quote_joined_to_a_combining_mark_cannot_end_the_attribute_it_is_kept_in() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/contact")
+            var form = Self.validForm
+            form["email"] = "bad"
+            // Quote + combining accent is one Swift Character; escaping by Character missed it.
+            form["name"] = "x\"\u{301} autofocus onfocus=alert(1) y=\"\u{301}"
+            let html = try await browser.post("/contact", form: form).body.string
+            #expect(html.utf8.firstRange(of: "\"\u{301}".utf8) == nil, "no raw quote byte before the accent")
+            #expect(html.contains("value=\"x&quot;\u{301} autofocus onfocus=alert(1) y=&quot;\u{301}\""))
+        }
+    }
+
     @Test func a_filled_honeypot_looks_like_success_but_stores_nothing() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
