@@ -60,6 +60,26 @@ import Testing
         #expect(CSVWriter.escape("@sum") == "'@sum")
     }
 
+    @Test func a_quote_or_comma_joined_to_a_combining_mark_cannot_split_a_csv_cell() {
+        // Quote + combining accent and comma + combining accent are single Characters.
+        let hostile = "Ann\"\u{301},\u{301}=HYPERLINK(\"http://x\")"
+        let cell = CSVWriter.escape(hostile)
+        #expect(cell == "\"Ann\"\"\u{301},\u{301}=HYPERLINK(\"\"http://x\"\")\"")
+        // Read back as RFC 4180: one quoted field in which every quote is doubled.
+        let scalars = Array(cell.unicodeScalars)
+        #expect(scalars.first == "\"" && scalars.last == "\"")
+        var index = 1, pairedQuotes = true
+        while index < scalars.count - 1 {
+            if scalars[index] == "\"" {
+                pairedQuotes = pairedQuotes && scalars[index + 1] == "\""
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+        #expect(pairedQuotes)
+    }
+
     @Test func money_is_formatted_from_cents_with_thousands_separators() {
         #expect(Money(cents: 18_000).formatted == "$180.00")
         #expect(Money(cents: 5).formatted == "$0.05")

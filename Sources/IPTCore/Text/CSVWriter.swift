@@ -1,5 +1,3 @@
-import Foundation
-
 /// Writes RFC 4180 CSV. Cells that a spreadsheet would run as a formula (starting with = + - @,
 /// tab or carriage return) are prefixed with an apostrophe: an export must never execute.
 public enum CSVWriter {
@@ -12,9 +10,17 @@ public enum CSVWriter {
         if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
             value = "'" + value
         }
-        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Unicode scalars, not Characters: a quote or comma joined to a combining mark is one
+        // Character that equals neither, and slipped through unquoted, letting a cell split in two.
+        let scalars = value.unicodeScalars
+        guard scalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in scalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append("\"") }
         }
-        return value
+        quoted.append("\"")
+        return String(quoted)
     }
 }
