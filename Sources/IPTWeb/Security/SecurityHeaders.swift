@@ -34,19 +34,25 @@ struct SecurityHeadersMiddleware: Middleware {
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
 
+    /// What every response carries whatever its path: `everyResponse`, and HSTS when served
+    /// over https.
+    static func fixedHeaders(secure: Bool) -> [(String, String)] {
+        everyResponse + (secure ? [("Strict-Transport-Security", "max-age=31536000; includeSubDomains")] : [])
+    }
+
     static func apply(to response: Response, path: String, secure: Bool) {
         // Handlers never set these, so adding is enough; error pages replace a response's headers
         // wholesale before they get here.
-        response.headers.add(contentsOf: everyResponse)
-        if secure {
-            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
-        }
+        response.headers.add(contentsOf: fixedHeaders(secure: secure))
         // Staff pages and every page reached by a client's private link hold personal details: no
         // browser or proxy may keep a copy.
-        if Self.privatePrefixes.contains(where: { path.hasPrefix($0) })
-            || response.headers[.setCookie].contains(where: { $0.contains("ipt_session") }) {
+        if isPrivate(path: path) || response.headers[.setCookie].contains(where: { $0.contains("ipt_session") }) {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
+    }
+
+    static func isPrivate(path: String) -> Bool {
+        privatePrefixes.contains(where: { path.hasPrefix($0) })
     }
 
     static let privatePrefixes = ["/staff", "/portal", "/appointments/", "/book/confirm/", "/questionnaire/", "/intake/", "/self-assessment/",
