@@ -169,7 +169,7 @@ enum EnquiryQueries {
         let filter: SQLQueryString = status.map { "WHERE status = \(bind: $0.rawValue)" } ?? ""
         let rows = try await database.raw("""
             SELECT id, name, preferred_contact, status, created_at FROM enquiries \(filter)
-            ORDER BY created_at DESC, id LIMIT \(literal: size + 1) OFFSET \(literal: (number - 1) * size)
+            ORDER BY created_at DESC, id LIMIT \(bind: size + 1) OFFSET \(bind: (number - 1) * size)
             """).all()
         let summaries = try rows.map { row in
             Summary(id: try row.decode(column: "id", as: UUID.self),

@@ -22,8 +22,10 @@ import VaporCSQLite
 ///   to wait (a checkpoint resetting the log) is handed to the pooled connection instead;
 /// - a statement still running after `timeBudget` is interrupted by a watchdog thread and handed
 ///   to the pooled connection, so a large OFFSET or an unindexed filter costs one slow read on the
-///   pool, never a stalled event loop (sqlite-nio's SQLite is built without the progress callback
-///   that would do this inside SQLite);
+///   pool instead of holding the event loop (sqlite-nio's SQLite is built without the progress
+///   callback that would do this inside SQLite; an interrupt does not cut into a disk read or into
+///   SQLite's short retry waits for the log index, which are not bounded this way);
+/// - only SELECT and WITH queries with every parameter bound are run here;
 /// - rows are collected before any is handed on, so a hand-off never delivers a row twice.
 ///
 /// Only for reads outside a transaction: these connections do not see a transaction's own
@@ -38,7 +40,6 @@ final class InlineSQLiteReader: Sendable {
     private let connections: [ReadConnection]
     private let connectionForLoop: [ObjectIdentifier: Int]
     private let nextSpare = NIOLockedValueBox(0)
-    private let watchdogStopped = NIOLockedValueBox(false)
     private let counts = NIOLockedValueBox((served: 0, handedOver: 0))
 
     /// Opens one read-only connection per event loop of `group`. The database file must exist.
@@ -52,11 +53,11 @@ final class InlineSQLiteReader: Sendable {
         }
         self.connections = connections
         self.connectionForLoop = byLoop
-        startWatchdog()
+        InlineReadWatchdog.shared.watch(self, connections: connections, budget: timeBudget)
     }
 
     func close() {
-        watchdogStopped.withLockedValue { $0 = true }
+        InlineReadWatchdog.shared.unwatch(self)
         for connection in connections { connection.close() }
     }
 
@@ -74,34 +75,6 @@ final class InlineSQLiteReader: Sendable {
     /// Statements answered here, and statements handed to the pooled connection, so far.
     var statementCounts: (served: Int, handedOver: Int) { counts.withLockedValue { $0 } }
 
-    /// Looks for a statement over its budget every 2 ms while statements come, every 20 ms after a
-    /// quiet second (an idle server is not woken 500 times a second; a long statement that starts
-    /// then runs up to about 20 ms before it is stopped). A thread of its own: the event loops it
-    /// protects are the threads that would be stuck.
-    private func startWatchdog() {
-        let thread = Thread { [connections, watchdogStopped, timeBudget, counts] in
-            let budget = UInt64(timeBudget.nanoseconds)
-            var statementsSeen = -1, quietTicks = 0
-            while !watchdogStopped.withLockedValue({ $0 }) {
-                usleep(quietTicks >= 500 ? 20_000 : 2_000)
-                let now = NIODeadline.now().uptimeNanoseconds
-                var running = false
-                for connection in connections {
-                    running = connection.interruptIfRunningSince(before: now &- budget) || running
-                }
-                let statements = counts.withLockedValue { $0.served + $0.handedOver }
-                if running || statements != statementsSeen {
-                    quietTicks = 0
-                    statementsSeen = statements
-                } else {
-                    quietTicks += 1
-                }
-            }
-        }
-        thread.name = "inline-sqlite-watchdog"
-        thread.start()
-    }
-
     /// The current event loop's own connection (uncontended); from any other thread (Swift's pool
     /// in tests, a blocking-pool thread) one of them in turn, which the lock makes safe.
     private func connection() -> ReadConnection {
@@ -117,8 +90,53 @@ final class InlineSQLiteReader: Sendable {
     }
 }
 
+/// Stops statements over their budget, for every reader in the process (tests run many apps at
+/// once; one thread serves them all). It looks every 2 ms while statements come and every 20 ms
+/// after a quiet second, so an idle server is not woken 500 times a second; a long statement that
+/// starts then runs up to about 20 ms before it is stopped. A thread of its own: the event loops it
+/// protects are the threads that would be stuck.
+private final class InlineReadWatchdog: Sendable {
+    static let shared = InlineReadWatchdog()
+
+    private let watched = NIOLockedValueBox<[ObjectIdentifier: (connections: [ReadConnection], budget: UInt64)]>([:])
+
+    private init() {
+        let thread = Thread { [watched] in
+            var runsSeen = -1, quietTicks = 0
+            while true {
+                usleep(quietTicks >= 500 ? 20_000 : 2_000)
+                let now = NIODeadline.now().uptimeNanoseconds
+                var running = false, runs = 0
+                for entry in watched.withLockedValue({ Array($0.values) }) {
+                    for connection in entry.connections {
+                        let seen = connection.interruptIfRunningSince(before: now &- entry.budget)
+                        running = running || seen.running
+                        runs &+= seen.runs
+                    }
+                }
+                if running || runs != runsSeen {
+                    quietTicks = 0
+                    runsSeen = runs
+                } else {
+                    quietTicks += 1
+                }
+            }
+        }
+        thread.name = "inline-sqlite-watchdog"
+        thread.start()
+    }
+
+    func watch(_ reader: InlineSQLiteReader, connections: [ReadConnection], budget: TimeAmount) {
+        watched.withLockedValue { $0[ObjectIdentifier(reader)] = (connections, UInt64(budget.nanoseconds)) }
+    }
+
+    func unwatch(_ reader: InlineSQLiteReader) {
+        _ = watched.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(reader)) }
+    }
+}
+
 /// One read-only SQLite connection and its prepared statements, used under `lock`.
-private final class ReadConnection: @unchecked Sendable {
+final class ReadConnection: @unchecked Sendable {
     private let lock = NIOLock()
     private let handle: OpaquePointer
     private var statements: [String: PreparedStatement] = [:]
@@ -126,9 +144,11 @@ private final class ReadConnection: @unchecked Sendable {
     private let watch = NIOLockedValueBox(Watch())
     private struct Watch {
         var runningSince: UInt64?
+        var runs = 0
         var isClosed = false
     }
-    /// Enough for every distinct read this path serves; past it the cache starts over.
+    /// Far more than the distinct reads this path serves (their values are bound, not written into
+    /// the SQL); past it the cache starts over.
     private static let statementLimit = 64
 
     private struct PreparedStatement {
@@ -148,35 +168,47 @@ private final class ReadConnection: @unchecked Sendable {
     }
 
     func close() {
-        // Marked closed first, so the watchdog never interrupts a handle being closed; only once.
+        // Marked closed first, so the watchdog never interrupts a handle being closed; a statement
+        // still running is stopped now rather than waited for. Only once.
         let wasClosed = watch.withLockedValue { watch in
             defer { watch.isClosed = true }
+            if !watch.isClosed, watch.runningSince != nil { sqlite_nio_sqlite3_interrupt(handle) }
             return watch.isClosed
         }
         guard !wasClosed else { return }
-        lock.withLock {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.handle) }
-            statements = [:]
-            sqlite_nio_sqlite3_close(handle)
-        }
+        lock.withLock { closeHandle() }
     }
 
-    /// `sqlite3_interrupt` is the one call meant for another thread; when the statement has just
-    /// finished it is a no-op, and at worst it stops the next one, which then goes to the pool.
-    /// Returns whether a statement is running.
-    @discardableResult
-    func interruptIfRunningSince(before limit: UInt64) -> Bool {
+    deinit {
+        // A reader whose app never shut down, or one whose later connections failed to open.
+        if !watch.withLockedValue({ $0.isClosed }) { closeHandle() }
+    }
+
+    private func closeHandle() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement.handle) }
+        statements = [:]
+        sqlite_nio_sqlite3_close(handle)
+    }
+
+    /// `sqlite3_interrupt` is the one call meant for another thread. `runningSince` is cleared only
+    /// after the statement is reset, and an interrupt that arrives when no statement is running is
+    /// cleared by SQLite before the next one starts. Returns whether a statement is running, and
+    /// how many have started so far.
+    func interruptIfRunningSince(before limit: UInt64) -> (running: Bool, runs: Int) {
         watch.withLockedValue { watch in
-            guard !watch.isClosed, let since = watch.runningSince else { return false }
+            guard !watch.isClosed, let since = watch.runningSince else { return (false, watch.runs) }
             if since < limit { sqlite_nio_sqlite3_interrupt(handle) }
-            return true
+            return (true, watch.runs)
         }
     }
 
     func run(_ sql: String, binds: [SQLiteData]) -> [InlineSQLiteRow]? {
         lock.withLock {
             guard watch.withLockedValue({ watch in
-                if !watch.isClosed { watch.runningSince = NIODeadline.now().uptimeNanoseconds }
+                if !watch.isClosed {
+                    watch.runningSince = NIODeadline.now().uptimeNanoseconds
+                    watch.runs &+= 1
+                }
                 return !watch.isClosed
             }) else { return nil }
             defer { watch.withLockedValue { $0.runningSince = nil } }
@@ -185,7 +217,9 @@ private final class ReadConnection: @unchecked Sendable {
             // value as expired, and SQLite then compiled the session lookup again on every run;
             // every parameter is bound afresh on the next run anyway.
             defer { sqlite_nio_sqlite3_reset(statement.handle) }
-            guard bind(binds, to: statement.handle) else { return nil }
+            // A statement with a parameter left unbound would run with the previous run's value.
+            guard sqlite_nio_sqlite3_bind_parameter_count(statement.handle) == binds.count,
+                  bind(binds, to: statement.handle) else { return nil }
             var rows: [InlineSQLiteRow] = []
             while true {
                 switch sqlite_nio_sqlite3_step(statement.handle) {
@@ -193,6 +227,12 @@ private final class ReadConnection: @unchecked Sendable {
                     guard let values = rowValues(statement.handle, count: statement.columns.names.count) else { return nil }
                     rows.append(InlineSQLiteRow(columns: statement.columns, values: values))
                 case SQLITE_DONE:
+                    // Only SELECTs get here, so no transaction can be left open; if one were, every
+                    // later read on this connection would see a frozen snapshot.
+                    guard sqlite_nio_sqlite3_get_autocommit(handle) != 0 else {
+                        sqlite_nio_sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+                        return nil
+                    }
                     return rows
                 default:
                     // Busy, interrupted by the watchdog, or an error: the pooled connection runs it
@@ -212,16 +252,23 @@ private final class ReadConnection: @unchecked Sendable {
 
     private func prepared(_ sql: String) -> PreparedStatement? {
         if let known = statements[sql] { return known }
+        // Queries only. `sqlite3_stmt_readonly` also says yes to BEGIN, SAVEPOINT, ATTACH and
+        // pragmas that set a value, any of which would change this connection for later reads.
+        let keyword = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
+        guard keyword.hasPrefix("SELECT") || keyword.hasPrefix("WITH") else { return nil }
         var statement: OpaquePointer?
         guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
               let statement else { return nil }
-        // A statement that writes (or begins a transaction) does not belong here.
-        guard sqlite_nio_sqlite3_stmt_readonly(statement) != 0 else {
+        var names: [String] = []
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        for column in 0..<count {
+            guard let name = sqlite_nio_sqlite3_column_name(statement, column) else { break }
+            names.append(String(cString: name))
+        }
+        guard sqlite_nio_sqlite3_stmt_readonly(statement) != 0, count > 0, names.count == Int(count) else {
             sqlite_nio_sqlite3_finalize(statement)
             return nil
         }
-        let count = sqlite_nio_sqlite3_column_count(statement)
-        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
         if statements.count >= Self.statementLimit {
             for old in statements.values { sqlite_nio_sqlite3_finalize(old.handle) }
             statements = [:]
