@@ -7,6 +7,14 @@ import Testing
                 == "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;")
         #expect(MarkupEscaping.escape("Zoë Ng, 9-8-8 ☎︎") == "Zoë Ng, 9-8-8 ☎︎")
         #expect(MarkupEscaping.escape("") == "")
+        #expect(MarkupEscaping.escapeText(#"Tom & "Jerry's" <b>"#) == #"Tom &amp; "Jerry's" &lt;b&gt;"#)
+    }
+
+    @Test func a_prepend_mark_before_a_bracket_is_still_escaped_in_text() {
+        // U+0600 and the `<` after it are one Swift Character.
+        #expect(MarkupEscaping.escapeText("\u{600}<b>") == "\u{600}&lt;b&gt;")
+        // A character reference someone typed is shown as typed (Plot's escaping kept it).
+        #expect(MarkupEscaping.escapeText("&lt;") == "&amp;lt;")
     }
 
     @Test func a_quote_joined_to_a_combining_mark_is_still_escaped() {

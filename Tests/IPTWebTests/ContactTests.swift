@@ -62,6 +62,21 @@ import VaporTesting
         }
     }
 
+    @Test func a_prepend_mark_before_markup_in_a_name_stays_text_on_the_staff_inbox() async throws {
+        try await withClinic { clinic in
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/contact")
+            var form = Self.validForm
+            // U+0600 joins the `<` after it into one Character; escaping by Character wrote it raw.
+            form["name"] = "Ana \u{600}<b>bold</b>"
+            #expect(try await visitor.post("/contact", form: form).status == .seeOther)
+            let (staff, _) = try await clinic.signedIn(as: .receptionist)
+            let html = try await staff.get("/staff/enquiries").body.string
+            #expect(!html.contains("<b>"))
+            #expect(html.contains("\u{600}&lt;b&gt;bold&lt;/b&gt;"))
+        }
+    }
+
     @Test func a_quote_joined_to_a_combining_mark_cannot_end_the_attribute_it_is_kept_in() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)

@@ -6,9 +6,18 @@ public enum MarkupEscaping {
     /// `Character` that is not equal to `"`, so a character-by-character check let a raw quote
     /// through into an attribute. The five bytes never occur inside a multi-byte sequence.
     public static func escape(_ text: String) -> String {
+        escape(text, quotes: true)
+    }
+
+    /// For a text node, where quotes need no escaping: only `&`, `<` and `>`.
+    public static func escapeText(_ text: String) -> String {
+        escape(text, quotes: false)
+    }
+
+    private static func escape(_ text: String, quotes: Bool) -> String {
         let utf8 = text.utf8
         // Most text (names, tokens, paths) has nothing to escape: returned as it is.
-        guard utf8.contains(where: needsEscaping) else { return text }
+        guard utf8.contains(where: { needsEscaping($0, quotes: quotes) }) else { return text }
         var escaped: [UInt8] = []
         escaped.reserveCapacity(utf8.count + 16)
         for byte in utf8 {
@@ -16,16 +25,16 @@ public enum MarkupEscaping {
             case UInt8(ascii: "&"): escaped.append(contentsOf: "&amp;".utf8)
             case UInt8(ascii: "<"): escaped.append(contentsOf: "&lt;".utf8)
             case UInt8(ascii: ">"): escaped.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\""): escaped.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): escaped.append(contentsOf: "&#39;".utf8)
+            case UInt8(ascii: "\"") where quotes: escaped.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'") where quotes: escaped.append(contentsOf: "&#39;".utf8)
             default: escaped.append(byte)
             }
         }
         return String(decoding: escaped, as: UTF8.self)
     }
 
-    private static func needsEscaping(_ byte: UInt8) -> Bool {
+    private static func needsEscaping(_ byte: UInt8, quotes: Bool) -> Bool {
         byte == UInt8(ascii: "&") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
-            || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")
+            || (quotes && (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")))
     }
 }

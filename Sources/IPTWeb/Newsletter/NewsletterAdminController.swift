@@ -200,7 +200,7 @@ enum NewsletterSending {
         )
         return HTML(
             .lang(.english),
-            .head(.encoding(.utf8), .element(named: "title", text: clinic.name)),
+            .head(.encoding(.utf8), .element(named: "title", nodes: [.text(clinic.name)])),
             .body(.div(.raw(formattedHTML(markdown: markdown))), footer)
         ).render()
     }

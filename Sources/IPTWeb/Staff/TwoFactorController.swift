@@ -146,7 +146,7 @@ struct TwoFactorController: RouteCollection {
                  .p(.text("From now on you will enter a code from your app after your password."))),
             .h2(.text("Your recovery codes")),
             .p(.text("Each works once if you lose your phone. Print them or keep them somewhere safe away from your phone: they are shown only now.")),
-            .ul(.class("recovery-codes"), .forEach(codes) { .li(.element(named: "code", text: $0)) }),
+            .ul(.class("recovery-codes"), .forEach(codes) { .li(.element(named: "code", nodes: [.text($0)])) }),
             .p(.a(.class("button"), .href("/staff"), .text("Continue to the dashboard")))
         )
         let response = Response.html(PageLayout.render(title: "Two-factor sign-in is on", chrome: chrome, content: content))
@@ -173,7 +173,7 @@ struct TwoFactorController: RouteCollection {
                 .li(.text("Type the 6-digit code the app then shows."))
             ),
             .div(.class("qr-code"), .raw(qr)),
-            .p(.text("Cannot scan? Enter this key in the app instead: "), .element(named: "code", text: grouped)),
+            .p(.text("Cannot scan? Enter this key in the app instead: "), .element(named: "code", nodes: [.text(grouped)])),
             FormViews.errorSummary(errors),
             .form(
                 .class("form narrow"),
