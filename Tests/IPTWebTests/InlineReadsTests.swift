@@ -141,3 +141,26 @@ import VaporTesting
         #expect(CookieHeader.parse(["a="])["a"] == "")
     }
 }
+
+@Suite struct DateDisplayTests {
+    @Test func dates_format_in_their_zone_the_same_from_many_threads_at_once() async {
+        // 2026-01-15 14:30 UTC and 2026-07-15 14:30 UTC: winter and summer time.
+        let winter = Date(timeIntervalSince1970: 1_768_487_400), summer = Date(timeIntervalSince1970: 1_784_125_800)
+        let expected = [
+            "America/Toronto|winter": "2026-01-15 09:30 EST", "America/Toronto|summer": "2026-07-15 10:30 EDT",
+            "America/Vancouver|winter": "2026-01-15 06:30 PST", "America/Vancouver|summer": "2026-07-15 07:30 PDT",
+        ]
+        // The formatters are kept and shared; formatting from many threads must not mix them up.
+        let results = await withTaskGroup(of: (String, String).self) { group in
+            for index in 0..<400 {
+                let zone = index % 2 == 0 ? "America/Toronto" : "America/Vancouver"
+                let season = index % 4 < 2 ? "winter" : "summer"
+                group.addTask { ("\(zone)|\(season)", DateDisplay.dateTime(season == "winter" ? winter : summer, timeZone: zone)) }
+            }
+            return await group.reduce(into: [(String, String)]()) { $0.append($1) }
+        }
+        #expect(results.count == 400)
+        for (key, text) in results { #expect(text == expected[key], "\(key)") }
+        #expect(DateDisplay.iso(winter) == "2026-01-15T14:30:00Z")
+    }
+}
