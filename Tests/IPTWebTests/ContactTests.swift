@@ -11,6 +11,16 @@ import VaporTesting
         "message": "My mother died in spring and I cannot sleep.", "consent": "yes",
     ]
 
+    /// Opens the contact page (for its form token) and sends the valid form with `changes` made;
+    /// a nil value leaves the field out.
+    @discardableResult
+    static func sendEnquiry(from browser: Browser, changing changes: [String: String?] = [:]) async throws -> TestingHTTPResponse {
+        try await browser.get("/contact")
+        var form = validForm
+        for (field, value) in changes { form[field] = value }
+        return try await browser.post("/contact", form: form)
+    }
+
     @Test func a_valid_enquiry_is_stored_and_an_acknowledgement_without_its_message_is_emailed() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
@@ -32,11 +42,7 @@ import VaporTesting
     @Test func an_invalid_enquiry_comes_back_with_a_message_per_field_and_the_input_kept() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
-            try await browser.get("/contact")
-            var form = Self.validForm
-            form["email"] = "not-an-email"
-            form["consent"] = nil
-            let response = try await browser.post("/contact", form: form)
+            let response = try await Self.sendEnquiry(from: browser, changing: ["email": "not-an-email", "consent": nil])
             #expect(response.status == .unprocessableEntity)
             let html = response.body.string
             #expect(html.contains("Enter an email address like name@example.com."))
@@ -50,12 +56,11 @@ import VaporTesting
     @Test func script_typed_into_a_field_is_shown_as_text_not_run() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
-            try await browser.get("/contact")
-            var form = Self.validForm
-            form["email"] = "bad"
-            form["name"] = "\"><script>alert(1)</script>"
-            form["message"] = "</textarea><script>alert(2)</script>"
-            let html = try await browser.post("/contact", form: form).body.string
+            let html = try await Self.sendEnquiry(from: browser, changing: [
+                "email": "bad",
+                "name": "\"><script>alert(1)</script>",
+                "message": "</textarea><script>alert(2)</script>"
+            ]).body.string
             #expect(!html.contains("<script>"))
             #expect(html.contains(#"value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;""#), "kept in the field, escaped")
             #expect(html.contains("&lt;/textarea&gt;&lt;script&gt;alert(2)&lt;/script&gt;"))
@@ -65,11 +70,10 @@ import VaporTesting
     @Test func a_prepend_mark_before_markup_in_a_name_stays_text_on_the_staff_inbox() async throws {
         try await withClinic { clinic in
             let visitor = Browser(app: clinic.app)
-            try await visitor.get("/contact")
-            var form = Self.validForm
             // U+0600 joins the `<` after it into one Character; escaping by Character wrote it raw.
-            form["name"] = "Ana \u{600}<b>bold</b>"
-            #expect(try await visitor.post("/contact", form: form).status == .seeOther)
+            #expect(try await Self.sendEnquiry(from: visitor, changing: [
+                "name": "Ana \u{600}<b>bold</b>"
+            ]).status == .seeOther)
             let (staff, _) = try await clinic.signedIn(as: .receptionist)
             let html = try await staff.get("/staff/enquiries").body.string
             #expect(!html.contains("<b>"))
@@ -80,12 +84,11 @@ import VaporTesting
     @Test func a_quote_joined_to_a_combining_mark_cannot_end_the_attribute_it_is_kept_in() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
-            try await browser.get("/contact")
-            var form = Self.validForm
-            form["email"] = "bad"
             // Quote + combining accent is one Swift Character; escaping by Character missed it.
-            form["name"] = "x\"\u{301} autofocus onfocus=alert(1) y=\"\u{301}"
-            let html = try await browser.post("/contact", form: form).body.string
+            let html = try await Self.sendEnquiry(from: browser, changing: [
+                "email": "bad",
+                "name": "x\"\u{301} autofocus onfocus=alert(1) y=\"\u{301}"
+            ]).body.string
             #expect(html.utf8.firstRange(of: "\"\u{301}".utf8) == nil, "no raw quote byte before the accent")
             #expect(html.contains("value=\"x&quot;\u{301} autofocus onfocus=alert(1) y=&quot;\u{301}\""))
         }
@@ -94,10 +97,7 @@ import VaporTesting
     @Test func a_filled_honeypot_looks_like_success_but_stores_nothing() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
-            try await browser.get("/contact")
-            var form = Self.validForm
-            form["website"] = "http://spam.example"
-            let response = try await browser.post("/contact", form: form)
+            let response = try await Self.sendEnquiry(from: browser, changing: ["website": "http://spam.example"])
             #expect(response.status == .seeOther)
             #expect(try await Enquiry.query(on: clinic.db).count() == 0)
             #expect(try await OutboxMessage.query(on: clinic.db).count() == 0)
@@ -156,10 +156,9 @@ import VaporTesting
     @Test func an_oversized_body_gets_413_and_a_wrong_content_type_gets_415() async throws {
         try await withClinic { clinic in
             let browser = Browser(app: clinic.app)
-            try await browser.get("/contact")
-            var form = Self.validForm
-            form["message"] = String(repeating: "a", count: 100_000)
-            #expect(try await browser.post("/contact", form: form).status == .payloadTooLarge)
+            #expect(try await Self.sendEnquiry(from: browser, changing: [
+                "message": String(repeating: "a", count: 100_000)
+            ]).status == .payloadTooLarge)
             var headers = HTTPHeaders()
             headers.contentType = .plainText
             headers.add(name: "X-CSRF-Token", value: browser.csrfToken ?? "")

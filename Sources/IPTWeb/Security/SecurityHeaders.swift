@@ -37,8 +37,10 @@ struct SecurityHeadersMiddleware: Middleware {
     /// What every response carries whatever its path: `everyResponse`, and HSTS when served
     /// over https.
     static func fixedHeaders(secure: Bool) -> [(String, String)] {
-        everyResponse + (secure ? [("Strict-Transport-Security", "max-age=31536000; includeSubDomains")] : [])
+        secure ? everySecureResponse : everyResponse
     }
+
+    private static let everySecureResponse = everyResponse + [("Strict-Transport-Security", "max-age=31536000; includeSubDomains")]
 
     static func apply(to response: Response, path: String, secure: Bool) {
         // Handlers never set these, so adding is enough; error pages replace a response's headers
