@@ -64,7 +64,23 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
         #expect(quiet.riskItems.isEmpty)
         let risk = try Instrument.phqA.score(answers(.phqA, total: 3, extra: ["suicidal-thoughts-month": 1])).get()
         #expect(risk.riskItems == ["suicidal-thoughts-month"])
-        #expect(Instrument.phqA.score(answers(.phqA, total: 3).filter { $0.key != "suicide-attempt-ever" }) == .failure(.missing(["suicide-attempt-ever"])))
+        // The unscored questions are not compulsory: leaving them out still gives a total.
+        let scoredOnly = answers(.phqA, total: 3).filter { !["suicide-attempt-ever", "suicidal-thoughts-month"].contains($0.key) }
+        #expect((try? Instrument.phqA.score(scoredOnly).get())?.total == 3)
+    }
+
+    @Test func risk_is_read_from_any_subset_of_answers_and_sorted_into_current_and_history() {
+        #expect(Instrument.phq9.riskSignals(in: ["9": 1]) == RiskSignals(current: ["9"], history: []), "one answer is enough")
+        #expect(Instrument.phq9.riskSignals(in: ["9": 0, "1": 3]).isEmpty)
+        #expect(Instrument.phq9.riskSignals(in: ["9": 7]).isEmpty, "a value that is not an option is not read")
+        let teen = Instrument.phqA.riskSignals(in: ["suicide-attempt-ever": 1, "suicidal-thoughts-month": 1])
+        #expect(teen.current == ["suicidal-thoughts-month"] && teen.history == ["suicide-attempt-ever"])
+        #expect(Instrument.phq9.missingItems(in: ["1": 0, "9": 1]) == ["2", "3", "4", "5", "6", "7", "8"])
+    }
+
+    @Test func response_needs_a_baseline_in_the_clinical_range() {
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 8, latest: 2).response == nil, "8 is below the PHQ-9's clinical range")
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 6).response == true)
     }
 
     @Test func the_built_in_definitions_are_complete_and_carry_their_codes() {
@@ -95,7 +111,7 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
 @Suite struct ChangeMetricsTests {
     @Test func phq9_from_20_to_9_is_a_response_a_reliable_improvement_and_a_recovery_but_not_remission() throws {
         let change = ChangeMetrics(instrument: .phq9, baseline: 20, latest: 9, standardDeviation: 5, reliability: 0.84)
-        #expect(change.response)
+        #expect(change.response == true)
         #expect(change.remission == false)
         #expect(change.reliableImprovement == true)
         #expect(change.recovery == true)
@@ -107,8 +123,8 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
     }
 
     @Test func thresholds_are_exact() throws {
-        #expect(ChangeMetrics(instrument: .phq9, baseline: 10, latest: 5).response, "a drop of exactly half is a response")
-        #expect(!ChangeMetrics(instrument: .phq9, baseline: 11, latest: 6).response)
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 10, latest: 5).response == true, "a drop of exactly half is a response")
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 11, latest: 6).response == false)
         #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 4).remission == true)
         #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 5).remission == false)
         #expect(ChangeMetrics(instrument: .phq9, baseline: 12, latest: 6).reliableImprovement == true)
@@ -155,6 +171,20 @@ func answers(_ instrument: Instrument, total: Int, extra: [String: Int] = [:]) -
         #expect(suggestions.map(\.area) == [.interpersonalSensitivity])
         #expect(suggestions.first?.reasons.first?.hasPrefix("No life event close to the onset") == true)
         #expect(FocusSuggester.suggest(events: [], onset: onset, longStanding: false).isEmpty, "no basis, no suggestion")
+    }
+
+    @Test func without_an_onset_the_reason_says_so_instead_of_claiming_the_timing() throws {
+        let suggestions = FocusSuggester.suggest(events: [ReportedLifeEvent(kind: .jobLoss, month: LocalDate(iso: "2026-03-15")!, impact: 2)],
+                                                 onset: nil, longStanding: false)
+        let reason = try #require(suggestions.first?.reasons.first)
+        #expect(!reason.contains("around the time low mood began"))
+        #expect(reason.contains("no onset was given"))
+    }
+
+    @Test func infertility_is_suggested_as_grief() {
+        let suggestions = FocusSuggester.suggest(events: [ReportedLifeEvent(kind: .infertility, month: LocalDate(iso: "2026-08-15")!, impact: 3)],
+                                                 onset: onset, longStanding: false)
+        #expect(suggestions.first?.area == .grief)
     }
 }
 

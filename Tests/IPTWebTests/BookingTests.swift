@@ -308,7 +308,7 @@ enum BookingForm {
             let details = try BookingDetails.validate(
                 BookingDetailsDraft(name: "Ana Lima", email: "ana@example.org", phone: "416-555-0100", dateOfBirth: "1980-01-01", consent: true),
                 today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-            let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+            let client = try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
             let first = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
                                                       start: start, locationID: nil, source: "test", now: clinic.clock.now)
             try await first.create(on: clinic.db)

@@ -422,5 +422,5 @@ private func makeClient(_ clinic: TestClinic, email: String = "casey@example.org
     let details = try BookingDetails.validate(
         BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
         today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-    return try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+    return try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
 }

@@ -7,13 +7,16 @@ import Vapor
 import VaporTesting
 
 extension TestClinic {
-    /// A client with an attended first appointment with `clinician`, as the calendar would leave it.
-    func clientSeen(by clinician: StaffUser, name: String = "Casey Client", email: String? = nil, attended: Int = 1) async throws -> ClientRecord {
+    /// A client with an attended first appointment with `clinician`, as the calendar would leave it,
+    /// and (unless `onCareTeam` is false) accepted with that clinician as the treating one.
+    func clientSeen(by clinician: StaffUser, name: String = "Casey Client", email: String? = nil, attended: Int = 1,
+                    onCareTeam: Bool = true) async throws -> ClientRecord {
         let details = try BookingDetails.validate(
             BookingDetailsDraft(name: name, email: email ?? "client-\(UUID().uuidString.prefix(6))@example.org", phone: "416-555-0111",
                                 dateOfBirth: "1988-08-08", consent: true),
             today: toronto.localDate(of: clock.now)).get()
-        let client = try await BookingService.findOrCreateClient(details, now: clock.now, on: db)
+        let client = try await BookingService.newClient(details, now: clock.now, on: db)
+        if onCareTeam { try await assignCareTeam(client: try client.requireID(), treating: clinician) }
         let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
         for week in 0..<max(attended, 1) {
             let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind,

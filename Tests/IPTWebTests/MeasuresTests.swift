@@ -38,7 +38,8 @@ extension TestClinic {
         let details = try BookingDetails.validate(
             BookingDetailsDraft(name: "Casey Client", email: "casey@example.org", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
             today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-        let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+        let client = try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
+        try await clinic.assignCareTeam(client: try client.requireID(), treating: studentUser)
         let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: try studentUser.requireID(), clientID: try client.requireID(), kind: kind,
                                                         start: clinic.tenOClock(inDays: 2), locationID: nil, source: "staff", now: clinic.clock.now)
@@ -194,6 +195,7 @@ extension TestClinic {
             let browser = Browser(app: clinic.app)
             _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            try await clinic.assignCareTeam(client: try #require(appointment.$client.id), treating: student)
             let studentBrowser = Browser(app: clinic.app)
             try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
             try await studentBrowser.get("/staff/appointments/\(appointment.id!.uuidString)")
@@ -242,6 +244,7 @@ extension TestClinic {
             _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
             let clientID = try #require(appointment.$client.id)
+            try await clinic.assignCareTeam(client: clientID, treating: student)
             for (week, score) in [18, 15, 11, 7].enumerated() {
                 try await clinic.addScore(score, client: clientID, clinician: student, weeksLater: week)
             }
@@ -255,7 +258,7 @@ extension TestClinic {
             #expect(html.contains("Moderately severe (15-19)"), "bands drawn and labelled")
             #expect(html.contains("<td>18 of 27</td>") && html.contains("<td>7 of 27</td>"), "the same numbers in a table")
             #expect(html.contains("18 to 7"))
-            #expect(html.contains("Reliable improvement (a drop of 6 or more)</dt><dd>Yes"))
+            #expect(html.contains("Reliable improvement (a drop of 6 or more, the NHS Talking Therapies convention)</dt><dd>Yes"))
             #expect(html.contains("Not computed yet: the SD comes from the first scores of at least 10 clients; the clinic has 1."))
             // With first scores from ten clients, the index is given with the SD and reliability it used.
             for (index, first) in [8, 12, 14, 16, 10, 20, 22, 9, 15].enumerated() {
@@ -323,6 +326,7 @@ extension TestClinic {
             let browser = Browser(app: clinic.app)
             _ = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3))
             let clientID = try #require(try await Appointment.query(on: clinic.db).first()?.$client.id)
+            try await clinic.assignCareTeam(client: clientID, treating: student)
             for (week, score) in [6, 9, 13].enumerated() {
                 try await clinic.addScore(score, client: clientID, clinician: student, weeksLater: week)
             }
@@ -411,7 +415,7 @@ extension TestClinic {
             let details = try BookingDetails.validate(
                 BookingDetailsDraft(name: "Casey Client", email: "casey@example.org", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
                 today: clinic.toronto.localDate(of: clinic.clock.now)).get()
-            let client = try await BookingService.findOrCreateClient(details, now: clinic.clock.now, on: clinic.db)
+            let client = try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
             let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
             var sessions: [Appointment] = []
             for week in 0..<3 {
@@ -424,17 +428,20 @@ extension TestClinic {
             clinic.clock.advance(by: sessions[0].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
-            #expect(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[0].id!).count() == 1)
+            let first = try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[0].id!).all()
+            #expect(Set(first.map(\.instrumentCode)) == ["phq-9", "gad-7"], "depression and anxiety together, once each")
             try await clinic.deliverMail()
-            #expect(clinic.mail.sent.filter { $0.subject.hasPrefix("A few questions") }.count == 1)
+            let invitations = clinic.mail.sent.filter { $0.subject.hasPrefix("A few questions") }
+            #expect(invitations.count == 1, "one email with both links")
+            #expect(invitations.first?.textBody.components(separatedBy: "/questionnaire/").count == 3)
             // Session 2 is skipped, session 3 gets it.
             clinic.clock.advance(by: sessions[1].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
             #expect(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[1].id!).count() == 0)
             clinic.clock.advance(by: sessions[2].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)
-            let third = try #require(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[2].id!).first())
-            #expect(third.instrumentCode == "phq-9")
+            let third = try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == sessions[2].id!).all()
+            #expect(Set(third.map(\.instrumentCode)) == ["phq-9", "gad-7"])
         }
     }
 }
@@ -488,6 +495,7 @@ extension TestClinic {
             let (therapist, user) = try await clinic.signedIn(as: .therapist)
             let teen = try await clinic.addClient(name: "Teen Tester", email: "teen@example.org", dateOfBirth: "2012-05-05",
                                                   programme: "adolescent", guardian: ("Pat Parent", "parent@example.org"))
+            try await clinic.assignCareTeam(client: teen.id!, treating: user)
             let kind = AppointmentKind(code: "ipt-a-session", name: "IPT-A session", durationMinutes: 50)
             let appointment = BookingService.newAppointment(staffID: user.id!, clientID: teen.id!, kind: kind, start: clinic.tenOClock(inDays: -7),
                                                             locationID: nil, source: "staff", now: clinic.clock.now)

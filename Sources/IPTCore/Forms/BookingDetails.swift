@@ -123,6 +123,14 @@ public struct BookingDetails: Sendable, Equatable {
             if let guardianPhone, TextRules.length(draft.guardianPhone) > Limits.phone || !TextRules.isPlausiblePhone(guardianPhone) {
                 errors.add("guardianPhone", "Enter the parent's or guardian's phone number with 7 to 20 digits.")
             }
+            // The guardian is a different person from the client: their sign-in and what they may see
+            // differ, so one address or number cannot stand for both.
+            if let guardianEmail, let email, guardianEmail.lowercased() == email.lowercased() {
+                errors.add("guardianEmail", "Give the parent's or guardian's own email, not the young person's.")
+            }
+            if let guardianPhone, let phone, Self.digits(guardianPhone) == Self.digits(phone) {
+                errors.add("guardianPhone", "Give the parent's or guardian's own phone number, not the young person's.")
+            }
             if guardianEmail == nil && guardianPhone == nil {
                 errors.add("guardianEmail", "For someone under 18, give an email or phone number for a parent or guardian.")
             }
@@ -138,4 +146,6 @@ public struct BookingDetails: Sendable, Equatable {
         return .success(BookingDetails(name: name, email: email.lowercased(), phone: phone, dateOfBirth: born, programme: programme,
                                        guardian: programme == .adolescent ? guardian : nil))
     }
+
+    private static func digits(_ text: String) -> String { String(text.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.map(Character.init)) }
 }

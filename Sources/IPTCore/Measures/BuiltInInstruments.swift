@@ -71,10 +71,12 @@ extension Instrument {
             Item(id: "past-year", text: "In the past year have you felt depressed or sad most days, even if you felt okay sometimes?", options: yesNo, scored: false, optional: true),
             Item(id: "difficulty", text: "If you are experiencing any of the problems on this form, how difficult have these problems made it for you to do your work, take care of things at home or get along with other people?",
                  options: difficulty, scored: false, optional: true),
+            // Unscored, so not compulsory: a teen may leave them out and the total still stands. A "yes"
+            // to the past month alerts every time; a "yes" to "ever" is history, flagged once on the chart.
             Item(id: "suicidal-thoughts-month", text: "Has there been a time in the past month when you have had serious thoughts about ending your life?",
-                 options: yesNo, scored: false, riskAtOrAbove: 1),
+                 options: yesNo, scored: false, riskAtOrAbove: 1, optional: true),
             Item(id: "suicide-attempt-ever", text: "Have you ever, in your whole life, tried to kill yourself or made a suicide attempt?",
-                 options: yesNo, scored: false, riskAtOrAbove: 1),
+                 options: yesNo, scored: false, riskAtOrAbove: 1, optional: true, riskKind: .history),
         ],
         bands: depressionBands,
         change: ChangeCriteria(remissionBelow: 5, reliableDrop: 6, casenessAbove: 10),

@@ -14,8 +14,9 @@ public struct ChangeMetrics: Sendable, Equatable {
 
     public let baseline: Int
     public let latest: Int
-    /// A drop of at least half the baseline score.
-    public let response: Bool
+    /// A drop of at least half the baseline score; nil when the baseline was not in the clinical range
+    /// (above the caseness threshold), where halving a low score says little.
+    public let response: Bool?
     /// Below the instrument's remission threshold (PHQ-9: under 5); nil when it has none.
     public let remission: Bool?
     /// A drop of at least the instrument's reliable-change amount (PHQ-9: 6, GAD-7: 4).
@@ -50,8 +51,9 @@ public struct ChangeMetrics: Sendable, Equatable {
         self.baseline = baseline
         self.latest = latest
         let drop = baseline - latest
-        response = baseline > 0 && drop * 2 >= baseline
         let criteria = instrument.change
+        let clinicalBaseline = criteria?.casenessAbove.map { baseline > $0 } ?? (baseline > 0)
+        response = clinicalBaseline ? drop * 2 >= baseline : nil
         remission = criteria?.remissionBelow.map { latest < $0 }
         reliableImprovement = criteria?.reliableDrop.map { drop >= $0 }
         reliableDeterioration = criteria?.reliableDrop.map { -drop >= $0 }

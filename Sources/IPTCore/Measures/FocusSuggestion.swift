@@ -87,15 +87,17 @@ public enum FocusSuggester {
 
     static func area(for kind: LifeEventKind) -> FocusArea? {
         switch kind {
-        case .deathInFamily, .miscarriage: .grief
+        // Infertility is a loss (of a hoped-for child and future), mourned like the others here.
+        case .deathInFamily, .miscarriage, .infertility: .grief
         case .ongoingConflict: .roleDispute
         case .jobLoss, .newJob, .divorce, .relationshipBreakdown, .pregnancy, .movingHome, .startingSchool, .illness, .retirement,
-             .infertility, .becomingCaregiver, .immigration: .roleTransition
+             .becomingCaregiver, .immigration: .roleTransition
         case .other: nil
         }
     }
 
-    static func describe(_ event: ReportedLifeEvent, onset: LocalDate) -> String {
+    static func describe(_ event: ReportedLifeEvent, onset: LocalDate?) -> String {
+        guard let onset else { return "\(event.kind.label) (no onset was given, so its timing cannot be compared)" }
         let days = onset.daysSinceEpoch - event.month.daysSinceEpoch
         let months = Int((Double(abs(days)) / 30.4).rounded())
         let when: String
@@ -125,7 +127,7 @@ public enum FocusSuggester {
                 // The closer to the onset, the stronger the link.
                 weight += days <= 90 ? 3 : (days <= 180 ? 2 : 1)
             }
-            reasons[area, default: []].append("\(describe(event, onset: onset ?? event.month)) -> \(area.label.lowercased())")
+            reasons[area, default: []].append("\(describe(event, onset: onset)) -> \(area.label.lowercased())")
             weights[area, default: 0] += weight
         }
         if longStanding && (!anyClose || onset == nil) {

@@ -24,15 +24,28 @@ public struct Instrument: Codable, Sendable, Equatable {
         public let riskAtOrAbove: Int?
         /// Answering it is optional (it is reported if left out, but the total does not need it).
         public let optional: Bool
+        /// What a risk answer to this item means; absent (a clinic's older definition) is `.current`.
+        public let riskKind: RiskKind?
 
-        public init(id: String, text: String, options: [Option], scored: Bool = true, riskAtOrAbove: Int? = nil, optional: Bool = false) {
+        public init(id: String, text: String, options: [Option], scored: Bool = true, riskAtOrAbove: Int? = nil, optional: Bool = false,
+                    riskKind: RiskKind? = nil) {
             self.id = id
             self.text = text
             self.options = options
             self.scored = scored
             self.riskAtOrAbove = riskAtOrAbove
             self.optional = optional
+            self.riskKind = riskKind
         }
+    }
+
+    /// A current risk answer ("thoughts in the past two weeks", "in the past month") alerts the
+    /// clinician every time it is given. A history answer ("ever attempted") describes the past: it is
+    /// recorded once as a standing flag on the chart, because an alert with a 24-hour escalation at
+    /// every administration would bury the alerts that are about now.
+    public enum RiskKind: String, Codable, Sendable {
+        case current
+        case history
     }
 
     public struct Band: Codable, Sendable, Equatable {
@@ -151,7 +164,40 @@ public enum ScoringProblem: Error, Sendable, Equatable {
     case notAnOption(item: String, value: Int)
 }
 
+/// The risk answers among some answers, sorted by what they mean. Works on any subset of the items,
+/// so a draft or a form sent with questions left blank is checked like a complete one.
+public struct RiskSignals: Sendable, Equatable {
+    /// Items whose answer calls for an alert now.
+    public let current: [String]
+    /// Items whose answer records a standing history flag.
+    public let history: [String]
+
+    public var isEmpty: Bool { current.isEmpty && history.isEmpty }
+
+    public init(current: [String], history: [String]) {
+        self.current = current
+        self.history = history
+    }
+}
+
 extension Instrument {
+    /// The risk answers among `answers`, whatever else is missing. Answers to unknown items or with
+    /// values that are not options are ignored here (the form refuses them separately).
+    public func riskSignals(in answers: [String: Int]) -> RiskSignals {
+        var current: [String] = [], history: [String] = []
+        for item in items {
+            guard let threshold = item.riskAtOrAbove, let value = answers[item.id], value >= threshold,
+                  item.options.contains(where: { $0.value == value }) else { continue }
+            if item.riskKind == .history { history.append(item.id) } else { current.append(item.id) }
+        }
+        return RiskSignals(current: current, history: history)
+    }
+
+    /// Required items without an answer, in the instrument's order.
+    public func missingItems(in answers: [String: Int]) -> [String] {
+        items.filter { !$0.optional && answers[$0.id] == nil }.map(\.id)
+    }
+
     /// Scores a complete set of answers (item id to option value).
     public func score(_ answers: [String: Int]) -> Result<InstrumentScore, ScoringProblem> {
         let known = Set(items.map(\.id))
@@ -161,12 +207,12 @@ extension Instrument {
                 return .failure(.notAnOption(item: item.id, value: value))
             }
         }
-        let missing = items.filter { !$0.optional && answers[$0.id] == nil }.map(\.id)
+        let missing = missingItems(in: answers)
         guard missing.isEmpty else { return .failure(.missing(missing)) }
         let total = items.filter(\.scored).reduce(0) { $0 + (answers[$1.id] ?? 0) }
         guard let band = band(for: total) else { return .failure(.missing([])) }
-        let risk = items.filter { item in item.riskAtOrAbove.map { (answers[item.id] ?? -1) >= $0 } ?? false }.map(\.id)
-        return .success(InstrumentScore(total: total, band: band, riskItems: risk,
+        let signals = riskSignals(in: answers)
+        return .success(InstrumentScore(total: total, band: band, riskItems: signals.current + signals.history,
                                         unansweredOptional: items.filter { $0.optional && answers[$0.id] == nil }.map(\.id)))
     }
 }

@@ -42,6 +42,11 @@ public enum Permission: String, CaseIterable, Sendable {
     case viewClinicalRecords
     /// The custodian's duties over whole records: access and correction requests, retention, destruction.
     case handleRecordRequests
+    /// Decide who is on a client's care team. The director always may; a clinic can let supervisors
+    /// do it too (a setting, checked beside this policy).
+    case assignCareTeam
+    /// Merge a new client record into an existing one, or keep them apart (possible duplicates).
+    case reconcileClients
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -56,8 +61,11 @@ public enum AccessPolicy {
             return [.admin, .receptionist, .supervisor, .therapist].contains(role)
         case .viewSubscribers, .exportSubscribers, .sendNewsletter:
             return [.admin, .receptionist].contains(role)
-        case .viewAuditTrail, .editClinicSettings, .handleRecordRequests:
+        case .viewAuditTrail, .editClinicSettings, .handleRecordRequests, .assignCareTeam:
             return role == .admin
+        case .reconcileClients:
+            // Matching people to records is front-desk work; it shows contact details, no clinical content.
+            return [.admin, .receptionist].contains(role)
         case .viewSchedule:
             return true
         case .manageSchedule:

@@ -29,7 +29,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }
     // Background upkeep runs wherever mail does: tests drive both by hand.
-    if settings.runOutboxWorker { app.lifecycle.use(ScheduleSweeperWorker()) }
+    if settings.runOutboxWorker { app.lifecycle.use(ScheduledJobsWorker(jobs: ScheduledJob.all)) }
     let dummyHash = try app.password.hash(SecureToken.make())
     let pageCache = PageCache(clock: settings.clock)
 
@@ -88,6 +88,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: SelfAssessmentStaffController())
     try staffArea.register(collection: ProgressController())
     try staffArea.register(collection: ChartController())
+    try staffArea.register(collection: CareTeamController())
+    try staffArea.register(collection: DuplicatesController())
     try staffArea.register(collection: InventoryController())
     try staffArea.register(collection: FormulationController())
     try staffArea.register(collection: WorksheetController())

@@ -44,13 +44,15 @@ struct AuditController: RouteCollection {
         let hasMore = found.hasMore
         let staffList = try await StaffUser.query(on: request.db).sort(\.$name).all()
         let clientIDs = Set(shown.compactMap { $0.subject.flatMap(UUID.init(uuidString:)) })
-        let teams = try await CareTeam.members(of: Array(clientIDs), on: request.db)
+        let teams = try await CareTeamQueries.history(of: Array(clientIDs), on: request.db)
         let clientNames = clientIDs.isEmpty ? [:] : Dictionary(
             try await ClientRecord.query(on: request.db).filter(\.$id ~~ Array(clientIDs)).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { first, _ in first })
-        /// A staff member's action on a client's records when they are not in the client's care team.
+        /// A staff member's action on a client's records when they were not in the client's care team
+        /// at that moment (a membership that began later or had ended does not count).
         func outsideCareTeam(_ event: AuditEvent) -> Bool {
             guard let client = event.subject.flatMap(UUID.init(uuidString:)), let actor = event.actorID.flatMap(UUID.init(uuidString:)) else { return false }
-            return !(teams[client]?.contains(actor) ?? false)
+            let moment = Date(timeIntervalSince1970: Double(event.occurredAtMilliseconds) / 1000)
+            return !(teams[client]?.contains { $0.$staff.id == actor && $0.isActive(at: moment) } ?? false)
         }
         let flagged = shown.filter(outsideCareTeam).count
         try await request.audit(.view, recordType: "audit-trail", detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString)

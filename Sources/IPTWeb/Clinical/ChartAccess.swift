@@ -27,7 +27,7 @@ extension Request {
         let access = try await ScheduleAccess.load(staff, on: db)
         guard let id = parameters.get("id").flatMap(UUID.init(uuidString:)),
               let client = try await ClientRecord.find(id, on: db),
-              try await access.canSeeClient(id, on: db)
+              try await access.canSeeClient(id, at: now, on: db)
         else { throw Abort(.notFound) }
         let settings = try await ClinicalSettingsRow.current(on: db)
         try await requireReasonOutsideCaseload(staff, access: access, clientID: id, settings: settings)
@@ -36,11 +36,36 @@ extension Request {
                             zone: clinic.zone)
     }
 
+    /// The one care-team check, for every page and action that shows or sends a client's clinical
+    /// information: the person must see health information, be on the client's care team (or be the
+    /// director), and the director outside her caseload gives a reason first where the clinic asks.
+    /// A client this person may not see answers like a missing one.
+    @discardableResult
+    func requireClinicalAccess(to clientID: UUID) async throws -> CurrentStaff {
+        let staff = try await authorize(.viewClinicalRecords)
+        let access = try await ScheduleAccess.load(staff, on: db)
+        guard try await access.canSeeClient(clientID, at: now, on: db) else { throw Abort(.notFound) }
+        try await requireReasonOutsideCaseload(staff, access: access, clientID: clientID, settings: try await ClinicalSettingsRow.current(on: db))
+        return staff
+    }
+
+    /// Whether this person may see a client's clinical information here and now without being asked
+    /// anything: for pages that show it beside other things (an appointment), which then leave it out.
+    func mayViewClinicalInformation(of clientID: UUID) async throws -> Bool {
+        guard let staff = try? requireStaff(), AccessPolicy.allows(staff.role, .viewClinicalRecords) else { return false }
+        let access = try await ScheduleAccess.load(staff, on: db)
+        if try await access.isInCareTeam(clientID, at: now, on: db) { return true }
+        guard staff.role == .admin else { return false }
+        guard try await ClinicalSettingsRow.current(on: db).chartReasonRequired else { return true }
+        return try await ChartAccessReason.query(on: db).filter(\.$staff.$id == staff.id).filter(\.$client.$id == clientID)
+            .filter(\.$expiresAt > now).first() != nil
+    }
+
     /// The director, outside her own caseload, gives a reason before any of a client's clinical
     /// records opens, where the clinic asks for one: a GET goes to the reason page, anything else
     /// is refused until a reason is on file (valid for an hour).
     func requireReasonOutsideCaseload(_ staff: CurrentStaff, access: ScheduleAccess, clientID: UUID, settings: ClinicalSettingsRow) async throws {
-        guard staff.role == .admin, settings.chartReasonRequired, try await !access.isInCareTeam(clientID, on: db) else { return }
+        guard staff.role == .admin, settings.chartReasonRequired, try await !access.isInCareTeam(clientID, at: now, on: db) else { return }
         let granted = try await ChartAccessReason.query(on: db).filter(\.$staff.$id == staff.id).filter(\.$client.$id == clientID)
             .filter(\.$expiresAt > now).first()
         guard granted == nil else { return }
@@ -66,15 +91,10 @@ extension Request {
 }
 
 extension ScheduleAccess {
-    /// Whether the client is on this person's own caseload (or a supervisee's): the treating
-    /// clinician of a contract, or someone with the client in a calendar they manage. Unlike
+    /// Whether the client is on this person's care team now, as the clinic assigned it. Unlike
     /// `canSeeClient`, the director's clinic-wide access does not count.
-    func isInCareTeam(_ clientID: UUID, on database: any Database) async throws -> Bool {
-        let contractClinicians = try await ContractRow.query(on: database).filter(\.$client.$id == clientID).all().map { $0.$clinician.id }
-        if contractClinicians.contains(where: { $0 == staff.id || supervisees.contains($0) }) { return true }
-        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == clientID)
-            .filter(\.$status ~~ Appointment.careStatuses).all().map { $0.$staff.id }
-        return clinicians.contains { $0 == staff.id || supervisees.contains($0) }
+    func isInCareTeam(_ clientID: UUID, at moment: Date, on database: any Database) async throws -> Bool {
+        try await CareTeamQueries.isMember(staff.id, of: clientID, at: moment, on: database)
     }
 }
 

@@ -22,11 +22,7 @@ struct ChartController: RouteCollection {
 
     func caseload(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
-        let own = [staff.id] + Array(access.supervisees)
-        var clientIDs = Set(try await ContractRow.query(on: request.db).filter(\.$clinician.$id ~~ own).all().map { $0.$client.id })
-        clientIDs.formUnion(try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ own).filter(\.$client.$id != nil)
-            .filter(\.$status ~~ Appointment.careStatuses).all().compactMap { $0.$client.id })
+        let clientIDs = try await CareTeamQueries.clients(of: staff.id, at: request.now, on: request.db)
         let mine = clientIDs.isEmpty ? [] : try await ClientRecord.query(on: request.db).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
         let everyone = staff.role == .admin ? try await ClientRecord.query(on: request.db).sort(\.$name).limit(500).all() : []
         let listed = clientIDs.union(everyone.compactMap(\.id))
@@ -44,6 +40,12 @@ struct ChartController: RouteCollection {
             standing[clientID] = progress.isComplete ? "Course complete (\(contract.agreedSessions) sessions)"
                 : "Session \(progress.currentSession) of \(contract.agreedSessions), \(progress.computedPhase.label.lowercased())"
         }
+        // Clients nobody has accepted yet, for those who assign care teams.
+        let mayAssign = settings.mayAssignCareTeam(staff.role)
+        let treated = mayAssign ? Set(try await CareTeamMember.query(on: request.db).filter(\.$role == .treating).filter(\.$startsAt <= request.now)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > request.now) }.all().map { $0.$client.id }) : []
+        let waiting = mayAssign ? try await ClientRecord.query(on: request.db).sort(\.$createdAt, .descending).limit(500).all()
+            .filter { !treated.contains($0.id ?? UUID()) } : []
         try await request.audit(.view, recordType: "caseload", detail: "clients=\(mine.count)")
         func table(_ clients: [ClientRecord], caption: String, id: String) -> Node<HTML.BodyContext> {
             TableViews.scrollable(captionID: id, .table(
@@ -59,8 +61,15 @@ struct ChartController: RouteCollection {
         }
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Clients")),
-            .if(mine.isEmpty, .p(.text("No client is on your caseload yet. Clients appear here once they have an appointment with you or a student you supervise."))),
+            .if(mine.isEmpty, .p(.text("No client is on your care teams yet. The clinic director adds you to a client's care team when the client is accepted."))),
             .if(!mine.isEmpty, table(mine, caption: staff.role == .supervisor ? "Your caseload and your students' clients" : "Your caseload", id: "caseload")),
+            .if(!waiting.isEmpty, .group(
+                .h2(.text("Waiting to be accepted")),
+                .p(.class("hint"), .text("No treating clinician yet, so no one but the director can open these charts. Name one on the care-team page.")),
+                .ul(.forEach(waiting.prefix(50)) { client in
+                    .li(.a(.href("/staff/clients/\(client.id?.uuidString ?? "")/care-team"), .text(client.name)),
+                        .text(", record opened \(SchedulingText.day(zone.localDate(of: client.createdAt)))"))
+                }))),
             .if(!everyone.isEmpty, .group(
                 .h2(.text("Every client of the clinic")),
                 .p(.class("hint"), .text("Opening a chart that is not on your caseload asks for a reason, which is kept in the audit trail.")),
@@ -81,7 +90,12 @@ struct ChartController: RouteCollection {
         let state = try await CourseState.load(context, on: db)
         let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
             .sort(\.$completedAt, .descending).all()
-        let alerts = try await RiskAlert.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "open").count()
+        let openAlerts = try await RiskAlert.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "open")
+            .with(\.$note).sort(\.$createdAt).all()
+        let alerts = openAlerts.count
+        let flags = try await ClientFlag.query(on: db).filter(\.$client.$id == context.clientID).sort(\.$createdAt).all()
+        let team = try await CareTeamQueries.active(of: context.clientID, at: request.now, on: db)
+        let teamPeople = team.isEmpty ? [] : try await StaffUser.query(on: db).filter(\.$id ~~ team.map { $0.$staff.id }).all()
         let next = try await Appointment.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$startsAt > request.now)
             .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.requested.rawValue]).sort(\.$startsAt).first()
         let nextClinician = try await StaffUser.find(optional: next?.$staff.id, on: db)
@@ -108,9 +122,26 @@ struct ChartController: RouteCollection {
         }
         let focusText = state.focusAreas.isEmpty ? "Not chosen yet" : state.focusAreas.map(\.label).joined(separator: " and ")
         let nextText = next.map { "\(SchedulingText.shortDay(context.zone.localDate(of: $0.startsAt))), \(SchedulingText.time($0.startsAt, zone: context.zone)) with \(nextClinician?.name ?? "")" } ?? "None booked"
-        let clinicianText = (state.clinician?.name ?? nextClinician.map { "\($0.name) (no contract yet)" } ?? "Not assigned")
-            + (state.supervisor.map { ", supervised by \($0.name)" } ?? "")
+        func name(_ role: CareTeamMember.Role) -> String? {
+            team.first { $0.role == role }.flatMap { member in teamPeople.first { $0.id == member.$staff.id }?.name }
+        }
+        let clinicianText = (name(.treating) ?? "No treating clinician assigned") + (name(.supervisor).map { ", supervised by \($0)" } ?? "")
         let alertNode: Node<HTML.BodyContext> = alerts > 0 ? .a(.href("/staff/alerts"), .strong(.text("\(alerts) open"))) : .text("None")
+        // Safety first, above everything else on the chart: each open alert and each standing flag.
+        let safety: Node<HTML.BodyContext> = .if(!openAlerts.isEmpty || !flags.isEmpty, .section(
+            .class("safety-banner"), .attribute(named: "aria-labelledby", value: "safety-heading"),
+            .h2(.id("safety-heading"), .text("Safety")),
+            .ul(
+                .forEach(openAlerts) { alert in
+                    .li(.class("safety-alert"), .strong(.text("Open alert")),
+                        .text(", raised \(SchedulingText.when(alert.createdAt, zone: context.zone)) by \(alert.source == .sessionNote ? "a session note" : "a questionnaire")\(alert.escalatedAt == nil ? "" : ", escalated to the director"). "),
+                        .a(.href("/staff/alerts/\(alert.id?.uuidString ?? "")"), .text("Record the follow-up")))
+                },
+                .forEach(flags) { flag in
+                    .li(.class("safety-flag"), .strong(.text(flag.kind.label)),
+                        .text(", first recorded \(SchedulingText.day(context.zone.localDate(of: flag.createdAt))). A standing history item: it does not raise an alert each time."))
+                })
+        ))
         let items: [(String, Node<HTML.BodyContext>)] = [
             ("Programme", .text(programme)), ("Phase", .text(phaseText)), ("Session", .text(sessionText)), ("Focus", .text(focusText)),
             ("Latest scores", .text(scoreLines.isEmpty ? "None yet" : scoreLines.joined(separator: "; "))), ("Open risk alerts", alertNode),
@@ -154,12 +185,14 @@ struct ChartController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "chart", title: "Chart: \(context.client.name)"),
             ChartViews.notice(request),
+            safety,
             summary,
             .p(.a(.class("button"), .href("\(context.base)/notes/new"), .text("Write a session note")), .text(" "),
                .a(.class("button secondary"), .href("\(context.base)/contract"), .text(state.contract == nil ? "Agree the treatment contract" : "Contract"))),
             checklist,
             phaseForm,
-            .p(.a(.href("\(context.base)/record"), .text("A copy of the whole record (right of access)")),
+            .p(.a(.href("\(context.base)/care-team"), .text("Care team")), .text(" · "),
+               .a(.href("\(context.base)/record"), .text("A copy of the whole record (right of access)")),
                .if(AccessPolicy.allows(context.staff.role, .viewAuditTrail),
                    .group(.text(" · "), .a(.href("/staff/audit?subject=\(context.clientID.uuidString)"), .text("Who opened this record"))))),
             .if(AccessPolicy.allows(context.staff.role, .handleRecordRequests), .details(

@@ -68,7 +68,7 @@ struct DischargeController: RouteCollection {
             .dt(.text("Focus")), .dd(.text(facts.focus)),
             .dt(.text("Formulation")), .dd(.text(facts.formulation ?? "None recorded")),
             .dt(.text("Scores")), .dd(.text(facts.change.map { instrument, change in
-                "\(instrument.name) \(change.baseline) at the start, \(change.latest) at the end. Response (a drop of half or more): \(change.response ? "yes" : "no")."
+                "\(instrument.name) \(change.baseline) at the start, \(change.latest) at the end. Response (a drop of half or more): \(change.response.map { $0 ? "yes" : "no" } ?? "not applicable, the first score was not in the clinical range")."
                     + (change.remission.map { " Remission (below \(instrument.change?.remissionBelow ?? 0)): \($0 ? "yes" : "no")." } ?? "")
             } ?? "Fewer than two scores, so no change can be given.")))
     }

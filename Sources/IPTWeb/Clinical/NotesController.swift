@@ -185,6 +185,7 @@ struct NotesController: RouteCollection {
             note.updatedAt = request.now
             try await note.create(on: request.db)
             try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: note.status)
+            try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
             return request.redirect(to: "\(context.base)/notes/\(note.id!.uuidString)?done=\(signing ? "signed" : "saved")")
         }
     }
@@ -306,6 +307,7 @@ struct NotesController: RouteCollection {
                                                                  set: values)
             guard written else { throw Abort(.conflict, reason: NoteRuleViolation.locked.description) }
             try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: newStatus.rawValue)
+            try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
             return request.redirect(to: "\(context.base)/notes/\(id.uuidString)?done=\(signing ? "signed" : "saved")")
         }
     }
@@ -410,6 +412,7 @@ struct NotesController: RouteCollection {
         try await amendment.create(on: request.db)
         try await request.audit(.create, recordType: "session-note-amendment", recordID: amendment.id?.uuidString, subject: context.clientID.uuidString,
                                 detail: "amends \(note.id!.uuidString)")
+        try await RiskAlerts.record(note: amendment, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
         return request.redirect(to: "\(context.base)/notes/\(note.id!.uuidString)?done=amended")
     }
 }

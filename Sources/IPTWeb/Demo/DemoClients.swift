@@ -43,9 +43,11 @@ enum DemoClients {
         record.completedAt = now.addingTimeInterval(-10 * 86_400)
         try await record.create(on: database)
         try await score(16, client: morgan, clinician: therapist, daysAgo: 8, on: database, now: now)
+        try await careTeam(morgan, treating: therapist, on: database, now: now.addingTimeInterval(-14 * 86_400))
 
         // Riley: four sessions held with the student, contract and focus agreed.
         let riley = try await client(name: "Riley Tan", email: "riley.tan@example.org", born: "1996-09-30", on: database, now: now)
+        try await careTeam(riley, treating: student, on: database, now: now.addingTimeInterval(-35 * 86_400))
         for week in 0..<4 { try await appointment(student, riley, code: week == 0 ? "assessment" : "ipt-session", start: at(-7 * (4 - week), hour: 17), attended: true, on: database, now: now) }
         try await appointment(student, riley, code: "ipt-session", start: at(1, hour: 17), attended: false, on: database, now: now)
         for (index, total) in [15, 13, 11, 9].enumerated() {
@@ -76,6 +78,24 @@ enum DemoClients {
         formulation.$createdBy.id = try student.requireID()
         formulation.createdAt = now.addingTimeInterval(-14 * 86_400)
         try await formulation.create(on: database)
+    }
+
+    /// Accepted by the director: the treating clinician, and a student's supervisor with them.
+    private static func careTeam(_ client: ClientRecord, treating clinician: StaffUser, on database: any Database, now: Date) async throws {
+        let director = try await StaffUser.query(on: database).filter(\.$role == StaffRole.admin.rawValue).first()
+        var members = [(try clinician.requireID(), CareTeamMember.Role.treating)]
+        if clinician.role == StaffRole.student.rawValue, let supervisor = clinician.$supervisor.id { members.append((supervisor, .supervisor)) }
+        for (staffID, role) in members {
+            let member = CareTeamMember()
+            member.$client.id = try client.requireID()
+            member.$staff.id = staffID
+            member.role = role
+            member.reason = role == .treating ? "Accepted as the treating clinician" : "Supervises the treating practicum student"
+            member.startsAt = now
+            member.$addedBy.id = director?.id
+            member.createdAt = now
+            try await member.create(on: database)
+        }
     }
 
     private static func client(name: String, email: String, born: String, on database: any Database, now: Date) async throws -> ClientRecord {

@@ -9,47 +9,58 @@ enum Questionnaires {
     /// How long a questionnaire link stays open.
     static let linkDays = 14
 
-    /// Creates the response row and emails the link (naming no questionnaire), in one transaction.
-    static func send(_ instrument: Instrument, for appointment: Appointment, client: ClientRecord, database: any Database,
-                     services: AppServices, now: Date) async throws -> MeasureResponse {
-        let token = SecureToken.make()
+    /// Creates the response rows and emails the links (naming no questionnaire), in one transaction.
+    static func send(_ instruments: [Instrument], for appointment: Appointment, client: ClientRecord, database: any Database,
+                     services: AppServices, now: Date) async throws -> [MeasureResponse] {
         let clinic = try await services.clinic.current(on: database)
         let base = services.settings.publicBaseURL
-        let response = MeasureResponse()
-        response.sharedWithGuardian = false
-        response.id = UUID()
-        response.$client.id = try client.requireID()
-        response.$clinician.id = appointment.$staff.id
-        response.$appointment.id = appointment.id
-        response.instrumentCode = instrument.code
-        response.tokenHash = HexDigest.sha256(token)
-        response.status = "sent"
-        response.createdAt = now
-        response.expiresAt = now.addingTimeInterval(TimeInterval(linkDays * 86_400))
+        var links: [String] = []
+        let responses = try instruments.map { instrument in
+            let token = SecureToken.make()
+            links.append("\(base)/questionnaire/\(token)")
+            let response = MeasureResponse()
+            response.sharedWithGuardian = false
+            response.id = UUID()
+            response.$client.id = try client.requireID()
+            response.$clinician.id = appointment.$staff.id
+            response.$appointment.id = appointment.id
+            response.instrumentCode = instrument.code
+            response.tokenHash = HexDigest.sha256(token)
+            response.status = "sent"
+            response.createdAt = now
+            response.expiresAt = now.addingTimeInterval(TimeInterval(linkDays * 86_400))
+            return response
+        }
+        let allLinks = links
         try await database.writeTransaction { db in
-            try await response.create(on: db)
+            let links = allLinks
+            for response in responses { try await response.create(on: db) }
             // The email names no questionnaire: a mailbox is no place for that.
+            let ask = links.count == 1
+                ? "please answer a few short questions about the last two weeks. It takes about five minutes, and your clinician will go over it with you:"
+                : "please answer \(links.count) short sets of questions about the last two weeks, one per link. Each takes about five minutes, and your clinician will go over them with you:"
             try await Outbox.enqueue(
                 to: client.email, subject: "A few questions before your appointment - \(clinic.name)",
                 body: """
                 Hello,
 
-                Before your next appointment, please answer a few short questions about the last two weeks. It takes about five minutes, and your clinician will go over it with you:
+                Before your next appointment, \(ask)
 
-                \(base)/questionnaire/\(token)
+                \(links.joined(separator: "\n\n"))
 
-                The link works for \(linkDays) days.
+                The link\(links.count == 1 ? " works" : "s work") for \(linkDays) days.
 
                 If you are in crisis, call or text 9-8-8 at any time. If you or someone else is in immediate danger, call 911.
 
                 \(clinic.name)
                 """, at: now, on: db)
         }
-        return response
+        return responses
     }
 
-    /// The clinic's cadence: before every Nth session of a client with a clinician, the PHQ-9 (or the
-    /// PHQ-A for IPT-A clients) goes out 48 hours ahead. Each appointment gets it once.
+    /// The clinic's cadence (every 4th session unless the clinic changes it): before every Nth session
+    /// of a client with a clinician, the PHQ-9 (or the PHQ-A for IPT-A clients) and the GAD-7 go out
+    /// 48 hours ahead. Each appointment gets them once.
     static func sendByCadence(app: Application, now: Date) async throws {
         guard let every = try await BookingSettingsRow.query(on: app.db).first()?.measureEvery, every > 0 else { return }
         let sessions = ["ipt-session", "ipt-a-session", "assessment", "maintenance"]
@@ -64,11 +75,14 @@ enum Questionnaires {
                 .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
                 .filter(\.$startsAt < appointment.startsAt).count()
             guard earlier % every == 0 else { continue }
-            let instrument: Instrument = client.programme == Programme.adolescent.rawValue ? .phqA : .phq9
-            let sent = try await send(instrument, for: appointment, client: client, database: app.db, services: app.services, now: now)
-            try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "scheduler", action: .create, recordType: "measure-response",
-                                                        recordID: sent.id?.uuidString, subject: clientID.uuidString,
-                                                        detail: "\(instrument.code) sent by cadence (every \(every))"))
+            // Depression and anxiety together, as the public pages promise; the PHQ-A for IPT-A clients.
+            let instruments: [Instrument] = [client.programme == Programme.adolescent.rawValue ? .phqA : .phq9, .gad7]
+            let sent = try await send(instruments, for: appointment, client: client, database: app.db, services: app.services, now: now)
+            for (response, instrument) in zip(sent, instruments) {
+                try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "scheduler", action: .create, recordType: "measure-response",
+                                                            recordID: response.id?.uuidString, subject: clientID.uuidString,
+                                                            detail: "\(instrument.code) sent by cadence (every \(every))"))
+            }
         }
         app.services.outboxWorker?.nudge()
     }
@@ -95,26 +109,26 @@ struct AlertsController: RouteCollection {
         guard let instrument = request.services.instruments.named(body.instrument ?? "") else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
         }
-        let response = try await Questionnaires.send(instrument, for: appointment, client: client, database: request.db,
-                                                     services: request.services, now: request.now)
+        guard let response = try await Questionnaires.send([instrument], for: appointment, client: client, database: request.db,
+                                                           services: request.services, now: request.now).first else { throw Abort(.internalServerError) }
         request.nudgeOutbox()
         try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
                                 detail: "\(instrument.code) sent")
         return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=sent")
     }
 
-    /// The alerts this person must see: their own, their students', and for the director, every one.
-    private func visible(_ staff: CurrentStaff, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
+    /// The alerts this person must see: those about clients on their care team now, and for the
+    /// director (to whom alerts escalate), every one.
+    static func visible(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
         let query = RiskAlert.query(on: database).with(\.$client).with(\.$clinician)
         guard staff.role != .admin else { return query }
-        return query.group(.or) { group in
-            group.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
-        }
+        let clients = try await CareTeamQueries.clients(of: staff.id, at: now, on: database)
+        return query.filter(\.$client.$id ~~ Array(clients))
     }
 
     func list(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
-        let open = try await visible(staff, on: request.db).filter(\.$status == "open").sort(\.$createdAt).all()
+        let open = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$status == "open").sort(\.$createdAt).all()
         try await request.audit(.view, recordType: "risk-alert-list", detail: "open=\(open.count)")
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
         let content: Node<HTML.BodyContext> = .group(
@@ -135,7 +149,7 @@ struct AlertsController: RouteCollection {
 
     private func find(_ request: Request, staff: CurrentStaff) async throws -> RiskAlert {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let alert = try await visible(staff, on: request.db).filter(\.$id == id).with(\.$response).with(\.$closedBy).first()
+              let alert = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$id == id).with(\.$response).with(\.$note).with(\.$closedBy).first()
         else { throw Abort(.notFound) }
         return alert
     }
@@ -143,6 +157,7 @@ struct AlertsController: RouteCollection {
     func show(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let alert = try await find(request, staff: staff)
+        try await request.requireClinicalAccess(to: alert.$client.id)
         try await request.audit(.view, recordType: "risk-alert", recordID: alert.id?.uuidString, subject: alert.$client.id.uuidString)
         return try await render(request, alert: alert, errors: FieldErrors(), assessment: nil, plan: nil)
     }
@@ -155,6 +170,7 @@ struct AlertsController: RouteCollection {
     func close(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let alert = try await find(request, staff: staff)
+        try await request.requireClinicalAccess(to: alert.$client.id)
         let body = try FormInput.decode(CloseBody.self, from: request)
         guard alert.status == "open", let id = alert.id else { throw Abort(.conflict, reason: "This alert is already closed.") }
         var errors = FieldErrors()
@@ -182,25 +198,38 @@ struct AlertsController: RouteCollection {
     private func render(_ request: Request, alert: RiskAlert, errors: FieldErrors, assessment: String?, plan: String?,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        let instrument = request.services.instruments.named(alert.response.instrumentCode)
-        let answers: [String: Int] = try alert.response.answersSealed.map { sealed in
-            let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try alert.response.requireID()))
-            return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
-        } ?? [:]
         let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0)) }
-        let riskIDs = Set(instrument?.items.filter { item in item.riskAtOrAbove.map { (answers[item.id] ?? -1) >= $0 } ?? false }.map(\.id) ?? [])
+        let origin: (summary: Node<HTML.DescriptionListContext>, details: Node<HTML.BodyContext>)
+        if let response = alert.response {
+            let instrument = request.services.instruments.named(response.instrumentCode)
+            let answers: [String: Int] = try response.answersSealed.map { sealed in
+                let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try response.requireID()))
+                return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
+            } ?? [:]
+            let riskIDs = Set(instrument.map { $0.riskSignals(in: answers) }.map { $0.current + $0.history } ?? [])
+            let scored = response.total.map { "\($0) (\(response.band ?? ""))" } ?? "not finished: the alert came from the answers given so far"
+            origin = (.group(.dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? response.instrumentCode): \(scored)"))),
+                      .group(.h2(.text("Answers that raised it")),
+                             .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in
+                                 .li(.text("\(item.text): "), .strong(.text(item.options.first { $0.value == answers[item.id] }?.label ?? "")))
+                             })))
+        } else if let note = alert.note {
+            origin = (.group(.dt(.text("Raised by")),
+                             .dd(.a(.href("/staff/clients/\(alert.$client.id.uuidString)/notes/\(note.id?.uuidString ?? "")"),
+                                    .text("the session \(note.sessionNumber) note")))),
+                      .p(.text("The note's risk check records thoughts with plan or intent.")))
+        } else {
+            origin = (.empty, .empty)
+        }
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href("/staff/alerts"), .text("All alerts"))),
             .h1(.text("Safety alert: \(alert.client.name)")),
             .dl(.class("details"),
                 .dt(.text("Raised")), .dd(.text(DateDisplay.dateTime(alert.createdAt, timeZone: zone))),
                 .dt(.text("Clinician")), .dd(.text(alert.clinician.name)),
-                .dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? alert.response.instrumentCode): \(alert.response.total.map(String.init) ?? "?") (\(alert.response.band ?? ""))")),
+                origin.summary,
                 .dt(.text("Status")), .dd(.text(alert.status == "open" ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
-            .h2(.text("Answers that raised it")),
-            .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in
-                .li(.text("\(item.text): "), .strong(.text(item.options.first { $0.value == answers[item.id] }?.label ?? "")))
-            }),
+            origin.details,
             .p(.class("small"), .text("A screening answer is a prompt to assess, not a risk assessment: nothing here decides anything by itself.")),
             .unwrap(followUp) { .group(.h2(.text("Follow-up")), .div(.class("message-body"), .text($0))) },
             .if(alert.status == "open", .group(

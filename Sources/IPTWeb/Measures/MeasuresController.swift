@@ -66,10 +66,8 @@ struct MeasuresController: RouteCollection {
                   let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: "/portal/sign-in") }
             response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == session.$client.id)
                 .with(\.$client).with(\.$clinician).first()
-        case .inSession(let staff):
+        case .inSession:
             let (_, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
-            try await request.requireReasonOutsideCaseload(staff, access: try await ScheduleAccess.load(staff, on: request.db), clientID: try client.requireID(),
-                                                           settings: try await ClinicalSettingsRow.current(on: request.db))
             guard let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
             response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == client.requireID())
                 .with(\.$client).with(\.$clinician).first()
@@ -83,10 +81,8 @@ struct MeasuresController: RouteCollection {
 
     /// The clinician opens a questionnaire to fill in with the client during the session.
     func startInSession(_ request: Request) async throws -> Response {
+        // The care-team check (and the director's reason) happen inside.
         let (appointment, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
-        let staff = try request.requireStaff()
-        try await request.requireReasonOutsideCaseload(staff, access: try await ScheduleAccess.load(staff, on: request.db), clientID: try client.requireID(),
-                                                       settings: try await ClinicalSettingsRow.current(on: request.db))
         let fields = try FormInput.decode([String: String].self, from: request)
         guard let instrument = request.services.instruments.named(fields["instrument"] ?? "") else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
@@ -144,63 +140,79 @@ struct MeasuresController: RouteCollection {
             }
             answers[itemID] = number
         }
+        let channel = try Channel.of(request)
+        // Safety before anything else: whatever was answered, whatever else is wrong with the form.
+        let signals = instrument.riskSignals(in: answers)
+        _ = try await RiskAlerts.record(signals, response: response, actor: channel.actor, request: request)
+        let crisis = signals.isEmpty ? nil
+            : CrisisViews.box(young: response.client.programme == Programme.adolescent.rawValue, clinicianTold: !signals.current.isEmpty)
+
         let id = try response.requireID()
         let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id))
-        if fields["action"] == "draft" {
-            guard errors.isEmpty else { return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity) }
+        let isDraft = fields["action"] == "draft"
+        let score = instrument.score(answers)
+        if isDraft || !errors.isEmpty || (try? score.get()) == nil {
+            // Not complete: what was answered is kept as a draft, so nothing typed is lost.
             try await request.db.writeTransaction { db in
                 try await MeasureResponse.query(on: db).set(\.$answersSealed, to: sealed).set(\.$status, to: "draft")
                     .filter(\.$id == id).filter(\.$status != "completed").update()
             }
-            let how: String = switch try Channel.of(request) {
+        }
+        if isDraft && errors.isEmpty {
+            let how: String = switch channel {
             case .link: "Open the same link from your email to finish."
             case .portal: "Open it again from your portal page to finish."
             case .inSession: "Open it again from the appointment to finish."
             }
-            return try await BookingPages.simple(request, title: "Answers saved", notice: "Your answers so far are saved.",
-                                                 paragraphs: ["\(how) Nothing is sent to your clinician until you press Send."])
+            let content: Node<HTML.BodyContext> = .group(
+                .h1(.text("Answers saved")),
+                .unwrap(crisis) { $0 },
+                .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Your answers so far are saved."))),
+                .p(.text("\(how) Your clinician receives the questionnaire when you press Send.")),
+                backLink(request)
+            )
+            return .html(PageLayout.render(title: "Answers saved", chrome: try await request.chrome(), content: content))
         }
-        switch instrument.score(answers) {
+        switch score {
         case .failure(.missing(let items)):
             for item in items { errors.add("item-\(item)", "Please answer this question; every one counts.") }
-            return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity)
+            return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis,
+                                    notice: "Your answers so far are saved. \(items.count == 1 ? "One question is" : "\(items.count) questions are") still to answer.",
+                                    status: .unprocessableEntity)
         case .failure:
-            return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity)
+            return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
         case .success(let score):
-            guard errors.isEmpty else { return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity) }
-            let isRisk = !score.riskItems.isEmpty
-            try await RiskAlerts.complete(response, instrument: instrument, score: score, sealedAnswers: sealed, actor: try Channel.of(request).actor, request: request)
-            let isYoung = response.client.programme == Programme.adolescent.rawValue
-            return try await renderDone(request, risk: isRisk, young: isYoung)
+            guard errors.isEmpty else {
+                return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
+            }
+            try await RiskAlerts.complete(response, score: score, sealedAnswers: sealed, actor: channel.actor, request: request)
+            return try await renderDone(request, crisis: crisis)
         }
     }
 
-    private func renderDone(_ request: Request, risk: Bool, young: Bool) async throws -> Response {
+    private func backLink(_ request: Request) -> Node<HTML.BodyContext> {
+        if request.url.path.hasPrefix("/staff/") {
+            return .p(.a(.href(attributeSafe(request.url.path.components(separatedBy: "/questionnaires/").first ?? "/staff")), .text("Back to the appointment")))
+        }
+        if request.url.path.hasPrefix("/portal/") { return .p(.a(.href("/portal"), .text("Back to your appointments and forms"))) }
+        return .empty
+    }
+
+    private func renderDone(_ request: Request, crisis: Node<HTML.BodyContext>?) async throws -> Response {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Thank you, your answers are sent")),
-            .if(risk, .div(
-                .class("notice warning crisis-now"), .attribute(named: "role", value: "alert"),
-                .h2(.text("If you are thinking about ending your life or hurting yourself")),
-                .p(.text("You do not have to wait for your next appointment. Help is there right now, at any hour:")),
-                .ul(
-                    .li(.strong(.text("Call or text ")), .a(.href("tel:988"), .text("9-8-8")), .text(", the Suicide Crisis Helpline, in English or French.")),
-                    .if(young, .li(.strong(.text("Kids Help Phone: ")), .a(.href("tel:18006686868"), .text("1-800-668-6868")), .text(", or text CONNECT to 686868."))),
-                    .li(.strong(.text("If you are in danger now, call ")), .a(.href("tel:911"), .text("911")), .text(" or go to the nearest emergency department."))
-                ),
-                .p(.text("Your clinician has been told that you may be struggling, and will be in touch."))
-            )),
+            .unwrap(crisis) { $0 },
             .p(.text("Your clinician will look at them before your next session.")),
-            .if(request.url.path.hasPrefix("/staff/"), .p(.a(.href(attributeSafe(request.url.path.components(separatedBy: "/questionnaires/").first ?? "/staff")),
-                                                               .text("Back to the appointment")))),
-            .if(request.url.path.hasPrefix("/portal/"), .p(.a(.href("/portal"), .text("Back to your appointments and forms"))))
+            backLink(request)
         )
         return .html(PageLayout.render(title: "Answers sent", chrome: try await request.chrome(), content: content))
     }
 
-    private func render(_ request: Request, instrument: Instrument, answers: [String: Int], errors: FieldErrors, notice: String? = nil,
-                        status: HTTPResponseStatus = .ok) async throws -> Response {
+    private func render(_ request: Request, instrument: Instrument, answers: [String: Int], errors: FieldErrors, crisis: Node<HTML.BodyContext>? = nil,
+                        notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text(instrument.name)),
+            .unwrap(crisis) { $0 },
             .unwrap(notice) { .div(.class("notice info"), .p(.text($0))) },
             .p(.class("lede"), .text(instrument.instructions)),
             FormViews.errorSummary(errors),
@@ -220,97 +232,6 @@ struct MeasuresController: RouteCollection {
         )
         return .html(PageLayout.render(title: errors.isEmpty ? instrument.name : "Please check: \(instrument.name)", chrome: try await request.chrome(),
                                        content: content), status: status)
-    }
-}
-
-/// Completing a questionnaire and raising the alert, in one transaction.
-enum RiskAlerts {
-    /// An alert still open after this many hours goes to the clinic director as well.
-    static let escalateAfterHours = 24
-
-    /// Tells the directors about alerts left open too long; each alert once.
-    static func escalate(app: Application, now: Date) async throws {
-        let due = try await RiskAlert.query(on: app.db).filter(\.$status == "open").filter(\.$escalatedAt == nil)
-            .filter(\.$createdAt <= now.addingTimeInterval(-TimeInterval(escalateAfterHours * 3600))).all()
-        guard !due.isEmpty else { return }
-        let directors = try await StaffUser.query(on: app.db).filter(\.$role == StaffRole.admin.rawValue).filter(\.$isActive == true).all()
-        let clinic = try await app.services.clinic.current(on: app.db)
-        for alert in due {
-            guard let id = alert.id else { continue }
-            try await app.db.writeTransaction { db in
-                let claimed = try await (db as! any SQLDatabase).update(RiskAlert.schema).set("escalated_at", to: now)
-                    .where("id", .equal, id).where("escalated_at", .is, SQLLiteral.null).returning("id").all()
-                guard !claimed.isEmpty else { return }
-                for director in directors {
-                    try await Outbox.enqueue(
-                        to: director.email, subject: "Escalated: a client alert has been open over \(escalateAfterHours) hours - \(clinic.name)",
-                        body: """
-                        Hello,
-
-                        A safety alert raised by a client's questionnaire has had no recorded follow-up for more than \(escalateAfterHours) hours.
-
-                        Sign in to see it: \(app.services.settings.publicBaseURL)/staff/alerts
-
-                        This email deliberately carries no details.
-                        """, at: now, on: db)
-                }
-            }
-        }
-        app.services.outboxWorker?.nudge()
-    }
-
-    static func complete(_ response: MeasureResponse, instrument: Instrument, score: InstrumentScore, sealedAnswers: String,
-                         actor: (id: String?, label: String), request: Request) async throws {
-        let id = try response.requireID()
-        let now = request.now
-        let clinician = response.clinician
-        // A practicum student's supervisor is told too.
-        let supervisorID = clinician.role == StaffRole.student.rawValue ? clinician.$supervisor.id : nil
-        let supervisor = try await supervisorID.asyncMap { try await StaffUser.find($0, on: request.db) } ?? nil
-        let clinic = try await request.services.clinic.current(on: request.db)
-        let base = request.services.settings.publicBaseURL
-        let alertID = UUID()
-        let raised = try await request.db.writeTransaction { db -> Bool in
-            // Completed once: a second submission changes nothing.
-            let fresh = try await MeasureResponse.query(on: db).filter(\.$id == id).filter(\.$status != "completed").first()
-            guard let fresh else { throw Abort(.gone, reason: "These answers were already sent.") }
-            fresh.answersSealed = sealedAnswers
-            fresh.total = score.total
-            fresh.band = score.band.label
-            fresh.status = "completed"
-            fresh.completedAt = now
-            try await fresh.update(on: db)
-            guard !score.riskItems.isEmpty else { return false }
-            let alert = RiskAlert()
-            alert.id = alertID
-            alert.$client.id = response.$client.id
-            alert.$response.id = id
-            alert.$clinician.id = try clinician.requireID()
-            alert.$supervisor.id = supervisor?.id
-            alert.status = "open"
-            alert.createdAt = now
-            try await alert.create(on: db)
-            // No answer, score, name or questionnaire in the email: only that something waits.
-            for person in [clinician] + (supervisor.map { [$0] } ?? []) {
-                try await Outbox.enqueue(
-                    to: person.email, subject: "Action needed: a client alert is waiting - \(clinic.name)",
-                    body: """
-                    Hello \(TeamQueries.givenName(of: person.name)),
-
-                    A client's questionnaire has raised a safety alert that needs your follow-up today.
-
-                    Sign in to see it: \(base)/staff/alerts
-
-                    This email deliberately carries no details.
-                    """, at: now, on: db)
-            }
-            return true
-        }
-        request.nudgeOutbox()
-        try await request.application.auditWriter.record(AuditEntry(
-            actorID: actor.id, actorLabel: actor.label, action: .create, recordType: "measure-response",
-            recordID: id.uuidString, subject: response.$client.id.uuidString, requestID: request.referenceID,
-            detail: raised ? "completed; risk alert \(alertID.uuidString) raised" : "completed"))
     }
 }
 

@@ -63,10 +63,12 @@ struct ProgressController: RouteCollection {
                 .unwrap(change) { change in
                     .dl(.class("details"),
                         .dt(.text("Since the first score")), .dd(.text("\(change.baseline) to \(change.latest)")),
-                        .dt(.text("Response (a drop of half or more)")), .dd(.text(change.response ? "Yes" : "No")),
+                        .dt(.text("Response (a drop of half or more)")),
+                        .dd(.text(change.response.map { $0 ? "Yes" : "No" }
+                                  ?? "Not applicable: the first score was not in the clinical range (above \(instrument.change?.casenessAbove ?? 0))")),
                         .unwrap(change.remission) { .group(.dt(.text("Remission (below \(instrument.change?.remissionBelow ?? 0))")), .dd(.text($0 ? "Yes" : "No"))) },
-                        .unwrap(change.reliableImprovement) { .group(.dt(.text("Reliable improvement (a drop of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) },
-                        .unwrap(change.reliableDeterioration) { .group(.dt(.text("Reliable deterioration (a rise of \(instrument.change?.reliableDrop ?? 0) or more)")), .dd(.text($0 ? "Yes" : "No"))) },
+                        .unwrap(change.reliableImprovement) { .group(.dt(.text("Reliable improvement (a drop of \(instrument.change?.reliableDrop ?? 0) or more, the NHS Talking Therapies convention)")), .dd(.text($0 ? "Yes" : "No"))) },
+                        .unwrap(change.reliableDeterioration) { .group(.dt(.text("Reliable deterioration (a rise of \(instrument.change?.reliableDrop ?? 0) or more, the same convention)")), .dd(.text($0 ? "Yes" : "No"))) },
                         .unwrap(rciText) { .group(.dt(.text("Reliable Change Index (Jacobson and Truax)")), .dd(.text($0))) })
                 }
             )

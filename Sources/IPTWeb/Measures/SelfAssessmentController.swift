@@ -158,13 +158,12 @@ struct SelfAssessmentStaffController: RouteCollection {
     }
 
     func summary(_ request: Request) async throws -> Response {
-        let staff = try await request.authorize(.viewClinicalRecords)
-        let access = try await ScheduleAccess.load(staff, on: request.db)
+        _ = try await request.authorize(.viewClinicalRecords)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
               let record = try await SelfAssessmentRecord.query(on: request.db).filter(\.$id == id).with(\.$client).with(\.$clinician).first(),
-              access.canManage(clinicianID: record.$clinician.id) || staff.role == .admin,
               let sealed = record.answersSealed
         else { throw Abort(.notFound) }
+        try await request.requireClinicalAccess(to: record.$client.id)
         let json = try request.services.keyRing.open(sealed, SelfAssessmentRecord.answersContext(id))
         let assessment = try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
         try await request.audit(.view, recordType: "self-assessment", recordID: id.uuidString, subject: record.$client.id.uuidString)

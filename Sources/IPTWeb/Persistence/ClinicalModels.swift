@@ -21,8 +21,15 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "retention_years") var retentionYears: Int
     @Field(key: "retention_minors_from_18") var retentionMinorsFrom18: Bool
+    /// Roles besides the director that may assign care teams, comma-separated ("supervisor").
+    @Field(key: "care_team_assigners") var careTeamAssigners: String
 
     init() {}
+
+    /// Whether this role may decide who is on a client's care team.
+    func mayAssignCareTeam(_ role: StaffRole) -> Bool {
+        AccessPolicy.allows(role, .assignCareTeam) || careTeamAssigners.split(separator: ",").contains { $0 == role.rawValue }
+    }
 
     var retention: RetentionRule { RetentionRule(yearsAfterLastContact: retentionYears, minorsFromEighteenthBirthday: retentionMinorsFrom18) }
 
@@ -41,6 +48,7 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
         row.chartReasonRequired = true
         row.retentionYears = 10
         row.retentionMinorsFrom18 = true
+        row.careTeamAssigners = ""
         row.updatedAt = Date(timeIntervalSince1970: 0)
         return row
     }
@@ -350,6 +358,71 @@ final class RecordTombstone: Model, @unchecked Sendable {
     @Field(key: "destroyed_at") var destroyedAt: Date
     @Parent(key: "destroyed_by_id") var destroyedBy: StaffUser
     @Field(key: "rows_destroyed") var rowsDestroyed: Int
+
+    init() {}
+}
+
+/// One person on a client's care team, for a period. Rows are never deleted while the record lives:
+/// ending a membership sets `endsAt`, so the audit view can judge each opening by the team as it was.
+final class CareTeamMember: Model, @unchecked Sendable {
+    static let schema = "care_team_members"
+
+    enum Role: String, Codable, Sendable, CaseIterable {
+        /// The clinician treating the client; one at a time.
+        case treating
+        /// The supervisor of a practicum student who treats the client.
+        case supervisor
+        /// Anyone else the clinic added, with a reason (a covering clinician, a consultant).
+        case member
+
+        var label: String {
+            switch self {
+            case .treating: "Treating clinician"
+            case .supervisor: "Supervisor"
+            case .member: "Care team member"
+            }
+        }
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "staff_id") var staff: StaffUser
+    @Field(key: "role") var role: Role
+    @OptionalField(key: "reason") var reason: String?
+    @Field(key: "starts_at") var startsAt: Date
+    @OptionalField(key: "ends_at") var endsAt: Date?
+    @OptionalParent(key: "added_by_id") var addedBy: StaffUser?
+    @OptionalParent(key: "ended_by_id") var endedBy: StaffUser?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    func isActive(at moment: Date) -> Bool {
+        startsAt <= moment && (endsAt.map { $0 > moment } ?? true)
+    }
+}
+
+/// A client record made by a public booking that looks like an existing client's. The booking never
+/// joins the existing record by itself; the front desk merges the two or keeps them apart.
+final class PossibleDuplicate: Model, @unchecked Sendable {
+    static let schema = "possible_duplicates"
+
+    enum Status: String, Codable, Sendable {
+        case open
+        case merged
+        case keptApart = "kept-apart"
+    }
+
+    @ID(key: .id) var id: UUID?
+    /// The new record.
+    @Parent(key: "client_id") var client: ClientRecord
+    @Parent(key: "existing_client_id") var existing: ClientRecord
+    /// What matched: "email", "name and date of birth", comma-separated.
+    @Field(key: "reasons") var reasons: String
+    @Field(key: "status") var status: Status
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalParent(key: "resolved_by_id") var resolvedBy: StaffUser?
+    @OptionalField(key: "resolved_at") var resolvedAt: Date?
 
     init() {}
 }

@@ -27,5 +27,7 @@ enum Migrations {
         M022CreateRecordRequests(),
         M023AddGuardianSharing(),
         M024AddDischargeCosignature(),
+        M025CreateSafetyRecords(),
+        M026CreateCareTeams(),
     ]
 }

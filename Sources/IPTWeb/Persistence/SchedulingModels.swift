@@ -283,13 +283,21 @@ final class MeasureResponse: Model, @unchecked Sendable {
     }
 }
 
-/// Raised by a risk answer; open until the clinician records a follow-up.
+/// Raised by a risk answer in a questionnaire or by a session note that records thoughts with plan
+/// or intent; open until the clinician records a follow-up. One per response and one per note.
 final class RiskAlert: Model, @unchecked Sendable {
     static let schema = "risk_alerts"
 
+    enum Source: String, Codable, Sendable {
+        case questionnaire
+        case sessionNote = "session-note"
+    }
+
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
-    @Parent(key: "response_id") var response: MeasureResponse
+    @Field(key: "source") var source: Source
+    @OptionalParent(key: "response_id") var response: MeasureResponse?
+    @OptionalParent(key: "note_id") var note: SessionNoteRow?
     @Parent(key: "clinician_id") var clinician: StaffUser
     @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
     @Field(key: "status") var status: String
@@ -390,6 +398,45 @@ final class PortalSession: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+
+    init() {}
+}
+
+/// A standing fact on a client's chart that each administration should not raise again, such as a
+/// suicide attempt reported at some time in the past. One per client and kind.
+final class ClientFlag: Model, @unchecked Sendable {
+    static let schema = "client_flags"
+
+    enum Kind: String, Codable, Sendable, CaseIterable {
+        case suicideAttemptHistory = "suicide-attempt-history"
+
+        var label: String {
+            switch self {
+            case .suicideAttemptHistory: "Past suicide attempt reported"
+            }
+        }
+    }
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "client_id") var client: ClientRecord
+    @Field(key: "kind") var kind: Kind
+    @OptionalParent(key: "response_id") var response: MeasureResponse?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+}
+
+/// The last run of one scheduled job, so a job that keeps failing shows on the director's dashboard.
+final class JobRun: Model, @unchecked Sendable {
+    static let schema = "job_runs"
+
+    @ID(custom: "name", generatedBy: .user) var id: String?
+    @OptionalField(key: "last_started_at") var lastStartedAt: Date?
+    @OptionalField(key: "last_succeeded_at") var lastSucceededAt: Date?
+    @OptionalField(key: "last_failed_at") var lastFailedAt: Date?
+    /// The error's type only: a database error's text can quote the values it was given.
+    @OptionalField(key: "last_error") var lastError: String?
+    @Field(key: "failures_in_a_row") var failuresInARow: Int
 
     init() {}
 }

@@ -20,7 +20,7 @@ struct RetentionController: RouteCollection {
     /// Every table holding a client's rows, children before parents, so deletion never breaks a
     /// foreign key. Session-note amendments point at the note they amend, so they go first.
     static let clientTables = [
-        "chart_access_reasons", "life_events", "discharge_summaries", "worksheets", "formulations", "inventory_entries", "phase_overrides",
+        "client_flags", "care_team_members", "chart_access_reasons", "life_events", "discharge_summaries", "worksheets", "formulations", "inventory_entries", "phase_overrides",
         "course_checklist", "treatment_contracts", "record_holds", "record_requests", "risk_alerts", "measure_responses", "consents", "intakes",
         "self_assessments", "portal_links", "portal_sessions", "appointments", "appointment_series",
     ]
@@ -255,6 +255,10 @@ struct RetentionController: RouteCollection {
                 count += try countRow?.decode(column: "n", as: Int.self) ?? 0
                 try await sql.delete(from: table).where(SQLIdentifier(column), .equal, SQLBind(clientID)).run()
             }
+            // Alerts may point at session notes, and duplicate tasks at either record: both before their targets.
+            try await delete("risk_alerts")
+            try await delete("possible_duplicates")
+            try await delete("possible_duplicates", column: "existing_client_id")
             // Amendments first: they point at the notes they amend.
             let amendments = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id != nil).all()
             for amendment in amendments { try await amendment.delete(on: db) }

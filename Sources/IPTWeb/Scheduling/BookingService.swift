@@ -132,7 +132,11 @@ struct BookingService {
                 // Every lapsed hold, not only this clinician's: the client's own lapsed hold elsewhere
                 // must not look like a clash.
                 try await Self.releaseLapsedHolds(staffID: nil, now: now, on: db)
-                let client = try await Self.findOrCreateClient(details, now: now, on: db)
+                // The same person (name, email and date of birth all alike) already has a time then:
+                // they are told by email, at the address on file, and nothing is booked. Nothing is
+                // attached either way, and the page reads the same.
+                if try await Self.samePersonBusy(details, during: kind.occupied(at: slot.start), on: db) { throw SamePersonBusy() }
+                let client = try await Self.newClient(details, now: now, on: db)
                 let appointment = Self.newAppointment(staffID: clinicianID, clientID: try client.requireID(), kind: kind, start: slot.start,
                                                       locationID: slot.locationID, source: source, now: now)
                 appointment.status = (approval ? Appointment.Status.requested : .held).rawValue
@@ -156,14 +160,25 @@ struct BookingService {
             try await request.audit(.create, recordType: "appointment", recordID: appointment.id?.uuidString,
                                     subject: appointment.$client.id?.uuidString, detail: "requested online (\(appointment.status))")
             return approval ? .requested(appointment) : .held(appointment)
-        } catch let error where OverlapGuard.violated(by: error) != nil {
-            if OverlapGuard.violated(by: error) == .client {
+        } catch let error where OverlapGuard.violated(by: error) != nil || error is SamePersonBusy {
+            if error is SamePersonBusy || OverlapGuard.violated(by: error) == .client {
                 try await SchedulingMail.overlapsExisting(to: details.email, context: context, on: database)
                 request.nudgeOutbox()
                 return approval ? .requested(Appointment()) : .toldByEmail
             }
             throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [clinicianID], near: start, setup: setup))
         }
+    }
+
+    private struct SamePersonBusy: Error {}
+
+    /// Whether a client with exactly these details has an appointment occupying part of `window`.
+    static func samePersonBusy(_ details: BookingDetails, during window: Interval, on db: any Database) async throws -> Bool {
+        let same = try await ClientRecord.query(on: db).filter(\.$email == details.email).filter(\.$dateOfBirth == details.dateOfBirth.description).all()
+            .filter { $0.name.lowercased() == details.name.lowercased() }.compactMap(\.id)
+        guard !same.isEmpty else { return false }
+        return try await Appointment.query(on: db).filter(\.$client.$id ~~ same).filter(\.$status ~~ M014CreateScheduling.occupyingStatuses)
+            .filter(\.$blockedFrom < window.end).filter(\.$blockedUntil > window.start).count() > 0
     }
 
     static func newAppointment(staffID: UUID, clientID: UUID?, kind: AppointmentKind, start: Date, locationID: UUID?, source: String,
@@ -199,15 +214,13 @@ struct BookingService {
         try await query.update()
     }
 
-    /// The client with this email, name and date of birth, or a new one: a parent who books for two
-    /// children with one address gets two records. An existing client's details are never changed by
-    /// someone who only knows them; staff reconcile differences.
-    static func findOrCreateClient(_ details: BookingDetails, now: Date, consented: Bool = true, on db: any Database) async throws -> ClientRecord {
-        let sameEmail = try await ClientRecord.query(on: db).filter(\.$email == details.email)
-            .filter(\.$dateOfBirth == details.dateOfBirth.description).sort(\.$createdAt).all()
-        if let existing = sameEmail.first(where: { $0.name.lowercased() == details.name.lowercased() }) {
-            return existing
-        }
+    /// A new client record for these details, always. A booking never joins an existing record by
+    /// itself: whoever types an existing client's name, email and date of birth would otherwise reach
+    /// that client's chart through the appointment. When the details look like an existing client's
+    /// (the same email, or the same name and date of birth) a "possible duplicate" task goes to the
+    /// front desk, who merge the two or keep them apart. The person booking is answered the same way
+    /// whether or not anything matched.
+    static func newClient(_ details: BookingDetails, now: Date, consented: Bool = true, on db: any Database) async throws -> ClientRecord {
         let client = ClientRecord()
         client.id = UUID()
         client.name = details.name
@@ -224,6 +237,7 @@ struct BookingService {
         client.privacyConsentAt = consented ? now : nil
         client.createdAt = now
         try await client.create(on: db)
+        try await DuplicateQueries.recordMatches(for: client, now: now, on: db)
         return client
     }
 
@@ -404,8 +418,8 @@ struct BookingService {
             try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: appointment.$client.id?.uuidString,
                                     detail: "moved by \(who)")
             return moved
-        } catch let error where OverlapGuard.violated(by: error) != nil {
-            if OverlapGuard.violated(by: error) == .client { throw BookingError.clientBusy }
+        } catch let error where OverlapGuard.violated(by: error) != nil || error is SamePersonBusy {
+            if error is SamePersonBusy || OverlapGuard.violated(by: error) == .client { throw BookingError.clientBusy }
             throw BookingError.slotUnavailable(alternatives: try await alternatives(
                 kind: kind, clinicianIDs: [appointment.$staff.id], near: start, setup: setup, rules: .staff))
         }

@@ -132,9 +132,11 @@ struct CalendarController: RouteCollection {
                               moveDate: String? = nil, moveTime: String? = nil, alternatives: [Slot] = [],
                               status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
-        // Clinical roles see the client's completed questionnaires and self-assessments here.
-        let clinical = request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false
+        // The client's questionnaires and self-assessments show here only to their care team (and the
+        // director once she has given a reason): holding the appointment is not enough.
         let clientID = appointment.$client.id
+        let clinicalRole = request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false
+        let clinical = try await clientID.asyncMap { try await request.mayViewClinicalInformation(of: $0) } ?? false
         let responses = clinical && clientID != nil ? try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID!)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
         let consents = clientID == nil ? [] : try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID!).sort(\.$signedAt).all()
@@ -173,8 +175,7 @@ struct CalendarController: RouteCollection {
                                                         .text("Session \(appointment.seriesNumber ?? 0) of a weekly course"))))
                 },
                 .dt(.text("Booked")), .dd(.text("\(appointment.source == "web" ? "Online" : appointment.source == "waitlist" ? "From the waitlist" : "By staff"), \(DateDisplay.dateTime(appointment.createdAt, timeZone: zone.timeZone.identifier))"))),
-            .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
-                && [.confirmed, .attended].contains(current),
+            .if(appointment.client != nil && clinical && [.confirmed, .attended].contains(current),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/questionnaire"),
                       FormViews.csrf(request.csrfToken),
                       FormViews.select(name: "instrument", label: "Send a questionnaire to the client",
@@ -182,8 +183,7 @@ struct CalendarController: RouteCollection {
                       .button(.class("button secondary"), .type(.submit), .text("Send the link")),
                       .button(.class("button secondary"), .type(.submit), .attribute(named: "formaction", value: "/staff/appointments/\(id)/questionnaire/in-session"),
                               .text("Fill it in now, with the client")))),
-            .if(appointment.client != nil && (request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false)
-                && [.confirmed, .attended].contains(current),
+            .if(appointment.client != nil && clinical && [.confirmed, .attended].contains(current),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/self-assessment"),
                       FormViews.csrf(request.csrfToken),
                       .button(.class("button secondary"), .type(.submit), .text("Send the pre-therapy self-assessment")))),
@@ -202,6 +202,11 @@ struct CalendarController: RouteCollection {
                 .if([.confirmed, .attended].contains(current), .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/intake"),
                       FormViews.csrf(request.csrfToken),
                       .button(.class("button secondary"), .type(.submit), .text(consents.isEmpty ? "Send the intake forms" : "Send the intake forms again")))))),
+            .if(appointment.client != nil && clinicalRole && !clinical, .div(.class("notice info"),
+                .p(.text(request.staff?.role == .admin
+                         ? "This client is not on your caseload, so their questionnaires and forms are not shown here. "
+                         : "This client is not on your care team, so their questionnaires and forms are not shown here. The clinic director assigns care teams.")),
+                .if(request.staff?.role == .admin, .p(.a(.href("/staff/clients/\(clientID?.uuidString ?? "")/chart"), .text("Open the chart (you will be asked for a reason)")))))),
             .if(!responses.isEmpty || !selfAssessments.isEmpty, .group(
                 .h2(.text("The client's answers")),
                 .p(.a(.href("/staff/clients/\(clientID?.uuidString ?? "")/progress"), .text("Scores over time"))),
@@ -468,7 +473,7 @@ struct CalendarController: RouteCollection {
         if let newClient {
             let now = request.now
             let client = try await request.db.writeTransaction { db in
-                try await BookingService.findOrCreateClient(newClient, now: now, consented: false, on: db)
+                try await BookingService.newClient(newClient, now: now, consented: false, on: db)
             }
             clientID = client.id
         }

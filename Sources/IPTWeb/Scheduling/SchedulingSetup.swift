@@ -175,7 +175,8 @@ enum SchedulingQueries {
             settings.cancelNoticeHours = 24
             settings.lateCancelFeeCents = 5_000
             settings.offerHours = 12
-            settings.measureEvery = 0
+            // PHQ-9 and GAD-7 at least every fourth session, as IPT training practice asks.
+            settings.measureEvery = 4
             settings.updatedAt = now
             try await settings.create(on: database)
         }

@@ -22,11 +22,11 @@ struct ScheduleAccess: Sendable {
         managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
     }
 
-    /// Whether this person may open a client's clinical records: the director, or the client's care
-    /// team (see `isInCareTeam`). The front desk is kept out by the route's permission.
-    func canSeeClient(_ clientID: UUID, on database: any Database) async throws -> Bool {
+    /// Whether this person may open a client's clinical records: the director, or a member of the
+    /// client's care team (see `isInCareTeam`). The front desk is kept out by the route's permission.
+    func canSeeClient(_ clientID: UUID, at moment: Date, on database: any Database) async throws -> Bool {
         guard staff.role != .admin else { return true }
-        return try await isInCareTeam(clientID, on: database)
+        return try await isInCareTeam(clientID, at: moment, on: database)
     }
 
     /// The clients this person may book: everyone for the front desk and the director; for a
@@ -177,6 +177,9 @@ extension Request {
         guard let id = parameters.get("id").flatMap(UUID.init(uuidString:)),
               let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$client).with(\.$staff).first(),
               access.canManage(clinicianID: appointment.$staff.id), let client = appointment.client else { throw Abort(.notFound) }
+        // Clinical forms and answers follow the care team, never the booking: holding the appointment
+        // is not enough to read or send them.
+        if permission == .viewClinicalRecords { try await requireClinicalAccess(to: try client.requireID()) }
         return (appointment, client)
     }
 }

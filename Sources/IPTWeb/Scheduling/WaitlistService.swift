@@ -47,7 +47,7 @@ struct WaitlistService {
                     for: [staffID], window: kind.occupied(at: start), now: now, on: db)
                 guard !(calendars.first?.busy.contains { $0.interval.overlaps(kind.occupied(at: start)) } ?? true) else { return nil }
                 guard let details = try? BookingDetails.validate(entry.bookingDraft, today: setup.zone.localDate(of: now)).get() else { return nil }
-                let client = try await BookingService.findOrCreateClient(details, now: now, on: db)
+                let client = try await BookingService.newClient(details, now: now, on: db)
                 let appointment = BookingService.newAppointment(staffID: staffID, clientID: try client.requireID(), kind: kind, start: start,
                                                                 locationID: nil, source: "waitlist", now: now)
                 appointment.status = Appointment.Status.offered.rawValue
@@ -120,8 +120,6 @@ enum ScheduleSweeper {
             }
         }
         try await sendReminders(app: app, setup: setup, clinic: clinic, now: now)
-        try await RiskAlerts.escalate(app: app, now: now)
-        try await Questionnaires.sendByCadence(app: app, now: now)
         services.outboxWorker?.nudge()
     }
 
@@ -154,35 +152,5 @@ enum ScheduleSweeper {
                                                   clinicianName: appointment.staff.name, manageToken: token ?? nil, context: context, on: db)
             }
         }
-    }
-}
-
-/// Runs the schedule sweeper once a minute while the app is up.
-final class ScheduleSweeperWorker: LifecycleHandler, @unchecked Sendable {
-    private var task: Task<Void, Never>?
-    private let interval: Duration
-
-    init(interval: Duration = .seconds(60)) {
-        self.interval = interval
-    }
-
-    func didBootAsync(_ application: Application) async throws {
-        let interval = self.interval
-        task = Task.detached {
-            while !Task.isCancelled {
-                do {
-                    try await ScheduleSweeper.run(app: application)
-                } catch {
-                    // The type only: a database error's text can quote the values it was given.
-                    application.logger.warning("Schedule sweep failed: \(String(describing: type(of: error)))")
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
-    }
-
-    func shutdownAsync(_ application: Application) async {
-        task?.cancel()
-        await task?.value
     }
 }

@@ -48,16 +48,15 @@ struct DashboardController: RouteCollection {
             .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
             .filter(\.$startsAt >= setup.zone.startOfDay(today)).filter(\.$startsAt < setup.zone.startOfDay(today.adding(days: 1))).count()
         let canSeeAlerts = AccessPolicy.allows(staff.role, .viewClinicalRecords)
-        let openAlerts = canSeeAlerts ? try await RiskAlert.query(on: request.db).filter(\.$status == "open").group(.or) { group in
-            if staff.role == .admin { group.filter(\.$status == "open") }
-            group.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
-        }.count() : 0
-        // Clients whose latest score is reliably worse than their first, on a measure with a rule for it.
+        let openAlerts = canSeeAlerts ? try await AlertsController.visible(staff, now: request.now, on: request.db).filter(\.$status == "open").count() : 0
+        // Clients on this person's care team whose latest score is reliably worse than their first,
+        // on a measure with a rule for it. The director's list is her own caseload too: names of
+        // other clients' scores would open their records without the reason the clinic asks for.
         var worsened: [(client: ClientRecord, instrument: Instrument, from: Int, to: Int)] = []
-        if canSeeAlerts {
-            var query = MeasureResponse.query(on: request.db).filter(\.$status == "completed").with(\.$client).sort(\.$completedAt)
-            if staff.role != .admin { query = query.filter(\.$clinician.$id ~~ clinicianIDs) }
-            let completed = clinicianIDs.isEmpty && staff.role != .admin ? [] : try await query.all()
+        let teamClients = canSeeAlerts ? try await CareTeamQueries.clients(of: staff.id, at: request.now, on: request.db) : []
+        if !teamClients.isEmpty {
+            let completed = try await MeasureResponse.query(on: request.db).filter(\.$status == "completed").filter(\.$client.$id ~~ Array(teamClients))
+                .with(\.$client).sort(\.$completedAt).all()
             let series = Dictionary(grouping: completed, by: { "\($0.$client.id.uuidString)|\($0.instrumentCode)" })
             for rows in series.sorted(by: { $0.key < $1.key }).map(\.value) {
                 guard rows.count >= 2, let first = rows.first?.total, let last = rows.last?.total,
@@ -75,8 +74,23 @@ struct DashboardController: RouteCollection {
             .filter(\.$status == NoteStatus.returned.rawValue).count() : 0
         let openRecordRequests = AccessPolicy.allows(staff.role, .handleRecordRequests)
             ? try await RecordRequest.query(on: request.db).filter(\.$status == RecordRequest.Status.open.rawValue).count() : 0
+        let duplicates = AccessPolicy.allows(staff.role, .reconcileClients)
+            ? try await PossibleDuplicate.query(on: request.db).filter(\.$status == .open).count() : 0
+        // A scheduled job whose last run failed (alert escalation above all) is the director's to chase.
+        let failingJobs = staff.role == .admin ? try await JobRuns.failing(on: request.db) : []
+        let zone = setup.zone
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Welcome, \(staff.name)")),
+            .if(!failingJobs.isEmpty, .div(.class("notice warning"), .attribute(named: "role", value: "alert"),
+                .h2(.text("Scheduled work is failing")),
+                .ul(.forEach(failingJobs) { run in
+                    let job = ScheduledJob.all.first { $0.name == run.id }
+                    return .li(.strong(.text(job?.label ?? run.id ?? "")),
+                               .text(": failed \(run.failuresInARow) time\(run.failuresInARow == 1 ? "" : "s") in a row, last at \(run.lastFailedAt.map { SchedulingText.when($0, zone: zone) } ?? "?")"),
+                               .text(run.lastSucceededAt.map { "; last worked \(SchedulingText.when($0, zone: zone))." } ?? "; it has not worked since the app started."))
+                }),
+                .p(.text("The server log has the details (search for \"Scheduled job\")."))
+            )),
             .p(.class("lede"), .text("Signed in as \(staff.role.displayName).")),
             .ul(
                 .class("stat-grid"),
@@ -85,6 +99,7 @@ struct DashboardController: RouteCollection {
                 .if(requests > 0, .li(.class("stat"), .a(.href("/staff/calendar"), .strong(.text(String(requests))), .text(" booking requests waiting for approval")))),
                 .if(toCosign > 0, .li(.class("stat"), .a(.href("/staff/supervision"), .strong(.text(String(toCosign))), .text(" notes waiting for your co-signature")))),
                 .if(returnedNotes > 0, .li(.class("stat"), .a(.href("/staff/supervision"), .strong(.text(String(returnedNotes))), .text(" notes returned to you")))),
+                .if(duplicates > 0, .li(.class("stat"), .a(.href("/staff/duplicates"), .strong(.text(String(duplicates))), .text(" possible duplicate clients to check")))),
                 .if(openRecordRequests > 0, .li(.class("stat"), .a(.href("/staff/requests"), .strong(.text(String(openRecordRequests))), .text(" access or correction requests open")))),
                 .if(canSeeEnquiries, .li(.class("stat"), .a(.href("/staff/enquiries?status=open"), .strong(.text(String(openEnquiries))), .text(" open enquiries")))),
                 .if(canSeeSubscribers, .li(.class("stat"), .a(.href("/staff/subscribers?status=confirmed"), .strong(.text(String(confirmed))), .text(" confirmed subscribers")))),

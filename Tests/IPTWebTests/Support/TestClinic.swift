@@ -86,6 +86,25 @@ struct TestClinic {
         return client
     }
 
+    /// Puts a clinician on a client's care team, as the director would when accepting the client; a
+    /// practicum student's supervisor joins with them.
+    func assignCareTeam(client clientID: UUID, treating clinician: StaffUser, role: CareTeamMember.Role = .treating) async throws {
+        func add(_ staffID: UUID, _ role: CareTeamMember.Role) async throws {
+            let member = CareTeamMember()
+            member.$client.id = clientID
+            member.$staff.id = staffID
+            member.role = role
+            member.reason = "Assigned in the test"
+            member.startsAt = clock.now
+            member.createdAt = clock.now
+            try await member.create(on: app.db)
+        }
+        try await add(try clinician.requireID(), role)
+        if role == .treating, clinician.role == StaffRole.student.rawValue, let supervisor = clinician.$supervisor.id {
+            try await add(supervisor, .supervisor)
+        }
+    }
+
     /// A browser that signed in as a new staff member of this role.
     func signedIn(as role: StaffRole) async throws -> (Browser, StaffUser) {
         let user = try await makeStaff(role)

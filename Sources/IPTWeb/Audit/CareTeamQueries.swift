@@ -1,0 +1,41 @@
+import Fluent
+import Foundation
+import IPTCore
+
+/// The care team: who the clinic decided may open a client's clinical record. Membership is explicit
+/// (a treating clinician, a student's supervisor, members added with a reason and an optional end);
+/// appointments, contracts and bookings grant nothing by themselves.
+enum CareTeamQueries {
+    /// The memberships of one client active at `moment`.
+    static func active(of clientID: UUID, at moment: Date, on database: any Database) async throws -> [CareTeamMember] {
+        try await CareTeamMember.query(on: database).filter(\.$client.$id == clientID).filter(\.$startsAt <= moment)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > moment) }
+            .all()
+    }
+
+    static func isMember(_ staffID: UUID, of clientID: UUID, at moment: Date, on database: any Database) async throws -> Bool {
+        try await CareTeamMember.query(on: database).filter(\.$client.$id == clientID).filter(\.$staff.$id == staffID)
+            .filter(\.$startsAt <= moment)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > moment) }
+            .count() > 0
+    }
+
+    /// The clients on this person's active care teams.
+    static func clients(of staffID: UUID, at moment: Date, on database: any Database) async throws -> Set<UUID> {
+        Set(try await CareTeamMember.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt <= moment)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > moment) }
+            .all().map { $0.$client.id })
+    }
+
+    /// The treating clinician now, if the clinic has assigned one.
+    static func treatingClinician(of clientID: UUID, at moment: Date, on database: any Database) async throws -> UUID? {
+        try await active(of: clientID, at: moment, on: database).first { $0.role == .treating }?.$staff.id
+    }
+
+    /// Every membership, past and present, of these clients: the audit view judges each opening by
+    /// the team as it was at that moment.
+    static func history(of clientIDs: [UUID], on database: any Database) async throws -> [UUID: [CareTeamMember]] {
+        guard !clientIDs.isEmpty else { return [:] }
+        return Dictionary(grouping: try await CareTeamMember.query(on: database).filter(\.$client.$id ~~ clientIDs).all(), by: { $0.$client.id })
+    }
+}

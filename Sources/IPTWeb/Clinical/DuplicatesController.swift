@@ -1,0 +1,153 @@
+import Fluent
+import Foundation
+import IPTCore
+import Plot
+import SQLKit
+import Vapor
+
+/// Possible duplicates: records made by a booking that look like an existing client's.
+enum DuplicateQueries {
+    /// Records a task for each existing client who shares the email, or the name and date of birth.
+    static func recordMatches(for client: ClientRecord, now: Date, on db: any Database) async throws {
+        let id = try client.requireID()
+        let candidates = try await ClientRecord.query(on: db).filter(\.$id != id).group(.or) { group in
+            group.filter(\.$email == client.email).filter(\.$dateOfBirth == client.dateOfBirth)
+        }.all()
+        for existing in candidates {
+            var reasons: [String] = []
+            if existing.email.lowercased() == client.email.lowercased() { reasons.append("the same email") }
+            if existing.dateOfBirth == client.dateOfBirth && existing.name.lowercased() == client.name.lowercased() {
+                reasons.append("the same name and date of birth")
+            }
+            guard !reasons.isEmpty, let existingID = existing.id else { continue }
+            let task = PossibleDuplicate()
+            task.$client.id = id
+            task.$existing.id = existingID
+            task.reasons = reasons.joined(separator: ", ")
+            task.status = .open
+            task.createdAt = now
+            try await task.create(on: db)
+        }
+    }
+
+    /// Tables whose rows follow a client when two records are merged.
+    static var movedTables: [String] {
+        ["session_notes"] + RetentionController.clientTables.filter { $0 != "client_flags" }
+    }
+
+    enum MergeProblem: Error {
+        /// The two records have appointments at overlapping times.
+        case overlappingAppointments
+    }
+
+    /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one transaction.
+    static func merge(_ duplicateID: UUID, into existingID: UUID, on db: any Database) async throws {
+        do {
+            try await db.writeTransaction { db in
+                let sql = db as! any SQLDatabase
+                // A standing flag the existing record already has stays single.
+                let kept = try await ClientFlag.query(on: db).filter(\.$client.$id == existingID).all().map(\.kind)
+                try await ClientFlag.query(on: db).filter(\.$client.$id == duplicateID).filter(\.$kind ~~ kept).delete()
+                try await sql.update("client_flags").set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                try await PossibleDuplicate.query(on: db).group(.or) { group in
+                    group.filter(\.$client.$id == duplicateID).filter(\.$existing.$id == duplicateID)
+                }.delete()
+                for table in movedTables {
+                    try await sql.update(table).set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                }
+                try await ClientRecord.query(on: db).filter(\.$id == duplicateID).delete()
+            }
+        } catch where OverlapGuard.violated(by: error) != nil {
+            throw MergeProblem.overlappingAppointments
+        }
+    }
+}
+
+/// The front desk's list of possible duplicates, with the two records side by side (contact details
+/// only, no clinical content) and the choice to merge them or keep them apart.
+struct DuplicatesController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let duplicates = routes.grouped("staff", "duplicates")
+        duplicates.get(use: list)
+        duplicates.post(":id", "merge", use: merge)
+        duplicates.post(":id", "keep-apart", use: keepApart)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.reconcileClients)
+        let open = try await PossibleDuplicate.query(on: request.db).filter(\.$status == .open).with(\.$client).with(\.$existing)
+            .sort(\.$createdAt).limit(200).all()
+        let clientIDs = open.flatMap { [$0.$client.id, $0.$existing.id] }
+        let appointments = clientIDs.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$client.$id ~~ clientIDs).all()
+        let counts = Dictionary(grouping: appointments.compactMap { $0.$client.id }, by: { $0 }).mapValues(\.count)
+        try await request.audit(.view, recordType: "possible-duplicates", detail: "open=\(open.count)")
+        let zone = try await request.services.clinic.current(on: request.db).zone
+        func describe(_ client: ClientRecord) -> Node<HTML.BodyContext> {
+            .ul(.class("plain"),
+                .li(.strong(.text(client.name))),
+                .li(.text(client.email)), .li(.text(client.phone)), .li(.text("Born \(client.dateOfBirth)")),
+                .li(.text("Record opened \(SchedulingText.day(zone.localDate(of: client.createdAt)))")),
+                .li(.text("\(counts[client.id ?? UUID()] ?? 0) appointments")))
+        }
+        let notice: String? = switch request.query[String.self, at: "done"] {
+        case "merged": "Merged: the new record's appointments and forms now belong to the existing client."
+        case "kept": "Kept apart: both records stay as they are."
+        default: nil
+        }
+        let content: Node<HTML.BodyContext> = .group(
+            .h1(.text("Possible duplicate clients")),
+            .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
+            .p(.class("lede"), .text("A booking never joins an existing client's record by itself. When its details look like an existing client's, it makes a new record and waits here. Check with the person if unsure, then merge the two or keep them apart.")),
+            .if(open.isEmpty, .p(.text("Nothing to reconcile."))),
+            .forEach(open) { task in
+                .section(.class("duplicate card"),
+                    .h2(.text("\(task.client.name): matches \(task.reasons)")),
+                    .div(.class("side-by-side"),
+                         .div(.h3(.text("New record (from a booking)")), describe(task.client)),
+                         .div(.h3(.text("Existing client")), describe(task.existing))),
+                    .form(.method(.post), .action("/staff/duplicates/\(task.id?.uuidString ?? "")/merge"), .class("inline-form"),
+                          FormViews.csrf(request.csrfToken),
+                          .button(.class("button"), .type(.submit), .text("Same person: merge into the existing client"))),
+                    .text(" "),
+                    .form(.method(.post), .action("/staff/duplicates/\(task.id?.uuidString ?? "")/keep-apart"), .class("inline-form"),
+                          FormViews.csrf(request.csrfToken),
+                          .button(.class("button secondary"), .type(.submit), .text("Different people: keep apart"))))
+            }
+        )
+        return .html(PageLayout.render(title: "Possible duplicates", chrome: try await request.chrome(), content: content))
+    }
+
+    private func openTask(_ request: Request) async throws -> PossibleDuplicate {
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let task = try await PossibleDuplicate.find(id, on: request.db) else { throw Abort(.notFound) }
+        guard task.status == .open else { throw Abort(.conflict, reason: "Someone has already dealt with this one.") }
+        return task
+    }
+
+    func merge(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.reconcileClients)
+        let task = try await openTask(request)
+        let duplicateID = task.$client.id, existingID = task.$existing.id
+        do {
+            try await DuplicateQueries.merge(duplicateID, into: existingID, on: request.db)
+        } catch DuplicateQueries.MergeProblem.overlappingAppointments {
+            throw Abort(.conflict, reason: "The two records have appointments at overlapping times. Cancel one of them first, then merge.")
+        }
+        try await request.audit(.update, recordType: "client-merge", recordID: duplicateID.uuidString, subject: existingID.uuidString,
+                                detail: "merged into this record by \(staff.auditLabel)")
+        return request.redirect(to: "/staff/duplicates?done=merged")
+    }
+
+    func keepApart(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.reconcileClients)
+        let task = try await openTask(request)
+        let id = try task.requireID()
+        let changed = try await (request.db as! any SQLDatabase).update(PossibleDuplicate.schema)
+            .set("status", to: PossibleDuplicate.Status.keptApart.rawValue).set("resolved_by_id", to: staff.id).set("resolved_at", to: request.now)
+            .where("id", .equal, id).where("status", .equal, PossibleDuplicate.Status.open.rawValue).returning("id").all()
+        guard !changed.isEmpty else { throw Abort(.conflict, reason: "Someone has already dealt with this one.") }
+        try await request.audit(.update, recordType: "possible-duplicate", recordID: id.uuidString, subject: task.$client.id.uuidString,
+                                detail: "kept apart from \(task.$existing.id.uuidString)")
+        return request.redirect(to: "/staff/duplicates?done=kept")
+    }
+}

@@ -1,0 +1,188 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+/// Who may open a chart is the care team the clinic assigned: never a booking, never an appointment.
+@Suite struct CareTeamTests {
+    @Test func a_public_booking_with_an_existing_clients_details_never_reaches_that_clients_record() async throws {
+        try await withClinic { clinic in
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let existing = try await clinic.clientSeen(by: therapistUser, name: "Robin Example", email: "robin@example.org")
+            try await clinic.addScore(17, client: existing.id!, clinician: therapistUser)
+            // Someone who knows Robin's name, email and date of birth books with a student.
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/book/details?type=consultation&with=reduced&clinician=\(student.slug)&start=\(Int(start.timeIntervalSince1970))")
+            var fields = BookingForm.fields(student, start: start, dateOfBirth: "1988-08-08")
+            fields["name"] = "Robin Example"
+            let sent = try await visitor.post("/book/details", form: fields)
+            #expect(sent.location == "/book/check-your-inbox", "answered exactly like any booking")
+            let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$staff.$id == student.id!).first())
+            #expect(booked.$client.id != existing.id, "a new record, not the existing client's")
+            let task = try #require(try await PossibleDuplicate.query(on: clinic.db).first())
+            #expect(task.$existing.id == existing.id && task.$client.id == booked.$client.id && task.status == .open)
+            #expect(task.reasons.contains("the same email") && task.reasons.contains("the same name and date of birth"))
+
+            // The student holding that appointment sees no clinical information of either record.
+            booked.status = Appointment.Status.confirmed.rawValue
+            try await booked.update(on: clinic.db)
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            let page = try await studentBrowser.get("/staff/appointments/\(booked.id!.uuidString)").body.string
+            #expect(!page.contains("PHQ-9") && !page.contains("Send a questionnaire"))
+            #expect(page.contains("not on your care team"))
+            #expect(try await studentBrowser.post("/staff/appointments/\(booked.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"]).status == .notFound)
+            #expect(try await studentBrowser.get("/staff/clients/\(existing.id!.uuidString)/chart").status == .notFound)
+            #expect(try await therapist.get("/staff/clients/\(existing.id!.uuidString)/chart").status == .ok)
+        }
+    }
+
+    @Test func the_front_desk_merges_a_duplicate_or_keeps_it_apart_and_each_is_audited() async throws {
+        try await withClinic { clinic in
+            let (_, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let existing = try await clinic.clientSeen(by: therapistUser, name: "Robin Example", email: "robin@example.org")
+            let details = try BookingDetails.validate(
+                BookingDetailsDraft(name: "Robin Example", email: "robin@example.org", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+                today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+            let duplicate = try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
+            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 30)
+            let later = BookingService.newAppointment(staffID: therapistUser.id!, clientID: duplicate.id!, kind: kind, start: clinic.tenOClock(inDays: 9),
+                                                      locationID: nil, source: "web", now: clinic.clock.now)
+            try await later.create(on: clinic.db)
+            let task = try #require(try await PossibleDuplicate.query(on: clinic.db).first())
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let list = try await desk.get("/staff/duplicates")
+            #expect(list.status == .ok && list.body.string.contains("the same email"))
+            #expect(try await desk.get("/staff").body.string.contains("possible duplicate clients"))
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/duplicates").status == .forbidden)
+
+            #expect(try await desk.post("/staff/duplicates/\(task.id!.uuidString)/merge", form: [:]).status == .seeOther)
+            #expect(try await ClientRecord.find(duplicate.id, on: clinic.db) == nil)
+            #expect(try await Appointment.find(later.id, on: clinic.db)?.$client.id == existing.id)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "client-merge").count() == 1)
+            #expect(try await desk.post("/staff/duplicates/\(task.id!.uuidString)/merge", form: [:]).status == .notFound)
+
+            // Different people with the same household email are kept apart.
+            let sibling = try await BookingService.newClient(
+                try BookingDetails.validate(BookingDetailsDraft(name: "Sam Example", email: "robin@example.org", phone: "416-555-0112",
+                                                                dateOfBirth: "1990-02-02", consent: true),
+                                            today: clinic.toronto.localDate(of: clinic.clock.now)).get(), now: clinic.clock.now, on: clinic.db)
+            let second = try #require(try await PossibleDuplicate.query(on: clinic.db).filter(\.$client.$id == sibling.id!).first())
+            try await desk.get("/staff/duplicates")
+            #expect(try await desk.post("/staff/duplicates/\(second.id!.uuidString)/keep-apart", form: [:]).status == .seeOther)
+            #expect(try await PossibleDuplicate.find(second.id, on: clinic.db)?.status == .keptApart)
+            #expect(try await ClientRecord.find(sibling.id, on: clinic.db) != nil)
+        }
+    }
+
+    @Test func an_appointment_grants_nothing_until_the_director_assigns_the_care_team_and_ending_it_takes_access_away() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapistUser, attended: 2, onCareTeam: false)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            #expect(try await therapist.get(chart).status == .notFound, "attended appointments grant nothing")
+            #expect(try await therapist.get("/staff/clients/\(client.id!.uuidString)/care-team").status == .notFound)
+
+            let teamPage = "/staff/clients/\(client.id!.uuidString)/care-team"
+            let page = try await director.get(teamPage)
+            #expect(page.status == .ok && page.body.string.contains("No one is on this client"))
+            #expect(try await director.post("\(teamPage)/treating", form: ["clinician": ""]).status == .unprocessableEntity)
+            #expect(try await director.post("\(teamPage)/treating", form: ["clinician": therapistUser.id!.uuidString]).status == .seeOther)
+            #expect(try await therapist.get(chart).status == .ok)
+            // The therapist may see who is on the team but not change it.
+            try await therapist.get(teamPage)
+            #expect(try await therapist.post("\(teamPage)/treating", form: ["clinician": therapistUser.id!.uuidString]).status == .forbidden)
+
+            // A covering colleague, added with a reason; then the treating clinician changes.
+            let (cover, coverUser) = try await clinic.signedIn(as: .therapist)
+            #expect(try await director.post("\(teamPage)/members", form: ["member": coverUser.id!.uuidString, "reason": ""]).status == .unprocessableEntity)
+            #expect(try await director.post("\(teamPage)/members", form: ["member": coverUser.id!.uuidString, "reason": "Covering in August"]).status == .seeOther)
+            #expect(try await cover.get(chart).status == .ok)
+            let membership = try #require(try await CareTeamMember.query(on: clinic.db).filter(\.$staff.$id == coverUser.id!).first())
+            clinic.clock.advance(by: 60)
+            #expect(try await director.post("\(teamPage)/members/\(membership.id!.uuidString)/end", form: [:]).status == .seeOther)
+            #expect(try await cover.get(chart).status == .notFound, "ended: no access")
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "care-team").filter(\.$action == "update").count() == 3)
+        }
+    }
+
+    @Test func a_student_assigned_as_treating_brings_their_supervisor_and_alerts_follow_the_team() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (supervisor, supervisorUser) = try await clinic.signedIn(as: .supervisor)
+            let studentUser = try await clinic.makeClinician()
+            studentUser.$supervisor.id = supervisorUser.id
+            try await studentUser.update(on: clinic.db)
+            let client = try await clinic.addClient(name: "Jo Client", email: "jo@example.org")
+            let teamPage = "/staff/clients/\(client.id!.uuidString)/care-team"
+            try await director.get(teamPage)
+            #expect(try await director.post("\(teamPage)/treating", form: ["clinician": studentUser.id!.uuidString]).status == .seeOther)
+            let team = try await CareTeamQueries.active(of: client.id!, at: clinic.clock.now, on: clinic.db)
+            #expect(Set(team.map(\.role)) == [.treating, .supervisor])
+            #expect(try await supervisor.get("/staff/clients/\(client.id!.uuidString)/chart").status == .ok)
+        }
+    }
+
+    @Test func the_audit_view_judges_each_opening_by_the_team_as_it_was_then() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapistUser)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            #expect(try await therapist.get(chart).status == .ok)
+            clinic.clock.advance(by: 60)
+            let membership = try #require(try await CareTeamMember.query(on: clinic.db).first())
+            membership.endsAt = clinic.clock.now
+            try await membership.update(on: clinic.db)
+            // An opening while on the team is not flagged even though the membership has ended since.
+            let trail = try await director.get("/staff/audit?subject=\(client.id!.uuidString)").body.string
+            #expect(!trail.contains("Outside the care team"))
+            // A later opening by the director outside her caseload is.
+            try await director.post("/staff/clients/\(client.id!.uuidString)/reason", form: ["reason": "Complaint review"])
+            #expect(try await director.get(chart).status == .ok)
+            #expect(try await director.get("/staff/audit?subject=\(client.id!.uuidString)").body.string.contains("Outside the care team"))
+        }
+    }
+
+    @Test func the_directors_reason_applies_to_scores_on_the_appointment_page_and_to_alerts() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            let clientID = try #require(appointment.$client.id)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"])
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            try await client.post(link, form: SafetyAlertTests.phq9WithItem9)
+            let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
+
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let page = try await director.get("/staff/appointments/\(appointment.id!.uuidString)").body.string
+            #expect(!page.contains("PHQ-9: 8"), "no scores before a reason")
+            #expect(try await director.get("/staff/alerts/\(alert.id!.uuidString)").location?.contains("/reason") == true)
+            try await director.post("/staff/clients/\(clientID.uuidString)/reason", form: ["reason": "Escalated alert"])
+            #expect(try await director.get("/staff/appointments/\(appointment.id!.uuidString)").body.string.contains("PHQ-9: 8"))
+            #expect(try await director.get("/staff/alerts/\(alert.id!.uuidString)").status == .ok)
+        }
+    }
+
+    @Test func a_guardians_email_or_phone_may_not_be_the_young_persons() {
+        let today = LocalDate(year: 2026, month: 12, day: 4)!
+        let draft = BookingDetailsDraft(name: "Teen Tester", email: "teen@example.org", phone: "416-555-0100", dateOfBirth: "2011-03-03",
+                                        guardianName: "Pat Parent", guardianEmail: "TEEN@example.org", guardianPhone: "(416) 555-0100", consent: true)
+        guard case .failure(let rejection) = BookingDetails.validate(draft, today: today) else {
+            Issue.record("a guardian sharing the young person's email was accepted")
+            return
+        }
+        #expect(rejection.errors["guardianEmail"] != nil && rejection.errors["guardianPhone"] != nil)
+    }
+}
