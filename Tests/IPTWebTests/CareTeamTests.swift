@@ -131,6 +131,22 @@ import VaporTesting
         }
     }
 
+    @Test func supervisors_assign_care_teams_only_where_the_clinic_allows_it() async throws {
+        try await withClinic { clinic in
+            let (supervisor, _) = try await clinic.signedIn(as: .supervisor)
+            let (_, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.addClient(name: "Jo Client", email: "jo@example.org")
+            let teamPage = "/staff/clients/\(client.id!.uuidString)/care-team"
+            try await supervisor.get("/staff")
+            #expect(try await supervisor.post("\(teamPage)/treating", form: ["clinician": therapistUser.id!.uuidString]).status == .notFound)
+            let settings = try await ClinicalSettingsRow.current(on: clinic.db)
+            settings.careTeamAssigners = "supervisor"
+            try await settings.save(on: clinic.db)
+            #expect(try await supervisor.post("\(teamPage)/treating", form: ["clinician": therapistUser.id!.uuidString]).status == .seeOther)
+            #expect(try await CareTeamQueries.treatingClinician(of: client.id!, at: clinic.clock.now, on: clinic.db) == therapistUser.id)
+        }
+    }
+
     @Test func the_audit_view_judges_each_opening_by_the_team_as_it_was_then() async throws {
         try await withClinic { clinic in
             let (director, _) = try await clinic.signedIn(as: .admin)

@@ -28,6 +28,7 @@ struct ClinicalSettingsController: RouteCollection {
             "adultSessions": String(course.adultSessions), "adolescentSessions": String(course.adolescentSessions),
             "maintenanceSessions": String(course.maintenanceSessions), "framework": course.framework.rawValue,
             "cosignStudents": row.cosignStudents ? "yes" : "", "chartReasonRequired": row.chartReasonRequired ? "yes" : "",
+            "supervisorsAssignCareTeams": row.mayAssignCareTeam(.supervisor) ? "yes" : "",
         ]
         return try await render(request, values: values, errors: FieldErrors())
     }
@@ -49,6 +50,9 @@ struct ClinicalSettingsController: RouteCollection {
                                      checked: values["cosignStudents"] == "yes", error: nil),
                   FormViews.checkbox(name: "chartReasonRequired", label: "Ask for a reason before anyone opens a chart outside their own caseload",
                                      checked: values["chartReasonRequired"] == "yes", error: nil),
+                  FormViews.checkbox(name: "supervisorsAssignCareTeams",
+                                     label: "Clinical supervisors may accept clients and change care teams (the director always may)",
+                                     checked: values["supervisorsAssignCareTeams"] == "yes", error: nil),
                   .button(.class("button"), .type(.submit), .text("Save settings")))
         )
         return try await ChartViews.page(request, title: errors.isEmpty ? "Clinical settings" : "Please check: Clinical settings", content: content, status: status)
@@ -76,9 +80,10 @@ struct ClinicalSettingsController: RouteCollection {
         row.apply(course)
         row.cosignStudents = fields["cosignStudents"] == "yes"
         row.chartReasonRequired = fields["chartReasonRequired"] == "yes"
+        row.careTeamAssigners = fields["supervisorsAssignCareTeams"] == "yes" ? StaffRole.supervisor.rawValue : ""
         row.updatedAt = request.now
         try await row.save(on: request.db)
-        try await request.audit(.update, recordType: "clinical-settings", detail: "framework=\(framework.rawValue) cosign=\(row.cosignStudents)")
+        try await request.audit(.update, recordType: "clinical-settings", detail: "framework=\(framework.rawValue) cosign=\(row.cosignStudents) care-team-assigners=admin,\(row.careTeamAssigners)")
         return request.redirect(to: "/staff/settings/clinical?done=saved")
     }
 }
