@@ -17,6 +17,7 @@ from common import (check_server_health, close_journey, DESKTOP, PHONE, AppServe
 DEMO_STUDENT_SLUG = "priya-natarajan"
 DEMO_RECEPTION = "frontdesk@harbourview-ipt.example"
 DEMO_STUDENT = "priya.natarajan@harbourview-ipt.example"
+DEMO_DIRECTOR = "director@harbourview-ipt.example"
 
 
 def demo_password(srv: AppServer) -> str:
@@ -183,9 +184,11 @@ def journey_booking(res: Results, art) -> bool:
             return "offer accepted; " + check_ics(confirmation, "REQUEST")
 
         clinician = Browser(srv.base, art, "booking-clinician-")
-        browsers.append(clinician)
+        director = Browser(srv.base, art, "booking-director-")
+        browsers += [clinician, director]
 
-        def clinician_sends_questionnaire():
+        def appointment_grants_nothing_until_accepted():
+            # The student holds the appointment but the client is on no care team yet: no forms.
             sign_in(clinician, DEMO_STUDENT, demo_password(srv))
             clinician.get("/staff/calendar")
             for _ in range(3):
@@ -195,6 +198,29 @@ def journey_booking(res: Results, art) -> bool:
             link = next(a for a in clinician.css("main table a") if st["wait_name"] in a.text)
             clinician.click_and_load(link)
             st["appointment_path"] = clinician.path()
+            text = clinician.one("main").text
+            expect("not on your care team" in text and not clinician.css("button[formaction$='in-session']"),
+                   "a booking alone lets the clinician send clinical forms")
+            clinician.shot("e-appointment-before-acceptance")
+            # The director accepts the client and names the student as the treating clinician.
+            sign_in(director, DEMO_DIRECTOR, demo_password(srv))
+            director.click_and_load(director.link("Clients", "header"))
+            director.click_and_load(director.link(st["wait_name"], "main"))
+            expect(director.path().endswith("/care-team"), f"the waiting client's link led to {director.path()}")
+            aud.page(director, "/staff/clients/<id>/care-team (empty)")
+            director.click_and_load(director.button("Accept and assign", "main form"), expect_status=422)
+            options = director.css("#field-clinician option")
+            priya = next(o for o in options if o.text.startswith("Priya Natarajan"))
+            priya.click()
+            director.click_and_load(director.button("Accept and assign", "main form"))
+            text = director.one("main").text
+            expect("Treating clinician" in text and "Supervisor" in text, "the team does not list the student and her supervisor")
+            director.shot("e-care-team")
+            aud.page(director, "/staff/clients/<id>/care-team")
+            return "no forms before acceptance; director names Priya, her supervisor joins"
+
+        def clinician_sends_questionnaire():
+            clinician.get(st["appointment_path"])
             clinician.shot("e-clinician-appointment")
             clinician.click_and_load(clinician.button("Send the link", "main form"))
             msg = srv.wait_for_email(st["wait_email"], "A few questions")
@@ -208,6 +234,13 @@ def journey_booking(res: Results, art) -> bool:
             try:
                 waiter.get(st["questionnaire"])
                 aud.page(waiter, "/questionnaire/<token> (phone)")
+                # A draft with item 9 answered: the crisis lines show on saving, and the clinician is told.
+                waiter.click(waiter.one("#field-item-9-1"))
+                waiter.click_and_load(waiter.button("Save and finish later", "main form"))
+                expect("9-8-8" in waiter.one(".crisis-now").text, "no crisis resources after saving a draft with a risk answer")
+                waiter.shot("e-questionnaire-draft-crisis")
+                aud.page(waiter, "/questionnaire/<token> saved with a risk answer (phone)")
+                waiter.get(st["questionnaire"])
                 for item in range(1, 10):
                     value = 1 if item in (2, 9) else 0
                     waiter.click(waiter.one(f"#field-item-{item}-{value}"))
@@ -218,7 +251,7 @@ def journey_booking(res: Results, art) -> bool:
                 waiter.shot("e-questionnaire-crisis-resources")
             finally:
                 set_viewport(waiter.driver, *DESKTOP)
-            return "crisis resources shown at once"
+            return "crisis resources shown on the draft and on sending"
 
         def clinician_sees_the_alert():
             clinician.get("/staff")
@@ -307,6 +340,31 @@ def journey_booking(res: Results, art) -> bool:
             expect(kinds == ["Questionnaire", "QuestionnaireResponse"], f"unexpected resources in the export: {kinds}")
             return "suggestion with reasons; chart drawn; FHIR Bundle valid (" + ", ".join(kinds) + ")"
 
+        def booking_with_an_existing_clients_details():
+            # Someone types the accepted client's name, email and date of birth into the public form.
+            impostor = Browser(srv.base, art, "booking-impostor-")
+            browsers.append(impostor)
+            impostor.get(f"/book/times?type=consultation&with=reduced")
+            slots = impostor.css("main a.slot")
+            expect(len(slots) > 1, "no free times to book")
+            impostor.click_and_load(slots[-1])
+            fill(impostor, "#field-name", st["wait_name"])
+            fill(impostor, "#field-email", st["wait_email"])
+            fill(impostor, "#field-phone", "416-555-0177")
+            impostor.driver.execute_script("document.getElementById('field-dateOfBirth').value = '1992-03-04'")
+            impostor.click(impostor.one("#field-consent"))
+            impostor.click_and_load(impostor.button("Request this appointment", "main form"))
+            expect(impostor.path() == "/book/check-your-inbox", f"the booking was answered differently: {impostor.path()}")
+            # The front desk sees a possible duplicate; the record with the answers is untouched.
+            desk.get("/staff/duplicates")
+            text = desk.one("main").text
+            expect(st["wait_name"] in text and "the same name and date of birth" in text, "no possible-duplicate task for the desk")
+            desk.shot("e-possible-duplicate")
+            aud.page(desk, "/staff/duplicates")
+            desk.click_and_load(desk.button("Different people: keep apart", "main form"))
+            expect("Kept apart" in desk.one("main").text, "keeping the records apart is not confirmed")
+            return "a separate record; a task for the desk, kept apart"
+
         def client_portal_on_a_phone():
             set_viewport(waiter.driver, *PHONE)
             try:
@@ -335,12 +393,14 @@ def journey_booking(res: Results, art) -> bool:
             ("the front desk finds the booking in the calendar and opens it", desk_sees_it),
             ("the visitor cancels by the emailed link (the .ics says CANCEL)", client_cancels),
             ("the waitlisted person gets an offer and accepts it", waitlist_offer),
+            ("the appointment alone opens nothing; the director accepts the client and names the student", appointment_grants_nothing_until_accepted),
             ("the student clinician (two-factor) sends a questionnaire from the appointment", clinician_sends_questionnaire),
             ("the client answers on a phone-sized screen; a risk answer shows the crisis lines at once", client_answers_on_a_phone),
             ("the clinician sees the alert on the dashboard and closes it only with a follow-up", clinician_sees_the_alert),
             ("the client signs the intake forms and consents on a phone-sized screen", intake_on_a_phone),
             ("the client fills in the pre-therapy self-assessment on a phone-sized screen", self_assessment_on_a_phone),
             ("the clinician reads the summary with the suggested focus, and the chart of scores", clinician_reads_summary_and_progress),
+            ("a booking with an existing client's details reaches a new record and a task for the desk", booking_with_an_existing_clients_details),
             ("the client signs in to the portal by a one-time link on a phone-sized screen", client_portal_on_a_phone),
         ])
         check_server_health(res, "booking", srv, browsers)

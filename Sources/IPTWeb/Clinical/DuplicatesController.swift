@@ -87,7 +87,7 @@ struct DuplicatesController: RouteCollection {
                 .li(.strong(.text(client.name))),
                 .li(.text(client.email)), .li(.text(client.phone)), .li(.text("Born \(client.dateOfBirth)")),
                 .li(.text("Record opened \(SchedulingText.day(zone.localDate(of: client.createdAt)))")),
-                .li(.text("\(counts[client.id ?? UUID()] ?? 0) appointments")))
+                .li(.text({ (n: Int) in n == 1 ? "1 appointment" : "\(n) appointments" }(counts[client.id ?? UUID()] ?? 0))))
         }
         let notice: String? = switch request.query[String.self, at: "done"] {
         case "merged": "Merged: the new record's appointments and forms now belong to the existing client."
