@@ -271,15 +271,12 @@ enum RiskAlerts {
         let base = request.services.settings.publicBaseURL
         let alertID = UUID()
         let raised = try await request.db.writeTransaction { db -> Bool in
-            // Completed once: a second submission changes nothing.
-            let fresh = try await MeasureResponse.query(on: db).filter(\.$id == id).filter(\.$status != "completed").first()
-            guard let fresh else { throw Abort(.gone, reason: "These answers were already sent.") }
-            fresh.answersSealed = sealedAnswers
-            fresh.total = score.total
-            fresh.band = score.band.label
-            fresh.status = "completed"
-            fresh.completedAt = now
-            try await fresh.update(on: db)
+            // Completed once: the update that completes it is the check, so of two submissions
+            // only one raises the alert.
+            guard try await db.updateUnlessStatus(MeasureResponse.schema, id: id, status: "completed", set: [
+                ("answers_sealed", sealedAnswers), ("total", score.total), ("band", score.band.label),
+                ("status", "completed"), ("completed_at", now),
+            ]) else { throw Abort(.gone, reason: "These answers were already sent.") }
             guard !score.riskItems.isEmpty else { return false }
             let alert = RiskAlert()
             alert.id = alertID
