@@ -128,6 +128,29 @@ func simultaneously(_ count: Int = 16, _ attempt: @escaping @Sendable (Int) asyn
         }
     }
 
+    @Test func sixteen_simultaneous_submissions_of_one_intake_link_sign_each_consent_once() async throws {
+        try await withClinic { clinic in
+            let supervisor = try await clinic.makeStaff(.supervisor, name: "Dr. Sam Supervisor")
+            let student = try await clinic.makeClinician()
+            student.$supervisor.id = supervisor.id
+            try await student.update(on: clinic.db)
+            _ = try await clinic.bookAndConfirm(Browser(app: clinic.app), student, start: clinic.tenOClock(inDays: 3))
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/intake", form: [:]).status == .seeOther)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/intake/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            let fields = ["emergencyName": "Lee Example", "emergencyPhone": "416-555-0188", "consent-treatment": "yes", "consent-privacy": "yes",
+                          "consent-supervision": "yes", "typedName": "Robin Example"]
+            let wins = try await simultaneously { _ in try await client.post(link, form: fields).status == .ok }
+            #expect(wins == 1)
+            #expect(try await ConsentRecord.query(on: clinic.db).count() == 3, "each consent signed once")
+        }
+    }
+
     @Test func sixteen_simultaneous_confirmations_of_one_hold_confirm_it_once() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()
