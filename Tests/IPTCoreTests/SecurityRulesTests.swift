@@ -23,6 +23,19 @@ import Testing
         #expect(!limiter.isBlocked("account", at: start))
     }
 
+    @Test func the_backoff_throttle_refuses_for_one_two_four_minutes_up_to_its_cap_and_a_success_forgets() {
+        var throttle = BackoffThrottle(freeFailures: 5, base: 60, cap: 240)
+        for second in 0..<4 { throttle.recordFailure("a|ip", at: start.addingTimeInterval(Double(second))) }
+        #expect(throttle.retryAfter("a|ip", at: start.addingTimeInterval(4)) == nil, "four failures are free")
+        throttle.recordFailure("a|ip", at: start.addingTimeInterval(4))
+        #expect(throttle.retryAfter("a|ip", at: start.addingTimeInterval(4)) == 60)
+        #expect(throttle.retryAfter("a|other-ip", at: start.addingTimeInterval(4)) == nil, "another place is not held back")
+        let waits = (6...8).map { BackoffThrottle.refusal(afterFailures: $0, freeFailures: 5, base: 60, cap: 240) }
+        #expect(waits == [120, 240, 240])
+        throttle.reset("a|ip")
+        #expect(throttle.retryAfter("a|ip", at: start.addingTimeInterval(5)) == nil)
+    }
+
     @Test func a_staff_session_expires_after_thirty_idle_minutes_or_twelve_hours_in_all() {
         let lifetime = SessionLifetime.staff
         #expect(!lifetime.isExpired(createdAt: start, lastSeenAt: start, now: start.addingTimeInterval(29 * 60)))

@@ -129,7 +129,7 @@ import VaporTesting
         }
     }
 
-    @Test func sign_in_is_throttled_per_account_after_five_failures_even_with_the_right_password() async throws {
+    @Test func sign_in_is_throttled_per_account_and_address_after_five_failures_even_with_the_right_password() async throws {
         try await withClinic { clinic in
             let user = try await clinic.makeStaff(.admin)
             let browser = Browser(app: clinic.app)

@@ -60,11 +60,9 @@ struct IntakeController: RouteCollection {
             let now = request.now
             let clientID = record.$client.id
             let stored = try await request.db.writeTransaction { db -> Bool in
-                guard let fresh = try await IntakeRecord.query(on: db).filter(\.$id == id).filter(\.$status != "completed").first() else { return false }
-                fresh.detailsSealed = sealed
-                fresh.status = "completed"
-                fresh.completedAt = now
-                try await fresh.update(on: db)
+                guard try await db.updateUnlessStatus(IntakeRecord.schema, id: id, status: "completed", set: [
+                    ("details_sealed", sealed), ("status", "completed"), ("completed_at", now),
+                ]) else { return false }
                 for document in documents {
                     let consent = ConsentRecord()
                     consent.$client.id = clientID

@@ -124,14 +124,10 @@ struct PortalController: RouteCollection {
         let token = SecureToken.make()
         // Used once: only the request whose update marks it used gets a session.
         let session = try await request.db.writeTransaction { db -> PortalSession? in
-            guard let fresh = try await PortalLink.query(on: db).filter(\.$id == linkID).filter(\.$usedAt == nil).filter(\.$expiresAt > now).first() else {
-                return nil
-            }
-            fresh.usedAt = now
-            try await fresh.update(on: db)
+            guard try await db.claimUnused(PortalLink.schema, id: linkID, at: now) else { return nil }
             let session = PortalSession()
-            session.$client.id = fresh.$client.id
-            session.asGuardian = fresh.asGuardian
+            session.$client.id = found.$client.id
+            session.asGuardian = found.asGuardian
             session.tokenHash = HexDigest.sha256(token)
             session.createdAt = now
             session.lastSeenAt = now

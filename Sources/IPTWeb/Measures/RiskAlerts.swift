@@ -139,12 +139,10 @@ enum RiskAlerts {
                          request: Request) async throws {
         let id = try response.requireID()
         let now = request.now
-        let completed = try await (request.db as! any SQLDatabase).update(MeasureResponse.schema)
-            .set("answers_sealed", to: sealedAnswers).set("total", to: score.total).set("band", to: score.band.label)
-            .set("status", to: "completed").set("completed_at", to: now)
-            .where("id", .equal, id).where("status", .notEqual, "completed")
-            .returning("id").all()
-        guard !completed.isEmpty else { throw Abort(.gone, reason: "These answers were already sent.") }
+        // The update that completes it is the check: of two submissions only one gets a row back.
+        guard try await request.db.updateUnlessStatus(MeasureResponse.schema, id: id, status: "completed", set: [
+            ("answers_sealed", sealedAnswers), ("total", score.total), ("band", score.band.label), ("status", "completed"), ("completed_at", now),
+        ]) else { throw Abort(.gone, reason: "These answers were already sent.") }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: actor.id, actorLabel: actor.label, action: .create, recordType: "measure-response",
             recordID: id.uuidString, subject: response.$client.id.uuidString, requestID: request.referenceID, detail: "completed"))

@@ -42,13 +42,9 @@ struct SelfAssessmentController: RouteCollection {
             let sealed = try request.services.keyRing.seal(json, SelfAssessmentRecord.answersContext(id))
             let now = request.now
             let stored = try await request.db.writeTransaction { db -> Bool in
-                let fresh = try await SelfAssessmentRecord.query(on: db).filter(\.$id == id).filter(\.$status != "completed").first()
-                guard let fresh else { return false }
-                fresh.answersSealed = sealed
-                fresh.status = "completed"
-                fresh.completedAt = now
-                try await fresh.update(on: db)
-                return true
+                try await db.updateUnlessStatus(SelfAssessmentRecord.schema, id: id, status: "completed", set: [
+                    ("answers_sealed", sealed), ("status", "completed"), ("completed_at", now),
+                ])
             }
             guard stored else {
                 return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These answers were already sent."], status: .gone)

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 import Plot
+import SQLKit
 import Vapor
 
 /// Public newsletter sign-up with double opt-in, and unsubscribe without signing in.
@@ -255,14 +256,20 @@ enum SubscriptionService {
         return subscriber
     }
 
+    /// Confirms by one conditional update: the link works once, and an unsubscription that lands
+    /// between opening the link and pressing the button is not overwritten.
     static func confirm(token: String, request: Request) async throws -> Bool {
-        guard let subscriber = try await pendingSubscriber(token: token, request: request) else { return false }
-        subscriber.status = Subscriber.Status.confirmed.rawValue
-        subscriber.confirmedAt = request.now
-        subscriber.confirmTokenHash = nil
-        subscriber.confirmExpiresAt = nil
-        try await subscriber.update(on: request.db)
-        return true
+        let now = request.now
+        let claimed = try await (request.db as! any SQLDatabase).update(Subscriber.schema)
+            .set("status", to: Subscriber.Status.confirmed.rawValue)
+            .set("confirmed_at", to: now)
+            .set("confirm_token_hash", to: SQLLiteral.null)
+            .set("confirm_expires_at", to: SQLLiteral.null)
+            .where("confirm_token_hash", .equal, HexDigest.sha256(token))
+            .where("status", .equal, Subscriber.Status.pending.rawValue)
+            .where("confirm_expires_at", .greaterThan, now)
+            .returning("id").all()
+        return !claimed.isEmpty
     }
 
     static func unsubscribe(token: String, request: Request) async throws -> Bool {

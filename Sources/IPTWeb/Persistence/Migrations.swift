@@ -29,5 +29,6 @@ enum Migrations {
         M024AddDischargeCosignature(),
         M025CreateSafetyRecords(),
         M026CreateCareTeams(),
+        M030AddSecondFactorThrottle(),
     ]
 }

@@ -77,6 +77,9 @@ final class StaffUser: Model, @unchecked Sendable {
     @OptionalField(key: "totp_pending_secret") var totpPendingSecret: String?
     @OptionalField(key: "totp_enabled_at") var totpEnabledAt: Date?
     @OptionalField(key: "totp_last_counter") var totpLastCounter: Int64?
+    /// Wrong second-factor codes since the last right one (a right password does not reset it).
+    @Field(key: "second_factor_failures") var secondFactorFailures: Int
+    @OptionalField(key: "second_factor_refused_until") var secondFactorRefusedUntil: Date?
 
     init() {}
 
@@ -100,6 +103,7 @@ final class StaffUser: Model, @unchecked Sendable {
         self.acceptingNewClients = acceptingNewClients
         self.$supervisor.id = supervisorID
         self.createdAt = createdAt
+        self.secondFactorFailures = 0
     }
 }
 

@@ -68,6 +68,29 @@ extension Database {
             .returning("id").all()
         return !changed.isEmpty
     }
+
+    /// Sets columns of one row only while its status is not `status` (a questionnaire not yet
+    /// completed), and says whether it did: the claim that makes a form link single-use.
+    func updateUnlessStatus(_ table: String, id: UUID, status: String, set values: [(String, any Encodable & Sendable)]) async throws -> Bool {
+        guard let sql = self as? any SQLDatabase, !values.isEmpty else { return false }
+        var update = sql.update(table)
+        for (column, value) in values { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
+        let changed = try await update.where("id", .equal, SQLBind(id)).where("status", .notEqual, SQLBind(status))
+            .returning("id").all()
+        return !changed.isEmpty
+    }
+
+    /// Marks a single-use row used (`used_at`) if it is still unused and, when the table has an
+    /// expiry, not expired, and says whether this call did. One conditional UPDATE ... RETURNING: a
+    /// read then a write lets two requests both read "unused" on PostgreSQL (READ COMMITTED), and
+    /// both win.
+    func claimUnused(_ table: String, id: UUID, at now: Date, expiring: Bool = true) async throws -> Bool {
+        guard let sql = self as? any SQLDatabase else { return false }
+        var update = sql.update(table).set("used_at", to: SQLBind(now)).where("id", .equal, SQLBind(id)).where("used_at", .is, SQLLiteral.null)
+        if expiring { update = update.where("expires_at", .greaterThan, SQLBind(now)) }
+        let claimed = try await update.returning("id").all()
+        return !claimed.isEmpty
+    }
 }
 
 extension Model {

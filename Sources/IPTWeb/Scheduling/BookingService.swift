@@ -2,6 +2,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import IPTCore
+import SQLKit
 import Vapor
 
 /// Why a booking step was refused. Each maps to a clear page or JSON answer with a 4xx status; one
@@ -264,21 +265,32 @@ struct BookingService {
         let now = self.now
         let keyRing = request.services.keyRing
         let confirmed = try await database.writeTransaction { db -> Appointment in
+            let before = try await Appointment.query(on: db).filter(\.$id == id).first()
+            // Confirmed by the update that checks the status, the hold's expiry and the start: of two
+            // clicks (or a client and the front desk) only one gets a row back, sends the email and
+            // makes the manage link. A lapsed hold is marked expired by the sweeper or the next
+            // booking of that time; and nothing is confirmed once its time has come.
+            let claimed = try await (db as! any SQLDatabase).update(Appointment.schema)
+                .set("status", to: Appointment.Status.confirmed.rawValue)
+                .set("hold_expires_at", to: SQLLiteral.null)
+                .set("updated_at", to: now)
+                .where("id", .equal, id)
+                .where("status", .in, accepting.map(\.rawValue))
+                .where(group: { $0.where("hold_expires_at", .is, SQLLiteral.null).orWhere("hold_expires_at", .greaterThan, now) })
+                .where("starts_at", .greaterThan, now)
+                .returning("id").all()
+            guard !claimed.isEmpty else {
+                guard let before else { throw BookingError.linkInvalid }
+                let lapsed = before.status == Appointment.Status.expired.rawValue
+                    || (before.statusValue.map(accepting.contains) == true && ((before.holdExpiresAt ?? .distantFuture) <= now || before.startsAt <= now))
+                throw lapsed ? BookingError.holdExpired : BookingError.linkUsed
+            }
             guard let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first()
             else { throw BookingError.linkInvalid }
-            guard let status = appointment.statusValue, accepting.contains(status) else {
-                throw appointment.status == Appointment.Status.expired.rawValue ? BookingError.holdExpired : BookingError.linkUsed
-            }
-            // A lapsed hold is marked expired by the sweeper or the next booking of that time; and
-            // nothing is confirmed once its time has come.
-            guard (appointment.holdExpiresAt ?? .distantFuture) > now, appointment.startsAt > now else { throw BookingError.holdExpired }
-            appointment.status = Appointment.Status.confirmed.rawValue
-            appointment.holdExpiresAt = nil
             appointment.manageTokenHash = HexDigest.sha256(manageToken)
             appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id))
-            appointment.updatedAt = now
             try await appointment.update(on: db)
-            if status == .offered {
+            if before?.statusValue == .offered {
                 try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.booked.rawValue)
                     .filter(\.$offerAppointment.$id == id).update()
             }
@@ -333,6 +345,13 @@ struct BookingService {
         try await database.writeTransaction { db in
             guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).first(),
                   let previous = current.statusValue, previous.isChangeable else { throw BookingError.linkUsed }
+            // Claimed while the status is still the one read: a second cancellation at the same
+            // moment (two clicks, or the client and the front desk) gets no row back and changes nothing.
+            let claimed = try await (db as! any SQLDatabase).update(Appointment.schema)
+                .set("cancelled_at", to: now)
+                .where("id", .equal, id).where("status", .equal, previous.rawValue)
+                .returning("id").all()
+            guard !claimed.isEmpty else { throw BookingError.linkUsed }
             switch outcome {
             case .cancelled:
                 current.status = Appointment.Status.cancelled.rawValue

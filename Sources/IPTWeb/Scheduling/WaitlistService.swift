@@ -102,11 +102,11 @@ enum ScheduleSweeper {
         for offer in lapsed {
             guard let id = offer.id else { continue }
             let released = try await database.writeTransaction { db -> Bool in
-                let changed = try await Appointment.query(on: db).filter(\.$id == id).filter(\.$status == Appointment.Status.offered.rawValue)
-                    .count()
-                guard changed == 1 else { return false }
-                try await Appointment.query(on: db).set(\.$status, to: Appointment.Status.expired.rawValue).set(\.$updatedAt, to: now)
-                    .filter(\.$id == id).update()
+                // One instance passes the offer on: the one whose update expired it (a count and then
+                // an update let two instances both pass it on, on PostgreSQL).
+                guard try await db.updateWhileStatus(Appointment.schema, id: id, statusIn: [Appointment.Status.offered.rawValue], set: [
+                    ("status", Appointment.Status.expired.rawValue), ("updated_at", now),
+                ]) else { return false }
                 try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting.rawValue)
                     .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered.rawValue).update()
                 return true

@@ -89,11 +89,17 @@ extension Request {
     /// The visitor's address for rate limiting: the peer, or, behind a trusted proxy, the last
     /// address the proxy appended to X-Forwarded-For (earlier entries are whatever the client sent).
     var clientAddress: String {
-        if application.services.settings.trustForwardedFor,
-           let forwarded = headers.first(name: "X-Forwarded-For")?.split(separator: ",").last {
+        let trusted = application.services.settings.trustForwardedFor
+        let forwardedFor = headers.first(name: "X-Forwarded-For")
+        if trusted, let forwarded = forwardedFor?.split(separator: ",").last {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }
-        return remoteAddress?.ipAddress ?? "unknown"
+        let peer = remoteAddress?.ipAddress
+        if forwardedFor != nil {
+            application.services.rateLimits.forwardedForWarning.note(peer: peer, forwardedFor: forwardedFor, trusted: trusted,
+                                                                     logger: application.logger)
+        }
+        return peer ?? "unknown"
     }
 }
 

@@ -74,11 +74,18 @@ struct AccountController: RouteCollection {
         guard errors.isEmpty else {
             return try await render(request, errors: errors, notice: nil, status: .unprocessableEntity)
         }
-        user.passwordHash = try await request.password.async.hash(new)
-        try await user.update(on: request.db)
-        try await AccountSessions.endAll(of: staff.id, except: staff.sessionID, on: request.db)
+        let hash = try await request.password.async.hash(new)
+        let token = SecureToken.make()
+        let now = request.now
+        try await request.db.writeTransaction { database in
+            try await StaffUser.query(on: database).set(\.$passwordHash, to: hash).filter(\.$id == staff.id).update()
+            try await AccountSessions.rotate(staff, newToken: token, at: now, on: database)
+        }
         try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "password changed")
-        return request.redirect(to: "/staff/account?changed=1")
+        let response = request.redirect(to: "/staff/account?changed=1")
+        let secure = request.services.settings.secureCookies
+        response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
+        return response
     }
 
     // Passwords are never put back into the form: a page that echoes them could be cached or shown.
@@ -128,5 +135,17 @@ enum AccountSessions {
         var query = StaffSession.query(on: database).filter(\.$staff.$id == staffID)
         if let keep { query = query.filter(\.$id != keep) }
         try await query.delete()
+    }
+
+    /// Replaces this session with a new one (new id, token and CSRF token; same start, so the
+    /// 12-hour limit still counts from the sign-in) and ends every other session of the person:
+    /// whoever held a copy of the old cookie, here or elsewhere, is signed out.
+    static func rotate(_ staff: CurrentStaff, newToken: String, at now: Date, on database: any Database) async throws {
+        guard let current = try await StaffSession.find(staff.sessionID, on: database) else { throw Abort(.unauthorized) }
+        let replacement = StaffSession(tokenHash: HexDigest.sha256(newToken), staffID: staff.id, csrfToken: SecureToken.make(),
+                                       createdAt: current.createdAt, secondFactorDone: current.secondFactorDone)
+        replacement.lastSeenAt = now
+        try await StaffSession.query(on: database).filter(\.$staff.$id == staff.id).delete()
+        try await replacement.create(on: database)
     }
 }

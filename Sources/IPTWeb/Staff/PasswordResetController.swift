@@ -83,7 +83,7 @@ struct PasswordResetController: RouteCollection {
 
     func setPassword(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(NewPasswordBody.self, from: request)
-        guard let reset = try await validReset(request), let staffID = reset.staff.id else { return try await invalid(request) }
+        guard let reset = try await validReset(request), let resetID = reset.id, let staffID = reset.staff.id else { return try await invalid(request) }
         var errors = FieldErrors()
         let new = body.newPassword ?? ""
         if let problem = request.services.passwordPolicy.problem(with: new, email: reset.staff.email) {
@@ -94,13 +94,16 @@ struct PasswordResetController: RouteCollection {
         guard errors.isEmpty else { return try await newPasswordPage(request, errors: errors, status: .unprocessableEntity) }
         let hash = try await request.password.async.hash(new)
         let now = request.now
-        try await request.db.writeTransaction { database in
-            reset.usedAt = now
-            try await reset.update(on: database)
-            reset.staff.passwordHash = hash
-            try await reset.staff.update(on: database)
+        // The link is used up by the same statement that checks it is unused and unexpired, inside
+        // the transaction that sets the password: of two submissions only one sets a password.
+        let used = try await request.db.writeTransaction { database -> Bool in
+            guard try await database.claimUnused(PasswordReset.schema, id: resetID, at: now) else { return false }
+            try await StaffUser.query(on: database).set(\.$passwordHash, to: hash)
+                .filter(\.$id == staffID).filter(\.$isActive == true).update()
             try await AccountSessions.endAll(of: staffID, on: database)
+            return true
         }
+        guard used else { return try await invalid(request) }
         try await request.audit(.update, recordType: "staff-account", recordID: staffID.uuidString, detail: "password reset")
         return request.redirect(to: "/staff/sign-in?reset=1")
     }

@@ -32,29 +32,38 @@ struct SignInController: RouteCollection {
         let address = request.clientAddress
         let generic = "That email and password do not match an active staff account."
 
-        if services.rateLimits.signInBlocked(address: address, account: email, at: now) {
+        guard !email.isEmpty, !password.isEmpty, email.count <= 254, password.count <= 1_000 else {
+            return try await render(request, email: email, next: body.next, message: "Enter your email address and password.",
+                                    status: .unprocessableEntity)
+        }
+        // Counted for any email typed, account or not, so a refusal says nothing about who has one.
+        let place = RateLimits.Place(account: email, address: address, device: KnownDevice.id(in: request, for: email))
+        if let wait = services.rateLimits.signInRetryAfter(place, at: now) {
             if services.rateLimits.shouldAuditThrottle(account: email, at: now) {
                 try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
             }
             return try await render(request, email: email, next: body.next,
-                                    message: "Too many sign-in attempts. Wait 15 minutes and try again, or ask the clinic director to reset your password.",
-                                    status: .tooManyRequests)
+                                    message: "Too many sign-in attempts from here. Wait \(Self.minutes(wait)) and try again. A device you have signed in on before can still sign in, or the clinic director can reset your password.",
+                                    status: .tooManyRequests, retryAfter: wait)
         }
-        guard !email.isEmpty, !password.isEmpty, email.count <= 254, password.count <= 1_000 else {
-            return try await render(request, email: email, next: body.next, message: "Enter your email address and password.",
-                                    status: .unprocessableEntity)
+        // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
+        guard services.rateLimits.allowPasswordCheck(from: address, at: now) else {
+            return try await render(request, email: email, next: body.next,
+                                    message: "Too many sign-in attempts from this network. Wait a minute and try again.",
+                                    status: .tooManyRequests, retryAfter: 60)
         }
         let user = try await StaffUser.query(on: request.db).filter(\.$email == email).first()
         // Unknown accounts still pay for a hash check, so timing does not tell them apart.
         let hash = user?.passwordHash ?? services.dummyPasswordHash
         let matches = try await request.password.async.verify(password, created: hash)
         guard let user, matches, user.isActive, let userID = user.id else {
-            services.rateLimits.recordSignInFailure(address: address, account: email, at: now)
+            services.rateLimits.recordSignInFailure(place, at: now)
             try await request.audit(.signInFailed, recordType: "staff-account", recordID: user?.id?.uuidString,
                                     detail: user == nil ? "no such account" : "wrong password or inactive")
             return try await render(request, email: email, next: body.next, message: generic, status: .unauthorized)
         }
-        services.rateLimits.recordSignInSuccess(account: email)
+        // Only this place's password failures are forgiven; second-factor failures stay counted.
+        services.rateLimits.recordSignInSuccess(place)
 
         // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
         let secure = services.settings.secureCookies
@@ -80,7 +89,14 @@ struct SignInController: RouteCollection {
         let destination = Self.safeNext(body.next)
         let response = request.redirect(to: needsCode ? "/staff/two-factor?next=\(destination.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : destination)
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
+        if !needsCode { try KnownDevice.remember(email, request: request, on: response) }
         return response
+    }
+
+    /// "1 minute", "4 minutes": a wait in whole minutes, rounded up.
+    static func minutes(_ seconds: Int) -> String {
+        let minutes = max(1, (seconds + 59) / 60)
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 
     func signOut(_ request: Request) async throws -> Response {
@@ -105,7 +121,7 @@ struct SignInController: RouteCollection {
     }
 
     private func render(_ request: Request, email: String?, next: String?, message: String?,
-                        status: HTTPResponseStatus = .ok) async throws -> Response {
+                        status: HTTPResponseStatus = .ok, retryAfter: Int? = nil) async throws -> Response {
         let chrome = try await request.chrome()
         let signedOut = request.query[String.self, at: "signed-out"] != nil
         let content: Node<HTML.BodyContext> = .group(
@@ -131,6 +147,8 @@ struct SignInController: RouteCollection {
             .p(.a(.href("/staff/password-reset"), .text("Forgot your password?"))),
             .p(.class("small muted"), .text("For clinic staff only. Every sign-in and every record opened is recorded in the audit trail."))
         )
-        return .html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
+        let response = Response.html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
+        if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+        return response
     }
 }

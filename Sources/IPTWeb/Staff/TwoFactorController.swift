@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 import Plot
+import SQLKit
 import Vapor
 
 /// Staff two-factor sign-in with an authenticator app (TOTP): setting it up with a QR code drawn by
@@ -35,9 +36,17 @@ struct TwoFactorController: RouteCollection {
         let body = try FormInput.decode(CodeBody.self, from: request)
         let services = request.services
         let now = request.now
-        let address = request.clientAddress
-        if services.rateLimits.signInBlocked(address: address, account: staff.email, at: now) {
-            return try await codePage(request, next: body.next, error: "Too many attempts. Wait 15 minutes and try again.", status: .tooManyRequests)
+        // Counted before the code is checked, by the statement that also refuses it while the step
+        // is locked: a burst of guesses sent at once cannot slip past the count.
+        guard let attempt = try await SecondFactorThrottle.begin(for: staff.id, at: now, on: request.db) else {
+            let until = try await StaffUser.find(staff.id, on: request.db)?.secondFactorRefusedUntil ?? now
+            let wait = max(60, Int(until.timeIntervalSince(now).rounded(.up)))
+            if services.rateLimits.shouldAuditThrottle(account: "second factor|\(staff.email)", at: now) {
+                try await request.audit(.signInFailed, recordType: "staff-account", recordID: staff.id.uuidString, detail: "second factor throttled")
+            }
+            return try await codePage(request, next: body.next,
+                                      error: "Too many wrong codes. Wait \(SignInController.minutes(wait)) and try again, or ask the clinic director for help.",
+                                      status: .tooManyRequests, retryAfter: wait)
         }
         guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
         let typed = (body.code ?? "").filter { !$0.isWhitespace && $0 != "-" }
@@ -52,19 +61,21 @@ struct TwoFactorController: RouteCollection {
             accepted = nil
         }
         guard let accepted else {
-            services.rateLimits.recordSignInFailure(address: address, account: staff.email, at: now)
+            try await SecondFactorThrottle.failed(attempt: attempt, for: staff.id, at: now, on: request.db)
             try await request.audit(.signInFailed, recordType: "staff-account", recordID: staff.id.uuidString, detail: "wrong second-factor code")
             return try await codePage(request, next: body.next, error: "That code did not work. Codes change every 30 seconds and each works once.",
                                       status: .unauthorized)
         }
-        services.rateLimits.recordSignInSuccess(account: staff.email)
+        try await SecondFactorThrottle.succeeded(for: staff.id, on: request.db)
         let response = request.redirect(to: SignInController.safeNext(body.next))
         try await TwoFactorQueries.completeSession(request, response: response)
+        try KnownDevice.remember(staff.email, request: request, on: response)
         try await request.audit(.signIn, recordType: "staff-account", recordID: staff.id.uuidString, detail: "second factor: \(accepted)")
         return response
     }
 
-    private func codePage(_ request: Request, next: String?, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
+    private func codePage(_ request: Request, next: String?, error: String?, status: HTTPResponseStatus = .ok,
+                          retryAfter: Int? = nil) async throws -> Response {
         let chrome = try await request.chrome()
         var errors = FieldErrors()
         if let error { errors.add("code", error) }
@@ -86,31 +97,43 @@ struct TwoFactorController: RouteCollection {
             .form(.class("inline"), .method(.post), .action("/staff/sign-out"), FormViews.csrf(request.csrfToken),
                   .button(.class("link-button"), .type(.submit), .text("Cancel and sign out")))
         )
-        return .html(PageLayout.render(title: "Enter your sign-in code", chrome: chrome, content: content), status: status)
+        let response = Response.html(PageLayout.render(title: "Enter your sign-in code", chrome: chrome, content: content), status: status)
+        if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+        return response
     }
 
     // MARK: setting it up
+
+    struct SetupBody: Content {
+        var code: String?
+        var pending: String?
+    }
+
+    /// The secret being set up travels in the form, sealed and bound to this session, until a code
+    /// confirms it: opening the page changes nothing (a link, a prefetch or a second tab cannot
+    /// replace a secret someone is scanning).
+    static func setupContext(_ sessionID: UUID) -> SealContext {
+        SealContext(table: "staff_sessions", rowID: sessionID.uuidString.lowercased(), column: "two_factor_setup_form", version: 1)
+    }
 
     func setupForm(_ request: Request) async throws -> Response {
         guard let staff = request.staff, staff.secondFactorDone else { return request.redirect(to: "/staff/sign-in") }
         guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
         if user.totpEnabledAt != nil { return request.redirect(to: "/staff/account") }
-        // A fresh secret each time the page is opened until one is confirmed: a secret shown once
-        // and abandoned is never the one that counts.
-        let secret = TwoFactorCodes.newSecret()
-        user.totpPendingSecret = try request.services.keyRing.seal(secret, StaffUser.totpContext(staff.id, pending: true))
-        try await user.update(on: request.db)
-        return try await setupPage(request, user: user, secret: secret, error: nil)
+        return try await setupPage(request, user: user, secret: TwoFactorCodes.newSecret(), error: nil)
     }
 
     func confirmSetup(_ request: Request) async throws -> Response {
         guard let staff = request.staff, staff.secondFactorDone else { throw Abort(.unauthorized, reason: "Sign in again.") }
         let ring = request.services.keyRing
-        guard let user = try await StaffUser.find(staff.id, on: request.db),
-              let pending = try ring.openOptional(user.totpPendingSecret, StaffUser.totpContext(staff.id, pending: true)) else {
+        let body = try FormInput.decode(SetupBody.self, from: request)
+        guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
+        if user.totpEnabledAt != nil { return request.redirect(to: "/staff/account") }
+        // Only a secret this app sealed for this session; the key ring passes unsealed text through.
+        guard let sealedPending = body.pending, sealedPending.hasPrefix("enc:v1:"), sealedPending.utf8.count <= 400,
+              let pending = try? ring.open(sealedPending, Self.setupContext(staff.sessionID)), Base32.decode(pending) != nil else {
             return request.redirect(to: "/staff/two-factor/setup")
         }
-        let body = try FormInput.decode(CodeBody.self, from: request)
         let now = request.now
         let typed = (body.code ?? "").filter { !$0.isWhitespace }
         guard let counter = TwoFactorCodes.acceptedCounter(typed, secret: pending, lastUsed: nil, at: now) else {
@@ -123,12 +146,18 @@ struct TwoFactorController: RouteCollection {
         // a code typed at sign-in is then found by one lookup instead of ten bcrypt checks.
         let hashes = codes.map { HexDigest.sha256(TwoFactorCodes.normalizedRecoveryCode($0)) }
         let sealedSecret = try ring.seal(pending, StaffUser.totpContext(staff.id, pending: false))
-        try await request.db.writeTransaction { database in
-            user.totpSecret = sealedSecret
-            user.totpPendingSecret = nil
-            user.totpEnabledAt = now
-            user.totpLastCounter = Int64(counter)
-            try await user.update(on: database)
+        let turnedOn = try await request.db.writeTransaction { database -> Bool in
+            // Turned on once: of two tabs confirming at the same moment, one sets the secret.
+            let claimed = try await (database as! any SQLDatabase).update(StaffUser.schema)
+                .set("totp_secret", to: sealedSecret)
+                .set("totp_pending_secret", to: SQLLiteral.null)
+                .set("totp_enabled_at", to: now)
+                .set("totp_last_counter", to: Int64(counter))
+                .where("id", .equal, staff.id).where("totp_enabled_at", .is, SQLLiteral.null)
+                .returning("id").all()
+            guard !claimed.isEmpty else { return false }
+            // Any other session of the account was opened with the password alone: it ends now.
+            try await AccountSessions.endAll(of: staff.id, except: staff.sessionID, on: database)
             try await RecoveryCode.query(on: database).filter(\.$staff.$id == staff.id).delete()
             for hash in hashes {
                 let row = RecoveryCode()
@@ -137,7 +166,9 @@ struct TwoFactorController: RouteCollection {
                 row.createdAt = now
                 try await row.create(on: database)
             }
+            return true
         }
+        guard turnedOn else { return request.redirect(to: "/staff/account") }
         try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "two-factor sign-in set up")
         let chrome = try await request.chrome()
         let content: Node<HTML.BodyContext> = .group(
@@ -159,6 +190,8 @@ struct TwoFactorController: RouteCollection {
         let chrome = try await request.chrome()
         let uri = TwoFactorCodes.provisioningURI(secret: secret, account: user.email, issuer: chrome.clinic.name)
         let qr = try TwoFactorCodes.qrSVG(uri)
+        let staff = try request.requireStaff()
+        let sealedSecret = try request.services.keyRing.seal(secret, Self.setupContext(staff.sessionID))
         var errors = FieldErrors()
         if let error { errors.add("code", error) }
         let grouped = stride(from: 0, to: secret.count, by: 4).map { offset -> String in
@@ -181,6 +214,7 @@ struct TwoFactorController: RouteCollection {
                 .novalidate(),
                 .action("/staff/two-factor/setup"),
                 FormViews.csrf(request.csrfToken),
+                .input(.type(.hidden), .name("pending"), .value(attributeSafe(sealedSecret))),
                 FormViews.textField(name: "code", label: "Code from the app", value: nil, error: errors["code"],
                                     autocomplete: "one-time-code", maxLength: 20),
                 .button(.class("button"), .type(.submit), .text("Turn on two-factor sign-in"))
@@ -193,29 +227,27 @@ struct TwoFactorController: RouteCollection {
 enum TwoFactorQueries {
     /// Records `counter` as used, only if it is newer than the last one: two requests racing with the
     /// same code cannot both succeed.
+    /// One statement decides: the row comes back only to the request whose update moved it. (An
+    /// update followed by reading the counter back told every racing request it had won.)
     static func claim(counter: UInt64, for staffID: UUID, on database: any Database) async throws -> Bool {
-        try await StaffUser.query(on: database)
-            .filter(\.$id == staffID)
-            .group(.or) { $0.filter(\.$totpLastCounter == nil).filter(\.$totpLastCounter < Int64(counter)) }
-            .set(\.$totpLastCounter, to: Int64(counter))
-            .update()
-        return try await StaffUser.find(staffID, on: database)?.totpLastCounter == Int64(counter)
+        let claimed = try await (database as! any SQLDatabase).update(StaffUser.schema)
+            .set("totp_last_counter", to: Int64(counter))
+            .where("id", .equal, staffID)
+            .where(group: { $0.where("totp_last_counter", .is, SQLLiteral.null).orWhere("totp_last_counter", .lessThan, Int64(counter)) })
+            .returning("id").all()
+        return !claimed.isEmpty
     }
 
-    /// Uses up a matching, unused recovery code, inside a write transaction so the same code
-    /// cannot be used twice at once.
+    /// Uses up a matching, unused recovery code: marked used by one conditional update, so the same
+    /// code cannot be used twice at once on either engine.
     static func useRecoveryCode(_ typed: String, for staffID: UUID, at now: Date, on database: any Database) async throws -> Bool {
         let normalized = TwoFactorCodes.normalizedRecoveryCode(typed)
         guard normalized.count == 12 else { return false }
-        let hash = HexDigest.sha256(normalized)
-        return try await database.writeTransaction { transaction in
-            guard let code = try await RecoveryCode.query(on: transaction)
-                .filter(\.$staff.$id == staffID).filter(\.$codeHash == hash).filter(\.$usedAt == nil).first()
-            else { return false }
-            code.usedAt = now
-            try await code.update(on: transaction)
-            return true
-        }
+        let claimed = try await (database as! any SQLDatabase).update(RecoveryCode.schema)
+            .set("used_at", to: now)
+            .where("staff_id", .equal, staffID).where("code_hash", .equal, HexDigest.sha256(normalized)).where("used_at", .is, SQLLiteral.null)
+            .returning("id").all()
+        return !claimed.isEmpty
     }
 
     /// Marks the session complete under a new token: the id changes when the session's rights do.
@@ -229,5 +261,47 @@ enum TwoFactorQueries {
             .update()
         let secure = request.services.settings.secureCookies
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
+    }
+}
+
+/// Wrong second-factor codes, per account and in the database: a right password never resets them,
+/// only a right code does. After `freeFailures` the code step is refused for 1, 2, 4 ... minutes, at
+/// most an hour (`BackoffThrottle.refusal`).
+enum SecondFactorThrottle {
+    static let freeFailures = 5
+    static let base: TimeInterval = 60
+    static let cap: TimeInterval = 60 * 60
+
+    /// Counts this attempt as a failure up front and answers its number, or nil while the step is
+    /// refused. From the `freeFailures`-th attempt on, the same statement refuses the step for the
+    /// longest wait until the code is checked, so attempts racing this one are refused.
+    static func begin(for staffID: UUID, at now: Date, on database: any Database) async throws -> Int? {
+        let row = try await (database as! any SQLDatabase).raw("""
+            UPDATE staff_users
+            SET second_factor_failures = second_factor_failures + 1,
+                second_factor_refused_until = CASE WHEN second_factor_failures + 1 >= \(bind: freeFailures)
+                    THEN \(bind: now.addingTimeInterval(cap)) ELSE second_factor_refused_until END
+            WHERE id = \(bind: staffID)
+              AND (second_factor_failures < \(bind: freeFailures) OR second_factor_refused_until <= \(bind: now))
+            RETURNING second_factor_failures
+            """).first()
+        return try row?.decode(column: "second_factor_failures", as: Int.self)
+    }
+
+    /// The attempt was wrong: from the `freeFailures`-th on, the step is refused for its wait.
+    static func failed(attempt: Int, for staffID: UUID, at now: Date, on database: any Database) async throws {
+        guard let wait = BackoffThrottle.refusal(afterFailures: attempt, freeFailures: freeFailures, base: base, cap: cap) else { return }
+        try await (database as! any SQLDatabase).update(StaffUser.schema)
+            .set("second_factor_refused_until", to: now.addingTimeInterval(wait))
+            .where("id", .equal, staffID).where("second_factor_failures", .equal, attempt)
+            .run()
+    }
+
+    static func succeeded(for staffID: UUID, on database: any Database) async throws {
+        try await (database as! any SQLDatabase).update(StaffUser.schema)
+            .set("second_factor_failures", to: 0)
+            .set("second_factor_refused_until", to: SQLLiteral.null)
+            .where("id", .equal, staffID)
+            .run()
     }
 }

@@ -128,7 +128,9 @@ let projectRoot: String = {
 /// PostgreSQL (a schema of its own per test) when TEST_DATABASE_URL is set.
 /// Two-factor sign-in is required by default in the product; most tests are about something else
 /// and sign in with a password only, so they turn the clinic setting off unless they ask for it.
-func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false,
+/// `trustProxy` makes the app read the visitor's address from X-Forwarded-For, so a test can sign in
+/// from several addresses.
+func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false, trustProxy: Bool = false,
                 masterKey: SymmetricKey = SymmetricKey(size: .bits256), instrumentFiles: [String: String] = [:],
                 _ test: (TestClinic) async throws -> Void) async throws {
     let clock = TestClock()
@@ -152,6 +154,7 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwo
         clock: clock.appClock, mailTransport: mail, runOutboxWorker: false, isTesting: true,
         publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit)
         .withMasterKey(masterKey)
+        .with(trustForwardedFor: trustProxy)
     let app = try await Application.make(.testing)
     do {
         try await configure(app, settings: settings)
