@@ -27,5 +27,6 @@ enum Migrations {
         M022CreateRecordRequests(),
         M023AddGuardianSharing(),
         M024AddDischargeCosignature(),
+        M035DropDeliveredEmailBodies(),
     ]
 }
