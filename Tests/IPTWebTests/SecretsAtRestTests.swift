@@ -102,3 +102,126 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         if event.level >= .warning { lines.withLockedValue { $0.append(event.message.description) } }
     }
 }
+
+@Suite struct SealedHealthInformationTests {
+    @Test func a_questionnaire_score_is_sealed_and_still_drawn_on_the_progress_chart() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user)
+            try await clinic.addScore(17, client: client.id!, clinician: user)
+            try await clinic.addScore(5, client: client.id!, clinician: user, weeksLater: 1)
+            let totalInTheClear = try await clinic.holdsNumber("measure_responses", 17)
+            let bandInTheClear = try await clinic.holdsInTheClear("measure_responses", "Moderately severe")
+            #expect(!totalInTheClear && !bandInTheClear)
+            let page = try await browser.get("/staff/clients/\(client.id!.uuidString)/progress").body.string
+            #expect(page.contains(">17 of 27<") && page.contains(">5 of 27<"), "the totals are read back for the chart and its table")
+        }
+    }
+
+    @Test func a_life_event_added_in_session_is_sealed_and_shown_on_the_timeline() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/timeline")
+            #expect(try await browser.post("\(base)/timeline", form: ["kind": "death-in-family", "month": "2025-03", "impact": "3"]).status == .seeOther)
+            let label = LifeEventKind.deathInFamily.label
+            let kindInTheClear = try await clinic.holdsInTheClear("life_events", "death")
+            let impactInTheClear = try await clinic.holdsNumber("life_events", 3)
+            #expect(!kindInTheClear && !impactInTheClear)
+            #expect(try await browser.get("\(base)/timeline").body.string.contains("1. \(label)"))
+        }
+    }
+
+    @Test func a_value_moved_to_another_client_or_stored_in_plain_text_does_not_open() async throws {
+        try await withClinic { clinic in
+            let ring = clinic.app.services.keyRing
+            let (_, user) = try await clinic.signedIn(as: .therapist)
+            let first = try await clinic.clientSeen(by: user, name: "First Client")
+            let second = try await clinic.addClient(name: "Second Client", email: "second@example.org")
+            let note = UUID()
+            let sealed = try ring.seal("They spoke about the argument.", SessionNoteRow.contentContext(note, client: first.id!))
+            #expect(try ring.open(sealed, SessionNoteRow.contentContext(note, client: first.id!)) == "They spoke about the argument.")
+            // The same row and column, but the row now says it is about someone else.
+            #expect(throws: FieldEncryptionError.cannotOpen) { try ring.open(sealed, SessionNoteRow.contentContext(note, client: second.id!)) }
+            #expect(throws: FieldEncryptionError.notSealed) { try ring.open("They spoke about the argument.", SessionNoteRow.contentContext(note, client: first.id!)) }
+        }
+    }
+
+    /// An upgraded clinic: rows written before M036 and M037 (values bound to row and column only,
+    /// a plain enquiry from before sealing existed, scores, events, stages and a signature in the
+    /// open) are all sealed and bound to their client by the migrations, and still read back.
+    @Test func upgrading_seals_what_was_plain_and_binds_old_seals_to_their_client() async throws {
+        try await withClinic { clinic in
+            let ring = clinic.app.services.keyRing
+            let settings = clinic.app.services.settings
+            let loader: KeyRingLoader = { try await MasterKey.keyRing(on: $0, settings: settings, now: settings.clock.now()) }
+            try await M037SealScoresEventsAndSignatures().revert(on: clinic.db, keyRing: loader)
+            try await M036BindSealsToClient().revert(on: clinic.db, keyRing: loader)
+            try await MigrationLog.query(on: clinic.db).filter(\.$name ~~ [M036BindSealsToClient().name, M037SealScoresEventsAndSignatures().name]).delete()
+
+            let (_, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, name: "Robin Example")
+            let clientID = try client.requireID()
+            func oldSeal(_ text: String, _ context: SealContext) throws -> String { try ring.seal(text, associatedData: context.associatedDataWithoutClient) }
+            let enquiry = Enquiry()
+            enquiry.name = "Visitor"
+            enquiry.email = "visitor@example.org"
+            enquiry.preferredContact = "email"
+            enquiry.message = "Plain words from before sealing"
+            enquiry.source = "form"
+            enquiry.status = "open"
+            enquiry.createdAt = clinic.clock.now
+            try await enquiry.create(on: clinic.db)
+            let response = UUID(), event = UUID(), consent = UUID(), worksheet = UUID()
+            let now = clinic.clock.now
+            try await clinic.sql.insert(into: "measure_responses")
+                .columns("id", "client_id", "clinician_id", "instrument_code", "token_hash", "status", "answers_sealed", "total", "band",
+                         "created_at", "expires_at", "completed_at", "shared_with_guardian")
+                .values(SQLBind(response), SQLBind(clientID), SQLBind(user.id!), SQLBind("phq-9"), SQLBind("t-\(response)"), SQLBind("completed"),
+                        SQLBind(try oldSeal(#"{"1":3}"#, MeasureResponse.answersContext(response, client: clientID))), SQLBind(17),
+                        SQLBind("Moderately severe"), SQLBind(now), SQLBind(now), SQLBind(now), SQLBind(false))
+                .run()
+            try await clinic.sql.insert(into: "life_events")
+                .columns("id", "client_id", "month", "kind", "impact", "note_sealed", "created_by_id", "created_at")
+                .values(SQLBind(event), SQLBind(clientID), SQLBind("2025-03-01"), SQLBind("death-in-family"), SQLBind(3),
+                        SQLBind(try oldSeal("Their father", LifeEventRow.noteContext(event, client: clientID))), SQLBind(user.id!), SQLBind(now))
+                .run()
+            try await clinic.sql.insert(into: "consents")
+                .columns("id", "client_id", "kind", "version", "text_sha256", "typed_name", "signed_at")
+                .values(SQLBind(consent), SQLBind(clientID), SQLBind("treatment"), SQLBind("1"), SQLBind("abc"), SQLBind("Robin Q. Example"), SQLBind(now))
+                .run()
+            let content = WorksheetContent(text: ["otherPerson": "Alex", "stage": "impasse"], checked: [:])
+            try await clinic.sql.insert(into: "worksheets")
+                .columns("id", "client_id", "focus", "subject_key", "version", "stage", "content_sealed", "created_by_id", "created_at")
+                .values(SQLBind(worksheet), SQLBind(clientID), SQLBind("role-dispute"), SQLBind(worksheet.uuidString), SQLBind(1), SQLBind("impasse"),
+                        SQLBind(try oldSeal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), WorksheetRow.contentContext(worksheet, client: clientID))),
+                        SQLBind(user.id!), SQLBind(now))
+                .run()
+
+            try await TransactionalMigrator.run(clinic.app, settings: settings)
+
+            let enquiryID = try enquiry.requireID()
+            let storedEnquiry = try #require(try await Enquiry.find(enquiryID, on: clinic.db))
+            #expect(storedEnquiry.message.hasPrefix(KeyRing.prefix))
+            #expect(try ring.open(storedEnquiry.message, Enquiry.messageContext(enquiryID)) == "Plain words from before sealing")
+            let score = try #require(try await MeasureResponse.find(response, on: clinic.db))
+            #expect(try score.score(ring) == MeasureResponse.Score(total: 17, band: "Moderately severe"))
+            #expect(try ring.open(score.answersSealed!, MeasureResponse.answersContext(response, client: clientID)) == #"{"1":3}"#)
+            #expect(throws: FieldEncryptionError.cannotOpen, "the old binding no longer opens it") {
+                try ring.open(score.answersSealed!, associatedData: MeasureResponse.answersContext(response, client: clientID).associatedDataWithoutClient)
+            }
+            let lifeEvent = try #require(try await LifeEventRow.find(event, on: clinic.db))
+            #expect(try lifeEvent.event(ring) == LifeEventRow.Event(kind: "death-in-family", impact: 3))
+            #expect(try ring.openOptional(lifeEvent.noteSealed, LifeEventRow.noteContext(event, client: clientID)) == "Their father")
+            #expect(try await ConsentRecord.find(consent, on: clinic.db)?.typedName(ring) == "Robin Q. Example")
+            let sheet = try #require(try await WorksheetRow.find(worksheet, on: clinic.db))
+            #expect(try ring.open(sheet.contentSealed, as: WorksheetContent.self, WorksheetRow.contentContext(worksheet, client: clientID)) == content)
+            for (table, text) in [("enquiries", "Plain words"), ("measure_responses", "Moderately"), ("life_events", "death"),
+                                  ("consents", "Robin Q."), ("worksheets", "impasse")] {
+                #expect(!(try await clinic.holdsInTheClear(table, text)), "\(table) holds nothing in the clear")
+            }
+            #expect(!(try await clinic.holdsNumber("measure_responses", 17)))
+        }
+    }
+}

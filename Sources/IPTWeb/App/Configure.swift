@@ -15,7 +15,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(Migrations.all)
 
     if settings.migrateOnBoot {
-        try await TransactionalMigrator.run(app)
+        try await TransactionalMigrator.run(app, settings: settings)
         try await ensureDefaults(app, settings: settings)
     }
 

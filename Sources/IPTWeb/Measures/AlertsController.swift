@@ -168,7 +168,7 @@ struct AlertsController: RouteCollection {
         guard errors.isEmpty, let assessment, let plan else {
             return try await render(request, alert: alert, errors: errors, assessment: body.assessment, plan: body.plan, status: .unprocessableEntity)
         }
-        let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id))
+        let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id, client: alert.$client.id))
         let now = request.now
         try await request.db.writeTransaction { db in
             try await RiskAlert.query(on: db).set(\.$status, to: "closed").set(\.$followUpSealed, to: sealed)
@@ -184,10 +184,11 @@ struct AlertsController: RouteCollection {
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
         let instrument = request.services.instruments.named(alert.response.instrumentCode)
         let answers: [String: Int] = try alert.response.answersSealed.map { sealed in
-            let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try alert.response.requireID()))
+            let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try alert.response.requireID(), client: alert.response.$client.id))
             return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
         } ?? [:]
-        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0)) }
+        let score = try alert.response.score(request.services.keyRing)
+        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0, client: alert.$client.id)) }
         let riskIDs = Set(instrument?.items.filter { item in item.riskAtOrAbove.map { (answers[item.id] ?? -1) >= $0 } ?? false }.map(\.id) ?? [])
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href("/staff/alerts"), .text("All alerts"))),
@@ -195,7 +196,7 @@ struct AlertsController: RouteCollection {
             .dl(.class("details"),
                 .dt(.text("Raised")), .dd(.text(DateDisplay.dateTime(alert.createdAt, timeZone: zone))),
                 .dt(.text("Clinician")), .dd(.text(alert.clinician.name)),
-                .dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? alert.response.instrumentCode): \(alert.response.total.map(String.init) ?? "?") (\(alert.response.band ?? ""))")),
+                .dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? alert.response.instrumentCode): \(score.map { "\($0.total) (\($0.band))" } ?? "?")")),
                 .dt(.text("Status")), .dd(.text(alert.status == "open" ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
             .h2(.text("Answers that raised it")),
             .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in

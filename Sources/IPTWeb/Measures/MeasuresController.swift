@@ -122,7 +122,7 @@ struct MeasuresController: RouteCollection {
 
     private func draftAnswers(_ response: MeasureResponse, request: Request) throws -> [String: Int] {
         guard let id = response.id, let sealed = response.answersSealed else { return [:] }
-        let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(id))
+        let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(id, client: response.$client.id))
         return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
     }
 
@@ -145,7 +145,7 @@ struct MeasuresController: RouteCollection {
             answers[itemID] = number
         }
         let id = try response.requireID()
-        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id))
+        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id, client: response.$client.id))
         if fields["action"] == "draft" {
             guard errors.isEmpty else { return try await render(request, instrument: instrument, answers: answers, errors: errors, status: .unprocessableEntity) }
             try await request.db.writeTransaction { db in
@@ -275,8 +275,7 @@ enum RiskAlerts {
             let fresh = try await MeasureResponse.query(on: db).filter(\.$id == id).filter(\.$status != "completed").first()
             guard let fresh else { throw Abort(.gone, reason: "These answers were already sent.") }
             fresh.answersSealed = sealedAnswers
-            fresh.total = score.total
-            fresh.band = score.band.label
+            try fresh.setScore(MeasureResponse.Score(total: score.total, band: score.band.label), request.services.keyRing)
             fresh.status = "completed"
             fresh.completedAt = now
             try await fresh.update(on: db)

@@ -28,5 +28,7 @@ enum Migrations {
         M023AddGuardianSharing(),
         M024AddDischargeCosignature(),
         M035DropDeliveredEmailBodies(),
+        M036BindSealsToClient(),
+        M037SealScoresEventsAndSignatures(),
     ]
 }

@@ -193,7 +193,7 @@ struct RetentionController: RouteCollection {
         let row = RecordHold()
         row.id = UUID()
         row.$client.id = try client.requireID()
-        row.reasonSealed = try request.services.keyRing.seal(reason, RecordHold.reasonContext(row.id!))
+        row.reasonSealed = try request.services.keyRing.seal(reason, RecordHold.reasonContext(row.id!, client: row.$client.id))
         row.$createdBy.id = try request.requireStaff().id
         row.createdAt = request.now
         try await row.create(on: request.db)

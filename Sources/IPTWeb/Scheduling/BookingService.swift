@@ -261,7 +261,7 @@ struct BookingService {
             appointment.status = Appointment.Status.confirmed.rawValue
             appointment.holdExpiresAt = nil
             appointment.manageTokenHash = HexDigest.sha256(manageToken)
-            appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id))
+            appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id, client: appointment.$client.id))
             appointment.updatedAt = now
             try await appointment.update(on: db)
             if status == .offered {
@@ -390,7 +390,7 @@ struct BookingService {
                 current.updatedAt = now
                 try await current.update(on: db)
                 if current.status == Appointment.Status.confirmed.rawValue, let client = current.client {
-                    let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id))
+                    let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id, client: current.$client.id))
                     if let token {
                         try await SchedulingMail.confirmed(
                             current, to: client.email, clinicianName: current.staff.name, location: current.location?.name,
