@@ -225,3 +225,80 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         }
     }
 }
+
+@Suite struct RetentionReachTests {
+    @Test func destroying_a_record_removes_the_emails_enquiries_and_waitlist_entries_under_the_clients_address() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let adult = try await RetentionWebTests().oldClient(clinic, name: "Old Adult", yearsAgo: 11, age: 40, by: therapist)
+            // A delivered email and one still waiting, to the address as the client typed it.
+            try await Outbox.enqueue(to: adult.email, subject: "Your portal", body: "http://clinic.test/portal/link/x", at: clinic.clock.now, on: clinic.db)
+            try await clinic.deliverMail()
+            try await Outbox.enqueue(to: adult.email.uppercased(), subject: "Reminder", body: "See you soon", at: clinic.clock.now, on: clinic.db)
+            func enquiry(from email: String) async throws {
+                let row = Enquiry()
+                row.name = "Someone"
+                row.email = email
+                row.preferredContact = "email"
+                row.message = try clinic.app.services.keyRing.seal("I would like help", Enquiry.messageContext(UUID()))
+                row.source = "form"
+                row.status = "open"
+                row.createdAt = clinic.clock.now
+                try await row.create(on: clinic.db)
+            }
+            try await enquiry(from: adult.email)
+            try await enquiry(from: "someone.else@example.org")
+            let waiting = WaitlistEntry()
+            waiting.name = "Old Adult"
+            waiting.email = adult.email
+            waiting.phone = "416-555-0100"
+            waiting.dateOfBirth = adult.dateOfBirth
+            waiting.typeCode = "ipt-session"
+            waiting.days = "mon"
+            waiting.parts = "morning"
+            waiting.position = 1
+            waiting.status = WaitlistEntry.Status.waiting.rawValue
+            waiting.createdAt = clinic.clock.now
+            try await waiting.create(on: clinic.db)
+
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/retention/\(adult.id!.uuidString)")
+            #expect(try await director.post("/staff/retention/\(adult.id!.uuidString)/destroy", form: ["confirm": "Old Adult"]).status == .seeOther)
+
+            #expect(try await OutboxMessage.query(on: clinic.db).count() == 0, "sent and waiting, whatever the letter case")
+            #expect(try await Enquiry.query(on: clinic.db).all().map(\.email) == ["someone.else@example.org"])
+            #expect(try await WaitlistEntry.query(on: clinic.db).count() == 0)
+        }
+    }
+
+    @Test func an_address_another_client_shares_keeps_its_emails_and_enquiries() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let adult = try await RetentionWebTests().oldClient(clinic, name: "Old Adult", yearsAgo: 11, age: 40, by: therapist)
+            try await clinic.addClient(name: "Their Child", email: "child@example.org", dateOfBirth: "2015-01-01", guardian: (name: "Old Adult", email: adult.email))
+            try await Outbox.enqueue(to: adult.email, subject: "About your child's appointment", body: "-", at: clinic.clock.now, on: clinic.db)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/retention/\(adult.id!.uuidString)")
+            #expect(try await director.post("/staff/retention/\(adult.id!.uuidString)/destroy", form: ["confirm": "Old Adult"]).status == .seeOther)
+            #expect(try await OutboxMessage.query(on: clinic.db).count() == 1, "the address is still the child's guardian's")
+        }
+    }
+
+    @Test func a_record_with_an_appointment_booked_ahead_is_not_past_retention() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let adult = try await RetentionWebTests().oldClient(clinic, name: "Old Adult", yearsAgo: 11, age: 40, by: therapist)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let booked = BookingService.newAppointment(staffID: therapist.id!, clientID: adult.id!, kind: kind, start: clinic.tenOClock(inDays: 5),
+                                                       locationID: nil, source: "web", now: clinic.clock.now)
+            booked.status = Appointment.Status.requested.rawValue
+            try await booked.create(on: clinic.db)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            #expect(!(try await director.get("/staff/retention").body.string.contains("Old Adult")), "not listed as past retention")
+            let review = try await director.get("/staff/retention/\(adult.id!.uuidString)").body.string
+            #expect(!review.contains("Destroy this record") && review.contains("an appointment is booked"))
+            #expect(try await director.post("/staff/retention/\(adult.id!.uuidString)/destroy", form: ["confirm": "Old Adult"]).status == .conflict)
+            #expect(try await ClientRecord.find(adult.id, on: clinic.db) != nil)
+        }
+    }
+}
