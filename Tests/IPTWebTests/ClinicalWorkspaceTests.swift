@@ -202,7 +202,11 @@ extension TestClinic {
                 #expect(try await browser.post("\(base)/worksheets/role-dispute/\(thread)", form: ["otherPerson": "Alex", "stage": stage]).status == .seeOther)
             }
             let rows = try await WorksheetRow.query(on: clinic.db).sort(\.$version).all()
-            #expect(rows.map(\.version) == [1, 2, 3] && rows.map(\.stage) == ["impasse", "impasse", "renegotiation"])
+            // The stage is kept only inside the sealed content.
+            let stages = try rows.map { row in
+                try clinic.app.services.keyRing.open(row.contentSealed, as: WorksheetContent.self, WorksheetRow.contentContext(row.id!, client: row.$client.id)).text["stage"]
+            }
+            #expect(rows.map(\.version) == [1, 2, 3] && stages == ["impasse", "impasse", "renegotiation"])
             #expect(rows.allSatisfy { $0.contentSealed.hasPrefix("enc:v1:") })
             let page = try await browser.get("\(base)/worksheets/role-dispute/\(thread)").body.string
             #expect(page.contains("Impasse (talk has stopped)") && page.contains("Renegotiation (both still trying)"))

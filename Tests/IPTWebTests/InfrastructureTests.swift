@@ -116,7 +116,7 @@ import VaporTesting
             #expect(clients.map(\.name) == ["Morgan Ellis", "Riley Tan"] && clients.allSatisfy { $0.email.hasSuffix("@example.org") })
             let assessment = try #require(try await SelfAssessmentRecord.query(on: clinic.db).first())
             let answers = try JSONDecoder().decode(SelfAssessment.self, from: Data(try clinic.app.services.keyRing.open(
-                assessment.answersSealed ?? "", SelfAssessmentRecord.answersContext(assessment.id!)).utf8))
+                assessment.answersSealed ?? "", SelfAssessmentRecord.answersContext(assessment.id!, client: assessment.$client.id)).utf8))
             #expect(!answers.suggestions.isEmpty, "the demo shows a suggested focus")
             let contract = try #require(try await ContractRow.query(on: clinic.db).first())
             let held = try await CourseState.sessionsHeld(clientID: contract.$client.id, since: contract, zone: clinic.toronto, on: clinic.db)

@@ -16,8 +16,8 @@ extension TestClinic {
         response.instrumentCode = instrument.code
         response.tokenHash = UUID().uuidString
         response.status = "completed"
-        response.total = total
-        response.band = instrument.band(for: total)?.label
+        response.id = UUID()
+        try response.setScore(MeasureResponse.Score(total: total, band: instrument.band(for: total)?.label ?? ""), app.services.keyRing)
         response.createdAt = clock.now
         response.expiresAt = clock.now
         response.completedAt = clock.now.addingTimeInterval(Double(weeksLater) * 7 * 86_400)
@@ -70,7 +70,8 @@ extension TestClinic {
             #expect(done.status == .ok)
             #expect(done.body.string.contains("9-8-8"), "crisis resources shown at once")
             let stored = try #require(try await MeasureResponse.query(on: clinic.db).first())
-            #expect(stored.total == 8 && stored.band == "Mild")
+            #expect(try stored.score(clinic.app.services.keyRing) == MeasureResponse.Score(total: 8, band: "Mild"))
+            #expect(stored.scoreSealed?.hasPrefix("enc:v1:") == true, "the score is sealed at rest")
             #expect(stored.answersSealed?.hasPrefix("enc:v1:") == true, "answers are sealed at rest")
 
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
@@ -312,6 +313,7 @@ extension TestClinic {
             #expect(treatment.version == ConsentDocument.treatment.version)
             #expect(treatment.signedAt == clinic.clock.now)
             #expect(try await IntakeRecord.query(on: clinic.db).first()?.detailsSealed?.hasPrefix("enc:v1:") == true)
+            #expect(!(try await clinic.holdsInTheClear("consents", "obin")), "the typed name is sealed at rest")
             #expect(try await client.post(link, form: ["typedName": "Robin Example"]).status == .gone, "signed once")
             let page = try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
             #expect(page.body.string.contains("Supervision of a practicum student, version 2026-11"))
@@ -538,7 +540,7 @@ extension TestClinic {
             #expect(try await portal.get(path).body.string.contains("Feeling nervous, anxious, or on edge"))
             #expect(try await portal.post(path, form: Self.gad7Calm).status == .ok)
             let done = try #require(try await MeasureResponse.find(response.id, on: clinic.db))
-            #expect(done.status == "completed" && done.total == 2)
+            #expect(try done.status == "completed" && done.total(clinic.app.services.keyRing) == 2)
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$actorLabel == "client (portal)").count() == 1)
             #expect(try await portal.post(path, form: Self.gad7Calm).status == .gone, "answered once")
             // Without the client's own portal session there is nothing to open.
@@ -565,7 +567,7 @@ extension TestClinic {
             #expect(refused.status == .unprocessableEntity && refused.body.string.contains("Please answer this question"))
             #expect(try await student.post(form, form: Self.gad7Calm).status == .ok)
             let done = try #require(try await MeasureResponse.query(on: clinic.db).first())
-            #expect(done.status == "completed" && done.total == 2 && done.answersSealed?.hasPrefix("enc:v1:") == true)
+            #expect(try done.status == "completed" && done.total(clinic.app.services.keyRing) == 2 && done.answersSealed?.hasPrefix("enc:v1:") == true)
             let audit = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$action == "create")
                 .sort(\.$sequence, .descending).first())
             #expect(audit.actorLabel.hasSuffix("entered in session") && audit.actorID != nil)

@@ -21,6 +21,13 @@ public struct RetentionRule: Sendable, Equatable {
         return max(fromContact, Self.adding(years: yearsAfterLastContact, to: eighteenth))
     }
 
+    /// Whether the record may be destroyed on `today`: its last day to be kept has gone by and no
+    /// appointment is booked after today. A booked appointment is contact still to come, whatever
+    /// the dates of the past say (a client who returns after eleven years is a client again).
+    public func isPast(keepUntil: LocalDate, today: LocalDate, hasFutureAppointment: Bool) -> Bool {
+        !hasFutureAppointment && keepUntil < today
+    }
+
     /// The same day `years` later; 29 February becomes 28 February in a year without it.
     static func adding(years: Int, to date: LocalDate) -> LocalDate {
         LocalDate(year: date.year + years, month: date.month, day: date.day)

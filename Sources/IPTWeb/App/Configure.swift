@@ -15,7 +15,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(Migrations.all)
 
     if settings.migrateOnBoot {
-        try await TransactionalMigrator.run(app)
+        try await TransactionalMigrator.run(app, settings: settings)
         try await ensureDefaults(app, settings: settings)
     }
 
@@ -26,6 +26,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         let identity = (try? await clinic.current(on: app.db)) ?? .defaults
         return OutgoingEmail.mailbox(name: identity.name, address: identity.email)
     })
+    if let warning = fileMailWarning(environment: app.environment, transport: settings.mailTransport) { app.logger.warning("\(warning)") }
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }
     // Background upkeep runs wherever mail does: tests drive both by hand.
@@ -125,6 +126,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.asyncCommands.use(KeysCommand(), as: "keys")
     // Replaces the `migrate` command Fluent registered when the databases were set up.
     app.asyncCommands.use(TransactionalMigrateCommand(), as: "migrate")
+}
+
+/// The file transport is for development and demonstrations. A clinic running it in production
+/// would believe that password resets, portal links, questionnaires and alerts go out while every
+/// one of them lands in a folder, so the start says so plainly.
+func fileMailWarning(environment: Environment, transport: any MailTransport) -> String? {
+    guard environment == .production, let files = transport as? FileMailTransport else { return nil }
+    return "Email is only written to files in \(files.directory): no email reaches anyone (password resets, portal links, questionnaires, risk alerts). The file transport is for development and demonstrations."
 }
 
 /// The password policy with the shipped list of common passwords.

@@ -102,10 +102,10 @@ struct ChartController: RouteCollection {
         try await request.audit(.view, recordType: "chart", recordID: context.clientID.uuidString, subject: context.clientID.uuidString)
 
         let latestByInstrument = Dictionary(grouping: responses, by: \.instrumentCode)
-        let scoreLines: [String] = request.services.instruments.all.compactMap { instrument in
-            guard let rows = latestByInstrument[instrument.code], let latest = rows.first?.total else { return nil }
+        let scoreLines: [String] = try request.services.instruments.all.compactMap { instrument in
+            guard let rows = latestByInstrument[instrument.code], let latest = try rows.first?.total(request.services.keyRing) else { return nil }
             var line = "\(instrument.name) \(latest) (\(instrument.band(for: latest)?.label ?? ""))"
-            if rows.count > 1, let previous = rows[1].total {
+            if rows.count > 1, let previous = try rows[1].total(request.services.keyRing) {
                 line += latest < previous ? ", down from \(previous)" : latest > previous ? ", up from \(previous)" : ", unchanged"
             }
             return line
@@ -250,7 +250,7 @@ struct ChartController: RouteCollection {
         grant.id = UUID()
         grant.$staff.id = staff.id
         grant.$client.id = id
-        grant.reasonSealed = try request.services.keyRing.seal(reason, ChartAccessReason.reasonContext(grant.id!))
+        grant.reasonSealed = try request.services.keyRing.seal(reason, ChartAccessReason.reasonContext(grant.id!, client: grant.$client.id))
         grant.createdAt = request.now
         grant.expiresAt = request.now.addingTimeInterval(3_600)
         try await grant.create(on: request.db)
@@ -290,7 +290,7 @@ struct ChartController: RouteCollection {
         let renegotiating = state.contract != nil
         var history: [(ContractRow, String?)] = []
         for row in state.contractVersions {
-            history.append((row, try request.services.keyRing.openOptional(row.reasonSealed, ContractRow.reasonContext(row.id!))))
+            history.append((row, try request.services.keyRing.openOptional(row.reasonSealed, ContractRow.reasonContext(row.id!, client: row.$client.id))))
         }
         let content: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "chart", title: "Treatment contract: \(context.client.name)"),
@@ -350,7 +350,7 @@ struct ChartController: RouteCollection {
             row.sessionMinutes = contract.sessionMinutes
             row.startDate = contract.startDate.description
             row.clientAgreed = contract.clientAgreed
-            row.reasonSealed = try request.services.keyRing.sealOptional(contract.reason, ContractRow.reasonContext(row.id!))
+            row.reasonSealed = try request.services.keyRing.sealOptional(contract.reason, ContractRow.reasonContext(row.id!, client: row.$client.id))
             row.$createdBy.id = context.staff.id
             row.createdAt = request.now
             try await row.createRefusingDuplicates(on: request.db, message: "Someone saved a new version of the contract at the same moment. Reload the page and try again.")
@@ -390,7 +390,7 @@ struct ChartController: RouteCollection {
         row.id = UUID()
         row.$client.id = context.clientID
         row.phase = phase
-        row.reasonSealed = try request.services.keyRing.seal(reason, PhaseOverrideRow.reasonContext(row.id!))
+        row.reasonSealed = try request.services.keyRing.seal(reason, PhaseOverrideRow.reasonContext(row.id!, client: row.$client.id))
         row.$createdBy.id = context.staff.id
         row.createdAt = request.now
         try await row.create(on: request.db)

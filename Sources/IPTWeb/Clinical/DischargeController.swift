@@ -49,9 +49,9 @@ struct DischargeController: RouteCollection {
     private func facts(_ context: ChartContext, state: CourseState, keyRing: KeyRing, on database: any Database) async throws -> Facts {
         let instrument: Instrument = (state.contract?.programme ?? context.client.programme) == Programme.adolescent.rawValue ? .phqA : .phq9
         let scores = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
-            .filter(\.$instrumentCode == instrument.code).sort(\.$completedAt).all().compactMap(\.total)
+            .filter(\.$instrumentCode == instrument.code).sort(\.$completedAt).all().compactMap { try $0.total(keyRing) }
         let change = scores.count >= 2 ? (instrument, ChangeMetrics(instrument: instrument, baseline: scores.first!, latest: scores.last!)) : nil
-        let formulation = try state.formulation.map { try keyRing.open($0.textSealed, FormulationRow.textContext($0.id!)) }
+        let formulation = try state.formulation.map { try keyRing.open($0.textSealed, FormulationRow.textContext($0.id!, client: $0.$client.id)) }
         let clinician = state.clinician.map { person in "\(person.name)" + (state.supervisor.map { ", supervised by \($0.name)" } ?? "") } ?? "Not assigned"
         return Facts(client: "\(context.client.name), born \(context.client.dateOfBirth)", clinician: clinician, started: state.contract?.startDate,
                      sessionsHeld: state.sessionsHeld, agreed: state.contract?.agreedSessions,
@@ -75,7 +75,7 @@ struct DischargeController: RouteCollection {
 
     private func load(_ context: ChartContext, keyRing: KeyRing, on database: any Database) async throws -> (DischargeSummaryRow?, Content) {
         guard let row = try await DischargeSummaryRow.query(on: database).filter(\.$client.$id == context.clientID).first() else { return (nil, Content()) }
-        let json = try keyRing.open(row.contentSealed, DischargeSummaryRow.contentContext(row.id!))
+        let json = try keyRing.open(row.contentSealed, DischargeSummaryRow.contentContext(row.id!, client: row.$client.id))
         return (row, try JSONDecoder().decode(Content.self, from: Data(json.utf8)))
     }
 
@@ -172,7 +172,7 @@ struct DischargeController: RouteCollection {
             row.$client.id = context.clientID
             row.createdAt = request.now
         }
-        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(row.id!))
+        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(row.id!, client: row.$client.id))
         // A practicum student's signed summary waits for the supervisor, like their notes.
         let author = try await StaffUser.find(context.staff.id, on: request.db)
         let needsCosignature = author.map { NotesController.needsCosignature(author: $0, settings: context.settings) } ?? false

@@ -20,7 +20,7 @@ struct FormulationController: RouteCollection {
     static func selfAssessment(_ context: ChartContext, keyRing: KeyRing, on database: any Database) async throws -> SelfAssessment? {
         guard let record = try await SelfAssessmentRecord.query(on: database).filter(\.$client.$id == context.clientID)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).first(), let sealed = record.answersSealed else { return nil }
-        let json = try keyRing.open(sealed, SelfAssessmentRecord.answersContext(record.id!))
+        let json = try keyRing.open(sealed, SelfAssessmentRecord.answersContext(record.id!, client: record.$client.id))
         return try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
     }
 
@@ -30,7 +30,7 @@ struct FormulationController: RouteCollection {
         var fields: [String: String] = [:]
         if let latest {
             fields = ["primary": latest.primaryFocus, "secondary": latest.secondaryFocus ?? "", "clientAgreed": latest.clientAgreed ? "yes" : "",
-                      "text": try request.services.keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!))]
+                      "text": try request.services.keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!, client: latest.$client.id))]
         }
         try await request.audit(.view, recordType: "formulation", recordID: latest?.id?.uuidString, subject: context.clientID.uuidString)
         return try await render(request, context: context, fields: fields, errors: FieldErrors())
@@ -108,7 +108,7 @@ struct FormulationController: RouteCollection {
         row.framework = context.settings.course.framework.rawValue
         row.primaryFocus = primary.rawValue
         row.secondaryFocus = secondary?.rawValue
-        row.textSealed = try request.services.keyRing.seal(text, FormulationRow.textContext(row.id!))
+        row.textSealed = try request.services.keyRing.seal(text, FormulationRow.textContext(row.id!, client: row.$client.id))
         row.clientAgreed = fields["clientAgreed"] == "yes"
         row.$createdBy.id = context.staff.id
         row.createdAt = request.now
@@ -141,14 +141,15 @@ struct FormulationController: RouteCollection {
         }
         for row in try await LifeEventRow.query(on: request.db).filter(\.$client.$id == context.clientID).all() {
             guard let month = LocalDate(iso: row.month) else { continue }
-            let note = try keyRing.openOptional(row.noteSealed, LifeEventRow.noteContext(row.id!))
-            events.append(TimelineEvent(month: month, label: (LifeEventKind(rawValue: row.kind)?.label ?? row.kind) + (note.map { ": \($0)" } ?? ""),
-                                        impact: row.impact, source: "Added in session"))
+            let note = try keyRing.openOptional(row.noteSealed, LifeEventRow.noteContext(row.id!, client: row.$client.id))
+            let event = try row.event(keyRing)
+            events.append(TimelineEvent(month: month, label: (LifeEventKind(rawValue: event.kind)?.label ?? event.kind) + (note.map { ": \($0)" } ?? ""),
+                                        impact: event.impact, source: "Added in session"))
         }
         events.sort { $0.month < $1.month }
         let scores = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
             .filter(\.$instrumentCode ~~ [Instrument.phq9.code, Instrument.phqA.code]).sort(\.$completedAt).all()
-            .compactMap { row in row.completedAt.flatMap { date in row.total.map { (context.zone.localDate(of: date), $0) } } }
+            .compactMap { row in try row.total(keyRing).flatMap { total in row.completedAt.map { (context.zone.localDate(of: $0), total) } } }
         // One list in date order: the onset, the numbered events, the scores.
         var dated: [(date: LocalDate, when: String, what: Node<HTML.BodyContext>, source: String)] = []
         if let onset = assessment?.onset { dated.append((onset, MoodTimeline.monthText(onset), .strong(.text("Low mood or stress began")), "Self-assessment")) }
@@ -204,9 +205,8 @@ struct FormulationController: RouteCollection {
         row.id = UUID()
         row.$client.id = context.clientID
         row.month = month.description
-        row.kind = kind.rawValue
-        row.impact = impact
-        row.noteSealed = try request.services.keyRing.sealOptional(TextRules.clean(fields["note"]), LifeEventRow.noteContext(row.id!))
+        try row.setEvent(LifeEventRow.Event(kind: kind.rawValue, impact: impact), request.services.keyRing)
+        row.noteSealed = try request.services.keyRing.sealOptional(TextRules.clean(fields["note"]), LifeEventRow.noteContext(row.id!, client: row.$client.id))
         row.$createdBy.id = context.staff.id
         row.createdAt = request.now
         try await row.create(on: request.db)

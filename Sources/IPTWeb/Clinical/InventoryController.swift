@@ -23,7 +23,7 @@ struct InventoryController: RouteCollection {
 
     static func people(_ context: ChartContext, keyRing: KeyRing, on database: any Database) async throws -> [Person] {
         try await InventoryEntryRow.query(on: database).filter(\.$client.$id == context.clientID).sort(\.$createdAt).all().map { row in
-            let json = try keyRing.open(row.detailsSealed, InventoryEntryRow.detailsContext(row.id!, version: row.version))
+            let json = try keyRing.open(row.detailsSealed, InventoryEntryRow.detailsContext(row.id!, version: row.version, client: row.$client.id))
             var entry = try JSONDecoder().decode(InventoryEntry.self, from: Data(json.utf8))
             entry.closeness = row.closeness
             return Person(id: row.id!, entry: entry, first: row.firstCloseness)
@@ -102,7 +102,7 @@ struct InventoryController: RouteCollection {
 
     private func seal(_ entry: InventoryEntry, row: InventoryEntryRow, keyRing: KeyRing) throws {
         row.detailsSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(entry), as: UTF8.self),
-                                             InventoryEntryRow.detailsContext(row.id!, version: row.version))
+                                             InventoryEntryRow.detailsContext(row.id!, version: row.version, client: row.$client.id))
     }
 
     func add(_ request: Request) async throws -> Response {
@@ -141,7 +141,7 @@ struct InventoryController: RouteCollection {
     func editForm(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let row = try await entryRow(request, context)
-        let json = try request.services.keyRing.open(row.detailsSealed, InventoryEntryRow.detailsContext(row.id!, version: row.version))
+        let json = try request.services.keyRing.open(row.detailsSealed, InventoryEntryRow.detailsContext(row.id!, version: row.version, client: row.$client.id))
         let entry = try JSONDecoder().decode(InventoryEntry.self, from: Data(json.utf8))
         try await request.audit(.view, recordType: "inventory-entry", recordID: row.id?.uuidString, subject: context.clientID.uuidString)
         var fields = ["name": entry.name, "relationship": entry.relationship, "closeness": String(row.closeness), "expectationsMet": entry.expectationsMet]

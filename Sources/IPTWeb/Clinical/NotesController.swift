@@ -22,7 +22,7 @@ struct NotesController: RouteCollection {
     // MARK: Reading
 
     static func content(of note: SessionNoteRow, keyRing: KeyRing) throws -> SessionNoteContent {
-        let json = try keyRing.open(note.contentSealed, SessionNoteRow.contentContext(note.id!))
+        let json = try keyRing.open(note.contentSealed, SessionNoteRow.contentContext(note.id!, client: note.$client.id))
         return try JSONDecoder().decode(SessionNoteContent.self, from: Data(json.utf8))
     }
 
@@ -84,18 +84,18 @@ struct NotesController: RouteCollection {
         }
         let session = max(state.sessionsHeld, 1)
         var fields = ["sessionNumber": String(session)]
-        fields["scoresOfTheDay"] = try await scoresOfTheDay(context, instruments: request.services.instruments, on: request.db, now: request.now)
+        fields["scoresOfTheDay"] = try await scoresOfTheDay(context, instruments: request.services.instruments, keyRing: request.services.keyRing, on: request.db, now: request.now)
         return try await renderForm(request, context: context, state: state, action: "\(context.base)/notes", fields: fields, techniques: [],
                                     errors: FieldErrors(), title: "New session note")
     }
 
     /// Scores completed today, so the note carries the day's measures without retyping.
-    private func scoresOfTheDay(_ context: ChartContext, instruments: InstrumentCatalogue, on database: any Database, now: Date) async throws -> String {
+    private func scoresOfTheDay(_ context: ChartContext, instruments: InstrumentCatalogue, keyRing: KeyRing, on database: any Database, now: Date) async throws -> String {
         let today = context.zone.startOfDay(context.zone.localDate(of: now))
         let rows = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
             .filter(\.$completedAt >= today).all()
-        return rows.compactMap { row in
-            guard let instrument = instruments.named(row.instrumentCode), let total = row.total else { return nil }
+        return try rows.compactMap { row in
+            guard let instrument = instruments.named(row.instrumentCode), let total = try row.total(keyRing) else { return nil }
             return "\(instrument.name) \(total) (\(instrument.band(for: total)?.label ?? ""))"
         }.joined(separator: "; ")
     }
@@ -157,7 +157,7 @@ struct NotesController: RouteCollection {
     }
 
     private func store(_ content: SessionNoteContent, in note: SessionNoteRow, keyRing: KeyRing) throws {
-        note.contentSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(note.id!))
+        note.contentSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(note.id!, client: note.$client.id))
     }
 
     func create(_ request: Request) async throws -> Response {
@@ -195,7 +195,7 @@ struct NotesController: RouteCollection {
         let note = try await noteRow(request, context)
         let content = try Self.content(of: note, keyRing: request.services.keyRing)
         try await request.audit(.view, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString)
-        let comment = try request.services.keyRing.openOptional(note.reviewCommentSealed, SessionNoteRow.commentContext(note.id!))
+        let comment = try request.services.keyRing.openOptional(note.reviewCommentSealed, SessionNoteRow.commentContext(note.id!, client: note.$client.id))
         if note.noteStatus.isEditable && note.$author.id == context.staff.id {
             let state = try await CourseState.load(context, on: request.db)
             var fields = Self.fields(of: content)
@@ -240,7 +240,7 @@ struct NotesController: RouteCollection {
         var amendmentNodes: [Node<HTML.BodyContext>] = []
         var latestAmendment: SessionNoteContent?
         for amendment in amendments {
-            let reason = try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!)) ?? ""
+            let reason = try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id)) ?? ""
             amendmentNodes.append(.section(.class("amendment"),
                 .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? "") (\(amendment.noteStatus.label.lowercased()))")),
                 .p(.strong(.text("Reason: ")), .text(reason)),
@@ -297,7 +297,7 @@ struct NotesController: RouteCollection {
             let phase = CourseProgress.phase(ofSession: session, agreedSessions: agreed, settings: context.settings.course).rawValue
             let newStatus = signing ? (Self.needsCosignature(author: note.author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final) : note.noteStatus
             let id = try note.requireID()
-            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id))
+            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id, client: note.$client.id))
             let now = request.now
             // Written only while still editable, so a note signed meanwhile in another tab is never overwritten.
             var values: [(String, any Encodable & Sendable)] = [("session_number", session), ("phase", phase), ("content_sealed", sealed),
@@ -342,7 +342,7 @@ struct NotesController: RouteCollection {
             throw Abort(violation == .commentRequired ? .unprocessableEntity : violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         case .success(let status):
             guard TextRules.length(fields["comment"]) <= 4_000 else { throw Abort(.unprocessableEntity, reason: "Keep the comments under 4,000 characters.") }
-            let comment = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!))
+            let comment = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!, client: note.$client.id))
             let returned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
                 ("status", status.rawValue), ("review_comment_sealed", comment), ("updated_at", request.now),
             ])
@@ -404,7 +404,7 @@ struct NotesController: RouteCollection {
         amendment.sessionNumber = note.sessionNumber
         amendment.phase = note.phase
         try store(content, in: amendment, keyRing: request.services.keyRing)
-        amendment.amendmentReasonSealed = try request.services.keyRing.seal(reason, SessionNoteRow.reasonContext(amendment.id!))
+        amendment.amendmentReasonSealed = try request.services.keyRing.seal(reason, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id))
         amendment.status = (Self.needsCosignature(author: author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final).rawValue
         amendment.signedAt = request.now
         amendment.createdAt = request.now

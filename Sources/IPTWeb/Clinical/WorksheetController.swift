@@ -30,7 +30,7 @@ struct WorksheetController: RouteCollection {
             for thread in threads {
                 let content = try open(thread, keyRing: request.services.keyRing)
                 let name = template.subjectField.flatMap { content.text[$0] } ?? template.title
-                let stage = thread.stage.flatMap(DisputeStage.init(rawValue:))
+                let stage = content.text["stage"].flatMap(DisputeStage.init(rawValue:))
                 items.append(.li(.a(.href("\(context.base)/worksheets/\(focus.rawValue)/\(thread.subjectKey)"), .text(name)),
                                  .text(" (version \(thread.version)\(stage.map { ", \($0.label.lowercased())" } ?? ""))")))
             }
@@ -53,7 +53,7 @@ struct WorksheetController: RouteCollection {
     }
 
     private func open(_ row: WorksheetRow, keyRing: KeyRing) throws -> WorksheetContent {
-        let json = try keyRing.open(row.contentSealed, WorksheetRow.contentContext(row.id!))
+        let json = try keyRing.open(row.contentSealed, WorksheetRow.contentContext(row.id!, client: row.$client.id))
         return try JSONDecoder().decode(WorksheetContent.self, from: Data(json.utf8))
     }
 
@@ -102,8 +102,9 @@ struct WorksheetController: RouteCollection {
     private func render(_ request: Request, context: ChartContext, template: WorksheetTemplate, key: String, versions: [WorksheetRow],
                         shown: WorksheetRow?, content: WorksheetContent, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let isOld = shown != nil && shown?.id != versions.last?.id
-        let stages = DisputeHistory.changes(versions.compactMap { row in
-            row.stage.flatMap(DisputeStage.init(rawValue:)).map { StageRecord(date: context.zone.localDate(of: row.createdAt), session: row.sessionNumber, stage: $0) }
+        // The stage is part of each version's sealed content; it is not kept anywhere in the open.
+        let stages = DisputeHistory.changes(try versions.compactMap { row in
+            try open(row, keyRing: request.services.keyRing).text["stage"].flatMap(DisputeStage.init(rawValue:)).map { StageRecord(date: context.zone.localDate(of: row.createdAt), session: row.sessionNumber, stage: $0) }
         })
         let action = "\(context.base)/worksheets/\(template.focus.rawValue)/\(key)"
         let fieldNodes: [Node<HTML.FormContext>] = template.fields.map { field in
@@ -167,9 +168,8 @@ struct WorksheetController: RouteCollection {
             row.focus = template.focus.rawValue
             row.subjectKey = key == "new" ? row.id!.uuidString : key
             row.version = (versions.last?.version ?? 0) + 1
-            row.stage = content.text["stage"]
             row.sessionNumber = state.sessionsHeld > 0 ? state.sessionsHeld : nil
-            row.contentSealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), WorksheetRow.contentContext(row.id!))
+            row.contentSealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), WorksheetRow.contentContext(row.id!, client: row.$client.id))
             row.$createdBy.id = context.staff.id
             row.createdAt = request.now
             try await row.createRefusingDuplicates(on: request.db, message: "Someone saved this worksheet at the same moment. Reload the page and try again.")

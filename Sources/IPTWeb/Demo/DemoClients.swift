@@ -37,12 +37,12 @@ enum DemoClients {
         record.$clinician.id = try therapist.requireID()
         record.tokenHash = HexDigest.sha256(SecureToken.make())
         record.status = "completed"
-        record.answersSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), SelfAssessmentRecord.answersContext(record.id!))
+        record.answersSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), SelfAssessmentRecord.answersContext(record.id!, client: record.$client.id))
         record.createdAt = now.addingTimeInterval(-14 * 86_400)
         record.expiresAt = now
         record.completedAt = now.addingTimeInterval(-10 * 86_400)
         try await record.create(on: database)
-        try await score(16, client: morgan, clinician: therapist, daysAgo: 8, on: database, now: now)
+        try await score(16, client: morgan, clinician: therapist, daysAgo: 8, keyRing: keyRing, on: database, now: now)
         try await careTeam(morgan, treating: therapist, on: database, now: now.addingTimeInterval(-14 * 86_400))
 
         // Riley: four sessions held with the student, contract and focus agreed.
@@ -51,7 +51,7 @@ enum DemoClients {
         for week in 0..<4 { try await appointment(student, riley, code: week == 0 ? "assessment" : "ipt-session", start: at(-7 * (4 - week), hour: 17), attended: true, on: database, now: now) }
         try await appointment(student, riley, code: "ipt-session", start: at(1, hour: 17), attended: false, on: database, now: now)
         for (index, total) in [15, 13, 11, 9].enumerated() {
-            try await score(total, client: riley, clinician: student, daysAgo: 28 - index * 7 - 1, on: database, now: now)
+            try await score(total, client: riley, clinician: student, daysAgo: 28 - index * 7 - 1, keyRing: keyRing, on: database, now: now)
         }
         let contract = ContractRow()
         contract.id = UUID()
@@ -73,7 +73,7 @@ enum DemoClients {
         formulation.framework = FocusFramework.fourAreas.rawValue
         formulation.primaryFocus = FocusArea.roleTransition.rawValue
         formulation.textSealed = try keyRing.seal("The low mood began with the move to a new city for work: friends and routines were left behind and the new role still feels empty. We will look at what was lost, what the new role can offer, and build support here.",
-                                                  FormulationRow.textContext(formulation.id!))
+                                                  FormulationRow.textContext(formulation.id!, client: formulation.$client.id))
         formulation.clientAgreed = true
         formulation.$createdBy.id = try student.requireID()
         formulation.createdAt = now.addingTimeInterval(-14 * 86_400)
@@ -120,7 +120,7 @@ enum DemoClients {
         try await appointment.create(on: database)
     }
 
-    private static func score(_ total: Int, client: ClientRecord, clinician: StaffUser, daysAgo: Int, on database: any Database, now: Date) async throws {
+    private static func score(_ total: Int, client: ClientRecord, clinician: StaffUser, daysAgo: Int, keyRing: KeyRing, on database: any Database, now: Date) async throws {
         let response = MeasureResponse()
         response.sharedWithGuardian = false
         response.$client.id = try client.requireID()
@@ -128,8 +128,8 @@ enum DemoClients {
         response.instrumentCode = Instrument.phq9.code
         response.tokenHash = HexDigest.sha256(SecureToken.make())
         response.status = "completed"
-        response.total = total
-        response.band = Instrument.phq9.band(for: total)?.label
+        response.id = UUID()
+        try response.setScore(MeasureResponse.Score(total: total, band: Instrument.phq9.band(for: total)?.label ?? ""), keyRing)
         response.createdAt = now.addingTimeInterval(-Double(daysAgo + 2) * 86_400)
         response.expiresAt = now
         response.completedAt = now.addingTimeInterval(-Double(daysAgo) * 86_400)

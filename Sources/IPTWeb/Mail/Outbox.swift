@@ -85,6 +85,7 @@ struct Outbox: Sendable {
                     .set(\.$status, to: OutboxMessage.Status.sent.rawValue)
                     .set(\.$sentAt, to: clock.now())
                     .set(\.$lastError, to: nil)
+                    .droppingContent()
                 delivered += 1
             } catch {
                 // Only the error's type goes into the row and the log: a transport's message can quote the email.
@@ -100,6 +101,16 @@ struct Outbox: Sendable {
             try await outcome.update()
         }
         return delivered
+    }
+}
+
+extension QueryBuilder where Model == OutboxMessage {
+    /// Empties a delivered message of what it said: bodies carry working links (a password reset,
+    /// the portal, a questionnaire) and headers the unsubscribe link, which should not outlive the
+    /// delivery in the database. The recipient, subject, times and status stay as the record of
+    /// what was sent.
+    func droppingContent() -> Self {
+        set(\.$bodyText, to: "").set(\.$bodyHTML, to: nil).set(\.$extraHeaders, to: [:]).set(\.$attachmentBody, to: nil)
     }
 }
 

@@ -184,7 +184,7 @@ struct AlertsController: RouteCollection {
         guard errors.isEmpty, let assessment, let plan else {
             return try await render(request, alert: alert, errors: errors, assessment: body.assessment, plan: body.plan, status: .unprocessableEntity)
         }
-        let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id))
+        let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id, client: alert.$client.id))
         let now = request.now
         try await request.db.writeTransaction { db in
             try await RiskAlert.query(on: db).set(\.$status, to: "closed").set(\.$followUpSealed, to: sealed)
@@ -198,16 +198,16 @@ struct AlertsController: RouteCollection {
     private func render(_ request: Request, alert: RiskAlert, errors: FieldErrors, assessment: String?, plan: String?,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0)) }
+        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0, client: alert.$client.id)) }
         let origin: (summary: Node<HTML.DescriptionListContext>, details: Node<HTML.BodyContext>)
         if let response = alert.response {
             let instrument = request.services.instruments.named(response.instrumentCode)
             let answers: [String: Int] = try response.answersSealed.map { sealed in
-                let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try response.requireID()))
+                let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try response.requireID(), client: response.$client.id))
                 return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
             } ?? [:]
             let riskIDs = Set(instrument.map { $0.riskSignals(in: answers) }.map { $0.current + $0.history } ?? [])
-            let scored = response.total.map { "\($0) (\(response.band ?? ""))" } ?? "not finished: the alert came from the answers given so far"
+            let scored = try response.score(request.services.keyRing).map { "\($0.total) (\($0.band))" } ?? "not finished: the alert came from the answers given so far"
             origin = (.group(.dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? response.instrumentCode): \(scored)"))),
                       .group(.h2(.text("Answers that raised it")),
                              .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in

@@ -37,13 +37,14 @@ enum FHIRExport {
         return resource
     }
 
-    static func response(_ response: MeasureResponse, answers: [String: Int], instrument: Instrument) -> [String: Any] {
+    static func response(_ opened: OpenedResponse, instrument: Instrument) -> [String: Any] {
+        let (response, answers) = (opened.row, opened.answers)
         let formatter = ISO8601DateFormatter()
         var items: [[String: Any]] = instrument.items.compactMap { item in
             guard let value = answers[item.id], let option = item.options.first(where: { $0.value == value }) else { return nil }
             return ["linkId": item.id, "answer": [["valueCoding": ["system": answerSystem, "code": String(value), "display": option.label]]]]
         }
-        if let total = response.total { items.append(["linkId": "total", "answer": [["valueInteger": total]]]) }
+        if let total = opened.score?.total { items.append(["linkId": "total", "answer": [["valueInteger": total]]]) }
         return [
             "resourceType": "QuestionnaireResponse",
             "id": response.id?.uuidString.lowercased() ?? UUID().uuidString.lowercased(),
@@ -55,12 +56,12 @@ enum FHIRExport {
         ]
     }
 
-    static func bundle(responses: [(MeasureResponse, [String: Int])], instruments: InstrumentCatalogue, now: Date) throws -> Data {
-        let used = instruments.all.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
+    static func bundle(responses: [OpenedResponse], instruments: InstrumentCatalogue, now: Date) throws -> Data {
+        let used = instruments.all.filter { instrument in responses.contains { $0.row.instrumentCode == instrument.code } }
         var entries: [[String: Any]] = used.map { ["fullUrl": canonical($0), "resource": questionnaire($0)] }
-        for (row, answers) in responses {
-            guard let instrument = instruments.named(row.instrumentCode) else { continue }
-            let resource = response(row, answers: answers, instrument: instrument)
+        for opened in responses {
+            guard let instrument = instruments.named(opened.row.instrumentCode) else { continue }
+            let resource = response(opened, instrument: instrument)
             entries.append(["fullUrl": "urn:uuid:\(resource["id"] as? String ?? "")", "resource": resource])
         }
         let bundle: [String: Any] = ["resourceType": "Bundle", "type": "collection", "timestamp": ISO8601DateFormatter().string(from: now), "entry": entries]
@@ -75,10 +76,7 @@ extension ProgressController {
         let id = try await request.chart().clientID
         let rows = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed").sort(\.$completedAt).all()
         let ring = request.services.keyRing
-        let withAnswers: [(MeasureResponse, [String: Int])] = try rows.map { row in
-            let json = try row.answersSealed.map { try ring.open($0, MeasureResponse.answersContext(try row.requireID())) } ?? "{}"
-            return (row, (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:])
-        }
+        let withAnswers = try rows.map { try OpenedResponse($0, keyRing: ring) }
         try await request.audit(.export, recordType: "fhir-bundle", recordID: id.uuidString, subject: id.uuidString, detail: "responses=\(rows.count)")
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "application", subType: "fhir+json", parameters: ["charset": "utf-8"])

@@ -56,7 +56,7 @@ struct IntakeController: RouteCollection {
         case .failure(let rejection):
             return try await render(request, record: record, fields: fields, errors: rejection.errors, status: .unprocessableEntity)
         case .success(let intake):
-            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(intake), as: UTF8.self), IntakeRecord.detailsContext(id))
+            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(intake), as: UTF8.self), IntakeRecord.detailsContext(id, client: record.$client.id))
             let now = request.now
             let clientID = record.$client.id
             let stored = try await request.db.writeTransaction { db -> Bool in
@@ -70,7 +70,8 @@ struct IntakeController: RouteCollection {
                     consent.kind = document.kind.rawValue
                     consent.version = document.version
                     consent.textSHA256 = HexDigest.sha256(document.text)
-                    consent.typedName = intake.typedName
+                    consent.id = UUID()
+                    try consent.setTypedName(intake.typedName, request.services.keyRing)
                     consent.signedAt = now
                     try await consent.create(on: db)
                 }

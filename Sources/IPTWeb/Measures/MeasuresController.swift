@@ -118,7 +118,7 @@ struct MeasuresController: RouteCollection {
 
     private func draftAnswers(_ response: MeasureResponse, request: Request) throws -> [String: Int] {
         guard let id = response.id, let sealed = response.answersSealed else { return [:] }
-        let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(id))
+        let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(id, client: response.$client.id))
         return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
     }
 
@@ -148,7 +148,7 @@ struct MeasuresController: RouteCollection {
             : CrisisViews.box(young: response.client.programme == Programme.adolescent.rawValue, clinicianTold: !signals.current.isEmpty)
 
         let id = try response.requireID()
-        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id))
+        let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id, client: response.$client.id))
         let isDraft = fields["action"] == "draft"
         let score = instrument.score(answers)
         if isDraft || !errors.isEmpty || (try? score.get()) == nil {

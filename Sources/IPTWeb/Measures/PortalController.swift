@@ -170,6 +170,7 @@ struct PortalController: RouteCollection {
         let answered = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all()
             .filter { !session.asGuardian || $0.sharedWithGuardian }
+            .map { ($0, try $0.score(request.services.keyRing)) }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.referenceID))
@@ -188,7 +189,7 @@ struct PortalController: RouteCollection {
             .h2(.text("Coming up")),
             .if(upcoming.isEmpty, .p(.text("No appointments booked."))),
             .ul(.forEach(upcoming) { appointment in
-                let token = appointment.id.flatMap { try? ring.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext($0)) } ?? nil
+                let token = appointment.id.flatMap { try? ring.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext($0, client: appointment.$client.id)) } ?? nil
                 return .li(.text("\(SchedulingText.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name)"),
                            .unwrap(token) { .group(.text(" - "), .a(.href(attributeSafe("/appointments/\($0)")), .text("cancel or change"))) })
             }),
@@ -206,9 +207,9 @@ struct PortalController: RouteCollection {
             .if(!session.asGuardian || !answered.isEmpty, .group(
                 .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
                 .if(answered.isEmpty, .p(.text("None yet."))),
-                .ul(.forEach(answered) { response in
+                .ul(.forEach(answered) { response, score in
                     .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(setup.zone.localDate(of: $0)) } ?? "")"),
-                        .if(session.asGuardian, .text(": score \(response.total.map(String.init) ?? "-")\(response.band.map { " (\($0))" } ?? "")")))
+                        .if(session.asGuardian, .text(": score \(score.map { "\($0.total) (\($0.band))" } ?? "-")")))
                 }))),
             .if(!session.asGuardian, .group(
                 .h2(.text("Your record")),

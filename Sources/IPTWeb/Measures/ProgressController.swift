@@ -30,12 +30,12 @@ struct ProgressController: RouteCollection {
             let all = try await MeasureResponse.query(on: request.db).filter(\.$instrumentCode == code).filter(\.$status == "completed")
                 .sort(\.$completedAt).all()
             var firsts: [UUID: Int] = [:]
-            for row in all where firsts[row.$client.id] == nil { if let total = row.total { firsts[row.$client.id] = total } }
+            for row in all where firsts[row.$client.id] == nil { if let total = try row.total(request.services.keyRing) { firsts[row.$client.id] = total } }
             baselineSD[code] = (ChangeMetrics.baselineStandardDeviation(Array(firsts.values)), firsts.count)
         }
-        let sections: [Node<HTML.BodyContext>] = request.services.instruments.all.compactMap { instrument in
+        let sections: [Node<HTML.BodyContext>] = try request.services.instruments.all.compactMap { instrument in
             guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
-            let points = rows.compactMap { row in row.completedAt.flatMap { date in row.total.map { (date, $0) } } }
+            let points = try rows.compactMap { row in try row.total(request.services.keyRing).flatMap { total in row.completedAt.map { ($0, total) } } }
             let spread = baselineSD[instrument.code]
             let change = points.count >= 2 ? ChangeMetrics(instrument: instrument, baseline: points.first!.1, latest: points.last!.1,
                                                            standardDeviation: spread?.sd, reliability: instrument.change?.reliability) : nil

@@ -140,8 +140,10 @@ enum RiskAlerts {
         let id = try response.requireID()
         let now = request.now
         // The update that completes it is the check: of two submissions only one gets a row back.
+        let sealedScore = try request.services.keyRing.seal(json: MeasureResponse.Score(total: score.total, band: score.band.label),
+                                                            MeasureResponse.scoreContext(id, client: response.$client.id))
         guard try await request.db.updateUnlessStatus(MeasureResponse.schema, id: id, status: "completed", set: [
-            ("answers_sealed", sealedAnswers), ("total", score.total), ("band", score.band.label), ("status", "completed"), ("completed_at", now),
+            ("answers_sealed", sealedAnswers), ("score_sealed", sealedScore), ("status", "completed"), ("completed_at", now),
         ]) else { throw Abort(.gone, reason: "These answers were already sent.") }
         try await request.application.auditWriter.record(AuditEntry(
             actorID: actor.id, actorLabel: actor.label, action: .create, recordType: "measure-response",

@@ -39,7 +39,7 @@ struct SelfAssessmentController: RouteCollection {
             return try await render(request, fields: fields, errors: rejection.errors, status: .unprocessableEntity)
         case .success(let assessment):
             let json = String(decoding: try JSONEncoder().encode(assessment), as: UTF8.self)
-            let sealed = try request.services.keyRing.seal(json, SelfAssessmentRecord.answersContext(id))
+            let sealed = try request.services.keyRing.seal(json, SelfAssessmentRecord.answersContext(id, client: record.$client.id))
             let now = request.now
             let stored = try await request.db.writeTransaction { db -> Bool in
                 try await db.updateUnlessStatus(SelfAssessmentRecord.schema, id: id, status: "completed", set: [
@@ -160,7 +160,7 @@ struct SelfAssessmentStaffController: RouteCollection {
               let sealed = record.answersSealed
         else { throw Abort(.notFound) }
         try await request.requireClinicalAccess(to: record.$client.id)
-        let json = try request.services.keyRing.open(sealed, SelfAssessmentRecord.answersContext(id))
+        let json = try request.services.keyRing.open(sealed, SelfAssessmentRecord.answersContext(id, client: record.$client.id))
         let assessment = try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
         try await request.audit(.view, recordType: "self-assessment", recordID: id.uuidString, subject: record.$client.id.uuidString)
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone

@@ -84,7 +84,7 @@ final class ContractRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+    static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 
     static func latest(for clientID: UUID, on database: any Database) async throws -> ContractRow? {
         try await query(on: database).filter(\.$client.$id == clientID).sort(\.$version, .descending).first()
@@ -116,7 +116,7 @@ final class PhaseOverrideRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+    static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
 final class InventoryEntryRow: Model, @unchecked Sendable {
@@ -136,8 +136,8 @@ final class InventoryEntryRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func detailsContext(_ id: UUID, version: Int) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: version)
+    static func detailsContext(_ id: UUID, version: Int, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "details_sealed", client: client, version: version)
     }
 }
 
@@ -159,7 +159,7 @@ final class FormulationRow: Model, @unchecked Sendable {
 
     var focusAreas: [FocusArea] { [FocusArea(rawValue: primaryFocus), secondaryFocus.flatMap(FocusArea.init(rawValue:))].compactMap { $0 } }
 
-    static func textContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "text_sealed", version: 1) }
+    static func textContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "text_sealed", client: client) }
 
     static func latest(for clientID: UUID, on database: any Database) async throws -> FormulationRow? {
         try await query(on: database).filter(\.$client.$id == clientID).sort(\.$version, .descending).first()
@@ -175,7 +175,6 @@ final class WorksheetRow: Model, @unchecked Sendable {
     /// The other person's name, lowercased, for dispute worksheets; empty for the others.
     @Field(key: "subject_key") var subjectKey: String
     @Field(key: "version") var version: Int
-    @OptionalField(key: "stage") var stage: String?
     @OptionalField(key: "session_number") var sessionNumber: Int?
     @Field(key: "content_sealed") var contentSealed: String
     @Parent(key: "created_by_id") var createdBy: StaffUser
@@ -183,7 +182,7 @@ final class WorksheetRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
+    static func contentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "content_sealed", client: client) }
 }
 
 final class SessionNoteRow: Model, @unchecked Sendable {
@@ -215,9 +214,9 @@ final class SessionNoteRow: Model, @unchecked Sendable {
 
     /// The draft's content changes while it is a draft; each save bumps nothing, so the seal is bound
     /// to the row and column only. Signed content is never rewritten.
-    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
-    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "amendment_reason_sealed", version: 1) }
-    static func commentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "review_comment_sealed", version: 1) }
+    static func contentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "content_sealed", client: client) }
+    static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "amendment_reason_sealed", client: client) }
+    static func commentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "review_comment_sealed", client: client) }
 }
 
 final class SupervisionSessionRow: Model, @unchecked Sendable {
@@ -235,7 +234,7 @@ final class SupervisionSessionRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func clientsContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "clients_sealed", version: 1) }
+    static func clientsContext(_ id: UUID) -> SealContext { SealContext(schema, row: id, column: "clients_sealed", client: nil) }
 }
 
 final class DischargeSummaryRow: Model, @unchecked Sendable {
@@ -255,7 +254,7 @@ final class DischargeSummaryRow: Model, @unchecked Sendable {
 
     init() {}
 
-    static func contentContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "content_sealed", version: 1) }
+    static func contentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "content_sealed", client: client) }
 }
 
 final class ChartAccessReason: Model, @unchecked Sendable {
@@ -270,7 +269,7 @@ final class ChartAccessReason: Model, @unchecked Sendable {
 
     init() {}
 
-    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+    static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
 final class LifeEventRow: Model, @unchecked Sendable {
@@ -278,17 +277,33 @@ final class LifeEventRow: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
-    /// YYYY-MM-01.
+    /// YYYY-MM-01. Left open so the timeline can be put in order; what happened is sealed.
     @Field(key: "month") var month: String
-    @Field(key: "kind") var kind: String
-    @Field(key: "impact") var impact: Int
+    /// The kind of event and how much it affected the client, sealed together: read it with `event(_:)`.
+    @Field(key: "event_sealed") var eventSealed: String
     @OptionalField(key: "note_sealed") var noteSealed: String?
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
 
-    static func noteContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "note_sealed", version: 1) }
+    static func noteContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "note_sealed", client: client) }
+    static func eventContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "event_sealed", client: client) }
+
+    /// What happened (a `LifeEventKind` raw value) and its impact on the self-assessment's scale.
+    struct Event: Codable, Equatable {
+        let kind: String
+        let impact: Int
+    }
+
+    func event(_ keyRing: KeyRing) throws -> Event {
+        try keyRing.open(eventSealed, as: Event.self, Self.eventContext(requireID(), client: $client.id))
+    }
+
+    /// Seals the event into this row; its id and client must be set.
+    func setEvent(_ event: Event, _ keyRing: KeyRing) throws {
+        eventSealed = try keyRing.seal(json: event, Self.eventContext(requireID(), client: $client.id))
+    }
 }
 
 extension StaffUser {
@@ -326,8 +341,8 @@ final class RecordRequest: Model, @unchecked Sendable {
 
     init() {}
 
-    static func detailsContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: 1) }
-    static func responseContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "response_sealed", version: 1) }
+    static func detailsContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "details_sealed", client: client) }
+    static func responseContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "response_sealed", client: client) }
 }
 
 /// Stops a record from being destroyed while a complaint or a legal matter is open.
@@ -343,7 +358,7 @@ final class RecordHold: Model, @unchecked Sendable {
 
     init() {}
 
-    static func reasonContext(_ id: UUID) -> SealContext { SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "reason_sealed", version: 1) }
+    static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
 /// What is left of a destroyed record: enough to show it existed and was destroyed on purpose.

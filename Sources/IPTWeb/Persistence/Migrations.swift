@@ -30,5 +30,8 @@ enum Migrations {
         M025CreateSafetyRecords(),
         M026CreateCareTeams(),
         M030AddSecondFactorThrottle(),
+        M035DropDeliveredEmailBodies(),
+        M036BindSealsToClient(),
+        M037SealScoresEventsAndSignatures(),
     ]
 }

@@ -84,7 +84,7 @@ final class StaffUser: Model, @unchecked Sendable {
     init() {}
 
     static func totpContext(_ id: UUID, pending: Bool) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: pending ? "totp_pending_secret" : "totp_secret", version: 1)
+        SealContext(schema, row: id, column: pending ? "totp_pending_secret" : "totp_secret", client: nil)
     }
 
     init(email: String, name: String, role: String, passwordHash: String, slug: String, credentials: String = "",
@@ -161,11 +161,11 @@ final class Enquiry: Model, @unchecked Sendable {
 
     // What people write to the clinic is sealed at rest, bound to its row and column.
     static func messageContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "message", version: 1)
+        SealContext(schema, row: id, column: "message", client: nil)
     }
 
     static func noteContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "handling_note", version: 1)
+        SealContext(schema, row: id, column: "handling_note", client: nil)
     }
 
     var statusLabel: String { Status(rawValue: status)?.label ?? status }

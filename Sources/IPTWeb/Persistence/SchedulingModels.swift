@@ -205,8 +205,8 @@ final class Appointment: Model, @unchecked Sendable {
 
     var statusValue: Status? { Status(rawValue: status) }
 
-    static func manageTokenContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "manage_token_sealed", version: 1)
+    static func manageTokenContext(_ id: UUID, client: UUID?) -> SealContext {
+        SealContext(schema, row: id, column: "manage_token_sealed", client: client)
     }
 }
 
@@ -270,16 +270,55 @@ final class MeasureResponse: Model, @unchecked Sendable {
     @OptionalField(key: "answers_sealed") var answersSealed: String?
     /// An adolescent's answers reach their guardian's portal only when the clinician shares them.
     @Field(key: "shared_with_guardian") var sharedWithGuardian: Bool
-    @OptionalField(key: "total") var total: Int?
-    @OptionalField(key: "band") var band: String?
+    /// The total and its band once completed, sealed together (bound to this row and client):
+    /// read them with `score(_:)` or `total(_:)`.
+    @OptionalField(key: "score_sealed") var scoreSealed: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "completed_at") var completedAt: Date?
 
     init() {}
 
-    static func answersContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "answers_sealed", version: 1)
+    static func answersContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "answers_sealed", client: client)
+    }
+
+    static func scoreContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "score_sealed", client: client)
+    }
+
+    /// A completed questionnaire's total and the band's label, as stored.
+    struct Score: Codable, Equatable {
+        let total: Int
+        let band: String
+    }
+
+    /// The score, opened; nil until the questionnaire is completed.
+    func score(_ keyRing: KeyRing) throws -> Score? {
+        guard let scoreSealed else { return nil }
+        return try keyRing.open(scoreSealed, as: Score.self, Self.scoreContext(requireID(), client: $client.id))
+    }
+
+    /// The total alone, for charts and change metrics.
+    func total(_ keyRing: KeyRing) throws -> Int? { try score(keyRing)?.total }
+
+    /// Seals the score into this row; its id and client must be set.
+    func setScore(_ score: Score, _ keyRing: KeyRing) throws {
+        scoreSealed = try keyRing.seal(json: score, Self.scoreContext(requireID(), client: $client.id))
+    }
+}
+
+/// A completed questionnaire with its answers and score opened, for the exports.
+struct OpenedResponse {
+    let row: MeasureResponse
+    let answers: [String: Int]
+    let score: MeasureResponse.Score?
+
+    init(_ row: MeasureResponse, keyRing: KeyRing) throws {
+        self.row = row
+        let json = try row.answersSealed.map { try keyRing.open($0, MeasureResponse.answersContext(try row.requireID(), client: row.$client.id)) } ?? "{}"
+        answers = (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
+        score = try row.score(keyRing)
     }
 }
 
@@ -309,8 +348,8 @@ final class RiskAlert: Model, @unchecked Sendable {
 
     init() {}
 
-    static func followUpContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "follow_up_sealed", version: 1)
+    static func followUpContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "follow_up_sealed", client: client)
     }
 }
 
@@ -331,8 +370,8 @@ final class SelfAssessmentRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    static func answersContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "answers_sealed", version: 1)
+    static func answersContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "answers_sealed", client: client)
     }
 }
 
@@ -352,8 +391,8 @@ final class IntakeRecord: Model, @unchecked Sendable {
 
     init() {}
 
-    static func detailsContext(_ id: UUID) -> SealContext {
-        SealContext(table: schema, rowID: id.uuidString.lowercased(), column: "details_sealed", version: 1)
+    static func detailsContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "details_sealed", client: client)
     }
 }
 
@@ -367,10 +406,24 @@ final class ConsentRecord: Model, @unchecked Sendable {
     @Field(key: "kind") var kind: String
     @Field(key: "version") var version: String
     @Field(key: "text_sha256") var textSHA256: String
-    @Field(key: "typed_name") var typedName: String
+    /// The name the client typed to sign, sealed (bound to this row and client): read it with `typedName(_:)`.
+    @Field(key: "typed_name_sealed") var typedNameSealed: String
     @Field(key: "signed_at") var signedAt: Date
 
     init() {}
+
+    static func typedNameContext(_ id: UUID, client: UUID) -> SealContext {
+        SealContext(schema, row: id, column: "typed_name_sealed", client: client)
+    }
+
+    func typedName(_ keyRing: KeyRing) throws -> String {
+        try keyRing.open(typedNameSealed, Self.typedNameContext(requireID(), client: $client.id))
+    }
+
+    /// Seals the typed name into this row; its id and client must be set.
+    func setTypedName(_ name: String, _ keyRing: KeyRing) throws {
+        typedNameSealed = try keyRing.seal(name, Self.typedNameContext(requireID(), client: $client.id))
+    }
 }
 
 /// A one-time link to the client portal, for the client or their guardian.

@@ -14,13 +14,19 @@ enum TransactionalMigrator {
         return migrations.filter { !done.contains($0.name) }
     }
 
-    static func run(_ app: Application, migrations: [any Migration] = Migrations.all) async throws {
+    /// `settings` give the migrations that seal values (`SealingMigration`) the clinic's key.
+    static func run(_ app: Application, migrations: [any Migration] = Migrations.all, settings: Settings? = nil) async throws {
         let database = app.db
         let pending = try await pending(app, migrations: migrations)
         let batch = (try await MigrationLog.query(on: database).max(\.$batch) ?? 0) + 1
         for migration in pending {
             try await database.transaction { transaction in
-                try await migration.prepare(on: transaction).get()
+                if let sealing = migration as? any SealingMigration {
+                    guard let settings else { throw SealingMigrationError.needsKeyRing(migration.name) }
+                    try await sealing.prepare(on: transaction, keyRing: { try await MasterKey.keyRing(on: $0, settings: settings, now: settings.clock.now()) })
+                } else {
+                    try await migration.prepare(on: transaction).get()
+                }
                 try await MigrationLog(name: migration.name, batch: batch).create(on: transaction)
             }
         }
@@ -46,7 +52,7 @@ struct TransactionalMigrateCommand: AsyncCommand {
         guard context.console.confirm("Apply them now?") else {
             return context.console.print("Nothing was changed.")
         }
-        try await TransactionalMigrator.run(app, migrations: migrations)
+        try await TransactionalMigrator.run(app, migrations: migrations, settings: app.services.settings)
         context.console.print("Applied \(pending.count) migration\(pending.count == 1 ? "" : "s").")
     }
 }

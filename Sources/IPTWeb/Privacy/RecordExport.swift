@@ -23,8 +23,8 @@ struct RecordExport {
     let client: ClientRecord
     let appointments: [Appointment]
     let clinicianNames: [UUID: String]
-    let consents: [ConsentRecord]
-    let responses: [(MeasureResponse, [String: Int])]
+    let consents: [(row: ConsentRecord, typedName: String)]
+    let responses: [OpenedResponse]
     let includesNotes: Bool
     let formulation: (row: FormulationRow, text: String)?
     let notes: [Note]
@@ -43,38 +43,36 @@ struct RecordExport {
         let staff = try await StaffUser.query(on: db).all()
         let names = Dictionary(staff.compactMap { user in user.id.map { ($0, user.name) } }, uniquingKeysWith: { first, _ in first })
         let consents = try await ConsentRecord.query(on: db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
+            .map { (row: $0, typedName: try $0.typedName(keyRing)) }
         let rows = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "completed").sort(\.$completedAt).all()
-        let responses: [(MeasureResponse, [String: Int])] = try rows.map { row in
-            let json = try row.answersSealed.map { try keyRing.open($0, MeasureResponse.answersContext(try row.requireID())) } ?? "{}"
-            return (row, (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:])
-        }
+        let responses = try rows.map { try OpenedResponse($0, keyRing: keyRing) }
         var formulation: (FormulationRow, String)?
         var notes: [Note] = []
         var discharge: DischargeController.Content?
         if includeNotes {
             if let latest = try await FormulationRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$createdAt <= cutoff)
                 .sort(\.$version, .descending).first() {
-                formulation = (latest, try keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!)))
+                formulation = (latest, try keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!, client: latest.$client.id)))
             }
             let all = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == NoteStatus.final.rawValue)
                 .filter(\.$signedAt <= cutoff).sort(\.$sessionNumber).sort(\.$createdAt).all()
             for original in all where original.$amends.id == nil {
                 let amendments = try all.filter { $0.$amends.id == original.id }.map { row in
                     (row, try NotesController.content(of: row, keyRing: keyRing),
-                     try keyRing.openOptional(row.amendmentReasonSealed, SessionNoteRow.reasonContext(row.id!)) ?? "")
+                     try keyRing.openOptional(row.amendmentReasonSealed, SessionNoteRow.reasonContext(row.id!, client: row.$client.id)) ?? "")
                 }
                 notes.append(Note(row: original, content: try NotesController.content(of: original, keyRing: keyRing), amendments: amendments))
             }
             if let summary = try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "final")
                 .filter(\.$signedAt <= cutoff).first() {
-                let json = try keyRing.open(summary.contentSealed, DischargeSummaryRow.contentContext(summary.id!))
+                let json = try keyRing.open(summary.contentSealed, DischargeSummaryRow.contentContext(summary.id!, client: summary.$client.id))
                 discharge = try JSONDecoder().decode(DischargeController.Content.self, from: Data(json.utf8))
             }
         }
         let corrections = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID)
             .filter(\.$kind == RecordRequest.Kind.correction.rawValue).sort(\.$requestedAt).all().map { request in
-                Correction(request: request, details: try keyRing.open(request.detailsSealed, RecordRequest.detailsContext(request.id!)),
-                           response: try keyRing.openOptional(request.responseSealed, RecordRequest.responseContext(request.id!)))
+                Correction(request: request, details: try keyRing.open(request.detailsSealed, RecordRequest.detailsContext(request.id!, client: request.$client.id)),
+                           response: try keyRing.openOptional(request.responseSealed, RecordRequest.responseContext(request.id!, client: request.$client.id)))
             }
         let log = try await AuditEvent.query(on: db).filter(\.$subject == clientID.uuidString).sort(\.$sequence).all()
         return RecordExport(client: client, appointments: appointments, clinicianNames: names, consents: consents, responses: responses,
@@ -106,16 +104,17 @@ struct RecordExport {
             }),
             .h2(.text("Consents")),
             .if(consents.isEmpty, .p(.text("None."))),
-            .ul(.forEach(consents) { consent in
-                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed as \"\(consent.typedName)\" on \(day(consent.signedAt))"))
+            .ul(.forEach(consents) { consent, typedName in
+                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed as \"\(typedName)\" on \(day(consent.signedAt))"))
             }),
             .h2(.text("Questionnaires")),
             .if(responses.isEmpty, .p(.text("None."))),
-            .forEach(responses) { row, answers in
+            .forEach(responses) { opened in
+                let (row, answers) = (opened.row, opened.answers)
                 let instrument = instruments.named(row.instrumentCode)
                 return .section(.class("record-item"),
                     .h3(.text("\(instrument?.name ?? row.instrumentCode), \(row.completedAt.map(day) ?? "")")),
-                    .p(.text("Score \(row.total.map(String.init) ?? "not scored")\(row.band.map { " (\($0))" } ?? "")")),
+                    .p(.text("Score \(opened.score.map { "\($0.total) (\($0.band))" } ?? "not scored")")),
                     .unwrap(instrument) { instrument in
                         .ul(.forEach(instrument.items.filter { answers[$0.id] != nil }) { item in
                             .li(.text("\(item.text): \(item.options.first { $0.value == answers[item.id] }?.label ?? "")"))
@@ -224,19 +223,19 @@ struct RecordExport {
                  "participant": [["actor": patientRef, "status": "accepted"],
                                  ["actor": ["display": clinicianNames[appointment.$staff.id] ?? "Clinician"], "status": "accepted"]]])
         }
-        for consent in consents {
+        for (consent, typedName) in consents {
             add(["resourceType": "Consent", "id": consent.id!.uuidString.lowercased(), "status": "active",
                  "scope": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": consent.kind == "privacy" ? "patient-privacy" : "treatment"]]],
                  "category": [["coding": [["system": "http://loinc.org", "code": "59284-0"]], "text": ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind]],
                  "patient": patientRef, "dateTime": iso.string(from: consent.signedAt),
                  "policy": [["uri": "urn:iptclinic:consent:\(consent.kind):\(consent.version)"]],
-                 "sourceAttachment": ["title": "Signed as \(consent.typedName); wording SHA-256 \(consent.textSHA256)"]])
+                 "sourceAttachment": ["title": "Signed as \(typedName); wording SHA-256 \(consent.textSHA256)"]])
         }
-        let used = instruments.all.filter { instrument in responses.contains { $0.0.instrumentCode == instrument.code } }
+        let used = instruments.all.filter { instrument in responses.contains { $0.row.instrumentCode == instrument.code } }
         for instrument in used { entries.append(["fullUrl": FHIRExport.canonical(instrument), "resource": FHIRExport.questionnaire(instrument)]) }
-        for (row, answers) in responses {
-            guard let instrument = instruments.named(row.instrumentCode) else { continue }
-            add(FHIRExport.response(row, answers: answers, instrument: instrument))
+        for opened in responses {
+            guard let instrument = instruments.named(opened.row.instrumentCode) else { continue }
+            add(FHIRExport.response(opened, instrument: instrument))
         }
         func document(id: UUID, title: String, text: String, date: Date?, replaces: UUID? = nil) {
             var resource: [String: Any] = ["resourceType": "DocumentReference", "id": id.uuidString.lowercased(), "status": "current",

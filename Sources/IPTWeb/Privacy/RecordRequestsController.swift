@@ -65,7 +65,7 @@ struct RecordRequestsController: RouteCollection {
         row.$client.id = clientID
         row.kind = kind.rawValue
         row.source = source
-        row.detailsSealed = try request.services.keyRing.seal(details, RecordRequest.detailsContext(row.id!))
+        row.detailsSealed = try request.services.keyRing.seal(details, RecordRequest.detailsContext(row.id!, client: row.$client.id))
         row.status = RecordRequest.Status.open.rawValue
         row.requestedAt = request.now
         row.dueOn = RecordRequestDeadline.due(requestedOn: zone.localDate(of: request.now)).description
@@ -140,8 +140,8 @@ struct RecordRequestsController: RouteCollection {
     private func render(_ request: Request, row: RecordRequest, errors: FieldErrors, fields: [String: String],
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let ring = request.services.keyRing
-        let details = try ring.open(row.detailsSealed, RecordRequest.detailsContext(row.id!))
-        let response = try ring.openOptional(row.responseSealed, RecordRequest.responseContext(row.id!))
+        let details = try ring.open(row.detailsSealed, RecordRequest.detailsContext(row.id!, client: row.$client.id))
+        let response = try ring.openOptional(row.responseSealed, RecordRequest.responseContext(row.id!, client: row.$client.id))
         let (zone, _) = try await zone(request)
         try await request.audit(.view, recordType: "record-request", recordID: row.id?.uuidString, subject: row.$client.id.uuidString)
         let isOpen = row.status == RecordRequest.Status.open.rawValue
@@ -191,7 +191,7 @@ struct RecordRequestsController: RouteCollection {
     private func resolve(_ row: RecordRequest, status: RecordRequest.Status, response: String?, request: Request) async throws {
         let ring = request.services.keyRing
         let id = try row.requireID()
-        let sealed = try ring.sealOptional(response, RecordRequest.responseContext(id))
+        let sealed = try ring.sealOptional(response, RecordRequest.responseContext(id, client: row.$client.id))
         let staffID = try request.requireStaff().id
         let now = request.now
         let includeNotes = row.includeNotes

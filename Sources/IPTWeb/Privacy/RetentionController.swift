@@ -30,6 +30,11 @@ struct RetentionController: RouteCollection {
         let lastContact: LocalDate
         let keepUntil: LocalDate
         let held: String?
+        /// The first appointment booked after now, in any status: while there is one, the record is kept.
+        let nextAppointment: Date?
+        let rule: RetentionRule
+
+        func isPast(today: LocalDate) -> Bool { rule.isPast(keepUntil: keepUntil, today: today, hasFutureAppointment: nextAppointment != nil) }
     }
 
     /// When the clinic last had contact with each client: the latest appointment that has begun, or
@@ -38,9 +43,14 @@ struct RetentionController: RouteCollection {
         let clients = try await ClientRecord.query(on: db).all()
         var latest: [UUID: Date] = [:]
         for client in clients { latest[client.id!] = client.createdAt }
-        for appointment in try await Appointment.query(on: db).filter(\.$client.$id != nil).filter(\.$startsAt <= now).all() {
+        var next: [UUID: Date] = [:]
+        for appointment in try await Appointment.query(on: db).filter(\.$client.$id != nil).all() {
             guard let id = appointment.$client.id else { continue }
-            latest[id] = max(latest[id] ?? .distantPast, appointment.startsAt)
+            if appointment.startsAt <= now {
+                latest[id] = max(latest[id] ?? .distantPast, appointment.startsAt)
+            } else {
+                next[id] = min(next[id] ?? .distantFuture, appointment.startsAt)
+            }
         }
         for response in try await MeasureResponse.query(on: db).filter(\.$status == "completed").all() {
             latest[response.$client.id] = max(latest[response.$client.id] ?? .distantPast, response.completedAt ?? response.createdAt)
@@ -51,7 +61,8 @@ struct RetentionController: RouteCollection {
             let last = zone.localDate(of: latest[client.id!] ?? client.createdAt)
             let held: String? = holds.contains { $0.$client.id == client.id } ? "On hold (complaint or legal matter)"
                 : openRequests.contains { $0.$client.id == client.id } ? "Held: an access or correction request is open" : nil
-            return Row(client: client, lastContact: last, keepUntil: rule.keepUntil(lastContact: last, born: LocalDate(iso: client.dateOfBirth)), held: held)
+            return Row(client: client, lastContact: last, keepUntil: rule.keepUntil(lastContact: last, born: LocalDate(iso: client.dateOfBirth)), held: held,
+                       nextAppointment: next[client.id!], rule: rule)
         }
     }
 
@@ -66,7 +77,7 @@ struct RetentionController: RouteCollection {
         let zone = clinic.zone
         let today = zone.localDate(of: request.now)
         let all = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db)
-        let due = all.filter { $0.keepUntil < today }.sorted { $0.keepUntil < $1.keepUntil }
+        let due = all.filter { $0.isPast(today: today) }.sorted { $0.keepUntil < $1.keepUntil }
         let held = all.filter { $0.held != nil && $0.keepUntil >= today }
         let tombstones = try await RecordTombstone.query(on: request.db).sort(\.$destroyedAt, .descending).limit(100).with(\.$destroyedBy).all()
         try await request.audit(.view, recordType: "retention-report", detail: "past=\(due.count)")
@@ -128,7 +139,7 @@ struct RetentionController: RouteCollection {
         guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == client.id }) else {
             throw Abort(.notFound)
         }
-        let past = row.keepUntil < zone.localDate(of: request.now)
+        let past = row.isPast(today: zone.localDate(of: request.now))
         var errors = FieldErrors()
         if let error { errors.add("confirm", error) }
         try await request.audit(.view, recordType: "retention-review", recordID: client.id?.uuidString, subject: client.id?.uuidString)
@@ -139,13 +150,14 @@ struct RetentionController: RouteCollection {
             .dl(.class("details"),
                 .dt(.text("Last contact")), .dd(.text(SchedulingText.day(row.lastContact))),
                 .dt(.text("Kept until")), .dd(.text(SchedulingText.day(row.keepUntil))),
-                .dt(.text("Status")), .dd(.text(row.held ?? (past ? "Past retention" : "Still within retention")))),
+                .dt(.text("Status")), .dd(.text(row.held ?? (past ? "Past retention"
+                    : row.nextAppointment.map { "Kept: an appointment is booked for \(SchedulingText.day(zone.localDate(of: $0)))" } ?? "Still within retention")))),
             FormViews.errorSummary(errors),
             .if(past && row.held == nil, .form(
                 .method(.post), .action("\(base)/destroy"), .class("form"), .novalidate(),
                 FormViews.csrf(request.csrfToken),
                 FormViews.textField(name: "confirm", label: "Type the client's full name to destroy the record", value: nil, error: errors["confirm"], maxLength: 120,
-                                    hint: "Everything about this client is deleted, emails still waiting to go to them included. A tombstone (initials, dates, who destroyed it) and the audit trail remain."),
+                                    hint: "Everything about this client is deleted, including every email to them and the enquiries and waitlist entries made with their address. A tombstone (initials, dates, who destroyed it) and the audit trail remain."),
                 .button(.class("button danger"), .type(.submit), .text("Destroy this record")))),
             .if(row.held == nil, .form(
                 .method(.post), .action("\(base)/hold"), .class("form"), .novalidate(),
@@ -193,7 +205,7 @@ struct RetentionController: RouteCollection {
         let row = RecordHold()
         row.id = UUID()
         row.$client.id = try client.requireID()
-        row.reasonSealed = try request.services.keyRing.seal(reason, RecordHold.reasonContext(row.id!))
+        row.reasonSealed = try request.services.keyRing.seal(reason, RecordHold.reasonContext(row.id!, client: row.$client.id))
         row.$createdBy.id = try request.requireStaff().id
         row.createdAt = request.now
         try await row.create(on: request.db)
@@ -222,8 +234,9 @@ struct RetentionController: RouteCollection {
         guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == clientID }) else {
             throw Abort(.notFound)
         }
-        guard row.keepUntil < zone.localDate(of: request.now) else {
-            throw Abort(.conflict, reason: "This record must be kept until \(SchedulingText.day(row.keepUntil)). Nothing was destroyed.")
+        guard row.isPast(today: zone.localDate(of: request.now)) else {
+            throw Abort(.conflict, reason: row.nextAppointment == nil ? "This record must be kept until \(SchedulingText.day(row.keepUntil)). Nothing was destroyed."
+                                                                      : "An appointment is booked for this client, so the record is kept. Nothing was destroyed.")
         }
         if let held = row.held { throw Abort(.conflict, reason: "\(held). Nothing was destroyed.") }
         guard TextRules.clean(fields["confirm"]) == client.name else {
@@ -239,16 +252,32 @@ struct RetentionController: RouteCollection {
         tombstone.keptUntil = row.keepUntil.description
         tombstone.destroyedAt = now
         tombstone.$destroyedBy.id = staffID
-        let addresses = [client.email, client.guardianEmail].compactMap { $0 }
+        // The client's addresses, less any another client also uses (a parent's address for two
+        // children): what arrived from or went to a shared address may be about the other client.
+        let others = try await ClientRecord.query(on: request.db).filter(\.$id != clientID).all()
+        let shared = Set(others.flatMap { [$0.email, $0.guardianEmail].compactMap { $0?.lowercased() } })
+        let addresses = Set([client.email, client.guardianEmail].compactMap { $0?.lowercased() }).subtracting(shared).sorted()
         let destroyed = try await request.db.writeTransaction { db -> Int in
             // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
             let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open.rawValue).count()
             let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
             guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
+            let booked = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now).count()
+            guard booked == 0 else { throw Abort(.conflict, reason: "An appointment is booked for this client, so the record is kept. Nothing was destroyed.") }
             let sql = db as! any SQLDatabase
             var count = 0
-            // Emails still waiting to go to the client (reminders, links) go with the record.
-            try await OutboxMessage.query(on: db).filter(\.$recipient ~~ addresses).filter(\.$status == OutboxMessage.Status.pending.rawValue).delete()
+            // What the clinic holds under the client's address goes with the record: every email to
+            // it (waiting ones carry links; sent ones still say who was written to, when and about
+            // what), the enquiries it sent, and the waitlist entries made with it. Waitlist entries
+            // first: an offer points at an appointment.
+            if !addresses.isEmpty {
+                for (table, column) in [("outbox_messages", "recipient"), ("enquiries", "email"), ("waitlist_entries", "email"), ("waitlist_entries", "guardian_email")] {
+                    let matching = SQLBinaryExpression(SQLFunction("LOWER", args: SQLIdentifier(column)), .in, SQLGroupExpression(addresses.map { SQLBind($0) }))
+                    let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table).where(matching).first()
+                    count += try countRow?.decode(column: "n", as: Int.self) ?? 0
+                    try await sql.delete(from: table).where(matching).run()
+                }
+            }
             func delete(_ table: String, column: String = "client_id") async throws {
                 let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
                     .where(SQLIdentifier(column), .equal, SQLBind(clientID)).first()

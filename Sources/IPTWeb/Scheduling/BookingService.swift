@@ -288,7 +288,7 @@ struct BookingService {
             guard let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first()
             else { throw BookingError.linkInvalid }
             appointment.manageTokenHash = HexDigest.sha256(manageToken)
-            appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id))
+            appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id, client: appointment.$client.id))
             try await appointment.update(on: db)
             if before?.statusValue == .offered {
                 try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.booked.rawValue)
@@ -423,7 +423,7 @@ struct BookingService {
                 current.updatedAt = now
                 try await current.update(on: db)
                 if current.status == Appointment.Status.confirmed.rawValue, let client = current.client {
-                    let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id))
+                    let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id, client: current.$client.id))
                     if let token {
                         try await SchedulingMail.confirmed(
                             current, to: client.email, clinicianName: current.staff.name, location: current.location?.name,

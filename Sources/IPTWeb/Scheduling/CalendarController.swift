@@ -138,8 +138,9 @@ struct CalendarController: RouteCollection {
         let clinicalRole = request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false
         let clinical = try await clientID.asyncMap { try await request.mayViewClinicalInformation(of: $0) } ?? false
         let responses = clinical && clientID != nil ? try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID!)
-            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
+            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all().map { ($0, try $0.score(request.services.keyRing)) } : []
         let consents = clientID == nil ? [] : try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID!).sort(\.$signedAt).all()
+            .map { ($0, try $0.typedName(request.services.keyRing)) }
         let selfAssessments = clinical && clientID != nil ? try await SelfAssessmentRecord.query(on: request.db).filter(\.$client.$id == clientID!)
             .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
         let zone = setup.zone
@@ -196,8 +197,8 @@ struct CalendarController: RouteCollection {
             .if(appointment.client != nil, .group(
                 .h2(.text("Intake and consents")),
                 .if(consents.isEmpty, .p(.text("No consents signed yet."))),
-                .ul(.forEach(consents) { consent in
-                    .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed \"\(consent.typedName)\" on \(DateDisplay.dateTime(consent.signedAt, timeZone: setup.zone.timeZone.identifier))"))
+                .ul(.forEach(consents) { consent, typedName in
+                    .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed \"\(typedName)\" on \(DateDisplay.dateTime(consent.signedAt, timeZone: setup.zone.timeZone.identifier))"))
                 }),
                 .if([.confirmed, .attended].contains(current), .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/intake"),
                       FormViews.csrf(request.csrfToken),
@@ -214,8 +215,8 @@ struct CalendarController: RouteCollection {
                         .li(.a(.href("/staff/self-assessments/\(record.id?.uuidString ?? "")"),
                                .text("Pre-therapy self-assessment, \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")")))
                     },
-                    .forEach(responses) { response in
-                        .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode): \(response.total.map(String.init) ?? "?") (\(response.band ?? "")), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
+                    .forEach(responses) { response, score in
+                        .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode): \(score.map { "\($0.total) (\($0.band))" } ?? "?"), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
                     }))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),

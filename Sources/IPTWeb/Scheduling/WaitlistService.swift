@@ -136,7 +136,7 @@ enum ScheduleSweeper {
             // Booked, or last moved (a move resets the reminders): a reminder whose moment had passed by then is skipped.
             guard let hours = ReminderSchedule.due(now: now, start: appointment.startsAt, bookedAt: appointment.updatedAt, alreadySent: sent).first
             else { continue }
-            let token = try? services.keyRing.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext(id))
+            let token = try? services.keyRing.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext(id, client: appointment.$client.id))
             let newValue = (Array(sent) + [hours]).sorted().map(String.init).joined(separator: ",")
             try await app.db.writeTransaction { db in
                 // Claimed by the update itself: only the instance whose update changed the row sends

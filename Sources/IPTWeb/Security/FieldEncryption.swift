@@ -3,27 +3,48 @@ import Fluent
 import Foundation
 import Vapor
 
-/// Where a sealed value lives. It is bound into the ciphertext as associated data, so a value
-/// copied into another row, column or table no longer opens.
+/// Where a sealed value lives and whose it is. All of it is bound into the ciphertext as associated
+/// data, so a value copied into another row, column or table, or a row moved to another client
+/// (its `client_id` changed), no longer opens.
 struct SealContext: Sendable {
     let table: String
-    let rowID: String
+    let rowID: UUID
     let column: String
+    /// The client the row is about; nil only for rows about no client (a staff member's two-factor
+    /// secret, an enquiry, the supervision log).
+    let clientID: UUID?
     let version: Int
 
-    var associatedData: Data { Data("\(table)/\(rowID)/\(column)/v\(version)".utf8) }
+    init(_ table: String, row: UUID, column: String, client: UUID?, version: Int = 1) {
+        self.table = table
+        self.rowID = row
+        self.column = column
+        self.clientID = client
+        self.version = version
+    }
+
+    var associatedData: Data {
+        Data("\(table)/\(rowID.uuidString.lowercased())/\(column)/\(clientID?.uuidString.lowercased() ?? "-")/v\(version)".utf8)
+    }
+
+    /// What was bound before the client was (M036 re-seals every value from this to the above).
+    var associatedDataWithoutClient: Data {
+        Data("\(table)/\(rowID.uuidString.lowercased())/\(column)/v\(version)".utf8)
+    }
 }
 
-enum FieldEncryptionError: Error, CustomStringConvertible {
+enum FieldEncryptionError: Error, Equatable, CustomStringConvertible {
     case unknownKey(String)
     case malformed
     case cannotOpen
+    case notSealed
 
     var description: String {
         switch self {
         case .unknownKey(let id): "A stored value was sealed with data key \(id), which this clinic's key ring does not hold."
         case .malformed: "A stored value is not in the sealed format."
         case .cannotOpen: "A stored value could not be opened: the key is wrong or the value was moved or altered."
+        case .notSealed: "A stored value that must be sealed is in plain text: it was written outside the application."
         }
     }
 }
@@ -37,26 +58,45 @@ struct KeyRing: Sendable {
     let keys: [String: SymmetricKey]
 
     func seal(_ plaintext: String, _ context: SealContext) throws -> String {
+        try seal(plaintext, associatedData: context.associatedData)
+    }
+
+    func seal(_ plaintext: String, associatedData: Data) throws -> String {
         guard let key = keys[activeKeyID] else { throw FieldEncryptionError.unknownKey(activeKeyID) }
-        let box = try AES.GCM.seal(Data(plaintext.utf8), using: key, authenticating: context.associatedData)
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: key, authenticating: associatedData)
         guard let combined = box.combined else { throw FieldEncryptionError.malformed }
         return Self.prefix + activeKeyID + ":" + combined.base64EncodedString()
     }
 
-    /// Opens a sealed value. A value without the prefix was stored before encryption existed and is
-    /// returned as it is.
+    /// Opens a sealed value. A value without the prefix is refused, in every environment: the
+    /// migrations sealed what was stored in plain text before (M036, M037), so plain text in a
+    /// sealed column can only have been written around the application, and showing it as if it
+    /// were genuine would hide that.
     func open(_ stored: String, _ context: SealContext) throws -> String {
-        guard stored.hasPrefix(Self.prefix) else { return stored }
+        try open(stored, associatedData: context.associatedData)
+    }
+
+    func open(_ stored: String, associatedData: Data) throws -> String {
+        guard stored.hasPrefix(Self.prefix) else { throw FieldEncryptionError.notSealed }
         let parts = stored.dropFirst(Self.prefix.count).split(separator: ":", maxSplits: 1)
         guard parts.count == 2, let combined = Data(base64Encoded: String(parts[1])) else { throw FieldEncryptionError.malformed }
         guard let key = keys[String(parts[0])] else { throw FieldEncryptionError.unknownKey(String(parts[0])) }
         do {
             let box = try AES.GCM.SealedBox(combined: combined)
-            let plain = try AES.GCM.open(box, using: key, authenticating: context.associatedData)
+            let plain = try AES.GCM.open(box, using: key, authenticating: associatedData)
             return String(decoding: plain, as: UTF8.self)
         } catch {
             throw FieldEncryptionError.cannotOpen
         }
+    }
+
+    /// Seals a value as its JSON, for fields that are structured (a score, an event).
+    func seal<Value: Encodable>(json value: Value, _ context: SealContext) throws -> String {
+        try seal(String(decoding: try JSONEncoder().encode(value), as: UTF8.self), context)
+    }
+
+    func open<Value: Decodable>(_ stored: String, as type: Value.Type, _ context: SealContext) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(try open(stored, context).utf8))
     }
 
     func sealOptional(_ plaintext: String?, _ context: SealContext) throws -> String? {

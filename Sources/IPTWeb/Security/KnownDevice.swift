@@ -12,7 +12,9 @@ enum KnownDevice {
 
     static func name(secure: Bool) -> String { secure ? "__Host-ipt_device" : "ipt_device" }
 
-    private static let context = SealContext(table: "staff_users", rowID: "known-device", column: "cookie", version: 1)
+    /// Not a row: a fixed id stands for "the known-device cookie" in the binding, about no client.
+    private static let context = SealContext("staff_users", row: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xd0, 0x01)),
+                                             column: "known_device_cookie", client: nil)
 
     /// The device id in the request's cookie, if it is valid, unexpired and issued for `account`.
     static func id(in request: Request, for account: String) -> String? {

@@ -59,7 +59,7 @@ struct DashboardController: RouteCollection {
                 .with(\.$client).sort(\.$completedAt).all()
             let series = Dictionary(grouping: completed, by: { "\($0.$client.id.uuidString)|\($0.instrumentCode)" })
             for rows in series.sorted(by: { $0.key < $1.key }).map(\.value) {
-                guard rows.count >= 2, let first = rows.first?.total, let last = rows.last?.total,
+                guard rows.count >= 2, let first = try rows.first?.total(request.services.keyRing), let last = try rows.last?.total(request.services.keyRing),
                       let instrument = request.services.instruments.named(rows[0].instrumentCode),
                       ChangeMetrics(instrument: instrument, baseline: first, latest: last).reliableDeterioration == true else { continue }
                 worsened.append((rows[0].client, instrument, first, last))

@@ -113,7 +113,7 @@ struct TwoFactorController: RouteCollection {
     /// confirms it: opening the page changes nothing (a link, a prefetch or a second tab cannot
     /// replace a secret someone is scanning).
     static func setupContext(_ sessionID: UUID) -> SealContext {
-        SealContext(table: "staff_sessions", rowID: sessionID.uuidString.lowercased(), column: "two_factor_setup_form", version: 1)
+        SealContext("staff_sessions", row: sessionID, column: "two_factor_setup_form", client: nil)
     }
 
     func setupForm(_ request: Request) async throws -> Response {
