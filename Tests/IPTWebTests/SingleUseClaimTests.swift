@@ -151,6 +151,28 @@ func simultaneously(_ count: Int = 16, _ attempt: @escaping @Sendable (Int) asyn
         }
     }
 
+    @Test func sixteen_simultaneous_submissions_of_one_self_assessment_link_are_recorded_once() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            _ = try await clinic.bookAndConfirm(Browser(app: clinic.app), student, start: clinic.tenOClock(inDays: 3))
+            let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            try await studentBrowser.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await studentBrowser.post("/staff/appointments/\(appointment.id!.uuidString)/self-assessment", form: [:]).status == .seeOther)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/self-assessment/")
+            let client = Browser(app: clinic.app)
+            try await client.get(link)
+            let onset = clinic.toronto.localDate(of: clinic.clock.now).adding(days: -60)
+            let fields = ["distress-family": "4", "onset": String(onset.description.prefix(7)), "moodSituations": "When my brother calls."]
+            let wins = try await simultaneously { _ in try await client.post(link, form: fields).status == .ok }
+            #expect(wins == 1)
+            let recorded = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "self-assessment").filter(\.$detail == "completed").count()
+            #expect(recorded == 1)
+        }
+    }
+
     @Test func sixteen_simultaneous_confirmations_of_one_hold_confirm_it_once() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()
