@@ -156,6 +156,7 @@ func simultaneously(_ count: Int = 16, _ attempt: @escaping @Sendable (Int) asyn
             let student = try await clinic.makeClinician()
             _ = try await clinic.bookAndConfirm(Browser(app: clinic.app), student, start: clinic.tenOClock(inDays: 3))
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
+            try await clinic.assignCareTeam(client: try #require(appointment.$client.id), treating: student)
             let studentBrowser = Browser(app: clinic.app)
             try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
             try await studentBrowser.get("/staff/appointments/\(appointment.id!.uuidString)")
