@@ -124,6 +124,34 @@ let projectRoot: String = {
     return FileManager.default.currentDirectoryPath
 }()
 
+/// How many tests hold a PostgreSQL clinic at once. Swift Testing starts every test in parallel;
+/// each app keeps a small pool (3 connections per event loop) and the concurrency tests open several
+/// at once, so as the suite grew past 350 tests their sum went over the test server's 400
+/// connections and tests failed at random with "too many clients". The harness bounds its own demand
+/// instead of the server's limit being raised; waiting tests hold no connection.
+actor ClinicSlots {
+    static let postgres = ClinicSlots(permits: 32)
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(permits: Int) {
+        free = permits
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
 /// Makes a fresh app on a fresh database, runs the test and always shuts down. SQLite by default;
 /// PostgreSQL (a schema of its own per test) when TEST_DATABASE_URL is set.
 /// Two-factor sign-in is required by default in the product; most tests are about something else
@@ -146,6 +174,7 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwo
     let database: Settings.DatabaseChoice
     if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
         database = .postgres(url: url, schema: schema)
+        await ClinicSlots.postgres.acquire()
     } else {
         database = .sqliteFile(directory + "/clinic.sqlite")
     }
@@ -155,7 +184,13 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwo
         publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit)
         .withMasterKey(masterKey)
         .with(trustForwardedFor: trustProxy)
-    let app = try await Application.make(.testing)
+    let app: Application
+    do {
+        app = try await Application.make(.testing)
+    } catch {
+        if case .postgres = database { await ClinicSlots.postgres.release() }
+        throw error
+    }
     do {
         try await configure(app, settings: settings)
         if !requireTwoFactor {
@@ -177,4 +212,5 @@ private func cleanUp(_ app: Application, database: Settings.DatabaseChoice, sche
     }
     try? await app.asyncShutdown()
     try? FileManager.default.removeItem(atPath: directory)
+    if case .postgres = database { await ClinicSlots.postgres.release() }
 }
