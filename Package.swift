@@ -26,10 +26,21 @@ let package = Package(
             name: "IPTCore",
             swiftSettings: strictSettings
         ),
+        // Pages: the frame, form views, escaping and display helpers, and pages as plain-data
+        // models with their views. Plot and IPTCore only, so the compiler keeps views from querying.
+        .target(
+            name: "IPTPages",
+            dependencies: [
+                "IPTCore",
+                .product(name: "Plot", package: "Plot"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "IPTWeb",
             dependencies: [
                 "IPTCore",
+                "IPTPages",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -68,6 +79,7 @@ let package = Package(
             name: "IPTWebTests",
             dependencies: [
                 "IPTWeb",
+                "IPTPages",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

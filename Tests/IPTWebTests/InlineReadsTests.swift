@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import IPTPages
 @testable import IPTWeb
 import NIOCore
 import SQLKit

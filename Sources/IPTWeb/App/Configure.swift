@@ -1,5 +1,6 @@
 import Fluent
 import IPTCore
+import IPTPages
 import Foundation
 import NIOCore
 import Vapor

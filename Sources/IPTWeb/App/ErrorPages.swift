@@ -1,4 +1,5 @@
 import Foundation
+import IPTPages
 import Plot
 import Vapor
 

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import Plot
 import Vapor
 

@@ -2,6 +2,7 @@ import Fluent
 import SQLKit
 import Foundation
 import IPTCore
+import IPTPages
 import Plot
 import Vapor
 

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Ink
 import IPTCore
+import IPTPages
 import Plot
 import Vapor
 

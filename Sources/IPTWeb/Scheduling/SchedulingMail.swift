@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 
 /// How appointment times are written for people: always in the clinic's zone, with its name.
 enum SchedulingText {

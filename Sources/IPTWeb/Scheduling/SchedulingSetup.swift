@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 
 /// The clinic's scheduling configuration, read from the database for one request.
 struct BookingSetup: Sendable {

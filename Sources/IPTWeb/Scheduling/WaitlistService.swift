@@ -2,6 +2,7 @@ import Fluent
 import SQLKit
 import Foundation
 import IPTCore
+import IPTPages
 import Vapor
 
 /// Offers freed times to the waitlist, one person at a time, each offer expiring.

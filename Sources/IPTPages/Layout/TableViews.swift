@@ -1,9 +1,9 @@
 import Plot
 
-enum TableViews {
+public enum TableViews {
     /// Wraps a wide table so it scrolls sideways on a phone. The wrapper is focusable and named by
     /// the table's caption, so keyboard users can scroll it too (WCAG 2.1.1).
-    static func scrollable(captionID: String, _ table: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
+    public static func scrollable(captionID: String, _ table: Node<HTML.BodyContext>) -> Node<HTML.BodyContext> {
         .div(
             .class("table-scroll"),
             .attribute(named: "tabindex", value: "0"),
@@ -15,7 +15,7 @@ enum TableViews {
 
     /// "Newer" and "Older" links of a paged list, newest first; nothing at all when the list fits
     /// on one page (an empty navigation landmark only adds noise for screen-reader users).
-    static func pagination(newer: String?, older: String?) -> Node<HTML.BodyContext> {
+    public static func pagination(newer: String?, older: String?) -> Node<HTML.BodyContext> {
         guard newer != nil || older != nil else { return .empty }
         return .nav(.class("pagination"), .ariaLabel("Pages"),
                     .unwrap(newer) { .a(.href(attributeSafe($0)), .text("Newer")) },
@@ -23,10 +23,10 @@ enum TableViews {
     }
 }
 
-enum SelectViews {
+public enum SelectViews {
     /// An option with visible text. Plot's `.option` takes attributes only and closes itself
     /// (`<option/>`), which is invalid HTML and drops an empty value.
-    static func option(value: String, label: String, selected: Bool) -> Node<HTML.SelectContext> {
+    public static func option(value: String, label: String, selected: Bool) -> Node<HTML.SelectContext> {
         .element(named: "option", nodes: [
             .attribute(named: "value", value: attributeSafe(value), ignoreIfValueIsEmpty: false),
             selected ? .attribute(named: "selected") : .empty,

@@ -1,13 +1,12 @@
 import Foundation
-import NIOConcurrencyHelpers
 
 /// Dates as staff and visitors read them: in the clinic's time zone, with the zone named.
-enum DateDisplay {
-    static func dateTime(_ date: Date, timeZone identifier: String) -> String {
+public enum DateDisplay {
+    public static func dateTime(_ date: Date, timeZone identifier: String) -> String {
         FormatterCache.shared.format(date, timeZone: identifier)
     }
 
-    static func iso(_ date: Date) -> String {
+    public static func iso(_ date: Date) -> String {
         FormatterCache.shared.iso(date)
     }
 }
@@ -19,7 +18,7 @@ enum DateDisplay {
 private final class FormatterCache: @unchecked Sendable {
     static let shared = FormatterCache()
 
-    private let lock = NIOLock()
+    private let lock = NSLock()
     private var byTimeZone: [String: DateFormatter] = [:]
     private let isoFormatter: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()

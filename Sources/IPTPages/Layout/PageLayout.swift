@@ -1,24 +1,33 @@
 import Foundation
 import IPTCore
-import NIOConcurrencyHelpers
+import Synchronization
 import Plot
 
 /// The clinic's identity as pages show it.
-struct ClinicIdentity: Sendable, Equatable {
-    var name: String
-    var phone: String
-    var email: String
-    var address: String
-    var timeZone: String
+public struct ClinicIdentity: Sendable, Equatable {
+    public var name: String
+    public var phone: String
+    public var email: String
+    public var address: String
+    public var timeZone: String
     /// Whether staff who see health information must use two-factor sign-in (on unless an admin
     /// turns it off).
-    var requireTwoFactor: Bool = true
+    public var requireTwoFactor: Bool = true
+
+    public init(name: String, phone: String, email: String, address: String, timeZone: String, requireTwoFactor: Bool = true) {
+        self.name = name
+        self.phone = phone
+        self.email = email
+        self.address = address
+        self.timeZone = timeZone
+        self.requireTwoFactor = requireTwoFactor
+    }
 
     /// The clinic's time zone; an identifier the system does not know falls back to Toronto's, the
     /// default every clinic starts with.
-    var zone: ClinicTimeZone { ClinicTimeZone(identifier: timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")! }
+    public var zone: ClinicTimeZone { ClinicTimeZone(identifier: timeZone) ?? ClinicTimeZone(identifier: "America/Toronto")! }
 
-    static let defaults = ClinicIdentity(
+    public static let defaults = ClinicIdentity(
         name: "Harbourview Interpersonal Therapy Clinic",
         phone: "416-555-0142",
         email: "hello@harbourview-ipt.example",
@@ -28,26 +37,44 @@ struct ClinicIdentity: Sendable, Equatable {
 }
 
 /// The signed-in staff member as the layout needs them.
-struct StaffChrome: Sendable {
-    var name: String
-    var role: StaffRole
-    var csrfToken: String
+public struct StaffChrome: Sendable {
+    public var name: String
+    public var role: StaffRole
+    public var csrfToken: String
     /// False until the second factor is entered (or set up where the clinic requires it): every
     /// menu item would only lead back to that step, so the menu is left out until then.
-    var showsMenu: Bool = true
+    public var showsMenu: Bool = true
+
+    public init(name: String, role: StaffRole, csrfToken: String, showsMenu: Bool = true) {
+        self.name = name
+        self.role = role
+        self.csrfToken = csrfToken
+        self.showsMenu = showsMenu
+    }
 }
 
 /// What every page frame needs besides its own content.
-struct PageChrome: Sendable {
-    var clinic: ClinicIdentity
-    var currentPath: String
-    var staff: StaffChrome?
+public struct PageChrome: Sendable {
+    public var clinic: ClinicIdentity
+    public var currentPath: String
+    public var staff: StaffChrome?
+
+    public init(clinic: ClinicIdentity, currentPath: String, staff: StaffChrome?) {
+        self.clinic = clinic
+        self.currentPath = currentPath
+        self.staff = staff
+    }
 }
 
-enum PageLayout {
-    struct NavItem {
-        let title: String
-        let path: String
+public enum PageLayout {
+    public struct NavItem: Sendable {
+        public let title: String
+        public let path: String
+
+        public init(title: String, path: String) {
+            self.title = title
+            self.path = path
+        }
     }
 
     static let publicNavigation: [NavItem] = [
@@ -62,7 +89,7 @@ enum PageLayout {
         NavItem(title: "Book", path: "/book"),
     ]
 
-    static let footerNavigation: [NavItem] = [
+    public static let footerNavigation: [NavItem] = [
         NavItem(title: "Grief", path: "/focus/grief"),
         NavItem(title: "Role disputes", path: "/focus/role-disputes"),
         NavItem(title: "Role transitions", path: "/focus/role-transitions"),
@@ -73,7 +100,7 @@ enum PageLayout {
         NavItem(title: "Staff sign-in", path: "/staff/sign-in"),
     ]
 
-    static func staffNavigation(for role: StaffRole) -> [NavItem] {
+    public static func staffNavigation(for role: StaffRole) -> [NavItem] {
         var items = [NavItem(title: "Dashboard", path: "/staff")]
         if AccessPolicy.allows(role, .viewSchedule) { items.append(NavItem(title: "Calendar", path: "/staff/calendar")) }
         if AccessPolicy.allows(role, .viewClinicalRecords) {
@@ -97,7 +124,7 @@ enum PageLayout {
     /// (head, header, footer) as text. The frame was most of Plot's work on every staff page and
     /// the largest single cost of an audited page view (docs/PERFORMANCE.md); the fixed parts of it
     /// are rendered once and kept, and the few values that change are escaped here.
-    static func render(title: String, description: String? = nil, chrome: PageChrome,
+    public static func render(title: String, description: String? = nil, chrome: PageChrome,
                        content: Node<HTML.BodyContext>) -> String {
         let isStaff = chrome.staff != nil || chrome.currentPath.hasPrefix("/staff")
         let fullTitle = chrome.currentPath == "/" ? chrome.clinic.name : "\(title) | \(chrome.clinic.name)"
@@ -158,12 +185,12 @@ enum PageLayout {
     /// Rendered fragments of the frame that are the same for many requests. Rendering them with
     /// Plot on every staff page was a tenth of the page's cost; they are small and few (one list per
     /// role and current item, one footer per clinic identity).
-    private static let fragments = NIOLockedValueBox<[String: String]>([:])
+    private static let fragments = Mutex<[String: String]>([:])
 
     private static func cachedFragment(_ key: String, render: () -> String) -> String {
-        if let html = fragments.withLockedValue({ $0[key] }) { return html }
+        if let html = fragments.withLock({ $0[key] }) { return html }
         let html = render()
-        fragments.withLockedValue { cache in
+        fragments.withLock { cache in
             // A bound for safety: the keys come from roles, menu positions and clinic identities.
             if cache.count > 500 { cache.removeAll() }
             cache[key] = html

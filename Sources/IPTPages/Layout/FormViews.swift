@@ -3,8 +3,8 @@ import Plot
 
 /// Accessible form pieces: every input has a label, errors are tied to their input with
 /// aria-describedby and listed in a summary at the top that links to each field.
-enum FormViews {
-    static func errorSummary<C: HTML.BodyContext>(_ errors: FieldErrors) -> Node<C> {
+public enum FormViews {
+    public static func errorSummary<C: HTML.BodyContext>(_ errors: FieldErrors) -> Node<C> {
         guard !errors.isEmpty else { return .empty }
         return .div(
             .class("error-summary"),
@@ -21,12 +21,12 @@ enum FormViews {
         )
     }
 
-    static func csrf<C: HTML.BodyContext>(_ token: String) -> Node<C> {
+    public static func csrf<C: HTML.BodyContext>(_ token: String) -> Node<C> {
         .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(token)))
     }
 
     /// A field people should leave empty; bots fill every input they find.
-    static func honeypot<C: HTML.BodyContext>() -> Node<C> {
+    public static func honeypot<C: HTML.BodyContext>() -> Node<C> {
         .div(
             .class("honeypot"),
             .ariaHidden(true),
@@ -43,7 +43,7 @@ enum FormViews {
         return ids.isEmpty ? nil : ids.joined(separator: " ")
     }
 
-    static func textField<C: HTML.BodyContext>(
+    public static func textField<C: HTML.BodyContext>(
         name: String, label: String, value: String?, error: String?, type: HTMLInputType = .text,
         autocomplete: String? = nil, required: Bool = true, maxLength: Int, hint: String? = nil
     ) -> Node<C> {
@@ -67,7 +67,7 @@ enum FormViews {
         )
     }
 
-    static func textArea<C: HTML.BodyContext>(
+    public static func textArea<C: HTML.BodyContext>(
         name: String, label: String, value: String?, error: String?, maxLength: Int, rows: Int = 8, hint: String? = nil,
         required: Bool = true
     ) -> Node<C> {
@@ -90,7 +90,7 @@ enum FormViews {
         )
     }
 
-    static func radioGroup<C: HTML.BodyContext>(
+    public static func radioGroup<C: HTML.BodyContext>(
         name: String, legend: String, options: [(value: String, label: String)], selected: String?, error: String?
     ) -> Node<C> {
         .fieldset(
@@ -110,7 +110,7 @@ enum FormViews {
         )
     }
 
-    static func select<C: HTML.BodyContext>(
+    public static func select<C: HTML.BodyContext>(
         name: String, label: String, options: [(value: String, label: String)], selected: String?, error: String?, hint: String? = nil
     ) -> Node<C> {
         .div(
@@ -127,7 +127,7 @@ enum FormViews {
     }
 
     /// Several checkboxes under one legend; `name` ends in [] so the values arrive as a list.
-    static func checkboxGroup<C: HTML.BodyContext>(
+    public static func checkboxGroup<C: HTML.BodyContext>(
         name: String, id: String, legend: String, options: [(value: String, label: String)], selected: Set<String>
     ) -> Node<C> {
         .fieldset(
@@ -145,7 +145,7 @@ enum FormViews {
         )
     }
 
-    static func checkbox<C: HTML.BodyContext>(name: String, label: String, checked: Bool, error: String?) -> Node<C> {
+    public static func checkbox<C: HTML.BodyContext>(name: String, label: String, checked: Bool, error: String?) -> Node<C> {
         .div(
             .class("field checkbox"),
             .unwrap(error) { .p(.class("field-error"), .id("error-\(name)"), .span(.class("visually-hidden"), .text("Error: ")), .text($0)) },
