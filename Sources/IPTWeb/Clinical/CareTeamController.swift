@@ -157,7 +157,7 @@ struct CareTeamController: RouteCollection {
         let choices = context.mayAssign ? try await clinicians(on: db) : []
         let base = "/staff/clients/\(context.clientID.uuidString)"
         let treating = current.first { $0.role == .treating }
-        func when(_ date: Date) -> String { SchedulingText.day(zone.localDate(of: date)) }
+        func when(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("breadcrumb"), .a(.href("/staff/clients"), .text("Clients")), .text(" / "), .a(.href("\(base)/chart"), .text(context.client.name))),
             .h1(.text("Care team: \(context.client.name)")),

@@ -69,7 +69,7 @@ struct ChartController: RouteCollection {
                 .p(.class("hint"), .text("No treating clinician yet, so no one but the director can open these charts. Name one on the care-team page.")),
                 .ul(.forEach(waiting.prefix(50)) { client in
                     .li(.a(.href("/staff/clients/\(client.id?.uuidString ?? "")/care-team"), .text(client.name)),
-                        .text(", record opened \(SchedulingText.day(zone.localDate(of: client.createdAt)))"))
+                        .text(", record opened \(DateDisplay.day(zone.localDate(of: client.createdAt)))"))
                 }))),
             .if(!everyone.isEmpty, .group(
                 .h2(.text("Every client of the clinic")),
@@ -122,7 +122,7 @@ struct ChartController: RouteCollection {
             sessionText = "Not started"
         }
         let focusText = state.focusAreas.isEmpty ? "Not chosen yet" : state.focusAreas.map(\.label).joined(separator: " and ")
-        let nextText = next.map { "\(SchedulingText.shortDay(context.zone.localDate(of: $0.startsAt))), \(SchedulingText.time($0.startsAt, zone: context.zone)) with \(nextClinician?.name ?? "")" } ?? "None booked"
+        let nextText = next.map { "\(DateDisplay.shortDay(context.zone.localDate(of: $0.startsAt))), \(DateDisplay.time($0.startsAt, zone: context.zone)) with \(nextClinician?.name ?? "")" } ?? "None booked"
         func name(_ role: CareTeamMember.Role) -> String? {
             team.first { $0.role == role }.flatMap { member in teamPeople.first { $0.id == member.$staff.id }?.name }
         }
@@ -135,12 +135,12 @@ struct ChartController: RouteCollection {
             .ul(
                 .forEach(openAlerts) { alert in
                     .li(.class("safety-alert"), .strong(.text("Open alert")),
-                        .text(", raised \(SchedulingText.when(alert.createdAt, zone: context.zone)) by \(alert.source == .sessionNote ? "a session note" : "a questionnaire")\(alert.escalatedAt == nil ? "" : ", escalated to the director"). "),
+                        .text(", raised \(DateDisplay.when(alert.createdAt, zone: context.zone)) by \(alert.source == .sessionNote ? "a session note" : "a questionnaire")\(alert.escalatedAt == nil ? "" : ", escalated to the director"). "),
                         .a(.href("/staff/alerts/\(alert.id?.uuidString ?? "")"), .text("Record the follow-up")))
                 },
                 .forEach(flags) { flag in
                     .li(.class("safety-flag"), .strong(.text(flag.kind.label)),
-                        .text(", first recorded \(SchedulingText.day(context.zone.localDate(of: flag.createdAt))). A standing history item: it does not raise an alert each time."))
+                        .text(", first recorded \(DateDisplay.day(context.zone.localDate(of: flag.createdAt))). A standing history item: it does not raise an alert each time."))
                 })
         ))
         let items: [(String, Node<HTML.BodyContext>)] = [

@@ -110,7 +110,7 @@ struct DischargeController: RouteCollection {
                     .dt(.text("Warning signs and relapse plan")), .dd(.text(content.relapsePlan)),
                     .dt(.text("Recommendation")), .dd(.text(label(Self.maintenanceChoices, content.maintenance))),
                     .dt(.text("Referrals")), .dd(.text(content.referrals.isEmpty ? "None" : content.referrals))),
-                .p(.text("Signed by \(author?.name ?? "") \(row?.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? "")"),
+                .p(.text("Signed by \(author?.name ?? "") \(row?.signedAt.map { DateDisplay.when($0, zone: context.zone) } ?? "")"),
                    .unwrap(cosigner) { .text(", co-signed by \($0.name)") },
                    .text(". Signed summaries are locked; use your browser's print command for a paper copy.")),
                 .if(awaiting, .p(.class("notice warning"), .text("Not final: this summary waits for the supervisor's co-signature."))),
@@ -228,7 +228,7 @@ struct DischargeController: RouteCollection {
         try await request.audit(.view, recordType: "referrer-letter", recordID: row.id?.uuidString, subject: context.clientID.uuidString)
         let page: Node<HTML.BodyContext> = .article(.class("letter"),
             .p(.text(clinic.name), .br(), .text(clinic.address), .br(), .text(clinic.phone)),
-            .p(.text(row.signedAt.map { SchedulingText.day(context.zone.localDate(of: $0)) } ?? "")),
+            .p(.text(row.signedAt.map { DateDisplay.day(context.zone.localDate(of: $0)) } ?? "")),
             .p(.text("To: \(content.referrer)")),
             .h1(.text("Re: \(context.client.name), born \(context.client.dateOfBirth)")),
             .p(.text("Thank you for referring this client. With their consent, here is a summary of the interpersonal psychotherapy they received with us.")),

@@ -87,7 +87,7 @@ struct DuplicatesController: RouteCollection {
             .ul(.class("plain"),
                 .li(.strong(.text(client.name))),
                 .li(.text(client.email)), .li(.text(client.phone)), .li(.text("Born \(client.dateOfBirth)")),
-                .li(.text("Record opened \(SchedulingText.day(zone.localDate(of: client.createdAt)))")),
+                .li(.text("Record opened \(DateDisplay.day(zone.localDate(of: client.createdAt)))")),
                 .li(.text({ (n: Int) in n == 1 ? "1 appointment" : "\(n) appointments" }(counts[client.id ?? UUID()] ?? 0))))
         }
         let notice: String? = switch request.query[String.self, at: "done"] {

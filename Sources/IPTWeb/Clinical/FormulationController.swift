@@ -79,7 +79,7 @@ struct FormulationController: RouteCollection {
                 .tbody(.forEach(versions) { row in
                     .tr(.td(.text("\(row.version)")), .td(.text(row.focusAreas.map(\.label).joined(separator: " and "))),
                         .td(.text(row.clientAgreed ? "Yes" : "Not yet")),
-                        .td(.text(SchedulingText.day(context.zone.localDate(of: row.createdAt)))), .td(.text(row.createdBy.name)))
+                        .td(.text(DateDisplay.day(context.zone.localDate(of: row.createdAt)))), .td(.text(row.createdBy.name)))
                 }))))
         )
         return try await ChartViews.page(request, title: errors.isEmpty ? "Formulation" : "Please check: Formulation", content: content, status: status)
@@ -158,7 +158,7 @@ struct FormulationController: RouteCollection {
             let impact = SelfAssessment.impactScale.first { $0.value == event.impact }?.label ?? String(event.impact)
             dated.append((event.month, MoodTimeline.monthText(event.month), .text("\(number + 1). \(event.label) (affected them: \(impact))"), event.source))
         }
-        for score in scores { dated.append((score.0, SchedulingText.shortDay(score.0), .text("Depression score \(score.1)"), "Questionnaire")) }
+        for score in scores { dated.append((score.0, DateDisplay.shortDay(score.0), .text("Depression score \(score.1)"), "Questionnaire")) }
         let rows = dated.enumerated().sorted { ($0.element.date, $0.offset) < ($1.element.date, $1.offset) }.map(\.element)
         let content: Node<HTML.BodyContext> = .group(
             ChartViews.header(context, current: "timeline", title: "Life events and mood: \(context.client.name)"),
@@ -219,7 +219,7 @@ struct FormulationController: RouteCollection {
 /// Events as numbered markers and depression scores as a line on one time axis, with a tick for
 /// each month; the numbers match the table below the chart, which carries the words.
 enum MoodTimeline {
-    static func monthText(_ date: LocalDate) -> String { "\(SchedulingText.months[date.month - 1].prefix(3)) \(date.year)" }
+    static func monthText(_ date: LocalDate) -> String { "\(DateDisplay.months[date.month - 1].prefix(3)) \(date.year)" }
 
     /// The first of the month `months` away (the date itself if that month cannot be represented).
     static func shift(_ date: LocalDate, months: Int) -> LocalDate {
@@ -249,7 +249,7 @@ enum MoodTimeline {
         let every = max(1, months / 12)
         for index in 0...max(months, 0) {
             if index % every == 0 {
-                parts.append(##"<line x1="\##(x(month))" y1="\##(top + plotHeight)" x2="\##(x(month))" y2="\##(top + plotHeight + 5)" stroke="#52605e"/><text x="\##(x(month))" y="\##(top + plotHeight + 18)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(SchedulingText.months[month.month - 1].prefix(3))\##(month.month == 1 || index == 0 ? " \(month.year)" : "")</text>"##)
+                parts.append(##"<line x1="\##(x(month))" y1="\##(top + plotHeight)" x2="\##(x(month))" y2="\##(top + plotHeight + 5)" stroke="#52605e"/><text x="\##(x(month))" y="\##(top + plotHeight + 18)" font-size="11" text-anchor="middle" fill="#1d2b2a">\##(DateDisplay.months[month.month - 1].prefix(3))\##(month.month == 1 || index == 0 ? " \(month.year)" : "")</text>"##)
             }
             month = shift(month, months: 1)
         }

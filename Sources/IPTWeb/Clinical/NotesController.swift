@@ -66,7 +66,7 @@ struct NotesController: RouteCollection {
                     .tr(.td(.a(.href("\(context.base)/notes/\(note.id!.uuidString)"), .text("Session \(note.sessionNumber)"))),
                         .td(.text(Phase(rawValue: note.phase)?.label ?? note.phase)), .td(.text(note.author.name)),
                         .td(.text(note.noteStatus.label + (amended.contains(note.id!) ? ", amended" : ""))),
-                        .td(.text(SchedulingText.day(context.zone.localDate(of: note.createdAt)))))
+                        .td(.text(DateDisplay.day(context.zone.localDate(of: note.createdAt)))))
                 }))))
         )
         return try await ChartViews.page(request, title: "Session notes", content: content)
@@ -243,7 +243,7 @@ struct NotesController: RouteCollection {
         for amendment in amendments {
             let reason = try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id)) ?? ""
             amendmentNodes.append(.section(.class("amendment"),
-                .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { SchedulingText.when($0, zone: context.zone) } ?? "") (\(amendment.noteStatus.label.lowercased()))")),
+                .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { DateDisplay.when($0, zone: context.zone) } ?? "") (\(amendment.noteStatus.label.lowercased()))")),
                 .p(.strong(.text("Reason: ")), .text(reason)),
                 describe(try Self.content(of: amendment, keyRing: keyRing), phase: phase)))
             latestAmendment = try Self.content(of: amendment, keyRing: keyRing)
@@ -252,9 +252,9 @@ struct NotesController: RouteCollection {
             ChartViews.header(context, current: "notes", title: "Session \(note.sessionNumber) note: \(context.client.name)"),
             ChartViews.notice(request),
             .p(.class("lede"), .text("\(phase.label). Written by \(note.author.name)."),
-               .unwrap(note.signedAt) { .text(" Signed \(SchedulingText.when($0, zone: context.zone))") },
+               .unwrap(note.signedAt) { .text(" Signed \(DateDisplay.when($0, zone: context.zone))") },
                .if(note.noteStatus != .final, .text(" (\(note.noteStatus.label.lowercased()))")),
-               .unwrap(cosigner) { person in .text(", co-signed by \(person.name)\(note.cosignedAt.map { " " + SchedulingText.when($0, zone: context.zone) } ?? "")") },
+               .unwrap(cosigner) { person in .text(", co-signed by \(person.name)\(note.cosignedAt.map { " " + DateDisplay.when($0, zone: context.zone) } ?? "")") },
                .text(".")),
             .if(note.noteStatus == .awaitingCosignature, .p(.class("notice warning"), .text("Not final: this note waits for the supervisor's co-signature."))),
             .div(.class(amendments.isEmpty ? "" : "original-and-amendments"),

@@ -86,7 +86,7 @@ struct SupervisionController: RouteCollection {
                     .tbody(.forEach(waiting) { note in
                         .tr(.td(.a(.href("/staff/clients/\(note.$client.id.uuidString)/notes/\(note.id!.uuidString)"),
                                    .text("\(note.client.name), session \(note.sessionNumber)\(note.$amends.id == nil ? "" : " (amendment)")"))),
-                            .td(.text(note.author.name)), .td(.text(note.signedAt.map { SchedulingText.when($0, zone: zone) } ?? "")),
+                            .td(.text(note.author.name)), .td(.text(note.signedAt.map { DateDisplay.when($0, zone: zone) } ?? "")),
                             .td(.text(waited(note.signedAt))))
                     })))))),
             .if(staff.role == .student, .section(

@@ -129,11 +129,11 @@ struct WorksheetController: RouteCollection {
             .if(!stages.isEmpty, .section(
                 .h2(.text("Stage of the dispute over the course")),
                 .ol(.class("stage-history"), .forEach(stages) { record in
-                    .li(.text("\(SchedulingText.day(record.date))\(record.session.map { ", after session \($0)" } ?? ""): \(record.stage.label)"))
+                    .li(.text("\(DateDisplay.day(record.date))\(record.session.map { ", after session \($0)" } ?? ""): \(record.stage.label)"))
                 }))),
             .if(!versions.isEmpty, .p(.class("hint"), .text("Version \(shown?.version ?? 0) of \(versions.count). Earlier versions: "),
                                      .group(versions.reversed().dropFirst().map { row in
-                                         .group(.a(.href("\(action)?version=\(row.version)"), .text("\(row.version) (\(SchedulingText.shortDay(context.zone.localDate(of: row.createdAt))), \(row.createdBy.name))")), .text(" "))
+                                         .group(.a(.href("\(action)?version=\(row.version)"), .text("\(row.version) (\(DateDisplay.shortDay(context.zone.localDate(of: row.createdAt))), \(row.createdBy.name))")), .text(" "))
                                      }))),
             .if(isOld, .group(
                 .p(.class("notice"), .text("You are reading an earlier version. It cannot be changed; "), .a(.href(action), .text("open the current version")), .text(" to edit.")),

@@ -41,7 +41,7 @@ struct IntakeController: RouteCollection {
 
     func form(_ request: Request) async throws -> Response {
         guard let record = try await open(request) else {
-            return try await BookingPages.simple(request, title: "This link has been used or has expired",
+            return try await request.messagePage(title: "This link has been used or has expired",
                                                  paragraphs: ["Ask the clinic for a new one if you still need to fill in the forms."], status: .gone)
         }
         return try await render(request, record: record, fields: [:], errors: FieldErrors())
@@ -50,7 +50,7 @@ struct IntakeController: RouteCollection {
     func submit(_ request: Request) async throws -> Response {
         let fields = try FormInput.decode([String: String].self, from: request)
         guard let record = try await open(request), let id = record.id else {
-            return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These forms were already sent."], status: .gone)
+            return try await request.messagePage(title: "Already sent", paragraphs: ["These forms were already sent."], status: .gone)
         }
         let documents = try await Self.documents(for: record.clinician, on: request.db)
         switch IntakeSubmission.validate(fields: fields, clientName: record.client.name, required: documents.map(\.kind)) {
@@ -78,11 +78,11 @@ struct IntakeController: RouteCollection {
                 }
                 return true
             }
-            guard stored else { return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These forms were already sent."], status: .gone) }
+            guard stored else { return try await request.messagePage(title: "Already sent", paragraphs: ["These forms were already sent."], status: .gone) }
             try await request.application.auditWriter.record(AuditEntry(
                 actorID: nil, actorLabel: "client via intake link", action: .create, recordType: "intake", recordID: id.uuidString,
                 subject: clientID.uuidString, requestID: request.referenceID, detail: "completed; consents: \(documents.map(\.kind.rawValue).joined(separator: ","))"))
-            return try await BookingPages.simple(request, title: "Thank you, your forms are in", notice: "Your intake forms and consents have reached the clinic.",
+            return try await request.messagePage(title: "Thank you, your forms are in", notice: "Your intake forms and consents have reached the clinic.",
                                                  paragraphs: ["You can ask for a copy of what you signed at any time."])
         }
     }

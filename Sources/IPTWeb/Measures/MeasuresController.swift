@@ -108,8 +108,8 @@ struct MeasuresController: RouteCollection {
 
     func form(_ request: Request) async throws -> Response {
         switch try await find(request) {
-        case .answered: return try await BookingPages.simple(request, title: "Already answered", paragraphs: ["Thank you: these answers have already reached your clinician."], status: .gone)
-        case .expired: return try await BookingPages.simple(request, title: "This link has expired", paragraphs: ["Your clinician can send you a new one."], status: .gone)
+        case .answered: return try await request.messagePage(title: "Already answered", paragraphs: ["Thank you: these answers have already reached your clinician."], status: .gone)
+        case .expired: return try await request.messagePage(title: "This link has expired", paragraphs: ["Your clinician can send you a new one."], status: .gone)
         case .open(let response, let instrument):
             let saved = try draftAnswers(response, request: request)
             return try await render(request, instrument: instrument, answers: saved, errors: FieldErrors(),
@@ -126,7 +126,7 @@ struct MeasuresController: RouteCollection {
     func submit(_ request: Request) async throws -> Response {
         let fields = try FormInput.decode([String: String].self, from: request)
         guard case .open(let response, let instrument) = try await find(request) else {
-            return try await BookingPages.simple(request, title: "Already answered", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
+            return try await request.messagePage(title: "Already answered", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
         }
         var answers: [String: Int] = [:]
         var errors = FieldErrors()

@@ -91,7 +91,7 @@ struct PortalController: RouteCollection {
             }
             request.nudgeOutbox()
         }
-        return try await BookingPages.simple(request, title: "Check your inbox", paragraphs: [
+        return try await request.messagePage(title: "Check your inbox", paragraphs: [
             "If the clinic has this address, a sign-in link is on its way. It works once, for \(Self.linkMinutes) minutes.",
         ])
     }
@@ -115,7 +115,7 @@ struct PortalController: RouteCollection {
     }
 
     private func invalid(_ request: Request) async throws -> Response {
-        try await BookingPages.simple(request, title: "This sign-in link has expired or was used",
+        try await request.messagePage(title: "This sign-in link has expired or was used",
                                       paragraphs: ["Links work once, for \(Self.linkMinutes) minutes. Ask for a new one on the sign-in page."], status: .gone)
     }
 
@@ -191,13 +191,13 @@ struct PortalController: RouteCollection {
             .if(upcoming.isEmpty, .p(.text("No appointments booked."))),
             .ul(.forEach(upcoming) { appointment in
                 let token = appointment.id.flatMap { try? ring.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext($0, client: appointment.$client.id)) } ?? nil
-                return .li(.text("\(SchedulingText.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name)"),
+                return .li(.text("\(DateDisplay.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name)"),
                            .unwrap(token) { .group(.text(" - "), .a(.href(attributeSafe("/appointments/\($0)")), .text("cancel or change"))) })
             }),
             .h2(.text("Consents signed")),
             .if(consents.isEmpty, .p(.text("None yet."))),
             .ul(.forEach(consents) { consent in
-                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed on \(SchedulingText.day(setup.zone.localDate(of: consent.signedAt)))"))
+                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed on \(DateDisplay.day(setup.zone.localDate(of: consent.signedAt)))"))
             }),
             .if(!waiting.isEmpty, .group(
                 .h2(.text("Questionnaires waiting for you")),
@@ -209,7 +209,7 @@ struct PortalController: RouteCollection {
                 .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
                 .if(answered.isEmpty, .p(.text("None yet."))),
                 .ul(.forEach(answered) { response, score in
-                    .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(setup.zone.localDate(of: $0)) } ?? "")"),
+                    .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { DateDisplay.day(setup.zone.localDate(of: $0)) } ?? "")"),
                         .if(session.asGuardian, .text(": score \(score.map { "\($0.total) (\($0.band))" } ?? "-")")))
                 }))),
             .if(!session.asGuardian, .group(
@@ -217,8 +217,8 @@ struct PortalController: RouteCollection {
                 .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
                 .if(requests.isEmpty, .p(.text("You can ask for a copy of everything the clinic keeps about you, and for corrections. The clinic answers within 30 days."))),
                 .ul(.forEach(requests) { row in
-                    .li(.text("\(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of your record" : "A correction"), asked \(SchedulingText.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
-                        .if(row.status == RecordRequest.Status.open.rawValue, .text(", due by \(LocalDate(iso: row.dueOn).map(SchedulingText.day) ?? row.dueOn)")))
+                    .li(.text("\(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of your record" : "A correction"), asked \(DateDisplay.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
+                        .if(row.status == RecordRequest.Status.open.rawValue, .text(", due by \(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)")))
                 }),
                 .if(requests.contains { $0.kind == RecordRequest.Kind.access.rawValue && $0.status == RecordRequest.Status.provided.rawValue },
                     .p(.a(.class("button"), .href("/portal/record"), .text("Read your record")))),

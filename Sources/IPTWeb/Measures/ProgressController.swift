@@ -58,7 +58,7 @@ struct ProgressController: RouteCollection {
                     .caption(.id("table-\(instrument.code)"), .text("\(instrument.name) scores, oldest first")),
                     .thead(.tr(.th(.text("Date")), .th(.text("Score")), .th(.text("Band")), .th(.text("Phase")))),
                     .tbody(.forEach(points) { point in
-                        .tr(.td(.text(SchedulingText.day(zone.localDate(of: point.0)))), .td(.text("\(point.1) of \(instrument.maximumScore)")),
+                        .tr(.td(.text(DateDisplay.day(zone.localDate(of: point.0)))), .td(.text("\(point.1) of \(instrument.maximumScore)")),
                             .td(.text(instrument.band(for: point.1)?.label ?? "")), .td(.text(phase(at: point.0))))
                     }))),
                 .unwrap(change) { change in
@@ -81,7 +81,7 @@ struct ProgressController: RouteCollection {
                 .li(.form(.method(.post), .action("/staff/clients/\(id.uuidString)/responses/\(response.id!.uuidString)/share"), .class("inline-form"),
                           FormViews.csrf(request.csrfToken),
                           .input(.type(.hidden), .name("share"), .value(response.sharedWithGuardian ? "no" : "yes")),
-                          .span(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { SchedulingText.day(zone.localDate(of: $0)) } ?? ""): \(response.sharedWithGuardian ? "shared" : "not shared") ")),
+                          .span(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { DateDisplay.day(zone.localDate(of: $0)) } ?? ""): \(response.sharedWithGuardian ? "shared" : "not shared") ")),
                           .button(.class("button small secondary"), .type(.submit), .text(response.sharedWithGuardian ? "Stop sharing" : "Share with the guardian"))))
             })))
         let content: Node<HTML.BodyContext> = .group(
@@ -171,7 +171,7 @@ enum ProgressChart {
         for (index, point) in points.enumerated() {
             parts.append(##"<circle cx="\##(x(index))" cy="\##(y(Double(point.1)))" r="5" fill="#1f5f5b"/>"##)
             let day = zone.localDate(of: point.0)
-            parts.append(##"<text x="\##(x(index))" y="\##(height - 12)" font-size="12" text-anchor="middle" fill="#1d2b2a">\##(SchedulingText.months[day.month - 1].prefix(3)) \##(day.day)</text>"##)
+            parts.append(##"<text x="\##(x(index))" y="\##(height - 12)" font-size="12" text-anchor="middle" fill="#1d2b2a">\##(DateDisplay.months[day.month - 1].prefix(3)) \##(day.day)</text>"##)
         }
         parts.append("</svg>")
         return parts.joined()

@@ -23,7 +23,7 @@ struct SelfAssessmentController: RouteCollection {
 
     func form(_ request: Request) async throws -> Response {
         guard try await open(request) != nil else {
-            return try await BookingPages.simple(request, title: "This link has been used or has expired",
+            return try await request.messagePage(title: "This link has been used or has expired",
                                                  paragraphs: ["If you still want to send answers, ask your clinician for a new link."], status: .gone)
         }
         return try await render(request, fields: [:], errors: FieldErrors())
@@ -32,7 +32,7 @@ struct SelfAssessmentController: RouteCollection {
     func submit(_ request: Request) async throws -> Response {
         let fields = try FormInput.decode([String: String].self, from: request)
         guard let record = try await open(request), let id = record.id else {
-            return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
+            return try await request.messagePage(title: "Already sent", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
         }
         let zone = (try await request.services.clinic.current(on: request.db)).zone
         switch SelfAssessment.validate(fields: fields, today: zone.localDate(of: request.now)) {
@@ -48,12 +48,12 @@ struct SelfAssessmentController: RouteCollection {
                 ])
             }
             guard stored else {
-                return try await BookingPages.simple(request, title: "Already sent", paragraphs: ["These answers were already sent."], status: .gone)
+                return try await request.messagePage(title: "Already sent", paragraphs: ["These answers were already sent."], status: .gone)
             }
             try await request.application.auditWriter.record(AuditEntry(
                 actorID: nil, actorLabel: "client via self-assessment link", action: .create, recordType: "self-assessment",
                 recordID: id.uuidString, subject: record.$client.id.uuidString, requestID: request.referenceID, detail: "completed"))
-            return try await BookingPages.simple(request, title: "Thank you", notice: "Your answers have reached your clinician.",
+            return try await request.messagePage(title: "Thank you", notice: "Your answers have reached your clinician.",
                                                  paragraphs: ["You will go through them together in your first sessions. If things feel unmanageable before then, the crisis numbers at the bottom of this page are there at any hour."])
         }
     }
@@ -165,7 +165,7 @@ struct SelfAssessmentStaffController: RouteCollection {
         let assessment = try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
         try await request.audit(.view, recordType: "self-assessment", recordID: id.uuidString, subject: record.$client.id.uuidString)
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        func monthText(_ date: LocalDate) -> String { "\(SchedulingText.months[date.month - 1]) \(date.year)" }
+        func monthText(_ date: LocalDate) -> String { "\(DateDisplay.months[date.month - 1]) \(date.year)" }
         func relative(_ date: LocalDate) -> String {
             guard let onset = assessment.onset else { return "" }
             let months = Int((Double(onset.daysSinceEpoch - date.daysSinceEpoch) / 30.4).rounded())

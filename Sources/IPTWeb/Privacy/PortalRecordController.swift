@@ -49,7 +49,7 @@ struct PortalRecordController: RouteCollection {
     func record(_ request: Request) async throws -> Response {
         guard let (_, clientID) = try await client(request) else { return request.redirect(to: "/portal/sign-in") }
         guard let copy = try await released(clientID, on: request.db) else {
-            return try await BookingPages.simple(request, title: "Your record is not ready yet",
+            return try await request.messagePage(title: "Your record is not ready yet",
                                                  paragraphs: ["The clinic answers a request for your record within \(RecordRequestDeadline.days) days. You will find it here once it is released."],
                                                  status: .notFound)
         }

@@ -84,8 +84,8 @@ struct RecordExport {
     // MARK: The readable copy
 
     func html(zone: ClinicTimeZone, clinicName: String, now: Date) -> Node<HTML.BodyContext> {
-        func day(_ date: Date) -> String { SchedulingText.day(zone.localDate(of: date)) }
-        func when(_ date: Date) -> String { "\(SchedulingText.shortDay(zone.localDate(of: date))), \(SchedulingText.time(date, zone: zone))" }
+        func day(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
+        func when(_ date: Date) -> String { "\(DateDisplay.shortDay(zone.localDate(of: date))), \(DateDisplay.time(date, zone: zone))" }
         return .article(
             .class("record-export"),
             .h1(.text("Health record: \(client.name)")),

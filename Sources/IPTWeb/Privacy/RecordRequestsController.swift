@@ -109,8 +109,8 @@ struct RecordRequestsController: RouteCollection {
                     let overdue = row.status == RecordRequest.Status.open.rawValue && due.map { $0 < today } == true
                     return .tr(.td(.a(.href("/staff/requests/\(row.id!.uuidString)"), .text(row.client.name))),
                                .td(.text(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of the record" : "A correction")),
-                               .td(.text(SchedulingText.shortDay(zone.localDate(of: row.requestedAt)))),
-                               .td(.text(due.map(SchedulingText.shortDay) ?? row.dueOn), .if(overdue, .group(.br(), .strong(.class("flag"), .text("Overdue"))))),
+                               .td(.text(DateDisplay.shortDay(zone.localDate(of: row.requestedAt)))),
+                               .td(.text(due.map(DateDisplay.shortDay) ?? row.dueOn), .if(overdue, .group(.br(), .strong(.class("flag"), .text("Overdue"))))),
                                .td(.text(RecordExport.statusLabel(row.status))))
                 })))
         }
@@ -152,8 +152,8 @@ struct RecordRequestsController: RouteCollection {
             .h1(.text(row.kind == RecordRequest.Kind.access.rawValue ? "Copy of the record: \(row.client.name)" : "Correction: \(row.client.name)")),
             ChartViews.notice(request),
             .dl(.class("details"),
-                .dt(.text("Asked")), .dd(.text("\(SchedulingText.when(row.requestedAt, zone: zone)) (\(row.source == "portal" ? "in the portal" : "recorded by staff"))")),
-                .dt(.text("Due")), .dd(.text(LocalDate(iso: row.dueOn).map(SchedulingText.day) ?? row.dueOn)),
+                .dt(.text("Asked")), .dd(.text("\(DateDisplay.when(row.requestedAt, zone: zone)) (\(row.source == "portal" ? "in the portal" : "recorded by staff"))")),
+                .dt(.text("Due")), .dd(.text(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)),
                 .dt(.text("Status")), .dd(.text(RecordExport.statusLabel(row.status))),
                 .dt(.text("What the client asks")), .dd(.text(details)),
                 .unwrap(response) { .group(.dt(.text("Answer")), .dd(.text(CorrectionAnswer.decode($0)?.summary ?? $0))) }),

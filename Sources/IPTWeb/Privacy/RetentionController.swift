@@ -104,7 +104,7 @@ struct RetentionController: RouteCollection {
                 .thead(.tr(.th(.text("Client")), .th(.text("Last contact")), .th(.text("Kept until")), .th(.text("Status")))),
                 .tbody(.forEach(due) { row in
                     .tr(.td(.a(.href("/staff/retention/\(row.client.id!.uuidString)"), .text(row.client.name))),
-                        .td(.text(SchedulingText.day(row.lastContact))), .td(.text(SchedulingText.day(row.keepUntil))),
+                        .td(.text(DateDisplay.day(row.lastContact))), .td(.text(DateDisplay.day(row.keepUntil))),
                         .td(.text(row.held ?? "May be destroyed")))
                 })))),
             .if(!held.isEmpty, .group(
@@ -122,7 +122,7 @@ struct RetentionController: RouteCollection {
                 .thead(.tr(.th(.text("Initials")), .th(.text("Last contact")), .th(.text("Kept until")), .th(.text("Destroyed")), .th(.text("By")), .th(.text("Rows")))),
                 .tbody(.forEach(tombstones) { stone in
                     .tr(.td(.text(stone.initials)), .td(.text(stone.lastContact)), .td(.text(stone.keptUntil)),
-                        .td(.text(SchedulingText.day(zone.localDate(of: stone.destroyedAt)))), .td(.text(stone.destroyedBy.name)), .td(.text("\(stone.rowsDestroyed)")))
+                        .td(.text(DateDisplay.day(zone.localDate(of: stone.destroyedAt)))), .td(.text(stone.destroyedBy.name)), .td(.text("\(stone.rowsDestroyed)")))
                 }))))
         )
         return try await ChartViews.page(request, title: errors.isEmpty ? "Record retention" : "Please check: Record retention", content: content, status: status)
@@ -149,10 +149,10 @@ struct RetentionController: RouteCollection {
             .p(.a(.href("/staff/retention"), .text("Record retention"))),
             .h1(.text("Retention: \(client.name)")),
             .dl(.class("details"),
-                .dt(.text("Last contact")), .dd(.text(SchedulingText.day(row.lastContact))),
-                .dt(.text("Kept until")), .dd(.text(SchedulingText.day(row.keepUntil))),
+                .dt(.text("Last contact")), .dd(.text(DateDisplay.day(row.lastContact))),
+                .dt(.text("Kept until")), .dd(.text(DateDisplay.day(row.keepUntil))),
                 .dt(.text("Status")), .dd(.text(row.held ?? (past ? "Past retention"
-                    : row.nextAppointment.map { "Kept: an appointment is booked for \(SchedulingText.day(zone.localDate(of: $0)))" } ?? "Still within retention")))),
+                    : row.nextAppointment.map { "Kept: an appointment is booked for \(DateDisplay.day(zone.localDate(of: $0)))" } ?? "Still within retention")))),
             FormViews.errorSummary(errors),
             .if(past && row.held == nil, .form(
                 .method(.post), .action("\(base)/destroy"), .class("form"), .novalidate(),
@@ -236,7 +236,7 @@ struct RetentionController: RouteCollection {
             throw Abort(.notFound)
         }
         guard row.isPast(today: zone.localDate(of: request.now)) else {
-            throw Abort(.conflict, reason: row.nextAppointment == nil ? "This record must be kept until \(SchedulingText.day(row.keepUntil)). Nothing was destroyed."
+            throw Abort(.conflict, reason: row.nextAppointment == nil ? "This record must be kept until \(DateDisplay.day(row.keepUntil)). Nothing was destroyed."
                                                                       : "An appointment is booked for this client, so the record is kept. Nothing was destroyed.")
         }
         if let held = row.held { throw Abort(.conflict, reason: "\(held). Nothing was destroyed.") }

@@ -196,7 +196,7 @@ struct AvailabilityController: RouteCollection {
                 .thead(.tr(.th(.text("What")), .th(.text("When")), .th(.text("Note")), .th(.text("Remove")))),
                 .tbody(.forEach(exceptions) { row in
                     .tr(.td(.text(row.kind == "extra" ? "Extra hours" : "Time off")),
-                        .td(.text(SchedulingText.range(row.startsAt, row.endsAt, zone: setup.zone))), .td(.text(row.note)),
+                        .td(.text(DateDisplay.range(row.startsAt, row.endsAt, zone: setup.zone))), .td(.text(row.note)),
                         .td(.form(.class("inline-form"), .method(.post), .action("/staff/availability/exceptions/\(row.id?.uuidString ?? "")/remove"),
                                   FormViews.csrf(request.csrfToken),
                                   .button(.class("link-button"), .type(.submit), .text("Remove this change")))))

@@ -94,20 +94,20 @@ struct BookingController: RouteCollection {
             .h1(.text("Free times: \(kind.name)")),
             .p(.class("lede"), .text("With \(who). Times are in the clinic's time zone: \(zoneName).")),
             .if(slots.isEmpty, .div(.class("notice"),
-                                    .p(.text("No free times from \(SchedulingText.day(from)) to \(SchedulingText.day(through)).")),
+                                    .p(.text("No free times from \(DateDisplay.day(from)) to \(DateDisplay.day(through)).")),
                                     .p(.a(.href(attributeSafe("/waitlist?with=\(choice.value)&type=\(kind.code)")), .text("Join the waitlist")),
                                        .text(" and we will email you when something opens up.")))),
             .div(.class("slot-days"), .forEach(days.keys.sorted()) { day in
                 .section(
                     .class("slot-day"),
                     .attribute(named: "aria-labelledby", value: "day-\(day)"),
-                    .h2(.id("day-\(day)"), .text(SchedulingText.day(day))),
+                    .h2(.id("day-\(day)"), .text(DateDisplay.day(day))),
                     .ul(.class("slot-list"), .forEach(days[day] ?? []) { slot in
                         let member = byID[slot.clinicianID]
                         return .li(.a(
                             .class("slot"),
                             .href(attributeSafe("/book/details?type=\(kind.code)&with=\(choice.value)&clinician=\(member?.slug ?? "")&start=\(Int(slot.start.timeIntervalSince1970))")),
-                            .text(SchedulingText.time(slot.start, zone: setup.zone)),
+                            .text(DateDisplay.time(slot.start, zone: setup.zone)),
                             .if(choice != .member(member?.slug ?? ""), .span(.class("slot-who"), .text(" with \(member?.name ?? "")")))
                         ))
                     })
@@ -208,7 +208,7 @@ struct BookingController: RouteCollection {
                                taken alternatives: [Slot]? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let tier = chosen.clinician.feeTier.flatMap(FeeTierCode.init(rawValue:))
         let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: chosen.kind.code) }
-        let when = SchedulingText.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone)
+        let when = DateDisplay.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone)
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href(attributeSafe("/book/times?type=\(chosen.kind.code)&with=\(chosen.choice.value)")), .text("Back to the free times"))),
             .h1(.text("Your details")),
@@ -238,7 +238,7 @@ struct BookingController: RouteCollection {
                 .unwrap(alternatives, { alternatives in
                     .if(!alternatives.isEmpty, FormViews.radioGroup(
                         name: "start", legend: "Choose another time (\(setup.zone.displayName(at: chosen.start)))",
-                        options: alternatives.map { (String(Int($0.start.timeIntervalSince1970)), SchedulingText.when($0.start, zone: setup.zone)) },
+                        options: alternatives.map { (String(Int($0.start.timeIntervalSince1970)), DateDisplay.when($0.start, zone: setup.zone)) },
                         selected: alternatives.first.map { String(Int($0.start.timeIntervalSince1970)) }, error: nil))
                 }, else: .input(.type(.hidden), .name("start"), .value(String(Int(chosen.start.timeIntervalSince1970))))),
                 BookingViews.personFields(draft: draft, errors: errors, nameLabel: "Full name of the person who will attend",
@@ -257,14 +257,14 @@ struct BookingController: RouteCollection {
 
     func checkInbox(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
-        return try await BookingPages.simple(request, title: "Check your inbox to confirm", paragraphs: [
+        return try await request.messagePage(title: "Check your inbox to confirm", paragraphs: [
             "An email is on its way. In it is a link to confirm the time; we hold the time for \(setup.holdMinutes) minutes, so open it soon and press the button to confirm.",
             "If the email does not arrive, check your spam folder. If the time runs out, you can book again.",
         ])
     }
 
     func requested(_ request: Request) async throws -> Response {
-        try await BookingPages.simple(request, title: "Request received", paragraphs: [
+        try await request.messagePage(title: "Request received", paragraphs: [
             "Thank you. Our team will look at your request and email you once the appointment is confirmed.",
         ])
     }
@@ -295,8 +295,8 @@ struct BookingController: RouteCollection {
             .dl(.class("details"),
                 .dt(.text("Appointment")), .dd(.text(kindName)),
                 .dt(.text("With")), .dd(.text(appointment.staff.name)),
-                .dt(.text("When")), .dd(.text(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
-                .unwrap(appointment.holdExpiresAt) { .group(.dt(.text("Held until")), .dd(.text(SchedulingText.when($0, zone: setup.zone)))) }),
+                .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
+                .unwrap(appointment.holdExpiresAt) { .group(.dt(.text("Held until")), .dd(.text(DateDisplay.when($0, zone: setup.zone)))) }),
             .form(.class("form"), .method(.post), .action(attributeSafe("/book/confirm/\(try token(request))")),
                   FormViews.csrf(request.csrfToken),
                   .button(.class("button"), .type(.submit), .text(status == .offered ? "Accept this appointment" : "Confirm this appointment")))
@@ -311,7 +311,7 @@ struct BookingController: RouteCollection {
             let content: Node<HTML.BodyContext> = .group(
                 .h1(.text("Your appointment is confirmed")),
                 .div(.class("notice success"), .attribute(named: "role", value: "status"),
-                     .p(.text("\(setup.kind(appointment.typeCode)?.name ?? "Appointment") with \(appointment.staff.name), \(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))."))),
+                     .p(.text("\(setup.kind(appointment.typeCode)?.name ?? "Appointment") with \(appointment.staff.name), \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))."))),
                 .p(.text("A confirmation with a calendar file and a link to cancel or change the appointment is on its way to your inbox.")),
                 .p(.a(.href("/"), .text("Back to the home page")))
             )
@@ -339,7 +339,7 @@ struct BookingController: RouteCollection {
             .dl(.class("details"),
                 .dt(.text("Appointment")), .dd(.text(setup.kind(appointment.typeCode)?.name ?? "Appointment")),
                 .dt(.text("With")), .dd(.text(appointment.staff.name)),
-                .dt(.text("When")), .dd(.text(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
+                .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
                 .unwrap(appointment.location) { .group(.dt(.text("Where")), .dd(.text($0.name))) }),
             {
                 switch outcome {
@@ -373,7 +373,7 @@ struct BookingController: RouteCollection {
             let late: String? = if case .lateCancelled(let fee) = outcome {
                 "It was within \(setup.cancellation.noticeHours) hours of the appointment, so it is recorded as a late cancellation\(fee.map { " with a fee of \($0.formatted)" } ?? "")."
             } else { nil }
-            return try await BookingPages.simple(request, title: "Appointment cancelled", notice: "Your appointment is cancelled.",
+            return try await request.messagePage(title: "Appointment cancelled", notice: "Your appointment is cancelled.",
                                                  paragraphs: [late, "A confirmation is on its way by email. You are welcome to book again at any time."].compactMap { $0 })
         } catch let error as BookingError {
             return try await BookingPages.failure(request, error)
@@ -412,16 +412,16 @@ struct BookingController: RouteCollection {
             .p(.class("small"), .a(.href(attributeSafe("/appointments/\(token)")), .text("Back to your appointment"))),
             .h1(.text("Choose another time")),
             .unwrap(notice) { .div(.class("notice warning"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
-            .p(.class("lede"), .text("Now: \(SchedulingText.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name). Times are in \(setup.zone.displayName(at: appointment.startsAt)).")),
+            .p(.class("lede"), .text("Now: \(DateDisplay.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name). Times are in \(setup.zone.displayName(at: appointment.startsAt)).")),
             .if(slots.isEmpty, .p(.text("There are no other free times with \(appointment.staff.name) in the coming weeks. Please call us."))),
             .form(.class("form"), .method(.post), .action(attributeSafe("/appointments/\(token)/reschedule")),
                   FormViews.csrf(request.csrfToken),
                   .div(.class("slot-days"), .forEach(days.keys.sorted()) { day in
                       .fieldset(.class("slot-day"),
-                                .element(named: "legend", nodes: [.text(SchedulingText.day(day))]),
+                                .element(named: "legend", nodes: [.text(DateDisplay.day(day))]),
                                 .ul(.class("slot-list"), .forEach(days[day] ?? []) { slot in
                                     .li(.button(.class("slot"), .type(.submit), .name("start"), .value(String(Int(slot.start.timeIntervalSince1970))),
-                                                .text(SchedulingText.time(slot.start, zone: setup.zone))))
+                                                .text(DateDisplay.time(slot.start, zone: setup.zone))))
                                 }))
                   }))
         )
@@ -441,7 +441,7 @@ struct BookingController: RouteCollection {
         }
         do {
             let moved = try await BookingService(request: request).reschedule(token: token, to: Date(timeIntervalSince1970: TimeInterval(seconds)), setup: setup)
-            return try await BookingPages.simple(request, title: "Appointment moved", notice: "Your appointment is now \(SchedulingText.when(moved.startsAt, zone: setup.zone)).",
+            return try await request.messagePage(title: "Appointment moved", notice: "Your appointment is now \(DateDisplay.when(moved.startsAt, zone: setup.zone)).",
                                                  paragraphs: ["An email with the new time and an updated calendar file is on its way."])
         } catch BookingError.slotUnavailable(let alternatives) {
             let appointment = try await BookingService(request: request).appointment(manageToken: token)
@@ -483,17 +483,6 @@ enum BookingViews {
 
 /// Small pages shared by the booking and waitlist flows.
 enum BookingPages {
-    static func simple(_ request: Request, title: String, notice: String? = nil, paragraphs: [String],
-                       status: HTTPResponseStatus = .ok) async throws -> Response {
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(title)),
-            .unwrap(notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
-            .forEach(paragraphs) { .p(.text($0)) },
-            .p(.a(.href("/book"), .text("Book an appointment")), .text(" or "), .a(.href("/"), .text("go to the home page")))
-        )
-        return .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
-    }
-
     static func failure(_ request: Request, _ error: BookingError) async throws -> Response {
         let phone = request.clinicPhone
         let (title, text): (String, String) = switch error {
@@ -504,7 +493,7 @@ enum BookingPages {
         case .clientBusy: ("You already have an appointment then", "Choose another time, or call us at \(phone).")
         case .slotUnavailable: ("That time is no longer free", "Please choose another time.")
         }
-        return try await simple(request, title: title, paragraphs: [text], status: error.status)
+        return try await request.messagePage(title: title, paragraphs: [text], status: error.status)
     }
 }
 

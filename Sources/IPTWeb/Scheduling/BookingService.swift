@@ -2,6 +2,7 @@ import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
 import IPTCore
+import IPTPages
 import SQLKit
 import Vapor
 
@@ -148,7 +149,7 @@ struct BookingService {
                     appointment.currency = fee.currency
                 }
                 try await appointment.create(on: db)
-                let when = SchedulingText.range(slot.start, slot.end, zone: setup.zone)
+                let when = DateDisplay.range(slot.start, slot.end, zone: setup.zone)
                 if approval {
                     try await SchedulingMail.requestReceived(to: details.email, when: when, clinicianName: clinician.name, context: context, on: db)
                 } else {

@@ -63,7 +63,7 @@ struct CalendarController: RouteCollection {
             "/staff/calendar?view=\(view)&date=\(day)&clinician=\(clinicianParam)"
         }
         let step = isDay ? 1 : 7
-        let heading = isDay ? SchedulingText.day(first) : "Week of \(SchedulingText.day(first))"
+        let heading = isDay ? DateDisplay.day(first) : "Week of \(DateDisplay.day(first))"
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Calendar")),
             .form(.class("form inline-form filters"), .method(.get), .action("/staff/calendar"),
@@ -88,7 +88,7 @@ struct CalendarController: RouteCollection {
                 .caption(.id("calendar-caption"), .text(heading)),
                 .thead(.tr(.th(.text("Clinician")), .forEach(days) { day in
                     .th(.attribute(named: "scope", value: "col"),
-                        .a(.href(attributeSafe(link(day, view: "day"))), .text(SchedulingText.shortDay(day))))
+                        .a(.href(attributeSafe(link(day, view: "day"))), .text(DateDisplay.shortDay(day))))
                 })),
                 .tbody(.forEach(shown) { member in
                     .tr(.th(.attribute(named: "scope", value: "row"), .text(member.name)),
@@ -98,7 +98,7 @@ struct CalendarController: RouteCollection {
                                        .ul(.class("calendar-cell"), .forEach(cell) { appointment in
                                            .li(.class("appt \(appointment.status)"),
                                                .a(.href("/staff/appointments/\(appointment.id?.uuidString ?? "")"),
-                                                  .text("\(SchedulingText.time(appointment.startsAt, zone: zone)) "),
+                                                  .text("\(DateDisplay.time(appointment.startsAt, zone: zone)) "),
                                                   .text(appointment.client?.name ?? (appointment.status == Appointment.Status.blocked.rawValue ? "Blocked" : "No client"))),
                                                .span(.class("small"), .text(" \(setup.kind(appointment.typeCode)?.name ?? (appointment.blockNote ?? "")) (\(appointment.statusValue?.label ?? appointment.status))")))
                                        }))
@@ -154,10 +154,10 @@ struct CalendarController: RouteCollection {
             .unwrap(notice) { _ in .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved."))) },
             FormViews.errorSummary(errors),
             .unwrap(alternatives.isEmpty ? nil : alternatives) { alternatives in
-                .div(.class("notice warning"), .p(.text("Nearest free times: " + alternatives.map { SchedulingText.when($0.start, zone: zone) }.joined(separator: "; ") + ".")))
+                .div(.class("notice warning"), .p(.text("Nearest free times: " + alternatives.map { DateDisplay.when($0.start, zone: zone) }.joined(separator: "; ") + ".")))
             },
             .dl(.class("details"),
-                .dt(.text("When")), .dd(.text(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: zone))),
+                .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: zone))),
                 .dt(.text("Clinician")), .dd(.text(appointment.staff.name)),
                 .dt(.text("Type")), .dd(.text(setup.kind(appointment.typeCode)?.name ?? appointment.blockNote ?? "Blocked")),
                 .dt(.text("Status")), .dd(.span(.class("status \(appointment.status)"), .text(current?.label ?? appointment.status))),
@@ -498,7 +498,7 @@ struct CalendarController: RouteCollection {
                 return request.redirect(to: "/staff/appointments/\(first?.id?.uuidString ?? "")?done=created")
             case .conflicts(let plan):
                 let weeksText = plan.filter { $0.planned == nil }.map { occurrence in
-                    "week \(occurrence.number)" + (occurrence.usual.map { " (\(SchedulingText.when($0.start, zone: setup.zone)))" } ?? "")
+                    "week \(occurrence.number)" + (occurrence.usual.map { " (\(DateDisplay.when($0.start, zone: setup.zone)))" } ?? "")
                 }.joined(separator: "; ")
                 errors.add("weeks", course.resolution == .refuse
                            ? "Nothing was booked: \(weeksText) collides with another appointment. Choose \"move the colliding weeks\" to book those weeks at the nearest free time, or pick another time."
@@ -662,7 +662,7 @@ struct CalendarController: RouteCollection {
                 .thead(.tr(.th(.text("Session")), .th(.text("When")), .th(.text("Status")))),
                 .tbody(.forEach(occurrences) { appointment in
                     .tr(.td(.text(String(appointment.seriesNumber ?? 0))),
-                        .td(.a(.href("/staff/appointments/\(appointment.id?.uuidString ?? "")"), .text(SchedulingText.when(appointment.startsAt, zone: setup.zone)))),
+                        .td(.a(.href("/staff/appointments/\(appointment.id?.uuidString ?? "")"), .text(DateDisplay.when(appointment.startsAt, zone: setup.zone)))),
                         .td(.text(appointment.statusValue?.label ?? appointment.status)))
                 })
             )),

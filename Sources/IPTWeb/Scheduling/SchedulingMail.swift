@@ -3,32 +3,6 @@ import Foundation
 import IPTCore
 import IPTPages
 
-/// How appointment times are written for people: always in the clinic's zone, with its name.
-enum SchedulingText {
-    static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-
-    static func day(_ date: LocalDate) -> String {
-        "\(date.weekday.name), \(months[date.month - 1]) \(date.day), \(date.year)"
-    }
-
-    static func shortDay(_ date: LocalDate) -> String {
-        "\(date.weekday.name.prefix(3)) \(months[date.month - 1].prefix(3)) \(date.day)"
-    }
-
-    static func time(_ instant: Date, zone: ClinicTimeZone) -> String {
-        LocalTime(minuteOfDay: zone.wallClock(of: instant).minuteOfDay)?.spoken ?? ""
-    }
-
-    /// "Tuesday, December 1, 2026 at 10 a.m., Eastern Standard Time (America/Toronto)"
-    static func when(_ instant: Date, zone: ClinicTimeZone) -> String {
-        "\(day(zone.localDate(of: instant))) at \(time(instant, zone: zone)), \(zone.displayName(at: instant))"
-    }
-
-    static func range(_ start: Date, _ end: Date, zone: ClinicTimeZone) -> String {
-        "\(day(zone.localDate(of: start))), \(time(start, zone: zone)) to \(time(end, zone: zone)), \(zone.displayName(at: start))"
-    }
-}
-
 /// The emails about appointments. None carries anything clinical: the time, who, where, and links.
 enum SchedulingMail {
     struct Context {
@@ -127,7 +101,7 @@ enum SchedulingMail {
 
     static func confirmed(_ appointment: Appointment, to email: String, clinicianName: String, location: String?,
                           manageToken: String, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
-        let when = SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
+        let when = DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
         try await Outbox.enqueue(
             to: email,
             subject: changed ? "Your appointment has changed - \(context.clinic.name)" : "Your appointment is confirmed - \(context.clinic.name)",
@@ -163,7 +137,7 @@ enum SchedulingMail {
             This appointment is cancelled:
 
                 \(label(appointment)) with \(clinicianName)
-                \(SchedulingText.when(appointment.startsAt, zone: context.zone))
+                \(DateDisplay.when(appointment.startsAt, zone: context.zone))
             \(lateFee.map { "\nIt was cancelled within the clinic's notice period, so a late-cancellation fee of \($0) applies, as described in our policy.\n" } ?? "")
             To book another time, visit \(context.baseURL)/book or call us.
 
@@ -202,7 +176,7 @@ enum SchedulingMail {
             A reminder of your appointment:
 
                 \(label(appointment)) with \(clinicianName)
-                \(SchedulingText.range(appointment.startsAt, appointment.endsAt, zone: context.zone))
+                \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: context.zone))
             \(manageToken.map { "\nTo cancel or change it: \(manageLink($0, context))\n" } ?? "")
             \(footer(context))
             """, at: context.now, on: database)

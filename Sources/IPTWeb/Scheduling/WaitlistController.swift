@@ -100,7 +100,7 @@ struct WaitlistController: RouteCollection {
     }
 
     func thanks(_ request: Request) async throws -> Response {
-        try await BookingPages.simple(request, title: "You are on the waitlist", notice: "We have added you to the waitlist.", paragraphs: [
+        try await request.messagePage(title: "You are on the waitlist", notice: "We have added you to the waitlist.", paragraphs: [
             "When a time that matches your choices becomes free, we email you an offer. It stays open for a limited time, then passes to the next person; you keep your place for the next opening.",
         ])
     }

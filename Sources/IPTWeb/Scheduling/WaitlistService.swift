@@ -63,8 +63,8 @@ struct WaitlistService {
                 entry.$offerAppointment.id = appointment.id
                 entry.offerExpiresAt = appointment.holdExpiresAt
                 try await entry.update(on: db)
-                try await SchedulingMail.offer(to: entry.email, when: SchedulingText.range(start, appointment.endsAt, zone: setup.zone),
-                                               clinicianName: clinician.name, token: token, until: SchedulingText.when(offerEnds, zone: setup.zone),
+                try await SchedulingMail.offer(to: entry.email, when: DateDisplay.range(start, appointment.endsAt, zone: setup.zone),
+                                               clinicianName: clinician.name, token: token, until: DateDisplay.when(offerEnds, zone: setup.zone),
                                                context: context, on: db)
                 return appointment.id
             }

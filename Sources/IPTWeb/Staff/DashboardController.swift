@@ -87,8 +87,8 @@ struct DashboardController: RouteCollection {
                 .ul(.forEach(failingJobs) { run in
                     let job = ScheduledJob.all.first { $0.name == run.id }
                     return .li(.strong(.text(job?.label ?? run.id ?? "")),
-                               .text(": failed \(run.failuresInARow) time\(run.failuresInARow == 1 ? "" : "s") in a row, last at \(run.lastFailedAt.map { SchedulingText.when($0, zone: zone) } ?? "?")"),
-                               .text(run.lastSucceededAt.map { "; last worked \(SchedulingText.when($0, zone: zone))." } ?? "; it has not worked since the app started."))
+                               .text(": failed \(run.failuresInARow) time\(run.failuresInARow == 1 ? "" : "s") in a row, last at \(run.lastFailedAt.map { DateDisplay.when($0, zone: zone) } ?? "?")"),
+                               .text(run.lastSucceededAt.map { "; last worked \(DateDisplay.when($0, zone: zone))." } ?? "; it has not worked since the app started."))
                 }),
                 .p(.text("The server log has the details (search for \"Scheduled job\")."))
             )),
