@@ -53,7 +53,7 @@ actor SMTPSession {
             let reply = try await command("STARTTLS")
             guard reply.code == 220 else { throw SMTPCommands.failure(reply, after: "STARTTLS", aboutTheMessage: false) }
             try await wire.startTLS()
-            transcript?("   (TLS established)")
+            transcript?("   (TLS established, the certificate verified)")
             // RFC 3207 4.2: what the server said before TLS may have been tampered with; ask again.
             capabilities = try await ehlo(configuration.ehloName)
         }

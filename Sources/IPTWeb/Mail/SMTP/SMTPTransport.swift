@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// Hands email to an SMTP server: a submission service (587 with STARTTLS, 465 with TLS) or a
 /// relay on the same machine. The outbox's passes share one connection (`startBatch()`).
@@ -50,6 +51,13 @@ public struct SMTPTransport: MailTransport {
     /// handshake or certificate that failed, a reply that is not SMTP) is worth another try later.
     static func classified(_ error: any Error) -> MailDeliveryError {
         if let failure = error as? MailDeliveryError { return failure }
+        if let tls = error as? NIOSSLError {
+            let text = String(describing: tls)
+            let reason = text.contains("CERTIFICATE_VERIFY_FAILED")
+                ? "the server's certificate could not be verified (not from a trusted authority, expired, or not for this host name; IPT_SMTP_CA_FILE trusts a private authority)"
+                : String(text.prefix(160))
+            return MailDeliveryError(.temporary, "The TLS handshake with the SMTP server failed: \(reason).")
+        }
         return MailDeliveryError(.temporary, "The connection to the SMTP server failed: \(String(String(describing: error).prefix(200)))")
     }
 }
@@ -195,6 +203,8 @@ final class NIOSMTPWire: SMTPWire {
             }
             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname), position: .first)
         }.get()
+        let timeout = replyTimeout
+        try await channel.eventLoop.flatSubmit { handler.value.handshakeCompleted(timeout: timeout) }.get()
     }
 
     func close() async {
@@ -218,6 +228,8 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     private var deadline: Scheduled<Void>?
     private var failure: (any Error)?
     private var context: ChannelHandlerContext?
+    private var handshake: EventLoopPromise<Void>?
+    private var handshakeDone = false
 
     var hasUnreadBytes: Bool { parser.hasUnreadBytes || !replies.isEmpty }
 
@@ -250,6 +262,31 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         fail(error)
         context.close(promise: nil)
+    }
+
+    /// Succeeds when TLS is up (the certificate checked), fails with the handshake's error.
+    func handshakeCompleted(timeout: TimeAmount) -> EventLoopFuture<Void> {
+        guard let context else { return MultiThreadedEventLoopGroup.singleton.any().makeFailedFuture(SMTPConnectionClosed()) }
+        let loop = context.eventLoop
+        if handshakeDone { return loop.makeSucceededVoidFuture() }
+        if let failure { return loop.makeFailedFuture(failure) }
+        let promise = loop.makePromise(of: Void.self)
+        handshake = promise
+        deadline = loop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            fail(SMTPReplyTimeout(seconds: timeout.nanoseconds / 1_000_000_000))
+            self.context?.close(promise: nil)
+        }
+        return promise.futureResult
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            handshakeDone = true
+            deadline?.cancel()
+            handshake?.succeed()
+            handshake = nil
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// The next reply, or the connection's failure, or a timeout that also closes the connection.
@@ -285,6 +322,11 @@ final class SMTPReplyHandler: ChannelInboundHandler {
 
     private func fail(_ error: any Error) {
         if failure == nil { failure = error }
+        if let handshake {
+            self.handshake = nil
+            deadline?.cancel()
+            handshake.fail(failure ?? error)
+        }
         answer()
     }
 }
