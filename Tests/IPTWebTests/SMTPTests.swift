@@ -432,3 +432,99 @@ final class ClassifyingTransport: MailTransport {
         }
     }
 }
+
+/// A minimal SMTP server in the test process: greets, answers every command with success, and
+/// records each connection and each message (un-dot-stuffed) it receives.
+final class LoopbackSMTPServer: Sendable {
+    private let state = NIOLockedValueBox<(connections: Int, messages: [String])>((0, []))
+    var connections: Int { state.withLockedValue { $0.connections } }
+    var messages: [String] { state.withLockedValue { $0.messages } }
+    private let channel: NIOLockedValueBox<(any Channel)?> = .init(nil)
+
+    var port: Int { channel.withLockedValue { $0?.localAddress?.port ?? 0 } }
+
+    func start() async throws {
+        let bound = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { [self] child in
+                child.eventLoop.makeCompletedFuture {
+                    state.withLockedValue { $0.connections += 1 }
+                    try child.pipeline.syncOperations.addHandler(Conversation(server: self))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        channel.withLockedValue { $0 = bound }
+    }
+
+    func stop() async throws {
+        try await channel.withLockedValue { $0 }?.close()
+    }
+
+    fileprivate func received(_ message: String) {
+        state.withLockedValue { $0.messages.append(message) }
+    }
+
+    private final class Conversation: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let server: LoopbackSMTPServer
+        var pending = ""
+        var message: [String]?
+
+        init(server: LoopbackSMTPServer) { self.server = server }
+
+        func channelActive(context: ChannelHandlerContext) {
+            send("220 loopback ESMTP", context)
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            pending += String(buffer: unwrapInboundIn(data))
+            while let end = pending.range(of: "\r\n") {
+                let line = String(pending[..<end.lowerBound])
+                pending.removeSubrange(..<end.upperBound)
+                handle(line, context)
+            }
+        }
+
+        private func handle(_ line: String, _ context: ChannelHandlerContext) {
+            if var lines = message {
+                if line == "." {
+                    server.received(lines.joined(separator: "\r\n"))
+                    message = nil
+                    send("250 queued", context)
+                } else {
+                    lines.append(line.hasPrefix(".") ? String(line.dropFirst()) : line)
+                    message = lines
+                }
+                return
+            }
+            switch line.prefix(4).uppercased() {
+            case "EHLO": send("250-loopback\r\n250 8BITMIME", context)
+            case "DATA": message = []; send("354 go ahead", context)
+            case "QUIT": send("221 bye", context); context.close(promise: nil)
+            default: send("250 ok", context)
+            }
+        }
+
+        private func send(_ text: String, _ context: ChannelHandlerContext) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text + "\r\n")), promise: nil)
+        }
+    }
+}
+
+@Suite struct SMTPBatchTests {
+    @Test func an_outbox_pass_sends_every_message_over_one_connection() async throws {
+        let server = LoopbackSMTPServer()
+        try await server.start()
+        let transport = SMTPTransport(configuration: SMTPConfiguration(security: .plain, host: "127.0.0.1", port: server.port))
+        let batch = transport.startBatch()
+        for index in 1...3 {
+            try await batch.deliver(OutgoingEmail(messageID: "m\(index)@x", from: "a@x.ca", to: "b\(index)@x.ca", subject: "s",
+                                                  date: Date(), textBody: ".line \(index)", extraHeaders: [:]))
+        }
+        await batch.finish()
+        #expect(server.connections == 1)
+        #expect(server.messages.count == 3)
+        #expect(server.messages.allSatisfy { $0.contains("\r\n\r\n.line ") }, "the dot-stuffing is undone by the server")
+        try await server.stop()
+    }
+}
