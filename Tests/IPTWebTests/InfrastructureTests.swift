@@ -181,7 +181,7 @@ import VaporTesting
             let db = clinic.db
             let outbox = Outbox(transport: SlowTransport(takeOver: {
                 try await OutboxMessage.query(on: db).filter(\.$id == id).set(\.$claimToken, to: "other-instance").update()
-            }), clock: clinic.clock.appClock, fromAddress: { "c@example.org" })
+            }), clock: clinic.clock.appClock, sender: { MailSender(from: "c@example.org", replyTo: nil) })
             try await outbox.deliverDue(on: clinic.db)
             let message = try #require(try await OutboxMessage.find(id, on: clinic.db))
             #expect(message.claimToken == "other-instance")

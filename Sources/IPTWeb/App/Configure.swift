@@ -23,10 +23,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let contentDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Resources/Content").path
     let content = try ContentLibrary.load(from: contentDirectory)
     let clinic = ClinicIdentityStore(clock: settings.clock)
-    let outbox = Outbox(transport: settings.mailTransport, clock: settings.clock, fromAddress: { [app] in
+    var outbox = Outbox(transport: settings.mailTransport, clock: settings.clock, sender: { [app] in
         let identity = (try? await clinic.current(on: app.db)) ?? .defaults
-        return OutgoingEmail.mailbox(name: identity.name, address: identity.email)
+        // A relay may only accept its verified sender in From; answers still reach the clinic.
+        return MailSender(from: OutgoingEmail.mailbox(name: identity.name, address: settings.mailFromAddress ?? identity.email),
+                          replyTo: identity.email)
     })
+    outbox.schedule = settings.mailRetrySchedule
+    if settings.runOutboxWorker { app.logger.info("Email: \(settings.mailTransport.summary)") }
     if let warning = fileMailWarning(environment: app.environment, transport: settings.mailTransport) { app.logger.warning("\(warning)") }
     let worker = settings.runOutboxWorker ? OutboxWorker(outbox: outbox) : nil
     if let worker { app.lifecycle.use(worker) }
@@ -125,6 +129,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.asyncCommands.use(CreateStaffCommand(), as: "create-staff")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(KeysCommand(), as: "keys")
+    app.asyncCommands.use(MailCommand(), as: "mail")
     // Replaces the `migrate` command Fluent registered when the databases were set up.
     app.asyncCommands.use(TransactionalMigrateCommand(), as: "migrate")
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import IPTCore
 import Vapor
 
 /// Everything the app needs from its surroundings, as a value. `configure(_:settings:)` takes it,
@@ -35,6 +36,12 @@ public struct Settings: Sendable {
     /// address the proxy appended to X-Forwarded-For counts instead (for rate limits). Only set it
     /// when a proxy you run is the only way in.
     public var trustForwardedFor: Bool = false
+    /// When the outbox tries a failed email again. The first delay is `IPT_MAIL_RETRY_SECONDS`
+    /// (one minute unless set), doubling up to six hours.
+    public var mailRetrySchedule: RetrySchedule = .outbox
+    /// The address in From when it must differ from the clinic's own (a relay that accepts only a
+    /// verified sender); the clinic's address is then the Reply-To.
+    public var mailFromAddress: String? = nil
     /// The master key, when given directly (tests); otherwise it is read from the environment or
     /// the data directory (see MasterKey).
     public var masterKey: SymmetricKey? = nil
@@ -76,19 +83,37 @@ public struct Settings: Sendable {
         let isLocal = environment == .development || environment == .testing
         let secure = Environment.get("IPT_SECURE_COOKIES").map { $0 == "1" || $0 == "true" } ?? !isLocal
         let outboxDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("outbox").path
-        return Settings(
+        let publicBaseURL = Environment.get("IPT_PUBLIC_URL") ?? localBaseURL(arguments: environment.arguments)
+        var mailTransport: any MailTransport = FileMailTransport(directory: outboxDirectory)
+        if let url = Environment.get("IPT_SMTP_URL"), !url.isEmpty {
+            var configuration = try SMTPConfiguration(url: url, passwordFile: Environment.get("IPT_SMTP_PASSWORD_FILE"))
+            configuration.trustedCAFile = Environment.get("IPT_SMTP_CA_FILE").flatMap { $0.isEmpty ? nil : $0 }
+            configuration.ehloName = SMTPConfiguration.ehloName(publicBaseURL: publicBaseURL)
+            mailTransport = SMTPTransport(configuration: configuration)
+        }
+        var retrySchedule = RetrySchedule.outbox
+        if let text = Environment.get("IPT_MAIL_RETRY_SECONDS"), !text.isEmpty {
+            guard let seconds = TimeInterval(text), seconds >= 1 else {
+                throw ConfigurationError("IPT_MAIL_RETRY_SECONDS must be a number of seconds, at least 1.")
+            }
+            retrySchedule = RetrySchedule(base: seconds, cap: retrySchedule.cap, maxAttempts: retrySchedule.maxAttempts)
+        }
+        var settings = Settings(
             database: database,
             dataDirectory: dataDirectory,
             resourceRoot: resourceRoot,
             seedDemo: Environment.get("IPT_DEMO") != "0",
             secureCookies: secure,
             clock: .live,
-            mailTransport: FileMailTransport(directory: outboxDirectory),
+            mailTransport: mailTransport,
             runOutboxWorker: true,
             isTesting: environment == .testing,
-            publicBaseURL: Environment.get("IPT_PUBLIC_URL") ?? localBaseURL(arguments: environment.arguments),
+            publicBaseURL: publicBaseURL,
             publicFormLimit: Int(Environment.get("IPT_PUBLIC_FORM_LIMIT") ?? "") ?? 10
         ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
+        settings.mailRetrySchedule = retrySchedule
+        settings.mailFromAddress = Environment.get("IPT_MAIL_FROM").flatMap { $0.isEmpty ? nil : $0 }
+        return settings
     }
 
     /// Where links in emails point when IPT_PUBLIC_URL is not set: the address `serve` listens on,

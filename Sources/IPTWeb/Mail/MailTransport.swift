@@ -5,6 +5,8 @@ import NIOPosix
 public struct OutgoingEmail: Sendable, Equatable {
     public var messageID: String
     public var from: String
+    /// Where answers go: the clinic's own address, also when the relay makes From another one.
+    public var replyTo: String? = nil
     public var to: String
     public var subject: String
     public var date: Date
@@ -24,6 +26,9 @@ public struct OutgoingEmail: Sendable, Equatable {
             ("Message-ID", "<\(Self.stripLineBreaks(messageID))>"),
             ("Date", Self.rfc5322Date(date)),
             ("From", Self.stripLineBreaks(from)),
+        ]
+        if let replyTo { headers.append(("Reply-To", Self.stripLineBreaks(replyTo))) }
+        headers += [
             ("To", Self.stripLineBreaks(to)),
             ("Subject", Self.encodeHeader(subject)),
             ("MIME-Version", "1.0"),
@@ -151,6 +156,54 @@ public struct EmailAttachment: Sendable, Equatable {
 /// Delivers an email. SMTP or an API provider plugs in here without touching callers.
 public protocol MailTransport: Sendable {
     func deliver(_ email: OutgoingEmail) async throws
+    /// Several deliveries in a row that may share what is costly to set up (an SMTP connection,
+    /// its TLS handshake and sign-in). The outbox opens one per pass and finishes it at the end.
+    func startBatch() -> any MailBatch
+    /// Where email goes, for the log at start: never a password.
+    var summary: String { get }
+}
+
+extension MailTransport {
+    public func startBatch() -> any MailBatch { OneByOneBatch(transport: self) }
+    public var summary: String { String(describing: type(of: self)) }
+}
+
+/// Deliveries that belong together. Used by one task at a time, in order.
+public protocol MailBatch: Sendable {
+    func deliver(_ email: OutgoingEmail) async throws
+    /// Closes what the batch kept open; a delivery after this starts afresh.
+    func finish() async
+}
+
+/// A batch for transports with nothing to share: each message on its own.
+struct OneByOneBatch: MailBatch {
+    let transport: any MailTransport
+    func deliver(_ email: OutgoingEmail) async throws { try await transport.deliver(email) }
+    func finish() async {}
+}
+
+/// A delivery that did not happen, said the way the outbox's retry schedule needs it. A transport
+/// throws this when it knows; any other error counts as temporary.
+public struct MailDeliveryError: Error, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Worth trying again later: a 4xx reply, a connection that failed or went quiet.
+        case temporary
+        /// The server refused this message for good (a 5xx reply to it): trying again would only
+        /// be refused again, so the outbox marks it failed at once.
+        case permanent
+    }
+
+    public let kind: Kind
+    /// What happened, without what the server said after its codes: a reply's text can quote the
+    /// address or the message, and this goes into the log and the outbox row.
+    public let summary: String
+
+    public init(_ kind: Kind, _ summary: String) {
+        self.kind = kind
+        self.summary = summary
+    }
+
+    public var description: String { summary }
 }
 
 /// Writes each email as an .eml file into a folder. Named by message id, so a retry after a
@@ -161,6 +214,8 @@ public struct FileMailTransport: MailTransport {
     public init(directory: String) {
         self.directory = directory
     }
+
+    public var summary: String { "written to files in \(directory) (the file transport: nothing is sent)" }
 
     public func deliver(_ email: OutgoingEmail) async throws {
         // Blocking file calls go to NIO's thread pool: async code runs on the event loops, which

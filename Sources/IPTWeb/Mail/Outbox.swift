@@ -8,8 +8,8 @@ import Vapor
 struct Outbox: Sendable {
     let transport: any MailTransport
     let clock: AppClock
-    let fromAddress: @Sendable () async -> String
-    let schedule = RetrySchedule.outbox
+    let sender: @Sendable () async -> MailSender
+    var schedule = RetrySchedule.outbox
 
     /// Adds an email to the outbox; the worker delivers it.
     static func enqueue(to recipient: String, subject: String, body: String, html: String? = nil, headers: [String: String] = [:],
@@ -43,65 +43,87 @@ struct Outbox: Sendable {
             .sort(\.$nextAttemptAt)
             .limit(limit)
             .all()
+        guard !due.isEmpty else { return 0 }
         var delivered = 0
-        let from = await fromAddress()
-        for candidate in due {
-            guard let id = candidate.id else { continue }
-            let token = SecureToken.make(bytes: 12)
-            try await OutboxMessage.query(on: database)
-                .set(\.$claimToken, to: token)
-                .set(\.$lockedUntil, to: now.addingTimeInterval(120))
-                .filter(\.$id == id)
-                .filter(\.$status == OutboxMessage.Status.pending.rawValue)
-                .group(.or) { group in
-                    group.filter(\.$lockedUntil == nil).filter(\.$lockedUntil < now)
+        let sender = await sender()
+        // One batch per pass: an SMTP transport sends them all over one connection.
+        let batch = transport.startBatch()
+        do {
+            for candidate in due {
+                guard let id = candidate.id else { continue }
+                let token = SecureToken.make(bytes: 12)
+                // The lock runs from the claim, not from the start of the pass: a pass over one slow
+                // connection can take a while, and a lock already expired would let another instance
+                // send the same message.
+                let claimedAt = clock.now()
+                try await OutboxMessage.query(on: database)
+                    .set(\.$claimToken, to: token)
+                    .set(\.$lockedUntil, to: claimedAt.addingTimeInterval(120))
+                    .filter(\.$id == id)
+                    .filter(\.$status == OutboxMessage.Status.pending.rawValue)
+                    .group(.or) { group in
+                        group.filter(\.$lockedUntil == nil).filter(\.$lockedUntil < claimedAt)
+                    }
+                    .update()
+                guard let message = try await OutboxMessage.find(id, on: database), message.claimToken == token else {
+                    continue
                 }
-                .update()
-            guard let message = try await OutboxMessage.find(id, on: database), message.claimToken == token else {
-                continue
+                let email = OutgoingEmail(
+                    messageID: "\(id.uuidString.lowercased())@iptclinic.local",
+                    from: sender.from,
+                    replyTo: sender.replyTo,
+                    to: message.recipient,
+                    subject: message.subject,
+                    date: message.createdAt,
+                    textBody: message.bodyText,
+                    htmlBody: message.bodyHTML,
+                    extraHeaders: message.extraHeaders,
+                    attachment: message.attachmentBody.map {
+                        EmailAttachment(filename: message.attachmentName ?? "attachment", contentType: message.attachmentType ?? "application/octet-stream", content: $0)
+                    }
+                )
+                var outcome = OutboxMessage.query(on: database)
+                    .filter(\.$id == id)
+                    .filter(\.$claimToken == token)
+                    .set(\.$attempts, to: message.attempts + 1)
+                    .set(\.$lockedUntil, to: nil)
+                    .set(\.$claimToken, to: nil)
+                do {
+                    try await batch.deliver(email)
+                    outcome = outcome
+                        .set(\.$status, to: OutboxMessage.Status.sent.rawValue)
+                        .set(\.$sentAt, to: clock.now())
+                        .set(\.$lastError, to: nil)
+                        .droppingContent()
+                    delivered += 1
+                } catch {
+                    // Only the error's type, or a transport's own summary without the server's words, goes
+                    // into the row and the log: a transport's message can quote the email.
+                    let failure = error as? MailDeliveryError
+                    outcome = outcome.set(\.$lastError, to: failure?.summary ?? String(describing: type(of: error)))
+                    if failure?.kind != .permanent, let delay = schedule.delay(afterAttempts: message.attempts + 1) {
+                        outcome = outcome.set(\.$nextAttemptAt, to: now.addingTimeInterval(delay))
+                    } else {
+                        outcome = outcome.set(\.$status, to: OutboxMessage.Status.failed.rawValue)
+                    }
+                }
+                // Recorded only while the claim is still ours: if delivery outlasted the lock and another
+                // instance took the message over, its record stands.
+                try await outcome.update()
             }
-            let email = OutgoingEmail(
-                messageID: "\(id.uuidString.lowercased())@iptclinic.local",
-                from: from,
-                to: message.recipient,
-                subject: message.subject,
-                date: message.createdAt,
-                textBody: message.bodyText,
-                htmlBody: message.bodyHTML,
-                extraHeaders: message.extraHeaders,
-                attachment: message.attachmentBody.map {
-                    EmailAttachment(filename: message.attachmentName ?? "attachment", contentType: message.attachmentType ?? "application/octet-stream", content: $0)
-                }
-            )
-            var outcome = OutboxMessage.query(on: database)
-                .filter(\.$id == id)
-                .filter(\.$claimToken == token)
-                .set(\.$attempts, to: message.attempts + 1)
-                .set(\.$lockedUntil, to: nil)
-                .set(\.$claimToken, to: nil)
-            do {
-                try await transport.deliver(email)
-                outcome = outcome
-                    .set(\.$status, to: OutboxMessage.Status.sent.rawValue)
-                    .set(\.$sentAt, to: clock.now())
-                    .set(\.$lastError, to: nil)
-                    .droppingContent()
-                delivered += 1
-            } catch {
-                // Only the error's type goes into the row and the log: a transport's message can quote the email.
-                outcome = outcome.set(\.$lastError, to: String(describing: type(of: error)))
-                if let delay = schedule.delay(afterAttempts: message.attempts + 1) {
-                    outcome = outcome.set(\.$nextAttemptAt, to: now.addingTimeInterval(delay))
-                } else {
-                    outcome = outcome.set(\.$status, to: OutboxMessage.Status.failed.rawValue)
-                }
-            }
-            // Recorded only while the claim is still ours: if delivery outlasted the lock and another
-            // instance took the message over, its record stands.
-            try await outcome.update()
+        } catch {
+            await batch.finish()
+            throw error
         }
+        await batch.finish()
         return delivered
     }
+}
+
+/// Who the clinic's email is from, as its settings say.
+struct MailSender: Sendable, Equatable {
+    var from: String
+    var replyTo: String?
 }
 
 extension QueryBuilder where Model == OutboxMessage {
