@@ -79,6 +79,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "IPTPagesTests",
+            dependencies: ["IPTPages", "IPTCore", .product(name: "Plot", package: "Plot")],
+            exclude: ["Snapshots"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "IPTWebTests",
             dependencies: [
                 "IPTWeb",

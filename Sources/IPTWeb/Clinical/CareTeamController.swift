@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Who may open a client's chart, as the clinic decides it: the director (or a role the clinic
@@ -148,64 +147,29 @@ struct CareTeamController: RouteCollection {
 
     private func render(_ request: Request, _ context: Context, fields: [String: String], errors: FieldErrors,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
-        let db = request.db
-        let zone = try await request.services.clinic.current(on: db).zone
-        let all = try await CareTeamMember.query(on: db).filter(\.$client.$id == context.clientID).with(\.$staff).with(\.$addedBy)
-            .sort(\.$startsAt, .descending).all()
-        let current = all.filter { $0.isActive(at: request.now) }
-        let past = all.filter { !$0.isActive(at: request.now) }
-        let choices = context.mayAssign ? try await clinicians(on: db) : []
-        let base = "/staff/clients/\(context.clientID.uuidString)"
-        let treating = current.first { $0.role == .treating }
-        func when(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("breadcrumb"), .a(.href("/staff/clients"), .text("Clients")), .text(" / "), .a(.href("\(base)/chart"), .text(context.client.name))),
-            .h1(.text("Care team: \(context.client.name)")),
-            .if(request.query[String.self, at: "done"] == "saved", .p(.class("notice"), .attribute(named: "role", value: "status"), .text("Saved."))),
-            .p(.class("lede"), .text("Only the people listed here (and the clinic director) may open this client's clinical record. Booking an appointment gives no access by itself.")),
-            .if(current.isEmpty, .p(.class("notice warning"), .text("No one is on this client's care team yet. Name the treating clinician to accept the client."))),
-            .if(!current.isEmpty, TableViews.scrollable(captionID: "team-now", .table(
-                .class("data-table"),
-                .caption(.id("team-now"), .text("On the care team now")),
-                .thead(.tr(.th(.text("Who")), .th(.text("Role")), .th(.text("Why")), .th(.text("Since")), .th(.text("Until")),
-                           .if(context.mayAssign, .th(.span(.class("visually-hidden"), .text("Actions")))))),
-                .tbody(.forEach(current) { member in
-                    .tr(.td(.text(member.staff.name)), .td(.text(member.role.label)), .td(.text(member.reason ?? "")),
-                        .td(.text(when(member.startsAt))), .td(.text(member.endsAt.map(when) ?? "Open-ended")),
-                        .if(context.mayAssign, .td(.if(member.role == .member,
-                            .form(.method(.post), .action("\(base)/care-team/members/\(member.id?.uuidString ?? "")/end"), .class("inline-form"),
-                                  FormViews.csrf(request.csrfToken),
-                                  .button(.class("button small secondary"), .type(.submit), .text("End now"),
-                                          .attribute(named: "aria-label", value: "End \(member.staff.name)'s membership now")))))))
-                })))),
-            .if(context.mayAssign, .group(
-                .h2(.text(treating == nil ? "Accept the client: name the treating clinician" : "Change the treating clinician")),
-                FormViews.errorSummary(errors),
-                .form(.method(.post), .action("\(base)/care-team/treating"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.select(name: "clinician", label: "Treating clinician",
-                                       options: [("", "Choose a clinician")] + choices.map { ($0.id?.uuidString ?? "", "\($0.name), \(StaffRole(rawValue: $0.role)?.displayName ?? $0.role)") },
-                                       selected: fields["clinician"] ?? treating?.$staff.id.uuidString, error: errors["clinician"],
-                                       hint: "A practicum student's supervisor joins the team with them."),
-                      .button(.class("button"), .type(.submit), .text(treating == nil ? "Accept and assign" : "Change"))),
-                .h2(.text("Add someone else")),
-                .form(.method(.post), .action("\(base)/care-team/members"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.select(name: "member", label: "Who", options: [("", "Choose a person")] + choices.map { ($0.id?.uuidString ?? "", $0.name) },
-                                       selected: fields["member"], error: errors["member"]),
-                      FormViews.textField(name: "reason", label: "Why", value: fields["reason"], error: errors["reason"], maxLength: 500,
-                                          hint: "For example: covering while the treating clinician is away."),
-                      FormViews.textField(name: "until", label: "Until", value: fields["until"], error: errors["until"], type: .date, required: false,
-                                          maxLength: 10, hint: "Leave empty for no end date."),
-                      .button(.class("button secondary"), .type(.submit), .text("Add to the care team")))
-            )),
-            .if(!past.isEmpty, .group(
-                .h2(.text("Earlier members")),
-                .ul(.forEach(past) { member in
-                    .li(.text("\(member.staff.name), \(member.role.label.lowercased()), \(when(member.startsAt)) to \(member.endsAt.map(when) ?? "")"))
-                })))
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Care team" : "Please check: Care team", chrome: try await request.chrome(), content: content),
-                     status: status)
+        let model = try await pageModel(request, context, fields: fields, errors: errors)
+        return .html(PageLayout.render(title: model.title, chrome: try await request.chrome(), content: CareTeamPage.view(model)), status: status)
+    }
+
+    private func pageModel(_ request: Request, _ context: Context, fields: [String: String], errors: FieldErrors) async throws -> CareTeamPage.Model {
+        let zone = try await request.services.clinic.current(on: request.db).zone
+        let all = try await CareTeamQueries.history(of: [context.clientID], on: request.db)[context.clientID] ?? []
+        let people = try await StaffUser.query(on: request.db).filter(\.$id ~~ all.map { $0.$staff.id }).all()
+        func member(_ row: CareTeamMember) -> CareTeamPage.Member {
+            CareTeamPage.Member(id: row.id?.uuidString ?? "", staffID: row.$staff.id.uuidString, name: people.first { $0.id == row.$staff.id }?.name ?? "A former staff member",
+                                role: row.role, reason: row.reason ?? "", since: DateDisplay.day(zone.localDate(of: row.startsAt)),
+                                until: row.endsAt.map { DateDisplay.day(zone.localDate(of: $0.addingTimeInterval(-1))) })
+        }
+        let newestFirst = all.sorted { $0.startsAt > $1.startsAt }
+        let choices = context.mayAssign ? try await clinicians(on: request.db) : []
+        return CareTeamPage.Model(
+            clientName: context.client.name, clientBase: "/staff/clients/\(context.clientID.uuidString)",
+            saved: request.query[String.self, at: "done"] == "saved",
+            current: newestFirst.filter { $0.isActive(at: request.now) }.map(member),
+            past: newestFirst.filter { !$0.isActive(at: request.now) }.map(member),
+            mayAssign: context.mayAssign,
+            clinicians: choices.map { .init(id: $0.id?.uuidString ?? "", label: "\($0.name), \(StaffRole(rawValue: $0.role)?.displayName ?? $0.role)") },
+            people: choices.map { .init(id: $0.id?.uuidString ?? "", label: $0.name) },
+            fields: fields, errors: errors, csrfToken: request.csrfToken)
     }
 }

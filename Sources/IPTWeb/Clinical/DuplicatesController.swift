@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import SQLKit
 import Vapor
 
@@ -83,39 +82,14 @@ struct DuplicatesController: RouteCollection {
         let counts = Dictionary(grouping: appointments.compactMap { $0.$client.id }, by: { $0 }).mapValues(\.count)
         try await request.audit(.view, recordType: "possible-duplicates", detail: "open=\(open.count)")
         let zone = try await request.services.clinic.current(on: request.db).zone
-        func describe(_ client: ClientRecord) -> Node<HTML.BodyContext> {
-            .ul(.class("plain"),
-                .li(.strong(.text(client.name))),
-                .li(.text(client.email)), .li(.text(client.phone)), .li(.text("Born \(client.dateOfBirth)")),
-                .li(.text("Record opened \(DateDisplay.day(zone.localDate(of: client.createdAt)))")),
-                .li(.text({ (n: Int) in n == 1 ? "1 appointment" : "\(n) appointments" }(counts[client.id ?? UUID()] ?? 0))))
+        func record(_ client: ClientRecord) -> DuplicatesPage.Record {
+            DuplicatesPage.Record(name: client.name, email: client.email, phone: client.phone, dateOfBirth: client.dateOfBirth,
+                                  opened: DateDisplay.day(zone.localDate(of: client.createdAt)), appointments: counts[client.id ?? UUID()] ?? 0)
         }
-        let notice: String? = switch request.query[String.self, at: "done"] {
-        case "merged": "Merged: the new record's appointments and forms now belong to the existing client."
-        case "kept": "Kept apart: both records stay as they are."
-        default: nil
-        }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Possible duplicate clients")),
-            .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
-            .p(.class("lede"), .text("A booking never joins an existing client's record by itself. When its details look like an existing client's, it makes a new record and waits here. Check with the person if unsure, then merge the two or keep them apart.")),
-            .if(open.isEmpty, .p(.text("Nothing to reconcile."))),
-            .forEach(open) { task in
-                .section(.class("duplicate card"),
-                    .h2(.text("\(task.client.name): matches \(task.reasons)")),
-                    .div(.class("side-by-side"),
-                         .div(.h3(.text("New record (from a booking)")), describe(task.client)),
-                         .div(.h3(.text("Existing client")), describe(task.existing))),
-                    .form(.method(.post), .action("/staff/duplicates/\(task.id?.uuidString ?? "")/merge"), .class("inline-form"),
-                          FormViews.csrf(request.csrfToken),
-                          .button(.class("button"), .type(.submit), .text("Same person: merge into the existing client"))),
-                    .text(" "),
-                    .form(.method(.post), .action("/staff/duplicates/\(task.id?.uuidString ?? "")/keep-apart"), .class("inline-form"),
-                          FormViews.csrf(request.csrfToken),
-                          .button(.class("button secondary"), .type(.submit), .text("Different people: keep apart"))))
-            }
-        )
-        return .html(PageLayout.render(title: "Possible duplicates", chrome: try await request.chrome(), content: content))
+        let model = DuplicatesPage.Model(
+            tasks: open.map { .init(id: $0.id?.uuidString ?? "", reasons: $0.reasons, new: record($0.client), existing: record($0.existing)) },
+            done: request.query[String.self, at: "done"].flatMap(DuplicatesPage.Done.init(rawValue:)), csrfToken: request.csrfToken)
+        return .html(PageLayout.render(title: "Possible duplicates", chrome: try await request.chrome(), content: DuplicatesPage.view(model)))
     }
 
     private func openTask(_ request: Request) async throws -> PossibleDuplicate {

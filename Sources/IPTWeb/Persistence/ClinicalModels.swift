@@ -382,22 +382,7 @@ final class RecordTombstone: Model, @unchecked Sendable {
 final class CareTeamMember: Model, @unchecked Sendable {
     static let schema = "care_team_members"
 
-    enum Role: String, Codable, Sendable, CaseIterable {
-        /// The clinician treating the client; one at a time.
-        case treating
-        /// The supervisor of a practicum student who treats the client.
-        case supervisor
-        /// Anyone else the clinic added, with a reason (a covering clinician, a consultant).
-        case member
-
-        var label: String {
-            switch self {
-            case .treating: "Treating clinician"
-            case .supervisor: "Supervisor"
-            case .member: "Care team member"
-            }
-        }
-    }
+    typealias Role = CareTeamRole
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
