@@ -23,6 +23,20 @@ import VaporTesting
             .decode(column: "name", as: String.self)
     }
 
+    /// Fails loudly if a dependency update changes the C library the inline reader imports (a
+    /// rename stops the build): it must be the very SQLite build that sqlite-nio runs, since two
+    /// copies in one process do not see each other's file locks.
+    @Test func the_inline_reader_runs_the_same_sqlite_as_sqlite_nio() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            let pooled = clinic.db as! any SQLDatabase
+            let nioBuild = try await pooled.raw("SELECT sqlite_source_id() AS v").first()?.decode(column: "v", as: String.self)
+            #expect(nioBuild == InlineSQLiteReader.linkedSourceID, "the imported SQLite is not the build sqlite-nio runs")
+            let inlineBuild = try reader.rows("SELECT sqlite_source_id() AS v", binds: [])?.first?.decode(column: "v", as: String.self)
+            #expect(inlineBuild == nioBuild)
+        }
+    }
+
     @Test func a_keyed_read_is_answered_here_and_sees_every_committed_write() async throws {
         try await withClinic { clinic in
             guard let (reader, database) = try inline(clinic) else { return }

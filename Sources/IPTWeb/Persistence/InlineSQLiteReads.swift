@@ -32,6 +32,11 @@ import VaporCSQLite
 /// uncommitted writes. They see every committed write, since each statement is reset (and its
 /// read snapshot released) as soon as its rows are read.
 final class InlineSQLiteReader: Sendable {
+    /// The SQLite these connections are linked against (its source id: version, date and check-in
+    /// hash), for the test that checks it is the very build sqlite-nio runs. VaporCSQLite is not a
+    /// published product, so a dependency update could rename or duplicate it silently.
+    static var linkedSourceID: String { String(cString: sqlite_nio_sqlite3_sourceid()) }
+
     /// How long a statement may run here before it is interrupted and moved to the pool. Wall
     /// time, so a thread the kernel set aside counts too; tests, which run hundreds of apps at once
     /// on two cores, give more (see `DatabaseSetup.inlineReader`).
