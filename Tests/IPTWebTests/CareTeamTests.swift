@@ -54,6 +54,10 @@ import VaporTesting
             let later = BookingService.newAppointment(staffID: therapistUser.id!, clientID: duplicate.id!, kind: kind, start: clinic.tenOClock(inDays: 9),
                                                       locationID: nil, source: "web", now: clinic.clock.now)
             try await later.create(on: clinic.db)
+            // The new record holds a sealed score and someone on its own care team.
+            try await clinic.addScore(9, client: duplicate.id!, clinician: therapistUser)
+            let (outsider, outsiderUser) = try await clinic.signedIn(as: .therapist)
+            try await clinic.assignCareTeam(client: duplicate.id!, treating: outsiderUser)
             let task = try #require(try await PossibleDuplicate.query(on: clinic.db).first())
 
             let (desk, _) = try await clinic.signedIn(as: .receptionist)
@@ -67,6 +71,11 @@ import VaporTesting
             #expect(try await ClientRecord.find(duplicate.id, on: clinic.db) == nil)
             #expect(try await Appointment.find(later.id, on: clinic.db)?.$client.id == existing.id)
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "client-merge").count() == 1)
+            // Sealed values are bound to their client: the moved score still opens under the existing one.
+            let moved = try #require(try await MeasureResponse.query(on: clinic.db).filter(\.$client.$id == existing.id!).first())
+            #expect(try moved.total(clinic.app.services.keyRing) == 9)
+            // The new record's care team does not come along: a merge grants no one the existing history.
+            #expect(try await outsider.get("/staff/clients/\(existing.id!.uuidString)/chart").status == .notFound)
             #expect(try await desk.post("/staff/duplicates/\(task.id!.uuidString)/merge", form: [:]).status == .notFound)
 
             // Different people with the same household email are kept apart.

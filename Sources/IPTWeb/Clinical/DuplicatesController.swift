@@ -30,25 +30,44 @@ enum DuplicateQueries {
         }
     }
 
-    /// Tables whose rows follow a client when two records are merged.
+    /// Tables whose rows follow a client when two records are merged. The duplicate's care-team rows
+    /// do not: a front-desk merge must not give anyone the existing client's history.
     static var movedTables: [String] {
-        ["session_notes"] + RetentionController.clientTables.filter { $0 != "client_flags" }
+        ["session_notes"] + RetentionController.clientTables.filter { !["client_flags", "care_team_members"].contains($0) }
     }
+
+    /// A record a booking made holds appointments, consents and forms at most. One with a course
+    /// (contract, formulation, notes, worksheets, a discharge) was worked on as a client in its own
+    /// right, and its rows would clash with the existing record's: that is for a person to sort out.
+    static let clinicalTables = ["treatment_contracts", "formulations", "course_checklist", "worksheets", "discharge_summaries", "session_notes",
+                                 "inventory_entries", "phase_overrides"]
 
     enum MergeProblem: Error {
         /// The two records have appointments at overlapping times.
         case overlappingAppointments
+        /// The new record already has clinical work of its own.
+        case clinicalRecords
     }
 
-    /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one transaction.
-    static func merge(_ duplicateID: UUID, into existingID: UUID, on db: any Database) async throws {
+    /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one
+    /// transaction. Sealed values are bound to their client, so each moved one is sealed again.
+    static func merge(_ duplicateID: UUID, into existingID: UUID, keyRing: KeyRing, on db: any Database) async throws {
         do {
             try await db.writeTransaction { db in
                 let sql = db as! any SQLDatabase
+                for table in clinicalTables {
+                    let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+                        .where("client_id", .equal, duplicateID).first()?.decode(column: "n", as: Int.self) ?? 0
+                    guard rows == 0 else { throw MergeProblem.clinicalRecords }
+                }
+                for column in SealedColumn.clientBound {
+                    try await column.reseal(from: duplicateID, to: existingID, keyRing: keyRing, on: db)
+                }
                 // A standing flag the existing record already has stays single.
                 let kept = try await ClientFlag.query(on: db).filter(\.$client.$id == existingID).all().map(\.kind)
                 try await ClientFlag.query(on: db).filter(\.$client.$id == duplicateID).filter(\.$kind ~~ kept).delete()
                 try await sql.update("client_flags").set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                try await CareTeamMember.query(on: db).filter(\.$client.$id == duplicateID).delete()
                 try await PossibleDuplicate.query(on: db).group(.or) { group in
                     group.filter(\.$client.$id == duplicateID).filter(\.$existing.$id == duplicateID)
                 }.delete()
@@ -104,9 +123,11 @@ struct DuplicatesController: RouteCollection {
         let task = try await openTask(request)
         let duplicateID = task.$client.id, existingID = task.$existing.id
         do {
-            try await DuplicateQueries.merge(duplicateID, into: existingID, on: request.db)
+            try await DuplicateQueries.merge(duplicateID, into: existingID, keyRing: request.services.keyRing, on: request.db)
         } catch DuplicateQueries.MergeProblem.overlappingAppointments {
             throw Abort(.conflict, reason: "The two records have appointments at overlapping times. Cancel one of them first, then merge.")
+        } catch DuplicateQueries.MergeProblem.clinicalRecords {
+            throw Abort(.conflict, reason: "The new record already has clinical work of its own (a contract, notes or worksheets), so it cannot be merged here. Ask the clinic director.")
         }
         try await request.audit(.update, recordType: "client-merge", recordID: duplicateID.uuidString, subject: existingID.uuidString,
                                 detail: "merged into this record by \(staff.auditLabel)")

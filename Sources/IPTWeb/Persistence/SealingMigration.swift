@@ -59,3 +59,32 @@ struct SealedColumn: Sendable {
         try await (database as! any SQLDatabase).update(table).set(SQLIdentifier(column), to: value).where("id", .equal, context.rowID).run()
     }
 }
+
+extension SealedColumn {
+    /// Every sealed column bound to a client, as the schema stands now (M036's list and the columns
+    /// M037 added). A row that moves to another client (merging two records) is sealed again with
+    /// the new client, or it would no longer open.
+    static let clientBound: [SealedColumn] = M036BindSealsToClient.columns.filter { $0.clientColumn != nil } + [
+        SealedColumn("measure_responses", "score_sealed"),
+        SealedColumn("life_events", "event_sealed"),
+        SealedColumn("consents", "typed_name_sealed"),
+    ]
+
+    /// Seals this column's values of one client's rows again for another client.
+    func reseal(from oldClient: UUID, to newClient: UUID, keyRing: KeyRing, on database: any Database) async throws {
+        guard let clientColumn else { return }
+        let sql = database as! any SQLDatabase
+        var columns = [SQLIdentifier("id"), SQLIdentifier(column)]
+        if let versionColumn { columns.append(SQLIdentifier(versionColumn)) }
+        let rows = try await sql.select().columns(columns).from(table).where(SQLIdentifier(clientColumn), .equal, SQLBind(oldClient))
+            .where(SQLIdentifier(column), .isNot, SQLLiteral.null).all()
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self)
+            let version = try versionColumn.map { try row.decode(column: $0, as: Int.self) } ?? 1
+            let plain = try keyRing.open(try row.decode(column: column, as: String.self),
+                                         SealContext(table, row: id, column: column, client: oldClient, version: version))
+            let moved = SealContext(table, row: id, column: column, client: newClient, version: version)
+            try await store(try keyRing.seal(plain, moved), for: moved, on: database)
+        }
+    }
+}
