@@ -284,7 +284,10 @@ def journey_clinical(res: Results, art) -> bool:
             miriam.get("/staff/retention")
             aud.page(miriam, "/staff/retention")
             miriam.get(st["base"].replace("/staff/clients/", "/staff/retention/"))
-            expect("Still within retention" in miriam.one("main").text, "a current record is offered for destruction")
+            text = miriam.one("main").text
+            # Riley has a session booked ahead, which keeps the record whatever its age.
+            expect(("Still within retention" in text or "Kept: an appointment is booked" in text)
+                   and not miriam.css("main form[action$='/destroy']"), "a current record is offered for destruction")
             aud.page(miriam, "/staff/retention/<id>")
             return "reason asked and kept; chart opened; settings refuse a course with no middle phase"
 

@@ -137,6 +137,11 @@ import VaporTesting
             let team = try await CareTeamQueries.active(of: client.id!, at: clinic.clock.now, on: clinic.db)
             #expect(Set(team.map(\.role)) == [.treating, .supervisor])
             #expect(try await supervisor.get("/staff/clients/\(client.id!.uuidString)/chart").status == .ok)
+            // A student added as a member (not treating) brings the supervisor too, for co-signing.
+            let other = try await clinic.addClient(name: "Lee Client", email: "lee@example.org")
+            let otherTeam = "/staff/clients/\(other.id!.uuidString)/care-team"
+            #expect(try await director.post("\(otherTeam)/members", form: ["member": studentUser.id!.uuidString, "reason": "Co-therapist"]).status == .seeOther)
+            #expect(try await CareTeamQueries.isMember(supervisorUser.id!, of: other.id!, at: clinic.clock.now, on: clinic.db))
         }
     }
 

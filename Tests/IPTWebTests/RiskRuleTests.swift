@@ -190,6 +190,29 @@ import VaporTesting
         }
     }
 
+    @Test func a_client_nobody_has_accepted_yet_alerts_the_sending_clinician_who_can_open_it_and_the_directors_at_once() async throws {
+        try await withClinic { clinic in
+            try await clinic.makeStaff(.admin, email: "director@example.org")
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapistUser, onCareTeam: false)
+            let appointment = try #require(try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).first())
+            // The clinic's cadence sends questionnaires whether or not the client was accepted yet.
+            _ = try await Questionnaires.send([.phq9], for: appointment, client: client, database: clinic.db, services: clinic.app.services,
+                                              now: clinic.clock.now)
+            try await clinic.deliverMail()
+            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
+            let answering = Browser(app: clinic.app)
+            try await answering.get(link)
+            #expect(try await answering.post(link, form: ["item-9": "2", "action": "draft"]).body.string.contains("9-8-8"))
+            let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
+            #expect(try await therapist.get("/staff/alerts").body.string.contains(client.name), "listed for the clinician it was addressed to")
+            #expect(try await therapist.get("/staff/alerts/\(alert.id!.uuidString)").status == .ok, "and it opens, though the client has no care team yet")
+            #expect(try await therapist.get("/staff/clients/\(client.id!.uuidString)/chart").status == .notFound, "the chart stays closed")
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.contains { $0.to == "director@example.org" && $0.subject.hasPrefix("Action needed") }, "the director is told at once")
+        }
+    }
+
     @Test func escalation_is_its_own_job_and_a_failing_job_is_logged_and_shown_to_the_director() async throws {
         try await withClinic { clinic in
             let (client, link, _, _) = try await openLink(clinic)

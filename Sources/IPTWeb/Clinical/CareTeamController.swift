@@ -124,7 +124,25 @@ struct CareTeamController: RouteCollection {
         member.endsAt = endsAt
         member.$addedBy.id = context.staff.id
         member.createdAt = request.now
-        try await member.create(on: request.db)
+        let now = request.now, adderID = context.staff.id, clientID = context.clientID, until = endsAt
+        let supervisorID = chosen.role == StaffRole.student.rawValue ? chosen.$supervisor.id : nil
+        try await request.db.writeTransaction { db in
+            try await member.create(on: db)
+            // A practicum student works under supervision: their supervisor joins for the same time,
+            // or they could not co-sign the student's notes about this client.
+            if let supervisorID, try await !CareTeamQueries.isMember(supervisorID, of: clientID, at: now, on: db) {
+                let supervisor = CareTeamMember()
+                supervisor.$client.id = clientID
+                supervisor.$staff.id = supervisorID
+                supervisor.role = .supervisor
+                supervisor.reason = "Supervises the practicum student added with a reason"
+                supervisor.startsAt = now
+                supervisor.endsAt = until
+                supervisor.$addedBy.id = adderID
+                supervisor.createdAt = now
+                try await supervisor.create(on: db)
+            }
+        }
         try await request.audit(.update, recordType: "care-team", recordID: member.id?.uuidString, subject: context.clientID.uuidString,
                                 detail: "added \(try chosen.requireID().uuidString)\(endsAt == nil ? "" : " until \(fields["until"] ?? "")")")
         return request.redirect(to: "/staff/clients/\(context.clientID.uuidString)/care-team?done=saved")

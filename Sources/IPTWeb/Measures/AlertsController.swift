@@ -123,8 +123,18 @@ struct AlertsController: RouteCollection {
     static func visible(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
         let query = RiskAlert.query(on: database).with(\.$client).with(\.$clinician)
         guard staff.role != .admin else { return query }
+        // Also those addressed to this person: an alert about a client nobody has accepted yet goes
+        // to the clinician the answers came from, who must be able to act on it.
         let clients = try await CareTeamQueries.clients(of: staff.id, at: now, on: database)
-        return query.filter(\.$client.$id ~~ Array(clients))
+        return query.group(.or) { group in
+            group.filter(\.$client.$id ~~ Array(clients)).filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
+        }
+    }
+
+    /// The care-team check for an alert, except for the people it was addressed to.
+    private func requireAccess(_ request: Request, to alert: RiskAlert, staff: CurrentStaff) async throws {
+        guard alert.$clinician.id != staff.id, alert.$supervisor.id != staff.id else { return }
+        try await request.requireClinicalAccess(to: alert.$client.id)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -158,7 +168,7 @@ struct AlertsController: RouteCollection {
     func show(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let alert = try await find(request, staff: staff)
-        try await request.requireClinicalAccess(to: alert.$client.id)
+        try await requireAccess(request, to: alert, staff: staff)
         try await request.audit(.view, recordType: "risk-alert", recordID: alert.id?.uuidString, subject: alert.$client.id.uuidString)
         return try await render(request, alert: alert, errors: FieldErrors(), assessment: nil, plan: nil)
     }
@@ -171,7 +181,7 @@ struct AlertsController: RouteCollection {
     func close(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let alert = try await find(request, staff: staff)
-        try await request.requireClinicalAccess(to: alert.$client.id)
+        try await requireAccess(request, to: alert, staff: staff)
         let body = try FormInput.decode(CloseBody.self, from: request)
         guard alert.status == "open", let id = alert.id else { throw Abort(.conflict, reason: "This alert is already closed.") }
         var errors = FieldErrors()

@@ -75,24 +75,30 @@ enum RiskAlerts {
         }
     }
 
-    /// Who is told: the client's treating clinician where the clinic assigned one, otherwise the
-    /// clinician the answers or note came from; and that clinician's supervisor for a practicum student.
-    static func recipients(clientID: UUID, fallback clinicianID: UUID, at now: Date, on db: any Database) async throws -> (clinician: StaffUser, supervisor: StaffUser?) {
-        let treatingID = try await CareTeamQueries.treatingClinician(of: clientID, at: now, on: db) ?? clinicianID
-        var found = try await StaffUser.find(treatingID, on: db)
+    /// Who is told: the client's treating clinician where the clinic assigned one (and is still
+    /// active), with a practicum student's supervisor. Where no one treats the client yet (a new
+    /// client answering before being accepted) the clinician the answers came from is told, and so
+    /// are the clinic's directors at once, not only after the 24-hour escalation. The alert is
+    /// addressed to `clinician`, who may open it whatever the care team says (see AlertsController).
+    static func recipients(clientID: UUID, fallback clinicianID: UUID, at now: Date, on db: any Database)
+        async throws -> (clinician: StaffUser, supervisor: StaffUser?, others: [StaffUser]) {
+        let treating = try await CareTeamQueries.treatingClinician(of: clientID, at: now, on: db)
+        var found = try await treating.asyncMap { try await StaffUser.find($0, on: db) } ?? nil
+        if found?.isActive != true { found = nil }
+        let assigned = found != nil
         if found == nil { found = try await StaffUser.find(clinicianID, on: db) }
-        guard let clinician = found else {
-            throw Abort(.internalServerError, reason: "The clinician of a risk alert no longer exists.")
-        }
+        guard let clinician = found else { throw Abort(.internalServerError, reason: "The clinician of a risk alert no longer exists.") }
         let supervisor = clinician.role == StaffRole.student.rawValue ? try await StaffUser.find(clinician.$supervisor.id, on: db) : nil
-        return (clinician, supervisor)
+        let directors = assigned ? [] : try await StaffUser.query(on: db).filter(\.$role == StaffRole.admin.rawValue).filter(\.$isActive == true).all()
+        let told = Set([clinician.id, supervisor?.id].compactMap { $0 })
+        return (clinician, supervisor.flatMap { $0.isActive ? $0 : nil }, directors.filter { !told.contains($0.id ?? UUID()) })
     }
 
     /// Opens the alert for `origin` unless one exists already, and queues the emails in the same
     /// transaction. The insert itself decides (ON CONFLICT DO NOTHING ... RETURNING), so two
     /// simultaneous risk answers for one questionnaire open one alert. Returns the new alert's id.
     static func open(_ origin: Origin, clientID: UUID, clinicianID: UUID, services: AppServices, now: Date, on db: any Database) async throws -> UUID? {
-        let (clinician, supervisor) = try await recipients(clientID: clientID, fallback: clinicianID, at: now, on: db)
+        let (clinician, supervisor, others) = try await recipients(clientID: clientID, fallback: clinicianID, at: now, on: db)
         let alertID = UUID()
         let (source, responseID, noteID, conflictColumn): (RiskAlert.Source, UUID?, UUID?, String) = switch origin {
         case .response(let id): (.questionnaire, id, nil, "response_id")
@@ -108,7 +114,7 @@ enum RiskAlerts {
         guard !inserted.isEmpty else { return nil }
         let clinic = try await services.clinic.current(on: db)
         // No answer, score, name or questionnaire in the email: only that something waits.
-        for person in [clinician] + (supervisor.map { [$0] } ?? []) {
+        for person in ([clinician] + (supervisor.map { [$0] } ?? []) + others) where person.isActive {
             try await Outbox.enqueue(
                 to: person.email, subject: "Action needed: a client alert is waiting - \(clinic.name)",
                 body: """

@@ -35,6 +35,15 @@ struct M025CreateSafetyRecords: AsyncMigration {
             """).run()
         try await database.schema("risk_alerts").delete()
         try await sql.raw("ALTER TABLE risk_alerts_next RENAME TO risk_alerts").run()
+        // Before the claim became one statement, two simultaneous submissions could raise two alerts
+        // for one questionnaire. The later ones keep their follow-up but let go of the questionnaire,
+        // so the index below can hold.
+        try await sql.raw("""
+            UPDATE risk_alerts SET response_id = NULL WHERE response_id IS NOT NULL AND EXISTS (
+              SELECT 1 FROM risk_alerts AS earlier WHERE earlier.response_id = risk_alerts.response_id
+              AND (earlier.created_at < risk_alerts.created_at
+                   OR (earlier.created_at = risk_alerts.created_at AND CAST(earlier.id AS TEXT) < CAST(risk_alerts.id AS TEXT))))
+            """).run()
         try await sql.create(index: "risk_alerts_status").on("risk_alerts").column("status").column("created_at").run()
         try await sql.create(index: "risk_alerts_one_per_response").unique().on("risk_alerts").column("response_id").run()
         try await sql.create(index: "risk_alerts_one_per_note").unique().on("risk_alerts").column("note_id").run()
