@@ -239,6 +239,25 @@ import VaporTesting
 }
 
 @Suite struct MeasureCadenceDefaultTests {
+    @Test func two_instances_running_the_cadence_at_once_send_each_appointment_its_questionnaires_once() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await clinic.addClient(name: "Casey Client", email: "casey@example.org")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: client.id!, kind: kind,
+                                                            start: clinic.tenOClock(inDays: 1), locationID: nil, source: "staff", now: clinic.clock.now)
+            try await appointment.create(on: clinic.db)
+            let app = clinic.app, now = clinic.clock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 { group.addTask { try await Questionnaires.sendByCadence(app: app, now: now) } }
+                try await group.waitForAll()
+            }
+            #expect(try await MeasureResponse.query(on: clinic.db).filter(\.$appointment.$id == appointment.id!).count() == 2, "PHQ-9 and GAD-7, once")
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.filter { $0.subject.hasPrefix("A few questions") }.count == 1)
+        }
+    }
+
     @Test func a_new_clinic_sends_questionnaires_every_fourth_session_as_the_public_pages_promise() async throws {
         try await withClinic { clinic in
             #expect(try await BookingSettingsRow.query(on: clinic.db).first()?.measureEvery == 4)

@@ -3,6 +3,7 @@ import Foundation
 import IPTCore
 import IPTPages
 import Plot
+import SQLKit
 import Vapor
 
 /// Sending a questionnaire: by the clinician from an appointment, or by the clinic's cadence.
@@ -11,8 +12,10 @@ enum Questionnaires {
     static let linkDays = 14
 
     /// Creates the response rows and emails the links (naming no questionnaire), in one transaction.
+    /// With `claimingCadence`, the appointment's cadence claim is taken in the same transaction and
+    /// nothing is sent (an empty result) when another run took it first.
     static func send(_ instruments: [Instrument], for appointment: Appointment, client: ClientRecord, database: any Database,
-                     services: AppServices, now: Date) async throws -> [MeasureResponse] {
+                     services: AppServices, now: Date, claimingCadence: Bool = false) async throws -> [MeasureResponse] {
         let clinic = try await services.clinic.current(on: database)
         let base = services.settings.publicBaseURL
         var links: [String] = []
@@ -33,8 +36,14 @@ enum Questionnaires {
             return response
         }
         let allLinks = links
-        try await database.writeTransaction { db in
+        let appointmentID = try appointment.requireID()
+        let sent = try await database.writeTransaction { db -> Bool in
             let links = allLinks
+            if claimingCadence {
+                let claimed = try await (db as! any SQLDatabase).update(Appointment.schema).set("cadence_sent_at", to: now)
+                    .where("id", .equal, appointmentID).where("cadence_sent_at", .is, SQLLiteral.null).returning("id").all()
+                guard !claimed.isEmpty else { return false }
+            }
             for response in responses { try await response.create(on: db) }
             // The email names no questionnaire: a mailbox is no place for that.
             let ask = links.count == 1
@@ -55,8 +64,9 @@ enum Questionnaires {
 
                 \(clinic.name)
                 """, at: now, on: db)
+            return true
         }
-        return responses
+        return sent ? responses : []
     }
 
     /// The clinic's cadence (every 4th session unless the clinic changes it): before every Nth session
@@ -68,24 +78,38 @@ enum Questionnaires {
         let soon = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed.rawValue)
             .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(48 * 3600))
             .filter(\.$typeCode ~~ sessions).filter(\.$client.$id != nil).with(\.$client).all()
+        var firstFailure: (any Error)?
         for appointment in soon {
-            guard let client = appointment.client, let appointmentID = appointment.id, let clientID = client.id else { continue }
-            guard try await MeasureResponse.query(on: app.db).filter(\.$appointment.$id == appointmentID).count() == 0 else { continue }
-            // This appointment's number among the client's sessions with this clinician.
-            let earlier = try await Appointment.query(on: app.db).filter(\.$client.$id == clientID).filter(\.$staff.$id == appointment.$staff.id)
-                .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
-                .filter(\.$startsAt < appointment.startsAt).count()
-            guard earlier % every == 0 else { continue }
-            // Depression and anxiety together, as the public pages promise; the PHQ-A for IPT-A clients.
-            let instruments: [Instrument] = [client.programme == Programme.adolescent.rawValue ? .phqA : .phq9, .gad7]
-            let sent = try await send(instruments, for: appointment, client: client, database: app.db, services: app.services, now: now)
-            for (response, instrument) in zip(sent, instruments) {
-                try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "scheduler", action: .create, recordType: "measure-response",
-                                                            recordID: response.id?.uuidString, subject: clientID.uuidString,
-                                                            detail: "\(instrument.code) sent by cadence (every \(every))"))
+            // One appointment that cannot be sent must not hold up the others; the job still
+            // reports the failure (logged at error level, shown to the director).
+            do {
+                try await sendByCadence(appointment, every: every, sessions: sessions, app: app, now: now)
+            } catch {
+                app.logger.error("Questionnaire by cadence failed for one appointment: \(String(describing: type(of: error)))")
+                firstFailure = firstFailure ?? error
             }
         }
         app.services.outboxWorker?.nudge()
+        if let firstFailure { throw firstFailure }
+    }
+
+    private static func sendByCadence(_ appointment: Appointment, every: Int, sessions: [String], app: Application, now: Date) async throws {
+        guard let client = appointment.client, let appointmentID = appointment.id, let clientID = client.id, appointment.cadenceSentAt == nil else { return }
+        guard try await MeasureResponse.query(on: app.db).filter(\.$appointment.$id == appointmentID).count() == 0 else { return }
+        // This appointment's number among the client's sessions with this clinician.
+        let earlier = try await Appointment.query(on: app.db).filter(\.$client.$id == clientID).filter(\.$staff.$id == appointment.$staff.id)
+            .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
+            .filter(\.$startsAt < appointment.startsAt).count()
+        guard earlier % every == 0 else { return }
+        // Depression and anxiety together, as the public pages promise; the PHQ-A for IPT-A clients.
+        let instruments: [Instrument] = [client.programme == Programme.adolescent.rawValue ? .phqA : .phq9, .gad7]
+        let sent = try await send(instruments, for: appointment, client: client, database: app.db, services: app.services, now: now,
+                                  claimingCadence: true)
+        for (response, instrument) in zip(sent, instruments) {
+            try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "scheduler", action: .create, recordType: "measure-response",
+                                                        recordID: response.id?.uuidString, subject: clientID.uuidString,
+                                                        detail: "\(instrument.code) sent by cadence (every \(every))"))
+        }
     }
 }
 

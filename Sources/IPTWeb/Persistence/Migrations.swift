@@ -29,6 +29,7 @@ enum Migrations {
         M024AddDischargeCosignature(),
         M025CreateSafetyRecords(),
         M026CreateCareTeams(),
+        M027AddCadenceClaim(),
         M030AddSecondFactorThrottle(),
         M035DropDeliveredEmailBodies(),
         M036BindSealsToClient(),

@@ -167,6 +167,8 @@ final class Appointment: Model, @unchecked Sendable {
     @Field(key: "sequence") var sequence: Int
     /// Comma-separated hours (48,24) of the reminders already queued.
     @Field(key: "reminders_sent") var remindersSent: String
+    /// When the clinic's cadence sent this appointment its questionnaires (the claim that makes it once).
+    @OptionalField(key: "cadence_sent_at") var cadenceSentAt: Date?
     @OptionalField(key: "block_note") var blockNote: String?
     @Field(key: "source") var source: String
     @Field(key: "created_at") var createdAt: Date
