@@ -97,3 +97,13 @@ struct Snapshot {
                                                   paragraphs: ["Open the same link from your email to finish."])), named: "message")
     }
 }
+
+@Suite struct AlertListPageTests {
+    @Test func open_alerts_are_listed_oldest_first_with_their_escalation() throws {
+        try Snapshot.check(AlertListPage.view([
+            .init(id: "a1", raised: "2026-12-03 09:10 EST", client: "Riley Tan", clinician: "Priya Natarajan", escalated: true),
+            .init(id: "a2", raised: "2026-12-04 14:02 EST", client: "Morgan Ellis", clinician: "Daniel Reyes", escalated: false),
+        ]), named: "alerts")
+        #expect(AlertListPage.view([]).render().contains("No open alerts."))
+    }
+}

@@ -166,20 +166,11 @@ struct AlertsController: RouteCollection {
         let open = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$status == "open").sort(\.$createdAt).all()
         try await request.audit(.view, recordType: "risk-alert-list", detail: "open=\(open.count)")
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Safety alerts")),
-            .p(.text("Each alert stays open until the clinician records what was assessed and the safety plan.")),
-            .if(open.isEmpty, .p(.text("No open alerts."))),
-            .if(!open.isEmpty, TableViews.scrollable(captionID: "alerts-caption", .table(
-                .class("data-table"),
-                .caption(.id("alerts-caption"), .text("Open alerts, oldest first")),
-                .thead(.tr(.th(.text("Raised")), .th(.text("Client")), .th(.text("Clinician")), .th(.text("Escalated")))),
-                .tbody(.forEach(open) { alert in
-                    .tr(.td(.a(.href("/staff/alerts/\(alert.id?.uuidString ?? "")"), .text(DateDisplay.dateTime(alert.createdAt, timeZone: zone)))),
-                        .td(.text(alert.client.name)), .td(.text(alert.clinician.name)),
-                        .td(.text(alert.escalatedAt == nil ? "No" : "Yes, to the clinic director")))
-                })))))
-        return .html(PageLayout.render(title: "Safety alerts", chrome: try await request.chrome(), content: content))
+        let rows = open.map { alert in
+            AlertListPage.Row(id: alert.id?.uuidString ?? "", raised: DateDisplay.dateTime(alert.createdAt, timeZone: zone),
+                              client: alert.client.name, clinician: alert.clinician.name, escalated: alert.escalatedAt != nil)
+        }
+        return .html(PageLayout.render(title: "Safety alerts", chrome: try await request.chrome(), content: AlertListPage.view(rows)))
     }
 
     private func find(_ request: Request, staff: CurrentStaff) async throws -> RiskAlert {
