@@ -184,14 +184,8 @@ import VaporTesting
 
     @Test func the_directors_reason_applies_to_scores_on_the_appointment_page_and_to_alerts() async throws {
         try await withClinic { clinic in
-            let (student, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            let (client, link, _, appointment) = try await RiskRuleTests().openLink(clinic)
             let clientID = try #require(appointment.$client.id)
-            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
-            try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire", form: ["instrument": "phq-9"])
-            try await clinic.deliverMail()
-            let link = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/questionnaire/")
-            let client = Browser(app: clinic.app)
-            try await client.get(link)
             try await client.post(link, form: SafetyAlertTests.phq9WithItem9)
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
 
