@@ -179,7 +179,7 @@ import VaporTesting
                 let appointment = BookingService.newAppointment(staffID: intruderUser.id!, clientID: client.id!, kind: kind,
                                                                 start: clinic.tenOClock(inDays: 10 + (status == .held ? 0 : status == .cancelled ? 1 : 2)),
                                                                 locationID: nil, source: "web", now: clinic.clock.now)
-                appointment.status = status.rawValue
+                appointment.status = status
                 try await appointment.create(on: clinic.db)
                 #expect(try await intruder.get("/staff/clients/\(client.id!.uuidString)/chart").status == .notFound, "\(status)")
             }

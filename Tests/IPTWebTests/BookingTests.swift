@@ -80,7 +80,7 @@ enum BookingForm {
             #expect(sent.status == .seeOther)
             #expect(sent.location == "/book/check-your-inbox")
             let held = try #require(try await Appointment.query(on: clinic.db).first())
-            #expect(held.status == "held")
+            #expect(held.status == .held)
             #expect(held.startsAt == start)
             #expect(held.feeCents == 0, "the consultation is free")
 
@@ -91,11 +91,11 @@ enum BookingForm {
             let confirmPath = try clinic.link(in: holdEmail, containing: "/book/confirm/")
             let page = try await browser.get(confirmPath)
             #expect(page.status == .ok)
-            #expect(try await Appointment.query(on: clinic.db).first()?.status == "held", "opening the link changes nothing")
+            #expect(try await Appointment.query(on: clinic.db).first()?.status == .held, "opening the link changes nothing")
             let confirmed = try await browser.post(confirmPath, form: [:])
             #expect(confirmed.status == .ok)
             #expect(confirmed.body.string.contains("Your appointment is confirmed"))
-            #expect(try await Appointment.query(on: clinic.db).first()?.status == "confirmed")
+            #expect(try await Appointment.query(on: clinic.db).first()?.status == .confirmed)
 
             try await clinic.deliverMail()
             let confirmation = try #require(clinic.mail.sent.last)
@@ -128,7 +128,7 @@ enum BookingForm {
             }
             #expect(statuses.filter { $0 == .seeOther }.count == 1)
             #expect(statuses.filter { $0 == .conflict }.count == 49, "\(statuses.filter { $0 != .conflict && $0 != .seeOther })")
-            let live = try await Appointment.query(on: clinic.db).filter(\.$status == "held").count()
+            let live = try await Appointment.query(on: clinic.db).filter(\.$status == .held).count()
             #expect(live == 1)
         }
     }
@@ -241,7 +241,7 @@ enum BookingForm {
             let cancelled = try await browser.post(manage + "/cancel", form: [:])
             #expect(cancelled.status == .ok)
             let appointment = try #require(try await Appointment.query(on: clinic.db).filter(\.$source == "web").first())
-            #expect(appointment.status == "cancelled")
+            #expect(appointment.status == .cancelled)
             #expect(appointment.lateFeeCents == nil)
             #expect(try await browser.post(manage + "/cancel", form: [:]).status == .notFound, "the link dies with the appointment")
 
@@ -251,9 +251,9 @@ enum BookingForm {
             try await waiting.get(accept)
             #expect(try await waiting.post(accept, form: [:]).status == .ok)
             let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$source == "waitlist").first())
-            #expect(booked.status == "confirmed")
+            #expect(booked.status == .confirmed)
             #expect(booked.startsAt == start)
-            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "booked")
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == .booked)
         }
     }
 
@@ -269,7 +269,7 @@ enum BookingForm {
             #expect(try await browser.get(manage + "/reschedule").status == .conflict, "no online moves inside the window")
             #expect(try await browser.post(manage + "/cancel", form: [:]).status == .ok)
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
-            #expect(appointment.status == "late_cancelled")
+            #expect(appointment.status == .lateCancelled)
             #expect(appointment.lateFeeCents == 5_000)
         }
     }
@@ -335,7 +335,7 @@ enum BookingForm {
             let next = BookingService.newAppointment(staffID: try student.requireID(), clientID: nil, kind: kind,
                                                      start: start.addingTimeInterval(60 * 60), locationID: nil, source: "test", now: clinic.clock.now)
             try await next.create(on: clinic.db)
-            first.status = Appointment.Status.cancelled.rawValue
+            first.status = Appointment.Status.cancelled
             try await first.update(on: clinic.db)
             let replacement = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
                                                             start: start, locationID: nil, source: "test", now: clinic.clock.now)
@@ -444,7 +444,7 @@ enum BookingForm {
             let sent = try await visitor.post("/book/details", form: BookingForm.fields(student, start: start))
             #expect(sent.location == "/book/requested")
             let requested = try #require(try await Appointment.query(on: clinic.db).first())
-            #expect(requested.status == "requested")
+            #expect(requested.status == .requested)
             #expect(requested.holdExpiresAt == nil, "a request waits for staff, it does not lapse")
             try await clinic.deliverMail()
             #expect(clinic.mail.sent.last?.subject.hasPrefix("We received your appointment request") == true)
@@ -454,7 +454,7 @@ enum BookingForm {
             #expect(page.body.string.contains("Approve and send the confirmation"))
             let approved = try await desk.post("/staff/appointments/\(requested.id!.uuidString)/approve", form: ["decision": "approve"])
             #expect(approved.status == .seeOther)
-            #expect(try await Appointment.find(requested.id, on: clinic.db)?.status == "confirmed")
+            #expect(try await Appointment.find(requested.id, on: clinic.db)?.status == .confirmed)
             try await clinic.deliverMail()
             let confirmation = try #require(clinic.mail.sent.last)
             #expect(confirmation.subject.hasPrefix("Your appointment is confirmed"))
@@ -535,7 +535,7 @@ enum BookingForm {
             #expect(try await browser.post(manage + "/cancel", form: [:]).status == .ok)
             try await clinic.deliverMail()
             #expect(!clinic.mail.sent.contains { $0.to == "wren@example.org" })
-            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "waiting")
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == .waiting)
         }
     }
 
@@ -550,11 +550,11 @@ enum BookingForm {
             let manage = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 5))
             try await browser.get(manage)
             try await browser.post(manage + "/cancel", form: [:])
-            let offer = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == "offered").first())
+            let offer = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == .offered).first())
             let (desk, _) = try await clinic.signedIn(as: .receptionist)
             try await desk.get("/staff/appointments/\(offer.id!.uuidString)")
             try await desk.post("/staff/appointments/\(offer.id!.uuidString)/cancel", form: [:])
-            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == "waiting")
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == .waiting)
             try await clinic.deliverMail()
             #expect(!clinic.mail.sent.contains { $0.to == "wren@example.org" && $0.subject.hasPrefix("Your appointment is cancelled") })
         }

@@ -50,9 +50,9 @@ import VaporTesting
 
             // Each session can be cancelled on its own; shortening cancels the rest.
             try await desk.post("/staff/appointments/\(course[2].id!.uuidString)/cancel", form: [:])
-            #expect(try await Appointment.find(course[2].id, on: clinic.db)?.status == "cancelled")
+            #expect(try await Appointment.find(course[2].id, on: clinic.db)?.status == .cancelled)
             try await desk.post("/staff/series/\(course[0].$series.id!.uuidString)/shorten", form: ["after": "12"])
-            let live = try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).filter(\.$status == "confirmed").count()
+            let live = try await Appointment.query(on: clinic.db).filter(\.$client.$id == client.id!).filter(\.$status == .confirmed).count()
             #expect(live == 11, "16 minus the cancelled third, minus weeks 13 to 16")
             try await desk.post("/staff/series/\(course[0].$series.id!.uuidString)/extend", form: ["count": "2"])
             let extended = try await Appointment.query(on: clinic.db).filter(\.$series.$id == course[0].$series.id!).sort(\.$seriesNumber, .descending).first()
@@ -74,7 +74,7 @@ import VaporTesting
             #expect(try await otherStudent.get(path).status == .notFound, "another student's appointment looks like no appointment")
             #expect(try await otherStudent.get("/staff/calendar?clinician=\(mine.id!.uuidString)").status == .notFound)
             #expect(try await otherStudent.post(path + "/cancel", form: [:]).status == .notFound)
-            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.status == "confirmed")
+            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.status == .confirmed)
             #expect(try await otherStudent.get("/staff/waitlist").status == .forbidden)
 
             let (desk, _) = try await clinic.signedIn(as: .receptionist)
@@ -174,14 +174,14 @@ import VaporTesting
             let secondOffer = try #require(clinic.mail.sent.first { $0.to == "wait1@example.org" })
             #expect(secondOffer.subject.hasPrefix("A time has opened up"))
             let entries = try await WaitlistEntry.query(on: clinic.db).sort(\.$position).all()
-            #expect(entries.map(\.status) == ["waiting", "offered"], "the first person keeps their place for the next opening")
+            #expect(entries.map(\.status) == [.waiting, .offered], "the first person keeps their place for the next opening")
 
             // Accept, then the reminders: 48 hours before, then 24.
             let accept = try clinic.link(in: secondOffer, containing: "/book/confirm/")
             let browser = Browser(app: clinic.app)
             try await browser.get(accept)
             #expect(try await browser.post(accept, form: [:]).status == .ok)
-            let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == "confirmed").first())
+            let booked = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == .confirmed).first())
             clinic.clock.advance(by: booked.startsAt.timeIntervalSince(clinic.clock.now) - 47 * 3600)
             try await ScheduleSweeper.run(app: clinic.app)
             try await ScheduleSweeper.run(app: clinic.app)
@@ -288,7 +288,7 @@ import VaporTesting
             let first = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 7).startOfWeek
             let off = AvailabilityExceptionRow()
             off.$staff.id = try therapist.requireID()
-            off.kind = "unavailable"
+            off.kind = .unavailable
             off.startsAt = clinic.toronto.startOfDay(first.adding(days: 28))
             off.endsAt = clinic.toronto.startOfDay(first.adding(days: 35))
             off.note = "Holiday"
@@ -328,12 +328,12 @@ import VaporTesting
             let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
             let past = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
                                                      start: clinic.tenOClock(inDays: 1), locationID: nil, source: "staff", now: clinic.clock.now)
-            past.status = Appointment.Status.attended.rawValue
+            past.status = Appointment.Status.attended
             try await past.create(on: clinic.db)
             let (desk, _) = try await clinic.signedIn(as: .receptionist)
             try await desk.get("/staff/appointments/\(past.id!.uuidString)")
             try await desk.post("/staff/appointments/\(past.id!.uuidString)/cancel", form: [:])
-            #expect(try await Appointment.find(past.id, on: clinic.db)?.status == "attended")
+            #expect(try await Appointment.find(past.id, on: clinic.db)?.status == .attended)
             let move = try await desk.post("/staff/appointments/\(past.id!.uuidString)/move",
                                            form: ["date": clinic.toronto.localDate(of: clinic.clock.now).adding(days: 9).description, "time": "10:00"])
             #expect(move.status == .conflict)

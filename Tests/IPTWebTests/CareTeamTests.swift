@@ -29,7 +29,7 @@ import VaporTesting
             #expect(task.reasons.contains("the same email") && task.reasons.contains("the same name and date of birth"))
 
             // The student holding that appointment sees no clinical information of either record.
-            booked.status = Appointment.Status.confirmed.rawValue
+            booked.status = Appointment.Status.confirmed
             try await booked.update(on: clinic.db)
             let studentBrowser = Browser(app: clinic.app)
             try await studentBrowser.signIn(email: student.email, password: "correct horse battery")

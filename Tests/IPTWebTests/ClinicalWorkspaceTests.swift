@@ -21,7 +21,7 @@ extension TestClinic {
         for week in 0..<max(attended, 1) {
             let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind,
                                                             start: tenOClock(inDays: -7 * (week + 1)), locationID: nil, source: "staff", now: clock.now)
-            appointment.status = attended > 0 ? Appointment.Status.attended.rawValue : Appointment.Status.confirmed.rawValue
+            appointment.status = attended > 0 ? Appointment.Status.attended : Appointment.Status.confirmed
             try await appointment.create(on: db)
         }
         return client
@@ -229,7 +229,7 @@ extension TestClinic {
             #expect(unsigned.status == .unprocessableEntity && unsigned.body.string.contains("Write the plan before signing"))
             #expect(try await browser.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
             let note = try #require(try await SessionNoteRow.query(on: clinic.db).first())
-            #expect(note.noteStatus == .final && note.contentSealed.hasPrefix("enc:v1:"))
+            #expect(note.status == .final && note.contentSealed.hasPrefix("enc:v1:"))
             let original = note.contentSealed
             var changed = TestClinic.signableNote
             changed["mood"] = "Rewritten"
@@ -263,7 +263,7 @@ extension TestClinic {
             #expect(try await ContractRow.query(on: clinic.db).first()?.$clinician.id == studentUser.id)
             #expect(try await student.post("\(base)/notes", form: TestClinic.signableNote).status == .seeOther)
             let note = try #require(try await SessionNoteRow.query(on: clinic.db).first())
-            #expect(note.noteStatus == .awaitingCosignature)
+            #expect(note.status == .awaitingCosignature)
             let notePath = "\(base)/notes/\(note.id!.uuidString)"
             #expect(try await student.post("\(notePath)/cosign", form: [:]).status == .forbidden, "not one's own note")
             let (otherSupervisor, _) = try await clinic.signedIn(as: .supervisor)
@@ -275,14 +275,14 @@ extension TestClinic {
             #expect(queue.body.string.contains("Casey Client, session 4"))
             #expect(try await supervisor.post("\(notePath)/return", form: ["comment": " "]).status == .unprocessableEntity)
             #expect(try await supervisor.post("\(notePath)/return", form: ["comment": "Add what you did about the risk"]).status == .seeOther)
-            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.noteStatus == .returned)
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.status == .returned)
             try await student.get(notePath)
             #expect(try await student.post(notePath, form: TestClinic.signableNote).status == .seeOther)
-            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.noteStatus == .awaitingCosignature)
+            #expect(try await SessionNoteRow.find(note.id, on: clinic.db)?.status == .awaitingCosignature)
             try await supervisor.get(notePath)
             #expect(try await supervisor.post("\(notePath)/cosign", form: ["onFocus": "yes", "tasksDone": "no"]).status == .seeOther)
             let final = try #require(try await SessionNoteRow.find(note.id, on: clinic.db))
-            #expect(final.noteStatus == .final && final.$cosignedBy.id == supervisorUser.id && final.fidelityOnFocus == true && final.fidelityTasksDone == false)
+            #expect(final.status == .final && final.$cosignedBy.id == supervisorUser.id && final.fidelityOnFocus == true && final.fidelityTasksDone == false)
             #expect(try await supervisor.post("\(notePath)/cosign", form: [:]).status == .conflict, "nothing left to co-sign")
         }
     }
@@ -370,13 +370,13 @@ extension TestClinic {
             let summary = ["endingReason": "completed", "maintenance": "none", "summary": "Mood lifted", "relapsePlan": "Call if sleep goes", "action": "sign"]
             #expect(try await browser.post("\(base)/discharge", form: summary).status == .seeOther)
             let signed = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
-            #expect(signed.status == "final")
+            #expect(signed.status == .final)
             var changed = summary
             changed["summary"] = "Rewritten"
             changed["action"] = "save"
             #expect(try await browser.post("\(base)/discharge", form: changed).status == .conflict)
             let after = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
-            #expect(after.contentSealed == signed.contentSealed && after.status == "final")
+            #expect(after.contentSealed == signed.contentSealed && after.status == .final)
         }
     }
 
@@ -389,7 +389,7 @@ extension TestClinic {
             let summary = ["endingReason": "completed", "maintenance": "none", "summary": "Settled in the new city", "relapsePlan": "Call if lonely again",
                            "letterConsent": "yes", "referrer": "Dr. A. Bloom", "action": "sign"]
             #expect(try await student.post("\(base)/discharge", form: summary).status == .seeOther)
-            #expect(try await DischargeSummaryRow.query(on: clinic.db).first()?.status == "awaiting-cosignature")
+            #expect(try await DischargeSummaryRow.query(on: clinic.db).first()?.status == .awaitingCosignature)
             #expect(try await student.get("\(base)/discharge").body.string.contains("Not final"))
             #expect(try await student.get("\(base)/discharge/letter").status == .conflict, "no letter before the co-signature")
             #expect(try await student.post("\(base)/discharge/cosign", form: [:]).status == .forbidden, "not one's own")
@@ -397,7 +397,7 @@ extension TestClinic {
             try await supervisor.get("\(base)/discharge")
             #expect(try await supervisor.post("\(base)/discharge/cosign", form: [:]).status == .seeOther)
             let final = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
-            #expect(final.status == "final" && final.$cosignedBy.id == supervisorUser.id)
+            #expect(final.status == .final && final.$cosignedBy.id == supervisorUser.id)
             #expect(try await student.get("\(base)/discharge/letter").status == .ok)
         }
     }

@@ -30,7 +30,7 @@ import VaporTesting
             #expect(response.location == "/contact/thanks")
             let stored = try await Enquiry.query(on: clinic.db).all()
             #expect(stored.count == 1)
-            #expect(stored.first?.status == "open")
+            #expect(stored.first?.status == .open)
             try await clinic.deliverMail()
             let email = try #require(clinic.mail.sent.first)
             #expect(email.to == "ana@example.org")

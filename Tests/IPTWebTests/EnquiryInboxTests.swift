@@ -26,7 +26,7 @@ import VaporTesting
             #expect(handled.status == .seeOther)
             #expect(try await browser.get(try #require(handled.location)).body.string.contains("The enquiry is marked as handled."))
             let stored = try #require(try await Enquiry.find(id, on: clinic.db))
-            #expect(stored.status == "handled")
+            #expect(stored.status == .handled)
             #expect(stored.$handledBy.id == user.id)
             #expect(try clinic.app.services.keyRing.openOptional(stored.handlingNote, Enquiry.noteContext(id)) == "Called back, booked a consultation.")
             #expect(!(try await browser.get("/staff/enquiries?status=open")).body.string.contains("Ana Lima"))
@@ -69,7 +69,7 @@ import VaporTesting
             let response = try await browser.post("/staff/enquiries/\(id)/handle", form: ["note": note])
             #expect(response.status == .unprocessableEntity)
             #expect(response.body.string.contains(note))
-            #expect(try await Enquiry.find(id, on: clinic.db)?.status == "open")
+            #expect(try await Enquiry.find(id, on: clinic.db)?.status == .open)
         }
     }
 
@@ -78,7 +78,7 @@ import VaporTesting
             try await sendEnquiry(clinic, name: "Open Person", email: "open@example.org")
             try await sendEnquiry(clinic, name: "Done Person", email: "done@example.org")
             let done = try #require(try await Enquiry.query(on: clinic.db).filter(\.$email == "done@example.org").first())
-            done.status = "handled"
+            done.status = .handled
             try await done.update(on: clinic.db)
             let (browser, _) = try await clinic.signedIn(as: .admin)
             let open = try await browser.get("/staff/enquiries?status=open").body.string
@@ -100,7 +100,7 @@ import VaporTesting
                 enquiry.preferredContact = "email"
                 enquiry.message = "sealed elsewhere"
                 enquiry.source = "form"
-                enquiry.status = index == 0 ? "handled" : "open"
+                enquiry.status = index == 0 ? .handled : .open
                 enquiry.createdAt = start.addingTimeInterval(Double(index) * 60)
                 try await enquiry.create(on: clinic.db)
             }
@@ -151,7 +151,7 @@ import VaporTesting
             try await browser.get("/newsletter")
             try await browser.post("/newsletter", form: ["email": "old@example.org", "consent": "yes"])
             let subscriber = try #require(try await Subscriber.query(on: clinic.db).first())
-            subscriber.status = "confirmed"
+            subscriber.status = .confirmed
             try await subscriber.update(on: clinic.db)
             let before = try await OutboxMessage.query(on: clinic.db).count()
             try await browser.post("/newsletter", form: ["email": "old@example.org", "consent": "yes"])
@@ -160,7 +160,7 @@ import VaporTesting
             let notice = try #require(clinic.mail.sent.last)
             #expect(notice.subject.hasPrefix("You already receive our newsletter"))
             #expect(notice.textBody.contains("/newsletter/unsubscribe/"))
-            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "confirmed")
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == .confirmed)
         }
     }
 }

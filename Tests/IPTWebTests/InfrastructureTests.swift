@@ -44,7 +44,7 @@ import VaporTesting
             clinic.mail.setFailing(true)
             try await clinic.deliverMail()
             let afterFailure = try #require(try await OutboxMessage.query(on: clinic.db).first())
-            #expect(afterFailure.status == "pending")
+            #expect(afterFailure.status == .pending)
             #expect(afterFailure.attempts == 1)
             #expect(afterFailure.nextAttemptAt > clinic.clock.now)
             clinic.mail.setFailing(false)
@@ -53,7 +53,7 @@ import VaporTesting
             clinic.clock.advance(by: 61)
             try await clinic.deliverMail()
             #expect(clinic.mail.sent.count == 1)
-            #expect(try await OutboxMessage.query(on: clinic.db).first()?.status == "sent")
+            #expect(try await OutboxMessage.query(on: clinic.db).first()?.status == .sent)
         }
     }
 
@@ -66,7 +66,7 @@ import VaporTesting
                 clinic.clock.advance(by: 7 * 3600)
             }
             let message = try #require(try await OutboxMessage.query(on: clinic.db).first())
-            #expect(message.status == "failed")
+            #expect(message.status == .failed)
             #expect(message.attempts == 12)
         }
     }
@@ -101,13 +101,30 @@ import VaporTesting
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// The database's no-overlap rule (written once, in migration M014) and the app's idea of which
+    /// appointments hold their time must name the same statuses, or a slot could look free and fail.
+    @Test func the_statuses_that_hold_time_are_the_ones_the_database_rule_names() {
+        #expect(Appointment.Status.occupying.map(\.rawValue) == M014CreateScheduling.occupyingStatuses)
+        #expect(Set(Appointment.Status.allCases.filter(\.occupiesTime)) == Set(Appointment.Status.occupying))
+    }
+
+    /// Status and role columns are read as their enums; a row holding text no enum knows must fail
+    /// loudly at the query rather than be read as some default.
+    @Test func an_unknown_status_in_the_database_is_an_error_not_a_default() async throws {
+        try await withClinic { clinic in
+            let id = try await clinic.makeStaff(.therapist).requireID()
+            try await (clinic.db as! any SQLDatabase).raw("UPDATE staff_users SET role = 'wizard' WHERE id = \(bind: id)").run()
+            await #expect(throws: (any Error).self) { try await StaffUser.find(id, on: clinic.db) }
+        }
+    }
+
     @Test func the_demo_clinic_is_seeded_once_with_every_role_and_fictional_addresses() async throws {
         try await withClinic(seedDemo: true) { clinic in
             let staff = try await StaffUser.query(on: clinic.db).all()
             #expect(staff.count == 7)
-            #expect(Set(staff.map(\.role)) == ["admin", "supervisor", "therapist", "student", "receptionist"])
+            #expect(Set(staff.map(\.role)) == [.admin, .supervisor, .therapist, .student, .receptionist])
             #expect(staff.allSatisfy { $0.email.hasSuffix(".example") })
-            let students = staff.filter { $0.role == "student" }
+            let students = staff.filter { $0.role == .student }
             #expect(students.count == 2 && students.allSatisfy { $0.feeTier == "reduced" && $0.$supervisor.id != nil })
             let again = try await DemoClinic.seedIfEmpty(on: clinic.db, passwordHasher: { $0 }, now: clinic.clock.now)
             #expect(again == nil)
@@ -185,7 +202,7 @@ import VaporTesting
             try await outbox.deliverDue(on: clinic.db)
             let message = try #require(try await OutboxMessage.find(id, on: clinic.db))
             #expect(message.claimToken == "other-instance")
-            #expect(message.status == "pending", "the other instance decides the outcome")
+            #expect(message.status == .pending, "the other instance decides the outcome")
         }
     }
 }

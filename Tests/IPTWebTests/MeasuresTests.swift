@@ -15,7 +15,7 @@ extension TestClinic {
         response.$clinician.id = try clinician.requireID()
         response.instrumentCode = instrument.code
         response.tokenHash = UUID().uuidString
-        response.status = "completed"
+        response.status = .completed
         response.id = UUID()
         try response.setScore(MeasureResponse.Score(total: total, band: instrument.band(for: total)?.label ?? ""), app.services.keyRing)
         response.createdAt = clock.now
@@ -75,7 +75,7 @@ extension TestClinic {
             #expect(stored.answersSealed?.hasPrefix("enc:v1:") == true, "answers are sealed at rest")
 
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
-            #expect(alert.status == "open")
+            #expect(alert.status == .open)
             #expect(alert.$supervisor.id == supervisorUser.id)
             try await clinic.deliverMail()
             let alertEmails = clinic.mail.sent.filter { $0.subject.hasPrefix("Action needed") }
@@ -106,13 +106,13 @@ extension TestClinic {
             #expect(page.body.string.contains("Several days"))
             let empty = try await supervisor.post("/staff/alerts/\(alert.id!.uuidString)/close", form: ["assessment": "", "plan": ""])
             #expect(empty.status == .unprocessableEntity)
-            #expect(try await RiskAlert.find(alert.id, on: clinic.db)?.status == "open")
+            #expect(try await RiskAlert.find(alert.id, on: clinic.db)?.status == .open)
             let closed = try await student.post("/staff/alerts/\(alert.id!.uuidString)/close",
                                                 form: ["assessment": "Called the client the same day; passive thoughts, no plan or intent.",
                                                        "plan": "Safety plan reviewed; 9-8-8 and supports agreed; session moved earlier."])
             #expect(closed.status == .seeOther)
             let after = try #require(try await RiskAlert.find(alert.id, on: clinic.db))
-            #expect(after.status == "closed")
+            #expect(after.status == .closed)
             #expect(after.followUpSealed?.hasPrefix("enc:v1:") == true)
             let audited = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "risk-alert").count()
             #expect(audited >= 2, "viewing and closing are audited")
@@ -160,7 +160,7 @@ extension TestClinic {
             #expect(missing.body.string.contains("Please answer this question"))
             #expect(try await client.post(link, form: ["item-1": "7", "action": "submit"]).status == .unprocessableEntity)
             #expect(try await client.post(link, form: ["item-99": "1", "action": "submit"]).status == .badRequest)
-            #expect(try await MeasureResponse.query(on: clinic.db).first()?.status == "draft")
+            #expect(try await MeasureResponse.query(on: clinic.db).first()?.status == .draft)
             #expect(try await client.get("/questionnaire/not-a-token").status == .notFound)
         }
     }
@@ -307,8 +307,8 @@ extension TestClinic {
                                                             "typedName": "  robin   example "])
             #expect(signed.status == .ok)
             let consents = try await ConsentRecord.query(on: clinic.db).all()
-            #expect(Set(consents.map(\.kind)) == ["treatment", "privacy", "supervision"])
-            let treatment = try #require(consents.first { $0.kind == "treatment" })
+            #expect(Set(consents.map(\.kind)) == [.treatment, .privacy, .supervision])
+            let treatment = try #require(consents.first { $0.kind == .treatment })
             #expect(treatment.textSHA256 == HexDigest.sha256(ConsentDocument.treatment.text))
             #expect(treatment.version == ConsentDocument.treatment.version)
             #expect(treatment.signedAt == clinic.clock.now)
@@ -472,7 +472,7 @@ extension TestClinic {
             let done = try await client.post(link, form: ["item-1": "1", "item-2": "1", "action": "submit"])
             #expect(done.status == .ok && done.body.string.contains("9-8-8"), "crisis resources shown at once")
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
-            #expect(alert.status == "open" && alert.$supervisor.id == supervisorUser.id)
+            #expect(alert.status == .open && alert.$supervisor.id == supervisorUser.id)
         }
     }
 
@@ -501,7 +501,7 @@ extension TestClinic {
             let kind = AppointmentKind(code: "ipt-a-session", name: "IPT-A session", durationMinutes: 50)
             let appointment = BookingService.newAppointment(staffID: user.id!, clientID: teen.id!, kind: kind, start: clinic.tenOClock(inDays: -7),
                                                             locationID: nil, source: "staff", now: clinic.clock.now)
-            appointment.status = Appointment.Status.attended.rawValue
+            appointment.status = Appointment.Status.attended
             try await appointment.create(on: clinic.db)
             try await clinic.addScore(12, instrument: .phqA, client: teen.id!, clinician: user)
             let response = try #require(try await MeasureResponse.query(on: clinic.db).first())
@@ -540,7 +540,7 @@ extension TestClinic {
             #expect(try await portal.get(path).body.string.contains("Feeling nervous, anxious, or on edge"))
             #expect(try await portal.post(path, form: Self.gad7Calm).status == .ok)
             let done = try #require(try await MeasureResponse.find(response.id, on: clinic.db))
-            #expect(try done.status == "completed" && done.total(clinic.app.services.keyRing) == 2)
+            #expect(try done.status == .completed && done.total(clinic.app.services.keyRing) == 2)
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$actorLabel == "client (portal)").count() == 1)
             #expect(try await portal.post(path, form: Self.gad7Calm).status == .gone, "answered once")
             // Without the client's own portal session there is nothing to open.
@@ -567,7 +567,7 @@ extension TestClinic {
             #expect(refused.status == .unprocessableEntity && refused.body.string.contains("Please answer this question"))
             #expect(try await student.post(form, form: Self.gad7Calm).status == .ok)
             let done = try #require(try await MeasureResponse.query(on: clinic.db).first())
-            #expect(try done.status == "completed" && done.total(clinic.app.services.keyRing) == 2 && done.answersSealed?.hasPrefix("enc:v1:") == true)
+            #expect(try done.status == .completed && done.total(clinic.app.services.keyRing) == 2 && done.answersSealed?.hasPrefix("enc:v1:") == true)
             let audit = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$action == "create")
                 .sort(\.$sequence, .descending).first())
             #expect(audit.actorLabel.hasSuffix("entered in session") && audit.actorID != nil)

@@ -24,7 +24,7 @@ import VaporTesting
             #expect(response.location == "/newsletter/check-your-inbox")
             let subscriber = try #require(try await Subscriber.query(on: clinic.db).first())
             #expect(subscriber.email == "reader@example.org")
-            #expect(subscriber.status == "pending")
+            #expect(subscriber.status == .pending)
             #expect(subscriber.consentWording == IPTCoreConsent.wording)
             #expect(subscriber.consentSource.contains("/newsletter"))
             try await clinic.deliverMail()
@@ -33,12 +33,12 @@ import VaporTesting
             #expect(page.status == .ok)
             #expect(page.body.string.contains("Yes, subscribe me"))
             // Loading the link alone must not subscribe: mail scanners open links.
-            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "pending")
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == .pending)
             let confirmed = try await browser.post(confirmPath, form: [:], includeCSRF: false)
             #expect(confirmed.status == .seeOther)
             #expect(confirmed.headers.first(name: .location) == "/newsletter/confirmed")
             #expect(try await browser.get("/newsletter/confirmed").body.string.contains("Your subscription is confirmed."))
-            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "confirmed")
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == .confirmed)
             #expect(try await browser.post(confirmPath, form: [:], includeCSRF: false).status == .notFound, "a link works once")
         }
     }
@@ -49,7 +49,7 @@ import VaporTesting
             let first = try await signUp(browser, "same@example.org")
             let pendingAgain = try await signUp(browser, "same@example.org")
             let subscriber = try #require(try await Subscriber.query(on: clinic.db).first())
-            subscriber.status = "confirmed"
+            subscriber.status = .confirmed
             try await subscriber.update(on: clinic.db)
             let alreadySubscribed = try await signUp(browser, "same@example.org")
             for response in [first, pendingAgain, alreadySubscribed] {
@@ -68,7 +68,7 @@ import VaporTesting
             let confirmPath = try link(in: try #require(clinic.mail.sent.last), prefix: "/newsletter/confirm/")
             clinic.clock.advance(by: 48 * 3600 + 1)
             #expect(try await browser.post(confirmPath, form: [:], includeCSRF: false).status == .notFound)
-            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "pending")
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == .pending)
         }
     }
 
@@ -122,7 +122,7 @@ import VaporTesting
             let response = try await mailClient.send(.POST, path, headers: headers, body: ByteBuffer(string: "List-Unsubscribe=One-Click"))
             #expect(response.status == .ok)
             let subscriber = try #require(try await Subscriber.query(on: clinic.db).first())
-            #expect(subscriber.status == "unsubscribed")
+            #expect(subscriber.status == .unsubscribed)
             #expect(subscriber.unsubscribedAt != nil)
         }
     }

@@ -140,7 +140,7 @@ extension TestClinic {
                                                 createdAt: contact.addingTimeInterval(-30 * 86_400))
         let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: user.id!, clientID: client.id!, kind: kind, start: contact, locationID: nil, source: "staff", now: contact)
-        appointment.status = Appointment.Status.attended.rawValue
+        appointment.status = Appointment.Status.attended
         try await appointment.create(on: clinic.db)
         let note = SessionNoteRow()
         note.id = UUID()
@@ -149,7 +149,7 @@ extension TestClinic {
         note.sessionNumber = 1
         note.phase = "initial"
         note.contentSealed = "enc:v1:x"
-        note.status = "final"
+        note.status = .final
         note.createdAt = contact
         note.updatedAt = contact
         try await note.create(on: clinic.db)

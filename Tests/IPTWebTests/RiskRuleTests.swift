@@ -35,8 +35,8 @@ import VaporTesting
             #expect(saved.status == .ok)
             #expect(saved.body.string.contains("9-8-8") && saved.body.string.contains("Answers saved"))
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
-            #expect(alert.status == "open" && alert.source == .questionnaire)
-            #expect(try await MeasureResponse.find(alert.$response.id, on: clinic.db)?.status == "draft")
+            #expect(alert.status == .open && alert.source == .questionnaire)
+            #expect(try await MeasureResponse.find(alert.$response.id, on: clinic.db)?.status == .draft)
             #expect(Set(try await alertEmails(clinic).map(\.to)).count == 2, "the student and the supervisor")
             // Saving again, still with the risk answer, opens nothing new.
             #expect(try await client.post(link, form: ["item-1": "1", "item-2": "1", "item-9": "1", "action": "draft"]).status == .ok)
@@ -178,7 +178,7 @@ import VaporTesting
             let created = try await student.post("\(base)/notes", form: note)
             #expect(created.status == .seeOther)
             let alert = try #require(try await RiskAlert.query(on: clinic.db).first())
-            #expect(alert.source == .sessionNote && alert.status == "open" && alert.$supervisor.id == supervisorUser.id)
+            #expect(alert.source == .sessionNote && alert.status == .open && alert.$supervisor.id == supervisorUser.id)
             // Saving the same note again (now signing it) opens nothing new.
             note["action"] = "sign"
             let notePath = try #require(created.location?.components(separatedBy: "?").first)

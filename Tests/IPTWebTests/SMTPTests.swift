@@ -392,12 +392,12 @@ final class ClassifyingTransport: MailTransport {
 
             let rows = try await OutboxMessage.query(on: clinic.db).all()
             let byRecipient = Dictionary(uniqueKeysWithValues: rows.map { ($0.recipient, $0) })
-            #expect(byRecipient["gone@example.org"]?.status == "failed")
+            #expect(byRecipient["gone@example.org"]?.status == .failed)
             #expect(byRecipient["gone@example.org"]?.attempts == 1)
             #expect(byRecipient["gone@example.org"]?.lastError == "The SMTP server answered RCPT TO with 550.")
-            #expect(byRecipient["busy@example.org"]?.status == "pending")
+            #expect(byRecipient["busy@example.org"]?.status == .pending)
             #expect(byRecipient["busy@example.org"]?.nextAttemptAt == clinic.clock.now.addingTimeInterval(60))
-            #expect(byRecipient["fine@example.org"]?.status == "sent")
+            #expect(byRecipient["fine@example.org"]?.status == .sent)
             #expect(transport.batches == 1, "one pass, one batch")
         }
     }
@@ -407,7 +407,7 @@ final class ClassifyingTransport: MailTransport {
             try await Outbox.enqueue(to: "gone@example.org", subject: "Hi", body: "Body", at: clinic.clock.now, on: clinic.db)
             let outbox = Outbox(transport: ClassifyingTransport(), clock: clinic.clock.appClock, sender: { MailSender(from: "c@example.org", replyTo: nil) })
             try await outbox.deliverDue(on: clinic.db)
-            #expect(try await OutboxMessage.query(on: clinic.db).filter(\.$status == OutboxMessage.Status.failed.rawValue).count() == 1)
+            #expect(try await OutboxMessage.query(on: clinic.db).filter(\.$status == OutboxMessage.Status.failed).count() == 1)
         }
     }
 

@@ -45,7 +45,7 @@ extension TestClinic {
 
             #expect(clinic.mail.sent.count == 1 && clinic.mail.sent[0].textBody.contains(link), "the recipient got the link")
             let row = try #require(try await OutboxMessage.query(on: clinic.db).first())
-            #expect(row.status == "sent" && row.recipient == "pat@example.org" && row.subject == "Reset your password" && row.sentAt != nil)
+            #expect(row.status == .sent && row.recipient == "pat@example.org" && row.subject == "Reset your password" && row.sentAt != nil)
             #expect(row.bodyText.isEmpty && row.bodyHTML == nil && row.extraHeaders.isEmpty && row.attachmentBody == nil)
             #expect(!(try await clinic.holdsInTheClear("outbox_messages", "secret-token-123")))
         }
@@ -56,7 +56,7 @@ extension TestClinic {
             for (recipient, status) in [("sent@example.org", "sent"), ("waiting@example.org", "pending")] {
                 try await Outbox.enqueue(to: recipient, subject: "Your portal", body: "Sign in: http://clinic.test/portal/link/\(status)-token",
                                          at: clinic.clock.now, on: clinic.db)
-                try await OutboxMessage.query(on: clinic.db).filter(\.$recipient == recipient).set(\.$status, to: status).update()
+                try await OutboxMessage.query(on: clinic.db).filter(\.$recipient == recipient).set(\.$status, to: OutboxMessage.Status(rawValue: status)!).update()
             }
             try await M035DropDeliveredEmailBodies().prepare(on: clinic.db)
             #expect(!(try await clinic.holdsInTheClear("outbox_messages", "sent-token")))
@@ -170,7 +170,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             enquiry.preferredContact = "email"
             enquiry.message = "Plain words from before sealing"
             enquiry.source = "form"
-            enquiry.status = "open"
+            enquiry.status = .open
             enquiry.createdAt = clinic.clock.now
             try await enquiry.create(on: clinic.db)
             let response = UUID(), event = UUID(), consent = UUID(), worksheet = UUID()
@@ -242,7 +242,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
                 row.preferredContact = "email"
                 row.message = try clinic.app.services.keyRing.seal("I would like help", Enquiry.messageContext(UUID()))
                 row.source = "form"
-                row.status = "open"
+                row.status = .open
                 row.createdAt = clinic.clock.now
                 try await row.create(on: clinic.db)
             }
@@ -257,7 +257,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             waiting.days = "mon"
             waiting.parts = "morning"
             waiting.position = 1
-            waiting.status = WaitlistEntry.Status.waiting.rawValue
+            waiting.status = WaitlistEntry.Status.waiting
             waiting.createdAt = clinic.clock.now
             try await waiting.create(on: clinic.db)
 
@@ -291,7 +291,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
             let booked = BookingService.newAppointment(staffID: therapist.id!, clientID: adult.id!, kind: kind, start: clinic.tenOClock(inDays: 5),
                                                        locationID: nil, source: "web", now: clinic.clock.now)
-            booked.status = Appointment.Status.requested.rawValue
+            booked.status = Appointment.Status.requested
             try await booked.create(on: clinic.db)
             let (director, _) = try await clinic.signedIn(as: .admin)
             #expect(!(try await director.get("/staff/retention").body.string.contains("Old Adult")), "not listed as past retention")

@@ -112,7 +112,7 @@ func simultaneously(_ count: Int = 16, _ attempt: @escaping @Sendable (Int) asyn
             response.$clinician.id = try clinician.requireID()
             response.instrumentCode = "phq-9"
             response.tokenHash = HexDigest.sha256(token)
-            response.status = "sent"
+            response.status = .sent
             response.createdAt = clinic.clock.now
             response.expiresAt = clinic.clock.now.addingTimeInterval(86_400)
             try await response.create(on: clinic.db)
@@ -217,7 +217,7 @@ func simultaneously(_ count: Int = 16, _ attempt: @escaping @Sendable (Int) asyn
             try await browser.get(confirm)
             let wins = try await simultaneously { _ in try await browser.post(confirm, form: [:]).location == "/newsletter/confirmed" }
             #expect(wins == 1)
-            #expect(try await Subscriber.query(on: clinic.db).first()?.status == "confirmed")
+            #expect(try await Subscriber.query(on: clinic.db).first()?.status == .confirmed)
         }
     }
 }

@@ -162,7 +162,7 @@ struct BookingAPIController: RouteCollection {
         let setup = try await request.bookingSetup()
         do {
             let appointment = try await BookingService(request: request).confirm(token: token, setup: setup)
-            return try await AppointmentOut(status: appointment.status, start: appointment.startsAt, end: appointment.endsAt,
+            return try await AppointmentOut(status: appointment.status.rawValue, start: appointment.startsAt, end: appointment.endsAt,
                                             clinicianName: appointment.staff.name, lateFeeCents: nil).encodeResponse(for: request)
         } catch let error as BookingError {
             throw Abort(error.status, reason: APIInput.message(error))
@@ -219,13 +219,13 @@ struct BookingAPIController: RouteCollection {
         let names = Dictionary(uniqueKeysWithValues: visible.compactMap { member in member.id.map { ($0, member) } })
         let rows = ids.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ ids)
             .filter(\.$startsAt >= setup.zone.startOfDay(from)).filter(\.$startsAt < setup.zone.startOfDay(to.adding(days: 1)))
-            .filter(\.$status !~ [Appointment.Status.expired.rawValue, Appointment.Status.declined.rawValue])
+            .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])
             .with(\.$client).sort(\.$startsAt).all()
         try await request.audit(.view, recordType: "calendar", detail: "api \(from) to \(to) rows=\(rows.count)")
         return rows.compactMap { row in
             guard let id = row.id, let member = names[row.$staff.id] else { return nil }
             return StaffAppointmentOut(id: id, clinician: member.slug, clinicianName: member.name, client: row.client?.name, type: row.typeCode,
-                                       status: row.status, start: row.startsAt, end: row.endsAt)
+                                       status: row.status.rawValue, start: row.startsAt, end: row.endsAt)
         }
     }
 }

@@ -48,7 +48,7 @@ struct CareTeamController: RouteCollection {
     /// Clinicians who can hold a caseload.
     private func clinicians(on db: any Database) async throws -> [StaffUser] {
         try await StaffUser.query(on: db).filter(\.$isActive == true)
-            .filter(\.$role ~~ [StaffRole.admin, .supervisor, .therapist, .student].map(\.rawValue)).sort(\.$name).all()
+            .filter(\.$role ~~ [StaffRole.admin, .supervisor, .therapist, .student]).sort(\.$name).all()
     }
 
     func assignTreating(_ request: Request) async throws -> Response {
@@ -63,7 +63,7 @@ struct CareTeamController: RouteCollection {
         }
         let now = request.now
         let chosenID = try chosen.requireID()
-        let supervisorID = chosen.role == StaffRole.student.rawValue ? chosen.$supervisor.id : nil
+        let supervisorID = chosen.role == StaffRole.student ? chosen.$supervisor.id : nil
         try await request.db.writeTransaction { db in
             let current = try await CareTeamQueries.active(of: context.clientID, at: now, on: db)
             // One treating clinician at a time; the supervisor row follows the student it came with.
@@ -125,7 +125,7 @@ struct CareTeamController: RouteCollection {
         member.$addedBy.id = context.staff.id
         member.createdAt = request.now
         let now = request.now, adderID = context.staff.id, clientID = context.clientID, until = endsAt
-        let supervisorID = chosen.role == StaffRole.student.rawValue ? chosen.$supervisor.id : nil
+        let supervisorID = chosen.role == StaffRole.student ? chosen.$supervisor.id : nil
         try await request.db.writeTransaction { db in
             try await member.create(on: db)
             // A practicum student works under supervision: their supervisor joins for the same time,
@@ -186,7 +186,7 @@ struct CareTeamController: RouteCollection {
             current: newestFirst.filter { $0.isActive(at: request.now) }.map(member),
             past: newestFirst.filter { !$0.isActive(at: request.now) }.map(member),
             mayAssign: context.mayAssign,
-            clinicians: choices.map { .init(id: $0.id?.uuidString ?? "", label: "\($0.name), \(StaffRole(rawValue: $0.role)?.displayName ?? $0.role)") },
+            clinicians: choices.map { .init(id: $0.id?.uuidString ?? "", label: "\($0.name), \($0.role.displayName)") },
             people: choices.map { .init(id: $0.id?.uuidString ?? "", label: $0.name) },
             fields: fields, errors: errors, csrfToken: request.csrfToken)
     }

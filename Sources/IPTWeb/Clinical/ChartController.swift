@@ -89,16 +89,16 @@ struct ChartController: RouteCollection {
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let db = request.db
         let state = try await CourseState.load(context, on: db)
-        let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
+        let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == .completed)
             .sort(\.$completedAt, .descending).all()
-        let openAlerts = try await RiskAlert.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == "open")
+        let openAlerts = try await RiskAlert.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$status == .open)
             .with(\.$note).sort(\.$createdAt).all()
         let alerts = openAlerts.count
         let flags = try await ClientFlag.query(on: db).filter(\.$client.$id == context.clientID).sort(\.$createdAt).all()
         let team = try await CareTeamQueries.active(of: context.clientID, at: request.now, on: db)
         let teamPeople = team.isEmpty ? [] : try await StaffUser.query(on: db).filter(\.$id ~~ team.map { $0.$staff.id }).all()
         let next = try await Appointment.query(on: db).filter(\.$client.$id == context.clientID).filter(\.$startsAt > request.now)
-            .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.requested.rawValue]).sort(\.$startsAt).first()
+            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.requested]).sort(\.$startsAt).first()
         let nextClinician = try await StaffUser.find(optional: next?.$staff.id, on: db)
         try await request.audit(.view, recordType: "chart", recordID: context.clientID.uuidString, subject: context.clientID.uuidString)
 
@@ -278,7 +278,7 @@ struct ChartController: RouteCollection {
             // The assessment sessions are the course's first sessions, so the course starts with the
             // first one attended, not on the day the contract is written.
             let first = try await Appointment.query(on: request.db).filter(\.$client.$id == context.clientID)
-                .filter(\.$status == Appointment.Status.attended.rawValue).sort(\.$startsAt).first()
+                .filter(\.$status == Appointment.Status.attended).sort(\.$startsAt).first()
             fields = ["programme": programme.rawValue, "agreedSessions": String(context.settings.course.defaultSessions(for: programme)), "sessionMinutes": "50",
                       "startDate": context.zone.localDate(of: first?.startsAt ?? request.now).description]
         }

@@ -43,6 +43,6 @@ struct CourseState: Sendable {
         guard let start = LocalDate(iso: contract.startDate) else { return 0 }
         let from = zone.startOfDay(start)
         return try await Appointment.query(on: database).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.attended.rawValue).filter(\.$startsAt >= from).count()
+            .filter(\.$status == Appointment.Status.attended).filter(\.$startsAt >= from).count()
     }
 }

@@ -49,7 +49,7 @@ struct DischargeController: RouteCollection {
 
     private func facts(_ context: ChartContext, state: CourseState, keyRing: KeyRing, on database: any Database) async throws -> Facts {
         let instrument: Instrument = (state.contract?.programme ?? context.client.programme) == Programme.adolescent.rawValue ? .phqA : .phq9
-        let scores = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
+        let scores = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == .completed)
             .filter(\.$instrumentCode == instrument.code).sort(\.$completedAt).all().compactMap { try $0.total(keyRing) }
         let change = scores.count >= 2 ? (instrument, ChangeMetrics(instrument: instrument, baseline: scores.first!, latest: scores.last!)) : nil
         let formulation = try state.formulation.map { try keyRing.open($0.textSealed, FormulationRow.textContext($0.id!, client: $0.$client.id)) }
@@ -91,8 +91,8 @@ struct DischargeController: RouteCollection {
                         status: HTTPResponseStatus = .ok) async throws -> Response {
         let state = try await CourseState.load(context, on: request.db)
         let facts = try await facts(context, state: state, keyRing: request.services.keyRing, on: request.db)
-        let signed = row?.status == "final" || row?.status == NoteStatus.awaitingCosignature.rawValue
-        let awaiting = row?.status == NoteStatus.awaitingCosignature.rawValue
+        let signed = row?.status == .final || row?.status == NoteStatus.awaitingCosignature
+        let awaiting = row?.status == NoteStatus.awaitingCosignature
         let author = try await StaffUser.find(optional: row?.$author.id, on: request.db)
         let cosigner = try await StaffUser.find(optional: row?.$cosignedBy.id, on: request.db)
         let mayCosign = awaiting && author.map { author in
@@ -141,7 +141,7 @@ struct DischargeController: RouteCollection {
     func save(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let (existing, _) = try await load(context, keyRing: request.services.keyRing, on: request.db)
-        if let existing, existing.status != "draft" { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
+        if let existing, existing.status != .draft { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
         let (fields, _) = try request.formBody()
         let signing = fields["action"] == "sign"
         var errors = FieldErrors()
@@ -177,7 +177,7 @@ struct DischargeController: RouteCollection {
         // A practicum student's signed summary waits for the supervisor, like their notes.
         let author = try await StaffUser.find(context.staff.id, on: request.db)
         let needsCosignature = author.map { NotesController.needsCosignature(author: $0, settings: context.settings) } ?? false
-        let status = signing ? (needsCosignature ? NoteStatus.awaitingCosignature.rawValue : "final") : "draft"
+        let status: NoteStatus = signing ? (needsCosignature ? .awaitingCosignature : .final) : .draft
         if existing == nil {
             row.$author.id = context.staff.id
             row.contentSealed = sealed
@@ -187,14 +187,14 @@ struct DischargeController: RouteCollection {
             try await row.createRefusingDuplicates(on: request.db, message: "Someone else has just started this discharge summary. Reload the page to see it.")
         } else {
             // A summary signed meanwhile (another tab, another person) is never overwritten.
-            let saved = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: row.id!, statusIn: ["draft"], set: [
+            let saved = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: row.id!, statusIn: [NoteStatus.draft], set: [
                 ("author_id", context.staff.id), ("content_sealed", sealed), ("status", status), ("signed_at", signing ? request.now : nil),
                 ("updated_at", request.now),
             ])
             guard saved else { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
         }
         try await request.audit(existing == nil ? .create : .update, recordType: "discharge-summary", recordID: row.id?.uuidString,
-                                subject: context.clientID.uuidString, detail: row.status)
+                                subject: context.clientID.uuidString, detail: row.status.rawValue)
         return request.redirect(to: "\(context.base)/discharge?done=\(signing ? "signed" : "saved")")
     }
 
@@ -204,11 +204,11 @@ struct DischargeController: RouteCollection {
         guard let row = try await DischargeSummaryRow.query(on: request.db).filter(\.$client.$id == context.clientID).with(\.$author).first() else {
             throw Abort(.notFound)
         }
-        let status = NoteStatus(rawValue: row.status) ?? .draft
+        let status = row.status
         if case .failure(let violation) = NoteWorkflow.review(status: status, author: row.$author.id, authorsSupervisor: row.author.$supervisor.id, by: context.actor) {
             throw Abort(violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         }
-        let done = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: try row.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
+        let done = try await request.db.updateWhileStatus(DischargeSummaryRow.schema, id: try row.requireID(), statusIn: [NoteStatus.awaitingCosignature], set: [
             ("status", "final"), ("cosigned_by_id", context.staff.id), ("cosigned_at", request.now), ("updated_at", request.now),
         ])
         guard done else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
@@ -219,7 +219,7 @@ struct DischargeController: RouteCollection {
     func letter(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let (row, content) = try await load(context, keyRing: request.services.keyRing, on: request.db)
-        guard let row, row.status == "final" else { throw Abort(.conflict, reason: "Sign the discharge summary first.") }
+        guard let row, row.status == .final else { throw Abort(.conflict, reason: "Sign the discharge summary first.") }
         guard content.letterConsent else { throw Abort(.forbidden, reason: "The client has not consented to a letter to the referrer.") }
         let state = try await CourseState.load(context, on: request.db)
         let facts = try await facts(context, state: state, keyRing: request.services.keyRing, on: request.db)

@@ -20,7 +20,7 @@ struct FormulationController: RouteCollection {
     /// The client's latest completed self-assessment, opened.
     static func selfAssessment(_ context: ChartContext, keyRing: KeyRing, on database: any Database) async throws -> SelfAssessment? {
         guard let record = try await SelfAssessmentRecord.query(on: database).filter(\.$client.$id == context.clientID)
-            .filter(\.$status == "completed").sort(\.$completedAt, .descending).first(), let sealed = record.answersSealed else { return nil }
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).first(), let sealed = record.answersSealed else { return nil }
         let json = try keyRing.open(sealed, SelfAssessmentRecord.answersContext(record.id!, client: record.$client.id))
         return try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
     }
@@ -148,7 +148,7 @@ struct FormulationController: RouteCollection {
                                         impact: event.impact, source: "Added in session"))
         }
         events.sort { $0.month < $1.month }
-        let scores = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
+        let scores = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == context.clientID).filter(\.$status == .completed)
             .filter(\.$instrumentCode ~~ [Instrument.phq9.code, Instrument.phqA.code]).sort(\.$completedAt).all()
             .compactMap { row in try row.total(keyRing).flatMap { total in row.completedAt.map { (context.zone.localDate(of: $0), total) } } }
         // One list in date order: the onset, the numbered events, the scores.

@@ -34,7 +34,7 @@ struct NotesController: RouteCollection {
 
     /// Whether this author's signed notes wait for a supervisor: a practicum student, when the clinic asks.
     static func needsCosignature(author: StaffUser, settings: ClinicalSettingsRow) -> Bool {
-        author.role == StaffRole.student.rawValue && settings.cosignStudents
+        author.role == StaffRole.student && settings.cosignStudents
     }
 
     /// The note named in the path, only if it belongs to this client.
@@ -65,7 +65,7 @@ struct NotesController: RouteCollection {
                 .tbody(.forEach(notes) { note in
                     .tr(.td(.a(.href("\(context.base)/notes/\(note.id!.uuidString)"), .text("Session \(note.sessionNumber)"))),
                         .td(.text(Phase(rawValue: note.phase)?.label ?? note.phase)), .td(.text(note.author.name)),
-                        .td(.text(note.noteStatus.label + (amended.contains(note.id!) ? ", amended" : ""))),
+                        .td(.text(note.status.label + (amended.contains(note.id!) ? ", amended" : ""))),
                         .td(.text(DateDisplay.day(context.zone.localDate(of: note.createdAt)))))
                 }))))
         )
@@ -93,7 +93,7 @@ struct NotesController: RouteCollection {
     /// Scores completed today, so the note carries the day's measures without retyping.
     private func scoresOfTheDay(_ context: ChartContext, instruments: InstrumentCatalogue, keyRing: KeyRing, on database: any Database, now: Date) async throws -> String {
         let today = context.zone.startOfDay(context.zone.localDate(of: now))
-        let rows = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == "completed")
+        let rows = try await MeasureResponse.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$status == .completed)
             .filter(\.$completedAt >= today).all()
         return try rows.compactMap { row in
             guard let instrument = instruments.named(row.instrumentCode), let total = try row.total(keyRing) else { return nil }
@@ -179,13 +179,13 @@ struct NotesController: RouteCollection {
             note.sessionNumber = session
             note.phase = CourseProgress.phase(ofSession: session, agreedSessions: contract.agreedSessions, settings: context.settings.course).rawValue
             try store(content, in: note, keyRing: request.services.keyRing)
-            note.status = signing ? (Self.needsCosignature(author: author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final).rawValue
-                : NoteStatus.draft.rawValue
+            note.status = signing ? (Self.needsCosignature(author: author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final)
+                : NoteStatus.draft
             note.signedAt = signing ? request.now : nil
             note.createdAt = request.now
             note.updatedAt = request.now
             try await note.create(on: request.db)
-            try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: note.status)
+            try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: note.status.rawValue)
             try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
             return request.redirect(to: "\(context.base)/notes/\(note.id!.uuidString)?done=\(signing ? "signed" : "saved")")
         }
@@ -197,14 +197,14 @@ struct NotesController: RouteCollection {
         let content = try Self.content(of: note, keyRing: request.services.keyRing)
         try await request.audit(.view, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString)
         let comment = try request.services.keyRing.openOptional(note.reviewCommentSealed, SessionNoteRow.commentContext(note.id!, client: note.$client.id))
-        if note.noteStatus.isEditable && note.$author.id == context.staff.id {
+        if note.status.isEditable && note.$author.id == context.staff.id {
             let state = try await CourseState.load(context, on: request.db)
             var fields = Self.fields(of: content)
             fields["sessionNumber"] = String(note.sessionNumber)
             return try await renderForm(request, context: context, state: state, action: "\(context.base)/notes/\(note.id!.uuidString)", fields: fields,
                                         techniques: Set(content.techniques.map(\.rawValue)), errors: FieldErrors(),
-                                        title: "Session \(note.sessionNumber) note (\(note.noteStatus.label.lowercased()))",
-                                        comment: note.noteStatus == .returned ? comment : nil)
+                                        title: "Session \(note.sessionNumber) note (\(note.status.label.lowercased()))",
+                                        comment: note.status == .returned ? comment : nil)
         }
         return try await renderReadOnly(request, context: context, note: note, content: content, comment: comment)
     }
@@ -235,15 +235,15 @@ struct NotesController: RouteCollection {
         let amendments = try await SessionNoteRow.query(on: request.db).filter(\.$amends.$id == note.id!).sort(\.$createdAt).with(\.$author).all()
         let cosigner = try await StaffUser.find(optional: note.$cosignedBy.id, on: request.db)
         let supervisorID = note.author.$supervisor.id
-        let mayReview = (try? NoteWorkflow.review(status: note.noteStatus, author: note.$author.id, authorsSupervisor: supervisorID, by: context.actor).get()) != nil
-        let mayAmend = (try? NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: supervisorID, by: context.actor).get()) != nil
+        let mayReview = (try? NoteWorkflow.review(status: note.status, author: note.$author.id, authorsSupervisor: supervisorID, by: context.actor).get()) != nil
+        let mayAmend = (try? NoteWorkflow.amend(status: note.status, author: note.$author.id, authorsSupervisor: supervisorID, by: context.actor).get()) != nil
             && note.$amends.id == nil
         var amendmentNodes: [Node<HTML.BodyContext>] = []
         var latestAmendment: SessionNoteContent?
         for amendment in amendments {
             let reason = try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id)) ?? ""
             amendmentNodes.append(.section(.class("amendment"),
-                .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { DateDisplay.when($0, zone: context.zone) } ?? "") (\(amendment.noteStatus.label.lowercased()))")),
+                .h3(.text("Amendment by \(amendment.author.name), \(amendment.signedAt.map { DateDisplay.when($0, zone: context.zone) } ?? "") (\(amendment.status.label.lowercased()))")),
                 .p(.strong(.text("Reason: ")), .text(reason)),
                 describe(try Self.content(of: amendment, keyRing: keyRing), phase: phase)))
             latestAmendment = try Self.content(of: amendment, keyRing: keyRing)
@@ -253,10 +253,10 @@ struct NotesController: RouteCollection {
             ChartViews.notice(request),
             .p(.class("lede"), .text("\(phase.label). Written by \(note.author.name)."),
                .unwrap(note.signedAt) { .text(" Signed \(DateDisplay.when($0, zone: context.zone))") },
-               .if(note.noteStatus != .final, .text(" (\(note.noteStatus.label.lowercased()))")),
+               .if(note.status != .final, .text(" (\(note.status.label.lowercased()))")),
                .unwrap(cosigner) { person in .text(", co-signed by \(person.name)\(note.cosignedAt.map { " " + DateDisplay.when($0, zone: context.zone) } ?? "")") },
                .text(".")),
-            .if(note.noteStatus == .awaitingCosignature, .p(.class("notice warning"), .text("Not final: this note waits for the supervisor's co-signature."))),
+            .if(note.status == .awaitingCosignature, .p(.class("notice warning"), .text("Not final: this note waits for the supervisor's co-signature."))),
             .div(.class(amendments.isEmpty ? "" : "original-and-amendments"),
                  .section(.class(amendments.isEmpty ? "" : "original"),
                           .if(!amendments.isEmpty, .h2(.text("Original, as signed"))),
@@ -285,7 +285,7 @@ struct NotesController: RouteCollection {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
         let state = try await CourseState.load(context, on: request.db)
-        if case .failure(let violation) = NoteWorkflow.edit(status: note.noteStatus, author: note.$author.id, by: context.actor) {
+        if case .failure(let violation) = NoteWorkflow.edit(status: note.status, author: note.$author.id, by: context.actor) {
             throw Abort(violation == .locked ? .conflict : .forbidden, reason: violation.description)
         }
         let (fields, techniques, signing, result) = try read(request, state: state)
@@ -296,7 +296,7 @@ struct NotesController: RouteCollection {
         case .success(let (session, content)):
             let agreed = state.contract?.agreedSessions ?? session
             let phase = CourseProgress.phase(ofSession: session, agreedSessions: agreed, settings: context.settings.course).rawValue
-            let newStatus = signing ? (Self.needsCosignature(author: note.author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final) : note.noteStatus
+            let newStatus = signing ? (Self.needsCosignature(author: note.author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final) : note.status
             let id = try note.requireID()
             let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id, client: note.$client.id))
             let now = request.now
@@ -304,7 +304,7 @@ struct NotesController: RouteCollection {
             var values: [(String, any Encodable & Sendable)] = [("session_number", session), ("phase", phase), ("content_sealed", sealed),
                                                                 ("status", newStatus.rawValue), ("updated_at", now)]
             if signing { values.append(("signed_at", now)) }
-            let written = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: id, statusIn: [NoteStatus.draft.rawValue, NoteStatus.returned.rawValue],
+            let written = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: id, statusIn: [NoteStatus.draft, NoteStatus.returned],
                                                                  set: values)
             guard written else { throw Abort(.conflict, reason: NoteRuleViolation.locked.description) }
             try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: newStatus.rawValue)
@@ -318,14 +318,14 @@ struct NotesController: RouteCollection {
     func cosign(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
-        if case .failure(let violation) = NoteWorkflow.review(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
+        if case .failure(let violation) = NoteWorkflow.review(status: note.status, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
             throw Abort(violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         }
         let (fields, _) = try request.formBody()
         func yesNo(_ value: String?) -> Bool? { value == "yes" ? true : value == "no" ? false : nil }
         // Only a note still waiting is co-signed: a return or another co-signature in between wins.
-        let cosigned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
-            ("status", NoteStatus.final.rawValue), ("cosigned_by_id", context.staff.id), ("cosigned_at", request.now),
+        let cosigned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature], set: [
+            ("status", NoteStatus.final), ("cosigned_by_id", context.staff.id), ("cosigned_at", request.now),
             ("fidelity_on_focus", yesNo(fields["onFocus"])), ("fidelity_tasks_done", yesNo(fields["tasksDone"])), ("updated_at", request.now),
         ])
         guard cosigned else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
@@ -337,14 +337,14 @@ struct NotesController: RouteCollection {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
         let (fields, _) = try request.formBody()
-        switch NoteWorkflow.returnNote(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor,
+        switch NoteWorkflow.returnNote(status: note.status, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor,
                                        comment: fields["comment"]) {
         case .failure(let violation):
             throw Abort(violation == .commentRequired ? .unprocessableEntity : violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         case .success(let status):
             guard TextRules.length(fields["comment"]) <= 4_000 else { throw Abort(.unprocessableEntity, reason: "Keep the comments under 4,000 characters.") }
             let comment = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!, client: note.$client.id))
-            let returned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature.rawValue], set: [
+            let returned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature], set: [
                 ("status", status.rawValue), ("review_comment_sealed", comment), ("updated_at", request.now),
             ])
             guard returned else { throw Abort(.conflict, reason: NoteRuleViolation.notAwaiting.description) }
@@ -358,7 +358,7 @@ struct NotesController: RouteCollection {
     func amendForm(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
-        if case .failure(let violation) = NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
+        if case .failure(let violation) = NoteWorkflow.amend(status: note.status, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
             throw Abort(.forbidden, reason: violation.description)
         }
         // Amendments hang off the signed original, never off each other, so the original and every
@@ -376,7 +376,7 @@ struct NotesController: RouteCollection {
     func amend(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let note = try await noteRow(request, context)
-        if case .failure(let violation) = NoteWorkflow.amend(status: note.noteStatus, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
+        if case .failure(let violation) = NoteWorkflow.amend(status: note.status, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor) {
             throw Abort(.forbidden, reason: violation.description)
         }
         // Amendments hang off the signed original, never off each other, so the original and every
@@ -406,7 +406,7 @@ struct NotesController: RouteCollection {
         amendment.phase = note.phase
         try store(content, in: amendment, keyRing: request.services.keyRing)
         amendment.amendmentReasonSealed = try request.services.keyRing.seal(reason, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id))
-        amendment.status = (Self.needsCosignature(author: author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final).rawValue
+        amendment.status = (Self.needsCosignature(author: author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final)
         amendment.signedAt = request.now
         amendment.createdAt = request.now
         amendment.updatedAt = request.now

@@ -18,7 +18,7 @@ struct SupervisionController: RouteCollection {
     private func students(_ staff: CurrentStaff, on database: any Database) async throws -> [StaffUser] {
         switch staff.role {
         case .admin:
-            return try await StaffUser.query(on: database).filter(\.$role == StaffRole.student.rawValue).sort(\.$name).all()
+            return try await StaffUser.query(on: database).filter(\.$role == StaffRole.student).sort(\.$name).all()
         case .supervisor:
             return try await StaffUser.query(on: database).filter(\.$supervisor.$id == staff.id).sort(\.$name).all()
         case .student:
@@ -30,7 +30,7 @@ struct SupervisionController: RouteCollection {
 
     static func totals(for studentID: UUID, on database: any Database) async throws -> SupervisionTotals {
         let attended = try await Appointment.query(on: database).filter(\.$staff.$id == studentID)
-            .filter(\.$status == Appointment.Status.attended.rawValue).filter(\.$client.$id != nil).all()
+            .filter(\.$status == Appointment.Status.attended).filter(\.$client.$id != nil).all()
         let direct = attended.reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
         let supervision = try await SupervisionSessionRow.query(on: database).filter(\.$student.$id == studentID).all().reduce(0) { $0 + $1.minutes }
         return SupervisionTotals(directMinutes: direct, supervisionMinutes: supervision)
@@ -48,15 +48,15 @@ struct SupervisionController: RouteCollection {
         let students = try await students(staff, on: db)
         let studentIDs = students.compactMap(\.id)
         let waiting = staff.role == .supervisor && !studentIDs.isEmpty
-            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature.rawValue)
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
                 .sort(\.$signedAt).with(\.$author).with(\.$client).all()
             : []
         let waitingSummaries = staff.role == .supervisor && !studentIDs.isEmpty
-            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature.rawValue)
+            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
                 .with(\.$author).with(\.$client).all()
             : []
         let returned = staff.role == .student
-            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned.rawValue).with(\.$client).all()
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned).with(\.$client).all()
             : []
         var rows: [(StaffUser, SupervisionTotals)] = []
         for student in students { rows.append((student, try await Self.totals(for: student.id!, on: db))) }

@@ -48,7 +48,7 @@ struct CreateStaffCommand: AsyncCommand {
             suffix += 1
         }
         let hash = try app.password.hash(password)
-        let user = StaffUser(email: email, name: name, role: role.rawValue, passwordHash: hash, slug: slug, createdAt: Date())
+        let user = StaffUser(email: email, name: name, role: role, passwordHash: hash, slug: slug, createdAt: Date())
         try await user.create(on: app.db)
         try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "command line", action: .create,
                                                     recordType: "staff-account", recordID: user.id?.uuidString,

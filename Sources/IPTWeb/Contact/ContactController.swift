@@ -118,7 +118,7 @@ enum EnquiryStore {
             enquiry.preferredContact = submission.preferredContact.rawValue
             enquiry.message = try request.services.keyRing.seal(submission.message, Enquiry.messageContext(id))
             enquiry.source = source
-            enquiry.status = Enquiry.Status.open.rawValue
+            enquiry.status = Enquiry.Status.open
             enquiry.createdAt = now
             try await enquiry.create(on: database)
             // The acknowledgement repeats nothing that was typed, not even the name: email is not a

@@ -122,16 +122,16 @@ struct EnquiryInboxController: RouteCollection {
                 .dt(.text("Phone")), .dd(.text(enquiry.phone ?? "Not given")),
                 .dt(.text("Prefers")), .dd(.text(ContactPreference(rawValue: enquiry.preferredContact)?.label ?? enquiry.preferredContact)),
                 .dt(.text("Sent through")), .dd(.text(enquiry.source == "api" ? "The API" : "The contact form")),
-                .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status)"), .text(enquiry.statusLabel)))
+                .dt(.text("Status")), .dd(.span(.class("status \(enquiry.status.rawValue)"), .text(enquiry.statusLabel)))
             ),
             .h2(.text("Message")),
             .div(.class("message-body"), .text(message)),
-            .if(enquiry.status == Enquiry.Status.handled.rawValue, .group(
+            .if(enquiry.status == Enquiry.Status.handled, .group(
                 .h2(.text("Handled")),
                 .p(.text("By \(enquiry.handledBy?.name ?? "a former staff member") on \(enquiry.handledAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "")")),
                 .unwrap(handlingNote) { .div(.class("message-body"), .text($0)) }
             )),
-            .if(enquiry.status == Enquiry.Status.open.rawValue, .group(
+            .if(enquiry.status == Enquiry.Status.open, .group(
                 .h2(.text("Mark as handled")),
                 FormViews.errorSummary(errors),
                 .form(
@@ -187,8 +187,8 @@ enum EnquiryQueries {
     static func markHandled(_ id: UUID, by staffID: UUID, note: String?, at now: Date, on database: any Database) async throws -> Bool {
         try await Enquiry.query(on: database)
             .filter(\.$id == id)
-            .filter(\.$status == Enquiry.Status.open.rawValue)
-            .set(\.$status, to: Enquiry.Status.handled.rawValue)
+            .filter(\.$status == Enquiry.Status.open)
+            .set(\.$status, to: Enquiry.Status.handled)
             .set(\.$handledBy.$id, to: staffID)
             .set(\.$handledAt, to: now)
             .set(\.$handlingNote, to: note)

@@ -36,7 +36,7 @@ enum DemoClients {
         record.$client.id = try morgan.requireID()
         record.$clinician.id = try therapist.requireID()
         record.tokenHash = HexDigest.sha256(SecureToken.make())
-        record.status = "completed"
+        record.status = .completed
         record.answersSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), SelfAssessmentRecord.answersContext(record.id!, client: record.$client.id))
         record.createdAt = now.addingTimeInterval(-14 * 86_400)
         record.expiresAt = now
@@ -82,9 +82,9 @@ enum DemoClients {
 
     /// Accepted by the director: the treating clinician, and a student's supervisor with them.
     private static func careTeam(_ client: ClientRecord, treating clinician: StaffUser, on database: any Database, now: Date) async throws {
-        let director = try await StaffUser.query(on: database).filter(\.$role == StaffRole.admin.rawValue).first()
+        let director = try await StaffUser.query(on: database).filter(\.$role == StaffRole.admin).first()
         var members = [(try clinician.requireID(), CareTeamMember.Role.treating)]
-        if clinician.role == StaffRole.student.rawValue, let supervisor = clinician.$supervisor.id { members.append((supervisor, .supervisor)) }
+        if clinician.role == StaffRole.student, let supervisor = clinician.$supervisor.id { members.append((supervisor, .supervisor)) }
         for (staffID, role) in members {
             let member = CareTeamMember()
             member.$client.id = try client.requireID()
@@ -116,7 +116,7 @@ enum DemoClients {
         let kind = AppointmentKind(code: code, name: code, durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind, start: start,
                                                         locationID: nil, source: "staff", now: now)
-        if attended { appointment.status = Appointment.Status.attended.rawValue }
+        if attended { appointment.status = Appointment.Status.attended }
         try await appointment.create(on: database)
     }
 
@@ -127,7 +127,7 @@ enum DemoClients {
         response.$clinician.id = try clinician.requireID()
         response.instrumentCode = Instrument.phq9.code
         response.tokenHash = HexDigest.sha256(SecureToken.make())
-        response.status = "completed"
+        response.status = .completed
         response.id = UUID()
         try response.setScore(MeasureResponse.Score(total: total, band: Instrument.phq9.band(for: total)?.label ?? ""), keyRing)
         response.createdAt = now.addingTimeInterval(-Double(daysAgo + 2) * 86_400)

@@ -75,7 +75,7 @@ enum DemoClinic {
         var idsBySlug: [String: UUID] = [:]
         for (offset, person) in people.enumerated() {
             let user = StaffUser(
-                email: person.email, name: person.name, role: person.role.rawValue, passwordHash: hash, slug: person.slug,
+                email: person.email, name: person.name, role: person.role, passwordHash: hash, slug: person.slug,
                 credentials: person.credentials, bio: person.bio, feeTier: person.feeTier?.rawValue, isPublic: person.isPublic,
                 acceptingNewClients: person.role == .student || person.role == .therapist,
                 supervisorID: person.supervisedBy.flatMap { idsBySlug[$0] },

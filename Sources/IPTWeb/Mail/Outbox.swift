@@ -24,7 +24,7 @@ struct Outbox: Sendable {
         message.attachmentName = attachment?.filename
         message.attachmentType = attachment?.contentType
         message.attachmentBody = attachment?.content
-        message.status = OutboxMessage.Status.pending.rawValue
+        message.status = OutboxMessage.Status.pending
         message.attempts = 0
         message.nextAttemptAt = now
         message.createdAt = now
@@ -38,7 +38,7 @@ struct Outbox: Sendable {
     func deliverDue(on database: any Database, limit: Int = 50) async throws -> Int {
         let now = clock.now()
         let due = try await OutboxMessage.query(on: database)
-            .filter(\.$status == OutboxMessage.Status.pending.rawValue)
+            .filter(\.$status == OutboxMessage.Status.pending)
             .filter(\.$nextAttemptAt <= now)
             .sort(\.$nextAttemptAt)
             .limit(limit)
@@ -60,7 +60,7 @@ struct Outbox: Sendable {
                     .set(\.$claimToken, to: token)
                     .set(\.$lockedUntil, to: claimedAt.addingTimeInterval(120))
                     .filter(\.$id == id)
-                    .filter(\.$status == OutboxMessage.Status.pending.rawValue)
+                    .filter(\.$status == OutboxMessage.Status.pending)
                     .group(.or) { group in
                         group.filter(\.$lockedUntil == nil).filter(\.$lockedUntil < claimedAt)
                     }
@@ -91,7 +91,7 @@ struct Outbox: Sendable {
                 do {
                     try await batch.deliver(email)
                     outcome = outcome
-                        .set(\.$status, to: OutboxMessage.Status.sent.rawValue)
+                        .set(\.$status, to: OutboxMessage.Status.sent)
                         .set(\.$sentAt, to: clock.now())
                         .set(\.$lastError, to: nil)
                         .droppingContent()
@@ -104,7 +104,7 @@ struct Outbox: Sendable {
                     if failure?.kind != .permanent, let delay = schedule.delay(afterAttempts: message.attempts + 1) {
                         outcome = outcome.set(\.$nextAttemptAt, to: now.addingTimeInterval(delay))
                     } else {
-                        outcome = outcome.set(\.$status, to: OutboxMessage.Status.failed.rawValue)
+                        outcome = outcome.set(\.$status, to: OutboxMessage.Status.failed)
                     }
                 }
                 // Recorded only while the claim is still ours: if delivery outlasted the lock and another

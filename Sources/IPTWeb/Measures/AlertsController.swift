@@ -30,7 +30,7 @@ enum Questionnaires {
             response.$appointment.id = appointment.id
             response.instrumentCode = instrument.code
             response.tokenHash = HexDigest.sha256(token)
-            response.status = "sent"
+            response.status = .sent
             response.createdAt = now
             response.expiresAt = now.addingTimeInterval(TimeInterval(linkDays * 86_400))
             return response
@@ -75,7 +75,7 @@ enum Questionnaires {
     static func sendByCadence(app: Application, now: Date) async throws {
         guard let every = try await BookingSettingsRow.query(on: app.db).first()?.measureEvery, every > 0 else { return }
         let sessions = ["ipt-session", "ipt-a-session", "assessment", "maintenance"]
-        let soon = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed.rawValue)
+        let soon = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed)
             .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(48 * 3600))
             .filter(\.$typeCode ~~ sessions).filter(\.$client.$id != nil).with(\.$client).all()
         var firstFailure: (any Error)?
@@ -98,7 +98,7 @@ enum Questionnaires {
         guard try await MeasureResponse.query(on: app.db).filter(\.$appointment.$id == appointmentID).count() == 0 else { return }
         // This appointment's number among the client's sessions with this clinician.
         let earlier = try await Appointment.query(on: app.db).filter(\.$client.$id == clientID).filter(\.$staff.$id == appointment.$staff.id)
-            .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
+            .filter(\.$typeCode ~~ sessions).filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.attended])
             .filter(\.$startsAt < appointment.startsAt).count()
         guard earlier % every == 0 else { return }
         // Depression and anxiety together, as the public pages promise; the PHQ-A for IPT-A clients.
@@ -163,7 +163,7 @@ struct AlertsController: RouteCollection {
 
     func list(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
-        let open = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$status == "open").sort(\.$createdAt).all()
+        let open = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$status == .open).sort(\.$createdAt).all()
         try await request.audit(.view, recordType: "risk-alert-list", detail: "open=\(open.count)")
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
         let rows = open.map { alert in
@@ -198,7 +198,7 @@ struct AlertsController: RouteCollection {
         let alert = try await find(request, staff: staff)
         try await requireAccess(request, to: alert, staff: staff)
         let body = try FormInput.decode(CloseBody.self, from: request)
-        guard alert.status == "open", let id = alert.id else { throw Abort(.conflict, reason: "This alert is already closed.") }
+        guard alert.status == .open, let id = alert.id else { throw Abort(.conflict, reason: "This alert is already closed.") }
         var errors = FieldErrors()
         let assessment = TextRules.clean(body.assessment)
         let plan = TextRules.clean(body.plan)
@@ -213,9 +213,9 @@ struct AlertsController: RouteCollection {
         let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id, client: alert.$client.id))
         let now = request.now
         try await request.db.writeTransaction { db in
-            try await RiskAlert.query(on: db).set(\.$status, to: "closed").set(\.$followUpSealed, to: sealed)
+            try await RiskAlert.query(on: db).set(\.$status, to: .closed).set(\.$followUpSealed, to: sealed)
                 .set(\.$closedBy.$id, to: staff.id).set(\.$closedAt, to: now)
-                .filter(\.$id == id).filter(\.$status == "open").update()
+                .filter(\.$id == id).filter(\.$status == .open).update()
         }
         try await request.audit(.update, recordType: "risk-alert", recordID: id.uuidString, subject: alert.$client.id.uuidString, detail: "follow-up recorded, closed")
         return request.redirect(to: "/staff/alerts")
@@ -254,11 +254,11 @@ struct AlertsController: RouteCollection {
                 .dt(.text("Raised")), .dd(.text(DateDisplay.dateTime(alert.createdAt, timeZone: zone))),
                 .dt(.text("Clinician")), .dd(.text(alert.clinician.name)),
                 origin.summary,
-                .dt(.text("Status")), .dd(.text(alert.status == "open" ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
+                .dt(.text("Status")), .dd(.text(alert.status == .open ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
             origin.details,
             .p(.class("small"), .text("A screening answer is a prompt to assess, not a risk assessment: nothing here decides anything by itself.")),
             .unwrap(followUp) { .group(.h2(.text("Follow-up")), .div(.class("message-body"), .text($0))) },
-            .if(alert.status == "open", .group(
+            .if(alert.status == .open, .group(
                 .h2(.text("Record the follow-up")),
                 FormViews.errorSummary(errors),
                 .form(.class("form"), .method(.post), .action("/staff/alerts/\(alert.id?.uuidString ?? "")/close"), .novalidate(),

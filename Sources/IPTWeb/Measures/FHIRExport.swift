@@ -74,7 +74,7 @@ extension ProgressController {
     func fhir(_ request: Request) async throws -> Response {
         // The same check as every page of the chart, the director's reason included.
         let id = try await request.chart().clientID
-        let rows = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed").sort(\.$completedAt).all()
+        let rows = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == .completed).sort(\.$completedAt).all()
         let ring = request.services.keyRing
         let withAnswers = try rows.map { try OpenedResponse($0, keyRing: ring) }
         try await request.audit(.export, recordType: "fhir-bundle", recordID: id.uuidString, subject: id.uuidString, detail: "responses=\(rows.count)")

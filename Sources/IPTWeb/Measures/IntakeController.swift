@@ -24,7 +24,7 @@ struct IntakeController: RouteCollection {
     /// when their clinician is a practicum student.
     static func documents(for clinician: StaffUser, on database: any Database) async throws -> [ConsentDocument] {
         var documents = [ConsentDocument.treatment, ConsentDocument.privacy]
-        if clinician.role == StaffRole.student.rawValue, let supervisorID = clinician.$supervisor.id,
+        if clinician.role == StaffRole.student, let supervisorID = clinician.$supervisor.id,
            let supervisor = try await StaffUser.find(supervisorID, on: database) {
             documents.append(.supervision(supervisor: supervisor.name))
         }
@@ -36,7 +36,7 @@ struct IntakeController: RouteCollection {
               let record = try await IntakeRecord.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token))
                 .with(\.$client).with(\.$clinician).first()
         else { throw Abort(.notFound, reason: "This link is not valid. Please use the most recent email from the clinic.") }
-        return record.status == "completed" || record.expiresAt <= request.now ? nil : record
+        return record.status == .completed || record.expiresAt <= request.now ? nil : record
     }
 
     func form(_ request: Request) async throws -> Response {
@@ -68,7 +68,7 @@ struct IntakeController: RouteCollection {
                     let consent = ConsentRecord()
                     consent.$client.id = clientID
                     consent.$intake.id = id
-                    consent.kind = document.kind.rawValue
+                    consent.kind = document.kind
                     consent.version = document.version
                     consent.textSHA256 = HexDigest.sha256(document.text)
                     consent.id = UUID()
@@ -138,7 +138,7 @@ struct IntakeController: RouteCollection {
         record.$client.id = try client.requireID()
         record.$clinician.id = appointment.$staff.id
         record.tokenHash = HexDigest.sha256(token)
-        record.status = "sent"
+        record.status = .sent
         record.createdAt = now
         record.expiresAt = now.addingTimeInterval(30 * 86_400)
         try await request.db.writeTransaction { db in

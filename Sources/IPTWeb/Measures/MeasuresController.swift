@@ -75,7 +75,7 @@ struct MeasuresController: RouteCollection {
         }
         guard let response, let instrument = request.services.instruments.named(response.instrumentCode)
         else { throw Abort(.notFound, reason: "This questionnaire link is not valid. Please use the most recent email from the clinic.") }
-        if response.status == "completed" { return .answered }
+        if response.status == .completed { return .answered }
         if response.expiresAt <= request.now { return .expired }
         return .open(response, instrument)
     }
@@ -97,7 +97,7 @@ struct MeasuresController: RouteCollection {
         response.instrumentCode = instrument.code
         // No link is sent; the token only satisfies the column and opens nothing.
         response.tokenHash = HexDigest.sha256(SecureToken.make())
-        response.status = "sent"
+        response.status = .sent
         response.createdAt = request.now
         response.expiresAt = request.now.addingTimeInterval(86_400)
         try await response.create(on: request.db)
@@ -113,7 +113,7 @@ struct MeasuresController: RouteCollection {
         case .open(let response, let instrument):
             let saved = try draftAnswers(response, request: request)
             return try await render(request, instrument: instrument, answers: saved, errors: FieldErrors(),
-                                    notice: response.status == "draft" ? "Your earlier answers are filled in; finish whenever you are ready." : nil)
+                                    notice: response.status == .draft ? "Your earlier answers are filled in; finish whenever you are ready." : nil)
         }
     }
 
@@ -155,8 +155,8 @@ struct MeasuresController: RouteCollection {
         if isDraft || !errors.isEmpty || (try? score.get()) == nil {
             // Not complete: what was answered is kept as a draft, so nothing typed is lost.
             try await request.db.writeTransaction { db in
-                try await MeasureResponse.query(on: db).set(\.$answersSealed, to: sealed).set(\.$status, to: "draft")
-                    .filter(\.$id == id).filter(\.$status != "completed").update()
+                try await MeasureResponse.query(on: db).set(\.$answersSealed, to: sealed).set(\.$status, to: .draft)
+                    .filter(\.$id == id).filter(\.$status != .completed).update()
             }
         }
         if isDraft && errors.isEmpty {

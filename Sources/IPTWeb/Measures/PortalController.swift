@@ -165,11 +165,11 @@ struct PortalController: RouteCollection {
         let clientID = try client.requireID()
         let setup = try await request.bookingSetup()
         let upcoming = try await Appointment.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.confirmed.rawValue).filter(\.$startsAt > request.now).with(\.$staff).sort(\.$startsAt).all()
+            .filter(\.$status == Appointment.Status.confirmed).filter(\.$startsAt > request.now).with(\.$staff).sort(\.$startsAt).all()
         let consents = try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
         // A guardian sees what concerns them (appointments, consents), not the adolescent's answers.
         let answered = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all()
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all()
             .filter { !session.asGuardian || $0.sharedWithGuardian }
             .map { ($0, try $0.score(request.services.keyRing)) }
         try await request.application.auditWriter.record(AuditEntry(
@@ -177,7 +177,7 @@ struct PortalController: RouteCollection {
             subject: clientID.uuidString, requestID: request.referenceID))
         let ring = request.services.keyRing
         let waiting = session.asGuardian ? [] : try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status ~~ ["sent", "draft"]).filter(\.$expiresAt > request.now).sort(\.$createdAt).all()
+            .filter(\.$status ~~ [.sent, .draft]).filter(\.$expiresAt > request.now).sort(\.$createdAt).all()
         let requests = session.asGuardian ? [] : try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID)
             .sort(\.$requestedAt, .descending).all()
         let notice: String? = switch request.query[String.self, at: "done"] {
@@ -197,13 +197,13 @@ struct PortalController: RouteCollection {
             .h2(.text("Consents signed")),
             .if(consents.isEmpty, .p(.text("None yet."))),
             .ul(.forEach(consents) { consent in
-                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed on \(DateDisplay.day(setup.zone.localDate(of: consent.signedAt)))"))
+                .li(.text("\(consent.kind.title), version \(consent.version), signed on \(DateDisplay.day(setup.zone.localDate(of: consent.signedAt)))"))
             }),
             .if(!waiting.isEmpty, .group(
                 .h2(.text("Questionnaires waiting for you")),
                 .ul(.forEach(waiting) { response in
                     .li(.a(.href("/portal/questionnaires/\(response.id!.uuidString)"),
-                           .text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == "draft" ? " (started)" : "")")))
+                           .text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == .draft ? " (started)" : "")")))
                 }))),
             .if(!session.asGuardian || !answered.isEmpty, .group(
                 .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
@@ -217,10 +217,10 @@ struct PortalController: RouteCollection {
                 .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
                 .if(requests.isEmpty, .p(.text("You can ask for a copy of everything the clinic keeps about you, and for corrections. The clinic answers within 30 days."))),
                 .ul(.forEach(requests) { row in
-                    .li(.text("\(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of your record" : "A correction"), asked \(DateDisplay.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
-                        .if(row.status == RecordRequest.Status.open.rawValue, .text(", due by \(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)")))
+                    .li(.text("\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(DateDisplay.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
+                        .if(row.status == RecordRequest.Status.open, .text(", due by \(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)")))
                 }),
-                .if(requests.contains { $0.kind == RecordRequest.Kind.access.rawValue && $0.status == RecordRequest.Status.provided.rawValue },
+                .if(requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided },
                     .p(.a(.class("button"), .href("/portal/record"), .text("Read your record")))),
                 .div(.class("button-row"),
                      .form(.class("inline-form"), .method(.post), .action("/portal/record-request"), FormViews.csrf(request.csrfToken),

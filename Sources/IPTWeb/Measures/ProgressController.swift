@@ -18,7 +18,7 @@ struct ProgressController: RouteCollection {
     func show(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let id = context.clientID
-        let responses = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == "completed")
+        let responses = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == id).filter(\.$status == .completed)
             .sort(\.$completedAt).all()
         try await request.audit(.view, recordType: "progress", recordID: id.uuidString, subject: id.uuidString, detail: "scores=\(responses.count)")
         let zone = context.zone
@@ -28,7 +28,7 @@ struct ProgressController: RouteCollection {
         // The index's SD is the spread of this clinic's first scores (one per client) on each measure.
         var baselineSD: [String: (sd: Double?, count: Int)] = [:]
         for code in byInstrument.keys {
-            let all = try await MeasureResponse.query(on: request.db).filter(\.$instrumentCode == code).filter(\.$status == "completed")
+            let all = try await MeasureResponse.query(on: request.db).filter(\.$instrumentCode == code).filter(\.$status == .completed)
                 .sort(\.$completedAt).all()
             var firsts: [UUID: Int] = [:]
             for row in all where firsts[row.$client.id] == nil { if let total = try row.total(request.services.keyRing) { firsts[row.$client.id] = total } }
@@ -122,7 +122,7 @@ extension ProgressController {
         guard let contract = try await ContractRow.latest(for: clientID, on: database), let start = LocalDate(iso: contract.startDate) else { return [] }
         let settings = try await ClinicalSettingsRow.current(on: database).course
         let sessions = try await Appointment.query(on: database).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.attended.rawValue).filter(\.$startsAt >= zone.startOfDay(start)).sort(\.$startsAt).all()
+            .filter(\.$status == Appointment.Status.attended).filter(\.$startsAt >= zone.startOfDay(start)).sort(\.$startsAt).all()
         var starts: [(Date, Phase)] = [(zone.startOfDay(start), .initial)]
         for (offset, session) in sessions.enumerated() {
             let phase = CourseProgress.phase(ofSession: offset + 1, agreedSessions: contract.agreedSessions, settings: settings)

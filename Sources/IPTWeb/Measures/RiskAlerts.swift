@@ -88,8 +88,8 @@ enum RiskAlerts {
         let assigned = found != nil
         if found == nil { found = try await StaffUser.find(clinicianID, on: db) }
         guard let clinician = found else { throw Abort(.internalServerError, reason: "The clinician of a risk alert no longer exists.") }
-        let supervisor = clinician.role == StaffRole.student.rawValue ? try await StaffUser.find(clinician.$supervisor.id, on: db) : nil
-        let directors = assigned ? [] : try await StaffUser.query(on: db).filter(\.$role == StaffRole.admin.rawValue).filter(\.$isActive == true).all()
+        let supervisor = clinician.role == StaffRole.student ? try await StaffUser.find(clinician.$supervisor.id, on: db) : nil
+        let directors = assigned ? [] : try await StaffUser.query(on: db).filter(\.$role == StaffRole.admin).filter(\.$isActive == true).all()
         let told = Set([clinician.id, supervisor?.id].compactMap { $0 })
         return (clinician, supervisor.flatMap { $0.isActive ? $0 : nil }, directors.filter { !told.contains($0.id ?? UUID()) })
     }
@@ -159,10 +159,10 @@ enum RiskAlerts {
 
     /// Tells the directors about alerts left open too long; each alert once.
     static func escalate(app: Application, now: Date) async throws {
-        let due = try await RiskAlert.query(on: app.db).filter(\.$status == "open").filter(\.$escalatedAt == nil)
+        let due = try await RiskAlert.query(on: app.db).filter(\.$status == .open).filter(\.$escalatedAt == nil)
             .filter(\.$createdAt <= now.addingTimeInterval(-TimeInterval(escalateAfterHours * 3600))).all()
         guard !due.isEmpty else { return }
-        let directors = try await StaffUser.query(on: app.db).filter(\.$role == StaffRole.admin.rawValue).filter(\.$isActive == true).all()
+        let directors = try await StaffUser.query(on: app.db).filter(\.$role == StaffRole.admin).filter(\.$isActive == true).all()
         let clinic = try await app.services.clinic.current(on: app.db)
         for alert in due {
             guard let id = alert.id else { continue }

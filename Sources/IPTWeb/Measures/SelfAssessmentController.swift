@@ -18,7 +18,7 @@ struct SelfAssessmentController: RouteCollection {
         guard let token = request.parameters.get("token"), token.count <= 100,
               let record = try await SelfAssessmentRecord.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).first()
         else { throw Abort(.notFound, reason: "This link is not valid. Please use the most recent email from the clinic.") }
-        return record.status == "completed" || record.expiresAt <= request.now ? nil : record
+        return record.status == .completed || record.expiresAt <= request.now ? nil : record
     }
 
     func form(_ request: Request) async throws -> Response {
@@ -128,7 +128,7 @@ struct SelfAssessmentStaffController: RouteCollection {
         record.$client.id = try client.requireID()
         record.$clinician.id = appointment.$staff.id
         record.tokenHash = HexDigest.sha256(token)
-        record.status = "sent"
+        record.status = .sent
         record.createdAt = now
         record.expiresAt = now.addingTimeInterval(30 * 86_400)
         try await request.db.writeTransaction { db in

@@ -21,7 +21,7 @@ struct NewsletterAdminController: RouteCollection {
         _ = try await request.authorize(.viewSubscribers)
         let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
         var query = Subscriber.query(on: request.db)
-        if let filter { query = query.filter(\.$status == filter.rawValue) }
+        if let filter { query = query.filter(\.$status == filter) }
         let found = try await query.sort(\.$createdAt, .descending).page(request.query[Int.self, at: "page"] ?? 1, size: Self.pageSize)
         let page = found.number
         let hasMore = found.hasMore
@@ -48,7 +48,7 @@ struct NewsletterAdminController: RouteCollection {
                 .tbody(.forEach(rows) { row in
                     .tr(
                         .td(.text(row.email)),
-                        .td(.span(.class("status \(row.status)"), .text(row.status.capitalized))),
+                        .td(.span(.class("status \(row.status.rawValue)"), .text(row.status.rawValue.capitalized))),
                         .td(.text(DateDisplay.dateTime(row.consentAt, timeZone: zone))),
                         .td(.text(row.consentVersion)),
                         .td(.text(row.consentSource))
@@ -64,12 +64,12 @@ struct NewsletterAdminController: RouteCollection {
         _ = try await request.authorize(.exportSubscribers)
         let filter = request.query[String.self, at: "status"].flatMap(Subscriber.Status.init(rawValue:))
         var query = Subscriber.query(on: request.db)
-        if let filter { query = query.filter(\.$status == filter.rawValue) }
+        if let filter { query = query.filter(\.$status == filter) }
         let rows = try await query.sort(\.$createdAt).all()
         var csv = CSVWriter.line(["email", "status", "consent_at", "consent_version", "consent_wording", "consent_source", "confirmed_at", "unsubscribed_at"])
         for row in rows {
             csv += CSVWriter.line([
-                row.email, row.status, DateDisplay.iso(row.consentAt), row.consentVersion, row.consentWording, row.consentSource,
+                row.email, row.status.rawValue, DateDisplay.iso(row.consentAt), row.consentVersion, row.consentWording, row.consentSource,
                 row.confirmedAt.map(DateDisplay.iso) ?? "", row.unsubscribedAt.map(DateDisplay.iso) ?? "",
             ])
         }
@@ -106,7 +106,7 @@ struct NewsletterAdminController: RouteCollection {
             return try await render(request, subject: input.subject, body: input.body, errors: errors, preview: nil, notice: nil,
                                     status: .unprocessableEntity)
         }
-        if input.intent == "send", try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count() == 0 {
+        if input.intent == "send", try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed).count() == 0 {
             errors.add("body", "There are no confirmed subscribers yet, so there is no one to send it to.")
             return try await render(request, subject: subject, body: body, errors: errors, preview: nil, notice: nil,
                                     sendKey: input.sendKey, status: .unprocessableEntity)
@@ -128,7 +128,7 @@ struct NewsletterAdminController: RouteCollection {
         let clinicIdentity = chrome.clinic
         let zone = chrome.clinic.timeZone
         let issues = try await NewsletterIssue.query(on: request.db).with(\.$createdBy).sort(\.$createdAt, .descending).limit(20).all()
-        let confirmed = try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed.rawValue).count()
+        let confirmed = try await Subscriber.query(on: request.db).filter(\.$status == Subscriber.Status.confirmed).count()
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Newsletters")),
             .unwrap(notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
@@ -231,7 +231,7 @@ enum NewsletterSending {
         let count: Int
         do {
             count = try await request.db.writeTransaction { database -> Int in
-                let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed.rawValue).all()
+                let recipients = try await Subscriber.query(on: database).filter(\.$status == Subscriber.Status.confirmed).all()
                 let issue = NewsletterIssue()
                 issue.subject = subject
                 issue.bodyMarkdown = text

@@ -191,7 +191,7 @@ enum SubscriptionService {
         let baseURL = request.services.settings.publicBaseURL
         try await request.db.writeTransaction { database in
             let existing = try await Subscriber.query(on: database).filter(\.$email == email).first()
-            if let existing, existing.status == Subscriber.Status.confirmed.rawValue {
+            if let existing, existing.status == Subscriber.Status.confirmed {
                 // The same work as for a new address (one durable write, one email), so neither
                 // the answer nor its timing tells a stranger that this address subscribes.
                 try await Outbox.enqueue(
@@ -219,7 +219,7 @@ enum SubscriptionService {
                 subscriber.unsubscribeToken = SecureToken.make()
                 subscriber.createdAt = now
             }
-            subscriber.status = Subscriber.Status.pending.rawValue
+            subscriber.status = Subscriber.Status.pending
             subscriber.consentWording = consent.wording
             subscriber.consentVersion = consent.version
             subscriber.consentSource = source
@@ -251,7 +251,7 @@ enum SubscriptionService {
     static func pendingSubscriber(token: String, request: Request) async throws -> Subscriber? {
         guard let subscriber = try await Subscriber.query(on: request.db)
             .filter(\.$confirmTokenHash == HexDigest.sha256(token)).first(),
-              subscriber.status == Subscriber.Status.pending.rawValue,
+              subscriber.status == Subscriber.Status.pending,
               let expires = subscriber.confirmExpiresAt, expires > request.now
         else { return nil }
         return subscriber
@@ -262,12 +262,12 @@ enum SubscriptionService {
     static func confirm(token: String, request: Request) async throws -> Bool {
         let now = request.now
         let claimed = try await (request.db as! any SQLDatabase).update(Subscriber.schema)
-            .set("status", to: Subscriber.Status.confirmed.rawValue)
+            .set("status", to: Subscriber.Status.confirmed)
             .set("confirmed_at", to: now)
             .set("confirm_token_hash", to: SQLLiteral.null)
             .set("confirm_expires_at", to: SQLLiteral.null)
             .where("confirm_token_hash", .equal, HexDigest.sha256(token))
-            .where("status", .equal, Subscriber.Status.pending.rawValue)
+            .where("status", .equal, Subscriber.Status.pending)
             .where("confirm_expires_at", .greaterThan, now)
             .returning("id").all()
         return !claimed.isEmpty
@@ -277,8 +277,8 @@ enum SubscriptionService {
         guard let subscriber = try await Subscriber.query(on: request.db).filter(\.$unsubscribeToken == token).first() else {
             return false
         }
-        if subscriber.status != Subscriber.Status.unsubscribed.rawValue {
-            subscriber.status = Subscriber.Status.unsubscribed.rawValue
+        if subscriber.status != Subscriber.Status.unsubscribed {
+            subscriber.status = Subscriber.Status.unsubscribed
             subscriber.unsubscribedAt = request.now
             subscriber.confirmTokenHash = nil
             try await subscriber.update(on: request.db)

@@ -198,7 +198,7 @@ final class SessionNoteRow: Model, @unchecked Sendable {
     @Field(key: "phase") var phase: String
     @Field(key: "content_sealed") var contentSealed: String
     @OptionalField(key: "amendment_reason_sealed") var amendmentReasonSealed: String?
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: NoteStatus
     @OptionalField(key: "signed_at") var signedAt: Date?
     @OptionalParent(key: "cosigned_by_id") var cosignedBy: StaffUser?
     @OptionalField(key: "cosigned_at") var cosignedAt: Date?
@@ -209,8 +209,6 @@ final class SessionNoteRow: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
-
-    var noteStatus: NoteStatus { NoteStatus(rawValue: status) ?? .draft }
 
     /// The draft's content changes while it is a draft; each save bumps nothing, so the seal is bound
     /// to the row and column only. Signed content is never rewritten.
@@ -244,8 +242,8 @@ final class DischargeSummaryRow: Model, @unchecked Sendable {
     @Parent(key: "client_id") var client: ClientRecord
     @Parent(key: "author_id") var author: StaffUser
     @Field(key: "content_sealed") var contentSealed: String
-    /// draft, awaiting-cosignature (a practicum student's, signed) or final.
-    @Field(key: "status") var status: String
+    /// A practicum student's signed summary waits for co-signature before it is final.
+    @Field(key: "status") var status: NoteStatus
     @OptionalField(key: "signed_at") var signedAt: Date?
     @OptionalParent(key: "cosigned_by_id") var cosignedBy: StaffUser?
     @OptionalField(key: "cosigned_at") var cosignedAt: Date?
@@ -318,18 +316,18 @@ extension StaffUser {
 final class RecordRequest: Model, @unchecked Sendable {
     static let schema = "record_requests"
 
-    enum Kind: String { case access, correction }
+    enum Kind: String, Codable, Sendable { case access, correction }
     /// open; for access: provided; for correction: accepted or refused.
-    enum Status: String { case open, provided, accepted, refused }
+    enum Status: String, Codable, Sendable { case open, provided, accepted, refused }
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
-    @Field(key: "kind") var kind: String
+    @Field(key: "kind") var kind: Kind
     /// "portal" when the client asked online, "staff" when staff recorded it on their behalf.
     @Field(key: "source") var source: String
     /// For access: how they want it; for correction: which entry, what is wrong, what it should say.
     @Field(key: "details_sealed") var detailsSealed: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @Field(key: "requested_at") var requestedAt: Date
     @Field(key: "due_on") var dueOn: String
     @OptionalField(key: "resolved_at") var resolvedAt: Date?

@@ -12,7 +12,7 @@ final class IntakeRecord: Model, @unchecked Sendable {
     @Parent(key: "client_id") var client: ClientRecord
     @Parent(key: "clinician_id") var clinician: StaffUser
     @Field(key: "token_hash") var tokenHash: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: FormLinkStatus
     @OptionalField(key: "details_sealed") var detailsSealed: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
@@ -32,7 +32,7 @@ final class ConsentRecord: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
     @OptionalParent(key: "intake_id") var intake: IntakeRecord?
-    @Field(key: "kind") var kind: String
+    @Field(key: "kind") var kind: ConsentDocument.Kind
     @Field(key: "version") var version: String
     @Field(key: "text_sha256") var textSHA256: String
     /// The name the client typed to sign, sealed (bound to this row and client): read it with `typedName(_:)`.

@@ -14,8 +14,7 @@ final class MeasureResponse: Model, @unchecked Sendable {
     @OptionalParent(key: "appointment_id") var appointment: Appointment?
     @Field(key: "instrument_code") var instrumentCode: String
     @Field(key: "token_hash") var tokenHash: String
-    /// sent, draft, completed.
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: FormLinkStatus
     /// The answers as JSON, sealed (bound to this row).
     @OptionalField(key: "answers_sealed") var answersSealed: String?
     /// An adolescent's answers reach their guardian's portal only when the clinician shares them.
@@ -82,6 +81,12 @@ final class RiskAlert: Model, @unchecked Sendable {
         case sessionNote = "session-note"
     }
 
+    enum Status: String, Codable, Sendable {
+        /// Waiting for the clinician's follow-up.
+        case open
+        case closed
+    }
+
     @ID(key: .id) var id: UUID?
     @Parent(key: "client_id") var client: ClientRecord
     @Field(key: "source") var source: Source
@@ -89,7 +94,7 @@ final class RiskAlert: Model, @unchecked Sendable {
     @OptionalParent(key: "note_id") var note: SessionNoteRow?
     @Parent(key: "clinician_id") var clinician: StaffUser
     @OptionalParent(key: "supervisor_id") var supervisor: StaffUser?
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "escalated_at") var escalatedAt: Date?
     @OptionalField(key: "follow_up_sealed") var followUpSealed: String?
@@ -135,8 +140,7 @@ final class SelfAssessmentRecord: Model, @unchecked Sendable {
     @Parent(key: "client_id") var client: ClientRecord
     @Parent(key: "clinician_id") var clinician: StaffUser
     @Field(key: "token_hash") var tokenHash: String
-    /// sent, completed.
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: FormLinkStatus
     @OptionalField(key: "answers_sealed") var answersSealed: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date

@@ -1,4 +1,5 @@
 import Fluent
+import IPTCore
 import Foundation
 
 // The Fluent models of the foundation. Each maps one table; columns are snake_case. Times are set
@@ -61,7 +62,7 @@ final class StaffUser: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "email") var email: String
     @Field(key: "name") var name: String
-    @Field(key: "role") var role: String
+    @Field(key: "role") var role: StaffRole
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "is_active") var isActive: Bool
     @Field(key: "slug") var slug: String
@@ -87,7 +88,7 @@ final class StaffUser: Model, @unchecked Sendable {
         SealContext(schema, row: id, column: pending ? "totp_pending_secret" : "totp_secret", client: nil)
     }
 
-    init(email: String, name: String, role: String, passwordHash: String, slug: String, credentials: String = "",
+    init(email: String, name: String, role: StaffRole, passwordHash: String, slug: String, credentials: String = "",
          bio: String = "", feeTier: String? = nil, isPublic: Bool = false, acceptingNewClients: Bool = false,
          supervisorID: UUID? = nil, createdAt: Date) {
         self.email = email
@@ -144,7 +145,7 @@ final class Enquiry: Model, @unchecked Sendable {
     @Field(key: "preferred_contact") var preferredContact: String
     @Field(key: "message") var message: String
     @Field(key: "source") var source: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @OptionalParent(key: "handled_by") var handledBy: StaffUser?
     @OptionalField(key: "handled_at") var handledAt: Date?
     @OptionalField(key: "handling_note") var handlingNote: String?
@@ -152,7 +153,7 @@ final class Enquiry: Model, @unchecked Sendable {
 
     init() {}
 
-    enum Status: String, CaseIterable {
+    enum Status: String, CaseIterable, Codable, Sendable {
         case open
         case handled
 
@@ -168,7 +169,7 @@ final class Enquiry: Model, @unchecked Sendable {
         SealContext(schema, row: id, column: "handling_note", client: nil)
     }
 
-    var statusLabel: String { Status(rawValue: status)?.label ?? status }
+    var statusLabel: String { status.label }
 }
 
 /// A newsletter subscriber and the record of their consent (CASL: when, how, with what words).
@@ -177,7 +178,7 @@ final class Subscriber: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "email") var email: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @Field(key: "consent_wording") var consentWording: String
     @Field(key: "consent_version") var consentVersion: String
     @Field(key: "consent_source") var consentSource: String
@@ -193,7 +194,7 @@ final class Subscriber: Model, @unchecked Sendable {
 
     init() {}
 
-    enum Status: String, CaseIterable {
+    enum Status: String, CaseIterable, Codable, Sendable {
         case pending
         case confirmed
         case unsubscribed
@@ -226,7 +227,7 @@ final class OutboxMessage: Model, @unchecked Sendable {
     @Field(key: "body_text") var bodyText: String
     @OptionalField(key: "body_html") var bodyHTML: String?
     @Field(key: "extra_headers") var extraHeaders: [String: String]
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @Field(key: "attempts") var attempts: Int
     @Field(key: "next_attempt_at") var nextAttemptAt: Date
     @OptionalField(key: "claim_token") var claimToken: String?
@@ -240,7 +241,7 @@ final class OutboxMessage: Model, @unchecked Sendable {
 
     init() {}
 
-    enum Status: String {
+    enum Status: String, Codable, Sendable {
         case pending
         case sent
         case failed

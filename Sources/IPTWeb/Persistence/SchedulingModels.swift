@@ -91,7 +91,7 @@ final class AvailabilityExceptionRow: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "staff_id") var staff: StaffUser
-    @Field(key: "kind") var kind: String
+    @Field(key: "kind") var kind: AvailabilityException.Kind
     @Field(key: "starts_at") var startsAt: Date
     @Field(key: "ends_at") var endsAt: Date
     @Field(key: "note") var note: String
@@ -153,7 +153,7 @@ final class Appointment: Model, @unchecked Sendable {
     @Field(key: "ends_at") var endsAt: Date
     @Field(key: "blocked_from") var blockedFrom: Date
     @Field(key: "blocked_until") var blockedUntil: Date
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @OptionalField(key: "hold_expires_at") var holdExpiresAt: Date?
     @OptionalField(key: "confirm_token_hash") var confirmTokenHash: String?
     @OptionalField(key: "manage_token_hash") var manageTokenHash: String?
@@ -180,9 +180,9 @@ final class Appointment: Model, @unchecked Sendable {
     /// Appointments that make a clinician part of the client's care: booked for real or held. A
     /// hold, a request, an offer, or one that expired or was declined does not: anyone can book a
     /// time with anyone, and that must not open a chart.
-    static let careStatuses = [Status.confirmed, .attended, .noShow, .lateCancelled].map(\.rawValue)
+    static let careStatuses: [Status] = [.confirmed, .attended, .noShow, .lateCancelled]
 
-    enum Status: String, CaseIterable {
+    enum Status: String, CaseIterable, Codable, Sendable {
         case held, requested, offered, confirmed, attended, noShow = "no_show", blocked
         case cancelled, lateCancelled = "late_cancelled", expired, declined
 
@@ -202,10 +202,12 @@ final class Appointment: Model, @unchecked Sendable {
             }
         }
 
-        var occupiesTime: Bool { M014CreateScheduling.occupyingStatuses.contains(rawValue) }
-    }
+        /// Statuses that keep the time from being booked again; the database's exclusion rule
+        /// (M014) lists the same ones, and a test keeps the two equal.
+        static let occupying: [Status] = [.held, .requested, .offered, .confirmed, .attended, .noShow, .blocked]
 
-    var statusValue: Status? { Status(rawValue: status) }
+        var occupiesTime: Bool { Self.occupying.contains(self) }
+    }
 
     static func manageTokenContext(_ id: UUID, client: UUID?) -> SealContext {
         SealContext(schema, row: id, column: "manage_token_sealed", client: client)
@@ -230,14 +232,14 @@ final class WaitlistEntry: Model, @unchecked Sendable {
     @Field(key: "days") var days: String
     @Field(key: "parts") var parts: String
     @Field(key: "position") var position: Double
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: Status
     @OptionalParent(key: "offer_appointment_id") var offerAppointment: Appointment?
     @OptionalField(key: "offer_expires_at") var offerExpiresAt: Date?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}
 
-    enum Status: String {
+    enum Status: String, Codable, Sendable {
         case waiting, offered, booked, removed
     }
 

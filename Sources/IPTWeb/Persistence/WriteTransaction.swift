@@ -60,11 +60,11 @@ extension Database {
     /// Sets columns of one row only while its status is still one of `statusIn`, and says whether
     /// it did. The status check is part of the UPDATE itself, so it holds on PostgreSQL under
     /// concurrent requests too (re-reading inside a READ COMMITTED transaction does not lock).
-    func updateWhileStatus(_ table: String, id: UUID, statusIn: [String], set values: [(String, any Encodable & Sendable)]) async throws -> Bool {
+    func updateWhileStatus<Status: RawRepresentable<String>>(_ table: String, id: UUID, statusIn: [Status], set values: [(String, any Encodable & Sendable)]) async throws -> Bool {
         guard let sql = self as? any SQLDatabase, !values.isEmpty else { return false }
         var update = sql.update(table)
         for (column, value) in values { update = update.set(SQLIdentifier(column), to: SQLBind(value)) }
-        let changed = try await update.where("id", .equal, SQLBind(id)).where("status", .in, SQLBind.group(statusIn))
+        let changed = try await update.where("id", .equal, SQLBind(id)).where("status", .in, SQLBind.group(statusIn.map(\.rawValue)))
             .returning("id").all()
         return !changed.isEmpty
     }

@@ -31,8 +31,8 @@ struct PortalRecordController: RouteCollection {
 
     func askForCopy(_ request: Request) async throws -> Response {
         guard let (_, clientID) = try await client(request) else { return request.redirect(to: "/portal/sign-in") }
-        let open = try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID).filter(\.$kind == RecordRequest.Kind.access.rawValue)
-            .filter(\.$status == RecordRequest.Status.open.rawValue).count()
+        let open = try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID).filter(\.$kind == RecordRequest.Kind.access)
+            .filter(\.$status == RecordRequest.Status.open).count()
         if open == 0 {
             let row = try await RecordRequestsController.create(kind: .access, clientID: clientID, details: "A copy of my whole record", source: "portal", request: request)
             try await audit(request, .create, "record-request", clientID: clientID, recordID: row.id?.uuidString)
@@ -42,8 +42,8 @@ struct PortalRecordController: RouteCollection {
 
     /// The latest copy released to the client, if any.
     private func released(_ clientID: UUID, on db: any Database) async throws -> RecordRequest? {
-        try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$kind == RecordRequest.Kind.access.rawValue)
-            .filter(\.$status == RecordRequest.Status.provided.rawValue).sort(\.$resolvedAt, .descending).first()
+        try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$kind == RecordRequest.Kind.access)
+            .filter(\.$status == RecordRequest.Status.provided).sort(\.$resolvedAt, .descending).first()
     }
 
     func record(_ request: Request) async throws -> Response {

@@ -45,7 +45,7 @@ struct RecordExport {
         let names = Dictionary(staff.compactMap { user in user.id.map { ($0, user.name) } }, uniquingKeysWith: { first, _ in first })
         let consents = try await ConsentRecord.query(on: db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
             .map { (row: $0, typedName: try $0.typedName(keyRing)) }
-        let rows = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "completed").sort(\.$completedAt).all()
+        let rows = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed).sort(\.$completedAt).all()
         let responses = try rows.map { try OpenedResponse($0, keyRing: keyRing) }
         var formulation: (FormulationRow, String)?
         var notes: [Note] = []
@@ -55,7 +55,7 @@ struct RecordExport {
                 .sort(\.$version, .descending).first() {
                 formulation = (latest, try keyRing.open(latest.textSealed, FormulationRow.textContext(latest.id!, client: latest.$client.id)))
             }
-            let all = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == NoteStatus.final.rawValue)
+            let all = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == NoteStatus.final)
                 .filter(\.$signedAt <= cutoff).sort(\.$sessionNumber).sort(\.$createdAt).all()
             for original in all where original.$amends.id == nil {
                 let amendments = try all.filter { $0.$amends.id == original.id }.map { row in
@@ -64,14 +64,14 @@ struct RecordExport {
                 }
                 notes.append(Note(row: original, content: try NotesController.content(of: original, keyRing: keyRing), amendments: amendments))
             }
-            if let summary = try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == "final")
+            if let summary = try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .final)
                 .filter(\.$signedAt <= cutoff).first() {
                 let json = try keyRing.open(summary.contentSealed, DischargeSummaryRow.contentContext(summary.id!, client: summary.$client.id))
                 discharge = try JSONDecoder().decode(DischargeController.Content.self, from: Data(json.utf8))
             }
         }
         let corrections = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID)
-            .filter(\.$kind == RecordRequest.Kind.correction.rawValue).sort(\.$requestedAt).all().map { request in
+            .filter(\.$kind == RecordRequest.Kind.correction).sort(\.$requestedAt).all().map { request in
                 Correction(request: request, details: try keyRing.open(request.detailsSealed, RecordRequest.detailsContext(request.id!, client: request.$client.id)),
                            response: try keyRing.openOptional(request.responseSealed, RecordRequest.responseContext(request.id!, client: request.$client.id)))
             }
@@ -101,12 +101,12 @@ struct RecordExport {
             .h2(.text("Appointments")),
             .if(appointments.isEmpty, .p(.text("None."))),
             .ul(.forEach(appointments) { appointment in
-                .li(.text("\(when(appointment.startsAt)) with \(clinicianNames[appointment.$staff.id] ?? "a clinician"): \(Appointment.Status(rawValue: appointment.status)?.label ?? appointment.status)"))
+                .li(.text("\(when(appointment.startsAt)) with \(clinicianNames[appointment.$staff.id] ?? "a clinician"): \(appointment.status.label)"))
             }),
             .h2(.text("Consents")),
             .if(consents.isEmpty, .p(.text("None."))),
             .ul(.forEach(consents) { consent, typedName in
-                .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed as \"\(typedName)\" on \(day(consent.signedAt))"))
+                .li(.text("\(consent.kind.title), version \(consent.version), signed as \"\(typedName)\" on \(day(consent.signedAt))"))
             }),
             .h2(.text("Questionnaires")),
             .if(responses.isEmpty, .p(.text("None."))),
@@ -168,13 +168,12 @@ struct RecordExport {
         )
     }
 
-    static func statusLabel(_ status: String) -> String {
-        switch RecordRequest.Status(rawValue: status) {
+    static func statusLabel(_ status: RecordRequest.Status) -> String {
+        switch status {
         case .open: "waiting for an answer"
         case .provided: "provided"
         case .accepted: "accepted"
         case .refused: "refused"
-        case nil: status
         }
     }
 
@@ -212,7 +211,7 @@ struct RecordExport {
         }
         add(patient)
         for appointment in appointments {
-            let status: String = switch Appointment.Status(rawValue: appointment.status) {
+            let status: String = switch appointment.status {
             case .attended: "fulfilled"
             case .noShow: "noshow"
             case .cancelled, .lateCancelled, .expired, .declined: "cancelled"
@@ -226,8 +225,8 @@ struct RecordExport {
         }
         for (consent, typedName) in consents {
             add(["resourceType": "Consent", "id": consent.id!.uuidString.lowercased(), "status": "active",
-                 "scope": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": consent.kind == "privacy" ? "patient-privacy" : "treatment"]]],
-                 "category": [["coding": [["system": "http://loinc.org", "code": "59284-0"]], "text": ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind]],
+                 "scope": ["coding": [["system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": consent.kind == .privacy ? "patient-privacy" : "treatment"]]],
+                 "category": [["coding": [["system": "http://loinc.org", "code": "59284-0"]], "text": consent.kind.title]],
                  "patient": patientRef, "dateTime": iso.string(from: consent.signedAt),
                  "policy": [["uri": "urn:iptclinic:consent:\(consent.kind):\(consent.version)"]],
                  "sourceAttachment": ["title": "Signed as \(typedName); wording SHA-256 \(consent.textSHA256)"]])

@@ -64,10 +64,10 @@ struct RecordRequestsController: RouteCollection {
         let row = RecordRequest()
         row.id = UUID()
         row.$client.id = clientID
-        row.kind = kind.rawValue
+        row.kind = kind
         row.source = source
         row.detailsSealed = try request.services.keyRing.seal(details, RecordRequest.detailsContext(row.id!, client: row.$client.id))
-        row.status = RecordRequest.Status.open.rawValue
+        row.status = RecordRequest.Status.open
         row.requestedAt = request.now
         row.dueOn = RecordRequestDeadline.due(requestedOn: zone.localDate(of: request.now)).description
         row.includeNotes = true
@@ -96,8 +96,8 @@ struct RecordRequestsController: RouteCollection {
         let (zone, _) = try await zone(request)
         let today = zone.localDate(of: request.now)
         let rows = try await RecordRequest.query(on: request.db).with(\.$client).sort(\.$requestedAt, .descending).limit(200).all()
-        let open = rows.filter { $0.status == RecordRequest.Status.open.rawValue }.sorted { $0.dueOn < $1.dueOn }
-        let done = rows.filter { $0.status != RecordRequest.Status.open.rawValue }
+        let open = rows.filter { $0.status == RecordRequest.Status.open }.sorted { $0.dueOn < $1.dueOn }
+        let done = rows.filter { $0.status != RecordRequest.Status.open }
         try await request.audit(.view, recordType: "record-requests", detail: "open=\(open.count)")
         func table(_ rows: [RecordRequest], id: String, caption: String) -> Node<HTML.BodyContext> {
             TableViews.scrollable(captionID: id, .table(
@@ -106,9 +106,9 @@ struct RecordRequestsController: RouteCollection {
                 .thead(.tr(.th(.text("Client")), .th(.text("Asks for")), .th(.text("Asked")), .th(.text("Due")), .th(.text("Status")))),
                 .tbody(.forEach(rows) { row in
                     let due = LocalDate(iso: row.dueOn)
-                    let overdue = row.status == RecordRequest.Status.open.rawValue && due.map { $0 < today } == true
+                    let overdue = row.status == RecordRequest.Status.open && due.map { $0 < today } == true
                     return .tr(.td(.a(.href("/staff/requests/\(row.id!.uuidString)"), .text(row.client.name))),
-                               .td(.text(row.kind == RecordRequest.Kind.access.rawValue ? "A copy of the record" : "A correction")),
+                               .td(.text(row.kind == RecordRequest.Kind.access ? "A copy of the record" : "A correction")),
                                .td(.text(DateDisplay.shortDay(zone.localDate(of: row.requestedAt)))),
                                .td(.text(due.map(DateDisplay.shortDay) ?? row.dueOn), .if(overdue, .group(.br(), .strong(.class("flag"), .text("Overdue"))))),
                                .td(.text(RecordExport.statusLabel(row.status))))
@@ -145,11 +145,11 @@ struct RecordRequestsController: RouteCollection {
         let response = try ring.openOptional(row.responseSealed, RecordRequest.responseContext(row.id!, client: row.$client.id))
         let (zone, _) = try await zone(request)
         try await request.audit(.view, recordType: "record-request", recordID: row.id?.uuidString, subject: row.$client.id.uuidString)
-        let isOpen = row.status == RecordRequest.Status.open.rawValue
+        let isOpen = row.status == RecordRequest.Status.open
         let base = "/staff/requests/\(row.id!.uuidString)"
         let clientBase = "/staff/clients/\(row.$client.id.uuidString)"
         let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(row.kind == RecordRequest.Kind.access.rawValue ? "Copy of the record: \(row.client.name)" : "Correction: \(row.client.name)")),
+            .h1(.text(row.kind == RecordRequest.Kind.access ? "Copy of the record: \(row.client.name)" : "Correction: \(row.client.name)")),
             ChartViews.notice(request),
             .dl(.class("details"),
                 .dt(.text("Asked")), .dd(.text("\(DateDisplay.when(row.requestedAt, zone: zone)) (\(row.source == "portal" ? "in the portal" : "recorded by staff"))")),
@@ -161,13 +161,13 @@ struct RecordRequestsController: RouteCollection {
                .a(.href("\(clientBase)/record.fhir.json"), .text("FHIR R4 (JSON)")), .text(" · "),
                .a(.href("\(clientBase)/notes"), .text("Session notes"))),
             FormViews.errorSummary(errors),
-            .if(isOpen && row.kind == RecordRequest.Kind.access.rawValue, .form(
+            .if(isOpen && row.kind == RecordRequest.Kind.access, .form(
                 .method(.post), .action("\(base)/provide"), .class("form"),
                 FormViews.csrf(request.csrfToken),
                 FormViews.checkbox(name: "includeNotes", label: "Include the signed session notes, formulation and discharge summary", checked: true, error: nil),
                 .p(.class("hint"), .text("The client then reads the copy, and can download it as FHIR, in the portal.")),
                 .button(.class("button"), .type(.submit), .text("Release the copy to the client")))),
-            .if(isOpen && row.kind == RecordRequest.Kind.correction.rawValue, .group(
+            .if(isOpen && row.kind == RecordRequest.Kind.correction, .group(
                 .h2(.text("Accept")),
                 .p(.class("hint"), .text("For a session note, add an amendment to it first (the wrong entry stays, struck through, with the correction beside it); then describe here what was corrected.")),
                 .form(.method(.post), .action("\(base)/accept"), .class("form"), .novalidate(),
@@ -197,7 +197,7 @@ struct RecordRequestsController: RouteCollection {
         let now = request.now
         let includeNotes = row.includeNotes
         // Only an open request is answered, once.
-        let answered = try await request.db.updateWhileStatus(RecordRequest.schema, id: id, statusIn: [RecordRequest.Status.open.rawValue], set: [
+        let answered = try await request.db.updateWhileStatus(RecordRequest.schema, id: id, statusIn: [RecordRequest.Status.open], set: [
             ("status", status.rawValue), ("response_sealed", sealed), ("resolved_at", now), ("resolved_by_id", staffID), ("include_notes", includeNotes),
         ])
         guard answered else { throw Abort(.conflict, reason: "This request has already been answered.") }
@@ -206,7 +206,7 @@ struct RecordRequestsController: RouteCollection {
 
     func provide(_ request: Request) async throws -> Response {
         let row = try await requestRow(request)
-        guard row.kind == RecordRequest.Kind.access.rawValue else { throw Abort(.unprocessableEntity, reason: "This is not a request for a copy.") }
+        guard row.kind == RecordRequest.Kind.access else { throw Abort(.unprocessableEntity, reason: "This is not a request for a copy.") }
         let (fields, _) = try request.formBody()
         row.includeNotes = fields["includeNotes"] == "yes"
         try await resolve(row, status: .provided, response: row.includeNotes ? "Released with clinical notes" : "Released without clinical notes", request: request)
@@ -215,7 +215,7 @@ struct RecordRequestsController: RouteCollection {
 
     func accept(_ request: Request) async throws -> Response {
         let row = try await requestRow(request)
-        guard row.kind == RecordRequest.Kind.correction.rawValue else { throw Abort(.unprocessableEntity, reason: "This is not a correction request.") }
+        guard row.kind == RecordRequest.Kind.correction else { throw Abort(.unprocessableEntity, reason: "This is not a correction request.") }
         let (fields, _) = try request.formBody()
         var errors = FieldErrors()
         let before = TextRules.clean(fields["before"]), correction = TextRules.clean(fields["correction"])
@@ -230,7 +230,7 @@ struct RecordRequestsController: RouteCollection {
 
     func refuse(_ request: Request) async throws -> Response {
         let row = try await requestRow(request)
-        guard row.kind == RecordRequest.Kind.correction.rawValue else { throw Abort(.unprocessableEntity, reason: "This is not a correction request.") }
+        guard row.kind == RecordRequest.Kind.correction else { throw Abort(.unprocessableEntity, reason: "This is not a correction request.") }
         let (fields, _) = try request.formBody()
         var errors = FieldErrors()
         let reason = TextRules.clean(fields["reason"])

@@ -53,11 +53,11 @@ struct RetentionController: RouteCollection {
                 next[id] = min(next[id] ?? .distantFuture, appointment.startsAt)
             }
         }
-        for response in try await MeasureResponse.query(on: db).filter(\.$status == "completed").all() {
+        for response in try await MeasureResponse.query(on: db).filter(\.$status == .completed).all() {
             latest[response.$client.id] = max(latest[response.$client.id] ?? .distantPast, response.completedAt ?? response.createdAt)
         }
         let holds = try await RecordHold.query(on: db).filter(\.$liftedAt == nil).all()
-        let openRequests = try await RecordRequest.query(on: db).filter(\.$status == RecordRequest.Status.open.rawValue).all()
+        let openRequests = try await RecordRequest.query(on: db).filter(\.$status == RecordRequest.Status.open).all()
         return clients.map { client in
             let last = zone.localDate(of: latest[client.id!] ?? client.createdAt)
             let held: String? = holds.contains { $0.$client.id == client.id } ? "On hold (complaint or legal matter)"
@@ -260,7 +260,7 @@ struct RetentionController: RouteCollection {
         let addresses = Set([client.email, client.guardianEmail].compactMap { $0?.lowercased() }).subtracting(shared).sorted()
         let destroyed = try await request.db.writeTransaction { db -> Int in
             // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
-            let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open.rawValue).count()
+            let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open).count()
             let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
             guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
             let booked = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now).count()

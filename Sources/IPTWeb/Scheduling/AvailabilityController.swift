@@ -124,7 +124,7 @@ struct AvailabilityController: RouteCollection {
         }
         let row = AvailabilityExceptionRow()
         row.$staff.id = memberID
-        row.kind = kind.rawValue
+        row.kind = kind
         row.startsAt = start
         row.endsAt = end
         row.note = note
@@ -195,7 +195,7 @@ struct AvailabilityController: RouteCollection {
                 .caption(.id("exceptions-caption"), .text("Changes to the usual week")),
                 .thead(.tr(.th(.text("What")), .th(.text("When")), .th(.text("Note")), .th(.text("Remove")))),
                 .tbody(.forEach(exceptions) { row in
-                    .tr(.td(.text(row.kind == "extra" ? "Extra hours" : "Time off")),
+                    .tr(.td(.text(row.kind == .extra ? "Extra hours" : "Time off")),
                         .td(.text(DateDisplay.range(row.startsAt, row.endsAt, zone: setup.zone))), .td(.text(row.note)),
                         .td(.form(.class("inline-form"), .method(.post), .action("/staff/availability/exceptions/\(row.id?.uuidString ?? "")/remove"),
                                   FormViews.csrf(request.csrfToken),

@@ -285,8 +285,8 @@ struct BookingController: RouteCollection {
         } catch let error as BookingError {
             return try await BookingPages.failure(request, error)
         }
-        guard let status = appointment.statusValue, status == .held || status == .offered else {
-            return try await BookingPages.failure(request, appointment.statusValue == .expired ? .holdExpired : .linkUsed)
+        guard case let status = appointment.status, status == .held || status == .offered else {
+            return try await BookingPages.failure(request, appointment.status == .expired ? .holdExpired : .linkUsed)
         }
         if (appointment.holdExpiresAt ?? .distantFuture) <= request.now { return try await BookingPages.failure(request, .holdExpired) }
         let kindName = setup.kind(appointment.typeCode)?.name ?? "Appointment"
@@ -332,7 +332,7 @@ struct BookingController: RouteCollection {
         } catch let error as BookingError {
             return try await BookingPages.failure(request, error)
         }
-        guard appointment.status == Appointment.Status.confirmed.rawValue else { return try await BookingPages.failure(request, .linkUsed) }
+        guard appointment.status == Appointment.Status.confirmed else { return try await BookingPages.failure(request, .linkUsed) }
         let outcome = setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt)
         let content: Node<HTML.BodyContext> = .group(
             .h1(.text("Your appointment")),
@@ -389,7 +389,7 @@ struct BookingController: RouteCollection {
         } catch let error as BookingError {
             return try await BookingPages.failure(request, error)
         }
-        guard appointment.status == Appointment.Status.confirmed.rawValue, let kind = setup.kind(appointment.typeCode) else {
+        guard appointment.status == Appointment.Status.confirmed, let kind = setup.kind(appointment.typeCode) else {
             return try await BookingPages.failure(request, .linkUsed)
         }
         guard setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt) == .withinPolicy else {

@@ -141,7 +141,7 @@ struct BookingService {
                 let client = try await Self.newClient(details, now: now, on: db)
                 let appointment = Self.newAppointment(staffID: clinicianID, clientID: try client.requireID(), kind: kind, start: slot.start,
                                                       locationID: slot.locationID, source: source, now: now)
-                appointment.status = (approval ? Appointment.Status.requested : .held).rawValue
+                appointment.status = (approval ? Appointment.Status.requested : .held)
                 appointment.holdExpiresAt = approval ? nil : now.addingTimeInterval(TimeInterval(setup.holdMinutes * 60))
                 appointment.confirmTokenHash = approval ? nil : HexDigest.sha256(token)
                 if let tier, let fee = setup.fees.fee(tier: tier, kindCode: kind.code, reductionPercent: client.slidingScalePercent) {
@@ -179,7 +179,7 @@ struct BookingService {
         let same = try await ClientRecord.query(on: db).filter(\.$email == details.email).filter(\.$dateOfBirth == details.dateOfBirth.description).all()
             .filter { $0.name.lowercased() == details.name.lowercased() }.compactMap(\.id)
         guard !same.isEmpty else { return false }
-        return try await Appointment.query(on: db).filter(\.$client.$id ~~ same).filter(\.$status ~~ M014CreateScheduling.occupyingStatuses)
+        return try await Appointment.query(on: db).filter(\.$client.$id ~~ same).filter(\.$status ~~ Appointment.Status.occupying)
             .filter(\.$blockedFrom < window.end).filter(\.$blockedUntil > window.start).count() > 0
     }
 
@@ -195,7 +195,7 @@ struct BookingService {
         appointment.endsAt = kind.session(at: start).end
         appointment.blockedFrom = kind.occupied(at: start).start
         appointment.blockedUntil = kind.occupied(at: start).end
-        appointment.status = Appointment.Status.confirmed.rawValue
+        appointment.status = Appointment.Status.confirmed
         appointment.sequence = 0
         appointment.remindersSent = ""
         appointment.source = source
@@ -208,9 +208,9 @@ struct BookingService {
     /// would otherwise (rightly) still see them as taking it.
     static func releaseLapsedHolds(staffID: UUID?, now: Date, on db: any Database) async throws {
         var query = Appointment.query(on: db)
-            .set(\.$status, to: Appointment.Status.expired.rawValue)
+            .set(\.$status, to: Appointment.Status.expired)
             .set(\.$updatedAt, to: now)
-            .filter(\.$status == Appointment.Status.held.rawValue)
+            .filter(\.$status == Appointment.Status.held)
             .filter(\.$holdExpiresAt <= now)
         if let staffID { query = query.filter(\.$staff.$id == staffID) }
         try await query.update()
@@ -272,7 +272,7 @@ struct BookingService {
             // makes the manage link. A lapsed hold is marked expired by the sweeper or the next
             // booking of that time; and nothing is confirmed once its time has come.
             let claimed = try await (db as! any SQLDatabase).update(Appointment.schema)
-                .set("status", to: Appointment.Status.confirmed.rawValue)
+                .set("status", to: Appointment.Status.confirmed)
                 .set("hold_expires_at", to: SQLLiteral.null)
                 .set("updated_at", to: now)
                 .where("id", .equal, id)
@@ -282,8 +282,8 @@ struct BookingService {
                 .returning("id").all()
             guard !claimed.isEmpty else {
                 guard let before else { throw BookingError.linkInvalid }
-                let lapsed = before.status == Appointment.Status.expired.rawValue
-                    || (before.statusValue.map(accepting.contains) == true && ((before.holdExpiresAt ?? .distantFuture) <= now || before.startsAt <= now))
+                let lapsed = before.status == Appointment.Status.expired
+                    || (accepting.contains(before.status) && ((before.holdExpiresAt ?? .distantFuture) <= now || before.startsAt <= now))
                 throw lapsed ? BookingError.holdExpired : BookingError.linkUsed
             }
             guard let appointment = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first()
@@ -291,8 +291,8 @@ struct BookingService {
             appointment.manageTokenHash = HexDigest.sha256(manageToken)
             appointment.manageTokenSealed = try keyRing.seal(manageToken, Appointment.manageTokenContext(id, client: appointment.$client.id))
             try await appointment.update(on: db)
-            if before?.statusValue == .offered {
-                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.booked.rawValue)
+            if before?.status == .offered {
+                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.booked)
                     .filter(\.$offerAppointment.$id == id).update()
             }
             if let client = appointment.client {
@@ -327,7 +327,7 @@ struct BookingService {
     /// policy's fee) inside it. The freed time then goes to the waitlist.
     func cancelByClient(token: String, setup: BookingSetup) async throws -> CancelOutcome {
         let found = try await appointment(manageToken: token)
-        guard found.status == Appointment.Status.confirmed.rawValue else { throw BookingError.linkUsed }
+        guard found.status == Appointment.Status.confirmed else { throw BookingError.linkUsed }
         let outcome: CancelOutcome
         switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) {
         case .tooLate: throw BookingError.tooLateToChange
@@ -345,7 +345,7 @@ struct BookingService {
         let now = self.now
         try await database.writeTransaction { db in
             guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).first(),
-                  let previous = current.statusValue, previous.isChangeable else { throw BookingError.linkUsed }
+                  case let previous = current.status, previous.isChangeable else { throw BookingError.linkUsed }
             // Claimed while the status is still the one read: a second cancellation at the same
             // moment (two clicks, or the client and the front desk) gets no row back and changes nothing.
             let claimed = try await (db as! any SQLDatabase).update(Appointment.schema)
@@ -355,9 +355,9 @@ struct BookingService {
             guard !claimed.isEmpty else { throw BookingError.linkUsed }
             switch outcome {
             case .cancelled:
-                current.status = Appointment.Status.cancelled.rawValue
+                current.status = Appointment.Status.cancelled
             case .lateCancelled(let fee):
-                current.status = Appointment.Status.lateCancelled.rawValue
+                current.status = Appointment.Status.lateCancelled
                 current.lateFeeCents = fee?.cents
             }
             current.cancelledAt = now
@@ -368,8 +368,8 @@ struct BookingService {
             try await current.update(on: db)
             if previous == .offered {
                 // The offer is withdrawn: the person keeps their place for the next opening.
-                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting.rawValue)
-                    .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered.rawValue).update()
+                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting)
+                    .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered).update()
             }
             // Only a confirmed appointment was ever announced to the client, so only it is un-announced.
             if notify, previous == .confirmed, let client = current.client {
@@ -390,7 +390,7 @@ struct BookingService {
     /// sends the new time with an updated calendar file.
     func reschedule(token: String, to start: Date, setup: BookingSetup) async throws -> Appointment {
         let found = try await appointment(manageToken: token)
-        guard found.status == Appointment.Status.confirmed.rawValue, let kind = setup.kind(found.typeCode) else { throw BookingError.linkUsed }
+        guard found.status == Appointment.Status.confirmed, let kind = setup.kind(found.typeCode) else { throw BookingError.linkUsed }
         guard setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) == .withinPolicy else {
             throw BookingError.tooLateToChange
         }
@@ -414,7 +414,7 @@ struct BookingService {
             let moved = try await database.writeTransaction { db -> Appointment in
                 try await Self.releaseLapsedHolds(staffID: appointment.$staff.id, now: now, on: db)
                 guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first(),
-                      current.statusValue?.isChangeable == true else { throw BookingError.linkUsed }
+                      current.status.isChangeable == true else { throw BookingError.linkUsed }
                 current.startsAt = start
                 current.endsAt = kind.session(at: start).end
                 current.blockedFrom = kind.occupied(at: start).start
@@ -423,7 +423,7 @@ struct BookingService {
                 current.remindersSent = ""
                 current.updatedAt = now
                 try await current.update(on: db)
-                if current.status == Appointment.Status.confirmed.rawValue, let client = current.client {
+                if current.status == Appointment.Status.confirmed, let client = current.client {
                     let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id, client: current.$client.id))
                     if let token {
                         try await SchedulingMail.confirmed(

@@ -54,7 +54,7 @@ struct CalendarController: RouteCollection {
         let ids = shown.compactMap(\.id)
         let appointments = ids.isEmpty ? [] : try await Appointment.query(on: request.db)
             .filter(\.$staff.$id ~~ ids).filter(\.$startsAt < window.end).filter(\.$endsAt > window.start)
-            .filter(\.$status !~ [Appointment.Status.expired.rawValue, Appointment.Status.declined.rawValue])
+            .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])
             .with(\.$client).sort(\.$startsAt).all()
         try await request.audit(.view, recordType: "calendar", detail: "\(isDay ? "day" : "week") of \(first) clinicians=\(ids.count) rows=\(appointments.count)")
         let byCell = Dictionary(grouping: appointments) { "\($0.$staff.id.uuidString)|\(zone.localDate(of: $0.startsAt))" }
@@ -99,8 +99,8 @@ struct CalendarController: RouteCollection {
                                            .li(.class("appt \(appointment.status)"),
                                                .a(.href("/staff/appointments/\(appointment.id?.uuidString ?? "")"),
                                                   .text("\(DateDisplay.time(appointment.startsAt, zone: zone)) "),
-                                                  .text(appointment.client?.name ?? (appointment.status == Appointment.Status.blocked.rawValue ? "Blocked" : "No client"))),
-                                               .span(.class("small"), .text(" \(setup.kind(appointment.typeCode)?.name ?? (appointment.blockNote ?? "")) (\(appointment.statusValue?.label ?? appointment.status))")))
+                                                  .text(appointment.client?.name ?? (appointment.status == Appointment.Status.blocked ? "Blocked" : "No client"))),
+                                               .span(.class("small"), .text(" \(setup.kind(appointment.typeCode)?.name ?? (appointment.blockNote ?? "")) (\(appointment.status.label))")))
                                        }))
                         })
                 })
@@ -136,17 +136,18 @@ struct CalendarController: RouteCollection {
         // The client's questionnaires and self-assessments show here only to their care team (and the
         // director once she has given a reason): holding the appointment is not enough.
         let clientID = appointment.$client.id
+        let mayRecordAttendance = appointment.client != nil && appointment.startsAt <= request.now.addingTimeInterval(86_400)
         let clinicalRole = request.staff.map { AccessPolicy.allows($0.role, .viewClinicalRecords) } ?? false
         let clinical = try await clientID.asyncMap { try await request.mayViewClinicalInformation(of: $0) } ?? false
         let responses = clinical && clientID != nil ? try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID!)
-            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all().map { ($0, try $0.score(request.services.keyRing)) } : []
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all().map { ($0, try $0.score(request.services.keyRing)) } : []
         let consents = clientID == nil ? [] : try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID!).sort(\.$signedAt).all()
             .map { ($0, try $0.typedName(request.services.keyRing)) }
         let selfAssessments = clinical && clientID != nil ? try await SelfAssessmentRecord.query(on: request.db).filter(\.$client.$id == clientID!)
-            .filter(\.$status == "completed").sort(\.$completedAt, .descending).all() : []
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all() : []
         let zone = setup.zone
         let id = appointment.id?.uuidString ?? ""
-        let current = appointment.statusValue
+        let current = appointment.status
         let wall = zone.wallClock(of: appointment.startsAt)
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href(attributeSafe("/staff/calendar?date=\(wall.date)&clinician=\(appointment.$staff.id.uuidString)")), .text("Back to the calendar"))),
@@ -160,7 +161,7 @@ struct CalendarController: RouteCollection {
                 .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: zone))),
                 .dt(.text("Clinician")), .dd(.text(appointment.staff.name)),
                 .dt(.text("Type")), .dd(.text(setup.kind(appointment.typeCode)?.name ?? appointment.blockNote ?? "Blocked")),
-                .dt(.text("Status")), .dd(.span(.class("status \(appointment.status)"), .text(current?.label ?? appointment.status))),
+                .dt(.text("Status")), .dd(.span(.class("status \(current.rawValue)"), .text(current.label))),
                 .unwrap(appointment.client) { client in
                     .group(.dt(.text("Client")), .dd(.text(client.name),
                                                      .if(clinical, .group(.text(" "), .a(.href("/staff/clients/\(client.id?.uuidString ?? "")/chart"), .text("Open the chart"))))),
@@ -199,7 +200,7 @@ struct CalendarController: RouteCollection {
                 .h2(.text("Intake and consents")),
                 .if(consents.isEmpty, .p(.text("No consents signed yet."))),
                 .ul(.forEach(consents) { consent, typedName in
-                    .li(.text("\(ConsentDocument.Kind(rawValue: consent.kind)?.title ?? consent.kind), version \(consent.version), signed \"\(typedName)\" on \(DateDisplay.dateTime(consent.signedAt, timeZone: setup.zone.timeZone.identifier))"))
+                    .li(.text("\(consent.kind.title), version \(consent.version), signed \"\(typedName)\" on \(DateDisplay.dateTime(consent.signedAt, timeZone: setup.zone.timeZone.identifier))"))
                 }),
                 .if([.confirmed, .attended].contains(current), .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/intake"),
                       FormViews.csrf(request.csrfToken),
@@ -213,18 +214,21 @@ struct CalendarController: RouteCollection {
                 .h2(.text("The client's answers")),
                 .p(.a(.href("/staff/clients/\(clientID?.uuidString ?? "")/progress"), .text("Scores over time"))),
                 .ul(.forEach(selfAssessments) { record in
-                        .li(.a(.href("/staff/self-assessments/\(record.id?.uuidString ?? "")"),
-                               .text("Pre-therapy self-assessment, \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")")))
+                        let when = record.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? ""
+                        return .li(.a(.href("/staff/self-assessments/\(record.id?.uuidString ?? "")"), .text("Pre-therapy self-assessment, \(when)")))
                     },
                     .forEach(responses) { response, score in
-                        .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode): \(score.map { "\($0.total) (\($0.band))" } ?? "?"), \(response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? "")"))
+                        let name = request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode
+                        let result = score.map { "\($0.total) (\($0.band))" } ?? "?"
+                        let when = response.completedAt.map { DateDisplay.dateTime($0, timeZone: setup.zone.timeZone.identifier) } ?? ""
+                        return .li(.text("\(name): \(result), \(when)"))
                     }))),
             .if(current == .requested, .form(.class("form"), .method(.post), .action("/staff/appointments/\(id)/approve"),
                                              FormViews.csrf(request.csrfToken),
                                              .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),
                                              .text(" "),
                                              .button(.class("button secondary"), .type(.submit), .name("decision"), .value("decline"), .text("Decline")))),
-            .if(current?.isChangeable == true, .group(
+            .if(current.isChangeable, .group(
                 .h2(.text("Move")),
                 .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/move"),
                       FormViews.csrf(request.csrfToken),
@@ -237,7 +241,7 @@ struct CalendarController: RouteCollection {
                       FormViews.csrf(request.csrfToken),
                       .if(appointment.client != nil, FormViews.checkbox(name: "late", label: "Count as a late cancellation (the policy fee applies)", checked: false, error: nil)),
                       .button(.class("button danger"), .type(.submit), .text(appointment.client == nil ? "Remove the block" : "Cancel the appointment"))),
-                .if(appointment.client != nil && appointment.startsAt <= request.now.addingTimeInterval(86_400),
+                .if(mayRecordAttendance,
                     .form(.class("form inline-form"), .method(.post), .action("/staff/appointments/\(id)/status"),
                           FormViews.csrf(request.csrfToken),
                           .button(.class("button secondary"), .type(.submit), .name("status"), .value("attended"), .text("Mark attended")), .text(" "),
@@ -260,7 +264,7 @@ struct CalendarController: RouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(MoveBody.self, from: request)
         let setup = try await request.bookingSetup()
-        guard appointment.statusValue?.isChangeable == true else {
+        guard appointment.status.isChangeable == true else {
             throw Abort(.conflict, reason: "This appointment is cancelled or past; it can no longer be moved.")
         }
         var errors = FieldErrors()
@@ -302,12 +306,12 @@ struct CalendarController: RouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(CancelBody.self, from: request)
         let setup = try await request.bookingSetup()
-        guard appointment.statusValue?.isChangeable == true else {
+        guard appointment.status.isChangeable == true else {
             return request.redirect(to: "/staff/appointments/\(appointment.id?.uuidString ?? "")")
         }
         let outcome: BookingService.CancelOutcome = body.late == "yes" ? .lateCancelled(fee: setup.cancellation.lateFee) : .cancelled
         try await BookingService(request: request).cancel(appointment, outcome: outcome, setup: setup, by: "staff",
-                                                          notify: appointment.status != Appointment.Status.held.rawValue)
+                                                          notify: appointment.status != Appointment.Status.held)
         return request.redirect(to: "/staff/appointments/\(appointment.id?.uuidString ?? "")?done=cancelled")
     }
 
@@ -322,11 +326,11 @@ struct CalendarController: RouteCollection {
         guard let target = body.status.flatMap(Appointment.Status.init(rawValue:)), [.attended, .noShow, .lateCancelled].contains(target) else {
             throw Abort(.badRequest, reason: "Choose attended, no-show or late-cancelled.")
         }
-        guard appointment.client != nil, [.confirmed, .attended, .noShow].contains(appointment.statusValue),
+        guard appointment.client != nil, [.confirmed, .attended, .noShow].contains(appointment.status),
               appointment.startsAt <= request.now.addingTimeInterval(86_400) else {
             throw Abort(.conflict, reason: "Only a confirmed appointment from today or earlier can be marked.")
         }
-        appointment.status = target.rawValue
+        appointment.status = target
         if target == .lateCancelled { appointment.lateFeeCents = setup.cancellation.lateFee?.cents }
         appointment.updatedAt = request.now
         try await request.db.writeTransaction { db in try await appointment.update(on: db) }
@@ -343,11 +347,11 @@ struct CalendarController: RouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(ApproveBody.self, from: request)
         let setup = try await request.bookingSetup()
-        guard appointment.statusValue == .requested, let id = appointment.id else {
+        guard appointment.status == .requested, let id = appointment.id else {
             throw Abort(.conflict, reason: "This request has already been answered.")
         }
         if body.decision == "decline" {
-            appointment.status = Appointment.Status.declined.rawValue
+            appointment.status = Appointment.Status.declined
             appointment.updatedAt = request.now
             try await request.db.writeTransaction { db in try await appointment.update(on: db) }
             try await request.audit(.update, recordType: "appointment", recordID: id.uuidString, subject: appointment.$client.id?.uuidString, detail: "request declined")
@@ -380,7 +384,7 @@ struct CalendarController: RouteCollection {
         try await request.db.writeTransaction { db in
             client.slidingScalePercent = percent
             try await client.update(on: db)
-            if appointment.statusValue?.isChangeable == true, let fee {
+            if appointment.status.isChangeable == true, let fee {
                 appointment.feeCents = fee.cents
                 try await appointment.update(on: db)
             }
@@ -652,7 +656,7 @@ struct CalendarController: RouteCollection {
         let content: Node<HTML.BodyContext> = .group(
             .p(.class("small"), .a(.href("/staff/calendar"), .text("Back to the calendar"))),
             .h1(.text("Weekly course: \(series.client.name)")),
-            .p(.class("lede"), .text("\(setup.kind(series.typeCode)?.name ?? series.typeCode) with \(series.staff.name), \(occurrences.filter { $0.statusValue?.occupiesTime == true }.count) sessions booked.")),
+            .p(.class("lede"), .text("\(setup.kind(series.typeCode)?.name ?? series.typeCode) with \(series.staff.name), \(occurrences.filter { $0.status.occupiesTime == true }.count) sessions booked.")),
             .if(!moved.isEmpty, .div(.class("notice warning"), .attribute(named: "role", value: "status"),
                                      .p(.text("Booked. Week\(moved.count == 1 ? "" : "s") \(moved.sorted().map(String.init).joined(separator: ", ")) moved to the nearest free time because the usual time was taken.")))),
             FormViews.errorSummary(errors),
@@ -663,7 +667,7 @@ struct CalendarController: RouteCollection {
                 .tbody(.forEach(occurrences) { appointment in
                     .tr(.td(.text(String(appointment.seriesNumber ?? 0))),
                         .td(.a(.href("/staff/appointments/\(appointment.id?.uuidString ?? "")"), .text(DateDisplay.when(appointment.startsAt, zone: setup.zone)))),
-                        .td(.text(appointment.statusValue?.label ?? appointment.status)))
+                        .td(.text(appointment.status.label)))
                 })
             )),
             .h2(.text("Extend or shorten")),
@@ -727,7 +731,7 @@ struct CalendarController: RouteCollection {
             return try await renderSeries(request, series: series, error: "Enter the number of the last session to keep.", status: .unprocessableEntity)
         }
         let later = try await Appointment.query(on: request.db).filter(\.$series.$id == seriesID).filter(\.$seriesNumber > after)
-            .filter(\.$status ~~ M014CreateScheduling.occupyingStatuses).filter(\.$startsAt > request.now).all()
+            .filter(\.$status ~~ Appointment.Status.occupying).filter(\.$startsAt > request.now).all()
         for appointment in later {
             try await BookingService(request: request).cancel(appointment, outcome: .cancelled, setup: setup, by: "staff (course shortened)")
         }

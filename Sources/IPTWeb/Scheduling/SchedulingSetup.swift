@@ -98,7 +98,7 @@ enum SchedulingQueries {
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
         async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
-            .filter(\.$status ~~ M014CreateScheduling.occupyingStatuses)
+            .filter(\.$status ~~ Appointment.Status.occupying)
             .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
             .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
         let availability = try await availabilityRows
@@ -112,18 +112,18 @@ enum SchedulingQueries {
                 return .init(weekday: weekday, range: range, locationID: row.$location.id)
             })
             let own = exceptions.filter { $0.$staff.id == id }.compactMap { row -> AvailabilityException? in
-                guard let kind = AvailabilityException.Kind(rawValue: row.kind), row.startsAt < row.endsAt else { return nil }
+                guard case let kind = row.kind, row.startsAt < row.endsAt else { return nil }
                 return AvailabilityException(kind: kind, interval: Interval(start: row.startsAt, end: row.endsAt))
             }
             let busy = appointments.filter { $0.$staff.id == id && !isLapsedHold($0, now: now) && $0.id != excluding }.map {
-                BusyTime(interval: Interval(start: $0.blockedFrom, end: $0.blockedUntil), countsTowardDailyCap: $0.status != Appointment.Status.blocked.rawValue)
+                BusyTime(interval: Interval(start: $0.blockedFrom, end: $0.blockedUntil), countsTowardDailyCap: $0.status != Appointment.Status.blocked)
             }
             return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busy)
         }
     }
 
     static func isLapsedHold(_ appointment: Appointment, now: Date) -> Bool {
-        appointment.status == Appointment.Status.held.rawValue && (appointment.holdExpiresAt ?? .distantFuture) <= now
+        appointment.status == Appointment.Status.held && (appointment.holdExpiresAt ?? .distantFuture) <= now
     }
 
     /// Rows every clinic needs before anyone books: a location or two, the appointment kinds with

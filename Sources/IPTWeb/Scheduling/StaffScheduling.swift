@@ -86,7 +86,7 @@ struct StaffBooking {
         // client sessions without buffers; shifting them by this kind's buffers makes the planner's
         // buffered check ask exactly that.
         let clientBusy = try await Appointment.query(on: request.db).filter(\.$client.$id == course.clientID)
-            .filter(\.$status ~~ M014CreateScheduling.occupyingStatuses).filter(\.$staff.$id != course.clinicianID)
+            .filter(\.$status ~~ Appointment.Status.occupying).filter(\.$staff.$id != course.clinicianID)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
         calendar.busy += clientBusy.map { BusyTime(interval: Interval(start: $0.startsAt.addingTimeInterval(TimeInterval(course.kind.bufferAfterMinutes * 60)),
                                                                       end: $0.endsAt.addingTimeInterval(-TimeInterval(course.kind.bufferBeforeMinutes * 60))),
@@ -149,7 +149,7 @@ struct StaffBooking {
         appointment.endsAt = interval.end
         appointment.blockedFrom = interval.start
         appointment.blockedUntil = interval.end
-        appointment.status = Appointment.Status.blocked.rawValue
+        appointment.status = Appointment.Status.blocked
         appointment.sequence = 0
         appointment.remindersSent = ""
         appointment.blockNote = note

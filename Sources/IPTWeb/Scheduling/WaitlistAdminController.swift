@@ -22,7 +22,7 @@ struct WaitlistAdminController: RouteCollection {
     private func render(_ request: Request, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
         let entries = try await WaitlistEntry.query(on: request.db)
-            .filter(\.$status ~~ [WaitlistEntry.Status.waiting.rawValue, WaitlistEntry.Status.offered.rawValue])
+            .filter(\.$status ~~ [WaitlistEntry.Status.waiting, WaitlistEntry.Status.offered])
             .with(\.$staff).sort(\.$position).all()
         try await request.audit(.view, recordType: "waitlist", detail: "rows=\(entries.count)")
         let content: Node<HTML.BodyContext> = .group(
@@ -45,7 +45,7 @@ struct WaitlistAdminController: RouteCollection {
                         .td(.text(entry.name), .br(), .span(.class("small"), .text(entry.email))),
                         .td(.text("\(setup.kind(entry.typeCode)?.name ?? entry.typeCode), \(entry.staff?.name ?? (entry.tierCode == "reduced" ? "reduced-rate clinic" : "any registered therapist"))")),
                         .td(.text("\(days); \(parts)")),
-                        .td(.text(entry.status == "offered" ? "Offer sent" : "Waiting")),
+                        .td(.text(entry.status == .offered ? "Offer sent" : "Waiting")),
                         .td(.form(.class("inline-form"), .method(.post), .action("/staff/waitlist/\(id)/move"),
                                   FormViews.csrf(request.csrfToken),
                                   .label(.for("reason-\(id)"), .class("visually-hidden"), .text("Reason for the change for \(entry.name)")),
@@ -82,12 +82,12 @@ struct WaitlistAdminController: RouteCollection {
         guard errors.isEmpty, let reason else { return try await render(request, errors: errors, status: .unprocessableEntity) }
         try await request.db.writeTransaction { db in
             if direction == "remove" {
-                entry.status = WaitlistEntry.Status.removed.rawValue
+                entry.status = WaitlistEntry.Status.removed
                 try await entry.update(on: db)
                 return
             }
             // Swap places with the neighbour in that direction.
-            let neighbour = try await WaitlistEntry.query(on: db).filter(\.$status == WaitlistEntry.Status.waiting.rawValue)
+            let neighbour = try await WaitlistEntry.query(on: db).filter(\.$status == WaitlistEntry.Status.waiting)
                 .filter(\.$position, direction == "up" ? .lessThan : .greaterThan, entry.position)
                 .sort(\.$position, direction == "up" ? .descending : .ascending).first()
             guard let neighbour else { return }
@@ -117,7 +117,7 @@ struct CalendarFeedController: RouteCollection {
         let setup = try await request.bookingSetup()
         let now = request.now
         let appointments = try await Appointment.query(on: request.db).filter(\.$staff.$id == feed.$staff.id)
-            .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.blocked.rawValue, Appointment.Status.attended.rawValue])
+            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.blocked, Appointment.Status.attended])
             .filter(\.$startsAt > now.addingTimeInterval(-30 * 86_400)).filter(\.$startsAt < now.addingTimeInterval(180 * 86_400))
             .with(\.$client).sort(\.$startsAt).all()
         let events = appointments.map { appointment in

@@ -90,7 +90,7 @@ struct WaitlistController: RouteCollection {
             entry.days = preference.storedDays
             entry.parts = preference.storedParts
             entry.position = last + 1
-            entry.status = WaitlistEntry.Status.waiting.rawValue
+            entry.status = WaitlistEntry.Status.waiting
             entry.createdAt = now
             try await entry.create(on: db)
             return try entry.requireID()

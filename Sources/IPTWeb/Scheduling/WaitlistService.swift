@@ -31,7 +31,7 @@ struct WaitlistService {
         let previousOffers = try await Appointment.query(on: database)
             .filter(\.$staff.$id == staffID).filter(\.$startsAt == start).filter(\.$source == "waitlist").all()
         let skipped = Set(previousOffers.compactMap(\.id))
-        let waiting = try await WaitlistEntry.query(on: database).filter(\.$status == WaitlistEntry.Status.waiting.rawValue)
+        let waiting = try await WaitlistEntry.query(on: database).filter(\.$status == WaitlistEntry.Status.waiting)
             .sort(\.$position).all()
         let clinic = try await services.clinic.current(on: database)
         let context = SchedulingMail.Context(clinic: clinic, zone: setup.zone, baseURL: services.settings.publicBaseURL, now: now,
@@ -51,7 +51,7 @@ struct WaitlistService {
                 let client = try await BookingService.newClient(details, now: now, on: db)
                 let appointment = BookingService.newAppointment(staffID: staffID, clientID: try client.requireID(), kind: kind, start: start,
                                                                 locationID: nil, source: "waitlist", now: now)
-                appointment.status = Appointment.Status.offered.rawValue
+                appointment.status = Appointment.Status.offered
                 appointment.holdExpiresAt = offerEnds
                 appointment.confirmTokenHash = HexDigest.sha256(token)
                 if let fee = setup.fees.fee(tier: tier, kindCode: kind.code, reductionPercent: client.slidingScalePercent) {
@@ -59,7 +59,7 @@ struct WaitlistService {
                     appointment.currency = fee.currency
                 }
                 try await appointment.create(on: db)
-                entry.status = WaitlistEntry.Status.offered.rawValue
+                entry.status = WaitlistEntry.Status.offered
                 entry.$offerAppointment.id = appointment.id
                 entry.offerExpiresAt = appointment.holdExpiresAt
                 try await entry.update(on: db)
@@ -98,18 +98,18 @@ enum ScheduleSweeper {
             try await BookingService.releaseLapsedHolds(staffID: nil, now: now, on: db)
         }
         // Offers that ran out: the person goes back to waiting, the time to the next person.
-        let lapsed = try await Appointment.query(on: database).filter(\.$status == Appointment.Status.offered.rawValue)
+        let lapsed = try await Appointment.query(on: database).filter(\.$status == Appointment.Status.offered)
             .filter(\.$holdExpiresAt <= now).all()
         for offer in lapsed {
             guard let id = offer.id else { continue }
             let released = try await database.writeTransaction { db -> Bool in
                 // One instance passes the offer on: the one whose update expired it (a count and then
                 // an update let two instances both pass it on, on PostgreSQL).
-                guard try await db.updateWhileStatus(Appointment.schema, id: id, statusIn: [Appointment.Status.offered.rawValue], set: [
-                    ("status", Appointment.Status.expired.rawValue), ("updated_at", now),
+                guard try await db.updateWhileStatus(Appointment.schema, id: id, statusIn: [Appointment.Status.offered], set: [
+                    ("status", Appointment.Status.expired), ("updated_at", now),
                 ]) else { return false }
-                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting.rawValue)
-                    .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered.rawValue).update()
+                try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting)
+                    .filter(\.$offerAppointment.$id == id).filter(\.$status == WaitlistEntry.Status.offered).update()
                 return true
             }
             if released {
@@ -126,7 +126,7 @@ enum ScheduleSweeper {
 
     static func sendReminders(app: Application, setup: BookingSetup, clinic: ClinicIdentity, now: Date) async throws {
         let services = app.services
-        let upcoming = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed.rawValue)
+        let upcoming = try await Appointment.query(on: app.db).filter(\.$status == Appointment.Status.confirmed)
             .filter(\.$startsAt > now).filter(\.$startsAt <= now.addingTimeInterval(48 * 3600))
             .with(\.$staff).with(\.$client).all()
         let context = SchedulingMail.Context(clinic: clinic, zone: setup.zone, baseURL: services.settings.publicBaseURL, now: now,

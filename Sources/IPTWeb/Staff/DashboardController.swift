@@ -22,14 +22,14 @@ struct DashboardController: RouteCollection {
     static func counts(enquiries: Bool, subscribers: Bool, on database: any Database) async throws -> Counts {
         var counts = Counts()
         if enquiries {
-            counts.openEnquiries = try await Enquiry.query(on: database).filter(\.$status == Enquiry.Status.open.rawValue).count()
+            counts.openEnquiries = try await Enquiry.query(on: database).filter(\.$status == Enquiry.Status.open).count()
         }
         if subscribers {
             counts.confirmedSubscribers = try await Subscriber.query(on: database)
-                .filter(\.$status == Subscriber.Status.confirmed.rawValue).count()
+                .filter(\.$status == Subscriber.Status.confirmed).count()
         }
-        counts.pendingMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.pending.rawValue).count()
-        counts.failedMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.failed.rawValue).count()
+        counts.pendingMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.pending).count()
+        counts.failedMail = try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.failed).count()
         return counts
     }
 
@@ -46,17 +46,17 @@ struct DashboardController: RouteCollection {
         let setup = try await request.bookingSetup()
         let today = setup.zone.localDate(of: request.now)
         let todayCount = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
-            .filter(\.$status ~~ [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue])
+            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.attended])
             .filter(\.$startsAt >= setup.zone.startOfDay(today)).filter(\.$startsAt < setup.zone.startOfDay(today.adding(days: 1))).count()
         let canSeeAlerts = AccessPolicy.allows(staff.role, .viewClinicalRecords)
-        let openAlerts = canSeeAlerts ? try await AlertsController.visible(staff, now: request.now, on: request.db).filter(\.$status == "open").count() : 0
+        let openAlerts = canSeeAlerts ? try await AlertsController.visible(staff, now: request.now, on: request.db).filter(\.$status == .open).count() : 0
         // Clients on this person's care team whose latest score is reliably worse than their first,
         // on a measure with a rule for it. The director's list is her own caseload too: names of
         // other clients' scores would open their records without the reason the clinic asks for.
         var worsened: [(client: ClientRecord, instrument: Instrument, from: Int, to: Int)] = []
         let teamClients = canSeeAlerts ? try await CareTeamQueries.clients(of: staff.id, at: request.now, on: request.db) : []
         if !teamClients.isEmpty {
-            let completed = try await MeasureResponse.query(on: request.db).filter(\.$status == "completed").filter(\.$client.$id ~~ Array(teamClients))
+            let completed = try await MeasureResponse.query(on: request.db).filter(\.$status == .completed).filter(\.$client.$id ~~ Array(teamClients))
                 .with(\.$client).sort(\.$completedAt).all()
             let series = Dictionary(grouping: completed, by: { "\($0.$client.id.uuidString)|\($0.instrumentCode)" })
             for rows in series.sorted(by: { $0.key < $1.key }).map(\.value) {
@@ -67,14 +67,14 @@ struct DashboardController: RouteCollection {
             }
         }
         let requests = clinicianIDs.isEmpty ? 0 : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ clinicianIDs)
-            .filter(\.$status == Appointment.Status.requested.rawValue).count()
+            .filter(\.$status == Appointment.Status.requested).count()
         // Supervision: notes waiting for this supervisor's co-signature, or returned to this student.
         let toCosign = access.supervisees.isEmpty ? 0 : try await SessionNoteRow.query(on: request.db).filter(\.$author.$id ~~ Array(access.supervisees))
-            .filter(\.$status == NoteStatus.awaitingCosignature.rawValue).count()
+            .filter(\.$status == NoteStatus.awaitingCosignature).count()
         let returnedNotes = staff.role == .student ? try await SessionNoteRow.query(on: request.db).filter(\.$author.$id == staff.id)
-            .filter(\.$status == NoteStatus.returned.rawValue).count() : 0
+            .filter(\.$status == NoteStatus.returned).count() : 0
         let openRecordRequests = AccessPolicy.allows(staff.role, .handleRecordRequests)
-            ? try await RecordRequest.query(on: request.db).filter(\.$status == RecordRequest.Status.open.rawValue).count() : 0
+            ? try await RecordRequest.query(on: request.db).filter(\.$status == RecordRequest.Status.open).count() : 0
         let duplicates = AccessPolicy.allows(staff.role, .reconcileClients)
             ? try await PossibleDuplicate.query(on: request.db).filter(\.$status == .open).count() : 0
         // A scheduled job whose last run failed (alert escalation above all) is the director's to chase.

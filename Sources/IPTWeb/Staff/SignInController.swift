@@ -82,7 +82,7 @@ struct SignInController: RouteCollection {
         let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now,
                                    secondFactorDone: !needsCode)
         try await session.create(on: request.db)
-        request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: StaffRole(rawValue: user.role) ?? .receptionist,
+        request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: user.role,
                                      sessionID: session.id!, csrfToken: session.csrfToken, secondFactorDone: !needsCode)
         try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString,
                                 detail: needsCode ? "password accepted, code pending" : nil)

@@ -61,7 +61,7 @@ struct TestClinic {
     @discardableResult
     func makeStaff(_ role: StaffRole, email: String? = nil, password: String = "correct horse battery", name: String? = nil) async throws -> StaffUser {
         let address = email ?? "\(role.rawValue)-\(UUID().uuidString.prefix(6).lowercased())@example.org"
-        let user = StaffUser(email: address, name: name ?? "Test \(role.rawValue.capitalized)", role: role.rawValue,
+        let user = StaffUser(email: address, name: name ?? "Test \(role.rawValue.capitalized)", role: role,
                              passwordHash: try app.password.hash(password), slug: "s-\(UUID().uuidString.lowercased())",
                              createdAt: clock.now)
         try await user.create(on: app.db)
@@ -100,7 +100,7 @@ struct TestClinic {
             try await member.create(on: app.db)
         }
         try await add(try clinician.requireID(), role)
-        if role == .treating, clinician.role == StaffRole.student.rawValue, let supervisor = clinician.$supervisor.id {
+        if role == .treating, clinician.role == StaffRole.student, let supervisor = clinician.$supervisor.id {
             try await add(supervisor, .supervisor)
         }
     }

@@ -5,7 +5,7 @@ import Fluent
 /// still waiting or given up on keep theirs. Nothing to put back on revert.
 struct M035DropDeliveredEmailBodies: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.sent.rawValue).droppingContent().update()
+        try await OutboxMessage.query(on: database).filter(\.$status == OutboxMessage.Status.sent).droppingContent().update()
     }
 
     func revert(on database: any Database) async throws {}
