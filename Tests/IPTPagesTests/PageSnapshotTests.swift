@@ -34,7 +34,7 @@ struct Snapshot {
     }
 
     static func model(current: [CareTeamPage.Member], mayAssign: Bool, errors: FieldErrors = FieldErrors()) -> CareTeamPage.Model {
-        .init(clientName: "Riley Tan", clientBase: "/staff/clients/c1", saved: false, current: current,
+        .init(clientName: "Riley Tan", clientID: "c1", saved: false, current: current,
               past: [member("Sam Former", .member, until: "Monday, November 2, 2026")], mayAssign: mayAssign,
               clinicians: [.init(id: "s-pri", label: "Priya Natarajan, Practicum student"), .init(id: "s-dan", label: "Daniel Reyes, Psychotherapist")],
               people: [.init(id: "s-pri", label: "Priya Natarajan"), .init(id: "s-dan", label: "Daniel Reyes")],

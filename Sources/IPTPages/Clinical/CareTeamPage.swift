@@ -39,8 +39,7 @@ public enum CareTeamPage {
 
     public struct Model: Sendable {
         public var clientName: String
-        /// The client's pages, "/staff/clients/<id>".
-        public var clientBase: String
+        public var clientID: String
         public var saved: Bool
         public var current: [Member]
         public var past: [Member]
@@ -52,10 +51,10 @@ public enum CareTeamPage {
         public var errors: FieldErrors
         public var csrfToken: String
 
-        public init(clientName: String, clientBase: String, saved: Bool, current: [Member], past: [Member], mayAssign: Bool,
+        public init(clientName: String, clientID: String, saved: Bool, current: [Member], past: [Member], mayAssign: Bool,
                     clinicians: [Choice], people: [Choice], fields: [String: String], errors: FieldErrors, csrfToken: String) {
             self.clientName = clientName
-            self.clientBase = clientBase
+            self.clientID = clientID
             self.saved = saved
             self.current = current
             self.past = past
@@ -72,10 +71,10 @@ public enum CareTeamPage {
     }
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
-        let base = model.clientBase
+        let client = model.clientID
         let treating = model.treating
         return .group(
-            .p(.class("breadcrumb"), .a(.href("/staff/clients"), .text("Clients")), .text(" / "), .a(.href(attributeSafe("\(base)/chart")), .text(model.clientName))),
+            .p(.class("breadcrumb"), .a(.href(SitePath.clients.link), .text("Clients")), .text(" / "), .a(.href(SitePath.chart.link(client)), .text(model.clientName))),
             .h1(.text("Care team: \(model.clientName)")),
             .if(model.saved, .p(.class("notice"), .attribute(named: "role", value: "status"), .text("Saved."))),
             .p(.class("lede"), .text("Only the people listed here (and the clinic director) may open this client's clinical record. Booking an appointment gives no access by itself.")),
@@ -84,7 +83,7 @@ public enum CareTeamPage {
             .if(model.mayAssign, .group(
                 .h2(.text(treating == nil ? "Accept the client: name the treating clinician" : "Change the treating clinician")),
                 FormViews.errorSummary(model.errors),
-                .form(.method(.post), .action(attributeSafe("\(base)/care-team/treating")), .class("form"), .novalidate(),
+                .form(.method(.post), .action(SitePath.careTeamTreating.link(client)), .class("form"), .novalidate(),
                       FormViews.csrf(model.csrfToken),
                       FormViews.select(name: "clinician", label: "Treating clinician",
                                        options: [("", "Choose a clinician")] + model.clinicians.map { ($0.id, $0.label) },
@@ -92,7 +91,7 @@ public enum CareTeamPage {
                                        hint: "A practicum student's supervisor joins the team with them."),
                       .button(.class("button"), .type(.submit), .text(treating == nil ? "Accept and assign" : "Change"))),
                 .h2(.text("Add someone else")),
-                .form(.method(.post), .action(attributeSafe("\(base)/care-team/members")), .class("form"), .novalidate(),
+                .form(.method(.post), .action(SitePath.careTeamMembers.link(client)), .class("form"), .novalidate(),
                       FormViews.csrf(model.csrfToken),
                       FormViews.select(name: "member", label: "Who", options: [("", "Choose a person")] + model.people.map { ($0.id, $0.label) },
                                        selected: model.fields["member"], error: model.errors["member"]),
@@ -120,10 +119,10 @@ public enum CareTeamPage {
                 .tr(.td(.text(member.name)), .td(.text(member.role.label)), .td(.text(member.reason)),
                     .td(.text(member.since)), .td(.text(member.until ?? "Open-ended")),
                     .if(model.mayAssign, .td(.if(member.role == .member,
-                        .form(.method(.post), .action(attributeSafe("\(model.clientBase)/care-team/members/\(member.id)/end")), .class("inline-form"),
+                        .form(.method(.post), .action(SitePath.careTeamMemberEnd.link(model.clientID, member.id)), .class("inline-form"),
                               FormViews.csrf(model.csrfToken),
                               .button(.class("button small secondary"), .type(.submit), .text("End now"),
-                                      .attribute(named: "aria-label", value: "End \(member.name)'s membership now")))))))
+                                      escapedAttribute("aria-label", "End \(member.name)'s membership now")))))))
             })))
     }
 }

@@ -22,7 +22,7 @@ public enum FormViews {
     }
 
     public static func csrf<C: HTML.BodyContext>(_ token: String) -> Node<C> {
-        .input(.type(.hidden), .name("_csrf"), .value(attributeSafe(token)))
+        .input(.type(.hidden), .name("_csrf"), .value(token))
     }
 
     /// A field people should leave empty; bots fill every input they find.
@@ -56,7 +56,7 @@ public enum FormViews {
                 .type(type),
                 .id("field-\(name)"),
                 .name(name),
-                .value(attributeSafe(value ?? "")),
+                .value(value ?? ""),
                 .class(error == nil ? "input" : "input invalid"),
                 .attribute(named: "maxlength", value: String(maxLength)),
                 .required(required),
@@ -102,7 +102,7 @@ public enum FormViews {
             .forEach(options) { option in
                 .div(
                     .class("choice"),
-                    .input(.type(.radio), .id("field-\(name)-\(option.value)"), .name(name), .value(attributeSafe(option.value)),
+                    .input(.type(.radio), .id("field-\(name)-\(option.value)"), .name(name), .value(option.value),
                            .checked(option.value == selected)),
                     .label(.for("field-\(name)-\(option.value)"), .text(option.label))
                 )
@@ -137,7 +137,7 @@ public enum FormViews {
             .forEach(options) { option in
                 .div(
                     .class("choice"),
-                    .input(.type(.checkbox), .id("field-\(id)-\(option.value)"), .name(name), .value(attributeSafe(option.value)),
+                    .input(.type(.checkbox), .id("field-\(id)-\(option.value)"), .name(name), .value(option.value),
                            .checked(selected.contains(option.value))),
                     .label(.for("field-\(id)-\(option.value)"), .text(option.label))
                 )

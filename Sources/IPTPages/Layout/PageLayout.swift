@@ -243,7 +243,7 @@ public enum PageLayout {
                         .p(.strong(.text(clinic.name))),
                         .p(.text(clinic.address)),
                         .p(.text("Phone: "), .a(.href("tel:\(clinic.phone.filter { $0.isNumber || $0 == "+" })"), .text(clinic.phone))),
-                        .p(.text("Email: "), .a(.href(attributeSafe("mailto:\(clinic.email)")), .text(clinic.email)))
+                        .p(.text("Email: "), .a(.href("mailto:\(clinic.email)"), .text(clinic.email)))
                     ),
                     .nav(
                         .ariaLabel("Footer"),

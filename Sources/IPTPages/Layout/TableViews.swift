@@ -1,3 +1,4 @@
+import IPTCore
 import Plot
 
 public enum TableViews {
@@ -18,8 +19,8 @@ public enum TableViews {
     public static func pagination(newer: String?, older: String?) -> Node<HTML.BodyContext> {
         guard newer != nil || older != nil else { return .empty }
         return .nav(.class("pagination"), .ariaLabel("Pages"),
-                    .unwrap(newer) { .a(.href(attributeSafe($0)), .text("Newer")) },
-                    .unwrap(older) { .a(.href(attributeSafe($0)), .text("Older")) })
+                    .unwrap(newer) { .a(.href($0), .text("Newer")) },
+                    .unwrap(older) { .a(.href($0), .text("Older")) })
     }
 }
 
@@ -28,7 +29,7 @@ public enum SelectViews {
     /// (`<option/>`), which is invalid HTML and drops an empty value.
     public static func option(value: String, label: String, selected: Bool) -> Node<HTML.SelectContext> {
         .element(named: "option", nodes: [
-            .attribute(named: "value", value: attributeSafe(value), ignoreIfValueIsEmpty: false),
+            .attribute(named: "value", value: MarkupEscaping.escape(value), ignoreIfValueIsEmpty: false),
             selected ? .attribute(named: "selected") : .empty,
             .text(label),
         ])

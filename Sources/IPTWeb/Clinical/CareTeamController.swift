@@ -7,13 +7,12 @@ import Vapor
 /// Who may open a client's chart, as the clinic decides it: the director (or a role the clinic
 /// allows) names the treating clinician when the client is accepted, and adds others with a reason
 /// and an optional end date. Every change is audited; ended memberships stay in the history.
-struct CareTeamController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let team = routes.grouped("staff", "clients", ":id", "care-team")
-        team.get(use: show)
-        team.post("treating", use: assignTreating)
-        team.post("members", use: addMember)
-        team.post("members", ":member", "end", use: endMember)
+struct CareTeamController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.careTeam, use: show)
+        site.post(.careTeamTreating, use: assignTreating)
+        site.post(.careTeamMembers, use: addMember)
+        site.post(.careTeamMemberEnd, use: endMember)
     }
 
     private struct Context {
@@ -90,7 +89,7 @@ struct CareTeamController: RouteCollection {
         }
         try await request.audit(.update, recordType: "care-team", subject: context.clientID.uuidString,
                                 detail: "treating clinician \(chosenID.uuidString)\(supervisorID.map { ", supervisor \($0.uuidString)" } ?? "")")
-        return request.redirect(to: "/staff/clients/\(context.clientID.uuidString)/care-team?done=saved")
+        return request.redirect(to: SitePath.careTeam.link(context.clientID, query: ["done": "saved"]))
     }
 
     func addMember(_ request: Request) async throws -> Response {
@@ -145,7 +144,7 @@ struct CareTeamController: RouteCollection {
         }
         try await request.audit(.update, recordType: "care-team", recordID: member.id?.uuidString, subject: context.clientID.uuidString,
                                 detail: "added \(try chosen.requireID().uuidString)\(endsAt == nil ? "" : " until \(fields["until"] ?? "")")")
-        return request.redirect(to: "/staff/clients/\(context.clientID.uuidString)/care-team?done=saved")
+        return request.redirect(to: SitePath.careTeam.link(context.clientID, query: ["done": "saved"]))
     }
 
     func endMember(_ request: Request) async throws -> Response {
@@ -160,7 +159,7 @@ struct CareTeamController: RouteCollection {
         try await member.update(on: request.db)
         try await request.audit(.update, recordType: "care-team", recordID: id.uuidString, subject: context.clientID.uuidString,
                                 detail: "ended \(member.$staff.id.uuidString)")
-        return request.redirect(to: "/staff/clients/\(context.clientID.uuidString)/care-team?done=saved")
+        return request.redirect(to: SitePath.careTeam.link(context.clientID, query: ["done": "saved"]))
     }
 
     private func render(_ request: Request, _ context: Context, fields: [String: String], errors: FieldErrors,
@@ -181,7 +180,7 @@ struct CareTeamController: RouteCollection {
         let newestFirst = all.sorted { $0.startsAt > $1.startsAt }
         let choices = context.mayAssign ? try await clinicians(on: request.db) : []
         return CareTeamPage.Model(
-            clientName: context.client.name, clientBase: "/staff/clients/\(context.clientID.uuidString)",
+            clientName: context.client.name, clientID: context.clientID.uuidString,
             saved: request.query[String.self, at: "done"] == "saved",
             current: newestFirst.filter { $0.isActive(at: request.now) }.map(member),
             past: newestFirst.filter { !$0.isActive(at: request.now) }.map(member),
