@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 @testable import IPTWeb
+import OpenAPIKit
 import Testing
 import Vapor
 import VaporTesting
@@ -64,6 +65,15 @@ import VaporTesting
             })
             #expect(documented == registered)
         }
+    }
+
+    /// OpenAPIKit's own checks: references resolve, operation ids are unique, every operation answers.
+    @Test(arguments: [
+        OpenAPIDocument.Choices(onlineTypes: [], clinicians: [], sessionCookie: "ipt_session"),
+        OpenAPIDocument.Choices(onlineTypes: ["consultation", "intake"], clinicians: ["ana-lima"], sessionCookie: "__Host-ipt_session"),
+    ])
+    func the_openapi_document_passes_openapikits_validation(choices: OpenAPIDocument.Choices) throws {
+        try OpenAPIDocument.document(choices).validate()
     }
 }
 

@@ -39,9 +39,9 @@ public struct BookingDetails: Sendable, Equatable {
     public let guardian: Guardian?
 
     public enum Limits {
-        public static let name = 120
-        public static let email = 254
-        public static let phone = 40
+        public static let name = TextRules.Limits.name
+        public static let email = TextRules.Limits.email
+        public static let phone = TextRules.Limits.phone
     }
 
     /// Age in whole years on `today`.

@@ -43,10 +43,11 @@ public struct EnquirySubmission: Sendable, Equatable {
     public let preferredContact: ContactPreference
     public let message: String
 
+    /// The shared fields' limits are TextRules.Limits; the message's is the enquiry's own.
     public enum Limits {
-        public static let name = 120
-        public static let email = 254
-        public static let phone = 40
+        public static let name = TextRules.Limits.name
+        public static let email = TextRules.Limits.email
+        public static let phone = TextRules.Limits.phone
         public static let message = 5_000
     }
 

@@ -22,7 +22,7 @@ public enum NewsletterSignup {
         let cleaned = TextRules.clean(email)
         if let cleaned {
             // The limit counts what was sent, white space included, as the API document's maxLength does.
-            if TextRules.length(email) > 254 || !TextRules.isPlausibleEmail(cleaned) {
+            if TextRules.length(email) > TextRules.Limits.email || !TextRules.isPlausibleEmail(cleaned) {
                 errors.add("email", "Enter an email address like name@example.com.")
             }
         } else {

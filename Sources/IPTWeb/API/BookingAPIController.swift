@@ -15,6 +15,17 @@ struct BookingAPIController: RouteCollection {
         api.get("staff", "appointments", use: staffAppointments)
     }
 
+    /// Bounds of the API's own inputs, read by the handlers below and by OpenAPIDocument, so the
+    /// document states the limits the handlers apply.
+    enum Limits {
+        /// The days one slot search may cover (`days`).
+        static let slotSearchDays = 1...28
+        /// A confirmation or cancellation token, in code points as JSON Schema's maxLength counts.
+        static let token = 100
+        /// The most days of the staff calendar one request returns.
+        static let staffCalendarDays = 31
+    }
+
     struct KindOut: Content {
         var code: String
         var name: String
@@ -65,8 +76,8 @@ struct BookingAPIController: RouteCollection {
         }
         // Read as text: a value that is not a whole number must be refused, not taken as absent.
         let daysText = request.query[String.self, at: "days"]
-        guard let days = daysText.map({ Int($0) }) ?? 14, (1...28).contains(days) else {
-            throw Abort(.badRequest, reason: "days must be a whole number between 1 and 28.")
+        guard let days = daysText.map({ Int($0) }) ?? 14, Limits.slotSearchDays.contains(days) else {
+            throw Abort(.badRequest, reason: "days must be a whole number between \(Limits.slotSearchDays.lowerBound) and \(Limits.slotSearchDays.upperBound).")
         }
         let clinicians = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: request.db)
         if case .member = choice, clinicians.isEmpty { throw Abort(.notFound) }
@@ -153,7 +164,7 @@ struct BookingAPIController: RouteCollection {
 
     private func token(_ request: Request) throws -> String {
         let body = try APIInput.decode(TokenIn.self, request)
-        guard let token = body.token, !token.isEmpty, token.count <= 100 else { throw Abort(.badRequest, reason: "token is required.") }
+        guard let token = body.token, !token.isEmpty, token.unicodeScalars.count <= Limits.token else { throw Abort(.badRequest, reason: "token is required.") }
         return token
     }
 
@@ -196,7 +207,7 @@ struct BookingAPIController: RouteCollection {
     }
 
     /// The signed-in staff member's view of the calendar: the clinicians they may see, a range of
-    /// at most 31 days.
+    /// at most `Limits.staffCalendarDays` days.
     func staffAppointments(_ request: Request) async throws -> [StaffAppointmentOut] {
         guard let staff = request.staff, staff.secondFactorDone, !staff.needsTwoFactorSetup else { throw Abort(.unauthorized) }
         guard AccessPolicy.allows(staff.role, .viewSchedule) else { throw Abort(.forbidden) }
@@ -211,8 +222,8 @@ struct BookingAPIController: RouteCollection {
         let askedFrom = try date("from")
         let askedTo = try date("to")
         let from = askedFrom ?? askedTo?.adding(days: -6) ?? setup.zone.localDate(of: request.now)
-        // At most 31 days are returned; a range that ends before it starts holds nothing.
-        let to = min(askedTo ?? from.adding(days: 6), from.adding(days: 30))
+        // At most Limits.staffCalendarDays are returned; a range that ends before it starts holds nothing.
+        let to = min(askedTo ?? from.adding(days: 6), from.adding(days: Limits.staffCalendarDays - 1))
         guard from <= to else { return [] }
         let visible = try await access.visibleClinicians(on: request.db)
         let ids = visible.compactMap(\.id)

@@ -153,7 +153,7 @@ struct NewsletterController: RouteCollection {
                 .novalidate(),
                 FormViews.csrf(request.csrfToken),
                 FormViews.textField(name: "email", label: "Email address", value: email, error: errors["email"],
-                                    type: .email, autocomplete: "email", maxLength: 254),
+                                    type: .email, autocomplete: "email", maxLength: TextRules.Limits.email),
                 FormViews.checkbox(name: "consent", label: NewsletterConsent.current.wording, checked: consent,
                                    error: errors["consent"]),
                 FormViews.honeypot(),
