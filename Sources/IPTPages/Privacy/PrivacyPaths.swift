@@ -1,0 +1,21 @@
+// The routes of the record: copies, correction requests, retention and the portal's record pages.
+extension SitePath {
+    public static let portalRecord = SitePath.public("portal/record")
+    public static let portalRecordFHIR = SitePath.public("portal/record.fhir.json")
+    public static let portalRecordRequest = SitePath.public("portal/record-request")
+    public static let portalCorrection = SitePath.public("portal/correction")
+    public static let clientRecord = SitePath.staff("clients/:id/record")
+    public static let clientRecordFHIR = SitePath.staff("clients/:id/record.fhir.json")
+    public static let clientRequests = SitePath.staff("clients/:id/requests")
+    public static let recordRequests = SitePath.staff("requests")
+    public static let recordRequest = SitePath.staff("requests/:request")
+    public static let recordRequestProvide = SitePath.staff("requests/:request/provide")
+    public static let recordRequestAccept = SitePath.staff("requests/:request/accept")
+    public static let recordRequestRefuse = SitePath.staff("requests/:request/refuse")
+    public static let retention = SitePath.staff("retention")
+    public static let retentionRule = SitePath.staff("retention/rule")
+    public static let retentionRecord = SitePath.staff("retention/:id")
+    public static let retentionHold = SitePath.staff("retention/:id/hold")
+    public static let retentionLift = SitePath.staff("retention/:id/lift")
+    public static let retentionDestroy = SitePath.staff("retention/:id/destroy")
+}

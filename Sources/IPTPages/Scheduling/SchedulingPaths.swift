@@ -1,0 +1,48 @@
+// The routes of booking, the calendar, hours, the waitlist and the scheduling settings.
+extension SitePath {
+    // Public booking
+    public static let book = SitePath.public("book")
+    public static let bookTimes = SitePath.public("book/times")
+    public static let bookDetails = SitePath.public("book/details")
+    public static let bookCheckInbox = SitePath.public("book/check-your-inbox")
+    public static let bookRequested = SitePath.public("book/requested")
+    public static let bookConfirm = SitePath.public("book/confirm/:token")
+    public static let manageAppointment = SitePath.public("appointments/:token")
+    public static let manageAppointmentCancel = SitePath.public("appointments/:token/cancel")
+    public static let manageAppointmentReschedule = SitePath.public("appointments/:token/reschedule")
+    public static let calendarFeed = SitePath.public("calendar-feed/:token")
+    public static let waitlist = SitePath.public("waitlist")
+    public static let waitlistThanks = SitePath.public("waitlist/thanks")
+
+    // Staff calendar and appointments
+    public static let calendar = SitePath.staff("calendar")
+    public static let calendarBlock = SitePath.staff("calendar/block")
+    public static let appointments = SitePath.staff("appointments")
+    public static let appointmentNew = SitePath.staff("appointments/new")
+    public static let appointment = SitePath.staff("appointments/:id")
+    public static let appointmentApprove = SitePath.staff("appointments/:id/approve")
+    public static let appointmentCancel = SitePath.staff("appointments/:id/cancel")
+    public static let appointmentMove = SitePath.staff("appointments/:id/move")
+    public static let appointmentStatus = SitePath.staff("appointments/:id/status")
+    public static let appointmentSlidingScale = SitePath.staff("appointments/:id/sliding-scale")
+    public static let appointmentIntake = SitePath.staff("appointments/:id/intake")
+    public static let appointmentQuestionnaire = SitePath.staff("appointments/:id/questionnaire")
+    public static let appointmentQuestionnaireInSession = SitePath.staff("appointments/:id/questionnaire/in-session")
+    public static let appointmentQuestionnaireResponse = SitePath.staff("appointments/:id/questionnaires/:response")
+    public static let appointmentSelfAssessment = SitePath.staff("appointments/:id/self-assessment")
+    public static let series = SitePath.staff("series/:id")
+    public static let seriesExtend = SitePath.staff("series/:id/extend")
+    public static let seriesShorten = SitePath.staff("series/:id/shorten")
+
+    // Hours, waitlist, settings
+    public static let availability = SitePath.staff("availability")
+    public static let availabilityWeekly = SitePath.staff("availability/weekly")
+    public static let availabilityWeeklyRemove = SitePath.staff("availability/weekly/:id/remove")
+    public static let availabilityExceptions = SitePath.staff("availability/exceptions")
+    public static let availabilityExceptionRemove = SitePath.staff("availability/exceptions/:id/remove")
+    public static let waitlistAdmin = SitePath.staff("waitlist")
+    public static let waitlistMove = SitePath.staff("waitlist/:id/move")
+    public static let bookingSettings = SitePath.staff("settings/booking")
+    public static let appointmentTypes = SitePath.staff("settings/appointment-types")
+    public static let appointmentTypeEdit = SitePath.staff("settings/appointment-types/:code")
+}

@@ -1,0 +1,15 @@
+// The routes of the staff entrance, the dashboard, accounts and the clinic's settings.
+extension SitePath {
+    public static let signIn = SitePath.staffEntrance("sign-in")
+    public static let signOut = SitePath.staffEntrance("sign-out")
+    public static let passwordReset = SitePath.staffEntrance("password-reset")
+    public static let passwordResetLink = SitePath.staffEntrance("password-reset/:token")
+    public static let twoFactor = SitePath.staffEntrance("two-factor")
+    public static let twoFactorSetup = SitePath.staffEntrance("two-factor/setup")
+    public static let dashboard = SitePath.staff("")
+    public static let account = SitePath.staff("account")
+    public static let accountPassword = SitePath.staff("account/password")
+    public static let accountCalendarFeed = SitePath.staff("account/calendar-feed")
+    public static let accountCalendarFeedRevoke = SitePath.staff("account/calendar-feed/revoke")
+    public static let clinicSettings = SitePath.staff("settings")
+}
