@@ -12,12 +12,15 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     let engine = try DatabaseSetup.register(app, settings: settings)
     app.databaseEngine = engine
-    try await DatabaseSetup.prepare(app, engine: engine, settings: settings)
     app.migrations.add(Migrations.all)
-
-    if settings.migrateOnBoot {
+    // The schema, the first rows and the data keys, once however many instances start together.
+    let keyRing = try await StartupLock.run(app, settings: settings) {
+        try await DatabaseSetup.prepare(app, engine: engine, settings: settings)
+        // Only once the tables exist; `migrate` runs without it and never touches sealed values.
+        guard settings.migrateOnBoot else { return KeyRing(activeKeyID: "", keys: [:]) }
         try await TransactionalMigrator.run(app, settings: settings)
         try await ensureDefaults(app, settings: settings)
+        return try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
     }
 
     let contentDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Resources/Content").path
@@ -51,10 +54,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         outboxWorker: worker,
         dummyPasswordHash: dummyHash,
         passwordPolicy: try loadPasswordPolicy(resourceRoot: settings.resourceRoot),
-        // Only once the tables exist; `migrate` runs without it and never touches sealed values.
-        keyRing: settings.migrateOnBoot
-            ? try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
-            : KeyRing(activeKeyID: "", keys: [:]),
+        keyRing: keyRing,
         instruments: try InstrumentCatalogue.load(dataDirectory: settings.dataDirectory),
         inlineReader: try DatabaseSetup.inlineReader(app, settings: settings)
     )
@@ -179,11 +179,15 @@ public func seedDemoIfWanted(_ app: Application, settings: Settings) async throw
         return
     }
     let hasher = app.password
-    guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
-                                                          now: settings.clock.now()) else { return }
-    let clinic = try await app.services.clinic.current(on: app.db)
-    try await DemoClients.seed(on: app.db, keyRing: app.services.keyRing,
-                               zone: clinic.zone, now: settings.clock.now())
+    // Instances starting together on an empty database seed it once.
+    let seeded: String? = try await StartupLock.run(app, settings: settings) {
+        guard let password = try await DemoClinic.seedIfEmpty(on: app.db, passwordHasher: { try hasher.hash($0) },
+                                                              now: settings.clock.now()) else { return nil }
+        let clinic = try await app.services.clinic.current(on: app.db)
+        try await DemoClients.seed(on: app.db, keyRing: app.services.keyRing, zone: clinic.zone, now: settings.clock.now())
+        return password
+    }
+    guard let password = seeded else { return }
     // Printed to the terminal once, never logged: it is a credential.
     print("""
 

@@ -36,7 +36,8 @@ public enum ClinicEntry {
             var settings = try Settings.fromEnvironment(environment, resourceRoot: resourceRoot)
             // `migrate` runs Fluent's own command (it asks before changing anything); every other command
             // brings the schema up to date first so it works on a fresh database.
-            settings.migrateOnBoot = command != "migrate" && command != "routes"
+            // `audit verify` only reads: it checks the trail as it is and never changes the schema.
+            settings.migrateOnBoot = !["migrate", "routes", "audit"].contains(command ?? "serve")
             settings.runOutboxWorker = isServe
             try await configure(app, settings: settings)
             if isServe {
