@@ -131,6 +131,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(KeysCommand(), as: "keys")
     app.asyncCommands.use(MailCommand(), as: "mail")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(RestoreCommand(), as: "restore")
     // Replaces the `migrate` command Fluent registered when the databases were set up.
     app.asyncCommands.use(TransactionalMigrateCommand(), as: "migrate")
 }

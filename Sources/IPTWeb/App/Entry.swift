@@ -25,6 +25,12 @@ public enum ClinicEntry {
         }
     }
 
+    /// The value after `name` (`--from FILE` or `--from=FILE`), read before Vapor parses the command.
+    static func option(_ name: String, in arguments: [String]) -> String? {
+        if let index = arguments.firstIndex(of: name), arguments.indices.contains(index + 1) { return arguments[index + 1] }
+        return arguments.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
     public static func run() async throws {
         var environment = try Environment.detect()
         try LoggingSystem.bootstrap(from: &environment)
@@ -36,8 +42,17 @@ public enum ClinicEntry {
             var settings = try Settings.fromEnvironment(environment, resourceRoot: resourceRoot)
             // `migrate` runs Fluent's own command (it asks before changing anything); every other command
             // brings the schema up to date first so it works on a fresh database.
-            // `audit verify` only reads: it checks the trail as it is and never changes the schema.
-            settings.migrateOnBoot = !["migrate", "routes", "audit"].contains(command ?? "serve")
+            // `audit verify` and `backup` only read: they take the database as it is and never change
+            // the schema; `restore` checks the restored copy as it was backed up.
+            settings.migrateOnBoot = !["migrate", "routes", "audit", "backup", "restore"].contains(command ?? "serve")
+            if command == "restore" {
+                // Before the app opens (and so creates) the database file it is about to restore.
+                guard case let .sqliteFile(path) = settings.database else { throw Backup.Failure.notSQLite }
+                guard let source = Self.option("--from", in: environment.arguments) else {
+                    throw CommandFailure("Say which backup to restore: --from FILE.")
+                }
+                try Backup.restore(from: source, to: path)
+            }
             settings.runOutboxWorker = isServe
             try await configure(app, settings: settings)
             if isServe {

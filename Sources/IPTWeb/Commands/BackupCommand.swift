@@ -1,0 +1,165 @@
+import Crypto
+import Fluent
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import Vapor
+
+/// Backups of the clinic's SQLite database that are known to restore: a consistent copy taken
+/// while the clinic runs (`VACUUM INTO` reads one snapshot, so writes going on meanwhile are either
+/// wholly in the copy or wholly not), checked (SQLite's integrity check and the audit chain, on the
+/// copy), named by its time, with a SHA-256 beside it. The master key is never in a backup: a
+/// stolen backup without the key opens no sealed record.
+enum Backup {
+    struct Report: Sendable {
+        var file: String
+        var bytes: Int
+        var sha256: String
+        var auditRows: Int
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case notSQLite
+        case exists(String)
+        case damaged(String)
+
+        var description: String {
+            switch self {
+            case .notSQLite: "This clinic runs on PostgreSQL: back it up with pg_dump (see docs/OPERATIONS.md)."
+            case let .exists(path): "\(path) already exists; nothing was overwritten."
+            case let .damaged(reason): "The copy failed its check (\(reason)); it was removed. The clinic's database was not changed."
+            }
+        }
+    }
+
+    /// `clinic-20261204T191500Z.sqlite`: sorts by time, and says it is UTC.
+    static func fileName(at time: Date) -> String {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "UTC")
+        format.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "clinic-\(format.string(from: time)).sqlite"
+    }
+
+    /// Copies the running clinic's database into `directory` and checks the copy.
+    static func take(_ app: Application, settings: Settings, into directory: String, at time: Date) async throws -> Report {
+        guard case let .sqliteFile(path) = settings.database, let sql = app.db as? any SQLDatabase else { throw Failure.notSQLite }
+        guard try await hasClinic(sql) else {
+            throw CommandFailure("\(path) holds no clinic yet (no tables). Start the clinic once, or point IPT_DATA_DIR at the right directory.")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let target = URL(fileURLWithPath: directory).appendingPathComponent(fileName(at: time)).path
+        guard !FileManager.default.fileExists(atPath: target) else { throw Failure.exists(target) }
+        try await sql.raw("VACUUM INTO \(bind: target)").run()
+        do {
+            let rows = try await check(app, file: target)
+            let data = try Data(contentsOf: URL(fileURLWithPath: target))
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            try "\(digest)  \(URL(fileURLWithPath: target).lastPathComponent)\n".write(toFile: target + ".sha256", atomically: true, encoding: .utf8)
+            return Report(file: target, bytes: data.count, sha256: digest, auditRows: rows)
+        } catch {
+            try? FileManager.default.removeItem(atPath: target)
+            throw error
+        }
+    }
+
+    /// Whether the migrations have ever run here: an empty file is not a clinic to back up.
+    static func hasClinic(_ sql: any SQLDatabase) async throws -> Bool {
+        try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_fluent_migrations'").first() != nil
+    }
+
+    /// SQLite's integrity check and the audit chain on a database file; the number of audit rows.
+    static func check(_ app: Application, file: String) async throws -> Int {
+        let id = DatabaseID(string: "backup-check-\(UUID().uuidString)")
+        app.databases.use(.sqlite(.file(file), sqlLogLevel: nil), as: id, isDefault: false)
+        let database = app.db(id)
+        guard let sql = database as? any SQLDatabase else { throw Failure.damaged("not an SQLite file") }
+        let integrity = try await sql.raw("PRAGMA integrity_check").first().flatMap { try? $0.decode(column: "integrity_check", as: String.self) }
+        guard integrity == "ok" else { throw Failure.damaged("integrity check: \(integrity ?? "no answer")") }
+        if let broken = try await AuditVerification.firstBreak(on: database) {
+            throw Failure.damaged("audit chain broken at row \(broken.sequence): \(broken.reason)")
+        }
+        return try await AuditEvent.query(on: database).count()
+    }
+
+    /// Puts a backup in place as the clinic's database. Refuses when a database is already there,
+    /// and when the SHA-256 beside the backup does not match. Runs before the app opens its database.
+    static func restore(from source: String, to target: String) throws {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw CommandFailure("No backup file at \(source): give the .sqlite file that `iptclinic backup` wrote.")
+        }
+        guard !files.fileExists(atPath: target) else {
+            throw CommandFailure("A database already exists at \(target); restore only into an empty data directory. Nothing was changed.")
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        if let recorded = try? String(contentsOfFile: source + ".sha256", encoding: .utf8) {
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            guard recorded.split(separator: " ").first.map(String.init) == digest else {
+                throw CommandFailure("\(source) does not match its .sha256: the file changed since the backup. Nothing was restored.")
+            }
+        }
+        try files.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        // Written beside the target and renamed, so a half-copied file is never taken for the database.
+        let partial = target + ".restoring"
+        try data.write(to: URL(fileURLWithPath: partial))
+        try files.moveItem(atPath: partial, toPath: target)
+    }
+}
+
+/// `iptclinic backup --to DIR`.
+struct BackupCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "to", help: "The directory to write the backup into (created if missing).")
+        var to: String?
+    }
+
+    var help: String { "Copies the clinic's database while it runs, checks the copy, and names it by time (never the master key)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let settings = app.services.settings
+        guard case .sqliteFile = settings.database else {
+            guard let sql = app.db as? any SQLDatabase else { throw Backup.Failure.notSQLite }
+            _ = try await sql.raw("SELECT 1 AS reachable").first()
+            context.console.output("""
+            This clinic runs on PostgreSQL, and the server answers. Back it up with PostgreSQL's own tools, for example:
+                pg_dump --format=custom --file=clinic-$(date -u +%Y%m%dT%H%M%SZ).dump "$DATABASE_URL"
+            and restore with pg_restore into an empty database. docs/OPERATIONS.md has a nightly schedule.
+            """)
+            return
+        }
+        guard let directory = signature.to, !directory.isEmpty else { throw CommandFailure("Say where to write the backup: --to DIRECTORY.") }
+        let report = try await Backup.take(app, settings: settings, into: directory, at: settings.clock.now())
+        try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "command line", action: .export, recordType: "backup",
+                                                    recordID: nil, subject: nil, requestID: nil, detail: URL(fileURLWithPath: report.file).lastPathComponent))
+        context.console.output("""
+        Backup written and checked: \(report.file)
+          \(String(report.bytes)) bytes, SHA-256 \(report.sha256)
+          integrity check ok; audit chain intact (\(String(report.auditRows)) rows)
+        The master key is not in the backup. Keep it somewhere else: without it the backup opens no sealed record.
+        """)
+    }
+}
+
+/// `iptclinic restore --from FILE`: the copy happens in Entry before the database opens; this
+/// checks the restored database and says what to do next.
+struct RestoreCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "from", help: "The backup file to restore.")
+        var from: String?
+    }
+
+    var help: String { "Restores a backup into an empty data directory, then checks it." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard case let .sqliteFile(path) = app.services.settings.database else { throw Backup.Failure.notSQLite }
+        let rows = try await Backup.check(app, file: path)
+        context.console.output("""
+        Restored into \(path): integrity check ok; audit chain intact (\(String(rows)) rows).
+        Start the clinic with the same master key (IPT_MASTER_KEY or IPT_MASTER_KEY_FILE) as when the backup was taken.
+        """)
+    }
+}
