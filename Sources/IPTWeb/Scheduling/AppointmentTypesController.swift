@@ -46,26 +46,32 @@ struct AppointmentTypesController: SiteRouteCollection {
         guard errors.isEmpty, let duration, let before, let after else {
             return try await render(request, errors: [code: (errors, values)], saved: nil, status: .unprocessableEntity)
         }
-        let newFees = fees
+        let newFees = fees, online = values["online"] == "yes"
         try await request.db.writeTransaction { db in
-            row.durationMinutes = duration
-            row.bufferBeforeMinutes = before
-            row.bufferAfterMinutes = after
-            row.offeredBy = tiers.map(\.rawValue).joined(separator: ",")
-            row.bookableOnline = values["online"] == "yes"
-            try await row.update(on: db)
-            try await AppointmentFee.query(on: db).filter(\.$typeCode == code).delete()
-            for (tier, cents) in newFees {
-                let fee = AppointmentFee()
-                fee.typeCode = code
-                fee.tierCode = tier.rawValue
-                fee.cents = cents
-                fee.currency = "CAD"
-                try await fee.create(on: db)
-            }
+            try await Self.store(row, duration: duration, before: before, after: after, tiers: tiers, online: online, fees: newFees, on: db)
         }
         try await request.audit(.update, recordType: "appointment-type", recordID: code)
         return request.redirect(to: SitePath.appointmentTypes.link(query: ["saved": code]))
+    }
+
+    /// Writes the kind's new values and replaces its fees, in the caller's transaction.
+    private static func store(_ row: AppointmentTypeRow, duration: Int, before: Int, after: Int, tiers: [FeeTierCode], online: Bool,
+                              fees: [FeeTierCode: Int], on db: any Database) async throws {
+        row.durationMinutes = duration
+        row.bufferBeforeMinutes = before
+        row.bufferAfterMinutes = after
+        row.offeredBy = tiers.map(\.rawValue).joined(separator: ",")
+        row.bookableOnline = online
+        try await row.update(on: db)
+        try await AppointmentFee.query(on: db).filter(\.$typeCode == row.code).delete()
+        for (tier, cents) in fees {
+            let fee = AppointmentFee()
+            fee.typeCode = row.code
+            fee.tierCode = tier.rawValue
+            fee.cents = cents
+            fee.currency = "CAD"
+            try await fee.create(on: db)
+        }
     }
 
     /// `errors` holds, for a kind whose form was refused, its errors and the values as typed.

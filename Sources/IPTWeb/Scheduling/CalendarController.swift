@@ -382,6 +382,14 @@ struct CalendarController: SiteRouteCollection {
             }
         }
         guard errors.isEmpty, let clinicianID, let kind, let date, let time else { return (errors, nil) }
+        if let newClient, !access.managesAll,
+           let existing = try await SchedulingQueries.existingClient(matching: newClient, on: request.db),
+           !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == existing.id }) {
+            // Typing an existing client's details must not attach them (and their chart) to this
+            // calendar: the front desk books existing clients with another clinician.
+            errors.add("clientEmail", "These details match a client the clinic already has. Ask the front desk to book them with you.")
+            return (errors, nil)
+        }
         return (errors, NewBooking(clinicianID: clinicianID, clientID: clientID, newClient: newClient, kind: kind, date: date, time: time,
                                    weeks: weeks, locationID: locationID))
     }
@@ -393,14 +401,6 @@ struct CalendarController: SiteRouteCollection {
         let setup = try await request.bookingSetup()
         var (errors, checked) = try await checkNew(body, request, access: access, setup: setup)
         guard let booking = checked else { return try await renderNew(request, body: body, errors: errors, status: .unprocessableEntity) }
-        if let newClient = booking.newClient, !access.managesAll,
-           let existing = try await SchedulingQueries.existingClient(matching: newClient, on: request.db),
-           !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == existing.id }) {
-            // Typing an existing client's details must not attach them (and their chart) to this
-            // calendar: the front desk books existing clients with another clinician.
-            errors.add("clientEmail", "These details match a client the clinic already has. Ask the front desk to book them with you.")
-            return try await renderNew(request, body: body, errors: errors, status: .unprocessableEntity)
-        }
         var clientID = booking.clientID
         if let newClient = booking.newClient {
             let now = request.now

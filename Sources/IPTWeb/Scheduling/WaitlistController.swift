@@ -72,29 +72,36 @@ struct WaitlistController: SiteRouteCollection {
         }
         let now = request.now
         let memberID = member?.id
-        let entryID = try await request.db.writeTransaction { db -> UUID in
-            let entry = WaitlistEntry()
-            entry.id = UUID()
-            entry.name = details.name
-            entry.email = details.email
-            entry.phone = details.phone
-            entry.dateOfBirth = details.dateOfBirth.description
-            entry.guardianName = details.guardian?.name
-            entry.guardianEmail = details.guardian?.email
-            entry.guardianPhone = details.guardian?.phone
-            entry.tierCode = memberID == nil ? choice.value : nil
-            entry.$staff.id = memberID
-            entry.typeCode = kind.code
-            entry.days = preference.storedDays
-            entry.parts = preference.storedParts
-            entry.position = try await SchedulingQueries.nextWaitlistPosition(on: db)
-            entry.status = WaitlistEntry.Status.waiting
-            entry.createdAt = now
-            try await entry.create(on: db)
-            return try entry.requireID()
+        let entryID = try await request.db.writeTransaction { db in
+            try await Self.add(details, kind: kind, tierCode: memberID == nil ? choice.value : nil, memberID: memberID, preference: preference,
+                               now: now, on: db)
         }
         try await request.audit(.create, recordType: "waitlist-entry", recordID: entryID.uuidString, detail: "joined online")
         return request.redirect(to: SitePath.waitlistThanks.link)
+    }
+
+    /// Puts the person at the end of the list.
+    private static func add(_ details: BookingDetails, kind: AppointmentKind, tierCode: String?, memberID: UUID?, preference: WaitlistPreference,
+                            now: Date, on db: any Database) async throws -> UUID {
+        let entry = WaitlistEntry()
+        entry.id = UUID()
+        entry.name = details.name
+        entry.email = details.email
+        entry.phone = details.phone
+        entry.dateOfBirth = details.dateOfBirth.description
+        entry.guardianName = details.guardian?.name
+        entry.guardianEmail = details.guardian?.email
+        entry.guardianPhone = details.guardian?.phone
+        entry.tierCode = tierCode
+        entry.$staff.id = memberID
+        entry.typeCode = kind.code
+        entry.days = preference.storedDays
+        entry.parts = preference.storedParts
+        entry.position = try await SchedulingQueries.nextWaitlistPosition(on: db)
+        entry.status = WaitlistEntry.Status.waiting
+        entry.createdAt = now
+        try await entry.create(on: db)
+        return try entry.requireID()
     }
 
     func thanks(_ request: Request) async throws -> Response {
