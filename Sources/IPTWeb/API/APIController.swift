@@ -1,18 +1,18 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import SQLKit
 import Vapor
 
 /// The JSON API for the public actions, plus health checks. Described by OpenAPIDocument.
-struct APIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("healthz", use: health)
-        routes.get("readyz", use: ready)
-        let api = routes.grouped("api", "v1")
-        api.get("openapi.json", use: openAPI)
-        api.post("enquiries", use: createEnquiry)
-        api.post("newsletter", "subscriptions", use: subscribe)
+struct APIController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.healthz, use: health)
+        site.get(.readyz, use: ready)
+        site.get(.apiOpenAPI, use: openAPI)
+        site.post(.apiEnquiries, use: createEnquiry)
+        site.post(.apiNewsletterSubscriptions, use: subscribe)
     }
 
     struct Status: Content {

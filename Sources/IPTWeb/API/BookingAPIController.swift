@@ -1,18 +1,18 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import Vapor
 
 /// Booking over JSON: the same steps and rules as the web pages, described in OpenAPIDocument.
-struct BookingAPIController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let api = routes.grouped("api", "v1")
-        api.get("appointment-types", use: appointmentTypes)
-        api.get("slots", use: slots)
-        api.post("bookings", use: requestBooking)
-        api.post("bookings", "confirm", use: confirm)
-        api.post("bookings", "cancel", use: cancel)
-        api.get("staff", "appointments", use: staffAppointments)
+struct BookingAPIController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.apiAppointmentTypes, use: appointmentTypes)
+        site.get(.apiSlots, use: slots)
+        site.post(.apiBookings, use: requestBooking)
+        site.post(.apiBookingsConfirm, use: confirm)
+        site.post(.apiBookingsCancel, use: cancel)
+        site.get(.apiStaffAppointments, use: staffAppointments)
     }
 
     /// Bounds of the API's own inputs, read by the handlers below and by OpenAPIDocument, so the

@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The kinds of appointment and their fees per tier, edited by an admin: duration, buffers, who may
 /// offer it, whether new clients can book it online.
-struct AppointmentTypesController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "settings", "appointment-types", use: list)
-        routes.post("staff", "settings", "appointment-types", ":code", use: save)
+struct AppointmentTypesController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.appointmentTypes, use: list)
+        site.post(.appointmentTypeEdit, use: save)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -21,7 +20,7 @@ struct AppointmentTypesController: RouteCollection {
     func save(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.editClinicSettings)
         guard let code = request.parameters.get("code"),
-              let row = try await AppointmentTypeRow.query(on: request.db).filter(\.$code == code).first() else { throw Abort(.notFound) }
+              let row = try await SchedulingQueries.appointmentType(code: code, on: request.db) else { throw Abort(.notFound) }
         let values = try FormInput.decode([String: String].self, from: request)
         var errors = FieldErrors()
         func number(_ name: String, _ label: String, _ range: ClosedRange<Int>) -> Int? {
@@ -47,75 +46,53 @@ struct AppointmentTypesController: RouteCollection {
         guard errors.isEmpty, let duration, let before, let after else {
             return try await render(request, errors: [code: (errors, values)], saved: nil, status: .unprocessableEntity)
         }
-        let newFees = fees
+        let newFees = fees, online = values["online"] == "yes"
         try await request.db.writeTransaction { db in
-            row.durationMinutes = duration
-            row.bufferBeforeMinutes = before
-            row.bufferAfterMinutes = after
-            row.offeredBy = tiers.map(\.rawValue).joined(separator: ",")
-            row.bookableOnline = values["online"] == "yes"
-            try await row.update(on: db)
-            try await AppointmentFee.query(on: db).filter(\.$typeCode == code).delete()
-            for (tier, cents) in newFees {
-                let fee = AppointmentFee()
-                fee.typeCode = code
-                fee.tierCode = tier.rawValue
-                fee.cents = cents
-                fee.currency = "CAD"
-                try await fee.create(on: db)
-            }
+            try await Self.store(row, duration: duration, before: before, after: after, tiers: tiers, online: online, fees: newFees, on: db)
         }
         try await request.audit(.update, recordType: "appointment-type", recordID: code)
-        return request.redirect(to: "/staff/settings/appointment-types?saved=\(code)")
+        return request.redirect(to: SitePath.appointmentTypes.link(query: ["saved": code]))
     }
 
+    /// Writes the kind's new values and replaces its fees, in the caller's transaction.
+    private static func store(_ row: AppointmentTypeRow, duration: Int, before: Int, after: Int, tiers: [FeeTierCode], online: Bool,
+                              fees: [FeeTierCode: Int], on db: any Database) async throws {
+        row.durationMinutes = duration
+        row.bufferBeforeMinutes = before
+        row.bufferAfterMinutes = after
+        row.offeredBy = tiers.map(\.rawValue).joined(separator: ",")
+        row.bookableOnline = online
+        try await row.update(on: db)
+        try await AppointmentFee.query(on: db).filter(\.$typeCode == row.code).delete()
+        for (tier, cents) in fees {
+            let fee = AppointmentFee()
+            fee.typeCode = row.code
+            fee.tierCode = tier.rawValue
+            fee.cents = cents
+            fee.currency = "CAD"
+            try await fee.create(on: db)
+        }
+    }
+
+    /// `errors` holds, for a kind whose form was refused, its errors and the values as typed.
     private func render(_ request: Request, errors: [String: (FieldErrors, [String: String])], saved: String?,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
-        let rows = try await AppointmentTypeRow.query(on: request.db).sort(\.$sortOrder).all()
-        let fees = try await AppointmentFee.query(on: request.db).all()
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href("/staff/settings"), .text("Back to clinic settings"))),
-            .h1(.text("Appointment types and fees")),
-            .unwrap(saved) { code in .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved \(code). New bookings use it now; booked appointments keep their times and fees."))) },
-            .forEach(rows) { row in
-                let (fieldErrors, typed) = errors[row.code] ?? (FieldErrors(), [:])
-                let kind = row.kind
-                func value(_ name: String, _ stored: String) -> String { typed[name] ?? stored }
-                func feeText(_ tier: FeeTierCode) -> String {
-                    fees.first { $0.typeCode == row.code && $0.tierCode == tier.rawValue }.map { Money(cents: $0.cents).formatted.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "") } ?? ""
-                }
-                return .section(
-                    .class("type-card"),
-                    .attribute(named: "aria-labelledby", value: "type-\(row.code)"),
-                    .h2(.id("type-\(row.code)"), .text(row.name)),
-                    FormViews.errorSummary(fieldErrors),
-                    .form(.class("form"), .method(.post), .action(attributeSafe("/staff/settings/appointment-types/\(row.code)")), .novalidate(),
-                          FormViews.csrf(request.csrfToken),
-                          .div(.class("inline-form"),
-                          FormViews.textField(name: "duration", label: "Length (minutes)", value: value("duration", String(row.durationMinutes)),
-                                              error: fieldErrors["\(row.code)-duration"], type: .number, maxLength: 3),
-                          FormViews.textField(name: "before", label: "Buffer before", value: value("before", String(row.bufferBeforeMinutes)),
-                                              error: fieldErrors["\(row.code)-before"], type: .number, maxLength: 3),
-                          FormViews.textField(name: "after", label: "Buffer after", value: value("after", String(row.bufferAfterMinutes)),
-                                              error: fieldErrors["\(row.code)-after"], type: .number, maxLength: 3)),
-                          .forEach(FeeTierCode.allCases) { tier in
-                              .fieldset(
-                                  .class("field tier"),
-                                  .element(named: "legend", nodes: [.text(tier.label)]),
-                                  FormViews.checkbox(name: "offer-\(tier.rawValue)", label: "Clinicians at this level offer it",
-                                                     checked: typed.isEmpty ? kind.offeredBy.contains(tier) : typed["offer-\(tier.rawValue)"] == "yes",
-                                                     error: fieldErrors["\(row.code)-offer-\(tier.rawValue)"]),
-                                  FormViews.textField(name: "fee-\(tier.rawValue)", label: "Fee (dollars)",
-                                                      value: value("fee-\(tier.rawValue)", feeText(tier)),
-                                                      error: fieldErrors["\(row.code)-fee-\(tier.rawValue)"], required: false, maxLength: 9))
-                          },
-                          FormViews.checkbox(name: "online", label: "New clients can book it online",
-                                             checked: typed.isEmpty ? row.bookableOnline : typed["online"] == "yes", error: nil),
-                          .button(.class("button secondary"), .type(.submit), .text("Save \(row.name)")))
-                )
+        let rows = try await SchedulingQueries.appointmentTypes(on: request.db)
+        let fees = try await SchedulingQueries.fees(on: request.db)
+        let model = AppointmentTypesPage.Model(kinds: rows.map { row in
+            let (fieldErrors, typed) = errors[row.code] ?? (FieldErrors(), [:])
+            // A fee as the form takes it back: dollars, no sign, no thousands separator.
+            func feeText(_ tier: FeeTierCode) -> String {
+                fees.first { $0.typeCode == row.code && $0.tierCode == tier.rawValue }
+                    .map { Money(cents: $0.cents).formatted.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "") } ?? ""
             }
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Appointment types" : "Check the values: Appointment types",
-                                       chrome: try await request.chrome(), content: content), status: status)
+            var stored = ["duration": String(row.durationMinutes), "before": String(row.bufferBeforeMinutes), "after": String(row.bufferAfterMinutes)]
+            for tier in FeeTierCode.allCases { stored["fee-\(tier.rawValue)"] = feeText(tier) }
+            return AppointmentTypesPage.Kind(
+                code: row.code, name: row.name, values: stored.merging(typed) { _, typed in typed },
+                offeredBy: typed.isEmpty ? row.kind.offeredBy : Set(FeeTierCode.allCases.filter { typed["offer-\($0.rawValue)"] == "yes" }),
+                bookableOnline: typed.isEmpty ? row.bookableOnline : typed["online"] == "yes", errors: fieldErrors)
+        }, saved: saved, csrfToken: request.csrfToken)
+        return try await request.page(model.title, AppointmentTypesPage.view(model), status: status)
     }
 }

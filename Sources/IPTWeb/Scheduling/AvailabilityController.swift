@@ -2,19 +2,17 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// A clinician's weekly hours and their exceptions (time off, extra hours), kept by the clinician,
 /// their supervisor or the front desk.
-struct AvailabilityController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let hours = routes.grouped("staff", "availability")
-        hours.get(use: show)
-        hours.post("weekly", use: addWeekly)
-        hours.post("weekly", ":id", "remove", use: removeWeekly)
-        hours.post("exceptions", use: addException)
-        hours.post("exceptions", ":id", "remove", use: removeException)
+struct AvailabilityController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.availability, use: show)
+        site.post(.availabilityWeekly, use: addWeekly)
+        site.post(.availabilityWeeklyRemove, use: removeWeekly)
+        site.post(.availabilityExceptions, use: addException)
+        site.post(.availabilityExceptionRemove, use: removeException)
     }
 
     /// The clinician named by `clinician` (query or form), if this person may manage their calendar.
@@ -43,6 +41,10 @@ struct AvailabilityController: RouteCollection {
         var from: String?
         var until: String?
         var location: String?
+
+        var fields: [String: String] {
+            ["weekday": weekday, "from": from, "until": until, "location": location].compactMapValues { $0 }
+        }
     }
 
     struct ExceptionBody: Content {
@@ -52,6 +54,10 @@ struct AvailabilityController: RouteCollection {
         var from: String?
         var until: String?
         var note: String?
+
+        var fields: [String: String] {
+            ["kind": kind, "date": date, "from": from, "until": until, "note": note].compactMapValues { $0 }
+        }
     }
 
     func addWeekly(_ request: Request) async throws -> Response {
@@ -82,7 +88,7 @@ struct AvailabilityController: RouteCollection {
         try await request.db.writeTransaction { db in try await row.create(on: db) }
         try await request.audit(.update, recordType: "availability", recordID: memberID.uuidString,
                                 detail: "weekly hours added: \(weekday.name) \(from)-\(until)")
-        return request.redirect(to: "/staff/availability?clinician=\(memberID.uuidString)")
+        return request.redirect(to: SitePath.availability.link(query: ["clinician": memberID.uuidString]))
     }
 
     func removeWeekly(_ request: Request) async throws -> Response {
@@ -92,7 +98,7 @@ struct AvailabilityController: RouteCollection {
               let row = try await AvailabilityRow.find(id, on: request.db), access.canManage(clinicianID: row.$staff.id) else { throw Abort(.notFound) }
         try await request.db.writeTransaction { db in try await row.delete(on: db) }
         try await request.audit(.update, recordType: "availability", recordID: row.$staff.id.uuidString, detail: "weekly hours removed")
-        return request.redirect(to: "/staff/availability?clinician=\(row.$staff.id.uuidString)")
+        return request.redirect(to: SitePath.availability.link(query: ["clinician": row.$staff.id.uuidString]))
     }
 
     func addException(_ request: Request) async throws -> Response {
@@ -130,7 +136,7 @@ struct AvailabilityController: RouteCollection {
         row.note = note
         try await request.db.writeTransaction { db in try await row.create(on: db) }
         try await request.audit(.update, recordType: "availability", recordID: memberID.uuidString, detail: "\(kind.rawValue) added")
-        return request.redirect(to: "/staff/availability?clinician=\(memberID.uuidString)")
+        return request.redirect(to: SitePath.availability.link(query: ["clinician": memberID.uuidString]))
     }
 
     func removeException(_ request: Request) async throws -> Response {
@@ -140,80 +146,26 @@ struct AvailabilityController: RouteCollection {
               let row = try await AvailabilityExceptionRow.find(id, on: request.db), access.canManage(clinicianID: row.$staff.id) else { throw Abort(.notFound) }
         try await request.db.writeTransaction { db in try await row.delete(on: db) }
         try await request.audit(.update, recordType: "availability", recordID: row.$staff.id.uuidString, detail: "exception removed")
-        return request.redirect(to: "/staff/availability?clinician=\(row.$staff.id.uuidString)")
+        return request.redirect(to: SitePath.availability.link(query: ["clinician": row.$staff.id.uuidString]))
     }
 
     private func render(_ request: Request, access: ScheduleAccess, member: StaffUser, weeklyForm: WeeklyBody, exceptionForm: ExceptionBody,
                         errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
         let memberID = try member.requireID()
-        let visible = try await access.visibleClinicians(on: request.db)
-        let weekly = try await AvailabilityRow.query(on: request.db).filter(\.$staff.$id == memberID).with(\.$location).all()
-            .sorted { ($0.weekday, $0.startMinute) < ($1.weekday, $1.startMinute) }
-        let exceptions = try await AvailabilityExceptionRow.query(on: request.db).filter(\.$staff.$id == memberID)
-            .filter(\.$endsAt > request.now).sort(\.$startsAt).all()
-        let locations = try await Location.query(on: request.db).sort(\.$sortOrder).all()
-        let id = memberID.uuidString
+        let weekly = try await SchedulingQueries.weeklyHours(of: memberID, on: request.db)
+        let exceptions = try await SchedulingQueries.upcomingExceptions(of: memberID, now: request.now, on: request.db)
         func time(_ minute: Int) -> String { LocalTime(minuteOfDay: minute)?.spoken ?? "" }
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href(attributeSafe("/staff/calendar?clinician=\(id)")), .text("Back to the calendar"))),
-            .h1(.text("Hours: \(member.name)")),
-            .if(visible.count > 1, .form(.class("form inline-form"), .method(.get), .action("/staff/availability"),
-                                         FormViews.select(name: "clinician", label: "Clinician", options: visible.map { ($0.id?.uuidString ?? "", $0.name) },
-                                                          selected: id, error: nil),
-                                         .button(.class("button secondary"), .type(.submit), .text("Show")))),
-            .p(.text("Online booking offers times inside these hours, in \(setup.zone.displayName(at: request.now)), minus appointments, blocked time and time off.")),
-            FormViews.errorSummary(errors),
-            .h2(.text("Every week")),
-            .if(weekly.isEmpty, .p(.text("No weekly hours yet: nothing can be booked online with \(member.name)."))),
-            .if(!weekly.isEmpty, TableViews.scrollable(captionID: "weekly-caption", .table(
-                .class("data-table"),
-                .caption(.id("weekly-caption"), .text("Weekly hours")),
-                .thead(.tr(.th(.text("Day")), .th(.text("From")), .th(.text("Until")), .th(.text("Where")), .th(.text("Remove")))),
-                .tbody(.forEach(weekly) { row in
-                    .tr(.td(.text(Weekday(rawValue: row.weekday)?.name ?? "")), .td(.text(time(row.startMinute))), .td(.text(time(row.endMinute))),
-                        .td(.text(row.location?.name ?? "Not set")),
-                        .td(.form(.class("inline-form"), .method(.post), .action("/staff/availability/weekly/\(row.id?.uuidString ?? "")/remove"),
-                                  FormViews.csrf(request.csrfToken),
-                                  .button(.class("link-button"), .type(.submit),
-                                          .text("Remove \(Weekday(rawValue: row.weekday)?.name ?? "") \(time(row.startMinute))")))))
-                })))),
-            .form(.class("form inline-form"), .method(.post), .action("/staff/availability/weekly"), .novalidate(),
-                  FormViews.csrf(request.csrfToken),
-                  .input(.type(.hidden), .name("clinician"), .value(id)),
-                  FormViews.select(name: "weekday", label: "Day", options: Weekday.allCases.map { (String($0.rawValue), $0.name) },
-                                   selected: weeklyForm.weekday ?? "1", error: errors["weekday"]),
-                  FormViews.textField(name: "from", label: "From", value: weeklyForm.from ?? "09:00", error: errors["from"], type: .time, maxLength: 5),
-                  FormViews.textField(name: "until", label: "Until", value: weeklyForm.until ?? "17:00", error: errors["until"], type: .time, maxLength: 5),
-                  FormViews.select(name: "location", label: "Where", options: [("", "Not set")] + locations.map { ($0.id?.uuidString ?? "", $0.name) },
-                                   selected: weeklyForm.location ?? "", error: errors["location"]),
-                  .button(.class("button secondary"), .type(.submit), .text("Add these hours"))),
-            .h2(.text("Time off and extra hours")),
-            .if(exceptions.isEmpty, .p(.text("None coming up."))),
-            .if(!exceptions.isEmpty, TableViews.scrollable(captionID: "exceptions-caption", .table(
-                .class("data-table"),
-                .caption(.id("exceptions-caption"), .text("Changes to the usual week")),
-                .thead(.tr(.th(.text("What")), .th(.text("When")), .th(.text("Note")), .th(.text("Remove")))),
-                .tbody(.forEach(exceptions) { row in
-                    .tr(.td(.text(row.kind == .extra ? "Extra hours" : "Time off")),
-                        .td(.text(DateDisplay.range(row.startsAt, row.endsAt, zone: setup.zone))), .td(.text(row.note)),
-                        .td(.form(.class("inline-form"), .method(.post), .action("/staff/availability/exceptions/\(row.id?.uuidString ?? "")/remove"),
-                                  FormViews.csrf(request.csrfToken),
-                                  .button(.class("link-button"), .type(.submit), .text("Remove this change")))))
-                })))),
-            .form(.class("form inline-form"), .method(.post), .action("/staff/availability/exceptions"), .novalidate(),
-                  FormViews.csrf(request.csrfToken),
-                  .input(.type(.hidden), .name("clinician"), .value(id)),
-                  FormViews.select(name: "kind", label: "Change", options: [("unavailable", "Time off"), ("extra", "Extra hours")],
-                                   selected: exceptionForm.kind ?? "unavailable", error: errors["kind"]),
-                  FormViews.textField(name: "date", label: "Date", value: exceptionForm.date, error: errors["date"], type: .date, maxLength: 10),
-                  FormViews.textField(name: "from", label: "From", value: exceptionForm.from ?? "00:00", error: errors["from"], maxLength: 5,
-                                      hint: "00:00 to 24:00 is the whole day."),
-                  FormViews.textField(name: "until", label: "Until", value: exceptionForm.until ?? "24:00", error: errors["until"], maxLength: 5),
-                  FormViews.textField(name: "note", label: "Note", value: exceptionForm.note, error: errors["note"], required: false, maxLength: 120),
-                  .button(.class("button secondary"), .type(.submit), .text("Add this change")))
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Hours" : "Check the hours: Hours", chrome: try await request.chrome(), content: content),
-                     status: status)
+        let model = AvailabilityPage.Model(
+            clinicianID: memberID.uuidString, clinicianName: member.name,
+            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
+            zoneName: setup.zone.displayName(at: request.now),
+            weekly: weekly.map { .init(id: $0.id?.uuidString ?? "", day: Weekday(rawValue: $0.weekday)?.name ?? "", from: time($0.startMinute),
+                                       until: time($0.endMinute), place: $0.location?.name ?? "Not set") },
+            changes: exceptions.map { .init(id: $0.id?.uuidString ?? "", isExtra: $0.kind == .extra,
+                                            when: DateDisplay.range($0.startsAt, $0.endsAt, zone: setup.zone), note: $0.note) },
+            locations: try await SchedulingQueries.locations(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
+            weeklyFields: weeklyForm.fields, changeFields: exceptionForm.fields, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, AvailabilityPage.view(model), status: status)
     }
 }

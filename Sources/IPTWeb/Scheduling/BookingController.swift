@@ -2,29 +2,26 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Online booking for new clients: choose whom and what, pick a free time, give details, confirm
 /// by the emailed link. Then the client's own link cancels or moves it.
-struct BookingController: RouteCollection {
+struct BookingController: SiteRouteCollection {
     static let daysShown = 14
 
-    func boot(routes: any RoutesBuilder) throws {
-        let book = routes.grouped("book")
-        book.get(use: choose)
-        book.get("times", use: times)
-        book.get("details", use: detailsForm)
-        book.post("details", use: submitDetails)
-        book.get("check-your-inbox", use: checkInbox)
-        book.get("requested", use: requested)
-        book.get("confirm", ":token", use: confirmPage)
-        book.post("confirm", ":token", use: confirm)
-        let manage = routes.grouped("appointments", ":token")
-        manage.get(use: managePage)
-        manage.post("cancel", use: cancel)
-        manage.get("reschedule", use: reschedulePage)
-        manage.post("reschedule", use: reschedule)
+    func boot(site: SiteRoutes) throws {
+        site.get(.book, use: choose)
+        site.get(.bookTimes, use: times)
+        site.get(.bookDetails, use: detailsForm)
+        site.post(.bookDetails, use: submitDetails)
+        site.get(.bookCheckInbox, use: checkInbox)
+        site.get(.bookRequested, use: requested)
+        site.get(.bookConfirm, use: confirmPage)
+        site.post(.bookConfirm, use: confirm)
+        site.get(.manageAppointment, use: managePage)
+        site.post(.manageAppointmentCancel, use: cancel)
+        site.get(.manageAppointmentReschedule, use: reschedulePage)
+        site.post(.manageAppointmentReschedule, use: reschedule)
     }
 
     // MARK: choosing
@@ -40,22 +37,10 @@ struct BookingController: RouteCollection {
             ("registered", "Any registered psychotherapist (\(tiers["full"].map { Money(cents: $0.sessionFeeCents, currency: $0.currency).formatted } ?? "full fee") a session)"),
         ]
         whoOptions += members.map { ($0.slug, "\($0.name), \($0.credentials)") }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Book an appointment")),
-            .p(.class("lede"), .text("Choose what you would like to book and with whom; the next page shows the free times.")),
-            .form(
-                .class("form"), .method(.get), .action("/book/times"),
-                FormViews.radioGroup(name: "type", legend: "What would you like to book?",
-                                     options: setup.onlineKinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) minutes)") },
-                                     selected: chosenKind, error: nil),
-                FormViews.radioGroup(name: "with", legend: "With whom?", options: whoOptions, selected: chosenWith, error: nil),
-                .button(.class("button"), .type(.submit), .text("Show free times"))
-            ),
-            .p(.text("Not sure? The free consultation is a short phone call to talk about what brings you and which option suits you. Practicum students are in the last year of their training and meet a registered supervisor every week about their work.")),
-            .p(.text("Nothing suitable? "), .a(.href("/waitlist"), .text("Join the waitlist")), .text(" and we will email you when a time opens up."))
-        )
-        return .html(PageLayout.render(title: "Book an appointment", description: "Book a consultation or an assessment session online.",
-                                       chrome: try await request.chrome(), content: content))
+        let model = BookPage.Model(kinds: setup.onlineKinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) minutes)") },
+                                   whom: whoOptions, chosenKind: chosenKind, chosenWith: chosenWith)
+        return .html(PageLayout.render(title: BookPage.title, description: BookPage.description, chrome: try await request.chrome(),
+                                       content: BookPage.view(model)))
     }
 
     /// The kind and clinicians a query names, or a 400 with a way back.
@@ -81,43 +66,23 @@ struct BookingController: RouteCollection {
         let slots = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: from, through: through, now: request.now)
         let byID = Dictionary(uniqueKeysWithValues: clinicians.compactMap { member in member.id.map { ($0, member) } })
         let days = Dictionary(grouping: slots) { setup.zone.localDate(of: $0.start) }
-        let zoneName = setup.zone.displayName(at: setup.zone.startOfDay(from))
         let who: String = switch choice {
         case .reducedRate: "the reduced-rate clinic (supervised practicum students)"
         case .registered: "a registered psychotherapist"
         case .member: clinicians.first?.name ?? "this clinician"
         }
-        let base = "/book/times?type=\(kind.code)&with=\(choice.value)"
-        let lastOpen = today.adding(days: setup.rules.horizonDays)
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href(attributeSafe("/book?type=\(kind.code)&with=\(choice.value)")), .text("Change what or whom to book"))),
-            .h1(.text("Free times: \(kind.name)")),
-            .p(.class("lede"), .text("With \(who). Times are in the clinic's time zone: \(zoneName).")),
-            .if(slots.isEmpty, .div(.class("notice"),
-                                    .p(.text("No free times from \(DateDisplay.day(from)) to \(DateDisplay.day(through)).")),
-                                    .p(.a(.href(attributeSafe("/waitlist?with=\(choice.value)&type=\(kind.code)")), .text("Join the waitlist")),
-                                       .text(" and we will email you when something opens up.")))),
-            .div(.class("slot-days"), .forEach(days.keys.sorted()) { day in
-                .section(
-                    .class("slot-day"),
-                    .attribute(named: "aria-labelledby", value: "day-\(day)"),
-                    .h2(.id("day-\(day)"), .text(DateDisplay.day(day))),
-                    .ul(.class("slot-list"), .forEach(days[day] ?? []) { slot in
-                        let member = byID[slot.clinicianID]
-                        return .li(.a(
-                            .class("slot"),
-                            .href(attributeSafe("/book/details?type=\(kind.code)&with=\(choice.value)&clinician=\(member?.slug ?? "")&start=\(Int(slot.start.timeIntervalSince1970))")),
-                            .text(DateDisplay.time(slot.start, zone: setup.zone)),
-                            .if(choice != .member(member?.slug ?? ""), .span(.class("slot-who"), .text(" with \(member?.name ?? "")")))
-                        ))
-                    })
-                )
-            }),
-            .nav(.class("pagination"), .ariaLabel("Other dates"),
-                 .if(from > today, .a(.href(attributeSafe("\(base)&from=\(max(today, from.adding(days: -Self.daysShown)))")), .text("Earlier dates"))),
-                 .if(through < lastOpen, .a(.href(attributeSafe("\(base)&from=\(through.adding(days: 1))")), .text("Later dates"))))
-        )
-        return .html(PageLayout.render(title: "Free times", chrome: try await request.chrome(), content: content))
+        let model = FreeTimesPage.Model(
+            kindCode: kind.code, kindName: kind.name, with: choice.value, who: who, zoneName: setup.zone.displayName(at: setup.zone.startOfDay(from)),
+            from: from, through: through, earlierFrom: from > today ? max(today, from.adding(days: -Self.daysShown)) : nil,
+            laterFrom: through < today.adding(days: setup.rules.horizonDays) ? through.adding(days: 1) : nil,
+            days: days.keys.sorted().map { day in
+                BookingFormViews.FreeDay(date: day, times: (days[day] ?? []).map { slot in
+                    let member = byID[slot.clinicianID]
+                    return .init(time: DateDisplay.time(slot.start, zone: setup.zone), start: String(Int(slot.start.timeIntervalSince1970)),
+                                 clinicianSlug: member?.slug ?? "", with: choice != .member(member?.slug ?? "") ? member?.name ?? "" : nil)
+                })
+            })
+        return try await request.page("Free times", FreeTimesPage.view(model))
     }
 
     // MARK: details
@@ -182,7 +147,7 @@ struct BookingController: RouteCollection {
         guard request.services.rateLimits.allowPublicForm(.booking, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
-        if let trap = body.website, !trap.isEmpty { return request.redirect(to: "/book/check-your-inbox") }
+        if let trap = body.website, !trap.isEmpty { return request.redirect(to: SitePath.bookCheckInbox.link) }
         let setup = try await request.bookingSetup()
         let chosen = try await chosen(type: body.type, with: body.with, clinician: body.clinician, start: body.start, setup: setup, request: request)
         switch BookingDetails.validate(body.draft, today: setup.zone.localDate(of: request.now)) {
@@ -192,8 +157,8 @@ struct BookingController: RouteCollection {
             do {
                 switch try await BookingService(request: request).requestBooking(kind: chosen.kind, clinician: chosen.clinician, start: chosen.start,
                                                                                  details: details, source: "web", setup: setup) {
-                case .held, .toldByEmail: return request.redirect(to: "/book/check-your-inbox")
-                case .requested: return request.redirect(to: "/book/requested")
+                case .held, .toldByEmail: return request.redirect(to: SitePath.bookCheckInbox.link)
+                case .requested: return request.redirect(to: SitePath.bookRequested.link)
                 }
             } catch BookingError.slotUnavailable(let alternatives) {
                 return try await renderDetails(request, chosen: chosen, setup: setup, draft: body.draft, errors: FieldErrors(),
@@ -208,51 +173,16 @@ struct BookingController: RouteCollection {
                                taken alternatives: [Slot]? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let tier = chosen.clinician.feeTier.flatMap(FeeTierCode.init(rawValue:))
         let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: chosen.kind.code) }
-        let when = DateDisplay.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone)
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href(attributeSafe("/book/times?type=\(chosen.kind.code)&with=\(chosen.choice.value)")), .text("Back to the free times"))),
-            .h1(.text("Your details")),
-            .unwrap(alternatives) { alternatives in
-                .div(.class("notice warning"), .attribute(named: "role", value: "alert"),
-                     .h2(.text("That time is no longer free")),
-                     .p(.text(alternatives.isEmpty
-                              ? "Someone else booked it a moment ago, or it is no longer open for booking. Please go back and choose another time."
-                              : "Someone else booked it a moment ago, or it is no longer open for booking. The nearest free times are below; pick one and send the form again. What you typed is kept.")))
-            },
-            .dl(.class("details"),
-                .dt(.text("Appointment")), .dd(.text(chosen.kind.name)),
-                .dt(.text("With")), .dd(.text("\(chosen.clinician.name), \(chosen.clinician.credentials)")),
-                .if(alternatives == nil, .group(.dt(.text("When")), .dd(.text(when)))),
-                .dt(.text("Fee")), .dd(.text(fee.map { $0.cents == 0 ? "Free" : "\($0.formatted) (paid at the appointment)" } ?? "Ask us")),
-                .unwrap(chosen.clinician.$supervisor.id) { _ in
-                    .group(.dt(.text("Supervision")),
-                           .dd(.text("Practicum students are supervised by a registered psychotherapist, who will see the information you share with the student.")))
-                }),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form"), .method(.post), .action("/book/details"), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("type"), .value(attributeSafe(chosen.kind.code))),
-                .input(.type(.hidden), .name("with"), .value(attributeSafe(chosen.choice.value))),
-                .input(.type(.hidden), .name("clinician"), .value(attributeSafe(chosen.clinician.slug))),
-                .unwrap(alternatives, { alternatives in
-                    .if(!alternatives.isEmpty, FormViews.radioGroup(
-                        name: "start", legend: "Choose another time (\(setup.zone.displayName(at: chosen.start)))",
-                        options: alternatives.map { (String(Int($0.start.timeIntervalSince1970)), DateDisplay.when($0.start, zone: setup.zone)) },
-                        selected: alternatives.first.map { String(Int($0.start.timeIntervalSince1970)) }, error: nil))
-                }, else: .input(.type(.hidden), .name("start"), .value(String(Int(chosen.start.timeIntervalSince1970))))),
-                BookingViews.personFields(draft: draft, errors: errors, nameLabel: "Full name of the person who will attend",
-                                          emailHint: "We send the confirmation link here.",
-                                          birthHint: "Year-month-day, for example 1990-04-23. Under 18, you will be seen in our adolescent programme (IPT-A), with a parent or guardian involved.",
-                                          consentLabel: "I have read the privacy notice and agree that the clinic keeps these details to arrange and provide care."),
-                FormViews.honeypot(),
-                .p(.class("small"), .text("After you send this, we hold the time for \(setup.holdMinutes) minutes and email you a link to confirm it.")),
-                .button(.class("button"), .type(.submit), .text("Request this appointment"))
-            ),
-            .p(.class("small"), .a(.href("/privacy"), .text("Read the privacy notice")))
-        )
-        let title = errors.isEmpty && alternatives == nil ? "Your details" : "Check your booking: Your details"
-        return .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
+        let model = BookingDetailsPage.Model(
+            kindCode: chosen.kind.code, kindName: chosen.kind.name, with: chosen.choice.value, clinicianSlug: chosen.clinician.slug,
+            clinician: "\(chosen.clinician.name), \(chosen.clinician.credentials)",
+            when: DateDisplay.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone),
+            fee: fee.map { $0.cents == 0 ? "Free" : "\($0.formatted) (paid at the appointment)" } ?? "Ask us",
+            supervised: chosen.clinician.$supervisor.id != nil, start: String(Int(chosen.start.timeIntervalSince1970)),
+            alternatives: alternatives.map { $0.map { (String(Int($0.start.timeIntervalSince1970)), DateDisplay.when($0.start, zone: setup.zone)) } },
+            zoneName: setup.zone.displayName(at: chosen.start), draft: draft, errors: errors, holdMinutes: setup.holdMinutes,
+            csrfToken: request.csrfToken)
+        return try await request.page(model.title, BookingDetailsPage.view(model), status: status)
     }
 
     func checkInbox(_ request: Request) async throws -> Response {
@@ -283,41 +213,27 @@ struct BookingController: RouteCollection {
         do {
             appointment = try await service.appointment(confirmToken: try token(request))
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
         guard case let status = appointment.status, status == .held || status == .offered else {
-            return try await BookingPages.failure(request, appointment.status == .expired ? .holdExpired : .linkUsed)
+            return try await request.bookingFailure(appointment.status == .expired ? .holdExpired : .linkUsed)
         }
-        if (appointment.holdExpiresAt ?? .distantFuture) <= request.now { return try await BookingPages.failure(request, .holdExpired) }
-        let kindName = setup.kind(appointment.typeCode)?.name ?? "Appointment"
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(status == .offered ? "Accept this time" : "Confirm your appointment")),
-            .dl(.class("details"),
-                .dt(.text("Appointment")), .dd(.text(kindName)),
-                .dt(.text("With")), .dd(.text(appointment.staff.name)),
-                .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
-                .unwrap(appointment.holdExpiresAt) { .group(.dt(.text("Held until")), .dd(.text(DateDisplay.when($0, zone: setup.zone)))) }),
-            .form(.class("form"), .method(.post), .action(attributeSafe("/book/confirm/\(try token(request))")),
-                  FormViews.csrf(request.csrfToken),
-                  .button(.class("button"), .type(.submit), .text(status == .offered ? "Accept this appointment" : "Confirm this appointment")))
-        )
-        return .html(PageLayout.render(title: "Confirm your appointment", chrome: try await request.chrome(), content: content))
+        if (appointment.holdExpiresAt ?? .distantFuture) <= request.now { return try await request.bookingFailure(.holdExpired) }
+        let model = ConfirmAppointmentPage.Model(
+            token: try token(request), isOffer: status == .offered, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment",
+            clinician: appointment.staff.name, when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone),
+            heldUntil: appointment.holdExpiresAt.map { DateDisplay.when($0, zone: setup.zone) }, csrfToken: request.csrfToken)
+        return try await request.page(ConfirmAppointmentPage.title, ConfirmAppointmentPage.view(model))
     }
 
     func confirm(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
         do {
             let appointment = try await BookingService(request: request).confirm(token: try token(request), setup: setup)
-            let content: Node<HTML.BodyContext> = .group(
-                .h1(.text("Your appointment is confirmed")),
-                .div(.class("notice success"), .attribute(named: "role", value: "status"),
-                     .p(.text("\(setup.kind(appointment.typeCode)?.name ?? "Appointment") with \(appointment.staff.name), \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))."))),
-                .p(.text("A confirmation with a calendar file and a link to cancel or change the appointment is on its way to your inbox.")),
-                .p(.a(.href("/"), .text("Back to the home page")))
-            )
-            return .html(PageLayout.render(title: "Appointment confirmed", chrome: try await request.chrome(), content: content))
+            let summary = "\(setup.kind(appointment.typeCode)?.name ?? "Appointment") with \(appointment.staff.name), \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))."
+            return try await request.page(ConfirmAppointmentPage.confirmedTitle, ConfirmAppointmentPage.confirmed(summary: summary))
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
     }
 
@@ -330,40 +246,19 @@ struct BookingController: RouteCollection {
         do {
             appointment = try await BookingService(request: request).appointment(manageToken: token)
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
-        guard appointment.status == Appointment.Status.confirmed else { return try await BookingPages.failure(request, .linkUsed) }
-        let outcome = setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt)
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Your appointment")),
-            .dl(.class("details"),
-                .dt(.text("Appointment")), .dd(.text(setup.kind(appointment.typeCode)?.name ?? "Appointment")),
-                .dt(.text("With")), .dd(.text(appointment.staff.name)),
-                .dt(.text("When")), .dd(.text(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))),
-                .unwrap(appointment.location) { .group(.dt(.text("Where")), .dd(.text($0.name))) }),
-            {
-                switch outcome {
-                case .withinPolicy:
-                    return .group(
-                        .p(.text("You can change or cancel free of charge until \(setup.cancellation.noticeHours) hours before the appointment.")),
-                        .p(.a(.class("button secondary"), .href(attributeSafe("/appointments/\(token)/reschedule")), .text("Choose another time"))),
-                        cancelForm(request, token: token, button: "Cancel this appointment"))
-                case .late(let fee):
-                    return .group(
-                        .div(.class("notice warning"), .p(.text("The appointment is less than \(setup.cancellation.noticeHours) hours away. You can still cancel, but it counts as a late cancellation\(fee.map { " with a fee of \($0.formatted)" } ?? ""). To change the time, please call us at \(request.clinicPhone)."))),
-                        cancelForm(request, token: token, button: "Cancel anyway (late cancellation)"))
-                case .tooLate:
-                    return .p(.text("This appointment has started or passed, so it can no longer be changed here. Please call us at \(request.clinicPhone)."))
-                }
-            }()
-        )
-        return .html(PageLayout.render(title: "Your appointment", chrome: try await request.chrome(), content: content))
-    }
-
-    private func cancelForm(_ request: Request, token: String, button: String) -> Node<HTML.BodyContext> {
-        .form(.class("form"), .method(.post), .action(attributeSafe("/appointments/\(token)/cancel")),
-              FormViews.csrf(request.csrfToken),
-              .button(.class("button danger"), .type(.submit), .text(button)))
+        guard appointment.status == Appointment.Status.confirmed else { return try await request.bookingFailure(.linkUsed) }
+        let policy: ManageAppointmentPage.Policy = switch setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt) {
+        case .withinPolicy: .withinPolicy(noticeHours: setup.cancellation.noticeHours)
+        case .late(let fee): .late(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
+        case .tooLate: .tooLate
+        }
+        let model = ManageAppointmentPage.Model(
+            token: token, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment", clinician: appointment.staff.name,
+            when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone), place: appointment.location?.name,
+            policy: policy, clinicPhone: request.clinicPhone, csrfToken: request.csrfToken)
+        return try await request.page(ManageAppointmentPage.title, ManageAppointmentPage.view(model))
     }
 
     func cancel(_ request: Request) async throws -> Response {
@@ -376,7 +271,7 @@ struct BookingController: RouteCollection {
             return try await request.messagePage(title: "Appointment cancelled", notice: "Your appointment is cancelled.",
                                                  paragraphs: [late, "A confirmation is on its way by email. You are welcome to book again at any time."].compactMap { $0 })
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
     }
 
@@ -387,13 +282,13 @@ struct BookingController: RouteCollection {
         do {
             appointment = try await BookingService(request: request).appointment(manageToken: token)
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
         guard appointment.status == Appointment.Status.confirmed, let kind = setup.kind(appointment.typeCode) else {
-            return try await BookingPages.failure(request, .linkUsed)
+            return try await request.bookingFailure(.linkUsed)
         }
         guard setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt) == .withinPolicy else {
-            return try await BookingPages.failure(request, .tooLateToChange)
+            return try await request.bookingFailure(.tooLateToChange)
         }
         let today = setup.zone.localDate(of: request.now)
         let through = today.adding(days: Self.daysShown * 2)
@@ -408,24 +303,16 @@ struct BookingController: RouteCollection {
     private func renderReschedule(_ request: Request, appointment: Appointment, slots: [Slot], setup: BookingSetup, token: String,
                                   status: HTTPResponseStatus, notice: String?) async throws -> Response {
         let days = Dictionary(grouping: slots) { setup.zone.localDate(of: $0.start) }
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href(attributeSafe("/appointments/\(token)")), .text("Back to your appointment"))),
-            .h1(.text("Choose another time")),
-            .unwrap(notice) { .div(.class("notice warning"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
-            .p(.class("lede"), .text("Now: \(DateDisplay.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name). Times are in \(setup.zone.displayName(at: appointment.startsAt)).")),
-            .if(slots.isEmpty, .p(.text("There are no other free times with \(appointment.staff.name) in the coming weeks. Please call us."))),
-            .form(.class("form"), .method(.post), .action(attributeSafe("/appointments/\(token)/reschedule")),
-                  FormViews.csrf(request.csrfToken),
-                  .div(.class("slot-days"), .forEach(days.keys.sorted()) { day in
-                      .fieldset(.class("slot-day"),
-                                .element(named: "legend", nodes: [.text(DateDisplay.day(day))]),
-                                .ul(.class("slot-list"), .forEach(days[day] ?? []) { slot in
-                                    .li(.button(.class("slot"), .type(.submit), .name("start"), .value(String(Int(slot.start.timeIntervalSince1970))),
-                                                .text(DateDisplay.time(slot.start, zone: setup.zone))))
-                                }))
-                  }))
-        )
-        return .html(PageLayout.render(title: "Choose another time", chrome: try await request.chrome(), content: content), status: status)
+        let model = ReschedulePage.Model(
+            token: token, notice: notice, now: DateDisplay.when(appointment.startsAt, zone: setup.zone), clinician: appointment.staff.name,
+            zoneName: setup.zone.displayName(at: appointment.startsAt),
+            days: days.keys.sorted().map { day in
+                BookingFormViews.FreeDay(date: day, times: (days[day] ?? []).map {
+                    .init(time: DateDisplay.time($0.start, zone: setup.zone), start: String(Int($0.start.timeIntervalSince1970)))
+                })
+            },
+            csrfToken: request.csrfToken)
+        return try await request.page(ReschedulePage.title, ReschedulePage.view(model), status: status)
     }
 
     struct RescheduleBody: Content {
@@ -448,56 +335,26 @@ struct BookingController: RouteCollection {
             return try await renderReschedule(request, appointment: appointment, slots: alternatives, setup: setup, token: token, status: .conflict,
                                               notice: "That time is no longer free. Here are the nearest free times; your appointment has not changed.")
         } catch let error as BookingError {
-            return try await BookingPages.failure(request, error)
+            return try await request.bookingFailure(error)
         }
-    }
-}
-
-/// The fields about the person, shared by the booking and waitlist forms.
-enum BookingViews {
-    static func personFields(draft: BookingDetailsDraft, errors: FieldErrors, nameLabel: String, emailHint: String, birthHint: String,
-                             consentLabel: String) -> Node<HTML.FormContext> {
-        let limits = BookingDetails.Limits.self
-        return .group(
-            FormViews.textField(name: "name", label: nameLabel, value: draft.name, error: errors["name"], autocomplete: "name", maxLength: limits.name),
-            FormViews.textField(name: "email", label: "Email address", value: draft.email, error: errors["email"], type: .email,
-                                autocomplete: "email", maxLength: limits.email, hint: emailHint),
-            FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
-                                autocomplete: "tel", maxLength: limits.phone),
-            FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
-                                type: .date, autocomplete: "bday", maxLength: 10, hint: birthHint),
-            .fieldset(
-                .class("field"),
-                .element(named: "legend", nodes: [.text("Parent or guardian (only if the person is under 18)")]),
-                FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
-                                    error: errors["guardianName"], required: false, maxLength: limits.name),
-                FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
-                                    error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
-                FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
-                                    error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
-            ),
-            FormViews.checkbox(name: "consent", label: consentLabel, checked: draft.consent, error: errors["consent"])
-        )
-    }
-}
-
-/// Small pages shared by the booking and waitlist flows.
-enum BookingPages {
-    static func failure(_ request: Request, _ error: BookingError) async throws -> Response {
-        let phone = request.clinicPhone
-        let (title, text): (String, String) = switch error {
-        case .linkInvalid: ("This link is not valid", "It may have been copied incompletely, or the appointment was changed since. Check your most recent email from us, or call \(phone).")
-        case .linkUsed: ("This link has already been used", "The appointment was already confirmed, cancelled or changed. Your most recent email from us has the current details; or call \(phone).")
-        case .holdExpired: ("The time was not confirmed in time", "We could only hold it for a short while, and it has been released. You are welcome to choose a time again.")
-        case .tooLateToChange: ("This appointment can no longer be changed online", "It is too close to the appointment to change it here. Please call us at \(phone).")
-        case .clientBusy: ("You already have an appointment then", "Choose another time, or call us at \(phone).")
-        case .slotUnavailable: ("That time is no longer free", "Please choose another time.")
-        }
-        return try await request.messagePage(title: title, paragraphs: [text], status: error.status)
     }
 }
 
 extension Request {
+    /// The message page for a booking step that cannot go on, with the status the error carries.
+    func bookingFailure(_ error: BookingError) async throws -> Response {
+        let reason: BookingFailurePage.Reason = switch error {
+        case .linkInvalid: .linkInvalid
+        case .linkUsed: .linkUsed
+        case .holdExpired: .holdExpired
+        case .tooLateToChange: .tooLateToChange
+        case .clientBusy: .clientBusy
+        case .slotUnavailable: .slotUnavailable
+        }
+        let model = BookingFailurePage.model(reason, clinicPhone: clinicPhone)
+        return try await page(model.title, MessagePage.view(model), status: error.status)
+    }
+
     func bookingSetup() async throws -> BookingSetup {
         try await SchedulingQueries.setup(on: db, clinic: try await services.clinic.current(on: db))
     }

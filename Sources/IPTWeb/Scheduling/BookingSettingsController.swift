@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The clinic's booking rules, edited by an admin: notice, horizon, grid, daily cap, hold, staff
 /// approval, the cancellation window and its fee, and how long a waitlist offer stays open.
-struct BookingSettingsController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "settings", "booking", use: form)
-        routes.post("staff", "settings", "booking", use: save)
+struct BookingSettingsController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.bookingSettings, use: form)
+        site.post(.bookingSettings, use: save)
     }
 
     /// Each number with the range that makes sense for it and the words for its error.
@@ -36,7 +35,7 @@ struct BookingSettingsController: RouteCollection {
 
     func form(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.editClinicSettings)
-        let row = try await BookingSettingsRow.query(on: request.db).first()
+        let row = try await SchedulingQueries.bookingSettings(on: request.db)
         var values: [String: String] = [:]
         if let row {
             values = ["minimumNoticeHours": String(row.minimumNoticeHours), "horizonDays": String(row.horizonDays),
@@ -66,7 +65,7 @@ struct BookingSettingsController: RouteCollection {
         guard errors.isEmpty else {
             return try await render(request, values: values, errors: errors, saved: false, status: .unprocessableEntity)
         }
-        let row = try await BookingSettingsRow.query(on: request.db).first() ?? BookingSettingsRow()
+        let row = try await SchedulingQueries.bookingSettings(on: request.db) ?? BookingSettingsRow()
         row.minimumNoticeHours = numbers["minimumNoticeHours"]!
         row.horizonDays = numbers["horizonDays"]!
         row.gridMinutes = numbers["gridMinutes"]!
@@ -81,30 +80,13 @@ struct BookingSettingsController: RouteCollection {
         row.updatedAt = request.now
         try await request.db.writeTransaction { db in try await row.save(on: db) }
         try await request.audit(.update, recordType: "booking-settings", recordID: row.id?.uuidString)
-        return request.redirect(to: "/staff/settings/booking?saved=1")
+        return request.redirect(to: SitePath.bookingSettings.link(query: ["saved": "1"]))
     }
 
     private func render(_ request: Request, values: [String: String], errors: FieldErrors, saved: Bool,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href("/staff/settings"), .text("Back to clinic settings"))),
-            .h1(.text("Booking rules")),
-            .if(saved, .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Saved. Online booking follows the new rules now.")))),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form"), .method(.post), .action("/staff/settings/booking"), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                .forEach(Self.numbers) { field in
-                    FormViews.textField(name: field.name, label: field.label, value: values[field.name], error: errors[field.name],
-                                        type: .number, maxLength: 5, hint: field.hint)
-                },
-                FormViews.checkbox(name: "notSameDay", label: "Never book online for the same day, whatever the notice", checked: values["notSameDay"] == "yes", error: nil),
-                FormViews.checkbox(name: "requireApproval", label: "Staff approve each online request (instead of the client confirming by email)",
-                                   checked: values["requireApproval"] == "yes", error: nil),
-                .button(.class("button"), .type(.submit), .text("Save"))
-            )
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Booking rules" : "Check the rules: Booking rules",
-                                       chrome: try await request.chrome(), content: content), status: status)
+        let model = BookingSettingsPage.Model(numbers: Self.numbers.map { .init(name: $0.name, label: $0.label, hint: $0.hint) },
+                                              values: values, errors: errors, saved: saved, csrfToken: request.csrfToken)
+        return try await request.page(model.title, BookingSettingsPage.view(model), status: status)
     }
 }

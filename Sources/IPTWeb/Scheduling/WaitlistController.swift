@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Joining the waitlist for a tier or a clinician, with the days and times that suit.
-struct WaitlistController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("waitlist", use: form)
-        routes.post("waitlist", use: submit)
-        routes.get("waitlist", "thanks", use: thanks)
+struct WaitlistController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.waitlist, use: form)
+        site.post(.waitlist, use: submit)
+        site.get(.waitlistThanks, use: thanks)
     }
 
     struct Body: Content {
@@ -46,7 +45,7 @@ struct WaitlistController: RouteCollection {
         guard request.services.rateLimits.allowPublicForm(.waitlist, from: request.clientAddress, at: request.now) else {
             throw Abort(.tooManyRequests)
         }
-        if let trap = body.website, !trap.isEmpty { return request.redirect(to: "/waitlist/thanks") }
+        if let trap = body.website, !trap.isEmpty { return request.redirect(to: SitePath.waitlistThanks.link) }
         let setup = try await request.bookingSetup()
         var errors = FieldErrors()
         let kind = setup.kind(body.type).flatMap { $0.bookableOnline ? $0 : nil }
@@ -73,30 +72,36 @@ struct WaitlistController: RouteCollection {
         }
         let now = request.now
         let memberID = member?.id
-        let entryID = try await request.db.writeTransaction { db -> UUID in
-            let last = try await WaitlistEntry.query(on: db).sort(\.$position, .descending).first()?.position ?? 0
-            let entry = WaitlistEntry()
-            entry.id = UUID()
-            entry.name = details.name
-            entry.email = details.email
-            entry.phone = details.phone
-            entry.dateOfBirth = details.dateOfBirth.description
-            entry.guardianName = details.guardian?.name
-            entry.guardianEmail = details.guardian?.email
-            entry.guardianPhone = details.guardian?.phone
-            entry.tierCode = memberID == nil ? choice.value : nil
-            entry.$staff.id = memberID
-            entry.typeCode = kind.code
-            entry.days = preference.storedDays
-            entry.parts = preference.storedParts
-            entry.position = last + 1
-            entry.status = WaitlistEntry.Status.waiting
-            entry.createdAt = now
-            try await entry.create(on: db)
-            return try entry.requireID()
+        let entryID = try await request.db.writeTransaction { db in
+            try await Self.add(details, kind: kind, tierCode: memberID == nil ? choice.value : nil, memberID: memberID, preference: preference,
+                               now: now, on: db)
         }
         try await request.audit(.create, recordType: "waitlist-entry", recordID: entryID.uuidString, detail: "joined online")
-        return request.redirect(to: "/waitlist/thanks")
+        return request.redirect(to: SitePath.waitlistThanks.link)
+    }
+
+    /// Puts the person at the end of the list.
+    private static func add(_ details: BookingDetails, kind: AppointmentKind, tierCode: String?, memberID: UUID?, preference: WaitlistPreference,
+                            now: Date, on db: any Database) async throws -> UUID {
+        let entry = WaitlistEntry()
+        entry.id = UUID()
+        entry.name = details.name
+        entry.email = details.email
+        entry.phone = details.phone
+        entry.dateOfBirth = details.dateOfBirth.description
+        entry.guardianName = details.guardian?.name
+        entry.guardianEmail = details.guardian?.email
+        entry.guardianPhone = details.guardian?.phone
+        entry.tierCode = tierCode
+        entry.$staff.id = memberID
+        entry.typeCode = kind.code
+        entry.days = preference.storedDays
+        entry.parts = preference.storedParts
+        entry.position = try await SchedulingQueries.nextWaitlistPosition(on: db)
+        entry.status = WaitlistEntry.Status.waiting
+        entry.createdAt = now
+        try await entry.create(on: db)
+        return try entry.requireID()
     }
 
     func thanks(_ request: Request) async throws -> Response {
@@ -108,35 +113,9 @@ struct WaitlistController: RouteCollection {
     private func render(_ request: Request, body: Body, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
         let members = try await TeamQueries.publicMembers(on: request.db).filter(\.acceptingNewClients)
-        let draft = body.draft
-        let chosenDays = Set(body.days ?? [])
-        let chosenParts = Set(body.parts ?? [])
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Join the waitlist")),
-            .p(.class("lede"), .text("Tell us whom you would like to see and when you are free. When a matching time opens up, we email you an offer.")),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form"), .method(.post), .action("/waitlist"), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                FormViews.radioGroup(name: "type", legend: "What would you like to book?",
-                                     options: setup.onlineKinds.map { ($0.code, $0.name) }, selected: body.type, error: errors["type"]),
-                FormViews.radioGroup(name: "with", legend: "With whom?",
-                                     options: [("reduced", "The reduced-rate clinic (a supervised practicum student)"), ("registered", "Any registered psychotherapist")]
-                                        + members.map { ($0.slug, $0.name) },
-                                     selected: body.with, error: errors["with"]),
-                FormViews.checkboxGroup(name: "days[]", id: "days", legend: "Days that suit you (leave all empty for any day)",
-                                        options: Weekday.allCases.map { (String($0.rawValue), $0.name) }, selected: chosenDays),
-                FormViews.checkboxGroup(name: "parts[]", id: "parts", legend: "Times of day that suit you (leave all empty for any time)",
-                                        options: DayPart.allCases.map { ($0.rawValue, $0.label) }, selected: chosenParts),
-                BookingViews.personFields(draft: draft, errors: errors, nameLabel: "Full name", emailHint: "Offers are sent here.",
-                                          birthHint: "Year-month-day, for example 1990-04-23.",
-                                          consentLabel: "I have read the privacy notice and agree that the clinic keeps these details to contact me about appointments."),
-                FormViews.honeypot(),
-                .button(.class("button"), .type(.submit), .text("Join the waitlist"))
-            ),
-            .p(.class("small"), .a(.href("/privacy"), .text("Read the privacy notice")))
-        )
-        let title = errors.isEmpty ? "Join the waitlist" : "Check your details: Join the waitlist"
-        return .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
+        let model = WaitlistPage.Model(kinds: setup.onlineKinds.map { ($0.code, $0.name) }, members: members.map { ($0.slug, $0.name) },
+                                       type: body.type, with: body.with, days: Set(body.days ?? []), parts: Set(body.parts ?? []),
+                                       draft: body.draft, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, WaitlistPage.view(model), status: status)
     }
 }

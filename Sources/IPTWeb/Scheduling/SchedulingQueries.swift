@@ -1,0 +1,279 @@
+import Fluent
+import Foundation
+import IPTCore
+import IPTPages
+import Vapor
+
+/// The scheduling feature's reads from the database, kept out of the handlers so each can be
+/// called on its own (and on `app.db` in a test).
+enum SchedulingQueries {
+    static func setup(on database: any Database, clinic: ClinicIdentity) async throws -> BookingSetup {
+        let zone = clinic.zone
+        async let settingsRow = BookingSettingsRow.query(on: database).first()
+        async let typeRows = AppointmentTypeRow.query(on: database).sort(\.$sortOrder).all()
+        async let feeRows = AppointmentFee.query(on: database).all()
+        let settings = try await settingsRow
+        let rules = BookingRules(minimumNoticeHours: settings?.minimumNoticeHours ?? 24, notSameDay: settings?.notSameDay ?? true,
+                                 horizonDays: settings?.horizonDays ?? 56, gridMinutes: settings?.gridMinutes ?? 30,
+                                 maxPerClinicianPerDay: settings == nil ? 7 : settings?.maxPerDay)
+        var prices: [FeeSchedule.Key: Money] = [:]
+        for fee in try await feeRows {
+            guard let tier = FeeTierCode(rawValue: fee.tierCode) else { continue }
+            prices[.init(tier: tier, kindCode: fee.typeCode)] = Money(cents: fee.cents, currency: fee.currency)
+        }
+        return BookingSetup(
+            zone: zone, rules: rules, holdMinutes: settings?.holdMinutes ?? 15, requireApproval: settings?.requireApproval ?? false,
+            cancellation: CancellationPolicy(noticeHours: settings?.cancelNoticeHours ?? 24,
+                                             lateFee: settings?.lateCancelFeeCents.map { Money(cents: $0) }),
+            offerHours: settings?.offerHours ?? 12,
+            kinds: try await typeRows.map(\.kind),
+            fees: FeeSchedule(prices: prices))
+    }
+
+    /// Active clinicians who take new clients and may offer `kind`, for a visitor's choice.
+    static func clinicians(for choice: BookingChoice, kind: AppointmentKind, on database: any Database) async throws -> [StaffUser] {
+        var query = StaffUser.query(on: database)
+            .filter(\.$isActive == true).filter(\.$isPublic == true).filter(\.$acceptingNewClients == true)
+        switch choice {
+        case .reducedRate: query = query.filter(\.$feeTier == FeeTierCode.reduced.rawValue)
+        case .registered: query = query.filter(\.$feeTier ~~ [FeeTierCode.full.rawValue, FeeTierCode.qualifying.rawValue])
+        case .member(let slug): query = query.filter(\.$slug == slug)
+        }
+        return try await query.sort(\.$createdAt).all().filter { member in
+            member.feeTier.flatMap(FeeTierCode.init(rawValue:)).map(kind.offeredBy.contains) ?? false
+        }
+    }
+
+    /// The calendars of these clinicians: weekly hours, exceptions and busy time within `window`.
+    /// A hold whose time ran out no longer counts as busy.
+    /// `excluding` leaves one appointment out (the one being moved).
+    static func calendars(for staffIDs: [UUID], window: Interval, now: Date, excluding: UUID? = nil,
+                          on database: any Database) async throws -> [ClinicianCalendar] {
+        guard !staffIDs.isEmpty else { return [] }
+        async let availabilityRows = AvailabilityRow.query(on: database).filter(\.$staff.$id ~~ staffIDs).all()
+        async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
+            .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
+        async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
+            .filter(\.$status ~~ Appointment.Status.occupying)
+            .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
+            .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
+        let availability = try await availabilityRows
+        let exceptions = try await exceptionRows
+        let appointments = try await appointmentRows
+        return staffIDs.map { id in
+            let weekly = WeeklyAvailability(availability.filter { $0.$staff.id == id }.compactMap { row in
+                guard let weekday = Weekday(rawValue: row.weekday),
+                      let start = LocalTime(minuteOfDay: row.startMinute), let end = LocalTime(minuteOfDay: row.endMinute),
+                      let range = WallTimeRange(start: start, end: end) else { return nil }
+                return .init(weekday: weekday, range: range, locationID: row.$location.id)
+            })
+            let own = exceptions.filter { $0.$staff.id == id }.compactMap { row -> AvailabilityException? in
+                guard case let kind = row.kind, row.startsAt < row.endsAt else { return nil }
+                return AvailabilityException(kind: kind, interval: Interval(start: row.startsAt, end: row.endsAt))
+            }
+            let busy = appointments.filter { $0.$staff.id == id && !isLapsedHold($0, now: now) && $0.id != excluding }.map {
+                BusyTime(interval: Interval(start: $0.blockedFrom, end: $0.blockedUntil), countsTowardDailyCap: $0.status != Appointment.Status.blocked)
+            }
+            return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busy)
+        }
+    }
+
+    static func isLapsedHold(_ appointment: Appointment, now: Date) -> Bool {
+        appointment.status == Appointment.Status.held && (appointment.holdExpiresAt ?? .distantFuture) <= now
+    }
+
+    /// Rows every clinic needs before anyone books: a location or two, the appointment kinds with
+    /// their fees per tier, and the booking settings.
+    static func ensureDefaults(on database: any Database, now: Date) async throws {
+        if try await Location.query(on: database).count() == 0 {
+            for (index, place) in [("Clinic office", "The address in the page footer", false), ("Video session", "A private video link sent before the session", true)].enumerated() {
+                let location = Location()
+                location.name = place.0
+                location.address = place.1
+                location.isOnline = place.2
+                location.sortOrder = index
+                try await location.create(on: database)
+            }
+        }
+        if try await AppointmentTypeRow.query(on: database).count() == 0 {
+            let tiers = try await TeamQueries.tiersByCode(on: database)
+            for (index, kind) in AppointmentKind.defaults.enumerated() {
+                let row = AppointmentTypeRow()
+                row.code = kind.code
+                row.name = kind.name
+                row.durationMinutes = kind.durationMinutes
+                row.bufferBeforeMinutes = kind.bufferBeforeMinutes
+                row.bufferAfterMinutes = kind.bufferAfterMinutes
+                row.offeredBy = FeeTierCode.allCases.filter(kind.offeredBy.contains).map(\.rawValue).joined(separator: ",")
+                row.bookableOnline = kind.bookableOnline
+                row.sortOrder = index
+                try await row.create(on: database)
+                for tier in FeeTierCode.allCases where kind.offeredBy.contains(tier) {
+                    let fee = AppointmentFee()
+                    fee.typeCode = kind.code
+                    fee.tierCode = tier.rawValue
+                    // The consultation is free; everything else costs the tier's session fee.
+                    fee.cents = kind.code == "consultation" ? 0 : (tiers[tier.rawValue]?.sessionFeeCents ?? 0)
+                    fee.currency = tiers[tier.rawValue]?.currency ?? "CAD"
+                    try await fee.create(on: database)
+                }
+            }
+        }
+        if try await BookingSettingsRow.query(on: database).count() == 0 {
+            let settings = BookingSettingsRow()
+            let rules = BookingRules()
+            settings.minimumNoticeHours = rules.minimumNoticeHours
+            settings.notSameDay = rules.notSameDay
+            settings.horizonDays = rules.horizonDays
+            settings.gridMinutes = rules.gridMinutes
+            settings.maxPerDay = rules.maxPerClinicianPerDay
+            settings.holdMinutes = 15
+            settings.requireApproval = false
+            settings.cancelNoticeHours = 24
+            settings.lateCancelFeeCents = 5_000
+            settings.offerHours = 12
+            // PHQ-9 and GAD-7 at least every fourth session, as IPT training practice asks.
+            settings.measureEvery = 4
+            settings.updatedAt = now
+            try await settings.create(on: database)
+        }
+    }
+}
+
+// MARK: the staff calendar
+
+extension SchedulingQueries {
+    /// Appointments and blocks of these clinicians that overlap `window`, in order; lapsed holds
+    /// and declined requests never held the time, so they are left out.
+    static func calendarAppointments(of staffIDs: [UUID], window: Interval, on database: any Database) async throws -> [Appointment] {
+        guard !staffIDs.isEmpty else { return [] }
+        return try await Appointment.query(on: database)
+            .filter(\.$staff.$id ~~ staffIDs).filter(\.$startsAt < window.end).filter(\.$endsAt > window.start)
+            .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])
+            .with(\.$client).sort(\.$startsAt).all()
+    }
+
+    /// One appointment with everything its page shows.
+    static func appointment(_ id: UUID, on database: any Database) async throws -> Appointment? {
+        try await Appointment.query(on: database).filter(\.$id == id)
+            .with(\.$staff).with(\.$client).with(\.$location).with(\.$series).first()
+    }
+
+    /// The client's completed questionnaires, newest first.
+    static func completedResponses(of clientID: UUID, on database: any Database) async throws -> [MeasureResponse] {
+        try await MeasureResponse.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all()
+    }
+
+    /// The client's completed pre-therapy self-assessments, newest first.
+    static func completedSelfAssessments(of clientID: UUID, on database: any Database) async throws -> [SelfAssessmentRecord] {
+        try await SelfAssessmentRecord.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all()
+    }
+
+    /// The consents the client signed, oldest first.
+    static func consents(of clientID: UUID, on database: any Database) async throws -> [ConsentRecord] {
+        try await ConsentRecord.query(on: database).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
+    }
+
+    static func locations(on database: any Database) async throws -> [Location] {
+        try await Location.query(on: database).sort(\.$sortOrder).all()
+    }
+
+    /// The client the clinic already has under these details, if any: the same email and date of
+    /// birth, and the same name ignoring case.
+    static func existingClient(matching details: BookingDetails, on database: any Database) async throws -> ClientRecord? {
+        try await ClientRecord.query(on: database).filter(\.$email == details.email)
+            .filter(\.$dateOfBirth == details.dateOfBirth.description).all()
+            .first { $0.name.lowercased() == details.name.lowercased() }
+    }
+
+    /// The appointment most recently booked for this client with this clinician.
+    static func newestAppointment(client clientID: UUID, clinician staffID: UUID, on database: any Database) async throws -> Appointment? {
+        try await Appointment.query(on: database).filter(\.$client.$id == clientID).filter(\.$staff.$id == staffID)
+            .sort(\.$createdAt, .descending).first()
+    }
+
+    // MARK: weekly courses
+
+    static func series(_ id: UUID, on database: any Database) async throws -> AppointmentSeries? {
+        try await AppointmentSeries.query(on: database).filter(\.$id == id).with(\.$client).with(\.$staff).first()
+    }
+
+    /// The course's sessions in order.
+    static func sessions(of seriesID: UUID, on database: any Database) async throws -> [Appointment] {
+        try await Appointment.query(on: database).filter(\.$series.$id == seriesID).sort(\.$seriesNumber).all()
+    }
+
+    static func lastSession(of seriesID: UUID, on database: any Database) async throws -> Appointment? {
+        try await Appointment.query(on: database).filter(\.$series.$id == seriesID).sort(\.$seriesNumber, .descending).first()
+    }
+
+    /// Sessions after number `after` that still hold their time and lie ahead.
+    static func sessions(of seriesID: UUID, after: Int, startingAfter now: Date, on database: any Database) async throws -> [Appointment] {
+        try await Appointment.query(on: database).filter(\.$series.$id == seriesID).filter(\.$seriesNumber > after)
+            .filter(\.$status ~~ Appointment.Status.occupying).filter(\.$startsAt > now).all()
+    }
+}
+
+// MARK: the waitlist and the calendar feed
+
+extension SchedulingQueries {
+    /// Everyone still waiting or holding an offer, in the order offers go out.
+    static func waitlist(on database: any Database) async throws -> [WaitlistEntry] {
+        try await WaitlistEntry.query(on: database)
+            .filter(\.$status ~~ [WaitlistEntry.Status.waiting, WaitlistEntry.Status.offered])
+            .with(\.$staff).sort(\.$position).all()
+    }
+
+    /// The position after the last on the list.
+    static func nextWaitlistPosition(on database: any Database) async throws -> Double {
+        (try await WaitlistEntry.query(on: database).sort(\.$position, .descending).first()?.position ?? 0) + 1
+    }
+
+    /// A calendar feed that has not been revoked, by the hash of its secret.
+    static func liveFeed(tokenHash: String, on database: any Database) async throws -> CalendarFeed? {
+        try await CalendarFeed.query(on: database).filter(\.$tokenHash == tokenHash).filter(\.$revokedAt == nil).with(\.$staff).first()
+    }
+
+    /// What a clinician's feed shows: confirmed, attended and blocked time from a month back to
+    /// half a year ahead.
+    static func feedAppointments(of staffID: UUID, around now: Date, on database: any Database) async throws -> [Appointment] {
+        try await Appointment.query(on: database).filter(\.$staff.$id == staffID)
+            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.blocked, Appointment.Status.attended])
+            .filter(\.$startsAt > now.addingTimeInterval(-30 * 86_400)).filter(\.$startsAt < now.addingTimeInterval(180 * 86_400))
+            .with(\.$client).sort(\.$startsAt).all()
+    }
+
+    // MARK: hours
+
+    /// A clinician's weekly hours, by day and start.
+    static func weeklyHours(of staffID: UUID, on database: any Database) async throws -> [AvailabilityRow] {
+        try await AvailabilityRow.query(on: database).filter(\.$staff.$id == staffID).with(\.$location).all()
+            .sorted { ($0.weekday, $0.startMinute) < ($1.weekday, $1.startMinute) }
+    }
+
+    /// A clinician's time off and extra hours that have not ended yet, soonest first.
+    static func upcomingExceptions(of staffID: UUID, now: Date, on database: any Database) async throws -> [AvailabilityExceptionRow] {
+        try await AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id == staffID)
+            .filter(\.$endsAt > now).sort(\.$startsAt).all()
+    }
+
+    // MARK: settings
+
+    static func appointmentTypes(on database: any Database) async throws -> [AppointmentTypeRow] {
+        try await AppointmentTypeRow.query(on: database).sort(\.$sortOrder).all()
+    }
+
+    static func appointmentType(code: String, on database: any Database) async throws -> AppointmentTypeRow? {
+        try await AppointmentTypeRow.query(on: database).filter(\.$code == code).first()
+    }
+
+    static func fees(on database: any Database) async throws -> [AppointmentFee] {
+        try await AppointmentFee.query(on: database).all()
+    }
+
+    static func bookingSettings(on database: any Database) async throws -> BookingSettingsRow? {
+        try await BookingSettingsRow.query(on: database).first()
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import IPTCore
+import IPTPages
+import Plot
+import Testing
+
+@Suite struct CalendarPageTests {
+    static let monday = LocalDate(year: 2026, month: 11, day: 30)!
+
+    static func week(clinician: String = "all") -> CalendarPage.Model {
+        let days = (0..<7).map { monday.adding(days: $0) }
+        let session = CalendarPage.Entry(appointmentID: "a1", statusClass: "confirmed", time: "10 a.m.", who: "Riley Tan", what: "IPT session",
+                                         status: "Confirmed")
+        let block = CalendarPage.Entry(appointmentID: "a2", statusClass: "blocked", time: "2 p.m.", who: "Blocked", what: "Supervision",
+                                       status: "Blocked time")
+        return .init(clinicians: [("s1", "Priya Natarajan"), ("s2", "Daniel Reyes")], offersEveryone: true, clinician: clinician,
+                     date: monday.adding(days: 2), today: monday.adding(days: 2), isDay: false, days: days,
+                     zoneName: "Eastern Standard Time (America/Toronto)", managesAll: true,
+                     rows: [.init(name: "Priya Natarajan", days: [[session, block], [], [], [], [], [], []]),
+                            .init(name: "Daniel Reyes", days: Array(repeating: [], count: 7))])
+    }
+
+    @Test func the_week_shows_each_clinician_by_day_with_links_to_each_appointment() throws {
+        let html = CalendarPage.view(Self.week()).render()
+        #expect(html.contains(#"href="/staff/calendar?view=week&amp;date=2026-11-23&amp;clinician=all""#), "the previous week keeps the filter")
+        #expect(html.contains(#"href="/staff/appointments/a1""#) && html.contains("Week of Monday, November 30, 2026"))
+        try Snapshot.check(CalendarPage.view(Self.week()), named: "calendar-week")
+    }
+
+    @Test func the_waitlist_link_shows_only_to_those_who_manage_every_calendar() {
+        var page = Self.week(clinician: "s1")
+        page.managesAll = false
+        #expect(!CalendarPage.view(page).render().contains("/staff/waitlist"))
+    }
+}
+
+@Suite struct AppointmentPageTests {
+    static func model(client: AppointmentPage.Client?, showsClinical: Bool, hidden: AppointmentPage.HiddenClinical? = nil,
+                      errors: FieldErrors = FieldErrors()) -> AppointmentPage.Model {
+        .init(id: "a1", calendarDate: "2026-12-02", clinicianID: "s1", saved: false, errors: errors, alternatives: [],
+              when: "Wednesday, December 2, 2026, 10 a.m. to 10:50 a.m., Eastern Standard Time (America/Toronto)", clinician: "Priya Natarajan",
+              type: client == nil ? "Supervision" : "IPT session", statusCode: client == nil ? "blocked" : "confirmed",
+              statusLabel: client == nil ? "Blocked time" : "Confirmed", client: client, fee: client == nil ? nil : "$60.00", lateFee: nil,
+              course: client == nil ? nil : .init(id: "c1", session: 3), booked: "By staff, 2026-11-20 09:15 EST",
+              showsClinical: showsClinical, hiddenClinical: hidden, isConfirmedOrAttended: client != nil,
+              instruments: [("phq-9", "PHQ-9"), ("gad-7", "GAD-7")], maySetSlidingScale: client != nil,
+              consents: client == nil ? [] : ["Consent to treatment, version 2, signed \"Riley Tan\" on 2026-11-21 18:02 EST"],
+              selfAssessments: showsClinical ? [.init(id: "sa1", completed: "2026-11-22 10:00 EST")] : [],
+              responses: showsClinical ? ["PHQ-9: 14 (moderate), 2026-11-30 08:00 EST"] : [],
+              awaitsApproval: false, isChangeable: true, moveDate: "2026-12-02", moveTime: "10:00", mayRecordAttendance: false, csrfToken: "token")
+    }
+
+    static let riley = AppointmentPage.Client(id: "cl1", name: "Riley Tan", programme: "Adult IPT", email: "riley@example.net", phone: "416-555-0199",
+                                              guardian: nil, slidingScalePercent: 20)
+
+    @Test func the_care_team_sees_the_answers_and_the_forms_to_send_questionnaires() throws {
+        let page = Self.model(client: Self.riley, showsClinical: true)
+        let html = AppointmentPage.view(page).render()
+        #expect(html.contains(#"formaction="/staff/appointments/a1/questionnaire/in-session""#) && html.contains("PHQ-9: 14 (moderate)"))
+        try Snapshot.check(AppointmentPage.view(page), named: "appointment-care-team")
+    }
+
+    @Test func someone_off_the_care_team_sees_why_the_answers_are_missing() throws {
+        let page = Self.model(client: Self.riley, showsClinical: false, hidden: .notOnCareTeam)
+        let html = AppointmentPage.view(page).render()
+        #expect(!html.contains("/questionnaire") && !html.contains("The client's answers") && html.contains("not on your care team"))
+        try Snapshot.check(AppointmentPage.view(page), named: "appointment-not-on-team")
+    }
+
+    @Test func blocked_time_has_no_client_forms_and_is_removed_not_cancelled() throws {
+        var errors = FieldErrors()
+        errors.add("time", "That time overlaps another appointment or blocked time of this clinician.")
+        var page = Self.model(client: nil, showsClinical: false, errors: errors)
+        page.alternatives = ["Wednesday, December 2, 2026 at 11 a.m., Eastern Standard Time (America/Toronto)"]
+        #expect(page.title == "Check the change: Appointment")
+        let html = AppointmentPage.view(page).render()
+        #expect(html.contains("Remove the block") && !html.contains("Intake and consents") && html.contains("Nearest free times"))
+        try Snapshot.check(AppointmentPage.view(page), named: "appointment-block")
+    }
+}
+
+@Suite struct BookingPageTests {
+    static let tuesday = LocalDate(year: 2026, month: 12, day: 1)!
+
+    @Test func free_times_link_each_time_to_the_details_form() throws {
+        let page = FreeTimesPage.Model(
+            kindCode: "consultation", kindName: "Free consultation", with: "reduced",
+            who: "the reduced-rate clinic (supervised practicum students)", zoneName: "Eastern Standard Time (America/Toronto)",
+            from: Self.tuesday, through: Self.tuesday.adding(days: 13), earlierFrom: nil, laterFrom: Self.tuesday.adding(days: 14),
+            days: [.init(date: Self.tuesday, times: [.init(time: "10 a.m.", start: "1796137200", clinicianSlug: "priya-natarajan", with: "Priya Natarajan")])])
+        let html = FreeTimesPage.view(page).render()
+        #expect(html.contains(#"href="/book/details?type=consultation&amp;with=reduced&amp;clinician=priya-natarajan&amp;start=1796137200""#))
+        #expect(!html.contains("Earlier dates") && html.contains("Later dates"))
+        try Snapshot.check(FreeTimesPage.view(page), named: "booking-free-times")
+    }
+
+    static func details(alternatives: [(value: String, label: String)]?) -> BookingDetailsPage.Model {
+        .init(kindCode: "consultation", kindName: "Free consultation", with: "reduced", clinicianSlug: "priya-natarajan",
+              clinician: "Priya Natarajan, MSW candidate", when: "Tuesday, December 1, 2026, 10 a.m. to 10:20 a.m., Eastern Standard Time (America/Toronto)",
+              fee: "Free", supervised: true, start: "1796137200", alternatives: alternatives, zoneName: "Eastern Standard Time (America/Toronto)",
+              draft: BookingDetailsDraft(name: "Sam \"Quote\" Lee", email: "sam@example.net"), errors: FieldErrors(), holdMinutes: 15, csrfToken: "token")
+    }
+
+    @Test func the_details_form_carries_the_chosen_time_and_keeps_what_was_typed() throws {
+        let html = BookingDetailsPage.view(Self.details(alternatives: nil)).render()
+        #expect(html.contains(#"<input type="hidden" name="start" value="1796137200"/>"#))
+        #expect(html.contains("Sam &quot;Quote&quot; Lee"), "a typed value is escaped inside its attribute")
+        try Snapshot.check(BookingDetailsPage.view(Self.details(alternatives: nil)), named: "booking-details")
+    }
+
+    @Test func a_taken_time_offers_the_nearest_free_ones_instead() throws {
+        let page = Self.details(alternatives: [("1796140800", "Tuesday, December 1, 2026 at 11 a.m., Eastern Standard Time (America/Toronto)")])
+        let html = BookingDetailsPage.view(page).render()
+        #expect(page.title == "Check your booking: Your details")
+        #expect(html.contains("That time is no longer free") && html.contains(#"name="start" value="1796140800" checked"#))
+        try Snapshot.check(BookingDetailsPage.view(page), named: "booking-details-taken")
+    }
+
+    @Test func inside_the_notice_window_the_client_may_only_cancel_late() throws {
+        let page = ManageAppointmentPage.Model(token: "tok-1", kindName: "IPT session", clinician: "Priya Natarajan",
+                                               when: "Tuesday, December 1, 2026, 10 a.m. to 10:50 a.m., Eastern Standard Time (America/Toronto)",
+                                               place: "Clinic office", policy: .late(noticeHours: 24, fee: "$50.00"), clinicPhone: "416-555-0142",
+                                               csrfToken: "token")
+        let html = ManageAppointmentPage.view(page).render()
+        #expect(!html.contains("/reschedule") && html.contains(#"action="/appointments/tok-1/cancel""#) && html.contains("with a fee of $50.00"))
+        try Snapshot.check(ManageAppointmentPage.view(page), named: "booking-manage-late")
+    }
+
+    @Test func each_failure_has_its_own_title_and_the_clinic_phone_where_a_call_helps() {
+        let used = BookingFailurePage.model(.linkUsed, clinicPhone: "416-555-0142")
+        #expect(used.title == "This link has already been used" && used.paragraphs.first?.contains("416-555-0142") == true)
+        #expect(BookingFailurePage.model(.slotUnavailable, clinicPhone: "416-555-0142").paragraphs == ["Please choose another time."])
+    }
+}
+
+@Suite struct SchedulingAdminPageTests {
+    @Test func hours_list_the_week_and_the_changes_with_their_forms() throws {
+        let page = AvailabilityPage.Model(
+            clinicianID: "s1", clinicianName: "Priya Natarajan", clinicians: [("s1", "Priya Natarajan"), ("s2", "Daniel Reyes")],
+            zoneName: "Eastern Standard Time (America/Toronto)",
+            weekly: [.init(id: "w1", day: "Monday", from: "9 a.m.", until: "5 p.m.", place: "Clinic office")],
+            changes: [.init(id: "e1", isExtra: false, when: "Friday, December 25, 2026, 12 a.m. to 12 a.m., Eastern Standard Time (America/Toronto)",
+                            note: "Holiday")],
+            locations: [("l1", "Clinic office"), ("l2", "Video session")], weeklyFields: [:], changeFields: [:], errors: FieldErrors(), csrfToken: "token")
+        let html = AvailabilityPage.view(page).render()
+        #expect(html.contains(#"action="/staff/availability/weekly/w1/remove""#) && html.contains(#"value="09:00""#))
+        try Snapshot.check(AvailabilityPage.view(page), named: "availability")
+    }
+
+    @Test func the_waitlist_lists_people_in_order_with_a_reason_field_each() throws {
+        let page = WaitlistAdminPage.Model(offerHours: 12, entries: [
+            .init(id: "w1", name: "Wes Waiting", email: "wes@example.net", wants: "Free consultation, reduced-rate clinic", when: "Monday, Wednesday; morning",
+                  offerSent: false),
+            .init(id: "w2", name: "Ana <Offer>", email: "ana@example.net", wants: "IPT session, Daniel Reyes", when: "any day; any time", offerSent: true),
+        ], errors: FieldErrors(), csrfToken: "token")
+        let html = WaitlistAdminPage.view(page).render()
+        #expect(html.contains("Ana &lt;Offer&gt;") && html.contains("Offer sent"))
+        try Snapshot.check(WaitlistAdminPage.view(page), named: "waitlist-admin")
+    }
+}
