@@ -84,12 +84,11 @@ enum DuplicateQueries {
 
 /// The front desk's list of possible duplicates, with the two records side by side (contact details
 /// only, no clinical content) and the choice to merge them or keep them apart.
-struct DuplicatesController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        let duplicates = routes.grouped("staff", "duplicates")
-        duplicates.get(use: list)
-        duplicates.post(":id", "merge", use: merge)
-        duplicates.post(":id", "keep-apart", use: keepApart)
+struct DuplicatesController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.duplicates, use: list)
+        site.post(.duplicateMerge, use: merge)
+        site.post(.duplicateKeepApart, use: keepApart)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -108,7 +107,7 @@ struct DuplicatesController: RouteCollection {
         let model = DuplicatesPage.Model(
             tasks: open.map { .init(id: $0.id?.uuidString ?? "", reasons: $0.reasons, new: record($0.client), existing: record($0.existing)) },
             done: request.query[String.self, at: "done"].flatMap(DuplicatesPage.Done.init(rawValue:)), csrfToken: request.csrfToken)
-        return .html(PageLayout.render(title: "Possible duplicates", chrome: try await request.chrome(), content: DuplicatesPage.view(model)))
+        return try await request.page("Possible duplicates", DuplicatesPage.view(model))
     }
 
     private func openTask(_ request: Request) async throws -> PossibleDuplicate {
@@ -131,7 +130,7 @@ struct DuplicatesController: RouteCollection {
         }
         try await request.audit(.update, recordType: "client-merge", recordID: duplicateID.uuidString, subject: existingID.uuidString,
                                 detail: "merged into this record by \(staff.auditLabel)")
-        return request.redirect(to: "/staff/duplicates?done=merged")
+        return request.redirect(to: SitePath.duplicates.link(query: ["done": "merged"]))
     }
 
     func keepApart(_ request: Request) async throws -> Response {
@@ -144,6 +143,6 @@ struct DuplicatesController: RouteCollection {
         guard !changed.isEmpty else { throw Abort(.conflict, reason: "Someone has already dealt with this one.") }
         try await request.audit(.update, recordType: "possible-duplicate", recordID: id.uuidString, subject: task.$client.id.uuidString,
                                 detail: "kept apart from \(task.$existing.id.uuidString)")
-        return request.redirect(to: "/staff/duplicates?done=kept")
+        return request.redirect(to: SitePath.duplicates.link(query: ["done": "kept"]))
     }
 }
