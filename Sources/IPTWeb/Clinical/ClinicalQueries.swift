@@ -170,4 +170,34 @@ enum ClinicalQueries {
         try await WorksheetRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$focus == focus.rawValue)
             .filter(\.$subjectKey == thread).sort(\.$version).with(\.$createdBy).all()
     }
+
+    // MARK: Supervision
+
+    struct SupervisionQueue {
+        /// Students' notes waiting for this supervisor's co-signature, oldest first.
+        var notes: [SessionNoteRow]
+        var summaries: [DischargeSummaryRow]
+        /// A student's own notes returned with comments.
+        var returned: [SessionNoteRow]
+        /// The latest 50 sessions with these students.
+        var log: [SupervisionSessionRow]
+    }
+
+    static func supervisionQueue(for staff: CurrentStaff, students studentIDs: [UUID], on db: any Database) async throws -> SupervisionQueue {
+        let supervising = staff.role == .supervisor && !studentIDs.isEmpty
+        let notes = supervising
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
+                .sort(\.$signedAt).with(\.$author).with(\.$client).all()
+            : []
+        let summaries = supervising
+            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
+                .with(\.$author).with(\.$client).all()
+            : []
+        let returned = staff.role == .student
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned).with(\.$client).all()
+            : []
+        let log = studentIDs.isEmpty ? [] : try await SupervisionSessionRow.query(on: db).filter(\.$student.$id ~~ studentIDs)
+            .sort(\.$heldOn, .descending).limit(50).with(\.$student).with(\.$supervisor).all()
+        return SupervisionQueue(notes: notes, summaries: summaries, returned: returned, log: log)
+    }
 }
