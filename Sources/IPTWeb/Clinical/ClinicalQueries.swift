@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import SQLKit
 import Vapor
 
 /// The reads behind the clinical pages, one small function each, so a handler reads input, checks
@@ -199,5 +200,99 @@ enum ClinicalQueries {
         let log = studentIDs.isEmpty ? [] : try await SupervisionSessionRow.query(on: db).filter(\.$student.$id ~~ studentIDs)
             .sort(\.$heldOn, .descending).limit(50).with(\.$student).with(\.$supervisor).all()
         return SupervisionQueue(notes: notes, summaries: summaries, returned: returned, log: log)
+    }
+}
+
+/// Possible duplicates: records made by a booking that look like an existing client's.
+enum DuplicateQueries {
+    /// Records a task for each existing client who shares the email, or the name and date of birth.
+    static func recordMatches(for client: ClientRecord, now: Date, on db: any Database) async throws {
+        let id = try client.requireID()
+        let candidates = try await ClientRecord.query(on: db).filter(\.$id != id).group(.or) { group in
+            group.filter(\.$email == client.email).filter(\.$dateOfBirth == client.dateOfBirth)
+        }.all()
+        for existing in candidates {
+            var reasons: [String] = []
+            if existing.email.lowercased() == client.email.lowercased() { reasons.append("the same email") }
+            if existing.dateOfBirth == client.dateOfBirth && existing.name.lowercased() == client.name.lowercased() {
+                reasons.append("the same name and date of birth")
+            }
+            guard !reasons.isEmpty, let existingID = existing.id else { continue }
+            let task = PossibleDuplicate()
+            task.$client.id = id
+            task.$existing.id = existingID
+            task.reasons = reasons.joined(separator: ", ")
+            task.status = .open
+            task.createdAt = now
+            try await task.create(on: db)
+        }
+    }
+
+    /// The open tasks, oldest first, with the number of appointments each record holds.
+    static func openTasks(on db: any Database) async throws -> ([PossibleDuplicate], [UUID: Int]) {
+        let open = try await PossibleDuplicate.query(on: db).filter(\.$status == .open).with(\.$client).with(\.$existing)
+            .sort(\.$createdAt).limit(200).all()
+        let clientIDs = open.flatMap { [$0.$client.id, $0.$existing.id] }
+        let appointments = clientIDs.isEmpty ? [] : try await Appointment.query(on: db).filter(\.$client.$id ~~ clientIDs).all()
+        return (open, Dictionary(grouping: appointments.compactMap { $0.$client.id }, by: { $0 }).mapValues(\.count))
+    }
+
+    /// Marks an open task as kept apart; false when someone dealt with it first.
+    static func keepApart(_ id: UUID, by staffID: UUID, at now: Date, on db: any Database) async throws -> Bool {
+        let changed = try await (db as! any SQLDatabase).update(PossibleDuplicate.schema)
+            .set("status", to: PossibleDuplicate.Status.keptApart.rawValue).set("resolved_by_id", to: staffID).set("resolved_at", to: now)
+            .where("id", .equal, id).where("status", .equal, PossibleDuplicate.Status.open.rawValue).returning("id").all()
+        return !changed.isEmpty
+    }
+
+    /// Tables whose rows follow a client when two records are merged. The duplicate's care-team rows
+    /// do not: a front-desk merge must not give anyone the existing client's history.
+    static var movedTables: [String] {
+        ["session_notes"] + RetentionController.clientTables.filter { !["client_flags", "care_team_members"].contains($0) }
+    }
+
+    /// A record a booking made holds appointments, consents and forms at most. One with a course
+    /// (contract, formulation, notes, worksheets, a discharge) was worked on as a client in its own
+    /// right, and its rows would clash with the existing record's: that is for a person to sort out.
+    static let clinicalTables = ["treatment_contracts", "formulations", "course_checklist", "worksheets", "discharge_summaries", "session_notes",
+                                 "inventory_entries", "phase_overrides"]
+
+    enum MergeProblem: Error {
+        /// The two records have appointments at overlapping times.
+        case overlappingAppointments
+        /// The new record already has clinical work of its own.
+        case clinicalRecords
+    }
+
+    /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one
+    /// transaction. Sealed values are bound to their client, so each moved one is sealed again.
+    static func merge(_ duplicateID: UUID, into existingID: UUID, keyRing: KeyRing, on db: any Database) async throws {
+        do {
+            try await db.writeTransaction { db in
+                let sql = db as! any SQLDatabase
+                for table in clinicalTables {
+                    let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+                        .where("client_id", .equal, duplicateID).first()?.decode(column: "n", as: Int.self) ?? 0
+                    guard rows == 0 else { throw MergeProblem.clinicalRecords }
+                }
+                for column in SealedColumn.clientBound {
+                    try await column.reseal(from: duplicateID, to: existingID, keyRing: keyRing, on: db)
+                }
+                // A standing flag the existing record already has stays single.
+                let kept = try await ClientFlag.query(on: db).filter(\.$client.$id == existingID).all().map(\.kind)
+                try await ClientFlag.query(on: db).filter(\.$client.$id == duplicateID).filter(\.$kind ~~ kept).delete()
+                try await sql.update("client_flags").set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                try await CareTeamMember.query(on: db).filter(\.$client.$id == duplicateID).delete()
+                try await PossibleDuplicate.query(on: db).group(.or) { group in
+                    group.filter(\.$client.$id == duplicateID).filter(\.$existing.$id == duplicateID)
+                }.delete()
+                for table in movedTables {
+                    try await sql.update(table).set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                }
+                try await ClientRecord.query(on: db).filter(\.$id == duplicateID).delete()
+            }
+        } catch where OverlapGuard.violated(by: error) != nil {
+            throw MergeProblem.overlappingAppointments
+        }
     }
 }

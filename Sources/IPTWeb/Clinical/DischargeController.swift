@@ -64,12 +64,8 @@ struct DischargeController: SiteRouteCollection {
             cosigner: cosigner?.name, errors: errors, csrfToken: request.csrfToken)
     }
 
-    func save(_ request: Request) async throws -> Response {
-        let context = try await request.chart()
-        let (existing, _) = try await load(context, keyRing: request.services.keyRing, on: request.db)
-        if let existing, existing.status != .draft { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
-        let (fields, _) = try request.formBody()
-        let signing = fields["action"] == "sign"
+    /// The summary as typed, and what is wrong with it; signing asks for more than saving a draft.
+    static func read(_ fields: [String: String], signing: Bool) -> (Content, FieldErrors) {
         var errors = FieldErrors()
         var content = Content()
         content.endingReason = fields["endingReason"] ?? ""
@@ -90,6 +86,16 @@ struct DischargeController: SiteRouteCollection {
             if content.relapsePlan.isEmpty { errors.add("relapsePlan", "Write the relapse plan before signing.") }
             if content.letterConsent && content.referrer.isEmpty { errors.add("referrer", "Name the referrer the letter goes to.") }
         }
+        return (content, errors)
+    }
+
+    func save(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        let (existing, _) = try await load(context, keyRing: request.services.keyRing, on: request.db)
+        if let existing, existing.status != .draft { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
+        let (fields, _) = try request.formBody()
+        let signing = fields["action"] == "sign"
+        let (content, errors) = Self.read(fields, signing: signing)
         guard errors.isEmpty else {
             let model = try await pageModel(request, context: context, row: existing, content: content, errors: errors)
             return try await request.page(model.title, DischargePage.view(model), status: .unprocessableEntity)
