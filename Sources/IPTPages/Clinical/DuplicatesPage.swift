@@ -68,11 +68,11 @@ public enum DuplicatesPage {
                     .div(.class("side-by-side"),
                          .div(.h3(.text("New record (from a booking)")), describe(task.new)),
                          .div(.h3(.text("Existing client")), describe(task.existing))),
-                    .form(.method(.post), .action("/staff/duplicates/\(task.id)/merge"), .class("inline-form"),
+                    .form(.method(.post), .action(SitePath.duplicateMerge.link(task.id)), .class("inline-form"),
                           FormViews.csrf(model.csrfToken),
                           .button(.class("button"), .type(.submit), .text("Same person: merge into the existing client"))),
                     .text(" "),
-                    .form(.method(.post), .action("/staff/duplicates/\(task.id)/keep-apart"), .class("inline-form"),
+                    .form(.method(.post), .action(SitePath.duplicateKeepApart.link(task.id)), .class("inline-form"),
                           FormViews.csrf(model.csrfToken),
                           .button(.class("button secondary"), .type(.submit), .text("Different people: keep apart"))))
             }

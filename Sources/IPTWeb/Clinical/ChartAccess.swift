@@ -14,7 +14,8 @@ struct ChartContext: Sendable {
     let settings: ClinicalSettingsRow
     let zone: ClinicTimeZone
 
-    var base: String { "/staff/clients/\(clientID.uuidString)" }
+    /// The client's folder of pages, for links written by features outside Clinical.
+    var base: String { SitePath.clients.link + "/" + clientID.uuidString }
     var actor: NoteWorkflow.Actor { NoteWorkflow.Actor(id: staff.id, role: staff.role) }
 }
 
@@ -71,7 +72,7 @@ extension Request {
             .filter(\.$expiresAt > now).first()
         guard granted == nil else { return }
         guard method == .GET else { throw Abort(.forbidden, reason: "Give a reason for opening this client's records first: open their chart.") }
-        throw Abort.redirect(to: "/staff/clients/\(clientID.uuidString)/reason?next=\(url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        throw Abort.redirect(to: SitePath.chartReason.link(clientID) + "?next=\(url.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
     }
 
     /// The form body as fields and lists (names ending in []), in one pass, for forms whose fields
@@ -99,34 +100,30 @@ extension ScheduleAccess {
     }
 }
 
-/// The links across one client's chart, shown at the top of each of its pages.
+/// The chart frame for pages outside the clinical folder that still build their markup here; they
+/// pass through to IPTPages' `ChartFrame`.
 enum ChartViews {
-    static let sections: [(path: String, title: String)] = [
-        ("chart", "Chart"), ("inventory", "Inventory"), ("formulation", "Formulation"), ("worksheets", "Worksheets"),
-        ("notes", "Notes"), ("timeline", "Timeline"), ("progress", "Scores"), ("discharge", "Discharge"),
-    ]
-
     static func header(_ context: ChartContext, current: String, title: String) -> Node<HTML.BodyContext> {
-        .group(
-            .p(.class("breadcrumb"), .a(.href("/staff/clients"), .text("Clients")), .text(" / "), .text(context.client.name)),
-            .h1(.text(title)),
-            .nav(.class("chart-tabs"), .attribute(named: "aria-label", value: "Chart sections"),
-                 .ul(.forEach(sections) { section in
-                     .li(.a(.href("\(context.base)/\(section.path)"),
-                            .if(section.path == current, .attribute(named: "aria-current", value: "page")), .text(section.title)))
-                 }))
-        )
+        ChartFrame.header(context.header(ChartSection(rawValue: current) ?? .chart, title: title))
     }
 
     static func notice(_ request: Request) -> Node<HTML.BodyContext> {
-        let messages = ["saved": "Saved.", "signed": "Signed.", "cosigned": "Co-signed; the note is final.", "returned": "Returned to the student with your comments.",
-                        "amended": "Amendment added; the original is kept beside it.", "logged": "Supervision session logged.",
-                        "overridden": "Phase override saved.", "cleared": "The phase follows the sessions held again.", "deleted": "Removed."]
-        guard let key = request.query[String.self, at: "done"], let message = messages[key] else { return .empty }
-        return .p(.class("notice no-print"), .attribute(named: "role", value: "status"), .text(message))
+        ChartFrame.notice(request.query[String.self, at: "done"])
     }
 
     static func page(_ request: Request, title: String, content: Node<HTML.BodyContext>, status: HTTPResponseStatus = .ok) async throws -> Response {
-        .html(PageLayout.render(title: title, chrome: try await request.chrome(), content: content), status: status)
+        try await request.page(title, content, status: status)
     }
+}
+
+extension ChartContext {
+    /// The top of one of this chart's pages.
+    func header(_ section: ChartSection, title: String) -> ChartHeader {
+        ChartHeader(clientName: client.name, clientID: clientID.uuidString, current: section, title: title)
+    }
+}
+
+extension Request {
+    /// The `done` key a redirect left, for the notice at the top of the page.
+    var doneKey: String? { query[String.self, at: "done"] }
 }

@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The supervisor's queue of notes waiting for a co-signature, the supervision log, and each
 /// student's hours against the college's 1 to 4.5 ratio and the 450 and 100 hour goals.
-struct SupervisionController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "supervision", use: show)
-        routes.post("staff", "supervision", "log", use: log)
+struct SupervisionController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.supervision, use: show)
+        site.post(.supervisionLog, use: log)
     }
 
     /// The students this person may see the supervision of: a supervisor's own, every student for the
@@ -42,99 +41,41 @@ struct SupervisionController: RouteCollection {
     }
 
     private func render(_ request: Request, staff: CurrentStaff, fields: [String: String], errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let db = request.db
-        let clinic = try await request.services.clinic.current(on: db)
-        let zone = clinic.zone
-        let students = try await students(staff, on: db)
-        let studentIDs = students.compactMap(\.id)
-        let waiting = staff.role == .supervisor && !studentIDs.isEmpty
-            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
-                .sort(\.$signedAt).with(\.$author).with(\.$client).all()
-            : []
-        let waitingSummaries = staff.role == .supervisor && !studentIDs.isEmpty
-            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
-                .with(\.$author).with(\.$client).all()
-            : []
-        let returned = staff.role == .student
-            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned).with(\.$client).all()
-            : []
-        var rows: [(StaffUser, SupervisionTotals)] = []
-        for student in students { rows.append((student, try await Self.totals(for: student.id!, on: db))) }
-        let log = studentIDs.isEmpty ? [] : try await SupervisionSessionRow.query(on: db).filter(\.$student.$id ~~ studentIDs)
-            .sort(\.$heldOn, .descending).limit(50).with(\.$student).with(\.$supervisor).all()
-        try await request.audit(.view, recordType: "supervision", detail: "waiting=\(waiting.count)")
-        func hours(_ value: Double) -> String { String(format: "%.1f", value) }
+        let zone = try await request.services.clinic.current(on: request.db).zone
+        let students = try await students(staff, on: request.db)
+        let queue = try await ClinicalQueries.supervisionQueue(for: staff, students: students.compactMap(\.id), on: request.db)
+        var hours: [SupervisionPage.Hours] = []
+        for student in students { hours.append(Self.hours(student.name, try await Self.totals(for: student.id!, on: request.db))) }
+        try await request.audit(.view, recordType: "supervision", detail: "waiting=\(queue.notes.count)")
         func waited(_ since: Date?) -> String {
             guard let since else { return "" }
             let hours = Int(request.now.timeIntervalSince(since) / 3_600)
             return hours < 24 ? "\(hours) hours" : "\(hours / 24) days"
         }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Supervision")),
-            ChartViews.notice(request),
-            .if(staff.role == .supervisor, .section(
-                .h2(.text("Notes waiting for your co-signature")),
-                .if(waiting.isEmpty && waitingSummaries.isEmpty, .p(.text("Nothing is waiting."))),
-                .if(!waitingSummaries.isEmpty, .ul(.forEach(waitingSummaries) { summary in
-                    .li(.a(.href("/staff/clients/\(summary.$client.id.uuidString)/discharge"), .text("\(summary.client.name): discharge summary")),
-                        .text(" by \(summary.author.name), waiting \(waited(summary.signedAt))"))
-                })),
-                .if(!waiting.isEmpty, TableViews.scrollable(captionID: "queue", .table(
-                    .class("data-table"),
-                    .caption(.id("queue"), .text("Oldest first")),
-                    .thead(.tr(.th(.text("Note")), .th(.text("Student")), .th(.text("Signed")), .th(.text("Waiting")))),
-                    .tbody(.forEach(waiting) { note in
-                        .tr(.td(.a(.href("/staff/clients/\(note.$client.id.uuidString)/notes/\(note.id!.uuidString)"),
-                                   .text("\(note.client.name), session \(note.sessionNumber)\(note.$amends.id == nil ? "" : " (amendment)")"))),
-                            .td(.text(note.author.name)), .td(.text(note.signedAt.map { DateDisplay.when($0, zone: zone) } ?? "")),
-                            .td(.text(waited(note.signedAt))))
-                    })))))),
-            .if(staff.role == .student, .section(
-                .h2(.text("Notes returned to you")),
-                .if(returned.isEmpty, .p(.text("None."))),
-                .ul(.forEach(returned) { note in
-                    .li(.a(.href("/staff/clients/\(note.$client.id.uuidString)/notes/\(note.id!.uuidString)"), .text("\(note.client.name), session \(note.sessionNumber)")))
-                }))),
-            .if(!rows.isEmpty, .section(
-                .h2(.text("Hours")),
-                .p(.class("hint"), .text("The college expects about one hour of supervision for every 4.5 hours with clients, towards 450 direct client hours and 100 supervision hours. Direct hours count attended appointments.")),
-                TableViews.scrollable(captionID: "hours", .table(
-                    .class("data-table"),
-                    .caption(.id("hours"), .text("Hours per student")),
-                    .thead(.tr(.th(.text("Student")), .th(.text("Direct client hours")), .th(.text("Supervision hours")), .th(.text("Ratio")),
-                               .th(.text("Towards 450 and 100")))),
-                    .tbody(.forEach(rows) { student, totals in
-                        .tr(.td(.text(student.name)), .td(.text(hours(totals.directHours))), .td(.text(hours(totals.supervisionHours))),
-                            .td(.text(totals.directPerSupervisionHour.map { "1 to \(hours($0))" } ?? "No supervision yet"),
-                                .text(totals.meetsRatio ? " (within 1 to 4.5)" : " (behind: \(hours(Double(totals.supervisionMinutesOwed) / 60)) supervision hours owed)")),
-                            .td(.text("\(Int(totals.directProgress * 100))% and \(Int(totals.supervisionProgress * 100))%")))
-                    }))))),
-            .if(staff.role == .supervisor && !students.isEmpty, .section(
-                .h2(.text("Log a supervision session")),
-                FormViews.errorSummary(errors),
-                .form(.method(.post), .action("/staff/supervision/log"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.select(name: "student", label: "Student", options: students.map { ($0.id!.uuidString, $0.name) }, selected: fields["student"], error: errors["student"]),
-                      FormViews.textField(name: "heldOn", label: "Date", value: fields["heldOn"] ?? zone.localDate(of: request.now).description, error: errors["heldOn"],
-                                          type: .date, maxLength: 10),
-                      FormViews.textField(name: "minutes", label: "Length in minutes", value: fields["minutes"], error: errors["minutes"], type: .number, maxLength: 3),
-                      FormViews.radioGroup(name: "format", legend: "Format", options: [("individual", "Individual"), ("group", "Group")],
-                                           selected: fields["format"] ?? "individual", error: errors["format"]),
-                      FormViews.textArea(name: "clients", label: "Clients discussed", value: fields["clients"], error: errors["clients"], maxLength: 2_000, rows: 3,
-                                         hint: "Names or initials; kept encrypted.", required: false),
-                      .button(.class("button"), .type(.submit), .text("Log the session"))))),
-            .if(!log.isEmpty, .section(
-                .h2(.text("Supervision log")),
-                TableViews.scrollable(captionID: "log", .table(
-                    .class("data-table"),
-                    .caption(.id("log"), .text("Latest 50 sessions")),
-                    .thead(.tr(.th(.text("Date")), .th(.text("Student")), .th(.text("Supervisor")), .th(.text("Minutes")), .th(.text("Format")))),
-                    .tbody(.forEach(log) { row in
-                        .tr(.td(.text(row.heldOn)), .td(.text(row.student.name)), .td(.text(row.supervisor.name)), .td(.text("\(row.minutes)")),
-                            .td(.text(row.format == "group" ? "Group" : "Individual")))
-                    })))))
-        )
-        return try await ChartViews.page(request, title: errors.isEmpty ? "Supervision" : "Please check: Supervision", content: content, status: status)
+        let model = SupervisionPage.Model(
+            done: request.doneKey, isSupervisor: staff.role == .supervisor, isStudent: staff.role == .student,
+            waitingSummaries: queue.summaries.map { .init(clientID: $0.$client.id.uuidString, clientName: $0.client.name, author: $0.author.name, waited: waited($0.signedAt)) },
+            waitingNotes: queue.notes.map { note in
+                .init(clientID: note.$client.id.uuidString, noteID: note.id!.uuidString,
+                      label: "\(note.client.name), session \(note.sessionNumber)\(note.$amends.id == nil ? "" : " (amendment)")", student: note.author.name,
+                      signed: note.signedAt.map { DateDisplay.when($0, zone: zone) } ?? "", waited: waited(note.signedAt))
+            },
+            returned: queue.returned.map { .init(clientID: $0.$client.id.uuidString, noteID: $0.id!.uuidString, label: "\($0.client.name), session \($0.sessionNumber)") },
+            hours: hours, students: students.map { ($0.id!.uuidString, $0.name) }, today: zone.localDate(of: request.now).description,
+            log: queue.log.map { .init(heldOn: $0.heldOn, student: $0.student.name, supervisor: $0.supervisor.name, minutes: $0.minutes,
+                                       format: $0.format == "group" ? "Group" : "Individual") },
+            fields: fields, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, SupervisionPage.view(model), status: status)
+    }
+
+    /// A student's hours against the college's 1 to 4.5 ratio and the 450 and 100 hour goals, in words.
+    private static func hours(_ student: String, _ totals: SupervisionTotals) -> SupervisionPage.Hours {
+        func hours(_ value: Double) -> String { String(format: "%.1f", value) }
+        return SupervisionPage.Hours(
+            student: student, direct: hours(totals.directHours), supervision: hours(totals.supervisionHours),
+            ratio: (totals.directPerSupervisionHour.map { "1 to \(hours($0))" } ?? "No supervision yet")
+                + (totals.meetsRatio ? " (within 1 to 4.5)" : " (behind: \(hours(Double(totals.supervisionMinutesOwed) / 60)) supervision hours owed)"),
+            progress: "\(Int(totals.directProgress * 100))% and \(Int(totals.supervisionProgress * 100))%")
     }
 
     func log(_ request: Request) async throws -> Response {
@@ -166,6 +107,6 @@ struct SupervisionController: RouteCollection {
         row.createdAt = request.now
         try await row.create(on: request.db)
         try await request.audit(.create, recordType: "supervision-session", recordID: row.id?.uuidString, detail: "\(minutes) minutes")
-        return request.redirect(to: "/staff/supervision?done=logged")
+        return request.redirect(to: SitePath.supervision.link(query: ["done": "logged"]))
     }
 }

@@ -2,55 +2,38 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Focus-area worksheets, drawn from their templates in IPTCore. Every save is a new version; a
 /// role dispute has one worksheet per other person, with the history of its stage.
-struct WorksheetController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "clients", ":id", "worksheets", use: index)
-        routes.get("staff", "clients", ":id", "worksheets", ":focus", ":thread", use: show)
-        routes.post("staff", "clients", ":id", "worksheets", ":focus", ":thread", use: save)
+struct WorksheetController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.worksheets, use: index)
+        site.get(.worksheetThread, use: show)
+        site.post(.worksheetThread, use: save)
     }
 
     /// The key for a client's one worksheet of a focus; dispute worksheets use their first version's id.
-    static let single = "main"
+    static let single = WorksheetsPage.single
 
     func index(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let state = try await CourseState.load(context, on: request.db)
-        let rows = try await WorksheetRow.query(on: request.db).filter(\.$client.$id == context.clientID).sort(\.$version, .descending).all()
-        try await request.audit(.view, recordType: "worksheets", subject: context.clientID.uuidString, detail: "versions=\(rows.count)")
+        let rows = try await ClinicalQueries.worksheets(of: context.clientID, on: request.db)
         let latestByThread = Dictionary(grouping: rows) { "\($0.focus)/\($0.subjectKey)" }.compactMapValues(\.first)
-        var sections: [Node<HTML.BodyContext>] = []
-        for focus in state.focusAreas {
+        let sections = try state.focusAreas.map { focus in
             let template = WorksheetTemplate.template(for: focus)
-            let threads = latestByThread.values.filter { $0.focus == focus.rawValue }.sorted { $0.createdAt < $1.createdAt }
-            var items: [Node<HTML.ListContext>] = []
-            for thread in threads {
+            let threads = try latestByThread.values.filter { $0.focus == focus.rawValue }.sorted { $0.createdAt < $1.createdAt }.map { thread in
                 let content = try open(thread, keyRing: request.services.keyRing)
-                let name = template.subjectField.flatMap { content.text[$0] } ?? template.title
                 let stage = content.text["stage"].flatMap(DisputeStage.init(rawValue:))
-                items.append(.li(.a(.href("\(context.base)/worksheets/\(focus.rawValue)/\(thread.subjectKey)"), .text(name)),
-                                 .text(" (version \(thread.version)\(stage.map { ", \($0.label.lowercased())" } ?? ""))")))
+                return WorksheetsPage.Thread(key: thread.subjectKey, name: template.subjectField.flatMap { content.text[$0] } ?? template.title,
+                                             detail: " (version \(thread.version)\(stage.map { ", \($0.label.lowercased())" } ?? ""))")
             }
-            sections.append(.section(
-                .h2(.text(template.title)),
-                .if(items.isEmpty, .p(.text("Not started."))),
-                .ul(.group(items)),
-                .if(template.subjectField != nil || threads.isEmpty,
-                    .p(.a(.class("button secondary"), .href("\(context.base)/worksheets/\(focus.rawValue)/\(template.subjectField == nil ? Self.single : "new")"),
-                          .text(template.subjectField == nil ? "Start the worksheet" : "Add a dispute"))))))
+            return WorksheetsPage.Section(focus: focus, title: template.title, threads: threads, perSubject: template.subjectField != nil)
         }
-        let content: Node<HTML.BodyContext> = .group(
-            ChartViews.header(context, current: "worksheets", title: "Worksheets: \(context.client.name)"),
-            ChartViews.notice(request),
-            .if(state.focusAreas.isEmpty, .p(.text("Worksheets follow the focus. Choose the focus in the formulation first."), .text(" "),
-                                             .a(.href("\(context.base)/formulation"), .text("Go to the formulation")))),
-            .group(sections)
-        )
-        return try await ChartViews.page(request, title: "Worksheets", content: content)
+        let model = WorksheetsPage.Model(header: context.header(.worksheets, title: "Worksheets: \(context.client.name)"), done: request.doneKey, sections: sections)
+        return try await request.auditedPage("Worksheets", recordType: "worksheets", subject: context.clientID.uuidString,
+                                             detail: "versions=\(rows.count)") { WorksheetsPage.view(model) }
     }
 
     private func open(_ row: WorksheetRow, keyRing: KeyRing) throws -> WorksheetContent {
@@ -68,8 +51,7 @@ struct WorksheetController: RouteCollection {
     }
 
     private func versions(_ context: ChartContext, focus: FocusArea, thread: String, on database: any Database) async throws -> [WorksheetRow] {
-        try await WorksheetRow.query(on: database).filter(\.$client.$id == context.clientID).filter(\.$focus == focus.rawValue)
-            .filter(\.$subjectKey == thread).sort(\.$version).with(\.$createdBy).all()
+        try await ClinicalQueries.worksheetVersions(of: context.clientID, focus: focus, thread: thread, on: database)
     }
 
     /// The thread in the path: "new" for a dispute not yet saved, "main" for the single worksheet,
@@ -95,59 +77,28 @@ struct WorksheetController: RouteCollection {
         let wanted = request.query[Int.self, at: "version"]
         let shown = wanted.flatMap { number in versions.first { $0.version == number } } ?? versions.last
         let content = try shown.map { try open($0, keyRing: request.services.keyRing) } ?? WorksheetContent()
-        try await request.audit(.view, recordType: "worksheet", recordID: shown?.id?.uuidString, subject: context.clientID.uuidString)
-        return try await render(request, context: context, template: template, key: key, versions: versions, shown: shown, content: content,
-                                errors: FieldErrors())
+        let model = try pageModel(request, context: context, template: template, key: key, versions: versions, shown: shown, content: content,
+                                  errors: FieldErrors())
+        return try await request.auditedPage(model.title, recordType: "worksheet", recordID: shown?.id?.uuidString,
+                                             subject: context.clientID.uuidString) { WorksheetPage.view(model) }
     }
 
-    private func render(_ request: Request, context: ChartContext, template: WorksheetTemplate, key: String, versions: [WorksheetRow],
-                        shown: WorksheetRow?, content: WorksheetContent, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let isOld = shown != nil && shown?.id != versions.last?.id
+    private func pageModel(_ request: Request, context: ChartContext, template: WorksheetTemplate, key: String, versions: [WorksheetRow],
+                           shown: WorksheetRow?, content: WorksheetContent, errors: FieldErrors) throws -> WorksheetPage.Model {
+        let zone = context.zone
         // The stage is part of each version's sealed content; it is not kept anywhere in the open.
         let stages = DisputeHistory.changes(try versions.compactMap { row in
-            try open(row, keyRing: request.services.keyRing).text["stage"].flatMap(DisputeStage.init(rawValue:)).map { StageRecord(date: context.zone.localDate(of: row.createdAt), session: row.sessionNumber, stage: $0) }
+            try open(row, keyRing: request.services.keyRing).text["stage"].flatMap(DisputeStage.init(rawValue:))
+                .map { StageRecord(date: zone.localDate(of: row.createdAt), session: row.sessionNumber, stage: $0) }
         })
-        let action = "\(context.base)/worksheets/\(template.focus.rawValue)/\(key)"
-        let fieldNodes: [Node<HTML.FormContext>] = template.fields.map { field in
-            switch field.kind {
-            case .text(let rows):
-                rows == 1
-                    ? FormViews.textField(name: field.key, label: field.label, value: content.text[field.key], error: errors[field.key], required: field.required,
-                                          maxLength: WorksheetTemplate.textLimit, hint: field.hint)
-                    : FormViews.textArea(name: field.key, label: field.label, value: content.text[field.key], error: errors[field.key],
-                                         maxLength: WorksheetTemplate.textLimit, rows: rows, hint: field.hint, required: field.required)
-            case .choice(let options):
-                FormViews.radioGroup(name: field.key, legend: field.label, options: options, selected: content.text[field.key], error: errors[field.key])
-            case .checklist(let options):
-                FormViews.checkboxGroup(name: "\(field.key)[]", id: field.key, legend: field.label, options: options, selected: Set(content.checked[field.key] ?? []))
-            }
-        }
-        let page: Node<HTML.BodyContext> = .group(
-            ChartViews.header(context, current: "worksheets", title: "\(template.title): \(context.client.name)"),
-            ChartViews.notice(request),
-            .p(.a(.href("\(context.base)/worksheets"), .text("All worksheets"))),
-            .if(!stages.isEmpty, .section(
-                .h2(.text("Stage of the dispute over the course")),
-                .ol(.class("stage-history"), .forEach(stages) { record in
-                    .li(.text("\(DateDisplay.day(record.date))\(record.session.map { ", after session \($0)" } ?? ""): \(record.stage.label)"))
-                }))),
-            .if(!versions.isEmpty, .p(.class("hint"), .text("Version \(shown?.version ?? 0) of \(versions.count). Earlier versions: "),
-                                     .group(versions.reversed().dropFirst().map { row in
-                                         .group(.a(.href("\(action)?version=\(row.version)"), .text("\(row.version) (\(DateDisplay.shortDay(context.zone.localDate(of: row.createdAt))), \(row.createdBy.name))")), .text(" "))
-                                     }))),
-            .if(isOld, .group(
-                .p(.class("notice"), .text("You are reading an earlier version. It cannot be changed; "), .a(.href(action), .text("open the current version")), .text(" to edit.")),
-                .dl(.class("details"), .forEach(template.fields) { field in
-                    .group(.dt(.text(field.label)), .dd(.text(template.display(field, in: content) ?? "")))
-                }))),
-            .if(!isOld, .group(
-                FormViews.errorSummary(errors),
-                .form(.method(.post), .action(action), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      .group(fieldNodes),
-                      .button(.class("button"), .type(.submit), .text(versions.isEmpty ? "Save the worksheet" : "Save as a new version")))))
-        )
-        return try await ChartViews.page(request, title: errors.isEmpty ? template.title : "Please check: \(template.title)", content: page, status: status)
+        return WorksheetPage.Model(
+            header: context.header(.worksheets, title: "\(template.title): \(context.client.name)"), done: request.doneKey, template: template, key: key,
+            stages: stages.map { "\(DateDisplay.day($0.date))\($0.session.map { ", after session \($0)" } ?? ""): \($0.stage.label)" },
+            versionCount: versions.count, shownVersion: shown?.version ?? 0,
+            earlier: versions.reversed().dropFirst().map { row in
+                .init(version: row.version, label: "\(row.version) (\(DateDisplay.shortDay(zone.localDate(of: row.createdAt))), \(row.createdBy.name))")
+            },
+            isOld: shown != nil && shown?.id != versions.last?.id, content: content, errors: errors, csrfToken: request.csrfToken)
     }
 
     func save(_ request: Request) async throws -> Response {
@@ -160,8 +111,9 @@ struct WorksheetController: RouteCollection {
         case .failure(let rejection):
             var typed = WorksheetContent(text: fields, checked: lists)
             typed.text = typed.text.filter { $0.key != "_csrf" }
-            return try await render(request, context: context, template: template, key: key, versions: versions, shown: versions.last, content: typed,
-                                    errors: rejection.errors, status: .unprocessableEntity)
+            let model = try pageModel(request, context: context, template: template, key: key, versions: versions, shown: versions.last, content: typed,
+                                      errors: rejection.errors)
+            return try await request.page(model.title, WorksheetPage.view(model), status: .unprocessableEntity)
         case .success(let content):
             let row = WorksheetRow()
             row.id = UUID()
@@ -176,7 +128,7 @@ struct WorksheetController: RouteCollection {
             try await row.createRefusingDuplicates(on: request.db, message: "Someone saved this worksheet at the same moment. Reload the page and try again.")
             try await request.audit(.create, recordType: "worksheet", recordID: row.id?.uuidString, subject: context.clientID.uuidString,
                                     detail: "version \(row.version)")
-            return request.redirect(to: "\(context.base)/worksheets/\(template.focus.rawValue)/\(row.subjectKey)?done=saved")
+            return request.redirect(to: SitePath.worksheetThread.link(context.clientID, template.focus.rawValue, row.subjectKey, query: ["done": "saved"]))
         }
     }
 }

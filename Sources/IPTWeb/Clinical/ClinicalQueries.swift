@@ -1,0 +1,298 @@
+import Fluent
+import Foundation
+import IPTCore
+import SQLKit
+import Vapor
+
+/// The reads behind the clinical pages, one small function each, so a handler reads input, checks
+/// access, calls one of these and renders.
+enum ClinicalQueries {
+    // MARK: Caseload
+
+    struct Caseload {
+        var mine: [ClientRecord]
+        var everyone: [ClientRecord]
+        /// Clients nobody has accepted yet, for those who assign care teams.
+        var waiting: [ClientRecord]
+        var latestContract: [UUID: ContractRow]
+        /// The course of each client on one's own caseload, for those with a contract.
+        var progress: [UUID: CourseProgress]
+    }
+
+    static func caseload(of staff: CurrentStaff, mayAssign: Bool, settings: ClinicalSettingsRow, zone: ClinicTimeZone, now: Date,
+                         on db: any Database) async throws -> Caseload {
+        let clientIDs = try await CareTeamQueries.clients(of: staff.id, at: now, on: db)
+        let mine = clientIDs.isEmpty ? [] : try await ClientRecord.query(on: db).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
+        let everyone = staff.role == .admin ? try await ClientRecord.query(on: db).sort(\.$name).limit(500).all() : []
+        let listed = clientIDs.union(everyone.compactMap(\.id))
+        let contracts = listed.isEmpty ? [] : try await ContractRow.query(on: db).filter(\.$client.$id ~~ Array(listed)).sort(\.$version, .descending).all()
+        let latestContract = Dictionary(contracts.map { ($0.$client.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // A caseload is a few dozen clients, so one count per contract is fine.
+        var progress: [UUID: CourseProgress] = [:]
+        for (clientID, contract) in latestContract where clientIDs.contains(clientID) {
+            let held = try await CourseState.sessionsHeld(clientID: clientID, since: contract, zone: zone, on: db)
+            progress[clientID] = CourseProgress(sessionsHeld: held, agreedSessions: contract.agreedSessions, settings: settings.course)
+        }
+        let treated = mayAssign ? Set(try await CareTeamMember.query(on: db).filter(\.$role == .treating).filter(\.$startsAt <= now)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }.all().map { $0.$client.id }) : []
+        let waiting = mayAssign ? try await ClientRecord.query(on: db).sort(\.$createdAt, .descending).limit(500).all()
+            .filter { !treated.contains($0.id ?? UUID()) } : []
+        return Caseload(mine: mine, everyone: everyone, waiting: waiting, latestContract: latestContract, progress: progress)
+    }
+
+    // MARK: The chart
+
+    /// What the chart shows beside the course: scores, safety, the team and the next appointment.
+    struct ChartFacts {
+        var responses: [MeasureResponse]
+        var openAlerts: [RiskAlert]
+        var flags: [ClientFlag]
+        var team: [CareTeamMember]
+        var teamPeople: [StaffUser]
+        var next: Appointment?
+        var nextClinician: StaffUser?
+    }
+
+    static func chartFacts(_ clientID: UUID, now: Date, on db: any Database) async throws -> ChartFacts {
+        let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed)
+            .sort(\.$completedAt, .descending).all()
+        let openAlerts = try await RiskAlert.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .open)
+            .with(\.$note).sort(\.$createdAt).all()
+        let flags = try await ClientFlag.query(on: db).filter(\.$client.$id == clientID).sort(\.$createdAt).all()
+        let team = try await CareTeamQueries.active(of: clientID, at: now, on: db)
+        let teamPeople = team.isEmpty ? [] : try await StaffUser.query(on: db).filter(\.$id ~~ team.map { $0.$staff.id }).all()
+        let next = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now)
+            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.requested]).sort(\.$startsAt).first()
+        let nextClinician = try await StaffUser.find(optional: next?.$staff.id, on: db)
+        return ChartFacts(responses: responses, openAlerts: openAlerts, flags: flags, team: team, teamPeople: teamPeople, next: next,
+                          nextClinician: nextClinician)
+    }
+
+    /// The first appointment the client attended: the course starts there, not on the day the
+    /// contract is written, because the assessment sessions are its first sessions.
+    static func firstAttended(_ clientID: UUID, on db: any Database) async throws -> Appointment? {
+        try await Appointment.query(on: db).filter(\.$client.$id == clientID)
+            .filter(\.$status == Appointment.Status.attended).sort(\.$startsAt).first()
+    }
+
+    /// Who treats the client when the first contract is written: the writer if they see the client
+    /// themselves, else the clinician of the client's appointments that the writer supervises.
+    static func treatingClinician(_ context: ChartContext, on database: any Database) async throws -> UUID {
+        let clinicians = try await Appointment.query(on: database).filter(\.$client.$id == context.clientID).sort(\.$startsAt).all().map { $0.$staff.id }
+        if clinicians.contains(context.staff.id) || context.staff.role != .supervisor && context.staff.role != .admin { return context.staff.id }
+        return clinicians.first { context.access.supervisees.contains($0) } ?? clinicians.first ?? context.staff.id
+    }
+
+    static func checklistMark(_ clientID: UUID, code: String, on db: any Database) async throws -> ChecklistMark? {
+        try await ChecklistMark.query(on: db).filter(\.$client.$id == clientID).filter(\.$code == code).first()
+    }
+
+    // MARK: Notes
+
+    /// The note, only if it belongs to this client.
+    static func note(_ id: UUID, of clientID: UUID, on db: any Database) async throws -> SessionNoteRow? {
+        try await SessionNoteRow.query(on: db).filter(\.$id == id).filter(\.$client.$id == clientID).with(\.$author).first()
+    }
+
+    /// A client's original notes, latest session first, and which of them have an amendment.
+    static func notes(of clientID: UUID, on db: any Database) async throws -> ([SessionNoteRow], Set<UUID>) {
+        let notes = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id == nil)
+            .sort(\.$sessionNumber, .descending).sort(\.$createdAt, .descending).with(\.$author).all()
+        let amended = Set(try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id != nil).all()
+            .compactMap { $0.$amends.id })
+        return (notes, amended)
+    }
+
+    static func amendments(of noteID: UUID, on db: any Database) async throws -> [SessionNoteRow] {
+        try await SessionNoteRow.query(on: db).filter(\.$amends.$id == noteID).sort(\.$createdAt).with(\.$author).all()
+    }
+
+    static func completedResponses(of clientID: UUID, since start: Date, on db: any Database) async throws -> [MeasureResponse] {
+        try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed)
+            .filter(\.$completedAt >= start).all()
+    }
+
+    // MARK: Discharge
+
+    /// A client's one discharge summary, with its author.
+    static func dischargeSummary(of clientID: UUID, on db: any Database) async throws -> DischargeSummaryRow? {
+        try await DischargeSummaryRow.query(on: db).filter(\.$client.$id == clientID).with(\.$author).first()
+    }
+
+    /// The client's completed totals of one questionnaire, oldest first.
+    static func totals(of clientID: UUID, instrument: Instrument, keyRing: KeyRing, on db: any Database) async throws -> [Int] {
+        try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed)
+            .filter(\.$instrumentCode == instrument.code).sort(\.$completedAt).all().compactMap { try $0.total(keyRing) }
+    }
+
+    // MARK: Formulation and timeline
+
+    static func latestSelfAssessment(of clientID: UUID, on db: any Database) async throws -> SelfAssessmentRecord? {
+        try await SelfAssessmentRecord.query(on: db).filter(\.$client.$id == clientID)
+            .filter(\.$status == .completed).sort(\.$completedAt, .descending).first()
+    }
+
+    /// Every version of the formulation, newest first, with who saved it.
+    static func formulations(of clientID: UUID, on db: any Database) async throws -> [FormulationRow] {
+        try await FormulationRow.query(on: db).filter(\.$client.$id == clientID).sort(\.$version, .descending).with(\.$createdBy).all()
+    }
+
+    static func lifeEvents(of clientID: UUID, on db: any Database) async throws -> [LifeEventRow] {
+        try await LifeEventRow.query(on: db).filter(\.$client.$id == clientID).all()
+    }
+
+    /// The completed depression questionnaires (PHQ-9 or PHQ-A), oldest first.
+    static func depressionScores(of clientID: UUID, on db: any Database) async throws -> [MeasureResponse] {
+        try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed)
+            .filter(\.$instrumentCode ~~ [Instrument.phq9.code, Instrument.phqA.code]).sort(\.$completedAt).all()
+    }
+
+    // MARK: Inventory
+
+    /// The client's inventory, in the order the people were added.
+    static func inventory(of clientID: UUID, on db: any Database) async throws -> [InventoryEntryRow] {
+        try await InventoryEntryRow.query(on: db).filter(\.$client.$id == clientID).sort(\.$createdAt).all()
+    }
+
+    /// The entry, only if it belongs to this client.
+    static func inventoryEntry(_ id: UUID, of clientID: UUID, on db: any Database) async throws -> InventoryEntryRow? {
+        try await InventoryEntryRow.query(on: db).filter(\.$id == id).filter(\.$client.$id == clientID).first()
+    }
+
+    // MARK: Worksheets
+
+    /// Every version of every worksheet of the client, newest version first.
+    static func worksheets(of clientID: UUID, on db: any Database) async throws -> [WorksheetRow] {
+        try await WorksheetRow.query(on: db).filter(\.$client.$id == clientID).sort(\.$version, .descending).all()
+    }
+
+    /// The versions of one worksheet, oldest first, with who saved each.
+    static func worksheetVersions(of clientID: UUID, focus: FocusArea, thread: String, on db: any Database) async throws -> [WorksheetRow] {
+        try await WorksheetRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$focus == focus.rawValue)
+            .filter(\.$subjectKey == thread).sort(\.$version).with(\.$createdBy).all()
+    }
+
+    // MARK: Supervision
+
+    struct SupervisionQueue {
+        /// Students' notes waiting for this supervisor's co-signature, oldest first.
+        var notes: [SessionNoteRow]
+        var summaries: [DischargeSummaryRow]
+        /// A student's own notes returned with comments.
+        var returned: [SessionNoteRow]
+        /// The latest 50 sessions with these students.
+        var log: [SupervisionSessionRow]
+    }
+
+    static func supervisionQueue(for staff: CurrentStaff, students studentIDs: [UUID], on db: any Database) async throws -> SupervisionQueue {
+        let supervising = staff.role == .supervisor && !studentIDs.isEmpty
+        let notes = supervising
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
+                .sort(\.$signedAt).with(\.$author).with(\.$client).all()
+            : []
+        let summaries = supervising
+            ? try await DischargeSummaryRow.query(on: db).filter(\.$author.$id ~~ studentIDs).filter(\.$status == NoteStatus.awaitingCosignature)
+                .with(\.$author).with(\.$client).all()
+            : []
+        let returned = staff.role == .student
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.returned).with(\.$client).all()
+            : []
+        let log = studentIDs.isEmpty ? [] : try await SupervisionSessionRow.query(on: db).filter(\.$student.$id ~~ studentIDs)
+            .sort(\.$heldOn, .descending).limit(50).with(\.$student).with(\.$supervisor).all()
+        return SupervisionQueue(notes: notes, summaries: summaries, returned: returned, log: log)
+    }
+}
+
+/// Possible duplicates: records made by a booking that look like an existing client's.
+enum DuplicateQueries {
+    /// Records a task for each existing client who shares the email, or the name and date of birth.
+    static func recordMatches(for client: ClientRecord, now: Date, on db: any Database) async throws {
+        let id = try client.requireID()
+        let candidates = try await ClientRecord.query(on: db).filter(\.$id != id).group(.or) { group in
+            group.filter(\.$email == client.email).filter(\.$dateOfBirth == client.dateOfBirth)
+        }.all()
+        for existing in candidates {
+            var reasons: [String] = []
+            if existing.email.lowercased() == client.email.lowercased() { reasons.append("the same email") }
+            if existing.dateOfBirth == client.dateOfBirth && existing.name.lowercased() == client.name.lowercased() {
+                reasons.append("the same name and date of birth")
+            }
+            guard !reasons.isEmpty, let existingID = existing.id else { continue }
+            let task = PossibleDuplicate()
+            task.$client.id = id
+            task.$existing.id = existingID
+            task.reasons = reasons.joined(separator: ", ")
+            task.status = .open
+            task.createdAt = now
+            try await task.create(on: db)
+        }
+    }
+
+    /// The open tasks, oldest first, with the number of appointments each record holds.
+    static func openTasks(on db: any Database) async throws -> ([PossibleDuplicate], [UUID: Int]) {
+        let open = try await PossibleDuplicate.query(on: db).filter(\.$status == .open).with(\.$client).with(\.$existing)
+            .sort(\.$createdAt).limit(200).all()
+        let clientIDs = open.flatMap { [$0.$client.id, $0.$existing.id] }
+        let appointments = clientIDs.isEmpty ? [] : try await Appointment.query(on: db).filter(\.$client.$id ~~ clientIDs).all()
+        return (open, Dictionary(grouping: appointments.compactMap { $0.$client.id }, by: { $0 }).mapValues(\.count))
+    }
+
+    /// Marks an open task as kept apart; false when someone dealt with it first.
+    static func keepApart(_ id: UUID, by staffID: UUID, at now: Date, on db: any Database) async throws -> Bool {
+        let changed = try await (db as! any SQLDatabase).update(PossibleDuplicate.schema)
+            .set("status", to: PossibleDuplicate.Status.keptApart.rawValue).set("resolved_by_id", to: staffID).set("resolved_at", to: now)
+            .where("id", .equal, id).where("status", .equal, PossibleDuplicate.Status.open.rawValue).returning("id").all()
+        return !changed.isEmpty
+    }
+
+    /// Tables whose rows follow a client when two records are merged. The duplicate's care-team rows
+    /// do not: a front-desk merge must not give anyone the existing client's history.
+    static var movedTables: [String] {
+        ["session_notes"] + RetentionController.clientTables.filter { !["client_flags", "care_team_members"].contains($0) }
+    }
+
+    /// A record a booking made holds appointments, consents and forms at most. One with a course
+    /// (contract, formulation, notes, worksheets, a discharge) was worked on as a client in its own
+    /// right, and its rows would clash with the existing record's: that is for a person to sort out.
+    static let clinicalTables = ["treatment_contracts", "formulations", "course_checklist", "worksheets", "discharge_summaries", "session_notes",
+                                 "inventory_entries", "phase_overrides"]
+
+    enum MergeProblem: Error {
+        /// The two records have appointments at overlapping times.
+        case overlappingAppointments
+        /// The new record already has clinical work of its own.
+        case clinicalRecords
+    }
+
+    /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one
+    /// transaction. Sealed values are bound to their client, so each moved one is sealed again.
+    static func merge(_ duplicateID: UUID, into existingID: UUID, keyRing: KeyRing, on db: any Database) async throws {
+        do {
+            try await db.writeTransaction { db in
+                let sql = db as! any SQLDatabase
+                for table in clinicalTables {
+                    let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+                        .where("client_id", .equal, duplicateID).first()?.decode(column: "n", as: Int.self) ?? 0
+                    guard rows == 0 else { throw MergeProblem.clinicalRecords }
+                }
+                for column in SealedColumn.clientBound {
+                    try await column.reseal(from: duplicateID, to: existingID, keyRing: keyRing, on: db)
+                }
+                // A standing flag the existing record already has stays single.
+                let kept = try await ClientFlag.query(on: db).filter(\.$client.$id == existingID).all().map(\.kind)
+                try await ClientFlag.query(on: db).filter(\.$client.$id == duplicateID).filter(\.$kind ~~ kept).delete()
+                try await sql.update("client_flags").set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                try await CareTeamMember.query(on: db).filter(\.$client.$id == duplicateID).delete()
+                try await PossibleDuplicate.query(on: db).group(.or) { group in
+                    group.filter(\.$client.$id == duplicateID).filter(\.$existing.$id == duplicateID)
+                }.delete()
+                for table in movedTables {
+                    try await sql.update(table).set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
+                }
+                try await ClientRecord.query(on: db).filter(\.$id == duplicateID).delete()
+            }
+        } catch where OverlapGuard.violated(by: error) != nil {
+            throw MergeProblem.overlappingAppointments
+        }
+    }
+}
