@@ -64,7 +64,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: BookingController())
     try app.register(collection: WaitlistController())
     try app.register(collection: CalendarFeedController())
-    try app.register(collection: PortalRecordController())
     try app.register(collection: NewsletterController())
     try app.register(collection: SignInController())
     try app.register(collection: PasswordResetController())
@@ -80,6 +79,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(IntakeController())
     try site.register(PortalController())
     try site.register(AlertsController())
+    try site.register(PortalRecordController())
+    try site.register(RecordRequestsController())
+    try site.register(RetentionController())
     let staffArea = app.grouped(RequireStaffMiddleware())
     try staffArea.register(collection: DashboardController())
     try staffArea.register(collection: EnquiryInboxController())
@@ -102,8 +104,6 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try staffArea.register(collection: SupervisionController())
     try staffArea.register(collection: DischargeController())
     try staffArea.register(collection: ClinicalSettingsController())
-    try staffArea.register(collection: RecordRequestsController())
-    try staffArea.register(collection: RetentionController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a
