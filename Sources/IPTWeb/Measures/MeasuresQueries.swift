@@ -119,4 +119,21 @@ enum MeasuresQueries {
     static func selfAssessment(_ id: UUID, on db: any Database) async throws -> SelfAssessmentRecord? {
         try await SelfAssessmentRecord.query(on: db).filter(\.$id == id).with(\.$client).with(\.$clinician).first()
     }
+
+    // MARK: Progress
+
+    /// A client's completed questionnaires, oldest first.
+    static func completedResponses(of clientID: UUID, on db: any Database) async throws -> [MeasureResponse] {
+        try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed).sort(\.$completedAt).all()
+    }
+
+    /// The spread of this clinic's first scores (one per client) on one measure, which the Reliable
+    /// Change Index uses as its SD, and how many clients it comes from.
+    static func baselineSpread(_ code: String, keyRing: KeyRing, on db: any Database) async throws -> (sd: Double?, count: Int) {
+        let all = try await MeasureResponse.query(on: db).filter(\.$instrumentCode == code).filter(\.$status == .completed)
+            .sort(\.$completedAt).all()
+        var firsts: [UUID: Int] = [:]
+        for row in all where firsts[row.$client.id] == nil { if let total = try row.total(keyRing) { firsts[row.$client.id] = total } }
+        return (ChangeMetrics.baselineStandardDeviation(Array(firsts.values)), firsts.count)
+    }
 }
