@@ -201,53 +201,7 @@ struct RetentionController: SiteRouteCollection {
         tombstone.keptUntil = row.keepUntil.description
         tombstone.destroyedAt = now
         tombstone.$destroyedBy.id = staffID
-        // The client's addresses, less any another client also uses (a parent's address for two
-        // children): what arrived from or went to a shared address may be about the other client.
-        let others = try await ClientRecord.query(on: request.db).filter(\.$id != clientID).all()
-        let shared = Set(others.flatMap { [$0.email, $0.guardianEmail].compactMap { $0?.lowercased() } })
-        let addresses = Set([client.email, client.guardianEmail].compactMap { $0?.lowercased() }).subtracting(shared).sorted()
-        let destroyed = try await request.db.writeTransaction { db -> Int in
-            // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
-            let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open).count()
-            let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
-            guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
-            let booked = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now).count()
-            guard booked == 0 else { throw Abort(.conflict, reason: "An appointment is booked for this client, so the record is kept. Nothing was destroyed.") }
-            let sql = db as! any SQLDatabase
-            var count = 0
-            // What the clinic holds under the client's address goes with the record: every email to
-            // it (waiting ones carry links; sent ones still say who was written to, when and about
-            // what), the enquiries it sent, and the waitlist entries made with it. Waitlist entries
-            // first: an offer points at an appointment.
-            if !addresses.isEmpty {
-                for (table, column) in [("outbox_messages", "recipient"), ("enquiries", "email"), ("waitlist_entries", "email"), ("waitlist_entries", "guardian_email")] {
-                    let matching = SQLBinaryExpression(SQLFunction("LOWER", args: SQLIdentifier(column)), .in, SQLGroupExpression(addresses.map { SQLBind($0) }))
-                    let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table).where(matching).first()
-                    count += try countRow?.decode(column: "n", as: Int.self) ?? 0
-                    try await sql.delete(from: table).where(matching).run()
-                }
-            }
-            func delete(_ table: String, column: String = "client_id") async throws {
-                let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
-                    .where(SQLIdentifier(column), .equal, SQLBind(clientID)).first()
-                count += try countRow?.decode(column: "n", as: Int.self) ?? 0
-                try await sql.delete(from: table).where(SQLIdentifier(column), .equal, SQLBind(clientID)).run()
-            }
-            // Alerts may point at session notes, and duplicate tasks at either record: both before their targets.
-            try await delete("risk_alerts")
-            try await delete("possible_duplicates")
-            try await delete("possible_duplicates", column: "existing_client_id")
-            // Amendments first: they point at the notes they amend.
-            let amendments = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id != nil).all()
-            for amendment in amendments { try await amendment.delete(on: db) }
-            count += amendments.count
-            try await delete("session_notes")
-            for table in Self.clientTables { try await delete(table) }
-            try await delete("clients", column: "id")
-            tombstone.rowsDestroyed = count
-            try await tombstone.create(on: db)
-            return count
-        }
+        let destroyed = try await PrivacyQueries.destroy(client, tombstone: tombstone, now: now, on: request.db)
         try await request.audit(.update, recordType: "record-destroyed", recordID: tombstone.id?.uuidString, subject: clientID.uuidString,
                                 detail: "rows=\(destroyed) kept-until=\(row.keepUntil)")
         return request.redirect(to: SitePath.retention.link(query: ["done": "deleted"]))
