@@ -28,7 +28,7 @@ public enum AlertListPage {
                 .caption(.id("alerts-caption"), .text("Open alerts, oldest first")),
                 .thead(.tr(.th(.text("Raised")), .th(.text("Client")), .th(.text("Clinician")), .th(.text("Escalated")))),
                 .tbody(.forEach(rows) { row in
-                    .tr(.td(.a(.href("/staff/alerts/\(row.id)"), .text(row.raised))),
+                    .tr(.td(.a(.href(SitePath.alert.link(row.id)), .text(row.raised))),
                         .td(.text(row.client)), .td(.text(row.clinician)),
                         .td(.text(row.escalated ? "Yes, to the clinic director" : "No")))
                 }))))

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import SQLKit
 import Vapor
 
@@ -114,13 +113,12 @@ enum Questionnaires {
 }
 
 /// Sending a questionnaire from an appointment, and the risk alerts a clinician must follow up.
-struct AlertsController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.post("staff", "appointments", ":id", "questionnaire", use: sendQuestionnaire)
-        let alerts = routes.grouped("staff", "alerts")
-        alerts.get(use: list)
-        alerts.get(":id", use: show)
-        alerts.post(":id", "close", use: close)
+struct AlertsController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.post(.appointmentQuestionnaire, use: sendQuestionnaire)
+        site.get(.alerts, use: list)
+        site.get(.alert, use: show)
+        site.post(.alertClose, use: close)
     }
 
     struct SendBody: Content {
@@ -139,20 +137,12 @@ struct AlertsController: RouteCollection {
         request.nudgeOutbox()
         try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
                                 detail: "\(instrument.code) sent")
-        return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=sent")
+        return request.redirect(to: SitePath.appointment.link(id, query: ["done": "sent"]))
     }
 
-    /// The alerts this person must see: those about clients on their care team now, and for the
-    /// director (to whom alerts escalate), every one.
+    /// The alerts this person must see (the dashboard counts them too).
     static func visible(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
-        let query = RiskAlert.query(on: database).with(\.$client).with(\.$clinician)
-        guard staff.role != .admin else { return query }
-        // Also those addressed to this person: an alert about a client nobody has accepted yet goes
-        // to the clinician the answers came from, who must be able to act on it.
-        let clients = try await CareTeamQueries.clients(of: staff.id, at: now, on: database)
-        return query.group(.or) { group in
-            group.filter(\.$client.$id ~~ Array(clients)).filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
-        }
+        try await MeasuresQueries.visibleAlerts(staff, now: now, on: database)
     }
 
     /// The care-team check for an alert, except for the people it was addressed to.
@@ -163,19 +153,19 @@ struct AlertsController: RouteCollection {
 
     func list(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
-        let open = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$status == .open).sort(\.$createdAt).all()
+        let open = try await MeasuresQueries.openAlerts(visibleTo: staff, now: request.now, on: request.db)
         try await request.audit(.view, recordType: "risk-alert-list", detail: "open=\(open.count)")
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
         let rows = open.map { alert in
             AlertListPage.Row(id: alert.id?.uuidString ?? "", raised: DateDisplay.dateTime(alert.createdAt, timeZone: zone),
                               client: alert.client.name, clinician: alert.clinician.name, escalated: alert.escalatedAt != nil)
         }
-        return .html(PageLayout.render(title: "Safety alerts", chrome: try await request.chrome(), content: AlertListPage.view(rows)))
+        return try await request.page("Safety alerts", AlertListPage.view(rows))
     }
 
     private func find(_ request: Request, staff: CurrentStaff) async throws -> RiskAlert {
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let alert = try await Self.visible(staff, now: request.now, on: request.db).filter(\.$id == id).with(\.$response).with(\.$note).with(\.$closedBy).first()
+              let alert = try await MeasuresQueries.alert(id, visibleTo: staff, now: request.now, on: request.db)
         else { throw Abort(.notFound) }
         return alert
     }
@@ -184,8 +174,10 @@ struct AlertsController: RouteCollection {
         let staff = try await request.authorize(.viewClinicalRecords)
         let alert = try await find(request, staff: staff)
         try await requireAccess(request, to: alert, staff: staff)
-        try await request.audit(.view, recordType: "risk-alert", recordID: alert.id?.uuidString, subject: alert.$client.id.uuidString)
-        return try await render(request, alert: alert, errors: FieldErrors(), assessment: nil, plan: nil)
+        let zone = (try await request.services.clinic.current(on: request.db)).timeZone
+        return try await request.auditedPage("Safety alert", recordType: "risk-alert", recordID: alert.id?.uuidString, subject: alert.$client.id.uuidString) {
+            AlertPage.view(try pageModel(request, alert: alert, zone: zone, errors: FieldErrors(), assessment: nil, plan: nil))
+        }
     }
 
     struct CloseBody: Content {
@@ -208,67 +200,38 @@ struct AlertsController: RouteCollection {
             if let value, value.count > 5_000 { errors.add(field, "Keep it under 5,000 characters.") }
         }
         guard errors.isEmpty, let assessment, let plan else {
-            return try await render(request, alert: alert, errors: errors, assessment: body.assessment, plan: body.plan, status: .unprocessableEntity)
+            let zone = (try await request.services.clinic.current(on: request.db)).timeZone
+            let model = try pageModel(request, alert: alert, zone: zone, errors: errors, assessment: body.assessment, plan: body.plan)
+            return try await request.page(model.title, AlertPage.view(model), status: .unprocessableEntity)
         }
         let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id, client: alert.$client.id))
-        let now = request.now
-        try await request.db.writeTransaction { db in
-            try await RiskAlert.query(on: db).set(\.$status, to: .closed).set(\.$followUpSealed, to: sealed)
-                .set(\.$closedBy.$id, to: staff.id).set(\.$closedAt, to: now)
-                .filter(\.$id == id).filter(\.$status == .open).update()
-        }
+        try await MeasuresQueries.closeAlert(id, followUp: sealed, by: staff.id, at: request.now, on: request.db)
         try await request.audit(.update, recordType: "risk-alert", recordID: id.uuidString, subject: alert.$client.id.uuidString, detail: "follow-up recorded, closed")
-        return request.redirect(to: "/staff/alerts")
+        return request.redirect(to: SitePath.alerts.link)
     }
 
-    private func render(_ request: Request, alert: RiskAlert, errors: FieldErrors, assessment: String?, plan: String?,
-                        status: HTTPResponseStatus = .ok) async throws -> Response {
-        let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        let followUp = try alert.id.flatMap { try request.services.keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0, client: alert.$client.id)) }
-        let origin: (summary: Node<HTML.DescriptionListContext>, details: Node<HTML.BodyContext>)
+    /// Opens the sealed follow-up and answers; called once the view is audited.
+    private func pageModel(_ request: Request, alert: RiskAlert, zone: String, errors: FieldErrors, assessment: String?, plan: String?) throws -> AlertPage.Model {
+        let ring = request.services.keyRing
+        let followUp = try alert.id.flatMap { try ring.openOptional(alert.followUpSealed, RiskAlert.followUpContext($0, client: alert.$client.id)) }
+        let origin: AlertPage.Origin
         if let response = alert.response {
             let instrument = request.services.instruments.named(response.instrumentCode)
-            let answers: [String: Int] = try response.answersSealed.map { sealed in
-                let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(try response.requireID(), client: response.$client.id))
-                return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
-            } ?? [:]
+            let answers = try MeasuresQueries.answers(of: response, keyRing: ring)
             let riskIDs = Set(instrument.map { $0.riskSignals(in: answers) }.map { $0.current + $0.history } ?? [])
-            let scored = try response.score(request.services.keyRing).map { "\($0.total) (\($0.band))" } ?? "not finished: the alert came from the answers given so far"
-            origin = (.group(.dt(.text("Questionnaire")), .dd(.text("\(instrument?.name ?? response.instrumentCode): \(scored)"))),
-                      .group(.h2(.text("Answers that raised it")),
-                             .ul(.forEach(instrument?.items.filter { riskIDs.contains($0.id) } ?? []) { item in
-                                 .li(.text("\(item.text): "), .strong(.text(item.options.first { $0.value == answers[item.id] }?.label ?? "")))
-                             })))
+            let scored = try response.score(ring).map { "\($0.total) (\($0.band))" } ?? "not finished: the alert came from the answers given so far"
+            origin = .questionnaire(summary: "\(instrument?.name ?? response.instrumentCode): \(scored)",
+                                    answers: (instrument?.items.filter { riskIDs.contains($0.id) } ?? []).map { item in
+                                        AlertPage.Answer(question: item.text, answer: item.options.first { $0.value == answers[item.id] }?.label ?? "")
+                                    })
         } else if let note = alert.note {
-            origin = (.group(.dt(.text("Raised by")),
-                             .dd(.a(.href("/staff/clients/\(alert.$client.id.uuidString)/notes/\(note.id?.uuidString ?? "")"),
-                                    .text("the session \(note.sessionNumber) note")))),
-                      .p(.text("The note's risk check records thoughts with plan or intent.")))
+            origin = .note(clientID: alert.$client.id.uuidString, noteID: note.id?.uuidString ?? "", sessionNumber: note.sessionNumber)
         } else {
-            origin = (.empty, .empty)
+            origin = .unknown
         }
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("small"), .a(.href("/staff/alerts"), .text("All alerts"))),
-            .h1(.text("Safety alert: \(alert.client.name)")),
-            .dl(.class("details"),
-                .dt(.text("Raised")), .dd(.text(DateDisplay.dateTime(alert.createdAt, timeZone: zone))),
-                .dt(.text("Clinician")), .dd(.text(alert.clinician.name)),
-                origin.summary,
-                .dt(.text("Status")), .dd(.text(alert.status == .open ? "Open" : "Closed by \(alert.closedBy?.name ?? "a former staff member")"))),
-            origin.details,
-            .p(.class("small"), .text("A screening answer is a prompt to assess, not a risk assessment: nothing here decides anything by itself.")),
-            .unwrap(followUp) { .group(.h2(.text("Follow-up")), .div(.class("message-body"), .text($0))) },
-            .if(alert.status == .open, .group(
-                .h2(.text("Record the follow-up")),
-                FormViews.errorSummary(errors),
-                .form(.class("form"), .method(.post), .action("/staff/alerts/\(alert.id?.uuidString ?? "")/close"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.textArea(name: "assessment", label: "What was assessed, and the outcome", value: assessment, error: errors["assessment"], maxLength: 5_000, rows: 5),
-                      FormViews.textArea(name: "plan", label: "Safety plan agreed with the client", value: plan, error: errors["plan"], maxLength: 5_000, rows: 5),
-                      .button(.class("button"), .type(.submit), .text("Record and close the alert")))
-            ))
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Safety alert" : "Check the follow-up: Safety alert", chrome: try await request.chrome(),
-                                       content: content), status: status)
+        return AlertPage.Model(alertID: alert.id?.uuidString ?? "", clientName: alert.client.name,
+                               raised: DateDisplay.dateTime(alert.createdAt, timeZone: zone), clinician: alert.clinician.name, origin: origin,
+                               isOpen: alert.status == .open, closedBy: alert.closedBy?.name ?? "a former staff member", followUp: followUp,
+                               assessment: assessment, plan: plan, errors: errors, csrfToken: request.csrfToken)
     }
 }

@@ -2,22 +2,16 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Intake by emailed link: contact details for emergencies, how they found the clinic, pronouns, and
 /// the consents, each signed by typing one's name; the exact wording's hash is kept with it.
-struct IntakeController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("intake", ":token", use: form)
-        routes.post("intake", ":token", use: submit)
-    }
-
-    /// Sending the forms is staff work: registered inside the staff area, behind the full sign-in.
-    struct Sending: RouteCollection {
-        func boot(routes: any RoutesBuilder) throws {
-            routes.post("staff", "appointments", ":id", "intake", use: IntakeController().send)
-        }
+struct IntakeController: SiteRouteCollection {
+    /// Sending the forms is staff work: its staff path puts it behind the full sign-in.
+    func boot(site: SiteRoutes) throws {
+        site.get(.intake, use: form)
+        site.post(.intake, use: submit)
+        site.post(.appointmentIntake, use: send)
     }
 
     /// The consents this client must sign: treatment and privacy, and the supervision disclosure
@@ -89,41 +83,9 @@ struct IntakeController: RouteCollection {
 
     private func render(_ request: Request, record: IntakeRecord, fields: [String: String], errors: FieldErrors,
                         status: HTTPResponseStatus = .ok) async throws -> Response {
-        let documents = try await Self.documents(for: record.clinician, on: request.db)
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Intake forms")),
-            .p(.class("lede"), .text("A few details we need before your first session, and the consents to start. It takes about five minutes.")),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form"), .method(.post), .action(attributeSafe(request.url.path)), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                .h2(.text("About you")),
-                FormViews.textField(name: "pronouns", label: "Your pronouns", value: fields["pronouns"], error: errors["pronouns"], required: false,
-                                    maxLength: 40, hint: "For example she/her, he/him, they/them."),
-                FormViews.radioGroup(name: "heardFrom", legend: "How did you hear about the clinic? (optional)",
-                                     options: IntakeSubmission.HeardFrom.allCases.map { ($0.rawValue, $0.label) },
-                                     selected: fields["heardFrom"], error: errors["heardFrom"]),
-                .h2(.text("Someone we can call in an emergency")),
-                FormViews.textField(name: "emergencyName", label: "Their name", value: fields["emergencyName"], error: errors["emergencyName"], maxLength: 120),
-                FormViews.textField(name: "emergencyPhone", label: "Their phone number", value: fields["emergencyPhone"], error: errors["emergencyPhone"],
-                                    type: .tel, maxLength: 40),
-                FormViews.textField(name: "emergencyRelationship", label: "How you know them", value: fields["emergencyRelationship"],
-                                    error: errors["emergencyRelationship"], required: false, maxLength: 60),
-                .h2(.text("Consents")),
-                .forEach(documents) { document in
-                    .div(.class("consent"),
-                         .h3(.text("\(document.kind.title) (version \(document.version))")),
-                         .div(.class("message-body"), .text(document.text)),
-                         FormViews.checkbox(name: "consent-\(document.kind.rawValue)", label: "I agree", checked: fields["consent-\(document.kind.rawValue)"] == "yes",
-                                            error: errors["consent-\(document.kind.rawValue)"]))
-                },
-                FormViews.textField(name: "typedName", label: "Type your full name to sign", value: fields["typedName"], error: errors["typedName"],
-                                    autocomplete: "name", maxLength: 120, hint: "Your typed name, with today's date and time, is your signature."),
-                .button(.class("button"), .type(.submit), .text("Sign and send"))
-            )
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Intake forms" : "Please check: Intake forms", chrome: try await request.chrome(),
-                                       content: content), status: status)
+        let model = IntakePage.Model(token: request.parameters.get("token") ?? "", documents: try await Self.documents(for: record.clinician, on: request.db),
+                                     fields: fields, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, IntakePage.view(model), status: status)
     }
 
     /// Staff (front desk or clinician) send the intake link from an appointment.
@@ -150,7 +112,7 @@ struct IntakeController: RouteCollection {
 
                 Before your first session, please fill in a few details and sign the consents to start:
 
-                \(request.services.settings.publicBaseURL)/intake/\(token)
+                \(request.services.settings.publicBaseURL)\(SitePath.intake.link(token))
 
                 The link works for 30 days.
 
@@ -160,6 +122,6 @@ struct IntakeController: RouteCollection {
         }
         request.nudgeOutbox()
         try await request.audit(.create, recordType: "intake", recordID: record.id?.uuidString, subject: client.id?.uuidString, detail: "sent")
-        return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=sent")
+        return request.redirect(to: SitePath.appointment.link(id, query: ["done": "sent"]))
     }
 }

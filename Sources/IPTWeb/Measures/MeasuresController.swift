@@ -3,30 +3,23 @@ import SQLKit
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// A questionnaire answered by the client through the link emailed to them, or in the portal, or
 /// entered by the clinician in session with the client: a draft can be kept, each item is answered
 /// once, a missing item is named, and a risk answer shows the crisis resources at once and alerts
 /// the clinician (and a student's supervisor) in the same request.
-struct MeasuresController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("questionnaire", ":token", use: form)
-        routes.post("questionnaire", ":token", use: submit)
-        routes.get("portal", "questionnaires", ":response", use: form)
-        routes.post("portal", "questionnaires", ":response", use: submit)
-    }
-
-    /// The clinician's side, registered inside the staff area so the full sign-in (second factor
+struct MeasuresController: SiteRouteCollection {
+    /// The clinician's side (in session) has staff paths, so the full sign-in (second factor
     /// included) is checked before any of it.
-    struct InSession: RouteCollection {
-        func boot(routes: any RoutesBuilder) throws {
-            let handlers = MeasuresController()
-            routes.post("staff", "appointments", ":id", "questionnaire", "in-session", use: handlers.startInSession)
-            routes.get("staff", "appointments", ":id", "questionnaires", ":response", use: handlers.form)
-            routes.post("staff", "appointments", ":id", "questionnaires", ":response", use: handlers.submit)
-        }
+    func boot(site: SiteRoutes) throws {
+        site.get(.questionnaire, use: form)
+        site.post(.questionnaire, use: submit)
+        site.get(.portalQuestionnaire, use: form)
+        site.post(.portalQuestionnaire, use: submit)
+        site.post(.appointmentQuestionnaireInSession, use: startInSession)
+        site.get(.appointmentQuestionnaireResponse, use: form)
+        site.post(.appointmentQuestionnaireResponse, use: submit)
     }
 
     enum LinkState {
@@ -53,6 +46,33 @@ struct MeasuresController: RouteCollection {
             case .inSession(let staff): (staff.id.uuidString, "\(staff.auditLabel), entered in session")
             }
         }
+
+        /// The address the form was opened at, where its answers go back.
+        func formAction(_ request: Request) -> String {
+            let parameter = { (name: String) in request.parameters.get(name) ?? "" }
+            return switch self {
+            case .link: SitePath.questionnaire.link(parameter("token"))
+            case .portal: SitePath.portalQuestionnaire.link(parameter("response"))
+            case .inSession: SitePath.appointmentQuestionnaireResponse.link(parameter("id"), parameter("response"))
+            }
+        }
+
+        /// Where the respondent goes on from a saved or sent questionnaire; the emailed link has nowhere to go back to.
+        func backLink(_ request: Request) -> QuestionnaireOutcomePage.BackLink? {
+            switch self {
+            case .link: nil
+            case .portal: .init(href: SitePath.portal.link, label: "Back to your appointments and forms")
+            case .inSession: .init(href: SitePath.appointment.link(request.parameters.get("id") ?? ""), label: "Back to the appointment")
+            }
+        }
+
+        var howToFinish: String {
+            switch self {
+            case .link: "Open the same link from your email to finish."
+            case .portal: "Open it again from your portal page to finish."
+            case .inSession: "Open it again from the appointment to finish."
+            }
+        }
     }
 
     private func find(_ request: Request) async throws -> LinkState {
@@ -60,18 +80,16 @@ struct MeasuresController: RouteCollection {
         switch try Channel.of(request) {
         case .link:
             guard let token = request.parameters.get("token"), token.count <= 100 else { response = nil; break }
-            response = try await MeasureResponse.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).with(\.$client).with(\.$clinician).first()
+            response = try await MeasuresQueries.response(tokenHash: HexDigest.sha256(token), on: request.db)
         case .portal:
             // The client's own session: a guardian's does not answer for the adolescent.
             guard let session = try await PortalController().current(request), !session.asGuardian,
-                  let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: "/portal/sign-in") }
-            response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == session.$client.id)
-                .with(\.$client).with(\.$clinician).first()
+                  let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: SitePath.portalSignIn.link) }
+            response = try await MeasuresQueries.response(id, of: session.$client.id, on: request.db)
         case .inSession:
             let (_, client) = try await request.appointmentForClientForms(.viewClinicalRecords)
             guard let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
-            response = try await MeasureResponse.query(on: request.db).filter(\.$id == id).filter(\.$client.$id == client.requireID())
-                .with(\.$client).with(\.$clinician).first()
+            response = try await MeasuresQueries.response(id, of: try client.requireID(), on: request.db)
         }
         guard let response, let instrument = request.services.instruments.named(response.instrumentCode)
         else { throw Abort(.notFound, reason: "This questionnaire link is not valid. Please use the most recent email from the clinic.") }
@@ -88,22 +106,10 @@ struct MeasuresController: RouteCollection {
         guard let instrument = request.services.instruments.named(fields["instrument"] ?? "") else {
             throw Abort(.badRequest, reason: "Choose one of the questionnaires offered.")
         }
-        let response = MeasureResponse()
-        response.id = UUID()
-        response.sharedWithGuardian = false
-        response.$client.id = try client.requireID()
-        response.$clinician.id = appointment.$staff.id
-        response.$appointment.id = appointment.id
-        response.instrumentCode = instrument.code
-        // No link is sent; the token only satisfies the column and opens nothing.
-        response.tokenHash = HexDigest.sha256(SecureToken.make())
-        response.status = .sent
-        response.createdAt = request.now
-        response.expiresAt = request.now.addingTimeInterval(86_400)
-        try await response.create(on: request.db)
+        let response = try await MeasuresQueries.createInSession(instrument, for: appointment, client: client, now: request.now, on: request.db)
         try await request.audit(.create, recordType: "measure-response", recordID: response.id?.uuidString, subject: client.id?.uuidString,
                                 detail: "\(instrument.code) in session")
-        return request.redirect(to: "/staff/appointments/\(try appointment.requireID().uuidString)/questionnaires/\(response.id!.uuidString)")
+        return request.redirect(to: SitePath.appointmentQuestionnaireResponse.link(try appointment.requireID(), try response.requireID()))
     }
 
     func form(_ request: Request) async throws -> Response {
@@ -111,23 +117,14 @@ struct MeasuresController: RouteCollection {
         case .answered: return try await request.messagePage(title: "Already answered", paragraphs: ["Thank you: these answers have already reached your clinician."], status: .gone)
         case .expired: return try await request.messagePage(title: "This link has expired", paragraphs: ["Your clinician can send you a new one."], status: .gone)
         case .open(let response, let instrument):
-            let saved = try draftAnswers(response, request: request)
+            let saved = try MeasuresQueries.answers(of: response, keyRing: request.services.keyRing)
             return try await render(request, instrument: instrument, answers: saved, errors: FieldErrors(),
                                     notice: response.status == .draft ? "Your earlier answers are filled in; finish whenever you are ready." : nil)
         }
     }
 
-    private func draftAnswers(_ response: MeasureResponse, request: Request) throws -> [String: Int] {
-        guard let id = response.id, let sealed = response.answersSealed else { return [:] }
-        let json = try request.services.keyRing.open(sealed, MeasureResponse.answersContext(id, client: response.$client.id))
-        return (try? JSONDecoder().decode([String: Int].self, from: Data(json.utf8))) ?? [:]
-    }
-
-    func submit(_ request: Request) async throws -> Response {
-        let fields = try FormInput.decode([String: String].self, from: request)
-        guard case .open(let response, let instrument) = try await find(request) else {
-            return try await request.messagePage(title: "Already answered", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
-        }
+    /// The answers the form carries, each checked against the instrument's items and options.
+    private func answers(in fields: [String: String], for instrument: Instrument) throws -> (answers: [String: Int], errors: FieldErrors) {
         var answers: [String: Int] = [:]
         var errors = FieldErrors()
         for (key, value) in fields where key.hasPrefix("item-") {
@@ -141,12 +138,22 @@ struct MeasuresController: RouteCollection {
             }
             answers[itemID] = number
         }
+        return (answers, errors)
+    }
+
+    func submit(_ request: Request) async throws -> Response {
+        let fields = try FormInput.decode([String: String].self, from: request)
+        guard case .open(let response, let instrument) = try await find(request) else {
+            return try await request.messagePage(title: "Already answered", paragraphs: ["These answers were already sent, or the link has expired."], status: .gone)
+        }
+        let (answers, formErrors) = try self.answers(in: fields, for: instrument)
+        var errors = formErrors
         let channel = try Channel.of(request)
         // Safety before anything else: whatever was answered, whatever else is wrong with the form.
         let signals = instrument.riskSignals(in: answers)
         _ = try await RiskAlerts.record(signals, response: response, actor: channel.actor, request: request)
         let crisis = signals.isEmpty ? nil
-            : CrisisViews.box(young: response.client.programme == Programme.adolescent.rawValue, clinicianTold: !signals.current.isEmpty)
+            : CrisisBox.Model(young: response.client.programme == Programme.adolescent.rawValue, clinicianTold: !signals.current.isEmpty)
 
         let id = try response.requireID()
         let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(answers), as: UTF8.self), MeasureResponse.answersContext(id, client: response.$client.id))
@@ -154,25 +161,10 @@ struct MeasuresController: RouteCollection {
         let score = instrument.score(answers)
         if isDraft || !errors.isEmpty || (try? score.get()) == nil {
             // Not complete: what was answered is kept as a draft, so nothing typed is lost.
-            try await request.db.writeTransaction { db in
-                try await MeasureResponse.query(on: db).set(\.$answersSealed, to: sealed).set(\.$status, to: .draft)
-                    .filter(\.$id == id).filter(\.$status != .completed).update()
-            }
+            try await MeasuresQueries.keepDraft(id, answers: sealed, on: request.db)
         }
         if isDraft && errors.isEmpty {
-            let how: String = switch channel {
-            case .link: "Open the same link from your email to finish."
-            case .portal: "Open it again from your portal page to finish."
-            case .inSession: "Open it again from the appointment to finish."
-            }
-            let content: Node<HTML.BodyContext> = .group(
-                .h1(.text("Answers saved")),
-                .unwrap(crisis) { $0 },
-                .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Your answers so far are saved."))),
-                .p(.text("\(how) Your clinician receives the questionnaire when you press Send.")),
-                backLink(request)
-            )
-            return .html(PageLayout.render(title: "Answers saved", chrome: try await request.chrome(), content: content))
+            return try await outcome(request, .saved(howToFinish: channel.howToFinish), crisis: crisis, channel: channel)
         }
         switch score {
         case .failure(.missing(let items)):
@@ -180,59 +172,29 @@ struct MeasuresController: RouteCollection {
             return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis,
                                     notice: "Your answers so far are saved. \(items.count == 1 ? "One question is" : "\(items.count) questions are") still to answer.",
                                     status: .unprocessableEntity)
-        case .failure:
-            return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
-        case .success(let score):
-            guard errors.isEmpty else {
-                return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
-            }
+        case .success(let score) where errors.isEmpty:
             try await RiskAlerts.complete(response, score: score, sealedAnswers: sealed, actor: channel.actor, request: request)
-            return try await renderDone(request, crisis: crisis)
+            return try await outcome(request, .sent, crisis: crisis, channel: channel)
+        case .failure, .success:
+            return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
         }
     }
 
-    private func backLink(_ request: Request) -> Node<HTML.BodyContext> {
-        if request.url.path.hasPrefix("/staff/") {
-            return .p(.a(.href(attributeSafe(request.url.path.components(separatedBy: "/questionnaires/").first ?? "/staff")), .text("Back to the appointment")))
-        }
-        if request.url.path.hasPrefix("/portal/") { return .p(.a(.href("/portal"), .text("Back to your appointments and forms"))) }
-        return .empty
+    private func outcome(_ request: Request, _ outcome: QuestionnaireOutcomePage.Outcome, crisis: CrisisBox.Model?, channel: Channel) async throws -> Response {
+        let model = QuestionnaireOutcomePage.Model(outcome: outcome, crisis: crisis, back: channel.backLink(request))
+        return try await request.page(model.title, QuestionnaireOutcomePage.view(model))
     }
 
-    private func renderDone(_ request: Request, crisis: Node<HTML.BodyContext>?) async throws -> Response {
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Thank you, your answers are sent")),
-            .unwrap(crisis) { $0 },
-            .p(.text("Your clinician will look at them before your next session.")),
-            backLink(request)
-        )
-        return .html(PageLayout.render(title: "Answers sent", chrome: try await request.chrome(), content: content))
-    }
-
-    private func render(_ request: Request, instrument: Instrument, answers: [String: Int], errors: FieldErrors, crisis: Node<HTML.BodyContext>? = nil,
+    private func render(_ request: Request, instrument: Instrument, answers: [String: Int], errors: FieldErrors, crisis: CrisisBox.Model? = nil,
                         notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(instrument.name)),
-            .unwrap(crisis) { $0 },
-            .unwrap(notice) { .div(.class("notice info"), .p(.text($0))) },
-            .p(.class("lede"), .text(instrument.instructions)),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form questionnaire"), .method(.post), .action(attributeSafe(request.url.path)), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                .forEach(instrument.items) { item in
-                    FormViews.radioGroup(name: "item-\(item.id)", legend: item.text,
-                                         options: item.options.map { (String($0.value), $0.label) },
-                                         selected: answers[item.id].map(String.init), error: errors["item-\(item.id)"])
-                },
-                .button(.class("button"), .type(.submit), .name("action"), .value("submit"), .text("Send my answers")),
-                .text(" "),
-                .button(.class("button secondary"), .type(.submit), .name("action"), .value("draft"), .text("Save and finish later"))
-            ),
-            .p(.class("small"), .text(instrument.licence))
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? instrument.name : "Please check: \(instrument.name)", chrome: try await request.chrome(),
-                                       content: content), status: status)
+        let items = instrument.items.map { item in
+            QuestionnairePage.Item(id: item.id, text: item.text, options: item.options.map { .init(value: String($0.value), label: $0.label) },
+                                   selected: answers[item.id].map(String.init))
+        }
+        let model = QuestionnairePage.Model(instrumentName: instrument.name, instructions: instrument.instructions, licence: instrument.licence, items: items,
+                                            crisis: crisis, notice: notice, action: try Channel.of(request).formAction(request), errors: errors,
+                                            csrfToken: request.csrfToken)
+        return try await request.page(model.title, QuestionnairePage.view(model), status: status)
     }
 }
 

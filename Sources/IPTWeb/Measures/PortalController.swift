@@ -2,25 +2,23 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The client portal, reached by a one-time link sent to the email the clinic has (no passwords,
 /// and the same answer whether or not the address is known). A guardian of an IPT-A client signs
 /// in with their own email and sees appointments and consents, not the adolescent's answers.
-struct PortalController: RouteCollection {
+struct PortalController: SiteRouteCollection {
     static let linkMinutes = 20
     static let idleMinutes = 30
     static let cookie = "ipt_portal"
 
-    func boot(routes: any RoutesBuilder) throws {
-        let portal = routes.grouped("portal")
-        portal.get(use: home)
-        portal.get("sign-in", use: signInForm)
-        portal.post("sign-in", use: requestLink)
-        portal.get("sign-in", ":token", use: linkPage)
-        portal.post("sign-in", ":token", use: useLink)
-        portal.post("sign-out", use: signOut)
+    func boot(site: SiteRoutes) throws {
+        site.get(.portal, use: home)
+        site.get(.portalSignIn, use: signInForm)
+        site.post(.portalSignIn, use: requestLink)
+        site.get(.portalSignInLink, use: linkPage)
+        site.post(.portalSignInLink, use: useLink)
+        site.post(.portalSignOut, use: signOut)
     }
 
     struct EmailBody: Content {
@@ -34,18 +32,8 @@ struct PortalController: RouteCollection {
     private func renderSignIn(_ request: Request, email: String?, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
         var errors = FieldErrors()
         if let error { errors.add("email", error) }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Your appointments and forms")),
-            .p(.class("lede"), .text("Enter the email address you gave the clinic. We send a link that signs you in once, for \(Self.linkMinutes) minutes.")),
-            FormViews.errorSummary(errors),
-            .form(.class("form narrow"), .method(.post), .action("/portal/sign-in"), .novalidate(),
-                  FormViews.csrf(request.csrfToken),
-                  FormViews.textField(name: "email", label: "Email address", value: email, error: errors["email"], type: .email,
-                                      autocomplete: "email", maxLength: 254),
-                  .button(.class("button"), .type(.submit), .text("Email me a sign-in link")))
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Sign in" : "Check the address: Sign in", chrome: try await request.chrome(), content: content),
-                     status: status)
+        let model = PortalSignInPage.Model(email: email, linkMinutes: Self.linkMinutes, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, PortalSignInPage.view(model), status: status)
     }
 
     func requestLink(_ request: Request) async throws -> Response {
@@ -73,7 +61,7 @@ struct PortalController: RouteCollection {
                     link.expiresAt = now.addingTimeInterval(TimeInterval(Self.linkMinutes * 60))
                     link.createdAt = now
                     try await link.create(on: db)
-                    lines.append("\(guardian ? "As parent or guardian of \(client.name)" : "For \(client.name)"): \(request.services.settings.publicBaseURL)/portal/sign-in/\(token)")
+                    lines.append("\(guardian ? "As parent or guardian of \(client.name)" : "For \(client.name)"): \(request.services.settings.publicBaseURL)\(SitePath.portalSignInLink.link(token))")
                 }
                 try await Outbox.enqueue(
                     to: address, subject: "Your sign-in link - \(clinic.name)",
@@ -105,13 +93,8 @@ struct PortalController: RouteCollection {
         guard let link = try await link(request), link.usedAt == nil, link.expiresAt > request.now else {
             return try await invalid(request)
         }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Sign in")),
-            .form(.class("form"), .method(.post), .action(attributeSafe(request.url.path)),
-                  FormViews.csrf(request.csrfToken),
-                  .button(.class("button"), .type(.submit), .text("Continue to my appointments and forms")))
-        )
-        return .html(PageLayout.render(title: "Sign in", chrome: try await request.chrome(), content: content))
+        let model = PortalLinkPage.Model(token: request.parameters.get("token") ?? "", csrfToken: request.csrfToken)
+        return try await request.page("Sign in", PortalLinkPage.view(model))
     }
 
     private func invalid(_ request: Request) async throws -> Response {
@@ -139,8 +122,8 @@ struct PortalController: RouteCollection {
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .signIn, recordType: "portal",
             subject: session.$client.id.uuidString, requestID: request.referenceID))
-        let response = request.redirect(to: "/portal")
-        response.cookies[Self.cookie] = HTTPCookies.Value(string: token, path: "/portal", isSecure: request.services.settings.secureCookies,
+        let response = request.redirect(to: SitePath.portal.link)
+        response.cookies[Self.cookie] = HTTPCookies.Value(string: token, path: SitePath.portal.link, isSecure: request.services.settings.secureCookies,
                                                           isHTTPOnly: true, sameSite: .lax)
         return response
     }
@@ -160,84 +143,56 @@ struct PortalController: RouteCollection {
     }
 
     func home(_ request: Request) async throws -> Response {
-        guard let session = try await current(request) else { return request.redirect(to: "/portal/sign-in") }
-        let client = session.client
-        let clientID = try client.requireID()
-        let setup = try await request.bookingSetup()
-        let upcoming = try await Appointment.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.confirmed).filter(\.$startsAt > request.now).with(\.$staff).sort(\.$startsAt).all()
-        let consents = try await ConsentRecord.query(on: request.db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
-        // A guardian sees what concerns them (appointments, consents), not the adolescent's answers.
-        let answered = try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status == .completed).sort(\.$completedAt, .descending).all()
-            .filter { !session.asGuardian || $0.sharedWithGuardian }
-            .map { ($0, try $0.score(request.services.keyRing)) }
+        guard let session = try await current(request) else { return request.redirect(to: SitePath.portalSignIn.link) }
+        let clientID = try session.client.requireID()
+        let data = try await MeasuresQueries.portalHome(clientID, asGuardian: session.asGuardian, now: request.now, on: request.db)
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.referenceID))
+        let model = try homeModel(request, session: session, data: data, zone: try await request.bookingSetup().zone)
+        return try await request.page("Your appointments and forms", PortalHomePage.view(model))
+    }
+
+    private func homeModel(_ request: Request, session: PortalSession, data: MeasuresQueries.PortalHome, zone: ClinicTimeZone) throws -> PortalHomePage.Model {
         let ring = request.services.keyRing
-        let waiting = session.asGuardian ? [] : try await MeasureResponse.query(on: request.db).filter(\.$client.$id == clientID)
-            .filter(\.$status ~~ [.sent, .draft]).filter(\.$expiresAt > request.now).sort(\.$createdAt).all()
-        let requests = session.asGuardian ? [] : try await RecordRequest.query(on: request.db).filter(\.$client.$id == clientID)
-            .sort(\.$requestedAt, .descending).all()
+        let instruments = request.services.instruments
+        func day(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
         let notice: String? = switch request.query[String.self, at: "done"] {
         case "asked": "Your request for a copy of your record has reached the clinic."
         case "correction": "Your request for a correction has reached the clinic."
         default: nil
         }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(session.asGuardian ? "\(client.name): appointments and consents" : "Your appointments and forms")),
-            .h2(.text("Coming up")),
-            .if(upcoming.isEmpty, .p(.text("No appointments booked."))),
-            .ul(.forEach(upcoming) { appointment in
+        return PortalHomePage.Model(
+            clientName: session.client.name, asGuardian: session.asGuardian,
+            upcoming: data.upcoming.map { appointment in
                 let token = appointment.id.flatMap { try? ring.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext($0, client: appointment.$client.id)) } ?? nil
-                return .li(.text("\(DateDisplay.when(appointment.startsAt, zone: setup.zone)), with \(appointment.staff.name)"),
-                           .unwrap(token) { .group(.text(" - "), .a(.href(attributeSafe("/appointments/\($0)")), .text("cancel or change"))) })
-            }),
-            .h2(.text("Consents signed")),
-            .if(consents.isEmpty, .p(.text("None yet."))),
-            .ul(.forEach(consents) { consent in
-                .li(.text("\(consent.kind.title), version \(consent.version), signed on \(DateDisplay.day(setup.zone.localDate(of: consent.signedAt)))"))
-            }),
-            .if(!waiting.isEmpty, .group(
-                .h2(.text("Questionnaires waiting for you")),
-                .ul(.forEach(waiting) { response in
-                    .li(.a(.href("/portal/questionnaires/\(response.id!.uuidString)"),
-                           .text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == .draft ? " (started)" : "")")))
-                }))),
-            .if(!session.asGuardian || !answered.isEmpty, .group(
-                .h2(.text(session.asGuardian ? "Questionnaires the clinician shared with you" : "Questionnaires you answered")),
-                .if(answered.isEmpty, .p(.text("None yet."))),
-                .ul(.forEach(answered) { response, score in
-                    .li(.text("\(request.services.instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { DateDisplay.day(setup.zone.localDate(of: $0)) } ?? "")"),
-                        .if(session.asGuardian, .text(": score \(score.map { "\($0.total) (\($0.band))" } ?? "-")")))
-                }))),
-            .if(!session.asGuardian, .group(
-                .h2(.text("Your record")),
-                .unwrap(notice) { .p(.class("notice"), .attribute(named: "role", value: "status"), .text($0)) },
-                .if(requests.isEmpty, .p(.text("You can ask for a copy of everything the clinic keeps about you, and for corrections. The clinic answers within 30 days."))),
-                .ul(.forEach(requests) { row in
-                    .li(.text("\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(DateDisplay.day(setup.zone.localDate(of: row.requestedAt))): \(RecordExport.statusLabel(row.status))"),
-                        .if(row.status == RecordRequest.Status.open, .text(", due by \(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)")))
-                }),
-                .if(requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided },
-                    .p(.a(.class("button"), .href("/portal/record"), .text("Read your record")))),
-                .div(.class("button-row"),
-                     .form(.class("inline-form"), .method(.post), .action("/portal/record-request"), FormViews.csrf(request.csrfToken),
-                           .button(.class("button secondary"), .type(.submit), .text("Ask for a copy of my record"))),
-                     .a(.class("button secondary"), .href("/portal/correction"), .text("Ask for a correction"))))),
-            .form(.class("form inline-form"), .method(.post), .action("/portal/sign-out"), FormViews.csrf(request.csrfToken),
-                  .button(.class("button secondary"), .type(.submit), .text("Sign out")))
-        )
-        return .html(PageLayout.render(title: "Your appointments and forms", chrome: try await request.chrome(), content: content))
+                return .init(text: "\(DateDisplay.when(appointment.startsAt, zone: zone)), with \(appointment.staff.name)", manageToken: token)
+            },
+            consents: data.consents.map { "\($0.kind.title), version \($0.version), signed on \(day($0.signedAt))" },
+            waiting: data.waiting.map { response in
+                .init(responseID: response.id?.uuidString ?? "",
+                      label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == .draft ? " (started)" : "")")
+            },
+            answered: try data.answered.map { response in
+                let score = try response.score(ring)
+                return .init(label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map(day) ?? "")",
+                             score: session.asGuardian ? score.map { "\($0.total) (\($0.band))" } ?? "-" : nil)
+            },
+            notice: notice,
+            requests: data.requests.map { row in
+                .init(text: "\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(day(row.requestedAt)): \(RecordExport.statusLabel(row.status))",
+                      due: row.status == RecordRequest.Status.open ? LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn : nil)
+            },
+            mayReadRecord: data.requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided },
+            csrfToken: request.csrfToken)
     }
 
     func signOut(_ request: Request) async throws -> Response {
         if let token = request.sentCookies[Self.cookie] {
             try await PortalSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).delete()
         }
-        let response = request.redirect(to: "/portal/sign-in")
-        response.cookies[Self.cookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/portal", isHTTPOnly: true)
+        let response = request.redirect(to: SitePath.portalSignIn.link)
+        response.cookies[Self.cookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: SitePath.portal.link, isHTTPOnly: true)
         return response
     }
 }

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import SQLKit
 import Vapor
 
@@ -186,22 +185,5 @@ enum RiskAlerts {
             }
         }
         app.services.outboxWorker?.nudge()
-    }
-}
-
-/// The crisis resources a respondent sees on the very page that answers a risk answer.
-enum CrisisViews {
-    static func box(young: Bool, clinicianTold: Bool) -> Node<HTML.BodyContext> {
-        .div(
-            .class("notice warning crisis-now"), .attribute(named: "role", value: "alert"),
-            .h2(.text("If you are thinking about ending your life or hurting yourself")),
-            .p(.text("You do not have to wait for your next appointment. Help is there right now, at any hour:")),
-            .ul(
-                .li(.strong(.text("Call or text ")), .a(.href("tel:988"), .text("9-8-8")), .text(", the Suicide Crisis Helpline, in English or French.")),
-                .if(young, .li(.strong(.text("Kids Help Phone: ")), .a(.href("tel:18006686868"), .text("1-800-668-6868")), .text(", or text CONNECT to 686868."))),
-                .li(.strong(.text("If you are in danger now, call ")), .a(.href("tel:911"), .text("911")), .text(" or go to the nearest emergency department."))
-            ),
-            .if(clinicianTold, .p(.text("Your clinician has been told that you may be struggling, and will be in touch.")))
-        )
     }
 }

@@ -2,16 +2,15 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The pre-therapy self-assessment: sent from an appointment, filled in by the client through the
 /// emailed link, summarised for the clinician with the events lined up against the onset and a
 /// suggested focus that is only ever a suggestion.
-struct SelfAssessmentController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("self-assessment", ":token", use: form)
-        routes.post("self-assessment", ":token", use: submit)
+struct SelfAssessmentController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.selfAssessment, use: form)
+        site.post(.selfAssessment, use: submit)
     }
 
     private func open(_ request: Request) async throws -> SelfAssessmentRecord? {
@@ -59,62 +58,16 @@ struct SelfAssessmentController: RouteCollection {
     }
 
     private func render(_ request: Request, fields: [String: String], errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let limits = SelfAssessment.Limits.self
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Before we start")),
-            .p(.class("lede"), .text("A few questions to think about before your first sessions. There are no right answers, and you can leave out anything you would rather talk about in person.")),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form"), .method(.post), .action(attributeSafe(request.url.path)), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                .h2(.text("Where do you feel distress or tension?")),
-                .forEach(SelfAssessment.Area.allCases) { area in
-                    FormViews.radioGroup(name: "distress-\(area.rawValue)", legend: area.label,
-                                         options: SelfAssessment.distressScale.map { (String($0.value), $0.label) },
-                                         selected: fields["distress-\(area.rawValue)"], error: errors["distress-\(area.rawValue)"])
-                },
-                .h2(.text("Things to reflect on")),
-                FormViews.textArea(name: "moodSituations", label: "Are there situations with other people that change your mood? Which?",
-                                   value: fields["moodSituations"], error: errors["moodSituations"], maxLength: limits.text, rows: 4, required: false),
-                FormViews.radioGroup(name: "course", legend: "How has the low mood or stress been over time?",
-                                     options: SelfAssessment.Course.allCases.map { ($0.rawValue, $0.label) },
-                                     selected: fields["course"], error: errors["course"]),
-                FormViews.textField(name: "onset", label: "Roughly when did the low mood or stress begin? (year and month)", value: fields["onset"],
-                                    error: errors["onset"], type: .month, required: false, maxLength: 7, hint: "For example 2026-05."),
-                FormViews.textArea(name: "relatesToLoss", label: "Do you think it is linked to a loss, a death, or a change in your life? How?",
-                                   value: fields["relatesToLoss"], error: errors["relatesToLoss"], maxLength: limits.text, rows: 4, required: false),
-                FormViews.checkbox(name: "longStanding", label: "Relationships with other people have been hard for me for years, not only lately.",
-                                   checked: fields["longStanding"] == "yes", error: nil),
-                .h2(.text("What has happened in your life recently?")),
-                .p(.text("Tick what applies from the past two years, and say roughly when and how much it affected you.")),
-                .forEach(LifeEventKind.allCases) { kind in
-                    .fieldset(
-                        .class("field event"),
-                        .element(named: "legend", nodes: [.text(kind.label)]),
-                        FormViews.checkbox(name: "event-\(kind.rawValue)", label: "This happened", checked: fields["event-\(kind.rawValue)"] == "yes", error: nil),
-                        .div(.class("inline-form"),
-                             FormViews.textField(name: "event-\(kind.rawValue)-month", label: "When (year and month)", value: fields["event-\(kind.rawValue)-month"],
-                                                 error: errors["event-\(kind.rawValue)-month"], type: .month, required: false, maxLength: 7),
-                             FormViews.select(name: "event-\(kind.rawValue)-impact", label: "How much it affected you",
-                                              options: [("", "Choose")] + SelfAssessment.impactScale.map { (String($0.value), $0.label) },
-                                              selected: fields["event-\(kind.rawValue)-impact"] ?? "", error: errors["event-\(kind.rawValue)-impact"])),
-                        .if(kind == .other, FormViews.textField(name: "event-other-note", label: "What was it?", value: fields["event-other-note"],
-                                                                error: errors["event-other-note"], required: false, maxLength: limits.note))
-                    )
-                },
-                .button(.class("button"), .type(.submit), .text("Send my answers"))
-            )
-        )
-        return .html(PageLayout.render(title: errors.isEmpty ? "Before we start" : "Please check: Before we start", chrome: try await request.chrome(),
-                                       content: content), status: status)
+        let model = SelfAssessmentPage.Model(token: request.parameters.get("token") ?? "", fields: fields, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, SelfAssessmentPage.view(model), status: status)
     }
 }
 
 /// The clinician's side: sending the link and reading the summary.
-struct SelfAssessmentStaffController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.post("staff", "appointments", ":id", "self-assessment", use: send)
-        routes.get("staff", "self-assessments", ":id", use: summary)
+struct SelfAssessmentStaffController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.post(.appointmentSelfAssessment, use: send)
+        site.get(.selfAssessmentView, use: summary)
     }
 
     func send(_ request: Request) async throws -> Response {
@@ -140,7 +93,7 @@ struct SelfAssessmentStaffController: RouteCollection {
 
                 Before your first sessions, your clinician would like you to think about a few questions. It takes about ten minutes:
 
-                \(request.services.settings.publicBaseURL)/self-assessment/\(token)
+                \(request.services.settings.publicBaseURL)\(SitePath.selfAssessment.link(token))
 
                 The link works for 30 days. Leave out anything you would rather talk about in person.
 
@@ -151,58 +104,23 @@ struct SelfAssessmentStaffController: RouteCollection {
         }
         request.nudgeOutbox()
         try await request.audit(.create, recordType: "self-assessment", recordID: record.id?.uuidString, subject: client.id?.uuidString, detail: "sent")
-        return request.redirect(to: "/staff/appointments/\(id.uuidString)?done=sent")
+        return request.redirect(to: SitePath.appointment.link(id, query: ["done": "sent"]))
     }
 
     func summary(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewClinicalRecords)
         guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let record = try await SelfAssessmentRecord.query(on: request.db).filter(\.$id == id).with(\.$client).with(\.$clinician).first(),
-              let sealed = record.answersSealed
+              let record = try await MeasuresQueries.selfAssessment(id, on: request.db), let sealed = record.answersSealed
         else { throw Abort(.notFound) }
         try await request.requireClinicalAccess(to: record.$client.id)
-        let json = try request.services.keyRing.open(sealed, SelfAssessmentRecord.answersContext(id, client: record.$client.id))
-        let assessment = try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8))
-        try await request.audit(.view, recordType: "self-assessment", recordID: id.uuidString, subject: record.$client.id.uuidString)
         let zone = (try await request.services.clinic.current(on: request.db)).timeZone
-        func monthText(_ date: LocalDate) -> String { "\(DateDisplay.months[date.month - 1]) \(date.year)" }
-        func relative(_ date: LocalDate) -> String {
-            guard let onset = assessment.onset else { return "" }
-            let months = Int((Double(onset.daysSinceEpoch - date.daysSinceEpoch) / 30.4).rounded())
-            return months == 0 ? "at the onset" : (months > 0 ? "\(months) months before the onset" : "\(-months) months after the onset")
+        return try await request.auditedPage("Self-assessment", recordType: "self-assessment", recordID: id.uuidString, subject: record.$client.id.uuidString) {
+            let json = try request.services.keyRing.open(sealed, SelfAssessmentRecord.answersContext(id, client: record.$client.id))
+            let model = SelfAssessmentSummaryPage.Model(
+                clientName: record.client.name, clinicianName: record.clinician.name,
+                answered: record.completedAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "",
+                assessment: try JSONDecoder().decode(SelfAssessment.self, from: Data(json.utf8)))
+            return SelfAssessmentSummaryPage.view(model)
         }
-        let suggestions = assessment.suggestions
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Self-assessment: \(record.client.name)")),
-            .p(.class("lede"), .text("Sent by \(record.clinician.name); answered \(record.completedAt.map { DateDisplay.dateTime($0, timeZone: zone) } ?? "").")),
-            .div(.class("notice info suggestion"),
-                 .h2(.text("Suggested focus, for discussion")),
-                 .p(.text("Worked out from the answers alone; it is not applied. The focus is chosen with the client in the initial sessions.")),
-                 .if(suggestions.isEmpty, .p(.text("The answers give no basis for a suggestion."))),
-                 .ol(.forEach(suggestions) { suggestion in
-                     .li(.strong(.text(suggestion.area.label)), .ul(.forEach(suggestion.reasons) { .li(.text($0)) }))
-                 })),
-            .h2(.text("Life events and the onset")),
-            .p(.text(assessment.onset.map { "Low mood or stress began around \(monthText($0))." } ?? "The client did not say when the low mood or stress began.")),
-            .if(!assessment.events.isEmpty, TableViews.scrollable(captionID: "events-caption", .table(
-                .class("data-table"),
-                .caption(.id("events-caption"), .text("Events, earliest first")),
-                .thead(.tr(.th(.text("When")), .th(.text("Event")), .th(.text("Affected them")), .th(.text("Relative to onset")))),
-                .tbody(.forEach(assessment.events.sorted { $0.month < $1.month }) { event in
-                    .tr(.td(.text(monthText(event.month))), .td(.text(event.kind.label + (event.note.map { ": \($0)" } ?? ""))),
-                        .td(.text(SelfAssessment.impactScale.first { $0.value == event.impact }?.label ?? "")), .td(.text(relative(event.month))))
-                })))),
-            .h2(.text("Distress by area")),
-            .ul(.forEach(SelfAssessment.Area.allCases.filter { assessment.distress[$0] != nil }) { area in
-                .li(.text("\(area.label): \(SelfAssessment.distressScale.first { $0.value == assessment.distress[area] }?.label ?? "")"))
-            }),
-            .h2(.text("Reflections")),
-            .dl(.class("details"),
-                .dt(.text("Situations that change their mood")), .dd(.text(assessment.moodSituations ?? "Not answered")),
-                .dt(.text("Over time")), .dd(.text(assessment.course?.label ?? "Not answered")),
-                .dt(.text("Linked to a loss or change")), .dd(.text(assessment.relatesToLoss ?? "Not answered")),
-                .dt(.text("Long-standing difficulties in relationships")), .dd(.text(assessment.longStanding ? "Yes" : "Not ticked")))
-        )
-        return .html(PageLayout.render(title: "Self-assessment", chrome: try await request.chrome(), content: content))
     }
 }

@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// A client's whole record as the right of access gives it: profile, appointments, consents,
@@ -83,89 +82,51 @@ struct RecordExport {
 
     // MARK: The readable copy
 
-    func html(zone: ClinicTimeZone, clinicName: String, now: Date) -> Node<HTML.BodyContext> {
+    /// The copy as RecordCopyPage shows it, every date in the clinic's zone.
+    func copy(zone: ClinicTimeZone, clinicName: String, now: Date) -> RecordCopyPage.Record {
         func day(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
         func when(_ date: Date) -> String { "\(DateDisplay.shortDay(zone.localDate(of: date))), \(DateDisplay.time(date, zone: zone))" }
-        return .article(
-            .class("record-export"),
-            .h1(.text("Health record: \(client.name)")),
-            .p(.class("lede"), .text("A copy of the record \(clinicName) keeps about you, made on \(day(now)).")),
-            .h2(.text("About you")),
-            .dl(.class("details"),
-                .dt(.text("Name")), .dd(.text(client.name)),
-                .dt(.text("Date of birth")), .dd(.text(client.dateOfBirth)),
-                .dt(.text("Email")), .dd(.text(client.email)),
-                .dt(.text("Phone")), .dd(.text(client.phone)),
-                .dt(.text("Programme")), .dd(.text(Programme(rawValue: client.programme)?.label ?? client.programme)),
-                .unwrap(client.guardianName) { .group(.dt(.text("Parent or guardian")), .dd(.text([$0, client.guardianEmail, client.guardianPhone].compactMap { $0 }.joined(separator: ", ")))) }),
-            .h2(.text("Appointments")),
-            .if(appointments.isEmpty, .p(.text("None."))),
-            .ul(.forEach(appointments) { appointment in
-                .li(.text("\(when(appointment.startsAt)) with \(clinicianNames[appointment.$staff.id] ?? "a clinician"): \(appointment.status.label)"))
-            }),
-            .h2(.text("Consents")),
-            .if(consents.isEmpty, .p(.text("None."))),
-            .ul(.forEach(consents) { consent, typedName in
-                .li(.text("\(consent.kind.title), version \(consent.version), signed as \"\(typedName)\" on \(day(consent.signedAt))"))
-            }),
-            .h2(.text("Questionnaires")),
-            .if(responses.isEmpty, .p(.text("None."))),
-            .forEach(responses) { opened in
+        var about: [RecordCopyPage.Detail] = [
+            .init(label: "Name", value: client.name), .init(label: "Date of birth", value: client.dateOfBirth),
+            .init(label: "Email", value: client.email), .init(label: "Phone", value: client.phone),
+            .init(label: "Programme", value: Programme(rawValue: client.programme)?.label ?? client.programme),
+        ]
+        if let guardian = client.guardianName {
+            about.append(.init(label: "Parent or guardian", value: [guardian, client.guardianEmail, client.guardianPhone].compactMap { $0 }.joined(separator: ", ")))
+        }
+        return RecordCopyPage.Record(
+            clientName: client.name, clinicName: clinicName, madeOn: day(now), about: about,
+            appointments: appointments.map { "\(when($0.startsAt)) with \(clinicianNames[$0.$staff.id] ?? "a clinician"): \($0.status.label)" },
+            consents: consents.map { consent, typedName in
+                "\(consent.kind.title), version \(consent.version), signed as \"\(typedName)\" on \(day(consent.signedAt))"
+            },
+            questionnaires: responses.map { opened in
                 let (row, answers) = (opened.row, opened.answers)
                 let instrument = instruments.named(row.instrumentCode)
-                return .section(.class("record-item"),
-                    .h3(.text("\(instrument?.name ?? row.instrumentCode), \(row.completedAt.map(day) ?? "")")),
-                    .p(.text("Score \(opened.score.map { "\($0.total) (\($0.band))" } ?? "not scored")")),
-                    .unwrap(instrument) { instrument in
-                        .ul(.forEach(instrument.items.filter { answers[$0.id] != nil }) { item in
-                            .li(.text("\(item.text): \(item.options.first { $0.value == answers[item.id] }?.label ?? "")"))
-                        })
-                    })
+                return .init(heading: "\(instrument?.name ?? row.instrumentCode), \(row.completedAt.map(day) ?? "")",
+                             score: opened.score.map { "\($0.total) (\($0.band))" } ?? "not scored",
+                             answers: instrument.map { instrument in
+                                 instrument.items.filter { answers[$0.id] != nil }.map { item in
+                                     "\(item.text): \(item.options.first { $0.value == answers[item.id] }?.label ?? "")"
+                                 }
+                             })
             },
-            .if(includesNotes, .group(
-                .h2(.text("Treatment")),
-                .unwrap(formulation) { formulation in
-                    .group(.h3(.text("Formulation (focus: \(formulation.row.focusAreas.map(\.label).joined(separator: " and ")))")), .p(.text(formulation.text)))
-                },
-                .h3(.text("Session notes")),
-                .if(notes.isEmpty, .p(.text("None signed."))),
-                .forEach(notes) { note in
-                    .section(.class("record-item"),
-                        .h4(.text("Session \(note.row.sessionNumber), \(note.row.signedAt.map(day) ?? "")")),
-                        .div(.class(note.amendments.isEmpty ? "" : "original"), Self.noteText(note.content, replacedBy: note.amendments.last?.content)),
-                        .forEach(note.amendments) { amendment in
-                            .div(.class("amendment"), .p(.strong(.text("Amended \(amendment.row.signedAt.map(day) ?? ""): ")), .text(amendment.reason)),
-                                 Self.noteText(amendment.content))
-                        })
-                },
-                .unwrap(discharge) { summary in
-                    .group(.h3(.text("Discharge summary")), .p(.text(summary.summary)), .p(.strong(.text("Relapse plan: ")), .text(summary.relapsePlan)))
-                })),
-            .if(!includesNotes, .p(.class("hint"), .text("Clinical notes are not part of this copy. Ask the clinic if you would like them."))),
-            .h2(.text("Corrections you asked for")),
-            .if(corrections.isEmpty, .p(.text("None."))),
-            .forEach(corrections) { correction in
-                .section(.class("record-item"),
-                    .h3(.text("Asked on \(day(correction.request.requestedAt)): \(Self.statusLabel(correction.request.status))")),
-                    .p(.strong(.text("What you asked: ")), .text(correction.details)),
-                    .unwrap(correction.response.flatMap(CorrectionAnswer.decode)) { answer in
-                        answer.after != nil
-                            ? .p(.class("correction"), .strong(.text("Corrected: ")), .element(named: "del", nodes: [.text(answer.before ?? "")]),
-                                 .text(" "), .element(named: "ins", nodes: [.text(answer.after ?? "")]))
-                            : .group(.p(.strong(.text("Refused: ")), .text(answer.reason ?? "")),
-                                     .unwrap(answer.statement) { .p(.class("statement"), .strong(.text("Statement of disagreement: ")), .text($0)) })
-                    })
+            includesNotes: includesNotes,
+            formulation: formulation.map { .init(label: "Formulation (focus: \($0.row.focusAreas.map(\.label).joined(separator: " and ")))", value: $0.text) },
+            notes: notes.map { note in
+                .init(heading: "Session \(note.row.sessionNumber), \(note.row.signedAt.map(day) ?? "")",
+                      sections: Self.noteSections(note.content, replacedBy: note.amendments.last?.content),
+                      amendments: note.amendments.map { .init(signed: $0.row.signedAt.map(day) ?? "", reason: $0.reason, sections: Self.noteSections($0.content)) })
             },
-            .h2(.text("Who has opened this record")),
-            .p(.class("hint"), .text("Every time someone at the clinic viewed, changed or exported part of your record.")),
-            TableViews.scrollable(captionID: "access-log", .table(
-                .class("data-table"),
-                .caption(.id("access-log"), .text("Openings, oldest first")),
-                .thead(.tr(.th(.text("When")), .th(.text("Who")), .th(.text("What")))),
-                .tbody(.forEach(accessLog) { event in
-                    .tr(.td(.text(when(event.occurredAt))), .td(.text(event.actorLabel)), .td(.text("\(event.action) \(event.recordType)")))
-                })))
-        )
+            discharge: discharge.map { .init(label: $0.summary, value: $0.relapsePlan) },
+            corrections: corrections.map { correction in
+                let answer: RecordCopyPage.Answer? = correction.response.flatMap(CorrectionAnswer.decode).map { answer in
+                    answer.after.map { .corrected(before: answer.before ?? "", after: $0) } ?? .refused(reason: answer.reason ?? "", statement: answer.statement)
+                }
+                return .init(heading: "Asked on \(day(correction.request.requestedAt)): \(Self.statusLabel(correction.request.status))",
+                             asked: correction.details, answer: answer)
+            },
+            openings: accessLog.map { .init(when: when($0.occurredAt), who: $0.actorLabel, what: "\($0.action) \($0.recordType)") })
     }
 
     static func statusLabel(_ status: RecordRequest.Status) -> String {
@@ -181,16 +142,12 @@ struct RecordExport {
         [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork), ("Plan", content.plan)]
     }
 
-    /// A note's sections; with `replacedBy`, those an amendment changed are struck through (and said
-    /// to be, for screen readers), the rest left as they are.
-    static func noteText(_ content: SessionNoteContent, replacedBy amendment: SessionNoteContent? = nil) -> Node<HTML.BodyContext> {
+    /// A note's non-empty sections; with `replacedBy`, those an amendment changed are marked.
+    static func noteSections(_ content: SessionNoteContent, replacedBy amendment: SessionNoteContent? = nil) -> [RecordCopyPage.NoteSection] {
         let newer = amendment.map { Dictionary(sections($0), uniquingKeysWith: { first, _ in first }) }
-        let parts = sections(content).filter { !$0.1.isEmpty }
-        return .dl(.class("details"), .forEach(parts) { part in
-            let changed = newer.map { $0[part.0] != part.1 } ?? false
-            return .group(.dt(.text(part.0)), .dd(.class(changed ? "changed" : ""),
-                                                  .if(changed, .span(.class("visually-hidden"), .text("Struck out by an amendment: "))), .text(part.1)))
-        })
+        return sections(content).filter { !$0.1.isEmpty }.map { part in
+            RecordCopyPage.NoteSection(label: part.0, text: part.1, changed: newer.map { $0[part.0] != part.1 } ?? false)
+        }
     }
 
     // MARK: FHIR R4

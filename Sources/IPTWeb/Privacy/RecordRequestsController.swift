@@ -2,23 +2,22 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// The right of access and of correction. Clients ask in the portal (or staff record the request for
 /// them); the director sees each request with its 30-day due date, releases a copy of the record
 /// (readable page and FHIR Bundle) or accepts or refuses a correction, a refusal carrying the
 /// client's statement of disagreement into the record.
-struct RecordRequestsController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "clients", ":id", "record", use: staffRecord)
-        routes.get("staff", "clients", ":id", "record.fhir.json", use: staffRecordFHIR)
-        routes.post("staff", "clients", ":id", "requests", use: recordOnBehalf)
-        routes.get("staff", "requests", use: list)
-        routes.get("staff", "requests", ":request", use: show)
-        routes.post("staff", "requests", ":request", "provide", use: provide)
-        routes.post("staff", "requests", ":request", "accept", use: accept)
-        routes.post("staff", "requests", ":request", "refuse", use: refuse)
+struct RecordRequestsController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.clientRecord, use: staffRecord)
+        site.get(.clientRecordFHIR, use: staffRecordFHIR)
+        site.post(.clientRequests, use: recordOnBehalf)
+        site.get(.recordRequests, use: list)
+        site.get(.recordRequest, use: show)
+        site.post(.recordRequestProvide, use: provide)
+        site.post(.recordRequestAccept, use: accept)
+        site.post(.recordRequestRefuse, use: refuse)
     }
 
     static let detailsLimit = 4_000
@@ -35,16 +34,17 @@ struct RecordRequestsController: RouteCollection {
         let includeNotes = request.query[String.self, at: "notes"] != "0"
         let export = try await RecordExport.load(clientID: context.clientID, includeNotes: includeNotes, keyRing: request.services.keyRing,
                                               instruments: request.services.instruments, on: request.db)
-        try await request.audit(.export, recordType: "record-copy", recordID: context.clientID.uuidString, subject: context.clientID.uuidString,
-                                detail: includeNotes ? "with notes" : "without notes")
         let (_, clinicName) = try await zone(request)
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.class("no-print"), .a(.href("\(context.base)/chart"), .text("Back to the chart")), .text(" · "),
-               .a(.href("\(context.base)/record.fhir.json\(includeNotes ? "" : "?notes=0")"), .text("Download as FHIR R4 (JSON)")), .text(" · "),
-               .a(.href("\(context.base)/record\(includeNotes ? "?notes=0" : "")"), .text(includeNotes ? "Without clinical notes" : "With clinical notes"))),
-            export.html(zone: context.zone, clinicName: clinicName, now: request.now)
-        )
-        return try await ChartViews.page(request, title: "Health record", content: content)
+        let id = context.clientID
+        return try await request.auditedPage("Health record", recordType: "record-copy", recordID: id.uuidString, subject: id.uuidString, action: .export,
+                                             detail: includeNotes ? "with notes" : "without notes") {
+            RecordCopyPage.view(RecordCopyPage.Model(links: [
+                .init(href: SitePath.chart.link(id), label: "Back to the chart"),
+                .init(href: SitePath.clientRecordFHIR.link(id, query: ["notes": includeNotes ? nil : "0"]), label: "Download as FHIR R4 (JSON)"),
+                .init(href: SitePath.clientRecord.link(id, query: ["notes": includeNotes ? "0" : nil]),
+                      label: includeNotes ? "Without clinical notes" : "With clinical notes"),
+            ], record: export.copy(zone: context.zone, clinicName: clinicName, now: request.now)))
+        }
     }
 
     func staffRecordFHIR(_ request: Request) async throws -> Response {
@@ -88,48 +88,33 @@ struct RecordRequestsController: RouteCollection {
         }
         let row = try await Self.create(kind: kind, clientID: clientID, details: details, source: "staff", request: request)
         try await request.audit(.create, recordType: "record-request", recordID: row.id?.uuidString, subject: clientID.uuidString, detail: kind.rawValue)
-        return request.redirect(to: "/staff/requests/\(row.id!.uuidString)")
+        return request.redirect(to: SitePath.recordRequest.link(try row.requireID()))
     }
 
     func list(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.handleRecordRequests)
         let (zone, _) = try await zone(request)
         let today = zone.localDate(of: request.now)
-        let rows = try await RecordRequest.query(on: request.db).with(\.$client).sort(\.$requestedAt, .descending).limit(200).all()
+        let rows = try await PrivacyQueries.recentRequests(on: request.db)
         let open = rows.filter { $0.status == RecordRequest.Status.open }.sorted { $0.dueOn < $1.dueOn }
         let done = rows.filter { $0.status != RecordRequest.Status.open }
         try await request.audit(.view, recordType: "record-requests", detail: "open=\(open.count)")
-        func table(_ rows: [RecordRequest], id: String, caption: String) -> Node<HTML.BodyContext> {
-            TableViews.scrollable(captionID: id, .table(
-                .class("data-table"),
-                .caption(.id(id), .text(caption)),
-                .thead(.tr(.th(.text("Client")), .th(.text("Asks for")), .th(.text("Asked")), .th(.text("Due")), .th(.text("Status")))),
-                .tbody(.forEach(rows) { row in
-                    let due = LocalDate(iso: row.dueOn)
-                    let overdue = row.status == RecordRequest.Status.open && due.map { $0 < today } == true
-                    return .tr(.td(.a(.href("/staff/requests/\(row.id!.uuidString)"), .text(row.client.name))),
-                               .td(.text(row.kind == RecordRequest.Kind.access ? "A copy of the record" : "A correction")),
-                               .td(.text(DateDisplay.shortDay(zone.localDate(of: row.requestedAt)))),
-                               .td(.text(due.map(DateDisplay.shortDay) ?? row.dueOn), .if(overdue, .group(.br(), .strong(.class("flag"), .text("Overdue"))))),
-                               .td(.text(RecordExport.statusLabel(row.status))))
-                })))
+        func row(_ row: RecordRequest) -> RecordRequestListPage.Row {
+            let due = LocalDate(iso: row.dueOn)
+            return .init(id: row.id?.uuidString ?? "", client: row.client.name,
+                         asksFor: row.kind == RecordRequest.Kind.access ? "A copy of the record" : "A correction",
+                         asked: DateDisplay.shortDay(zone.localDate(of: row.requestedAt)), due: due.map(DateDisplay.shortDay) ?? row.dueOn,
+                         overdue: row.status == RecordRequest.Status.open && due.map { $0 < today } == true, status: RecordExport.statusLabel(row.status))
         }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Access and correction requests")),
-            .p(.class("lede"), .text("A client may see their record and ask for corrections; the clinic answers within \(RecordRequestDeadline.days) days.")),
-            .p(.a(.href("/staff/retention"), .text("Record retention: records past their retention date, holds, destruction"))),
-            ChartViews.notice(request),
-            .if(open.isEmpty, .p(.text("No request is waiting."))),
-            .if(!open.isEmpty, table(open, id: "open-requests", caption: "Waiting, soonest due first")),
-            .if(!done.isEmpty, .group(.h2(.text("Answered")), table(done, id: "done-requests", caption: "Answered, newest first")))
-        )
-        return try await ChartViews.page(request, title: "Requests", content: content)
+        let model = RecordRequestListPage.Model(deadlineDays: RecordRequestDeadline.days, notice: PrivacyQueries.doneNotice(request),
+                                                open: open.map(row), answered: done.map(row))
+        return try await request.page("Requests", RecordRequestListPage.view(model))
     }
 
     private func requestRow(_ request: Request) async throws -> RecordRequest {
         _ = try await request.authorize(.handleRecordRequests)
         guard let id = request.parameters.get("request").flatMap(UUID.init(uuidString:)),
-              let row = try await RecordRequest.query(on: request.db).filter(\.$id == id).with(\.$client).first() else { throw Abort(.notFound) }
+              let row = try await PrivacyQueries.request(id, on: request.db) else { throw Abort(.notFound) }
         return row
     }
 
@@ -140,53 +125,22 @@ struct RecordRequestsController: RouteCollection {
 
     private func render(_ request: Request, row: RecordRequest, errors: FieldErrors, fields: [String: String],
                         status: HTTPResponseStatus = .ok) async throws -> Response {
-        let ring = request.services.keyRing
-        let details = try ring.open(row.detailsSealed, RecordRequest.detailsContext(row.id!, client: row.$client.id))
-        let response = try ring.openOptional(row.responseSealed, RecordRequest.responseContext(row.id!, client: row.$client.id))
         let (zone, _) = try await zone(request)
-        try await request.audit(.view, recordType: "record-request", recordID: row.id?.uuidString, subject: row.$client.id.uuidString)
-        let isOpen = row.status == RecordRequest.Status.open
-        let base = "/staff/requests/\(row.id!.uuidString)"
-        let clientBase = "/staff/clients/\(row.$client.id.uuidString)"
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(row.kind == RecordRequest.Kind.access ? "Copy of the record: \(row.client.name)" : "Correction: \(row.client.name)")),
-            ChartViews.notice(request),
-            .dl(.class("details"),
-                .dt(.text("Asked")), .dd(.text("\(DateDisplay.when(row.requestedAt, zone: zone)) (\(row.source == "portal" ? "in the portal" : "recorded by staff"))")),
-                .dt(.text("Due")), .dd(.text(LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn)),
-                .dt(.text("Status")), .dd(.text(RecordExport.statusLabel(row.status))),
-                .dt(.text("What the client asks")), .dd(.text(details)),
-                .unwrap(response) { .group(.dt(.text("Answer")), .dd(.text(CorrectionAnswer.decode($0)?.summary ?? $0))) }),
-            .p(.a(.href("\(clientBase)/record"), .text("Open the record copy")), .text(" · "),
-               .a(.href("\(clientBase)/record.fhir.json"), .text("FHIR R4 (JSON)")), .text(" · "),
-               .a(.href("\(clientBase)/notes"), .text("Session notes"))),
-            FormViews.errorSummary(errors),
-            .if(isOpen && row.kind == RecordRequest.Kind.access, .form(
-                .method(.post), .action("\(base)/provide"), .class("form"),
-                FormViews.csrf(request.csrfToken),
-                FormViews.checkbox(name: "includeNotes", label: "Include the signed session notes, formulation and discharge summary", checked: true, error: nil),
-                .p(.class("hint"), .text("The client then reads the copy, and can download it as FHIR, in the portal.")),
-                .button(.class("button"), .type(.submit), .text("Release the copy to the client")))),
-            .if(isOpen && row.kind == RecordRequest.Kind.correction, .group(
-                .h2(.text("Accept")),
-                .p(.class("hint"), .text("For a session note, add an amendment to it first (the wrong entry stays, struck through, with the correction beside it); then describe here what was corrected.")),
-                .form(.method(.post), .action("\(base)/accept"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.textArea(name: "before", label: "The entry as it stood", value: fields["before"], error: errors["before"],
-                                         maxLength: Self.detailsLimit, rows: 2, hint: "Kept, struck through, in every copy of the record."),
-                      FormViews.textArea(name: "correction", label: "The correction", value: fields["correction"], error: errors["correction"],
-                                         maxLength: Self.detailsLimit, rows: 3),
-                      .button(.class("button"), .type(.submit), .text("Accept the correction"))),
-                .h2(.text("Refuse")),
-                .form(.method(.post), .action("\(base)/refuse"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.textArea(name: "reason", label: "Why the record is right as it is", value: fields["reason"], error: errors["reason"],
-                                         maxLength: Self.detailsLimit, rows: 3),
-                      FormViews.textArea(name: "statement", label: "The client's statement of disagreement", value: fields["statement"], error: errors["statement"],
-                                         maxLength: Self.detailsLimit, rows: 3, hint: "It is attached to the record and shown with it.", required: false),
-                      .button(.class("button secondary"), .type(.submit), .text("Refuse, keeping the statement")))))
-        )
-        return try await ChartViews.page(request, title: errors.isEmpty ? "Request" : "Please check: Request", content: content, status: status)
+        let id = try row.requireID()
+        return try await request.auditedPage(errors.isEmpty ? "Request" : "Please check: Request", recordType: "record-request", recordID: id.uuidString,
+                                             subject: row.$client.id.uuidString, status: status) {
+            let ring = request.services.keyRing
+            let response = try ring.openOptional(row.responseSealed, RecordRequest.responseContext(id, client: row.$client.id))
+            return RecordRequestPage.view(RecordRequestPage.Model(
+                requestID: id.uuidString, clientID: row.$client.id.uuidString, clientName: row.client.name,
+                kind: row.kind == RecordRequest.Kind.access ? .access : .correction, isOpen: row.status == RecordRequest.Status.open,
+                notice: PrivacyQueries.doneNotice(request),
+                asked: "\(DateDisplay.when(row.requestedAt, zone: zone)) (\(row.source == "portal" ? "in the portal" : "recorded by staff"))",
+                due: LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn, status: RecordExport.statusLabel(row.status),
+                details: try ring.open(row.detailsSealed, RecordRequest.detailsContext(id, client: row.$client.id)),
+                answer: response.map { CorrectionAnswer.decode($0)?.summary ?? $0 },
+                fields: fields, errors: errors, detailsLimit: Self.detailsLimit, csrfToken: request.csrfToken))
+        }
     }
 
     private func resolve(_ row: RecordRequest, status: RecordRequest.Status, response: String?, request: Request) async throws {
@@ -210,7 +164,7 @@ struct RecordRequestsController: RouteCollection {
         let (fields, _) = try request.formBody()
         row.includeNotes = fields["includeNotes"] == "yes"
         try await resolve(row, status: .provided, response: row.includeNotes ? "Released with clinical notes" : "Released without clinical notes", request: request)
-        return request.redirect(to: "/staff/requests?done=saved")
+        return request.redirect(to: SitePath.recordRequests.link(query: ["done": "saved"]))
     }
 
     func accept(_ request: Request) async throws -> Response {
@@ -225,7 +179,7 @@ struct RecordRequestsController: RouteCollection {
             return try await render(request, row: row, errors: errors, fields: fields, status: .unprocessableEntity)
         }
         try await resolve(row, status: .accepted, response: try CorrectionAnswer(before: before, after: correction).encoded(), request: request)
-        return request.redirect(to: "/staff/requests?done=saved")
+        return request.redirect(to: SitePath.recordRequests.link(query: ["done": "saved"]))
     }
 
     func refuse(_ request: Request) async throws -> Response {
@@ -238,7 +192,7 @@ struct RecordRequestsController: RouteCollection {
         if TextRules.length(fields["statement"]) > Self.detailsLimit { errors.add("statement", "Keep the statement under \(Self.detailsLimit) characters.") }
         guard errors.isEmpty, let reason else { return try await render(request, row: row, errors: errors, fields: fields, status: .unprocessableEntity) }
         try await resolve(row, status: .refused, response: try CorrectionAnswer(reason: reason, statement: TextRules.clean(fields["statement"])).encoded(), request: request)
-        return request.redirect(to: "/staff/requests?done=saved")
+        return request.redirect(to: SitePath.recordRequests.link(query: ["done": "saved"]))
     }
 }
 

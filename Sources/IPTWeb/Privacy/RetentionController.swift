@@ -2,20 +2,19 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import SQLKit
 import Vapor
 
 /// Retention: the clinic's rule, the report of records kept past it, holds for complaints and legal
 /// matters, and destruction as a deliberate, audited act that leaves a tombstone.
-struct RetentionController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "retention", use: report)
-        routes.post("staff", "retention", "rule", use: saveRule)
-        routes.get("staff", "retention", ":id", use: review)
-        routes.post("staff", "retention", ":id", "hold", use: hold)
-        routes.post("staff", "retention", ":id", "lift", use: lift)
-        routes.post("staff", "retention", ":id", "destroy", use: destroy)
+struct RetentionController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.retention, use: report)
+        site.post(.retentionRule, use: saveRule)
+        site.get(.retentionRecord, use: review)
+        site.post(.retentionHold, use: hold)
+        site.post(.retentionLift, use: lift)
+        site.post(.retentionDestroy, use: destroy)
     }
 
     /// Every table holding a client's rows, children before parents, so deletion never breaks a
@@ -74,58 +73,28 @@ struct RetentionController: RouteCollection {
 
     private func render(_ request: Request, errors: FieldErrors, fields: [String: String], status: HTTPResponseStatus = .ok) async throws -> Response {
         let settings = try await ClinicalSettingsRow.current(on: request.db)
-        let clinic = try await request.services.clinic.current(on: request.db)
-        let zone = clinic.zone
+        let zone = try await request.services.clinic.current(on: request.db).zone
         let today = zone.localDate(of: request.now)
         let all = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db)
         let due = all.filter { $0.isPast(today: today) }.sorted { $0.keepUntil < $1.keepUntil }
         let held = all.filter { $0.held != nil && $0.keepUntil >= today }
-        let tombstones = try await RecordTombstone.query(on: request.db).sort(\.$destroyedAt, .descending).limit(100).with(\.$destroyedBy).all()
+        let tombstones = try await PrivacyQueries.tombstones(on: request.db)
         try await request.audit(.view, recordType: "retention-report", detail: "past=\(due.count)")
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Record retention")),
-            ChartViews.notice(request),
-            .p(.class("lede"), .text("Records are kept \(settings.retentionYears) years after the last contact\(settings.retentionMinorsFrom18 ? ", or for someone seen as a minor, \(settings.retentionYears) years after their 18th birthday if that is later" : ""). Check your college's rule.")),
-            FormViews.errorSummary(errors),
-            .details(
-                .summary(.text("Change the rule")),
-                .form(.method(.post), .action("/staff/retention/rule"), .class("form"), .novalidate(),
-                      FormViews.csrf(request.csrfToken),
-                      FormViews.textField(name: "years", label: "Years after the last contact", value: fields["years"] ?? String(settings.retentionYears),
-                                          error: errors["years"], type: .number, maxLength: 2, hint: "10 for most colleges in Ontario; 7 for social workers."),
-                      FormViews.checkbox(name: "minors", label: "For minors, count from the 18th birthday when that is later",
-                                         checked: fields.isEmpty ? settings.retentionMinorsFrom18 : fields["minors"] == "yes", error: nil),
-                      .button(.class("button"), .type(.submit), .text("Save the rule")))),
-            .h2(.text("Past retention")),
-            .if(due.isEmpty, .p(.text("No record is past its retention date."))),
-            .if(!due.isEmpty, TableViews.scrollable(captionID: "past-retention", .table(
-                .class("data-table"),
-                .caption(.id("past-retention"), .text("Records past their retention date, longest overdue first")),
-                .thead(.tr(.th(.text("Client")), .th(.text("Last contact")), .th(.text("Kept until")), .th(.text("Status")))),
-                .tbody(.forEach(due) { row in
-                    .tr(.td(.a(.href("/staff/retention/\(row.client.id!.uuidString)"), .text(row.client.name))),
-                        .td(.text(DateDisplay.day(row.lastContact))), .td(.text(DateDisplay.day(row.keepUntil))),
-                        .td(.text(row.held ?? "May be destroyed")))
-                })))),
-            .if(!held.isEmpty, .group(
-                .h2(.text("On hold")),
-                .ul(.forEach(held) { row in
-                    .li(.text("\(row.client.name): \(row.held ?? "")"),
-                        .form(.method(.post), .action("/staff/retention/\(row.client.id!.uuidString)/lift"), .class("inline-form"),
-                              FormViews.csrf(request.csrfToken), .button(.class("button small secondary"), .type(.submit), .text("Lift the hold"))))
-                }))),
-            .h2(.text("Destroyed records")),
-            .if(tombstones.isEmpty, .p(.text("None."))),
-            .if(!tombstones.isEmpty, TableViews.scrollable(captionID: "tombstones", .table(
-                .class("data-table"),
-                .caption(.id("tombstones"), .text("Tombstones, newest first")),
-                .thead(.tr(.th(.text("Initials")), .th(.text("Last contact")), .th(.text("Kept until")), .th(.text("Destroyed")), .th(.text("By")), .th(.text("Rows")))),
-                .tbody(.forEach(tombstones) { stone in
-                    .tr(.td(.text(stone.initials)), .td(.text(stone.lastContact)), .td(.text(stone.keptUntil)),
-                        .td(.text(DateDisplay.day(zone.localDate(of: stone.destroyedAt)))), .td(.text(stone.destroyedBy.name)), .td(.text("\(stone.rowsDestroyed)")))
-                }))))
-        )
-        return try await ChartViews.page(request, title: errors.isEmpty ? "Record retention" : "Please check: Record retention", content: content, status: status)
+        let model = RetentionPage.Model(
+            years: settings.retentionYears, minorsFrom18: settings.retentionMinorsFrom18, notice: PrivacyQueries.doneNotice(request),
+            yearsField: fields["years"] ?? String(settings.retentionYears),
+            minorsChecked: fields.isEmpty ? settings.retentionMinorsFrom18 : fields["minors"] == "yes", errors: errors,
+            due: due.map { row in
+                .init(clientID: row.client.id?.uuidString ?? "", name: row.client.name, lastContact: DateDisplay.day(row.lastContact),
+                      keptUntil: DateDisplay.day(row.keepUntil), status: row.held ?? "May be destroyed")
+            },
+            held: held.map { .init(clientID: $0.client.id?.uuidString ?? "", text: "\($0.client.name): \($0.held ?? "")") },
+            tombstones: tombstones.map { stone in
+                .init(initials: stone.initials, lastContact: stone.lastContact, keptUntil: stone.keptUntil,
+                      destroyed: DateDisplay.day(zone.localDate(of: stone.destroyedAt)), destroyedBy: stone.destroyedBy.name, rows: stone.rowsDestroyed)
+            },
+            csrfToken: request.csrfToken)
+        return try await request.page(model.title, RetentionPage.view(model), status: status)
     }
 
     /// One record's retention: why it may (or may not) be destroyed, the destruction form and the hold.
@@ -135,41 +104,20 @@ struct RetentionController: RouteCollection {
 
     private func renderReview(_ request: Request, client: ClientRecord, error: String?, status: HTTPResponseStatus = .ok) async throws -> Response {
         let settings = try await ClinicalSettingsRow.current(on: request.db)
-        let clinicIdentity = try await request.services.clinic.current(on: request.db)
-        let zone = clinicIdentity.zone
+        let zone = try await request.services.clinic.current(on: request.db).zone
         guard let row = try await Self.rows(rule: settings.retention, zone: zone, now: request.now, on: request.db).first(where: { $0.client.id == client.id }) else {
             throw Abort(.notFound)
         }
         let past = row.isPast(today: zone.localDate(of: request.now))
         var errors = FieldErrors()
         if let error { errors.add("confirm", error) }
-        try await request.audit(.view, recordType: "retention-review", recordID: client.id?.uuidString, subject: client.id?.uuidString)
-        let base = "/staff/retention/\(client.id!.uuidString)"
-        let content: Node<HTML.BodyContext> = .group(
-            .p(.a(.href("/staff/retention"), .text("Record retention"))),
-            .h1(.text("Retention: \(client.name)")),
-            .dl(.class("details"),
-                .dt(.text("Last contact")), .dd(.text(DateDisplay.day(row.lastContact))),
-                .dt(.text("Kept until")), .dd(.text(DateDisplay.day(row.keepUntil))),
-                .dt(.text("Status")), .dd(.text(row.held ?? (past ? "Past retention"
-                    : row.nextAppointment.map { "Kept: an appointment is booked for \(DateDisplay.day(zone.localDate(of: $0)))" } ?? "Still within retention")))),
-            FormViews.errorSummary(errors),
-            .if(past && row.held == nil, .form(
-                .method(.post), .action("\(base)/destroy"), .class("form"), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                FormViews.textField(name: "confirm", label: "Type the client's full name to destroy the record", value: nil, error: errors["confirm"], maxLength: 120,
-                                    hint: "Everything about this client is deleted, including every email to them and the enquiries and waitlist entries made with their address. A tombstone (initials, dates, who destroyed it) and the audit trail remain."),
-                .button(.class("button danger"), .type(.submit), .text("Destroy this record")))),
-            .if(row.held == nil, .form(
-                .method(.post), .action("\(base)/hold"), .class("form"), .novalidate(),
-                FormViews.csrf(request.csrfToken),
-                FormViews.textField(name: "reason", label: "Put the record on hold: the reason", value: nil, error: nil, maxLength: 500,
-                                    hint: "A complaint, a legal matter: nothing is destroyed until the hold is lifted."),
-                .button(.class("button secondary"), .type(.submit), .text("Hold")))),
-            .if(row.held != nil, .form(.method(.post), .action("\(base)/lift"), .class("inline-form"),
-                                       FormViews.csrf(request.csrfToken), .button(.class("button secondary"), .type(.submit), .text("Lift the hold"))))
-        )
-        return try await ChartViews.page(request, title: error == nil ? "Retention" : "Please check: Retention", content: content, status: status)
+        let model = RetentionReviewPage.Model(
+            clientID: client.id?.uuidString ?? "", clientName: client.name, lastContact: DateDisplay.day(row.lastContact), keptUntil: DateDisplay.day(row.keepUntil),
+            status: row.held ?? (past ? "Past retention"
+                : row.nextAppointment.map { "Kept: an appointment is booked for \(DateDisplay.day(zone.localDate(of: $0)))" } ?? "Still within retention"),
+            mayDestroy: past && row.held == nil, isHeld: row.held != nil, errors: errors, csrfToken: request.csrfToken)
+        return try await request.auditedPage(model.title, recordType: "retention-review", recordID: client.id?.uuidString, subject: client.id?.uuidString,
+                                             status: status) { RetentionReviewPage.view(model) }
     }
 
     func saveRule(_ request: Request) async throws -> Response {
@@ -186,7 +134,7 @@ struct RetentionController: RouteCollection {
         row.updatedAt = request.now
         try await row.save(on: request.db)
         try await request.audit(.update, recordType: "retention-rule", detail: "years=\(years) minors=\(row.retentionMinorsFrom18)")
-        return request.redirect(to: "/staff/retention?done=saved")
+        return request.redirect(to: SitePath.retention.link(query: ["done": "saved"]))
     }
 
     private func client(_ request: Request) async throws -> ClientRecord {
@@ -211,18 +159,18 @@ struct RetentionController: RouteCollection {
         row.createdAt = request.now
         try await row.create(on: request.db)
         try await request.audit(.create, recordType: "record-hold", recordID: row.id?.uuidString, subject: client.id?.uuidString)
-        return request.redirect(to: "/staff/retention/\(client.id!.uuidString)")
+        return request.redirect(to: SitePath.retentionRecord.link(try client.requireID()))
     }
 
     func lift(_ request: Request) async throws -> Response {
         let client = try await client(request)
-        let holds = try await RecordHold.query(on: request.db).filter(\.$client.$id == client.id!).filter(\.$liftedAt == nil).all()
+        let holds = try await PrivacyQueries.activeHolds(of: try client.requireID(), on: request.db)
         for hold in holds {
             hold.liftedAt = request.now
             try await hold.update(on: request.db)
         }
         try await request.audit(.update, recordType: "record-hold", subject: client.id?.uuidString, detail: "lifted \(holds.count)")
-        return request.redirect(to: "/staff/retention?done=saved")
+        return request.redirect(to: SitePath.retention.link(query: ["done": "saved"]))
     }
 
     func destroy(_ request: Request) async throws -> Response {
@@ -253,55 +201,9 @@ struct RetentionController: RouteCollection {
         tombstone.keptUntil = row.keepUntil.description
         tombstone.destroyedAt = now
         tombstone.$destroyedBy.id = staffID
-        // The client's addresses, less any another client also uses (a parent's address for two
-        // children): what arrived from or went to a shared address may be about the other client.
-        let others = try await ClientRecord.query(on: request.db).filter(\.$id != clientID).all()
-        let shared = Set(others.flatMap { [$0.email, $0.guardianEmail].compactMap { $0?.lowercased() } })
-        let addresses = Set([client.email, client.guardianEmail].compactMap { $0?.lowercased() }).subtracting(shared).sorted()
-        let destroyed = try await request.db.writeTransaction { db -> Int in
-            // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
-            let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open).count()
-            let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
-            guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
-            let booked = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now).count()
-            guard booked == 0 else { throw Abort(.conflict, reason: "An appointment is booked for this client, so the record is kept. Nothing was destroyed.") }
-            let sql = db as! any SQLDatabase
-            var count = 0
-            // What the clinic holds under the client's address goes with the record: every email to
-            // it (waiting ones carry links; sent ones still say who was written to, when and about
-            // what), the enquiries it sent, and the waitlist entries made with it. Waitlist entries
-            // first: an offer points at an appointment.
-            if !addresses.isEmpty {
-                for (table, column) in [("outbox_messages", "recipient"), ("enquiries", "email"), ("waitlist_entries", "email"), ("waitlist_entries", "guardian_email")] {
-                    let matching = SQLBinaryExpression(SQLFunction("LOWER", args: SQLIdentifier(column)), .in, SQLGroupExpression(addresses.map { SQLBind($0) }))
-                    let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table).where(matching).first()
-                    count += try countRow?.decode(column: "n", as: Int.self) ?? 0
-                    try await sql.delete(from: table).where(matching).run()
-                }
-            }
-            func delete(_ table: String, column: String = "client_id") async throws {
-                let countRow = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
-                    .where(SQLIdentifier(column), .equal, SQLBind(clientID)).first()
-                count += try countRow?.decode(column: "n", as: Int.self) ?? 0
-                try await sql.delete(from: table).where(SQLIdentifier(column), .equal, SQLBind(clientID)).run()
-            }
-            // Alerts may point at session notes, and duplicate tasks at either record: both before their targets.
-            try await delete("risk_alerts")
-            try await delete("possible_duplicates")
-            try await delete("possible_duplicates", column: "existing_client_id")
-            // Amendments first: they point at the notes they amend.
-            let amendments = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id != nil).all()
-            for amendment in amendments { try await amendment.delete(on: db) }
-            count += amendments.count
-            try await delete("session_notes")
-            for table in Self.clientTables { try await delete(table) }
-            try await delete("clients", column: "id")
-            tombstone.rowsDestroyed = count
-            try await tombstone.create(on: db)
-            return count
-        }
+        let destroyed = try await PrivacyQueries.destroy(client, tombstone: tombstone, now: now, on: request.db)
         try await request.audit(.update, recordType: "record-destroyed", recordID: tombstone.id?.uuidString, subject: clientID.uuidString,
                                 detail: "rows=\(destroyed) kept-until=\(row.keepUntil)")
-        return request.redirect(to: "/staff/retention?done=deleted")
+        return request.redirect(to: SitePath.retention.link(query: ["done": "deleted"]))
     }
 }
