@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Staff sign-in and sign-out.
-struct SignInController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "sign-in", use: form)
-        routes.post("staff", "sign-in", use: signIn)
-        routes.post("staff", "sign-out", use: signOut)
+struct SignInController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.signIn, use: form)
+        site.post(.signIn, use: signIn)
+        site.post(.signOut, use: signOut)
     }
 
     struct FormBody: Content {
@@ -20,7 +19,7 @@ struct SignInController: RouteCollection {
     }
 
     func form(_ request: Request) async throws -> Response {
-        if request.staff != nil { return request.redirect(to: "/staff") }
+        if request.staff != nil { return request.redirect(to: SitePath.dashboard.link) }
         return try await render(request, email: nil, next: request.query[String.self, at: "next"], message: nil)
     }
 
@@ -88,7 +87,7 @@ struct SignInController: RouteCollection {
                                 detail: needsCode ? "password accepted, code pending" : nil)
 
         let destination = Self.safeNext(body.next)
-        let response = request.redirect(to: needsCode ? "/staff/two-factor?next=\(destination.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : destination)
+        let response = request.redirect(to: needsCode ? SitePath.twoFactor.link(query: ["next": destination]) : destination)
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
         if !needsCode { try KnownDevice.remember(email, request: request, on: response) }
         return response
@@ -106,7 +105,7 @@ struct SignInController: RouteCollection {
             try await request.audit(.signOut, recordType: "staff-account", recordID: staff.id.uuidString)
             try await StaffSession.query(on: request.db).filter(\.$id == staff.sessionID).delete()
         }
-        let response = request.redirect(to: "/staff/sign-in?signed-out=1")
+        let response = request.redirect(to: SitePath.signIn.link(query: ["signed-out": "1"]))
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.expired(secure: secure)
         return response
     }
@@ -116,39 +115,17 @@ struct SignInController: RouteCollection {
     /// the rest of the value be read as headers or a second response.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.utf8.count < 200, next == "/staff" || next.hasPrefix("/staff/") || next.hasPrefix("/staff?"),
-              !next.contains("//"), !next.contains("..") else { return "/staff" }
+              !next.contains("//"), !next.contains("..") else { return SitePath.dashboard.link }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~?=&%".utf8)
-        return next.utf8.allSatisfy { allowed.contains($0) } ? next : "/staff"
+        return next.utf8.allSatisfy { allowed.contains($0) } ? next : SitePath.dashboard.link
     }
 
     private func render(_ request: Request, email: String?, next: String?, message: String?,
                         status: HTTPResponseStatus = .ok, retryAfter: Int? = nil) async throws -> Response {
-        let chrome = try await request.chrome()
-        let signedOut = request.query[String.self, at: "signed-out"] != nil
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Staff sign-in")),
-            .if(signedOut && message == nil, .div(.class("notice info"), .attribute(named: "role", value: "status"), .p(.text("You are signed out.")))),
-            .if(request.query[String.self, at: "reset"] != nil && message == nil,
-                .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Your new password is set. Sign in with it.")))),
-            .unwrap(message) { .div(.class("error-summary"), .attribute(named: "role", value: "alert"), .attribute(named: "tabindex", value: "-1"),
-                                    .h2(.text("Sign-in did not work")), .p(.text($0))) },
-            .form(
-                .class("form narrow"),
-                .method(.post),
-                .novalidate(),
-                .action("/staff/sign-in"),
-                FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("next"), .value(attributeSafe(Self.safeNext(next)))),
-                FormViews.textField(name: "email", label: "Email address", value: email, error: nil, type: .email,
-                                    autocomplete: "username", maxLength: 254),
-                FormViews.textField(name: "password", label: "Password", value: nil, error: nil, type: .password,
-                                    autocomplete: "current-password", maxLength: 1000),
-                .button(.class("button"), .type(.submit), .text("Sign in"))
-            ),
-            .p(.a(.href("/staff/password-reset"), .text("Forgot your password?"))),
-            .p(.class("small muted"), .text("For clinic staff only. Every sign-in and every record opened is recorded in the audit trail."))
-        )
-        let response = Response.html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
+        let model = SignInPage.Model(email: email, next: Self.safeNext(next), message: message,
+                                     signedOut: request.query[String.self, at: "signed-out"] != nil,
+                                     passwordReset: request.query[String.self, at: "reset"] != nil, csrfToken: request.csrfToken)
+        let response = try await request.page(SignInPage.title, SignInPage.view(model), status: status)
         if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
         return response
     }
