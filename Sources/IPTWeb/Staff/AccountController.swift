@@ -84,24 +84,3 @@ struct AccountController: SiteRouteCollection {
         return try await request.page(AccountPage.title, AccountPage.view(model), status: status)
     }
 }
-
-enum AccountSessions {
-    /// Signs a person out everywhere but here (`except`), e.g. after their password changed.
-    static func endAll(of staffID: UUID, except keep: UUID? = nil, on database: any Database) async throws {
-        var query = StaffSession.query(on: database).filter(\.$staff.$id == staffID)
-        if let keep { query = query.filter(\.$id != keep) }
-        try await query.delete()
-    }
-
-    /// Replaces this session with a new one (new id, token and CSRF token; same start, so the
-    /// 12-hour limit still counts from the sign-in) and ends every other session of the person:
-    /// whoever held a copy of the old cookie, here or elsewhere, is signed out.
-    static func rotate(_ staff: CurrentStaff, newToken: String, at now: Date, on database: any Database) async throws {
-        guard let current = try await StaffSession.find(staff.sessionID, on: database) else { throw Abort(.unauthorized) }
-        let replacement = StaffSession(tokenHash: HexDigest.sha256(newToken), staffID: staff.id, csrfToken: SecureToken.make(),
-                                       createdAt: current.createdAt, secondFactorDone: current.secondFactorDone)
-        replacement.lastSeenAt = now
-        try await StaffSession.query(on: database).filter(\.$staff.$id == staff.id).delete()
-        try await replacement.create(on: database)
-    }
-}

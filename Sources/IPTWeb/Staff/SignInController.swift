@@ -28,68 +28,66 @@ struct SignInController: SiteRouteCollection {
         let email = (body.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = body.password ?? ""
         let services = request.services
-        let now = request.now
-        let address = request.clientAddress
-        let generic = "That email and password do not match an active staff account."
-
         guard !email.isEmpty, !password.isEmpty, email.count <= 254, password.count <= 1_000 else {
             return try await render(request, email: email, next: body.next, message: "Enter your email address and password.",
                                     status: .unprocessableEntity)
         }
         // Counted for any email typed, account or not, so a refusal says nothing about who has one.
-        let place = RateLimits.Place(account: email, address: address, device: KnownDevice.id(in: request, for: email))
-        if let wait = services.rateLimits.signInRetryAfter(place, at: now) {
-            if services.rateLimits.shouldAuditThrottle(account: email, at: now) {
-                try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
-            }
-            return try await render(request, email: email, next: body.next,
-                                    message: "Too many sign-in attempts from here. Wait \(Self.minutes(wait)) and try again. A device you have signed in on before can still sign in, or the clinic director can reset your password.",
-                                    status: .tooManyRequests, retryAfter: wait)
-        }
-        // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
-        guard services.rateLimits.allowPasswordCheck(from: address, at: now) else {
-            return try await render(request, email: email, next: body.next,
-                                    message: "Too many sign-in attempts from this network. Wait a minute and try again.",
-                                    status: .tooManyRequests, retryAfter: 60)
-        }
+        let place = RateLimits.Place(account: email, address: request.clientAddress, device: KnownDevice.id(in: request, for: email))
+        if let refusal = try await throttled(request, place: place, next: body.next) { return refusal }
         let user = try await StaffUser.query(on: request.db).filter(\.$email == email).first()
         // Unknown accounts still pay for a hash check, so timing does not tell them apart.
         let hash = user?.passwordHash ?? services.dummyPasswordHash
         let matches = try await request.password.async.verify(password, created: hash)
         guard let user, matches, user.isActive, let userID = user.id else {
-            services.rateLimits.recordSignInFailure(place, at: now)
+            services.rateLimits.recordSignInFailure(place, at: request.now)
             try await request.audit(.signInFailed, recordType: "staff-account", recordID: user?.id?.uuidString,
                                     detail: user == nil ? "no such account" : "wrong password or inactive")
-            return try await render(request, email: email, next: body.next, message: generic, status: .unauthorized)
+            return try await render(request, email: email, next: body.next, message: "That email and password do not match an active staff account.",
+                                    status: .unauthorized)
         }
         // Only this place's password failures are forgiven; second-factor failures stay counted.
         services.rateLimits.recordSignInSuccess(place)
+        return try await startSession(request, user: user, userID: userID, next: body.next)
+    }
 
-        // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
-        let secure = services.settings.secureCookies
-        if let old = request.sentCookies[SessionCookie.name(secure: secure)] {
-            try await StaffSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
+    /// The refusal page when this place has tried too often, or nil to go on and check the password.
+    private func throttled(_ request: Request, place: RateLimits.Place, next: String?) async throws -> Response? {
+        let limits = request.services.rateLimits
+        let now = request.now
+        if let wait = limits.signInRetryAfter(place, at: now) {
+            if limits.shouldAuditThrottle(account: place.account, at: now) {
+                try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
+            }
+            return try await render(request, email: place.account, next: next,
+                                    message: "Too many sign-in attempts from here. Wait \(Self.minutes(wait)) and try again. A device you have signed in on before can still sign in, or the clinic director can reset your password.",
+                                    status: .tooManyRequests, retryAfter: wait)
         }
-        // Sessions whose cookie never comes back would otherwise stay for ever; every sign-in
-        // clears those past the absolute limit, which bounds the table without a timer.
-        try await StaffSession.query(on: request.db)
-            .filter(\.$createdAt < now.addingTimeInterval(-SessionLifetime.staff.absolute))
-            .delete()
+        // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
+        guard limits.allowPasswordCheck(from: place.address, at: now) else {
+            return try await render(request, email: place.account, next: next,
+                                    message: "Too many sign-in attempts from this network. Wait a minute and try again.",
+                                    status: .tooManyRequests, retryAfter: 60)
+        }
+        return nil
+    }
+
+    /// The password was right: a new session, and on to the code step or the page asked for.
+    private func startSession(_ request: Request, user: StaffUser, userID: UUID, next: String?) async throws -> Response {
+        let secure = request.services.settings.secureCookies
         let token = SecureToken.make()
         // With two-factor sign-in set up, the password alone opens only the code page.
         let needsCode = user.totpEnabledAt != nil
-        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now,
-                                   secondFactorDone: !needsCode)
-        try await session.create(on: request.db)
+        let session = try await AccountSessions.start(for: userID, token: token, replacing: request.sentCookies[SessionCookie.name(secure: secure)],
+                                                      secondFactorDone: !needsCode, at: request.now, on: request.db)
         request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: user.role,
                                      sessionID: session.id!, csrfToken: session.csrfToken, secondFactorDone: !needsCode)
         try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString,
                                 detail: needsCode ? "password accepted, code pending" : nil)
-
-        let destination = Self.safeNext(body.next)
+        let destination = Self.safeNext(next)
         let response = request.redirect(to: needsCode ? SitePath.twoFactor.link(query: ["next": destination]) : destination)
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
-        if !needsCode { try KnownDevice.remember(email, request: request, on: response) }
+        if !needsCode { try KnownDevice.remember(user.email, request: request, on: response) }
         return response
     }
 

@@ -118,3 +118,44 @@ enum StaffQueries {
         return profile
     }
 }
+
+/// A staff member's sessions: started at sign-in, rotated when the password changes, ended
+/// elsewhere when the account's rights change.
+enum AccountSessions {
+    /// A new session for a correct password. The session the browser held before (`replacing`, its
+    /// token) is deleted, so an id is never promoted; sessions past the absolute limit go too.
+    static func start(for staffID: UUID, token: String, replacing old: String?, secondFactorDone: Bool, at now: Date,
+                      on database: any Database) async throws -> StaffSession {
+        if let old {
+            try await StaffSession.query(on: database).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
+        }
+        // Sessions whose cookie never comes back would otherwise stay for ever; every sign-in
+        // clears those past the absolute limit, which bounds the table without a timer.
+        try await StaffSession.query(on: database)
+            .filter(\.$createdAt < now.addingTimeInterval(-SessionLifetime.staff.absolute))
+            .delete()
+        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: staffID, csrfToken: SecureToken.make(), createdAt: now,
+                                   secondFactorDone: secondFactorDone)
+        try await session.create(on: database)
+        return session
+    }
+
+    /// Signs a person out everywhere but here (`except`), e.g. after their password changed.
+    static func endAll(of staffID: UUID, except keep: UUID? = nil, on database: any Database) async throws {
+        var query = StaffSession.query(on: database).filter(\.$staff.$id == staffID)
+        if let keep { query = query.filter(\.$id != keep) }
+        try await query.delete()
+    }
+
+    /// Replaces this session with a new one (new id, token and CSRF token; same start, so the
+    /// 12-hour limit still counts from the sign-in) and ends every other session of the person:
+    /// whoever held a copy of the old cookie, here or elsewhere, is signed out.
+    static func rotate(_ staff: CurrentStaff, newToken: String, at now: Date, on database: any Database) async throws {
+        guard let current = try await StaffSession.find(staff.sessionID, on: database) else { throw Abort(.unauthorized) }
+        let replacement = StaffSession(tokenHash: HexDigest.sha256(newToken), staffID: staff.id, csrfToken: SecureToken.make(),
+                                       createdAt: current.createdAt, secondFactorDone: current.secondFactorDone)
+        replacement.lastSeenAt = now
+        try await StaffSession.query(on: database).filter(\.$staff.$id == staff.id).delete()
+        try await replacement.create(on: database)
+    }
+}

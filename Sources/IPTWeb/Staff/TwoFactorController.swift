@@ -128,28 +128,8 @@ struct TwoFactorController: SiteRouteCollection {
         // a code typed at sign-in is then found by one lookup instead of ten bcrypt checks.
         let hashes = codes.map { HexDigest.sha256(TwoFactorCodes.normalizedRecoveryCode($0)) }
         let sealedSecret = try ring.seal(pending, StaffUser.totpContext(staff.id, pending: false))
-        let turnedOn = try await request.db.writeTransaction { database -> Bool in
-            // Turned on once: of two tabs confirming at the same moment, one sets the secret.
-            let claimed = try await (database as! any SQLDatabase).update(StaffUser.schema)
-                .set("totp_secret", to: sealedSecret)
-                .set("totp_pending_secret", to: SQLLiteral.null)
-                .set("totp_enabled_at", to: now)
-                .set("totp_last_counter", to: Int64(counter))
-                .where("id", .equal, staff.id).where("totp_enabled_at", .is, SQLLiteral.null)
-                .returning("id").all()
-            guard !claimed.isEmpty else { return false }
-            // Any other session of the account was opened with the password alone: it ends now.
-            try await AccountSessions.endAll(of: staff.id, except: staff.sessionID, on: database)
-            try await RecoveryCode.query(on: database).filter(\.$staff.$id == staff.id).delete()
-            for hash in hashes {
-                let row = RecoveryCode()
-                row.$staff.id = staff.id
-                row.codeHash = hash
-                row.createdAt = now
-                try await row.create(on: database)
-            }
-            return true
-        }
+        let turnedOn = try await TwoFactorQueries.turnOn(for: staff, sealedSecret: sealedSecret, counter: counter, recoveryCodeHashes: hashes,
+                                                         at: now, on: request.db)
         guard turnedOn else { return request.redirect(to: SitePath.account.link) }
         try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "two-factor sign-in set up")
         let response = try await request.page(TwoFactorDonePage.title, TwoFactorDonePage.view(recoveryCodes: codes))
@@ -177,6 +157,33 @@ struct TwoFactorController: SiteRouteCollection {
 }
 
 enum TwoFactorQueries {
+    /// Turns two-factor sign-in on with a confirmed secret and fresh recovery codes, once: of two
+    /// tabs confirming at the same moment, one sets the secret (the other gets false).
+    static func turnOn(for staff: CurrentStaff, sealedSecret: String, counter: UInt64, recoveryCodeHashes hashes: [String], at now: Date,
+                       on database: any Database) async throws -> Bool {
+        try await database.writeTransaction { database -> Bool in
+            let claimed = try await (database as! any SQLDatabase).update(StaffUser.schema)
+                .set("totp_secret", to: sealedSecret)
+                .set("totp_pending_secret", to: SQLLiteral.null)
+                .set("totp_enabled_at", to: now)
+                .set("totp_last_counter", to: Int64(counter))
+                .where("id", .equal, staff.id).where("totp_enabled_at", .is, SQLLiteral.null)
+                .returning("id").all()
+            guard !claimed.isEmpty else { return false }
+            // Any other session of the account was opened with the password alone: it ends now.
+            try await AccountSessions.endAll(of: staff.id, except: staff.sessionID, on: database)
+            try await RecoveryCode.query(on: database).filter(\.$staff.$id == staff.id).delete()
+            for hash in hashes {
+                let row = RecoveryCode()
+                row.$staff.id = staff.id
+                row.codeHash = hash
+                row.createdAt = now
+                try await row.create(on: database)
+            }
+            return true
+        }
+    }
+
     /// Records `counter` as used, only if it is newer than the last one: two requests racing with the
     /// same code cannot both succeed.
     /// One statement decides: the row comes back only to the request whose update moved it. (An
