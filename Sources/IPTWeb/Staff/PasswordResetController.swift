@@ -2,20 +2,19 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// "Forgot your password?": an emailed one-time link, valid for an hour, that sets a new password
 /// and signs the person out everywhere. The answer is the same whether or not the address has an
 /// account.
-struct PasswordResetController: RouteCollection {
+struct PasswordResetController: SiteRouteCollection {
     static let lifetime: TimeInterval = 60 * 60
 
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "password-reset", use: requestForm)
-        routes.post("staff", "password-reset", use: requestLink)
-        routes.get("staff", "password-reset", ":token", use: newPasswordForm)
-        routes.post("staff", "password-reset", ":token", use: setPassword)
+    func boot(site: SiteRoutes) throws {
+        site.get(.passwordReset, use: requestForm)
+        site.post(.passwordReset, use: requestLink)
+        site.get(.passwordResetLink, use: newPasswordForm)
+        site.post(.passwordResetLink, use: setPassword)
     }
 
     struct RequestBody: Content { var email: String? }
@@ -25,7 +24,7 @@ struct PasswordResetController: RouteCollection {
     }
 
     func requestForm(_ request: Request) async throws -> Response {
-        try await page(request, title: "Reset your password", errors: FieldErrors(), email: nil, sent: false)
+        try await page(request, .asking, errors: FieldErrors(), email: nil)
     }
 
     func requestLink(_ request: Request) async throws -> Response {
@@ -37,14 +36,14 @@ struct PasswordResetController: RouteCollection {
         guard TextRules.isPlausibleEmail(email) else {
             var errors = FieldErrors()
             errors.add("email", "Enter the email address you sign in with.")
-            return try await page(request, title: "Reset your password", errors: errors, email: body.email, sent: false, status: .unprocessableEntity)
+            return try await page(request, .asking, errors: errors, email: body.email, status: .unprocessableEntity)
         }
         if let user = try await StaffUser.query(on: request.db).filter(\.$email == email).filter(\.$isActive == true).first(),
            let userID = user.id {
             let token = SecureToken.make()
             let now = request.now
             let clinic = try await request.services.clinic.current(on: request.db)
-            let link = "\(request.services.settings.publicBaseURL)/staff/password-reset/\(token)"
+            let link = request.services.settings.publicBaseURL + SitePath.passwordResetLink.link(token)
             try await request.db.writeTransaction { database in
                 let reset = PasswordReset()
                 reset.$staff.id = userID
@@ -66,7 +65,7 @@ struct PasswordResetController: RouteCollection {
             try await request.audit(.update, recordType: "staff-account", recordID: userID.uuidString, detail: "password reset link sent")
             request.nudgeOutbox()
         }
-        return try await page(request, title: "Check your inbox", errors: FieldErrors(), email: nil, sent: true)
+        return try await page(request, .sent, errors: FieldErrors(), email: nil)
     }
 
     private func validReset(_ request: Request) async throws -> PasswordReset? {
@@ -106,60 +105,22 @@ struct PasswordResetController: RouteCollection {
         }
         guard used else { return try await invalid(request) }
         try await request.audit(.update, recordType: "staff-account", recordID: staffID.uuidString, detail: "password reset")
-        return request.redirect(to: "/staff/sign-in?reset=1")
+        return request.redirect(to: SitePath.signIn.link(query: ["reset": "1"]))
     }
 
     private func invalid(_ request: Request) async throws -> Response {
-        let response = try await page(request, title: "This link is not valid", errors: FieldErrors(), email: nil, sent: false, linkInvalid: true)
-        response.status = .notFound
-        return response
+        try await page(request, .linkInvalid, errors: FieldErrors(), email: nil, status: .notFound)
     }
 
-    private func page(_ request: Request, title: String, errors: FieldErrors, email: String?, sent: Bool,
-                      linkInvalid: Bool = false, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let chrome = try await request.chrome()
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text(title)),
-            .if(sent, .p(.text("If that address belongs to a staff account, a link to choose a new password is on its way. It works for one hour."))),
-            .if(linkInvalid, .p(.text("It may have expired, been used already, or been copied incompletely. You can ask for a new one."))),
-            .if(!sent, .group(
-                FormViews.errorSummary(errors),
-                .form(
-                    .class("form narrow"),
-                    .method(.post),
-                    .novalidate(),
-                    .action("/staff/password-reset"),
-                    FormViews.csrf(request.csrfToken),
-                    FormViews.textField(name: "email", label: "Email address", value: email, error: errors["email"], type: .email,
-                                        autocomplete: "username", maxLength: 254),
-                    .button(.class("button"), .type(.submit), .text("Email me a link"))
-                )
-            )),
-            .p(.a(.href("/staff/sign-in"), .text("Back to sign-in")))
-        )
-        return .html(PageLayout.render(title: title, chrome: chrome, content: content), status: status)
+    private func page(_ request: Request, _ stage: PasswordResetPage.Stage, errors: FieldErrors, email: String?,
+                      status: HTTPResponseStatus = .ok) async throws -> Response {
+        let model = PasswordResetPage.Model(stage: stage, email: email, errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(model.title, PasswordResetPage.view(model), status: status)
     }
 
     private func newPasswordPage(_ request: Request, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let chrome = try await request.chrome()
-        let token = request.parameters.get("token") ?? ""
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Choose a new password")),
-            .p(.text("At least \(PasswordPolicy.minimumLength) characters; several unrelated words work well. You will be signed out everywhere and can then sign in with it.")),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form narrow"),
-                .method(.post),
-                .novalidate(),
-                .action(attributeSafe("/staff/password-reset/\(token)")),
-                FormViews.csrf(request.csrfToken),
-                FormViews.textField(name: "newPassword", label: "New password", value: nil, error: errors["newPassword"],
-                                    type: .password, autocomplete: "new-password", maxLength: 1000),
-                FormViews.textField(name: "confirmPassword", label: "New password again", value: nil, error: errors["confirmPassword"],
-                                    type: .password, autocomplete: "new-password", maxLength: 1000),
-                .button(.class("button"), .type(.submit), .text("Set my new password"))
-            )
-        )
-        return .html(PageLayout.render(title: "Choose a new password", chrome: chrome, content: content), status: status)
+        let model = NewPasswordPage.Model(token: request.parameters.get("token") ?? "", minimumLength: PasswordPolicy.minimumLength,
+                                          errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(NewPasswordPage.title, NewPasswordPage.view(model), status: status)
     }
 }

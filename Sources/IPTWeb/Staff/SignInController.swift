@@ -2,15 +2,14 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import Vapor
 
 /// Staff sign-in and sign-out.
-struct SignInController: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "sign-in", use: form)
-        routes.post("staff", "sign-in", use: signIn)
-        routes.post("staff", "sign-out", use: signOut)
+struct SignInController: SiteRouteCollection {
+    func boot(site: SiteRoutes) throws {
+        site.get(.signIn, use: form)
+        site.post(.signIn, use: signIn)
+        site.post(.signOut, use: signOut)
     }
 
     struct FormBody: Content {
@@ -20,7 +19,7 @@ struct SignInController: RouteCollection {
     }
 
     func form(_ request: Request) async throws -> Response {
-        if request.staff != nil { return request.redirect(to: "/staff") }
+        if request.staff != nil { return request.redirect(to: SitePath.dashboard.link) }
         return try await render(request, email: nil, next: request.query[String.self, at: "next"], message: nil)
     }
 
@@ -29,68 +28,66 @@ struct SignInController: RouteCollection {
         let email = (body.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let password = body.password ?? ""
         let services = request.services
-        let now = request.now
-        let address = request.clientAddress
-        let generic = "That email and password do not match an active staff account."
-
         guard !email.isEmpty, !password.isEmpty, email.count <= 254, password.count <= 1_000 else {
             return try await render(request, email: email, next: body.next, message: "Enter your email address and password.",
                                     status: .unprocessableEntity)
         }
         // Counted for any email typed, account or not, so a refusal says nothing about who has one.
-        let place = RateLimits.Place(account: email, address: address, device: KnownDevice.id(in: request, for: email))
-        if let wait = services.rateLimits.signInRetryAfter(place, at: now) {
-            if services.rateLimits.shouldAuditThrottle(account: email, at: now) {
-                try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
-            }
-            return try await render(request, email: email, next: body.next,
-                                    message: "Too many sign-in attempts from here. Wait \(Self.minutes(wait)) and try again. A device you have signed in on before can still sign in, or the clinic director can reset your password.",
-                                    status: .tooManyRequests, retryAfter: wait)
-        }
-        // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
-        guard services.rateLimits.allowPasswordCheck(from: address, at: now) else {
-            return try await render(request, email: email, next: body.next,
-                                    message: "Too many sign-in attempts from this network. Wait a minute and try again.",
-                                    status: .tooManyRequests, retryAfter: 60)
-        }
+        let place = RateLimits.Place(account: email, address: request.clientAddress, device: KnownDevice.id(in: request, for: email))
+        if let refusal = try await throttled(request, place: place, next: body.next) { return refusal }
         let user = try await StaffUser.query(on: request.db).filter(\.$email == email).first()
         // Unknown accounts still pay for a hash check, so timing does not tell them apart.
         let hash = user?.passwordHash ?? services.dummyPasswordHash
         let matches = try await request.password.async.verify(password, created: hash)
         guard let user, matches, user.isActive, let userID = user.id else {
-            services.rateLimits.recordSignInFailure(place, at: now)
+            services.rateLimits.recordSignInFailure(place, at: request.now)
             try await request.audit(.signInFailed, recordType: "staff-account", recordID: user?.id?.uuidString,
                                     detail: user == nil ? "no such account" : "wrong password or inactive")
-            return try await render(request, email: email, next: body.next, message: generic, status: .unauthorized)
+            return try await render(request, email: email, next: body.next, message: "That email and password do not match an active staff account.",
+                                    status: .unauthorized)
         }
         // Only this place's password failures are forgiven; second-factor failures stay counted.
         services.rateLimits.recordSignInSuccess(place)
+        return try await startSession(request, user: user, userID: userID, next: body.next)
+    }
 
-        // A fresh session id at every sign-in: whatever id the browser held before is never promoted.
-        let secure = services.settings.secureCookies
-        if let old = request.sentCookies[SessionCookie.name(secure: secure)] {
-            try await StaffSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(old)).delete()
+    /// The refusal page when this place has tried too often, or nil to go on and check the password.
+    private func throttled(_ request: Request, place: RateLimits.Place, next: String?) async throws -> Response? {
+        let limits = request.services.rateLimits
+        let now = request.now
+        if let wait = limits.signInRetryAfter(place, at: now) {
+            if limits.shouldAuditThrottle(account: place.account, at: now) {
+                try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
+            }
+            return try await render(request, email: place.account, next: next,
+                                    message: "Too many sign-in attempts from here. Wait \(Self.minutes(wait)) and try again. A device you have signed in on before can still sign in, or the clinic director can reset your password.",
+                                    status: .tooManyRequests, retryAfter: wait)
         }
-        // Sessions whose cookie never comes back would otherwise stay for ever; every sign-in
-        // clears those past the absolute limit, which bounds the table without a timer.
-        try await StaffSession.query(on: request.db)
-            .filter(\.$createdAt < now.addingTimeInterval(-SessionLifetime.staff.absolute))
-            .delete()
+        // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
+        guard limits.allowPasswordCheck(from: place.address, at: now) else {
+            return try await render(request, email: place.account, next: next,
+                                    message: "Too many sign-in attempts from this network. Wait a minute and try again.",
+                                    status: .tooManyRequests, retryAfter: 60)
+        }
+        return nil
+    }
+
+    /// The password was right: a new session, and on to the code step or the page asked for.
+    private func startSession(_ request: Request, user: StaffUser, userID: UUID, next: String?) async throws -> Response {
+        let secure = request.services.settings.secureCookies
         let token = SecureToken.make()
         // With two-factor sign-in set up, the password alone opens only the code page.
         let needsCode = user.totpEnabledAt != nil
-        let session = StaffSession(tokenHash: HexDigest.sha256(token), staffID: userID, csrfToken: SecureToken.make(), createdAt: now,
-                                   secondFactorDone: !needsCode)
-        try await session.create(on: request.db)
+        let session = try await AccountSessions.start(for: userID, token: token, replacing: request.sentCookies[SessionCookie.name(secure: secure)],
+                                                      secondFactorDone: !needsCode, at: request.now, on: request.db)
         request.staff = CurrentStaff(id: userID, name: user.name, email: user.email, role: user.role,
                                      sessionID: session.id!, csrfToken: session.csrfToken, secondFactorDone: !needsCode)
         try await request.audit(.signIn, recordType: "staff-account", recordID: userID.uuidString,
                                 detail: needsCode ? "password accepted, code pending" : nil)
-
-        let destination = Self.safeNext(body.next)
-        let response = request.redirect(to: needsCode ? "/staff/two-factor?next=\(destination.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" : destination)
+        let destination = Self.safeNext(next)
+        let response = request.redirect(to: needsCode ? SitePath.twoFactor.link(query: ["next": destination]) : destination)
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.value(token, secure: secure)
-        if !needsCode { try KnownDevice.remember(email, request: request, on: response) }
+        if !needsCode { try KnownDevice.remember(user.email, request: request, on: response) }
         return response
     }
 
@@ -106,7 +103,7 @@ struct SignInController: RouteCollection {
             try await request.audit(.signOut, recordType: "staff-account", recordID: staff.id.uuidString)
             try await StaffSession.query(on: request.db).filter(\.$id == staff.sessionID).delete()
         }
-        let response = request.redirect(to: "/staff/sign-in?signed-out=1")
+        let response = request.redirect(to: SitePath.signIn.link(query: ["signed-out": "1"]))
         response.cookies[SessionCookie.name(secure: secure)] = SessionCookie.expired(secure: secure)
         return response
     }
@@ -116,39 +113,17 @@ struct SignInController: RouteCollection {
     /// the rest of the value be read as headers or a second response.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.utf8.count < 200, next == "/staff" || next.hasPrefix("/staff/") || next.hasPrefix("/staff?"),
-              !next.contains("//"), !next.contains("..") else { return "/staff" }
+              !next.contains("//"), !next.contains("..") else { return SitePath.dashboard.link }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~?=&%".utf8)
-        return next.utf8.allSatisfy { allowed.contains($0) } ? next : "/staff"
+        return next.utf8.allSatisfy { allowed.contains($0) } ? next : SitePath.dashboard.link
     }
 
     private func render(_ request: Request, email: String?, next: String?, message: String?,
                         status: HTTPResponseStatus = .ok, retryAfter: Int? = nil) async throws -> Response {
-        let chrome = try await request.chrome()
-        let signedOut = request.query[String.self, at: "signed-out"] != nil
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Staff sign-in")),
-            .if(signedOut && message == nil, .div(.class("notice info"), .attribute(named: "role", value: "status"), .p(.text("You are signed out.")))),
-            .if(request.query[String.self, at: "reset"] != nil && message == nil,
-                .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text("Your new password is set. Sign in with it.")))),
-            .unwrap(message) { .div(.class("error-summary"), .attribute(named: "role", value: "alert"), .attribute(named: "tabindex", value: "-1"),
-                                    .h2(.text("Sign-in did not work")), .p(.text($0))) },
-            .form(
-                .class("form narrow"),
-                .method(.post),
-                .novalidate(),
-                .action("/staff/sign-in"),
-                FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("next"), .value(attributeSafe(Self.safeNext(next)))),
-                FormViews.textField(name: "email", label: "Email address", value: email, error: nil, type: .email,
-                                    autocomplete: "username", maxLength: 254),
-                FormViews.textField(name: "password", label: "Password", value: nil, error: nil, type: .password,
-                                    autocomplete: "current-password", maxLength: 1000),
-                .button(.class("button"), .type(.submit), .text("Sign in"))
-            ),
-            .p(.a(.href("/staff/password-reset"), .text("Forgot your password?"))),
-            .p(.class("small muted"), .text("For clinic staff only. Every sign-in and every record opened is recorded in the audit trail."))
-        )
-        let response = Response.html(PageLayout.render(title: "Staff sign-in", chrome: chrome, content: content), status: status)
+        let model = SignInPage.Model(email: email, next: Self.safeNext(next), message: message,
+                                     signedOut: request.query[String.self, at: "signed-out"] != nil,
+                                     passwordReset: request.query[String.self, at: "reset"] != nil, csrfToken: request.csrfToken)
+        let response = try await request.page(SignInPage.title, SignInPage.view(model), status: status)
         if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
         return response
     }

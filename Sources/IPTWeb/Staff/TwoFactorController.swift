@@ -2,20 +2,19 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
-import Plot
 import SQLKit
 import Vapor
 
 /// Staff two-factor sign-in with an authenticator app (TOTP): setting it up with a QR code drawn by
 /// the app, entering a code after the password, and one-time recovery codes for a lost phone.
-struct TwoFactorController: RouteCollection {
+struct TwoFactorController: SiteRouteCollection {
     static let recoveryCodeCount = 10
 
-    func boot(routes: any RoutesBuilder) throws {
-        routes.get("staff", "two-factor", use: codeForm)
-        routes.post("staff", "two-factor", use: verifyCode)
-        routes.get("staff", "two-factor", "setup", use: setupForm)
-        routes.post("staff", "two-factor", "setup", use: confirmSetup)
+    func boot(site: SiteRoutes) throws {
+        site.get(.twoFactor, use: codeForm)
+        site.post(.twoFactor, use: verifyCode)
+        site.get(.twoFactorSetup, use: setupForm)
+        site.post(.twoFactorSetup, use: confirmSetup)
     }
 
     struct CodeBody: Content {
@@ -26,14 +25,14 @@ struct TwoFactorController: RouteCollection {
     // MARK: the code after the password
 
     func codeForm(_ request: Request) async throws -> Response {
-        guard let staff = request.staff else { return request.redirect(to: "/staff/sign-in") }
-        if staff.secondFactorDone { return request.redirect(to: "/staff") }
+        guard let staff = request.staff else { return request.redirect(to: SitePath.signIn.link) }
+        if staff.secondFactorDone { return request.redirect(to: SitePath.dashboard.link) }
         return try await codePage(request, next: request.query[String.self, at: "next"], error: nil)
     }
 
     func verifyCode(_ request: Request) async throws -> Response {
         guard let staff = request.staff else { throw Abort(.unauthorized, reason: "Your session has ended. Sign in again.") }
-        if staff.secondFactorDone { return request.redirect(to: "/staff") }
+        if staff.secondFactorDone { return request.redirect(to: SitePath.dashboard.link) }
         let body = try FormInput.decode(CodeBody.self, from: request)
         let services = request.services
         let now = request.now
@@ -77,28 +76,10 @@ struct TwoFactorController: RouteCollection {
 
     private func codePage(_ request: Request, next: String?, error: String?, status: HTTPResponseStatus = .ok,
                           retryAfter: Int? = nil) async throws -> Response {
-        let chrome = try await request.chrome()
         var errors = FieldErrors()
         if let error { errors.add("code", error) }
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Enter your sign-in code")),
-            .p(.text("Open your authenticator app and type the 6-digit code it shows for this clinic. Lost your phone? Type one of your recovery codes instead.")),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form narrow"),
-                .method(.post),
-                .novalidate(),
-                .action("/staff/two-factor"),
-                FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("next"), .value(attributeSafe(SignInController.safeNext(next)))),
-                FormViews.textField(name: "code", label: "Code", value: nil, error: errors["code"], autocomplete: "one-time-code",
-                                    maxLength: 20, hint: "6 digits, or a recovery code like abcd-efgh-ijkl"),
-                .button(.class("button"), .type(.submit), .text("Continue"))
-            ),
-            .form(.class("inline"), .method(.post), .action("/staff/sign-out"), FormViews.csrf(request.csrfToken),
-                  .button(.class("link-button"), .type(.submit), .text("Cancel and sign out")))
-        )
-        let response = Response.html(PageLayout.render(title: "Enter your sign-in code", chrome: chrome, content: content), status: status)
+        let model = TwoFactorCodePage.Model(next: SignInController.safeNext(next), errors: errors, csrfToken: request.csrfToken)
+        let response = try await request.page(TwoFactorCodePage.title, TwoFactorCodePage.view(model), status: status)
         if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
         return response
     }
@@ -118,9 +99,9 @@ struct TwoFactorController: RouteCollection {
     }
 
     func setupForm(_ request: Request) async throws -> Response {
-        guard let staff = request.staff, staff.secondFactorDone else { return request.redirect(to: "/staff/sign-in") }
+        guard let staff = request.staff, staff.secondFactorDone else { return request.redirect(to: SitePath.signIn.link) }
         guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
-        if user.totpEnabledAt != nil { return request.redirect(to: "/staff/account") }
+        if user.totpEnabledAt != nil { return request.redirect(to: SitePath.account.link) }
         return try await setupPage(request, user: user, secret: TwoFactorCodes.newSecret(), error: nil)
     }
 
@@ -129,11 +110,11 @@ struct TwoFactorController: RouteCollection {
         let ring = request.services.keyRing
         let body = try FormInput.decode(SetupBody.self, from: request)
         guard let user = try await StaffUser.find(staff.id, on: request.db) else { throw Abort(.unauthorized) }
-        if user.totpEnabledAt != nil { return request.redirect(to: "/staff/account") }
+        if user.totpEnabledAt != nil { return request.redirect(to: SitePath.account.link) }
         // Only a secret this app sealed for this session; the key ring passes unsealed text through.
         guard let sealedPending = body.pending, sealedPending.hasPrefix("enc:v1:"), sealedPending.utf8.count <= 400,
               let pending = try? ring.open(sealedPending, Self.setupContext(staff.sessionID)), Base32.decode(pending) != nil else {
-            return request.redirect(to: "/staff/two-factor/setup")
+            return request.redirect(to: SitePath.twoFactorSetup.link)
         }
         let now = request.now
         let typed = (body.code ?? "").filter { !$0.isWhitespace }
@@ -147,8 +128,40 @@ struct TwoFactorController: RouteCollection {
         // a code typed at sign-in is then found by one lookup instead of ten bcrypt checks.
         let hashes = codes.map { HexDigest.sha256(TwoFactorCodes.normalizedRecoveryCode($0)) }
         let sealedSecret = try ring.seal(pending, StaffUser.totpContext(staff.id, pending: false))
-        let turnedOn = try await request.db.writeTransaction { database -> Bool in
-            // Turned on once: of two tabs confirming at the same moment, one sets the secret.
+        let turnedOn = try await TwoFactorQueries.turnOn(for: staff, sealedSecret: sealedSecret, counter: counter, recoveryCodeHashes: hashes,
+                                                         at: now, on: request.db)
+        guard turnedOn else { return request.redirect(to: SitePath.account.link) }
+        try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "two-factor sign-in set up")
+        let response = try await request.page(TwoFactorDonePage.title, TwoFactorDonePage.view(recoveryCodes: codes))
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    private func setupPage(_ request: Request, user: StaffUser, secret: String, error: String?,
+                           status: HTTPResponseStatus = .ok) async throws -> Response {
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let uri = TwoFactorCodes.provisioningURI(secret: secret, account: user.email, issuer: clinic.name)
+        let staff = try request.requireStaff()
+        var errors = FieldErrors()
+        if let error { errors.add("code", error) }
+        // In groups of four, as authenticator apps show keys typed by hand.
+        let grouped = stride(from: 0, to: secret.count, by: 4).map { offset -> String in
+            let start = secret.index(secret.startIndex, offsetBy: offset)
+            return String(secret[start..<secret.index(start, offsetBy: min(4, secret.count - offset))])
+        }.joined(separator: " ")
+        let model = TwoFactorSetupPage.Model(qrSVG: try TwoFactorCodes.qrSVG(uri), groupedSecret: grouped,
+                                             sealedSecret: try request.services.keyRing.seal(secret, Self.setupContext(staff.sessionID)),
+                                             errors: errors, csrfToken: request.csrfToken)
+        return try await request.page(TwoFactorSetupPage.title, TwoFactorSetupPage.view(model), status: status)
+    }
+}
+
+enum TwoFactorQueries {
+    /// Turns two-factor sign-in on with a confirmed secret and fresh recovery codes, once: of two
+    /// tabs confirming at the same moment, one sets the secret (the other gets false).
+    static func turnOn(for staff: CurrentStaff, sealedSecret: String, counter: UInt64, recoveryCodeHashes hashes: [String], at now: Date,
+                       on database: any Database) async throws -> Bool {
+        try await database.writeTransaction { database -> Bool in
             let claimed = try await (database as! any SQLDatabase).update(StaffUser.schema)
                 .set("totp_secret", to: sealedSecret)
                 .set("totp_pending_secret", to: SQLLiteral.null)
@@ -169,63 +182,8 @@ struct TwoFactorController: RouteCollection {
             }
             return true
         }
-        guard turnedOn else { return request.redirect(to: "/staff/account") }
-        try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "two-factor sign-in set up")
-        let chrome = try await request.chrome()
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Two-factor sign-in is on")),
-            .div(.class("notice success"), .attribute(named: "role", value: "status"),
-                 .p(.text("From now on you will enter a code from your app after your password."))),
-            .h2(.text("Your recovery codes")),
-            .p(.text("Each works once if you lose your phone. Print them or keep them somewhere safe away from your phone: they are shown only now.")),
-            .ul(.class("recovery-codes"), .forEach(codes) { .li(.element(named: "code", nodes: [.text($0)])) }),
-            .p(.a(.class("button"), .href("/staff"), .text("Continue to the dashboard")))
-        )
-        let response = Response.html(PageLayout.render(title: "Two-factor sign-in is on", chrome: chrome, content: content))
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return response
     }
 
-    private func setupPage(_ request: Request, user: StaffUser, secret: String, error: String?,
-                           status: HTTPResponseStatus = .ok) async throws -> Response {
-        let chrome = try await request.chrome()
-        let uri = TwoFactorCodes.provisioningURI(secret: secret, account: user.email, issuer: chrome.clinic.name)
-        let qr = try TwoFactorCodes.qrSVG(uri)
-        let staff = try request.requireStaff()
-        let sealedSecret = try request.services.keyRing.seal(secret, Self.setupContext(staff.sessionID))
-        var errors = FieldErrors()
-        if let error { errors.add("code", error) }
-        let grouped = stride(from: 0, to: secret.count, by: 4).map { offset -> String in
-            let start = secret.index(secret.startIndex, offsetBy: offset)
-            return String(secret[start..<secret.index(start, offsetBy: min(4, secret.count - offset))])
-        }.joined(separator: " ")
-        let content: Node<HTML.BodyContext> = .group(
-            .h1(.text("Set up two-factor sign-in")),
-            .p(.text("The clinic asks everyone who can see health information to sign in with a password and a code from an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis).")),
-            .ol(
-                .li(.text("In your app, add an account and scan this code:")),
-                .li(.text("Type the 6-digit code the app then shows."))
-            ),
-            .div(.class("qr-code"), .raw(qr)),
-            .p(.text("Cannot scan? Enter this key in the app instead: "), .element(named: "code", nodes: [.text(grouped)])),
-            FormViews.errorSummary(errors),
-            .form(
-                .class("form narrow"),
-                .method(.post),
-                .novalidate(),
-                .action("/staff/two-factor/setup"),
-                FormViews.csrf(request.csrfToken),
-                .input(.type(.hidden), .name("pending"), .value(attributeSafe(sealedSecret))),
-                FormViews.textField(name: "code", label: "Code from the app", value: nil, error: errors["code"],
-                                    autocomplete: "one-time-code", maxLength: 20),
-                .button(.class("button"), .type(.submit), .text("Turn on two-factor sign-in"))
-            )
-        )
-        return .html(PageLayout.render(title: "Set up two-factor sign-in", chrome: chrome, content: content), status: status)
-    }
-}
-
-enum TwoFactorQueries {
     /// Records `counter` as used, only if it is newer than the last one: two requests racing with the
     /// same code cannot both succeed.
     /// One statement decides: the row comes back only to the request whose update moved it. (An
