@@ -77,22 +77,10 @@ public enum ProgressPage {
         }
     }
 
-    /// The chart's tabs, as every page of the chart shows them.
-    static let tabs: [(path: SitePath, key: String, title: String)] = [
-        (.chart, "chart", "Chart"), (.inventory, "inventory", "Inventory"), (.formulation, "formulation", "Formulation"),
-        (.worksheets, "worksheets", "Worksheets"), (.notes, "notes", "Notes"), (.timeline, "timeline", "Timeline"),
-        (.progress, "progress", "Scores"), (.discharge, "discharge", "Discharge"),
-    ]
-
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         .group(
-            .p(.class("breadcrumb"), .a(.href(SitePath.clients.link), .text("Clients")), .text(" / "), .text(model.clientName)),
-            .h1(.text("Scores: \(model.clientName)")),
-            .nav(.class("chart-tabs"), .attribute(named: "aria-label", value: "Chart sections"),
-                 .ul(.forEach(tabs) { tab in
-                     .li(.a(.href(tab.path.link(model.clientID)),
-                            .if(tab.key == "progress", .attribute(named: "aria-current", value: "page")), .text(tab.title)))
-                 })),
+            ChartFrame.header(ChartHeader(clientName: model.clientName, clientID: model.clientID, current: .progress,
+                                          title: "Scores: \(model.clientName)")),
             .p(.a(.href(SitePath.clientFHIR.link(model.clientID)), .text("Download the answers as FHIR R4 (JSON)"))),
             .if(model.sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
             .forEach(model.sections) { section(model, $0) },

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import SQLKit
 import Vapor
 
@@ -39,10 +40,7 @@ enum PrivacyQueries {
 
     /// The message a staff page shows after a redirect with `done`, as the chart pages word it.
     static func doneNotice(_ request: Request) -> String? {
-        let messages = ["saved": "Saved.", "signed": "Signed.", "cosigned": "Co-signed; the note is final.", "returned": "Returned to the student with your comments.",
-                        "amended": "Amendment added; the original is kept beside it.", "logged": "Supervision session logged.",
-                        "overridden": "Phase override saved.", "cleared": "The phase follows the sessions held again.", "deleted": "Removed."]
-        return request.query[String.self, at: "done"].flatMap { messages[$0] }
+        request.query[String.self, at: "done"].flatMap { ChartFrame.messages[$0] }
     }
 
     /// Deletes everything about the client and writes the tombstone, in one write transaction that
