@@ -3,7 +3,7 @@
 
 For every public page and every main staff page (and the pages forms lead to: errors,
 thanks, confirm, unsubscribe, 403, 404), in headless Chromium:
-  * axe-core runs at desktop (1280x900) and phone (390x844) size; any violation of
+  * axe-core runs at desktop (1366x900) and phone (390x844) size; any violation of
     impact "serious" or "critical" fails the page (moderate/minor ones are listed only);
   * the HTML the browser received (the response body, read through the DevTools
     protocol) is parsed by html5lib.HTMLParser(strict=True), which must raise no error.

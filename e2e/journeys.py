@@ -15,7 +15,7 @@ Debian's headless Chromium through Selenium, and stops the app at the end.
 Then, unless --journeys-only, the accessibility (axe-core, keyboard) and HTML validity
 checks of e2e/a11y_html.py run against the same server.
 
-Screenshots of every step, desktop (1280x900) and phone (390x844), go to
+Screenshots of every step, desktop (1366x900) and phone (390x844), go to
 e2e/artifacts/<run>/. The last line printed is "N passed, M failed"; the exit status
 is non-zero when anything failed.
 
