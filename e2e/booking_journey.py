@@ -204,7 +204,7 @@ def journey_booking(res: Results, art) -> bool:
             clinician.shot("e-appointment-before-acceptance")
             # The director accepts the client and names the student as the treating clinician.
             sign_in(director, DEMO_DIRECTOR, demo_password(srv))
-            director.click_and_load(director.link("Clients", "header"))
+            director.click_and_load(director.link("Clients", "nav.staff-side"))
             director.click_and_load(director.link(st["wait_name"], "main"))
             expect(director.path().endswith("/care-team"), f"the waiting client's link led to {director.path()}")
             aud.page(director, "/staff/clients/<id>/care-team (empty)")
@@ -256,7 +256,7 @@ def journey_booking(res: Results, art) -> bool:
         def clinician_sees_the_alert():
             clinician.get("/staff")
             expect("open safety alerts" in clinician.one("main").text, "the dashboard does not show the open alert")
-            clinician.click_and_load(clinician.link("Alerts", "header"))
+            clinician.click_and_load(clinician.link("Risk alerts", "nav.staff-side"))
             link = next(a for a in clinician.css("main table a"))
             clinician.click_and_load(link)
             expect("Several days" in clinician.one("main").text, "the alert does not show the answer that raised it")

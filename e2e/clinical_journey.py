@@ -43,7 +43,7 @@ def journey_clinical(res: Results, art) -> bool:
 
         def open_chart():
             sign_in(daniel, THERAPIST, demo_password(srv))
-            daniel.click_and_load(daniel.link("Clients", "header"))
+            daniel.click_and_load(daniel.link("Clients", "nav.staff-side"))
             daniel.click_and_load(daniel.link("Morgan Ellis", "main"))
             st["base"] = daniel.path().rsplit("/", 1)[0]
             text = daniel.one("main").text
@@ -222,7 +222,7 @@ def journey_clinical(res: Results, art) -> bool:
 
         def student_note_cosigned():
             sign_in(priya, STUDENT, demo_password(srv))
-            priya.click_and_load(priya.link("Clients", "header"))
+            priya.click_and_load(priya.link("Clients", "nav.staff-side"))
             priya.click_and_load(priya.link("Riley Tan", "main"))
             text = priya.one("main").text
             expect("Session 5 of 16" in text and "Middle phase" in text and "supervised by Dr. Henrik Larsen" in text,
@@ -246,7 +246,7 @@ def journey_clinical(res: Results, art) -> bool:
             expect("Not final: this note waits for the supervisor's co-signature" in priya.one("main").text, "the student's note is final at once")
             priya.shot("j-student-note-awaiting")
             sign_in(henrik, SUPERVISOR, demo_password(srv))
-            henrik.click_and_load(henrik.link("Supervision", "header"))
+            henrik.click_and_load(henrik.link("Supervision", "nav.staff-side"))
             queue = henrik.one("main").text
             expect("Riley Tan, session 4" in queue, "the supervisor's queue does not list the note")
             henrik.shot("k-supervision-queue")
@@ -265,7 +265,7 @@ def journey_clinical(res: Results, art) -> bool:
             browsers.append(miriam)
             st["miriam"] = miriam
             sign_in(miriam, DIRECTOR, demo_password(srv))
-            miriam.click_and_load(miriam.link("Clients", "header"))
+            miriam.click_and_load(miriam.link("Clients", "nav.staff-side"))
             aud.page(miriam, "/staff/clients (director)")
             miriam.click_and_load(miriam.link("Riley Tan", "main"))
             expect("/reason" in miriam.path(), f"the director was not asked for a reason (at {miriam.path()})")
@@ -305,7 +305,7 @@ def journey_clinical(res: Results, art) -> bool:
             morgan.click_and_load(morgan.button("Continue to my appointments and forms", "main form"))
             morgan.click_and_load(morgan.button("Ask for a copy of my record", "main"))
             expect("has reached the clinic" in morgan.one("main").text, "no confirmation of the request")
-            miriam.click_and_load(miriam.link("Records", "header"))
+            miriam.click_and_load(miriam.link("Record requests", "nav.staff-side"))
             expect("Morgan Ellis" in miriam.one("main").text, "the request is not in the director's list")
             aud.page(miriam, "/staff/requests")
             miriam.click_and_load(miriam.link("Morgan Ellis", "main"))

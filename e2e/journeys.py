@@ -210,7 +210,7 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         return b.h1()
 
     def inbox():
-        b.click_and_load(b.link("Enquiries", "nav.staff-nav"))
+        b.click_and_load(b.link("Enquiries", "nav.staff-side"))
         expect(b.path().startswith("/staff/enquiries"), f"expected /staff/enquiries, got {b.path()}")
         link = [a for a in b.css("main table a") if a.text.strip() == st["visitor_name"]]
         expect(bool(link), f"enquiry from {st['visitor_name']!r} not in the inbox; rows: {table_rows(b)}")
@@ -263,7 +263,7 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         return "gone from Open, listed under Handled"
 
     def subscribers_csv():
-        b.click_and_load(b.link("Subscribers", "nav.staff-nav"))
+        b.click_and_load(b.link("Subscribers", "nav.staff-side"))
         expect(st["visitor_email"] in b.one("main").text,
                f"subscriber {st['visitor_email']} not on /staff/subscribers")
         row = [r for r in table_rows(b) if any(st["visitor_email"] in c for c in r)]
@@ -286,7 +286,7 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         return f"{len(lines)} line(s); header {lines[0]!r}"
 
     def compose_preview():
-        b.click_and_load(b.link("Newsletters", "nav.staff-nav"))
+        b.click_and_load(b.link("Newsletters", "nav.staff-side"))
         fill(b, "#field-subject", nl_subject)
         fill(b, "#field-body", "Hello from the clinic\n\nWe have new openings in the reduced-rate clinic.\n\n"
                                "- Free 15-minute phone consultation\n- Evening sessions\n")
@@ -344,7 +344,7 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         return " | ".join(rows[0])
 
     def audit():
-        b.click_and_load(b.link("Audit trail", "nav.staff-nav"))
+        b.click_and_load(b.link("Audit trail", "nav.staff-side"))
         expect(b.path().startswith("/staff/audit"), f"expected /staff/audit, got {b.path()}")
         b.shot("b-audit")
         rows = table_rows(b)
@@ -396,7 +396,7 @@ def journey_receptionist(res: Results, srv: AppServer, b: Browser, st: dict) -> 
         sign_in(b, RECEPTION_EMAIL)
         expect(RECEPTION_NAME.split()[0] in b.one("main").text, f"dashboard does not greet {RECEPTION_NAME}")
         b.shot("c-dashboard")
-        nav = [a.text.strip() for a in b.css("nav.staff-nav a")]
+        nav = [a.text.strip() for a in b.css("nav.staff-side a")]
         expect("Audit trail" not in nav, f"the receptionist's menu links to the audit trail, which answers 403: {nav}")
         return f"nav: {nav}"
 
@@ -468,6 +468,8 @@ def main() -> int:
             recep = Browser(srv.base, art, "reception-")
             browsers.append(recep)
             journey_receptionist(res, srv, recep, st)
+            import journey_today
+            journey_today.journey_today(res, art)
             import booking_journey
             booking_journey.journey_booking(res, art)
             import clinical_journey

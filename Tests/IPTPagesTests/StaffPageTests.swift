@@ -28,19 +28,53 @@ import Testing
         #expect(TwoFactorDonePage.view(recoveryCodes: ["abcd-efgh-ijkl"]).render().contains("<code>abcd-efgh-ijkl</code>"))
     }
 
-    static func dashboard(failing: [DashboardPage.FailingJob] = [], enquiries: Int? = 3) -> DashboardPage.Model {
-        .init(staffName: "Miriam Okafor", roleName: "Clinic director", failingJobs: failing, today: "2026-12-04", appointmentsToday: 5,
-              openAlerts: 1, bookingRequests: 2, notesToCosign: 0, notesReturned: 0, possibleDuplicates: 1, openRecordRequests: 0,
-              openEnquiries: enquiries, confirmedSubscribers: nil, pendingMail: 4, failedMail: 0,
-              worsened: [.init(clientID: "c1", clientName: "Riley Tan", instrument: "PHQ-9", from: 8, to: 16)], seesClients: true)
+    static func today(director: Bool) -> TodayPage.Model {
+        var model = TodayPage.Model(staffName: "Miriam Okafor", roleName: "Clinic director", day: "Saturday, December 5, 2026",
+                                    today: "2026-12-05", csrfToken: "token")
+        model.alerts = [.init(when: "Fri Dec 4", who: "Riley Tan", what: "From a questionnaire answer", badge: .init("Open", .alert), link: "/staff/alerts/a1")]
+        model.sessions = [
+            .init(when: "9 a.m.", who: "Riley Tan", what: "IPT session", badge: .init("Note to write", .attention), link: "/staff/appointments/p1",
+                  action: .link("Write note", href: "/staff/clients/c1/notes/new")),
+            .init(when: "11 a.m.", who: "Sam Lee", what: "IPT session", badge: .init("Arrived 10:52 a.m.", .ok), link: "/staff/appointments/p2"),
+        ]
+        model.notesToWrite = []
+        model.formsOutstanding = []
+        if director {
+            model.arrivals = [.init(when: "1 p.m.", who: "Jo Park", what: "IPT session with Daniel Reyes", link: "/staff/appointments/p3",
+                                    action: .post("Mark arrived", path: "/staff/appointments/p3/arrived"))]
+            model.awaitingConfirmation = []
+            model.waitlistOffers = []
+            model.possibleDuplicates = 2
+            model.clinic = .init(appointmentsToday: 7, openEnquiries: 3, confirmedSubscribers: 40, openRecordRequests: 0, pendingMail: 1, failedMail: 0)
+            model.failingJobs = [.init(label: "Safety alert escalation", failuresInARow: 2, lastFailed: "Friday, December 4, 2026 at 9 a.m.", lastWorked: nil)]
+        }
+        return model
     }
 
-    @Test func the_dashboard_shows_what_needs_attention_and_only_what_the_role_may_see() throws {
-        let page = Self.dashboard(failing: [.init(label: "Safety alert escalation", failuresInARow: 2, lastFailed: "Friday, December 4, 2026 at 9 a.m.", lastWorked: nil)])
-        try Snapshot.check(DashboardPage.view(page), named: "staff-dashboard")
-        let html = DashboardPage.view(Self.dashboard(enquiries: nil)).render()
-        #expect(!html.contains("open enquiries") && !html.contains("confirmed subscribers") && !html.contains("Scheduled work"))
-        #expect(html.contains(#"href="/staff/calendar?view=day&amp;date=2026-12-04""#))
+    @Test func today_puts_alerts_first_and_shows_only_the_sections_of_the_role() throws {
+        try Snapshot.check(TodayPage.view(Self.today(director: true)), named: "staff-today-director")
+        try Snapshot.check(TodayPage.view(Self.today(director: false)), named: "staff-today-clinician")
+        let clinician = TodayPage.view(Self.today(director: false)).render()
+        #expect(!clinician.contains("Arrivals today") && !clinician.contains("The clinic today") && !clinician.contains("Scheduled work"))
+        #expect(clinician.range(of: "Open risk alerts")!.lowerBound < clinician.range(of: "Your sessions today")!.lowerBound, "alerts come first")
+        #expect(clinician.contains("Every attended session has its note."), "an empty section says so")
+        let director = TodayPage.view(Self.today(director: true)).render()
+        #expect(director.contains(#"action="/staff/appointments/p3/arrived""#) && director.contains("2 possible duplicate clients"))
+        #expect(director.contains(#"href="/staff/calendar?view=day&amp;date=2026-12-05""#))
+    }
+
+    @Test func the_client_search_lists_matches_with_where_to_go_next() throws {
+        let riley = ClientSearchPage.Result(name: "Riley Tan", dateOfBirth: "Monday, March 4, 1996", email: "riley@example.org", phone: "416-555-0101",
+                                            programme: "Adult IPT", chartLink: "/staff/clients/c1/chart", bookLink: nil, next: nil)
+        let found = ClientSearchPage.Model(query: "riley", error: nil, results: [riley], truncated: false, scope: .careTeam, csrfToken: "token")
+        try Snapshot.check(ClientSearchPage.view(found), named: "staff-client-search")
+        var forDesk = riley
+        forDesk.chartLink = nil
+        forDesk.bookLink = "/staff/appointments/new?client=c1"
+        let desk = ClientSearchPage.view(.init(query: "riley", error: nil, results: [forDesk], truncated: true, scope: .wholeClinicForBooking, csrfToken: "t")).render()
+        #expect(!desk.contains("/chart") && desk.contains("Book an appointment") && desk.contains("Only the first 1 are shown"))
+        let none = ClientSearchPage.view(.init(query: "zed", error: nil, results: [], truncated: false, scope: .careTeam, csrfToken: "t")).render()
+        #expect(none.contains("No client matches") && none.contains("care team"))
     }
 
     @Test func the_account_page_shows_a_new_feed_address_once() throws {

@@ -269,8 +269,9 @@ extension TestClinic {
             let (otherSupervisor, _) = try await clinic.signedIn(as: .supervisor)
             try await otherSupervisor.get("/staff")
             #expect(try await otherSupervisor.post("\(notePath)/cosign", form: [:]).status == .notFound, "another supervisor cannot even see the client")
-            // The dashboard says so, the queue lists it; returning needs a comment.
-            #expect(try await supervisor.get("/staff").body.string.contains("notes waiting for your co-signature"))
+            // Today lists it to co-sign, the queue lists it; returning needs a comment.
+            let today = try await supervisor.get("/staff").body.string
+            #expect(today.contains("Notes to co-sign") && today.contains(notePath) && today.contains("Casey Client"))
             let queue = try await supervisor.get("/staff/supervision")
             #expect(queue.body.string.contains("Casey Client, session 4"))
             #expect(try await supervisor.post("\(notePath)/return", form: ["comment": " "]).status == .unprocessableEntity)

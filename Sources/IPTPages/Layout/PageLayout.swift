@@ -78,46 +78,70 @@ public enum PageLayout {
     }
 
     static let publicNavigation: [NavItem] = [
-        NavItem(title: "What IPT is", path: "/what-is-ipt"),
-        NavItem(title: "When to consider it", path: "/when-to-consider"),
-        NavItem(title: "What to expect", path: "/what-to-expect"),
-        NavItem(title: "Teens (IPT-A)", path: "/ipt-a"),
-        NavItem(title: "Evidence", path: "/evidence"),
-        NavItem(title: "Our team", path: "/team"),
-        NavItem(title: "Fees", path: "/fees"),
-        NavItem(title: "Contact", path: "/contact"),
-        NavItem(title: "Book", path: "/book"),
+        NavItem(title: "What IPT is", path: SitePath.whatIsIPT.link),
+        NavItem(title: "When to consider it", path: SitePath.whenToConsider.link),
+        NavItem(title: "What to expect", path: SitePath.whatToExpect.link),
+        NavItem(title: "Teens (IPT-A)", path: SitePath.iptA.link),
+        NavItem(title: "Evidence", path: SitePath.evidence.link),
+        NavItem(title: "Our team", path: SitePath.team.link),
+        NavItem(title: "Fees", path: SitePath.fees.link),
+        NavItem(title: "Contact", path: SitePath.contact.link),
+        NavItem(title: "Book", path: SitePath.book.link),
     ]
 
     public static let footerNavigation: [NavItem] = [
-        NavItem(title: "Grief", path: "/focus/grief"),
-        NavItem(title: "Role disputes", path: "/focus/role-disputes"),
-        NavItem(title: "Role transitions", path: "/focus/role-transitions"),
-        NavItem(title: "Interpersonal sensitivity", path: "/focus/interpersonal-sensitivity"),
-        NavItem(title: "Newsletter", path: "/newsletter"),
-        NavItem(title: "Your appointments", path: "/portal/sign-in"),
-        NavItem(title: "Privacy notice", path: "/privacy"),
-        NavItem(title: "Staff sign-in", path: "/staff/sign-in"),
+        NavItem(title: "Grief", path: SitePath.focusGrief.link),
+        NavItem(title: "Role disputes", path: SitePath.focusRoleDisputes.link),
+        NavItem(title: "Role transitions", path: SitePath.focusRoleTransitions.link),
+        NavItem(title: "Interpersonal sensitivity", path: SitePath.focusInterpersonalSensitivity.link),
+        NavItem(title: "Newsletter", path: SitePath.newsletter.link),
+        NavItem(title: "Your appointments", path: SitePath.portalSignIn.link),
+        NavItem(title: "Privacy notice", path: SitePath.privacyNotice.link),
+        NavItem(title: "Staff sign-in", path: SitePath.signIn.link),
     ]
 
-    public static func staffNavigation(for role: StaffRole) -> [NavItem] {
-        var items = [NavItem(title: "Dashboard", path: "/staff")]
-        if AccessPolicy.allows(role, .viewSchedule) { items.append(NavItem(title: "Calendar", path: "/staff/calendar")) }
-        if AccessPolicy.allows(role, .viewClinicalRecords) {
-            items.append(NavItem(title: "Clients", path: "/staff/clients"))
-            items.append(NavItem(title: "Alerts", path: "/staff/alerts"))
+    /// One heading of the staff sidebar and the links under it.
+    public struct NavGroup: Sendable {
+        public let title: String
+        public let items: [NavItem]
+    }
+
+    /// The staff menu, grouped by the work it serves, with only what this role may open. A group
+    /// left with no items is left out.
+    public static func staffNavigation(for role: StaffRole) -> [NavGroup] {
+        func item(_ title: String, _ path: SitePath, when allowed: Bool = true) -> NavItem? {
+            allowed ? NavItem(title: title, path: path.link) : nil
         }
-        if [.supervisor, .student, .admin].contains(role) { items.append(NavItem(title: "Supervision", path: "/staff/supervision")) }
-        if AccessPolicy.allows(role, .viewEnquiries) { items.append(NavItem(title: "Enquiries", path: "/staff/enquiries")) }
-        if AccessPolicy.allows(role, .viewSubscribers) { items.append(NavItem(title: "Subscribers", path: "/staff/subscribers")) }
-        if AccessPolicy.allows(role, .sendNewsletter) { items.append(NavItem(title: "Newsletters", path: "/staff/newsletters")) }
-        if AccessPolicy.allows(role, .handleRecordRequests) {
-            items.append(NavItem(title: "Records", path: "/staff/requests"))
+        func allows(_ permission: Permission) -> Bool { AccessPolicy.allows(role, permission) }
+        let groups: [(String, [NavItem?])] = [
+            ("Daily work", [
+                item("Today", .dashboard),
+                item("Calendar", .calendar, when: allows(.viewSchedule)),
+                item("Clients", .clients, when: allows(.viewClinicalRecords)),
+                item("Risk alerts", .alerts, when: allows(.viewClinicalRecords)),
+                item("Supervision", .supervision, when: [.supervisor, .student, .admin].contains(role)),
+            ]),
+            ("Front desk", [
+                item("Waitlist", .waitlistAdmin, when: allows(.manageSchedule)),
+                item("Possible duplicates", .duplicates, when: allows(.reconcileClients)),
+                item("Enquiries", .enquiries, when: allows(.viewEnquiries)),
+                item("Record requests", .recordRequests, when: allows(.handleRecordRequests)),
+            ]),
+            ("Newsletter", [
+                item("Subscribers", .subscribers, when: allows(.viewSubscribers)),
+                item("Newsletters", .newsletters, when: allows(.sendNewsletter)),
+            ]),
+            ("Clinic", [
+                item("Working hours", .availability, when: allows(.viewSchedule)),
+                item("Audit trail", .audit, when: allows(.viewAuditTrail)),
+                item("Clinic settings", .clinicSettings, when: allows(.editClinicSettings)),
+                item("Your account", .account),
+            ]),
+        ]
+        return groups.compactMap { title, items in
+            let present = items.compactMap { $0 }
+            return present.isEmpty ? nil : NavGroup(title: title, items: present)
         }
-        if AccessPolicy.allows(role, .viewAuditTrail) { items.append(NavItem(title: "Audit trail", path: "/staff/audit")) }
-        if AccessPolicy.allows(role, .editClinicSettings) { items.append(NavItem(title: "Clinic settings", path: "/staff/settings")) }
-        items.append(NavItem(title: "Your account", path: "/staff/account"))
-        return items
     }
 
     /// Renders a complete HTML document: the page's own content with Plot, the frame around it
@@ -141,35 +165,96 @@ public enum PageLayout {
         html += #"<link rel="stylesheet" href="/css/site.css" type="text/css"/></head><body class=""#
         html += isStaff ? "staff" : "public"
         html += ##""><a class="skip-link" href="#main">Skip to main content</a>"##
-        html += header(chrome: chrome)
-        html += #"<main id="main" class="wrap" tabindex="-1">"# + main + "</main>"
-        html += footer(chrome: chrome)
+        if let staff = chrome.staff {
+            // Staff work in a frame of their own: a compact bar, the grouped menu beside the page,
+            // and no public footer (the crisis line is for clients; staff pages are not theirs).
+            html += staffHeader(chrome.clinic, staff: staff)
+            html += #"<div class="staff-body">"#
+            if staff.showsMenu { html += staffSidebar(role: staff.role, currentPath: chrome.currentPath) }
+            html += #"<main id="main" class="staff-main" tabindex="-1">"# + main + "</main></div>"
+        } else {
+            html += header(chrome: chrome)
+            html += #"<main id="main" class="wrap" tabindex="-1">"# + main + "</main>"
+            // The staff entrance (sign-in, two-factor, password reset) is for staff, not clients.
+            if !isStaff { html += footer(chrome: chrome) }
+        }
         html += "</body></html>"
         return html
     }
 
+    /// The staff bar: the clinic's name, the client search (for those who may look clients up),
+    /// and who is signed in with the way out. The search posts, so a client's name or birth date
+    /// never lands in an address bar, a browser history or a proxy's log.
+    private static func staffHeader(_ clinic: ClinicIdentity, staff: StaffChrome) -> String {
+        let csrf = MarkupEscaping.escape(staff.csrfToken)
+        var html = #"<header class="site-header staff-top"><div class="staff-top-inner"><a class="brand" href=""#
+        html += SitePath.dashboard.link + #"">"# + MarkupEscaping.escape(clinic.name) + "</a>"
+        if staff.showsMenu {
+            html += #"<form class="staff-search" role="search" method="post" action=""# + SitePath.clientSearch.link + #"">"#
+            html += #"<input type="hidden" name="_csrf" value=""# + csrf + #""/>"#
+            html += #"<label class="visually-hidden" for="staff-search-q">Find a client by name, email, phone or date of birth</label>"#
+            html += #"<input id="staff-search-q" type="search" name="q" maxlength="100" autocomplete="off" placeholder="Find a client: name, email, phone, birth date"/>"#
+            html += #"<button class="staff-search-go" type="submit">Search</button></form>"#
+        }
+        html += #"<form class="inline sign-out" method="post" action=""# + SitePath.signOut.link + #""><input type="hidden" name="_csrf" value=""#
+        html += csrf
+        html += #""/><span class="signed-in-as">"# + MarkupEscaping.escape(staff.name)
+        html += #" <span class="staff-role">"# + MarkupEscaping.escape(staff.role.displayName) + "</span>"
+        html += #"</span><button class="link-button" type="submit">Sign out</button></form>"#
+        html += "</div></header>"
+        return html
+    }
+
+    /// The grouped menu twice over: a column beside the page on a wide screen, and a folded
+    /// "Menu" on a phone (a details element, so it opens without JavaScript). The stylesheet shows
+    /// one of the two; the hidden one is out of the accessibility tree as well.
+    private static func staffSidebar(role: StaffRole, currentPath: String) -> String {
+        let groups = staffNavigation(for: role)
+        let flat = groups.flatMap(\.items)
+        let current = currentIndex(in: flat, currentPath: currentPath)
+        return cachedFragment("staff-side|\(role.rawValue)|\(current ?? -1)") {
+            var index = 0
+            let lists: [Node<HTML.BodyContext>] = groups.enumerated().map { number, group in
+                let headingID = "staff-menu-\(number)"
+                let items: [Node<HTML.ListContext>] = group.items.map { item in
+                    defer { index += 1 }
+                    let isCurrent = index == current
+                    return .li(.a(.href(item.path), .if(isCurrent, .attribute(named: "aria-current", value: "page")), .text(item.title)))
+                }
+                return .div(.class("staff-menu-group"),
+                            .p(.class("staff-menu-heading"), .id(headingID), .text(group.title)),
+                            .ul(.attribute(named: "aria-labelledby", value: headingID), .group(items)))
+            }
+            // The phone copy repeats the ids' text only through aria-label, so no id appears twice.
+            var phoneIndex = 0
+            let phoneLists: [Node<HTML.BodyContext>] = groups.map { group in
+                let items: [Node<HTML.ListContext>] = group.items.map { item in
+                    defer { phoneIndex += 1 }
+                    let isCurrent = phoneIndex == current
+                    return .li(.a(.href(item.path), .if(isCurrent, .attribute(named: "aria-current", value: "page")), .text(item.title)))
+                }
+                return .div(.class("staff-menu-group"),
+                            .p(.class("staff-menu-heading"), .attribute(named: "aria-hidden", value: "true"), .text(group.title)),
+                            .ul(.attribute(named: "aria-label", value: group.title), .group(items)))
+            }
+            let currentTitle = current.map { ": " + flat[$0].title } ?? ""
+            return Node<HTML.BodyContext>.group(
+                .nav(.class("staff-side"), .ariaLabel("Staff"), .group(lists)),
+                .element(named: "details", nodes: [
+                    .class("staff-menu-phone"),
+                    .element(named: "summary", nodes: [.text("Menu"), .span(.class("staff-menu-here"), .text(currentTitle))]),
+                    .nav(.ariaLabel("Staff"), .group(phoneLists)),
+                ])
+            ).render()
+        }
+    }
+
+    /// The public header: the clinic's name and the public menu. Also on the staff entrance, where
+    /// nobody is signed in yet.
     private static func header(chrome: PageChrome) -> String {
-        let items: [NavItem]
-        let navigation: String
-        if let staff = chrome.staff {
-            items = staff.showsMenu ? staffNavigation(for: staff.role) : []
-            navigation = #"<nav class="site-nav staff-nav" aria-label="Staff">"#
-        } else {
-            items = publicNavigation
-            navigation = #"<nav class="site-nav" aria-label="Main">"#
-        }
         var html = #"<header class="site-header"><div class="wrap header-inner"><a class="brand" href=""#
-        html += chrome.staff == nil ? "/" : "/staff"
-        html += #"">"# + MarkupEscaping.escape(chrome.clinic.name) + "</a>"
-        if !items.isEmpty {
-            html += navigation + navigationList(items, role: chrome.staff?.role, currentPath: chrome.currentPath) + "</nav>"
-        }
-        if let staff = chrome.staff {
-            html += #"<form class="inline sign-out" method="post" action="/staff/sign-out"><input type="hidden" name="_csrf" value=""#
-            html += MarkupEscaping.escape(staff.csrfToken)
-            html += #""/><span class="signed-in-as">Signed in as "# + MarkupEscaping.escape(staff.name)
-            html += #"</span><button class="link-button" type="submit">Sign out</button></form>"#
-        }
+        html += SitePath.home.link + #"">"# + MarkupEscaping.escape(chrome.clinic.name) + "</a>"
+        html += #"<nav class="site-nav" aria-label="Main">"# + navigationList(publicNavigation, role: nil, currentPath: chrome.currentPath) + "</nav>"
         html += "</div></header>"
         return html
     }

@@ -24,6 +24,7 @@ extension SitePath {
     public static let appointmentCancel = SitePath.staff("appointments/:id/cancel")
     public static let appointmentMove = SitePath.staff("appointments/:id/move")
     public static let appointmentStatus = SitePath.staff("appointments/:id/status")
+    public static let appointmentArrived = SitePath.staff("appointments/:id/arrived")
     public static let appointmentSlidingScale = SitePath.staff("appointments/:id/sliding-scale")
     public static let appointmentIntake = SitePath.staff("appointments/:id/intake")
     public static let appointmentQuestionnaire = SitePath.staff("appointments/:id/questionnaire")

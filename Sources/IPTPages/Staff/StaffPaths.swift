@@ -13,3 +13,8 @@ extension SitePath {
     public static let accountCalendarFeedRevoke = SitePath.staff("account/calendar-feed/revoke")
     public static let clinicSettings = SitePath.staff("settings")
 }
+
+extension SitePath {
+    /// The client search in the staff bar; it posts, so names and birth dates stay out of addresses.
+    public static let clientSearch = SitePath.staff("search")
+}

@@ -79,6 +79,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(APIController())
     try site.register(BookingAPIController())
     try site.register(DashboardController())
+    try site.register(ClientSearchController())
     try site.register(EnquiryInboxController())
     try site.register(NewsletterAdminController())
     try site.register(AuditController())

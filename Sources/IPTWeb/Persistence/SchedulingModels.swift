@@ -174,6 +174,8 @@ final class Appointment: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
     @OptionalField(key: "cancelled_at") var cancelledAt: Date?
+    /// When the front desk marked the client as arrived (see M038AddArrivals).
+    @OptionalField(key: "arrived_at") var arrivedAt: Date?
 
     init() {}
 

@@ -324,6 +324,8 @@ struct CalendarController: SiteRouteCollection {
         var body = NewBody()
         body.clinician = request.query[String.self, at: "clinician"] ?? staff.id.uuidString
         body.date = request.query[String.self, at: "date"]
+        // From the client search: the client already chosen.
+        body.client = request.query[String.self, at: "client"]
         body.weeks = "1"
         body.onConflict = "refuse"
         return try await renderNew(request, body: body, errors: FieldErrors())

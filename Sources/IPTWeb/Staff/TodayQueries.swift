@@ -1,0 +1,99 @@
+import Fluent
+import Foundation
+import IPTCore
+
+/// The reads behind the "Today" page: each section's rows, kept to what this person may see (their
+/// own calendar, the calendars they manage, their care teams, their supervisees).
+enum TodayQueries {
+    /// Appointments that count as the day's work (not lapsed holds, cancellations or blocked time).
+    static let dayStatuses: [Appointment.Status] = [.held, .requested, .confirmed, .attended, .noShow]
+
+    static func appointments(of clinicianIDs: [UUID], in window: Interval, statuses: [Appointment.Status],
+                             on database: any Database) async throws -> [Appointment] {
+        guard !clinicianIDs.isEmpty else { return [] }
+        return try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs)
+            .filter(\.$startsAt >= window.start).filter(\.$startsAt < window.end).filter(\.$status ~~ statuses)
+            .with(\.$client).with(\.$staff).sort(\.$startsAt).all()
+    }
+
+    /// Open alerts this person may see, oldest first, with their clients.
+    static func openAlerts(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> [RiskAlert] {
+        try await MeasuresQueries.visibleAlerts(staff, now: now, on: database).filter(\.$status == .open)
+            .with(\.$client).sort(\.$createdAt).limit(50).all()
+    }
+
+    /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
+    /// with their appointments. Notes written from the chart name no appointment, so the client's
+    /// whole history with this clinician is read to count them fairly.
+    static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [Appointment] {
+        let recent = try await Appointment.query(on: database).filter(\.$staff.$id == clinicianID).filter(\.$status == .attended)
+            .filter(\.$startsAt >= since).filter(\.$client.$id != nil).all()
+        let clientIDs = Array(Set(recent.compactMap { $0.$client.id }))
+        guard !clientIDs.isEmpty else { return [] }
+        let history = try await Appointment.query(on: database).filter(\.$staff.$id == clinicianID).filter(\.$status == .attended)
+            .filter(\.$client.$id ~~ clientIDs).with(\.$client).all()
+        let notes = try await SessionNoteRow.query(on: database).filter(\.$author.$id == clinicianID).filter(\.$client.$id ~~ clientIDs)
+            .filter(\.$amends.$id == nil).all()
+        let noted = Set(notes.compactMap { $0.$appointment.id })
+        let unlinked = Dictionary(grouping: notes.filter { $0.$appointment.id == nil }, by: { $0.$client.id }).mapValues(\.count)
+        let sessions = history.compactMap { appointment -> NotesOwed.Session? in
+            guard let id = appointment.id, let client = appointment.$client.id else { return nil }
+            return NotesOwed.Session(appointmentID: id, clientID: client, startsAt: appointment.startsAt)
+        }
+        let owed = Set(NotesOwed.sessionsWithoutNote(sessions, notedAppointments: noted, unlinkedNotes: unlinked).map(\.appointmentID))
+        return history.filter { $0.id.map(owed.contains) ?? false && $0.startsAt >= since }.sorted { $0.startsAt < $1.startsAt }
+    }
+
+    /// Notes in a supervision state, by authors, with their clients and authors.
+    static func notes(by authors: [UUID], in statuses: [NoteStatus], on database: any Database) async throws -> [SessionNoteRow] {
+        guard !authors.isEmpty else { return [] }
+        return try await SessionNoteRow.query(on: database).filter(\.$author.$id ~~ authors).filter(\.$status ~~ statuses)
+            .with(\.$client).with(\.$author).sort(\.$signedAt).limit(50).all()
+    }
+
+    /// A form sent to a client by link and not yet finished.
+    struct OutstandingForm {
+        var client: ClientRecord
+        /// "Intake", "PHQ-9", "Pre-therapy self-assessment".
+        var name: String
+        var started: Bool
+        var sentAt: Date
+        var expiresAt: Date
+    }
+
+    /// Intake forms, questionnaires and self-assessments this clinician sent that are still open.
+    static func outstandingForms(sentBy clinicianID: UUID, now: Date, instruments: InstrumentCatalogue,
+                                 on database: any Database) async throws -> [OutstandingForm] {
+        let open: [FormLinkStatus] = [.sent, .draft]
+        let questionnaires = try await MeasureResponse.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
+        let intakes = try await IntakeRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
+        let assessments = try await SelfAssessmentRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
+        let forms = questionnaires.map {
+            OutstandingForm(client: $0.client, name: instruments.named($0.instrumentCode)?.name ?? $0.instrumentCode,
+                            started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
+        } + intakes.map {
+            OutstandingForm(client: $0.client, name: "Intake form", started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
+        } + assessments.map {
+            OutstandingForm(client: $0.client, name: "Pre-therapy self-assessment", started: $0.status == .draft, sentAt: $0.createdAt,
+                            expiresAt: $0.expiresAt)
+        }
+        return forms.sorted { $0.expiresAt < $1.expiresAt }
+    }
+
+    /// Held times and requests not yet confirmed, and waitlist offers out, from now on.
+    static func unconfirmed(of clinicianIDs: [UUID], statuses: [Appointment.Status], now: Date, on database: any Database) async throws -> [Appointment] {
+        guard !clinicianIDs.isEmpty else { return [] }
+        return try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs).filter(\.$status ~~ statuses)
+            .filter(\.$startsAt >= now).with(\.$client).with(\.$staff).sort(\.$startsAt).limit(50).all()
+    }
+
+    /// Marks a confirmed appointment's client as arrived. The condition keeps the first mark's
+    /// time when two people press it at once.
+    static func markArrived(_ id: UUID, at now: Date, on database: any Database) async throws {
+        try await Appointment.query(on: database).set(\.$arrivedAt, to: now).filter(\.$id == id).filter(\.$status == .confirmed)
+            .filter(\.$arrivedAt == nil).update()
+    }
+}

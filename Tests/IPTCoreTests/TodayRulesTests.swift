@@ -1,0 +1,50 @@
+import Foundation
+import IPTCore
+import Testing
+
+@Suite struct ClientSearchQueryTests {
+    @Test func a_query_is_read_as_a_birth_date_an_email_a_phone_or_a_name() {
+        #expect(ClientSearchQuery.read("1996-03-04") == .success(.dateOfBirth("1996-03-04")))
+        #expect(ClientSearchQuery.read(" 1996/3/4 ") == .success(.dateOfBirth("1996-03-04")))
+        #expect(ClientSearchQuery.read("1996-02-30") == .success(.phone("19960230")), "not a calendar day: read as digits")
+        #expect(ClientSearchQuery.read("Riley@Example.org") == .success(.email("riley@example.org")))
+        #expect(ClientSearchQuery.read("(416) 555-0101") == .success(.phone("4165550101")))
+        #expect(ClientSearchQuery.read("Riley  TAN") == .success(.name(["riley", "tan"])))
+    }
+
+    @Test func pattern_characters_are_dropped_and_too_little_or_too_much_is_refused() {
+        #expect(ClientSearchQuery.read("%_") == .failure(.tooShort), "wildcards alone would list everyone")
+        #expect(ClientSearchQuery.read("ri%ley") == .success(.name(["riley"])))
+        #expect(ClientSearchQuery.read("r") == .failure(.tooShort))
+        #expect(ClientSearchQuery.read("41") == .failure(.tooShort))
+        #expect(ClientSearchQuery.read(String(repeating: "a", count: 101)) == .failure(.tooLong))
+    }
+
+    @Test func each_role_searches_what_it_may_see() {
+        #expect(ClientSearchScope.of(.therapist) == .careTeam && ClientSearchScope.of(.student) == .careTeam)
+        #expect(ClientSearchScope.of(.supervisor) == .careTeam)
+        #expect(ClientSearchScope.of(.admin) == .wholeClinicWithCharts)
+        #expect(ClientSearchScope.of(.receptionist) == .wholeClinicForBooking && !ClientSearchScope.of(.receptionist).opensCharts)
+    }
+}
+
+@Suite struct NotesOwedTests {
+    let riley = UUID()
+    let sam = UUID()
+
+    func session(_ client: UUID, day: Double) -> NotesOwed.Session {
+        NotesOwed.Session(appointmentID: UUID(), clientID: client, startsAt: Date(timeIntervalSince1970: day * 86_400))
+    }
+
+    @Test func a_session_named_by_a_note_is_not_owed() {
+        let first = session(riley, day: 1), second = session(riley, day: 8)
+        let owed = NotesOwed.sessionsWithoutNote([second, first], notedAppointments: [first.appointmentID], unlinkedNotes: [:])
+        #expect(owed == [second])
+    }
+
+    @Test func notes_written_from_the_chart_cover_the_clients_oldest_sessions_only() {
+        let sessions = [session(riley, day: 1), session(riley, day: 8), session(riley, day: 15), session(sam, day: 2)]
+        let owed = NotesOwed.sessionsWithoutNote(sessions, notedAppointments: [], unlinkedNotes: [riley: 2])
+        #expect(owed == [sessions[3], sessions[2]], "Riley's third session and Sam's only one, oldest first")
+    }
+}

@@ -1,0 +1,137 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+@Suite struct TodayTests {
+    /// A confirmed appointment with the client, `hours` from now (negative for the past).
+    static func appointment(_ clinic: TestClinic, clinician: StaffUser, client: ClientRecord, hours: Double,
+                            status: Appointment.Status = .confirmed) async throws -> Appointment {
+        let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+        let appointment = try BookingService.newAppointment(staffID: clinician.requireID(), clientID: client.requireID(), kind: kind,
+                                                            start: clinic.clock.now.addingTimeInterval(hours * 3600), locationID: nil,
+                                                            source: "test", now: clinic.clock.now)
+        appointment.status = status
+        try await appointment.create(on: clinic.db)
+        return appointment
+    }
+
+    static func signIn(_ clinic: TestClinic, _ user: StaffUser) async throws -> Browser {
+        let browser = Browser(app: clinic.app)
+        try await browser.signIn(email: user.email, password: "correct horse battery")
+        return browser
+    }
+
+    @Test func the_staff_frame_has_the_grouped_menu_and_search_and_no_public_footer() async throws {
+        try await withClinic { clinic in
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let page = try await desk.get("/staff").body.string
+            #expect(page.contains(#"class="staff-side""#) && page.contains("Front desk") && page.contains(#"action="/staff/search""#))
+            #expect(!page.contains("Need help right now?"), "the crisis footer is for client-facing pages")
+            #expect(!page.contains(">Audit trail<"), "the menu holds only what the role may open")
+            let home = try await Browser(app: clinic.app).get("/").body.string
+            #expect(home.contains("Need help right now?"), "public pages keep it")
+        }
+    }
+
+    @Test func a_clinician_finds_only_clients_on_their_care_team_and_the_search_is_audited() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let mine = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org", dateOfBirth: "1996-03-04")
+            _ = try await clinic.addClient(name: "Riley Other", email: "other@example.org", dateOfBirth: "1996-03-04")
+            try await clinic.assignCareTeam(client: mine.requireID(), treating: therapist)
+            let browser = try await Self.signIn(clinic, therapist)
+            _ = try await browser.get("/staff")
+
+            for query in ["RILEY", "riley@EXAMPLE", "1996-03-04", "555 0100"] {
+                let found = try await browser.post("/staff/search", form: ["q": query])
+                #expect(found.status == .ok)
+                #expect(found.body.string.contains("Riley Tan") && !found.body.string.contains("Riley Other"), "query \(query)")
+                #expect(found.body.string.contains("/staff/clients/\(mine.id!.uuidString)/chart"))
+            }
+            let rows = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "client-search").all()
+            #expect(rows.count == 4 && rows.allSatisfy { $0.detail?.contains(mine.id!.uuidString) == true })
+
+            let short = try await browser.post("/staff/search", form: ["q": "r"])
+            #expect(short.status == .unprocessableEntity && short.body.string.contains(#"value="r""#), "the input is kept")
+        }
+    }
+
+    @Test func the_front_desk_finds_anyone_to_book_but_is_given_no_chart() async throws {
+        try await withClinic { clinic in
+            let client = try await clinic.addClient(name: "Jo Park", email: "jo@example.org")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            _ = try await desk.get("/staff")
+            let found = try await desk.post("/staff/search", form: ["q": "jo park"]).body.string
+            #expect(found.contains("Jo Park") && !found.contains("/chart"))
+            #expect(found.contains("/staff/appointments/new?client=\(client.id!.uuidString)"))
+            let form = try await desk.get("/staff/appointments/new?client=\(client.id!.uuidString)").body.string
+            #expect(form.contains(#"<option value="\#(client.id!.uuidString)" selected"#), "the client is chosen on the booking form")
+        }
+    }
+
+    @Test func today_lists_alerts_sessions_and_the_notes_still_to_write() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            let sam = try await clinic.addClient(name: "Sam Lee", email: "sam@example.org")
+            for client in [riley, sam] { try await clinic.assignCareTeam(client: client.requireID(), treating: therapist) }
+            let pastNoted = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -72, status: .attended)
+            _ = try await Self.appointment(clinic, clinician: therapist, client: sam, hours: -48, status: .attended)
+            let note = SessionNoteRow()
+            note.$client.id = try riley.requireID()
+            note.$author.id = try therapist.requireID()
+            note.$appointment.id = pastNoted.id
+            note.sessionNumber = 1
+            note.phase = "initial"
+            note.contentSealed = "enc:v1:x"
+            note.status = .final
+            note.createdAt = clinic.clock.now
+            note.updatedAt = clinic.clock.now
+            try await note.create(on: clinic.db)
+            let alert = RiskAlert()
+            alert.$client.id = try sam.requireID()
+            alert.source = .questionnaire
+            alert.$clinician.id = try therapist.requireID()
+            alert.status = .open
+            alert.createdAt = clinic.clock.now
+            try await alert.create(on: clinic.db)
+
+            let browser = try await Self.signIn(clinic, therapist)
+            let page = try await browser.get("/staff").body.string
+            let notes = try #require(page.range(of: "Notes to write"))
+            let afterNotes = String(page[notes.upperBound...])
+            #expect(afterNotes.contains("Sam Lee") && !afterNotes.prefix(upTo: afterNotes.range(of: "</section>")!.lowerBound).contains("Riley Tan"),
+                    "Sam's session has no note; Riley's is noted")
+            #expect(page.range(of: "Open risk alerts")!.lowerBound < notes.lowerBound, "alerts come first")
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "today").count() == 1)
+        }
+    }
+
+    @Test func the_desk_marks_an_arrival_that_the_clinician_then_sees_and_others_cannot_mark() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let other = try await clinic.makeClinician(tier: .full, name: "Oli Other", role: .therapist)
+            let client = try await clinic.addClient(name: "Jo Park", email: "jo@example.org")
+            let soon = try await Self.appointment(clinic, clinician: therapist, client: client, hours: 0.5)
+            let path = "/staff/appointments/\(soon.id!.uuidString)/arrived"
+
+            let outsider = try await Self.signIn(clinic, other)
+            _ = try await outsider.get("/staff")
+            #expect(try await outsider.post(path, form: [:]).status == .notFound, "not their calendar")
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let before = try await desk.get("/staff").body.string
+            #expect(before.contains("Arrivals today") && before.contains(#"action="\#(path)""#))
+            #expect(try await desk.post(path, form: [:]).status == .seeOther)
+            let arrived = try await Appointment.find(soon.id, on: clinic.db)
+            #expect(arrived?.arrivedAt != nil && arrived?.status == .confirmed)
+
+            let mine = try await Self.signIn(clinic, therapist)
+            #expect(try await mine.get("/staff").body.string.contains("Arrived "))
+        }
+    }
+}
