@@ -58,6 +58,12 @@ import Testing
         #expect(!clinician.contains("Arrivals today") && !clinician.contains("The clinic today") && !clinician.contains("Scheduled work"))
         #expect(clinician.range(of: "Open risk alerts")!.lowerBound < clinician.range(of: "Your sessions today")!.lowerBound, "alerts come first")
         #expect(clinician.contains("Every attended session has its note."), "an empty section says so")
+        var quiet = Self.today(director: false)
+        quiet.sessions = []
+        quiet.formsOutstanding = [.init(when: "Sent Thu Dec 3", who: "Sam Lee", what: "PHQ-9")]
+        let sorted = TodayPage.view(quiet).render()
+        #expect(sorted.range(of: "Forms clients have not finished")!.lowerBound < sorted.range(of: "Your sessions today")!.lowerBound,
+                "sections with something in them come before empty ones")
         let director = TodayPage.view(Self.today(director: true)).render()
         #expect(director.contains(#"action="/staff/appointments/p3/arrived""#) && director.contains("2 possible duplicate clients"))
         #expect(director.contains(#"href="/staff/calendar?view=day&amp;date=2026-12-05""#))

@@ -118,55 +118,7 @@ public enum TodayPage {
             .div(.class("today-head"),
                  .h1(.text(title), .span(.class("today-date"), .text(" · \(model.day)")))),
             failing(model.failingJobs),
-            .div(.class("today-grid"),
-                 .unwrap(model.alerts) { lines in
-                     section("today-alerts", "Open risk alerts", lines, tone: lines.isEmpty ? nil : "alert", csrf: model.csrfToken,
-                             empty: "No open risk alerts. A risk answer on a questionnaire or in a note opens one here at once.",
-                             more: ("All alerts", SitePath.alerts.link))
-                 },
-                 .unwrap(model.arrivals) { lines in
-                     section("today-arrivals", "Arrivals today", lines, csrf: model.csrfToken,
-                             empty: "Nobody is booked today. New bookings start from the calendar.",
-                             more: ("Day view of the calendar", dayLink))
-                 },
-                 .unwrap(model.sessions) { lines in
-                     section("today-sessions", "Your sessions today", lines, csrf: model.csrfToken,
-                             empty: "No sessions booked for you today. Your week is on the calendar.",
-                             more: ("Your calendar", dayLink))
-                 },
-                 .unwrap(model.notesToWrite) { lines in
-                     section("today-notes", "Notes to write", lines, tone: lines.isEmpty ? nil : "attention", csrf: model.csrfToken,
-                             empty: "Every attended session has its note. Mark a session attended on its appointment to have its note asked for here.",
-                             more: nil)
-                 },
-                 .unwrap(model.notesToCosign) { lines in
-                     section("today-cosign", "Notes to co-sign", lines, tone: lines.isEmpty ? nil : "attention", csrf: model.csrfToken,
-                             empty: "No student's note is waiting for your co-signature.",
-                             more: ("Supervision", SitePath.supervision.link))
-                 },
-                 .unwrap(model.myNotesWithSupervisor) { lines in
-                     section("today-my-notes", "Your notes with your supervisor", lines, csrf: model.csrfToken,
-                             empty: "None of your notes is waiting for co-signature or has come back to you.",
-                             more: ("Supervision", SitePath.supervision.link))
-                 },
-                 .unwrap(model.formsOutstanding) { lines in
-                     section("today-forms", "Forms clients have not finished", lines, csrf: model.csrfToken,
-                             empty: "No intake, questionnaire or self-assessment sent to your clients is waiting. Send them from an appointment.",
-                             more: nil)
-                 },
-                 .unwrap(model.awaitingConfirmation) { lines in
-                     section("today-holds", "Waiting for confirmation", lines, csrf: model.csrfToken,
-                             empty: "No booking is waiting: every held time has been confirmed or has lapsed, and no request needs approval.",
-                             more: nil)
-                 },
-                 .unwrap(model.waitlistOffers) { lines in
-                     section("today-offers", "Waitlist offers out", lines, csrf: model.csrfToken,
-                             empty: "No offer from the waitlist is waiting for an answer.",
-                             more: ("Waitlist", SitePath.waitlistAdmin.link))
-                 },
-                 .if(!model.worsened.isEmpty,
-                     section("today-worse", "Scores that worsened reliably", model.worsened, tone: "attention", csrf: model.csrfToken, empty: "", more: nil))
-            ),
+            .div(.class("today-grid"), .group(panels(model, dayLink: dayLink))),
             .unwrap(model.possibleDuplicates) { count in
                 .if(count > 0, .p(.class("today-note"),
                                   .a(.href(SitePath.duplicates.link), .text(count == 1 ? "1 possible duplicate client" : "\(count) possible duplicate clients")),
@@ -176,6 +128,48 @@ public enum TodayPage {
             .if(model.clinic == nil && model.failedMail > 0,
                 .p(.class("today-note"), .text("\(model.failedMail) email\(model.failedMail == 1 ? "" : "s") could not be delivered; the director has been shown.")))
         )
+    }
+
+    /// The role's sections, the risk alerts first whatever they hold, then those with something in
+    /// them, then the empty ones (which only say what would appear there), so work is never below
+    /// a screen of "nothing here".
+    private static func panels(_ model: Model, dayLink: String) -> [Node<HTML.BodyContext>] {
+        let csrf = model.csrfToken
+        let sections: [(lines: [Line]?, node: ([Line]) -> Node<HTML.BodyContext>)] = [
+            (model.arrivals, { section("today-arrivals", "Arrivals today", $0, csrf: csrf,
+                                       empty: "Nobody is booked today. New bookings start from the calendar.",
+                                       more: ("Day view of the calendar", dayLink)) }),
+            (model.sessions, { section("today-sessions", "Your sessions today", $0, csrf: csrf,
+                                       empty: "No sessions booked for you today. Your week is on the calendar.",
+                                       more: ("Your calendar", dayLink)) }),
+            (model.notesToWrite, { section("today-notes", "Notes to write", $0, tone: $0.isEmpty ? nil : "attention", csrf: csrf,
+                                           empty: "Every attended session has its note. Mark a session attended on its appointment to have its note asked for here.",
+                                           more: nil) }),
+            (model.notesToCosign, { section("today-cosign", "Notes to co-sign", $0, tone: $0.isEmpty ? nil : "attention", csrf: csrf,
+                                            empty: "No student's note is waiting for your co-signature.",
+                                            more: ("Supervision", SitePath.supervision.link)) }),
+            (model.myNotesWithSupervisor, { section("today-my-notes", "Your notes with your supervisor", $0, csrf: csrf,
+                                                    empty: "None of your notes is waiting for co-signature or has come back to you.",
+                                                    more: ("Supervision", SitePath.supervision.link)) }),
+            (model.formsOutstanding, { section("today-forms", "Forms clients have not finished", $0, csrf: csrf,
+                                               empty: "No intake, questionnaire or self-assessment sent to your clients is waiting. Send them from an appointment.",
+                                               more: nil) }),
+            (model.awaitingConfirmation, { section("today-holds", "Waiting for confirmation", $0, csrf: csrf,
+                                                   empty: "No booking is waiting: every held time has been confirmed or has lapsed, and no request needs approval.",
+                                                   more: nil) }),
+            (model.waitlistOffers, { section("today-offers", "Waitlist offers out", $0, csrf: csrf,
+                                             empty: "No offer from the waitlist is waiting for an answer.",
+                                             more: ("Waitlist", SitePath.waitlistAdmin.link)) }),
+            (model.worsened.isEmpty ? nil : model.worsened, { section("today-worse", "Scores that worsened reliably", $0, tone: "attention",
+                                                                       csrf: csrf, empty: "", more: nil) }),
+        ]
+        let present = sections.compactMap { entry in entry.lines.map { (lines: $0, node: entry.node) } }
+        let alerts: [Node<HTML.BodyContext>] = model.alerts.map { lines in
+            [section("today-alerts", "Open risk alerts", lines, tone: lines.isEmpty ? nil : "alert", csrf: csrf,
+                     empty: "No open risk alerts. A risk answer on a questionnaire or in a note opens one here at once.",
+                     more: ("All alerts", SitePath.alerts.link))]
+        } ?? []
+        return alerts + present.filter { !$0.lines.isEmpty }.map { $0.node($0.lines) } + present.filter { $0.lines.isEmpty }.map { $0.node($0.lines) }
     }
 
     private static func failing(_ jobs: [FailingJob]) -> Node<HTML.BodyContext> {
