@@ -48,7 +48,7 @@ struct ErrorPageMiddleware: Middleware {
             ])
         }
         if status == .unauthorized, request.path.hasPrefix("/staff"), request.method == .GET {
-            return request.redirect(to: "/staff/sign-in")
+            return request.redirect(to: SitePath.signIn.link)
         }
         if request.path.hasPrefix("/api/") || request.path == "/healthz" || request.path == "/readyz" {
             let body = (try? JSONEncoder().encode(APIError(error: reason, requestID: request.referenceID))) ?? Data()

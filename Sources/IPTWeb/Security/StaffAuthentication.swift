@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import SQLKit
 import Vapor
 
@@ -198,16 +199,16 @@ struct RequireStaffMiddleware: Middleware {
             if isRead {
                 let target = request.path
                 return request.eventLoop.makeSucceededFuture(request.redirect(
-                    to: "/staff/sign-in?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal))
+                    to: SitePath.signIn.link + "?next=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", redirectType: .normal))
             }
             return request.eventLoop.makeFailedFuture(Abort(.unauthorized, reason: "Your session has ended. Sign in again."))
         }
         if !staff.secondFactorDone {
-            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: "/staff/two-factor")) }
+            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: SitePath.twoFactor.link)) }
             return request.eventLoop.makeFailedFuture(Abort(.unauthorized, reason: "Enter the code from your authenticator app first."))
         }
         if staff.needsTwoFactorSetup {
-            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: "/staff/two-factor/setup")) }
+            if isRead { return request.eventLoop.makeSucceededFuture(request.redirect(to: SitePath.twoFactorSetup.link)) }
             return request.eventLoop.makeFailedFuture(Abort(.forbidden, reason: "Set up two-factor sign-in first."))
         }
         return next.respond(to: request)
