@@ -33,3 +33,8 @@ extension SitePath {
         (privacyNotice, "privacy"),
     ]
 }
+
+extension SitePath {
+    /// Prometheus text format; answered only on the machine itself or with the metrics token.
+    public static let metrics = SitePath.public("metrics")
+}

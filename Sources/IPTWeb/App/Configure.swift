@@ -7,6 +7,7 @@ import Vapor
 
 /// Builds the app from its settings: database, migrations, middleware, routes, background work.
 public func configure(_ app: Application, settings: Settings) async throws {
+    _ = ClinicMetrics.bootstrapped
     app.routes.defaultMaxBodySize = "64kb"
     app.passwords.use(.bcrypt(cost: settings.isTesting ? 4 : 12))
 
@@ -80,6 +81,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(BookingAPIController())
     try site.register(DashboardController())
     try site.register(ClientSearchController())
+    try site.register(MetricsController())
     try site.register(EnquiryInboxController())
     try site.register(NewsletterAdminController())
     try site.register(AuditController())
@@ -120,7 +122,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(MethodGuard(routes: app.routes.all, staticPrefixes: StaticFilesMiddleware.prefixes))
     app.middleware.use(StaffSessionMiddleware(secure: settings.secureCookies, lifetime: .staff, clock: settings.clock))
     app.middleware.use(CSRFMiddleware(secure: settings.secureCookies, publicOrigin: CSRFMiddleware.origin(of: settings.publicBaseURL)))
-    app.http.server.configuration.reportMetrics = false
+    // Every routed request is counted and timed by route pattern for /metrics. Pages answered from
+    // the cache above never reach the router and are not in those counts (see docs/OPERATIONS.md).
+    app.http.server.configuration.reportMetrics = true
     let sessionCookieName = SessionCookie.name(secure: settings.secureCookies), secure = settings.secureCookies
     app.responder.use { app in
         CachedPageResponder(cache: pageCache, sessionCookieName: sessionCookieName, secure: secure, next: app.responder.default)

@@ -42,6 +42,9 @@ public struct Settings: Sendable {
     /// The address in From when it must differ from the clinic's own (a relay that accepts only a
     /// verified sender); the clinic's address is then the Reply-To.
     public var mailFromAddress: String? = nil
+    /// The bearer token that opens /metrics from another machine (`IPT_METRICS_TOKEN` or the file
+    /// named by `IPT_METRICS_TOKEN_FILE`); without one, /metrics answers on loopback only.
+    public var metricsToken: String? = nil
     /// The master key, when given directly (tests); otherwise it is read from the environment or
     /// the data directory (see MasterKey).
     public var masterKey: SymmetricKey? = nil
@@ -113,6 +116,9 @@ public struct Settings: Sendable {
         ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
         settings.mailRetrySchedule = retrySchedule
         settings.mailFromAddress = Environment.get("IPT_MAIL_FROM").flatMap { $0.isEmpty ? nil : $0 }
+        settings.metricsToken = Environment.get("IPT_METRICS_TOKEN_FILE")
+            .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? Environment.get("IPT_METRICS_TOKEN")
         return settings
     }
 

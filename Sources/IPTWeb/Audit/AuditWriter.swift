@@ -1,6 +1,7 @@
 import Crypto
 import Fluent
 import Foundation
+import Metrics
 import IPTCore
 import NIOPosix
 import SQLKit
@@ -49,7 +50,11 @@ actor AuditWriter {
             let batch = pending
             pending = []
             do {
+                let started = ContinuousClock.now
                 try await Self.append(batch.map(\.entry), at: clock.now(), to: database())
+                // How group commit is doing: rows per commit, and how long a commit takes.
+                Recorder(label: "ipt_audit_batch_rows").record(batch.count)
+                Metrics.Timer(label: "ipt_audit_commit_seconds").record(duration: ContinuousClock.now - started)
                 batch.forEach { $0.waiter.resume() }
             } catch {
                 batch.forEach { $0.waiter.resume(throwing: error) }

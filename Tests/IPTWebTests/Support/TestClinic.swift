@@ -160,6 +160,7 @@ actor ClinicSlots {
 /// from several addresses.
 func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwoFactor: Bool = false, trustProxy: Bool = false,
                 masterKey: SymmetricKey = SymmetricKey(size: .bits256), instrumentFiles: [String: String] = [:],
+                configure adjust: (inout Settings) -> Void = { _ in },
                 _ test: (TestClinic) async throws -> Void) async throws {
     let clock = TestClock()
     let mail = RecordingMailTransport()
@@ -178,12 +179,13 @@ func withClinic(publicFormLimit: Int = 1_000, seedDemo: Bool = false, requireTwo
     } else {
         database = .sqliteFile(directory + "/clinic.sqlite")
     }
-    let settings = Settings(
+    var settings = Settings(
         database: database, dataDirectory: directory, resourceRoot: projectRoot, seedDemo: seedDemo, secureCookies: false,
         clock: clock.appClock, mailTransport: mail, runOutboxWorker: false, isTesting: true,
         publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit)
         .withMasterKey(masterKey)
         .with(trustForwardedFor: trustProxy)
+    adjust(&settings)
     let app: Application
     do {
         app = try await Application.make(.testing)
