@@ -28,6 +28,11 @@ public enum ClosenessCircle {
         for (level, fill) in [(3, "#eef5f4"), (2, "#d9ebe8"), (1, "#bfdcd7")] {
             parts.append(##"<circle cx="\##(centre)" cy="\##(centre)" r="\##(outer * Double(level) / 3)" fill="\##(fill)" stroke="#52605e"/>"##)
         }
+        // Each ring named at the foot of its band, so the circle reads without the table.
+        for level in 1...3 {
+            let edge = outer * Double(level) / 3
+            parts.append(##"<text class="ring-label" x="\##(centre)" y="\##(centre + edge - 7)" font-size="12" font-style="italic" text-anchor="middle" fill="#33413f">\##(ringName(level))</text>"##)
+        }
         parts.append(##"<circle cx="\##(centre)" cy="\##(centre)" r="20" fill="#1f5f5b"/><text x="\##(centre)" y="\##(centre + 4)" font-size="11" text-anchor="middle" fill="#ffffff">Client</text>"##)
         for placement in placements {
             let person = people[placement.index]

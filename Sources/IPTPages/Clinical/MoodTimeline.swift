@@ -17,8 +17,9 @@ public enum MoodTimeline {
         guard let earliest = dates.min(), let latest = dates.max() else {
             return ##"<p>No events or scores yet.</p>"##
         }
-        // Whole months on the axis, with a month of room on either side.
-        let first = shift(earliest, months: -1), last = shift(latest, months: 1)
+        // Whole months on the axis, from the month of the first event (nothing empty before it) to
+        // the month after the last.
+        let first = shift(earliest, months: 0), last = shift(latest, months: 1)
         let width = 720.0, left = 40.0, right = 20.0, top = 16.0, plotHeight = 160.0, height = top + plotHeight + 44
         let span = Double(max(last.daysSinceEpoch - first.daysSinceEpoch, 30))
         func x(_ date: LocalDate) -> Double { left + (width - left - right) * Double(date.daysSinceEpoch - first.daysSinceEpoch) / span }
