@@ -46,7 +46,7 @@ import VaporTesting
             let again = try await therapist.get("\(base)/notes/new?appointment=\(today.id!.uuidString)")
             #expect(again.status == .seeOther && again.headers.first(name: .location)?.hasSuffix(saved.id!.uuidString) == true)
             // Another client's appointment cannot be attached.
-            let other = try await clinic.clientSeen(by: therapistUser, name: "Other Client")
+            let other = try await clinic.clientSeen(by: try await clinic.makeClinician(), name: "Other Client")
             let foreign = try #require(try await Appointment.query(on: clinic.db).filter(\.$client.$id == other.id!).first())
             #expect(try await therapist.get("\(base)/notes/new?appointment=\(foreign.id!.uuidString)").status == .notFound)
         }
