@@ -229,7 +229,8 @@ def journey_clinical(res: Results, art) -> bool:
                    "the student's chart does not show session 5 of 16, middle phase and the supervisor")
             # The scores tab: four PHQ-9 results, with the start of the middle phase marked.
             priya.click_and_load(priya.link("Scores", "main nav"))
-            dots = priya.css("main svg.progress-chart circle")
+            # The first chart is the PHQ-9 (the demo also has GAD-7 scores for Riley).
+            dots = priya.css("main svg.progress-chart")[0].find_elements("css selector", "circle")
             expect(len(dots) == 4, f"the PHQ-9 chart shows {len(dots)} results, expected 4")
             expect("middle phase" in priya.one("main svg.progress-chart").get_attribute("innerHTML"), "the phase is not marked on the chart")
             expect("Middle phase" in priya.one("main table").text, "the table does not name the phase of each score")

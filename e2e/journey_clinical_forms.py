@@ -79,8 +79,8 @@ def journey_clinical_forms(res: Results, art) -> bool:
 
         def inventory():
             daniel.get(st["base"] + "/inventory")
-            expect(len(daniel.css("main svg.closeness-circle g.person")) == 3, "the circle does not show Theo's three people")
-            labels = [t.text for t in daniel.css("main svg.closeness-circle text.ring-label")]
+            expect(len(daniel.css("main svg.closeness-circle[data-draggable] g.person")) == 3, "the circle does not show Theo's three people")
+            labels = [t.text for t in daniel.css("main svg.closeness-circle[data-draggable] text.ring-label")]
             expect(labels[:3] == ["Inner", "Middle", "Outer"], f"ring labels {labels}")
             expect(len(daniel.css("main details.inv-section")) == 5, "the eleven questions are not folded into sections")
             daniel.shot("forms-e-inventory")
@@ -102,12 +102,22 @@ def journey_clinical_forms(res: Results, art) -> bool:
             expect(size >= 10, f"the phone chart's text is {size:.1f} px high")
             return f"phone chart text {size:.1f} px high"
 
+        def timeline():
+            daniel.get(st["base"] + "/timeline")
+            month = daniel.one("#field-month")
+            expect(month.get_attribute("type") == "month", "the month control is not a month input")
+            width = daniel.driver.execute_script("return document.getElementById('field-month').getBoundingClientRect().width")
+            expect(width >= 150, f"the month control is {width:.0f} px wide")
+            daniel.shot("forms-g-timeline")
+            return f"month control {width:.0f} px wide"
+
         res.steps("clinical forms", [
             ("a therapist sees the sessions without a note", notes_owed),
             ("writes the note from the appointment", write_from_the_appointment),
             ("the draft is kept as she types and survives a reload", autosave_and_reload),
             ("the inventory: circle beside the form", inventory),
             ("the score chart on a phone", progress_chart),
+            ("the timeline's month control", timeline),
         ])
     finally:
         check_server_health(res, "clinical forms", srv, browsers)

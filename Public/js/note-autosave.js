@@ -35,7 +35,7 @@
       var answer = result.answer || {};
       if (!result.ok) { status.textContent = answer.error || 'Not saved. Use "Save draft".'; return; }
       lastSent = text;
-      status.textContent = 'Saved at ' + answer.savedAt + '.';
+      status.textContent = 'Saved at ' + answer.savedAt;
       if (answer.note && form.getAttribute('action') !== answer.note) {
         // From now on the form finishes this draft instead of starting another note.
         form.setAttribute('action', answer.note);

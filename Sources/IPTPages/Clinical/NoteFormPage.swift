@@ -119,7 +119,7 @@ public enum NoteFormPage {
                           .button(.class("button"), .type(.submit), .name("action"), .value("sign"), .text(amendment ? "Sign the amendment" : "Sign the note"))),
                      .if(model.draftAction != nil,
                          .p(.class("note-saved hint"), .id("note-saved"), .attribute(named: "role", value: "status"),
-                            .text(model.savedAt.map { "Saved at \($0)." } ?? "Drafts are kept as you type; \"Save draft\" keeps one at any time."))))
+                            .text(model.savedAt.map { "Saved at \($0)" } ?? "Drafts are kept as you type; \"Save draft\" keeps one at any time."))))
     }
 
     /// Shown instead of the form while the client has no treatment contract: notes count sessions
