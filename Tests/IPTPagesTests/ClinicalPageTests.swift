@@ -211,6 +211,8 @@ enum ClinicalFixtures {
         #expect(!compact.contains(#"font-size="6""#) && !compact.contains(#"font-size="8""#))
         // Only a handful of dates, so they do not overlap.
         #expect(compact.components(separatedBy: #"text-anchor="middle""#).count - 1 <= 6)
-        #expect(MoodTimeline.svg(events: [(LocalDate(year: 2026, month: 3, day: 14)!, "Moved")], onset: nil, scores: []).contains(">Mar 2026<"))
+        // The timeline's axis starts at the first event; the first tick is the next first of a month.
+        let timeline = MoodTimeline.svg(events: [(LocalDate(year: 2026, month: 3, day: 14)!, "Moved")], onset: nil, scores: [])
+        #expect(timeline.contains(#"<circle cx="40.0""#) && timeline.contains(">Apr 2026<") && !timeline.contains(">Mar"))
     }
 }
