@@ -5,7 +5,7 @@
   var form = document.querySelector('form[data-draft-action]');
   var status = document.getElementById('note-saved');
   if (!form || !status || !window.fetch || !window.URLSearchParams || !window.FormData) return;
-  var delay = 3000, timer = null, busy = false, pending = false, lastSent = null;
+  var delay = 3000, timer = null, busy = false, pending = false, lastSent = null, afterSave = null;
 
   function body() {
     var data = new URLSearchParams(new FormData(form));
@@ -46,9 +46,22 @@
       status.textContent = 'Not saved: the connection failed. Use "Save draft".';
     }).then(function () {
       busy = false;
+      if (afterSave) { var go = afterSave; afterSave = null; go(); return; }
       if (pending) { pending = false; schedule(); }
     });
   }
+
+  // Signing (or saving) while a draft save is on its way waits for it, so the button goes to the
+  // note that save created rather than starting a second one.
+  form.addEventListener('submit', function (event) {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!busy) return;
+    event.preventDefault();
+    var submitter = event.submitter;
+    afterSave = function () {
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
+    };
+  });
 
   form.addEventListener('input', schedule);
   form.addEventListener('change', schedule);
