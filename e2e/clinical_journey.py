@@ -76,6 +76,10 @@ def journey_clinical(res: Results, art) -> bool:
                 fill(daniel, "#field-relationship", relation)
                 daniel.click(daniel.one(f"#field-closeness-{ring}"))
                 if conflicts:
+                    # The questions are folded into sections (issue 15): open the one on conflict.
+                    fold = next(d for d in daniel.css("main details.inv-section") if "Talking and conflict" in d.text)
+                    if not fold.get_attribute("open"):
+                        daniel.click(fold.find_element("css selector", "summary"))
                     fill(daniel, "#field-conflicts", conflicts)
                 daniel.click_and_load(daniel.button("Add to the inventory", "main form"))
             expect(len(daniel.css("svg.closeness-circle g.person")) == 3, "the circle does not show three people")
@@ -92,11 +96,12 @@ def journey_clinical(res: Results, art) -> bool:
             ActionChains(daniel.driver).move_to_element(sam.find_element("css selector", "circle")).click_and_hold() \
                 .move_by_offset(int((centre_x - start_x) * 0.8), int((centre_y - start_y) * 0.8)).release().perform()
             daniel.wait().until(lambda d: "done=saved" in d.current_url and d.execute_script("return document.readyState") == "complete")
-            rows = {r.find_elements("css selector", "td")[0].text: r.find_elements("css selector", "td")[3].text
+            # Each row is headed by the person's name (a th), then relationship, at intake, now, move to.
+            rows = {r.find_element("css selector", "th").text: r.find_elements("css selector", "td")[2].text
                     for r in daniel.css("main table tbody tr")}
             expect(rows.get("Sam") == "Inner", f"after dragging, Sam is on the {rows.get('Sam')!r} ring")
             # Move June outwards with the form, as a keyboard user would.
-            row = next(r for r in daniel.css("main table tbody tr") if r.find_elements("css selector", "td")[0].text == "June")
+            row = next(r for r in daniel.css("main table tbody tr") if r.find_element("css selector", "th").text == "June")
             row.find_element("css selector", "select option[value='3']").click()
             daniel.click_and_load(row.find_element("css selector", "button"))
             expect(len(daniel.css("svg.closeness-circle")) == 2, "no side-by-side of the circle as first drawn and now")
@@ -162,6 +167,8 @@ def journey_clinical(res: Results, art) -> bool:
             fill(daniel, "#field-mood", "Better after a calm weekend, then low after Tuesday's argument")
             fill(daniel, "#field-interpersonalEvents", "Tuesday: argument with Alex about weekend plans")
             fill(daniel, "#field-focusWork", "Communication analysis of Tuesday; role play of asking for time together")
+            # Techniques and measures are a folded section of the note form (issue 15): open it first.
+            daniel.click(next(d for d in daniel.css("main details.note-section") if "Techniques" in d.text).find_element("css selector", "summary"))
             for technique in ("communication-analysis", "role-play"):
                 daniel.click(daniel.one(f"#field-techniques-{technique}"))
             daniel.click(daniel.one("#field-riskCheck-none-reported"))
@@ -229,7 +236,8 @@ def journey_clinical(res: Results, art) -> bool:
                    "the student's chart does not show session 5 of 16, middle phase and the supervisor")
             # The scores tab: four PHQ-9 results, with the start of the middle phase marked.
             priya.click_and_load(priya.link("Scores", "main nav"))
-            dots = priya.css("main svg.progress-chart circle")
+            # The first chart is the PHQ-9 (the demo also has GAD-7 scores for Riley).
+            dots = priya.css("main svg.progress-chart")[0].find_elements("css selector", "circle")
             expect(len(dots) == 4, f"the PHQ-9 chart shows {len(dots)} results, expected 4")
             expect("middle phase" in priya.one("main svg.progress-chart").get_attribute("innerHTML"), "the phase is not marked on the chart")
             expect("Middle phase" in priya.one("main table").text, "the table does not name the phase of each score")

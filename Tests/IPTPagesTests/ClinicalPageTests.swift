@@ -165,3 +165,54 @@ enum ClinicalFixtures {
         try Snapshot.check(WorksheetPage.view(page), named: "worksheet-earlier-version")
     }
 }
+
+@Suite struct ClinicalFormsPageTests {
+    @Test func a_note_from_an_appointment_shows_the_last_plan_and_keeps_drafts_as_you_type() throws {
+        let page = NoteFormPage.Model(
+            header: ClinicalFixtures.header(.notes, "New session note: Riley Tan"), phase: .middle, focus: "Role transition", comment: nil,
+            action: SitePath.notes.link(ClinicalFixtures.clientID), amendment: false, sessionsHeld: 4,
+            fields: ["sessionNumber": "5", "appointment": "a1"], techniques: [], errors: FieldErrors(), csrfToken: "token",
+            name: "New session note", appointment: (id: "a1", when: "Tuesday, December 1, 2026 at 5 p.m."),
+            previousPlan: (session: 4, plan: "Join the running club <Tuesdays>"), draftAction: SitePath.noteDrafts.link(ClinicalFixtures.clientID))
+        let html = NoteFormPage.view(page).render()
+        #expect(html.contains("Plan from session 4") && html.contains("&lt;Tuesdays&gt;"))
+        #expect(html.contains(#"name="appointment" value="a1""#) && html.contains("data-draft-action=") && html.contains("/js/note-autosave.js"))
+        // The phase's sections and the risk check start open; techniques and measures are folded.
+        #expect(html.components(separatedBy: #"<details class="note-section" open="open">"#).count - 1 == 2)
+        // Without a draft address (an amendment) there is no script and no status line.
+        var amendment = page
+        amendment.draftAction = nil
+        amendment.amendment = true
+        #expect(!NoteFormPage.view(amendment).render().contains("note-autosave.js"))
+        try Snapshot.check(NoteFormPage.view(page), named: "note-form-from-appointment")
+    }
+
+    @Test func the_inventory_form_folds_all_eleven_questions_and_the_circle_names_its_rings() throws {
+        let folded = InventoryPage.questionGroups.flatMap(\.keys)
+        #expect(folded.sorted() == InventoryEntry.questions.map(\.key).sorted())
+        let svg = ClosenessCircle.svg(id: "now", title: "t", people: [("e1", "Sam", 1)], draggable: false)
+        #expect(["Inner", "Middle", "Outer"].allSatisfy { svg.contains(">\($0)</text>") })
+        let page = InventoryPage.Model(header: ClinicalFixtures.header(.inventory, "Inventory: Riley Tan"), done: nil,
+                                       people: [.init(id: "e1", name: "Sam", relationship: "Sister", first: 1, now: 1)],
+                                       fields: ["conflicts": "Often"], errors: FieldErrors(), csrfToken: "token")
+        let html = InventoryPage.view(page).render()
+        #expect(html.contains(#"data-label="Relationship""#))
+        // The fold with an answer opens; the others stay closed.
+        #expect(html.components(separatedBy: #"<details class="inv-section" open="open">"#).count - 1 == 1)
+    }
+
+    @Test func the_phone_chart_is_drawn_at_phone_width_so_its_text_stays_legible() throws {
+        let zone = try #require(ClinicTimeZone(identifier: "America/Toronto"))
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let points = (0..<12).map { (start.addingTimeInterval(Double($0) * 7 * 86_400), 20 - $0) }
+        let compact = ProgressChart.svg(instrument: .phq9, points: points, zone: zone, compact: true)
+        // A 340-unit drawing on a 390 px phone: 12-unit text is drawn at about 12 px.
+        #expect(compact.contains(#"viewBox="0 0 340 240""#) && compact.contains("progress-chart-compact"))
+        #expect(!compact.contains(#"font-size="6""#) && !compact.contains(#"font-size="8""#))
+        // Only a handful of dates, so they do not overlap.
+        #expect(compact.components(separatedBy: #"text-anchor="middle""#).count - 1 <= 6)
+        // The timeline's axis starts at the first event; the first tick is the next first of a month.
+        let timeline = MoodTimeline.svg(events: [(LocalDate(year: 2026, month: 3, day: 14)!, "Moved")], onset: nil, scores: [])
+        #expect(timeline.contains(#"<circle cx="40.0""#) && timeline.contains(">Apr 2026<") && !timeline.contains(">Mar"))
+    }
+}

@@ -128,14 +128,16 @@ import VaporTesting
             #expect(students.count == 2 && students.allSatisfy { $0.feeTier == "reduced" && $0.$supervisor.id != nil })
             let again = try await DemoClinic.seedIfEmpty(on: clinic.db, passwordHasher: { $0 }, now: clinic.clock.now)
             #expect(again == nil)
-            // Two invented clients: one after a first assessment session, one in a student's middle phase.
+            // Invented clients across the phases: after a first assessment, a student's middle phase,
+            // a therapist's middle phase, an adolescent near the end.
             let clients = try await ClientRecord.query(on: clinic.db).sort(\.$name).all()
-            #expect(clients.map(\.name) == ["Morgan Ellis", "Riley Tan"] && clients.allSatisfy { $0.email.hasSuffix("@example.org") })
+            #expect(clients.map(\.name) == ["Jesse Nakamura", "Morgan Ellis", "Riley Tan", "Theo Lambert"] && clients.allSatisfy { $0.email.hasSuffix("@example.org") })
             let assessment = try #require(try await SelfAssessmentRecord.query(on: clinic.db).first())
             let answers = try JSONDecoder().decode(SelfAssessment.self, from: Data(try clinic.app.services.keyRing.open(
                 assessment.answersSealed ?? "", SelfAssessmentRecord.answersContext(assessment.id!, client: assessment.$client.id)).utf8))
             #expect(!answers.suggestions.isEmpty, "the demo shows a suggested focus")
-            let contract = try #require(try await ContractRow.query(on: clinic.db).first())
+            let riley = try #require(clients.first { $0.name == "Riley Tan" })
+            let contract = try #require(try await ContractRow.query(on: clinic.db).filter(\.$client.$id == riley.id!).first())
             let held = try await CourseState.sessionsHeld(clientID: contract.$client.id, since: contract, zone: clinic.toronto, on: clinic.db)
             #expect(held == 4 && contract.agreedSessions == 16)
         }

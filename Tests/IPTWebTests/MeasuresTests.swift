@@ -255,7 +255,9 @@ extension TestClinic {
             #expect(page.status == .ok)
             let html = page.body.string
             #expect(html.contains(#"role="img""#))
-            #expect(html.components(separatedBy: "<circle").count - 1 == 4, "four points")
+            // Drawn twice, wide for a desktop and compact for a phone; four points in each.
+            #expect(html.components(separatedBy: "<circle").count - 1 == 8, "four points, in each drawing")
+            #expect(html.components(separatedBy: "progress-chart-compact").count - 1 == 1)
             #expect(html.contains("Moderately severe (15-19)"), "bands drawn and labelled")
             #expect(html.contains("<td>18 of 27</td>") && html.contains("<td>7 of 27</td>"), "the same numbers in a table")
             #expect(html.contains("18 to 7"))

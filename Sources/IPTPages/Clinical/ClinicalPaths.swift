@@ -19,6 +19,9 @@ extension SitePath {
     public static let worksheetThread = SitePath.staff("clients/:id/worksheets/:focus/:thread")
     public static let notes = SitePath.staff("clients/:id/notes")
     public static let noteNew = SitePath.staff("clients/:id/notes/new")
+    /// Where the note form's script keeps a draft as the clinician types: a new note, then that note.
+    public static let noteDrafts = SitePath.staff("clients/:id/notes/drafts")
+    public static let noteDraft = SitePath.staff("clients/:id/notes/:note/draft")
     public static let note = SitePath.staff("clients/:id/notes/:note")
     public static let noteAmend = SitePath.staff("clients/:id/notes/:note/amend")
     public static let noteCosign = SitePath.staff("clients/:id/notes/:note/cosign")

@@ -28,11 +28,17 @@ public enum ClosenessCircle {
         for (level, fill) in [(3, "#eef5f4"), (2, "#d9ebe8"), (1, "#bfdcd7")] {
             parts.append(##"<circle cx="\##(centre)" cy="\##(centre)" r="\##(outer * Double(level) / 3)" fill="\##(fill)" stroke="#52605e"/>"##)
         }
+        // Each ring named near its outer edge, up and to the left, where the layout puts no one
+        // on the first rings (people start at the top and go round clockwise).
+        for level in 1...3 {
+            let edge = outer * Double(level) / 3 - 12, offset = edge * 0.7071
+            parts.append(##"<text class="ring-label" x="\##(centre - offset)" y="\##(centre - offset + 4)" font-size="12" font-style="italic" text-anchor="middle" fill="#33413f">\##(ringName(level))</text>"##)
+        }
         parts.append(##"<circle cx="\##(centre)" cy="\##(centre)" r="20" fill="#1f5f5b"/><text x="\##(centre)" y="\##(centre + 4)" font-size="11" text-anchor="middle" fill="#ffffff">Client</text>"##)
         for placement in placements {
             let person = people[placement.index]
             let label = MarkupEscaping.escape(String(person.name.prefix(18)))
-            parts.append(##"<g class="person" data-entry="\##(MarkupEscaping.escape(person.id))"><circle cx="\##(placement.x)" cy="\##(placement.y)" r="9" fill="#b4532a" stroke="#ffffff" stroke-width="2"/><text x="\##(placement.x)" y="\##(placement.y - 13)" font-size="12" text-anchor="middle" fill="#1d2b2a">\##(label)</text></g>"##)
+            parts.append(##"<g class="person" data-entry="\##(MarkupEscaping.escape(person.id))"><circle cx="\##(placement.x)" cy="\##(placement.y)" r="9" fill="#b4532a" stroke="#ffffff" stroke-width="2"/><text x="\##(placement.x)" y="\##(placement.y > centre + 1 ? placement.y + 24 : placement.y - 13)" font-size="12" text-anchor="middle" fill="#1d2b2a">\##(label)</text></g>"##)
         }
         parts.append("</svg>")
         return parts.joined()

@@ -178,7 +178,7 @@ public enum TimelinePage {
                   FormViews.csrf(model.csrfToken),
                   FormViews.select(name: "kind", label: "Event", options: LifeEventKind.allCases.map { ($0.rawValue, $0.label) }, selected: fields["kind"], error: errors["kind"]),
                   FormViews.textField(name: "month", label: "Month", value: fields["month"], error: errors["month"], type: .init(rawValue: "month")!, maxLength: 7,
-                                      hint: "As YYYY-MM."),
+                                      hint: "The month and year it happened (where the browser shows a plain box, type it as YYYY-MM, for example 2026-03)."),
                   FormViews.select(name: "impact", label: "How much it affected them", options: SelfAssessment.impactScale.map { (String($0.value), $0.label) },
                                    selected: fields["impact"], error: errors["impact"]),
                   FormViews.textField(name: "note", label: "A few words", value: fields["note"], error: errors["note"], required: false,

@@ -17,8 +17,9 @@ public enum MoodTimeline {
         guard let earliest = dates.min(), let latest = dates.max() else {
             return ##"<p>No events or scores yet.</p>"##
         }
-        // Whole months on the axis, with a month of room on either side.
-        let first = shift(earliest, months: -1), last = shift(latest, months: 1)
+        // The axis starts at the first event (nothing empty before it) and runs to the first of
+        // the month after the last; the ticks mark the first of each month in between.
+        let first = earliest, last = shift(latest, months: 1)
         let width = 720.0, left = 40.0, right = 20.0, top = 16.0, plotHeight = 160.0, height = top + plotHeight + 44
         let span = Double(max(last.daysSinceEpoch - first.daysSinceEpoch, 30))
         func x(_ date: LocalDate) -> Double { left + (width - left - right) * Double(date.daysSinceEpoch - first.daysSinceEpoch) / span }
@@ -29,8 +30,8 @@ public enum MoodTimeline {
         for tick in [0, 9, 18, 27] {
             parts.append(##"<text x="\##(left - 6)" y="\##(y(tick) + 4)" font-size="11" text-anchor="end" fill="#1d2b2a">\##(tick)</text><line x1="\##(left)" y1="\##(y(tick))" x2="\##(width - right)" y2="\##(y(tick))" stroke="#e3ded4"/>"##)
         }
-        var month = first
-        let months = (last.year - first.year) * 12 + last.month - first.month
+        var month = first.day == 1 ? first : shift(first, months: 1)
+        let months = (last.year - month.year) * 12 + last.month - month.month
         let every = max(1, months / 12)
         for index in 0...max(months, 0) {
             if index % every == 0 {

@@ -36,10 +36,13 @@ public enum NotePage {
         public var mayAmend: Bool
         public var mayReview: Bool
         public var csrfToken: String
+        /// What is wrong with a return the supervisor tried (a comment is required), and what was typed.
+        public var reviewErrors: FieldErrors
+        public var typedComment: String?
 
         public init(header: ChartHeader, done: String?, noteID: String, phase: Phase, author: String, signed: String?, unfinishedStatus: String?,
                     cosigned: String?, awaitingCosignature: Bool, content: SessionNoteContent, amendments: [Amendment], comment: String?,
-                    mayAmend: Bool, mayReview: Bool, csrfToken: String) {
+                    mayAmend: Bool, mayReview: Bool, csrfToken: String, reviewErrors: FieldErrors = FieldErrors(), typedComment: String? = nil) {
             self.header = header
             self.done = done
             self.noteID = noteID
@@ -55,6 +58,8 @@ public enum NotePage {
             self.mayAmend = mayAmend
             self.mayReview = mayReview
             self.csrfToken = csrfToken
+            self.reviewErrors = reviewErrors
+            self.typedComment = typedComment
         }
 
         public var title: String { "Session note" }
@@ -90,7 +95,8 @@ public enum NotePage {
             .unwrap(model.comment) { .div(.class("notice"), .h2(.text("Supervisor's comments")), .p(.text($0))) },
             .if(model.mayAmend, .p(.a(.class("button secondary"), .href(SitePath.noteAmend.link(client, model.noteID)), .text("Amend this note")))),
             .if(model.mayReview, .section(.class("review"),
-                .h2(.text("Supervision")),
+                .h2(.id("review"), .text("Supervision")),
+                FormViews.errorSummary(model.reviewErrors),
                 .form(.method(.post), .action(SitePath.noteCosign.link(client, model.noteID)), .class("form"),
                       FormViews.csrf(model.csrfToken),
                       FormViews.radioGroup(name: "onFocus", legend: "Fidelity: was the session on the focus? (optional)",
@@ -100,7 +106,8 @@ public enum NotePage {
                       .button(.class("button"), .type(.submit), .text("Co-sign"))),
                 .form(.method(.post), .action(SitePath.noteReturn.link(client, model.noteID)), .class("form"), .novalidate(),
                       FormViews.csrf(model.csrfToken),
-                      FormViews.textArea(name: "comment", label: "Or return it with comments", value: nil, error: nil, maxLength: 4_000, rows: 3),
+                      FormViews.textArea(name: "comment", label: "Or return it with comments", value: model.typedComment, error: model.reviewErrors["comment"],
+                                         maxLength: 4_000, rows: 3, hint: "Say what to change; the student sees the comments with the note."),
                       .button(.class("button secondary"), .type(.submit), .text("Return to the student")))))
         )
     }

@@ -22,15 +22,30 @@ public enum NotesListPage {
         }
     }
 
+    /// A session held (or today's) under the contract that has no note yet.
+    public struct Unwritten: Sendable, Equatable {
+        public var appointmentID: String
+        public var when: String
+        public var sessionNumber: Int
+
+        public init(appointmentID: String, when: String, sessionNumber: Int) {
+            self.appointmentID = appointmentID
+            self.when = when
+            self.sessionNumber = sessionNumber
+        }
+    }
+
     public struct Model: Sendable {
         public var header: ChartHeader
         public var done: String?
         public var notes: [Row]
+        public var unwritten: [Unwritten]
 
-        public init(header: ChartHeader, done: String?, notes: [Row]) {
+        public init(header: ChartHeader, done: String?, notes: [Row], unwritten: [Unwritten] = []) {
             self.header = header
             self.done = done
             self.notes = notes
+            self.unwritten = unwritten
         }
     }
 
@@ -39,7 +54,16 @@ public enum NotesListPage {
         return .group(
             ChartFrame.header(model.header),
             ChartFrame.notice(model.done),
-            .p(.a(.class("button"), .href(SitePath.noteNew.link(client)), .text("Write a session note"))),
+            .if(!model.unwritten.isEmpty, .section(
+                .attribute(named: "aria-labelledby", value: "unwritten"),
+                .h2(.id("unwritten"), .text("Sessions without a note")),
+                .ul(.class("note-unwritten"), .forEach(model.unwritten) { session in
+                    .li(.a(.href(SitePath.appointment.link(session.appointmentID)), .text("Session \(session.sessionNumber), \(session.when)")),
+                        .text(" "),
+                        .a(.class("button small"), .href(SitePath.noteNew.link(client, query: ["appointment": session.appointmentID])),
+                           .text("Write note"), .span(.class("visually-hidden"), .text(" for session \(session.sessionNumber)"))))
+                }))),
+            .p(.a(.class(model.unwritten.isEmpty ? "button" : "button secondary"), .href(SitePath.noteNew.link(client)), .text("Write a session note"))),
             .if(model.notes.isEmpty, .p(.text("No notes yet."))),
             .if(!model.notes.isEmpty, TableViews.scrollable(captionID: "notes-table", .table(
                 .class("data-table"),

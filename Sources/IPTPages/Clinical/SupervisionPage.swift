@@ -98,10 +98,12 @@ public enum SupervisionPage {
         public var fields: [String: String]
         public var errors: FieldErrors
         public var csrfToken: String
+        /// A student's own signed notes still waiting for the supervisor's co-signature.
+        public var awaitingMine: [ReturnedNote]
 
         public init(done: String?, isSupervisor: Bool, isStudent: Bool, waitingSummaries: [WaitingSummary], waitingNotes: [WaitingNote],
                     returned: [ReturnedNote], hours: [Hours], students: [(id: String, name: String)], today: String, log: [LogEntry],
-                    fields: [String: String], errors: FieldErrors, csrfToken: String) {
+                    fields: [String: String], errors: FieldErrors, csrfToken: String, awaitingMine: [ReturnedNote] = []) {
             self.done = done
             self.isSupervisor = isSupervisor
             self.isStudent = isStudent
@@ -115,6 +117,7 @@ public enum SupervisionPage {
             self.fields = fields
             self.errors = errors
             self.csrfToken = csrfToken
+            self.awaitingMine = awaitingMine
         }
 
         public var title: String { errors.isEmpty ? "Supervision" : "Please check: Supervision" }
@@ -144,6 +147,12 @@ public enum SupervisionPage {
                 .h2(.text("Notes returned to you")),
                 .if(model.returned.isEmpty, .p(.text("None."))),
                 .ul(.forEach(model.returned) { note in
+                    .li(.a(.href(SitePath.note.link(note.clientID, note.noteID)), .text(note.label)))
+                }))),
+            .if(model.isStudent, .section(
+                .h2(.text("Your notes waiting for co-signature")),
+                .if(model.awaitingMine.isEmpty, .p(.text("None: every note you signed has been co-signed or returned."))),
+                .ul(.forEach(model.awaitingMine) { note in
                     .li(.a(.href(SitePath.note.link(note.clientID, note.noteID)), .text(note.label)))
                 }))),
             .if(!model.hours.isEmpty, .section(

@@ -81,10 +81,12 @@ public enum ProgressPage {
         .group(
             ChartFrame.header(ChartHeader(clientName: model.clientName, clientID: model.clientID, current: .progress,
                                           title: "Scores: \(model.clientName)")),
-            .p(.a(.href(SitePath.clientFHIR.link(model.clientID)), .text("Download the answers as FHIR R4 (JSON)"))),
             .if(model.sections.isEmpty, .p(.text("No questionnaire has been answered yet."))),
             .forEach(model.sections) { section(model, $0) },
-            .unwrap(model.guardianSharing) { sharing(model, $0) }
+            .unwrap(model.guardianSharing) { sharing(model, $0) },
+            // For another system, not for reading: a quiet link at the foot of the page.
+            .p(.class("note-export hint"), .text("For another system: "),
+               .a(.href(SitePath.clientFHIR.link(model.clientID)), .text("download the answers as FHIR R4 (JSON)")), .text("."))
         )
     }
 
@@ -93,7 +95,11 @@ public enum ProgressPage {
         return .section(
             .attribute(named: "aria-labelledby", value: "chart-\(instrument.code)"),
             .h2(.id("chart-\(instrument.code)"), .text(instrument.name)),
-            .raw(ProgressChart.svg(instrument: instrument, points: section.points.map { ($0.date, $0.score) }, zone: model.zone, phaseStarts: model.phaseStarts)),
+            // Two drawings of the same scores; the style sheet shows the one that fits the screen.
+            .div(.class("note-progress"),
+                 .raw(ProgressChart.svg(instrument: instrument, points: section.points.map { ($0.date, $0.score) }, zone: model.zone, phaseStarts: model.phaseStarts)),
+                 .raw(ProgressChart.svg(instrument: instrument, points: section.points.map { ($0.date, $0.score) }, zone: model.zone, phaseStarts: model.phaseStarts,
+                                        compact: true))),
             TableViews.scrollable(captionID: "table-\(instrument.code)", .table(
                 .class("data-table"),
                 .caption(.id("table-\(instrument.code)"), .text("\(instrument.name) scores, oldest first")),

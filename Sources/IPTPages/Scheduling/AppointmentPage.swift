@@ -163,6 +163,11 @@ public enum AppointmentPage {
             .unwrap(model.client) { client in
                 .group(.dt(.text("Client")), .dd(.text(client.name),
                                                  .if(model.showsClinical, .group(.text(" "), .a(.href(SitePath.chart.link(client.id)), .text("Open the chart"))))),
+                       // The note is written from the session it records (numbered from the course).
+                       .if(model.showsClinical && ["confirmed", "attended"].contains(model.statusCode),
+                           .group(.dt(.text("Session note")),
+                                  .dd(.a(.class("button small"), .href(SitePath.noteNew.link(client.id, query: ["appointment": model.id])),
+                                         .text("Write note"))))),
                        .dt(.text("Programme")), .dd(.text(client.programme)),
                        .dt(.text("Email")), .dd(.a(.href("mailto:\(client.email)"), .text(client.email))),
                        .dt(.text("Phone")), .dd(.text(client.phone)),

@@ -103,6 +103,38 @@ enum ClinicalQueries {
         return (notes, amended)
     }
 
+    /// The note written from this appointment (the original, not an amendment), if one was begun.
+    static func note(forAppointment appointmentID: UUID, of clientID: UUID, on db: any Database) async throws -> SessionNoteRow? {
+        try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$appointment.$id == appointmentID)
+            .filter(\.$amends.$id == nil).sort(\.$createdAt).first()
+    }
+
+    /// Sessions under the contract, held or due by `until`, that have no note yet, with the session
+    /// number each has in the course (counted as the chart counts). A session whose number already
+    /// has a note (one written before notes were linked to appointments) is not listed.
+    static func sessionsWithoutNote(of clientID: UUID, since start: Date, until: Date, on db: any Database) async throws -> [(Appointment, Int)] {
+        let appointments = try await Appointment.query(on: db).filter(\.$client.$id == clientID)
+            .filter(\.$status ~~ [Appointment.Status.attended, Appointment.Status.confirmed])
+            .filter(\.$startsAt >= start).filter(\.$startsAt <= until).sort(\.$startsAt).all()
+        let notes = try await SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id == nil).all()
+        let linked = Set(notes.compactMap { $0.$appointment.id }), numbered = Set(notes.map(\.sessionNumber))
+        var attendedBefore = 0, result: [(Appointment, Int)] = []
+        for appointment in appointments {
+            let number = attendedBefore + 1
+            if let id = appointment.id, !linked.contains(id), !numbered.contains(number) { result.append((appointment, number)) }
+            if appointment.status == .attended { attendedBefore += 1 }
+        }
+        return result
+    }
+
+    /// The latest signed note of an earlier session, whose plan the next session picks up.
+    static func previousNote(of clientID: UUID, before session: Int, excluding noteID: UUID?, on db: any Database) async throws -> SessionNoteRow? {
+        var query = SessionNoteRow.query(on: db).filter(\.$client.$id == clientID).filter(\.$amends.$id == nil)
+            .filter(\.$sessionNumber < session).filter(\.$status != NoteStatus.draft)
+        if let noteID { query = query.filter(\.$id != noteID) }
+        return try await query.sort(\.$sessionNumber, .descending).sort(\.$createdAt, .descending).first()
+    }
+
     static func amendments(of noteID: UUID, on db: any Database) async throws -> [SessionNoteRow] {
         try await SessionNoteRow.query(on: db).filter(\.$amends.$id == noteID).sort(\.$createdAt).with(\.$author).all()
     }
@@ -182,6 +214,8 @@ enum ClinicalQueries {
         var returned: [SessionNoteRow]
         /// The latest 50 sessions with these students.
         var log: [SupervisionSessionRow]
+        /// A student's own signed notes still waiting for the supervisor.
+        var awaitingMine: [SessionNoteRow] = []
     }
 
     static func supervisionQueue(for staff: CurrentStaff, students studentIDs: [UUID], on db: any Database) async throws -> SupervisionQueue {
@@ -199,7 +233,11 @@ enum ClinicalQueries {
             : []
         let log = studentIDs.isEmpty ? [] : try await SupervisionSessionRow.query(on: db).filter(\.$student.$id ~~ studentIDs)
             .sort(\.$heldOn, .descending).limit(50).with(\.$student).with(\.$supervisor).all()
-        return SupervisionQueue(notes: notes, summaries: summaries, returned: returned, log: log)
+        let awaitingMine = staff.role == .student
+            ? try await SessionNoteRow.query(on: db).filter(\.$author.$id == staff.id).filter(\.$status == NoteStatus.awaitingCosignature)
+                .sort(\.$signedAt).with(\.$client).all()
+            : []
+        return SupervisionQueue(notes: notes, summaries: summaries, returned: returned, log: log, awaitingMine: awaitingMine)
     }
 }
 

@@ -45,4 +45,14 @@ struct CourseState: Sendable {
         return try await Appointment.query(on: database).filter(\.$client.$id == clientID)
             .filter(\.$status == Appointment.Status.attended).filter(\.$startsAt >= from).count()
     }
+
+    /// The session an appointment is in the course: the attended sessions under the contract before
+    /// it, plus itself. Counted the way the chart counts sessions held, so the two agree.
+    static func sessionNumber(of appointment: Appointment, under contract: ContractRow, zone: ClinicTimeZone, on database: any Database) async throws -> Int {
+        guard let start = LocalDate(iso: contract.startDate), let clientID = appointment.$client.id else { return 1 }
+        let before = try await Appointment.query(on: database).filter(\.$client.$id == clientID)
+            .filter(\.$status == Appointment.Status.attended).filter(\.$startsAt >= zone.startOfDay(start))
+            .filter(\.$startsAt < appointment.startsAt).count()
+        return before + 1
+    }
 }

@@ -13,6 +13,8 @@ struct NotesController: SiteRouteCollection {
         site.post(.notes, use: create)
         site.get(.note, use: show)
         site.post(.note, use: update)
+        site.post(.noteDrafts, use: autosaveNew)
+        site.post(.noteDraft, use: autosave)
         site.post(.noteCosign, use: cosign)
         site.post(.noteReturn, use: returnNote)
         site.get(.noteAmend, use: amendForm)
@@ -46,13 +48,19 @@ struct NotesController: SiteRouteCollection {
     func index(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let (notes, amended) = try await ClinicalQueries.notes(of: context.clientID, on: request.db)
+        let state = try await CourseState.load(context, on: request.db)
+        let unwritten = try await state.contract.flatMap { LocalDate(iso: $0.startDate) }.asyncMap {
+            try await ClinicalQueries.sessionsWithoutNote(of: context.clientID, since: context.zone.startOfDay($0), until: request.now.addingTimeInterval(12 * 3_600),
+                                                          on: request.db)
+        } ?? []
         let model = NotesListPage.Model(
             header: context.header(.notes, title: "Session notes: \(context.client.name)"), done: request.doneKey,
             notes: notes.map { note in
                 .init(id: note.id?.uuidString ?? "", sessionNumber: note.sessionNumber, phase: Phase(rawValue: note.phase)?.label ?? note.phase,
                       author: note.author.name, status: note.status.label + (amended.contains(note.id!) ? ", amended" : ""),
                       written: DateDisplay.day(context.zone.localDate(of: note.createdAt)))
-            })
+            },
+            unwritten: unwritten.map { .init(appointmentID: $0.0.id!.uuidString, when: DateDisplay.when($0.0.startsAt, zone: context.zone), sessionNumber: $0.1) })
         return try await request.auditedPage("Session notes", recordType: "notes", subject: context.clientID.uuidString,
                                              detail: "notes=\(notes.count)") { NotesListPage.view(model) }
     }
@@ -62,15 +70,34 @@ struct NotesController: SiteRouteCollection {
     func newForm(_ request: Request) async throws -> Response {
         let context = try await request.chart()
         let state = try await CourseState.load(context, on: request.db)
-        guard state.contract != nil else {
+        guard let contract = state.contract else {
             return try await request.page("Contract first", NoteFormPage.contractFirst(context.header(.notes, title: "Session note: \(context.client.name)")))
         }
-        let session = max(state.sessionsHeld, 1)
-        var fields = ["sessionNumber": String(session)]
+        var fields: [String: String] = ["sessionNumber": String(max(state.sessionsHeld, 1))]
+        if let raw = request.query[String.self, at: "appointment"] {
+            let appointment = try await linkedAppointment(raw, context, on: request.db)
+            // One note per session: the appointment's note, once begun, is where writing continues.
+            if let existing = try await ClinicalQueries.note(forAppointment: try appointment.requireID(), of: context.clientID, on: request.db) {
+                return request.redirect(to: SitePath.note.link(context.clientID, existing.id!))
+            }
+            fields["appointment"] = raw
+            fields["sessionNumber"] = String(try await CourseState.sessionNumber(of: appointment, under: contract, zone: context.zone, on: request.db))
+        }
         fields["scoresOfTheDay"] = try await scoresOfTheDay(context, instruments: request.services.instruments, keyRing: request.services.keyRing, on: request.db, now: request.now)
-        let model = formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields, techniques: [],
-                              errors: FieldErrors(), name: "New session note")
+        let model = try await formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields, techniques: [],
+                                        errors: FieldErrors(), name: "New session note", draftAction: SitePath.noteDrafts.link(context.clientID))
         return try await request.page(model.title, NoteFormPage.view(model))
+    }
+
+    /// The appointment a note is written from: this client's, and one that took place or is about to
+    /// (a cancelled one has no session to write about). Anything else answers as not found.
+    private func linkedAppointment(_ raw: String?, _ context: ChartContext, on database: any Database) async throws -> Appointment {
+        guard let id = raw.flatMap(UUID.init(uuidString:)),
+              let appointment = try await Appointment.find(id, on: database),
+              appointment.$client.id == context.clientID,
+              [.confirmed, .attended, .held, .requested].contains(appointment.status)
+        else { throw Abort(.notFound) }
+        return appointment
     }
 
     /// Scores completed today, so the note carries the day's measures without retyping.
@@ -84,14 +111,21 @@ struct NotesController: SiteRouteCollection {
     }
 
     private func formModel(_ request: Request, context: ChartContext, state: CourseState, action: String, fields: [String: String],
-                           techniques: Set<String>, errors: FieldErrors, name: String, amendment: Bool = false, comment: String? = nil) -> NoteFormPage.Model {
+                           techniques: Set<String>, errors: FieldErrors, name: String, amendment: Bool = false, comment: String? = nil,
+                           draftAction: String? = nil, noteID: UUID? = nil, savedAt: Date? = nil) async throws -> NoteFormPage.Model {
         let session = fields["sessionNumber"].flatMap { Int($0) } ?? max(state.sessionsHeld, 1)
         let phase = state.contract.map { CourseProgress.phase(ofSession: session, agreedSessions: $0.agreedSessions, settings: context.settings.course) } ?? .initial
+        let appointment = try await fields["appointment"].flatMap(UUID.init(uuidString:)).asyncMap { try await Appointment.find($0, on: request.db) } ?? nil
+        let previous = try await ClinicalQueries.previousNote(of: context.clientID, before: session, excluding: noteID, on: request.db)
+        let previousPlan = try previous.map { ($0.sessionNumber, try Self.content(of: $0, keyRing: request.services.keyRing).plan) }
         return NoteFormPage.Model(
             header: context.header(.notes, title: "\(name): \(context.client.name)"), phase: phase,
             focus: state.focusAreas.isEmpty ? "not chosen yet" : state.focusAreas.map(\.label).joined(separator: " and "), comment: comment,
             action: action, amendment: amendment, sessionsHeld: state.sessionsHeld, fields: fields, techniques: techniques, errors: errors,
-            csrfToken: request.csrfToken, name: name)
+            csrfToken: request.csrfToken, name: name,
+            appointment: appointment.flatMap { row in row.$client.id == context.clientID ? (row.id!.uuidString, DateDisplay.when(row.startsAt, zone: context.zone)) : nil },
+            previousPlan: previousPlan.flatMap { $0.1.isEmpty ? nil : (session: $0.0, plan: $0.1) },
+            draftAction: draftAction, savedAt: savedAt.map { DateDisplay.time($0, zone: context.zone) })
     }
 
     /// The form again, with what was typed and what is wrong.
@@ -99,12 +133,12 @@ struct NotesController: SiteRouteCollection {
         try await request.page(model.title, NoteFormPage.view(model), status: .unprocessableEntity)
     }
 
-    /// Reads the note form (the button pressed says whether to sign); the session number must be
-    /// within the contract.
-    private func read(_ request: Request, state: CourseState) throws -> (fields: [String: String], techniques: [String], signing: Bool,
-                                                                        result: Result<(Int, SessionNoteContent), FormRejection>) {
+    /// Reads the note form (the button pressed says whether to sign, unless only a draft is being
+    /// kept); the session number must be within the contract.
+    private func read(_ request: Request, state: CourseState, draftOnly: Bool) throws -> (fields: [String: String], techniques: [String], signing: Bool,
+                                                                                         result: Result<(Int, SessionNoteContent), FormRejection>) {
         let (fields, lists) = try request.formBody()
-        let forSigning = fields["action"] == "sign"
+        let forSigning = !draftOnly && fields["action"] == "sign"
         let techniques = lists["techniques"] ?? []
         var errors = FieldErrors()
         let agreed = state.contract?.agreedSessions ?? 0
@@ -124,21 +158,88 @@ struct NotesController: SiteRouteCollection {
         note.contentSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(note.id!, client: note.$client.id))
     }
 
+    /// What a save came to: the note written (and whether it was signed), or the form to show again.
+    enum Saved {
+        case saved(UUID, signed: Bool)
+        case rejected(NoteFormPage.Model)
+    }
+
     func create(_ request: Request) async throws -> Response {
         let context = try await request.chart()
+        return try await respond(to: try await saveNew(request, context, draftOnly: false), context, request)
+    }
+
+    func update(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        let note = try await noteRow(request, context)
+        return try await respond(to: try await saveExisting(request, context, note: note, draftOnly: false), context, request)
+    }
+
+    private func respond(to saved: Saved, _ context: ChartContext, _ request: Request) async throws -> Response {
+        switch saved {
+        case .rejected(let model): return try await renderRejected(model, request)
+        case .saved(let id, let signed): return request.redirect(to: SitePath.note.link(context.clientID, id, query: ["done": signed ? "signed" : "saved"]))
+        }
+    }
+
+    /// The draft kept as the clinician types (note-autosave.js): the same save as the "Save draft"
+    /// button, so the same checks, sealing, audit and risk rule apply, answered in JSON.
+    func autosaveNew(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        return try await autosaveAnswer(request, context) { try await saveNew(request, context, draftOnly: true) }
+    }
+
+    func autosave(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        let note = try await noteRow(request, context)
+        return try await autosaveAnswer(request, context) { try await saveExisting(request, context, note: note, draftOnly: true) }
+    }
+
+    struct AutosaveAnswer: Content {
+        var savedAt: String?
+        var note: String?
+        var draftAction: String?
+        var error: String?
+    }
+
+    private func autosaveAnswer(_ request: Request, _ context: ChartContext, _ save: () async throws -> Saved) async throws -> Response {
+        let answer: AutosaveAnswer, status: HTTPResponseStatus
+        do {
+            switch try await save() {
+            case .saved(let id, _):
+                answer = AutosaveAnswer(savedAt: DateDisplay.time(request.now, zone: context.zone), note: SitePath.note.link(context.clientID, id),
+                                        draftAction: SitePath.noteDraft.link(context.clientID, id))
+                status = .ok
+            case .rejected(let model):
+                answer = AutosaveAnswer(error: "Not saved: " + (model.errors.entries.first?.message ?? "check the form."))
+                status = .unprocessableEntity
+            }
+        } catch let abort as Abort where abort.status != .internalServerError {
+            answer = AutosaveAnswer(error: "Not saved: " + abort.reason)
+            status = abort.status
+        }
+        let response = Response(status: status)
+        try response.content.encode(answer, as: .json)
+        return response
+    }
+
+    private func saveNew(_ request: Request, _ context: ChartContext, draftOnly: Bool) async throws -> Saved {
         let state = try await CourseState.load(context, on: request.db)
         guard let contract = state.contract else { throw Abort(.unprocessableEntity, reason: "Agree the treatment contract before writing notes.") }
-        let (fields, techniques, signing, result) = try read(request, state: state)
+        let (fields, techniques, signing, result) = try read(request, state: state, draftOnly: draftOnly)
+        let appointment = try await fields["appointment"].flatMap { $0.isEmpty ? nil : $0 }.asyncMap { try await linkedAppointment($0, context, on: request.db) }
         switch result {
         case .failure(let rejection):
-            return try await renderRejected(formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields,
-                                                      techniques: Set(techniques), errors: rejection.errors, name: "New session note"), request)
+            return .rejected(try await formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields,
+                                                 techniques: Set(techniques), errors: rejection.errors, name: "New session note",
+                                                 draftAction: SitePath.noteDrafts.link(context.clientID)))
         case .success(let (session, content)):
             guard let author = try await StaffUser.find(context.staff.id, on: request.db) else { throw Abort(.forbidden) }
             let note = SessionNoteRow()
             note.id = UUID()
             note.$client.id = context.clientID
             note.$author.id = context.staff.id
+            note.$appointment.id = try appointment?.requireID()
             note.sessionNumber = session
             note.phase = CourseProgress.phase(ofSession: session, agreedSessions: contract.agreedSessions, settings: context.settings.course).rawValue
             try store(content, in: note, keyRing: request.services.keyRing)
@@ -148,9 +249,44 @@ struct NotesController: SiteRouteCollection {
             note.createdAt = request.now
             note.updatedAt = request.now
             try await note.create(on: request.db)
-            try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: note.status.rawValue)
+            try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString,
+                                    detail: note.status.rawValue + (draftOnly ? " (autosave)" : ""))
             try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
-            return request.redirect(to: SitePath.note.link(context.clientID, note.id!, query: ["done": signing ? "signed" : "saved"]))
+            return .saved(note.id!, signed: signing)
+        }
+    }
+
+    private func saveExisting(_ request: Request, _ context: ChartContext, note: SessionNoteRow, draftOnly: Bool) async throws -> Saved {
+        let state = try await CourseState.load(context, on: request.db)
+        if case .failure(let violation) = NoteWorkflow.edit(status: note.status, author: note.$author.id, by: context.actor) {
+            throw Abort(violation == .locked ? .conflict : .forbidden, reason: violation.description)
+        }
+        let (fields, techniques, signing, result) = try read(request, state: state, draftOnly: draftOnly)
+        switch result {
+        case .failure(let rejection):
+            var typed = fields
+            typed["appointment"] = note.$appointment.id?.uuidString
+            return .rejected(try await formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: typed,
+                                                 techniques: Set(techniques), errors: rejection.errors, name: "Session note",
+                                                 draftAction: SitePath.noteDraft.link(context.clientID, note.id!), noteID: note.id))
+        case .success(let (session, content)):
+            let agreed = state.contract?.agreedSessions ?? session
+            let phase = CourseProgress.phase(ofSession: session, agreedSessions: agreed, settings: context.settings.course).rawValue
+            let newStatus = signing ? (Self.needsCosignature(author: note.author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final) : note.status
+            let id = try note.requireID()
+            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id, client: note.$client.id))
+            let now = request.now
+            // Written only while still editable, so a note signed meanwhile in another tab is never overwritten.
+            var values: [(String, any Encodable & Sendable)] = [("session_number", session), ("phase", phase), ("content_sealed", sealed),
+                                                                ("status", newStatus.rawValue), ("updated_at", now)]
+            if signing { values.append(("signed_at", now)) }
+            let written = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: id, statusIn: [NoteStatus.draft, NoteStatus.returned],
+                                                                 set: values)
+            guard written else { throw Abort(.conflict, reason: NoteRuleViolation.locked.description) }
+            try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString,
+                                    detail: newStatus.rawValue + (draftOnly ? " (autosave)" : ""))
+            try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
+            return .saved(id, signed: signing)
         }
     }
 
@@ -164,10 +300,12 @@ struct NotesController: SiteRouteCollection {
             let state = try await CourseState.load(context, on: request.db)
             var fields = Self.fields(of: content)
             fields["sessionNumber"] = String(note.sessionNumber)
-            let model = formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: fields,
-                                  techniques: Set(content.techniques.map(\.rawValue)), errors: FieldErrors(),
-                                  name: "Session \(note.sessionNumber) note (\(note.status.label.lowercased()))",
-                                  comment: note.status == .returned ? comment : nil)
+            fields["appointment"] = note.$appointment.id?.uuidString
+            let model = try await formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: fields,
+                                            techniques: Set(content.techniques.map(\.rawValue)), errors: FieldErrors(),
+                                            name: "Session \(note.sessionNumber) note (\(note.status.label.lowercased()))",
+                                            comment: note.status == .returned ? comment : nil,
+                                            draftAction: SitePath.noteDraft.link(context.clientID, note.id!), noteID: note.id, savedAt: note.updatedAt)
             return try await request.auditedPage(model.title, recordType: "session-note", recordID: note.id?.uuidString,
                                                  subject: context.clientID.uuidString) { NoteFormPage.view(model) }
         }
@@ -177,7 +315,7 @@ struct NotesController: SiteRouteCollection {
     }
 
     private func readOnlyModel(_ request: Request, context: ChartContext, note: SessionNoteRow, content: SessionNoteContent,
-                               comment: String?) async throws -> NotePage.Model {
+                               comment: String?, reviewErrors: FieldErrors = FieldErrors(), typedComment: String? = nil) async throws -> NotePage.Model {
         let keyRing = request.services.keyRing, zone = context.zone
         let amendments = try await ClinicalQueries.amendments(of: note.id!, on: request.db)
         let cosigner = try await StaffUser.find(optional: note.$cosignedBy.id, on: request.db)
@@ -198,39 +336,8 @@ struct NotesController: SiteRouteCollection {
                     reason: try keyRing.openOptional(amendment.amendmentReasonSealed, SessionNoteRow.reasonContext(amendment.id!, client: amendment.$client.id)) ?? "",
                     content: try Self.content(of: amendment, keyRing: keyRing))
             },
-            comment: comment, mayAmend: mayAmend, mayReview: mayReview, csrfToken: request.csrfToken)
-    }
-
-    func update(_ request: Request) async throws -> Response {
-        let context = try await request.chart()
-        let note = try await noteRow(request, context)
-        let state = try await CourseState.load(context, on: request.db)
-        if case .failure(let violation) = NoteWorkflow.edit(status: note.status, author: note.$author.id, by: context.actor) {
-            throw Abort(violation == .locked ? .conflict : .forbidden, reason: violation.description)
-        }
-        let (fields, techniques, signing, result) = try read(request, state: state)
-        switch result {
-        case .failure(let rejection):
-            return try await renderRejected(formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: fields,
-                                                      techniques: Set(techniques), errors: rejection.errors, name: "Session note"), request)
-        case .success(let (session, content)):
-            let agreed = state.contract?.agreedSessions ?? session
-            let phase = CourseProgress.phase(ofSession: session, agreedSessions: agreed, settings: context.settings.course).rawValue
-            let newStatus = signing ? (Self.needsCosignature(author: note.author, settings: context.settings) ? NoteStatus.awaitingCosignature : .final) : note.status
-            let id = try note.requireID()
-            let sealed = try request.services.keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), SessionNoteRow.contentContext(id, client: note.$client.id))
-            let now = request.now
-            // Written only while still editable, so a note signed meanwhile in another tab is never overwritten.
-            var values: [(String, any Encodable & Sendable)] = [("session_number", session), ("phase", phase), ("content_sealed", sealed),
-                                                                ("status", newStatus.rawValue), ("updated_at", now)]
-            if signing { values.append(("signed_at", now)) }
-            let written = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: id, statusIn: [NoteStatus.draft, NoteStatus.returned],
-                                                                 set: values)
-            guard written else { throw Abort(.conflict, reason: NoteRuleViolation.locked.description) }
-            try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: newStatus.rawValue)
-            try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
-            return request.redirect(to: SitePath.note.link(context.clientID, id, query: ["done": signing ? "signed" : "saved"]))
-        }
+            comment: comment, mayAmend: mayAmend, mayReview: mayReview, csrfToken: request.csrfToken,
+            reviewErrors: reviewErrors, typedComment: typedComment)
     }
 
     // MARK: Supervision
@@ -259,10 +366,14 @@ struct NotesController: SiteRouteCollection {
         let (fields, _) = try request.formBody()
         switch NoteWorkflow.returnNote(status: note.status, author: note.$author.id, authorsSupervisor: note.author.$supervisor.id, by: context.actor,
                                        comment: fields["comment"]) {
+        case .failure(.commentRequired):
+            return try await rejectReturn(request, context, note: note, typed: fields["comment"], message: NoteRuleViolation.commentRequired.description)
         case .failure(let violation):
-            throw Abort(violation == .commentRequired ? .unprocessableEntity : violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
+            throw Abort(violation == .notAwaiting ? .conflict : .forbidden, reason: violation.description)
         case .success(let status):
-            guard TextRules.length(fields["comment"]) <= 4_000 else { throw Abort(.unprocessableEntity, reason: "Keep the comments under 4,000 characters.") }
+            guard TextRules.length(fields["comment"]) <= 4_000 else {
+                return try await rejectReturn(request, context, note: note, typed: fields["comment"], message: "Keep the comments under 4,000 characters.")
+            }
             let comment = try request.services.keyRing.seal(TextRules.clean(fields["comment"]) ?? "", SessionNoteRow.commentContext(note.id!, client: note.$client.id))
             let returned = try await request.db.updateWhileStatus(SessionNoteRow.schema, id: try note.requireID(), statusIn: [NoteStatus.awaitingCosignature], set: [
                 ("status", status.rawValue), ("review_comment_sealed", comment), ("updated_at", request.now),
@@ -271,6 +382,17 @@ struct NotesController: SiteRouteCollection {
             try await request.audit(.update, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString, detail: "returned")
             return request.redirect(to: SitePath.supervision.link(query: ["done": "returned"]))
         }
+    }
+
+    /// The supervisor stays on the note, with the message beside the comment box and what was typed kept.
+    private func rejectReturn(_ request: Request, _ context: ChartContext, note: SessionNoteRow, typed: String?, message: String) async throws -> Response {
+        var errors = FieldErrors()
+        errors.add("comment", message)
+        let content = try Self.content(of: note, keyRing: request.services.keyRing)
+        let comment = try request.services.keyRing.openOptional(note.reviewCommentSealed, SessionNoteRow.commentContext(note.id!, client: note.$client.id))
+        let model = try await readOnlyModel(request, context: context, note: note, content: content, comment: comment, reviewErrors: errors, typedComment: typed)
+        return try await request.auditedPage("Please check: " + model.title, recordType: "session-note", recordID: note.id?.uuidString,
+                                             subject: context.clientID.uuidString, status: .unprocessableEntity) { NotePage.view(model) }
     }
 
     // MARK: Amendments
@@ -287,7 +409,7 @@ struct NotesController: SiteRouteCollection {
         let state = try await CourseState.load(context, on: request.db)
         var fields = Self.fields(of: try Self.content(of: note, keyRing: request.services.keyRing))
         fields["sessionNumber"] = String(note.sessionNumber)
-        let model = formModel(request, context: context, state: state, action: SitePath.noteAmend.link(context.clientID, note.id!), fields: fields,
+        let model = try await formModel(request, context: context, state: state, action: SitePath.noteAmend.link(context.clientID, note.id!), fields: fields,
                               techniques: Set(try Self.content(of: note, keyRing: request.services.keyRing).techniques.map(\.rawValue)),
                               errors: FieldErrors(), name: "Amend the session \(note.sessionNumber) note", amendment: true)
         return try await request.auditedPage(model.title, recordType: "session-note", recordID: note.id?.uuidString,
@@ -313,7 +435,7 @@ struct NotesController: SiteRouteCollection {
         guard errors.isEmpty, case .success(let content) = read, let reason else {
             var typed = fields
             typed["sessionNumber"] = String(note.sessionNumber)
-            return try await renderRejected(formModel(request, context: context, state: state, action: SitePath.noteAmend.link(context.clientID, note.id!),
+            return try await renderRejected(try await formModel(request, context: context, state: state, action: SitePath.noteAmend.link(context.clientID, note.id!),
                                                       fields: typed, techniques: Set(lists["techniques"] ?? []), errors: errors,
                                                       name: "Amend the session \(note.sessionNumber) note", amendment: true), request)
         }

@@ -64,7 +64,11 @@ struct SupervisionController: SiteRouteCollection {
             hours: hours, students: students.map { ($0.id!.uuidString, $0.name) }, today: zone.localDate(of: request.now).description,
             log: queue.log.map { .init(heldOn: $0.heldOn, student: $0.student.name, supervisor: $0.supervisor.name, minutes: $0.minutes,
                                        format: $0.format == "group" ? "Group" : "Individual") },
-            fields: fields, errors: errors, csrfToken: request.csrfToken)
+            fields: fields, errors: errors, csrfToken: request.csrfToken,
+            awaitingMine: queue.awaitingMine.map {
+                .init(clientID: $0.$client.id.uuidString, noteID: $0.id!.uuidString,
+                      label: "\($0.client.name), session \($0.sessionNumber)\($0.signedAt.map { ", signed " + DateDisplay.when($0, zone: zone) } ?? "")")
+            })
         return try await request.page(model.title, SupervisionPage.view(model), status: status)
     }
 

@@ -78,10 +78,11 @@ enum DemoClients {
         formulation.$createdBy.id = try student.requireID()
         formulation.createdAt = now.addingTimeInterval(-14 * 86_400)
         try await formulation.create(on: database)
+        try await DemoHistory.seed(riley: riley, student: student, therapist: therapist, keyRing: keyRing, zone: zone, now: now, on: database)
     }
 
     /// Accepted by the director: the treating clinician, and a student's supervisor with them.
-    private static func careTeam(_ client: ClientRecord, treating clinician: StaffUser, on database: any Database, now: Date) async throws {
+    static func careTeam(_ client: ClientRecord, treating clinician: StaffUser, on database: any Database, now: Date) async throws {
         let director = try await StaffUser.query(on: database).filter(\.$role == StaffRole.admin).first()
         var members = [(try clinician.requireID(), CareTeamMember.Role.treating)]
         if clinician.role == StaffRole.student, let supervisor = clinician.$supervisor.id { members.append((supervisor, .supervisor)) }
@@ -98,7 +99,7 @@ enum DemoClients {
         }
     }
 
-    private static func client(name: String, email: String, born: String, on database: any Database, now: Date) async throws -> ClientRecord {
+    static func client(name: String, email: String, born: String, on database: any Database, now: Date) async throws -> ClientRecord {
         let client = ClientRecord()
         client.name = name
         client.email = email
@@ -111,25 +112,28 @@ enum DemoClients {
         return client
     }
 
-    private static func appointment(_ clinician: StaffUser, _ client: ClientRecord, code: String, start: Date, attended: Bool,
-                                    on database: any Database, now: Date) async throws {
+    @discardableResult
+    static func appointment(_ clinician: StaffUser, _ client: ClientRecord, code: String, start: Date, attended: Bool,
+                            on database: any Database, now: Date) async throws -> Appointment {
         let kind = AppointmentKind(code: code, name: code, durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind, start: start,
                                                         locationID: nil, source: "staff", now: now)
         if attended { appointment.status = Appointment.Status.attended }
         try await appointment.create(on: database)
+        return appointment
     }
 
-    private static func score(_ total: Int, client: ClientRecord, clinician: StaffUser, daysAgo: Int, keyRing: KeyRing, on database: any Database, now: Date) async throws {
+    static func score(_ total: Int, client: ClientRecord, clinician: StaffUser, daysAgo: Int, keyRing: KeyRing, on database: any Database, now: Date,
+                      instrument: Instrument = .phq9) async throws {
         let response = MeasureResponse()
         response.sharedWithGuardian = false
         response.$client.id = try client.requireID()
         response.$clinician.id = try clinician.requireID()
-        response.instrumentCode = Instrument.phq9.code
+        response.instrumentCode = instrument.code
         response.tokenHash = HexDigest.sha256(SecureToken.make())
         response.status = .completed
         response.id = UUID()
-        try response.setScore(MeasureResponse.Score(total: total, band: Instrument.phq9.band(for: total)?.label ?? ""), keyRing)
+        try response.setScore(MeasureResponse.Score(total: total, band: instrument.band(for: total)?.label ?? ""), keyRing)
         response.createdAt = now.addingTimeInterval(-Double(daysAgo + 2) * 86_400)
         response.expiresAt = now
         response.completedAt = now.addingTimeInterval(-Double(daysAgo) * 86_400)
