@@ -80,7 +80,7 @@ import VaporTesting
             let sam = try await clinic.addClient(name: "Sam Lee", email: "sam@example.org")
             for client in [riley, sam] { try await clinic.assignCareTeam(client: client.requireID(), treating: therapist) }
             let pastNoted = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -72, status: .attended)
-            _ = try await Self.appointment(clinic, clinician: therapist, client: sam, hours: -48, status: .attended)
+            let samSession = try await Self.appointment(clinic, clinician: therapist, client: sam, hours: -48, status: .attended)
             let note = SessionNoteRow()
             note.$client.id = try riley.requireID()
             note.$author.id = try therapist.requireID()
@@ -107,6 +107,7 @@ import VaporTesting
             #expect(afterNotes.contains("Sam Lee") && !afterNotes.prefix(upTo: afterNotes.range(of: "</section>")!.lowerBound).contains("Riley Tan"),
                     "Sam's session has no note; Riley's is noted")
             #expect(page.range(of: "Open risk alerts")!.lowerBound < notes.lowerBound, "alerts come first")
+            #expect(page.contains("/notes/new?appointment=\(samSession.id!.uuidString)"), "the note is written from its appointment")
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "today").count() == 1)
         }
     }

@@ -104,7 +104,9 @@ struct TodaySections {
     }
 
     private func writeNote(_ appointment: Appointment) -> TodayPage.Action? {
-        appointment.$client.id.map { .link("Write note", href: SitePath.noteNew.link($0.uuidString)) }
+        appointment.$client.id.map {
+            .link("Write note", href: SitePath.noteNew.link($0.uuidString, query: ["appointment": appointment.id?.uuidString]))
+        }
     }
 
     private func noteLine(_ note: SessionNoteRow, what: String, badge: TodayPage.Badge) -> TodayPage.Line {
