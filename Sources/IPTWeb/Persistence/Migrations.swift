@@ -34,5 +34,6 @@ enum Migrations {
         M035DropDeliveredEmailBodies(),
         M036BindSealsToClient(),
         M037SealScoresEventsAndSignatures(),
+        M038AddPortalScoreSharing(),
     ]
 }
