@@ -257,13 +257,11 @@ public enum PortalHomePage {
                     .if(mayCancel, .a(.class("button small secondary"), .href(SitePath.portalAppointmentCancel.link(card.id)), .text("Cancel"),
                                       .span(.class("visually-hidden"), .text(" the appointment of \(card.when)")))),
                     .unwrap(card.calendar) { links in
-                        .element(named: "details", nodes: [
-                            .class("portal-calendar"),
-                            .element(named: "summary", nodes: [.text("Add to calendar")]),
-                            .ul(.li(.a(.href(links.ics), .text("Apple or other calendar (.ics file)"))),
-                                .li(.a(.href(links.google), .attribute(named: "rel", value: "noopener"), .text("Google Calendar"))),
-                                .li(.a(.href(links.outlook), .attribute(named: "rel", value: "noopener"), .text("Outlook.com"))))
-                        ])
+                        .details(.class("portal-calendar"),
+                                 .summary(.text("Add to calendar")),
+                                 .ul(.li(.a(.href(links.ics), .text("Apple or other calendar (.ics file)"))),
+                                     .li(.a(.href(links.google), .attribute(named: "rel", value: "noopener"), .text("Google Calendar"))),
+                                     .li(.a(.href(links.outlook), .attribute(named: "rel", value: "noopener"), .text("Outlook.com")))))
                     })
     }
 

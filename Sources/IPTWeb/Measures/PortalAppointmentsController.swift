@@ -148,7 +148,7 @@ struct PortalAppointmentsController: SiteRouteCollection {
     func openForm(_ request: Request) async throws -> Response {
         guard let session = try await PortalController().current(request) else { return request.redirect(to: SitePath.portalSignIn.link) }
         guard !session.asGuardian, let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Abort(.notFound) }
-        let (table, path): (String, SitePath) = switch request.parameters.get("kind") {
+        let (table, path): (String, SitePath) = switch request.parameters.get("kind") ?? "" {
         case "intake": (IntakeRecord.schema, .intake)
         case "self-assessment": (SelfAssessmentRecord.schema, .selfAssessment)
         default: throw Abort(.notFound)

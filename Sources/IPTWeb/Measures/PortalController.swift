@@ -174,23 +174,32 @@ struct PortalController: SiteRouteCollection {
         let setup = try await request.bookingSetup()
         let data = try await MeasuresQueries.portalHome(clientID, asGuardian: session.asGuardian, now: request.now, on: request.db)
         let appointments = try await PortalQueries.appointments(of: clientID, now: request.now, on: request.db)
-        let forms = session.asGuardian ? ([], []) : try await PortalQueries.waitingForms(of: clientID, now: request.now, on: request.db)
+        var forms: (intakes: [IntakeRecord], selfAssessments: [SelfAssessmentRecord]) = ([], [])
+        if !session.asGuardian { forms = try await PortalQueries.waitingForms(of: clientID, now: request.now, on: request.db) }
         let again = try await PortalQueries.bookAgain(after: appointments.upcoming + appointments.recent, setup: setup, on: request.db)
         // The chart is the client's own: shown only when the care team chose to, never to a guardian.
-        let charts = !session.asGuardian && session.client.scoresInPortal ? try scoreCharts(request, data.answered) : nil
+        let charts: [PortalHomePage.ScoreChart]? = try !session.asGuardian && session.client.scoresInPortal ? scoreCharts(request, data.answered) : nil
         try await request.application.auditWriter.record(AuditEntry(
             actorID: nil, actorLabel: Self.actor(session), action: .view, recordType: "portal",
             subject: clientID.uuidString, requestID: request.referenceID, detail: charts == nil ? nil : "with score chart"))
         var model = try homeModel(request, session: session, data: data, zone: setup.zone)
         model.upcoming = appointments.upcoming.map { Self.card($0, setup: setup, now: request.now, request: request) }
         model.recent = appointments.recent.map { Self.card($0, setup: setup, now: request.now, request: request) }
-        model.toDos += forms.0.compactMap { intake in intake.id.map { .init(
-            label: "Intake forms", detail: "Sent \(DateDisplay.day(setup.zone.localDate(of: intake.createdAt))): your details and consents, before the first session.",
-            button: "Fill in the intake forms", action: .post(SitePath.portalFormOpen.link("intake", $0))) } }
-        model.toDos += forms.1.compactMap { form in form.id.map { .init(
-            label: "Self-assessment", detail: "Sent \(DateDisplay.day(setup.zone.localDate(of: form.createdAt))): a few questions to think about before you meet.",
-            button: "Start the self-assessment", action: .post(SitePath.portalFormOpen.link("self-assessment", $0))) } }
-        model.bookAgain = again.map { [.init(clinician: $0.0.name, href: SitePath.bookTimes.link(query: ["type": $0.1.code, "with": $0.0.slug]))] } ?? []
+        func sent(_ date: Date) -> String { DateDisplay.day(setup.zone.localDate(of: date)) }
+        for intake in forms.intakes {
+            model.toDos.append(PortalHomePage.ToDo(
+                label: "Intake forms", detail: "Sent \(sent(intake.createdAt)): your details and consents, before the first session.",
+                button: "Fill in the intake forms", action: .post(SitePath.portalFormOpen.link("intake", intake.id?.uuidString ?? ""))))
+        }
+        for form in forms.selfAssessments {
+            model.toDos.append(PortalHomePage.ToDo(
+                label: "Self-assessment", detail: "Sent \(sent(form.createdAt)): a few questions to think over before you meet.",
+                button: "Start the self-assessment", action: .post(SitePath.portalFormOpen.link("self-assessment", form.id?.uuidString ?? ""))))
+        }
+        if let again {
+            model.bookAgain = [PortalHomePage.BookAgain(clinician: again.0.name,
+                                                        href: SitePath.bookTimes.link(query: ["type": again.1.code, "with": again.0.slug]))]
+        }
         model.charts = charts
         return try await request.page(model.title, PortalHomePage.view(model))
     }
@@ -208,11 +217,16 @@ struct PortalController: SiteRouteCollection {
     static func card(_ appointment: Appointment, setup: BookingSetup, now: Date, request: Request) -> PortalHomePage.Card {
         let id = appointment.id?.uuidString ?? ""
         let isUpcoming = appointment.status == .confirmed && appointment.startsAt > now
-        let allowed: PortalHomePage.Allowed = !isUpcoming ? .nothing : switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: appointment.startsAt) {
-        case .withinPolicy:
-            .moveOrCancel(deadline: DateDisplay.when(appointment.startsAt.addingTimeInterval(-TimeInterval(setup.cancellation.noticeHours * 3600)), zone: setup.zone))
-        case .late(let fee): .lateCancelOnly(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
-        case .tooLate: .nothing
+        let allowed: PortalHomePage.Allowed
+        if !isUpcoming {
+            allowed = .nothing
+        } else {
+            allowed = switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: appointment.startsAt) {
+            case .withinPolicy:
+                .moveOrCancel(deadline: DateDisplay.when(appointment.startsAt.addingTimeInterval(-TimeInterval(setup.cancellation.noticeHours * 3600)), zone: setup.zone))
+            case .late(let fee): .lateCancelOnly(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
+            case .tooLate: .nothing
+            }
         }
         let place = appointment.typeCode == "consultation" ? "By phone" : appointment.location?.name ?? "At the clinic"
         let calendar = isUpcoming ? PortalCalendarLinks.links(appointment, place: place, clinic: request.services.clinic.lastKnown?.name ?? "", id: id) : nil

@@ -50,11 +50,13 @@ enum PortalQueries {
     }
 
     /// The clinician to offer "book again" with: the one of the latest appointment, if they still
-    /// take bookings online for a kind this client has had (or any kind they offer online).
+    /// take bookings online for the kind this client had, or else another kind they offer online
+    /// (the free first consultation last: someone already seen has had it).
     static func bookAgain(after appointments: [Appointment], setup: BookingSetup, on db: any Database) async throws -> (StaffUser, AppointmentKind)? {
         guard let latest = appointments.max(by: { $0.startsAt < $1.startsAt }) else { return nil }
         let staff = latest.staff
-        let kinds = ([setup.kind(latest.typeCode)].compactMap { $0 } + setup.onlineKinds).filter(\.bookableOnline)
+        let others = setup.onlineKinds.filter { $0.code != "consultation" } + setup.onlineKinds.filter { $0.code == "consultation" }
+        let kinds = ([setup.kind(latest.typeCode)].compactMap { $0 }.filter(\.bookableOnline) + others)
         for kind in kinds {
             if try await SchedulingQueries.clinicians(for: .member(staff.slug), kind: kind, on: db).isEmpty == false {
                 return (staff, kind)
