@@ -97,7 +97,7 @@ extension TestClinic {
             #expect(page.body.string.contains("Choose a day"))
             let start = try TestClinic.firstStart(in: page.body.string)
             let moved = try await portal.post("/portal/appointments/\(id)/move", form: ["start": start])
-            #expect(moved.location == "/portal?done=moved")
+            #expect(moved.location == "/portal?done=moved", "booked online, so the new time is emailed")
             let after = try #require(try await Appointment.find(appointment.id, on: clinic.db))
             #expect(after.startsAt == Date(timeIntervalSince1970: TimeInterval(Int(start)!)))
             #expect(after.$staff.id == appointment.$staff.id, "the same clinician")
