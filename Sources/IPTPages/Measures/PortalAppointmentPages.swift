@@ -125,7 +125,7 @@ public enum PortalMovePage {
                 .unwrap(model.chosenDayLabel) { label in
                     .group(
                         .h2(.text("2. Choose a time on \(label)")),
-                        .p(.class("hint"), .text("Times are in \(model.zoneName). Pressing a time moves the appointment and emails you the new time.")),
+                        .p(.class("hint"), .text("Times are in \(model.zoneName). Pressing a time moves the appointment at once.")),
                         .form(.class("form"), .method(.post), .action(path.link(model.appointmentID)), FormViews.csrf(model.header.csrfToken),
                               .ul(.class("portal-times"), .forEach(model.times) { time in
                                   .li(.button(.class("slot"), .type(.submit), .name("start"), .value(time.start), .text(time.label)))

@@ -152,10 +152,13 @@ public enum PortalHomePage {
         public var requests: [RecordRequestLine]
         /// A copy of the record has been released.
         public var mayReadRecord: Bool
+        /// "Times are Eastern Standard Time (America/Toronto)." said once, not on every card.
+        public var timesNote: String?
 
         public init(header: Header, notice: String?, upcoming: [Card], recent: [Card], clinicPhone: String, toDos: [ToDo], bookAgain: [BookAgain],
                     charts: [ScoreChart]?, zone: ClinicTimeZone, consents: [String], answered: [Answered], requests: [RecordRequestLine],
-                    mayReadRecord: Bool) {
+                    mayReadRecord: Bool, timesNote: String? = nil) {
+            self.timesNote = timesNote
             self.header = header
             self.notice = notice
             self.upcoming = upcoming
@@ -194,14 +197,15 @@ public enum PortalHomePage {
             header(model.header),
             .h1(.text(model.title)),
             .unwrap(model.notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
+            .if(!model.toDos.isEmpty, toDos(model.toDos, csrfToken: model.header.csrfToken)),
             .section(.class("portal-section"), .attribute(named: "aria-labelledby", value: "portal-upcoming"),
                      .h2(.id("portal-upcoming"), .text("Coming up")),
                      .if(model.upcoming.isEmpty, .p(.text("No appointments booked."))),
+                     .unwrap(model.timesNote) { .p(.class("hint"), .text($0)) },
                      .div(.class("portal-cards"), .forEach(model.upcoming) { card($0, phone: model.clinicPhone) }),
                      .forEach(model.bookAgain) { again in
                          .p(.a(.class("button secondary"), .href(again.href), .text("Book again with \(again.clinician)")))
                      }),
-            .if(!model.toDos.isEmpty, toDos(model.toDos, csrfToken: model.header.csrfToken)),
             .unwrap(model.charts) { charts($0, zone: model.zone) },
             .if(!model.recent.isEmpty, .section(
                 .class("portal-section"), .attribute(named: "aria-labelledby", value: "portal-recent"),

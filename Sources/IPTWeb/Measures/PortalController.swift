@@ -201,6 +201,7 @@ struct PortalController: SiteRouteCollection {
                                                         href: SitePath.bookTimes.link(query: ["type": again.1.code, "with": again.0.slug]))]
         }
         model.charts = charts
+        model.timesNote = "Times are \(setup.zone.displayName(at: request.now))."
         return try await request.page(model.title, PortalHomePage.view(model))
     }
 
@@ -223,7 +224,7 @@ struct PortalController: SiteRouteCollection {
         } else {
             allowed = switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: appointment.startsAt) {
             case .withinPolicy:
-                .moveOrCancel(deadline: DateDisplay.when(appointment.startsAt.addingTimeInterval(-TimeInterval(setup.cancellation.noticeHours * 3600)), zone: setup.zone))
+                .moveOrCancel(deadline: shortWhen(appointment.startsAt.addingTimeInterval(-TimeInterval(setup.cancellation.noticeHours * 3600)), zone: setup.zone))
             case .late(let fee): .lateCancelOnly(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
             case .tooLate: .nothing
             }
@@ -232,9 +233,14 @@ struct PortalController: SiteRouteCollection {
         let calendar = isUpcoming ? PortalCalendarLinks.links(appointment, place: place, clinic: request.services.clinic.lastKnown?.name ?? "", id: id) : nil
         return PortalHomePage.Card(
             id: id, title: setup.kind(appointment.typeCode)?.name ?? "Appointment", clinician: appointment.staff.name,
-            when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone), place: place,
+            when: "\(shortWhen(appointment.startsAt, zone: setup.zone)) to \(DateDisplay.time(appointment.endsAt, zone: setup.zone))", place: place,
             status: appointment.status == .confirmed ? (isUpcoming ? nil : "Booked") : appointment.status.label,
             allowed: allowed, calendar: calendar)
+    }
+
+    /// "Sunday, December 6, 2026 at 10 a.m.": the zone is said once on the page, not on every card.
+    static func shortWhen(_ instant: Date, zone: ClinicTimeZone) -> String {
+        "\(DateDisplay.day(zone.localDate(of: instant))) at \(DateDisplay.time(instant, zone: zone))"
     }
 
     /// The client's own score charts, one per questionnaire answered, oldest score first.
