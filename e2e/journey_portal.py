@@ -108,6 +108,7 @@ def journey_portal(res: Results, art) -> bool:
             daniel = Browser(srv.base, art, "portal-therapist-")
             browsers.append(daniel)
             sign_in(daniel, THERAPIST, demo_password(srv))
+            st["daniel"] = daniel
             _, appointment = movable_cards()[0]
             daniel.get(f"/staff/appointments/{appointment}")
             daniel.click_and_load(daniel.button("Send the link", "main form"))
@@ -119,6 +120,19 @@ def journey_portal(res: Results, art) -> bool:
             expect("/portal/questionnaires/" in morgan.path(), f"the to-do opened {morgan.path()}")
             morgan.get("/portal")
             return "the questionnaire the therapist sent is a to-do that opens in the portal"
+
+        def sees_shared_scores():
+            daniel = st["daniel"]
+            expect("Your scores" not in morgan.one("main").text, "scores are shown before the care team shares them")
+            daniel.get("/staff/clients")
+            daniel.click_and_load(daniel.link("Morgan Ellis", "main"))
+            client_base = daniel.path().rsplit("/", 1)[0] if daniel.path().count("/") > 3 else daniel.path()
+            daniel.get(client_base + "/progress")
+            daniel.click_and_load(daniel.button("Show these scores in the client's portal", "main form"))
+            morgan.get("/portal")
+            expect("Your scores" in morgan.one("main").text and morgan.css("main svg.progress-chart"), "the shared chart is not shown")
+            morgan.shot("h-shared-scores")
+            return "the therapist shares the chart from the progress page; the client sees it"
 
         def signs_out():
             morgan.click_and_load(morgan.button("Sign out", "main"))
@@ -133,6 +147,7 @@ def journey_portal(res: Results, art) -> bool:
             ("the client cancels an appointment from its card", cancels_one),
             ("the client moves an appointment to another free time of the same clinician", moves_one),
             ("a questionnaire sent by the therapist is a to-do", sees_a_to_do),
+            ("the care team shares the score chart and the client sees it", sees_shared_scores),
             ("the client signs out", signs_out),
         ])
         check_server_health(res, "portal", srv, browsers)

@@ -533,7 +533,7 @@ extension TestClinic {
             let response = try #require(try await MeasureResponse.query(on: clinic.db).first())
             let portal = try await clinic.portal(as: "casey@example.org")
             let home = try await portal.get("/portal").body.string
-            #expect(home.contains("Questionnaires waiting for you") && home.contains("/portal/questionnaires/\(response.id!.uuidString)"))
+            #expect(home.contains("To do") && home.contains("/portal/questionnaires/\(response.id!.uuidString)"))
             let path = "/portal/questionnaires/\(response.id!.uuidString)"
             #expect(try await portal.get(path).body.string.contains("Feeling nervous, anxious, or on edge"))
             #expect(try await portal.post(path, form: Self.gad7Calm).status == .ok)
