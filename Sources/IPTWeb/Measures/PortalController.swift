@@ -185,17 +185,7 @@ struct PortalController: SiteRouteCollection {
         var model = try homeModel(request, session: session, data: data, zone: setup.zone)
         model.upcoming = appointments.upcoming.map { Self.card($0, setup: setup, now: request.now, request: request) }
         model.recent = appointments.recent.map { Self.card($0, setup: setup, now: request.now, request: request) }
-        func sent(_ date: Date) -> String { DateDisplay.day(setup.zone.localDate(of: date)) }
-        for intake in forms.intakes {
-            model.toDos.append(PortalHomePage.ToDo(
-                label: "Intake forms", detail: "Sent \(sent(intake.createdAt)): your details and consents, before the first session.",
-                button: "Fill in the intake forms", action: .post(SitePath.portalFormOpen.link("intake", intake.id?.uuidString ?? ""))))
-        }
-        for form in forms.selfAssessments {
-            model.toDos.append(PortalHomePage.ToDo(
-                label: "Self-assessment", detail: "Sent \(sent(form.createdAt)): a few questions to think over before you meet.",
-                button: "Start the self-assessment", action: .post(SitePath.portalFormOpen.link("self-assessment", form.id?.uuidString ?? ""))))
-        }
+        model.toDos += Self.formToDos(forms, zone: setup.zone)
         if let again {
             model.bookAgain = [PortalHomePage.BookAgain(clinician: again.0.name,
                                                         href: SitePath.bookTimes.link(query: ["type": again.1.code, "with": again.0.slug]))]
@@ -203,6 +193,20 @@ struct PortalController: SiteRouteCollection {
         model.charts = charts
         model.timesNote = "Times are \(setup.zone.displayName(at: request.now))."
         return try await request.page(model.title, PortalHomePage.view(model))
+    }
+
+    /// Intake forms and self-assessments waiting, as to-dos whose button posts (the form's link is made then).
+    static func formToDos(_ forms: (intakes: [IntakeRecord], selfAssessments: [SelfAssessmentRecord]), zone: ClinicTimeZone) -> [PortalHomePage.ToDo] {
+        func sent(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
+        let intakes = forms.intakes.map { intake in
+            PortalHomePage.ToDo(label: "Intake forms", detail: "Sent \(sent(intake.createdAt)): your details and consents, before the first session.",
+                                button: "Fill in the intake forms", action: .post(SitePath.portalFormOpen.link("intake", intake.id?.uuidString ?? "")))
+        }
+        let assessments = forms.selfAssessments.map { form in
+            PortalHomePage.ToDo(label: "Self-assessment", detail: "Sent \(sent(form.createdAt)): a few questions to think over before you meet.",
+                                button: "Start the self-assessment", action: .post(SitePath.portalFormOpen.link("self-assessment", form.id?.uuidString ?? "")))
+        }
+        return intakes + assessments
     }
 
     static func actor(_ session: PortalSession) -> String { session.asGuardian ? "guardian (portal)" : "client (portal)" }
