@@ -310,7 +310,6 @@ def journey_clinical(res: Results, art) -> bool:
             morgan.click_and_load(morgan.button("Email me a sign-in link", "main form"))
             msg = srv.wait_for_email("morgan.ellis@example.org", "Your sign-in link")
             morgan.get(link_in(msg, "/portal/sign-in/", srv.base))
-            morgan.click_and_load(morgan.button("Continue to my appointments and forms", "main form"))
             morgan.click_and_load(morgan.button("Ask for a copy of my record", "main"))
             expect("has reached the clinic" in morgan.one("main").text, "no confirmation of the request")
             miriam.click_and_load(miriam.link("Record requests", "nav.staff-side"))
@@ -360,8 +359,9 @@ def journey_clinical(res: Results, art) -> bool:
             set_viewport(morgan.driver, *PHONE)
             try:
                 morgan.get("/portal")
-                expect("Questionnaires waiting for you" in morgan.one("main").text, "the portal lists no waiting questionnaire")
-                morgan.click_and_load(morgan.link("PHQ-9", "main"))
+                expect("To do" in morgan.one("main").text and "PHQ-9 questionnaire" in morgan.one("main").text,
+                       "the portal lists no waiting questionnaire")
+                morgan.click_and_load(morgan.link("Answer now", "main"))
                 for item in range(1, 10):
                     morgan.click(morgan.one(f"#field-item-{item}-{1 if item <= 2 else 0}"))
                 morgan.shot("p-portal-questionnaire")

@@ -39,6 +39,7 @@ from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, RECEPTION_EMAIL, RECEPTIO
                     email_text, expect, log, run_name)
 
 import journey_clinical_forms  # noqa: E402
+import journey_portal  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -476,6 +477,7 @@ def main() -> int:
             import clinical_journey
             clinical_journey.journey_clinical(res, art)
             journey_clinical_forms.journey_clinical_forms(res, art)
+            journey_portal.journey_portal(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

@@ -59,30 +59,6 @@ import Testing
     }
 }
 
-@Suite struct PortalPageTests {
-    @Test func the_client_sees_appointments_forms_and_their_record_requests() throws {
-        let page = PortalHomePage.Model(
-            clientName: "Casey Quinn", asGuardian: false,
-            upcoming: [.init(text: "Friday, December 11, 2026 at 10:00 AM, with Priya Natarajan", manageToken: "manage_tok")],
-            consents: ["Consent to treatment, version 2026-11, signed on Friday, December 4, 2026"],
-            waiting: [.init(responseID: "r1", label: "GAD-7 (started)")],
-            answered: [.init(label: "PHQ-9, Friday, December 4, 2026", score: nil)],
-            notice: "Your request for a copy of your record has reached the clinic.",
-            requests: [.init(text: "A copy of your record, asked Friday, December 4, 2026: waiting for an answer", due: "Sunday, January 3, 2027")],
-            mayReadRecord: false, csrfToken: "token")
-        try Snapshot.check(PortalHomePage.view(page), named: "portal-home")
-    }
-
-    @Test func a_guardian_sees_shared_scores_and_nothing_of_the_record() {
-        let page = PortalHomePage.Model(clientName: "Jordan Quinn", asGuardian: true, upcoming: [], consents: [], waiting: [],
-                                        answered: [.init(label: "PHQ-A, Friday, December 4, 2026", score: "9 (Mild)")], notice: nil,
-                                        requests: [], mayReadRecord: false, csrfToken: "token")
-        let html = PortalHomePage.view(page).render()
-        #expect(html.contains("Jordan Quinn: appointments and consents") && html.contains(": score 9 (Mild)"))
-        #expect(!html.contains("Your record") && !html.contains("/portal/record-request"))
-    }
-}
-
 @Suite struct IntakeAndSelfAssessmentPageTests {
     @Test func intake_lists_each_consent_to_sign() throws {
         let page = IntakePage.Model(token: "tok", documents: [.treatment, .supervision(supervisor: "Henrik Larsen")],

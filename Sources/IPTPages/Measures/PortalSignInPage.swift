@@ -34,8 +34,8 @@ public enum PortalSignInPage {
     }
 }
 
-/// The page a sign-in link opens: one button, so a mail scanner that follows the link does not
-/// use it up.
+/// The page a sign-in link opens outside the browser that asked for it: one button, so a mail
+/// scanner that fetches the link does not use it up. In the asking browser the link signs in at once.
 public enum PortalLinkPage {
     public struct Model: Sendable, Equatable {
         public var token: String
@@ -49,10 +49,12 @@ public enum PortalLinkPage {
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         .group(
-            .h1(.text("Sign in")),
+            .h1(.text("Sign in on this device")),
+            .p(.class("lede"), .text("This link was opened somewhere other than the browser that asked for it, so we ask for one press before signing you in. It keeps email security scanners, which open links on their own, from using it up.")),
             .form(.class("form"), .method(.post), .action(SitePath.portalSignInLink.link(model.token)),
                   FormViews.csrf(model.csrfToken),
-                  .button(.class("button"), .type(.submit), .text("Continue to my appointments and forms")))
+                  .button(.class("button"), .type(.submit), .text("Sign in to my appointments and forms"))),
+            .p(.class("hint"), .text("If you did not ask for this link, close this page: nothing happens until the button is pressed."))
         )
     }
 }

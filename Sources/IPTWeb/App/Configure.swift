@@ -72,6 +72,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(IntakeController())
     try site.register(PortalController())
     try site.register(PortalRecordController())
+    try site.register(PortalAppointmentsController())
     try site.register(NewsletterController())
     try site.register(SignInController())
     try site.register(PasswordResetController())

@@ -91,10 +91,9 @@ enum MeasuresQueries {
 
     // MARK: The portal
 
-    /// What the portal's home lists. A guardian gets only the questionnaires shared with them, and
-    /// neither waiting questionnaires nor record requests.
+    /// What the portal's home lists besides appointments (PortalQueries). A guardian gets only the
+    /// questionnaires shared with them, and neither waiting questionnaires nor record requests.
     struct PortalHome {
-        var upcoming: [Appointment]
         var consents: [ConsentRecord]
         var answered: [MeasureResponse]
         var waiting: [MeasureResponse]
@@ -102,8 +101,6 @@ enum MeasuresQueries {
     }
 
     static func portalHome(_ clientID: UUID, asGuardian: Bool, now: Date, on db: any Database) async throws -> PortalHome {
-        let upcoming = try await Appointment.query(on: db).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.confirmed).filter(\.$startsAt > now).with(\.$staff).sort(\.$startsAt).all()
         let consents = try await ConsentRecord.query(on: db).filter(\.$client.$id == clientID).sort(\.$signedAt).all()
         let answered = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID)
             .filter(\.$status == .completed).sort(\.$completedAt, .descending).all()
@@ -112,7 +109,7 @@ enum MeasuresQueries {
             .filter(\.$status ~~ [.sent, .draft]).filter(\.$expiresAt > now).sort(\.$createdAt).all()
         let requests = asGuardian ? [] : try await RecordRequest.query(on: db).filter(\.$client.$id == clientID)
             .sort(\.$requestedAt, .descending).all()
-        return PortalHome(upcoming: upcoming, consents: consents, answered: answered, waiting: waiting, requests: requests)
+        return PortalHome(consents: consents, answered: answered, waiting: waiting, requests: requests)
     }
 
     /// A self-assessment with its client and the clinician who sent it.

@@ -11,6 +11,8 @@ struct PortalController: SiteRouteCollection {
     static let linkMinutes = 20
     static let idleMinutes = 30
     static let cookie = "ipt_portal"
+    /// Marks the browser that asked for a sign-in link.
+    static let browserCookie = "ipt_portal_asked"
 
     func boot(site: SiteRoutes) throws {
         site.get(.portal, use: home)
@@ -44,6 +46,8 @@ struct PortalController: SiteRouteCollection {
         }
         let address = email.lowercased()
         let now = request.now
+        // The browser that asks gets a cookie; the link opened in it signs in at once (see linkPage).
+        let browserToken = request.sentCookies[Self.browserCookie].flatMap { $0.count <= 100 ? $0 : nil } ?? SecureToken.make()
         let clinic = try await request.services.clinic.current(on: request.db)
         // The client's own address, or a guardian's; either way the same page follows.
         let asClient = try await ClientRecord.query(on: request.db).filter(\.$email == address).all()
@@ -58,6 +62,7 @@ struct PortalController: SiteRouteCollection {
                     link.$client.id = try client.requireID()
                     link.asGuardian = guardian
                     link.tokenHash = HexDigest.sha256(token)
+                    link.browserHash = HexDigest.sha256(browserToken)
                     link.expiresAt = now.addingTimeInterval(TimeInterval(Self.linkMinutes * 60))
                     link.createdAt = now
                     try await link.create(on: db)
@@ -79,9 +84,15 @@ struct PortalController: SiteRouteCollection {
             }
             request.nudgeOutbox()
         }
-        return try await request.messagePage(title: "Check your inbox", paragraphs: [
+        let response = try await request.messagePage(title: "Check your inbox", paragraphs: [
             "If the clinic has this address, a sign-in link is on its way. It works once, for \(Self.linkMinutes) minutes.",
+            "Open it on this device and you are signed in straight away. On another device, you press one button first.",
         ])
+        // Set whether or not the address is known, so the answer reveals nothing.
+        response.cookies[Self.browserCookie] = HTTPCookies.Value(
+            string: browserToken, expires: now.addingTimeInterval(TimeInterval(Self.linkMinutes * 60)), path: SitePath.portal.link,
+            isSecure: request.services.settings.secureCookies, isHTTPOnly: true, sameSite: .lax)
+        return response
     }
 
     private func link(_ request: Request) async throws -> PortalLink? {
@@ -89,9 +100,17 @@ struct PortalController: SiteRouteCollection {
         return try await PortalLink.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).first()
     }
 
+    /// A sign-in link opened by GET. Mail scanners (Outlook Safe Links and the like) fetch links
+    /// before the person does, so a GET alone must not use the link up. It signs in at once only
+    /// when it comes from the browser that asked for the link (its cookie, which no scanner has);
+    /// anywhere else it shows one button that posts. See docs/DESIGN.md, "Portal sign-in links".
     func linkPage(_ request: Request) async throws -> Response {
         guard let link = try await link(request), link.usedAt == nil, link.expiresAt > request.now else {
             return try await invalid(request)
+        }
+        if let expected = link.browserHash, let sent = request.sentCookies[Self.browserCookie], sent.count <= 100,
+           HexDigest.sha256(sent) == expected {
+            return try await signIn(request, with: link)
         }
         let model = PortalLinkPage.Model(token: request.parameters.get("token") ?? "", csrfToken: request.csrfToken)
         return try await request.page("Sign in", PortalLinkPage.view(model))
@@ -103,7 +122,13 @@ struct PortalController: SiteRouteCollection {
     }
 
     func useLink(_ request: Request) async throws -> Response {
-        guard let found = try await link(request), let linkID = found.id else { return try await invalid(request) }
+        guard let found = try await link(request) else { return try await invalid(request) }
+        return try await signIn(request, with: found)
+    }
+
+    /// Claims the link (one conditional UPDATE: of two requests at once, one wins) and opens a session.
+    private func signIn(_ request: Request, with found: PortalLink) async throws -> Response {
+        guard let linkID = found.id else { return try await invalid(request) }
         let now = request.now
         let token = SecureToken.make()
         // Used once: only the request whose update marks it used gets a session.
@@ -125,6 +150,7 @@ struct PortalController: SiteRouteCollection {
         let response = request.redirect(to: SitePath.portal.link)
         response.cookies[Self.cookie] = HTTPCookies.Value(string: token, path: SitePath.portal.link, isSecure: request.services.settings.secureCookies,
                                                           isHTTPOnly: true, sameSite: .lax)
+        response.cookies[Self.browserCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: SitePath.portal.link, isHTTPOnly: true)
         return response
     }
 
@@ -145,12 +171,90 @@ struct PortalController: SiteRouteCollection {
     func home(_ request: Request) async throws -> Response {
         guard let session = try await current(request) else { return request.redirect(to: SitePath.portalSignIn.link) }
         let clientID = try session.client.requireID()
+        let setup = try await request.bookingSetup()
         let data = try await MeasuresQueries.portalHome(clientID, asGuardian: session.asGuardian, now: request.now, on: request.db)
+        let appointments = try await PortalQueries.appointments(of: clientID, now: request.now, on: request.db)
+        var forms: (intakes: [IntakeRecord], selfAssessments: [SelfAssessmentRecord]) = ([], [])
+        if !session.asGuardian { forms = try await PortalQueries.waitingForms(of: clientID, now: request.now, on: request.db) }
+        let again = try await PortalQueries.bookAgain(after: appointments.upcoming + appointments.recent, setup: setup, on: request.db)
+        // The chart is the client's own: shown only when the care team chose to, never to a guardian.
+        let charts: [PortalHomePage.ScoreChart]? = try !session.asGuardian && session.client.scoresInPortal ? scoreCharts(request, data.answered) : nil
         try await request.application.auditWriter.record(AuditEntry(
-            actorID: nil, actorLabel: session.asGuardian ? "guardian (portal)" : "client (portal)", action: .view, recordType: "portal",
-            subject: clientID.uuidString, requestID: request.referenceID))
-        let model = try homeModel(request, session: session, data: data, zone: try await request.bookingSetup().zone)
-        return try await request.page("Your appointments and forms", PortalHomePage.view(model))
+            actorID: nil, actorLabel: Self.actor(session), action: .view, recordType: "portal",
+            subject: clientID.uuidString, requestID: request.referenceID, detail: charts == nil ? nil : "with score chart"))
+        var model = try homeModel(request, session: session, data: data, zone: setup.zone)
+        model.upcoming = appointments.upcoming.map { Self.card($0, setup: setup, now: request.now, request: request) }
+        model.recent = appointments.recent.map { Self.card($0, setup: setup, now: request.now, request: request) }
+        model.toDos += Self.formToDos(forms, zone: setup.zone)
+        if let again {
+            model.bookAgain = [PortalHomePage.BookAgain(clinician: again.0.name,
+                                                        href: SitePath.bookTimes.link(query: ["type": again.1.code, "with": again.0.slug]))]
+        }
+        model.charts = charts
+        model.timesNote = "Times are \(setup.zone.displayName(at: request.now))."
+        return try await request.page(model.title, PortalHomePage.view(model))
+    }
+
+    /// Intake forms and self-assessments waiting, as to-dos whose button posts (the form's link is made then).
+    static func formToDos(_ forms: (intakes: [IntakeRecord], selfAssessments: [SelfAssessmentRecord]), zone: ClinicTimeZone) -> [PortalHomePage.ToDo] {
+        func sent(_ date: Date) -> String { DateDisplay.day(zone.localDate(of: date)) }
+        let intakes = forms.intakes.map { intake in
+            PortalHomePage.ToDo(label: "Intake forms", detail: "Sent \(sent(intake.createdAt)): your details and consents, before the first session.",
+                                button: "Fill in the intake forms", action: .post(SitePath.portalFormOpen.link("intake", intake.id?.uuidString ?? "")))
+        }
+        let assessments = forms.selfAssessments.map { form in
+            PortalHomePage.ToDo(label: "Self-assessment", detail: "Sent \(sent(form.createdAt)): a few questions to think over before you meet.",
+                                button: "Start the self-assessment", action: .post(SitePath.portalFormOpen.link("self-assessment", form.id?.uuidString ?? "")))
+        }
+        return intakes + assessments
+    }
+
+    static func actor(_ session: PortalSession) -> String { session.asGuardian ? "guardian (portal)" : "client (portal)" }
+
+    /// The header every portal page starts with.
+    static func header(_ session: PortalSession, request: Request) -> PortalHomePage.Header {
+        PortalHomePage.Header(clientName: session.client.name,
+                              guardianFor: session.asGuardian ? String(session.client.name.split(separator: " ").first ?? "") : nil,
+                              csrfToken: request.csrfToken)
+    }
+
+    /// A card for one appointment, with what the cancellation rules allow right now.
+    static func card(_ appointment: Appointment, setup: BookingSetup, now: Date, request: Request) -> PortalHomePage.Card {
+        let id = appointment.id?.uuidString ?? ""
+        let isUpcoming = appointment.status == .confirmed && appointment.startsAt > now
+        let allowed: PortalHomePage.Allowed
+        if !isUpcoming {
+            allowed = .nothing
+        } else {
+            allowed = switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: appointment.startsAt) {
+            case .withinPolicy:
+                .moveOrCancel(deadline: shortWhen(appointment.startsAt.addingTimeInterval(-TimeInterval(setup.cancellation.noticeHours * 3600)), zone: setup.zone))
+            case .late(let fee): .lateCancelOnly(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
+            case .tooLate: .nothing
+            }
+        }
+        let place = appointment.typeCode == "consultation" ? "By phone" : appointment.location?.name ?? "At the clinic"
+        let calendar = isUpcoming ? PortalCalendarLinks.links(appointment, place: place, clinic: request.services.clinic.lastKnown?.name ?? "", id: id) : nil
+        return PortalHomePage.Card(
+            id: id, title: setup.kind(appointment.typeCode)?.name ?? "Appointment", clinician: appointment.staff.name,
+            when: "\(shortWhen(appointment.startsAt, zone: setup.zone)) to \(DateDisplay.time(appointment.endsAt, zone: setup.zone))", place: place,
+            status: appointment.status == .confirmed ? (isUpcoming ? nil : "Booked") : appointment.status.label,
+            allowed: allowed, calendar: calendar)
+    }
+
+    /// "Sunday, December 6, 2026 at 10 a.m.": the zone is said once on the page, not on every card.
+    static func shortWhen(_ instant: Date, zone: ClinicTimeZone) -> String {
+        "\(DateDisplay.day(zone.localDate(of: instant))) at \(DateDisplay.time(instant, zone: zone))"
+    }
+
+    /// The client's own score charts, one per questionnaire answered, oldest score first.
+    private func scoreCharts(_ request: Request, _ answered: [MeasureResponse]) throws -> [PortalHomePage.ScoreChart] {
+        let byInstrument = Dictionary(grouping: answered, by: \.instrumentCode)
+        return try request.services.instruments.all.compactMap { instrument in
+            guard let rows = byInstrument[instrument.code] else { return nil }
+            let points = try rows.compactMap { row in try row.total(request.services.keyRing).flatMap { total in row.completedAt.map { ($0, total) } } }
+            return PortalHomePage.ScoreChart(instrument: instrument, points: points.sorted { $0.0 < $1.0 })
+        }
     }
 
     private func homeModel(_ request: Request, session: PortalSession, data: MeasuresQueries.PortalHome, zone: ClinicTimeZone) throws -> PortalHomePage.Model {
@@ -160,31 +264,32 @@ struct PortalController: SiteRouteCollection {
         let notice: String? = switch request.query[String.self, at: "done"] {
         case "asked": "Your request for a copy of your record has reached the clinic."
         case "correction": "Your request for a correction has reached the clinic."
+        case "cancelled": "Your appointment is cancelled. A confirmation is on its way by email."
+        case "late-cancelled": "Your appointment is cancelled and recorded as a late cancellation. A confirmation is on its way by email."
+        case "moved": "Your appointment is moved. An email with the new time and an updated calendar file is on its way."
+        case "moved-here": "Your appointment is moved; its card shows the new time. Add it to your calendar again from the card."
         default: nil
         }
         return PortalHomePage.Model(
-            clientName: session.client.name, asGuardian: session.asGuardian,
-            upcoming: data.upcoming.map { appointment in
-                let token = appointment.id.flatMap { try? ring.openOptional(appointment.manageTokenSealed, Appointment.manageTokenContext($0, client: appointment.$client.id)) } ?? nil
-                return .init(text: "\(DateDisplay.when(appointment.startsAt, zone: zone)), with \(appointment.staff.name)", manageToken: token)
+            header: Self.header(session, request: request), notice: notice, upcoming: [], recent: [], clinicPhone: request.clinicPhone,
+            toDos: data.waiting.map { response in
+                .init(label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode) questionnaire",
+                      detail: response.status == .draft ? "Started; your answers so far are kept." : "Sent \(day(response.createdAt)). It takes a few minutes.",
+                      button: response.status == .draft ? "Carry on" : "Answer now",
+                      action: .link(SitePath.portalQuestionnaire.link(response.id?.uuidString ?? "")))
             },
+            bookAgain: [], charts: nil, zone: zone,
             consents: data.consents.map { "\($0.kind.title), version \($0.version), signed on \(day($0.signedAt))" },
-            waiting: data.waiting.map { response in
-                .init(responseID: response.id?.uuidString ?? "",
-                      label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode)\(response.status == .draft ? " (started)" : "")")
-            },
             answered: try data.answered.map { response in
                 let score = try response.score(ring)
                 return .init(label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map(day) ?? "")",
                              score: session.asGuardian ? score.map { "\($0.total) (\($0.band))" } ?? "-" : nil)
             },
-            notice: notice,
             requests: data.requests.map { row in
                 .init(text: "\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(day(row.requestedAt)): \(RecordExport.statusLabel(row.status))",
                       due: row.status == RecordRequest.Status.open ? LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn : nil)
             },
-            mayReadRecord: data.requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided },
-            csrfToken: request.csrfToken)
+            mayReadRecord: data.requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided })
     }
 
     func signOut(_ request: Request) async throws -> Response {

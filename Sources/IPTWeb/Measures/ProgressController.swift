@@ -12,6 +12,7 @@ struct ProgressController: SiteRouteCollection {
         site.get(.progress, use: show)
         site.get(.clientFHIR, use: fhir)
         site.post(.responseShare, use: share)
+        site.post(.progressPortalSharing, use: sharePortalChart)
     }
 
     func show(_ request: Request) async throws -> Response {
@@ -41,8 +42,10 @@ struct ProgressController: SiteRouteCollection {
                                     label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { DateDisplay.day(zone.localDate(of: $0)) } ?? "")",
                                     shared: response.sharedWithGuardian)
             } : nil
-            return ProgressPage.view(ProgressPage.Model(clientID: id.uuidString, clientName: context.client.name, zone: zone, phaseStarts: phaseStarts,
-                                                        sections: sections, guardianSharing: sharing, csrfToken: request.csrfToken))
+            return .group(
+                ProgressPage.view(ProgressPage.Model(clientID: id.uuidString, clientName: context.client.name, zone: zone, phaseStarts: phaseStarts,
+                                                     sections: sections, guardianSharing: sharing, csrfToken: request.csrfToken)),
+                PortalScoreSharing.view(.init(clientID: id.uuidString, shared: context.client.scoresInPortal, csrfToken: request.csrfToken)))
         }
     }
 
@@ -95,6 +98,19 @@ extension ProgressController {
         try await response.update(on: request.db)
         try await request.audit(.update, recordType: "questionnaire-sharing", recordID: id.uuidString, subject: context.clientID.uuidString,
                                 detail: response.sharedWithGuardian ? "shared with guardian" : "not shared")
+        return request.redirect(to: SitePath.progress.link(context.clientID))
+    }
+}
+
+extension ProgressController {
+    /// Someone on the care team shows (or stops showing) the client their own score chart in the portal.
+    func sharePortalChart(_ request: Request) async throws -> Response {
+        let context = try await request.chart()
+        let (fields, _) = try request.formBody()
+        let share = fields["share"] == "yes"
+        try await ClientRecord.query(on: request.db).set(\.$scoresInPortal, to: share).filter(\.$id == context.clientID).update()
+        try await request.audit(.update, recordType: "portal-score-sharing", recordID: context.clientID.uuidString, subject: context.clientID.uuidString,
+                                detail: share ? "scores shown in the client's portal" : "scores not shown in the portal")
         return request.redirect(to: SitePath.progress.link(context.clientID))
     }
 }

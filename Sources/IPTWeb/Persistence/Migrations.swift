@@ -35,5 +35,6 @@ enum Migrations {
         M036BindSealsToClient(),
         M037SealScoresEventsAndSignatures(),
         M038AddArrivals(),
+        M039AddPortalScoreSharing(),
     ]
 }

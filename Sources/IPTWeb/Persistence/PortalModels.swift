@@ -14,6 +14,8 @@ final class PortalLink: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "used_at") var usedAt: Date?
+    /// The hash of the cookie given to the browser that asked for the link (M038).
+    @OptionalField(key: "browser_hash") var browserHash: String?
     @Field(key: "created_at") var createdAt: Date
 
     init() {}

@@ -117,9 +117,13 @@ final class ClientRecord: Model, @unchecked Sendable {
     @Field(key: "sliding_scale_percent") var slidingScalePercent: Int
     @OptionalField(key: "privacy_consent_version") var privacyConsentVersion: String?
     @OptionalField(key: "privacy_consent_at") var privacyConsentAt: Date?
+    /// The care team lets the client see their own score chart in the portal (M038; off by default).
+    @Field(key: "scores_in_portal") var scoresInPortal: Bool
     @Field(key: "created_at") var createdAt: Date
 
-    init() {}
+    init() {
+        scoresInPortal = false
+    }
 
     /// "A. L." for places that may show no more than initials (calendar feeds).
     var initials: String {

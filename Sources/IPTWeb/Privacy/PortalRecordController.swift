@@ -37,7 +37,7 @@ struct PortalRecordController: SiteRouteCollection {
     }
 
     func record(_ request: Request) async throws -> Response {
-        guard let (_, clientID) = try await client(request) else { return request.redirect(to: SitePath.portalSignIn.link) }
+        guard let (session, clientID) = try await client(request) else { return request.redirect(to: SitePath.portalSignIn.link) }
         guard let copy = try await PrivacyQueries.releasedCopy(of: clientID, on: request.db) else {
             return try await request.messagePage(title: "Your record is not ready yet",
                                                  paragraphs: ["The clinic answers a request for your record within \(RecordRequestDeadline.days) days. You will find it here once it is released."],
@@ -53,7 +53,8 @@ struct PortalRecordController: SiteRouteCollection {
             .init(href: SitePath.portalRecordFHIR.link, label: "Download it as FHIR R4 (JSON), for another health app"),
             .init(href: SitePath.portalCorrection.link, label: "Ask for a correction"),
         ], record: export.copy(zone: clinic.zone, clinicName: clinic.name, now: request.now))
-        return try await request.page("Your health record", RecordCopyPage.view(model))
+        return try await request.page("Your health record", .group(PortalHomePage.header(PortalController.header(session, request: request)),
+                                                                   RecordCopyPage.view(model)))
     }
 
     func recordFHIR(_ request: Request) async throws -> Response {

@@ -326,7 +326,12 @@ struct BookingService {
     /// Cancels by the client's link: free outside the notice window, recorded as late (with the
     /// policy's fee) inside it. The freed time then goes to the waitlist.
     func cancelByClient(token: String, setup: BookingSetup) async throws -> CancelOutcome {
-        let found = try await appointment(manageToken: token)
+        try await cancelByClient(try await appointment(manageToken: token), setup: setup, by: "the client's link")
+    }
+
+    /// The same rules for an appointment the caller already found as the client's own (the portal
+    /// finds it by the signed-in client rather than by a link).
+    func cancelByClient(_ found: Appointment, setup: BookingSetup, by who: String) async throws -> CancelOutcome {
         guard found.status == Appointment.Status.confirmed else { throw BookingError.linkUsed }
         let outcome: CancelOutcome
         switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) {
@@ -334,7 +339,7 @@ struct BookingService {
         case .late(let fee): outcome = .lateCancelled(fee: fee)
         case .withinPolicy: outcome = .cancelled
         }
-        try await cancel(found, outcome: outcome, setup: setup, by: "the client's link")
+        try await cancel(found, outcome: outcome, setup: setup, by: who)
         return outcome
     }
 
@@ -389,7 +394,11 @@ struct BookingService {
     /// Moves a confirmed appointment to another free time (the client's link, public rules) and
     /// sends the new time with an updated calendar file.
     func reschedule(token: String, to start: Date, setup: BookingSetup) async throws -> Appointment {
-        let found = try await appointment(manageToken: token)
+        try await reschedule(try await appointment(manageToken: token), to: start, setup: setup, by: "the client's link", manageToken: token)
+    }
+
+    /// The same rules for an appointment the caller already found as the client's own (the portal).
+    func reschedule(_ found: Appointment, to start: Date, setup: BookingSetup, by who: String, manageToken token: String? = nil) async throws -> Appointment {
         guard found.status == Appointment.Status.confirmed, let kind = setup.kind(found.typeCode) else { throw BookingError.linkUsed }
         guard setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) == .withinPolicy else {
             throw BookingError.tooLateToChange
@@ -398,7 +407,7 @@ struct BookingService {
             throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: [found.$staff.id], near: start, setup: setup))
         }
         let oldStart = found.startsAt
-        let moved = try await move(found, to: slot.start, kind: kind, setup: setup, by: "the client's link", manageToken: token)
+        let moved = try await move(found, to: slot.start, kind: kind, setup: setup, by: who, manageToken: token)
         try await WaitlistService(request: request).offerFreedTime(staffID: found.$staff.id, start: oldStart, setup: setup)
         return moved
     }
