@@ -187,7 +187,8 @@ public enum CalendarPage {
             .h2(.id("cal-caption"), .class("cal-caption"),
                 .text(model.isDay ? DateDisplay.day(first) : "Week of \(DateDisplay.day(first))"),
                 .unwrap(model.isDay ? nil : model.clinicians.first(where: { $0.value == model.weekClinician })?.label) { .text(", \($0)") }),
-            .p(.class("small"), .text("Times in \(model.zoneName). Choose an empty time to book it; drag an appointment to move it, or open it to use its forms.")),
+            .p(.class("small"), .text("Times in \(model.zoneName)."),
+               .span(.class("cal-hint"), .text(" Choose an empty time to book it; drag an appointment to move it, or open it to use its forms."))),
             legend(model),
             .div(.class("cal-alert"), .id("cal-alert"), .attribute(named: "role", value: "status"), .attribute(named: "aria-live", value: "polite")),
             grid(model),
@@ -324,7 +325,7 @@ public enum CalendarPage {
              .forEach(model.columns) { column in
                  .section(.h3(.text(column.heading), .if(column.isToday, .text(" (today)"))),
                           .if(column.hours.isEmpty, .p(.class("cal-none"), .text("No hours this day."))),
-                          .if(column.entries.isEmpty, .p(.class("muted"), .text("No appointments."))),
+                          .if(column.entries.isEmpty && !column.hours.isEmpty, .p(.class("muted"), .text("No appointments."))),
                           .ul(.class("cal-agenda-list"), .forEach(column.entries) { entry in
                               .li(.class("cal-st-\(entry.statusClass)"),
                                   .span(.class("cal-agenda-time"), .text(entry.time)), .text(" "),

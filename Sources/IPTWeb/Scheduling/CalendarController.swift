@@ -215,7 +215,7 @@ struct CalendarController: SiteRouteCollection {
             let reply = Reply(ok: status == .ok, message: message, alternatives: alternatives.map { slot in
                 let wall = zone.wallClock(of: slot.start)
                 return Alternative(date: wall.date.description, time: LocalTime(minuteOfDay: wall.minuteOfDay)?.description ?? "",
-                                   label: DateDisplay.when(slot.start, zone: zone))
+                                   label: "\(DateDisplay.day(wall.date)) at \(DateDisplay.time(slot.start, zone: zone))")
             })
             let response = Response(status: status)
             try response.content.encode(reply, as: .json)
