@@ -282,16 +282,18 @@ public enum CalendarPage {
         let statusStyle = ["held", "requested", "offered"].contains(entry.statusClass) ? "pending" : entry.statusClass
         let type = entry.typeIndex.map { "cal-type-\($0 % 6 + 1)" } ?? "cal-type-none"
         return .a(
-            .class("cal-appt \(type) cal-st-\(statusStyle) \(lane) \(placement(entry.startMinute, entry.endMinute, first: first, last: last))"
-                   + (entry.movable ? " cal-movable" : "")),
+            .class(["cal-appt", type, "cal-st-\(statusStyle)", lane, placement(entry.startMinute, entry.endMinute, first: first, last: last),
+                    entry.movable ? "cal-movable" : ""].filter { !$0.isEmpty }.joined(separator: " ")),
             .href(SitePath.appointment.link(entry.appointmentID)),
             .if(entry.movable, .group(escapedAttribute("data-move", SitePath.appointmentMove.link(entry.appointmentID)),
                                       .attribute(named: "draggable", value: "false"))),
             escapedAttribute("data-start", "\(entry.startMinute)"), escapedAttribute("data-end", "\(entry.endMinute)"),
-            .span(.class("cal-appt-time"), .text(entry.time)), .text(" "),
+            .title("\(entry.time), \(entry.who), \(entry.what), \(entry.status)"),
+            // The status shares the first line with the time, so even a short block shows it in words.
+            .span(.class("cal-appt-line"), .span(.class("cal-appt-time"), .text(entry.time)), .text(" "),
+                  .span(.class("cal-appt-status"), .text(entry.status))), .text(" "),
             .strong(.text(entry.who)), .text(" "),
-            .span(.class("cal-appt-what"), .text(entry.what)), .text(" "),
-            .span(.class("cal-appt-status"), .text(entry.status)))
+            .span(.class("cal-appt-what"), .text(entry.what)))
     }
 
     /// Overlapping appointments share the column side by side: each gets a lane within its group
