@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, RECEPTION_EMAIL, RECEPTION_NAME, complete_two_factor, fill, sign_in,  # noqa: E402
                     AppServer, Browser, CheckFailed, Results, artifacts_dir, check_tools,
                     email_text, expect, log, run_name)
+from journey_calendar import journey_calendar  # noqa: E402
 
 import journey_clinical_forms  # noqa: E402
 import journey_portal  # noqa: E402
@@ -478,6 +479,7 @@ def main() -> int:
             clinical_journey.journey_clinical(res, art)
             journey_clinical_forms.journey_clinical_forms(res, art)
             journey_portal.journey_portal(res, art)
+            journey_calendar(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

@@ -6,31 +6,103 @@ import Testing
 
 @Suite struct CalendarPageTests {
     static let monday = LocalDate(year: 2026, month: 11, day: 30)!
+    static let nineToFive = [CalendarPage.Span(startMinute: 540, endMinute: 1020)]
 
-    static func week(clinician: String = "all") -> CalendarPage.Model {
-        let days = (0..<7).map { monday.adding(days: $0) }
-        let session = CalendarPage.Entry(appointmentID: "a1", statusClass: "confirmed", time: "10 a.m.", who: "Riley Tan", what: "IPT session",
-                                         status: "Confirmed")
-        let block = CalendarPage.Entry(appointmentID: "a2", statusClass: "blocked", time: "2 p.m.", who: "Blocked", what: "Supervision",
-                                       status: "Blocked time")
-        return .init(clinicians: [("s1", "Priya Natarajan"), ("s2", "Daniel Reyes")], offersEveryone: true, clinician: clinician,
-                     date: monday.adding(days: 2), today: monday.adding(days: 2), isDay: false, days: days,
-                     zoneName: "Eastern Standard Time (America/Toronto)", managesAll: true,
-                     rows: [.init(name: "Priya Natarajan", days: [[session, block], [], [], [], [], [], []]),
-                            .init(name: "Daniel Reyes", days: Array(repeating: [], count: 7))])
+    static func session(_ id: String = "a1", at start: Int = 630, minutes: Int = 50, who: String = "Riley Tan") -> CalendarPage.Entry {
+        .init(appointmentID: id, statusClass: "confirmed", startMinute: start, endMinute: start + minutes, time: "10:30 a.m.", who: who,
+              what: "IPT session", status: "Confirmed", typeIndex: 1, movable: true)
     }
 
-    @Test func the_week_shows_each_clinician_by_day_with_links_to_each_appointment() throws {
+    static let block = CalendarPage.Entry(appointmentID: "a2", statusClass: "blocked", startMinute: 840, endMinute: 900, time: "2 p.m.",
+                                          who: "Blocked", what: "Supervision", status: "Blocked time", typeIndex: nil)
+
+    static func model(isDay: Bool, columns: [CalendarPage.Column], clinician: String = "all") -> CalendarPage.Model {
+        let days = isDay ? [monday.adding(days: 2)] : (0..<7).map { monday.adding(days: $0) }
+        return .init(clinicians: [("s1", "Priya Natarajan"), ("s2", "Daniel Reyes")], offersEveryone: true, clinician: clinician,
+                     date: monday.adding(days: 2), today: monday.adding(days: 2), isDay: isDay, days: days,
+                     zoneName: "Eastern Standard Time (America/Toronto)", managesAll: true, weekClinician: isDay ? nil : "s1",
+                     columns: columns, types: ["Free consultation", "IPT session", "Assessment"], nowMinute: 11 * 60 + 7, csrfToken: "tok")
+    }
+
+    static func day() -> CalendarPage.Model {
+        let wednesday = monday.adding(days: 2)
+        return model(isDay: true, columns: [
+            .init(heading: "Priya Natarajan", headingLink: "/staff/calendar?view=week&date=2026-12-02&clinician=s1", clinicianID: "s1",
+                  date: wednesday, isToday: true, hours: nineToFive, timeOff: [], entries: [session(), block]),
+            .init(heading: "Daniel Reyes", headingLink: "/staff/calendar?view=week&date=2026-12-02&clinician=s2", clinicianID: "s2",
+                  date: wednesday, isToday: true, hours: [], timeOff: [.init(startMinute: 0, endMinute: 1440)], entries: []),
+        ])
+    }
+
+    static func week() -> CalendarPage.Model {
+        model(isDay: false, columns: (0..<7).map { offset in
+            let date = monday.adding(days: offset)
+            return .init(heading: DateDisplay.shortDay(date), headingLink: "/staff/calendar?view=day&date=\(date)&clinician=all", clinicianID: "s1",
+                         date: date, isToday: offset == 2, hours: offset < 5 ? nineToFive : [], timeOff: [],
+                         entries: offset == 2 ? [session(), session("a3", at: 660, minutes: 30, who: "Sam Lee"), block] : [])
+        })
+    }
+
+    @Test func an_appointment_at_half_past_ten_for_fifty_minutes_lands_on_its_rows() throws {
+        let html = CalendarPage.view(Self.day()).render()
+        // The grid starts at 8:00 in five-minute rows: 10:30 is row 31 and fifty minutes are ten rows.
+        #expect(html.contains("cal-at-31 cal-span-10"))
+        #expect(CalendarPage.placement(630, 680, first: 480, last: 1080) == "cal-at-31 cal-span-10")
+        #expect(html.contains("cal-work cal-at-13 cal-span-96"), "nine to five shaded")
+        #expect(html.contains(#"data-move="/staff/appointments/a1/move""#))
+        #expect(html.contains("Riley Tan") && html.contains("IPT session") && html.contains("Confirmed"), "text, never colour alone")
+        try Snapshot.check(CalendarPage.view(Self.day()), named: "calendar-day")
+    }
+
+    @Test func a_clinician_without_hours_that_day_says_so_and_free_times_link_to_the_booking_form() {
+        let html = CalendarPage.view(Self.day()).render()
+        #expect(html.contains("No hours this day"))
+        #expect(html.contains("Time off"))
+        #expect(!html.contains(">Free<"))
+        #expect(html.contains(#"href="/staff/appointments/new?clinician=s2&amp;date=2026-12-02&amp;time=15%3A00""#))
+        #expect(!html.contains("clinician=s1&amp;date=2026-12-02&amp;time=10%3A45"), "no empty-slot link under an appointment")
+        #expect(!html.contains("clinician=s2&amp;date=2026-12-02&amp;time=10%3A45"), "nor in the past: it is 11:07 now")
+        #expect(html.contains("clinician=s2&amp;date=2026-12-02&amp;time=11%3A15"))
+        #expect(html.contains(#"<div class="cal-now cal-at-38 cal-span-1"><span>Now</span></div>"#))
+    }
+
+    @Test func the_legend_names_every_colour_and_pattern() {
+        let html = CalendarPage.view(Self.day()).render()
+        #expect(html.contains(#"class="cal-legend""#))
+        for label in ["Free consultation", "IPT session", "Assessment", "Confirmed", "Held, requested or offered", "No-show", "Blocked time",
+                      "Working hours", "Outside working hours", "Time off"] {
+            #expect(html.contains(label), "legend: \(label)")
+        }
+        #expect(html.contains("cal-appt cal-type-2 cal-st-confirmed"), "the type's colour is its place in the legend")
+    }
+
+    @Test func the_phone_agenda_lists_each_appointment_with_time_client_type_status_and_link() {
+        let html = CalendarPage.view(Self.day()).render()
+        #expect(html.contains(#"<div class="cal-agenda">"#))
+        #expect(html.contains(#"<li class="cal-st-confirmed"><span class="cal-agenda-time">10:30 a.m.</span> <a href="/staff/appointments/a1">Riley Tan</a><span class="small"> IPT session, Confirmed</span></li>"#))
+        #expect(html.contains(#"<details class="cal-filters" open="open"><summary>"#), "the filters fold on a phone")
+        #expect(html.contains(#"<script src="/js/calendar.js" defer="defer">"#))
+    }
+
+    @Test func the_week_shows_days_side_by_side_with_overlaps_in_lanes() throws {
         let html = CalendarPage.view(Self.week()).render()
         #expect(html.contains(#"href="/staff/calendar?view=week&amp;date=2026-11-23&amp;clinician=all""#), "the previous week keeps the filter")
-        #expect(html.contains(#"href="/staff/appointments/a1""#) && html.contains("Week of Monday, November 30, 2026"))
+        #expect(html.contains("Week of Monday, November 30, 2026, Priya Natarajan"))
+        #expect(html.contains("cal-lane-0-of-2") && html.contains("cal-lane-1-of-2"), "10:30 and 11:00 overlap and sit side by side")
+        #expect(html.contains(#"aria-current="true">Priya Natarajan"#))
+        #expect(html.components(separatedBy: "No hours this day").count - 1 == 4, "Saturday and Sunday, in the heads and the agenda")
         try Snapshot.check(CalendarPage.view(Self.week()), named: "calendar-week")
     }
 
     @Test func the_waitlist_link_shows_only_to_those_who_manage_every_calendar() {
-        var page = Self.week(clinician: "s1")
+        var page = Self.week()
         page.managesAll = false
         #expect(!CalendarPage.view(page).render().contains("/staff/waitlist"))
+    }
+
+    @Test func lanes_are_shared_only_within_a_group_of_overlaps() {
+        let entries = [Self.session("x", at: 600, minutes: 60), Self.session("y", at: 630, minutes: 60), Self.session("z", at: 720, minutes: 30)]
+        #expect(CalendarPage.laneClasses(entries) == ["cal-lane-0-of-2", "cal-lane-1-of-2", ""])
     }
 }
 

@@ -417,6 +417,118 @@ import VaporTesting
     }
 }
 
+/// The calendar as a time grid: empty times book, dragging moves, and access is unchanged.
+@Suite struct CalendarGridTests {
+    static let json: HTTPHeaders = ["Accept": "application/json"]
+
+    @Test func an_empty_time_on_the_grid_opens_the_new_appointment_form_prefilled() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(name: "Sam Student")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let id = student.id!.uuidString
+            let page = try await desk.get("/staff/calendar?view=day&clinician=\(id)&date=\(day)")
+            #expect(page.status == .ok)
+            let slot = "/staff/appointments/new?clinician=\(id)&amp;date=\(day)&amp;time=10%3A30"
+            #expect(page.body.string.contains(#"href="\#(slot)""#), "each free quarter hour links to the form")
+            let form = try await desk.get(slot.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(form.status == .ok)
+            let html = form.body.string
+            #expect(html.contains(#"name="time" value="10:30""#) || html.contains(#"value="10:30""#))
+            #expect(html.contains(#"value="\#(day)""#))
+            #expect(html.contains(#"<option value="\#(id)" selected"#))
+        }
+    }
+
+    @Test func working_hours_time_off_and_a_day_without_hours_show_on_the_grid() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(name: "Sam Student")
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let off = AvailabilityExceptionRow()
+            off.$staff.id = try student.requireID()
+            off.kind = .unavailable
+            off.startsAt = clinic.toronto.startOfDay(day.adding(days: 1))
+            off.endsAt = clinic.toronto.startOfDay(day.adding(days: 2))
+            off.note = "Conference"
+            try await off.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let id = student.id!.uuidString
+            let working = try await desk.get("/staff/calendar?view=day&clinician=\(id)&date=\(day)").body.string
+            #expect(working.contains("9 a.m. to 5 p.m."), "the day's hours are named in the column head")
+            #expect(working.contains("cal-work cal-at-13 cal-span-96"), "9:00 to 17:00 shaded on a grid that starts at 8:00")
+            let away = try await desk.get("/staff/calendar?view=day&clinician=\(id)&date=\(day.adding(days: 1))").body.string
+            #expect(away.contains("No hours this day"))
+            #expect(away.contains("Time off"))
+            #expect(!away.contains(">Free<"))
+        }
+    }
+
+    @Test func dragging_an_appointment_moves_it_and_a_clash_answers_with_the_free_times_nearby() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await makeClient(clinic)
+            let other = try await makeClient(clinic, email: "other@example.org")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            let mine = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                     start: clinic.tenOClock(inDays: 3), locationID: nil, source: "test", now: clinic.clock.now)
+            try await mine.create(on: clinic.db)
+            try await BookingService.newAppointment(staffID: try student.requireID(), clientID: try other.requireID(), kind: kind,
+                                                    start: clinic.tenOClock(inDays: 3, minute: 14 * 60), locationID: nil, source: "test",
+                                                    now: clinic.clock.now).create(on: clinic.db)
+            let day = clinic.toronto.localDate(of: mine.startsAt)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let grid = try await desk.get("/staff/calendar?view=day&date=\(day)").body.string
+            let movePath = "/staff/appointments/\(mine.id!.uuidString)/move"
+            #expect(grid.contains(#"data-move="\#(movePath)""#), "a future appointment can be dragged")
+
+            let clash = try await desk.post(movePath, form: ["date": day.description, "time": "14:15"], headers: Self.json)
+            #expect(clash.status == .conflict)
+            #expect(clash.headers.contentType == .json)
+            let refusal = try clash.content.decode(CalendarController.MoveAnswer.Reply.self)
+            #expect(!refusal.ok && refusal.message.contains("overlaps"))
+            #expect(!refusal.alternatives.isEmpty, "the free times nearby come with the refusal")
+            #expect(refusal.alternatives.allSatisfy { LocalDate(iso: $0.date) != nil && LocalTime(formValue: $0.time) != nil && !$0.label.isEmpty })
+            #expect(try await Appointment.find(mine.id, on: clinic.db)?.startsAt == clinic.tenOClock(inDays: 3))
+
+            let moved = try await desk.post(movePath, form: ["date": day.description, "time": "11:30"], headers: Self.json)
+            #expect(moved.status == .ok)
+            #expect(try moved.content.decode(CalendarController.MoveAnswer.Reply.self).ok)
+            #expect(try await Appointment.find(mine.id, on: clinic.db)?.startsAt == clinic.tenOClock(inDays: 3, minute: 11 * 60 + 30))
+
+            // One of the alternatives offered really is free: moving there succeeds.
+            let alternative = try #require(refusal.alternatives.first)
+            let taken = try await desk.post(movePath, form: ["date": alternative.date, "time": alternative.time], headers: Self.json)
+            #expect(taken.status == .ok)
+
+            // Without the JSON header the same move answers as before, with the form page.
+            let page = try await desk.post(movePath, form: ["date": day.description, "time": "14:15"])
+            #expect(page.status == .conflict)
+            #expect(page.body.string.contains(#"value="14:15""#))
+
+            // Someone else's appointment stays out of reach, JSON or not.
+            let (stranger, _) = try await clinic.signedIn(as: .student)
+            try await stranger.get("/staff/account")
+            #expect(try await stranger.post(movePath, form: ["date": day.description, "time": "16:00"], headers: Self.json).status == .notFound)
+            #expect(try await Appointment.find(mine.id, on: clinic.db)?.startsAt != clinic.tenOClock(inDays: 3, minute: 16 * 60))
+        }
+    }
+
+    @Test func the_week_shows_one_clinician_with_a_switcher_and_the_day_shows_everyone() async throws {
+        try await withClinic { clinic in
+            let first = try await clinic.makeClinician(name: "Ada Alpha")
+            let second = try await clinic.makeClinician(name: "Bea Beta")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let everyone = try await desk.get("/staff/calendar?date=\(day)").body.string
+            #expect(everyone.contains("Ada Alpha") && everyone.contains("Bea Beta"))
+            #expect(everyone.contains("clinician=\(second.id!.uuidString)&amp;date=\(day)&amp;time=09%3A00"), "the day view has a column per clinician")
+            let week = try await desk.get("/staff/calendar?view=week&clinician=\(first.id!.uuidString)&date=\(day)").body.string
+            #expect(week.contains(#"aria-current="true">Ada Alpha"#))
+            #expect(!week.contains("clinician=\(second.id!.uuidString)&amp;date=\(day)&amp;time="), "only Ada's times in her week")
+        }
+    }
+}
+
 /// A client made the way a booking makes one (the calendar's suites share it).
 private func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
     let details = try BookingDetails.validate(

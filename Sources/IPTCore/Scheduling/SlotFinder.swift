@@ -115,6 +115,12 @@ public struct SlotFinder: Sendable {
         return found
     }
 
+    /// A clinician's working hours on one date (weekly hours plus extra hours, minus time off), as
+    /// the staff calendar shades them.
+    public func workingHours(of calendar: ClinicianCalendar, on date: LocalDate) -> [Interval] {
+        availability(of: calendar, on: day(date)).map(\.interval)
+    }
+
     /// The bookable windows of one day: the weekly hours, plus extra hours, minus time off.
     func availability(of calendar: ClinicianCalendar, on day: Day) -> [(interval: Interval, locationID: UUID?)] {
         var windows: [(interval: Interval, locationID: UUID?)] = []

@@ -35,44 +35,34 @@ struct CalendarController: SiteRouteCollection {
         let visible = try await access.visibleClinicians(on: request.db)
         let today = zone.localDate(of: request.now)
         let date = request.query[String.self, at: "date"].flatMap(LocalDate.init(iso:)) ?? today
-        let isDay = request.query[String.self, at: "view"] == "day"
         let requested = request.query[String.self, at: "clinician"]
         var shown = visible
         if let requested, requested != "all" {
             guard let id = UUID(uuidString: requested), let one = visible.first(where: { $0.id == id }) else { throw Abort(.notFound) }
             shown = [one]
         } else if !access.managesAll {
-            // The signed-in clinician's own row comes first.
-            shown = visible.filter { $0.id == staff.id } .isEmpty ? visible : visible.filter { $0.id == staff.id } + visible.filter { $0.id != staff.id }
+            // The signed-in clinician's own calendar comes first.
+            shown = visible.filter { $0.id == staff.id } + visible.filter { $0.id != staff.id }
         }
+        // Everyone's day side by side unless one calendar was asked for; one calendar reads best by week.
+        let isDay = request.query[String.self, at: "view"].map { $0 == "day" } ?? (shown.count > 1)
+        if !isDay { shown = Array(shown.prefix(1)) }  // the week view shows one clinician (see CalendarPage.switcher)
         let first = isDay ? date : date.startOfWeek
         let days = (0..<(isDay ? 1 : 7)).map { first.adding(days: $0) }
         let window = Interval(start: zone.startOfDay(first), end: zone.startOfDay(days.last!.adding(days: 1)))
         let ids = shown.compactMap(\.id)
         let appointments = try await SchedulingQueries.calendarAppointments(of: ids, window: window, on: request.db)
+        let calendars = try await SchedulingQueries.calendars(for: ids, window: window, now: request.now, on: request.db)
         let model = CalendarPage.Model(
             clinicians: visible.map { ($0.id?.uuidString ?? "", $0.name) }, offersEveryone: access.managesAll || visible.count > 1,
             clinician: requested ?? "all", date: date, today: today, isDay: isDay, days: days, zoneName: zone.displayName(at: window.start),
-            managesAll: access.managesAll, rows: Self.rows(shown, days: days, appointments: appointments, setup: setup))
+            managesAll: access.managesAll, weekClinician: isDay ? nil : shown.first?.id?.uuidString,
+            columns: CalendarGrid(setup: setup, now: request.now, appointments: appointments, calendars: calendars)
+                .columns(shown, days: days, isDay: isDay, filter: requested ?? "all"),
+            types: setup.kinds.map(\.name), nowMinute: zone.wallClock(of: request.now).minuteOfDay, csrfToken: request.csrfToken)
         return try await request.auditedPage("Calendar", recordType: "calendar", subject: nil,
                                              detail: "\(isDay ? "day" : "week") of \(first) clinicians=\(ids.count) rows=\(appointments.count)") {
             CalendarPage.view(model)
-        }
-    }
-
-    private static func rows(_ clinicians: [StaffUser], days: [LocalDate], appointments: [Appointment], setup: BookingSetup) -> [CalendarPage.Row] {
-        let zone = setup.zone
-        let byCell = Dictionary(grouping: appointments) { "\($0.$staff.id.uuidString)|\(zone.localDate(of: $0.startsAt))" }
-        return clinicians.map { member in
-            CalendarPage.Row(name: member.name, days: days.map { day in
-                (byCell["\(member.id?.uuidString ?? "")|\(day)"] ?? []).map { appointment in
-                    CalendarPage.Entry(
-                        appointmentID: appointment.id?.uuidString ?? "", statusClass: "\(appointment.status)",
-                        time: DateDisplay.time(appointment.startsAt, zone: zone),
-                        who: appointment.client?.name ?? (appointment.status == Appointment.Status.blocked ? "Blocked" : "No client"),
-                        what: setup.kind(appointment.typeCode)?.name ?? (appointment.blockNote ?? ""), status: appointment.status.label)
-                }
-            })
         }
     }
 
@@ -166,7 +156,9 @@ struct CalendarController: SiteRouteCollection {
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(MoveBody.self, from: request)
         let setup = try await request.bookingSetup()
+        let answer = MoveAnswer(request: request, appointment: appointment, body: body, zone: setup.zone)
         guard appointment.status.isChangeable == true else {
+            if answer.wantsJSON { return try answer.json(.conflict, "This appointment is cancelled or past; it can no longer be moved.") }
             throw Abort(.conflict, reason: "This appointment is cancelled or past; it can no longer be moved.")
         }
         var errors = FieldErrors()
@@ -177,27 +169,66 @@ struct CalendarController: SiteRouteCollection {
         let start = date.flatMap { d in time.flatMap { setup.zone.instant(d, $0) } }
         if date != nil, time != nil, start == nil { errors.add("time", "That time does not exist on that date (the clocks change).") }
         if let start, start < request.now { errors.add("date", "Choose a time in the future.") }
-        guard errors.isEmpty, let start else {
-            return try await renderDetail(request, appointment: appointment, errors: errors, moveDate: body.date, moveTime: body.time,
-                                          status: .unprocessableEntity)
-        }
+        guard errors.isEmpty, let start else { return try await refusedMove(answer, errors, status: .unprocessableEntity) }
         let kind = setup.kind(appointment.typeCode)
             ?? AppointmentKind(code: "block", name: "Blocked", durationMinutes: Int(appointment.endsAt.timeIntervalSince(appointment.startsAt) / 60))
         do {
             _ = try await BookingService(request: request).move(appointment, to: start, kind: kind, setup: setup, by: "staff")
         } catch BookingError.slotUnavailable(let alternatives) {
             errors.add("time", "That time overlaps another appointment or blocked time of this clinician.")
-            return try await renderDetail(request, appointment: appointment, errors: errors, moveDate: body.date, moveTime: body.time,
-                                          alternatives: alternatives, status: .conflict)
+            return try await refusedMove(answer, errors, alternatives: alternatives, status: .conflict)
         } catch BookingError.clientBusy {
             errors.add("time", "The client has another appointment at that time.")
-            return try await renderDetail(request, appointment: appointment, errors: errors, moveDate: body.date, moveTime: body.time,
-                                          status: .conflict)
+            return try await refusedMove(answer, errors, status: .conflict)
         }
         if appointment.startsAt > request.now {
             try await WaitlistService(request: request).offerFreedTime(staffID: appointment.$staff.id, start: appointment.startsAt, setup: setup)
         }
+        if answer.wantsJSON { return try answer.json(.ok, "Moved to \(DateDisplay.when(start, zone: setup.zone)).") }
         return request.redirect(to: SitePath.appointment.link(appointment.id?.uuidString ?? "", query: ["done": "moved"]))
+    }
+
+    /// How a move answers: the appointment page with the form and its errors for a browser, or a
+    /// small JSON answer for the calendar's drag-and-drop (asked for with `Accept: application/json`),
+    /// carrying the same message and the same alternative times.
+    struct MoveAnswer {
+        let request: Request
+        let appointment: Appointment
+        let body: MoveBody
+        let zone: ClinicTimeZone
+
+        struct Alternative: Content {
+            var date: String
+            var time: String
+            var label: String
+        }
+
+        struct Reply: Content {
+            var ok: Bool
+            var message: String
+            var alternatives: [Alternative]
+        }
+
+        var wantsJSON: Bool { request.headers.accept.contains { $0.mediaType == .json } }
+
+        func json(_ status: HTTPResponseStatus, _ message: String, alternatives: [Slot] = []) throws -> Response {
+            let reply = Reply(ok: status == .ok, message: message, alternatives: alternatives.map { slot in
+                let wall = zone.wallClock(of: slot.start)
+                return Alternative(date: wall.date.description, time: LocalTime(minuteOfDay: wall.minuteOfDay)?.description ?? "",
+                                   label: "\(DateDisplay.day(wall.date)) at \(DateDisplay.time(slot.start, zone: zone))")
+            })
+            let response = Response(status: status)
+            try response.content.encode(reply, as: .json)
+            return response
+        }
+    }
+
+    /// A refused move: the message and alternatives as JSON for the calendar, or the appointment
+    /// page with the form, the typed values and the errors.
+    private func refusedMove(_ answer: MoveAnswer, _ errors: FieldErrors, alternatives: [Slot] = [], status: HTTPResponseStatus) async throws -> Response {
+        if answer.wantsJSON { return try answer.json(status, errors.entries.map(\.message).joined(separator: " "), alternatives: alternatives) }
+        return try await renderDetail(answer.request, appointment: answer.appointment, errors: errors, moveDate: answer.body.date,
+                                      moveTime: answer.body.time, alternatives: alternatives, status: status)
     }
 
     struct CancelBody: Content {
@@ -326,6 +357,8 @@ struct CalendarController: SiteRouteCollection {
         body.date = request.query[String.self, at: "date"]
         // From the client search: the client already chosen.
         body.client = request.query[String.self, at: "client"]
+        // A calendar slot link also brings the time; a malformed one only shows as typed and is checked on sending.
+        body.time = request.query[String.self, at: "time"].map { String($0.prefix(5)) }
         body.weeks = "1"
         body.onConflict = "refuse"
         return try await renderNew(request, body: body, errors: FieldErrors())
