@@ -38,6 +38,7 @@ from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, RECEPTION_EMAIL, RECEPTIO
                     AppServer, Browser, CheckFailed, Results, artifacts_dir, check_tools,
                     email_text, expect, log, run_name)
 
+import journey_booking_by_day  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -472,6 +473,7 @@ def main() -> int:
             booking_journey.journey_booking(res, art)
             import clinical_journey
             clinical_journey.journey_clinical(res, art)
+            journey_booking_by_day.journey_booking_by_day(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()
