@@ -8,6 +8,8 @@
   if (!birth || !guardian) { return; }
   var legend = guardian.querySelector(".bk-guardian-legend");
   var optionalText = legend ? legend.textContent : "";
+  // The name is needed for someone under 18; its "(optional)" would then say the opposite.
+  var nameOptional = guardian.querySelector("label[for='field-guardianName'] .muted");
 
   function age(text) {
     var match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
@@ -27,6 +29,7 @@
     var hasError = guardian.querySelector(".field-error") !== null;
     var under18 = years !== null && years < 18;
     guardian.hidden = !under18 && !hasError;
+    if (nameOptional) { nameOptional.hidden = under18; }
     if (legend) {
       legend.textContent = under18 ? "Parent or guardian (needed: the person is under 18)" : optionalText;
     }

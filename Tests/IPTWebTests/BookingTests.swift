@@ -72,7 +72,7 @@ enum BookingForm {
             let student = try await clinic.makeClinician()
             let start = clinic.tenOClock(inDays: 3)
             let browser = Browser(app: clinic.app)
-            let times = try await browser.get("/book/times?type=consultation&with=reduced")
+            let times = try await browser.get("/book/times?type=consultation&with=reduced&day=\(clinic.toronto.localDate(of: start))")
             #expect(times.status == .ok)
             #expect(times.body.string.contains("start=\(Int(start.timeIntervalSince1970))"), "the 10:00 slot is offered")
             #expect(times.body.string.contains("Eastern Standard Time (America/Toronto)"), "the zone is named")
