@@ -68,10 +68,10 @@ def journey_booking_by_day(res: Results, art) -> bool:
             b.shot("step2-week")
             height = b.driver.execute_script("return document.documentElement.scrollHeight")
             # Next week and back again are one link each.
-            b.click_and_load(week_link(b, "Next week"))
+            b.click_and_load(week_link(b, "Next"))
             expect("week=" in b.driver.current_url, f"Next week led to {b.driver.current_url}")
             b.shot("step2-next-week")
-            b.click_and_load(week_link(b, "Previous week"))
+            b.click_and_load(week_link(b, "Previous"))
             days = b.css("main ol.bk-week a.bk-day")
             expect(bool(days), "back on the first week, no day is offered")
             # Choose another day than the one opened, when there is one, by its link.

@@ -151,7 +151,7 @@ import Testing
                                                       clinician: "Priya Natarajan", heldUntil: "9:47 a.m.", email: "robin@example.org", byPhone: true),
                                           holdMinutes: 15)
         let html = BookingSentPage.view(model).render()
-        #expect(html.contains("robin@example.org") && html.contains("for 15 minutes, until 9:47 a.m."))
+        #expect(html.contains("robin@example.org") && html.contains("for 15 minutes (until 9:47 a.m.)"))
         #expect(html.contains("By phone"))
         #expect(html.contains(#"<li class="bk-step bk-step-current" aria-current="step"><span class="bk-step-number">4</span>"#))
         try Snapshot.check(BookingSentPage.view(model), named: "booking-check-inbox")

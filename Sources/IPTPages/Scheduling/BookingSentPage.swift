@@ -42,11 +42,11 @@ public enum BookingSentPage {
             .unwrap(model.held, { held in
                 .group(
                     .div(.class("notice"), .attribute(named: "role", value: "status"),
-                         .p(.text("We are holding this time for \(model.holdMinutes) minutes, until \(held.heldUntil). Open the link we sent to confirm it."))),
+                         .p(.text("We are holding this time for \(model.holdMinutes) minutes (until \(held.heldUntil)). Open the link we sent to confirm it."))),
                     .dl(.class("details"),
                         .dt(.text("When")), .dd(.text(held.when)),
                         .dt(.text("With")), .dd(.text(held.clinician)),
-                        .if(held.byPhone, .group(.dt(.text("Where")), .dd(.text("By phone: we call you"))))),
+                        .if(held.byPhone, .group(.dt(.text("Where")), .dd(.text("By phone: we call you at the number you gave"))))),
                     .p(.text("The link went to "), .strong(.class("bk-email"), .text(held.email)), .text(".")),
                     .p(.class("small"), .text("Wrong address? "), .a(.href(SitePath.book.link), .text("Book again with the right one")),
                        .text("; the time held now is released by itself if nobody confirms it."))

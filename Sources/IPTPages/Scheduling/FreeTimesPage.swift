@@ -102,7 +102,7 @@ public enum FreeTimesPage {
     static func dayLabel<C: HTML.BodyContext>(_ day: Day) -> Node<C> {
         .group(
             .span(.class("bk-day-name"), .text(String(day.date.weekday.name.prefix(3)))),
-            .span(.class("bk-day-date"), .text(monthDay(day.date))),
+            .span(.class("bk-day-date"), .span(.class("bk-day-month"), .text("\(DateDisplay.months[day.date.month - 1].prefix(3)) ")), .text(String(day.date.day))),
             .span(.class("bk-day-count"), .text(day.isPast ? "Past" : day.freeTimes == 0 ? "No times" : day.freeTimes == 1 ? "1 time" : "\(day.freeTimes) times")))
     }
 
@@ -122,12 +122,12 @@ public enum FreeTimesPage {
             .nav(
                 .class("bk-weeknav"), .ariaLabel("Weeks"),
                 .unwrap(model.previousWeek, { .a(.class("bk-weeknav-link"), .href(timesLink(week: $0)),
-                                                   .span(.attribute(named: "aria-hidden", value: "true"), .text("← ")), .text("Previous week")) },
-                        else: .span(.class("bk-weeknav-link bk-off"), .text("Previous week"))),
+                                                   .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("←")), .text("Previous"), .span(.class("bk-weeknav-word"), .text(" week"))) },
+                        else: .span(.class("bk-weeknav-link bk-off"), .text("Previous"), .span(.class("bk-weeknav-word"), .text(" week")))),
                 .h2(.class("bk-weeknav-title"), .id("bk-week-title"), .text("\(monthDay(first)) to \(monthDay(last)), \(last.year)")),
                 .unwrap(model.nextWeek, { .a(.class("bk-weeknav-link"), .href(timesLink(week: $0)),
-                                               .text("Next week"), .span(.attribute(named: "aria-hidden", value: "true"), .text(" →"))) },
-                        else: .span(.class("bk-weeknav-link bk-off"), .text("Next week")))
+                                               .text("Next"), .span(.class("bk-weeknav-word"), .text(" week")), .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("→"))) },
+                        else: .span(.class("bk-weeknav-link bk-off"), .text("Next"), .span(.class("bk-weeknav-word"), .text(" week"))))
             ),
             .ol(.class("bk-week"), .attribute(named: "aria-labelledby", value: "bk-week-title"), .forEach(model.week) { day in
                 .li(day.freeTimes > 0 && !day.isPast
