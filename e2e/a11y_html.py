@@ -552,7 +552,6 @@ BOOKING_ORDER = [
     ("email", lambda f: f["name"] == "email"),
     ("phone", lambda f: f["name"] == "phone"),
     ("dateOfBirth", lambda f: f["name"] == "dateOfBirth"),
-    ("guardianName", lambda f: f["name"] == "guardianName"),
     ("consent", lambda f: f["name"] == "consent"),
     ("submit button", lambda f: f["tag"] == "button" and f["inForm"]),
 ]
@@ -568,7 +567,7 @@ def booking_checks(res: Results, aud: "Auditor", srv: AppServer, b: Browser) -> 
 
     def details_page():
         b.get("/book/times?type=consultation&with=reduced")
-        slots = b.css("main a.slot")
+        slots = b.css("main a.bk-chip")
         expect(bool(slots), "no free times on the demo clinic")
         b.click_and_load(slots[-1])
         expect(b.path().startswith("/book/details"), f"a free time led to {b.path()}")
@@ -587,8 +586,9 @@ def booking_checks(res: Results, aud: "Auditor", srv: AppServer, b: Browser) -> 
                 if f["name"] in typed:
                     ActionChains(b.driver).send_keys(typed.pop(f["name"])).perform()
                 elif f["name"] == "dateOfBirth":
-                    # A date field takes month, day and year typed in turn (en-US order).
-                    ActionChains(b.driver).send_keys("06151994").perform()
+                    # A typed field, as its hint says: year-month-day. An adult's date keeps the
+                    # parent or guardian fields hidden, so Tab goes on to the consent box.
+                    ActionChains(b.driver).send_keys("1994-06-15").perform()
                 elif f["name"] == "consent":
                     ActionChains(b.driver).send_keys(Keys.SPACE).perform()
                 elif f["tag"] == "button" and f["inForm"]:

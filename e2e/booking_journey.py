@@ -105,7 +105,7 @@ def journey_booking(res: Results, art) -> bool:
             expect(visitor.path().startswith("/book/times"), f"the booking link led to {visitor.path()}")
             text = visitor.one("main").text
             expect("America/Toronto" in text, "the free times do not name the clinic's time zone")
-            slots = visitor.css("main a.slot")
+            slots = visitor.css("main a.bk-chip")
             expect(len(slots) > 0, "no free times offered for Priya")
             visitor.shot("e-free-times")
             st["slot_label"] = slots[0].text.strip()
@@ -345,7 +345,7 @@ def journey_booking(res: Results, art) -> bool:
             impostor = Browser(srv.base, art, "booking-impostor-")
             browsers.append(impostor)
             impostor.get(f"/book/times?type=consultation&with=reduced")
-            slots = impostor.css("main a.slot")
+            slots = impostor.css("main a.bk-chip")
             expect(len(slots) > 1, "no free times to book")
             impostor.click_and_load(slots[-1])
             fill(impostor, "#field-name", st["wait_name"])

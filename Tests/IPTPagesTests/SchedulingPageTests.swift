@@ -154,16 +154,96 @@ import Testing
 @Suite struct BookingPageTests {
     static let tuesday = LocalDate(year: 2026, month: 12, day: 1)!
 
-    @Test func free_times_link_each_time_to_the_details_form() throws {
-        let page = FreeTimesPage.Model(
-            kindCode: "consultation", kindName: "Free consultation", with: "reduced",
-            who: "the reduced-rate clinic (supervised practicum students)", zoneName: "Eastern Standard Time (America/Toronto)",
-            from: Self.tuesday, through: Self.tuesday.adding(days: 13), earlierFrom: nil, laterFrom: Self.tuesday.adding(days: 14),
-            days: [.init(date: Self.tuesday, times: [.init(time: "10 a.m.", start: "1796137200", clinicianSlug: "priya-natarajan", with: "Priya Natarajan")])])
-        let html = FreeTimesPage.view(page).render()
-        #expect(html.contains(#"href="/book/details?type=consultation&amp;with=reduced&amp;clinician=priya-natarajan&amp;start=1796137200""#))
-        #expect(!html.contains("Earlier dates") && html.contains("Later dates"))
-        try Snapshot.check(FreeTimesPage.view(page), named: "booking-free-times")
+    static func week(chosen: LocalDate = tuesday, slug: String? = nil, empty: Bool = false) -> FreeTimesPage.Model {
+        let monday = tuesday.startOfWeek
+        return FreeTimesPage.Model(
+            kindCode: "consultation", kindName: "Free 15-minute phone consultation", kindFacts: "15 minutes, by phone, free", with: slug ?? "reduced",
+            who: "any practicum student (the reduced-rate clinic)", zoneName: "Eastern Standard Time (America/Toronto)",
+            week: (0..<7).map { offset in
+                let day = monday.adding(days: offset)
+                return .init(date: day, freeTimes: empty || offset == 5 || offset == 6 ? 0 : 3, isPast: offset == 0)
+            },
+            chosenDay: chosen,
+            chips: empty ? [] : [
+                .init(time: "10 a.m.", start: "1796137200", clinicianSlug: slug, partOfDay: .morning),
+                .init(time: "10:30 a.m.", start: "1796139000", clinicianSlug: slug, partOfDay: .morning),
+                .init(time: "2 p.m.", start: "1796151600", clinicianSlug: slug, partOfDay: .afternoon),
+            ],
+            previousWeek: nil, nextWeek: monday.adding(days: 7), nextFreeDay: empty ? monday.adding(days: 9) : nil)
+    }
+
+    @Test func the_week_strip_links_free_days_and_greys_the_rest_with_words() throws {
+        let html = FreeTimesPage.view(Self.week()).render()
+        #expect(html.contains(#"href="/book/times?type=consultation&amp;with=reduced&amp;day=2026-12-02""#))
+        #expect(html.contains(#"aria-current="date""#))
+        #expect(html.components(separatedBy: "No times").count - 1 == 2, "Saturday and Sunday say so in words")
+        #expect(html.contains(">Past<"), "Monday is over")
+        #expect(!html.contains("day=2026-12-05"), "a day without times is not a link")
+        #expect(html.contains("week=2026-12-07") && !html.contains("week=2026-11-23"))
+        #expect(html.contains(">Morning<") && html.contains(">Afternoon<") && !html.contains(">Evening<"))
+        #expect(html.contains(#"<li class="bk-step bk-step-current" aria-current="step">"#))
+        try Snapshot.check(FreeTimesPage.view(Self.week()), named: "booking-free-times")
+    }
+
+    @Test func a_group_chip_names_nobody_and_a_person_chip_names_them() {
+        let group = FreeTimesPage.view(Self.week()).render()
+        #expect(group.contains(#"href="/book/details?type=consultation&amp;with=reduced&amp;start=1796137200""#))
+        let person = FreeTimesPage.view(Self.week(slug: "priya-natarajan")).render()
+        #expect(person.contains(#"href="/book/details?type=consultation&amp;with=priya-natarajan&amp;clinician=priya-natarajan&amp;start=1796137200""#))
+    }
+
+    @Test func an_empty_week_points_to_the_next_free_day() throws {
+        let html = FreeTimesPage.view(Self.week(empty: true)).render()
+        #expect(html.contains("No free times from"))
+        #expect(html.contains(#"day=2026-12-09""#) && html.contains("Go to the next free day: Wednesday, December 9, 2026"))
+        #expect(!html.contains("bk-chip"))
+        try Snapshot.check(FreeTimesPage.view(Self.week(empty: true)), named: "booking-free-times-empty-week")
+    }
+
+    @Test func the_book_page_shows_fees_avatars_and_who_takes_new_clients() throws {
+        let model = BookPage.Model(
+            kinds: [.init(code: "consultation", name: "Free 15-minute phone consultation", facts: "15 minutes, by phone, free"),
+                    .init(code: "assessment", name: "IPT assessment session", facts: "60 minutes, the fee depends on who you see")],
+            whom: [.init(value: "reduced", name: "Any practicum student", detail: "The reduced-rate clinic.", fee: "$50.00 a session", initials: "",
+                         isGroup: true, acceptingNewClients: true, profile: nil),
+                   .init(value: "priya-natarajan", name: "Priya Natarajan", detail: "MSW candidate", fee: "$50.00 a session",
+                         initials: BookPage.Whom.initials(of: "Priya Natarajan"), isGroup: false, acceptingNewClients: true, profile: "/team/priya-natarajan"),
+                   .init(value: "miriam-okafor", name: "Dr. Miriam Okafor", detail: "RP", fee: "$180.00 a session",
+                         initials: BookPage.Whom.initials(of: "Dr. Miriam Okafor"), isGroup: false, acceptingNewClients: false, profile: "/team/miriam-okafor")],
+            chosenKind: "consultation", chosenWith: "reduced")
+        let html = BookPage.view(model).render()
+        #expect(html.contains(">PN<") && html.contains(">MO<"))
+        #expect(html.contains(#"value="miriam-okafor" disabled"#) && html.contains("Not taking new clients"))
+        #expect(html.contains("$180.00 a session"))
+        try Snapshot.check(BookPage.view(model), named: "booking-start")
+    }
+
+    @Test func the_inbox_page_repeats_the_time_the_hold_and_the_address() throws {
+        let model = BookingSentPage.Model(held: .init(when: "Tuesday, December 1, 2026, 10 a.m. to 10:15 a.m., Eastern Standard Time (America/Toronto)",
+                                                      clinician: "Priya Natarajan", heldUntil: "9:47 a.m.", email: "robin@example.org", byPhone: true),
+                                          holdMinutes: 15)
+        let html = BookingSentPage.view(model).render()
+        #expect(html.contains("robin@example.org") && html.contains("for 15 minutes (until 9:47 a.m.)"))
+        #expect(html.contains("By phone"))
+        #expect(html.contains(#"<li class="bk-step bk-step-current" aria-current="step"><span class="bk-step-number">4</span>"#))
+        try Snapshot.check(BookingSentPage.view(model), named: "booking-check-inbox")
+    }
+
+    @Test func the_confirmed_page_offers_three_ways_into_a_calendar_and_what_comes_next() throws {
+        let model = ConfirmAppointmentPage.Confirmed(
+            what: "Free phone consultation with Priya Natarajan", when: "Tuesday, December 1, 2026, 10 a.m. to 10:15 a.m.",
+            place: "By phone: Priya Natarajan calls you at the number you gave.", icsLink: "/appointments/abc/calendar.ics",
+            googleLink: "https://calendar.google.com/calendar/render?action=TEMPLATE", outlookLink: "https://outlook.live.com/calendar/0/action/compose?",
+            whatNext: ["A confirmation email is on its way."])
+        let html = ConfirmAppointmentPage.confirmed(model).render()
+        #expect(html.contains(#"href="/appointments/abc/calendar.ics""#) && html.contains("Google Calendar") && html.contains("Outlook"))
+        #expect(html.contains("What happens next"))
+        try Snapshot.check(ConfirmAppointmentPage.confirmed(model), named: "booking-confirmed")
+    }
+
+    @Test func reading_pages_end_with_the_free_consultation() {
+        let html = ReadingPage.view(.init(title: "What is IPT", summary: nil, html: "<p>Text</p>")).render()
+        #expect(html.hasSuffix(#"<p><a class="button" href="/book?type=consultation&amp;with=reduced">Book a free consultation</a></p></aside>"#))
     }
 
     static func details(alternatives: [(value: String, label: String)]?) -> BookingDetailsPage.Model {

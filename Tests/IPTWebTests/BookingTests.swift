@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 @testable import IPTWeb
 import Testing
 import Vapor
@@ -71,7 +72,7 @@ enum BookingForm {
             let student = try await clinic.makeClinician()
             let start = clinic.tenOClock(inDays: 3)
             let browser = Browser(app: clinic.app)
-            let times = try await browser.get("/book/times?type=consultation&with=reduced")
+            let times = try await browser.get("/book/times?type=consultation&with=reduced&day=\(clinic.toronto.localDate(of: start))")
             #expect(times.status == .ok)
             #expect(times.body.string.contains("start=\(Int(start.timeIntervalSince1970))"), "the 10:00 slot is offered")
             #expect(times.body.string.contains("Eastern Standard Time (America/Toronto)"), "the zone is named")
@@ -570,6 +571,200 @@ enum BookingForm {
                 #expect(!confirmation.textBody.contains(revealing))
                 #expect(confirmation.attachment?.content.contains(revealing) == false)
             }
+        }
+    }
+}
+
+// MARK: booking by day (issue 15)
+
+extension TestClinic {
+    /// A confirmed appointment written straight to the database, to fill a clinician's week.
+    func addBooked(_ clinician: StaffUser, at start: Date, email: String) async throws {
+        let client = try await addClient(name: "Booked Before", email: email)
+        let kind = AppointmentKind.defaults[0]
+        let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind,
+                                                        start: start, locationID: nil, source: "test", now: clock.now)
+        try await appointment.create(on: db)
+    }
+}
+
+extension BookingTests {
+    @Test func a_chosen_day_shows_its_times_as_chips_and_the_week_as_links() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(slug: "one-student")
+            let day = clinic.toronto.localDate(of: clinic.tenOClock(inDays: 3))
+            let html = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=one-student&day=\(day)").body.string
+            let ten = Int(clinic.tenOClock(inDays: 3).timeIntervalSince1970)
+            #expect(html.contains(#"class="bk-chip" href="/book/details?type=consultation&amp;with=one-student&amp;clinician=\#(student.slug)&amp;start=\#(ten)""#))
+            #expect(!html.contains("start=\(Int(clinic.tenOClock(inDays: 4).timeIntervalSince1970))"), "another day's times are not listed")
+            #expect(html.contains(#"aria-current="date""#), "the chosen day is marked")
+            #expect(html.contains("day=\(day.adding(days: day.weekday == .sunday ? -1 : 1))"), "the other days of the week are links")
+            #expect(html.contains("week=\(day.startOfWeek.adding(days: 7))"), "next week")
+            #expect(html.contains(#"aria-current="step""#) && html.contains("Choose a time"))
+            // 9:00 to 16:30 every 30 minutes: sixteen chips, each time once.
+            #expect(html.components(separatedBy: #"class="bk-chip""#).count - 1 == 16)
+        }
+    }
+
+    @Test func a_day_without_times_is_greyed_with_words_and_the_week_opens_on_a_free_day() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.makeClinician(slug: "one-student")
+            let html = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=one-student").body.string
+            // Today cannot be booked (not the same day, 24 hours' notice): it reads "No times" or "Past", never a link.
+            let today = clinic.toronto.localDate(of: clinic.clock.now)
+            #expect(!html.contains("day=\(today)\""))
+            #expect(html.contains(#"<span class="bk-day bk-day-none">"#))
+            #expect(html.contains("No times"))
+            #expect(html.contains(#"class="bk-day bk-day-chosen""#), "with no day asked, the first free day is chosen")
+        }
+    }
+
+    @Test func any_practicum_student_shows_one_set_of_times() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.makeClinician(name: "Amara Student", slug: "amara-student")
+            _ = try await clinic.makeClinician(name: "Ben Student", slug: "ben-student")
+            let day = clinic.toronto.localDate(of: clinic.tenOClock(inDays: 3))
+            let html = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=reduced&day=\(day)").body.string
+            let ten = Int(clinic.tenOClock(inDays: 3).timeIntervalSince1970)
+            #expect(html.components(separatedBy: "start=\(ten)").count - 1 == 1, "two students free at ten make one chip")
+            #expect(!html.contains("clinician="), "the group's chips name nobody; the server picks")
+            #expect(html.components(separatedBy: #"class="bk-chip""#).count - 1 == 16)
+            #expect(!html.contains("Amara Student") && !html.contains("Ben Student"))
+        }
+    }
+
+    @Test func the_student_with_fewer_sessions_that_week_gets_the_booking() async throws {
+        try await withClinic { clinic in
+            let amara = try await clinic.makeClinician(name: "Amara Student", slug: "amara-student")
+            let ben = try await clinic.makeClinician(name: "Ben Student", slug: "ben-student")
+            // Amara already has a session that week; on a tie she would come first (by slug).
+            try await clinic.addBooked(amara, at: clinic.tenOClock(inDays: 3, minute: 14 * 60), email: "earlier@example.org")
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            let form = try await browser.get("/book/details?type=consultation&with=reduced&start=\(Int(start.timeIntervalSince1970))")
+            #expect(form.status == .ok)
+            #expect(!form.body.string.contains(#"name="clinician""#), "nobody is picked before the person books")
+            var fields = BookingForm.fields(amara, start: start)
+            fields["clinician"] = nil
+            let sent = try await browser.post("/book/details", form: fields)
+            #expect(sent.status == .seeOther)
+            let held = try #require(try await Appointment.query(on: clinic.db).filter(\.$status == .held).first())
+            #expect(held.$staff.id == ben.id, "Ben had fewer sessions that week")
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.last?.textBody.contains("Ben Student") == true, "the email names who was picked")
+
+            // Ben is now busy at ten: the next person booking ten goes to Amara, not a conflict.
+            let second = Browser(app: clinic.app)
+            try await second.get("/waitlist")
+            var other = fields
+            other["email"] = "someone.else@example.org"
+            other["name"] = "Sam Other"
+            #expect(try await second.post("/book/details", form: other).status == .seeOther)
+            let both = try await Appointment.query(on: clinic.db).filter(\.$status == .held).all()
+            #expect(Set(both.map(\.$staff.id)) == Set([amara.id!, ben.id!]))
+            // Nobody is left at ten: a third gets the nearest times, as one set.
+            let third = Browser(app: clinic.app)
+            try await third.get("/waitlist")
+            other["email"] = "third@example.org"
+            other["name"] = "Third Person"
+            let lost = try await third.post("/book/details", form: other)
+            #expect(lost.status == .conflict)
+            #expect(lost.body.string.contains("That time is no longer free"))
+        }
+    }
+
+    @Test func an_under_18_without_parent_fields_is_refused_beside_the_field_with_input_kept() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            let born = clinic.toronto.localDate(of: clinic.clock.now).adding(days: -15 * 365)
+            let refused = try await browser.post("/book/details", form: BookingForm.fields(student, start: clinic.tenOClock(inDays: 3), dateOfBirth: born.description))
+            #expect(refused.status == .unprocessableEntity)
+            let html = refused.body.string
+            #expect(html.contains(#"id="error-guardianName""#) && html.contains("For someone under 18, enter a parent"))
+            #expect(html.contains(#"id="error-guardianEmail""#))
+            #expect(html.contains(#"value="Robin Example""#) && html.contains(#"value="\#(born)""#), "what was typed is kept")
+            #expect(html.contains(#"id="bk-guardian""#) && html.contains("optional: needed only if the person is under 18"))
+            #expect(try await Appointment.query(on: clinic.db).count() == 0)
+        }
+    }
+
+    @Test func the_date_of_birth_hint_describes_a_typed_field() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let html = try await Browser(app: clinic.app).get(
+                "/book/details?type=consultation&with=reduced&clinician=\(student.slug)&start=\(Int(clinic.tenOClock(inDays: 3).timeIntervalSince1970))").body.string
+            #expect(html.contains(#"type="text" id="field-dateOfBirth""#), "a typed field, not a date picker")
+            #expect(html.contains("Type it as year-month-day"))
+            #expect(html.contains(#"src="/js/booking.js""#))
+        }
+    }
+
+    @Test func the_phone_consultation_says_by_phone_in_email_and_calendar_and_carries_no_late_fee() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(name: "Pat Student")
+            let start = clinic.tenOClock(inDays: 3)
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            #expect(try await browser.post("/book/details", form: BookingForm.fields(student, start: start)).status == .seeOther)
+            let inbox = try await browser.get("/book/check-your-inbox").body.string
+            #expect(inbox.contains("robin@example.org"), "the address the link went to")
+            #expect(inbox.contains("15 minutes") && inbox.contains(DateDisplay.range(start, start.addingTimeInterval(900), zone: clinic.toronto)))
+            #expect(inbox.contains(#"aria-current="step""#))
+            try await clinic.deliverMail()
+            let hold = try #require(clinic.mail.sent.last)
+            #expect(hold.textBody.contains("by phone"))
+            let confirmPath = try clinic.link(in: hold, containing: "/book/confirm/")
+            try await browser.get(confirmPath)
+            let confirmed = try await browser.post(confirmPath, form: [:]).body.string
+            #expect(confirmed.contains("Add to your calendar"))
+            #expect(confirmed.contains("https://calendar.google.com/calendar/render?action=TEMPLATE"))
+            #expect(confirmed.contains("https://outlook.live.com/calendar/0/action/compose"))
+            #expect(confirmed.contains("location=By%20phone"))
+            #expect(!confirmed.contains("consultation&amp;") && !confirmed.contains("Pat%20Student"), "the calendar links carry no type and no clinician")
+            #expect(confirmed.contains("What happens next"))
+            try await clinic.deliverMail()
+            let email = try #require(clinic.mail.sent.last)
+            #expect(email.textBody.contains("By phone"))
+            #expect(!email.textBody.contains("carry a fee") && !email.textBody.lowercased().contains("late cancellation")
+                   && !email.textBody.lowercased().contains("late-cancellation"), "no late-cancellation fee for a free call")
+            let ics = try #require(email.attachment).content
+            #expect(ics.contains("LOCATION:By phone"))
+            #expect(ics.contains("DESCRIPTION:By phone"))
+            // The .ics download from the confirmed page says the same.
+            let manage = try clinic.link(in: email, containing: "/appointments/")
+            let file = try await browser.get(manage + "/calendar.ics")
+            #expect(file.status == .ok)
+            #expect(file.headers.contentType?.subType == "calendar")
+            #expect(file.body.string.contains("LOCATION:By phone") && file.body.string.contains("DTSTART:\(ICalendarWriter.utc(start))"))
+            #expect(confirmed.contains(manage + "/calendar.ics"))
+        }
+    }
+
+    @Test func a_paid_assessment_keeps_the_late_cancellation_notice() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let manage = try await clinic.bookAndConfirm(Browser(app: clinic.app), student, start: clinic.tenOClock(inDays: 3), type: "assessment")
+            let email = try #require(clinic.mail.sent.last)
+            #expect(email.textBody.contains("later cancellations may carry a fee"))
+            #expect(!email.textBody.contains("By phone"))
+            #expect(!manage.isEmpty)
+        }
+    }
+
+    @Test func the_booking_page_shows_fee_avatar_and_whether_each_clinician_takes_new_clients() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.makeClinician(name: "Amara Student", slug: "amara-student")
+            let full = try await clinic.makeClinician(tier: .full, name: "Dr. Jordan Full", role: .therapist, slug: "jordan-full")
+            full.acceptingNewClients = false
+            try await full.update(on: clinic.db)
+            let html = try await Browser(app: clinic.app).get("/book").body.string
+            #expect(html.contains(">AS<") && html.contains(">JF<"), "initials avatars")
+            #expect(html.contains("$50.00 a session") && html.contains("$180.00 a session"))
+            #expect(html.contains("Not taking new clients"))
+            #expect(html.contains(#"value="jordan-full" disabled"#), "cannot be chosen")
+            #expect(html.contains(#"aria-current="step""#))
         }
     }
 }

@@ -8,8 +8,9 @@ public enum BookingDetailsPage {
         public var kindCode: String
         public var kindName: String
         public var with: String
-        public var clinicianSlug: String
-        /// "Priya Natarajan, MSW (practicum student)"
+        /// The one clinician chosen; nil for a group, whose clinician the server picks on sending.
+        public var clinicianSlug: String?
+        /// "Priya Natarajan, MSW (practicum student)", or for a group who will be picked
         public var clinician: String
         public var when: String
         public var fee: String
@@ -24,11 +25,13 @@ public enum BookingDetailsPage {
         public var draft: BookingDetailsDraft
         public var errors: FieldErrors
         public var holdMinutes: Int
+        /// The free consultation is a phone call: the page says so where a place would be.
+        public var byPhone: Bool
         public var csrfToken: String
 
-        public init(kindCode: String, kindName: String, with: String, clinicianSlug: String, clinician: String, when: String, fee: String,
+        public init(kindCode: String, kindName: String, with: String, clinicianSlug: String?, clinician: String, when: String, fee: String,
                     supervised: Bool, start: String, alternatives: [(value: String, label: String)]?, zoneName: String,
-                    draft: BookingDetailsDraft, errors: FieldErrors, holdMinutes: Int, csrfToken: String) {
+                    draft: BookingDetailsDraft, errors: FieldErrors, holdMinutes: Int, byPhone: Bool = false, csrfToken: String) {
             self.kindCode = kindCode
             self.kindName = kindName
             self.with = with
@@ -43,6 +46,7 @@ public enum BookingDetailsPage {
             self.draft = draft
             self.errors = errors
             self.holdMinutes = holdMinutes
+            self.byPhone = byPhone
             self.csrfToken = csrfToken
         }
 
@@ -51,6 +55,7 @@ public enum BookingDetailsPage {
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         .group(
+            BookingSteps.view(.details),
             .p(.class("small"), .a(.href(SitePath.bookTimes.link(query: ["type": model.kindCode, "with": model.with])), .text("Back to the free times"))),
             .h1(.text("Your details")),
             .unwrap(model.alternatives) { alternatives in
@@ -64,6 +69,7 @@ public enum BookingDetailsPage {
                 .dt(.text("Appointment")), .dd(.text(model.kindName)),
                 .dt(.text("With")), .dd(.text(model.clinician)),
                 .if(model.alternatives == nil, .group(.dt(.text("When")), .dd(.text(model.when)))),
+                .if(model.byPhone, .group(.dt(.text("Where")), .dd(.text("By phone: we call you on the number you give below.")))),
                 .dt(.text("Fee")), .dd(.text(model.fee)),
                 .if(model.supervised,
                     .group(.dt(.text("Supervision")),
@@ -74,7 +80,7 @@ public enum BookingDetailsPage {
                 FormViews.csrf(model.csrfToken),
                 .input(.type(.hidden), .name("type"), .value(model.kindCode)),
                 .input(.type(.hidden), .name("with"), .value(model.with)),
-                .input(.type(.hidden), .name("clinician"), .value(model.clinicianSlug)),
+                .unwrap(model.clinicianSlug) { .input(.type(.hidden), .name("clinician"), .value($0)) },
                 .unwrap(model.alternatives, { alternatives in
                     .if(!alternatives.isEmpty, FormViews.radioGroup(
                         name: "start", legend: "Choose another time (\(model.zoneName))", options: alternatives,
@@ -82,13 +88,14 @@ public enum BookingDetailsPage {
                 }, else: .input(.type(.hidden), .name("start"), .value(model.start))),
                 BookingFormViews.personFields(draft: model.draft, errors: model.errors, nameLabel: "Full name of the person who will attend",
                                               emailHint: "We send the confirmation link here.",
-                                              birthHint: "Year-month-day, for example 1990-04-23. Under 18, you will be seen in our adolescent programme (IPT-A), with a parent or guardian involved.",
+                                              birthHint: "Type it as year-month-day, for example 1990-04-23. Under 18, you will be seen in our adolescent programme (IPT-A), with a parent or guardian involved.",
                                               consentLabel: "I have read the privacy notice and agree that the clinic keeps these details to arrange and provide care."),
                 FormViews.honeypot(),
                 .p(.class("small"), .text("After you send this, we hold the time for \(model.holdMinutes) minutes and email you a link to confirm it.")),
                 .button(.class("button"), .type(.submit), .text("Request this appointment"))
             ),
-            .p(.class("small"), .a(.href("/privacy"), .text("Read the privacy notice")))
+            .p(.class("small"), .a(.href("/privacy"), .text("Read the privacy notice"))),
+            .script(.src("/js/booking.js"), .attribute(named: "defer", value: "defer"))
         )
     }
 }

@@ -12,15 +12,18 @@ public enum BookingFormViews {
                                 autocomplete: "email", maxLength: limits.email, hint: emailHint),
             FormViews.textField(name: "phone", label: "Phone number", value: draft.phone, error: errors["phone"], type: .tel,
                                 autocomplete: "tel", maxLength: limits.phone),
+            // Typed, not a date picker: a birthday decades back is quicker to type than to scroll to,
+            // and the hint then describes exactly the control on the page.
             FormViews.textField(name: "dateOfBirth", label: "Date of birth", value: draft.dateOfBirth, error: errors["dateOfBirth"],
-                                type: .date, autocomplete: "bday", maxLength: 10, hint: birthHint),
+                                autocomplete: "bday", maxLength: 10, hint: birthHint),
             .fieldset(
-                .class("field"),
-                .element(named: "legend", nodes: [.text("Parent or guardian (only if the person is under 18)")]),
+                .class("field bk-guardian"), .id("bk-guardian"),
+                .element(named: "legend", nodes: [.span(.class("bk-guardian-legend"), .text("Parent or guardian (optional: needed only if the person is under 18)"))]),
                 FormViews.textField(name: "guardianName", label: "Parent's or guardian's name", value: draft.guardianName,
                                     error: errors["guardianName"], required: false, maxLength: limits.name),
                 FormViews.textField(name: "guardianEmail", label: "Parent's or guardian's email", value: draft.guardianEmail,
-                                    error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email),
+                                    error: errors["guardianEmail"], type: .email, required: false, maxLength: limits.email,
+                                    hint: "An email or a phone number is enough."),
                 FormViews.textField(name: "guardianPhone", label: "Parent's or guardian's phone", value: draft.guardianPhone,
                                     error: errors["guardianPhone"], type: .tel, required: false, maxLength: limits.phone)
             ),

@@ -29,6 +29,7 @@ public enum ConfirmAppointmentPage {
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         .group(
+            .if(!model.isOffer, BookingSteps.view(.inbox)),
             .h1(.text(model.isOffer ? "Accept this time" : "Confirm your appointment")),
             .dl(.class("details"),
                 .dt(.text("Appointment")), .dd(.text(model.kindName)),
@@ -43,12 +44,58 @@ public enum ConfirmAppointmentPage {
 
     public static let confirmedTitle = "Appointment confirmed"
 
-    /// After confirming: `summary` names the appointment, the clinician and the time.
-    public static func confirmed(summary: String) -> Node<HTML.BodyContext> {
+    /// What the confirmed page shows: the appointment, the ways to put it in a calendar, and what
+    /// happens next.
+    public struct Confirmed: Sendable, Equatable {
+        /// "Free phone consultation with Priya Natarajan"
+        public var what: String
+        public var when: String
+        /// "By phone: we call you at the number you gave", or the place; nil when none is set.
+        public var place: String?
+        /// The .ics download; nil when the manage link cannot be made.
+        public var icsLink: String?
+        public var googleLink: String
+        public var outlookLink: String
+        public var whatNext: [String]
+        /// Shown in the steps; a waitlist offer has no steps.
+        public var showSteps: Bool
+
+        public init(what: String, when: String, place: String?, icsLink: String?, googleLink: String, outlookLink: String,
+                    whatNext: [String], showSteps: Bool = true) {
+            self.what = what
+            self.when = when
+            self.place = place
+            self.icsLink = icsLink
+            self.googleLink = googleLink
+            self.outlookLink = outlookLink
+            self.whatNext = whatNext
+            self.showSteps = showSteps
+        }
+    }
+
+    public static func confirmed(_ model: Confirmed) -> Node<HTML.BodyContext> {
         .group(
+            .if(model.showSteps, BookingSteps.view(.confirmed)),
             .h1(.text("Your appointment is confirmed")),
-            .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text(summary))),
-            .p(.text("A confirmation with a calendar file and a link to cancel or change the appointment is on its way to your inbox.")),
+            .div(.class("notice success"), .attribute(named: "role", value: "status"),
+                 .p(.strong(.text(model.what))), .p(.text(model.when)), .unwrap(model.place) { .p(.text($0)) }),
+            .section(
+                .class("bk-calendar"), .attribute(named: "aria-labelledby", value: "bk-add-title"),
+                .h2(.id("bk-add-title"), .text("Add to your calendar")),
+                .ul(.class("bk-calendar-links"),
+                    .unwrap(model.icsLink) { .li(.a(.class("button"), .href($0), .attribute(named: "download", value: "appointment.ics"),
+                                                    .text("Download a calendar file (.ics)"))) },
+                    .li(.a(.class("button secondary"), .href(model.googleLink), .attribute(named: "rel", value: "noopener noreferrer"),
+                           .text("Google Calendar"))),
+                    .li(.a(.class("button secondary"), .href(model.outlookLink), .attribute(named: "rel", value: "noopener noreferrer"),
+                           .text("Outlook")))),
+                .p(.class("small"), .text("The calendar entry says only \"Appointment\", the clinic, the time and the place: nothing about why you come."))
+            ),
+            .section(
+                .attribute(named: "aria-labelledby", value: "bk-next-title"),
+                .h2(.id("bk-next-title"), .text("What happens next")),
+                .ol(.forEach(model.whatNext) { .li(.text($0)) })
+            ),
             .p(.a(.href(SitePath.home.link), .text("Back to the home page")))
         )
     }

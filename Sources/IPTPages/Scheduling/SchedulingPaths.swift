@@ -8,6 +8,8 @@ extension SitePath {
     public static let bookRequested = SitePath.public("book/requested")
     public static let bookConfirm = SitePath.public("book/confirm/:token")
     public static let manageAppointment = SitePath.public("appointments/:token")
+    /// The appointment as a calendar file to download, by the client's own link.
+    public static let manageAppointmentCalendar = SitePath.public("appointments/:token/calendar.ics")
     public static let manageAppointmentCancel = SitePath.public("appointments/:token/cancel")
     public static let manageAppointmentReschedule = SitePath.public("appointments/:token/reschedule")
     public static let calendarFeed = SitePath.public("calendar-feed/:token")

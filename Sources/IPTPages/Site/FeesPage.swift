@@ -49,10 +49,11 @@ public enum FeesPage {
                     })
                 )
             ),
-            .p(.class("actions"), .a(.class("button"), .href(SitePath.book.link(query: ["type": "consultation", "with": "reduced"])),
+            .p(.class("actions"), .a(.class("button"), .href(BookingCallToAction.link),
                                      .text("Book a free consultation with the reduced-rate clinic")),
                .text(" "), .a(.class("button secondary"), .href(SitePath.book.link), .text("See every booking option"))),
-            .div(.class("prose"), .raw(model.html))
+            .div(.class("prose"), .raw(model.html)),
+            BookingCallToAction.view()
         )
     }
 }

@@ -58,7 +58,8 @@ public enum HomePage {
             .h2(.text("The four focus areas")),
             .ul(.class("card-grid"), .forEach(model.focusCards) { card in
                 .li(.class("card"), .h3(.a(.href(card.path), .text(card.title))), .p(.text(card.text)))
-            })
+            }),
+            BookingCallToAction.view()
         )
     }
 }

@@ -20,7 +20,8 @@ public enum ReadingPage {
         .group(
             .h1(.text(model.title)),
             .unwrap(model.summary) { .p(.class("lede"), .text($0)) },
-            .div(.class("prose"), .raw(model.html))
+            .div(.class("prose"), .raw(model.html)),
+            BookingCallToAction.view()
         )
     }
 }

@@ -19,6 +19,7 @@ struct BookingController: SiteRouteCollection {
         site.get(.bookConfirm, use: confirmPage)
         site.post(.bookConfirm, use: confirm)
         site.get(.manageAppointment, use: managePage)
+        site.get(.manageAppointmentCalendar, use: calendarFile)
         site.post(.manageAppointmentCancel, use: cancel)
         site.get(.manageAppointmentReschedule, use: reschedulePage)
         site.post(.manageAppointmentReschedule, use: reschedule)
@@ -28,19 +29,42 @@ struct BookingController: SiteRouteCollection {
 
     func choose(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
-        let members = try await TeamQueries.publicMembers(on: request.db).filter(\.acceptingNewClients)
+        let members = try await TeamQueries.publicMembers(on: request.db).filter { $0.feeTier != nil }
         let tiers = try await TeamQueries.tiersByCode(on: request.db)
-        let chosenKind = request.query[String.self, at: "type"] ?? setup.onlineKinds.first?.code
-        let chosenWith = request.query[String.self, at: "with"] ?? "reduced"
-        var whoOptions: [(value: String, label: String)] = [
-            ("reduced", "The reduced-rate clinic: a supervised practicum student (\(tiers["reduced"].map { Money(cents: $0.sessionFeeCents, currency: $0.currency).formatted } ?? "reduced fee") a session)"),
-            ("registered", "Any registered psychotherapist (\(tiers["full"].map { Money(cents: $0.sessionFeeCents, currency: $0.currency).formatted } ?? "full fee") a session)"),
+        func fee(_ code: FeeTierCode?) -> String {
+            code.flatMap { tiers[$0.rawValue] }.map { "\(Money(cents: $0.sessionFeeCents, currency: $0.currency).formatted) a session" } ?? "Fee on request"
+        }
+        func tier(_ member: StaffUser) -> FeeTierCode? { member.feeTier.flatMap(FeeTierCode.init(rawValue:)) }
+        let registeredFees = [FeeTierCode.qualifying, .full].compactMap { tiers[$0.rawValue] }.map { Money(cents: $0.sessionFeeCents, currency: $0.currency) }
+            .sorted { $0.cents < $1.cents }
+        let registeredFee = registeredFees.count > 1 && registeredFees.first != registeredFees.last
+            ? "\(registeredFees.first!.formatted) to \(registeredFees.last!.formatted) a session" : fee(.full)
+        var whom: [BookPage.Whom] = [
+            .init(value: "reduced", name: "Any practicum student", detail: "The reduced-rate clinic: we match you with a supervised student who is free at the time you pick.",
+                  fee: fee(.reduced), initials: "", isGroup: true,
+                  acceptingNewClients: members.contains { tier($0) == .reduced && $0.acceptingNewClients }, profile: nil),
+            .init(value: "registered", name: "Any registered psychotherapist", detail: "We match you with a registered psychotherapist who is free at the time you pick.",
+                  fee: registeredFee, initials: "", isGroup: true,
+                  acceptingNewClients: members.contains { tier($0) != .reduced && $0.acceptingNewClients }, profile: nil),
         ]
-        whoOptions += members.map { ($0.slug, "\($0.name), \($0.credentials)") }
-        let model = BookPage.Model(kinds: setup.onlineKinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) minutes)") },
-                                   whom: whoOptions, chosenKind: chosenKind, chosenWith: chosenWith)
+        whom += members.map { member in
+            .init(value: member.slug, name: member.name, detail: member.credentials, fee: fee(member.feeTier.flatMap(FeeTierCode.init(rawValue:))),
+                  initials: BookPage.Whom.initials(of: member.name), isGroup: false, acceptingNewClients: member.acceptingNewClients,
+                  profile: SitePath.teamMember.link(member.slug))
+        }
+        let model = BookPage.Model(kinds: setup.onlineKinds.map { BookPage.Kind(code: $0.code, name: $0.name, facts: Self.facts(of: $0, setup: setup)) },
+                                   whom: whom, chosenKind: request.query[String.self, at: "type"] ?? setup.onlineKinds.first?.code,
+                                   chosenWith: request.query[String.self, at: "with"] ?? "reduced")
         return .html(PageLayout.render(title: BookPage.title, description: BookPage.description, chrome: try await request.chrome(),
                                        content: BookPage.view(model)))
+    }
+
+    /// "15 minutes, by phone, free" or "60 minutes, the fee depends on who you see".
+    static func facts(of kind: AppointmentKind, setup: BookingSetup) -> String {
+        let fees = setup.fees.prices.filter { $0.key.kindCode == kind.code }.map(\.value.cents)
+        let free = !fees.isEmpty && fees.allSatisfy { $0 == 0 }
+        return ["\(kind.durationMinutes) minutes", kind.isByPhone ? "by phone" : nil, free ? "free" : "the fee depends on who you see"]
+            .compactMap { $0 }.joined(separator: ", ")
     }
 
     /// The kind and clinicians a query names, or a 400 with a way back.
@@ -58,31 +82,34 @@ struct BookingController: SiteRouteCollection {
         let setup = try await request.bookingSetup()
         let (kind, choice, clinicians) = try await selection(request, setup: setup)
         let today = setup.zone.localDate(of: request.now)
-        var from = request.query[String.self, at: "from"].flatMap(LocalDate.init(iso:)) ?? today
-        if from < today { from = today }
-        let through = from.adding(days: Self.daysShown - 1)
-        let window = Interval(start: setup.zone.startOfDay(from).addingTimeInterval(-86_400), end: setup.zone.startOfDay(through.adding(days: 2)))
+        let lastDay = today.adding(days: setup.rules.horizonDays)
+        let window = Interval(start: setup.zone.startOfDay(today).addingTimeInterval(-86_400), end: setup.zone.startOfDay(lastDay.adding(days: 2)))
         let calendars = try await SchedulingQueries.calendars(for: clinicians.compactMap(\.id), window: window, now: request.now, on: request.db)
-        let slots = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: from, through: through, now: request.now)
-        let byID = Dictionary(uniqueKeysWithValues: clinicians.compactMap { member in member.id.map { ($0, member) } })
-        let days = Dictionary(grouping: slots) { setup.zone.localDate(of: $0.start) }
+        let slots = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: today, through: lastDay, now: request.now)
+        // One chip per start time: for a group, several clinicians free at 10:00 make one "10 a.m."
+        // and the server picks who when the person books.
+        let starts = Dictionary(grouping: Set(slots.map(\.start)).sorted()) { setup.zone.localDate(of: $0) }
+        let strip = WeekStrip(today: today, lastDay: lastDay, freeDays: starts.keys.sorted(),
+                              // "from" is what links made before the week strip carried.
+                              askedDay: (request.query[String.self, at: "day"] ?? request.query[String.self, at: "from"]).flatMap(LocalDate.init(iso:)),
+                              askedWeek: request.query[String.self, at: "week"].flatMap(LocalDate.init(iso:)))
+        let slug: String? = if case .member(let slug) = choice { slug } else { nil }
         let who: String = switch choice {
-        case .reducedRate: "the reduced-rate clinic (supervised practicum students)"
-        case .registered: "a registered psychotherapist"
+        case .reducedRate: "any practicum student (the reduced-rate clinic)"
+        case .registered: "any registered psychotherapist"
         case .member: clinicians.first?.name ?? "this clinician"
         }
         let model = FreeTimesPage.Model(
-            kindCode: kind.code, kindName: kind.name, with: choice.value, who: who, zoneName: setup.zone.displayName(at: setup.zone.startOfDay(from)),
-            from: from, through: through, earlierFrom: from > today ? max(today, from.adding(days: -Self.daysShown)) : nil,
-            laterFrom: through < today.adding(days: setup.rules.horizonDays) ? through.adding(days: 1) : nil,
-            days: days.keys.sorted().map { day in
-                BookingFormViews.FreeDay(date: day, times: (days[day] ?? []).map { slot in
-                    let member = byID[slot.clinicianID]
-                    return .init(time: DateDisplay.time(slot.start, zone: setup.zone), start: String(Int(slot.start.timeIntervalSince1970)),
-                                 clinicianSlug: member?.slug ?? "", with: choice != .member(member?.slug ?? "") ? member?.name ?? "" : nil)
-                })
-            })
-        return try await request.page("Free times", FreeTimesPage.view(model))
+            kindCode: kind.code, kindName: kind.name, kindFacts: Self.facts(of: kind, setup: setup), with: choice.value, who: who,
+            zoneName: setup.zone.displayName(at: setup.zone.startOfDay(strip.chosenDay)),
+            week: strip.days.map { FreeTimesPage.Day(date: $0, freeTimes: starts[$0]?.count ?? 0, isPast: $0 < today) },
+            chosenDay: strip.chosenDay,
+            chips: (starts[strip.chosenDay] ?? []).map { start in
+                FreeTimesPage.Chip(time: DateDisplay.time(start, zone: setup.zone), start: String(Int(start.timeIntervalSince1970)), clinicianSlug: slug,
+                                   partOfDay: .init(minuteOfDay: setup.zone.wallClock(of: start).minuteOfDay))
+            },
+            previousWeek: strip.previousWeek, nextWeek: strip.nextWeek, nextFreeDay: strip.nextFreeDay)
+        return try await request.page(FreeTimesPage.title, FreeTimesPage.view(model))
     }
 
     // MARK: details
@@ -108,24 +135,34 @@ struct BookingController: SiteRouteCollection {
         }
     }
 
+    /// What a booking link or form names: one clinician (`named`), or a group whose members are
+    /// all candidates until the person books.
     struct Chosen {
         let kind: AppointmentKind
         let choice: BookingChoice
-        let clinician: StaffUser
+        let named: StaffUser?
+        let candidates: [StaffUser]
         let start: Date
     }
 
     private func chosen(type: String?, with: String?, clinician slug: String?, start: String?, setup: BookingSetup,
                         request: Request) async throws -> Chosen {
         guard let kind = setup.kind(type), kind.bookableOnline, let choice = BookingChoice(with),
-              let slug = slug.flatMap(BookingChoice.init).map(\.value),
               let seconds = start.flatMap(Int.init), (0...4_102_444_800).contains(seconds) else {
             throw Abort(.badRequest, reason: "This booking link is incomplete. Start again from the booking page.")
         }
-        guard let clinician = try await SchedulingQueries.clinicians(for: .member(slug), kind: kind, on: request.db).first else {
-            throw Abort(.notFound)
+        let start = Date(timeIntervalSince1970: TimeInterval(seconds))
+        if let slug, !slug.isEmpty {
+            guard let member = BookingChoice(slug).map(\.value),
+                  let clinician = try await SchedulingQueries.clinicians(for: .member(member), kind: kind, on: request.db).first else {
+                throw Abort(.notFound)
+            }
+            return Chosen(kind: kind, choice: choice, named: clinician, candidates: [clinician], start: start)
         }
-        return Chosen(kind: kind, choice: choice, clinician: clinician, start: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        let candidates = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: request.db)
+        guard !candidates.isEmpty else { throw Abort(.notFound) }
+        let named: StaffUser? = if case .member = choice { candidates.first } else { nil }
+        return Chosen(kind: kind, choice: choice, named: named, candidates: candidates, start: start)
     }
 
     func detailsForm(_ request: Request) async throws -> Response {
@@ -133,10 +170,11 @@ struct BookingController: SiteRouteCollection {
         let chosen = try await chosen(type: request.query[String.self, at: "type"], with: request.query[String.self, at: "with"],
                                       clinician: request.query[String.self, at: "clinician"], start: request.query[String.self, at: "start"],
                                       setup: setup, request: request)
-        guard try await BookingService(request: request).publicSlot(kind: chosen.kind, clinician: chosen.clinician, start: chosen.start, setup: setup) != nil else {
+        let service = BookingService(request: request)
+        guard try await !service.fairlyRanked(kind: chosen.kind, candidates: chosen.candidates, start: chosen.start, setup: setup).isEmpty else {
             return try await renderDetails(request, chosen: chosen, setup: setup, draft: BookingDetailsDraft(), errors: FieldErrors(),
-                                           taken: try await BookingService(request: request).alternatives(
-                                               kind: chosen.kind, clinicianIDs: [chosen.clinician.requireID()], near: chosen.start, setup: setup),
+                                           taken: try await service.alternatives(kind: chosen.kind, clinicianIDs: chosen.candidates.compactMap(\.id),
+                                                                                 near: chosen.start, setup: setup),
                                            status: .conflict)
         }
         return try await renderDetails(request, chosen: chosen, setup: setup, draft: BookingDetailsDraft(), errors: FieldErrors())
@@ -155,9 +193,16 @@ struct BookingController: SiteRouteCollection {
             return try await renderDetails(request, chosen: chosen, setup: setup, draft: body.draft, errors: rejection.errors, status: .unprocessableEntity)
         case .success(let details):
             do {
-                switch try await BookingService(request: request).requestBooking(kind: chosen.kind, clinician: chosen.clinician, start: chosen.start,
-                                                                                 details: details, source: "web", setup: setup) {
-                case .held, .toldByEmail: return request.redirect(to: SitePath.bookCheckInbox.link)
+                let (outcome, clinician) = try await BookingService(request: request).requestFairly(
+                    kind: chosen.kind, candidates: chosen.candidates, start: chosen.start, details: details, source: "web", setup: setup)
+                switch outcome {
+                case .held, .toldByEmail:
+                    let response = request.redirect(to: SitePath.bookCheckInbox.link)
+                    try BookingSentCookie.set(.init(start: chosen.start, end: chosen.kind.session(at: chosen.start).end, clinician: clinician.name,
+                                                    email: details.email, byPhone: chosen.kind.isByPhone,
+                                                    heldUntil: request.now.addingTimeInterval(TimeInterval(setup.holdMinutes * 60))),
+                                              request: request, on: response)
+                    return response
                 case .requested: return request.redirect(to: SitePath.bookRequested.link)
                 }
             } catch BookingError.slotUnavailable(let alternatives) {
@@ -171,26 +216,37 @@ struct BookingController: SiteRouteCollection {
     /// nearest free times as choices, keeping everything already typed.
     private func renderDetails(_ request: Request, chosen: Chosen, setup: BookingSetup, draft: BookingDetailsDraft, errors: FieldErrors,
                                taken alternatives: [Slot]? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
-        let tier = chosen.clinician.feeTier.flatMap(FeeTierCode.init(rawValue:))
-        let fee = tier.flatMap { setup.fees.fee(tier: $0, kindCode: chosen.kind.code) }
+        let fees = Set(chosen.candidates.compactMap { $0.feeTier.flatMap(FeeTierCode.init(rawValue:)) }
+            .compactMap { setup.fees.fee(tier: $0, kindCode: chosen.kind.code) })
+        let fee: String = if fees.count == 1, let only = fees.first {
+            only.cents == 0 ? "Free" : "\(only.formatted) (paid at the appointment)"
+        } else if let lowest = fees.min(by: { $0.cents < $1.cents }) {
+            "From \(lowest.formatted), depending on who is free (paid at the appointment)"
+        } else { "Ask us" }
+        let clinician: String = if let named = chosen.named { "\(named.name), \(named.credentials)" } else {
+            chosen.choice == .reducedRate ? "A practicum student: we match you with one who is free at this time, and the email names them"
+                : "A registered psychotherapist: we match you with one who is free at this time, and the email names them"
+        }
+        // A group's alternatives name each start once: the nearest three times anyone is free.
+        let starts = Set(alternatives?.map(\.start) ?? []).sorted { abs($0.timeIntervalSince(chosen.start)) < abs($1.timeIntervalSince(chosen.start)) }
+            .prefix(3).sorted()
         let model = BookingDetailsPage.Model(
-            kindCode: chosen.kind.code, kindName: chosen.kind.name, with: chosen.choice.value, clinicianSlug: chosen.clinician.slug,
-            clinician: "\(chosen.clinician.name), \(chosen.clinician.credentials)",
-            when: DateDisplay.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone),
-            fee: fee.map { $0.cents == 0 ? "Free" : "\($0.formatted) (paid at the appointment)" } ?? "Ask us",
-            supervised: chosen.clinician.$supervisor.id != nil, start: String(Int(chosen.start.timeIntervalSince1970)),
-            alternatives: alternatives.map { $0.map { (String(Int($0.start.timeIntervalSince1970)), DateDisplay.when($0.start, zone: setup.zone)) } },
+            kindCode: chosen.kind.code, kindName: chosen.kind.name, with: chosen.choice.value, clinicianSlug: chosen.named?.slug,
+            clinician: clinician, when: DateDisplay.range(chosen.start, chosen.kind.session(at: chosen.start).end, zone: setup.zone), fee: fee,
+            supervised: chosen.candidates.contains { $0.$supervisor.id != nil }, start: String(Int(chosen.start.timeIntervalSince1970)),
+            alternatives: alternatives.map { _ in starts.map { (String(Int($0.timeIntervalSince1970)), DateDisplay.when($0, zone: setup.zone)) } },
             zoneName: setup.zone.displayName(at: chosen.start), draft: draft, errors: errors, holdMinutes: setup.holdMinutes,
-            csrfToken: request.csrfToken)
+            byPhone: chosen.kind.isByPhone, csrfToken: request.csrfToken)
         return try await request.page(model.title, BookingDetailsPage.view(model), status: status)
     }
 
     func checkInbox(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
-        return try await request.messagePage(title: "Check your inbox to confirm", paragraphs: [
-            "An email is on its way. In it is a link to confirm the time; we hold the time for \(setup.holdMinutes) minutes, so open it soon and press the button to confirm.",
-            "If the email does not arrive, check your spam folder. If the time runs out, you can book again.",
-        ])
+        let held = BookingSentCookie.read(request).map { sent in
+            BookingSentPage.Held(when: DateDisplay.range(sent.start, sent.end, zone: setup.zone), clinician: sent.clinician,
+                                 heldUntil: DateDisplay.time(sent.heldUntil, zone: setup.zone), email: sent.email, byPhone: sent.byPhone)
+        }
+        return try await request.page(BookingSentPage.title, BookingSentPage.view(.init(held: held, holdMinutes: setup.holdMinutes)))
     }
 
     func requested(_ request: Request) async throws -> Response {
@@ -229,12 +285,57 @@ struct BookingController: SiteRouteCollection {
     func confirm(_ request: Request) async throws -> Response {
         let setup = try await request.bookingSetup()
         do {
+            let wasOffer = try await BookingService(request: request).appointment(confirmToken: try token(request)).status == .offered
             let appointment = try await BookingService(request: request).confirm(token: try token(request), setup: setup)
-            let summary = "\(setup.kind(appointment.typeCode)?.name ?? "Appointment") with \(appointment.staff.name), \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone))."
-            return try await request.page(ConfirmAppointmentPage.confirmedTitle, ConfirmAppointmentPage.confirmed(summary: summary))
+            let clinic = try await request.services.clinic.current(on: request.db)
+            let byPhone = AppointmentKind.isByPhone(code: appointment.typeCode)
+            let manageToken = try? request.services.keyRing.openOptional(
+                appointment.manageTokenSealed, Appointment.manageTokenContext(try appointment.requireID(), client: appointment.$client.id))
+            let event = CalendarLinkEvent.appointment(clinicName: clinic.name, start: appointment.startsAt, end: appointment.endsAt,
+                                                      place: byPhone ? .byPhone : .address(appointment.location?.name ?? clinic.address))
+            let model = ConfirmAppointmentPage.Confirmed(
+                what: "\(SchedulingMail.label(appointment)) with \(appointment.staff.name)",
+                when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone),
+                place: byPhone ? "By phone: \(appointment.staff.name) calls you at the number you gave." : appointment.location?.name,
+                icsLink: manageToken.map { SitePath.manageAppointmentCalendar.link($0) },
+                googleLink: CalendarLinks.google(event), outlookLink: CalendarLinks.outlook(event),
+                whatNext: Self.whatNext(byPhone: byPhone, free: (appointment.feeCents ?? 0) == 0, setup: setup, clinicPhone: clinic.phone),
+                showSteps: !wasOffer)
+            return try await request.page(ConfirmAppointmentPage.confirmedTitle, ConfirmAppointmentPage.confirmed(model))
         } catch let error as BookingError {
             return try await request.bookingFailure(error)
         }
+    }
+
+    static func whatNext(byPhone: Bool, free: Bool, setup: BookingSetup, clinicPhone: String) -> [String] {
+        [
+            "A confirmation email is on its way, with the calendar file and your private link to cancel or change the time.",
+            byPhone ? "At the time booked, your clinician calls the phone number you gave. Somewhere quiet and private helps."
+                : "We send a short intake form and two questionnaires before the first session; they take about 15 minutes.",
+            byPhone ? "On the call you can ask anything, and together you decide whether to book an assessment and with whom."
+                : "Please arrive five minutes early. The fee is paid at the appointment, and you get a receipt for your insurer.",
+            free ? "Need to change it? Use the link in the email, or call us at \(clinicPhone)."
+                : "Need to change it? Use the link in the email at least \(setup.cancellation.noticeHours) hours ahead, or call us at \(clinicPhone).",
+        ]
+    }
+
+    /// The confirmed appointment as a calendar file, by the client's own link.
+    func calendarFile(_ request: Request) async throws -> Response {
+        let setup = try await request.bookingSetup()
+        let appointment: Appointment
+        do {
+            appointment = try await BookingService(request: request).appointment(manageToken: try token(request))
+        } catch let error as BookingError {
+            return try await request.bookingFailure(error)
+        }
+        guard appointment.status == Appointment.Status.confirmed else { return try await request.bookingFailure(.linkUsed) }
+        let context = try await BookingService(request: request).mailContext(setup)
+        let text = SchedulingMail.calendarDocument(appointment, clinicianName: appointment.staff.name, location: appointment.location?.name, context: context)
+        let response = Response(status: .ok, body: .init(string: text))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"appointment.ics\"")
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
     }
 
     // MARK: the client's own link
@@ -251,7 +352,8 @@ struct BookingController: SiteRouteCollection {
         guard appointment.status == Appointment.Status.confirmed else { return try await request.bookingFailure(.linkUsed) }
         let policy: ManageAppointmentPage.Policy = switch setup.cancellation.outcome(cancellingAt: request.now, appointmentStart: appointment.startsAt) {
         case .withinPolicy: .withinPolicy(noticeHours: setup.cancellation.noticeHours)
-        case .late(let fee): .late(noticeHours: setup.cancellation.noticeHours, fee: fee?.formatted)
+        // A free appointment (the phone consultation) never carries a late-cancellation fee.
+        case .late(let fee): .late(noticeHours: setup.cancellation.noticeHours, fee: appointment.feeCents == 0 ? nil : fee?.formatted)
         case .tooLate: .tooLate
         }
         let model = ManageAppointmentPage.Model(

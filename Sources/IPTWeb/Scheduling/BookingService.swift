@@ -106,6 +106,41 @@ struct BookingService {
             .first { $0.start == start }
     }
 
+    /// The candidates free at `start`, in the order to try them: the fair rule of `FairAssignment`
+    /// (fewest booked sessions that week, then by slug).
+    func fairlyRanked(kind: AppointmentKind, candidates: [StaffUser], start: Date, setup: BookingSetup) async throws -> [StaffUser] {
+        let ids = candidates.compactMap(\.id)
+        guard !ids.isEmpty else { return [] }
+        let day = setup.zone.localDate(of: start)
+        let window = Interval(start: setup.zone.startOfDay(day.adding(days: -1)), end: setup.zone.startOfDay(day.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: ids, window: window, now: now, on: database)
+        let free = Set(SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: day, through: day, now: now)
+            .filter { $0.start == start }.map(\.clinicianID))
+        let monday = day.startOfWeek
+        let week = Interval(start: setup.zone.startOfDay(monday), end: setup.zone.startOfDay(monday.adding(days: 7)))
+        let counts = try await SchedulingQueries.bookedCounts(for: Array(free), during: week, now: now, on: database)
+        let byID = Dictionary(uniqueKeysWithValues: candidates.compactMap { member in member.id.map { ($0, member) } })
+        return FairAssignment.ranked(free.compactMap { id in
+            byID[id].map { AssignmentCandidate(id: id, tieBreak: $0.slug, bookedThatWeek: counts[id] ?? 0) }
+        }).compactMap { byID[$0.id] }
+    }
+
+    /// Books `start` with the first of the fairly ranked candidates whose hold the database accepts:
+    /// each attempt is `requestBooking`'s one transaction, so two people racing for the same
+    /// clinician still cannot both have them; the loser moves on to the next free candidate.
+    func requestFairly(kind: AppointmentKind, candidates: [StaffUser], start: Date, details: BookingDetails, source: String,
+                       setup: BookingSetup) async throws -> (RequestOutcome, StaffUser) {
+        for clinician in try await fairlyRanked(kind: kind, candidates: candidates, start: start, setup: setup) {
+            do {
+                return (try await requestBooking(kind: kind, clinician: clinician, start: start, details: details, source: source, setup: setup), clinician)
+            } catch BookingError.slotUnavailable {
+                continue
+            }
+        }
+        throw BookingError.slotUnavailable(alternatives: try await alternatives(kind: kind, clinicianIDs: candidates.compactMap(\.id), near: start,
+                                                                                setup: setup, count: 3 * max(1, candidates.count)))
+    }
+
     enum RequestOutcome {
         /// Held for the client to confirm by the emailed link.
         case held(Appointment)
@@ -154,7 +189,7 @@ struct BookingService {
                     try await SchedulingMail.requestReceived(to: details.email, when: when, clinicianName: clinician.name, context: context, on: db)
                 } else {
                     try await SchedulingMail.holdRequest(to: details.email, when: when, clinicianName: clinician.name, token: token,
-                                                         minutes: setup.holdMinutes, context: context, on: db)
+                                                         minutes: setup.holdMinutes, byPhone: kind.isByPhone, context: context, on: db)
                 }
                 return appointment
             }
@@ -336,7 +371,7 @@ struct BookingService {
         let outcome: CancelOutcome
         switch setup.cancellation.outcome(cancellingAt: now, appointmentStart: found.startsAt) {
         case .tooLate: throw BookingError.tooLateToChange
-        case .late(let fee): outcome = .lateCancelled(fee: fee)
+        case .late(let fee): outcome = .lateCancelled(fee: found.feeCents == 0 ? nil : fee)
         case .withinPolicy: outcome = .cancelled
         }
         try await cancel(found, outcome: outcome, setup: setup, by: who)

@@ -29,14 +29,34 @@ enum SchedulingMail {
         appointment.typeCode == "consultation" ? "Free phone consultation" : "Appointment"
     }
 
-    static func invitation(_ appointment: Appointment, clinicianName: String, location: String?,
-                           context: Context, cancelled: Bool = false) -> EmailAttachment {
-        let event = ICalendarEvent(
+    /// Where an email or calendar file says the appointment is: "By phone" for the consultation,
+    /// whatever room its hours were set in; otherwise the place, if any.
+    static func place(_ appointment: Appointment, location: String?) -> String? {
+        AppointmentKind.isByPhone(code: appointment.typeCode) ? "By phone" : location
+    }
+
+    static func calendarEvent(_ appointment: Appointment, clinicianName: String, location: String?, context: Context,
+                              cancelled: Bool = false) -> ICalendarEvent {
+        let byPhone = AppointmentKind.isByPhone(code: appointment.typeCode)
+        let change = "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone)."
+        return ICalendarEvent(
             uid: "\(appointment.id?.uuidString.lowercased() ?? UUID().uuidString)@iptclinic",
             start: appointment.startsAt, end: appointment.endsAt,
             summary: "\(label(appointment)) with \(clinicianName) - \(context.clinic.name)",
-            location: location, description: "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone).",
+            location: place(appointment, location: location),
+            description: byPhone ? "By phone: \(clinicianName) calls you at the number you gave. \(change)" : change,
             status: cancelled ? .cancelled : .confirmed, sequence: appointment.sequence)
+    }
+
+    /// The appointment as a file to download and import (no organizer, nothing to answer).
+    static func calendarDocument(_ appointment: Appointment, clinicianName: String, location: String?, context: Context) -> String {
+        ICalendarWriter.document([calendarEvent(appointment, clinicianName: clinicianName, location: location, context: context)],
+                                 method: .publish, stamp: context.now)
+    }
+
+    static func invitation(_ appointment: Appointment, clinicianName: String, location: String?,
+                           context: Context, cancelled: Bool = false) -> EmailAttachment {
+        let event = calendarEvent(appointment, clinicianName: clinicianName, location: location, context: context, cancelled: cancelled)
         let text = ICalendarWriter.document([event], method: cancelled ? .cancel : .request, stamp: context.now, organizer: context.clinic.email)
         return EmailAttachment(filename: cancelled ? "cancelled.ics" : "appointment.ics",
                                contentType: "text/calendar; charset=utf-8; method=\(cancelled ? "CANCEL" : "REQUEST")", content: text)
@@ -45,17 +65,17 @@ enum SchedulingMail {
     static func confirmLink(_ token: String, _ context: Context) -> String { "\(context.baseURL)/book/confirm/\(token)" }
     static func manageLink(_ token: String, _ context: Context) -> String { "\(context.baseURL)/appointments/\(token)" }
 
-    static func holdRequest(to email: String, when: String, clinicianName: String, token: String, minutes: Int, context: Context,
-                            on database: any Database) async throws {
+    static func holdRequest(to email: String, when: String, clinicianName: String, token: String, minutes: Int, byPhone: Bool = false,
+                            context: Context, on database: any Database) async throws {
         try await Outbox.enqueue(
             to: email, subject: "Please confirm your appointment - \(context.clinic.name)",
             body: """
             Hello,
 
-            We are holding this time for you with \(clinicianName):
+            We are holding this time for you with \(clinicianName)\(byPhone ? ", by phone" : ""):
 
                 \(when)
-
+            \(byPhone ? "    By phone: \(clinicianName) calls you at the number you gave.\n" : "")
             To confirm it, open this link within \(minutes) minutes and press the button on the page:
 
             \(confirmLink(token, context))
@@ -102,6 +122,12 @@ enum SchedulingMail {
     static func confirmed(_ appointment: Appointment, to email: String, clinicianName: String, location: String?,
                           manageToken: String, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
         let when = DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
+        let byPhone = AppointmentKind.isByPhone(code: appointment.typeCode)
+        let whereLine = byPhone ? "    By phone: \(clinicianName) calls you at the number you gave.\n" : location.map { "    \($0)\n" } ?? ""
+        // A free appointment has no late-cancellation fee to warn about.
+        let free = (appointment.feeCents ?? 0) == 0
+        let notice = free ? "If you cannot make it, please let us know so someone else can have the time."
+            : "Please let us know at least \(context.noticeHours) hours ahead if you cannot come; later cancellations may carry a fee."
         try await Outbox.enqueue(
             to: email,
             subject: changed ? "Your appointment has changed - \(context.clinic.name)" : "Your appointment is confirmed - \(context.clinic.name)",
@@ -112,14 +138,14 @@ enum SchedulingMail {
 
                 \(label(appointment)) with \(clinicianName)
                 \(when)
-            \(location.map { "    \($0)\n" } ?? "")\(fee.map { "    Fee: \($0)\n" } ?? "")
+            \(whereLine)\(fee.map { "    Fee: \(free ? "free" : $0)\n" } ?? "")
             The attached calendar file adds it to your calendar.
 
             To cancel or choose another time, use this link (keep it private; it works only for this appointment):
 
             \(manageLink(manageToken, context))
 
-            Please let us know at least \(context.noticeHours) hours ahead if you cannot come; later cancellations may carry a fee.
+            \(notice)
 
             \(footer(context))
             """,
@@ -177,7 +203,7 @@ enum SchedulingMail {
 
                 \(label(appointment)) with \(clinicianName)
                 \(DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: context.zone))
-            \(manageToken.map { "\nTo cancel or change it: \(manageLink($0, context))\n" } ?? "")
+            \(AppointmentKind.isByPhone(code: appointment.typeCode) ? "    By phone: \(clinicianName) calls you at the number you gave.\n" : "")\(manageToken.map { "\nTo cancel or change it: \(manageLink($0, context))\n" } ?? "")
             \(footer(context))
             """, at: context.now, on: database)
     }

@@ -78,6 +78,16 @@ enum SchedulingQueries {
         }
     }
 
+    /// Booked sessions per clinician starting within `interval` (holds still running count; blocked
+    /// time does not), for sharing group bookings out fairly.
+    static func bookedCounts(for staffIDs: [UUID], during interval: Interval, now: Date, on database: any Database) async throws -> [UUID: Int] {
+        guard !staffIDs.isEmpty else { return [:] }
+        let rows = try await Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
+            .filter(\.$status ~~ Appointment.Status.occupying.filter { $0 != .blocked })
+            .filter(\.$startsAt >= interval.start).filter(\.$startsAt < interval.end).all()
+        return rows.filter { !isLapsedHold($0, now: now) }.reduce(into: [:]) { $0[$1.$staff.id, default: 0] += 1 }
+    }
+
     static func isLapsedHold(_ appointment: Appointment, now: Date) -> Bool {
         appointment.status == Appointment.Status.held && (appointment.holdExpiresAt ?? .distantFuture) <= now
     }
