@@ -161,21 +161,15 @@ struct PortalAppointmentsController: SiteRouteCollection {
     }
 }
 
-/// Links that open a new event in Google Calendar or Outlook.com, filled in. The public booking's
-/// confirmed page gets its own (IPTCore/Calendar/CalendarLinks.swift); kept private here so the
-/// two can be made one when both land.
+/// The card's add-to-calendar choices: the .ics file, and Google Calendar and Outlook.com links
+/// built by IPTCore's CalendarLinks, which carry only the clinic, the time and the place (a third
+/// party's calendar is no place for the kind of session or the clinician's name).
 enum PortalCalendarLinks {
     static func links(_ appointment: Appointment, place: String, clinic: String, id: String) -> PortalHomePage.CalendarLinks {
-        let title = "\(SchedulingMail.label(appointment)) with \(appointment.staff.name)\(clinic.isEmpty ? "" : " - \(clinic)")"
-        let compact = { (date: Date) in ICalendarWriter.utc(date) }
-        var google = URLComponents(string: "https://calendar.google.com/calendar/render")!
-        google.queryItems = [.init(name: "action", value: "TEMPLATE"), .init(name: "text", value: title),
-                             .init(name: "dates", value: "\(compact(appointment.startsAt))/\(compact(appointment.endsAt))"),
-                             .init(name: "location", value: place)]
-        var outlook = URLComponents(string: "https://outlook.live.com/calendar/0/deeplink/compose")!
-        outlook.queryItems = [.init(name: "path", value: "/calendar/action/compose"), .init(name: "rv", value: "1"),
-                              .init(name: "subject", value: title), .init(name: "startdt", value: DateDisplay.iso(appointment.startsAt)),
-                              .init(name: "enddt", value: DateDisplay.iso(appointment.endsAt)), .init(name: "location", value: place)]
-        return PortalHomePage.CalendarLinks(ics: SitePath.portalAppointmentCalendar.link(id), google: google.string ?? "", outlook: outlook.string ?? "")
+        let event = CalendarLinkEvent.appointment(
+            clinicName: clinic, start: appointment.startsAt, end: appointment.endsAt,
+            place: AppointmentKind.isByPhone(code: appointment.typeCode) ? .byPhone : .address(place))
+        return PortalHomePage.CalendarLinks(ics: SitePath.portalAppointmentCalendar.link(id), google: CalendarLinks.google(event),
+                                            outlook: CalendarLinks.outlook(event))
     }
 }

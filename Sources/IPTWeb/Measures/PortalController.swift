@@ -233,7 +233,7 @@ struct PortalController: SiteRouteCollection {
             case .tooLate: .nothing
             }
         }
-        let place = appointment.typeCode == "consultation" ? "By phone" : appointment.location?.name ?? "At the clinic"
+        let place = AppointmentKind.isByPhone(code: appointment.typeCode) ? "By phone" : appointment.location?.name ?? "At the clinic"
         let calendar = isUpcoming ? PortalCalendarLinks.links(appointment, place: place, clinic: request.services.clinic.lastKnown?.name ?? "", id: id) : nil
         return PortalHomePage.Card(
             id: id, title: setup.kind(appointment.typeCode)?.name ?? "Appointment", clinician: appointment.staff.name,
