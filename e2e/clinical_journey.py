@@ -9,7 +9,7 @@ through the supervisor's queue and is co-signed. Every page is checked with axe 
 """
 from __future__ import annotations
 
-from common import (check_server_health, close_journey, DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
+from common import (open_in_calendar, check_server_health, close_journey, DESKTOP, PHONE, AppServer, Browser, CheckFailed, Results, expect, fill, log, set_viewport, sign_in)
 
 THERAPIST = "daniel.reyes@harbourview-ipt.example"
 STUDENT = "priya.natarajan@harbourview-ipt.example"
@@ -339,12 +339,7 @@ def journey_clinical(res: Results, art) -> bool:
 
         def questionnaires_in_portal_and_in_session():
             morgan = st["morgan"]
-            daniel.get("/staff/calendar")
-            for _ in range(3):
-                if "Morgan Ellis" in daniel.one("main").text:
-                    break
-                daniel.click_and_load(daniel.link("Next week", "main"))
-            daniel.click_and_load(next(a for a in daniel.css("main table a") if "Morgan Ellis" in a.text))
+            daniel.click_and_load(open_in_calendar(daniel, "Morgan Ellis"))
             appointment = daniel.path()
             daniel.click_and_load(daniel.button("Send the link", "main form"))
             # In session: the GAD-7, filled in with the client.

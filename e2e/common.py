@@ -645,6 +645,20 @@ def sign_in(b: "Browser", email_addr: str, password: str = PASSWORD) -> None:
            f"after signing in as {email_addr} the browser is at {b.path()} ({b.h1()!r})")
 
 
+def open_in_calendar(b: "Browser", name: str, days: int = 21):
+    """The visible calendar block (or agenda entry) of `name`'s appointment, walking the day view
+    forward from today, as a receptionist would look for it. Returns the link."""
+    b.get("/staff/calendar?view=day")
+    for _ in range(days):
+        # textContent, not .text: a 15-minute block is a few pixels high and clips the name it holds.
+        links = [a for a in b.css("main a[href*='/staff/appointments/']")
+                 if a.is_displayed() and name in (a.get_attribute("textContent") or "")]
+        if links:
+            return links[0]
+        b.click_and_load(b.link("Next day", "main"))
+    raise CheckFailed(f"{name} is not in the calendar in the next {days} days")
+
+
 def check_server_health(res: "Results", name: str, srv: "AppServer", browsers: list) -> None:
     """After a journey: no 5xx seen by any browser, and no ERROR or CRITICAL line in the server log."""
     seen = [s for b in browsers for s in b.statuses]

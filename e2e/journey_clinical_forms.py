@@ -32,7 +32,7 @@ def journey_clinical_forms(res: Results, art) -> bool:
 
         def notes_owed():
             sign_in(daniel, THERAPIST, demo_password(srv))
-            daniel.click_and_load(daniel.link("Clients", "header"))
+            daniel.click_and_load(daniel.link("Clients", "nav.staff-side"))
             daniel.click_and_load(daniel.link("Theo Lambert", "main"))
             st["base"] = daniel.path().rsplit("/", 1)[0]
             chart = daniel.one("main").text

@@ -209,7 +209,8 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
         expect(b.path() == "/staff/two-factor/setup", f"after the password expected two-factor set-up, got {b.path()}")
         st["two_factor"] = complete_two_factor(b, ADMIN_EMAIL, shots=True)
         expect(b.path() == "/staff", f"after sign-in expected /staff, got {b.path()}")
-        expect(ADMIN_NAME.split()[0] in b.one("main").text, f"dashboard does not greet {ADMIN_NAME}: {b.h1()!r}")
+        expect(ADMIN_NAME in b.one("header .signed-in-as").text and b.h1().startswith("Today"),
+               f"the staff bar does not name {ADMIN_NAME}, or the landing page is {b.h1()!r}, not Today")
         b.shot("b-dashboard")
         return b.h1()
 
@@ -398,7 +399,7 @@ def journey_staff(res: Results, srv: AppServer, b: Browser, visitor: Browser, st
 def journey_receptionist(res: Results, srv: AppServer, b: Browser, st: dict) -> bool:
     def signin():
         sign_in(b, RECEPTION_EMAIL)
-        expect(RECEPTION_NAME.split()[0] in b.one("main").text, f"dashboard does not greet {RECEPTION_NAME}")
+        expect(RECEPTION_NAME in b.one("header .signed-in-as").text, f"the staff bar does not name {RECEPTION_NAME}")
         b.shot("c-dashboard")
         nav = [a.text.strip() for a in b.css("nav.staff-side a")]
         expect("Audit trail" not in nav, f"the receptionist's menu links to the audit trail, which answers 403: {nav}")
