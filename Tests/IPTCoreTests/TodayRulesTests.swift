@@ -48,3 +48,18 @@ import Testing
         #expect(owed == [sessions[3], sessions[2]], "Riley's third session and Sam's only one, oldest first")
     }
 }
+
+@Suite struct JobFreshnessTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func a_job_is_stale_only_after_its_allowance_from_its_last_success_or_the_start() {
+        #expect(JobFreshness.allowance(interval: 60) == 600 && JobFreshness.allowance(interval: 300) == 1_500)
+        #expect(!JobFreshness.isStale(lastSucceeded: nil, interval: 60, runningSince: start, now: start.addingTimeInterval(599)),
+                "a fresh start is given the allowance before its first run")
+        #expect(JobFreshness.isStale(lastSucceeded: nil, interval: 60, runningSince: start, now: start.addingTimeInterval(601)))
+        #expect(!JobFreshness.isStale(lastSucceeded: start.addingTimeInterval(400), interval: 60, runningSince: start,
+                                      now: start.addingTimeInterval(900)))
+        #expect(!JobFreshness.isStale(lastSucceeded: start.addingTimeInterval(-86_400), interval: 60, runningSince: start,
+                                      now: start.addingTimeInterval(60)), "an old success from before this start does not count against it")
+    }
+}

@@ -42,3 +42,23 @@ import VaporTesting
         #expect(MetricsController.mayRead(request(from: "192.0.2.4", bearer: "t0ken"), token: "t0ken"))
     }
 }
+
+@Suite struct ReadinessTests {
+    @Test func readyz_fails_while_a_scheduled_job_has_not_worked_for_too_long_and_names_it() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            clinic.app.jobsRunningSince = clinic.clock.now
+            #expect(try await browser.get("/readyz").status == .ok)
+            clinic.clock.advance(by: 11 * 60)
+            let stale = try await browser.get("/readyz")
+            #expect(stale.status == .serviceUnavailable)
+            #expect(stale.body.string.contains("alert-escalation") && stale.body.string.contains("booking-sweep"))
+            #expect(!stale.body.string.contains("questionnaires-by-cadence"), "a five-minute job is allowed 25 minutes")
+            for job in ScheduledJob.all {
+                try await JobRuns.started(job.name, at: clinic.clock.now, on: clinic.db)
+                try await JobRuns.succeeded(job.name, at: clinic.clock.now, on: clinic.db)
+            }
+            #expect(try await browser.get("/readyz").status == .ok)
+        }
+    }
+}

@@ -30,12 +30,22 @@ struct APIController: SiteRouteCollection {
     }
 
     func ready(_ request: Request) async throws -> Response {
+        let stale: [ScheduledJob]
         do {
             _ = try await (request.db as! any SQLDatabase).raw("SELECT 1 AS one").first()
-            return try await Status(status: "ready").encodeResponse(status: .ok, for: request)
+            stale = try await request.application.jobsRunningSince.asyncMap {
+                try await JobRuns.stale(runningSince: $0, now: request.now, on: request.db)
+            } ?? []
         } catch {
             return try await Status(status: "unavailable", message: "The database does not answer.").encodeResponse(status: .serviceUnavailable, for: request)
         }
+        guard stale.isEmpty else {
+            // Job names only: what to look for in the log ("Scheduled job <name> failed").
+            let names = stale.map(\.name).joined(separator: ", ")
+            return try await Status(status: "unavailable", message: "Scheduled work has not succeeded for too long: \(names).")
+                .encodeResponse(status: .serviceUnavailable, for: request)
+        }
+        return try await Status(status: "ready").encodeResponse(status: .ok, for: request)
     }
 
     func openAPI(_ request: Request) async throws -> Response {

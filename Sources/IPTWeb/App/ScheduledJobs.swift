@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import IPTCore
 import SQLKit
 import Vapor
 
@@ -95,6 +96,7 @@ final class ScheduledJobsWorker: LifecycleHandler, @unchecked Sendable {
     }
 
     func didBootAsync(_ application: Application) async throws {
+        application.jobsRunningSince = application.services.settings.clock.now()
         tasks = jobs.map { job in
             Task.detached {
                 while !Task.isCancelled {
@@ -108,5 +110,28 @@ final class ScheduledJobsWorker: LifecycleHandler, @unchecked Sendable {
     func shutdownAsync(_ application: Application) async {
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+    }
+}
+
+extension Application {
+    private struct JobsRunningSinceKey: StorageKey { typealias Value = Date }
+
+    /// When this instance started its scheduled jobs; nil where it runs none (commands, tests),
+    /// and then /readyz does not judge them.
+    var jobsRunningSince: Date? {
+        get { storage[JobsRunningSinceKey.self] }
+        set { storage[JobsRunningSinceKey.self] = newValue }
+    }
+}
+
+extension JobRuns {
+    /// The jobs that have not succeeded for longer than `JobFreshness` allows, by name.
+    static func stale(runningSince: Date, now: Date, on db: any Database) async throws -> [ScheduledJob] {
+        let runs = try await JobRun.query(on: db).all()
+        return ScheduledJob.all.filter { job in
+            let interval = Double(job.interval.components.seconds)
+            return JobFreshness.isStale(lastSucceeded: runs.first { $0.id == job.name }?.lastSucceededAt, interval: interval,
+                                        runningSince: runningSince, now: now)
+        }
     }
 }
