@@ -33,7 +33,11 @@ public enum ClinicEntry {
 
     public static func run() async throws {
         var environment = try Environment.detect()
-        try LoggingSystem.bootstrap(from: &environment)
+        if JSONLogHandler.wanted(arguments: &environment.arguments, environment: ProcessInfo.processInfo.environment) {
+            try LoggingSystem.bootstrap(from: &environment) { level in { label in JSONLogHandler(label: label, level: level) } }
+        } else {
+            try LoggingSystem.bootstrap(from: &environment)
+        }
         let app = try await Application.make(environment)
         let command = environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
         let isServe = command == nil || command == "serve"
