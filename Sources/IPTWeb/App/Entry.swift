@@ -65,7 +65,8 @@ public enum ClinicEntry {
             try await app.execute()
         } catch {
             // A failed command is reported in one line and a non-zero exit, not a crash backtrace.
-            FileHandle.standardError.write(Data("iptclinic: \(String(describing: error))\n".utf8))
+            let message = StartupProblem.explain(error, databaseURL: Environment.get("DATABASE_URL"))
+            FileHandle.standardError.write(Data("iptclinic: \(message)\n".utf8))
             try? await app.asyncShutdown()
             exit(1)
         }
