@@ -122,12 +122,12 @@ public enum FreeTimesPage {
             .nav(
                 .class("bk-weeknav"), .ariaLabel("Weeks"),
                 .unwrap(model.previousWeek, { .a(.class("bk-weeknav-link"), .href(timesLink(week: $0)),
-                                                   .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("←")), .text("Previous"), .span(.class("bk-weeknav-word"), .text(" week"))) },
-                        else: .span(.class("bk-weeknav-link bk-off"), .text("Previous"), .span(.class("bk-weeknav-word"), .text(" week")))),
+                                                   .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("←")), .text("Previous"), .span(.class("bk-weeknav-word"), .text("\u{00A0}week"))) },
+                        else: .span(.class("bk-weeknav-link bk-off"), .text("Previous"), .span(.class("bk-weeknav-word"), .text("\u{00A0}week")))),
                 .h2(.class("bk-weeknav-title"), .id("bk-week-title"), .text("\(monthDay(first)) to \(monthDay(last)), \(last.year)")),
                 .unwrap(model.nextWeek, { .a(.class("bk-weeknav-link"), .href(timesLink(week: $0)),
-                                               .text("Next"), .span(.class("bk-weeknav-word"), .text(" week")), .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("→"))) },
-                        else: .span(.class("bk-weeknav-link bk-off"), .text("Next"), .span(.class("bk-weeknav-word"), .text(" week"))))
+                                               .text("Next"), .span(.class("bk-weeknav-word"), .text("\u{00A0}week")), .span(.class("bk-arrow"), .attribute(named: "aria-hidden", value: "true"), .text("→"))) },
+                        else: .span(.class("bk-weeknav-link bk-off"), .text("Next"), .span(.class("bk-weeknav-word"), .text("\u{00A0}week"))))
             ),
             .ol(.class("bk-week"), .attribute(named: "aria-labelledby", value: "bk-week-title"), .forEach(model.week) { day in
                 .li(day.freeTimes > 0 && !day.isPast
