@@ -49,7 +49,7 @@ from typing import Optional
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (REPO, AppServer, CheckFailed, Results, artifacts_dir, csrf_token, expect,  # noqa: E402
+from common import (REPO, AppServer, Results, artifacts_dir, csrf_token, expect,  # noqa: E402
                     log, run_name)
 
 DESK_EMAIL = "frontdesk@harbourview-ipt.example"
