@@ -323,10 +323,15 @@ def main() -> int:
             expect(r.status_code == 200, f"GET /staff/sign-in answered {r.status_code}")
             hsts = r.raw.headers.getlist("Strict-Transport-Security")
             expect(hsts == ["max-age=31536000; includeSubDomains"], f"Strict-Transport-Security headers: {hsts}")
+            form_cookies = set_cookies(r)
             r = browser.post(base + "/staff/sign-in", timeout=10, allow_redirects=False,
                              data={"_csrf": csrf_token(r.text), "email": STAFF_EMAIL, "password": PASSWORD, "next": "/staff"})
             expect(r.status_code in (302, 303), f"sign-in answered {r.status_code}: {r.text[:300]}")
             cookies = set_cookies(r)
+            # Every cookie over https (the form's CSRF cookie too) is __Host- prefixed and Secure.
+            loose = [c.split("=")[0] for c in form_cookies + cookies
+                     if not (c.startswith("__Host-") and "secure" in [a.strip().lower() for a in c.split(";")])]
+            expect(bool(form_cookies) and not loose, f"cookies without __Host- or Secure: {loose or 'no cookie on the form'}")
             session = [c for c in cookies if "ipt_session=" in c]
             expect(len(session) == 1, f"expected one session cookie, got {cookies}")
             attributes = [a.strip().lower() for a in session[0].split(";")]
