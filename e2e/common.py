@@ -299,6 +299,28 @@ def email_text(msg) -> str:
     return part.get_content()
 
 
+# --------------------------------------------------------------------------- certificates
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A certificate authority made for this run and a server certificate it signed for localhost."""
+    ca_key, ca_pem = folder / "ca.key", folder / "ca.pem"
+    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
+    ext = folder / "server.ext"
+    ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                   "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    steps = [
+        ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem, "-days", "2", "-subj", "/CN=iptclinic e2e throw-away CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["openssl", "req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=localhost"],
+        ["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
+         "-days", "2", "-extfile", ext],
+    ]
+    for step in steps:
+        subprocess.run([str(s) for s in step], check=True, capture_output=True, timeout=30)
+    return ca_pem, cert, key
+
+
 # --------------------------------------------------------------------------- two-factor sign-in
 
 # The TOTP secret each staff account set up in this run, and the last 30-second step used, since a

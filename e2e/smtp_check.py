@@ -46,7 +46,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from common import (ADMIN_EMAIL, ADMIN_NAME, PASSWORD, REPO, AppServer, CheckFailed, Results, app_binary,
-                    artifacts_dir, csrf_token, expect, free_port, log, run_name, totp_code)
+                    artifacts_dir, csrf_token, expect, free_port, log, make_certificates, run_name, totp_code)
 
 # aiosmtpd warns about its own use of a deprecated attribute on every sign-in.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
@@ -56,26 +56,6 @@ warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TL
 RELAY_USER = "clinic-relay"
 RELAY_PASSWORD = "relay-s3cret!pw"
 CLINIC_EMAIL = "hello@harbourview-ipt.example"  # the clinic's address on a fresh database
-
-
-def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
-    """A certificate authority made for this run and a server certificate it signed for localhost."""
-    ca_key, ca_pem = folder / "ca.key", folder / "ca.pem"
-    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
-    ext = folder / "server.ext"
-    ext.write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                   "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    steps = [
-        ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem, "-days", "2", "-subj", "/CN=iptclinic e2e throw-away CA",
-         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
-        ["openssl", "req", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=localhost"],
-        ["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial", "-out", cert,
-         "-days", "2", "-extfile", ext],
-    ]
-    for step in steps:
-        subprocess.run([str(s) for s in step], check=True, capture_output=True, timeout=30)
-    return ca_pem, cert, key
 
 
 class Mailbox:
