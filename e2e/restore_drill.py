@@ -22,10 +22,9 @@ repository root (scripts/e2e-restore does). Environment:
     IPT_BIN            the app binary (default .build/debug/iptclinic)
     DRILL_LOAD_BEFORE  seconds of load before the backup starts (default 3)
     DRILL_LOAD_AFTER   seconds of load after the backup returned (default 1)
-    DRILL_STALE_WAL=1  also restore into a directory that holds only a clinic.sqlite-wal left from
-                       the running clinic (no database file): restore must refuse it and leave
-                       nothing, or not apply it. Fails with the current restore, which looks
-                       only for clinic.sqlite: off by default until that is fixed.
+    DRILL_STALE_WAL=0  skip restoring into a directory that holds only a clinic.sqlite-wal left from
+                       the running clinic (no database file); by default the drill checks restore
+                       refuses it and leaves nothing.
     E2E_RUN, E2E_KEEP_DATA as for the other checks (artifacts under e2e/artifacts/<run>-restore/)
 """
 from __future__ import annotations
@@ -433,7 +432,7 @@ def main() -> int:
         return "the stale -wal was not applied"
 
     try:
-        if os.environ.get("DRILL_STALE_WAL") == "1":
+        if os.environ.get("DRILL_STALE_WAL", "1") == "1":
             st["stale"] = True
         res.steps("restore drill", [
             ("the demo clinic starts with its key outside the data directory", start_origin),

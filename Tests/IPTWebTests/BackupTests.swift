@@ -95,3 +95,18 @@ import Vapor
         try await app.asyncShutdown()
     }
 }
+
+@Suite struct RestoreTargetTests {
+    @Test func restore_refuses_a_directory_holding_a_leftover_write_ahead_log() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = directory + "/backup.sqlite"
+        try Data("not really a database".utf8).write(to: URL(fileURLWithPath: source))
+        let target = directory + "/data/clinic.sqlite"
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        try Data("old wal".utf8).write(to: URL(fileURLWithPath: target + "-wal"))
+        #expect(throws: CommandFailure.self) { try Backup.restore(from: source, to: target) }
+        #expect(!FileManager.default.fileExists(atPath: target), "nothing restored beside the old log")
+    }
+}

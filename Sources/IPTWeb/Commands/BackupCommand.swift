@@ -93,6 +93,11 @@ enum Backup {
         guard !files.fileExists(atPath: target) else {
             throw CommandFailure("A database already exists at \(target); restore only into an empty data directory. Nothing was changed.")
         }
+        // A journal left beside the target (the database file deleted, its -wal kept) would be replayed
+        // onto the restored copy by SQLite at the first open and corrupt it.
+        for leftover in [target + "-wal", target + "-shm", target + "-journal"] where files.fileExists(atPath: leftover) {
+            throw CommandFailure("\(leftover) is left from an earlier database; SQLite would replay it onto the restored copy. Move it away and restore into an empty data directory. Nothing was changed.")
+        }
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         if let recorded = try? String(contentsOfFile: source + ".sha256", encoding: .utf8) {
             let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
