@@ -149,18 +149,24 @@ import VaporTesting
 
     @Test func writers_of_several_app_instances_extend_the_chain_one_after_another() async throws {
         try await withClinic { clinic in
-            // Each task stands for another instance's writer: straight to the database, no shared actor.
-            // On PostgreSQL this is what the head row's lock (FOR UPDATE) is for; on SQLite the write
-            // lock of BEGIN IMMEDIATE does it across processes, and in one process the write gate
-            // already lines writers up, so there the test shows only that the gate holds.
+            // Each task stands for another instance's writer, straight to the database: like the
+            // real AuditWriter, each commits one batch at a time, so four instances hold at most
+            // four connections, whatever the load. (Twenty tasks sharing one pool of six, as this
+            // test once had, left five connections waiting for the head row's lock and fourteen
+            // tasks waiting for a connection; on a busy machine the last waited past the pool's
+            // timeout. No deployment has that shape: see docs/OPERATIONS.md, "Several instances".)
+            // On PostgreSQL the head row's lock (FOR UPDATE) orders them; on SQLite the write lock
+            // of BEGIN IMMEDIATE does it across processes, and in one process the write gate.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for batch in 0..<20 {
+                for instance in 0..<4 {
                     group.addTask {
-                        let entries = (0..<3).map { index in
-                            AuditEntry(actorID: nil, actorLabel: "instance \(batch)", action: .view, recordType: "page",
-                                       recordID: "\(batch)-\(index)", subject: nil, requestID: nil, detail: nil)
+                        for batch in 0..<5 {
+                            let entries = (0..<3).map { index in
+                                AuditEntry(actorID: nil, actorLabel: "instance \(instance) batch \(batch)", action: .view, recordType: "page",
+                                           recordID: "\(instance)-\(batch)-\(index)", subject: nil, requestID: nil, detail: nil)
+                            }
+                            try await AuditWriter.append(entries, at: clinic.clock.now, to: clinic.app.db)
                         }
-                        try await AuditWriter.append(entries, at: clinic.clock.now, to: clinic.app.db)
                     }
                 }
                 try await group.waitForAll()
@@ -172,6 +178,45 @@ import VaporTesting
                 #expect(Set(rows[start..<start + 3].map(\.actorLabel)).count == 1)
             }
             #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+        }
+    }
+
+    @Test func the_trail_is_written_while_pages_hold_every_connection_of_their_pool() async throws {
+        try await withClinic { clinic in
+            // A busy minute: page queries hold every connection of the pool pages use. The audit
+            // commit, which every audited page waits for, must not queue behind them. Before the
+            // audit writer had connections of its own on PostgreSQL, this waited out the pool's
+            // timeout and failed.
+            let settings = clinic.app.services.settings
+            let holders = DatabaseSetup.requestPoolSize(settings) * clinic.app.eventLoopGroup.makeIterator().map { $0 }.count
+            let gate = HoldGate()
+            let holding = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for eventLoop in clinic.app.eventLoopGroup.makeIterator() {
+                        for _ in 0..<DatabaseSetup.requestPoolSize(settings) {
+                            group.addTask {
+                                try await clinic.app.databases.database(nil, logger: clinic.app.logger, on: eventLoop)!.withConnection { _ in
+                                    await gate.arrive()
+                                    await gate.waitForRelease()
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            await gate.waitUntilArrived(holders)
+            let written: Result<Void, any Error>
+            do {
+                try await addEvents(clinic, count: 1)
+                written = .success(())
+            } catch {
+                written = .failure(error)
+            }
+            await gate.release()
+            try await holding.value
+            #expect(throws: Never.self) { try written.get() }
+            #expect(try await AuditEvent.query(on: clinic.db).count() == 1)
         }
     }
 
@@ -229,5 +274,36 @@ import VaporTesting
             // Today names clients beside their alerts and sessions, so opening it is a view in the trail.
             #expect(actions == ["sign-in", "view", "sign-out"])
         }
+    }
+}
+
+/// Lets tasks hold something until the test says so, and tells the test when they all hold it.
+private actor HoldGate {
+    private var arrived = 0
+    private var released = false
+    private var arrivalWaiters: [(count: Int, waiter: CheckedContinuation<Void, Never>)] = []
+    private var releaseWaiters: [CheckedContinuation<Void, Never>] = []
+
+    func arrive() {
+        arrived += 1
+        let ready = arrivalWaiters.filter { $0.count <= arrived }
+        arrivalWaiters.removeAll { $0.count <= arrived }
+        ready.forEach { $0.waiter.resume() }
+    }
+
+    func waitUntilArrived(_ count: Int) async {
+        if arrived >= count { return }
+        await withCheckedContinuation { arrivalWaiters.append((count, $0)) }
+    }
+
+    func waitForRelease() async {
+        if released { return }
+        await withCheckedContinuation { releaseWaiters.append($0) }
+    }
+
+    func release() {
+        released = true
+        releaseWaiters.forEach { $0.resume() }
+        releaseWaiters = []
     }
 }

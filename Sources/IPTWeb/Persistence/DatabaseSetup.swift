@@ -29,13 +29,23 @@ enum DatabaseSetup {
         ("foreign_keys", "ON", "1"),
     ]
 
-    /// The connection the audit trail is written through: its own on SQLite (see `register`),
-    /// the shared pool elsewhere (PostgreSQL's pool has several connections per event loop).
+    /// The connections the audit trail is written through, apart from the pool pages use (see
+    /// `register`).
     static let auditDatabase = DatabaseID(string: "sqlite-audit")
+    static let postgresAuditDatabase = DatabaseID(string: "psql-audit")
+
+    /// Connections per event loop of the pool pages use. SQLite keeps one (its driver's only size).
+    static func requestPoolSize(_ settings: Settings) -> Int {
+        guard case .postgres = settings.database else { return 1 }
+        return settings.isTesting ? 3 : 8
+    }
 
     static func auditDatabaseID(for settings: Settings) -> DatabaseID? {
-        if case .sqliteFile = settings.database { return auditDatabase }
-        return nil
+        switch settings.database {
+        case .sqliteFile: auditDatabase
+        case .postgres: postgresAuditDatabase
+        case .sqliteMemory: nil
+        }
     }
 
     /// Read-only connections for `Request.inlineReads` on an SQLite file, closed when the app
@@ -79,12 +89,21 @@ enum DatabaseSetup {
             app.databases.use(
                 // Tests run dozens of apps at once against one server; each keeps a small pool so
                 // they stay under its connection limit.
-                .postgres(configuration: configuration, maxConnectionsPerEventLoop: settings.isTesting ? 3 : 8,
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: requestPoolSize(settings),
                           encodingContext: .default, decodingContext: .default,
                           // Statements only at trace (the driver cannot turn them off): PostgresKit
                           // logs their bound values, which hold what people wrote to the clinic.
                           sqlLogLevel: .trace),
                 as: .psql
+            )
+            // The audit writer's own connection. It commits one batch at a time, and on PostgreSQL
+            // it may wait for another instance's lock on the chain head. From the shared pool, that
+            // wait held a connection pages needed, and in a busy minute the commit queued behind
+            // page queries while every audited page waited for the commit (docs/OPERATIONS.md).
+            app.databases.use(
+                .postgres(configuration: configuration, maxConnectionsPerEventLoop: 1,
+                          encodingContext: .default, decodingContext: .default, sqlLogLevel: .trace),
+                as: postgresAuditDatabase, isDefault: false
             )
             return .postgres
         }
