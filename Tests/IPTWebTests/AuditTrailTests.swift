@@ -63,7 +63,7 @@ import VaporTesting
                 try await clinic.sql.raw(SQLQueryString(statement)).run()
             }
             try await clinic.sql.raw("DELETE FROM audit_events WHERE sequence = 4").run()
-            let broken = try #require(try await AuditVerification.firstBreak(on: clinic.db))
+            let broken = try #require(try await clinic.auditChainBreak())
             #expect(broken.sequence == 4)
         }
     }
@@ -74,7 +74,7 @@ import VaporTesting
             // A well-formed row 5 whose head was wound back, as a writer bypassing the app would leave it.
             let fourth = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$sequence == 4).first())
             try await clinic.sql.raw("UPDATE audit_chain_head SET last_sequence = 4, last_hash = \(bind: fourth.hash) WHERE id = 1").run()
-            let broken = try #require(try await AuditVerification.firstBreak(on: clinic.db))
+            let broken = try #require(try await clinic.auditChainBreak())
             #expect(broken.sequence == 5)
             #expect(broken.reason.contains("past the chain head"))
         }
@@ -98,7 +98,7 @@ import VaporTesting
                 group.addTask {
                     var found: [AuditChainVerifier.Break] = []
                     for _ in 0..<20 {
-                        if let finding = try await AuditVerification.firstBreak(on: clinic.app.db) { found.append(finding) }
+                        if let finding = try await clinic.auditChainBreak() { found.append(finding) }
                     }
                     return found
                 }
@@ -122,7 +122,7 @@ import VaporTesting
             }
             let sequences = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all().map(\.sequence)
             #expect(sequences == Array(1...60))
-            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+            #expect(try await clinic.auditChainBreak() == nil)
         }
     }
 
@@ -134,7 +134,7 @@ import VaporTesting
                            recordType: "page", recordID: "r\(index)", subject: index.isMultiple(of: 3) ? nil : "s\(index)",
                            requestID: "q\(index)", detail: index == 7 ? "it's \"quoted\"" : nil)
             }
-            try await AuditWriter.append(entries, at: Date(timeIntervalSince1970: 1_790_000_000.25), to: clinic.db)
+            try await AuditWriter.append(entries, at: Date(timeIntervalSince1970: 1_790_000_000.25), to: clinic.db, key: clinic.chainKey())
             let rows = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
             #expect(rows.map(\.sequence) == Array(1...120))
             #expect(rows[7].detail == "it's \"quoted\"" && rows[8].detail == nil)
@@ -143,7 +143,7 @@ import VaporTesting
             #expect(rows[119].actorLabel == "Label 119" && rows[119].requestID == "q119")
             #expect(rows.allSatisfy { $0.occurredAtMilliseconds == 1_790_000_000_250 })
             #expect(Set(rows.compactMap(\.id)).count == 120)
-            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+            #expect(try await clinic.auditChainBreak() == nil)
         }
     }
 
@@ -165,7 +165,7 @@ import VaporTesting
                                 AuditEntry(actorID: nil, actorLabel: "instance \(instance) batch \(batch)", action: .view, recordType: "page",
                                            recordID: "\(instance)-\(batch)-\(index)", subject: nil, requestID: nil, detail: nil)
                             }
-                            try await AuditWriter.append(entries, at: clinic.clock.now, to: clinic.app.db)
+                            try await AuditWriter.append(entries, at: clinic.clock.now, to: clinic.app.db, key: clinic.chainKey())
                         }
                     }
                 }
@@ -177,7 +177,7 @@ import VaporTesting
             for start in stride(from: 0, to: 60, by: 3) {
                 #expect(Set(rows[start..<start + 3].map(\.actorLabel)).count == 1)
             }
-            #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
+            #expect(try await clinic.auditChainBreak() == nil)
         }
     }
 
@@ -217,6 +217,123 @@ import VaporTesting
             try await holding.value
             #expect(throws: Never.self) { try written.get() }
             #expect(try await AuditEvent.query(on: clinic.db).count() == 1)
+        }
+    }
+
+    private func dropGuard(_ clinic: TestClinic) async throws {
+        for statement in AppendOnlyGuard.dropStatements(engine: DatabaseEngine(of: clinic.db)) {
+            try await clinic.sql.raw(SQLQueryString(statement)).run()
+        }
+    }
+
+    /// What someone with write access to the database, but not the master key, can do: change a
+    /// row and recompute every later link and the head with the only hash they can compute.
+    private func rewriteWithPlainHashes(_ clinic: TestClinic, from first: Int64) async throws {
+        let rows = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
+        var previous = rows.first { $0.sequence == first - 1 }?.hash ?? AuditRecord.genesisHash
+        for row in rows where row.sequence >= first {
+            let record = AuditRecord(sequence: row.sequence, occurredAtMilliseconds: row.occurredAtMilliseconds, actorID: row.actorID,
+                                     actorLabel: row.actorLabel, action: AuditAction(rawValue: row.action)!, recordType: row.recordType,
+                                     recordID: row.recordID, subject: row.subject, requestID: row.requestID, detail: row.detail)
+            let hash = HexDigest.sha256(previous + record.canonicalText)
+            try await clinic.sql.raw("UPDATE audit_events SET previous_hash = \(bind: previous), hash = \(bind: hash) WHERE sequence = \(bind: row.sequence)").run()
+            previous = hash
+        }
+        try await clinic.sql.raw("UPDATE audit_chain_head SET last_hash = \(bind: previous) WHERE id = 1").run()
+    }
+
+    @Test func a_row_changed_and_every_link_recomputed_without_the_key_is_caught() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 5)
+            try await dropGuard(clinic)
+            try await clinic.sql.raw("UPDATE audit_events SET subject = 'nobody@example.org' WHERE sequence = 3").run()
+            try await rewriteWithPlainHashes(clinic, from: 3)
+            // With a plain SHA-256 chain this edit passed every check.
+            let broken = try #require(try await clinic.auditChainBreak())
+            #expect(broken.sequence == 3)
+            #expect(broken.reason.contains("changed"))
+        }
+    }
+
+    @Test func a_trail_emptied_with_its_head_reset_is_found_by_the_signed_checkpoint() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 5)
+            let checkpoint = try #require(try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now))
+            #expect(checkpoint.sequence == 5)
+            #expect(try await clinic.auditChainBreak() == nil)
+            try await dropGuard(clinic)
+            // TRUNCATE skips row triggers on PostgreSQL; SQLite has only DELETE.
+            let empty: SQLQueryString = DatabaseEngine(of: clinic.db) == .postgres ? "TRUNCATE audit_events" : "DELETE FROM audit_events"
+            try await clinic.sql.raw(empty).run()
+            try await clinic.sql.raw("UPDATE audit_chain_head SET last_sequence = 0, last_hash = \(bind: AuditRecord.genesisHash) WHERE id = 1").run()
+            let broken = try #require(try await clinic.auditChainBreak())
+            #expect(broken.sequence == 1)
+            #expect(broken.reason.contains("records 5 rows but the trail ends at 0"))
+        }
+    }
+
+    @Test func a_checkpoint_is_written_only_when_the_chain_moved_and_one_changed_by_hand_fails_the_check() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 2)
+            let first = try #require(try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now))
+            #expect(try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now) == nil)
+            try await addEvents(clinic, count: 1)
+            clinic.clock.advance(by: 60)
+            let second = try #require(try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now))
+            #expect(first.sequence == 2 && second.sequence == 3)
+            let folder = AuditCheckpoints.directory(clinic.app.services.settings)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).count == 2)
+            try await runVerify(clinic.app)
+
+            // Someone lowers the newest checkpoint to hide a removed row: the signature no longer fits.
+            let path = folder + "/" + second.fileName
+            let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"sequence\":3", with: "\"sequence\":2")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let check = try await AuditCheck.run(clinic.app, on: clinic.db)
+            #expect(check.checkpointProblem?.contains("not signed with this clinic's audit key") == true)
+            await #expect(throws: CommandFailure.self) { try await runVerify(clinic.app) }
+        }
+    }
+
+    @Test func moving_the_keyed_boundary_to_pass_plain_hashes_is_caught_by_a_checkpoint() async throws {
+        try await withClinic { clinic in
+            try await addEvents(clinic, count: 4)
+            try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now)
+            try await dropGuard(clinic)
+            try await clinic.sql.raw("UPDATE audit_events SET detail = 'changed' WHERE sequence = 2").run()
+            try await rewriteWithPlainHashes(clinic, from: 1)
+            try await M040KeyTheAuditChain.keyFromNextRow(clinic.sql)
+            let broken = try #require(try await clinic.auditChainBreak())
+            #expect(broken.reason.contains("keyed from was moved"))
+        }
+    }
+
+    @Test func a_trail_written_before_the_chain_was_keyed_still_verifies_and_stays_protected() async throws {
+        try await withClinic { clinic in
+            // Rows as the previous release wrote them: plain SHA-256 links, then the upgrade's boundary.
+            try await dropGuard(clinic)
+            var previous = AuditRecord.genesisHash
+            for sequence in Int64(1)...3 {
+                let record = AuditRecord(sequence: sequence, occurredAtMilliseconds: 1_790_000_000_000, actorID: nil, actorLabel: "old release",
+                                         action: .view, recordType: "page", recordID: "\(sequence)", subject: nil, requestID: nil, detail: nil)
+                let hash = HexDigest.sha256(previous + record.canonicalText)
+                try await clinic.sql.raw("""
+                    INSERT INTO audit_events (id, sequence, occurred_at_ms, actor_label, action, record_type, record_id, previous_hash, hash) \
+                    VALUES (\(bind: UUID()), \(bind: sequence), \(bind: record.occurredAtMilliseconds), 'old release', 'view', 'page', \(bind: "\(sequence)"), \(bind: previous), \(bind: hash))
+                    """).run()
+                previous = hash
+            }
+            try await clinic.sql.raw("UPDATE audit_chain_head SET last_sequence = 3, last_hash = \(bind: previous) WHERE id = 1").run()
+            try await M040KeyTheAuditChain.keyFromNextRow(clinic.sql)
+            try await addEvents(clinic, count: 2)
+            #expect(try await clinic.auditChainBreak() == nil)
+            #expect(try await AuditVerification.head(on: clinic.db)?.keyedFrom == 4)
+
+            // An old row changed and the old links recomputed: the first keyed row no longer links to it.
+            try await clinic.sql.raw("UPDATE audit_events SET actor_label = 'someone else' WHERE sequence = 2").run()
+            try await rewriteWithPlainHashes(clinic, from: 2)
+            let broken = try #require(try await clinic.auditChainBreak())
+            #expect(broken.sequence == 4)
         }
     }
 

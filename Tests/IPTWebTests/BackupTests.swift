@@ -53,7 +53,7 @@ import Vapor
         try await withRestoredClinic(file: target, directory: restoredDirectory, key: key) { app in
             let markers = Set(try await AuditEvent.query(on: app.db).filter(\.$recordType == "drill").all().compactMap(\.recordID))
             #expect(markers.isSuperset(of: acknowledgedBefore), "every write acknowledged before the backup is in it")
-            #expect(try await AuditVerification.firstBreak(on: app.db) == nil)
+            #expect(try await AuditCheck.run(app, on: app.db).isIntact)
             let enquiry = try #require(try await Enquiry.query(on: app.db).first())
             #expect(try app.services.keyRing.open(enquiry.message, Enquiry.messageContext(enquiry.requireID())) == ContactTests.validForm["message"])
         }

@@ -76,11 +76,19 @@ import VaporTesting
         let id = UUID()
         let first = try await make(old)
         let sealed = try first.services.keyRing.seal("kept across rotation", Enquiry.messageContext(id))
-        #expect(try await MasterKey.rewrap(first.services.keyRing, with: new, on: first.db) == 1)
+        try await first.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "before rotation", action: .view, recordType: "page",
+                                                      recordID: nil, subject: nil, requestID: nil, detail: nil))
+        let chainKey = try await first.auditWriter.chainKeys.key(on: first.db)
+        // The data key and the audit chain's key.
+        #expect(try await MasterKey.rewrap(first.services.keyRing, auditChainKey: chainKey, with: new, on: first.db) == 2)
         try await first.asyncShutdown()
 
         let second = try await make(new)
         #expect(try second.services.keyRing.open(sealed, Enquiry.messageContext(id)) == "kept across rotation")
+        // The chain written under the old master key still verifies, and grows, under the new one.
+        try await second.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "after rotation", action: .view, recordType: "page",
+                                                       recordID: nil, subject: nil, requestID: nil, detail: nil))
+        #expect(try await AuditCheck.run(second, on: second.db).broken == nil)
         try await second.asyncShutdown()
         await #expect(throws: ConfigurationError.self) { _ = try await make(old) }
     }

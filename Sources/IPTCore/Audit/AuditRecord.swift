@@ -14,7 +14,9 @@ public enum AuditAction: String, CaseIterable, Codable, Sendable {
 }
 
 /// One row of the audit trail as it is hashed. The chain hash of a row is
-/// SHA-256(previous hash + canonical text), so editing any field of any row breaks every later link.
+/// HMAC-SHA-256(chain key, previous hash + canonical text), so editing any field of any row breaks
+/// every later link, and nobody without the key (which is not in the database) can recompute them.
+/// Rows written before the chain was keyed keep their plain SHA-256 links (see `AuditChainVerifier`).
 public struct AuditRecord: Sendable, Equatable {
     public var sequence: Int64
     public var occurredAtMilliseconds: Int64
@@ -80,12 +82,30 @@ public enum AuditChainVerifier {
         }
     }
 
+    /// How a row's hash is made: plain SHA-256 for rows written before the chain was keyed, the
+    /// keyed hash from `keyedFrom` on.
+    public struct Hashing: Sendable {
+        public let keyedFrom: Int64
+        public let plain: @Sendable (String) -> String
+        public let keyed: @Sendable (String) -> String
+
+        public init(keyedFrom: Int64, plain: @escaping @Sendable (String) -> String, keyed: @escaping @Sendable (String) -> String) {
+            self.keyedFrom = keyedFrom
+            self.plain = plain
+            self.keyed = keyed
+        }
+
+        public func hash(sequence: Int64, _ message: String) -> String {
+            sequence < keyedFrom ? plain(message) : keyed(message)
+        }
+    }
+
     /// - Parameters:
     ///   - rows: rows in sequence order with their stored hashes.
-    ///   - hash: SHA-256 as lowercase hex (injected so this module stays Foundation-only).
+    ///   - hashing: the hash functions (injected so this module stays Foundation-only).
     public static func firstBreak(
         in rows: [(record: AuditRecord, storedPreviousHash: String, storedHash: String)],
-        hash: (String) -> String
+        hashing: Hashing
     ) -> Break? {
         var expectedPrevious = AuditRecord.genesisHash
         var expectedSequence: Int64 = 1
@@ -97,7 +117,7 @@ public enum AuditChainVerifier {
             if row.storedPreviousHash != expectedPrevious {
                 return Break(sequence: row.record.sequence, reason: "previous-hash link does not match the row before")
             }
-            let computed = hash(expectedPrevious + row.record.canonicalText)
+            let computed = hashing.hash(sequence: row.record.sequence, expectedPrevious + row.record.canonicalText)
             if computed != row.storedHash {
                 return Break(sequence: row.record.sequence, reason: "contents were changed after the row was written")
             }

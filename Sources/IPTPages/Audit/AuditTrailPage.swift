@@ -147,14 +147,21 @@ public enum AuditTrailPage {
 public enum AuditVerifyPage {
     public static let title = "Audit chain check"
 
-    public static func view(broken: AuditChainVerifier.Break?) -> Node<HTML.BodyContext> {
-        .group(
+    public static func view(broken: AuditChainVerifier.Break?, checkpointProblem: String? = nil,
+                            checkpointSummary: String = "") -> Node<HTML.BodyContext> {
+        let intact = broken == nil && checkpointProblem == nil
+        return .group(
             .h1(.text(title)),
             .unwrap(broken, { broken in
                 .div(.class("notice error"), .attribute(named: "role", value: "alert"),
                      .p(.text("The chain is broken at row \(broken.sequence): \(broken.reason). Treat this as a possible privacy breach and keep a copy of the database.")))
-            }, else: .div(.class("notice success"), .attribute(named: "role", value: "status"),
-                          .p(.text("Every row matches its hash and links to the row before.")))),
+            }),
+            .if(broken == nil && checkpointProblem != nil,
+                .div(.class("notice error"), .attribute(named: "role", value: "alert"),
+                     .p(.text("\(checkpointSummary) Treat this as a possible privacy breach and keep a copy of the checkpoint directory and the database.")))),
+            .if(intact, .div(.class("notice success"), .attribute(named: "role", value: "status"),
+                             .p(.text("Every row matches its hash and links to the row before.")),
+                             .if(!checkpointSummary.isEmpty, .p(.text(checkpointSummary))))),
             .p(.a(.href(SitePath.audit.link), .text("Back to the audit trail")))
         )
     }

@@ -14,6 +14,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let engine = try DatabaseSetup.register(app, settings: settings)
     app.databaseEngine = engine
     app.migrations.add(Migrations.all)
+    let chainKeys = AuditChainKeySource(settings: settings)
     // The schema, the first rows and the data keys, once however many instances start together.
     let keyRing = try await StartupLock.run(app, settings: settings) {
         try await DatabaseSetup.prepare(app, engine: engine, settings: settings)
@@ -21,7 +22,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
         guard settings.migrateOnBoot else { return KeyRing(activeKeyID: "", keys: [:]) }
         try await TransactionalMigrator.run(app, settings: settings)
         try await ensureDefaults(app, settings: settings)
-        return try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
+        let ring = try await MasterKey.keyRing(on: app.db, settings: settings, now: settings.clock.now())
+        // Made under the lock with the data key, so instances starting together share one.
+        _ = try await chainKeys.key(on: app.db)
+        return ring
     }
 
     let contentDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Resources/Content").path
@@ -46,7 +50,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.services = AppServices(
         settings: settings,
         auditWriter: AuditWriter(database: { [app, auditDatabase = DatabaseSetup.auditDatabaseID(for: settings)] in app.db(auditDatabase) },
-                                 clock: settings.clock),
+                                 clock: settings.clock, chainKeys: chainKeys),
         rateLimits: RateLimits(publicFormLimit: settings.publicFormLimit),
         clinic: clinic,
         content: content,

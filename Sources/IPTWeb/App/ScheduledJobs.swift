@@ -25,7 +25,13 @@ struct ScheduledJob: Sendable {
         app.services.outboxWorker?.nudge()
     }
 
-    static let all = [alertEscalation, bookingSweep, questionnairesByCadence]
+    /// At start and then daily: a signed note of how far the audit chain reaches, kept outside the
+    /// database, so rows removed from the end are found (see AuditCheckpoints).
+    static let auditCheckpoint = ScheduledJob(name: "audit-checkpoint", interval: .seconds(24 * 60 * 60)) { app in
+        try await AuditCheckpoints.write(app, database: app.db, now: app.services.settings.clock.now())
+    }
+
+    static let all = [alertEscalation, bookingSweep, questionnairesByCadence, auditCheckpoint]
 
     /// What people read on the dashboard.
     var label: String {
@@ -33,6 +39,7 @@ struct ScheduledJob: Sendable {
         case "booking-sweep": "Releasing lapsed holds, waitlist offers and reminders"
         case "alert-escalation": "Escalating safety alerts left open"
         case "questionnaires-by-cadence": "Sending questionnaires by the clinic's cadence"
+        case "audit-checkpoint": "Writing the audit trail's daily signed checkpoint"
         default: name
         }
     }

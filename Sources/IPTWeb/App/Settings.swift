@@ -45,6 +45,9 @@ public struct Settings: Sendable {
     /// The bearer token that opens /metrics from another machine (`IPT_METRICS_TOKEN` or the file
     /// named by `IPT_METRICS_TOKEN_FILE`); without one, /metrics answers on loopback only.
     public var metricsToken: String? = nil
+    /// Where signed checkpoints of the audit chain are kept (`IPT_AUDIT_CHECKPOINT_DIR`); nil for
+    /// `audit-checkpoints` in the data directory (see AuditCheckpoints).
+    public var auditCheckpointDirectory: String? = nil
     /// The master key, when given directly (tests); otherwise it is read from the environment or
     /// the data directory (see MasterKey).
     public var masterKey: SymmetricKey? = nil
@@ -116,6 +119,7 @@ public struct Settings: Sendable {
         ).with(trustForwardedFor: Environment.get("IPT_TRUST_PROXY") == "1")
         settings.mailRetrySchedule = retrySchedule
         settings.mailFromAddress = Environment.get("IPT_MAIL_FROM").flatMap { $0.isEmpty ? nil : $0 }
+        settings.auditCheckpointDirectory = Environment.get("IPT_AUDIT_CHECKPOINT_DIR").flatMap { $0.isEmpty ? nil : $0 }
         settings.metricsToken = Environment.get("IPT_METRICS_TOKEN_FILE")
             .flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
             ?? Environment.get("IPT_METRICS_TOKEN")

@@ -61,11 +61,11 @@ struct AuditController: SiteRouteCollection {
 
     func verify(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.viewAuditTrail)
-        let broken = try await AuditVerification.firstBreak(on: request.db)
+        let check = try await AuditCheck.run(request.application, on: request.db)
         return try await request.auditedPage(AuditVerifyPage.title, recordType: "audit-trail", subject: nil,
-                                             detail: "chain verification: \(broken == nil ? "intact" : "broken")",
-                                             status: broken == nil ? .ok : .conflict) {
-            AuditVerifyPage.view(broken: broken)
+                                             detail: "chain verification: \(check.isIntact ? "intact" : "broken")",
+                                             status: check.isIntact ? .ok : .conflict) {
+            AuditVerifyPage.view(broken: check.broken, checkpointProblem: check.checkpointProblem, checkpointSummary: check.checkpointSummary)
         }
     }
 }

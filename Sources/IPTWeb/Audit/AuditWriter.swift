@@ -27,12 +27,15 @@ struct AuditEntry: Sendable {
 actor AuditWriter {
     private let database: @Sendable () -> any Database
     private let clock: AppClock
+    /// The key the chain is hashed with (not in the database).
+    nonisolated let chainKeys: AuditChainKeySource
     private var pending: [(entry: AuditEntry, waiter: CheckedContinuation<Void, any Error>)] = []
     private var isFlushing = false
 
-    init(database: @escaping @Sendable () -> any Database, clock: AppClock) {
+    init(database: @escaping @Sendable () -> any Database, clock: AppClock, chainKeys: AuditChainKeySource) {
         self.database = database
         self.clock = clock
+        self.chainKeys = chainKeys
     }
 
     func record(_ entry: AuditEntry) async throws {
@@ -51,7 +54,9 @@ actor AuditWriter {
             pending = []
             do {
                 let started = ContinuousClock.now
-                try await Self.append(batch.map(\.entry), at: clock.now(), to: database())
+                let database = database()
+                let key = try await chainKeys.key(on: database)
+                try await Self.append(batch.map(\.entry), at: clock.now(), to: database, key: key)
                 // How group commit is doing: rows per commit, and how long a commit takes.
                 Recorder(label: "ipt_audit_batch_rows").record(batch.count)
                 Metrics.Timer(label: "ipt_audit_commit_seconds").record(duration: ContinuousClock.now - started)
@@ -67,7 +72,7 @@ actor AuditWriter {
     /// instances can never both extend the chain from the same link: on SQLite the write transaction
     /// opened with BEGIN IMMEDIATE already holds the database's write lock; on PostgreSQL the read
     /// takes the head row's lock (FOR UPDATE).
-    static func append(_ entries: [AuditEntry], at now: Date, to database: any Database) async throws {
+    static func append(_ entries: [AuditEntry], at now: Date, to database: any Database, key: AuditChainKey) async throws {
         let lockingRead: SQLQueryString = DatabaseEngine(of: database) == .postgres
             ? "SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
             : "SELECT last_sequence, last_hash FROM audit_chain_head WHERE id = 1"
@@ -94,7 +99,7 @@ actor AuditWriter {
                     requestID: entry.requestID,
                     detail: entry.detail
                 )
-                let hash = HexDigest.sha256(previousHash + record.canonicalText)
+                let hash = key.nextHash(previous: previousHash, record: record)
                 let values: [any Encodable & Sendable] = [
                     UUID(), sequence, occurredAt, entry.actorID, entry.actorLabel, entry.action.rawValue, entry.recordType,
                     entry.recordID, entry.subject, entry.requestID, entry.detail, previousHash, hash,
@@ -116,29 +121,53 @@ actor AuditWriter {
     }
 }
 
-/// Reads the whole chain back and checks every link.
+/// Reads the whole chain back and checks every link, and the checkpoints kept outside the database.
 enum AuditVerification {
-    static func firstBreak(on database: any Database) async throws -> AuditChainVerifier.Break? {
+    struct Head: Sendable {
+        let lastSequence: Int64
+        let lastHash: String
+        /// The first row hashed with the chain key (rows before it were written before the chain was keyed).
+        let keyedFrom: Int64
+    }
+
+    /// - Parameters:
+    ///   - key: the chain key; nil where none is stored (a chain with no keyed row yet needs none).
+    ///   - checkpoints: signed checkpoints of this database (not of a backup, which is older).
+    static func firstBreak(on database: any Database, key: AuditChainKey?, checkpoints: [AuditCheckpoint] = []) async throws -> AuditChainVerifier.Break? {
         // The head is read before and after the rows: a batch committed in between (rows and head
         // move together in one transaction) leaves the last row between the two readings, so it is
         // never mistaken for rows deleted from the end, nor for rows added past the head.
-        let before = try await headSequence(on: database)
+        let before = try await head(on: database)
         let events = try await AuditEvent.query(on: database).sort(\.$sequence).all()
-        let after = try await headSequence(on: database)
+        let after = try await head(on: database)
         guard let before, let after else {
             return AuditChainVerifier.Break(sequence: 1, reason: "the chain head row is missing")
         }
+        if key == nil, let firstKeyed = events.first(where: { $0.sequence >= before.keyedFrom }) {
+            return AuditChainVerifier.Break(sequence: firstKeyed.sequence, reason: "the audit chain key is missing from this database, so keyed rows cannot be checked")
+        }
+        let hashing = key?.hashing(keyedFrom: before.keyedFrom)
+            ?? AuditChainVerifier.Hashing(keyedFrom: before.keyedFrom, plain: HexDigest.sha256, keyed: { _ in "" })
         // Hashing every row is CPU work that can take seconds on a long trail: on the blocking pool,
         // not on an event loop (async code runs on the event loops, see Entry.swift).
-        return try await NIOThreadPool.singleton.runIfActive { check(events, headBefore: before, headAfter: after) }
+        return try await NIOThreadPool.singleton.runIfActive {
+            check(events, hashing: hashing, headBefore: before.lastSequence, headAfter: after.lastSequence)
+                ?? AuditCheckpointCheck.firstBreak(checkpoints: checkpoints, storedHash: { sequence in
+                    // Rows are numbered from 1 without gaps once `check` has passed.
+                    sequence >= 1 && sequence <= Int64(events.count) ? events[Int(sequence) - 1].hash : nil
+                }, lastSequence: events.last?.sequence ?? 0, keyedFrom: before.keyedFrom)
+        }
     }
 
-    private static func headSequence(on database: any Database) async throws -> Int64? {
-        let row = try await (database as! any SQLDatabase).raw("SELECT last_sequence FROM audit_chain_head WHERE id = 1").first()
-        return row.flatMap { try? $0.decode(column: "last_sequence", as: Int64.self) }
+    static func head(on database: any Database) async throws -> Head? {
+        let row = try await (database as! any SQLDatabase).raw("SELECT last_sequence, last_hash, keyed_from FROM audit_chain_head WHERE id = 1").first()
+        guard let row else { return nil }
+        return Head(lastSequence: try row.decode(column: "last_sequence", as: Int64.self),
+                    lastHash: try row.decode(column: "last_hash", as: String.self),
+                    keyedFrom: try row.decode(column: "keyed_from", as: Int64.self))
     }
 
-    private static func check(_ events: [AuditEvent], headBefore: Int64, headAfter: Int64) -> AuditChainVerifier.Break? {
+    private static func check(_ events: [AuditEvent], hashing: AuditChainVerifier.Hashing, headBefore: Int64, headAfter: Int64) -> AuditChainVerifier.Break? {
         // An action the app never writes can only come from an edit; the chain is checked up to that
         // row first, so the break reported is always the earliest one.
         let firstOddAction = events.firstIndex { AuditAction(rawValue: $0.action) == nil }
@@ -157,7 +186,7 @@ enum AuditVerification {
                 detail: event.detail
             ), storedPreviousHash: event.previousHash, storedHash: event.hash)
         }
-        if let broken = AuditChainVerifier.firstBreak(in: rows, hash: HexDigest.sha256) {
+        if let broken = AuditChainVerifier.firstBreak(in: rows, hashing: hashing) {
             return broken
         }
         if let firstOddAction {

@@ -17,11 +17,18 @@ struct AuditVerifyCommand: AsyncCommand {
         if let sql = context.application.db as? any SQLDatabase, context.application.databaseEngine == .sqlite, try await !Backup.hasClinic(sql) {
             throw CommandFailure("This database holds no clinic yet (no tables), so there is no audit trail to check.")
         }
-        let count = try await AuditEvent.query(on: context.application.db).count()
-        if let broken = try await AuditVerification.firstBreak(on: context.application.db) {
+        let app = context.application
+        let count = try await AuditEvent.query(on: app.db).count()
+        let check = try await AuditCheck.run(app, on: app.db)
+        if let broken = check.broken {
             context.console.error("Audit chain BROKEN at row \(String(broken.sequence)): \(broken.reason).")
             throw CommandFailure("audit chain broken at row \(broken.sequence)")
         }
+        if let problem = check.checkpointProblem {
+            context.console.error("Audit checkpoints in \(check.folder) do not check out: \(problem).")
+            throw CommandFailure("audit checkpoint: \(problem)")
+        }
         context.console.output("Audit chain intact: \(String(count)) rows checked.")
+        context.console.output("\(check.checkpointSummary) (\(check.folder))")
     }
 }

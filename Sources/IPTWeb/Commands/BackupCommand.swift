@@ -76,7 +76,9 @@ enum Backup {
         guard let sql = database as? any SQLDatabase else { throw Failure.damaged("not an SQLite file") }
         let integrity = try await sql.raw("PRAGMA integrity_check").first().flatMap { try? $0.decode(column: "integrity_check", as: String.self) }
         guard integrity == "ok" else { throw Failure.damaged("integrity check: \(integrity ?? "no answer")") }
-        if let broken = try await AuditVerification.firstBreak(on: database) {
+        // The copy's own key (the same master key opens it); not the checkpoints, which are newer.
+        let key = try await app.auditWriter.chainKeys.storedKey(on: database)
+        if let broken = try await AuditVerification.firstBreak(on: database, key: key) {
             throw Failure.damaged("audit chain broken at row \(broken.sequence): \(broken.reason)")
         }
         return try await AuditEvent.query(on: database).count()

@@ -27,9 +27,10 @@ struct RotateMasterKeyCommand: AsyncCommand {
         } else {
             throw CommandFailure("Give the new master key in IPT_NEW_MASTER_KEY or IPT_NEW_MASTER_KEY_FILE (base64 of 32 random bytes, e.g. from `openssl rand -base64 32`).")
         }
-        let count = try await MasterKey.rewrap(app.services.keyRing, with: newKey, on: app.db)
+        let chainKey = try await app.auditWriter.chainKeys.key(on: app.db)
+        let count = try await MasterKey.rewrap(app.services.keyRing, auditChainKey: chainKey, with: newKey, on: app.db)
         try await app.auditWriter.record(AuditEntry(actorID: nil, actorLabel: "command line", action: .update, recordType: "data-keys",
                                                     recordID: nil, subject: nil, requestID: nil, detail: "master key rotated"))
-        context.console.output("Re-wrapped \(String(count)) data key(s) under the new master key. Now point IPT_MASTER_KEY or IPT_MASTER_KEY_FILE at the new key and destroy the old one.")
+        context.console.output("Re-wrapped \(String(count)) key(s) (the data keys and the audit chain key) under the new master key. Now point IPT_MASTER_KEY or IPT_MASTER_KEY_FILE at the new key and destroy the old one.")
     }
 }

@@ -173,12 +173,14 @@ enum MasterKey {
         return SymmetricKey(data: raw)
     }
 
-    /// Wraps every data key of the ring again under `newMaster`, in one transaction.
-    static func rewrap(_ ring: KeyRing, with newMaster: SymmetricKey, on database: any Database) async throws -> Int {
+    /// Wraps every data key of the ring, and the audit chain's key, again under `newMaster`, in one
+    /// transaction.
+    static func rewrap(_ ring: KeyRing, auditChainKey: AuditChainKey, with newMaster: SymmetricKey, on database: any Database) async throws -> Int {
         try await database.writeTransaction { transaction in
             let rows = try await DataKey.query(on: transaction).all()
             for row in rows {
-                guard let id = row.id, let key = ring.keys[id] else { throw FieldEncryptionError.unknownKey(row.id ?? "?") }
+                let key = row.id == AuditChainKey.rowID ? auditChainKey.key : row.id.flatMap { ring.keys[$0] }
+                guard let id = row.id, let key else { throw FieldEncryptionError.unknownKey(row.id ?? "?") }
                 row.wrappedKey = try wrap(key, id: id, with: newMaster)
                 try await row.update(on: transaction)
             }
@@ -188,7 +190,8 @@ enum MasterKey {
 
     /// The key ring for this database, creating the first data key on a fresh installation.
     static func keyRing(on database: any Database, settings: Settings, now: Date) async throws -> KeyRing {
-        let stored = try await DataKey.query(on: database).all()
+        // The audit chain's key is wrapped the same way but never seals a record.
+        let stored = try await DataKey.query(on: database).filter(\.$id != AuditChainKey.rowID).all()
         let (master, createdPath) = try load(settings: settings, mayCreate: stored.isEmpty)
         if let createdPath {
             print("""

@@ -128,6 +128,27 @@ enum HexDigest {
 
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// The bytes of lowercase or uppercase hex; nil for anything else.
+    static func bytes(_ hex: String) -> [UInt8]? {
+        let characters = Array(hex.utf8)
+        guard characters.count % 2 == 0 else { return nil }
+        func value(_ character: UInt8) -> UInt8? {
+            switch character {
+            case 48...57: character - 48
+            case 97...102: character - 87
+            case 65...70: character - 55
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(characters.count / 2)
+        for index in stride(from: 0, to: characters.count, by: 2) {
+            guard let high = value(characters[index]), let low = value(characters[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
     /// Lowercase hex of the bytes. By hand: `String(format: "%02x")` per byte cost more than the
     /// hash itself, and this runs on every staff request (session lookup, audit chain).
     static func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -216,3 +216,15 @@ private func cleanUp(_ app: Application, database: Settings.DatabaseChoice, sche
     try? FileManager.default.removeItem(atPath: directory)
     if case .postgres = database { await ClinicSlots.postgres.release() }
 }
+
+extension TestClinic {
+    /// The key this clinic's audit chain is hashed with.
+    func chainKey() async throws -> AuditChainKey {
+        try await app.auditWriter.chainKeys.key(on: db)
+    }
+
+    /// The first break `audit verify` would report: the links, and the checkpoints in the data directory.
+    func auditChainBreak() async throws -> AuditChainVerifier.Break? {
+        try await AuditCheck.run(app, on: db).broken
+    }
+}
