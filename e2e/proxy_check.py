@@ -179,7 +179,8 @@ class ProxiedApp:
         text = substitute(text, [
             ("ExecStart=/opt/iptclinic/iptclinic ", f"ExecStart={binary} "),
             ("WorkingDirectory=/opt/iptclinic", f"WorkingDirectory={REPO}"),
-            ("IPT_DATA_DIR=/var/lib/iptclinic", f"IPT_DATA_DIR={self.data_dir}"),
+            ("IPT_DATA_DIR=/var/lib/iptclinic\n", f"IPT_DATA_DIR={self.data_dir}\n"),
+            ("IPT_AUDIT_CHECKPOINT_DIR=/var/lib/iptclinic-audit", f"IPT_AUDIT_CHECKPOINT_DIR={self.data_dir}-audit"),
             ("IPT_MASTER_KEY_FILE=/etc/iptclinic/master.key", f"IPT_MASTER_KEY_FILE={self.key_file}"),
             ("IPT_PUBLIC_URL=https://clinic.example", f"IPT_PUBLIC_URL={self.public_url}"),
             ("--port 8080", f"--port {self.port}"),
@@ -440,6 +441,15 @@ def main() -> int:
 
         results.check("rate limit without IPT_TRUST_PROXY: one budget, and a warning", without_trust)
         results.check("static files without the app", static_without_app)
+
+        def audit_checkpoint():
+            # The unit's own directory for the audit trail's signed checkpoints, apart from the data.
+            folder = Path(str(app.data_dir) + "-audit")
+            files = sorted(folder.glob("audit-checkpoint-*.json")) if folder.exists() else []
+            expect(len(files) >= 1, f"no signed audit checkpoint in {folder}")
+            expect("Audit checkpoint: row" in app.log_text(), "the checkpoint is not in the app's log")
+            return f"{files[-1].name} in the unit's IPT_AUDIT_CHECKPOINT_DIR, and in the log"
+        results.check("the audit trail's signed checkpoint is written where the unit says", audit_checkpoint)
 
         def nginx_log_clean():
             text = nginx.error_log.read_text(errors="replace") if nginx.error_log.exists() else ""

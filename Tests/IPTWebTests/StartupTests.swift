@@ -55,7 +55,12 @@ import Vapor
         let db = apps[0].db
         let logged = try await MigrationLog.query(on: db).all().map(\.name)
         #expect(logged.count == Migrations.all.count && Set(logged).count == logged.count, "each migration ran once")
-        #expect(try await DataKey.query(on: db).count() == 1, "one data key, not one per instance")
+        #expect(try await DataKey.query(on: db).filter(\.$id != AuditChainKey.rowID).count() == 1, "one data key, not one per instance")
+        #expect(try await DataKey.query(on: db).filter(\.$id == AuditChainKey.rowID).count() == 1, "one audit chain key")
+        // Every instance hashes the chain with the one stored key.
+        var chainKeys: Set<String> = []
+        for app in apps { chainKeys.insert(try await app.auditWriter.chainKeys.key(on: db).hash("same message")) }
+        #expect(chainKeys.count == 1)
         #expect(try await ClinicalSettingsRow.query(on: db).count() == 1)
         #expect(try await StaffUser.query(on: db).count() == DemoClinic.people.count, "the demo clinic was seeded once")
         // Every instance reads what the others wrote with the same key ring.
