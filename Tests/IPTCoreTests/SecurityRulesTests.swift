@@ -36,6 +36,31 @@ import Testing
         #expect(throttle.retryAfter("a|ip", at: start.addingTimeInterval(5)) == nil)
     }
 
+    @Test func the_shared_window_weighs_the_previous_window_by_how_much_of_it_still_counts() {
+        let length: TimeInterval = 600
+        let windowStart = Date(timeIntervalSince1970: 600 * 3_000_000)
+        #expect(SharedWindowCount.window(at: windowStart, length: length) == 3_000_000)
+        #expect(SharedWindowCount.window(at: windowStart.addingTimeInterval(599.9), length: length) == 3_000_000)
+        #expect(SharedWindowCount.window(at: windowStart.addingTimeInterval(600), length: length) == 3_000_001)
+        // At the start of a window the previous one counts whole; half way, half.
+        #expect(SharedWindowCount.cap(limit: 10, previousHits: 10, at: windowStart, length: length) == 0)
+        #expect(SharedWindowCount.cap(limit: 10, previousHits: 10, at: windowStart.addingTimeInterval(300), length: length) == 5)
+        #expect(SharedWindowCount.cap(limit: 10, previousHits: 0, at: windowStart, length: length) == 10)
+        // 3 hits weighted 0.5 leave room for 8.5: an attempt is allowed while 8 or fewer are counted.
+        #expect(SharedWindowCount.cap(limit: 10, previousHits: 3, at: windowStart.addingTimeInterval(300), length: length) == 9)
+        #expect(!SharedWindowCount.isBlocked(limit: 10, previousHits: 3, currentHits: 8, at: windowStart.addingTimeInterval(300), length: length))
+        #expect(SharedWindowCount.isBlocked(limit: 10, previousHits: 3, currentHits: 9, at: windowStart.addingTimeInterval(300), length: length))
+        // A burst at the end of one window still counts early in the next: no double budget at the edge.
+        #expect(SharedWindowCount.cap(limit: 10, previousHits: 10, at: windowStart.addingTimeInterval(60), length: length) == 1)
+    }
+
+    @Test func the_backoff_rule_counts_failures_and_forgets_after_a_quiet_day() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(BackoffThrottle.failuresAfterOneMore(previous: 4, lastFailure: now.addingTimeInterval(-60), at: now, forgetAfter: 86_400) == 5)
+        #expect(BackoffThrottle.failuresAfterOneMore(previous: 9, lastFailure: now.addingTimeInterval(-90_000), at: now, forgetAfter: 86_400) == 1)
+        #expect(BackoffThrottle.failuresAfterOneMore(previous: nil, lastFailure: nil, at: now, forgetAfter: 86_400) == 1)
+    }
+
     @Test func a_staff_session_expires_after_thirty_idle_minutes_or_twelve_hours_in_all() {
         let lifetime = SessionLifetime.staff
         #expect(!lifetime.isExpired(createdAt: start, lastSeenAt: start, now: start.addingTimeInterval(29 * 60)))

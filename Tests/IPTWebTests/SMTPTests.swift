@@ -338,16 +338,16 @@ final class ScriptedWire: SMTPWire {
         let server = try await silentServer()
         var configuration = SMTPConfiguration(security: .plain, host: "127.0.0.1", port: try #require(server.localAddress?.port))
         configuration.replyTimeout = .milliseconds(200)
-        let started = ContinuousClock.now
         do {
             try await SMTPTransport(configuration: configuration).deliver(OutgoingEmail(
                 messageID: "m@x", from: "a@x.ca", to: "b@x.ca", subject: "s", date: Date(), textBody: "", extraHeaders: [:]))
             Issue.record("delivered to a silent server")
         } catch let failure as MailDeliveryError {
             #expect(failure.kind == .temporary)
-            #expect(failure.summary.contains("no reply within"))
+            // The configured wait decided it, not a default: no clock is read here, so a busy
+            // machine cannot fail the test (it once took 8.8 s under a full build and test run).
+            #expect(failure.summary.contains("no reply within 200 ms"))
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         try await server.close()
     }
 

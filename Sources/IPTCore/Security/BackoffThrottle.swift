@@ -38,6 +38,12 @@ public struct BackoffThrottle: Sendable {
         return min(base * pow(2, Double(doublings)), cap)
     }
 
+    /// The failure count after one more failure: a key quiet for `forgetAfter` starts again at one.
+    public static func failuresAfterOneMore(previous: Int?, lastFailure: Date?, at now: Date, forgetAfter: TimeInterval) -> Int {
+        guard let previous, let lastFailure, now.timeIntervalSince(lastFailure) <= forgetAfter else { return 1 }
+        return previous + 1
+    }
+
     /// Seconds the key must still wait, or nil when it may try now.
     public func retryAfter(_ key: String, at now: Date) -> TimeInterval? {
         guard let until = entries[key]?.refusedUntil, until > now else { return nil }

@@ -60,3 +60,32 @@ public struct SessionLifetime: Sendable, Equatable {
         now.timeIntervalSince(lastSeenAt) >= idle || now.timeIntervalSince(createdAt) >= absolute
     }
 }
+
+/// A sliding window counted in two fixed windows, as a table several app instances share can keep
+/// it: the hits of the current window plus the previous window's, weighted by how much of it the
+/// sliding window still covers. One row per key and window instead of one per event, and a single
+/// conditional upsert decides each attempt atomically (see `RateLimits` in IPTWeb).
+public enum SharedWindowCount {
+    /// The fixed window `now` falls in, as whole windows since 1970.
+    public static func window(at now: Date, length: TimeInterval) -> Int64 {
+        Int64((now.timeIntervalSince1970 / length).rounded(.down))
+    }
+
+    /// The previous window's weight at `now`: 1 at the start of the current window, 0 at its end.
+    public static func previousWeight(at now: Date, length: TimeInterval) -> Double {
+        let start = Double(window(at: now, length: length)) * length
+        return 1 - (now.timeIntervalSince1970 - start) / length
+    }
+
+    /// How many hits the current window may already hold for one more to be allowed: an attempt
+    /// is allowed while `currentHits < cap`. Zero or less means refused outright.
+    public static func cap(limit: Int, previousHits: Int, at now: Date, length: TimeInterval) -> Int {
+        let room = Double(limit) - Double(previousHits) * previousWeight(at: now, length: length)
+        return Int(room.rounded(.up))
+    }
+
+    /// Whether a key with these hits is at its limit (no further attempt would be allowed).
+    public static func isBlocked(limit: Int, previousHits: Int, currentHits: Int, at now: Date, length: TimeInterval) -> Bool {
+        currentHits >= cap(limit: limit, previousHits: previousHits, at: now, length: length)
+    }
+}

@@ -75,7 +75,7 @@ struct APIController: SiteRouteCollection {
 
     func createEnquiry(_ request: Request) async throws -> Response {
         let body = try APIInput.decode(EnquiryBody.self, request)
-        try APIInput.checkRate(request, .enquiry)
+        try await APIInput.checkRate(request, .enquiry)
         let draft = EnquiryDraft(name: body.name, email: body.email, phone: body.phone, preferredContact: body.preferredContact,
                                  message: body.message, consent: body.consent ?? false)
         switch EnquirySubmission.validate(draft) {
@@ -90,7 +90,7 @@ struct APIController: SiteRouteCollection {
 
     func subscribe(_ request: Request) async throws -> Response {
         let body = try APIInput.decode(SubscriptionBody.self, request)
-        try APIInput.checkRate(request, .newsletter)
+        try await APIInput.checkRate(request, .newsletter)
         switch NewsletterSignup.validate(email: body.email, consent: body.consent ?? false) {
         case .failure(let rejection):
             return try await APIInput.failure(rejection, request)

@@ -118,7 +118,7 @@ struct BookingAPIController: SiteRouteCollection {
 
     func requestBooking(_ request: Request) async throws -> Response {
         let body = try APIInput.decode(BookingIn.self, request)
-        try APIInput.checkRate(request, .booking)
+        try await APIInput.checkRate(request, .booking)
         let setup = try await request.bookingSetup()
         guard let kind = setup.kind(body.type), kind.bookableOnline,
               let slug = BookingChoice(body.clinician).flatMap({ if case .member(let slug) = $0 { slug } else { nil } }),
@@ -252,8 +252,8 @@ enum APIInput {
         }
     }
 
-    static func checkRate(_ request: Request, _ form: PublicForm) throws {
-        guard request.services.rateLimits.allowPublicForm(form, from: request.clientAddress, at: request.now) else {
+    static func checkRate(_ request: Request, _ form: PublicForm) async throws {
+        guard try await request.services.rateLimits.allowPublicForm(form, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
     }

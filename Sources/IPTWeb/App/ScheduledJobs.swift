@@ -16,6 +16,7 @@ struct ScheduledJob: Sendable {
 
     static let bookingSweep = ScheduledJob(name: "booking-sweep", interval: .seconds(60)) { app in
         try await ScheduleSweeper.run(app: app)
+        try await SharedCounters.sweep(at: app.services.settings.clock.now(), on: app.db)
     }
     static let alertEscalation = ScheduledJob(name: "alert-escalation", interval: .seconds(60)) { app in
         try await RiskAlerts.escalate(app: app, now: app.services.settings.clock.now())
@@ -36,7 +37,7 @@ struct ScheduledJob: Sendable {
     /// What people read on the dashboard.
     var label: String {
         switch name {
-        case "booking-sweep": "Releasing lapsed holds, waitlist offers and reminders"
+        case "booking-sweep": "Releasing lapsed holds, waitlist offers and reminders; forgetting old rate-limit counts"
         case "alert-escalation": "Escalating safety alerts left open"
         case "questionnaires-by-cadence": "Sending questionnaires by the clinic's cadence"
         case "audit-checkpoint": "Writing the audit trail's daily signed checkpoint"

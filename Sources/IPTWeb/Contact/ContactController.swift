@@ -27,7 +27,7 @@ struct ContactController: SiteRouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(FormBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.enquiry, from: request.clientAddress, at: request.now) else {
+        guard try await request.services.rateLimits.allowPublicForm(.enquiry, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
         // A filled honeypot is a bot: answer as if it worked so it learns nothing, store nothing.

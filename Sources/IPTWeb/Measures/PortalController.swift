@@ -40,7 +40,7 @@ struct PortalController: SiteRouteCollection {
 
     func requestLink(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(EmailBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.portalSignIn, from: request.clientAddress, at: request.now) else { throw Abort(.tooManyRequests) }
+        guard try await request.services.rateLimits.allowPublicForm(.portalSignIn, from: request.clientAddress, at: request.now, on: request.db) else { throw Abort(.tooManyRequests) }
         guard let email = TextRules.clean(body.email), TextRules.length(body.email) <= 254, TextRules.isPlausibleEmail(email) else {
             return try await renderSignIn(request, email: body.email, error: "Enter an email address like name@example.com.", status: .unprocessableEntity)
         }

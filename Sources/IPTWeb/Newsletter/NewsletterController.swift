@@ -28,7 +28,7 @@ struct NewsletterController: SiteRouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(FormBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.newsletter, from: request.clientAddress, at: request.now) else {
+        guard try await request.services.rateLimits.allowPublicForm(.newsletter, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty {

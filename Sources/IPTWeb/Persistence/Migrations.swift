@@ -37,5 +37,6 @@ enum Migrations {
         M038AddArrivals(),
         M039AddPortalScoreSharing(),
         M040KeyTheAuditChain(),
+        M041CreateSharedRateLimits(),
     ]
 }

@@ -182,7 +182,7 @@ struct BookingController: SiteRouteCollection {
 
     func submitDetails(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(DetailsBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.booking, from: request.clientAddress, at: request.now) else {
+        guard try await request.services.rateLimits.allowPublicForm(.booking, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty { return request.redirect(to: SitePath.bookCheckInbox.link) }

@@ -42,7 +42,7 @@ struct WaitlistController: SiteRouteCollection {
 
     func submit(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(Body.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.waitlist, from: request.clientAddress, at: request.now) else {
+        guard try await request.services.rateLimits.allowPublicForm(.waitlist, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
         if let trap = body.website, !trap.isEmpty { return request.redirect(to: SitePath.waitlistThanks.link) }

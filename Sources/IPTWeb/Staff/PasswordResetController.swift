@@ -29,7 +29,7 @@ struct PasswordResetController: SiteRouteCollection {
 
     func requestLink(_ request: Request) async throws -> Response {
         let body = try FormInput.decode(RequestBody.self, from: request)
-        guard request.services.rateLimits.allowPublicForm(.passwordReset, from: request.clientAddress, at: request.now) else {
+        guard try await request.services.rateLimits.allowPublicForm(.passwordReset, from: request.clientAddress, at: request.now, on: request.db) else {
             throw Abort(.tooManyRequests)
         }
         let email = TextRules.clean(body.email)?.lowercased() ?? ""

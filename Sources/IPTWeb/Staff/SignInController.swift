@@ -40,14 +40,14 @@ struct SignInController: SiteRouteCollection {
         let hash = user?.passwordHash ?? services.dummyPasswordHash
         let matches = try await request.password.async.verify(password, created: hash)
         guard let user, matches, user.isActive, let userID = user.id else {
-            services.rateLimits.recordSignInFailure(place, at: request.now)
+            try await services.rateLimits.recordSignInFailure(place, at: request.now, on: request.db)
             try await request.audit(.signInFailed, recordType: "staff-account", recordID: user?.id?.uuidString,
                                     detail: user == nil ? "no such account" : "wrong password or inactive")
             return try await render(request, email: email, next: body.next, message: "That email and password do not match an active staff account.",
                                     status: .unauthorized)
         }
         // Only this place's password failures are forgiven; second-factor failures stay counted.
-        services.rateLimits.recordSignInSuccess(place)
+        try await services.rateLimits.recordSignInSuccess(place, on: request.db)
         return try await startSession(request, user: user, userID: userID, next: body.next)
     }
 
@@ -55,7 +55,7 @@ struct SignInController: SiteRouteCollection {
     private func throttled(_ request: Request, place: RateLimits.Place, next: String?) async throws -> Response? {
         let limits = request.services.rateLimits
         let now = request.now
-        if let wait = limits.signInRetryAfter(place, at: now) {
+        if let wait = try await limits.signInRetryAfter(place, at: now, on: request.db) {
             if limits.shouldAuditThrottle(account: place.account, at: now) {
                 try await request.audit(.signInFailed, recordType: "staff-account", detail: "throttled")
             }
@@ -64,7 +64,7 @@ struct SignInController: SiteRouteCollection {
                                     status: .tooManyRequests, retryAfter: wait)
         }
         // bcrypt is the costly part: an address gets a budget of checks a minute, spent before it runs.
-        guard limits.allowPasswordCheck(from: place.address, at: now) else {
+        guard try await limits.allowPasswordCheck(from: place.address, at: now, on: request.db) else {
             return try await render(request, email: place.account, next: next,
                                     message: "Too many sign-in attempts from this network. Wait a minute and try again.",
                                     status: .tooManyRequests, retryAfter: 60)

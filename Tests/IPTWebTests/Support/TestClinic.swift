@@ -228,3 +228,46 @@ extension TestClinic {
         try await AuditCheck.run(app, on: db).broken
     }
 }
+
+/// Several app instances on one fresh database, as a clinic running more than one app process
+/// behind a load balancer has them: SQLite file or a PostgreSQL schema, as `withClinic` chooses.
+func withInstances(_ count: Int, publicFormLimit: Int = 1_000,
+                   _ test: (_ apps: [Application], _ clock: TestClock) async throws -> Void) async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ipt-instances-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let schema = "i_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    let database: Settings.DatabaseChoice
+    if let url = ProcessInfo.processInfo.environment["TEST_DATABASE_URL"], !url.isEmpty {
+        database = .postgres(url: url, schema: schema)
+        await ClinicSlots.postgres.acquire()
+    } else {
+        database = .sqliteFile(directory + "/clinic.sqlite")
+    }
+    let clock = TestClock()
+    let settings = Settings(
+        database: database, dataDirectory: directory, resourceRoot: projectRoot, seedDemo: false, secureCookies: false,
+        clock: clock.appClock, mailTransport: RecordingMailTransport(), runOutboxWorker: false, isTesting: true,
+        publicBaseURL: "http://clinic.test", publicFormLimit: publicFormLimit).withMasterKey(SymmetricKey(size: .bits256))
+    var apps: [Application] = []
+    func tearDown() async {
+        if case .postgres = database, let sql = apps.first?.db as? any SQLDatabase {
+            try? await sql.raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+        }
+        for app in apps { try? await app.asyncShutdown() }
+        try? FileManager.default.removeItem(atPath: directory)
+        if case .postgres = database { await ClinicSlots.postgres.release() }
+    }
+    do {
+        // One after another: starting together is StartupTests' subject.
+        for _ in 0..<count {
+            let app = try await Application.make(.testing)
+            apps.append(app)
+            try await configure(app, settings: settings)
+        }
+        try await test(apps, clock)
+    } catch {
+        await tearDown()
+        throw error
+    }
+    await tearDown()
+}

@@ -124,8 +124,11 @@ struct SMTPConnectionClosed: Error, CustomStringConvertible {
 
 /// The server said nothing for too long.
 struct SMTPReplyTimeout: Error, CustomStringConvertible {
-    let seconds: Int64
-    var description: String { "no reply within \(seconds) s" }
+    let timeout: TimeAmount
+    var description: String {
+        let milliseconds = timeout.nanoseconds / 1_000_000
+        return milliseconds % 1_000 == 0 ? "no reply within \(milliseconds / 1_000) s" : "no reply within \(milliseconds) ms"
+    }
 }
 
 /// A TCP connection (with TLS as configured) carrying the conversation.
@@ -273,7 +276,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
         let promise = loop.makePromise(of: Void.self)
         handshake = promise
         deadline = loop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            fail(SMTPReplyTimeout(seconds: timeout.nanoseconds / 1_000_000_000))
+            fail(SMTPReplyTimeout(timeout: timeout))
             self.context?.close(promise: nil)
         }
         return promise.futureResult
@@ -299,7 +302,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
         answer()
         if waiting != nil {
             deadline = loop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-                fail(SMTPReplyTimeout(seconds: timeout.nanoseconds / 1_000_000_000))
+                fail(SMTPReplyTimeout(timeout: timeout))
                 self.context?.close(promise: nil)
             }
         }
