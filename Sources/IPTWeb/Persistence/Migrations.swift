@@ -36,5 +36,7 @@ enum Migrations {
         M037SealScoresEventsAndSignatures(),
         M038AddArrivals(),
         M039AddPortalScoreSharing(),
+        M055CreateOutcomeSettings(),
+        M056IndexOutcomeQueries(),
     ]
 }
