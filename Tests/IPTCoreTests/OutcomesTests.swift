@@ -36,9 +36,9 @@ struct OutcomesTests {
 
     @Test func mean_drop_and_its_spread_come_from_the_courses_with_both_scores() throws {
         let figures = OutcomeFigures(label: "All", courses: cohort)
-        // Drops 12, 14, 2, 5, -7: mean 26/5 = 5.2; sample variance 298.8/4 = 74.7.
+        // Drops 12, 14, 2, 5, -7: mean 26/5 = 5.2; squared deviations sum to 282.8, so the sample variance is 70.7.
         #expect(abs(try #require(figures.meanDrop) - 5.2) < 1e-9)
-        #expect(abs(try #require(figures.dropSpread) - 74.7.squareRoot()) < 1e-9)
+        #expect(abs(try #require(figures.dropSpread) - 70.7.squareRoot()) < 1e-9)
     }
 
     @Test func completeness_counts_sessions_with_a_measure_baselines_and_end_scores() {
