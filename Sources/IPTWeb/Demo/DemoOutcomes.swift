@@ -24,10 +24,14 @@ enum DemoOutcomes {
         let adultClinicians = [daniel, priya, aiyana, samuel]
         let today = zone.localDate(of: now)
         let focusCycle: [FocusArea] = [.grief, .roleDispute, .roleTransition, .interpersonalSensitivity]
+        // Each course of a clinician keeps its own hour, as the calendar refuses overlapping appointments.
+        var hours: [String: Int] = [:]
         for index in 0..<firstNames.count {
             let adolescent = index % 6 == 5
             let clinician = adolescent ? aiyana : adultClinicians[index % adultClinicians.count]
             let agreed = adolescent ? 12 : 16
+            let hour = 8 + (hours[clinician.slug, default: 0])
+            hours[clinician.slug, default: 0] += 1
             // Every fifth course is a dropout after a few sessions; every seventh ends a little short by agreement.
             let dropout = index % 5 == 3
             let attended = dropout ? 3 + index % 3 : (index % 7 == 2 ? agreed - 2 : agreed)
@@ -47,8 +51,8 @@ enum DemoOutcomes {
             let clientID = try client.requireID(), clinicianID = try clinician.requireID()
             try await enquiryRow(name: client.name, email: client.email, at: zone.startOfDay(enquiry).addingTimeInterval(9 * 3_600), keyRing: keyRing, on: database)
             func at(_ day: LocalDate, _ hour: Int) -> Date { zone.instant(day, hour * 60)! }
-            try await DemoClients.appointment(clinician, client, code: "consultation", start: at(consultation, 12), attended: true, on: database, now: now)
-            try await DemoClients.appointment(clinician, client, code: "assessment", start: at(assessment, 10), attended: true, on: database, now: now)
+            try await DemoClients.appointment(clinician, client, code: "consultation", start: at(consultation, hour), attended: true, on: database, now: now)
+            try await DemoClients.appointment(clinician, client, code: "assessment", start: at(assessment, hour), attended: true, on: database, now: now)
             // Scores: a start in or near the clinical range and a course that mostly helps; some do not.
             let baseline = 9 + (index * 5) % 15
             let target: Int = switch index % 8 {
@@ -60,7 +64,7 @@ enum DemoOutcomes {
             var sessions: [Appointment] = []
             for session in 0..<attended {
                 let day = firstSession.adding(days: 7 * session)
-                let appointment = try await DemoClients.appointment(clinician, client, code: adolescent ? "ipt-a-session" : "ipt-session", start: at(day, 15),
+                let appointment = try await DemoClients.appointment(clinician, client, code: adolescent ? "ipt-a-session" : "ipt-session", start: at(day, hour),
                                                                     attended: true, on: database, now: now)
                 sessions.append(appointment)
                 guard session % measuredEvery == 0 || session == attended - 1 else { continue }
