@@ -48,7 +48,7 @@ def journey_outcomes(res: Results, art) -> bool:
             expect(director.css("#out-adult .out-completeness li"), "no completeness figures")
             path = director.one("#out-path").text
             expect("Enquiry to first session" in path and "days" in path, f"the waits are missing: {path[:200]!r}")
-            months = director.css("#out-path table tbody tr")
+            months = director.css("#out-path .table-scroll tbody tr")
             expect(len(months) == 12, f"{len(months)} months in the path table")
             students = director.css("#out-supervision tbody tr")
             expect(len(students) >= 2, f"{len(students)} students in the supervision table")
