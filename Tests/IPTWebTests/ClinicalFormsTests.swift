@@ -159,7 +159,8 @@ import VaporTesting
             let teen = try #require(try await ClientRecord.query(on: clinic.db).filter(\.$name == "Jesse Nakamura").first())
             #expect(teen.programme == Programme.adolescent.rawValue && teen.guardianName != nil)
             #expect(try await WaitlistEntry.query(on: clinic.db).count() == 2)
-            let enquiries = try await Enquiry.query(on: clinic.db).all()
+            // The open ones: DemoOutcomes adds the handled enquiries of its ended courses.
+            let enquiries = try await Enquiry.query(on: clinic.db).filter(\.$status == .open).all()
             #expect(enquiries.count == 2 && enquiries.allSatisfy { !$0.message.contains("teen") && !$0.message.contains("couples") })
             // Daniel has a session today whose note is still to write, numbered as the chart counts.
             let theo = try #require(try await ClientRecord.query(on: clinic.db).filter(\.$name == "Theo Lambert").first())

@@ -133,6 +133,7 @@ public enum PageLayout {
             ]),
             ("Clinic", [
                 item("Working hours", .availability, when: allows(.viewSchedule)),
+                item("Outcomes", .outcomes, when: [.admin, .supervisor].contains(role)),
                 item("Audit trail", .audit, when: allows(.viewAuditTrail)),
                 item("Clinic settings", .clinicSettings, when: allows(.editClinicSettings)),
                 item("Your account", .account),

@@ -112,6 +112,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(SupervisionController())
     try site.register(RecordRequestsController())
     try site.register(RetentionController())
+    try site.register(OutcomesController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

@@ -19,6 +19,7 @@ enum DemoHistory {
             try await jesse(aiyana, keyRing: keyRing, zone: zone, now: now, on: database)
         }
         try await frontDesk(keyRing: keyRing, now: now, on: database)
+        try await DemoOutcomes.seed(keyRing: keyRing, zone: zone, now: now, on: database)
     }
 
     // MARK: Riley (practicum student, early middle phase)

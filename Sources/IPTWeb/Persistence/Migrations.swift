@@ -38,5 +38,7 @@ enum Migrations {
         M039AddPortalScoreSharing(),
         M040KeyTheAuditChain(),
         M041CreateSharedRateLimits(),
+        M055CreateOutcomeSettings(),
+        M056IndexOutcomeQueries(),
     ]
 }

@@ -1,0 +1,232 @@
+import Fluent
+import Foundation
+import IPTCore
+import IPTPages
+import SQLKit
+
+/// The queries behind the outcomes page. A course is the client's contract closed by a signed
+/// discharge summary; it ended in the period when the summary was signed in it. Each query asks the
+/// database for a few columns per course and lets it count and rank; what is sealed at rest (the
+/// scores and the ending reason) is opened only for the first and last score of each course and its
+/// summary: three openings per course, however many questionnaires it holds.
+enum OutcomesQueries {
+    /// Whose courses a reader sees: the whole clinic (the director) or a supervisor's students.
+    enum Scope: Sendable, Equatable {
+        case clinic
+        case studentsOf(UUID)
+    }
+
+    /// Everything the page shows, ready for the view. The bench calls this with a period.
+    struct Report: Sendable {
+        var programmes: [ProgrammeOutcomes]
+        /// nil for a supervisor: the path into care is the whole clinic's.
+        var path: [PathMonth]?
+        var waits: [StepWait]?
+        var supervision: [StudentSupervision]
+        var courses: Int
+    }
+
+    static func report(on db: any Database, period: OutcomesPeriod, zone: ClinicTimeZone, scope: Scope, rule: DropoutRule, keyRing: KeyRing,
+                       instruments: InstrumentCatalogue) async throws -> Report {
+        let from = zone.startOfDay(period.first), until = zone.startOfDay(period.endExclusive)
+        let ended = try await endedCourses(on: db, from: from, until: until, zone: zone, scope: scope, rule: rule, keyRing: keyRing, instruments: instruments)
+        var path: [PathMonth]?, waits: [StepWait]?
+        if scope == .clinic {
+            path = try await pathMonths(on: db, period: period, zone: zone, endings: ended.map { ($0.month, $0.course.ending) })
+            waits = CarePath.waits(try await journeys(on: db, period: period))
+        }
+        let supervision = try await supervision(on: db, from: from, until: until, period: period, scope: scope)
+        return Report(programmes: OutcomesReport.programmes(ended.map(\.course), namingClinicians: scope == .clinic), path: path, waits: waits,
+                      supervision: supervision, courses: ended.count)
+    }
+
+    // MARK: Ended courses
+
+    private static let signedStatuses = [NoteStatus.final.rawValue, NoteStatus.awaitingCosignature.rawValue]
+
+    /// The discharge summaries signed in the period, as a filter on `d` that every query shares.
+    private static func endedIn(from: Date, until: Date, scope: Scope) -> SQLQueryString {
+        var filter: SQLQueryString = "d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])) AND d.signed_at >= \(bind: from) AND d.signed_at < \(bind: until)"
+        if case let .studentsOf(supervisor) = scope {
+            filter = filter + " AND d.client_id IN (SELECT c.client_id FROM treatment_contracts c JOIN staff_users u ON u.id = c.clinician_id WHERE u.supervisor_id = \(bind: supervisor) AND c.version = (SELECT MAX(c3.version) FROM treatment_contracts c3 WHERE c3.client_id = c.client_id))"
+        }
+        return filter
+    }
+
+    static func endedCourses(on db: any Database, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope, rule: DropoutRule, keyRing: KeyRing,
+                             instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
+        let sql = db as! any SQLDatabase
+        let filter = endedIn(from: from, until: until, scope: scope)
+        let courses = try await sql.raw("""
+            SELECT d.id AS discharge_id, d.client_id, d.signed_at, d.content_sealed, c.programme, c.agreed_sessions, u.name AS clinician, u.role AS clinician_role,
+                   f.primary_focus, f.secondary_focus
+            FROM discharge_summaries d
+            JOIN treatment_contracts c ON c.client_id = d.client_id AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = d.client_id)
+            JOIN staff_users u ON u.id = c.clinician_id
+            LEFT JOIN formulations f ON f.client_id = d.client_id AND f.version = (SELECT MAX(f2.version) FROM formulations f2 WHERE f2.client_id = d.client_id)
+            WHERE \(filter)
+            """).all()
+        guard !courses.isEmpty else { return [] }
+        // Sessions held up to the end of the course; consultations and assessments come before it.
+        let sessions = try await sql.raw("""
+            SELECT a.client_id, COUNT(*) AS attended FROM appointments a JOIN discharge_summaries d ON d.client_id = a.client_id
+            WHERE \(filter) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.starts_at <= d.signed_at
+              AND (a.type_code IS NULL OR a.type_code NOT IN ('consultation', 'assessment'))
+            GROUP BY a.client_id
+            """).all()
+        var attended: [UUID: Int] = [:]
+        for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
+        // The first and last depression score of each course and how many there were: the database
+        // ranks them, so only two seals per course are opened.
+        let scores = try await sql.raw("""
+            SELECT id, client_id, instrument_code, score_sealed, first_rank, last_rank, measures FROM (
+              SELECT r.id, r.client_id, r.instrument_code, r.score_sealed,
+                     ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at, r.id) AS first_rank,
+                     ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at DESC, r.id DESC) AS last_rank,
+                     COUNT(*) OVER (PARTITION BY r.client_id, r.instrument_code) AS measures
+              FROM measure_responses r JOIN discharge_summaries d ON d.client_id = r.client_id
+              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a')
+                AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
+            ) ranked WHERE first_rank = 1 OR last_rank = 1
+            """).all()
+        struct Scores { var first: Int?; var last: Int?; var count = 0 }
+        var byCourse: [String: Scores] = [:]
+        for row in scores {
+            let id = try row.decode(column: "id", as: UUID.self), client = try row.decode(column: "client_id", as: UUID.self)
+            let code = try row.decode(column: "instrument_code", as: String.self)
+            let total = try keyRing.open(try row.decode(column: "score_sealed", as: String.self), as: MeasureResponse.Score.self,
+                                         MeasureResponse.scoreContext(id, client: client)).total
+            var entry = byCourse["\(client)|\(code)"] ?? Scores()
+            entry.count = try row.decode(column: "measures", as: Int.self)
+            if try row.decode(column: "first_rank", as: Int.self) == 1 { entry.first = total }
+            if try row.decode(column: "last_rank", as: Int.self) == 1, entry.count > 1 { entry.last = total }
+            byCourse["\(client)|\(code)"] = entry
+        }
+        return try courses.map { row in
+            let client = try row.decode(column: "client_id", as: UUID.self)
+            let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
+            let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
+            let measured = byCourse["\(client)|\(instrument.code)"] ?? Scores()
+            let discharge = try row.decode(column: "discharge_id", as: UUID.self)
+            let content = try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
+                                           DischargeSummaryRow.contentContext(discharge, client: client))
+            let held = attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
+            let focus = [try row.decode(column: "primary_focus", as: String?.self), try row.decode(column: "secondary_focus", as: String?.self)]
+                .compactMap { $0.flatMap(FocusArea.init(rawValue:)) }
+            let course = EndedCourse(
+                programme: programme, focusAreas: focus,
+                tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
+                clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
+                agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
+                ending: rule.classify(recordedReason: content.endingReason, sessionsAttended: held, agreedSessions: agreed))
+            return (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))), course)
+        }
+    }
+
+    // MARK: The path into care
+
+    /// Each month's enquiries, consultations, assessments, starts and endings, counted by the database.
+    static func pathMonths(on db: any Database, period: OutcomesPeriod, zone: ClinicTimeZone,
+                           endings: [(month: String, ending: CourseEnding)]) async throws -> [PathMonth] {
+        let sql = db as! any SQLDatabase
+        var months: [PathMonth] = []
+        var start = period.first
+        for key in period.months {
+            let next = OutcomesPeriod(first: start, last: start).endExclusive
+            let from = zone.startOfDay(start), until = zone.startOfDay(next)
+            func count(_ query: SQLQueryString) async throws -> Int {
+                try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
+            }
+            var month = PathMonth(month: key)
+            month.enquiries = try await count("SELECT COUNT(*) AS n FROM enquiries WHERE created_at >= \(bind: from) AND created_at < \(bind: until)")
+            month.consultations = try await count("""
+                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'consultation' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
+                  AND status IN (\(bind: Appointment.Status.attended.rawValue), \(bind: Appointment.Status.confirmed.rawValue))
+                """)
+            month.assessments = try await count("""
+                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'assessment' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
+                  AND status = \(bind: Appointment.Status.attended.rawValue)
+                """)
+            month.started = try await count("""
+                SELECT COUNT(*) AS n FROM treatment_contracts WHERE version = 1 AND start_date >= \(bind: start.description) AND start_date < \(bind: next.description)
+                """)
+            for ending in endings where ending.month == key {
+                switch ending.ending {
+                case .completed: month.completed += 1
+                case .endedEarly: month.endedEarly += 1
+                case .endedOtherwise: month.endedOtherwise += 1
+                }
+            }
+            months.append(month)
+            start = next
+        }
+        return months
+    }
+
+    /// When each client who started a course in the period reached each step: the database keeps
+    /// the first of each kind per client, and an enquiry is matched to the client by email address.
+    static func journeys(on db: any Database, period: OutcomesPeriod) async throws -> [CareJourney] {
+        let sql = db as! any SQLDatabase
+        let first = period.first.description, end = period.endExclusive.description
+        let steps = try await sql.raw("""
+            SELECT a.client_id, a.type_code, MIN(a.starts_at) AS first_at FROM appointments a
+            JOIN treatment_contracts c ON c.client_id = a.client_id AND c.version = 1
+            WHERE c.start_date >= \(bind: first) AND c.start_date < \(bind: end) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.type_code IS NOT NULL
+            GROUP BY a.client_id, a.type_code
+            """).all()
+        let enquiries = try await sql.raw("""
+            SELECT cl.id AS client_id, MIN(e.created_at) AS first_at FROM treatment_contracts c
+            JOIN clients cl ON cl.id = c.client_id JOIN enquiries e ON e.email = cl.email
+            WHERE c.version = 1 AND c.start_date >= \(bind: first) AND c.start_date < \(bind: end)
+            GROUP BY cl.id
+            """).all()
+        var journeys: [UUID: CareJourney] = [:]
+        for row in steps {
+            let client = try row.decode(column: "client_id", as: UUID.self), at = try row.decode(column: "first_at", as: Date.self)
+            var journey = journeys[client] ?? CareJourney()
+            switch try row.decode(column: "type_code", as: String.self) {
+            case "consultation": journey.consultation = at
+            case "assessment": journey.assessment = at
+            default: journey.firstSession = min(journey.firstSession ?? at, at)
+            }
+            journeys[client] = journey
+        }
+        for row in enquiries {
+            let client = try row.decode(column: "client_id", as: UUID.self)
+            journeys[client, default: CareJourney()].enquiry = try row.decode(column: "first_at", as: Date.self)
+        }
+        return Array(journeys.values)
+    }
+
+    // MARK: Supervision
+
+    static func supervision(on db: any Database, from: Date, until: Date, period: OutcomesPeriod, scope: Scope) async throws -> [StudentSupervision] {
+        var students = StaffUser.query(on: db).filter(\.$role == StaffRole.student)
+        if case let .studentsOf(supervisor) = scope { students = students.filter(\.$supervisor.$id == supervisor) }
+        let sql = db as! any SQLDatabase
+        var result: [StudentSupervision] = []
+        for student in try await students.sort(\.$name).all() {
+            let id = try student.requireID()
+            let caseload = try await sql.raw("""
+                SELECT COUNT(*) AS n FROM treatment_contracts c
+                WHERE c.clinician_id = \(bind: id) AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = c.client_id)
+                  AND NOT EXISTS (SELECT 1 FROM discharge_summaries d WHERE d.client_id = c.client_id AND d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])))
+                """).first()?.decode(column: "n", as: Int.self) ?? 0
+            let sessions = try await Appointment.query(on: db).filter(\.$staff.$id == id).filter(\.$status == .attended).filter(\.$client.$id != nil)
+                .filter(\.$startsAt >= from).filter(\.$startsAt < until).field(\.$startsAt).field(\.$endsAt).all()
+            let direct = sessions.reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
+            let supervised = try await SupervisionSessionRow.query(on: db).filter(\.$student.$id == id)
+                .filter(\.$heldOn >= period.first.description).filter(\.$heldOn < period.endExclusive.description).field(\.$minutes).all()
+                .reduce(0) { $0 + $1.minutes }
+            let cosigned = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$cosignedAt >= from).filter(\.$cosignedAt < until)
+                .field(\.$signedAt).field(\.$cosignedAt).all()
+            let waits = cosigned.compactMap { note in note.signedAt.flatMap { signed in note.cosignedAt.map { $0.timeIntervalSince(signed) / 3_600 } } }
+            let waitingNotes = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
+            let waitingSummaries = try await DischargeSummaryRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
+            result.append(StudentSupervision(student: student.name, caseload: caseload, periodDirectMinutes: direct, periodSupervisionMinutes: supervised,
+                                             sinceStart: try await SupervisionController.totals(for: id, on: db), cosignWaitHours: waits,
+                                             waitingNow: waitingNotes + waitingSummaries))
+        }
+        return result
+    }
+}

@@ -1,0 +1,210 @@
+import Fluent
+import Foundation
+import IPTCore
+import IPTPages
+@testable import IPTWeb
+import Testing
+import VaporTesting
+
+/// The outcomes page: who may open it, what each reader sees, its audit row, its CSV, and that its
+/// figures are the ones each client's chart shows.
+@Suite struct OutcomesPageTests {
+    /// One ended adult course: a contract, a focus, attended sessions, PHQ-9 scores and a signed
+    /// discharge summary with its reason, all a few days before the clinic's clock.
+    @discardableResult
+    private func endedCourse(_ clinic: TestClinic, name: String, clinician: StaffUser, scores: [Int], sessions: Int = 12, reason: String = "completed",
+                             focus: FocusArea = .grief, slot: Int = 0) async throws -> ClientRecord {
+        let keyRing = clinic.app.services.keyRing
+        let client = try await clinic.addClient(name: name, email: "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org")
+        let clientID = try client.requireID(), clinicianID = try clinician.requireID()
+        let end = clinic.clock.now.addingTimeInterval(-5 * 86_400)
+        // Each course of one clinician in its own hour, as the calendar refuses overlapping appointments.
+        let start = end.addingTimeInterval(-Double(sessions * 7) * 86_400 + Double(slot) * 3_600)
+        let contract = ContractRow()
+        contract.$client.id = clientID
+        contract.$clinician.id = clinicianID
+        contract.version = 1
+        contract.programme = "adult"
+        contract.agreedSessions = 16
+        contract.sessionMinutes = 50
+        contract.startDate = ClinicTimeZone(identifier: "America/Toronto")!.localDate(of: start).description
+        contract.clientAgreed = true
+        contract.$createdBy.id = clinicianID
+        contract.createdAt = start
+        try await contract.create(on: clinic.db)
+        let formulation = FormulationRow()
+        formulation.id = UUID()
+        formulation.$client.id = clientID
+        formulation.version = 1
+        formulation.framework = FocusFramework.fourAreas.rawValue
+        formulation.primaryFocus = focus.rawValue
+        formulation.textSealed = try keyRing.seal("Invented.", FormulationRow.textContext(formulation.id!, client: clientID))
+        formulation.clientAgreed = true
+        formulation.$createdBy.id = clinicianID
+        formulation.createdAt = start
+        try await formulation.create(on: clinic.db)
+        for session in 0..<sessions {
+            let appointment = BookingService.newAppointment(staffID: clinicianID, clientID: clientID, kind: AppointmentKind(code: "ipt-session", name: "IPT", durationMinutes: 50),
+                                                            start: start.addingTimeInterval(Double(session * 7) * 86_400), locationID: nil, source: "staff", now: start)
+            appointment.status = .attended
+            try await appointment.create(on: clinic.db)
+        }
+        for (index, total) in scores.enumerated() {
+            let response = MeasureResponse()
+            response.id = UUID()
+            response.sharedWithGuardian = false
+            response.$client.id = clientID
+            response.$clinician.id = clinicianID
+            response.instrumentCode = "phq-9"
+            response.tokenHash = UUID().uuidString
+            response.status = .completed
+            try response.setScore(.init(total: total, band: ""), keyRing)
+            response.createdAt = start
+            response.expiresAt = end
+            response.completedAt = start.addingTimeInterval(Double(index * 7) * 86_400 + 60)
+            try await response.create(on: clinic.db)
+        }
+        var content = DischargeContent()
+        content.endingReason = reason
+        let summary = DischargeSummaryRow()
+        summary.id = UUID()
+        summary.$client.id = clientID
+        summary.$author.id = clinicianID
+        summary.contentSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self), DischargeSummaryRow.contentContext(summary.id!, client: clientID))
+        summary.status = .final
+        summary.signedAt = end
+        summary.createdAt = end
+        summary.updatedAt = end
+        try await summary.create(on: clinic.db)
+        return client
+    }
+
+    private func report(_ clinic: TestClinic, scope: OutcomesQueries.Scope = .clinic, rule: DropoutRule = .recordedByClinician) async throws -> [EndedCourse] {
+        let zone = ClinicTimeZone(identifier: "America/Toronto")!
+        let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
+        return try await OutcomesQueries.endedCourses(on: clinic.db, from: zone.startOfDay(period.first), until: zone.startOfDay(period.endExclusive), zone: zone,
+                                                      scope: scope, rule: rule, keyRing: clinic.app.services.keyRing, instruments: clinic.app.services.instruments)
+            .map(\.course)
+    }
+
+    @Test func the_report_counts_a_course_exactly_as_the_clients_chart_does() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let client = try await endedCourse(clinic, name: "Ada Quill", clinician: therapist, scores: [21, 17, 12, 8])
+            let course = try #require(try await report(clinic).first)
+            // The chart: every completed score of the client, first against latest.
+            let totals = try await MeasuresQueries.completedResponses(of: client.requireID(), on: clinic.db).compactMap { try $0.total(clinic.app.services.keyRing) }
+            let chart = ChangeMetrics(instrument: .phq9, baseline: totals.first!, latest: totals.last!)
+            #expect(course.change == chart)
+            #expect(course.baseline == 21 && course.end == 8)
+            #expect(course.sessionsAttended == 12 && course.sessionsWithMeasure == 4)
+            #expect(course.ending == .completed && course.focusAreas == [.grief] && course.tier == .registered)
+        }
+    }
+
+    @Test func the_director_sees_every_section_and_the_opening_is_audited() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist, name: "Rowan Field")
+            for index in 0..<5 { try await endedCourse(clinic, name: "Client \(index)", clinician: therapist, scores: [20, 9], slot: index) }
+            let (browser, director) = try await clinic.signedIn(as: .admin)
+            let response = try await browser.get(SitePath.outcomes.link)
+            #expect(response.status == .ok)
+            let html = response.body.string
+            for heading in ["Adult IPT", "IPT-A (adolescents)", "Path into care", "Supervision", "How this is counted", "By clinician", "Rowan Field"] {
+                #expect(html.contains(heading), "missing \(heading)")
+            }
+            // Five courses from 20 to 9: every one responded and reliably improved.
+            #expect(html.contains("5 of 5 of courses starting in the clinical range"))
+            #expect(!html.contains("Client 0"), "no client is named on the page")
+            let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "outcomes").filter(\.$actorID == director.id!.uuidString).all()
+            #expect(audit.count == 1 && audit.first?.action == "view")
+        }
+    }
+
+    @Test func fewer_than_five_courses_show_no_percentage() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            for index in 0..<4 { try await endedCourse(clinic, name: "Client \(index)", clinician: therapist, scores: [20, 9], slot: index) }
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let html = try await browser.get(SitePath.outcomes.link).body.string
+            #expect(html.contains("too few to report"))
+            #expect(!html.contains("100%"))
+            let csv = try await browser.get(SitePath.outcomesCSV.link).body.string
+            #expect(csv.contains("too few to report"))
+            #expect(!csv.contains("100"))
+        }
+    }
+
+    @Test func a_supervisor_sees_only_their_students_courses_and_no_clinician_names() async throws {
+        try await withClinic { clinic in
+            let (browser, supervisor) = try await clinic.signedIn(as: .supervisor)
+            let student = try await clinic.makeStaff(.student, name: "Sam Student")
+            student.$supervisor.id = supervisor.id
+            try await student.update(on: clinic.db)
+            let therapist = try await clinic.makeStaff(.therapist, name: "Terry Therapist")
+            try await endedCourse(clinic, name: "Student Client", clinician: student, scores: [18, 6])
+            try await endedCourse(clinic, name: "Other Client", clinician: therapist, scores: [18, 6])
+            #expect(try await report(clinic, scope: .studentsOf(supervisor.id!)).count == 1)
+            #expect(try await report(clinic).count == 2)
+            let html = try await browser.get(SitePath.outcomes.link).body.string
+            #expect(html.contains("1 course ended"))
+            #expect(!html.contains("Terry Therapist") && !html.contains("By clinician</th>"))
+            #expect(!html.contains("id=\"out-path\""), "the path into care is the whole clinic's, for the director")
+            #expect(html.contains("Sam Student"), "the supervision table lists their student")
+        }
+    }
+
+    @Test func clinicians_students_and_the_front_desk_are_refused() async throws {
+        try await withClinic { clinic in
+            for role in [StaffRole.therapist, .student, .receptionist] {
+                let (browser, _) = try await clinic.signedIn(as: role)
+                #expect(try await browser.get(SitePath.outcomes.link).status == .forbidden, "\(role)")
+                #expect(try await browser.get(SitePath.outcomesCSV.link).status == .forbidden, "\(role)")
+            }
+        }
+    }
+
+    @Test func a_wrong_period_is_a_clear_400_not_a_500() async throws {
+        try await withClinic { clinic in
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let bad = try await browser.get(SitePath.outcomes.link(query: ["from": "2026-13", "to": "x"]))
+            #expect(bad.status == .badRequest)
+            #expect(bad.body.string.contains("Give the period as two months"))
+            #expect(try await browser.get(SitePath.outcomes.link(query: ["from": "2026-05", "to": "2026-01"])).status == .badRequest)
+            #expect(try await browser.get(SitePath.outcomes.link(query: ["from": "2026-01", "to": "2026-03"])).status == .ok)
+        }
+    }
+
+    @Test func the_csv_holds_aggregates_only_and_is_audited() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            for index in 0..<6 { try await endedCourse(clinic, name: "Person \(index)", clinician: therapist, scores: [20, 4], slot: index) }
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let response = try await browser.get(SitePath.outcomesCSV.link)
+            #expect(response.status == .ok)
+            #expect(response.headers.contentType?.description.hasPrefix("text/csv") == true)
+            let csv = response.body.string
+            #expect(csv.hasPrefix("section,programme,breakdown,group,figure,count,of,percent"))
+            #expect(csv.contains("outcomes,Adult IPT,overall,Adult IPT,remission,6,6,100"))
+            #expect(!csv.contains("Person") && !csv.contains("@example.org"))
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "outcomes").filter(\.$action == "export").count() == 1)
+        }
+    }
+
+    @Test func the_directors_dropout_rule_changes_how_courses_are_counted() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            try await endedCourse(clinic, name: "Short Course", clinician: therapist, scores: [20, 18], sessions: 3, reason: "referred")
+            #expect(try await report(clinic, rule: try await OutcomeSettingsRow.rule(on: clinic.db)).first?.ending == .endedOtherwise)
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            _ = try await browser.get(SitePath.outcomes.link)
+            #expect(try await browser.post(SitePath.outcomesDropout.link, form: ["rule": "sessions", "sessions": "0"]).status == .unprocessableEntity)
+            #expect(try await browser.post(SitePath.outcomesDropout.link, form: ["rule": "sessions", "sessions": "4"]).status == .seeOther)
+            #expect(try await OutcomeSettingsRow.rule(on: clinic.db) == .fewerSessionsThan(4))
+            #expect(try await report(clinic, rule: try await OutcomeSettingsRow.rule(on: clinic.db)).first?.ending == .endedEarly)
+            let (supervisorBrowser, _) = try await clinic.signedIn(as: .supervisor)
+            _ = try await supervisorBrowser.get(SitePath.outcomes.link)
+            #expect(try await supervisorBrowser.post(SitePath.outcomesDropout.link, form: ["rule": "recorded"]).status == .forbidden)
+        }
+    }
+}
