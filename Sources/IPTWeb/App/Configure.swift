@@ -108,6 +108,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(SupervisionController())
     try site.register(RecordRequestsController())
     try site.register(RetentionController())
+    try site.register(BillingController())
+    try site.register(ReceiptController())
+    try site.register(BillingReportsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

@@ -36,5 +36,6 @@ enum Migrations {
         M037SealScoresEventsAndSignatures(),
         M038AddArrivals(),
         M039AddPortalScoreSharing(),
+        M045CreateBilling(),
     ]
 }
