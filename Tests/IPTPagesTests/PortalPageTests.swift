@@ -40,7 +40,7 @@ import Testing
         #expect(html.contains("late cancellation with a fee of $50.00"))
         #expect(!html.contains("/portal/appointments/a0/cancel"), "a past appointment has no actions")
         #expect(html.contains("Book again with Priya Natarajan"))
-        #expect(!html.contains("eceipt"), "no receipts until billing exists")
+        #expect(html.contains("/portal/billing"), "receipts and statements are one link away (issue 17)")
         try Snapshot.check(PortalHomePage.view(Self.model()), named: "portal-home")
     }
 

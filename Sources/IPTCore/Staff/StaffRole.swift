@@ -47,6 +47,10 @@ public enum Permission: String, CaseIterable, Sendable {
     case assignCareTeam
     /// Merge a new client record into an existing one, or keep them apart (possible duplicates).
     case reconcileClients
+    /// Client accounts: charges, invoices, payments, receipts (issue 17). Money and contact details only.
+    case handleBilling
+    /// Revenue figures, the accountant's export, billing settings, and approving sliding-scale rates.
+    case manageBilling
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -75,6 +79,11 @@ public enum AccessPolicy {
         case .viewClinicalRecords:
             // The front desk runs the calendar but sees no clinical content.
             return role.seesHealthInformation
+        case .handleBilling:
+            // Clinicians see only their own sessions' billing status (a page of its own), not accounts.
+            return [.admin, .receptionist].contains(role)
+        case .manageBilling:
+            return role == .admin
         }
     }
 }

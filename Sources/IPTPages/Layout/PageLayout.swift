@@ -126,6 +126,8 @@ public enum PageLayout {
                 item("Possible duplicates", .duplicates, when: allows(.reconcileClients)),
                 item("Enquiries", .enquiries, when: allows(.viewEnquiries)),
                 item("Record requests", .recordRequests, when: allows(.handleRecordRequests)),
+                item("Billing", .billing, when: allows(.handleBilling)),
+                item("My sessions' billing", .billingMySessions, when: allows(.viewClinicalRecords) && role != .admin),
             ]),
             ("Newsletter", [
                 item("Subscribers", .subscribers, when: allows(.viewSubscribers)),

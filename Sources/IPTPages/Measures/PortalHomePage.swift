@@ -322,7 +322,8 @@ public enum PortalHomePage {
             .div(.class("button-row"),
                  .form(.class("inline-form"), .method(.post), .action(SitePath.portalRecordRequest.link), FormViews.csrf(model.header.csrfToken),
                        .button(.class("button secondary"), .type(.submit), .text("Ask for a copy of my record"))),
-                 .a(.class("button secondary"), .href(SitePath.portalCorrection.link), .text("Ask for a correction")))
+                 .a(.class("button secondary"), .href(SitePath.portalCorrection.link), .text("Ask for a correction"))),
+            .p(.a(.href(SitePath.portalBilling.link), .text("Receipts for your insurer and yearly statements")))
         )
     }
 }

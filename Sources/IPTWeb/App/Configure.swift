@@ -113,6 +113,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(RecordRequestsController())
     try site.register(RetentionController())
     try site.register(OutcomesController())
+    try site.register(BillingController())
+    try site.register(ReceiptController())
+    try site.register(BillingReportsController())
 
     // Order matters: errors become pages outermost, so every response (error pages too) gets the
     // security headers; unknown paths and methods are answered before any check that would give a

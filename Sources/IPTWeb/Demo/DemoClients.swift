@@ -79,6 +79,7 @@ enum DemoClients {
         formulation.createdAt = now.addingTimeInterval(-14 * 86_400)
         try await formulation.create(on: database)
         try await DemoHistory.seed(riley: riley, student: student, therapist: therapist, keyRing: keyRing, zone: zone, now: now, on: database)
+        try await DemoBilling.seed(zone: zone, now: now, on: database)
     }
 
     /// Accepted by the director: the treating clinician, and a student's supervisor with them.

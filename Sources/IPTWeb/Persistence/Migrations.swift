@@ -38,6 +38,7 @@ enum Migrations {
         M039AddPortalScoreSharing(),
         M040KeyTheAuditChain(),
         M041CreateSharedRateLimits(),
+        M045CreateBilling(),
         M055CreateOutcomeSettings(),
         M056IndexOutcomeQueries(),
     ]

@@ -80,6 +80,9 @@ final class StaffUser: Model, @unchecked Sendable {
     @OptionalField(key: "totp_last_counter") var totpLastCounter: Int64?
     /// Wrong second-factor codes since the last right one (a right password does not reset it).
     @Field(key: "second_factor_failures") var secondFactorFailures: Int
+    /// For receipts (M045): "RP", "MSW, RSW", and the college's registration number.
+    @Field(key: "designation") var designation: String
+    @Field(key: "registration_number") var registrationNumber: String
     @OptionalField(key: "second_factor_refused_until") var secondFactorRefusedUntil: Date?
 
     init() {}
@@ -105,6 +108,8 @@ final class StaffUser: Model, @unchecked Sendable {
         self.$supervisor.id = supervisorID
         self.createdAt = createdAt
         self.secondFactorFailures = 0
+        self.designation = ""
+        self.registrationNumber = ""
     }
 }
 

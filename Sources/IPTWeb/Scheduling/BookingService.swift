@@ -406,6 +406,9 @@ struct BookingService {
             current.manageTokenHash = nil
             current.manageTokenSealed = nil
             try await current.update(on: db)
+            if case .lateCancelled = outcome {
+                try await BillingQueries.recordCharge(for: id, policyLateFeeCents: setup.cancellation.lateFee?.cents, at: now, on: db)
+            }
             if previous == .offered {
                 // The offer is withdrawn: the person keeps their place for the next opening.
                 try await WaitlistEntry.query(on: db).set(\.$status, to: WaitlistEntry.Status.waiting)

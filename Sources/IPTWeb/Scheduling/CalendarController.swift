@@ -266,7 +266,12 @@ struct CalendarController: SiteRouteCollection {
         appointment.status = target
         if target == .lateCancelled { appointment.lateFeeCents = setup.cancellation.lateFee?.cents }
         appointment.updatedAt = request.now
-        try await request.db.writeTransaction { db in try await appointment.update(on: db) }
+        let appointmentID = try appointment.requireID(), now = request.now, policyLateFee = setup.cancellation.lateFee?.cents
+        try await request.db.writeTransaction { db in
+            try await appointment.update(on: db)
+            // The ledger follows the calendar in the same transaction (issue 17): the charge exists exactly when the mark does.
+            try await BillingQueries.recordCharge(for: appointmentID, policyLateFeeCents: policyLateFee, at: now, on: db)
+        }
         try await request.audit(.update, recordType: "appointment", recordID: appointment.id?.uuidString, subject: appointment.$client.id?.uuidString,
                                 detail: "marked \(target.rawValue)")
         return request.redirect(to: SitePath.appointment.link(appointment.id?.uuidString ?? "", query: ["done": "marked"]))

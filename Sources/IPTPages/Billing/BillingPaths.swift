@@ -1,0 +1,22 @@
+// The routes of billing (issue 17): the desk's accounts and documents, the director's reports and
+// settings, a clinician's view of their sessions, and the client's receipts in the portal.
+extension SitePath {
+    public static let billing = SitePath.staff("billing")
+    public static let billingClient = SitePath.staff("billing/clients/:id")
+    public static let billingPayment = SitePath.staff("billing/clients/:id/payments")
+    public static let billingIssue = SitePath.staff("billing/clients/:id/invoices")
+    public static let billingSlidingScale = SitePath.staff("billing/clients/:id/sliding-scale")
+    public static let billingChargeAdjust = SitePath.staff("billing/clients/:id/charges/:charge")
+    public static let billingStatement = SitePath.staff("billing/clients/:id/statements/:year")
+    public static let billingInvoice = SitePath.staff("billing/invoices/:id")
+    public static let billingCreditNote = SitePath.staff("billing/invoices/:id/credit-note")
+    public static let billingReceipt = SitePath.staff("billing/invoices/:id/receipt")
+    public static let billingReports = SitePath.staff("billing/reports")
+    public static let billingExport = SitePath.staff("billing/reports/accounting.csv")
+    public static let billingSettings = SitePath.staff("billing/settings")
+    public static let billingProviders = SitePath.staff("billing/settings/providers")
+    public static let billingMySessions = SitePath.staff("billing/my-sessions")
+    public static let portalBilling = SitePath.public("portal/billing")
+    public static let portalReceipt = SitePath.public("portal/billing/receipts/:id")
+    public static let portalStatement = SitePath.public("portal/billing/statements/:year")
+}

@@ -1,0 +1,335 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+extension TestClinic {
+    /// A confirmed appointment `daysAgo` days back, written straight to the database with the fee
+    /// the booking would have fixed.
+    func pastAppointment(_ clinician: StaffUser, _ client: ClientRecord, code: String = "ipt-session", daysAgo: Int, feeCents: Int?) async throws -> Appointment {
+        let kind = try #require(AppointmentKind.defaults.first { $0.code == code })
+        let start = tenOClock(inDays: -daysAgo)
+        let appointment = BookingService.newAppointment(staffID: try clinician.requireID(), clientID: try client.requireID(), kind: kind, start: start,
+                                                        locationID: nil, source: "staff", now: clock.now)
+        appointment.status = .confirmed
+        appointment.feeCents = feeCents
+        appointment.currency = "CAD"
+        try await appointment.create(on: db)
+        return appointment
+    }
+
+    func charges(_ client: ClientRecord) async throws -> [Charge] {
+        try await Charge.query(on: db).filter(\.$client.$id == client.requireID()).all()
+    }
+
+    /// The desk's payment form as sent, with a fresh idempotency key unless one is given.
+    func paymentForm(_ dollars: String, kind: String = "payment", method: String = "e_transfer", key: String = UUID().uuidString,
+                     keepCredit: Bool = false) -> [String: String] {
+        var form = ["kind": kind, "amount": dollars, "method": method, "date": toronto.localDate(of: clock.now).description, "reference": "ET-1", "key": key]
+        if keepCredit { form["keepCredit"] = "on" }
+        return form
+    }
+}
+
+@Suite struct BillingTests {
+    @Test func attended_no_show_and_late_cancellation_each_charge_once_and_a_free_consultation_charges_nothing() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let attended = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: 18_000)
+            let missed = try await clinic.pastAppointment(therapist, client, daysAgo: 2, feeCents: 18_000)
+            let late = try await clinic.pastAppointment(therapist, client, daysAgo: 3, feeCents: 18_000)
+            let consult = try await clinic.pastAppointment(therapist, client, code: "consultation", daysAgo: 4, feeCents: 0)
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$lateCancelFeeCents, to: 5_000).update()
+            for (appointment, status) in [(attended, "attended"), (missed, "no_show"), (late, "late_cancelled"), (consult, "attended")] {
+                try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+                #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/status", form: ["status": status]).status == .seeOther)
+            }
+            // Marking again (a second click, or attended corrected to attended) adds nothing.
+            #expect(try await desk.post("/staff/appointments/\(attended.id!.uuidString)/status", form: ["status": "attended"]).status == .seeOther)
+            let charges = try await clinic.charges(client)
+            #expect(charges.count == 3)
+            #expect(charges.first { $0.$appointment.id == attended.id }?.amountCents == 18_000)
+            #expect(charges.first { $0.$appointment.id == attended.id }?.kind == .session)
+            #expect(charges.first { $0.$appointment.id == missed.id }.map { ($0.kind, $0.amountCents) }! == (.noShow, 5_000))
+            #expect(charges.first { $0.$appointment.id == late.id }.map { ($0.kind, $0.amountCents) }! == (.lateCancellation, 5_000))
+            #expect(!charges.contains { $0.$appointment.id == consult.id })
+            // A no-show corrected to attended before invoicing follows the calendar.
+            #expect(try await desk.post("/staff/appointments/\(missed.id!.uuidString)/status", form: ["status": "attended"]).status == .seeOther)
+            #expect(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == missed.id!).first()?.amountCents == 18_000)
+        }
+    }
+
+    @Test func the_charge_is_unique_per_appointment_even_when_recorded_at_once() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: 18_000)
+            appointment.status = .attended
+            try await appointment.update(on: clinic.db)
+            let id = try appointment.requireID(), app = clinic.app, now = clinic.clock.now
+            _ = try await simultaneously(8) { _ in
+                try await app.db.writeTransaction { db in try await BillingQueries.recordCharge(for: id, policyLateFeeCents: nil, at: now, on: db) }
+                return true
+            }
+            #expect(try await clinic.charges(client).count == 1)
+        }
+    }
+
+    @Test func a_client_late_cancelling_by_the_portal_link_is_charged_the_late_fee() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$lateCancelFeeCents, to: 2_500).update()
+            let browser = Browser(app: clinic.app)
+            let manage = try await clinic.bookAndConfirm(browser, student, start: clinic.tenOClock(inDays: 3), type: "assessment")
+            clinic.clock.advance(by: 2.5 * 86_400)
+            try await browser.get(manage)
+            _ = try await browser.post(manage + "/cancel", form: [:])
+            let charge = try #require(try await Charge.query(on: clinic.db).first())
+            #expect(charge.kind == .lateCancellation && charge.amountCents == 2_500)
+        }
+    }
+
+    @Test func a_director_approved_sliding_rate_within_the_range_sets_the_session_charge() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await clinic.addClient(name: "Sam Reduced", email: "sam@example.org")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let path = "/staff/billing/clients/\(client.id!.uuidString)"
+            try await director.get(path)
+            let review = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 90).description
+            let outside = try await director.post(path + "/sliding-scale", form: ["rate": "10", "review": review, "slidingReason": "Student income"])
+            #expect(outside.status == .unprocessableEntity)
+            #expect(outside.body.string.contains("The clinic&#39;s range is $30.00 to $120.00") || outside.body.string.contains("range is $30.00 to $120.00"))
+            #expect(outside.body.string.contains("value=\"10\""), "the typed value stays")
+            #expect(try await director.post(path + "/sliding-scale", form: ["rate": "40", "review": review, "slidingReason": "Student income"]).status == .seeOther)
+            try await desk.get(path)
+            #expect(try await desk.post(path + "/sliding-scale", form: ["rate": "35", "review": review, "slidingReason": "x"]).status == .forbidden)
+            let appointment = try await clinic.pastAppointment(student, client, daysAgo: 1, feeCents: 6_000)
+            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            _ = try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/status", form: ["status": "attended"])
+            #expect(try await clinic.charges(client).first?.amountCents == 4_000)
+            let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "sliding-scale").count()
+            #expect(audit == 1)
+        }
+    }
+
+    @Test func invoices_take_the_tax_setting_show_the_exemption_and_never_change_once_issued() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let student = try await clinic.makeClinician(tier: .reduced, name: "Pat Student")
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            // The clinic decides students' sessions are taxable: only registered tiers stay exempt.
+            try await BillingSettingsRow.query(on: clinic.db).set(\.$exemptTiers, to: "full,qualifying").update()
+            for (clinician, fee, days) in [(therapist, 18_000, 1), (student, 6_000, 2)] {
+                let appointment = try await clinic.pastAppointment(clinician, client, daysAgo: days, feeCents: fee)
+                appointment.status = .attended
+                try await appointment.update(on: clinic.db)
+                try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+            }
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/billing/clients/\(client.id!.uuidString)"
+            try await desk.get(path)
+            let ids = try await clinic.charges(client).map { $0.id!.uuidString }
+            #expect(try await desk.post(path + "/invoices", form: [:]).status == .unprocessableEntity, "nothing ticked")
+            let issued = try await desk.post(path + "/invoices", form: ["charges[0]": ids[0], "charges[1]": ids[1]])
+            #expect(issued.status == .seeOther)
+            let invoice = try #require(try await Invoice.query(on: clinic.db).first())
+            #expect(invoice.number == 1 && invoice.displayNumber == "INV-000001")
+            #expect(invoice.subtotalCents == 24_000 && invoice.taxCents == 780 && invoice.totalCents == 24_780)
+            #expect(invoice.exemptionNote?.contains("Exempt from HST") == true)
+            let page = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)")
+            #expect(page.body.string.contains("Exempt from HST") && page.body.string.contains("$247.80"))
+            // The same charges cannot go on a second invoice.
+            #expect(try await desk.post(path + "/invoices", form: ["charges[0]": ids[0]]).status == .unprocessableEntity)
+            // A correction is a credit note with the next number; the original stays as issued.
+            #expect(try await desk.post("/staff/billing/invoices/\(invoice.id!.uuidString)/credit-note", form: ["reason": ""]).status == .unprocessableEntity)
+            #expect(try await desk.post("/staff/billing/invoices/\(invoice.id!.uuidString)/credit-note", form: ["reason": "Wrong session billed"]).status == .seeOther)
+            let note = try #require(try await Invoice.query(on: clinic.db).filter(\.$kind == .creditNote).first())
+            #expect(note.number == 2 && note.totalCents == -24_780 && note.$corrects.id == invoice.id)
+            #expect(try await Invoice.find(invoice.id, on: clinic.db)?.totalCents == 24_780)
+            #expect(try await clinic.charges(client).allSatisfy { $0.status == .open }, "the charges open again for a corrected invoice")
+            #expect(try await BillingQueries.account(client.requireID(), on: clinic.db).balanceCents == 0)
+        }
+    }
+
+    @Test func partial_payments_overpayment_credit_and_refunds() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            var invoices: [Invoice] = []
+            for days in [2, 1] {
+                let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: days, feeCents: 10_000)
+                appointment.status = .attended
+                try await appointment.update(on: clinic.db)
+                try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+                let charge = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first())
+                invoices.append(try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                                      at: clinic.clock.now, zone: clinic.toronto, on: clinic.db))
+            }
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/billing/clients/\(client.id!.uuidString)"
+            try await desk.get(path)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("-5")).status == .unprocessableEntity)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("abc")).status == .unprocessableEntity)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("150")).status == .seeOther)
+            var account = try await BillingQueries.account(client.requireID(), on: clinic.db)
+            #expect(account.invoices.map(\.owingCents) == [0, 5_000], "the oldest invoice is paid first")
+            let over = try await desk.post(path + "/payments", form: clinic.paymentForm("80"))
+            #expect(over.status == .unprocessableEntity && over.body.string.contains("more than the $50.00 owed"))
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("80", keepCredit: true)).status == .seeOther)
+            account = try await BillingQueries.account(client.requireID(), on: clinic.db)
+            #expect(account.balanceCents == -3_000 && account.creditCents == 3_000)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("40", kind: "refund")).status == .unprocessableEntity)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("30", kind: "refund")).status == .seeOther)
+            account = try await BillingQueries.account(client.requireID(), on: clinic.db)
+            #expect(account.balanceCents == 0 && account.creditCents == 0)
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType ~~ ["payment", "refund"]).count() == 3)
+        }
+    }
+
+    @Test func two_desks_sending_the_same_payment_form_at_once_record_it_once() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let staff = try await clinic.makeStaff(.receptionist)
+            let key = UUID().uuidString, clientID = try client.requireID(), app = clinic.app, now = clinic.clock.now
+            let input = BillingQueries.PaymentInput(clientID: clientID, kind: .payment, method: .cash, cents: 5_000,
+                                                    receivedOn: clinic.toronto.localDate(of: now), reference: "", idempotencyKey: key,
+                                                    keepExcessAsCredit: true, staffID: try staff.requireID(), staffName: staff.name)
+            _ = therapist
+            let created = try await simultaneously(8) { _ in try await BillingQueries.record(input, at: now, on: app.db).created }
+            #expect(created == 1)
+            #expect(try await Payment.query(on: clinic.db).count() == 1)
+        }
+    }
+
+    @Test func invoice_numbers_issued_at_once_have_no_gap_and_no_repeat() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            var chargeIDs: [UUID] = []
+            for days in 1...12 {
+                let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: days, feeCents: 10_000)
+                appointment.status = .attended
+                try await appointment.update(on: clinic.db)
+                try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+                chargeIDs.append(try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first()?.requireID()))
+            }
+            let clientID = try client.requireID(), app = clinic.app, now = clinic.clock.now, zone = clinic.toronto
+            let ids = chargeIDs
+            // Twelve issues at once, and four more that fail half-way (a charge already taken) and roll back.
+            let wins = try await simultaneously(16) { index in
+                let target = index < 12 ? [ids[index]] : [ids[index - 12], ids[(index - 11) % 12]]
+                do {
+                    _ = try await BillingQueries.issueInvoice(clientID: clientID, chargeIDs: target, by: "Desk", at: now, zone: zone, on: app.db)
+                    return true
+                } catch is BillingQueries.Problem { return false }
+            }
+            let numbers = try await Invoice.query(on: clinic.db).all().map(\.number)
+            #expect(numbers.count == wins)
+            #expect(InvoiceNumbering.isUnbroken(numbers), "\(numbers.sorted())")
+            #expect(try await BillingQueries.settings(on: clinic.db).nextInvoiceNumber == wins + 1)
+        }
+    }
+}
+
+@Suite struct ReceiptTests {
+    /// A student's attended session, invoiced and paid by e-Transfer; returns the invoice.
+    static func paidStudentSession(_ clinic: TestClinic, client: ClientRecord) async throws -> (Invoice, StaffUser) {
+        let supervisor = try await clinic.makeStaff(.supervisor, name: "Henrike Lars")
+        supervisor.designation = "RP"
+        supervisor.registrationNumber = "004567"
+        try await supervisor.update(on: clinic.db)
+        let student = try await clinic.makeClinician(tier: .reduced, name: "Pat Student")
+        student.$supervisor.id = try supervisor.requireID()
+        student.designation = "MACP student"
+        try await student.update(on: clinic.db)
+        let appointment = try await clinic.pastAppointment(student, client, daysAgo: 1, feeCents: 6_000)
+        appointment.status = .attended
+        try await appointment.update(on: clinic.db)
+        try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+        let charge = try #require(try await clinic.charges(client).first)
+        let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                            at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+        let desk = try await clinic.makeStaff(.receptionist)
+        _ = try await BillingQueries.record(.init(clientID: client.requireID(), kind: .payment, method: .eTransfer, cents: 6_000,
+                                                  receivedOn: clinic.toronto.localDate(of: clinic.clock.now), reference: "CA1234", idempotencyKey: UUID().uuidString,
+                                                  keepExcessAsCredit: false, staffID: desk.requireID(), staffName: desk.name), at: clinic.clock.now, on: clinic.db)
+        return (invoice, student)
+    }
+
+    @Test func a_students_receipt_names_the_supervisor_and_shows_no_clinical_detail() async throws {
+        try await withClinic { clinic in
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (invoice, _) = try await Self.paidStudentSession(clinic, client: client)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let page = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt")
+            #expect(page.status == .ok)
+            let html = page.body.string
+            for expected in ["Avery Client", "Psychotherapy session, 50 minutes", "50 minutes", "$60.00", "Interac e-Transfer", "Pat Student, MACP student",
+                             "Supervising clinician: Henrike Lars, RP", "registration number: 004567", "student therapist under the clinical supervision",
+                             "Exempt from HST"] {
+                #expect(html.contains(expected), "\(expected)")
+            }
+            for forbidden in ["IPT session", "depress", "diagnos", "PHQ"] { #expect(!html.contains(forbidden), "\(forbidden)") }
+            let download = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt?download=1")
+            #expect(download.headers.first(name: .contentDisposition)?.contains("attachment") == true)
+        }
+    }
+
+    @Test func a_registered_clinicians_receipt_has_their_registration_and_no_supervision_line() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            therapist.designation = "RP"
+            therapist.registrationNumber = "001234"
+            try await therapist.update(on: clinic.db)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: 18_000)
+            appointment.status = .attended
+            try await appointment.update(on: clinic.db)
+            try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+            let charge = try #require(try await clinic.charges(client).first)
+            let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                                at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt").status == .conflict, "no receipt before payment")
+            let path = "/staff/billing/clients/\(client.id!.uuidString)"
+            try await desk.get(path)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm("180", method: "card")).status == .seeOther)
+            let html = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt").body.string
+            #expect(html.contains("Provided by: Dana Full, RP") && html.contains("Registration number: 001234") && html.contains("Card (clinic terminal)"))
+            #expect(!html.contains("under the clinical supervision"))
+        }
+    }
+
+    @Test func billing_pages_are_the_desks_and_a_receipt_outside_the_care_team_is_404() async throws {
+        try await withClinic { clinic in
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (invoice, student) = try await Self.paidStudentSession(clinic, client: client)
+            let (other, _) = try await clinic.signedIn(as: .therapist)
+            #expect(try await other.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt").status == .notFound)
+            #expect(try await other.get("/staff/billing/clients/\(client.id!.uuidString)").status == .forbidden)
+            #expect(try await other.get("/staff/billing/reports/accounting.csv").status == .forbidden)
+            try await clinic.assignCareTeam(client: client.requireID(), treating: student)
+            let studentBrowser = Browser(app: clinic.app)
+            try await studentBrowser.signIn(email: student.email, password: "correct horse battery")
+            #expect(try await studentBrowser.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt").status == .ok)
+            let mine = try await studentBrowser.get("/staff/billing/my-sessions")
+            #expect(mine.status == .ok && mine.body.string.contains("Invoiced $60.00"))
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/billing/reports/accounting.csv").status == .forbidden, "the export is the director's")
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let csv = try await director.get("/staff/billing/reports/accounting.csv")
+            #expect(csv.status == .ok)
+            #expect(csv.body.string.contains("Invoice line,INV-000001,Avery Client") && csv.body.string.contains("Payment,CA1234,Avery Client"))
+            let reports = try await director.get("/staff/billing/reports")
+            #expect(reports.body.string.contains("<svg") && reports.body.string.contains("$60.00"))
+        }
+    }
+}
