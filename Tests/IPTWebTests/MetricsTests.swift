@@ -21,6 +21,26 @@ import VaporTesting
             #expect(text.contains("vapor_route_undefined") && !text.contains("no-such-page"), "unknown paths are not labels")
             #expect(text.contains("ipt_outbox_pending ") && text.contains("ipt_risk_alerts_open ") && text.contains(#"ipt_job_last_success_seconds{job="alert-escalation"}"#))
             #expect(text.contains("http_request_duration_seconds_bucket"))
+            #expect(text.contains("ipt_db_pool_wait_seconds "))
+        }
+    }
+
+    @Test func a_database_pool_that_stays_busy_is_a_503_to_try_again_and_is_counted() async throws {
+        try await withClinic(configure: { $0.metricsToken = "a-long-metrics-token" }) { clinic in
+            // A page whose query got no connection within the pool's wait: what the driver throws then.
+            struct BusyPool: Responder {
+                func respond(to request: Request) -> EventLoopFuture<Response> {
+                    request.eventLoop.makeFailedFuture(ConnectionPoolTimeoutError.connectionRequestTimeout)
+                }
+            }
+            let request = Request(application: clinic.app, method: .GET, url: "/team", on: clinic.app.eventLoopGroup.next())
+            let answer = try await ErrorPageMiddleware(secure: false).respond(to: request, chainingTo: BusyPool()).get()
+            let browser = Browser(app: clinic.app)
+            #expect(answer.status == .serviceUnavailable, "a busy minute is not a server fault")
+            #expect(answer.headers.first(name: .retryAfter) == "5")
+            #expect((answer.body.string ?? "").contains("very busy just now"))
+            let metrics = try await browser.get("/metrics", headers: ["Authorization": "Bearer a-long-metrics-token"]).body.string
+            #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("ipt_db_pool_timeouts_total ") && !$0.hasSuffix(" 0") })
         }
     }
 

@@ -30,7 +30,16 @@ struct MetricsController: SiteRouteCollection {
 
     func metrics(_ request: Request) async throws -> Response {
         guard Self.mayRead(request, token: request.application.services.settings.metricsToken) else { throw Abort(.notFound) }
-        try await Self.readGauges(on: request.db, now: request.now)
+        // How long this scrape waited for a connection of the pool pages use: a sample of how
+        // busy the pool is (the driver keeps no count of its own waits).
+        let asked = ContinuousClock.now
+        try await request.db.withConnection { connection in
+            let waited = ContinuousClock.now - asked
+            ClinicMetrics.registry.makeGauge(name: "ipt_db_pool_wait_seconds",
+                                             help: "Seconds the latest /metrics scrape waited for a database connection of the page pool")
+                .set(Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18)
+            try await Self.readGauges(on: connection, now: request.now)
+        }
         var headers = HTTPHeaders()
         headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["version": "0.0.4", "charset": "utf-8"])
         headers.cacheControl = .init(noStore: true)

@@ -1,5 +1,6 @@
 import Foundation
 import IPTPages
+import Metrics
 import Plot
 import Vapor
 
@@ -33,6 +34,14 @@ struct ErrorPageMiddleware: Middleware {
         } else if error is DecodingError {
             status = .badRequest
             reason = "Some of what was sent could not be read. Check the form and try again."
+        } else if error is ConnectionPoolTimeoutError {
+            // Every database connection stayed busy for the pool's whole wait: the clinic is
+            // overloaded for a moment, not broken. Said as such, counted for /metrics, and the
+            // visitor is told to try again shortly; nothing they sent was saved half way.
+            status = .serviceUnavailable
+            reason = "The clinic's system is very busy just now. Nothing was saved; please try again in a few seconds."
+            headers.replaceOrAdd(name: .retryAfter, value: "5")
+            Counter(label: "ipt_db_pool_timeouts_total").increment()
         } else {
             status = .internalServerError
             reason = Self.genericMessage
