@@ -119,8 +119,12 @@ enum BillingReadModels {
             BillingListPage.Row(clientID: id.uuidString, name: value.name, owing: Money(cents: value.cents).formatted,
                                 oldest: DateDisplay.day(zone.localDate(of: value.since)), bucket: "")
         }
+        let reviews = isDirector ? try await BillingTodayQueries.slidingRatesPastReview(today: today, on: db).map { rate in
+            BillingListPage.Review(clientID: rate.$client.id.uuidString, name: rate.client.name, rate: Money(cents: rate.amountCents).formatted,
+                                   reviewOn: LocalDate(iso: rate.reviewOn).map(DateDisplay.day) ?? rate.reviewOn)
+        } : []
         return BillingListPage.Model(rows: rows, uninvoiced: uninvoiced, total: Money(cents: perClient.values.reduce(0) { $0 + $1.cents }).formatted,
-                                     isDirector: isDirector)
+                                     isDirector: isDirector, reviewsDue: reviews)
     }
 
     static func invoiceDocument(_ invoice: Invoice, request: Request, reason: String?, error: String?) async throws -> InvoiceDocumentPage.Model {
