@@ -77,6 +77,8 @@ enum BillingReadModels {
         var form = form
         if form["date"] == nil { form["date"] = zone.localDate(of: request.now).description }
         let balance = account.balanceCents
+        // What is owed, ready to take: the desk changes it only for a part payment.
+        if form["amount"] == nil, balance > 0 { form["amount"] = CSVless.dollars(balance) }
         return BillingAccountPage.Model(
             clientID: clientID.uuidString, clientName: client.name, contact: [client.email, client.phone].filter { !$0.isEmpty }.joined(separator: " · "),
             balance: Money(cents: max(balance, 0)).formatted,
