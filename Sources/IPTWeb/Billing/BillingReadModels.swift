@@ -79,7 +79,7 @@ enum BillingReadModels {
         let balance = account.balanceCents
         // What is owed, ready to take: the desk changes it only for a part payment.
         if form["amount"] == nil, balance > 0 { form["amount"] = CSVless.dollars(balance) }
-        return BillingAccountPage.Model(
+        var model = BillingAccountPage.Model(
             clientID: clientID.uuidString, clientName: client.name, contact: [client.email, client.phone].filter { !$0.isEmpty }.joined(separator: " · "),
             balance: Money(cents: max(balance, 0)).formatted,
             balanceNote: balance > 0 ? "owing on invoices" : (balance < 0 ? "nothing owing" : "nothing owing"),
@@ -90,6 +90,8 @@ enum BillingReadModels {
                            mayApprove: AccessPolicy.allows(staff.role, .manageBilling)),
             statementYears: years, methods: PaymentMethod.allCases.map { ($0.rawValue, $0.label) }, form: form, errors: errors,
             idempotencyKey: UUID().uuidString, notice: notice, csrfToken: request.csrfToken)
+        model.uninvoiced = Money(cents: account.charges.filter { $0.status == .open }.reduce(0) { $0 + $1.amountCents }).formatted
+        return model
     }
 
     static func owed(zone: ClinicTimeZone, today: LocalDate, isDirector: Bool, on db: any Database) async throws -> BillingListPage.Model {
