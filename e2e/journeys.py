@@ -43,6 +43,7 @@ import journey_clinical_forms  # noqa: E402
 import journey_portal  # noqa: E402
 import journey_booking_by_day  # noqa: E402
 import journey_outcomes  # noqa: E402
+import journey_billing  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
@@ -485,6 +486,7 @@ def main() -> int:
             journey_calendar(res, art)
             journey_booking_by_day.journey_booking_by_day(res, art)
             journey_outcomes.journey_outcomes(res, art)
+            journey_billing.journey_billing(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

@@ -59,7 +59,10 @@ import VaporTesting
                 for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
             }
             let registered = Set(clinic.app.routes.all.compactMap { route -> String? in
-                let path = "/" + route.path.map(\.description).joined(separator: "/")
+                // A route's `:id` is OpenAPI's `{id}`.
+                let path = "/" + route.path.map { component in
+                    if case .parameter(let name) = component { "{\(name)}" } else { component.description }
+                }.joined(separator: "/")
                 guard path.hasPrefix("/api/") || path == "/healthz" || path == "/readyz" else { return nil }
                 return "\(route.method.rawValue) \(path)"
             })

@@ -83,6 +83,8 @@ public enum BillingAccountPage {
         public var contact: String
         public var balance: String
         public var balanceNote: String
+        /// The open charges' sum: owed too, though not on an invoice yet.
+        public var uninvoiced: String = ""
         public var credit: String?
         public var charges: [ChargeRow]
         public var invoices: [InvoiceRow]
@@ -129,9 +131,10 @@ public enum BillingAccountPage {
             FormViews.errorSummary(model.errors),
             .div(.class("bill-summary"),
                  .p(.class("bill-balance"), .span(.text("Balance")), .strong(.text(model.balance)), .span(.class("muted"), .text(model.balanceNote))),
+                 .if(!open.isEmpty, .p(.class("bill-balance"), .span(.text("Not yet invoiced")), .strong(.text(model.uninvoiced)),
+                                       .span(.class("muted"), .text(open.count == 1 ? "1 charge" : "\(open.count) charges")))),
                  .unwrap(model.credit) { .p(.class("bill-balance"), .span(.text("Credit on account")), .strong(.text($0))) },
                  .p(.class("muted"), .text(model.contact))),
-            paymentForm(model),
             .section(.attribute(named: "aria-labelledby", value: "bill-open"),
                 .h2(.id("bill-open"), .text("Charges not yet invoiced")),
                 .if(open.isEmpty, .p(.text("Nothing waiting to be invoiced."))),
@@ -157,6 +160,8 @@ public enum BillingAccountPage {
                               FormViews.textField(name: "reason-\(charge.id)", label: "Reason", value: model.form["reason-\(charge.id)"], error: model.errors["reason-\(charge.id)"], maxLength: 200),
                               .button(.class("button secondary"), .type(.submit), .text("Save the change")))
                     }))),
+            // The desk's order of work: invoice what waits (above), take the payment, then the history.
+            paymentForm(model),
             .section(.attribute(named: "aria-labelledby", value: "bill-invoices"),
                 .h2(.id("bill-invoices"), .text("Invoices and credit notes")),
                 .if(model.invoices.isEmpty, .p(.text("No invoices yet."))),

@@ -18,16 +18,33 @@ public enum BillingListPage {
         }
     }
 
+    /// A sliding-scale rate whose review date has come.
+    public struct Review: Sendable, Equatable {
+        public var clientID: String
+        public var name: String
+        public var rate: String
+        public var reviewOn: String
+        public init(clientID: String, name: String, rate: String, reviewOn: String) {
+            self.clientID = clientID
+            self.name = name
+            self.rate = rate
+            self.reviewOn = reviewOn
+        }
+    }
+
     public struct Model: Sendable {
         public var rows: [Row]
         public var uninvoiced: [Row]
         public var total: String
         public var isDirector: Bool
-        public init(rows: [Row], uninvoiced: [Row], total: String, isDirector: Bool) {
+        /// The director's: rates to look at again (empty for the desk).
+        public var reviewsDue: [Review]
+        public init(rows: [Row], uninvoiced: [Row], total: String, isDirector: Bool, reviewsDue: [Review] = []) {
             self.rows = rows
             self.uninvoiced = uninvoiced
             self.total = total
             self.isDirector = isDirector
+            self.reviewsDue = reviewsDue
         }
     }
 
@@ -43,6 +60,12 @@ public enum BillingListPage {
             .if(!model.uninvoiced.isEmpty, .ul(.class("bill-list"), .forEach(model.uninvoiced) { row in
                 .li(.a(.href(SitePath.billingClient.link(row.clientID)), .text(row.name)), .text(": \(row.owing) since \(row.oldest)"))
             })),
+            .if(!model.reviewsDue.isEmpty, .section(.attribute(named: "aria-labelledby", value: "bill-reviews"),
+                .h2(.id("bill-reviews"), .text("Sliding-scale rates due for review")),
+                .ul(.class("bill-list"), .forEach(model.reviewsDue) { review in
+                    .li(.a(.href(SitePath.billingClient.link(review.clientID) + "#bill-sliding"), .text(review.name)),
+                        .text(": \(review.rate) per session, review by \(review.reviewOn)"))
+                }))),
             .h2(.text("Invoices owing: \(model.total)")),
             .if(model.rows.isEmpty, .p(.text("Nothing is owed."))),
             .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-owing-caption", .table(.class("bill-table"),

@@ -20,3 +20,10 @@ extension SitePath {
     public static let portalReceipt = SitePath.public("portal/billing/receipts/:id")
     public static let portalStatement = SitePath.public("portal/billing/statements/:year")
 }
+
+// The billing API for staff (issue 17, part 7): public paths like the other API routes, so the
+// handler answers 401 in JSON where the staff guard would redirect to the sign-in page.
+extension SitePath {
+    public static let apiStaffClientInvoices = SitePath.public("api/v1/staff/clients/:id/invoices")
+    public static let apiStaffClientPayments = SitePath.public("api/v1/staff/clients/:id/payments")
+}

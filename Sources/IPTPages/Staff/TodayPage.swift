@@ -96,6 +96,10 @@ public enum TodayPage {
         public var arrivals: [Line]?
         public var awaitingConfirmation: [Line]?
         public var waitlistOffers: [Line]?
+        /// For the front desk and the director: today's attended sessions not yet paid (issue 17).
+        public var paymentsToTake: [Line]?
+        /// For the director: sliding-scale rates past their review date.
+        public var slidingReviewsDue: Int?
         public var possibleDuplicates: Int?
         public var worsened: [Line] = []
         public var clinic: ClinicCounts?
@@ -124,6 +128,12 @@ public enum TodayPage {
                                   .a(.href(SitePath.duplicates.link), .text(count == 1 ? "1 possible duplicate client" : "\(count) possible duplicate clients")),
                                   .text(" to check: someone booked with details that match an existing record.")))
             },
+            .unwrap(model.slidingReviewsDue) { count in
+                .if(count > 0, .p(.class("today-note"),
+                                  .a(.href(SitePath.billing.link + "#bill-reviews"),
+                                     .text(count == 1 ? "1 sliding-scale rate" : "\(count) sliding-scale rates")),
+                                  .text(" due for review: the date set when \(count == 1 ? "it was" : "they were") approved has come.")))
+            },
             .unwrap(model.clinic) { clinicCounts($0, dayLink: dayLink) },
             .if(model.clinic == nil && model.failedMail > 0,
                 .p(.class("today-note"), .text("\(model.failedMail) email\(model.failedMail == 1 ? "" : "s") could not be delivered; the director has been shown.")))
@@ -139,6 +149,9 @@ public enum TodayPage {
             (model.arrivals, { section("today-arrivals", "Arrivals today", $0, csrf: csrf,
                                        empty: "Nobody is booked today. New bookings start from the calendar.",
                                        more: ("Day view of the calendar", dayLink)) }),
+            (model.paymentsToTake, { section("today-payments", "Payments to take", $0, tone: $0.isEmpty ? nil : "attention", csrf: csrf,
+                                             empty: "Every session attended today is paid, or nobody has been marked attended yet.",
+                                             more: ("Billing", SitePath.billing.link)) }),
             (model.sessions, { section("today-sessions", "Your sessions today", $0, csrf: csrf,
                                        empty: "No sessions booked for you today. Your week is on the calendar.",
                                        more: ("Your calendar", dayLink)) }),

@@ -31,7 +31,7 @@ enum OpenAPIDocument {
 
     static func document(_ choices: Choices) -> OpenAPI.Document {
         var paths = healthPaths
-        for group in [formPaths, catalogPaths(choices), bookingPaths, staffPaths] {
+        for group in [formPaths, catalogPaths(choices), bookingPaths, staffPaths, billingPaths] {
             paths.merge(group) { first, _ in first }
         }
         return OpenAPI.Document(openAPIVersion: .v3_1_0, info: info, servers: [], paths: paths,
@@ -41,7 +41,7 @@ enum OpenAPIDocument {
     static var info: OpenAPI.Document.Info {
         OpenAPI.Document.Info(
             title: "IPT clinic public API",
-            description: "Public actions of the clinic's website (sending an enquiry, signing up for the newsletter, booking) and the staff calendar.",
+            description: "Public actions of the clinic's website (sending an enquiry, signing up for the newsletter, booking), the staff calendar, and a client's invoices and payments for the front desk.",
             version: "1.0.0"
         )
     }
@@ -51,7 +51,9 @@ enum OpenAPIDocument {
         // a session knows where to send it.
         let session = OpenAPI.SecurityScheme.apiKey(name: choices.sessionCookie, location: .cookie,
                                                     description: "The staff sign-in session")
-        return OpenAPI.Components(schemas: schemas(choices), securitySchemes: [staffSessionScheme: .securityScheme(session)])
+        var all = schemas(choices)
+        for (name, schema) in billingSchemas { all[name] = schema }
+        return OpenAPI.Components(schemas: all, securitySchemes: [staffSessionScheme: .securityScheme(session)])
     }
 
     static let staffSessionScheme: OpenAPI.ComponentKey = "staffSession"

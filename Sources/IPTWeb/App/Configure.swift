@@ -114,6 +114,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(RetentionController())
     try site.register(OutcomesController())
     try site.register(BillingController())
+    try site.register(BillingAPIController())
     try site.register(ReceiptController())
     try site.register(BillingReportsController())
 

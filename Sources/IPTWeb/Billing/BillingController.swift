@@ -58,7 +58,8 @@ struct BillingController: SiteRouteCollection {
         let body = try FormInput.decode(PaymentBody.self, from: request)
         let form = ["kind": body.kind, "amount": body.amount, "method": body.method, "date": body.date, "reference": body.reference,
                     "key": body.key, "keepCredit": body.keepCredit].compactMapValues { $0 }
-        let (input, errors) = BillingForms.payment(body, clientID: try client.requireID(), staff: staff)
+        let today = try await request.services.clinic.current(on: request.db).zone.localDate(of: request.now)
+        let (input, errors) = BillingForms.payment(body, clientID: try client.requireID(), staff: staff, today: today)
         guard let input, errors.isEmpty else {
             return try await renderAccount(request, client: client, form: form, errors: errors, status: .unprocessableEntity)
         }
@@ -92,6 +93,14 @@ struct BillingController: SiteRouteCollection {
             try await request.audit(.create, recordType: "invoice", recordID: invoice.id?.uuidString, subject: client.id?.uuidString,
                                     detail: "\(invoice.displayNumber) \(invoice.totalCents) cents")
             return request.redirect(to: SitePath.billingInvoice.link(invoice.id!.uuidString))
+        } catch BillingQueries.Problem.nothingToInvoice where !ids.isEmpty {
+            // The same form sent twice (a double click, two desks): the charges are already on one invoice, so show it.
+            guard let invoiceID = try await BillingQueries.invoiceHolding(chargeIDs: ids, clientID: try client.requireID(), on: request.db) else {
+                var errors = FieldErrors()
+                errors.add("charges", BillingForms.message(.nothingToInvoice))
+                return try await renderAccount(request, client: client, form: [:], errors: errors, status: .unprocessableEntity)
+            }
+            return request.redirect(to: SitePath.billingInvoice.link(invoiceID.uuidString))
         } catch let problem as BillingQueries.Problem {
             var errors = FieldErrors()
             errors.add("charges", BillingForms.message(problem))
@@ -193,7 +202,7 @@ struct BillingController: SiteRouteCollection {
 
 /// Reading and checking the billing forms: amounts in dollars to cents, dates, the method.
 enum BillingForms {
-    static func payment(_ body: BillingController.PaymentBody, clientID: UUID, staff: CurrentStaff) -> (BillingQueries.PaymentInput?, FieldErrors) {
+    static func payment(_ body: BillingController.PaymentBody, clientID: UUID, staff: CurrentStaff, today: LocalDate) -> (BillingQueries.PaymentInput?, FieldErrors) {
         var errors = FieldErrors()
         let kind = body.kind.flatMap(PaymentKind.init(rawValue:))
         if kind == nil { errors.add("kind", "Choose a payment or a refund.") }
@@ -203,6 +212,8 @@ enum BillingForms {
         if method == nil { errors.add("method", "Choose how it was paid.") }
         let date = body.date.flatMap { LocalDate(iso: $0.trimmingCharacters(in: .whitespaces)) }
         if date == nil { errors.add("date", "Enter the date it was received, as YYYY-MM-DD.") }
+        // Money is recorded once it has arrived; a date ahead is a typo that would put it in the wrong statement year.
+        if let date, date > today { errors.add("date", "The date received cannot be after today.") }
         let reference = (body.reference ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if reference.count > 100 { errors.add("reference", "Keep the reference to 100 characters.") }
         let key = body.key ?? ""

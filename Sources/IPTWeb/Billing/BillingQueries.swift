@@ -164,6 +164,14 @@ enum BillingQueries {
         }
     }
 
+    /// The one invoice that holds exactly these charges of the client, if they are all on the same one.
+    static func invoiceHolding(chargeIDs: [UUID], clientID: UUID, on db: any Database) async throws -> UUID? {
+        let charges = try await Charge.query(on: db).filter(\.$client.$id == clientID).filter(\.$id ~~ chargeIDs).all()
+        let invoices = Set(charges.map(\.$invoice.id))
+        guard charges.count == Set(chargeIDs).count, invoices.count == 1, let invoiceID = invoices.first ?? nil else { return nil }
+        return try await Charge.query(on: db).filter(\.$invoice.$id == invoiceID).count() == charges.count ? invoiceID : nil
+    }
+
     private static func applyCredit(clientID: UUID, to invoiceID: UUID, owing: Int, on db: any Database) async throws {
         let payments = try await Payment.query(on: db).filter(\.$client.$id == clientID).with(\.$allocations).sort(\.$createdAt).all()
         let refunded = payments.filter { $0.kind == .refund }.reduce(0) { $0 + $1.amountCents }

@@ -77,7 +77,9 @@ enum BillingReadModels {
         var form = form
         if form["date"] == nil { form["date"] = zone.localDate(of: request.now).description }
         let balance = account.balanceCents
-        return BillingAccountPage.Model(
+        // What is owed, ready to take: the desk changes it only for a part payment.
+        if form["amount"] == nil, balance > 0 { form["amount"] = CSVless.dollars(balance) }
+        var model = BillingAccountPage.Model(
             clientID: clientID.uuidString, clientName: client.name, contact: [client.email, client.phone].filter { !$0.isEmpty }.joined(separator: " · "),
             balance: Money(cents: max(balance, 0)).formatted,
             balanceNote: balance > 0 ? "owing on invoices" : (balance < 0 ? "nothing owing" : "nothing owing"),
@@ -88,6 +90,8 @@ enum BillingReadModels {
                            mayApprove: AccessPolicy.allows(staff.role, .manageBilling)),
             statementYears: years, methods: PaymentMethod.allCases.map { ($0.rawValue, $0.label) }, form: form, errors: errors,
             idempotencyKey: UUID().uuidString, notice: notice, csrfToken: request.csrfToken)
+        model.uninvoiced = Money(cents: account.charges.filter { $0.status == .open }.reduce(0) { $0 + $1.amountCents }).formatted
+        return model
     }
 
     static func owed(zone: ClinicTimeZone, today: LocalDate, isDirector: Bool, on db: any Database) async throws -> BillingListPage.Model {
@@ -119,8 +123,12 @@ enum BillingReadModels {
             BillingListPage.Row(clientID: id.uuidString, name: value.name, owing: Money(cents: value.cents).formatted,
                                 oldest: DateDisplay.day(zone.localDate(of: value.since)), bucket: "")
         }
+        let reviews = isDirector ? try await BillingTodayQueries.slidingRatesPastReview(today: today, on: db).map { rate in
+            BillingListPage.Review(clientID: rate.$client.id.uuidString, name: rate.client.name, rate: Money(cents: rate.amountCents).formatted,
+                                   reviewOn: LocalDate(iso: rate.reviewOn).map(DateDisplay.day) ?? rate.reviewOn)
+        } : []
         return BillingListPage.Model(rows: rows, uninvoiced: uninvoiced, total: Money(cents: perClient.values.reduce(0) { $0 + $1.cents }).formatted,
-                                     isDirector: isDirector)
+                                     isDirector: isDirector, reviewsDue: reviews)
     }
 
     static func invoiceDocument(_ invoice: Invoice, request: Request, reason: String?, error: String?) async throws -> InvoiceDocumentPage.Model {

@@ -74,9 +74,20 @@ struct TodaySections {
                                link: SitePath.progress.link($0.client.id?.uuidString ?? ""))
             }
         }
+        if allows(.handleBilling) {
+            model.paymentsToTake = try await BillingTodayQueries.paymentsToTake(in: window, on: db).map { unpaid in
+                let account = SitePath.billingClient.link(unpaid.clientID.uuidString)
+                return TodayPage.Line(when: time(unpaid.startsAt), who: unpaid.clientName, what: "\(Money(cents: unpaid.owingCents).formatted) owing",
+                                      link: account, action: .link("Take payment", href: account + "#bill-record"))
+            }
+        }
+        if allows(.manageBilling) {
+            model.slidingReviewsDue = try await BillingTodayQueries.slidingRatesPastReview(today: day, on: db).count
+        }
         if staff.role == .admin { try await fillClinic(&model, clinicians: visible, window: window) }
         return [("alerts", model.alerts), ("sessions", model.sessions), ("notes", model.notesToWrite), ("cosign", model.notesToCosign),
-                ("forms", model.formsOutstanding), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation)]
+                ("forms", model.formsOutstanding), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation),
+                ("payments", model.paymentsToTake)]
             .compactMap { name, lines in lines.map { "\(name)=\($0.count)" } }.joined(separator: " ")
     }
 
