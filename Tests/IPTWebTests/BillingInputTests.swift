@@ -90,4 +90,51 @@ import VaporTesting
             #expect(try await clinic.charges(client).first?.amountCents == 18_000)
         }
     }
+    @Test func an_adjustment_may_lower_or_restore_a_fee_but_not_raise_it_above_the_fee_it_was_charged_at() async throws {
+        try await withClinic { clinic in
+            let (client, charge) = try await Self.clientWithOpenCharge(clinic)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/billing/clients/\(client.id!.uuidString)"
+            try await desk.get(path)
+            let id = charge.id!.uuidString
+            let raised = try await desk.post(path + "/charges/\(id)", form: ["amount-\(id)": "250", "reason-\(id)": "Longer session"])
+            #expect(raised.status == .unprocessableEntity)
+            let page = raised.body.string
+            #expect(page.contains("id=\"error-amount-\(id)\"") && page.contains("its fee of $180.00"), "the message sits beside the amount")
+            #expect(page.contains("value=\"250\"") && page.contains("Longer session"), "the typed amount and reason stay")
+            #expect(page.contains("<details class=\"bill-adjust\" open"), "the refused form is open, not folded away")
+            #expect(try await clinic.charges(client).first?.amountCents == 18_000)
+
+            let lowered = try await desk.post(path + "/charges/\(id)", form: ["amount-\(id)": "90", "reason-\(id)": "Hardship"])
+            #expect(lowered.status == .seeOther)
+            #expect(try await clinic.charges(client).first?.amountCents == 9_000)
+            let restored = try await desk.post(path + "/charges/\(id)", form: ["amount-\(id)": "180", "reason-\(id)": "Hardship ended"])
+            #expect(restored.status == .seeOther)
+            #expect(try await clinic.charges(client).first?.amountCents == 18_000)
+        }
+    }
+
+    @Test func a_too_long_designation_or_registration_is_refused_beside_the_field_with_the_input_kept() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/billing/settings")
+            let id = therapist.id!.uuidString
+            let long = String(repeating: "R", count: 61)
+            let refused = try await director.post("/staff/billing/settings/providers",
+                                                  form: ["staff": id, "designation-\(id)": long, "registration-\(id)": "RP-12345"])
+            #expect(refused.status == .unprocessableEntity)
+            let page = refused.body.string
+            #expect(page.contains("id=\"error-designation-\(id)\"") && page.contains("60 characters"))
+            #expect(page.contains("value=\"\(long)\"") && page.contains("value=\"RP-12345\""), "both typed values stay")
+            #expect(page.contains("Billing settings"), "the whole settings page, not a bare error page")
+            let stored = try #require(try await StaffUser.find(therapist.id, on: clinic.db))
+            #expect(stored.designation.isEmpty && stored.registrationNumber.isEmpty)
+
+            let tooLongNumber = try await director.post("/staff/billing/settings/providers",
+                                                        form: ["staff": id, "designation-\(id)": "RP", "registration-\(id)": String(repeating: "9", count: 31)])
+            #expect(tooLongNumber.status == .unprocessableEntity)
+            #expect(tooLongNumber.body.string.contains("id=\"error-registration-\(id)\""))
+        }
+    }
 }

@@ -149,7 +149,9 @@ public enum BillingAccountPage {
                         })),
                     .p(.class("hint"), .text("Untick sessions to invoice them separately: one invoice per session, or all of a period together.")),
                     .button(.class("button"), .type(.submit), .text("Issue invoice")))),
+                // Open when a change was refused, so the message and the typed amount are in view.
                 .if(!open.isEmpty, .details(.class("bill-adjust"),
+                    .if(open.contains { model.errors["amount-\($0.id)"] != nil || model.errors["reason-\($0.id)"] != nil }, .attribute(named: "open", value: "open")),
                     .summary(.text("Waive or adjust a charge")),
                     .forEach(open) { charge in
                         .form(.method(.post), .action(SitePath.billingChargeAdjust.link(model.clientID, charge.id)), .class("bill-form bill-inline"),
@@ -165,23 +167,23 @@ public enum BillingAccountPage {
             .section(.attribute(named: "aria-labelledby", value: "bill-invoices"),
                 .h2(.id("bill-invoices"), .text("Invoices and credit notes")),
                 .if(model.invoices.isEmpty, .p(.text("No invoices yet."))),
-                .if(!model.invoices.isEmpty, TableViews.scrollable(captionID: "bill-invoices-caption", .table(.class("bill-table"),
+                .if(!model.invoices.isEmpty, TableViews.scrollable(captionID: "bill-invoices-caption", .table(.class("bill-table bill-cards"),
                     .caption(.id("bill-invoices-caption"), .class("visually-hidden"), .text("Invoices and credit notes")),
                     .thead(.tr(.th(.text("Number")), .th(.text("Date")), .th(.class("bill-num"), .text("Total")), .th(.text("Status")), .th(.text("Receipt")))),
                     .tbody(.forEach(model.invoices) { invoice in
-                        .tr(.td(.a(.href(SitePath.billingInvoice.link(invoice.id)), .text("\(invoice.kind) \(invoice.number)"))),
-                            .td(.text(invoice.date)), .td(.class("bill-num"), .text(invoice.total)), .td(.text(invoice.status)),
-                            .td(.unwrap(invoice.receiptLink) { .a(.href($0), .text("Receipt")) }))
+                        .tr(billCell("Number", .a(.href(SitePath.billingInvoice.link(invoice.id)), .text("\(invoice.kind) \(invoice.number)"))),
+                            billCell("Date", .text(invoice.date)), billCell("Total", num: true, .text(invoice.total)), billCell("Status", .text(invoice.status)),
+                            billCell("Receipt", .unwrap(invoice.receiptLink) { .a(.href($0), .text("Receipt"), .span(.class("visually-hidden"), .text(" for \(invoice.number)"))) }))
                     }))))),
             .section(.attribute(named: "aria-labelledby", value: "bill-payments"),
                 .h2(.id("bill-payments"), .text("Payments and refunds")),
                 .if(model.payments.isEmpty, .p(.text("No payments recorded."))),
-                .if(!model.payments.isEmpty, TableViews.scrollable(captionID: "bill-payments-caption", .table(.class("bill-table"),
+                .if(!model.payments.isEmpty, TableViews.scrollable(captionID: "bill-payments-caption", .table(.class("bill-table bill-cards"),
                     .caption(.id("bill-payments-caption"), .class("visually-hidden"), .text("Payments and refunds")),
                     .thead(.tr(.th(.text("Date")), .th(.text("Kind")), .th(.text("Method")), .th(.class("bill-num"), .text("Amount")), .th(.text("Reference")), .th(.text("Recorded by")))),
                     .tbody(.forEach(model.payments) { payment in
-                        .tr(.td(.text(payment.date)), .td(.text(payment.kind)), .td(.text(payment.method)), .td(.class("bill-num"), .text(payment.amount)),
-                            .td(.text(payment.reference)), .td(.text(payment.recordedBy)))
+                        .tr(billCell("Date", .text(payment.date)), billCell("Kind", .text(payment.kind)), billCell("Method", .text(payment.method)),
+                            billCell("Amount", num: true, .text(payment.amount)), billCell("Reference", .text(payment.reference)), billCell("Recorded by", .text(payment.recordedBy)))
                     }))))),
             slidingSection(model),
             .section(.attribute(named: "aria-labelledby", value: "bill-statements"),

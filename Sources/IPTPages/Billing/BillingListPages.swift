@@ -68,12 +68,12 @@ public enum BillingListPage {
                 }))),
             .h2(.text("Invoices owing: \(model.total)")),
             .if(model.rows.isEmpty, .p(.text("Nothing is owed."))),
-            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-owing-caption", .table(.class("bill-table"),
+            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-owing-caption", .table(.class("bill-table bill-cards"),
                 .caption(.id("bill-owing-caption"), .class("visually-hidden"), .text("Clients with invoices owing")),
                 .thead(.tr(.th(.text("Client")), .th(.class("bill-num"), .text("Owing")), .th(.text("Oldest invoice")), .th(.text("Age")))),
                 .tbody(.forEach(model.rows) { row in
-                    .tr(.td(.a(.href(SitePath.billingClient.link(row.clientID)), .text(row.name))), .td(.class("bill-num"), .text(row.owing)),
-                        .td(.text(row.oldest)), .td(.text(row.bucket)))
+                    .tr(billCell("Client", .a(.href(SitePath.billingClient.link(row.clientID)), .text(row.name))), billCell("Owing", num: true, .text(row.owing)),
+                        billCell("Oldest invoice", .text(row.oldest)), billCell("Age", .text(row.bucket)))
                 })))))
     }
 }
@@ -103,10 +103,10 @@ public enum MySessionsBillingPage {
             .h1(.text("Billing of my sessions")),
             .p(.class("lede"), .text("Your sessions of the last 90 days and where their billing stands. The front desk records payments and issues invoices.")),
             .if(model.rows.isEmpty, .p(.text("No sessions in the last 90 days."))),
-            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-mine-caption", .table(.class("bill-table"),
+            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-mine-caption", .table(.class("bill-table bill-cards"),
                 .caption(.id("bill-mine-caption"), .class("visually-hidden"), .text("My sessions' billing")),
                 .thead(.tr(.th(.text("Date")), .th(.text("Client")), .th(.text("Service")), .th(.text("Billing")))),
-                .tbody(.forEach(model.rows) { .tr(.td(.text($0.date)), .td(.text($0.client)), .td(.text($0.service)), .td(.text($0.status))) })))))
+                .tbody(.forEach(model.rows) { .tr(billCell("Date", .text($0.date)), billCell("Client", .text($0.client)), billCell("Service", .text($0.service)), billCell("Billing", .text($0.status))) })))))
     }
 }
 

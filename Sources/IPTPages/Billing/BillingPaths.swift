@@ -1,3 +1,5 @@
+import Plot
+
 // The routes of billing (issue 17): the desk's accounts and documents, the director's reports and
 // settings, a clinician's view of their sessions, and the client's receipts in the portal.
 extension SitePath {
@@ -26,4 +28,11 @@ extension SitePath {
 extension SitePath {
     public static let apiStaffClientInvoices = SitePath.public("api/v1/staff/clients/:id/invoices")
     public static let apiStaffClientPayments = SitePath.public("api/v1/staff/clients/:id/payments")
+}
+
+/// A cell of a billing table that names its column: on a phone the rows of a `bill-cards` table
+/// stack as cards and the stylesheet shows this name beside the value, while wider screens (and
+/// screen readers, through the header row) keep the real table.
+func billCell(_ label: String, num: Bool = false, _ nodes: Node<HTML.BodyContext>...) -> Node<HTML.TableRowContext> {
+    .td(.attribute(named: "data-label", value: label), .if(num, .class("bill-num")), .group(nodes))
 }

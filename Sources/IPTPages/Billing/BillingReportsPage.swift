@@ -78,15 +78,15 @@ public enum BillingReportsPage {
     static func daySection(_ model: Model) -> Node<HTML.BodyContext> {
         .section(.class("bill-report"),
             .h2(.text("Payments on \(model.day)")),
-            .form(.method(.get), .action(SitePath.billingReports.link), .class("bill-form bill-inline"),
+            .form(.method(.get), .action(SitePath.billingReports.link), .class("bill-form bill-report-day"),
                   FormViews.textField(name: "day", label: "Day", value: model.day, error: nil, type: .date, maxLength: 10),
                   .button(.class("button secondary"), .type(.submit), .text("Show"))),
             .if(model.dayPayments.isEmpty, .p(.text("No payments recorded for this day."))),
-            .if(!model.dayPayments.isEmpty, TableViews.scrollable(captionID: "bill-day-caption", .table(.class("bill-table"),
+            .if(!model.dayPayments.isEmpty, TableViews.scrollable(captionID: "bill-day-caption", .table(.class("bill-table bill-cards"),
                 .caption(.id("bill-day-caption"), .class("visually-hidden"), .text("The day's payments")),
                 .thead(.tr(.th(.text("Client")), .th(.text("Method")), .th(.class("bill-num"), .text("Amount")), .th(.text("Reference")), .th(.text("Recorded by")))),
-                .tbody(.forEach(model.dayPayments) { .tr(.td(.text($0.client)), .td(.text($0.method)), .td(.class("bill-num"), .text($0.amount)),
-                                                         .td(.text($0.reference)), .td(.text($0.recordedBy))) })))),
+                .tbody(.forEach(model.dayPayments) { .tr(billCell("Client", .text($0.client)), billCell("Method", .text($0.method)), billCell("Amount", num: true, .text($0.amount)),
+                                                         billCell("Reference", .text($0.reference)), billCell("Recorded by", .text($0.recordedBy))) })))),
             .if(!model.dayTotals.isEmpty, table(model.dayTotals, caption: "Totals by method, for the close", first: "Method")))
     }
 

@@ -76,8 +76,11 @@ public enum BillingSettingsPage {
                       .input(.type(.hidden), .name("staff"), .value(provider.id)),
                       .h3(.text("\(provider.name) (\(provider.role))")),
                       .div(.class("bill-fields"),
-                           FormViews.textField(name: "designation-\(provider.id)", label: "Designation", value: provider.designation, error: nil, required: false, maxLength: 60),
-                           FormViews.textField(name: "registration-\(provider.id)", label: "Registration number", value: provider.registration, error: nil, required: false, maxLength: 30)),
+                           // A refused save shows what was typed for this clinician, beside the message.
+                           FormViews.textField(name: "designation-\(provider.id)", label: "Designation", value: model.form["designation-\(provider.id)"] ?? provider.designation,
+                                               error: model.errors["designation-\(provider.id)"], required: false, maxLength: 60),
+                           FormViews.textField(name: "registration-\(provider.id)", label: "Registration number", value: model.form["registration-\(provider.id)"] ?? provider.registration,
+                                               error: model.errors["registration-\(provider.id)"], required: false, maxLength: 30)),
                       .button(.class("button secondary"), .type(.submit), .text("Save for \(provider.name)")))
             })
     }

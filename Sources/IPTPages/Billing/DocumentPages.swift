@@ -131,12 +131,12 @@ public enum InvoiceDocumentPage {
     }
 
     static func linesTable(_ lines: [Line], caption: String) -> Node<HTML.BodyContext> {
-        TableViews.scrollable(captionID: "bill-lines-caption", .table(.class("bill-table"),
+        TableViews.scrollable(captionID: "bill-lines-caption", .table(.class("bill-table bill-cards"),
             .caption(.id("bill-lines-caption"), .text(caption)),
             .thead(.tr(.th(.text("Date")), .th(.text("Service")), .th(.text("Provider")), .th(.class("bill-num"), .text("Fee")), .th(.class("bill-num"), .text("Tax")))),
             .tbody(.forEach(lines) { line in
-                .tr(.td(.text(line.date)), .td(.text(line.description)), .td(.text(line.provider)),
-                    .td(.class("bill-num"), .text(line.amount)), .td(.class("bill-num"), .text(line.tax)))
+                .tr(billCell("Date", .text(line.date)), billCell("Service", .text(line.description)), billCell("Provider", .text(line.provider)),
+                    billCell("Fee", num: true, .text(line.amount)), billCell("Tax", num: true, .text(line.tax)))
             })))
     }
 }
@@ -214,12 +214,12 @@ public enum ReceiptPage {
                     .ul(.class("bill-provider"), .forEach(session.providerLines) { .li(.text($0)) }))
             },
             .unwrap(model.taxLine) { .p(.text($0)) },
-            .p(.strong(.text("Total charged: ")), .text(model.total)),
-            TableViews.scrollable(captionID: "bill-paid-caption", .table(.class("bill-table"),
+            .dl(.class("bill-totals"), .dt(.text("Total charged")), .dd(.text(model.total))),
+            TableViews.scrollable(captionID: "bill-paid-caption", .table(.class("bill-table bill-cards"),
                 .caption(.id("bill-paid-caption"), .text("Payments received")),
                 .thead(.tr(.th(.text("Date")), .th(.text("Method")), .th(.class("bill-num"), .text("Amount")))),
-                .tbody(.forEach(model.payments) { .tr(.td(.text($0.date)), .td(.text($0.method)), .td(.class("bill-num"), .text($0.amount))) }))),
-            .p(.strong(.text("Amount paid: ")), .text(model.paidTotal)),
+                .tbody(.forEach(model.payments) { .tr(billCell("Date", .text($0.date)), billCell("Method", .text($0.method)), billCell("Amount", num: true, .text($0.amount))) }))),
+            .dl(.class("bill-totals"), .dt(.strong(.text("Amount paid"))), .dd(.strong(.text(model.paidTotal)))),
             .unwrap(model.exemptionNote) { .p(.class("bill-doc-note"), .text($0)) })
     }
 }
@@ -265,11 +265,11 @@ public enum StatementPage {
             model.header.view(),
             .p(.text("Payments received in \(model.year), net of refunds, for psychotherapy services at \(model.header.clinicName).")),
             .if(model.rows.isEmpty, .p(.text("No payments were received in this year."))),
-            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-statement-caption", .table(.class("bill-table"),
+            .if(!model.rows.isEmpty, TableViews.scrollable(captionID: "bill-statement-caption", .table(.class("bill-table bill-cards"),
                 .caption(.id("bill-statement-caption"), .text("Payments in \(model.year)")),
                 .thead(.tr(.th(.text("Date")), .th(.text("For")), .th(.text("Method")), .th(.class("bill-num"), .text("Amount")))),
-                .tbody(.forEach(model.rows) { .tr(.td(.text($0.date)), .td(.text($0.description)), .td(.text($0.method)), .td(.class("bill-num"), .text($0.amount))) })))),
-            .p(.strong(.text("Total paid in \(model.year): ")), .text(model.total)),
+                .tbody(.forEach(model.rows) { .tr(billCell("Date", .text($0.date)), billCell("For", .text($0.description)), billCell("Method", .text($0.method)), billCell("Amount", num: true, .text($0.amount))) })))),
+            .dl(.class("bill-totals"), .dt(.strong(.text("Total paid in \(model.year)"))), .dd(.strong(.text(model.total)))),
             .p(.class("bill-doc-note"), .text(model.providerNote)))
     }
 }

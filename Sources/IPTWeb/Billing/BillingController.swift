@@ -121,7 +121,13 @@ struct BillingController: SiteRouteCollection {
         guard let cents, errors.isEmpty else {
             return try await renderAccount(request, client: client, form: fields, errors: errors, status: .unprocessableEntity)
         }
-        guard try await BillingQueries.adjust(chargeID, clientID: try client.requireID(), toCents: cents, reason: reason, on: request.db) else { throw Abort(.notFound) }
+        switch try await BillingQueries.adjust(chargeID, clientID: try client.requireID(), toCents: cents, reason: reason, on: request.db) {
+        case .adjusted: break
+        case .notFound: throw Abort(.notFound)
+        case .aboveFee(let fee):
+            errors.add("amount-\(chargeID.uuidString)", "An adjustment can lower or waive a charge, or put it back up to its fee of \(Money(cents: fee).formatted); not above it.")
+            return try await renderAccount(request, client: client, form: fields, errors: errors, status: .unprocessableEntity)
+        }
         try await request.audit(.update, recordType: "charge", recordID: chargeID.uuidString, subject: client.id?.uuidString,
                                 detail: cents == 0 ? "waived" : "adjusted to \(cents) cents")
         return request.redirect(to: SitePath.billingClient.link(client.id!.uuidString, query: ["done": cents == 0 ? "waived" : "adjusted"]))

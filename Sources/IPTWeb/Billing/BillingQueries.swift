@@ -79,15 +79,26 @@ enum BillingQueries {
     }
 
     /// Waives a charge or sets another amount, with the reason kept on the charge; only before it is invoiced.
-    static func adjust(_ chargeID: UUID, clientID: UUID, toCents cents: Int, reason: String, on db: any Database) async throws -> Bool {
+    enum AdjustOutcome: Equatable {
+        case adjusted
+        case notFound
+        /// The new amount is above the fee the charge was made at (its `originalCents`).
+        case aboveFee(Int)
+    }
+
+    /// Lowers or waives an open charge, or puts it back up to the fee it was made at; never above
+    /// it: the fee comes from the appointment type and tier (or the approved sliding-scale rate), and
+    /// a higher price is a change to the fees, not an adjustment of one session.
+    static func adjust(_ chargeID: UUID, clientID: UUID, toCents cents: Int, reason: String, on db: any Database) async throws -> AdjustOutcome {
         try await db.writeTransaction { db in
             guard let charge = try await Charge.query(on: db).filter(\.$id == chargeID).filter(\.$client.$id == clientID)
-                .filter(\.$status == .open).first() else { return false }
+                .filter(\.$status == .open).first() else { return .notFound }
+            guard cents <= charge.originalCents else { return .aboveFee(charge.originalCents) }
             charge.amountCents = cents
             charge.status = cents == 0 ? .waived : .open
             charge.adjustmentReason = reason
             try await charge.update(on: db)
-            return true
+            return .adjusted
         }
     }
 

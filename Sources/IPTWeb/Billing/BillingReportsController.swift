@@ -43,12 +43,17 @@ struct BillingReportsController: SiteRouteCollection {
 
     func settingsForm(_ request: Request) async throws -> Response {
         _ = try await request.authorize(.manageBilling)
+        return try await renderSavedSettings(request, extra: [:], errors: FieldErrors(), status: .ok)
+    }
+
+    /// The settings page as stored, with `extra` form values (a refused clinician's typed details) on top.
+    private func renderSavedSettings(_ request: Request, extra: [String: String], errors: FieldErrors, status: HTTPResponseStatus) async throws -> Response {
         let row = try await BillingQueries.settings(on: request.db)
         let form = ["taxName": row.taxName, "taxRate": AccountingCSV.decimal(row.taxRateBasisPoints), "exemptionNote": row.exemptionNote,
                     "noShowFee": row.noShowFeeCents.map(CSVless.dollars) ?? "", "slidingMin": CSVless.dollars(row.slidingMinCents),
                     "slidingMax": CSVless.dollars(row.slidingMaxCents), "prefix": row.invoicePrefix]
-        return try await renderSettings(request, form: form, tiers: Set(row.exemptTiers.split(separator: ",").map(String.init)),
-                                        services: Set(row.exemptServices.split(separator: ",").map(String.init)), errors: FieldErrors(), status: .ok)
+        return try await renderSettings(request, form: form.merging(extra) { _, typed in typed }, tiers: Set(row.exemptTiers.split(separator: ",").map(String.init)),
+                                        services: Set(row.exemptServices.split(separator: ",").map(String.init)), errors: errors, status: status)
     }
 
     private func renderSettings(_ request: Request, form: [String: String], tiers: Set<String>, services: Set<String>, errors: FieldErrors,
@@ -121,7 +126,13 @@ struct BillingReportsController: SiteRouteCollection {
         guard let id = fields["staff"].flatMap(UUID.init(uuidString:)), let member = try await StaffUser.find(id, on: request.db) else { throw Abort(.notFound) }
         let designation = (fields["designation-\(id.uuidString)"] ?? "").trimmingCharacters(in: .whitespaces)
         let registration = (fields["registration-\(id.uuidString)"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard designation.count <= 60, registration.count <= 30 else { throw Abort(.unprocessableEntity, reason: "Keep the designation to 60 and the registration number to 30 characters.") }
+        var errors = FieldErrors()
+        if designation.count > 60 { errors.add("designation-\(id.uuidString)", "Keep the designation to 60 characters, such as RP or RP (Qualifying).") }
+        if registration.count > 30 { errors.add("registration-\(id.uuidString)", "Keep the registration number to 30 characters.") }
+        guard errors.isEmpty else {
+            return try await renderSavedSettings(request, extra: ["designation-\(id.uuidString)": designation, "registration-\(id.uuidString)": registration],
+                                                 errors: errors, status: .unprocessableEntity)
+        }
         member.designation = designation
         member.registrationNumber = registration
         try await request.db.writeTransaction { db in try await member.update(on: db) }
