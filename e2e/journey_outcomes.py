@@ -8,10 +8,27 @@ shot fails if the page scrolls sideways).
 """
 from __future__ import annotations
 
+import time
+
 from booking_journey import DEMO_DIRECTOR, demo_password
-from common import (check_server_health, close_journey, AppServer, Browser, CheckFailed, Results, expect, sign_in)
+from common import (check_server_health, close_journey, AppServer, Browser, CheckFailed, PHONE, Results, expect, sign_in)
 
 SUPERVISOR = "henrik.larsen@harbourview-ipt.example"
+
+
+def view_shot(browser: Browser, art, name: str, selector: str, size=PHONE) -> None:
+    """One screen of `size` with `selector` at its top: what a director sees without scrolling,
+    where the full-page shot of this long page is too tall to judge."""
+    d = browser.driver
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False})
+    try:
+        d.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY - 8)", browser.one(selector))
+        time.sleep(0.3)
+        d.save_screenshot(str(art / f"outcomes-view-{size[0]}-{name}.png"))
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        d.execute_script("window.scrollTo(0, 0)")
 
 
 def journey_outcomes(res: Results, art) -> bool:
@@ -34,6 +51,10 @@ def journey_outcomes(res: Results, art) -> bool:
             lead = director.one("main .lead").text
             expect(" courses ended in " in lead and not lead.startswith("0 "), f"the lead reads {lead!r}")
             director.shot("a-outcomes-director")
+            for name, selector in (("top", "main h1"), ("glance", "#out-glance"), ("adult", "#out-adult"),
+                                   ("groups", "#out-adult-differs"), ("breakdown", "#out-adult table.out-breakdown")):
+                view_shot(director, art, name, selector)
+                view_shot(director, art, name, selector, size=(1366, 900))
             return lead
 
         def every_section_shows_something():

@@ -12,8 +12,8 @@ import VaporTesting
     /// One ended adult course: a contract, a focus, attended sessions, PHQ-9 scores and a signed
     /// discharge summary with its reason, all a few days before the clinic's clock.
     @discardableResult
-    private func endedCourse(_ clinic: TestClinic, name: String, clinician: StaffUser, scores: [Int], sessions: Int = 12, reason: String = "completed",
-                             focus: FocusArea = .grief, slot: Int = 0) async throws -> ClientRecord {
+    private func endedCourse(_ clinic: TestClinic, name: String, clinician: StaffUser, scores: [Int], anxiety: [Int] = [], sessions: Int = 12,
+                             reason: String = "completed", focus: FocusArea = .grief, slot: Int = 0) async throws -> ClientRecord {
         let keyRing = clinic.app.services.keyRing
         let client = try await clinic.addClient(name: name, email: "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org")
         let clientID = try client.requireID(), clinicianID = try clinician.requireID()
@@ -49,13 +49,14 @@ import VaporTesting
             appointment.status = .attended
             try await appointment.create(on: clinic.db)
         }
-        for (index, total) in scores.enumerated() {
+        for (code, totals) in [("phq-9", scores), ("gad-7", anxiety)] {
+        for (index, total) in totals.enumerated() {
             let response = MeasureResponse()
             response.id = UUID()
             response.sharedWithGuardian = false
             response.$client.id = clientID
             response.$clinician.id = clinicianID
-            response.instrumentCode = "phq-9"
+            response.instrumentCode = code
             response.tokenHash = UUID().uuidString
             response.status = .completed
             try response.setScore(.init(total: total, band: ""), keyRing)
@@ -63,6 +64,7 @@ import VaporTesting
             response.expiresAt = end
             response.completedAt = start.addingTimeInterval(Double(index * 7) * 86_400 + 60)
             try await response.create(on: clinic.db)
+        }
         }
         var content = DischargeContent()
         content.endingReason = reason
@@ -102,6 +104,27 @@ import VaporTesting
         }
     }
 
+    @Test func the_paired_measures_on_the_report_are_the_ones_the_clients_chart_shows() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            // PHQ-9 from 16 to 8 recovers on its own; the GAD-7 from 9 to 12 is still a case at the end.
+            let client = try await endedCourse(clinic, name: "Bo Lark", clinician: therapist, scores: [16, 12, 8], anxiety: [9, 10, 12])
+            let course = try #require(try await report(clinic).first)
+            #expect(course.anxietyBaseline == 9 && course.anxietyEnd == 12)
+            let keyRing = clinic.app.services.keyRing
+            let responses = try await MeasuresQueries.completedResponses(of: client.requireID(), on: clinic.db)
+            let sections = try [Instrument.phq9, .gad7].map { instrument in
+                ProgressPage.Section(instrument: instrument, points: try responses.filter { $0.instrumentCode == instrument.code }.compactMap { row in
+                    try row.total(keyRing).map { ProgressPage.Point(date: row.completedAt!, score: $0, phase: "") }
+                }, change: [])
+            }
+            let chart = try #require(ProgressController.pairedChange(sections))
+            #expect(course.pairedChange == chart)
+            #expect(chart.basis == .bothMeasures && chart.reliableImprovement && !chart.recovery && !chart.reliableRecovery)
+            #expect(course.change?.reliableRecovery == true, "the PHQ-9 alone would call it a reliable recovery")
+        }
+    }
+
     @Test func the_director_sees_every_section_and_the_opening_is_audited() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeStaff(.therapist, name: "Rowan Field")
@@ -114,7 +137,7 @@ import VaporTesting
                 #expect(html.contains(heading), "missing \(heading)")
             }
             // Five courses from 20 to 9: every one responded and reliably improved.
-            #expect(html.contains("5 of 5 of courses starting in the clinical range"))
+            #expect(html.contains("5 of 5 courses starting in the clinical range"))
             #expect(!html.contains("Client 0"), "no client is named on the page")
             let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "outcomes").filter(\.$actorID == director.id!.uuidString).all()
             #expect(audit.count == 1 && audit.first?.action == "view")

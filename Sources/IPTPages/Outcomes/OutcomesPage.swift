@@ -54,6 +54,7 @@ public enum OutcomesPage {
                 + (model.isDirector ? "." : ", among the clients of the students you supervise."))),
             .unwrap(model.notice) { .p(.class("notice success"), .attribute(named: "role", value: "status"), .text($0)) },
             periodForm(model),
+            glance(model),
             .nav(.class("out-contents no-print"), .ariaLabel("On this page"),
                  .ul(.forEach(model.programmes) { .li(.a(.href("#out-\($0.programme.rawValue)"), .text($0.programme.label))) },
                      .if(model.path != nil, .li(.a(.href("#out-path"), .text("Path into care")))),
@@ -79,6 +80,62 @@ public enum OutcomesPage {
         )
     }
 
+    // MARK: At a glance
+
+    /// The few numbers a director reads first, each with how complete the data behind it is; the
+    /// details follow below.
+    private static func glance(_ model: Model) -> Node<HTML.BodyContext> {
+        let present = model.programmes.filter { $0.overall.courses > 0 }
+        let all = present.map(\.overall)
+        let courses = all.reduce(0) { $0 + $1.courses }
+        let completed = Share(all.reduce(0) { $0 + $1.completed.count }, of: courses)
+        let endedEarly = Share(all.reduce(0) { $0 + $1.endedEarly.count }, of: courses)
+        let measured = Share(all.reduce(0) { $0 + $1.withEndScore.count }, of: courses)
+        let cards: [(title: String, pick: (OutcomeFigures) -> Share, of: String)] = [
+            ("Reliable recovery", \.reliableRecovery, "starting as a case"),
+            ("Reliable improvement", \.reliableImprovement, "with both scores"),
+            ("Reliable deterioration", \.reliableDeterioration, "with both scores"),
+        ]
+        return .section(
+            .class("out-glance"), .id("out-glance"), .ariaLabel("At a glance"),
+            .h2(.text("At a glance")),
+            .if(courses == 0, .p(.text("No course ended in this period, so there is nothing to report yet."))),
+            .if(courses > 0, .ul(
+                .class("out-cards"),
+                .li(.class("out-card"),
+                    .h3(.text("Courses ended")),
+                    .p(.class("out-big"), .text("\(courses)")),
+                    .p(.text(Share(courses, of: courses).isReportable
+                        ? "\(completed.text) completed, \(endedEarly.text) ended early"
+                        : "Too few to say how they ended")),
+                    trustLine(measured, what: "scored at the start and the end")),
+                .forEach(cards) { card in
+                    .li(.class("out-card"),
+                        .h3(.text(card.title)),
+                        .forEach(present) { programme in
+                            let share = card.pick(programme.overall)
+                            return .p(.class("out-figure"),
+                                      .span(.class("out-big"), .text(share.percent.map { "\($0)%" } ?? "Too few")),
+                                      .span(.text(" \(shortName(programme.programme)): "
+                                          + (share.isReportable ? "\(share.count) of \(share.of) courses \(card.of)" : "fewer than 5 courses \(card.of)"))))
+                        },
+                        trustLine(Share(all.reduce(0) { $0 + $1.bothMeasures.count }, of: all.reduce(0) { $0 + $1.bothMeasures.of }),
+                                  what: "judged on the depression and anxiety measures together", threshold: nil))
+                }
+            )),
+            .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier and sessions attended.")))
+        )
+    }
+
+    private static func shortName(_ programme: Programme) -> String { programme == .adolescent ? "IPT-A" : programme.label }
+
+    /// "Data: 93% of courses scored at the start and the end", marked as a caution under the threshold.
+    private static func trustLine(_ share: Share, what: String, threshold: Int? = 70) -> Node<HTML.BodyContext> {
+        let low = threshold.map { (share.percent ?? 0) < $0 } ?? false
+        let text = share.of == 0 ? "No course has both scores yet" : (share.isReportable ? "\(share.text) of courses \(what)" : "Fewer than 5 courses to judge the data by")
+        return .p(.class(low ? "out-trust out-warning" : "out-trust"), .text((low ? "Caution: only " : "Data: ") + text + (low ? ", so read these figures with care." : ".")))
+    }
+
     // MARK: Outcomes per programme
 
     private static func programmeSection(_ programme: ProgrammeOutcomes, namingClinicians: Bool) -> Node<HTML.BodyContext> {
@@ -91,12 +148,17 @@ public enum OutcomesPage {
             .if(!overall.isReportable,
                 .p(.class("notice"), .text("\(coursesText(overall)) ended in this period: too few to report any figure. A percentage of so few courses could point at one client."))),
             .if(overall.isReportable, .group(
-                .p(.text("\(overall.courses) courses ended; scores are on the \(measure), the first of the course against the last before it ended.")),
+                .p(.text("\(overall.courses) courses ended. Scores are the \(measure) (with the GAD-7 for the paired figures where it was scored), the first of the course against the last before it ended.")),
                 .div(.class("out-chart-with-table"),
                      .raw(barChart(id: "out-\(code)-chart", title: "\(programme.programme.label): what the courses achieved",
                                    bars: headlineShares(overall).map { ($0.label, $0.share) })),
                      headlineTable(overall, code: code)),
-                completeness(overall))),
+                completeness(overall),
+                .h3(.id("out-\(code)-differs"), .text("Where reliable recovery differs")),
+                .div(.class("out-chart-with-table"),
+                     .raw(barChart(id: "out-\(code)-groups", title: "\(programme.programme.label): reliable recovery by focus area and clinician tier",
+                                   bars: (programme.byFocus + programme.byTier).filter { $0.courses > 0 }.map { ($0.label, $0.reliableRecovery) })),
+                     .p(.class("hint"), .text("Groups of fewer than five courses starting as a case show no bar. The table below has every figure for every group."))))),
             .h3(.text("Broken down")),
             .p(.class("hint"), .text("Each row counts the courses in its group; rows of fewer than five courses say so instead of giving figures.")),
             breakdownTable(programme, namingClinicians: namingClinicians)
@@ -104,11 +166,11 @@ public enum OutcomesPage {
     }
 
     private static func headlineShares(_ figures: OutcomeFigures) -> [(label: String, share: Share, of: String)] {
-        [("Response", figures.response, "of courses starting in the clinical range"),
-         ("Remission", figures.remission, "of courses with both scores"),
-         ("Reliable improvement", figures.reliableImprovement, "of courses with both scores"),
-         ("Reliable recovery", figures.reliableRecovery, "of courses starting in the clinical range"),
-         ("Reliable deterioration", figures.reliableDeterioration, "of courses with both scores")]
+        [("Response", figures.response, "courses starting in the clinical range"),
+         ("Remission", figures.remission, "courses with both scores"),
+         ("Reliable improvement", figures.reliableImprovement, "courses with both scores"),
+         ("Reliable recovery", figures.reliableRecovery, "courses starting as a case"),
+         ("Reliable deterioration", figures.reliableDeterioration, "courses with both scores")]
     }
 
     private static func headlineTable(_ figures: OutcomeFigures, code: String) -> Node<HTML.BodyContext> {
@@ -145,7 +207,8 @@ public enum OutcomesPage {
             .ul(
                 .li(.text("Courses with a first score: \(figures.withBaseline.text)")),
                 .li(.text("Courses with an end score as well: \(figures.withEndScore.text)")),
-                .li(.text("Sessions with a questionnaire: \(figures.sessionsMeasured.text)"))
+                .li(.text("Sessions with a questionnaire: \(figures.sessionsMeasured.text)")),
+                .li(.text("Courses with both scores judged on the GAD-7 as well: \(figures.bothMeasures.text)"))
             ),
             .p(.text(trusted ? "Enough of the data is there for these figures to describe the courses."
                 : "Caution: less than 70% of one of these is recorded, so the figures above may describe only the courses that were measured."))
@@ -266,22 +329,30 @@ public enum OutcomesPage {
     // MARK: How this is counted
 
     private static func howCounted(_ model: Model) -> Node<HTML.BodyContext> {
-        let definitions: [(String, String)] = [
-            ("A course in the period", "A client's course whose discharge summary was signed in the period; maintenance courses are left out. Adult courses are scored on the PHQ-9 and IPT-A courses on the PHQ-A, as on each client's chart."),
-            ("First and end score", "The first score of the course and the last one before its discharge summary was signed. A course with a single score has a first score but no end score."),
-            ("Clinical range", "A first score above the measure's caseness threshold (PHQ-9: above 9; PHQ-A: above 10)."),
-            ("Response", "The score fell by half or more; counted among courses that started in the clinical range."),
-            ("Remission", "The end score is below 5; counted among courses with both scores."),
-            ("Reliable improvement", "The score fell by 6 or more (the NHS Talking Therapies convention for the PHQ-9); counted among courses with both scores."),
-            ("Reliable recovery", "Reliable improvement that also ends at or below the caseness threshold, from a start above it (NHS Talking Therapies); counted among courses that started in the clinical range."),
-            ("Reliable deterioration", "The score rose by 6 or more; counted among courses with both scores."),
-            ("Mean drop and spread", "The average of first score minus end score over courses with both, and its sample standard deviation."),
-            ("Sessions measured", "Attended sessions with a completed questionnaire on the course's measure, as a share of sessions attended (a course's questionnaires count up to its sessions)."),
+        let all = model.programmes.map(\.overall)
+        let paired = Share(all.reduce(0) { $0 + $1.bothMeasures.count }, of: all.reduce(0) { $0 + $1.bothMeasures.of })
+        let pairedNow = paired.of == 0 ? "" : " In this period \(paired.count) of the \(paired.of) courses with both depression scores had both GAD-7 scores too; the other \(paired.of - paired.count) are judged on the depression measure alone."
+        var definitions: [(String, String)] = [
+            ("A course in the period", "A client's course whose discharge summary was signed in the period; maintenance courses are left out. Adult courses are scored on the PHQ-9 and IPT-A courses on the PHQ-A (the depression measure), with the GAD-7 (the anxiety measure) where the clinic gave it, as on each client's chart."),
+            ("First and end score", "On each measure, the first score of the course and the last one before its discharge summary was signed. A course with a single score has a first score but no end score."),
+            ("Clinical range, or a case", "A score above the measure's caseness threshold (PHQ-9: above 9; PHQ-A: above 10; GAD-7: above 7). A course starts as a case when either measure is in the clinical range at its first score."),
+            ("Both measures or one", "Reliable improvement, reliable deterioration and reliable recovery follow NHS Talking Therapies, which judges the depression and the anxiety measure together. Where a course has no first and end GAD-7 score, they fall back to the depression measure alone." + pairedNow),
+            ("Response", "The depression score fell by half or more; counted among courses whose depression score started in the clinical range. Depression measure only."),
+            ("Remission", "The depression score ended below 5; counted among courses with both depression scores. Depression measure only."),
+            ("Reliable improvement", "A fall larger than the measure's error allows (PHQ-9 and PHQ-A: 6 points or more; GAD-7: 4 or more) on at least one measure, and no such rise on the other; counted among courses with both depression scores."),
+            ("Reliable deterioration", "A rise of that size on at least one measure and no such fall on the other; a course that improved on one measure and worsened on the other counts as neither."),
+            ("Reliable recovery", "A course that started as a case, ended out of the clinical range on every measure it was judged on, and reliably improved (NHS Talking Therapies); counted among courses that started as a case."),
+            ("Mean drop and spread", "The average of first minus end depression score over courses with both, and its sample standard deviation."),
+            ("Sessions measured", "Attended sessions with a completed depression questionnaire, as a share of sessions attended (a course's questionnaires count up to its sessions)."),
             ("Completed and ended early", "Completed when the clinician recorded a completed course or every agreed session was held. " + model.dropout.explanation + " The rest ended another way (referred on, or another reason)."),
             ("Too few to report", "No percentage, mean or median is shown for fewer than five courses or clients, so that no figure can point at one person."),
-            ("Path into care", "Enquiries received, consultations held or booked, assessments attended, courses whose contract started, and courses that ended, in each month. Waits run from each client's first enquiry (matched by email address), consultation, assessment and IPT session, for clients whose course started in the period."),
-            ("Supervision", "Direct hours are a student's attended appointments with clients; supervision hours are the sessions logged; the co-signature wait runs from signing a note to its co-signature, for notes co-signed in the period."),
+            ("Data completeness", "Beside the figures: the share of courses with a first score, with an end score too, of sessions with a questionnaire, and of courses judged on both measures. Under 70% on one of the first three, the figures may describe only the courses that were measured, and the page says so."),
         ]
+        // The path into care is the whole clinic's, shown to the director only: explain it only where it is shown.
+        if model.path != nil {
+            definitions.append(("Path into care", "Enquiries received, consultations held or booked, assessments attended, courses whose contract started, and courses that ended, in each month. Waits run from each client's first enquiry (matched by email address), consultation, assessment and IPT session, for clients whose course started in the period."))
+        }
+        definitions.append(("Supervision", "Direct hours are a student's attended appointments with clients; supervision hours are the sessions logged; the co-signature wait runs from signing a note to its co-signature, for notes co-signed in the period."))
         return .section(
             .class("out-section out-how"), .id("out-how"), .ariaLabel("How this is counted"),
             .h2(.text("How this is counted")),

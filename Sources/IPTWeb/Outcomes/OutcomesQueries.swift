@@ -7,8 +7,8 @@ import SQLKit
 /// The queries behind the outcomes page. A course is the client's contract closed by a signed
 /// discharge summary; it ended in the period when the summary was signed in it. Each query asks the
 /// database for a few columns per course and lets it count and rank; what is sealed at rest (the
-/// scores and the ending reason) is opened only for the first and last score of each course and its
-/// summary: three openings per course, however many questionnaires it holds.
+/// scores and the ending reason) is opened only for the first and last score of each measure of a
+/// course and its summary: at most five openings per course, however many questionnaires it holds.
 enum OutcomesQueries {
     /// Whose courses a reader sees: the whole clinic (the director) or a supervisor's students.
     enum Scope: Sendable, Equatable {
@@ -76,8 +76,8 @@ enum OutcomesQueries {
             """).all()
         var attended: [UUID: Int] = [:]
         for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
-        // The first and last depression score of each course and how many there were: the database
-        // ranks them, so only two seals per course are opened.
+        // The first and last depression and anxiety score of each course and how many there were: the
+        // database ranks them, so only two seals per course and measure are opened.
         let scores = try await sql.raw("""
             SELECT id, client_id, instrument_code, score_sealed, first_rank, last_rank, measures FROM (
               SELECT r.id, r.client_id, r.instrument_code, r.score_sealed,
@@ -85,7 +85,7 @@ enum OutcomesQueries {
                      ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at DESC, r.id DESC) AS last_rank,
                      COUNT(*) OVER (PARTITION BY r.client_id, r.instrument_code) AS measures
               FROM measure_responses r JOIN discharge_summaries d ON d.client_id = r.client_id
-              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a')
+              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a', 'gad-7')
                 AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
             ) ranked WHERE first_rank = 1 OR last_rank = 1
             """).all()
@@ -107,6 +107,7 @@ enum OutcomesQueries {
             let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
             let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
             let measured = byCourse["\(client)|\(instrument.code)"] ?? Scores()
+            let anxiety = byCourse["\(client)|\(Instrument.gad7.code)"] ?? Scores()
             let discharge = try row.decode(column: "discharge_id", as: UUID.self)
             let content = try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
                                            DischargeSummaryRow.contentContext(discharge, client: client))
@@ -118,7 +119,8 @@ enum OutcomesQueries {
                 tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
                 clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
                 agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
-                ending: rule.classify(recordedReason: content.endingReason, sessionsAttended: held, agreedSessions: agreed))
+                ending: rule.classify(recordedReason: content.endingReason, sessionsAttended: held, agreedSessions: agreed),
+                anxietyInstrument: instruments.named(Instrument.gad7.code) ?? .gad7, anxietyBaseline: anxiety.first, anxietyEnd: anxiety.last)
             return (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))), course)
         }
     }
