@@ -230,4 +230,88 @@ import VaporTesting
             #expect(try await supervisorBrowser.post(SitePath.outcomesDropout.link, form: ["rule": "recorded"]).status == .forbidden)
         }
     }
+
+    @Test func a_supervisor_is_not_told_how_the_path_into_care_is_counted() async throws {
+        try await withClinic { clinic in
+            let (supervisorBrowser, _) = try await clinic.signedIn(as: .supervisor)
+            let supervisor = try await supervisorBrowser.get(SitePath.outcomes.link).body.string
+            #expect(!supervisor.contains("<dt>Path into care</dt>") && supervisor.contains("<dt>Supervision</dt>"))
+            let (directorBrowser, _) = try await clinic.signedIn(as: .admin)
+            #expect(try await directorBrowser.get(SitePath.outcomes.link).body.string.contains("<dt>Path into care</dt>"))
+        }
+    }
+
+    @Test func the_path_into_care_counts_each_month_of_the_period_on_its_own() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            // Two courses ending five days before the clock, one started 12 weeks before, one 3 weeks before.
+            try await endedCourse(clinic, name: "Long Course", clinician: therapist, scores: [20, 9], sessions: 12)
+            try await endedCourse(clinic, name: "Short Course", clinician: therapist, scores: [20, 9], sessions: 3, slot: 1)
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let today = zone.localDate(of: clinic.clock.now)
+            for daysAgo in [1, 2, 40] {
+                let enquiry = Enquiry()
+                enquiry.id = UUID()
+                enquiry.name = "Someone"
+                enquiry.email = "someone\(daysAgo)@example.org"
+                enquiry.preferredContact = "email"
+                enquiry.message = try clinic.app.services.keyRing.seal("Invented.", Enquiry.messageContext(enquiry.id!))
+                enquiry.source = "web"
+                enquiry.status = Enquiry.Status.handled
+                enquiry.createdAt = zone.startOfDay(today.adding(days: -daysAgo)).addingTimeInterval(12 * 3_600)
+                try await enquiry.create(on: clinic.db)
+            }
+            let period = OutcomesPeriod.lastTwelveMonths(today: today)
+            let months = try await OutcomesQueries.pathMonths(on: clinic.db, period: period, zone: zone, endings: [])
+            #expect(months.count == 12)
+            func month(_ date: LocalDate) -> PathMonth? { months.first { $0.month == OutcomesPeriod.monthKey(date) } }
+            let started = [today.adding(days: -5 - 12 * 7), today.adding(days: -5 - 3 * 7)]
+            #expect(months.reduce(0) { $0 + $1.started } == 2)
+            for day in Set(started.map(OutcomesPeriod.monthKey)) {
+                #expect(months.first { $0.month == day }?.started == started.filter { OutcomesPeriod.monthKey($0) == day }.count)
+            }
+            #expect(months.reduce(0) { $0 + $1.enquiries } == 3)
+            let enquiryDays = [1, 2, 40].map { today.adding(days: -$0) }
+            #expect(month(enquiryDays[0])?.enquiries == enquiryDays.filter { OutcomesPeriod.monthKey($0) == OutcomesPeriod.monthKey(enquiryDays[0]) }.count)
+        }
+    }
+
+    @Test func the_demo_clinics_recent_endings_leave_no_note_owed_or_waiting() async throws {
+        try await withClinic(seedDemo: true) { clinic in
+            let discharged = Set(try await DischargeSummaryRow.query(on: clinic.db).all().map { $0.$client.id })
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let recent = try await OutcomesQueries.endedCourses(on: clinic.db, from: clinic.clock.now.addingTimeInterval(-90 * 86_400), until: clinic.clock.now,
+                                                                zone: zone, scope: .clinic, rule: .recordedByClinician, keyRing: clinic.app.services.keyRing,
+                                                                instruments: clinic.app.services.instruments)
+            #expect(recent.count >= 5, "the last three months show endings")
+            #expect(recent.contains { $0.course.tier == .practicum } && recent.contains { $0.course.anxietyEnd != nil })
+            for clinician in try await StaffUser.query(on: clinic.db).all() {
+                let owed = try await TodayQueries.sessionsWithoutNote(of: clinician.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400), on: clinic.db)
+                #expect(!owed.contains { $0.$client.id.map(discharged.contains) ?? false }, "\(clinician.name) owes a note for an ended course")
+            }
+            let waiting = try await SessionNoteRow.query(on: clinic.db).filter(\.$status ~~ [.awaitingCosignature, .returned, .draft]).all()
+            #expect(!waiting.contains { discharged.contains($0.$client.id) })
+        }
+    }
+
+    /// Not a check (it asserts no time): what opening the report's sealed values costs, for
+    /// docs/PERFORMANCE.md. Run it with `OUTCOMES_SEAL_BENCH=1 swift test --filter OutcomesPageTests`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["OUTCOMES_SEAL_BENCH"] != nil))
+    func opening_ten_thousand_sealed_scores() async throws {
+        try await withClinic { clinic in
+            let keyRing = clinic.app.services.keyRing
+            let client = UUID()
+            let sealed = try (0..<10_000).map { index -> (UUID, String) in
+                let id = UUID()
+                return (id, try keyRing.seal(json: MeasureResponse.Score(total: index % 28, band: "Moderate"), MeasureResponse.scoreContext(id, client: client)))
+            }
+            let clock = ContinuousClock()
+            var sum = 0
+            let elapsed = try clock.measure {
+                for (id, value) in sealed { sum += try keyRing.open(value, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(id, client: client)).total }
+            }
+            #expect(sum > 0)
+            print("opened 10,000 sealed scores in \(elapsed)")
+        }
+    }
 }

@@ -92,10 +92,12 @@ public enum OutcomesPage {
         let endedEarly = Share(all.reduce(0) { $0 + $1.endedEarly.count }, of: courses)
         let measured = Share(all.reduce(0) { $0 + $1.withEndScore.count }, of: courses)
         let cards: [(title: String, pick: (OutcomeFigures) -> Share, of: String)] = [
-            ("Reliable recovery", \.reliableRecovery, "starting as a case"),
-            ("Reliable improvement", \.reliableImprovement, "with both scores"),
-            ("Reliable deterioration", \.reliableDeterioration, "with both scores"),
+            ("Reliable recovery", \.reliableRecovery, "of courses that started as a case"),
+            ("Reliable improvement", \.reliableImprovement, "of courses with a first and an end score"),
+            ("Reliable deterioration", \.reliableDeterioration, "of courses with a first and an end score"),
         ]
+        let paired = Share(all.reduce(0) { $0 + $1.bothMeasures.count }, of: all.reduce(0) { $0 + $1.bothMeasures.of })
+        let sessions = Share(all.reduce(0) { $0 + $1.sessionsMeasured.count }, of: all.reduce(0) { $0 + $1.sessionsMeasured.of })
         return .section(
             .class("out-glance"), .id("out-glance"), .ariaLabel("At a glance"),
             .h2(.text("At a glance")),
@@ -104,36 +106,35 @@ public enum OutcomesPage {
                 .class("out-cards"),
                 .li(.class("out-card"),
                     .h3(.text("Courses ended")),
-                    .p(.class("out-big"), .text("\(courses)")),
-                    .p(.text(Share(courses, of: courses).isReportable
-                        ? "\(completed.text) completed, \(endedEarly.text) ended early"
-                        : "Too few to say how they ended")),
-                    trustLine(measured, what: "scored at the start and the end")),
+                    .p(.class("out-figure"), .span(.class("out-big"), .text("\(courses)")),
+                       .text(completed.isReportable ? " \(completed.text) completed, \(endedEarly.text) ended early" : " too few to say how they ended")),
+                    trustLine([("a first and an end score", measured), ("sessions with a questionnaire", sessions)])),
                 .forEach(cards) { card in
                     .li(.class("out-card"),
                         .h3(.text(card.title)),
+                        .p(.class("out-of"), .text(card.of)),
                         .forEach(present) { programme in
                             let share = card.pick(programme.overall)
                             return .p(.class("out-figure"),
-                                      .span(.class("out-big"), .text(share.percent.map { "\($0)%" } ?? "Too few")),
-                                      .span(.text(" \(shortName(programme.programme)): "
-                                          + (share.isReportable ? "\(share.count) of \(share.of) courses \(card.of)" : "fewer than 5 courses \(card.of)"))))
+                                      .span(.class("out-big"), .text(share.percent.map { "\($0)%" } ?? "too few")),
+                                      .text(" \(shortName(programme.programme))" + (share.isReportable ? ", \(share.count) of \(share.of)" : ", fewer than 5")))
                         },
-                        trustLine(Share(all.reduce(0) { $0 + $1.bothMeasures.count }, of: all.reduce(0) { $0 + $1.bothMeasures.of }),
-                                  what: "judged on the depression and anxiety measures together", threshold: nil))
+                        trustLine([("a first and an end score", measured), ("the GAD-7 as well, of those", paired)]))
                 }
             )),
-            .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier and sessions attended.")))
+            .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier, clinician and sessions attended.")))
         )
     }
 
     private static func shortName(_ programme: Programme) -> String { programme == .adolescent ? "IPT-A" : programme.label }
 
-    /// "Data: 93% of courses scored at the start and the end", marked as a caution under the threshold.
-    private static func trustLine(_ share: Share, what: String, threshold: Int? = 70) -> Node<HTML.BodyContext> {
-        let low = threshold.map { (share.percent ?? 0) < $0 } ?? false
-        let text = share.of == 0 ? "No course has both scores yet" : (share.isReportable ? "\(share.text) of courses \(what)" : "Fewer than 5 courses to judge the data by")
-        return .p(.class(low ? "out-trust out-warning" : "out-trust"), .text((low ? "Caution: only " : "Data: ") + text + (low ? ", so read these figures with care." : ".")))
+    /// "Data: 88% of courses with a first and an end score; 67% with the GAD-7 as well, of those."
+    /// Marked as a caution when the first share is under 70%: the figures may then describe only
+    /// the courses that were measured.
+    private static func trustLine(_ parts: [(String, Share)]) -> Node<HTML.BodyContext> {
+        let low = parts.first.map { ($0.1.percent ?? 0) < 70 } ?? false
+        let text = parts.map { "\($0.1.isReportable ? $0.1.text : OutcomeFigures.tooFew) \($0.0)" }.joined(separator: "; ")
+        return .p(.class(low ? "out-trust out-warning" : "out-trust"), .text((low ? "Caution, data incomplete: " : "Data: ") + text + "."))
     }
 
     // MARK: Outcomes per programme
@@ -146,7 +147,7 @@ public enum OutcomesPage {
             .class("out-section"), .id("out-\(code)"), .ariaLabel(programme.programme.label),
             .h2(.text(programme.programme.label)),
             .if(!overall.isReportable,
-                .p(.class("notice"), .text("\(coursesText(overall)) ended in this period: too few to report any figure. A percentage of so few courses could point at one client."))),
+                .p(.class("notice"), .text("\(overall.courses == 0 ? "No courses" : "Fewer than 5 courses") ended in this period: too few to report any figure. A percentage of so few courses could point at one client."))),
             .if(overall.isReportable, .group(
                 .p(.text("\(overall.courses) courses ended. Scores are the \(measure) (with the GAD-7 for the paired figures where it was scored), the first of the course against the last before it ended.")),
                 .div(.class("out-chart-with-table"),
@@ -160,7 +161,7 @@ public enum OutcomesPage {
                                    bars: (programme.byFocus + programme.byTier).filter { $0.courses > 0 }.map { ($0.label, $0.reliableRecovery) })),
                      .p(.class("hint"), .text("Groups of fewer than five courses starting as a case show no bar. The table below has every figure for every group."))))),
             .h3(.text("Broken down")),
-            .p(.class("hint"), .text("Each row counts the courses in its group; rows of fewer than five courses say so instead of giving figures.")),
+            .p(.class("hint"), .text("Each row counts the courses in its group; rows of fewer than five courses say so instead of giving figures, and \u{201C}too few\u{201D} marks a figure whose own count is under five (too few to report).")),
             breakdownTable(programme, namingClinicians: namingClinicians)
         )
     }
@@ -196,7 +197,7 @@ public enum OutcomesPage {
     }
 
     private static func coursesText(_ figures: OutcomeFigures) -> String {
-        figures.isReportable ? "\(figures.courses)" : (figures.courses == 0 ? "No courses" : "Fewer than 5 courses")
+        figures.isReportable ? "\(figures.courses)" : (figures.courses == 0 ? "None" : "Under 5")
     }
 
     private static func completeness(_ figures: OutcomeFigures) -> Node<HTML.BodyContext> {
@@ -233,9 +234,9 @@ public enum OutcomesPage {
                     .forEach(group.1) { figures in
                         .tr(.th(.attribute(named: "scope", value: "row"), .text(figures.label)), .td(.text(coursesText(figures))),
                             .if(figures.isReportable, .group(
-                                .forEach([figures.response, figures.remission, figures.reliableImprovement, figures.reliableRecovery, figures.reliableDeterioration]) { .td(.text($0.text)) },
+                                .forEach([figures.response, figures.remission, figures.reliableImprovement, figures.reliableRecovery, figures.reliableDeterioration]) { cell($0) },
                                 .td(.text(figures.meanDrop.map { String(format: "%.1f (%.1f)", $0, figures.dropSpread ?? 0) } ?? OutcomeFigures.tooFew)),
-                                .forEach([figures.withBaseline, figures.withEndScore, figures.sessionsMeasured, figures.completed, figures.endedEarly]) { .td(.text($0.text)) }
+                                .forEach([figures.withBaseline, figures.withEndScore, figures.sessionsMeasured, figures.completed, figures.endedEarly]) { cell($0) }
                             )),
                             .if(!figures.isReportable, .td(.class("out-too-few"), .attribute(named: "colspan", value: "\(headings.count - 2)"),
                                                            .text(figures.courses == 0 ? "" : OutcomeFigures.tooFew))))
@@ -243,6 +244,12 @@ public enum OutcomesPage {
                 )
             }
         ))
+    }
+
+    /// A share in the breakdown: its percentage, or "too few" in a muted style (the table's hint
+    /// says what that means), short enough that the table fits a wide screen.
+    private static func cell(_ share: Share) -> Node<HTML.TableRowContext> {
+        share.percent.map { .td(.text("\($0)%")) } ?? .td(.class("out-too-few"), .text("too few"))
     }
 
     // MARK: The path into care
@@ -391,7 +398,8 @@ public enum OutcomesPage {
     /// Horizontal bars of shares, each labelled with its percentage in words, or with "too few to
     /// report" and no bar; sized to fit a phone and scaled up on a wide screen.
     static func barChart(id: String, title: String, bars: [(String, Share)]) -> String {
-        let width = 340.0, row = 34.0, labelWidth = 150.0, barSpace = width - labelWidth - 56
+        let longest = Double(bars.map(\.0.count).max() ?? 10)
+        let width = 340.0, row = 34.0, labelWidth = min(max(longest * 6.6 + 8, 110), 180), barSpace = width - labelWidth - 56
         let description = bars.map { "\($0.0): \($0.1.text)" }.joined(separator: "; ")
         var svg = ##"<svg class="out-chart" viewBox="0 0 \##(Int(width)) \##(Int(row * Double(bars.count) + 8))" role="img" aria-labelledby="\##(id)-title \##(id)-desc" xmlns="http://www.w3.org/2000/svg">"##
         svg += ##"<title id="\##(id)-title">\##(MarkupEscaping.escape(title))</title><desc id="\##(id)-desc">\##(MarkupEscaping.escape(description))</desc>"##

@@ -127,31 +127,40 @@ enum OutcomesQueries {
 
     // MARK: The path into care
 
-    /// Each month's enquiries, consultations, assessments, starts and endings, counted by the database.
+    /// Each month's enquiries, consultations, assessments, starts and endings, counted by the database:
+    /// one query per step over the whole period, each month a sum of its own, so a 36-month period
+    /// costs four queries, not four per month. Each reads only the period's rows through its index.
     static func pathMonths(on db: any Database, period: OutcomesPeriod, zone: ClinicTimeZone,
                            endings: [(month: String, ending: CourseEnding)]) async throws -> [PathMonth] {
         let sql = db as! any SQLDatabase
-        var months: [PathMonth] = []
-        var start = period.first
-        for key in period.months {
-            let next = OutcomesPeriod(first: start, last: start).endExclusive
-            let from = zone.startOfDay(start), until = zone.startOfDay(next)
-            func count(_ query: SQLQueryString) async throws -> Int {
-                try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
+        var firstDays: [LocalDate] = [period.first]
+        for _ in period.months { firstDays.append(OutcomesPeriod(first: firstDays.last!, last: firstDays.last!).endExclusive) }
+        let instants = firstDays.map { zone.startOfDay($0) }
+        let months = period.months.count
+
+        /// `SUM(CASE ...)` per month over `column`, for rows of `table` matching `condition` in the period.
+        func perMonth(_ column: String, of table: String, where condition: SQLQueryString, byDay: Bool = false) async throws -> [Int] {
+            func bound(_ index: Int) -> any Encodable & Sendable { byDay ? firstDays[index].description : instants[index] }
+            var query: SQLQueryString = "SELECT "
+            for month in 0..<months {
+                query = query + (month == 0 ? "" : ", ")
+                    + "SUM(CASE WHEN \(unsafeRaw: column) >= \(bind: bound(month)) AND \(unsafeRaw: column) < \(bind: bound(month + 1)) THEN 1 ELSE 0 END) AS m\(unsafeRaw: String(month))"
             }
-            var month = PathMonth(month: key)
-            month.enquiries = try await count("SELECT COUNT(*) AS n FROM enquiries WHERE created_at >= \(bind: from) AND created_at < \(bind: until)")
-            month.consultations = try await count("""
-                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'consultation' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
-                  AND status IN (\(bind: Appointment.Status.attended.rawValue), \(bind: Appointment.Status.confirmed.rawValue))
-                """)
-            month.assessments = try await count("""
-                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'assessment' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
-                  AND status = \(bind: Appointment.Status.attended.rawValue)
-                """)
-            month.started = try await count("""
-                SELECT COUNT(*) AS n FROM treatment_contracts WHERE version = 1 AND start_date >= \(bind: start.description) AND start_date < \(bind: next.description)
-                """)
+            query = query + " FROM \(unsafeRaw: table) WHERE " + condition
+                + " AND \(unsafeRaw: column) >= \(bind: bound(0)) AND \(unsafeRaw: column) < \(bind: bound(months))"
+            let row = try await sql.raw(query).first()
+            return try (0..<months).map { try row?.decode(column: "m\($0)", as: Int?.self) ?? 0 }
+        }
+        let enquiries = try await perMonth("created_at", of: "enquiries", where: "1 = 1")
+        let consultations = try await perMonth("starts_at", of: "appointments", where: """
+            type_code = 'consultation' AND status IN (\(bind: Appointment.Status.attended.rawValue), \(bind: Appointment.Status.confirmed.rawValue))
+            """)
+        let assessments = try await perMonth("starts_at", of: "appointments",
+                                             where: "type_code = 'assessment' AND status = \(bind: Appointment.Status.attended.rawValue)")
+        let started = try await perMonth("start_date", of: "treatment_contracts", where: "version = 1", byDay: true)
+        return period.months.enumerated().map { index, key in
+            var month = PathMonth(month: key, enquiries: enquiries[index], consultations: consultations[index], assessments: assessments[index],
+                                  started: started[index])
             for ending in endings where ending.month == key {
                 switch ending.ending {
                 case .completed: month.completed += 1
@@ -159,10 +168,8 @@ enum OutcomesQueries {
                 case .endedOtherwise: month.endedOtherwise += 1
                 }
             }
-            months.append(month)
-            start = next
+            return month
         }
-        return months
     }
 
     /// When each client who started a course in the period reached each step: the database keeps
