@@ -108,7 +108,7 @@ public enum OutcomesPage {
                     .h3(.text("Courses ended")),
                     .p(.class("out-figure"), .span(.class("out-big"), .text("\(courses)")),
                        .text(completed.isReportable ? " \(completed.text) completed, \(endedEarly.text) ended early" : " too few to say how they ended")),
-                    trustLine([("a first and an end score", measured), ("sessions with a questionnaire", sessions)])),
+                    trustLine([(measured, "of courses have a first and an end score"), (sessions, "of sessions had a questionnaire")])),
                 .forEach(cards) { card in
                     .li(.class("out-card"),
                         .h3(.text(card.title)),
@@ -119,7 +119,7 @@ public enum OutcomesPage {
                                       .span(.class("out-big"), .text(share.percent.map { "\($0)%" } ?? "too few")),
                                       .text(" \(shortName(programme.programme))" + (share.isReportable ? ", \(share.count) of \(share.of)" : ", fewer than 5")))
                         },
-                        trustLine([("a first and an end score", measured), ("the GAD-7 as well, of those", paired)]))
+                        trustLine([(measured, "of courses have a first and an end score"), (paired, "of those were scored on the GAD-7 too")]))
                 }
             )),
             .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier, clinician and sessions attended.")))
@@ -128,12 +128,13 @@ public enum OutcomesPage {
 
     private static func shortName(_ programme: Programme) -> String { programme == .adolescent ? "IPT-A" : programme.label }
 
-    /// "Data: 88% of courses with a first and an end score; 67% with the GAD-7 as well, of those."
-    /// Marked as a caution when the first share is under 70%: the figures may then describe only
-    /// the courses that were measured.
-    private static func trustLine(_ parts: [(String, Share)]) -> Node<HTML.BodyContext> {
-        let low = parts.first.map { ($0.1.percent ?? 0) < 70 } ?? false
-        let text = parts.map { "\($0.1.isReportable ? $0.1.text : OutcomeFigures.tooFew) \($0.0)" }.joined(separator: "; ")
+    /// "Data: 88% of courses have a first and an end score; 67% of those were scored on the GAD-7
+    /// too." Marked as a caution when the first share is under 70%: the figures may then describe
+    /// only the courses that were measured.
+    private static func trustLine(_ parts: [(Share, String)]) -> Node<HTML.BodyContext> {
+        let low = parts.first.map { ($0.0.percent ?? 0) < 70 } ?? false
+        let text = parts.map { share, what in share.isReportable ? "\(share.text) \(what)" : "\(what.prefix(1).uppercased() + what.dropFirst()): too few to report" }
+            .joined(separator: "; ")
         return .p(.class(low ? "out-trust out-warning" : "out-trust"), .text((low ? "Caution, data incomplete: " : "Data: ") + text + "."))
     }
 
@@ -162,16 +163,16 @@ public enum OutcomesPage {
                      .p(.class("hint"), .text("Groups of fewer than five courses starting as a case show no bar. The table below has every figure for every group."))))),
             .h3(.text("Broken down")),
             .p(.class("hint"), .text("Each row counts the courses in its group; rows of fewer than five courses say so instead of giving figures, and \u{201C}too few\u{201D} marks a figure whose own count is under five (too few to report).")),
-            breakdownTable(programme, namingClinicians: namingClinicians)
+            breakdownTables(programme, namingClinicians: namingClinicians)
         )
     }
 
     private static func headlineShares(_ figures: OutcomeFigures) -> [(label: String, share: Share, of: String)] {
-        [("Response", figures.response, "courses starting in the clinical range"),
-         ("Remission", figures.remission, "courses with both scores"),
-         ("Reliable improvement", figures.reliableImprovement, "courses with both scores"),
-         ("Reliable recovery", figures.reliableRecovery, "courses starting as a case"),
-         ("Reliable deterioration", figures.reliableDeterioration, "courses with both scores")]
+        [("Response", figures.response, "of courses starting in the clinical range"),
+         ("Remission", figures.remission, "of courses with both scores"),
+         ("Reliable improvement", figures.reliableImprovement, "of courses with both scores"),
+         ("Reliable recovery", figures.reliableRecovery, "of courses starting as a case"),
+         ("Reliable deterioration", figures.reliableDeterioration, "of courses with both scores")]
     }
 
     private static func headlineTable(_ figures: OutcomeFigures, code: String) -> Node<HTML.BodyContext> {
@@ -181,12 +182,15 @@ public enum OutcomesPage {
             .thead(.tr(.th(.attribute(named: "scope", value: "col"), .text("Measure")), .th(.attribute(named: "scope", value: "col"), .text("Share")),
                        .th(.attribute(named: "scope", value: "col"), .text("Courses")))),
             .tbody(
+                // What each share is counted among sits under its name, so the count column stays
+                // short enough for a phone.
                 .forEach(headlineShares(figures)) { row in
-                    .tr(.th(.attribute(named: "scope", value: "row"), .text(row.label)), .td(.text(row.share.text)),
-                        .td(.text(row.share.isReportable ? "\(row.share.count) of \(row.share.of) \(row.of)" : "")))
+                    .tr(.th(.attribute(named: "scope", value: "row"), .text(row.label), .span(.class("out-of"), .text(row.of))), .td(.text(row.share.text)),
+                        .td(.text(row.share.isReportable ? "\(row.share.count) of \(row.share.of)" : "")))
                 },
-                .tr(.th(.attribute(named: "scope", value: "row"), .text("Mean drop in score")), .td(.text(meanText(figures))),
-                    .td(.text("a fall is a positive number; spread is the standard deviation")))
+                .tr(.th(.attribute(named: "scope", value: "row"), .text("Mean drop in score"),
+                        .span(.class("out-of"), .text("a fall is a positive number; the spread is the standard deviation"))),
+                    .td(.attribute(named: "colspan", value: "2"), .text(meanText(figures))))
             )
         )
     }
@@ -216,16 +220,38 @@ public enum OutcomesPage {
         )
     }
 
-    private static func breakdownTable(_ programme: ProgrammeOutcomes, namingClinicians: Bool) -> Node<HTML.BodyContext> {
-        let captionID = "out-\(programme.programme.rawValue)-breakdown"
+    /// The breakdown in two tables, the outcomes and then the data and endings, each narrow enough
+    /// for a wide screen without scrolling sideways (one table of thirteen columns was not).
+    private static func breakdownTables(_ programme: ProgrammeOutcomes, namingClinicians: Bool) -> Node<HTML.BodyContext> {
+        let outcomes: [(String, (OutcomeFigures) -> Node<HTML.TableRowContext>)] = [
+            ("Response", { cell($0.response) }), ("Remission", { cell($0.remission) }), ("Reliable improvement", { cell($0.reliableImprovement) }),
+            ("Reliable recovery", { cell($0.reliableRecovery) }), ("Reliable deterioration", { cell($0.reliableDeterioration) }),
+            ("Mean drop (spread)", { figures in
+                figures.meanDrop.map { .td(.text(String(format: "%.1f (%.1f)", $0, figures.dropSpread ?? 0))) } ?? .td(.class("out-too-few"), .text("too few"))
+            }),
+        ]
+        let data: [(String, (OutcomeFigures) -> Node<HTML.TableRowContext>)] = [
+            ("First score", { cell($0.withBaseline) }), ("End score", { cell($0.withEndScore) }), ("Sessions measured", { cell($0.sessionsMeasured) }),
+            ("Both measures", { cell($0.bothMeasures) }), ("Completed", { cell($0.completed) }), ("Ended early", { cell($0.endedEarly) }),
+        ]
+        let code = programme.programme.rawValue
+        return .group(
+            breakdownTable(programme, namingClinicians: namingClinicians, captionID: "out-\(code)-breakdown",
+                           caption: "\(programme.programme.label): outcomes by group", columns: outcomes),
+            breakdownTable(programme, namingClinicians: namingClinicians, captionID: "out-\(code)-breakdown-data",
+                           caption: "\(programme.programme.label): data and endings by group", columns: data)
+        )
+    }
+
+    private static func breakdownTable(_ programme: ProgrammeOutcomes, namingClinicians: Bool, captionID: String, caption: String,
+                                       columns: [(String, (OutcomeFigures) -> Node<HTML.TableRowContext>)]) -> Node<HTML.BodyContext> {
         var groups: [(String, [OutcomeFigures])] = [("By focus area", programme.byFocus), ("By clinician tier", programme.byTier)]
         if namingClinicians { groups.append(("By clinician", programme.byClinician)) }
         groups.append(("By sessions attended", programme.bySessions))
-        let headings = ["Group", "Courses", "Response", "Remission", "Reliable improvement", "Reliable recovery", "Reliable deterioration",
-                        "Mean drop (spread)", "First score", "End score", "Sessions measured", "Completed", "Ended early"]
+        let headings = ["Group", "Courses"] + columns.map(\.0)
         return TableViews.scrollable(captionID: captionID, .table(
             .class("out-table out-breakdown"),
-            .caption(.id(captionID), .text("\(programme.programme.label), broken down")),
+            .caption(.id(captionID), .text(caption)),
             .thead(.tr(.forEach(headings) { .th(.attribute(named: "scope", value: "col"), .text($0)) })),
             .forEach(groups) { group in
                 .tbody(
@@ -233,11 +259,7 @@ public enum OutcomesPage {
                     .if(group.1.isEmpty, .tr(.td(.attribute(named: "colspan", value: "\(headings.count)"), .text("No courses in this period.")))),
                     .forEach(group.1) { figures in
                         .tr(.th(.attribute(named: "scope", value: "row"), .text(figures.label)), .td(.text(coursesText(figures))),
-                            .if(figures.isReportable, .group(
-                                .forEach([figures.response, figures.remission, figures.reliableImprovement, figures.reliableRecovery, figures.reliableDeterioration]) { cell($0) },
-                                .td(.text(figures.meanDrop.map { String(format: "%.1f (%.1f)", $0, figures.dropSpread ?? 0) } ?? OutcomeFigures.tooFew)),
-                                .forEach([figures.withBaseline, figures.withEndScore, figures.sessionsMeasured, figures.completed, figures.endedEarly]) { cell($0) }
-                            )),
+                            .if(figures.isReportable, .group(columns.map { $0.1(figures) })),
                             .if(!figures.isReportable, .td(.class("out-too-few"), .attribute(named: "colspan", value: "\(headings.count - 2)"),
                                                            .text(figures.courses == 0 ? "" : OutcomeFigures.tooFew))))
                     }

@@ -8,7 +8,8 @@ import SQLKit
 /// discharge summary; it ended in the period when the summary was signed in it. Each query asks the
 /// database for a few columns per course and lets it count and rank; what is sealed at rest (the
 /// scores and the ending reason) is opened only for the first and last score of each measure of a
-/// course and its summary: at most five openings per course, however many questionnaires it holds.
+/// course, and its summary when the course ended short: at most five openings per course, however
+/// many questionnaires it holds.
 enum OutcomesQueries {
     /// Whose courses a reader sees: the whole clinic (the director) or a supervisor's students.
     enum Scope: Sendable, Equatable {
@@ -109,9 +110,12 @@ enum OutcomesQueries {
             let measured = byCourse["\(client)|\(instrument.code)"] ?? Scores()
             let anxiety = byCourse["\(client)|\(Instrument.gad7.code)"] ?? Scores()
             let discharge = try row.decode(column: "discharge_id", as: UUID.self)
-            let content = try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
-                                           DischargeSummaryRow.contentContext(discharge, client: client))
             let held = attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
+            // A course that held every agreed session is complete whatever reason was recorded, so
+            // its summary (the largest sealed value) is opened only for courses that ended short.
+            let reason: String? = agreed > 0 && held >= agreed ? nil
+                : try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
+                                   DischargeSummaryRow.contentContext(discharge, client: client)).endingReason
             let focus = [try row.decode(column: "primary_focus", as: String?.self), try row.decode(column: "secondary_focus", as: String?.self)]
                 .compactMap { $0.flatMap(FocusArea.init(rawValue:)) }
             let course = EndedCourse(
@@ -119,7 +123,7 @@ enum OutcomesQueries {
                 tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
                 clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
                 agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
-                ending: rule.classify(recordedReason: content.endingReason, sessionsAttended: held, agreedSessions: agreed),
+                ending: rule.classify(recordedReason: reason, sessionsAttended: held, agreedSessions: agreed),
                 anxietyInstrument: instruments.named(Instrument.gad7.code) ?? .gad7, anxietyBaseline: anxiety.first, anxietyEnd: anxiety.last)
             return (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))), course)
         }
