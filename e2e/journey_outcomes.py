@@ -4,7 +4,9 @@ Every section must show something from the demo's year of ended courses: the adu
 their chart and table, the breakdowns, the data's completeness, the path into care with its waits,
 the students' supervision, and how each figure is counted. The CSV downloads with aggregates only.
 A supervisor sees the page for their students only. Shot at desktop and phone width (the phone
-shot fails if the page scrolls sideways).
+shot fails if the page scrolls sideways), and, because the full page is very tall, one screen each
+at 1366 and 390 px of the top, the summary, the adult section, its chart by group and its breakdown
+(outcomes-view-*.png).
 """
 from __future__ import annotations
 
