@@ -295,6 +295,34 @@ import VaporTesting
         }
     }
 
+    @Test func the_supervision_table_counts_each_student_as_the_supervision_page_does() async throws {
+        try await withClinic(seedDemo: true) { clinic in
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
+            let from = zone.startOfDay(period.first), until = zone.startOfDay(period.endExclusive)
+            let rows = try await OutcomesQueries.supervision(on: clinic.db, from: from, until: until, period: period, scope: .clinic)
+            let students = try await StaffUser.query(on: clinic.db).filter(\.$role == .student).sort(\.$name).all()
+            #expect(rows.map(\.student) == students.map(\.name) && !rows.isEmpty)
+            for (row, student) in zip(rows, students) {
+                let id = try student.requireID()
+                #expect(row.sinceStart == (try await SupervisionController.totals(for: id, on: clinic.db)), "\(student.name)")
+                let waiting = try await SessionNoteRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
+                    + (try await DischargeSummaryRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count())
+                #expect(row.waitingNow == waiting)
+                let direct = try await Appointment.query(on: clinic.db).filter(\.$staff.$id == id).filter(\.$status == .attended).filter(\.$client.$id != nil)
+                    .filter(\.$startsAt >= from).filter(\.$startsAt < until).all().reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
+                #expect(row.periodDirectMinutes == direct && direct > 0)
+                let cosigned = try await SessionNoteRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$cosignedAt >= from).filter(\.$cosignedAt < until).count()
+                #expect(row.cosignWaitHours.count == cosigned)
+            }
+            // Supervisors see only their own students.
+            let priya = try #require(students.first { $0.slug == "priya-natarajan" })
+            let theirs = try await OutcomesQueries.supervision(on: clinic.db, from: from, until: until, period: period, scope: .studentsOf(priya.$supervisor.id!))
+            #expect(theirs.contains { $0.student == priya.name })
+            #expect(theirs.allSatisfy { row in students.first { $0.name == row.student }?.$supervisor.id == priya.$supervisor.id })
+        }
+    }
+
     /// Not a check (it asserts no time): what opening the report's sealed values costs, for
     /// docs/PERFORMANCE.md. Run it with `OUTCOMES_SEAL_BENCH=1 swift test --filter OutcomesPageTests`.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["OUTCOMES_SEAL_BENCH"] != nil))

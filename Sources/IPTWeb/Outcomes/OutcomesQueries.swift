@@ -213,33 +213,68 @@ enum OutcomesQueries {
 
     // MARK: Supervision
 
+    /// Every student's figures from six queries in all, each grouped or filtered by the students'
+    /// ids (it was seven per student): each reads only the students' own rows through an index on
+    /// the student (contracts_clinician, appointments_staff_time, supervision_student, notes_author,
+    /// session_notes_author_cosigned, discharge_summaries_status_author).
     static func supervision(on db: any Database, from: Date, until: Date, period: OutcomesPeriod, scope: Scope) async throws -> [StudentSupervision] {
-        var students = StaffUser.query(on: db).filter(\.$role == StaffRole.student)
-        if case let .studentsOf(supervisor) = scope { students = students.filter(\.$supervisor.$id == supervisor) }
+        var query = StaffUser.query(on: db).filter(\.$role == StaffRole.student)
+        if case let .studentsOf(supervisor) = scope { query = query.filter(\.$supervisor.$id == supervisor) }
+        let students = try await query.sort(\.$name).all()
+        let ids = try students.map { try $0.requireID() }
+        guard !ids.isEmpty else { return [] }
         let sql = db as! any SQLDatabase
-        var result: [StudentSupervision] = []
-        for student in try await students.sort(\.$name).all() {
-            let id = try student.requireID()
-            let caseload = try await sql.raw("""
-                SELECT COUNT(*) AS n FROM treatment_contracts c
-                WHERE c.clinician_id = \(bind: id) AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = c.client_id)
-                  AND NOT EXISTS (SELECT 1 FROM discharge_summaries d WHERE d.client_id = c.client_id AND d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])))
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
-            let sessions = try await Appointment.query(on: db).filter(\.$staff.$id == id).filter(\.$status == .attended).filter(\.$client.$id != nil)
-                .filter(\.$startsAt >= from).filter(\.$startsAt < until).field(\.$startsAt).field(\.$endsAt).all()
-            let direct = sessions.reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
-            let supervised = try await SupervisionSessionRow.query(on: db).filter(\.$student.$id == id)
-                .filter(\.$heldOn >= period.first.description).filter(\.$heldOn < period.endExclusive.description).field(\.$minutes).all()
-                .reduce(0) { $0 + $1.minutes }
-            let cosigned = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$cosignedAt >= from).filter(\.$cosignedAt < until)
-                .field(\.$signedAt).field(\.$cosignedAt).all()
-            let waits = cosigned.compactMap { note in note.signedAt.flatMap { signed in note.cosignedAt.map { $0.timeIntervalSince(signed) / 3_600 } } }
-            let waitingNotes = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
-            let waitingSummaries = try await DischargeSummaryRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
-            result.append(StudentSupervision(student: student.name, caseload: caseload, periodDirectMinutes: direct, periodSupervisionMinutes: supervised,
-                                             sinceStart: try await SupervisionController.totals(for: id, on: db), cosignWaitHours: waits,
-                                             waitingNow: waitingNotes + waitingSummaries))
+        let awaiting = NoteStatus.awaitingCosignature.rawValue
+        func counts(_ query: SQLQueryString, key: String) async throws -> [UUID: Int] {
+            var result: [UUID: Int] = [:]
+            for row in try await sql.raw(query).all() { result[try row.decode(column: key, as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+            return result
         }
-        return result
+        let caseload = try await counts("""
+            SELECT c.clinician_id, COUNT(*) AS n FROM treatment_contracts c
+            WHERE c.clinician_id IN (\(binds: ids)) AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = c.client_id)
+              AND NOT EXISTS (SELECT 1 FROM discharge_summaries d WHERE d.client_id = c.client_id AND d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])))
+            GROUP BY c.clinician_id
+            """, key: "clinician_id")
+        let waitingNotes = try await counts("SELECT author_id, COUNT(*) AS n FROM session_notes WHERE author_id IN (\(binds: ids)) AND status = \(bind: awaiting) GROUP BY author_id",
+                                            key: "author_id")
+        let waitingSummaries = try await counts("""
+            SELECT author_id, COUNT(*) AS n FROM discharge_summaries WHERE status = \(bind: awaiting) AND author_id IN (\(binds: ids)) GROUP BY author_id
+            """, key: "author_id")
+        // Direct minutes since starting and in the period, as `SupervisionController.totals` counts
+        // them: attended appointments with a client.
+        var direct: [UUID: (total: Int, period: Int)] = [:]
+        for row in try await sql.raw("""
+            SELECT staff_id, starts_at, ends_at FROM appointments
+            WHERE staff_id IN (\(binds: ids)) AND status = \(bind: Appointment.Status.attended.rawValue) AND client_id IS NOT NULL
+            """).all() {
+            let staff = try row.decode(column: "staff_id", as: UUID.self), starts = try row.decode(column: "starts_at", as: Date.self)
+            let minutes = Int(try row.decode(column: "ends_at", as: Date.self).timeIntervalSince(starts) / 60)
+            let inPeriod = starts >= from && starts < until
+            direct[staff, default: (0, 0)] = (direct[staff, default: (0, 0)].total + minutes, direct[staff, default: (0, 0)].period + (inPeriod ? minutes : 0))
+        }
+        var supervised: [UUID: (total: Int, period: Int)] = [:]
+        let first = period.first.description, end = period.endExclusive.description
+        for row in try await sql.raw("SELECT student_id, held_on, minutes FROM supervision_sessions WHERE student_id IN (\(binds: ids))").all() {
+            let student = try row.decode(column: "student_id", as: UUID.self), minutes = try row.decode(column: "minutes", as: Int.self)
+            let heldOn = try row.decode(column: "held_on", as: String.self)
+            let inPeriod = heldOn >= first && heldOn < end
+            supervised[student, default: (0, 0)] = (supervised[student, default: (0, 0)].total + minutes,
+                                                    supervised[student, default: (0, 0)].period + (inPeriod ? minutes : 0))
+        }
+        var waits: [UUID: [Double]] = [:]
+        for row in try await sql.raw("""
+            SELECT author_id, signed_at, cosigned_at FROM session_notes
+            WHERE author_id IN (\(binds: ids)) AND cosigned_at >= \(bind: from) AND cosigned_at < \(bind: until)
+            """).all() {
+            guard let signed = try row.decode(column: "signed_at", as: Date?.self), let cosigned = try row.decode(column: "cosigned_at", as: Date?.self) else { continue }
+            waits[try row.decode(column: "author_id", as: UUID.self), default: []].append(cosigned.timeIntervalSince(signed) / 3_600)
+        }
+        return zip(students, ids).map { student, id in
+            StudentSupervision(student: student.name, caseload: caseload[id] ?? 0, periodDirectMinutes: direct[id]?.period ?? 0,
+                               periodSupervisionMinutes: supervised[id]?.period ?? 0,
+                               sinceStart: SupervisionTotals(directMinutes: direct[id]?.total ?? 0, supervisionMinutes: supervised[id]?.total ?? 0),
+                               cosignWaitHours: waits[id] ?? [], waitingNow: (waitingNotes[id] ?? 0) + (waitingSummaries[id] ?? 0))
+        }
     }
 }
