@@ -46,6 +46,12 @@ import Testing
         #expect(html.contains("Caution, data incomplete: 60% of courses have a first and an end score"))
     }
 
+    @Test func fewer_than_five_courses_make_no_claim_about_completeness() {
+        let html = OutcomesPage.view(model(Array(six.prefix(3)))).render()
+        #expect(html.contains("Data: too few courses to judge how complete it is.") && !html.contains("Caution"))
+        #expect(!html.contains("%</span>"), "no percentage in the summary")
+    }
+
     @Test func a_supervisors_page_explains_no_path_into_care_and_names_no_clinician() {
         let html = OutcomesPage.view(model(six, director: false)).render()
         #expect(!html.contains("<dt>Path into care</dt>") && !html.contains("Rowan Field"))

@@ -122,7 +122,8 @@ public enum OutcomesPage {
                         trustLine([(measured, "of courses have a first and an end score"), (paired, "of those were scored on the GAD-7 too")]))
                 }
             )),
-            .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier, clinician and sessions attended.")))
+            .if(courses > 0, .p(.class("hint"), .text("Each figure is explained under \u{201C}How this is counted\u{201D}; each programme's section below breaks it down by focus area, clinician tier, "
+                + (model.isDirector ? "clinician " : "") + "and sessions attended.")))
         )
     }
 
@@ -132,9 +133,11 @@ public enum OutcomesPage {
     /// too." Marked as a caution when the first share is under 70%: the figures may then describe
     /// only the courses that were measured.
     private static func trustLine(_ parts: [(Share, String)]) -> Node<HTML.BodyContext> {
-        let low = parts.first.map { ($0.0.percent ?? 0) < 70 } ?? false
-        let text = parts.map { share, what in share.isReportable ? "\(share.text) \(what)" : "\(what.prefix(1).uppercased() + what.dropFirst()): too few to report" }
-            .joined(separator: "; ")
+        guard let first = parts.first?.0, first.isReportable else {
+            return .p(.class("out-trust"), .text("Data: too few courses to judge how complete it is."))
+        }
+        let low = (first.percent ?? 0) < 70
+        let text = parts.filter { $0.0.isReportable }.map { "\($0.0.text) \($0.1)" }.joined(separator: "; ")
         return .p(.class(low ? "out-trust out-warning" : "out-trust"), .text((low ? "Caution, data incomplete: " : "Data: ") + text + "."))
     }
 
