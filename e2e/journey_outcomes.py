@@ -4,14 +4,33 @@ Every section must show something from the demo's year of ended courses: the adu
 their chart and table, the breakdowns, the data's completeness, the path into care with its waits,
 the students' supervision, and how each figure is counted. The CSV downloads with aggregates only.
 A supervisor sees the page for their students only. Shot at desktop and phone width (the phone
-shot fails if the page scrolls sideways).
+shot fails if the page scrolls sideways), and, because the full page is very tall, one screen each
+at 1366 and 390 px of the top, the summary, the adult section, its chart by group and its breakdown
+(outcomes-view-*.png).
 """
 from __future__ import annotations
 
+import time
+
 from booking_journey import DEMO_DIRECTOR, demo_password
-from common import (check_server_health, close_journey, AppServer, Browser, CheckFailed, Results, expect, sign_in)
+from common import (check_server_health, close_journey, AppServer, Browser, CheckFailed, PHONE, Results, expect, sign_in)
 
 SUPERVISOR = "henrik.larsen@harbourview-ipt.example"
+
+
+def view_shot(browser: Browser, art, name: str, selector: str, size=PHONE) -> None:
+    """One screen of `size` with `selector` at its top: what a director sees without scrolling,
+    where the full-page shot of this long page is too tall to judge."""
+    d = browser.driver
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False})
+    try:
+        d.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY - 8)", browser.one(selector))
+        time.sleep(0.3)
+        d.save_screenshot(str(art / f"outcomes-view-{size[0]}-{name}.png"))
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        d.execute_script("window.scrollTo(0, 0)")
 
 
 def journey_outcomes(res: Results, art) -> bool:
@@ -34,6 +53,10 @@ def journey_outcomes(res: Results, art) -> bool:
             lead = director.one("main .lead").text
             expect(" courses ended in " in lead and not lead.startswith("0 "), f"the lead reads {lead!r}")
             director.shot("a-outcomes-director")
+            for name, selector in (("top", "main h1"), ("glance", "#out-glance"), ("adult", "#out-adult"),
+                                   ("groups", "#out-adult-differs"), ("breakdown", "#out-adult table.out-breakdown")):
+                view_shot(director, art, name, selector)
+                view_shot(director, art, name, selector, size=(1366, 900))
             return lead
 
         def every_section_shows_something():

@@ -5,9 +5,11 @@ import Testing
 /// The clinic's outcome figures on hand-made cohorts whose answers are worked out by hand.
 struct OutcomesTests {
     private func course(_ baseline: Int?, _ end: Int?, programme: Programme = .adult, focus: [FocusArea] = [.grief], tier: ClinicianTier = .registered,
-                        clinician: String = "A", attended: Int = 12, measured: Int = 12, agreed: Int = 16, ending: CourseEnding = .completed) -> EndedCourse {
+                        clinician: String = "A", attended: Int = 12, measured: Int = 12, agreed: Int = 16, ending: CourseEnding = .completed,
+                        anxiety: (Int?, Int?) = (nil, nil)) -> EndedCourse {
         EndedCourse(programme: programme, focusAreas: focus, tier: tier, clinician: clinician, sessionsAttended: attended, sessionsWithMeasure: measured,
-                    agreedSessions: agreed, instrument: programme == .adolescent ? .phqA : .phq9, baseline: baseline, end: end, ending: ending)
+                    agreedSessions: agreed, instrument: programme == .adolescent ? .phqA : .phq9, baseline: baseline, end: end, ending: ending,
+                    anxietyBaseline: anxiety.0, anxietyEnd: anxiety.1)
     }
 
     /// Six PHQ-9 courses: 20->8 (response, reliable improvement and recovery), 18->4 (all of those and
@@ -32,6 +34,89 @@ struct OutcomesTests {
         #expect(figures.reliableRecovery == Share(2, of: 4))
         #expect(figures.completed == Share(5, of: 6))
         #expect(figures.endedEarly == Share(1, of: 6))
+    }
+
+    // MARK: The depression and anxiety measures together (NHS Talking Therapies)
+
+    private func paired(_ phq: (Int, Int), _ gad: (Int, Int)?) -> PairedChange {
+        PairedChange(depression: ChangeMetrics(instrument: .phq9, baseline: phq.0, latest: phq.1),
+                     anxiety: gad.map { ChangeMetrics(instrument: .gad7, baseline: $0.0, latest: $0.1) })
+    }
+
+    @Test func a_case_on_either_measure_recovers_only_below_both_thresholds() {
+        // PHQ-9 14->6 and GAD-7 12->5: a case on both, out of range on both, reliable drops of 8 and 7.
+        let both = paired((14, 6), (12, 5))
+        #expect(both.basis == .bothMeasures && both.caseAtStart && both.recovery && both.reliableImprovement && both.reliableRecovery)
+        // PHQ-9 8->4 is no case and no reliable drop; GAD-7 10->5 is a case with a reliable drop of 5.
+        // The anxiety measure alone makes it a case, a recovery and a reliable recovery.
+        let anxiousOnly = paired((8, 4), (10, 5))
+        #expect(anxiousOnly.caseAtStart && anxiousOnly.reliableRecovery)
+        #expect(!ChangeMetrics(instrument: .phq9, baseline: 8, latest: 4).reliableRecovery)
+        // PHQ-9 16->8 recovers on its own, but the GAD-7 ends at 12, still a case: no recovery on the pair.
+        let stillAnxious = paired((16, 8), (9, 12))
+        #expect(ChangeMetrics(instrument: .phq9, baseline: 16, latest: 8).reliableRecovery)
+        #expect(!stillAnxious.recovery && stillAnxious.reliableImprovement && !stillAnxious.reliableRecovery)
+        // PHQ-9 7->3 and GAD-7 7->2: neither is above its threshold (9, 7) at the start, so no recovery to count.
+        let neverACase = paired((7, 3), (7, 2))
+        #expect(!neverACase.caseAtStart && !neverACase.recovery && neverACase.reliableImprovement)
+    }
+
+    @Test func improvement_on_one_measure_and_deterioration_on_the_other_is_neither() {
+        // PHQ-9 12->18 rises by 6 (reliable); GAD-7 10->5 falls by 5 (reliable).
+        let mixed = paired((12, 18), (10, 5))
+        #expect(!mixed.reliableImprovement && !mixed.reliableDeterioration)
+        // PHQ-9 11->17 rises by 6 and GAD-7 stays at 6: a reliable deterioration.
+        let worse = paired((11, 17), (6, 6))
+        #expect(worse.reliableDeterioration && !worse.reliableImprovement && worse.caseAtStart && !worse.recovery)
+        // A GAD-7 rise of 3 is under its reliable change of 4: not a deterioration.
+        #expect(!paired((10, 10), (8, 11)).reliableDeterioration)
+        #expect(paired((10, 10), (8, 12)).reliableDeterioration)
+    }
+
+    @Test func without_two_anxiety_scores_the_depression_measure_decides_alone() {
+        let alone = paired((15, 5), nil)
+        let phq = ChangeMetrics(instrument: .phq9, baseline: 15, latest: 5)
+        #expect(alone.basis == .depressionOnly)
+        #expect(alone.recovery == (phq.recovery == true) && alone.reliableImprovement == (phq.reliableImprovement == true))
+        #expect(alone.reliableRecovery == phq.reliableRecovery && alone.reliableRecovery)
+        // A single GAD-7 score is no pair: the course falls back as well.
+        let oneAnxietyScore = course(15, 5, anxiety: (12, nil))
+        #expect(oneAnxietyScore.pairedChange?.basis == .depressionOnly)
+        #expect(course(15, 5, anxiety: (12, 4)).pairedChange?.basis == .bothMeasures)
+    }
+
+    /// Seven courses with both depression scores, six with the GAD-7 as well, and one with a first
+    /// score only (the cases above, in order).
+    private var pairedCohort: [EndedCourse] {
+        [course(14, 6, anxiety: (12, 5)), course(8, 4, anxiety: (10, 5)), course(16, 8, anxiety: (9, 12)), course(12, 18, anxiety: (10, 5)),
+         course(11, 17, anxiety: (6, 6)), course(15, 5), course(7, 3, anxiety: (7, 2)), course(20, nil)]
+    }
+
+    @Test func the_clinics_paired_figures_count_each_course_as_worked_out_by_hand() {
+        let figures = OutcomeFigures(label: "All", courses: pairedCohort)
+        #expect(figures.courses == 8)
+        #expect(figures.withEndScore == Share(7, of: 8))
+        #expect(figures.bothMeasures == Share(6, of: 7))
+        // Improved: 14->6, 8->4 (on the GAD-7), 16->8, 15->5, 7->3 (on the GAD-7); not 12->18 (mixed) nor 11->17.
+        #expect(figures.reliableImprovement == Share(5, of: 7))
+        #expect(figures.reliableDeterioration == Share(1, of: 7))
+        // Cases at the start: all but 7->3 with 7->2 (six); reliably recovered: 14->6, 8->4 and 15->5.
+        #expect(figures.reliableRecovery == Share(3, of: 6))
+        // Response and remission stay on the depression measure: response among the PHQ-9 cases
+        // 14, 16, 12, 11, 15 (halved: 14->6, 16->8, 15->5); remission ends below 5: 8->4, 7->3.
+        #expect(figures.response == Share(3, of: 5))
+        #expect(figures.remission == Share(2, of: 7))
+    }
+
+    @Test func the_same_courses_without_the_gad7_are_judged_on_the_phq9_alone() {
+        let figures = OutcomeFigures(label: "All", courses: pairedCohort.map { var one = $0; one.anxietyBaseline = nil; one.anxietyEnd = nil; return one })
+        #expect(figures.bothMeasures == Share(0, of: 7))
+        // PHQ-9 cases 14, 16, 12, 11, 15; reliably recovered 14->6, 16->8, 15->5. The 8->4 course is no
+        // case any more, and 16->8 recovers because its anxiety is no longer seen.
+        #expect(figures.reliableRecovery == Share(3, of: 5))
+        // Drops of 6 or more: 14->6, 16->8, 15->5; 12->18 now counts as a deterioration, as does 11->17.
+        #expect(figures.reliableImprovement == Share(3, of: 7))
+        #expect(figures.reliableDeterioration == Share(2, of: 7))
     }
 
     @Test func mean_drop_and_its_spread_come_from_the_courses_with_both_scores() throws {
@@ -74,6 +159,7 @@ struct OutcomesTests {
         }
         let metrics = ChangeMetrics(instrument: .phq9, baseline: 20, latest: 8)
         #expect(metrics.reliableRecovery)
+        #expect(metrics.caseAtStart == true && metrics.caseAtEnd == false)
         #expect(!ChangeMetrics(instrument: .phq9, baseline: 12, latest: 8).reliableRecovery)
     }
 

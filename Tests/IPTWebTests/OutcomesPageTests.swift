@@ -12,8 +12,8 @@ import VaporTesting
     /// One ended adult course: a contract, a focus, attended sessions, PHQ-9 scores and a signed
     /// discharge summary with its reason, all a few days before the clinic's clock.
     @discardableResult
-    private func endedCourse(_ clinic: TestClinic, name: String, clinician: StaffUser, scores: [Int], sessions: Int = 12, reason: String = "completed",
-                             focus: FocusArea = .grief, slot: Int = 0) async throws -> ClientRecord {
+    private func endedCourse(_ clinic: TestClinic, name: String, clinician: StaffUser, scores: [Int], anxiety: [Int] = [], sessions: Int = 12,
+                             reason: String = "completed", focus: FocusArea = .grief, slot: Int = 0) async throws -> ClientRecord {
         let keyRing = clinic.app.services.keyRing
         let client = try await clinic.addClient(name: name, email: "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org")
         let clientID = try client.requireID(), clinicianID = try clinician.requireID()
@@ -49,13 +49,14 @@ import VaporTesting
             appointment.status = .attended
             try await appointment.create(on: clinic.db)
         }
-        for (index, total) in scores.enumerated() {
+        for (code, totals) in [("phq-9", scores), ("gad-7", anxiety)] {
+        for (index, total) in totals.enumerated() {
             let response = MeasureResponse()
             response.id = UUID()
             response.sharedWithGuardian = false
             response.$client.id = clientID
             response.$clinician.id = clinicianID
-            response.instrumentCode = "phq-9"
+            response.instrumentCode = code
             response.tokenHash = UUID().uuidString
             response.status = .completed
             try response.setScore(.init(total: total, band: ""), keyRing)
@@ -63,6 +64,7 @@ import VaporTesting
             response.expiresAt = end
             response.completedAt = start.addingTimeInterval(Double(index * 7) * 86_400 + 60)
             try await response.create(on: clinic.db)
+        }
         }
         var content = DischargeContent()
         content.endingReason = reason
@@ -102,6 +104,27 @@ import VaporTesting
         }
     }
 
+    @Test func the_paired_measures_on_the_report_are_the_ones_the_clients_chart_shows() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            // PHQ-9 from 16 to 8 recovers on its own; the GAD-7 from 9 to 12 is still a case at the end.
+            let client = try await endedCourse(clinic, name: "Bo Lark", clinician: therapist, scores: [16, 12, 8], anxiety: [9, 10, 12])
+            let course = try #require(try await report(clinic).first)
+            #expect(course.anxietyBaseline == 9 && course.anxietyEnd == 12)
+            let keyRing = clinic.app.services.keyRing
+            let responses = try await MeasuresQueries.completedResponses(of: client.requireID(), on: clinic.db)
+            let sections = try [Instrument.phq9, .gad7].map { instrument in
+                ProgressPage.Section(instrument: instrument, points: try responses.filter { $0.instrumentCode == instrument.code }.compactMap { row in
+                    try row.total(keyRing).map { ProgressPage.Point(date: row.completedAt!, score: $0, phase: "") }
+                }, change: [])
+            }
+            let chart = try #require(ProgressController.pairedChange(sections))
+            #expect(course.pairedChange == chart)
+            #expect(chart.basis == .bothMeasures && chart.reliableImprovement && !chart.recovery && !chart.reliableRecovery)
+            #expect(course.change?.reliableRecovery == true, "the PHQ-9 alone would call it a reliable recovery")
+        }
+    }
+
     @Test func the_director_sees_every_section_and_the_opening_is_audited() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeStaff(.therapist, name: "Rowan Field")
@@ -114,7 +137,8 @@ import VaporTesting
                 #expect(html.contains(heading), "missing \(heading)")
             }
             // Five courses from 20 to 9: every one responded and reliably improved.
-            #expect(html.contains("5 of 5 of courses starting in the clinical range"))
+            #expect(html.contains("<td>5 of 5</td>") && html.contains("of courses starting in the clinical range"))
+            #expect(!html.contains("of of"), "the count and what it is counted among read as one phrase")
             #expect(!html.contains("Client 0"), "no client is named on the page")
             let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "outcomes").filter(\.$actorID == director.id!.uuidString).all()
             #expect(audit.count == 1 && audit.first?.action == "view")
@@ -205,6 +229,118 @@ import VaporTesting
             let (supervisorBrowser, _) = try await clinic.signedIn(as: .supervisor)
             _ = try await supervisorBrowser.get(SitePath.outcomes.link)
             #expect(try await supervisorBrowser.post(SitePath.outcomesDropout.link, form: ["rule": "recorded"]).status == .forbidden)
+        }
+    }
+
+    @Test func a_supervisor_is_not_told_how_the_path_into_care_is_counted() async throws {
+        try await withClinic { clinic in
+            let (supervisorBrowser, _) = try await clinic.signedIn(as: .supervisor)
+            let supervisor = try await supervisorBrowser.get(SitePath.outcomes.link).body.string
+            #expect(!supervisor.contains("<dt>Path into care</dt>") && supervisor.contains("<dt>Supervision</dt>"))
+            let (directorBrowser, _) = try await clinic.signedIn(as: .admin)
+            #expect(try await directorBrowser.get(SitePath.outcomes.link).body.string.contains("<dt>Path into care</dt>"))
+        }
+    }
+
+    @Test func the_path_into_care_counts_each_month_of_the_period_on_its_own() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            // Two courses ending five days before the clock, one started 12 weeks before, one 3 weeks before.
+            try await endedCourse(clinic, name: "Long Course", clinician: therapist, scores: [20, 9], sessions: 12)
+            try await endedCourse(clinic, name: "Short Course", clinician: therapist, scores: [20, 9], sessions: 3, slot: 1)
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let today = zone.localDate(of: clinic.clock.now)
+            for daysAgo in [1, 2, 40] {
+                let enquiry = Enquiry()
+                enquiry.id = UUID()
+                enquiry.name = "Someone"
+                enquiry.email = "someone\(daysAgo)@example.org"
+                enquiry.preferredContact = "email"
+                enquiry.message = try clinic.app.services.keyRing.seal("Invented.", Enquiry.messageContext(enquiry.id!))
+                enquiry.source = "web"
+                enquiry.status = Enquiry.Status.handled
+                enquiry.createdAt = zone.startOfDay(today.adding(days: -daysAgo)).addingTimeInterval(12 * 3_600)
+                try await enquiry.create(on: clinic.db)
+            }
+            let period = OutcomesPeriod.lastTwelveMonths(today: today)
+            let months = try await OutcomesQueries.pathMonths(on: clinic.db, period: period, zone: zone, endings: [])
+            #expect(months.count == 12)
+            func month(_ date: LocalDate) -> PathMonth? { months.first { $0.month == OutcomesPeriod.monthKey(date) } }
+            let started = [today.adding(days: -5 - 12 * 7), today.adding(days: -5 - 3 * 7)]
+            #expect(months.reduce(0) { $0 + $1.started } == 2)
+            for day in Set(started.map(OutcomesPeriod.monthKey)) {
+                #expect(months.first { $0.month == day }?.started == started.filter { OutcomesPeriod.monthKey($0) == day }.count)
+            }
+            #expect(months.reduce(0) { $0 + $1.enquiries } == 3)
+            let enquiryDays = [1, 2, 40].map { today.adding(days: -$0) }
+            #expect(month(enquiryDays[0])?.enquiries == enquiryDays.filter { OutcomesPeriod.monthKey($0) == OutcomesPeriod.monthKey(enquiryDays[0]) }.count)
+        }
+    }
+
+    @Test func the_demo_clinics_recent_endings_leave_no_note_owed_or_waiting() async throws {
+        try await withClinic(seedDemo: true) { clinic in
+            let discharged = Set(try await DischargeSummaryRow.query(on: clinic.db).all().map { $0.$client.id })
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let recent = try await OutcomesQueries.endedCourses(on: clinic.db, from: clinic.clock.now.addingTimeInterval(-90 * 86_400), until: clinic.clock.now,
+                                                                zone: zone, scope: .clinic, rule: .recordedByClinician, keyRing: clinic.app.services.keyRing,
+                                                                instruments: clinic.app.services.instruments)
+            #expect(recent.count >= 5, "the last three months show endings")
+            #expect(recent.contains { $0.course.tier == .practicum } && recent.contains { $0.course.anxietyEnd != nil })
+            for clinician in try await StaffUser.query(on: clinic.db).all() {
+                let owed = try await TodayQueries.sessionsWithoutNote(of: clinician.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400), on: clinic.db)
+                #expect(!owed.contains { $0.$client.id.map(discharged.contains) ?? false }, "\(clinician.name) owes a note for an ended course")
+            }
+            let waiting = try await SessionNoteRow.query(on: clinic.db).filter(\.$status ~~ [.awaitingCosignature, .returned, .draft]).all()
+            #expect(!waiting.contains { discharged.contains($0.$client.id) })
+        }
+    }
+
+    @Test func the_supervision_table_counts_each_student_as_the_supervision_page_does() async throws {
+        try await withClinic(seedDemo: true) { clinic in
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
+            let from = zone.startOfDay(period.first), until = zone.startOfDay(period.endExclusive)
+            let rows = try await OutcomesQueries.supervision(on: clinic.db, from: from, until: until, period: period, scope: .clinic)
+            let students = try await StaffUser.query(on: clinic.db).filter(\.$role == .student).sort(\.$name).all()
+            #expect(rows.map(\.student) == students.map(\.name) && !rows.isEmpty)
+            for (row, student) in zip(rows, students) {
+                let id = try student.requireID()
+                #expect(row.sinceStart == (try await SupervisionController.totals(for: id, on: clinic.db)), "\(student.name)")
+                let waiting = try await SessionNoteRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
+                    + (try await DischargeSummaryRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count())
+                #expect(row.waitingNow == waiting)
+                let direct = try await Appointment.query(on: clinic.db).filter(\.$staff.$id == id).filter(\.$status == .attended).filter(\.$client.$id != nil)
+                    .filter(\.$startsAt >= from).filter(\.$startsAt < until).all().reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
+                #expect(row.periodDirectMinutes == direct && direct > 0)
+                let cosigned = try await SessionNoteRow.query(on: clinic.db).filter(\.$author.$id == id).filter(\.$cosignedAt >= from).filter(\.$cosignedAt < until).count()
+                #expect(row.cosignWaitHours.count == cosigned)
+            }
+            // Supervisors see only their own students.
+            let priya = try #require(students.first { $0.slug == "priya-natarajan" })
+            let theirs = try await OutcomesQueries.supervision(on: clinic.db, from: from, until: until, period: period, scope: .studentsOf(priya.$supervisor.id!))
+            #expect(theirs.contains { $0.student == priya.name })
+            #expect(theirs.allSatisfy { row in students.first { $0.name == row.student }?.$supervisor.id == priya.$supervisor.id })
+        }
+    }
+
+    /// Not a check (it asserts no time): what opening the report's sealed values costs, for
+    /// docs/PERFORMANCE.md. Run it with `OUTCOMES_SEAL_BENCH=1 swift test --filter OutcomesPageTests`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["OUTCOMES_SEAL_BENCH"] != nil))
+    func opening_ten_thousand_sealed_scores() async throws {
+        try await withClinic { clinic in
+            let keyRing = clinic.app.services.keyRing
+            let client = UUID()
+            let sealed = try (0..<10_000).map { index -> (UUID, String) in
+                let id = UUID()
+                return (id, try keyRing.seal(json: MeasureResponse.Score(total: index % 28, band: "Moderate"), MeasureResponse.scoreContext(id, client: client)))
+            }
+            let clock = ContinuousClock()
+            var sum = 0
+            let elapsed = try clock.measure {
+                for (id, value) in sealed { sum += try keyRing.open(value, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(id, client: client)).total }
+            }
+            #expect(sum > 0)
+            print("opened 10,000 sealed scores in \(elapsed)")
         }
     }
 }

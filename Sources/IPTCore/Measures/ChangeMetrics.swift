@@ -25,6 +25,9 @@ public struct ChangeMetrics: Sendable, Equatable {
     public let reliableDeterioration: Bool?
     /// From above the caseness threshold to not.
     public let recovery: Bool?
+    /// Above the caseness threshold at the first and at the latest score; nil when the measure has none.
+    public let caseAtStart: Bool?
+    public let caseAtEnd: Bool?
     public let rci: ReliableChangeIndex?
 
     /// Jacobson & Truax (1991): RCI = (x2 - x1) / (sqrt 2 * SD * sqrt(1 - r)). A fall in a symptom
@@ -58,10 +61,61 @@ public struct ChangeMetrics: Sendable, Equatable {
         reliableImprovement = criteria?.reliableDrop.map { drop >= $0 }
         reliableDeterioration = criteria?.reliableDrop.map { -drop >= $0 }
         recovery = criteria?.casenessAbove.map { baseline > $0 && latest <= $0 }
+        caseAtStart = criteria?.casenessAbove.map { baseline > $0 }
+        caseAtEnd = criteria?.casenessAbove.map { latest > $0 }
         if let standardDeviation, let reliability {
             rci = Self.reliableChangeIndex(from: baseline, to: latest, standardDeviation: standardDeviation, reliability: reliability)
         } else {
             rci = nil
         }
+    }
+}
+
+extension ChangeMetrics {
+    /// NHS Talking Therapies "reliable recovery" on this one measure: a reliable improvement that
+    /// also ends at or below the caseness threshold, from a start above it.
+    public var reliableRecovery: Bool { recovery == true && reliableImprovement == true }
+}
+
+/// Change over a course judged on the depression and the anxiety measure together, as NHS Talking
+/// Therapies defines its outcomes (a PHQ-9 and a GAD-7, both scored at the first and the last
+/// contact). Where the anxiety measure was not scored twice, every figure falls back to the
+/// depression measure alone, and `basis` says so, so a reader can count how often that happened.
+public struct PairedChange: Sendable, Equatable {
+    public enum Basis: String, Sendable, Equatable {
+        case bothMeasures = "both"
+        case depressionOnly = "depression"
+    }
+
+    public let basis: Basis
+    public let depression: ChangeMetrics
+    /// nil on the depression-only basis.
+    public let anxiety: ChangeMetrics?
+    /// A case at the start on either measure (on the depression measure alone without the anxiety one).
+    public let caseAtStart: Bool
+    /// A case at the start, and below the caseness threshold of every measure used at the end.
+    public let recovery: Bool
+    /// A reliable drop on at least one measure and a reliable rise on neither.
+    public let reliableImprovement: Bool
+    /// A reliable rise on at least one measure and a reliable drop on neither: a course that improved
+    /// on one measure and worsened on the other counts as neither improved nor deteriorated.
+    public let reliableDeterioration: Bool
+
+    /// Recovery that is also a reliable improvement: the headline figure NHS Talking Therapies reports.
+    public var reliableRecovery: Bool { recovery && reliableImprovement }
+
+    /// `anxiety` is the change on the anxiety measure over the same course, or nil when it was not
+    /// scored at least twice.
+    public init(depression: ChangeMetrics, anxiety: ChangeMetrics?) {
+        self.depression = depression
+        self.anxiety = anxiety
+        let measures = [depression] + (anxiety.map { [$0] } ?? [])
+        basis = anxiety == nil ? .depressionOnly : .bothMeasures
+        caseAtStart = measures.contains { $0.caseAtStart == true }
+        recovery = caseAtStart && measures.allSatisfy { $0.caseAtEnd == false }
+        let improved = measures.contains { $0.reliableImprovement == true }
+        let worsened = measures.contains { $0.reliableDeterioration == true }
+        reliableImprovement = improved && !worsened
+        reliableDeterioration = worsened && !improved
     }
 }

@@ -87,8 +87,15 @@ public struct EndedCourse: Sendable, Equatable {
     public var end: Int?
     public var ending: CourseEnding
 
+    /// The anxiety measure (GAD-7) over the same course, first and last score; nil where it was not
+    /// scored (then the paired figures fall back to the depression measure alone).
+    public var anxietyInstrument: Instrument
+    public var anxietyBaseline: Int?
+    public var anxietyEnd: Int?
+
     public init(programme: Programme, focusAreas: [FocusArea], tier: ClinicianTier, clinician: String, sessionsAttended: Int, sessionsWithMeasure: Int,
-                agreedSessions: Int, instrument: Instrument, baseline: Int?, end: Int?, ending: CourseEnding) {
+                agreedSessions: Int, instrument: Instrument, baseline: Int?, end: Int?, ending: CourseEnding,
+                anxietyInstrument: Instrument = .gad7, anxietyBaseline: Int? = nil, anxietyEnd: Int? = nil) {
         self.programme = programme
         self.focusAreas = focusAreas
         self.tier = tier
@@ -100,12 +107,23 @@ public struct EndedCourse: Sendable, Equatable {
         self.baseline = baseline
         self.end = end
         self.ending = ending
+        self.anxietyInstrument = anxietyInstrument
+        self.anxietyBaseline = anxietyBaseline
+        self.anxietyEnd = anxietyEnd
     }
 
     /// The same metrics the client's chart shows, or nil without both a first and an end score.
     public var change: ChangeMetrics? {
         guard let baseline, let end else { return nil }
         return ChangeMetrics(instrument: instrument, baseline: baseline, latest: end)
+    }
+
+    /// The change on the depression and anxiety measures together (NHS Talking Therapies), built by
+    /// the same function the client's chart uses; nil without both depression scores.
+    public var pairedChange: PairedChange? {
+        guard let change else { return nil }
+        let anxiety = anxietyBaseline.flatMap { first in anxietyEnd.map { ChangeMetrics(instrument: anxietyInstrument, baseline: first, latest: $0) } }
+        return PairedChange(depression: change, anxiety: anxiety)
     }
 
     /// The first score was above the measure's caseness threshold.
@@ -145,12 +163,16 @@ public struct OutcomeFigures: Sendable, Equatable {
     public let withEndScore: Share
     /// Of the courses with a first score in the clinical range and an end score.
     public let response: Share
-    /// The next four are of courses with both scores.
+    /// Of courses with both depression scores.
     public let remission: Share
+    /// The next two are of courses with both depression scores, judged on both measures where the
+    /// anxiety measure was scored twice (`PairedChange`).
     public let reliableImprovement: Share
     public let reliableDeterioration: Share
-    /// Of courses starting in the clinical range with both scores (NHS Talking Therapies).
+    /// Of courses that were a case at the start on either measure, with both scores (NHS Talking Therapies).
     public let reliableRecovery: Share
+    /// Courses whose paired figures used both measures, of those with both depression scores.
+    public let bothMeasures: Share
     /// Baseline minus end (a fall is a positive number), with its sample standard deviation.
     public let meanDrop: Double?
     public let dropSpread: Double?
@@ -172,9 +194,12 @@ public struct OutcomeFigures: Sendable, Equatable {
         let clinical = changes.filter { $0.response != nil }
         response = Share(clinical.filter { $0.response == true }.count, of: clinical.count)
         remission = Share(changes.filter { $0.remission == true }.count, of: changes.filter { $0.remission != nil }.count)
-        reliableImprovement = Share(changes.filter { $0.reliableImprovement == true }.count, of: changes.filter { $0.reliableImprovement != nil }.count)
-        reliableDeterioration = Share(changes.filter { $0.reliableDeterioration == true }.count, of: changes.filter { $0.reliableDeterioration != nil }.count)
-        reliableRecovery = Share(clinical.filter(\.reliableRecovery).count, of: clinical.count)
+        let paired = group.compactMap(\.pairedChange)
+        reliableImprovement = Share(paired.filter(\.reliableImprovement).count, of: paired.count)
+        reliableDeterioration = Share(paired.filter(\.reliableDeterioration).count, of: paired.count)
+        let cases = paired.filter(\.caseAtStart)
+        reliableRecovery = Share(cases.filter(\.reliableRecovery).count, of: cases.count)
+        bothMeasures = Share(paired.filter { $0.basis == .bothMeasures }.count, of: paired.count)
         let drops = changes.map { Double($0.baseline - $0.latest) }
         if n >= Self.minimumGroup, drops.count >= Self.minimumGroup {
             let mean = drops.reduce(0, +) / Double(drops.count)
@@ -241,10 +266,4 @@ public enum OutcomesReport {
         let middle = sorted.count / 2
         return sorted.count % 2 == 0 ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
     }
-}
-
-extension ChangeMetrics {
-    /// NHS Talking Therapies "reliable recovery": a reliable improvement that also ends below the
-    /// caseness threshold, from a start above it.
-    public var reliableRecovery: Bool { recovery == true && reliableImprovement == true }
 }

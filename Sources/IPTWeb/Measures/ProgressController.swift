@@ -30,13 +30,14 @@ struct ProgressController: SiteRouteCollection {
                                              detail: "scores=\(responses.count)") {
             let instruments = request.services.instruments
             func phase(at date: Date) -> String { phaseStarts.last { $0.0 <= date }?.1.label ?? "Before the course" }
-            let sections: [ProgressPage.Section] = try instruments.all.compactMap { instrument in
+            var sections: [ProgressPage.Section] = try instruments.all.compactMap { instrument in
                 guard let rows = byInstrument[instrument.code], !rows.isEmpty else { return nil }
                 let points = try rows.compactMap { row in
                     try row.total(request.services.keyRing).flatMap { total in row.completedAt.map { ProgressPage.Point(date: $0, score: total, phase: phase(at: $0)) } }
                 }
                 return ProgressPage.Section(instrument: instrument, points: points, change: Self.change(instrument, points: points, spread: spreads[instrument.code]))
             }
+            Self.addPairedChange(to: &sections)
             let sharing = context.client.guardianName != nil && !responses.isEmpty ? responses.map { response in
                 ProgressPage.Shared(responseID: response.id?.uuidString ?? "",
                                     label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map { DateDisplay.day(zone.localDate(of: $0)) } ?? "")",
@@ -80,6 +81,35 @@ struct ProgressController: SiteRouteCollection {
         }
         if let rciText { details.append(.init(term: "Reliable Change Index (Jacobson and Truax)", description: rciText)) }
         return details
+    }
+}
+
+extension ProgressController {
+    /// The depression and anxiety measures judged together (`PairedChange`, the function the clinic's
+    /// outcomes report uses), added to the depression measure's section; nil without two depression scores.
+    static func pairedChange(_ sections: [ProgressPage.Section]) -> PairedChange? {
+        func change(_ code: String) -> ChangeMetrics? {
+            guard let section = sections.first(where: { $0.instrument.code == code }), section.points.count >= 2,
+                  let first = section.points.first, let last = section.points.last else { return nil }
+            return ChangeMetrics(instrument: section.instrument, baseline: first.score, latest: last.score)
+        }
+        guard let depression = change(Instrument.phq9.code) ?? change(Instrument.phqA.code) else { return nil }
+        return PairedChange(depression: depression, anxiety: change(Instrument.gad7.code))
+    }
+
+    static func addPairedChange(to sections: inout [ProgressPage.Section]) {
+        guard let paired = pairedChange(sections),
+              let index = sections.firstIndex(where: { [Instrument.phq9.code, Instrument.phqA.code].contains($0.instrument.code) && $0.change != nil }) else { return }
+        func yesNo(_ value: Bool) -> String { value ? "Yes" : "No" }
+        let basis = paired.basis == .bothMeasures
+            ? "Judged on this measure and the GAD-7 together, as NHS Talking Therapies does"
+            : "Judged on this measure alone: the GAD-7 was not scored twice"
+        sections[index].change?.append(contentsOf: [
+            .init(term: "Both measures (NHS Talking Therapies)", description: basis + "."),
+            .init(term: "Reliable recovery", description: paired.caseAtStart ? yesNo(paired.reliableRecovery) : "Not applicable: not in the clinical range at the start"),
+            .init(term: "Reliable improvement on the measures together", description: yesNo(paired.reliableImprovement)),
+            .init(term: "Reliable deterioration on the measures together", description: yesNo(paired.reliableDeterioration)),
+        ])
     }
 }
 

@@ -118,6 +118,7 @@ enum OutcomesCSV {
             let shares: [(String, Share)] = [("response", figures.response), ("remission", figures.remission), ("reliable improvement", figures.reliableImprovement),
                                              ("reliable recovery", figures.reliableRecovery), ("reliable deterioration", figures.reliableDeterioration),
                                              ("first score", figures.withBaseline), ("end score", figures.withEndScore), ("sessions measured", figures.sessionsMeasured),
+                                             ("judged on both measures", figures.bothMeasures),
                                              ("completed", figures.completed), ("ended early", figures.endedEarly)]
             for (name, share) in shares {
                 csv += CSVWriter.line([section, programme, breakdown, figures.label, name, share.isReportable ? "\(share.count)" : "",

@@ -7,8 +7,9 @@ import SQLKit
 /// The queries behind the outcomes page. A course is the client's contract closed by a signed
 /// discharge summary; it ended in the period when the summary was signed in it. Each query asks the
 /// database for a few columns per course and lets it count and rank; what is sealed at rest (the
-/// scores and the ending reason) is opened only for the first and last score of each course and its
-/// summary: three openings per course, however many questionnaires it holds.
+/// scores and the ending reason) is opened only for the first and last score of each measure of a
+/// course, and its summary when the course ended short: at most five openings per course, however
+/// many questionnaires it holds.
 enum OutcomesQueries {
     /// Whose courses a reader sees: the whole clinic (the director) or a supervisor's students.
     enum Scope: Sendable, Equatable {
@@ -76,8 +77,8 @@ enum OutcomesQueries {
             """).all()
         var attended: [UUID: Int] = [:]
         for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
-        // The first and last depression score of each course and how many there were: the database
-        // ranks them, so only two seals per course are opened.
+        // The first and last depression and anxiety score of each course and how many there were: the
+        // database ranks them, so only two seals per course and measure are opened.
         let scores = try await sql.raw("""
             SELECT id, client_id, instrument_code, score_sealed, first_rank, last_rank, measures FROM (
               SELECT r.id, r.client_id, r.instrument_code, r.score_sealed,
@@ -85,7 +86,7 @@ enum OutcomesQueries {
                      ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at DESC, r.id DESC) AS last_rank,
                      COUNT(*) OVER (PARTITION BY r.client_id, r.instrument_code) AS measures
               FROM measure_responses r JOIN discharge_summaries d ON d.client_id = r.client_id
-              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a')
+              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a', 'gad-7')
                 AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
             ) ranked WHERE first_rank = 1 OR last_rank = 1
             """).all()
@@ -107,10 +108,14 @@ enum OutcomesQueries {
             let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
             let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
             let measured = byCourse["\(client)|\(instrument.code)"] ?? Scores()
+            let anxiety = byCourse["\(client)|\(Instrument.gad7.code)"] ?? Scores()
             let discharge = try row.decode(column: "discharge_id", as: UUID.self)
-            let content = try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
-                                           DischargeSummaryRow.contentContext(discharge, client: client))
             let held = attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
+            // A course that held every agreed session is complete whatever reason was recorded, so
+            // its summary (the largest sealed value) is opened only for courses that ended short.
+            let reason: String? = agreed > 0 && held >= agreed ? nil
+                : try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
+                                   DischargeSummaryRow.contentContext(discharge, client: client)).endingReason
             let focus = [try row.decode(column: "primary_focus", as: String?.self), try row.decode(column: "secondary_focus", as: String?.self)]
                 .compactMap { $0.flatMap(FocusArea.init(rawValue:)) }
             let course = EndedCourse(
@@ -118,38 +123,48 @@ enum OutcomesQueries {
                 tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
                 clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
                 agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
-                ending: rule.classify(recordedReason: content.endingReason, sessionsAttended: held, agreedSessions: agreed))
+                ending: rule.classify(recordedReason: reason, sessionsAttended: held, agreedSessions: agreed),
+                anxietyInstrument: instruments.named(Instrument.gad7.code) ?? .gad7, anxietyBaseline: anxiety.first, anxietyEnd: anxiety.last)
             return (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))), course)
         }
     }
 
     // MARK: The path into care
 
-    /// Each month's enquiries, consultations, assessments, starts and endings, counted by the database.
+    /// Each month's enquiries, consultations, assessments, starts and endings, counted by the database:
+    /// one query per step over the whole period, each month a sum of its own, so a 36-month period
+    /// costs four queries, not four per month. Each reads only the period's rows through its index.
     static func pathMonths(on db: any Database, period: OutcomesPeriod, zone: ClinicTimeZone,
                            endings: [(month: String, ending: CourseEnding)]) async throws -> [PathMonth] {
         let sql = db as! any SQLDatabase
-        var months: [PathMonth] = []
-        var start = period.first
-        for key in period.months {
-            let next = OutcomesPeriod(first: start, last: start).endExclusive
-            let from = zone.startOfDay(start), until = zone.startOfDay(next)
-            func count(_ query: SQLQueryString) async throws -> Int {
-                try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
+        var firstDays: [LocalDate] = [period.first]
+        for _ in period.months { firstDays.append(OutcomesPeriod(first: firstDays.last!, last: firstDays.last!).endExclusive) }
+        let instants = firstDays.map { zone.startOfDay($0) }
+        let months = period.months.count
+
+        /// `SUM(CASE ...)` per month over `column`, for rows of `table` matching `condition` in the period.
+        func perMonth(_ column: String, of table: String, where condition: SQLQueryString, byDay: Bool = false) async throws -> [Int] {
+            func bound(_ index: Int) -> any Encodable & Sendable { byDay ? firstDays[index].description : instants[index] }
+            var query: SQLQueryString = "SELECT "
+            for month in 0..<months {
+                query = query + (month == 0 ? "" : ", ")
+                    + "SUM(CASE WHEN \(unsafeRaw: column) >= \(bind: bound(month)) AND \(unsafeRaw: column) < \(bind: bound(month + 1)) THEN 1 ELSE 0 END) AS m\(unsafeRaw: String(month))"
             }
-            var month = PathMonth(month: key)
-            month.enquiries = try await count("SELECT COUNT(*) AS n FROM enquiries WHERE created_at >= \(bind: from) AND created_at < \(bind: until)")
-            month.consultations = try await count("""
-                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'consultation' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
-                  AND status IN (\(bind: Appointment.Status.attended.rawValue), \(bind: Appointment.Status.confirmed.rawValue))
-                """)
-            month.assessments = try await count("""
-                SELECT COUNT(*) AS n FROM appointments WHERE type_code = 'assessment' AND starts_at >= \(bind: from) AND starts_at < \(bind: until)
-                  AND status = \(bind: Appointment.Status.attended.rawValue)
-                """)
-            month.started = try await count("""
-                SELECT COUNT(*) AS n FROM treatment_contracts WHERE version = 1 AND start_date >= \(bind: start.description) AND start_date < \(bind: next.description)
-                """)
+            query = query + " FROM \(unsafeRaw: table) WHERE " + condition
+                + " AND \(unsafeRaw: column) >= \(bind: bound(0)) AND \(unsafeRaw: column) < \(bind: bound(months))"
+            let row = try await sql.raw(query).first()
+            return try (0..<months).map { try row?.decode(column: "m\($0)", as: Int?.self) ?? 0 }
+        }
+        let enquiries = try await perMonth("created_at", of: "enquiries", where: "1 = 1")
+        let consultations = try await perMonth("starts_at", of: "appointments", where: """
+            type_code = 'consultation' AND status IN (\(bind: Appointment.Status.attended.rawValue), \(bind: Appointment.Status.confirmed.rawValue))
+            """)
+        let assessments = try await perMonth("starts_at", of: "appointments",
+                                             where: "type_code = 'assessment' AND status = \(bind: Appointment.Status.attended.rawValue)")
+        let started = try await perMonth("start_date", of: "treatment_contracts", where: "version = 1", byDay: true)
+        return period.months.enumerated().map { index, key in
+            var month = PathMonth(month: key, enquiries: enquiries[index], consultations: consultations[index], assessments: assessments[index],
+                                  started: started[index])
             for ending in endings where ending.month == key {
                 switch ending.ending {
                 case .completed: month.completed += 1
@@ -157,10 +172,8 @@ enum OutcomesQueries {
                 case .endedOtherwise: month.endedOtherwise += 1
                 }
             }
-            months.append(month)
-            start = next
+            return month
         }
-        return months
     }
 
     /// When each client who started a course in the period reached each step: the database keeps
@@ -200,33 +213,68 @@ enum OutcomesQueries {
 
     // MARK: Supervision
 
+    /// Every student's figures from six queries in all, each grouped or filtered by the students'
+    /// ids (it was seven per student): each reads only the students' own rows through an index on
+    /// the student (contracts_clinician, appointments_staff_time, supervision_student, notes_author,
+    /// session_notes_author_cosigned, discharge_summaries_status_author).
     static func supervision(on db: any Database, from: Date, until: Date, period: OutcomesPeriod, scope: Scope) async throws -> [StudentSupervision] {
-        var students = StaffUser.query(on: db).filter(\.$role == StaffRole.student)
-        if case let .studentsOf(supervisor) = scope { students = students.filter(\.$supervisor.$id == supervisor) }
+        var query = StaffUser.query(on: db).filter(\.$role == StaffRole.student)
+        if case let .studentsOf(supervisor) = scope { query = query.filter(\.$supervisor.$id == supervisor) }
+        let students = try await query.sort(\.$name).all()
+        let ids = try students.map { try $0.requireID() }
+        guard !ids.isEmpty else { return [] }
         let sql = db as! any SQLDatabase
-        var result: [StudentSupervision] = []
-        for student in try await students.sort(\.$name).all() {
-            let id = try student.requireID()
-            let caseload = try await sql.raw("""
-                SELECT COUNT(*) AS n FROM treatment_contracts c
-                WHERE c.clinician_id = \(bind: id) AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = c.client_id)
-                  AND NOT EXISTS (SELECT 1 FROM discharge_summaries d WHERE d.client_id = c.client_id AND d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])))
-                """).first()?.decode(column: "n", as: Int.self) ?? 0
-            let sessions = try await Appointment.query(on: db).filter(\.$staff.$id == id).filter(\.$status == .attended).filter(\.$client.$id != nil)
-                .filter(\.$startsAt >= from).filter(\.$startsAt < until).field(\.$startsAt).field(\.$endsAt).all()
-            let direct = sessions.reduce(0) { $0 + Int($1.endsAt.timeIntervalSince($1.startsAt) / 60) }
-            let supervised = try await SupervisionSessionRow.query(on: db).filter(\.$student.$id == id)
-                .filter(\.$heldOn >= period.first.description).filter(\.$heldOn < period.endExclusive.description).field(\.$minutes).all()
-                .reduce(0) { $0 + $1.minutes }
-            let cosigned = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$cosignedAt >= from).filter(\.$cosignedAt < until)
-                .field(\.$signedAt).field(\.$cosignedAt).all()
-            let waits = cosigned.compactMap { note in note.signedAt.flatMap { signed in note.cosignedAt.map { $0.timeIntervalSince(signed) / 3_600 } } }
-            let waitingNotes = try await SessionNoteRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
-            let waitingSummaries = try await DischargeSummaryRow.query(on: db).filter(\.$author.$id == id).filter(\.$status == .awaitingCosignature).count()
-            result.append(StudentSupervision(student: student.name, caseload: caseload, periodDirectMinutes: direct, periodSupervisionMinutes: supervised,
-                                             sinceStart: try await SupervisionController.totals(for: id, on: db), cosignWaitHours: waits,
-                                             waitingNow: waitingNotes + waitingSummaries))
+        let awaiting = NoteStatus.awaitingCosignature.rawValue
+        func counts(_ query: SQLQueryString, key: String) async throws -> [UUID: Int] {
+            var result: [UUID: Int] = [:]
+            for row in try await sql.raw(query).all() { result[try row.decode(column: key, as: UUID.self)] = try row.decode(column: "n", as: Int.self) }
+            return result
         }
-        return result
+        let caseload = try await counts("""
+            SELECT c.clinician_id, COUNT(*) AS n FROM treatment_contracts c
+            WHERE c.clinician_id IN (\(binds: ids)) AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = c.client_id)
+              AND NOT EXISTS (SELECT 1 FROM discharge_summaries d WHERE d.client_id = c.client_id AND d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])))
+            GROUP BY c.clinician_id
+            """, key: "clinician_id")
+        let waitingNotes = try await counts("SELECT author_id, COUNT(*) AS n FROM session_notes WHERE author_id IN (\(binds: ids)) AND status = \(bind: awaiting) GROUP BY author_id",
+                                            key: "author_id")
+        let waitingSummaries = try await counts("""
+            SELECT author_id, COUNT(*) AS n FROM discharge_summaries WHERE status = \(bind: awaiting) AND author_id IN (\(binds: ids)) GROUP BY author_id
+            """, key: "author_id")
+        // Direct minutes since starting and in the period, as `SupervisionController.totals` counts
+        // them: attended appointments with a client.
+        var direct: [UUID: (total: Int, period: Int)] = [:]
+        for row in try await sql.raw("""
+            SELECT staff_id, starts_at, ends_at FROM appointments
+            WHERE staff_id IN (\(binds: ids)) AND status = \(bind: Appointment.Status.attended.rawValue) AND client_id IS NOT NULL
+            """).all() {
+            let staff = try row.decode(column: "staff_id", as: UUID.self), starts = try row.decode(column: "starts_at", as: Date.self)
+            let minutes = Int(try row.decode(column: "ends_at", as: Date.self).timeIntervalSince(starts) / 60)
+            let inPeriod = starts >= from && starts < until
+            direct[staff, default: (0, 0)] = (direct[staff, default: (0, 0)].total + minutes, direct[staff, default: (0, 0)].period + (inPeriod ? minutes : 0))
+        }
+        var supervised: [UUID: (total: Int, period: Int)] = [:]
+        let first = period.first.description, end = period.endExclusive.description
+        for row in try await sql.raw("SELECT student_id, held_on, minutes FROM supervision_sessions WHERE student_id IN (\(binds: ids))").all() {
+            let student = try row.decode(column: "student_id", as: UUID.self), minutes = try row.decode(column: "minutes", as: Int.self)
+            let heldOn = try row.decode(column: "held_on", as: String.self)
+            let inPeriod = heldOn >= first && heldOn < end
+            supervised[student, default: (0, 0)] = (supervised[student, default: (0, 0)].total + minutes,
+                                                    supervised[student, default: (0, 0)].period + (inPeriod ? minutes : 0))
+        }
+        var waits: [UUID: [Double]] = [:]
+        for row in try await sql.raw("""
+            SELECT author_id, signed_at, cosigned_at FROM session_notes
+            WHERE author_id IN (\(binds: ids)) AND cosigned_at >= \(bind: from) AND cosigned_at < \(bind: until)
+            """).all() {
+            guard let signed = try row.decode(column: "signed_at", as: Date?.self), let cosigned = try row.decode(column: "cosigned_at", as: Date?.self) else { continue }
+            waits[try row.decode(column: "author_id", as: UUID.self), default: []].append(cosigned.timeIntervalSince(signed) / 3_600)
+        }
+        return zip(students, ids).map { student, id in
+            StudentSupervision(student: student.name, caseload: caseload[id] ?? 0, periodDirectMinutes: direct[id]?.period ?? 0,
+                               periodSupervisionMinutes: supervised[id]?.period ?? 0,
+                               sinceStart: SupervisionTotals(directMinutes: direct[id]?.total ?? 0, supervisionMinutes: supervised[id]?.total ?? 0),
+                               cosignWaitHours: waits[id] ?? [], waitingNow: (waitingNotes[id] ?? 0) + (waitingSummaries[id] ?? 0))
+        }
     }
 }

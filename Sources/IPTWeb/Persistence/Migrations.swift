@@ -41,5 +41,6 @@ enum Migrations {
         M045CreateBilling(),
         M055CreateOutcomeSettings(),
         M056IndexOutcomeQueries(),
+        M057IndexOutcomeSupervision(),
     ]
 }
