@@ -63,6 +63,12 @@ actor AuditWriter {
         isFlushing = false
     }
 
+    /// The link hash of one row: what `append` stores and what the scale generator
+    /// (Bench/ScaleClinic.swift) stores for the rows it writes, so both change together.
+    static func chainHash(previous previousHash: String, record: AuditRecord) -> String {
+        HexDigest.sha256(previousHash + record.canonicalText)
+    }
+
     /// Appends rows to the chain in one transaction. The chain head is read under a lock, so two app
     /// instances can never both extend the chain from the same link: on SQLite the write transaction
     /// opened with BEGIN IMMEDIATE already holds the database's write lock; on PostgreSQL the read
@@ -94,7 +100,7 @@ actor AuditWriter {
                     requestID: entry.requestID,
                     detail: entry.detail
                 )
-                let hash = HexDigest.sha256(previousHash + record.canonicalText)
+                let hash = Self.chainHash(previous: previousHash, record: record)
                 let values: [any Encodable & Sendable] = [
                     UUID(), sequence, occurredAt, entry.actorID, entry.actorLabel, entry.action.rawValue, entry.recordType,
                     entry.recordID, entry.subject, entry.requestID, entry.detail, previousHash, hash,
