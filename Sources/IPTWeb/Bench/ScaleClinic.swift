@@ -209,7 +209,9 @@ public enum ScaleClinic {
         people[1].id = deskID
         for number in 1...plan.size.clinicians {
             let person = StaffUser(email: clinicianEmail(number), name: plan.clinicianName(number), role: .therapist, passwordHash: hash,
-                                   slug: "clinician-\(number)", credentials: "Registered Psychotherapist", acceptingNewClients: true,
+                                   // Public, on the full fee level and taking clients: the booking pages find their times.
+                                   slug: "clinician-\(number)", credentials: "Registered Psychotherapist", feeTier: FeeTierCode.full.rawValue,
+                                   isPublic: true, acceptingNewClients: true,
                                    createdAt: plan.now)
             person.id = clinicianID(number)
             people.append(person)
