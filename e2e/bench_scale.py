@@ -24,7 +24,7 @@ Environment:
     SCALE_OUT            results directory (default e2e/artifacts/bench-scale)
 
 To measure one more page, add a Page to PAGES: a key, a label, who signs in, and the request
-each signed-in user makes (a function of the user's number, 1 to 8).
+each signed-in user makes (a function of the user's number, 1 to 8, and the clinic's size).
 """
 from __future__ import annotations
 
@@ -69,38 +69,45 @@ def clinician_email(number: int) -> str:
     return f"clinician-{number:04d}@scale.example"
 
 
-def own_client(user: int) -> int:
-    """A client on clinician `user`'s caseload: client n is treated by clinician n (client 1, the
-    long-term client with 200 sessions, by clinician 1)."""
-    return user
+def clinicians(clients: int) -> int:
+    return (clients + 519) // 520  # ScaleClinic.Size.clinicians
+
+
+def own_client(user: int, clients: int) -> int:
+    """A client in the middle of a course with clinician `user` today: in the clinician's Monday
+    9:00 slot, its last course (position 12 of 13, which holds the present week)."""
+    return user + clinicians(clients) * 40 * 12
 
 
 @dataclass
 class Page:
     key: str
     label: str
-    # "clinician": clinicians 1..8 sign in, one each; "admin": the director, 8 sessions.
+    # "clinician": clinicians 1..8 sign in, one each; "admin": the director, 8 sessions;
+    # "clinician-1": the long-term client's clinician, 8 sessions (the director would be asked why
+    # they open a chart outside their caseload).
     who: str
-    path: Callable[[int], str]
+    # The request of signed-in user `u` (1 to 8) in a clinic of `n` clients.
+    path: Callable[[int, int], str]
     method: str = "GET"
     form: Callable[[int], dict[str, str]] | None = None
 
 
 PAGES: list[Page] = [
-    Page("caseload", "caseload /staff/clients", "clinician", lambda u: "/staff/clients"),
-    Page("chart", "a chart /staff/clients/:id/chart", "clinician", lambda u: f"/staff/clients/{client_id(own_client(u))}/chart"),
+    Page("caseload", "caseload /staff/clients", "clinician", lambda u, n: "/staff/clients"),
+    Page("chart", "a chart /staff/clients/:id/chart", "clinician", lambda u, n: f"/staff/clients/{client_id(own_client(u, n))}/chart"),
     Page("calendar-everyone", "calendar, everyone's day /staff/calendar?clinician=all", "admin",
-         lambda u: "/staff/calendar?clinician=all"),
+         lambda u, n: "/staff/calendar?clinician=all"),
     Page("calendar-week", "calendar, a clinician's week", "clinician",
-         lambda u: f"/staff/calendar?clinician={clinician_id(u)}&view=week"),
-    Page("audit-client", "audit view filtered by client", "admin", lambda u: f"/staff/audit?subject={client_id(u)}"),
-    Page("audit-person", "audit view filtered by person", "admin", lambda u: f"/staff/audit?actor={clinician_id(u)}"),
-    Page("today", "dashboard (Today) /staff", "clinician", lambda u: "/staff"),
+         lambda u, n: f"/staff/calendar?clinician={clinician_id(u)}&view=week"),
+    Page("audit-client", "audit view filtered by client", "admin", lambda u, n: f"/staff/audit?subject={client_id(u)}"),
+    Page("audit-person", "audit view filtered by person", "admin", lambda u, n: f"/staff/audit?actor={clinician_id(u)}"),
+    Page("today", "dashboard (Today) /staff", "clinician", lambda u, n: "/staff"),
     Page("slots", "slot finding /book/times (any registered therapist)", "clinician",
-         lambda u: "/book/times?type=assessment&with=registered"),
-    Page("search", "global client search POST /staff/search", "admin", lambda u: "/staff/search", "POST",
+         lambda u, n: "/book/times?type=assessment&with=registered"),
+    Page("search", "global client search POST /staff/search", "admin", lambda u, n: "/staff/search", "POST",
          lambda u: {"q": ["Whitfield", "Sato", "Avery Abbott", "Kaur"][u % 4]}),
-    Page("export", "right-of-access export, 200 appointments", "admin", lambda u: f"/staff/clients/{client_id(1)}/record"),
+    Page("export", "right-of-access export, 200 appointments", "clinician-1", lambda u, n: f"/staff/clients/{client_id(1)}/record"),
 ]
 
 
@@ -200,7 +207,7 @@ def lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def wrk_script(page: Page, sessions: list[Session], port: int) -> str:
+def wrk_script(page: Page, sessions: list[Session], port: int, clients: int) -> str:
     """Each request carries the next user's session and that user's path (and form)."""
     lines = ["local requests = {}", "function init(args)"]
     for number, session in enumerate(sessions, start=1):
@@ -212,7 +219,7 @@ def wrk_script(page: Page, sessions: list[Session], port: int) -> str:
             headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://127.0.0.1:{port}"})
             body = lua_string(urllib.parse.urlencode(form))
         table = "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()) + "}"
-        lines.append(f"  requests[{number}] = wrk.format({lua_string(page.method)}, {lua_string(page.path(number))}, {table}, {body})")
+        lines.append(f"  requests[{number}] = wrk.format({lua_string(page.method)}, {lua_string(page.path(number, clients))}, {table}, {body})")
     lines += ["end", "local i = 0",
               "function request()", "  i = i + 1", "  return requests[(i % #requests) + 1]", "end",
               "function done(summary, latency, requests)",
@@ -224,19 +231,18 @@ def wrk_script(page: Page, sessions: list[Session], port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measure(page: Page, sessions: list[Session], app: ScaleApp, out: Path, tag: str) -> dict[str, object]:
+def measure(page: Page, sessions: list[Session], app: ScaleApp, clients: int, out: Path, tag: str) -> dict[str, object]:
     connections = int(os.environ.get("SCALE_CONNECTIONS", "8"))
     duration = int(os.environ.get("SCALE_DURATION", "10"))
     warmup = int(os.environ.get("SCALE_WARMUP", "3"))
     script = out / f"wrk-{tag}-{page.key}.lua"
-    script.write_text(wrk_script(page, sessions, app.port))
+    script.write_text(wrk_script(page, sessions, app.port, clients))
     # One check request first: a page that fails is reported, not timed.
-    first = sessions[0]
-    headers = {"Cookie": first.cookie}
     if page.method == "GET":
-        status, _, body = http_get(app.port, page.path(1), headers)
-        if status != 200:
-            raise RuntimeError(f"{page.key}: GET {page.path(1)} answered {status}")
+        for number, session in enumerate(sessions, start=1):
+            status, _, body = http_get(app.port, page.path(number, clients), {"Cookie": session.cookie})
+            if status != 200:
+                raise RuntimeError(f"{page.key}: GET {page.path(number, clients)} answered {status}")
         page_bytes = len(body)
     else:
         page_bytes = None
@@ -324,11 +330,13 @@ def main() -> int:
                 current.generation = generate(engine, clients, generator, root, pg_url)
                 app = ScaleApp(app_bin, work, engine, clients, root, pg_url)
                 app.start()
-                clinicians = [app.session(clinician_email(n), "/staff") for n in range(1, 9)]
+                clinician_sessions = [app.session(clinician_email(n), "/staff") for n in range(1, 9)]
                 admins = [app.session(ADMIN, "/staff") for _ in range(8)]
+                first_clinician = [clinician_sessions[0]] + [app.session(clinician_email(1), "/staff") for _ in range(7)]
                 for page in pages:
                     try:
-                        current.pages[page.key] = measure(page, clinicians if page.who == "clinician" else admins, app, out,
+                        sessions = {"clinician": clinician_sessions, "admin": admins, "clinician-1": first_clinician}[page.who]
+                        current.pages[page.key] = measure(page, sessions, app, clients, out,
                                                           f"{engine}-{clients}")
                     except Exception as error:  # noqa: BLE001  (one page failing does not lose the others)
                         log(f"{engine} {clients} {page.key}: FAILED: {error}")

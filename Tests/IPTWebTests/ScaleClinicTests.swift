@@ -48,4 +48,24 @@ import VaporTesting
             #expect(try await AuditVerification.firstBreak(on: clinic.db) == nil)
         }
     }
+
+    /// The calendar queries bound an appointment's start by `Appointment.longestSpan` (M062), so a
+    /// longer row would drop out of the calendars: the database refuses it, on either engine.
+    @Test func an_appointment_longer_than_the_longest_span_is_refused_by_the_database() async throws {
+        try await withClinic { clinic in
+            let clinician = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org", dateOfBirth: "1996-03-04")
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50, bufferAfterMinutes: 10)
+            let long = try BookingService.newAppointment(staffID: clinician.requireID(), clientID: client.requireID(), kind: kind,
+                                                         start: clinic.clock.now, locationID: nil, source: "test", now: clinic.clock.now)
+            long.blockedUntil = long.blockedFrom.addingTimeInterval(Appointment.longestSpan + 60)
+            await #expect(throws: (any Error).self) { try await long.create(on: clinic.db) }
+
+            let ordinary = try BookingService.newAppointment(staffID: clinician.requireID(), clientID: client.requireID(), kind: kind,
+                                                             start: clinic.clock.now, locationID: nil, source: "test", now: clinic.clock.now)
+            try await ordinary.create(on: clinic.db)
+            ordinary.blockedUntil = ordinary.blockedFrom.addingTimeInterval(Appointment.longestSpan + 60)
+            await #expect(throws: (any Error).self) { try await ordinary.save(on: clinic.db) }
+        }
+    }
 }

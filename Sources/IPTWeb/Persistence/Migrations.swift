@@ -36,5 +36,8 @@ enum Migrations {
         M037SealScoresEventsAndSignatures(),
         M038AddArrivals(),
         M039AddPortalScoreSharing(),
+        M060IndexAuditFiltersBySequence(),
+        M061IndexFormsByClinician(),
+        M062IndexAppointmentsByClinicianStart(),
     ]
 }

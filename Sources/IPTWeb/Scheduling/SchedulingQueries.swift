@@ -56,6 +56,7 @@ enum SchedulingQueries {
         async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$status ~~ Appointment.Status.occupying)
             .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
+            .filter(\.$blockedFrom > window.start.addingTimeInterval(-Appointment.longestSpan))  // bounds the index range
             .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
         let availability = try await availabilityRows
         let exceptions = try await exceptionRows
@@ -159,6 +160,7 @@ extension SchedulingQueries {
         guard !staffIDs.isEmpty else { return [] }
         return try await Appointment.query(on: database)
             .filter(\.$staff.$id ~~ staffIDs).filter(\.$startsAt < window.end).filter(\.$endsAt > window.start)
+            .filter(\.$startsAt > window.start.addingTimeInterval(-Appointment.longestSpan))  // bounds the index range
             .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])
             .with(\.$client).sort(\.$startsAt).all()
     }
