@@ -28,6 +28,7 @@ each signed-in user makes (a function of the user's number, 1 to 8, and the clin
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
@@ -69,6 +70,11 @@ def clinician_email(number: int) -> str:
     return f"clinician-{number:04d}@scale.example"
 
 
+def this_weeks_monday() -> datetime.date:
+    today = datetime.date.today()
+    return today - datetime.timedelta(days=today.weekday())
+
+
 def clinicians(clients: int) -> int:
     return (clients + 519) // 520  # ScaleClinic.Size.clinicians
 
@@ -96,8 +102,9 @@ class Page:
 PAGES: list[Page] = [
     Page("caseload", "caseload /staff/clients", "clinician", lambda u, n: "/staff/clients"),
     Page("chart", "a chart /staff/clients/:id/chart", "clinician", lambda u, n: f"/staff/clients/{client_id(own_client(u, n))}/chart"),
+    # A weekday of this week (the generated courses fill this week's slots), even on a weekend.
     Page("calendar-everyone", "calendar, everyone's day /staff/calendar?clinician=all", "admin",
-         lambda u, n: "/staff/calendar?clinician=all"),
+         lambda u, n: f"/staff/calendar?clinician=all&date={this_weeks_monday() + datetime.timedelta(days=u % 5)}"),
     Page("calendar-week", "calendar, a clinician's week", "clinician",
          lambda u, n: f"/staff/calendar?clinician={clinician_id(u)}&view=week"),
     Page("audit-client", "audit view filtered by client", "admin", lambda u, n: f"/staff/audit?subject={client_id(u)}"),
