@@ -94,9 +94,10 @@ public enum ScaleClinic {
         let clinicians = size.clinicians
         let slot = (index / clinicians) % Size.slotsPerWeek
         let position = index / (clinicians * Size.slotsPerWeek)
-        // 10 to 30 sessions, 20 on average.
+        // 10 to 30 sessions, 20 on average (13 is prime to 21, so every length comes up; the
+        // 7 of the first runs gave only 10, 17 and 24).
         return Course(client: client, clinician: index % clinicians + 1, slot: slot, firstWeek: position * Size.weeksPerCourse,
-                      sessions: 10 + (index * 7) % 21)
+                      sessions: 10 + (index * 13) % 21)
     }
 
     /// The client whose course holds `slot` of `clinician` in `week`, and which session it is.
