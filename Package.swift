@@ -83,6 +83,12 @@ let package = Package(
             dependencies: ["IPTCore"],
             swiftSettings: strictSettings
         ),
+        // Benchmark only (scripts/bench-scale): fills a database with a fictional large clinic.
+        .executableTarget(
+            name: "ScaleClinic",
+            dependencies: ["IPTWeb"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "IPTCoreTests",
             dependencies: ["IPTCore"],

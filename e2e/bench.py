@@ -270,8 +270,8 @@ class App:
         if result.returncode != 0:
             raise RuntimeError(f"create-staff failed: {result.stdout}{result.stderr}")
 
-    def sign_in(self) -> str:
-        """Signs in as the bench admin and returns the Cookie header value for the session."""
+    def sign_in(self, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD, check_path: str = "/staff/enquiries") -> str:
+        """Signs in (by default as the bench front desk) and returns the Cookie header value for the session."""
         status, headers, body = http_get(self.port, "/staff/sign-in")
         cookies = {}
         for value in headers.get("set-cookie", []):
@@ -281,7 +281,7 @@ class App:
         if status != 200 or not match:
             raise RuntimeError(f"GET /staff/sign-in: {status}, no _csrf field found")
         csrf = match.group(1).decode()
-        form = urllib.parse.urlencode({"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "_csrf": csrf})
+        form = urllib.parse.urlencode({"email": email, "password": password, "_csrf": csrf})
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         connection.request("POST", "/staff/sign-in", body=form, headers={
             "Content-Type": "application/x-www-form-urlencoded",
@@ -297,9 +297,9 @@ class App:
         if response.status != 303 or "ipt_session" not in cookies:
             raise RuntimeError(f"POST /staff/sign-in answered {response.status}, cookies {sorted(cookies)}")
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        status, _, _ = http_get(self.port, "/staff/enquiries", {"Cookie": cookie})
+        status, _, _ = http_get(self.port, check_path, {"Cookie": cookie})
         if status != 200:
-            raise RuntimeError(f"GET /staff/enquiries with the session answered {status}")
+            raise RuntimeError(f"GET {check_path} with the session answered {status}")
         return cookie
 
     def audit_rows(self) -> int:

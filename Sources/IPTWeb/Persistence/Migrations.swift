@@ -42,5 +42,8 @@ enum Migrations {
         M055CreateOutcomeSettings(),
         M056IndexOutcomeQueries(),
         M057IndexOutcomeSupervision(),
+        M060IndexAuditFiltersBySequence(),
+        M061IndexFormsByClinician(),
+        M062IndexAppointmentsByClinicianStart(),
     ]
 }

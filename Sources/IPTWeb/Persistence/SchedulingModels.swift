@@ -148,6 +148,14 @@ final class AppointmentSeries: Model, @unchecked Sendable {
 final class Appointment: Model, @unchecked Sendable {
     static let schema = "appointments"
 
+    /// No appointment row lasts longer than this, buffers included: a session is at most 240
+    /// minutes with buffers of at most 120 on each side (AppointmentTypesController), and blocked
+    /// time lies within one day. Queries for the appointments overlapping a window use it as a
+    /// lower bound on the start, so an index on the start finds them without reading the
+    /// clinician's whole history (scripts/bench-scale: ten years of one clinician are 10,000 rows);
+    /// M062's check keeps every row within it.
+    static let longestSpan: TimeInterval = 2 * 86_400
+
     @ID(key: .id) var id: UUID?
     @Parent(key: "staff_id") var staff: StaffUser
     @OptionalParent(key: "client_id") var client: ClientRecord?

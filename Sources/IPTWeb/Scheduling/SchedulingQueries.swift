@@ -53,13 +53,16 @@ enum SchedulingQueries {
         async let availabilityRows = AvailabilityRow.query(on: database).filter(\.$staff.$id ~~ staffIDs).all()
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
+        // The status is checked below, not in SQL: given "status IN (seven values)", SQLite chose the
+        // (status, hold) index and read every attended appointment the clinic ever had
+        // (scripts/bench-scale). Cancelled rows in a window are few.
         async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
-            .filter(\.$status ~~ Appointment.Status.occupying)
             .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
+            .filter(\.$blockedFrom > window.start.addingTimeInterval(-Appointment.longestSpan))  // bounds the index range
             .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
         let availability = try await availabilityRows
         let exceptions = try await exceptionRows
-        let appointments = try await appointmentRows
+        let appointments = try await appointmentRows.filter(\.status.occupiesTime)
         return staffIDs.map { id in
             let weekly = WeeklyAvailability(availability.filter { $0.$staff.id == id }.compactMap { row in
                 guard let weekday = Weekday(rawValue: row.weekday),
@@ -159,6 +162,7 @@ extension SchedulingQueries {
         guard !staffIDs.isEmpty else { return [] }
         return try await Appointment.query(on: database)
             .filter(\.$staff.$id ~~ staffIDs).filter(\.$startsAt < window.end).filter(\.$endsAt > window.start)
+            .filter(\.$startsAt > window.start.addingTimeInterval(-Appointment.longestSpan))  // bounds the index range
             .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])
             .with(\.$client).sort(\.$startsAt).all()
     }
