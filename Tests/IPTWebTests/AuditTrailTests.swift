@@ -337,6 +337,26 @@ import VaporTesting
         }
     }
 
+    @Test func a_trail_checked_in_parts_finds_what_a_whole_check_finds_across_the_part_borders() async throws {
+        try await withClinic { clinic in
+            // audit verify walks a long trail in parts so it never holds it all in memory
+            // (20 million rows at a large clinic); links across the border of two parts count too.
+            try await addEvents(clinic, count: 7)
+            let key = try await clinic.chainKey()
+            try await AuditCheckpoints.write(clinic.app, database: clinic.db, now: clinic.clock.now)
+            let checkpoints = try AuditCheckpoints.load(from: AuditCheckpoints.directory(clinic.app.services.settings), key: key).checkpoints
+            #expect(try await AuditVerification.firstBreak(on: clinic.db, key: key, checkpoints: checkpoints, batchSize: 2) == nil)
+            try await dropGuard(clinic)
+            // Row 5 starts the third part of two rows: its link to row 4 crosses the border.
+            try await clinic.sql.raw("UPDATE audit_events SET previous_hash = \(bind: AuditRecord.genesisHash) WHERE sequence = 5").run()
+            #expect(try await AuditVerification.firstBreak(on: clinic.db, key: key, batchSize: 2)?.sequence == 5)
+            try await clinic.sql.raw("DELETE FROM audit_events WHERE sequence >= 5").run()
+            try await clinic.sql.raw("UPDATE audit_chain_head SET last_sequence = 4, last_hash = (SELECT hash FROM audit_events WHERE sequence = 4) WHERE id = 1").run()
+            let truncated = try #require(try await AuditVerification.firstBreak(on: clinic.db, key: key, checkpoints: checkpoints, batchSize: 2))
+            #expect(truncated.sequence == 5 && truncated.reason.contains("records 7 rows but the trail ends at 4"))
+        }
+    }
+
     @Test func a_request_id_sent_by_the_client_never_reaches_the_trail() async throws {
         try await withClinic { clinic in
             let (browser, _) = try await clinic.signedIn(as: .receptionist)

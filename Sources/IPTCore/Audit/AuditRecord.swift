@@ -103,12 +103,15 @@ public enum AuditChainVerifier {
     /// - Parameters:
     ///   - rows: rows in sequence order with their stored hashes.
     ///   - hashing: the hash functions (injected so this module stays Foundation-only).
+    ///   - after: the last row already checked (its sequence and hash), when a long chain is
+    ///     checked in parts; by default the chain's start.
     public static func firstBreak(
-        in rows: [(record: AuditRecord, storedPreviousHash: String, storedHash: String)],
-        hashing: Hashing
+        in rows: some Collection<(record: AuditRecord, storedPreviousHash: String, storedHash: String)>,
+        hashing: Hashing,
+        after: (sequence: Int64, hash: String) = (0, AuditRecord.genesisHash)
     ) -> Break? {
-        var expectedPrevious = AuditRecord.genesisHash
-        var expectedSequence: Int64 = 1
+        var expectedPrevious = after.hash
+        var expectedSequence: Int64 = after.sequence + 1
         for row in rows {
             if row.record.sequence != expectedSequence {
                 return Break(sequence: row.record.sequence,

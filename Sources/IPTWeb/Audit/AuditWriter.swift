@@ -130,33 +130,57 @@ enum AuditVerification {
         let keyedFrom: Int64
     }
 
+    /// Rows read and checked at a time: a long trail (20 million rows at a large clinic) is walked
+    /// in parts, so checking it takes the memory of one part, not of the whole trail.
+    static let batchSize = 10_000
+
     /// - Parameters:
     ///   - key: the chain key; nil where none is stored (a chain with no keyed row yet needs none).
     ///   - checkpoints: signed checkpoints of this database (not of a backup, which is older).
-    static func firstBreak(on database: any Database, key: AuditChainKey?, checkpoints: [AuditCheckpoint] = []) async throws -> AuditChainVerifier.Break? {
+    static func firstBreak(on database: any Database, key: AuditChainKey?, checkpoints: [AuditCheckpoint] = [],
+                           batchSize: Int = batchSize) async throws -> AuditChainVerifier.Break? {
         // The head is read before and after the rows: a batch committed in between (rows and head
         // move together in one transaction) leaves the last row between the two readings, so it is
         // never mistaken for rows deleted from the end, nor for rows added past the head.
-        let before = try await head(on: database)
-        let events = try await AuditEvent.query(on: database).sort(\.$sequence).all()
-        let after = try await head(on: database)
-        guard let before, let after else {
+        guard let before = try await head(on: database) else {
             return AuditChainVerifier.Break(sequence: 1, reason: "the chain head row is missing")
-        }
-        if key == nil, let firstKeyed = events.first(where: { $0.sequence >= before.keyedFrom }) {
-            return AuditChainVerifier.Break(sequence: firstKeyed.sequence, reason: "the audit chain key is missing from this database, so keyed rows cannot be checked")
         }
         let hashing = key?.hashing(keyedFrom: before.keyedFrom)
             ?? AuditChainVerifier.Hashing(keyedFrom: before.keyedFrom, plain: HexDigest.sha256, keyed: { _ in "" })
-        // Hashing every row is CPU work that can take seconds on a long trail: on the blocking pool,
-        // not on an event loop (async code runs on the event loops, see Entry.swift).
-        return try await NIOThreadPool.singleton.runIfActive {
-            check(events, hashing: hashing, headBefore: before.lastSequence, headAfter: after.lastSequence)
-                ?? AuditCheckpointCheck.firstBreak(checkpoints: checkpoints, storedHash: { sequence in
-                    // Rows are numbered from 1 without gaps once `check` has passed.
-                    sequence >= 1 && sequence <= Int64(events.count) ? events[Int(sequence) - 1].hash : nil
-                }, lastSequence: events.last?.sequence ?? 0, keyedFrom: before.keyedFrom)
+        let pinned = Set(checkpoints.map(\.sequence))
+        var pinnedHashes: [Int64: String] = [:]
+        var last: (sequence: Int64, hash: String) = (0, AuditRecord.genesisHash)
+        var count = 0
+        while true {
+            let events = try await AuditEvent.query(on: database).filter(\.$sequence > last.sequence)
+                .sort(\.$sequence).limit(batchSize).all()
+            guard let lastEvent = events.last else { break }
+            if key == nil, let firstKeyed = events.first(where: { $0.sequence >= before.keyedFrom }) {
+                return AuditChainVerifier.Break(sequence: firstKeyed.sequence, reason: "the audit chain key is missing from this database, so keyed rows cannot be checked")
+            }
+            // Hashing is CPU work: on the blocking pool, not on an event loop (see Entry.swift).
+            let after = last
+            if let broken = try await NIOThreadPool.singleton.runIfActive({ check(events, hashing: hashing, after: after) }) {
+                return broken
+            }
+            for event in events where pinned.contains(event.sequence) { pinnedHashes[event.sequence] = event.hash }
+            count += events.count
+            last = (lastEvent.sequence, lastEvent.hash)
         }
+        guard let after = try await head(on: database) else {
+            return AuditChainVerifier.Break(sequence: 1, reason: "the chain head row is missing")
+        }
+        // Rows deleted from the end leave the head pointing past the last row.
+        if last.sequence < before.lastSequence {
+            return AuditChainVerifier.Break(sequence: last.sequence + 1,
+                                            reason: "the chain head records \(before.lastSequence) rows but only \(count) remain")
+        }
+        // Rows written past the head did not come through the app, which moves both together.
+        if last.sequence > after.lastSequence {
+            return AuditChainVerifier.Break(sequence: after.lastSequence + 1, reason: "rows past the chain head, which records \(after.lastSequence)")
+        }
+        return AuditCheckpointCheck.firstBreak(checkpoints: checkpoints, storedHash: { pinnedHashes[$0] },
+                                               lastSequence: last.sequence, keyedFrom: before.keyedFrom)
     }
 
     static func head(on database: any Database) async throws -> Head? {
@@ -167,12 +191,14 @@ enum AuditVerification {
                     keyedFrom: try row.decode(column: "keyed_from", as: Int64.self))
     }
 
-    private static func check(_ events: [AuditEvent], hashing: AuditChainVerifier.Hashing, headBefore: Int64, headAfter: Int64) -> AuditChainVerifier.Break? {
+    /// One part of the chain, continuing from the last row of the part before.
+    private static func check(_ events: [AuditEvent], hashing: AuditChainVerifier.Hashing,
+                              after: (sequence: Int64, hash: String)) -> AuditChainVerifier.Break? {
         // An action the app never writes can only come from an edit; the chain is checked up to that
         // row first, so the break reported is always the earliest one.
         let firstOddAction = events.firstIndex { AuditAction(rawValue: $0.action) == nil }
         let checkable = events[..<(firstOddAction ?? events.endIndex)]
-        let rows = checkable.map { event in
+        let rows = checkable.lazy.map { event in
             (record: AuditRecord(
                 sequence: event.sequence,
                 occurredAtMilliseconds: event.occurredAtMilliseconds,
@@ -186,22 +212,12 @@ enum AuditVerification {
                 detail: event.detail
             ), storedPreviousHash: event.previousHash, storedHash: event.hash)
         }
-        if let broken = AuditChainVerifier.firstBreak(in: rows, hashing: hashing) {
+        if let broken = AuditChainVerifier.firstBreak(in: rows, hashing: hashing, after: after) {
             return broken
         }
         if let firstOddAction {
             let odd = events[firstOddAction]
             return AuditChainVerifier.Break(sequence: odd.sequence, reason: "unknown action \"\(odd.action)\"")
-        }
-        let lastRow = events.last?.sequence ?? 0
-        // Rows deleted from the end leave the head pointing past the last row.
-        if lastRow < headBefore {
-            return AuditChainVerifier.Break(sequence: lastRow + 1,
-                                            reason: "the chain head records \(headBefore) rows but only \(events.count) remain")
-        }
-        // Rows written past the head did not come through the app, which moves both together.
-        if lastRow > headAfter {
-            return AuditChainVerifier.Break(sequence: headAfter + 1, reason: "rows past the chain head, which records \(headAfter)")
         }
         return nil
     }
