@@ -6,7 +6,16 @@ extension ClinicEntry {
     /// The ScaleClinic executable: `--clients N` (default 100,000). The database comes from the same
     /// settings as `iptclinic` (IPT_DATA_DIR, DATABASE_URL, DATABASE_SCHEMA, the master key).
     public static func generateScaleClinic(arguments: [String] = CommandLine.arguments) async throws {
-        let clients = option("--clients", in: arguments).flatMap(Int.init) ?? 100_000
+        // The size is always given: a stray `--help` once started filling the working directory's
+        // data folder with a 100,000-client clinic.
+        guard let clients = option("--clients", in: arguments).flatMap(Int.init), clients > 0, arguments.count == 3 else {
+            print("""
+                Usage: ScaleClinic --clients N
+                Fills an empty database (IPT_DATA_DIR, or DATABASE_URL and DATABASE_SCHEMA) with a fictional clinic of N
+                clients, for scripts/bench-scale. Benchmarks only: never point it at a clinic's own database.
+                """)
+            exit(arguments.contains("--help") ? 0 : 2)
+        }
         var environment = Environment(name: "production", arguments: [arguments.first ?? "ScaleClinic"])
         try LoggingSystem.bootstrap(from: &environment)
         let app = try await Application.make(environment)
