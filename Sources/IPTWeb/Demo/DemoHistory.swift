@@ -283,6 +283,14 @@ enum DemoHistory {
 
     private static func contract(client: UUID, clinician: UUID, programme: Programme, sessions: Int, start: LocalDate, startedDaysAgo: Int, now: Date,
                                  on database: any Database) async throws {
+        try await agreedContract(client: client, clinician: clinician, programme: programme, sessions: sessions, start: start,
+                                 createdAt: now.addingTimeInterval(-Double(startedDaysAgo - 14) * 86_400)).create(on: database)
+    }
+
+    /// A first treatment contract of 50-minute sessions that the client agreed to, written by
+    /// their clinician: the demo's courses (here and in DemoOutcomes) all start with one.
+    static func agreedContract(client: UUID, clinician: UUID, programme: Programme, sessions: Int, start: LocalDate,
+                               createdAt: Date) -> ContractRow {
         let contract = ContractRow()
         contract.id = UUID()
         contract.$client.id = client
@@ -294,8 +302,8 @@ enum DemoHistory {
         contract.startDate = start.description
         contract.clientAgreed = true
         contract.$createdBy.id = clinician
-        contract.createdAt = now.addingTimeInterval(-Double(startedDaysAgo - 14) * 86_400)
-        try await contract.create(on: database)
+        contract.createdAt = createdAt
+        return contract
     }
 
     private static func formulation(client: UUID, author: UUID, focus: FocusArea, text: String, keyRing: KeyRing, now: Date,

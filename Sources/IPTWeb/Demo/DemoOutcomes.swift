@@ -125,18 +125,8 @@ enum DemoOutcomes {
 
     private static func course(client: UUID, clinician: UUID, programme: Programme, agreed: Int, start: LocalDate, focus: [FocusArea], keyRing: KeyRing,
                                createdAt: Date, on database: any Database) async throws {
-        let contract = ContractRow()
-        contract.id = UUID()
-        contract.$client.id = client
-        contract.$clinician.id = clinician
-        contract.version = 1
-        contract.programme = programme.rawValue
-        contract.agreedSessions = agreed
-        contract.sessionMinutes = 50
-        contract.startDate = start.description
-        contract.clientAgreed = true
-        contract.$createdBy.id = clinician
-        contract.createdAt = createdAt
+        let contract = DemoHistory.agreedContract(client: client, clinician: clinician, programme: programme, sessions: agreed,
+                                                  start: start, createdAt: createdAt)
         try await contract.create(on: database)
         let formulation = FormulationRow()
         formulation.id = UUID()
