@@ -75,6 +75,12 @@ def this_weeks_monday() -> datetime.date:
     return today - datetime.timedelta(days=today.weekday())
 
 
+def months_ago(months: int) -> str:
+    today = datetime.date.today()
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def clinicians(clients: int) -> int:
     return (clients + 519) // 520  # ScaleClinic.Size.clinicians
 
@@ -115,6 +121,10 @@ PAGES: list[Page] = [
     Page("search", "global client search POST /staff/search", "admin", lambda u, n: "/staff/search", "POST",
          lambda u: {"q": ["Whitfield", "Sato", "Avery Abbott", "Kaur"][u % 4]}),
     Page("export", "right-of-access export, 200 appointments", "clinician-1", lambda u, n: f"/staff/clients/{client_id(1)}/record"),
+    # Issue 18 §7: the clinic's outcomes over the last 12 months (the page's default), about a
+    # tenth of all courses, and over the longest period the page allows (36 months).
+    Page("outcomes", "outcomes, last 12 months /staff/outcomes", "admin", lambda u, n: "/staff/outcomes"),
+    Page("outcomes-36", "outcomes, 36 months", "admin", lambda u, n: f"/staff/outcomes?from={months_ago(35)}&to={months_ago(0)}"),
 ]
 
 

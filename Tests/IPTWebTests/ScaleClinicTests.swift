@@ -19,6 +19,20 @@ import VaporTesting
             #expect(try await SessionNoteRow.query(on: clinic.db).count() == 600)
             #expect(try await AuditEvent.query(on: clinic.db).count() == auditBefore + 60_000)
             #expect(try await CareTeamMember.query(on: clinic.db).count() == 300)
+            #expect(try await ContractRow.query(on: clinic.db).count() == 300)
+            #expect(try await FormulationRow.query(on: clinic.db).count() == 300)
+            // A summary for every course whose last session was over a week ago; none for the
+            // long-term client, whose course goes on.
+            let now = clinic.clock.now
+            let plan = ScaleClinic.Plan(size: size, now: now, zone: try await clinic.app.services.clinic.current(on: clinic.db).zone,
+                                        keyRing: clinic.app.services.keyRing, officeID: nil, session: try await ScaleClinic.kind("ipt-session", on: clinic.db))
+            let ended = (2...300).filter { client in
+                let course = ScaleClinic.course(ofClient: client, size: size)
+                return plan.start(week: course.firstWeek + course.sessions - 1, slot: course.slot).addingTimeInterval(7 * 86_400) < now
+            }
+            #expect(ended.count > 200)
+            #expect(try await DischargeSummaryRow.query(on: clinic.db).count() == ended.count)
+            #expect(try await DischargeSummaryRow.query(on: clinic.db).filter(\.$client.$id == ScaleClinic.clientID(1)).count() == 0)
             // Every course's sessions, and the long-term client's 200.
             let expected = (1...300).map { ScaleClinic.course(ofClient: $0, size: size).sessions }.reduce(0, +)
             #expect(try await Appointment.query(on: clinic.db).count() == expected)
@@ -43,6 +57,24 @@ import VaporTesting
             #expect(caseload.status == .ok)
             let progress = try await browser.get("/staff/clients/\(longTerm.uuidString)/progress")
             #expect(progress.status == .ok)
+
+            // The director's outcomes page counts the generated courses: the last ten years, in
+            // three-year views, hold every ended course once.
+            let director = Browser(app: clinic.app)
+            try await director.signIn(email: ScaleClinic.adminEmail, password: ScaleClinic.benchPassword)
+            let outcomes = try await director.get("/staff/outcomes")
+            #expect(outcomes.status == .ok)
+            let zone = try await clinic.app.services.clinic.current(on: clinic.db).zone
+            let today = zone.localDate(of: now)
+            func month(_ index: Int) -> String { String(format: "%04d-%02d", index / 12, index % 12 + 1) }
+            let thisMonth = today.year * 12 + today.month - 1
+            var counted = 0
+            for last in stride(from: thisMonth, to: thisMonth - 12 * 11, by: -36) {
+                let period = try OutcomesPeriod.parse(from: month(last - 35), to: month(last), today: today).get()
+                counted += try await OutcomesQueries.report(on: clinic.db, period: period, zone: zone, scope: .clinic, rule: .recordedByClinician,
+                                                            keyRing: clinic.app.services.keyRing, instruments: clinic.app.services.instruments).courses
+            }
+            #expect(counted == ended.count)
 
             // The app extends the generated chain, and it still verifies.
             #expect(try await clinic.auditChainBreak() == nil)

@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 import SQLKit
 import Vapor
 
@@ -21,6 +22,9 @@ import Vapor
 /// | appointments      | ~2,000,000   | a weekly course of 10 to 30 sessions over 10 years; 200 for one  |
 /// | measure_responses | 1,000,000    | ten PHQ-9s a client, score sealed                                |
 /// | session_notes     | 200,000      | the first two sessions' notes, signed, content sealed            |
+/// | treatment_contracts | 100,000    | the course as agreed: its sessions, its first session's date      |
+/// | formulations      | 100,000      | one focus area (one in ten courses two), text sealed             |
+/// | discharge_summaries | ~95,000    | every course that has ended, signed a week after its last session|
 /// | audit_events      | 20,000,000   | page views spread over the 10 years, chained                     |
 ///
 /// Each clinician has 40 weekly slots (Monday to Friday, 9:00 to 16:00 on the hour); each slot holds
@@ -58,7 +62,7 @@ public enum ScaleClinic {
     // Made from the row's number, so related rows can point at each other without a lookup, and
     // the bench can name a client or a clinician without asking the database.
 
-    enum Kind: UInt8 { case staff = 1, client, appointment, care, measure, note, audit, availability }
+    enum Kind: UInt8 { case staff = 1, client, appointment, care, measure, note, audit, availability, contract, formulation, discharge }
 
     static func id(_ kind: Kind, _ a: Int, _ b: Int = 0) -> UUID {
         let a = UInt32(truncatingIfNeeded: a), b = UInt32(truncatingIfNeeded: b)
@@ -145,6 +149,9 @@ public enum ScaleClinic {
         try await step("appointments") { try await appointments(plan, on: database) }
         try await step("measure_responses") { try await measures(plan, on: database) }
         try await step("session_notes") { try await notes(plan, on: database) }
+        try await step("treatment_contracts") { try await contracts(plan, on: database) }
+        try await step("formulations") { try await formulations(plan, on: database) }
+        try await step("discharge_summaries") { try await discharges(plan, on: database) }
         let chainKey = try await app.auditWriter.chainKeys.key(on: database)
         try await step("audit_events") { try await auditTrail(plan, chainKey: chainKey, on: database) }
         // A bench clinic: nobody has a second factor to enter (the clinic setting, not a bypass).
@@ -342,6 +349,64 @@ public enum ScaleClinic {
                                    Phase.initial.rawValue, sealed, NoteStatus.final.rawValue, ends.addingTimeInterval(3_600),
                                    ends.addingTimeInterval(600), ends.addingTimeInterval(3_600)])
                 }
+            }
+        }
+    }
+
+    /// Each course's contract: as many sessions as the course plans, from its first session's day.
+    static func contracts(_ plan: Plan, on database: any Database) async throws -> Int {
+        let columns = ["id", "client_id", "clinician_id", "version", "programme", "agreed_sessions", "session_minutes", "start_date",
+                       "client_agreed", "created_by_id", "created_at"]
+        return try await insert(into: "treatment_contracts", columns: columns, on: database) { add in
+            for client in 1...plan.size.clients {
+                let course = course(ofClient: client, size: plan.size)
+                let first = plan.start(week: course.firstWeek, slot: course.slot)
+                try await add([id(.contract, client), clientID(client), clinicianID(course.clinician), 1, Programme.adult.rawValue, course.sessions,
+                               plan.session.durationMinutes, plan.zone.localDate(of: first).description, true, clinicianID(course.clinician), first])
+            }
+        }
+    }
+
+    /// The focus agreed at the end of the initial phase (session 3): the four areas in turn, and one
+    /// course in ten with a second area, so the outcomes page has every row of its focus table.
+    static func formulations(_ plan: Plan, on database: any Database) async throws -> Int {
+        let columns = ["id", "client_id", "version", "framework", "primary_focus", "secondary_focus", "text_sealed", "client_agreed",
+                       "created_by_id", "created_at"]
+        let areas = FocusArea.allCases
+        return try await insert(into: "formulations", columns: columns, on: database) { add in
+            for client in 1...plan.size.clients {
+                let course = course(ofClient: client, size: plan.size)
+                let rowID = id(.formulation, client)
+                let primary = areas[client % areas.count]
+                let secondary: FocusArea? = client % 10 == 0 ? areas[(client + 1) % areas.count] : nil
+                let text = try plan.keyRing.seal("Low mood since the changes at home; we agreed to work on \(primary.label.lowercased()).",
+                                                 FormulationRow.textContext(rowID, client: clientID(client)))
+                try await add([rowID, clientID(client), 1, FocusFramework.fourAreas.rawValue, primary.rawValue, secondary?.rawValue, text, true,
+                               clinicianID(course.clinician), plan.start(week: course.firstWeek + 3, slot: course.slot)])
+            }
+        }
+    }
+
+    /// A signed discharge summary a week after the last session of every course that has ended
+    /// (the care team closes four weeks after it). One in eight was ended early by the client; the
+    /// rest completed. The long-term client's course goes on.
+    static func discharges(_ plan: Plan, on database: any Database) async throws -> Int {
+        let columns = ["id", "client_id", "author_id", "content_sealed", "status", "signed_at", "created_at", "updated_at"]
+        let encoder = JSONEncoder()
+        return try await insert(into: "discharge_summaries", columns: columns, on: database) { add in
+            for client in 2...plan.size.clients {
+                let course = course(ofClient: client, size: plan.size)
+                let signed = plan.start(week: course.firstWeek + course.sessions - 1, slot: course.slot).addingTimeInterval(7 * 86_400)
+                guard signed < plan.now else { continue }
+                let rowID = id(.discharge, client)
+                var content = DischargeContent()
+                content.endingReason = client % 8 == 0 ? "ended-early" : "completed"
+                content.summary = "Mood lifted over the course; the client now speaks up at home."
+                content.relapsePlan = "Notice early withdrawal from friends and book a review."
+                let sealed = try plan.keyRing.seal(String(decoding: try encoder.encode(content), as: UTF8.self),
+                                                   DischargeSummaryRow.contentContext(rowID, client: clientID(client)))
+                try await add([rowID, clientID(client), clinicianID(course.clinician), sealed, NoteStatus.final.rawValue, signed,
+                               signed.addingTimeInterval(-3_600), signed])
             }
         }
     }
