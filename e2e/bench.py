@@ -433,7 +433,8 @@ def machine() -> dict[str, str]:
     lsblk = run(["lsblk", "-d", "-o", "NAME,ROTA,SIZE,MODEL"]).stdout.strip().splitlines()
     info["block devices"] = "; ".join(" ".join(l.split()) for l in lsblk[1:]) if len(lsblk) > 1 else "?"
     info["wrk"] = run(["wrk", "--version"]).stdout.splitlines()[0].strip() if shutil.which("wrk") else "?"
-    info["nginx"] = run(["nginx", "-v"]).stderr.strip()
+    # bench-scale needs no nginx; the machine description must not fail for want of it.
+    info["nginx"] = run(["nginx", "-v"]).stderr.strip() if shutil.which("nginx") else "-"
     info["sqlite3"] = run(["sqlite3", "--version"]).stdout.split()[0]
     info["pgbench"] = run(["pgbench", "--version"]).stdout.strip() if shutil.which("pgbench") else "-"
     info["swift"] = run(["swift", "--version"]).stdout.splitlines()[0] if shutil.which("swift") else "?"
