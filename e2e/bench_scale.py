@@ -263,6 +263,16 @@ def measure(page: Page, sessions: list[Session], app: ScaleApp, clients: int, ou
         page_bytes = len(body)
     else:
         page_bytes = None
+    # One user alone, one request after another: what a person waits for when nobody else is
+    # using the clinic (the 8-user run adds queueing for the 2 cores on top of this).
+    alone_ms = None
+    if page.method == "GET":
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            http_get(app.port, page.path(1, clients), {"Cookie": sessions[0].cookie})
+            timings.append((time.perf_counter() - started) * 1000)
+        alone_ms = sorted(timings)[len(timings) // 2]
     url = f"http://127.0.0.1:{app.port}/"
     base = ["wrk", "-t2", f"-c{connections}", "-s", str(script), "--timeout", "30s"]
     if warmup > 0:
@@ -278,8 +288,9 @@ def measure(page: Page, sessions: list[Session], app: ScaleApp, clients: int, ou
     row = {"label": page.label, "p50_ms": float(latency.group(1)), "p95_ms": float(latency.group(2)),
            "p99_ms": float(latency.group(3)), "max_ms": float(latency.group(4)), "requests": int(counts.group(1)),
            "non_2xx": int(counts.group(2)), "socket_errors": int(counts.group(3)),
-           "requests_per_s": float(rps.group(1)) if rps else 0.0, "page_bytes": page_bytes}
+           "requests_per_s": float(rps.group(1)) if rps else 0.0, "page_bytes": page_bytes, "alone_ms": alone_ms}
     log(f"{tag} {page.key}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {row['requests_per_s']:.0f} req/s"
+        + (f", one user alone {alone_ms:.1f} ms" if alone_ms is not None else "")
         + (f", {row['non_2xx']} non-2xx" if row["non_2xx"] else ""))
     return row
 
@@ -291,7 +302,7 @@ def report(runs: list[Run], pages: list[Page]) -> str:
         mine = sorted((r for r in runs if r.engine == engine), key=lambda r: r.clients)
         sizes = [r.clients for r in mine]
         text.append(f"### {engine}\n")
-        header = "| page | " + " | ".join(f"{s:,} p50 / p95 ms" for s in sizes)
+        header = "| page | " + " | ".join(f"{s:,} p50 / p95 ms (one user alone)" for s in sizes)
         if len(sizes) > 1:
             header += f" | p95 growth {sizes[0]:,} → {sizes[-1]:,} | target (p95 < 20 ms, growth < 2x)"
         text.append(header + " |")
@@ -300,7 +311,9 @@ def report(runs: list[Run], pages: list[Page]) -> str:
             cells = []
             for r in mine:
                 row = r.pages.get(page.key)
-                cells.append(f"{row['p50_ms']:.1f} / {row['p95_ms']:.1f}" + (f" ({row['non_2xx']} non-2xx)" if row["non_2xx"] else "")
+                cells.append(f"{row['p50_ms']:.1f} / {row['p95_ms']:.1f}"
+                             + (f" ({row['alone_ms']:.1f})" if row.get("alone_ms") is not None else "")
+                             + (f" ({row['non_2xx']} non-2xx)" if row["non_2xx"] else "")
                              if row else "-")
             line = f"| {page.label} | " + " | ".join(cells)
             if len(sizes) > 1:
