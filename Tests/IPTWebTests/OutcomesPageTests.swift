@@ -3,6 +3,7 @@ import Foundation
 import IPTCore
 import IPTPages
 @testable import IPTWeb
+import SQLKit
 import Testing
 import VaporTesting
 
@@ -320,6 +321,38 @@ import VaporTesting
             let theirs = try await OutcomesQueries.supervision(on: clinic.db, from: from, until: until, period: period, scope: .studentsOf(priya.$supervisor.id!))
             #expect(theirs.contains { $0.student == priya.name })
             #expect(theirs.allSatisfy { row in students.first { $0.name == row.student }?.$supervisor.id == priya.$supervisor.id })
+        }
+    }
+
+    /// The report's cost must follow the period, not the clinic's history. SQLite keeps no
+    /// statistics here, so its plan follows the schema and the query's text alone: without M063 and
+    /// the fixed join order it read every signed summary, every attended appointment (through the
+    /// status index) and, for the path into care, all of them once per contract: a minute at
+    /// 10,000 clients. Each query must reach its rows through the index named here and scan none
+    /// of the clinic's tables whole.
+    @Test func the_reports_queries_read_the_periods_rows_through_their_indexes_on_sqlite() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let sql = clinic.db as! any SQLDatabase
+            let now = clinic.clock.now
+            let filter = OutcomesQueries.endedIn(from: now.addingTimeInterval(-365 * 86_400), until: now, scope: .clinic)
+            let queries: [(name: String, text: SQLQueryString, tables: [String], indexes: [String])] = [
+                ("courses", OutcomesQueries.courses(endedIn: filter), ["d", "c", "u", "f"], ["discharge_summaries_status_signed"]),
+                ("sessions", OutcomesQueries.sessionsHeld(endedIn: filter), ["d", "a"], ["discharge_summaries_status_signed", "appointments_client_status_time"]),
+                ("scores", OutcomesQueries.completedScores(endedIn: filter), ["d", "r"], ["discharge_summaries_status_signed", "measure_responses_client"]),
+                ("steps", OutcomesQueries.steps(startedFrom: "2026-01-01", until: "2027-01-01"), ["c", "a"], ["treatment_contracts_start", "appointments_client_status_time"]),
+            ]
+            for query in queries {
+                let plan = try await sql.raw("EXPLAIN QUERY PLAN " + query.text).all().map { try $0.decode(column: "detail", as: String.self) }
+                for index in query.indexes {
+                    #expect(plan.contains { $0.contains("USING INDEX \(index) ") || $0.contains("USING COVERING INDEX \(index) ") },
+                            "\(query.name) reads through \(index): \(plan)")
+                }
+                #expect(!plan.contains { $0.contains("appointments_status_hold") }, "\(query.name): \(plan)")
+                for table in query.tables {
+                    #expect(!plan.contains { $0.hasPrefix("SCAN \(table) ") || $0 == "SCAN \(table)" }, "\(query.name) scans \(table): \(plan)")
+                }
+            }
         }
     }
 

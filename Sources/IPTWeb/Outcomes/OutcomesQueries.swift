@@ -46,7 +46,7 @@ enum OutcomesQueries {
     private static let signedStatuses = [NoteStatus.final.rawValue, NoteStatus.awaitingCosignature.rawValue]
 
     /// The discharge summaries signed in the period, as a filter on `d` that every query shares.
-    private static func endedIn(from: Date, until: Date, scope: Scope) -> SQLQueryString {
+    static func endedIn(from: Date, until: Date, scope: Scope) -> SQLQueryString {
         var filter: SQLQueryString = "d.status IN (\(bind: signedStatuses[0]), \(bind: signedStatuses[1])) AND d.signed_at >= \(bind: from) AND d.signed_at < \(bind: until)"
         if case let .studentsOf(supervisor) = scope {
             filter = filter + " AND d.client_id IN (SELECT c.client_id FROM treatment_contracts c JOIN staff_users u ON u.id = c.clinician_id WHERE u.supervisor_id = \(bind: supervisor) AND c.version = (SELECT MAX(c3.version) FROM treatment_contracts c3 WHERE c3.client_id = c.client_id))"
@@ -58,50 +58,30 @@ enum OutcomesQueries {
                              instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
         let sql = db as! any SQLDatabase
         let filter = endedIn(from: from, until: until, scope: scope)
-        let courses = try await sql.raw("""
-            SELECT d.id AS discharge_id, d.client_id, d.signed_at, d.content_sealed, c.programme, c.agreed_sessions, u.name AS clinician, u.role AS clinician_role,
-                   f.primary_focus, f.secondary_focus
-            FROM discharge_summaries d
-            JOIN treatment_contracts c ON c.client_id = d.client_id AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = d.client_id)
-            JOIN staff_users u ON u.id = c.clinician_id
-            LEFT JOIN formulations f ON f.client_id = d.client_id AND f.version = (SELECT MAX(f2.version) FROM formulations f2 WHERE f2.client_id = d.client_id)
-            WHERE \(filter)
-            """).all()
+        let courses = try await sql.raw(Self.courses(endedIn: filter)).all()
         guard !courses.isEmpty else { return [] }
         // Sessions held up to the end of the course; consultations and assessments come before it.
-        let sessions = try await sql.raw("""
-            SELECT a.client_id, COUNT(*) AS attended FROM appointments a JOIN discharge_summaries d ON d.client_id = a.client_id
-            WHERE \(filter) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.starts_at <= d.signed_at
-              AND (a.type_code IS NULL OR a.type_code NOT IN ('consultation', 'assessment'))
-            GROUP BY a.client_id
-            """).all()
+        let sessions = try await sql.raw(Self.sessionsHeld(endedIn: filter)).all()
         var attended: [UUID: Int] = [:]
         for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
-        // The first and last depression and anxiety score of each course and how many there were: the
-        // database ranks them, so only two seals per course and measure are opened.
-        let scores = try await sql.raw("""
-            SELECT id, client_id, instrument_code, score_sealed, first_rank, last_rank, measures FROM (
-              SELECT r.id, r.client_id, r.instrument_code, r.score_sealed,
-                     ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at, r.id) AS first_rank,
-                     ROW_NUMBER() OVER (PARTITION BY r.client_id, r.instrument_code ORDER BY r.completed_at DESC, r.id DESC) AS last_rank,
-                     COUNT(*) OVER (PARTITION BY r.client_id, r.instrument_code) AS measures
-              FROM measure_responses r JOIN discharge_summaries d ON d.client_id = r.client_id
-              WHERE \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a', 'gad-7')
-                AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
-            ) ranked WHERE first_rank = 1 OR last_rank = 1
-            """).all()
+        // The first and last depression and anxiety score of each course and how many there were:
+        // the database returns the course's responses (a few columns each) and only the first and
+        // last of each measure are opened.
+        var responses: [String: FirstAndLast] = [:]
+        for row in try await sql.raw(Self.completedScores(endedIn: filter)).all() {
+            let client = try row.decode(column: "client_id", as: UUID.self), code = try row.decode(column: "instrument_code", as: String.self)
+            responses["\(client)|\(code)", default: FirstAndLast()].add(.init(
+                id: try row.decode(column: "id", as: UUID.self), client: client, completedAt: try row.decode(column: "completed_at", as: Date.self),
+                sealedScore: try row.decode(column: "score_sealed", as: String.self)))
+        }
         struct Scores { var first: Int?; var last: Int?; var count = 0 }
+        func total(_ response: FirstAndLast.Response) throws -> Int {
+            try keyRing.open(response.sealedScore, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(response.id, client: response.client)).total
+        }
         var byCourse: [String: Scores] = [:]
-        for row in scores {
-            let id = try row.decode(column: "id", as: UUID.self), client = try row.decode(column: "client_id", as: UUID.self)
-            let code = try row.decode(column: "instrument_code", as: String.self)
-            let total = try keyRing.open(try row.decode(column: "score_sealed", as: String.self), as: MeasureResponse.Score.self,
-                                         MeasureResponse.scoreContext(id, client: client)).total
-            var entry = byCourse["\(client)|\(code)"] ?? Scores()
-            entry.count = try row.decode(column: "measures", as: Int.self)
-            if try row.decode(column: "first_rank", as: Int.self) == 1 { entry.first = total }
-            if try row.decode(column: "last_rank", as: Int.self) == 1, entry.count > 1 { entry.last = total }
-            byCourse["\(client)|\(code)"] = entry
+        for (key, measure) in responses {
+            guard let first = measure.first, let last = measure.last else { continue }
+            byCourse[key] = Scores(first: try total(first), last: measure.count > 1 ? try total(last) : nil, count: measure.count)
         }
         return try courses.map { row in
             let client = try row.decode(column: "client_id", as: UUID.self)
@@ -177,16 +157,12 @@ enum OutcomesQueries {
     }
 
     /// When each client who started a course in the period reached each step: the database keeps
-    /// the first of each kind per client, and an enquiry is matched to the client by email address.
+    /// the first of each kind and status per client, and an enquiry is matched to the client by
+    /// email address.
     static func journeys(on db: any Database, period: OutcomesPeriod) async throws -> [CareJourney] {
         let sql = db as! any SQLDatabase
         let first = period.first.description, end = period.endExclusive.description
-        let steps = try await sql.raw("""
-            SELECT a.client_id, a.type_code, MIN(a.starts_at) AS first_at FROM appointments a
-            JOIN treatment_contracts c ON c.client_id = a.client_id AND c.version = 1
-            WHERE c.start_date >= \(bind: first) AND c.start_date < \(bind: end) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.type_code IS NOT NULL
-            GROUP BY a.client_id, a.type_code
-            """).all()
+        let steps = try await sql.raw(Self.steps(startedFrom: first, until: end)).all()
         let enquiries = try await sql.raw("""
             SELECT cl.id AS client_id, MIN(e.created_at) AS first_at FROM treatment_contracts c
             JOIN clients cl ON cl.id = c.client_id JOIN enquiries e ON e.email = cl.email
@@ -194,7 +170,7 @@ enum OutcomesQueries {
             GROUP BY cl.id
             """).all()
         var journeys: [UUID: CareJourney] = [:]
-        for row in steps {
+        for row in steps where try row.decode(column: "status", as: String.self) == Appointment.Status.attended.rawValue {
             let client = try row.decode(column: "client_id", as: UUID.self), at = try row.decode(column: "first_at", as: Date.self)
             var journey = journeys[client] ?? CareJourney()
             switch try row.decode(column: "type_code", as: String.self) {
@@ -209,6 +185,60 @@ enum OutcomesQueries {
             journeys[client, default: CareJourney()].enquiry = try row.decode(column: "first_at", as: Date.self)
         }
         return Array(journeys.values)
+    }
+
+    // MARK: The queries' text, apart so a test can ask SQLite for each one's plan
+
+    /// Each ended course: its summary, its latest contract, clinician and formulation.
+    static func courses(endedIn filter: SQLQueryString) -> SQLQueryString {
+        """
+        SELECT d.id AS discharge_id, d.client_id, d.signed_at, d.content_sealed, c.programme, c.agreed_sessions, u.name AS clinician, u.role AS clinician_role,
+               f.primary_focus, f.secondary_focus
+        FROM discharge_summaries d
+        JOIN treatment_contracts c ON c.client_id = d.client_id AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = d.client_id)
+        JOIN staff_users u ON u.id = c.clinician_id
+        LEFT JOIN formulations f ON f.client_id = d.client_id AND f.version = (SELECT MAX(f2.version) FROM formulations f2 WHERE f2.client_id = d.client_id)
+        WHERE \(filter)
+        """
+    }
+
+    /// Sessions attended up to each course's end. `d CROSS JOIN a` keeps the period's summaries
+    /// outside and reads each client's appointments through (client, start): SQLite does not
+    /// reorder a CROSS JOIN, and to PostgreSQL it is an inner join like any other. Left to itself,
+    /// SQLite (which keeps no statistics here) read every attended appointment of the clinic
+    /// through (status, hold) and matched them to the summaries.
+    static func sessionsHeld(endedIn filter: SQLQueryString) -> SQLQueryString {
+        """
+        SELECT a.client_id, COUNT(*) AS attended FROM discharge_summaries d CROSS JOIN appointments a
+        WHERE d.client_id = a.client_id AND \(filter) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.starts_at <= d.signed_at
+          AND (a.type_code IS NULL OR a.type_code NOT IN ('consultation', 'assessment'))
+        GROUP BY a.client_id
+        """
+    }
+
+    /// Each course's completed depression and anxiety responses up to its end, a few columns each;
+    /// the summaries outside for the same reason as in `sessionsHeld`. Ranking them in the database
+    /// (`ROW_NUMBER` over each course and measure) cost three sorts and was three times slower on
+    /// SQLite than reading the rows and keeping the first and last in `FirstAndLast`.
+    static func completedScores(endedIn filter: SQLQueryString) -> SQLQueryString {
+        """
+        SELECT r.id, r.client_id, r.instrument_code, r.completed_at, r.score_sealed FROM discharge_summaries d CROSS JOIN measure_responses r
+        WHERE d.client_id = r.client_id AND \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a', 'gad-7')
+          AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
+        """
+    }
+
+    /// The first appointment of each kind and status of each client whose course started in the
+    /// period: the contracts outside, each client's appointments through (client, start). The
+    /// caller keeps the attended ones; with `status = 'attended'` in WHERE, SQLite read every
+    /// attended appointment of the clinic through (status, hold) for each contract instead, a
+    /// minute at 10,000 clients (docs/PERFORMANCE.md, "Outcomes page").
+    static func steps(startedFrom first: String, until end: String) -> SQLQueryString {
+        """
+        SELECT a.client_id, a.type_code, a.status, MIN(a.starts_at) AS first_at FROM treatment_contracts c CROSS JOIN appointments a
+        WHERE c.client_id = a.client_id AND c.version = 1 AND c.start_date >= \(bind: first) AND c.start_date < \(bind: end) AND a.type_code IS NOT NULL
+        GROUP BY a.client_id, a.type_code, a.status
+        """
     }
 
     // MARK: Supervision
@@ -276,5 +306,28 @@ enum OutcomesQueries {
                                sinceStart: SupervisionTotals(directMinutes: direct[id]?.total ?? 0, supervisionMinutes: supervised[id]?.total ?? 0),
                                cosignWaitHours: waits[id] ?? [], waitingNow: (waitingNotes[id] ?? 0) + (waitingSummaries[id] ?? 0))
         }
+    }
+}
+
+/// The first and last of one course's responses to one measure, and how many there were, in the
+/// order each client's chart uses: by completion time, then by id. Only these two are opened.
+struct FirstAndLast: Sendable {
+    struct Response: Sendable {
+        var id: UUID
+        var client: UUID
+        var completedAt: Date
+        var sealedScore: String
+    }
+
+    private(set) var first: Response?
+    private(set) var last: Response?
+    private(set) var count = 0
+
+    mutating func add(_ response: Response) {
+        count += 1
+        // A UUID's string compares as its bytes do, which is how both engines order the column.
+        let key = (response.completedAt, response.id.uuidString)
+        if first.map({ key < ($0.completedAt, $0.id.uuidString) }) ?? true { first = response }
+        if last.map({ key > ($0.completedAt, $0.id.uuidString) }) ?? true { last = response }
     }
 }

@@ -45,5 +45,6 @@ enum Migrations {
         M060IndexAuditFiltersBySequence(),
         M061IndexFormsByClinician(),
         M062IndexAppointmentsByClinicianStart(),
+        M063IndexOutcomeCourses(),
     ]
 }
