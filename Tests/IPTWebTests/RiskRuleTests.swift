@@ -258,6 +258,21 @@ import VaporTesting
         }
     }
 
+    /// The cadence job asks, for each upcoming appointment, whether its questionnaires went out.
+    /// Asked by appointment alone, SQLite read the whole responses table each time (no index on
+    /// it): at 100,000 clients the job kept a core busy without pause. Asked through the client's
+    /// index, it reads that client's few responses.
+    @Test func the_cadence_job_asks_about_an_appointment_through_the_clients_index() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let query = Questionnaires.responsesSent(for: UUID(), client: UUID())
+            let plan = try await (clinic.db as! any SQLDatabase).raw("EXPLAIN QUERY PLAN " + query).all()
+                .map { try $0.decode(column: "detail", as: String.self) }
+            #expect(plan.contains { $0.contains("USING INDEX measure_responses_client ") || $0.contains("USING COVERING INDEX measure_responses_client ") }, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN measure_responses") }, "\(plan)")
+        }
+    }
+
     @Test func a_new_clinic_sends_questionnaires_every_fourth_session_as_the_public_pages_promise() async throws {
         try await withClinic { clinic in
             #expect(try await BookingSettingsRow.query(on: clinic.db).first()?.measureEvery == 4)
