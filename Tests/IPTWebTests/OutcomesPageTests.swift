@@ -324,6 +324,30 @@ import VaporTesting
         }
     }
 
+    /// `FirstAndLast` picks what `ROW_NUMBER() OVER (ORDER BY completed_at, id)` picked: the earliest
+    /// and the latest by time, a tie by id, whatever order the rows come in.
+    @Test func first_and_last_keep_the_earliest_and_latest_response_by_time_then_id() {
+        let client = UUID().uuidString, at = Date(timeIntervalSince1970: 1_800_000_000)
+        let a = "00000000-0000-4000-8000-00000000000A", b = "00000000-0000-4000-8000-00000000000B"
+        let responses: [FirstAndLast.Response] = [
+            .init(id: UUID().uuidString, client: client, completedAt: at.addingTimeInterval(7 * 86_400), sealedScore: "middle"),
+            .init(id: b, client: client, completedAt: at.addingTimeInterval(14 * 86_400), sealedScore: "last, later id"),
+            .init(id: b, client: client, completedAt: at, sealedScore: "first, later id"),
+            .init(id: a, client: client, completedAt: at.addingTimeInterval(14 * 86_400), sealedScore: "last, earlier id"),
+            .init(id: a, client: client, completedAt: at, sealedScore: "first, earlier id"),
+        ]
+        for order in [responses, responses.reversed()] {
+            var measure = FirstAndLast()
+            for response in order { measure.add(response) }
+            #expect(measure.count == 5)
+            #expect(measure.first?.sealedScore == "first, earlier id")
+            #expect(measure.last?.sealedScore == "last, later id")
+        }
+        var single = FirstAndLast()
+        single.add(responses[0])
+        #expect(single.count == 1 && single.first?.sealedScore == "middle" && single.last?.sealedScore == "middle")
+    }
+
     /// The report's cost must follow the period, not the clinic's history. SQLite keeps no
     /// statistics here, so its plan follows the schema and the query's text alone: without M063 and
     /// the fixed join order it read every signed summary, every attended appointment (through the
