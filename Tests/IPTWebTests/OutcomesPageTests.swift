@@ -324,6 +324,18 @@ import VaporTesting
         }
     }
 
+    /// `RowReader` reads on a connection of its own what the pool reads, row for row, on both engines.
+    @Test func the_row_reader_returns_the_rows_the_pool_returns() async throws {
+        try await withClinic { clinic in
+            for name in ["Ada Lane", "Bo Reyes", "Cy Moreau"] { try await clinic.addClient(name: name, email: "\(name.prefix(2).lowercased())@example.org") }
+            let query: SQLQueryString = "SELECT id, name FROM clients ORDER BY name"
+            let pooled = try await (clinic.db as! any SQLDatabase).raw(query).all()
+            let read = try await RowReader.all(query, on: clinic.db)
+            #expect(read.count == pooled.count && read.count >= 3)
+            #expect(try read.map { try $0.decode(column: "name", as: String.self) } == pooled.map { try $0.decode(column: "name", as: String.self) })
+        }
+    }
+
     /// `FirstAndLast` picks what `ROW_NUMBER() OVER (ORDER BY completed_at, id)` picked: the earliest
     /// and the latest by time, a tie by id, whatever order the rows come in.
     @Test func first_and_last_keep_the_earliest_and_latest_response_by_time_then_id() {

@@ -57,12 +57,11 @@ enum OutcomesQueries {
 
     static func endedCourses(on db: any Database, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope, rule: DropoutRule, keyRing: KeyRing,
                              instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
-        let sql = db as! any SQLDatabase
         let filter = endedIn(from: from, until: until, scope: scope)
-        let courses = try await sql.raw(Self.courses(endedIn: filter)).all()
+        let courses = try await RowReader.all(Self.courses(endedIn: filter), on: db)
         guard !courses.isEmpty else { return [] }
         // Sessions held up to the end of the course; consultations and assessments come before it.
-        let sessions = try await sql.raw(Self.sessionsHeld(endedIn: filter)).all()
+        let sessions = try await RowReader.all(Self.sessionsHeld(endedIn: filter), on: db)
         var attended: [UUID: Int] = [:]
         for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
         // The first and last depression and anxiety score of each course and how many there were:
@@ -71,7 +70,7 @@ enum OutcomesQueries {
         // Ids stay strings until a score is opened: parsing and printing 30,000 UUIDs was a tenth
         // of a 36-month report's time at 10,000 clients.
         var responses: [CourseMeasure: FirstAndLast] = [:]
-        for row in try await sql.raw(Self.completedScores(endedIn: filter)).all() {
+        for row in try await RowReader.all(Self.completedScores(endedIn: filter), on: db) {
             let client = try row.decode(column: "client_id", as: String.self)
             responses[CourseMeasure(client: client, code: try row.decode(column: "instrument_code", as: String.self)), default: FirstAndLast()].add(.init(
                 id: try row.decode(column: "id", as: String.self), client: client, completedAt: try row.decode(column: "completed_at", as: Date.self),
@@ -167,7 +166,7 @@ enum OutcomesQueries {
     static func journeys(on db: any Database, period: OutcomesPeriod) async throws -> [CareJourney] {
         let sql = db as! any SQLDatabase
         let first = period.first.description, end = period.endExclusive.description
-        let steps = try await sql.raw(Self.steps(startedFrom: first, until: end)).all()
+        let steps = try await RowReader.all(Self.steps(startedFrom: first, until: end), on: db)
         let enquiries = try await sql.raw("""
             SELECT cl.id AS client_id, MIN(e.created_at) AS first_at FROM treatment_contracts c
             JOIN clients cl ON cl.id = c.client_id JOIN enquiries e ON e.email = cl.email
