@@ -322,6 +322,9 @@ def report(runs: list[Run], pages: list[Page]) -> str:
             cells = []
             for r in mine:
                 row = r.pages.get(page.key)
+                if row and row["requests"] == 0:
+                    cells.append("no request finished in the run")
+                    continue
                 cells.append(f"{row['p50_ms']:.1f} / {row['p95_ms']:.1f}"
                              + (f" ({row['alone_ms']:.1f})" if row.get("alone_ms") is not None else "")
                              + (f" ({row['non_2xx']} non-2xx)" if row["non_2xx"] else "")
@@ -329,7 +332,7 @@ def report(runs: list[Run], pages: list[Page]) -> str:
             line = f"| {page.label} | " + " | ".join(cells)
             if len(sizes) > 1:
                 small, large = mine[0].pages.get(page.key), mine[-1].pages.get(page.key)
-                if small and large:
+                if small and large and small["requests"] and large["requests"]:
                     growth = large["p95_ms"] / max(small["p95_ms"], 0.001)
                     met = large["p95_ms"] < 20 and growth < 2
                     line += f" | {growth:.2f}x | {'met' if met else 'missed'}"
