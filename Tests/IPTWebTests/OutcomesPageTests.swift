@@ -85,7 +85,9 @@ import VaporTesting
     private func report(_ clinic: TestClinic, scope: OutcomesQueries.Scope = .clinic, rule: DropoutRule = .recordedByClinician) async throws -> [EndedCourse] {
         let zone = ClinicTimeZone(identifier: "America/Toronto")!
         let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
-        return try await OutcomesQueries.endedCourses(on: clinic.db, from: zone.startOfDay(period.first), until: zone.startOfDay(period.endExclusive), zone: zone,
+        // Through two handles, as the page reads it: the responses on another event loop's connection.
+        let side = RowReader.alongside(clinic.app.eventLoopGroup.next(), in: clinic.app, logger: clinic.app.logger)
+        return try await OutcomesQueries.endedCourses(on: clinic.db, alongside: side, from: zone.startOfDay(period.first), until: zone.startOfDay(period.endExclusive), zone: zone,
                                                       scope: scope, rule: rule, keyRing: clinic.app.services.keyRing, instruments: clinic.app.services.instruments)
             .map(\.course)
     }
@@ -333,6 +335,33 @@ import VaporTesting
             let read = try await RowReader.all(query, on: clinic.db)
             #expect(read.count == pooled.count && read.count >= 3)
             #expect(try read.map { try $0.decode(column: "name", as: String.self) } == pooled.map { try $0.decode(column: "name", as: String.self) })
+        }
+    }
+
+    /// The page reads the courses' responses on a second connection while its own reads the rest;
+    /// what it reports is what one connection reads, on both engines. With more than one event
+    /// loop the second handle is another loop's, which on SQLite is another connection.
+    @Test func the_report_read_on_two_connections_is_the_report_read_on_one() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            for (index, name) in ["Ada Quill", "Bo Reyes", "Cy Moreau", "Di Park", "Ed Lowe", "Fay Ng"].enumerated() {
+                _ = try await endedCourse(clinic, name: name, clinician: therapist, scores: [20 - index, 14, 9 - index], anxiety: [15, 8 + index],
+                                          sessions: 8 + index, reason: index == 2 ? "dropped out" : "completed", slot: index)
+            }
+            let loop = clinic.app.eventLoopGroup.next()
+            let side = RowReader.alongside(loop, in: clinic.app, logger: clinic.app.logger)
+            if Array(clinic.app.eventLoopGroup.makeIterator()).count > 1 { #expect(side.eventLoop !== loop) }
+            let zone = ClinicTimeZone(identifier: "America/Toronto")!
+            let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
+            func read(alongside: (any Database)?) async throws -> OutcomesQueries.Report {
+                try await OutcomesQueries.report(on: clinic.db, alongside: alongside, period: period, zone: zone, scope: .clinic, rule: .recordedByClinician,
+                                                 keyRing: clinic.app.services.keyRing, instruments: clinic.app.services.instruments)
+            }
+            let one = try await read(alongside: nil), two = try await read(alongside: side)
+            #expect(one.courses == 6 && two.courses == 6)
+            #expect(one.programmes == two.programmes)
+            #expect(one.path == two.path && one.waits == two.waits && one.supervision == two.supervision)
+            #expect(two.programmes.first?.overall.withEndScore.count == 6)
         }
     }
 

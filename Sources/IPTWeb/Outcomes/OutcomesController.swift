@@ -54,7 +54,7 @@ struct OutcomesController: SiteRouteCollection {
         case let .failure(problem): throw Abort(.badRequest, reason: problem.message)
         }
         let rule = try await OutcomeSettingsRow.rule(on: request.db)
-        let report = try await OutcomesQueries.report(on: request.db, period: period, zone: zone, scope: scope, rule: rule,
+        let report = try await OutcomesQueries.report(on: request.db, alongside: RowReader.alongside(request), period: period, zone: zone, scope: scope, rule: rule,
                                                       keyRing: request.services.keyRing, instruments: request.services.instruments)
         return (staff, period, report, rule, zone)
     }

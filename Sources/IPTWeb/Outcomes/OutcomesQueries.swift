@@ -28,16 +28,20 @@ enum OutcomesQueries {
         var courses: Int
     }
 
-    static func report(on db: any Database, period: OutcomesPeriod, zone: ClinicTimeZone, scope: Scope, rule: DropoutRule, keyRing: KeyRing,
-                       instruments: InstrumentCatalogue) async throws -> Report {
+    /// `side` is a second handle on the same database (`RowReader.alongside`): the course's
+    /// responses, the largest read, are read and opened there while `db` reads everything else.
+    static func report(on db: any Database, alongside side: (any Database)? = nil, period: OutcomesPeriod, zone: ClinicTimeZone, scope: Scope,
+                       rule: DropoutRule, keyRing: KeyRing, instruments: InstrumentCatalogue) async throws -> Report {
         let from = zone.startOfDay(period.first), until = zone.startOfDay(period.endExclusive)
-        let ended = try await endedCourses(on: db, from: from, until: until, zone: zone, scope: scope, rule: rule, keyRing: keyRing, instruments: instruments)
-        var path: [PathMonth]?, waits: [StepWait]?
-        if scope == .clinic {
-            path = try await pathMonths(on: db, period: period, zone: zone, endings: ended.map { ($0.month, $0.course.ending) })
-            waits = CarePath.waits(try await journeys(on: db, period: period))
-        }
+        let filter = endedIn(from: from, until: until, scope: scope)
+        async let scores = courseScores(on: side ?? db, endedIn: filter, keyRing: keyRing)
+        let courses = try await courseRows(on: db, endedIn: filter)
+        var waits: [StepWait]?
+        if scope == .clinic { waits = CarePath.waits(try await journeys(on: db, period: period)) }
         let supervision = try await supervision(on: db, from: from, until: until, period: period, scope: scope)
+        let ended = try assemble(courses, scores: try await scores, zone: zone, rule: rule, keyRing: keyRing, instruments: instruments)
+        var path: [PathMonth]?
+        if scope == .clinic { path = try await pathMonths(on: db, period: period, zone: zone, endings: ended.map { ($0.month, $0.course.ending) }) }
         return Report(programmes: OutcomesReport.programmes(ended.map(\.course), namingClinicians: scope == .clinic), path: path, waits: waits,
                       supervision: supervision, courses: ended.count)
     }
@@ -55,18 +59,38 @@ enum OutcomesQueries {
         return filter
     }
 
-    static func endedCourses(on db: any Database, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope, rule: DropoutRule, keyRing: KeyRing,
-                             instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
+    static func endedCourses(on db: any Database, alongside side: (any Database)? = nil, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope,
+                             rule: DropoutRule, keyRing: KeyRing, instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
         let filter = endedIn(from: from, until: until, scope: scope)
+        async let scores = courseScores(on: side ?? db, endedIn: filter, keyRing: keyRing)
+        let courses = try await courseRows(on: db, endedIn: filter)
+        return try assemble(courses, scores: try await scores, zone: zone, rule: rule, keyRing: keyRing, instruments: instruments)
+    }
+
+    /// The ended courses' own rows and the sessions each held, before any score is known.
+    struct CourseRows: Sendable {
+        var courses: [any SQLRow]
+        var attended: [UUID: Int]
+    }
+
+    static func courseRows(on db: any Database, endedIn filter: SQLQueryString) async throws -> CourseRows {
         let courses = try await RowReader.all(Self.courses(endedIn: filter), on: db)
-        guard !courses.isEmpty else { return [] }
+        guard !courses.isEmpty else { return CourseRows(courses: [], attended: [:]) }
         // Sessions held up to the end of the course; consultations and assessments come before it.
-        let sessions = try await RowReader.all(Self.sessionsHeld(endedIn: filter), on: db)
         var attended: [UUID: Int] = [:]
-        for row in sessions { attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self) }
-        // The first and last depression and anxiety score of each course and how many there were:
-        // the database returns the course's responses (a few columns each) and only the first and
-        // last of each measure are opened.
+        for row in try await RowReader.all(Self.sessionsHeld(endedIn: filter), on: db) {
+            attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self)
+        }
+        return CourseRows(courses: courses, attended: attended)
+    }
+
+    /// The first and last score of one measure in one course, and how many responses it had.
+    struct Scores: Sendable { var first: Int?; var last: Int?; var count = 0 }
+
+    /// The first and last depression and anxiety score of each course and how many there were:
+    /// the database returns the course's responses (a few columns each) and only the first and
+    /// last of each measure are opened.
+    static func courseScores(on db: any Database, endedIn filter: SQLQueryString, keyRing: KeyRing) async throws -> [CourseMeasure: Scores] {
         // Ids stay strings until a score is opened: parsing and printing 30,000 UUIDs was a tenth
         // of a 36-month report's time at 10,000 clients.
         var responses: [CourseMeasure: FirstAndLast] = [:]
@@ -76,7 +100,6 @@ enum OutcomesQueries {
                 id: try row.decode(column: "id", as: String.self), client: client, completedAt: try row.decode(column: "completed_at", as: Date.self),
                 sealedScore: try row.decode(column: "score_sealed", as: String.self)))
         }
-        struct Scores { var first: Int?; var last: Int?; var count = 0 }
         func total(_ response: FirstAndLast.Response) throws -> Int {
             guard let id = UUID(uuidString: response.id), let client = UUID(uuidString: response.client) else { throw Abort(.internalServerError) }
             return try keyRing.open(response.sealedScore, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(id, client: client)).total
@@ -86,7 +109,13 @@ enum OutcomesQueries {
             guard let first = measure.first, let last = measure.last else { continue }
             byCourse[key] = Scores(first: try total(first), last: measure.count > 1 ? try total(last) : nil, count: measure.count)
         }
-        return try courses.map { row in
+        return byCourse
+    }
+
+    /// Each course with its sessions, scores and ending, keyed by the month its summary was signed.
+    static func assemble(_ rows: CourseRows, scores byCourse: [CourseMeasure: Scores], zone: ClinicTimeZone, rule: DropoutRule, keyRing: KeyRing,
+                         instruments: InstrumentCatalogue) throws -> [(month: String, course: EndedCourse)] {
+        try rows.courses.map { row in
             let client = try row.decode(column: "client_id", as: UUID.self)
             let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
             let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
@@ -94,7 +123,7 @@ enum OutcomesQueries {
             let measured = byCourse[CourseMeasure(client: clientKey, code: instrument.code)] ?? Scores()
             let anxiety = byCourse[CourseMeasure(client: clientKey, code: Instrument.gad7.code)] ?? Scores()
             let discharge = try row.decode(column: "discharge_id", as: UUID.self)
-            let held = attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
+            let held = rows.attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
             // A course that held every agreed session is complete whatever reason was recorded, so
             // its summary (the largest sealed value) is opened only for courses that ended short.
             let reason: String? = agreed > 0 && held >= agreed ? nil
@@ -174,7 +203,7 @@ enum OutcomesQueries {
             GROUP BY cl.id
             """).all()
         var journeys: [UUID: CareJourney] = [:]
-        for row in steps where try row.decode(column: "status", as: String.self) == Appointment.Status.attended.rawValue {
+        for row in steps {
             let client = try row.decode(column: "client_id", as: UUID.self), at = try row.decode(column: "first_at", as: Date.self)
             var journey = journeys[client] ?? CareJourney()
             switch try row.decode(column: "type_code", as: String.self) {
@@ -232,16 +261,17 @@ enum OutcomesQueries {
         """
     }
 
-    /// The first appointment of each kind and status of each client whose course started in the
-    /// period: the contracts outside, each client's appointments through (client, start). The
-    /// caller keeps the attended ones; with `status = 'attended'` in WHERE, SQLite read every
-    /// attended appointment of the clinic through (status, hold) for each contract instead, a
-    /// minute at 10,000 clients (docs/PERFORMANCE.md, "Outcomes page").
+    /// The first attended appointment of each kind of each client whose course started in the
+    /// period: the contracts outside, each client's attended appointments through (client, status,
+    /// start), which covers every column read. Before M063 gave that index, SQLite answered
+    /// `status = 'attended'` through (status, hold) and read every attended appointment of the
+    /// clinic once per contract, a minute at 10,000 clients (docs/PERFORMANCE.md, "Outcomes page").
     static func steps(startedFrom first: String, until end: String) -> SQLQueryString {
         """
-        SELECT a.client_id, a.type_code, a.status, MIN(a.starts_at) AS first_at FROM treatment_contracts c CROSS JOIN appointments a
-        WHERE c.client_id = a.client_id AND c.version = 1 AND c.start_date >= \(bind: first) AND c.start_date < \(bind: end) AND a.type_code IS NOT NULL
-        GROUP BY a.client_id, a.type_code, a.status
+        SELECT a.client_id, a.type_code, MIN(a.starts_at) AS first_at FROM treatment_contracts c CROSS JOIN appointments a
+        WHERE c.client_id = a.client_id AND c.version = 1 AND c.start_date >= \(bind: first) AND c.start_date < \(bind: end)
+          AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.type_code IS NOT NULL
+        GROUP BY a.client_id, a.type_code
         """
     }
 

@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import Vapor
 
 /// Reads every row of a query on one connection taken from the pool for that query alone.
 ///
@@ -13,5 +14,21 @@ enum RowReader {
         try await db.withConnection { connection in
             try await (connection as! any SQLDatabase).raw(query).all()
         }
+    }
+
+    /// A second handle on the clinic's database, through the pool of an event loop other than
+    /// `eventLoop`, so that a long read can run beside the request's own. Fluent keeps one SQLite
+    /// connection per event loop, so two reads on `request.db` take turns however many cores
+    /// there are; the outcomes report read its responses there while its own connection read
+    /// everything else (docs/PERFORMANCE.md, "Outcomes page"). With a single event loop it is
+    /// that loop's handle, and the reads take turns as before.
+    static func alongside(_ eventLoop: any EventLoop, in app: Application, logger: Logger) -> any Database {
+        let loops = Array(app.eventLoopGroup.makeIterator())
+        let other = loops.first { $0 !== eventLoop } ?? eventLoop
+        return app.databases.database(logger: logger, on: other)!
+    }
+
+    static func alongside(_ request: Request) -> any Database {
+        alongside(request.eventLoop, in: request.application, logger: request.logger)
     }
 }
