@@ -85,9 +85,7 @@ import VaporTesting
     private func report(_ clinic: TestClinic, scope: OutcomesQueries.Scope = .clinic, rule: DropoutRule = .recordedByClinician) async throws -> [EndedCourse] {
         let zone = ClinicTimeZone(identifier: "America/Toronto")!
         let period = OutcomesPeriod.lastTwelveMonths(today: zone.localDate(of: clinic.clock.now))
-        // Through two handles, as the page reads it: the responses on another event loop's connection.
-        let side = RowReader.alongside(clinic.app.eventLoopGroup.next(), in: clinic.app, logger: clinic.app.logger)
-        return try await OutcomesQueries.endedCourses(on: clinic.db, alongside: side, from: zone.startOfDay(period.first), until: zone.startOfDay(period.endExclusive), zone: zone,
+        return try await OutcomesQueries.endedCourses(on: clinic.db, from: zone.startOfDay(period.first), until: zone.startOfDay(period.endExclusive), zone: zone,
                                                       scope: scope, rule: rule, keyRing: clinic.app.services.keyRing, instruments: clinic.app.services.instruments)
             .map(\.course)
     }
@@ -365,6 +363,102 @@ import VaporTesting
         }
     }
 
+    /// What the report keeps of a course (M064) is used while nothing it is made of changed, and
+    /// computed again after any change, on every path the data takes: a booking and a status
+    /// change through the models, a response added and one deleted, a summary's content edited,
+    /// and a statement written by hand, which no controller sees. After each change the report
+    /// reads what a report with nothing kept reads, on both engines.
+    @Test func a_kept_course_outcome_is_used_until_what_it_is_made_of_changes() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let client = try await endedCourse(clinic, name: "Ada Quill", clinician: therapist, scores: [21, 17, 12], anxiety: [14, 9], sessions: 8,
+                                               reason: "ended-early")
+            let clientID = try client.requireID()
+            let sql = clinic.db as! any SQLDatabase
+            let keyRing = clinic.app.services.keyRing
+            // The course as a report with nothing kept reads it; what it computes is kept, as it
+            // was before the change, so each change below must make the next read compute again.
+            func fresh() async throws -> EndedCourse {
+                try await sql.raw("DELETE FROM course_outcomes").run()
+                return try #require(try await report(clinic).first)
+            }
+            let first = try #require(try await report(clinic).first)
+            #expect(first.sessionsAttended == 8 && first.baseline == 21 && first.end == 12 && first.anxietyEnd == 9 && first.ending == .endedEarly)
+            let summary = try #require(try await DischargeSummaryRow.query(on: clinic.db).filter(\.$client.$id == clientID).first())
+            let discharge = try summary.requireID()
+            let kept = try await sql.raw("SELECT version FROM course_outcomes WHERE discharge_id = \(bind: discharge)").first()
+            let current = try await sql.raw("SELECT version FROM client_outcome_versions WHERE client_id = \(bind: clientID)").first()
+            #expect(try kept?.decode(column: "version", as: Int64.self) == current?.decode(column: "version", as: Int64.self))
+
+            // The kept value is what is read while it is current: one put in its place shows.
+            let planted = CourseOutcomeCache.Outcome(sessionsHeld: 99, endingReason: "completed", scores: [:])
+            try await sql.raw("UPDATE course_outcomes SET outcome_sealed = \(bind: try keyRing.seal(json: planted, CourseOutcomeCache.context(discharge, client: clientID))) WHERE discharge_id = \(bind: discharge)").run()
+            let plantedRead = try await report(clinic).first
+            #expect(plantedRead?.sessionsAttended == 99)
+            // A value that cannot be opened is computed again.
+            try await sql.raw("UPDATE course_outcomes SET outcome_sealed = 'not a seal' WHERE discharge_id = \(bind: discharge)").run()
+            let recomputed = try await report(clinic).first
+            #expect(recomputed == first)
+            try await sql.raw("UPDATE course_outcomes SET outcome_sealed = \(bind: try keyRing.seal(json: planted, CourseOutcomeCache.context(discharge, client: clientID))) WHERE discharge_id = \(bind: discharge)").run()
+
+            let end = try #require(summary.signedAt)
+            // 1. A session booked before the end, through the model.
+            let extra = BookingService.newAppointment(staffID: try therapist.requireID(), clientID: clientID,
+                                                      kind: AppointmentKind(code: "ipt-session", name: "IPT", durationMinutes: 50),
+                                                      start: end.addingTimeInterval(-2 * 86_400 + 7_200), locationID: nil, source: "staff", now: end)
+            extra.status = .attended
+            try await extra.create(on: clinic.db)
+            var now = try #require(try await report(clinic).first)
+            var expected: EndedCourse
+            expected = try await fresh()
+            #expect(now.sessionsAttended == 9 && now == expected)
+            // 2. Its status changed through the model.
+            extra.status = .noShow
+            try await extra.save(on: clinic.db)
+            now = try #require(try await report(clinic).first)
+            expected = try await fresh()
+            #expect(now.sessionsAttended == 8 && now == expected)
+            // 3. A status changed by a hand-written statement.
+            try await sql.raw("UPDATE appointments SET status = 'attended' WHERE id = \(bind: try extra.requireID())").run()
+            now = try #require(try await report(clinic).first)
+            expected = try await fresh()
+            #expect(now.sessionsAttended == 9 && now == expected)
+            // 4. A later score before the end, then deleted.
+            let late = MeasureResponse()
+            late.id = UUID()
+            late.sharedWithGuardian = false
+            late.$client.id = clientID
+            late.$clinician.id = try therapist.requireID()
+            late.instrumentCode = "phq-9"
+            late.tokenHash = UUID().uuidString
+            late.status = .completed
+            try late.setScore(.init(total: 5, band: ""), keyRing)
+            late.createdAt = end
+            late.expiresAt = end
+            late.completedAt = end.addingTimeInterval(-3_600)
+            try await late.create(on: clinic.db)
+            now = try #require(try await report(clinic).first)
+            expected = try await fresh()
+            #expect(now.end == 5 && now.sessionsWithMeasure == 4 && now == expected)
+            try await late.delete(on: clinic.db)
+            now = try #require(try await report(clinic).first)
+            expected = try await fresh()
+            #expect(now.end == 12 && now.sessionsWithMeasure == 3 && now == expected)
+            // 5. The summary's recorded ending edited.
+            var content = DischargeContent()
+            content.endingReason = "completed"
+            summary.contentSealed = try keyRing.seal(String(decoding: try JSONEncoder().encode(content), as: UTF8.self),
+                                                     DischargeSummaryRow.contentContext(discharge, client: clientID))
+            try await summary.save(on: clinic.db)
+            now = try #require(try await report(clinic).first)
+            expected = try await fresh()
+            #expect(now.ending == .completed && now == expected)
+            // Nothing changed since: the kept value is read, and is the same course.
+            let unchanged = try await report(clinic).first
+            #expect(unchanged == now)
+        }
+    }
+
     /// `FirstAndLast` picks what `ROW_NUMBER() OVER (ORDER BY completed_at, id)` picked: the earliest
     /// and the latest by time, a tie by id, whatever order the rows come in.
     @Test func first_and_last_keep_the_earliest_and_latest_response_by_time_then_id() {
@@ -401,10 +495,13 @@ import VaporTesting
             let sql = clinic.db as! any SQLDatabase
             let now = clinic.clock.now
             let filter = OutcomesQueries.endedIn(from: now.addingTimeInterval(-365 * 86_400), until: now, scope: .clinic)
+            let batch: SQLQueryString = "d.id IN (\(binds: (0..<CourseOutcomeCache.batchSize).map { _ in UUID() }))"
             let queries: [(name: String, text: SQLQueryString, tables: [String], indexes: [String])] = [
-                ("courses", OutcomesQueries.courses(endedIn: filter), ["d", "c", "u", "f"], ["discharge_summaries_status_signed"]),
-                ("sessions", OutcomesQueries.sessionsHeld(endedIn: filter), ["d", "a"], ["discharge_summaries_status_signed", "appointments_client_status_time"]),
-                ("scores", OutcomesQueries.completedScores(endedIn: filter), ["d", "r"], ["discharge_summaries_status_signed", "measure_responses_client"]),
+                ("courses", OutcomesQueries.courses(endedIn: filter), ["d", "c", "u", "f", "o", "v"], ["discharge_summaries_status_signed"]),
+                // What `CourseOutcomeCache` computes, for a batch of summaries named by id.
+                ("sessions", OutcomesQueries.sessionsHeld(endedIn: batch), ["d", "a"], ["appointments_client_status_time"]),
+                ("scores", OutcomesQueries.completedScores(endedIn: batch), ["d", "r"], ["measure_responses_client"]),
+                ("endings", OutcomesQueries.courseEndings(endedIn: batch), ["d"], []),
                 ("steps", OutcomesQueries.steps(startedFrom: "2026-01-01", until: "2027-01-01"), ["c", "a"], ["treatment_contracts_start", "appointments_client_status_time"]),
             ]
             for query in queries {

@@ -7,10 +7,11 @@ import Vapor
 
 /// The queries behind the outcomes page. A course is the client's contract closed by a signed
 /// discharge summary; it ended in the period when the summary was signed in it. Each query asks the
-/// database for a few columns per course and lets it count and rank; what is sealed at rest (the
-/// scores and the ending reason) is opened only for the first and last score of each measure of a
-/// course, and its summary when the course ended short: at most five openings per course, however
-/// many questionnaires it holds.
+/// database for a few columns per course and lets it count. What a course held (its sessions, the
+/// first and last score of each measure, the ending recorded) is read through `CourseOutcomeCache`:
+/// one sealed value per course while nothing it is made of has changed, and otherwise computed
+/// from the responses, appointments and summary, opening only the first and last score of each
+/// measure and the summary.
 enum OutcomesQueries {
     /// Whose courses a reader sees: the whole clinic (the director) or a supervisor's students.
     enum Scope: Sendable, Equatable {
@@ -28,20 +29,17 @@ enum OutcomesQueries {
         var courses: Int
     }
 
-    /// `side` is a second handle on the same database (`RowReader.alongside`): the course's
-    /// responses, the largest read, are read and opened there while `db` reads everything else.
+    /// `side` is a second handle on the same database (`RowReader.alongside`): the path into
+    /// care's first steps are read there while `db` reads the ended courses.
     static func report(on db: any Database, alongside side: (any Database)? = nil, period: OutcomesPeriod, zone: ClinicTimeZone, scope: Scope,
                        rule: DropoutRule, keyRing: KeyRing, instruments: InstrumentCatalogue) async throws -> Report {
         let from = zone.startOfDay(period.first), until = zone.startOfDay(period.endExclusive)
-        let filter = endedIn(from: from, until: until, scope: scope)
-        async let scores = courseScores(on: side ?? db, endedIn: filter, keyRing: keyRing)
-        let courses = try await courseRows(on: db, endedIn: filter)
-        var waits: [StepWait]?
-        if scope == .clinic { waits = CarePath.waits(try await journeys(on: db, period: period)) }
+        async let journeys: [CareJourney]? = scope == .clinic ? Self.journeys(on: side ?? db, period: period) : nil
+        let ended = try await endedCourses(on: db, from: from, until: until, zone: zone, scope: scope, rule: rule, keyRing: keyRing, instruments: instruments)
         let supervision = try await supervision(on: db, from: from, until: until, period: period, scope: scope)
-        let ended = try assemble(courses, scores: try await scores, zone: zone, rule: rule, keyRing: keyRing, instruments: instruments)
         var path: [PathMonth]?
         if scope == .clinic { path = try await pathMonths(on: db, period: period, zone: zone, endings: ended.map { ($0.month, $0.course.ending) }) }
+        let waits = try await journeys.map(CarePath.waits)
         return Report(programmes: OutcomesReport.programmes(ended.map(\.course), namingClinicians: scope == .clinic), path: path, waits: waits,
                       supervision: supervision, courses: ended.count)
     }
@@ -59,87 +57,40 @@ enum OutcomesQueries {
         return filter
     }
 
-    static func endedCourses(on db: any Database, alongside side: (any Database)? = nil, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope,
+    /// The courses whose summary was signed in the period, each with its month. What each course
+    /// held (sessions, scores, the recorded ending) comes from `CourseOutcomeCache`.
+    static func endedCourses(on db: any Database, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope,
                              rule: DropoutRule, keyRing: KeyRing, instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
-        let filter = endedIn(from: from, until: until, scope: scope)
-        async let scores = courseScores(on: side ?? db, endedIn: filter, keyRing: keyRing)
-        let courses = try await courseRows(on: db, endedIn: filter)
-        return try assemble(courses, scores: try await scores, zone: zone, rule: rule, keyRing: keyRing, instruments: instruments)
+        let rows = try await RowReader.all(Self.courses(endedIn: endedIn(from: from, until: until, scope: scope)), on: db)
+        let courses = try rows.map { row in
+            CourseOutcomeCache.Course(discharge: try row.decode(column: "discharge_id", as: UUID.self), client: try row.decode(column: "client_id", as: UUID.self),
+                                      keptVersion: try row.decode(column: "kept_version", as: Int64?.self),
+                                      keptSealed: try row.decode(column: "outcome_sealed", as: String?.self),
+                                      currentVersion: try row.decode(column: "current_version", as: Int64.self))
+        }
+        let outcomes = try await CourseOutcomeCache.outcomes(of: courses, on: db, keyRing: keyRing)
+        return try zip(rows, courses).map { row, keys in
+            try (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))),
+                 course(row, outcome: outcomes[keys.discharge], rule: rule, instruments: instruments))
+        }
     }
 
-    /// The ended courses' own rows and the sessions each held, before any score is known.
-    struct CourseRows: Sendable {
-        var courses: [any SQLRow]
-        var attended: [UUID: Int]
-    }
-
-    static func courseRows(on db: any Database, endedIn filter: SQLQueryString) async throws -> CourseRows {
-        let courses = try await RowReader.all(Self.courses(endedIn: filter), on: db)
-        guard !courses.isEmpty else { return CourseRows(courses: [], attended: [:]) }
-        // Sessions held up to the end of the course; consultations and assessments come before it.
-        var attended: [UUID: Int] = [:]
-        for row in try await RowReader.all(Self.sessionsHeld(endedIn: filter), on: db) {
-            attended[try row.decode(column: "client_id", as: UUID.self)] = try row.decode(column: "attended", as: Int.self)
-        }
-        return CourseRows(courses: courses, attended: attended)
-    }
-
-    /// The first and last score of one measure in one course, and how many responses it had.
-    struct Scores: Sendable { var first: Int?; var last: Int?; var count = 0 }
-
-    /// The first and last depression and anxiety score of each course and how many there were:
-    /// the database returns the course's responses (a few columns each) and only the first and
-    /// last of each measure are opened.
-    static func courseScores(on db: any Database, endedIn filter: SQLQueryString, keyRing: KeyRing) async throws -> [CourseMeasure: Scores] {
-        // Ids stay strings until a score is opened: parsing and printing 30,000 UUIDs was a tenth
-        // of a 36-month report's time at 10,000 clients.
-        var responses: [CourseMeasure: FirstAndLast] = [:]
-        for row in try await RowReader.all(Self.completedScores(endedIn: filter), on: db) {
-            let client = try row.decode(column: "client_id", as: String.self)
-            responses[CourseMeasure(client: client, code: try row.decode(column: "instrument_code", as: String.self)), default: FirstAndLast()].add(.init(
-                id: try row.decode(column: "id", as: String.self), client: client, completedAt: try row.decode(column: "completed_at", as: Date.self),
-                sealedScore: try row.decode(column: "score_sealed", as: String.self)))
-        }
-        func total(_ response: FirstAndLast.Response) throws -> Int {
-            guard let id = UUID(uuidString: response.id), let client = UUID(uuidString: response.client) else { throw Abort(.internalServerError) }
-            return try keyRing.open(response.sealedScore, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(id, client: client)).total
-        }
-        var byCourse: [CourseMeasure: Scores] = [:]
-        for (key, measure) in responses {
-            guard let first = measure.first, let last = measure.last else { continue }
-            byCourse[key] = Scores(first: try total(first), last: measure.count > 1 ? try total(last) : nil, count: measure.count)
-        }
-        return byCourse
-    }
-
-    /// Each course with its sessions, scores and ending, keyed by the month its summary was signed.
-    static func assemble(_ rows: CourseRows, scores byCourse: [CourseMeasure: Scores], zone: ClinicTimeZone, rule: DropoutRule, keyRing: KeyRing,
-                         instruments: InstrumentCatalogue) throws -> [(month: String, course: EndedCourse)] {
-        try rows.courses.map { row in
-            let client = try row.decode(column: "client_id", as: UUID.self)
-            let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
-            let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
-            let clientKey = try row.decode(column: "client_id", as: String.self)
-            let measured = byCourse[CourseMeasure(client: clientKey, code: instrument.code)] ?? Scores()
-            let anxiety = byCourse[CourseMeasure(client: clientKey, code: Instrument.gad7.code)] ?? Scores()
-            let discharge = try row.decode(column: "discharge_id", as: UUID.self)
-            let held = rows.attended[client] ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
-            // A course that held every agreed session is complete whatever reason was recorded, so
-            // its summary (the largest sealed value) is opened only for courses that ended short.
-            let reason: String? = agreed > 0 && held >= agreed ? nil
-                : try keyRing.open(try row.decode(column: "content_sealed", as: String.self), as: DischargeContent.self,
-                                   DischargeSummaryRow.contentContext(discharge, client: client)).endingReason
-            let focus = [try row.decode(column: "primary_focus", as: String?.self), try row.decode(column: "secondary_focus", as: String?.self)]
-                .compactMap { $0.flatMap(FocusArea.init(rawValue:)) }
-            let course = EndedCourse(
-                programme: programme, focusAreas: focus,
-                tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
-                clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
-                agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
-                ending: rule.classify(recordedReason: reason, sessionsAttended: held, agreedSessions: agreed),
-                anxietyInstrument: instruments.named(Instrument.gad7.code) ?? .gad7, anxietyBaseline: anxiety.first, anxietyEnd: anxiety.last)
-            return (OutcomesPeriod.monthKey(zone.localDate(of: try row.decode(column: "signed_at", as: Date.self))), course)
-        }
+    /// One course from its row of `courses` and what it held.
+    static func course(_ row: any SQLRow, outcome: CourseOutcomeCache.Outcome?, rule: DropoutRule, instruments: InstrumentCatalogue) throws -> EndedCourse {
+        let programme = Programme(rawValue: try row.decode(column: "programme", as: String.self)) ?? .adult
+        let instrument: Instrument = programme == .adolescent ? .phqA : .phq9
+        let measured = outcome?.scores[instrument.code] ?? CourseOutcomeCache.Scores()
+        let anxiety = outcome?.scores[Instrument.gad7.code] ?? CourseOutcomeCache.Scores()
+        let held = outcome?.sessionsHeld ?? 0, agreed = try row.decode(column: "agreed_sessions", as: Int.self)
+        let focus = [try row.decode(column: "primary_focus", as: String?.self), try row.decode(column: "secondary_focus", as: String?.self)]
+            .compactMap { $0.flatMap(FocusArea.init(rawValue:)) }
+        return EndedCourse(
+            programme: programme, focusAreas: focus,
+            tier: try row.decode(column: "clinician_role", as: String.self) == StaffRole.student.rawValue ? .practicum : .registered,
+            clinician: try row.decode(column: "clinician", as: String.self), sessionsAttended: held, sessionsWithMeasure: measured.count,
+            agreedSessions: agreed, instrument: instruments.named(instrument.code) ?? instrument, baseline: measured.first, end: measured.last,
+            ending: rule.classify(recordedReason: outcome?.endingReason, sessionsAttended: held, agreedSessions: agreed),
+            anxietyInstrument: instruments.named(Instrument.gad7.code) ?? .gad7, anxietyBaseline: anxiety.first, anxietyEnd: anxiety.last)
     }
 
     // MARK: The path into care
@@ -222,30 +173,38 @@ enum OutcomesQueries {
 
     // MARK: The queries' text, apart so a test can ask SQLite for each one's plan
 
-    /// Each ended course: its summary, its latest contract, clinician and formulation.
+    /// Each ended course: its summary, its latest contract, clinician and formulation, and what
+    /// `CourseOutcomeCache` kept of it with its client's count of changes (M064).
     static func courses(endedIn filter: SQLQueryString) -> SQLQueryString {
         """
-        SELECT d.id AS discharge_id, d.client_id, d.signed_at, d.content_sealed, c.programme, c.agreed_sessions, u.name AS clinician, u.role AS clinician_role,
-               f.primary_focus, f.secondary_focus
+        SELECT d.id AS discharge_id, d.client_id, d.signed_at, c.programme, c.agreed_sessions, u.name AS clinician, u.role AS clinician_role,
+               f.primary_focus, f.secondary_focus, o.version AS kept_version, o.outcome_sealed, COALESCE(v.version, 0) AS current_version
         FROM discharge_summaries d
         JOIN treatment_contracts c ON c.client_id = d.client_id AND c.version = (SELECT MAX(c2.version) FROM treatment_contracts c2 WHERE c2.client_id = d.client_id)
         JOIN staff_users u ON u.id = c.clinician_id
         LEFT JOIN formulations f ON f.client_id = d.client_id AND f.version = (SELECT MAX(f2.version) FROM formulations f2 WHERE f2.client_id = d.client_id)
+        LEFT JOIN course_outcomes o ON o.discharge_id = d.id
+        LEFT JOIN client_outcome_versions v ON v.client_id = d.client_id
         WHERE \(filter)
         """
     }
 
-    /// Sessions attended up to each course's end. `d CROSS JOIN a` keeps the period's summaries
+    /// The summaries of the courses `CourseOutcomeCache` computes, for the ending each recorded.
+    static func courseEndings(endedIn filter: SQLQueryString) -> SQLQueryString {
+        "SELECT d.id AS discharge_id, d.client_id, d.content_sealed FROM discharge_summaries d WHERE \(filter)"
+    }
+
+    /// Sessions attended up to each course's end. `d CROSS JOIN a` keeps the chosen summaries
     /// outside and reads each client's appointments through (client, start): SQLite does not
     /// reorder a CROSS JOIN, and to PostgreSQL it is an inner join like any other. Left to itself,
     /// SQLite (which keeps no statistics here) read every attended appointment of the clinic
     /// through (status, hold) and matched them to the summaries.
     static func sessionsHeld(endedIn filter: SQLQueryString) -> SQLQueryString {
         """
-        SELECT a.client_id, COUNT(*) AS attended FROM discharge_summaries d CROSS JOIN appointments a
+        SELECT d.id AS discharge_id, COUNT(*) AS attended FROM discharge_summaries d CROSS JOIN appointments a
         WHERE d.client_id = a.client_id AND \(filter) AND a.status = \(bind: Appointment.Status.attended.rawValue) AND a.starts_at <= d.signed_at
           AND (a.type_code IS NULL OR a.type_code NOT IN ('consultation', 'assessment'))
-        GROUP BY a.client_id
+        GROUP BY d.id
         """
     }
 
@@ -255,7 +214,7 @@ enum OutcomesQueries {
     /// SQLite than reading the rows and keeping the first and last in `FirstAndLast`.
     static func completedScores(endedIn filter: SQLQueryString) -> SQLQueryString {
         """
-        SELECT r.id, r.client_id, r.instrument_code, r.completed_at, r.score_sealed FROM discharge_summaries d CROSS JOIN measure_responses r
+        SELECT d.id AS discharge_id, r.id, r.client_id, r.instrument_code, r.completed_at, r.score_sealed FROM discharge_summaries d CROSS JOIN measure_responses r
         WHERE d.client_id = r.client_id AND \(filter) AND r.status = \(bind: FormLinkStatus.completed.rawValue) AND r.instrument_code IN ('phq-9', 'phq-a', 'gad-7')
           AND r.completed_at <= d.signed_at AND r.score_sealed IS NOT NULL
         """
@@ -343,10 +302,10 @@ enum OutcomesQueries {
     }
 }
 
-/// One course's responses to one measure: the client's id as the database returns it, and the
+/// One course's responses to one measure: the summary's id as the database returns it, and the
 /// instrument's code.
 struct CourseMeasure: Hashable, Sendable {
-    var client: String
+    var discharge: String
     var code: String
 }
 

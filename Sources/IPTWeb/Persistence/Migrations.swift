@@ -46,5 +46,6 @@ enum Migrations {
         M061IndexFormsByClinician(),
         M062IndexAppointmentsByClinicianStart(),
         M063IndexOutcomeCourses(),
+        M064CreateCourseOutcomes(),
     ]
 }

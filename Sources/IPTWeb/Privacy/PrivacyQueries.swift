@@ -90,6 +90,10 @@ enum PrivacyQueries {
             try await delete("session_notes")
             for table in RetentionController.clientTables { try await delete(table) }
             try await delete("clients", column: "id")
+            // What the outcomes report kept of the client's courses, and the count of changes the
+            // deletions above just added to (M064): last, so nothing is left behind.
+            try await delete("course_outcomes")
+            try await delete("client_outcome_versions")
             tombstone.rowsDestroyed = count
             try await tombstone.create(on: db)
             return count
