@@ -25,7 +25,19 @@ struct M064CreateCourseOutcomes: AsyncMigration {
         case .postgres:
             var statements = ["""
                 CREATE FUNCTION course_outcome_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    watched text;
+                    changed boolean := TG_OP <> 'UPDATE';
                 BEGIN
+                    -- The watched columns come as the trigger's arguments and are compared here:
+                    -- an UPDATE OF list would make them depend on the trigger, and a migration that
+                    -- drops or rebuilds one of them (M037's revert does) would be refused.
+                    IF TG_OP = 'UPDATE' THEN
+                        FOREACH watched IN ARRAY TG_ARGV LOOP
+                            IF to_jsonb(NEW) -> watched IS DISTINCT FROM to_jsonb(OLD) -> watched THEN changed := true; END IF;
+                        END LOOP;
+                    END IF;
+                    IF NOT changed THEN RETURN NULL; END IF;
                     IF TG_OP <> 'DELETE' AND NEW.client_id IS NOT NULL THEN
                         INSERT INTO client_outcome_versions (client_id, version) VALUES (NEW.client_id, 1)
                         ON CONFLICT (client_id) DO UPDATE SET version = client_outcome_versions.version + 1;
@@ -41,8 +53,8 @@ struct M064CreateCourseOutcomes: AsyncMigration {
                 """]
             for (table, columns) in watched {
                 statements.append("""
-                    CREATE TRIGGER \(table)_course_outcome AFTER INSERT OR DELETE OR UPDATE OF \(columns.joined(separator: ", ")) ON \(table)
-                    FOR EACH ROW EXECUTE FUNCTION course_outcome_changed()
+                    CREATE TRIGGER \(table)_course_outcome AFTER INSERT OR DELETE OR UPDATE ON \(table)
+                    FOR EACH ROW EXECUTE FUNCTION course_outcome_changed(\(columns.map { "'\($0)'" }.joined(separator: ", ")))
                     """)
             }
             return statements
