@@ -47,5 +47,6 @@ enum Migrations {
         M062IndexAppointmentsByClinicianStart(),
         M063IndexOutcomeCourses(),
         M064CreateCourseOutcomes(),
+        M065IndexClientSearch(),
     ]
 }

@@ -90,6 +90,12 @@ enum PrivacyQueries {
             try await delete("session_notes")
             for table in RetentionController.clientTables { try await delete(table) }
             try await delete("clients", column: "id")
+            if DatabaseEngine(of: db) == .sqlite {
+                // The trigger took the client out of the search table (M065), but FTS5 only marks a
+                // deleted row in its index and drops it at a later merge; merging now leaves no
+                // trigram of the destroyed name or address in the file.
+                try await sql.raw("INSERT INTO client_search (client_search) VALUES ('optimize')").run()
+            }
             // What the outcomes report kept of the client's courses, and the count of changes the
             // deletions above just added to (M064): last, so nothing is left behind.
             try await delete("course_outcomes")

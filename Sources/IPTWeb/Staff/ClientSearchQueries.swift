@@ -6,42 +6,65 @@ import SQLKit
 /// The client search's reads: matching clients, kept to a set of ids when the person may only see
 /// some, and each match's next booked appointment.
 enum ClientSearchQueries {
-    /// Up to `limit` clients matching the query, by name; `among` nil means the whole clinic.
+    /// Up to `limit` clients matching the query, by name; `among` nil means the whole clinic. Each
+    /// engine answers a part of a name, an address or a number through its own substring index
+    /// (M065), so a search reads the matches, not the clinic.
     static func matching(_ query: ClientSearchQuery, among: Set<UUID>?, limit: Int, on database: any Database) async throws -> [ClientRecord] {
         if let among, among.isEmpty { return [] }
         var builder = ClientRecord.query(on: database)
         if let among { builder = builder.filter(\.$id ~~ Array(among)) }
-        switch query {
-        case let .dateOfBirth(iso):
-            builder = builder.filter(\.$dateOfBirth == iso)
-        case let .email(part):
-            builder = builder.group(.or) { either in
-                either.filter(.sql(lowered("email", like: part)))
-                either.filter(.sql(lowered("guardian_email", like: part)))
-            }
-        case let .phone(digits):
-            builder = builder.group(.or) { either in
-                either.filter(.sql(digitsOf("phone", like: digits)))
-                either.filter(.sql(digitsOf("guardian_phone", like: digits)))
-            }
-        case let .name(words):
-            for word in words { builder = builder.filter(.sql(lowered("name", like: word))) }
-        }
+        builder = builder.filter(.sql(condition(query, engine: DatabaseEngine(of: database))))
         return try await builder.sort(\.$name).limit(limit).all()
     }
 
-    /// lower(column) LIKE '%part%': case-blind on both engines (PostgreSQL's LIKE is not).
-    private static func lowered(_ column: String, like part: String) -> any SQLExpression {
-        SQLBinaryExpression(SQLFunction("lower", args: SQLColumn(column)), SQLBinaryOperator.like, SQLBind("%\(part)%"))
+    /// The WHERE condition for a search, in the form the engine's index answers.
+    static func condition(_ query: ClientSearchQuery, engine: DatabaseEngine) -> SQLQueryString {
+        switch engine {
+        case .postgres: postgresCondition(query)
+        case .sqlite: sqliteCondition(query)
+        }
     }
 
-    /// The column with the usual phone punctuation removed, LIKE '%digits%'.
-    private static func digitsOf(_ column: String, like digits: String) -> any SQLExpression {
-        var stripped: any SQLExpression = SQLColumn(column)
-        for mark in [" ", "-", "(", ")", ".", "+"] {
-            stripped = SQLFunction("replace", args: stripped, SQLLiteral.string(mark), SQLLiteral.string(""))
+    /// PostgreSQL: LIKE on the very expressions pg_trgm's indexes hold (M065), which the planner
+    /// then answers from those indexes.
+    private static func postgresCondition(_ query: ClientSearchQuery) -> SQLQueryString {
+        func like(_ expression: String, _ part: String) -> SQLQueryString {
+            "\(unsafeRaw: expression) LIKE \(bind: "%\(part)%")"
         }
-        return SQLBinaryExpression(stripped, SQLBinaryOperator.like, SQLBind("%\(digits)%"))
+        switch query {
+        case let .dateOfBirth(iso): return "date_of_birth = \(bind: iso)"
+        case let .email(part): return "(" + like("lower(email)", part) + " OR " + like("lower(guardian_email)", part) + ")"
+        case let .phone(digits): return "(" + like(digitsSQL("phone"), digits) + " OR " + like(digitsSQL("guardian_phone"), digits) + ")"
+        case let .name(words): return words.map { like("lower(name)", $0) }.joined(separator: " AND ")
+        }
+    }
+
+    /// SQLite: the client's number in the trigram table `client_search` (M065). Parts of three
+    /// characters or more are FTS5 phrases, which the table answers from its index and which fold
+    /// case beyond ASCII (É finds é); shorter name parts, which no trigram holds, are LIKE.
+    private static func sqliteCondition(_ query: ClientSearchQuery) -> SQLQueryString {
+        func phrase(_ part: String) -> String { "\"" + part.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var conditions: [SQLQueryString] = []
+        switch query {
+        case let .dateOfBirth(iso): return "date_of_birth = \(bind: iso)"
+        case let .email(part): conditions.append("s.emails MATCH \(bind: phrase(part))")
+        case let .phone(digits): conditions.append("s.phones MATCH \(bind: phrase(digits))")
+        case let .name(words):
+            let long = words.filter { $0.unicodeScalars.count >= 3 }
+            if !long.isEmpty { conditions.append("s.name MATCH \(bind: long.map(phrase).joined(separator: " AND "))") }
+            for word in words where word.unicodeScalars.count < 3 { conditions.append("s.name LIKE \(bind: "%\(word)%")") }
+        }
+        let head: SQLQueryString = "id IN (SELECT r.client_id FROM client_search s JOIN client_search_rows r ON r.row = s.rowid WHERE "
+        return head + conditions.joined(separator: " AND ") + ")"
+    }
+
+    /// The usual phone punctuation, which a search by number ignores.
+    static let phoneMarks = [" ", "-", "(", ")", ".", "+"]
+
+    /// SQL for `column` with `phoneMarks` removed; the same text in the search and in M065's indexes
+    /// and triggers, since PostgreSQL uses an expression's index only for that expression.
+    static func digitsSQL(_ column: String) -> String {
+        phoneMarks.reduce(column) { "replace(\($0), '\($1)', '')" }
     }
 
     /// Each client's next confirmed (or requested) appointment from `now`, by client.

@@ -167,7 +167,7 @@ struct M014CreateScheduling: AsyncMigration {
         let occupying = occupyingStatuses.map { "'\($0)'" }.joined(separator: ", ")
         switch engine {
         case .postgres:
-            let schema = try await BtreeGist.ensureInstalled(sql)
+            let schema = try await PostgresExtension.ensureInstalled("btree_gist", sql)
             let opclass = "\"\(schema)\".gist_uuid_ops"
             try await sql.raw("""
                 ALTER TABLE appointments ADD CONSTRAINT appointments_no_overlap EXCLUDE USING gist \
@@ -207,28 +207,29 @@ struct M014CreateScheduling: AsyncMigration {
     }
 }
 
-/// The btree_gist extension, which lets a GiST exclusion constraint compare uuids with =.
-enum BtreeGist {
-    /// Installs it if missing and returns the schema it lives in. Installed in `public` so that every
-    /// schema (each test runs in its own) finds its operator classes by qualified name.
-    static func ensureInstalled(_ sql: any SQLDatabase) async throws -> String {
+/// PostgreSQL's contrib extensions the schema uses: btree_gist (M014: an exclusion constraint
+/// compares uuids with =) and pg_trgm (M065: client search by part of a name).
+enum PostgresExtension {
+    /// Installs `name` if missing and returns the schema it lives in. Installed in `public` so that
+    /// every schema (each test runs in its own) finds its operator classes by qualified name.
+    static func ensureInstalled(_ name: String, _ sql: any SQLDatabase) async throws -> String {
         struct Row: Decodable { let nspname: String }
         func lookup() async throws -> String? {
             let row = try await sql.raw("""
-                SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'btree_gist'
+                SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = \(bind: name)
                 """).first(decoding: Row.self)
             return row?.nspname
         }
         if let schema = try await lookup() { return schema }
         do {
-            try await sql.raw("CREATE EXTENSION IF NOT EXISTS btree_gist WITH SCHEMA public").run()
+            try await sql.raw("CREATE EXTENSION IF NOT EXISTS \(ident: name) WITH SCHEMA public").run()
         } catch {
             // Another instance (or test) may have installed it at the same moment.
             if let schema = try await lookup() { return schema }
             throw error
         }
         guard let schema = try await lookup() else {
-            throw ConfigurationError("PostgreSQL has no btree_gist extension; install the server's contrib modules.")
+            throw ConfigurationError("PostgreSQL has no \(name) extension; install the server's contrib modules.")
         }
         return schema
     }
