@@ -527,6 +527,31 @@ import VaporTesting
             #expect(!week.contains("clinician=\(second.id!.uuidString)&amp;date=\(day)&amp;time="), "only Ada's times in her week")
         }
     }
+
+    @Test func everyones_day_in_a_large_clinic_shows_ten_clinicians_a_page_and_the_date_links_keep_the_page() async throws {
+        try await withClinic { clinic in
+            var staff: [StaffUser] = []
+            for number in 1...12 { staff.append(try await clinic.makeClinician(name: "Clinician \(String(format: "%02d", number))")) }
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            func columns(_ page: String) -> Set<UUID> {
+                Set(staff.compactMap { member in page.contains("clinician=\(member.id!.uuidString)&amp;date=\(day)&amp;time=") ? member.id : nil })
+            }
+            let first = try await desk.get("/staff/calendar?view=day&date=\(day)").body.string
+            #expect(columns(first).count == CalendarController.dayColumnsPerPage)
+            #expect(first.contains("Clinicians 1 to 10 of 12") && first.contains("page=2") && !first.contains("Previous clinicians"))
+            let second = try await desk.get("/staff/calendar?view=day&date=\(day)&clinician=all&page=2").body.string
+            #expect(columns(second).count == 2 && columns(first).isDisjoint(with: columns(second)), "the other two, once each")
+            #expect(second.contains("Clinicians 11 to 12 of 12") && second.contains("Previous clinicians") && !second.contains("Next clinicians"))
+            #expect(second.contains("date=\(day.adding(days: 1))&amp;clinician=all&amp;page=2"), "the next day stays on these clinicians")
+            for odd in ["0", "99", "two", "-3"] {
+                let page = try await desk.get("/staff/calendar?view=day&date=\(day)&page=\(odd)")
+                #expect(page.status == .ok && columns(page.body.string).count >= 2, "page=\(odd) shows a page, not an error")
+            }
+            let one = try await desk.get("/staff/calendar?view=day&date=\(day)&clinician=\(staff[11].id!.uuidString)").body.string
+            #expect(columns(one) == [staff[11].id!] && !one.contains("Clinicians 1 to"), "one clinician's day needs no pages")
+        }
+    }
 }
 
 /// A client made the way a booking makes one (the calendar's suites share it).

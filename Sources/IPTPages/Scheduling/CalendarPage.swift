@@ -92,6 +92,27 @@ public enum CalendarPage {
         }
     }
 
+    /// Which of everyone's calendars a day view shows, when there are more than fit side by side.
+    public struct ColumnPage: Sendable, Equatable {
+        /// 1-based positions of the first and last clinician shown, of `total`.
+        public var first: Int
+        public var last: Int
+        public var total: Int
+        /// The page number, kept by the date links so paging through days stays on these clinicians.
+        public var number: Int
+        public var previous: String?
+        public var next: String?
+
+        public init(first: Int, last: Int, total: Int, number: Int, previous: String?, next: String?) {
+            self.first = first
+            self.last = last
+            self.total = total
+            self.number = number
+            self.previous = previous
+            self.next = next
+        }
+    }
+
     public struct Model: Sendable {
         /// The clinicians this person may look at, as (id, name).
         public var clinicians: [(value: String, label: String)]
@@ -115,10 +136,12 @@ public enum CalendarPage {
         /// The clinic's wall-clock minute now, to mark "now" in today's column and keep past slots unbookable.
         public var nowMinute: Int
         public var csrfToken: String
+        /// Set when everyone's day has more clinicians than one page shows.
+        public var columnPage: ColumnPage?
 
         public init(clinicians: [(value: String, label: String)], offersEveryone: Bool, clinician: String, date: LocalDate, today: LocalDate,
                     isDay: Bool, days: [LocalDate], zoneName: String, managesAll: Bool, weekClinician: String?, columns: [Column],
-                    types: [String], nowMinute: Int, csrfToken: String) {
+                    types: [String], nowMinute: Int, csrfToken: String, columnPage: ColumnPage? = nil) {
             self.clinicians = clinicians
             self.offersEveryone = offersEveryone
             self.clinician = clinician
@@ -133,6 +156,7 @@ public enum CalendarPage {
             self.types = types
             self.nowMinute = nowMinute
             self.csrfToken = csrfToken
+            self.columnPage = columnPage
         }
 
         /// The hours the grid shows: 8:00 to 18:00 at least, widened to whole hours around every
@@ -161,7 +185,8 @@ public enum CalendarPage {
         let viewName = model.isDay ? "day" : "week"
         let step = model.isDay ? 1 : 7
         func link(_ day: LocalDate, view: String) -> String {
-            SitePath.calendar.link(query: ["view": view, "date": day.description, "clinician": model.clinician])
+            SitePath.calendar.link(query: ["view": view, "date": day.description, "clinician": model.clinician,
+                                           "page": model.columnPage.map { String($0.number) }])
         }
         return .group(
             .h1(.text("Calendar")),
@@ -187,6 +212,7 @@ public enum CalendarPage {
             .h2(.id("cal-caption"), .class("cal-caption"),
                 .text(model.isDay ? DateDisplay.day(first) : "Week of \(DateDisplay.day(first))"),
                 .unwrap(model.isDay ? nil : model.clinicians.first(where: { $0.value == model.weekClinician })?.label) { .text(", \($0)") }),
+            columnPager(model),
             .p(.class("small"), .text("Times in \(model.zoneName)."),
                .span(.class("cal-hint"), .text(" Choose an empty time to book it; drag an appointment to move it, or open it to use its forms."))),
             legend(model),
@@ -208,6 +234,17 @@ public enum CalendarPage {
                             .if(clinician.value == model.weekClinician, .attribute(named: "aria-current", value: "true")),
                             .text(clinician.label)))
                  })))
+    }
+
+    /// Everyone's day in a large clinic: a page of clinicians at a time, each page one link away,
+    /// rather than dozens of columns too narrow to read (and a page that grows with the staff).
+    private static func columnPager(_ model: Model) -> Node<HTML.BodyContext> {
+        .unwrap(model.columnPage) { page in
+            .nav(.class("pagination cal-pages"), .ariaLabel("Clinicians shown"),
+                 .span(.class("cal-pages-count"), .text("Clinicians \(page.first) to \(page.last) of \(page.total)")),
+                 .unwrap(page.previous) { .a(.href($0), .text("Previous clinicians")) },
+                 .unwrap(page.next) { .a(.href($0), .text("Next clinicians")) })
+        }
     }
 
     private static func legend(_ model: Model) -> Node<HTML.BodyContext> {

@@ -27,6 +27,11 @@ struct CalendarController: SiteRouteCollection {
 
     // MARK: views
 
+    /// Everyone's day shows this many clinicians side by side at most, so that a large clinic's
+    /// day is readable (each column keeps room for a name and a time) and costs the same to draw
+    /// whatever the size of the staff; the rest are a link away.
+    static let dayColumnsPerPage = 10
+
     func show(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewSchedule)
         let access = try await ScheduleAccess.load(staff, on: request.db)
@@ -47,6 +52,20 @@ struct CalendarController: SiteRouteCollection {
         // Everyone's day side by side unless one calendar was asked for; one calendar reads best by week.
         let isDay = request.query[String.self, at: "view"].map { $0 == "day" } ?? (shown.count > 1)
         if !isDay { shown = Array(shown.prefix(1)) }  // the week view shows one clinician (see CalendarPage.switcher)
+        var columnPage: CalendarPage.ColumnPage?
+        if isDay && shown.count > Self.dayColumnsPerPage {
+            let per = Self.dayColumnsPerPage
+            let pages = (shown.count + per - 1) / per
+            let number = min(max(request.query[Int.self, at: "page"] ?? 1, 1), pages)
+            let start = (number - 1) * per
+            let slice = Array(shown[start..<min(start + per, shown.count)])
+            func link(_ number: Int) -> String {
+                SitePath.calendar.link(query: ["view": "day", "date": date.description, "clinician": requested ?? "all", "page": String(number)])
+            }
+            columnPage = .init(first: start + 1, last: start + slice.count, total: shown.count, number: number,
+                               previous: number > 1 ? link(number - 1) : nil, next: number < pages ? link(number + 1) : nil)
+            shown = slice
+        }
         let first = isDay ? date : date.startOfWeek
         let days = (0..<(isDay ? 1 : 7)).map { first.adding(days: $0) }
         let window = Interval(start: zone.startOfDay(first), end: zone.startOfDay(days.last!.adding(days: 1)))
@@ -59,7 +78,8 @@ struct CalendarController: SiteRouteCollection {
             managesAll: access.managesAll, weekClinician: isDay ? nil : shown.first?.id?.uuidString,
             columns: CalendarGrid(setup: setup, now: request.now, appointments: appointments, calendars: calendars)
                 .columns(shown, days: days, isDay: isDay, filter: requested ?? "all"),
-            types: setup.kinds.map(\.name), nowMinute: zone.wallClock(of: request.now).minuteOfDay, csrfToken: request.csrfToken)
+            types: setup.kinds.map(\.name), nowMinute: zone.wallClock(of: request.now).minuteOfDay, csrfToken: request.csrfToken,
+            columnPage: columnPage)
         return try await request.auditedPage("Calendar", recordType: "calendar", subject: nil,
                                              detail: "\(isDay ? "day" : "week") of \(first) clinicians=\(ids.count) rows=\(appointments.count)") {
             CalendarPage.view(model)
