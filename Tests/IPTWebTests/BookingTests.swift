@@ -619,6 +619,34 @@ extension BookingTests {
         }
     }
 
+    @Test func weeks_of_time_off_open_the_page_on_the_first_free_day_after_them_and_an_asked_week_links_to_it() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician(slug: "one-student")
+            let today = clinic.toronto.localDate(of: clinic.clock.now)
+            let back = today.startOfWeek.adding(days: 21)  // the Monday three weeks on
+            let off = AvailabilityExceptionRow()
+            off.$staff.id = try student.requireID()
+            off.kind = .unavailable
+            off.startsAt = clinic.toronto.startOfDay(today)
+            off.endsAt = clinic.toronto.startOfDay(back)
+            off.note = "Leave"
+            try await off.create(on: clinic.db)
+
+            let opened = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=one-student").body.string
+            let ten = Int(clinic.toronto.instant(back, 10 * 60)!.timeIntervalSince1970)
+            #expect(opened.contains("start=\(ten)"), "the first free day, three weeks on, is chosen and its times shown")
+            #expect(opened.components(separatedBy: #"class="bk-chip""#).count - 1 == 16)
+
+            let asked = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=one-student&week=\(today.adding(days: 7))").body.string
+            #expect(asked.contains("No free times") && asked.contains("day=\(back)") && asked.contains("Go to the next free day"))
+            #expect(!asked.contains(#"class="bk-chip""#))
+
+            let lastDay = today.adding(days: BookingRules().horizonDays)
+            let beyond = try await Browser(app: clinic.app).get("/book/times?type=consultation&with=one-student&week=\(lastDay.adding(days: 30))")
+            #expect(beyond.status == .ok, "a week past the horizon shows the last bookable week")
+        }
+    }
+
     @Test func any_practicum_student_shows_one_set_of_times() async throws {
         try await withClinic { clinic in
             _ = try await clinic.makeClinician(name: "Amara Student", slug: "amara-student")

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import IPTCore
 import Vapor
@@ -21,7 +22,7 @@ struct WeekStrip {
             chosen = clamp(askedDay)
             monday = chosen.startOfWeek
         } else if let askedWeek {
-            monday = min(max(askedWeek.startOfWeek, today.startOfWeek), lastDay.startOfWeek)
+            monday = Self.askedMonday(today: today, lastDay: lastDay, askedDay: nil, askedWeek: askedWeek)!
             let sunday = monday.adding(days: 6)
             chosen = freeDays.first { $0 >= monday && $0 <= sunday } ?? clamp(monday)
         } else {
@@ -34,6 +35,67 @@ struct WeekStrip {
         previousWeek = monday > today.startOfWeek ? monday.adding(days: -7) : nil
         nextWeek = monday.adding(days: 7) <= lastDay ? monday.adding(days: 7) : nil
         nextFreeDay = freeDays.contains { $0 >= monday && $0 <= sunday } ? nil : freeDays.first { $0 > sunday }
+    }
+
+    /// The Monday of the week a day or week in the link asks for, kept within today and the last
+    /// bookable day; nil when the link asks for neither (the strip then opens on the first free day).
+    static func askedMonday(today: LocalDate, lastDay: LocalDate, askedDay: LocalDate?, askedWeek: LocalDate?) -> LocalDate? {
+        if let askedDay { return min(max(askedDay, today), lastDay).startOfWeek }
+        if let askedWeek { return min(max(askedWeek.startOfWeek, today.startOfWeek), lastDay.startOfWeek) }
+        return nil
+    }
+}
+
+/// The free start times the times page needs, found a week at a time: the week shown, and only
+/// when it has none, the weeks after it up to the first free day. Finding every free time of the
+/// whole booking horizon (eight weeks) for every clinician of a group on each view cost eight
+/// times the week shown, and grew with the size of the team (docs/PERFORMANCE.md, "slot finding").
+struct FreeWeeks {
+    let kind: AppointmentKind
+    let clinicianIDs: [UUID]
+    let setup: BookingSetup
+    let today: LocalDate
+    let lastDay: LocalDate
+    let now: Date
+    let database: any Database
+
+    /// Free starts by day for the week shown, the days with any, and the first free day after it
+    /// when the week has none. `monday` nil: the week of the first free day from today.
+    func forStrip(startingAt monday: LocalDate?) async throws -> (starts: [LocalDate: [Date]], freeDays: [LocalDate]) {
+        var week = monday ?? today.startOfWeek
+        var starts = try await self.starts(inWeekOf: week)
+        if starts.isEmpty, monday == nil {
+            while starts.isEmpty, week.adding(days: 7) <= lastDay {
+                week = week.adding(days: 7)
+                starts = try await self.starts(inWeekOf: week)
+            }
+        }
+        var freeDays = starts.keys.sorted()
+        if freeDays.isEmpty {
+            var later = week
+            while later.adding(days: 7) <= lastDay {
+                later = later.adding(days: 7)
+                if let first = try await self.starts(inWeekOf: later).keys.min() {
+                    freeDays = [first]
+                    break
+                }
+            }
+        }
+        return (starts, freeDays)
+    }
+
+    /// Each free start of the week from `monday` (within today and the last bookable day), by day.
+    func starts(inWeekOf monday: LocalDate) async throws -> [LocalDate: [Date]] {
+        let zone = setup.zone
+        let from = max(monday, today), through = min(monday.adding(days: 6), lastDay)
+        guard from <= through, !clinicianIDs.isEmpty else { return [:] }
+        // A day either side, as the slot finder reads buffers and daily limits across midnight.
+        let window = Interval(start: zone.startOfDay(from).addingTimeInterval(-86_400), end: zone.startOfDay(through.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: clinicianIDs, window: window, now: now, on: database)
+        let slots = SlotFinder(zone: zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: from, through: through, now: now)
+        // One chip per start time: for a group, several clinicians free at 10:00 make one "10 a.m."
+        // and the server picks who when the person books.
+        return Dictionary(grouping: Set(slots.map(\.start)).sorted()) { zone.localDate(of: $0) }
     }
 }
 

@@ -83,16 +83,13 @@ struct BookingController: SiteRouteCollection {
         let (kind, choice, clinicians) = try await selection(request, setup: setup)
         let today = setup.zone.localDate(of: request.now)
         let lastDay = today.adding(days: setup.rules.horizonDays)
-        let window = Interval(start: setup.zone.startOfDay(today).addingTimeInterval(-86_400), end: setup.zone.startOfDay(lastDay.adding(days: 2)))
-        let calendars = try await SchedulingQueries.calendars(for: clinicians.compactMap(\.id), window: window, now: request.now, on: request.db)
-        let slots = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: today, through: lastDay, now: request.now)
-        // One chip per start time: for a group, several clinicians free at 10:00 make one "10 a.m."
-        // and the server picks who when the person books.
-        let starts = Dictionary(grouping: Set(slots.map(\.start)).sorted()) { setup.zone.localDate(of: $0) }
-        let strip = WeekStrip(today: today, lastDay: lastDay, freeDays: starts.keys.sorted(),
-                              // "from" is what links made before the week strip carried.
-                              askedDay: (request.query[String.self, at: "day"] ?? request.query[String.self, at: "from"]).flatMap(LocalDate.init(iso:)),
-                              askedWeek: request.query[String.self, at: "week"].flatMap(LocalDate.init(iso:)))
+        let askedDay = (request.query[String.self, at: "day"] ?? request.query[String.self, at: "from"]).flatMap(LocalDate.init(iso:))
+        let askedWeek = request.query[String.self, at: "week"].flatMap(LocalDate.init(iso:))
+        let free = try await FreeWeeks(kind: kind, clinicianIDs: clinicians.compactMap(\.id), setup: setup, today: today, lastDay: lastDay,
+                                       now: request.now, database: request.db)
+            .forStrip(startingAt: WeekStrip.askedMonday(today: today, lastDay: lastDay, askedDay: askedDay, askedWeek: askedWeek))
+        let starts = free.starts
+        let strip = WeekStrip(today: today, lastDay: lastDay, freeDays: free.freeDays, askedDay: askedDay, askedWeek: askedWeek)
         let slug: String? = if case .member(let slug) = choice { slug } else { nil }
         let who: String = switch choice {
         case .reducedRate: "any practicum student (the reduced-rate clinic)"
