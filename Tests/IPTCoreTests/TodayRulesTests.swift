@@ -18,6 +18,9 @@ import Testing
         #expect(ClientSearchQuery.read("r") == .failure(.tooShort))
         #expect(ClientSearchQuery.read("41") == .failure(.tooShort))
         #expect(ClientSearchQuery.read(String(repeating: "a", count: 101)) == .failure(.tooLong))
+        #expect(ClientSearchQuery.read("ri\u{0}ley") == .success(.name(["ri", "ley"])), "a NUL separates words")
+        #expect(ClientSearchQuery.read("riley\ttan\u{7}") == .success(.name(["riley", "tan"])))
+        #expect(ClientSearchQuery.read("\u{0}\u{0}") == .failure(.tooShort))
     }
 
     @Test func each_role_searches_what_it_may_see() {

@@ -543,6 +543,7 @@ import VaporTesting
             let second = try await desk.get("/staff/calendar?view=day&date=\(day)&clinician=all&page=2").body.string
             #expect(columns(second).count == 2 && columns(first).isDisjoint(with: columns(second)), "the other two, once each")
             #expect(second.contains("Clinicians 11 to 12 of 12") && second.contains("Previous clinicians") && !second.contains("Next clinicians"))
+            #expect(second.contains(#"name="page" value="2""#), "choosing another date in the form stays on these clinicians")
             #expect(second.contains("date=\(day.adding(days: 1))&amp;clinician=all&amp;page=2"), "the next day stays on these clinicians")
             for odd in ["0", "99", "two", "-3"] {
                 let page = try await desk.get("/staff/calendar?view=day&date=\(day)&page=\(odd)")

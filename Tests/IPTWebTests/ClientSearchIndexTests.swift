@@ -54,6 +54,21 @@ import Testing
         }
     }
 
+    @Test func anything_typed_into_the_search_box_gets_a_page_not_an_error() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            _ = try await director.get("/staff")
+            for typed in ["ril\u{0}ey", "riley\u{0}@x", "\"riley", "riley*", "(tan) OR name:x", "NEAR(ri ta)", "^tan", "-riley", "ri:ley",
+                          "\u{0}\u{0}\u{0}", "\u{1F600}\u{1F600}\u{1F600}", "'; DROP TABLE clients; --"] {
+                let page = try await director.post("/staff/search", form: ["q": typed])
+                #expect(page.status == .ok || page.status == .unprocessableEntity, "\(typed.debugDescription): \(page.status)")
+            }
+            #expect(try await director.post("/staff/search", form: ["q": "riley*"]).status == .ok)
+            #expect(try await Self.names("tan", clinic) == ["Riley Tan"], "the table is still there")
+        }
+    }
+
     @Test func clients_added_before_the_index_was_made_are_found() async throws {
         try await withClinic { clinic in
             // On one connection: another SQLite connection's cached schema would still hold the

@@ -21,9 +21,12 @@ public enum ClientSearchQuery: Sendable, Equatable {
     }
 
     /// Reads the query, or says why it cannot be searched. Characters that mean "anything" in SQL
-    /// patterns are dropped: a search box is not a pattern language.
+    /// patterns are dropped: a search box is not a pattern language. Control characters (a pasted
+    /// tab, a NUL) separate words: a NUL would end the text early for SQLite's FTS5 and is refused
+    /// outright by PostgreSQL.
     public static func read(_ raw: String) -> Result<ClientSearchQuery, Problem> {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let spaced = String(String.UnicodeScalarView(raw.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+        let text = spaced.trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.count <= maximumLength else { return .failure(.tooLong) }
         let cleaned = String(text.unicodeScalars.filter { !"%_\\".unicodeScalars.contains($0) })
         if let date = isoDate(cleaned) { return .success(.dateOfBirth(date)) }

@@ -198,6 +198,7 @@ public enum CalendarPage {
                                             selected: model.clinician, error: nil),
                            FormViews.textField(name: "date", label: "Date", value: model.date.description, error: nil, type: .date, maxLength: 10),
                            FormViews.select(name: "view", label: "View", options: [("day", "Day"), ("week", "Week")], selected: viewName, error: nil),
+                           .unwrap(model.columnPage) { .input(.type(.hidden), .name("page"), .value(String($0.number))) },
                            .button(.class("button secondary cal-show"), .type(.submit), .text("Show")))),
             .nav(.class("pagination cal-nav"), .ariaLabel("Dates"),
                  .a(.href(link(first.adding(days: -step), view: viewName)), .text(model.isDay ? "Previous day" : "Previous week")),
@@ -242,8 +243,8 @@ public enum CalendarPage {
         .unwrap(model.columnPage) { page in
             .nav(.class("pagination cal-pages"), .ariaLabel("Clinicians shown"),
                  .span(.class("cal-pages-count"), .text("Clinicians \(page.first) to \(page.last) of \(page.total)")),
-                 .unwrap(page.previous) { .a(.href($0), .text("Previous clinicians")) },
-                 .unwrap(page.next) { .a(.href($0), .text("Next clinicians")) })
+                 .unwrap(page.previous) { .a(.href($0), .attribute(named: "rel", value: "prev"), .text("Previous clinicians")) },
+                 .unwrap(page.next) { .a(.href($0), .attribute(named: "rel", value: "next"), .text("Next clinicians")) })
         }
     }
 

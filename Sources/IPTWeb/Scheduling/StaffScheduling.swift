@@ -46,7 +46,8 @@ struct ScheduleAccess: Sendable {
 
     /// The clinicians whose calendars this person may open.
     func visibleClinicians(on database: any Database) async throws -> [StaffUser] {
-        let everyone = try await StaffUser.query(on: database).filter(\.$isActive == true).filter(\.$feeTier != nil).sort(\.$createdAt).all()
+        let everyone = try await StaffUser.query(on: database).filter(\.$isActive == true).filter(\.$feeTier != nil)
+            .sort(\.$createdAt).sort(\.$id).all()  // a total order: everyone's day is paged by position
         return everyone.filter { $0.id.map(canManage(clinicianID:)) ?? false }
     }
 }
