@@ -220,6 +220,7 @@ public enum CalendarPage {
             .div(.class("cal-alert"), .id("cal-alert"), .attribute(named: "role", value: "status"), .attribute(named: "aria-live", value: "polite")),
             grid(model),
             agenda(model),
+            columnPager(model, label: "More clinicians"),
             .script(.src("/js/calendar.js"), .attribute(named: "defer", value: "defer"))
         )
     }
@@ -239,9 +240,10 @@ public enum CalendarPage {
 
     /// Everyone's day in a large clinic: a page of clinicians at a time, each page one link away,
     /// rather than dozens of columns too narrow to read (and a page that grows with the staff).
-    private static func columnPager(_ model: Model) -> Node<HTML.BodyContext> {
+    /// Shown above the grid and again below it, where a phone's long agenda ends.
+    private static func columnPager(_ model: Model, label: String = "Clinicians shown") -> Node<HTML.BodyContext> {
         .unwrap(model.columnPage) { page in
-            .nav(.class("pagination cal-pages"), .ariaLabel("Clinicians shown"),
+            .nav(.class("pagination cal-pages"), .ariaLabel(label),
                  .span(.class("cal-pages-count"), .text("Clinicians \(page.first) to \(page.last) of \(page.total)")),
                  .unwrap(page.previous) { .a(.href($0), .attribute(named: "rel", value: "prev"), .text("Previous clinicians")) },
                  .unwrap(page.next) { .a(.href($0), .attribute(named: "rel", value: "next"), .text("Next clinicians")) })

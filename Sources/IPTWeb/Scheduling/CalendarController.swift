@@ -27,10 +27,11 @@ struct CalendarController: SiteRouteCollection {
 
     // MARK: views
 
-    /// Everyone's day shows this many clinicians side by side at most, so that a large clinic's
-    /// day is readable (each column keeps room for a name and a time) and costs the same to draw
-    /// whatever the size of the staff; the rest are a link away.
-    static let dayColumnsPerPage = 10
+    /// Everyone's day shows this many clinicians side by side at most: as many as fit beside the
+    /// menu on a 1366-pixel screen with room for a name and a time, so a large clinic's day is
+    /// readable without scrolling sideways and costs the same to draw whatever the size of the
+    /// staff; the rest are a link away.
+    static let dayColumnsPerPage = 8
 
     func show(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewSchedule)
