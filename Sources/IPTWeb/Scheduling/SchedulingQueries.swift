@@ -55,29 +55,43 @@ enum SchedulingQueries {
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
         // The status is checked below, not in SQL: given "status IN (seven values)", SQLite chose the
         // (status, hold) index and read every attended appointment the clinic ever had
-        // (scripts/bench-scale). Cancelled rows in a window are few.
-        async let appointmentRows = Appointment.query(on: database).filter(\.$staff.$id ~~ staffIDs)
-            .filter(\.$blockedUntil > window.start).filter(\.$blockedFrom < window.end)
-            .filter(\.$blockedFrom > window.start.addingTimeInterval(-Appointment.longestSpan))  // bounds the index range
-            .sort(\.$blockedFrom).all()  // in order, so the slot finder need not sort them
+        // (scripts/bench-scale). Cancelled rows in a window are few. The six columns a calendar is
+        // made of are read as plain rows: a large clinic's week is 10,000 of them, and making a
+        // Fluent model of each (its properties found by reflection, row by row) cost twenty times
+        // the query (docs/PERFORMANCE.md, "slot finding").
+        async let appointmentRows = RowReader.all("""
+            SELECT id, staff_id, status, blocked_from, blocked_until, hold_expires_at FROM appointments
+            WHERE staff_id IN (\(binds: staffIDs)) AND blocked_until > \(bind: window.start) AND blocked_from < \(bind: window.end)
+            AND blocked_from > \(bind: window.start.addingTimeInterval(-Appointment.longestSpan))
+            ORDER BY blocked_from
+            """, on: database)  // in order, so the slot finder need not sort them; the last bound keeps the index range short
         let availability = try await availabilityRows
         let exceptions = try await exceptionRows
-        let appointments = try await appointmentRows.filter(\.status.occupiesTime)
+        let appointments = try await appointmentRows.compactMap { row -> (staffID: UUID, busy: BusyTime)? in
+            guard let status = Appointment.Status(rawValue: try row.decode(column: "status", as: String.self)), status.occupiesTime else { return nil }
+            let holdExpiresAt = try row.decode(column: "hold_expires_at", as: Date?.self)
+            if isLapsedHold(status: status, holdExpiresAt: holdExpiresAt, now: now) { return nil }
+            if let excluding, try row.decode(column: "id", as: UUID.self) == excluding { return nil }
+            let interval = Interval(start: try row.decode(column: "blocked_from", as: Date.self), end: try row.decode(column: "blocked_until", as: Date.self))
+            return (try row.decode(column: "staff_id", as: UUID.self), BusyTime(interval: interval, countsTowardDailyCap: status != .blocked))
+        }
+        // Grouped once: filtering every row again for each clinician cost clinicians x rows, 193 x
+        // 10,000 for a large clinic's week.
+        let availabilityByStaff = Dictionary(grouping: availability, by: { $0.$staff.id })
+        let exceptionsByStaff = Dictionary(grouping: exceptions, by: { $0.$staff.id })
+        let busyByStaff = Dictionary(grouping: appointments, by: \.staffID).mapValues { $0.map(\.busy) }
         return staffIDs.map { id in
-            let weekly = WeeklyAvailability(availability.filter { $0.$staff.id == id }.compactMap { row in
+            let weekly = WeeklyAvailability((availabilityByStaff[id] ?? []).compactMap { row in
                 guard let weekday = Weekday(rawValue: row.weekday),
                       let start = LocalTime(minuteOfDay: row.startMinute), let end = LocalTime(minuteOfDay: row.endMinute),
                       let range = WallTimeRange(start: start, end: end) else { return nil }
                 return .init(weekday: weekday, range: range, locationID: row.$location.id)
             })
-            let own = exceptions.filter { $0.$staff.id == id }.compactMap { row -> AvailabilityException? in
+            let own = (exceptionsByStaff[id] ?? []).compactMap { row -> AvailabilityException? in
                 guard case let kind = row.kind, row.startsAt < row.endsAt else { return nil }
                 return AvailabilityException(kind: kind, interval: Interval(start: row.startsAt, end: row.endsAt))
             }
-            let busy = appointments.filter { $0.$staff.id == id && !isLapsedHold($0, now: now) && $0.id != excluding }.map {
-                BusyTime(interval: Interval(start: $0.blockedFrom, end: $0.blockedUntil), countsTowardDailyCap: $0.status != Appointment.Status.blocked)
-            }
-            return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busy)
+            return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busyByStaff[id] ?? [])
         }
     }
 
@@ -92,7 +106,11 @@ enum SchedulingQueries {
     }
 
     static func isLapsedHold(_ appointment: Appointment, now: Date) -> Bool {
-        appointment.status == Appointment.Status.held && (appointment.holdExpiresAt ?? .distantFuture) <= now
+        isLapsedHold(status: appointment.status, holdExpiresAt: appointment.holdExpiresAt, now: now)
+    }
+
+    static func isLapsedHold(status: Appointment.Status, holdExpiresAt: Date?, now: Date) -> Bool {
+        status == .held && (holdExpiresAt ?? .distantFuture) <= now
     }
 
     /// Rows every clinic needs before anyone books: a location or two, the appointment kinds with
