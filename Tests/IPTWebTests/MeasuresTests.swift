@@ -42,7 +42,7 @@ extension TestClinic {
         try await clinic.assignCareTeam(client: try client.requireID(), treating: studentUser)
         let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
         let appointment = BookingService.newAppointment(staffID: try studentUser.requireID(), clientID: try client.requireID(), kind: kind,
-                                                        start: clinic.tenOClock(inDays: 2), locationID: nil, source: "staff", now: clinic.clock.now)
+                                                        start: clinic.tenOClock(inDays: 1), locationID: nil, source: "staff", now: clinic.clock.now)
         try await appointment.create(on: clinic.db)
         return (studentBrowser, supervisorBrowser, appointment, supervisor)
     }
@@ -426,6 +426,12 @@ extension TestClinic {
                 try await appointment.create(on: clinic.db)
                 sessions.append(appointment)
             }
+            // A session with another clinician does not count towards this clinician's cadence.
+            let other = try await clinic.makeClinician(name: "Oli Other", slug: "oli-other")
+            let elsewhere = BookingService.newAppointment(staffID: try other.requireID(), clientID: try client.requireID(), kind: kind,
+                                                          start: clinic.tenOClock(inDays: 1), locationID: nil, source: "staff", now: clinic.clock.now)
+            elsewhere.status = .confirmed
+            try await elsewhere.create(on: clinic.db)
             // 30 hours before session 1: it is sent, once.
             clinic.clock.advance(by: sessions[0].startsAt.timeIntervalSince(clinic.clock.now) - 30 * 3600)
             try await Questionnaires.sendByCadence(app: clinic.app, now: clinic.clock.now)

@@ -270,6 +270,11 @@ import VaporTesting
                 .map { try $0.decode(column: "detail", as: String.self) }
             #expect(plan.contains { $0.contains("USING INDEX measure_responses_client ") || $0.contains("USING COVERING INDEX measure_responses_client ") }, "\(plan)")
             #expect(!plan.contains { $0.hasPrefix("SCAN measure_responses") }, "\(plan)")
+            // And a session's number among the client's sessions, through the client's index
+            // rather than ten years of the clinician's appointments.
+            let earlier = try await (clinic.db as! any SQLDatabase).raw("EXPLAIN QUERY PLAN " + Questionnaires.sessionsBefore(Date(), client: UUID())).all()
+                .map { try $0.decode(column: "detail", as: String.self) }
+            #expect(earlier.contains { $0.contains("INDEX appointments_client") } && !earlier.contains { $0.contains("appointments_staff") }, "\(earlier)")
         }
     }
 
