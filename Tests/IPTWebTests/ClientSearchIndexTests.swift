@@ -75,17 +75,7 @@ import Testing
             // index the revert dropped, and refuse to create it again.
             try await clinic.db.withConnection { db in
                 try await M065IndexClientSearch().revert(on: db)
-                try await db.transaction { db in
-                    let earlier = ClientRecord()
-                    earlier.name = "Morgan Earlier"
-                    earlier.email = "morgan@example.org"
-                    earlier.phone = "416-555-0100"
-                    earlier.dateOfBirth = "1990-01-01"
-                    earlier.programme = "adult"
-                    earlier.slidingScalePercent = 0
-                    earlier.createdAt = Date()
-                    try await earlier.create(on: db)
-                }
+                _ = try await clinic.addClient(name: "Morgan Earlier", email: "morgan@example.org", on: db)
                 try await M065IndexClientSearch().prepare(on: db)
             }
             #expect(try await Self.names("earlie", clinic) == ["Morgan Earlier"])

@@ -71,7 +71,7 @@ struct TestClinic {
     /// A client row written straight to the database (no booking, no emails).
     @discardableResult
     func addClient(name: String, email: String, dateOfBirth: String = "1990-01-01", programme: String = "adult",
-                   guardian: (name: String, email: String)? = nil, createdAt: Date? = nil) async throws -> ClientRecord {
+                   guardian: (name: String, email: String)? = nil, createdAt: Date? = nil, on database: (any Database)? = nil) async throws -> ClientRecord {
         let client = ClientRecord()
         client.name = name
         client.email = email
@@ -82,7 +82,7 @@ struct TestClinic {
         client.guardianEmail = guardian?.email
         client.slidingScalePercent = 0
         client.createdAt = createdAt ?? clock.now
-        try await client.create(on: app.db)
+        try await client.create(on: database ?? app.db)
         return client
     }
 
