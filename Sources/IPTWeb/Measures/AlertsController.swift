@@ -108,7 +108,8 @@ enum Questionnaires {
     static func sessionsBefore(_ start: Date, client: UUID) -> SQLQueryString {
         """
         SELECT staff_id, type_code FROM appointments
-        WHERE client_id = \(bind: client) AND status IN ('confirmed', 'attended') AND starts_at < \(bind: start)
+        WHERE client_id = \(bind: client) AND status IN (\(binds: [Appointment.Status.confirmed.rawValue, Appointment.Status.attended.rawValue]))
+        AND starts_at < \(bind: start)
         """
     }
 
