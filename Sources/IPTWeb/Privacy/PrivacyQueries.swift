@@ -93,7 +93,9 @@ enum PrivacyQueries {
             if DatabaseEngine(of: db) == .sqlite {
                 // The trigger took the client out of the search table (M065), but FTS5 only marks a
                 // deleted row in its index and drops it at a later merge; merging now leaves no
-                // trigram of the destroyed name or address in the file.
+                // trigram of the destroyed name or address in the index. (Freed pages are zeroed:
+                // SQLiteNIO builds SQLite with SECURE_DELETE; the WAL holds them until the next
+                // checkpoint, as it does every other row deleted here.)
                 try await sql.raw("INSERT INTO client_search (client_search) VALUES ('optimize')").run()
             }
             // What the outcomes report kept of the client's courses, and the count of changes the
