@@ -528,6 +528,35 @@ import VaporTesting
         }
     }
 
+    /// Whose calendars a person may open is asked of the database by id for a clinician (a large
+    /// clinic's 193 need not be read to keep one): a supervisor gets their own and their
+    /// supervisees', a therapist their own, the desk everyone's.
+    @Test func a_supervisor_sees_their_own_and_their_supervisees_calendars_and_a_therapist_only_their_own() async throws {
+        try await withClinic { clinic in
+            let supervisor = try await clinic.makeClinician(tier: .full, name: "Sue Supervisor", role: .supervisor)
+            let student = try await clinic.makeClinician(name: "Stu Student")
+            student.$supervisor.id = supervisor.id
+            try await student.save(on: clinic.db)
+            let other = try await clinic.makeClinician(tier: .full, name: "Oda Other", role: .therapist)
+            let inactive = try await clinic.makeClinician(name: "Ina Inactive")
+            inactive.isActive = false
+            try await inactive.save(on: clinic.db)
+            func visible(_ user: StaffUser) async throws -> Set<UUID> {
+                let staff = CurrentStaff(id: try user.requireID(), name: user.name, email: user.email, role: user.role, sessionID: UUID(), csrfToken: "")
+                return Set(try await ScheduleAccess.load(staff, on: clinic.db).visibleClinicians(on: clinic.db).compactMap(\.id))
+            }
+            #expect(try await visible(supervisor) == [supervisor.id!, student.id!])
+            #expect(try await visible(other) == [other.id!])
+            let desk = try await clinic.makeStaff(.receptionist)
+            #expect(try await visible(desk) == [supervisor.id!, student.id!, other.id!], "everyone active with a calendar")
+            let browser = Browser(app: clinic.app)
+            try await browser.signIn(email: supervisor.email, password: "correct horse battery")
+            let day = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 3)
+            let page = try await browser.get("/staff/calendar?view=day&date=\(day)").body.string
+            #expect(page.contains("Stu Student") && page.contains("Sue Supervisor") && !page.contains("Oda Other"))
+        }
+    }
+
     @Test func everyones_day_in_a_large_clinic_shows_eight_clinicians_a_page_and_the_date_links_keep_the_page() async throws {
         try await withClinic { clinic in
             var staff: [StaffUser] = []

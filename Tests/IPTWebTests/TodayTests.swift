@@ -112,6 +112,51 @@ import VaporTesting
         }
     }
 
+    /// The notes owed are counted from plain rows of the history (docs/PERFORMANCE.md): a note
+    /// written from the chart names no appointment and covers the client's oldest session without
+    /// one; an amendment covers nothing; another clinician's note covers nothing of this one's.
+    @Test func a_note_written_from_the_chart_covers_the_oldest_session_and_an_amendment_covers_none() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let colleague = try await clinic.makeClinician(tier: .full, name: "Cole Colleague", role: .therapist)
+            let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            try await clinic.assignCareTeam(client: riley.requireID(), treating: therapist)
+            let oldest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 200, status: .attended)
+            let middle = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 20, status: .attended)
+            let latest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 2, status: .attended)
+            func note(by author: StaffUser, appointment: UUID? = nil, amends: UUID? = nil) async throws -> SessionNoteRow {
+                let note = SessionNoteRow()
+                note.$client.id = try riley.requireID()
+                note.$author.id = try author.requireID()
+                note.$appointment.id = appointment
+                note.$amends.id = amends
+                note.sessionNumber = 1
+                note.phase = "initial"
+                note.contentSealed = "enc:v1:x"
+                note.status = .final
+                note.createdAt = clinic.clock.now
+                note.updatedAt = clinic.clock.now
+                try await note.create(on: clinic.db)
+                return note
+            }
+            let fromChart = try await note(by: therapist)
+            _ = try await note(by: therapist, amends: fromChart.requireID())
+            _ = try await note(by: colleague)
+            _ = try await note(by: therapist, appointment: latest.requireID())
+
+            let page = try await Self.signIn(clinic, therapist).get("/staff").body.string
+            let notes = try #require(page.range(of: "Notes to write"))
+            let section = String(page[notes.upperBound...].prefix(upTo: page[notes.upperBound...].range(of: "</section>")!.lowerBound))
+            #expect(section.contains("appointment=\(middle.id!.uuidString)"), "the middle session is still owed")
+            #expect(!section.contains("appointment=\(oldest.id!.uuidString)"), "the chart's note covers the oldest (and is outside 90 days)")
+            #expect(!section.contains("appointment=\(latest.id!.uuidString)"), "the latest has its own note")
+            let owed = try await TodayQueries.sessionsWithoutNote(of: therapist.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400),
+                                                                 on: clinic.db)
+            #expect(owed.map(\.id) == [middle.id], "one owed session, read in full with its client")
+            #expect(owed.first?.client?.name == "Riley Tan")
+        }
+    }
+
     @Test func the_desk_marks_an_arrival_that_the_clinician_then_sees_and_others_cannot_mark() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)

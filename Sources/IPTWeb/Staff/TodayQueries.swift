@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import SQLKit
 
 /// The reads behind the "Today" page: each section's rows, kept to what this person may see (their
 /// own calendar, the calendars they manage, their care teams, their supervisees).
@@ -24,24 +25,42 @@ enum TodayQueries {
 
     /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
     /// with their appointments. Notes written from the chart name no appointment, so the client's
-    /// whole history with this clinician is read to count them fairly.
+    /// whole history with this clinician is read to count them fairly: as plain rows of the three
+    /// columns that decide, since a clinician of ten years has thousands of attended sessions and a
+    /// Fluent model of each was a third of Today's time (docs/PERFORMANCE.md). Only the owed
+    /// sessions are read in full.
     static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [Appointment] {
-        let recent = try await Appointment.query(on: database).filter(\.$staff.$id == clinicianID).filter(\.$status == .attended)
-            .filter(\.$startsAt >= since).filter(\.$client.$id != nil).all()
-        let clientIDs = Array(Set(recent.compactMap { $0.$client.id }))
+        let attended = Appointment.Status.attended.rawValue
+        let recent = try await RowReader.all("""
+            SELECT DISTINCT client_id FROM appointments
+            WHERE staff_id = \(bind: clinicianID) AND status = \(bind: attended) AND starts_at >= \(bind: since) AND client_id IS NOT NULL
+            """, on: database)
+        let clientIDs = try recent.map { try $0.decode(column: "client_id", as: UUID.self) }
         guard !clientIDs.isEmpty else { return [] }
-        let history = try await Appointment.query(on: database).filter(\.$staff.$id == clinicianID).filter(\.$status == .attended)
-            .filter(\.$client.$id ~~ clientIDs).with(\.$client).all()
-        let notes = try await SessionNoteRow.query(on: database).filter(\.$author.$id == clinicianID).filter(\.$client.$id ~~ clientIDs)
-            .filter(\.$amends.$id == nil).all()
-        let noted = Set(notes.compactMap { $0.$appointment.id })
-        let unlinked = Dictionary(grouping: notes.filter { $0.$appointment.id == nil }, by: { $0.$client.id }).mapValues(\.count)
-        let sessions = history.compactMap { appointment -> NotesOwed.Session? in
-            guard let id = appointment.id, let client = appointment.$client.id else { return nil }
-            return NotesOwed.Session(appointmentID: id, clientID: client, startsAt: appointment.startsAt)
+        let history = try await RowReader.all("""
+            SELECT id, client_id, starts_at FROM appointments
+            WHERE staff_id = \(bind: clinicianID) AND status = \(bind: attended) AND client_id IN (\(binds: clientIDs))
+            """, on: database)
+        let notes = try await RowReader.all("""
+            SELECT client_id, appointment_id FROM session_notes
+            WHERE author_id = \(bind: clinicianID) AND client_id IN (\(binds: clientIDs)) AND amends_id IS NULL
+            """, on: database)
+        var noted = Set<UUID>(), unlinked: [UUID: Int] = [:]
+        for note in notes {
+            if let appointment = try note.decode(column: "appointment_id", as: UUID?.self) {
+                noted.insert(appointment)
+            } else {
+                unlinked[try note.decode(column: "client_id", as: UUID.self), default: 0] += 1
+            }
         }
-        let owed = Set(NotesOwed.sessionsWithoutNote(sessions, notedAppointments: noted, unlinkedNotes: unlinked).map(\.appointmentID))
-        return history.filter { $0.id.map(owed.contains) ?? false && $0.startsAt >= since }.sorted { $0.startsAt < $1.startsAt }
+        let sessions = try history.map { row in
+            NotesOwed.Session(appointmentID: try row.decode(column: "id", as: UUID.self), clientID: try row.decode(column: "client_id", as: UUID.self),
+                              startsAt: try row.decode(column: "starts_at", as: Date.self))
+        }
+        let owed = NotesOwed.sessionsWithoutNote(sessions, notedAppointments: noted, unlinkedNotes: unlinked).filter { $0.startsAt >= since }
+        guard !owed.isEmpty else { return [] }
+        return try await Appointment.query(on: database).filter(\.$id ~~ owed.map(\.appointmentID)).with(\.$client)
+            .sort(\.$startsAt).sort(\.$id).all()
     }
 
     /// Notes in a supervision state, by authors, with their clients and authors.
