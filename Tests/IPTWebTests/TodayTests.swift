@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import IPTPages
 @testable import IPTWeb
 import Testing
 import Vapor
@@ -152,8 +153,44 @@ import VaporTesting
             #expect(!section.contains("appointment=\(latest.id!.uuidString)"), "the latest has its own note")
             let owed = try await TodayQueries.sessionsWithoutNote(of: therapist.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400),
                                                                  on: clinic.db)
-            #expect(owed.map(\.id) == [middle.id], "one owed session, read in full with its client")
-            #expect(owed.first?.client?.name == "Riley Tan")
+            #expect(owed.map(\.appointmentID) == [middle.id!], "one owed session")
+            #expect(try await TodayQueries.owedAppointments(owed, on: clinic.db).first?.client?.name == "Riley Tan", "read in full with its client")
+        }
+    }
+
+    @Test func today_lists_the_oldest_notes_owed_and_links_to_all_of_them() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            try await clinic.assignCareTeam(client: riley.requireID(), treating: therapist)
+            let owed = TodayPage.notesShown + 2
+            var sessions: [Appointment] = []
+            for week in (1...owed).reversed() {
+                sessions.append(try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 7 * Double(week), status: .attended))
+            }
+            let browser = try await Self.signIn(clinic, therapist)
+            let today = try await browser.get("/staff").body.string
+            let notes = try #require(today.range(of: "Notes to write"))
+            let section = String(today[notes.upperBound...].prefix(upTo: today[notes.upperBound...].range(of: "</section>")!.lowerBound))
+            #expect(section.contains(#"<span class="today-count"> \#(owed)</span>"#), "the heading counts them all")
+            let listed = sessions.filter { section.contains("appointment=\($0.id!.uuidString)") }
+            #expect(listed.map(\.id) == sessions.prefix(TodayPage.notesShown).map(\.id), "the oldest \(TodayPage.notesShown), oldest first")
+            #expect(section.contains("All \(owed) notes to write") && section.contains(#"href="/staff/notes-to-write""#))
+
+            let all = try await browser.get("/staff/notes-to-write")
+            #expect(all.status == .ok)
+            let page = all.body.string
+            #expect(sessions.allSatisfy { page.contains("appointment=\($0.id!.uuidString)") }, "every owed note, each with its button")
+            let positions = sessions.compactMap { page.range(of: "appointment=\($0.id!.uuidString)")?.lowerBound }
+            #expect(positions == positions.sorted(), "oldest first")
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes-to-write").count() == 1, "the list is a view of records")
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/notes-to-write").status == .forbidden, "the front desk sees no clinical work")
+            let other = try await clinic.makeClinician(tier: .full, name: "Oda Other", role: .therapist)
+            let otherPage = try await Self.signIn(clinic, other).get("/staff/notes-to-write").body.string
+            #expect(!otherPage.contains("Riley Tan") && otherPage.contains("Every attended session of the last 90 days has its note."),
+                    "only one's own sessions")
         }
     }
 

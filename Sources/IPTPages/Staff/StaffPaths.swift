@@ -7,6 +7,9 @@ extension SitePath {
     public static let twoFactor = SitePath.staffEntrance("two-factor")
     public static let twoFactorSetup = SitePath.staffEntrance("two-factor/setup")
     public static let dashboard = SitePath.staff("")
+    /// Every attended session of this clinician's last 90 days still without a note; Today shows
+    /// the oldest few.
+    public static let notesToWrite = SitePath.staff("notes-to-write")
     public static let account = SitePath.staff("account")
     public static let accountPassword = SitePath.staff("account/password")
     public static let accountCalendarFeed = SitePath.staff("account/calendar-feed")

@@ -6,6 +6,9 @@ import Plot
 /// section says what would appear there and where to go instead.
 public enum TodayPage {
     public static let title = "Today"
+    /// Notes to write listed on Today, the oldest first; the rest are a link away. A clinician
+    /// behind on notes had hundreds here, a screen of them before the next section.
+    public static let notesShown = 10
 
     /// How a line's state reads: its words, and a tone the stylesheet colours (the words carry
     /// the meaning; the colour only helps the eye).
@@ -90,6 +93,8 @@ public enum TodayPage {
         public var alerts: [Line]?
         public var sessions: [Line]?
         public var notesToWrite: [Line]?
+        /// How many notes are owed in all; `notesToWrite` holds the oldest `notesShown` of them.
+        public var notesToWriteTotal: Int = 0
         public var notesToCosign: [Line]?
         public var myNotesWithSupervisor: [Line]?
         public var formsOutstanding: [Line]?
@@ -157,7 +162,9 @@ public enum TodayPage {
                                        more: ("Your calendar", dayLink)) }),
             (model.notesToWrite, { section("today-notes", "Notes to write", $0, tone: $0.isEmpty ? nil : "attention", csrf: csrf,
                                            empty: "Every attended session has its note. Mark a session attended on its appointment to have its note asked for here.",
-                                           more: nil) }),
+                                           more: model.notesToWriteTotal > $0.count
+                                               ? ("All \(model.notesToWriteTotal) notes to write", SitePath.notesToWrite.link) : nil,
+                                           count: max(model.notesToWriteTotal, $0.count)) }),
             (model.notesToCosign, { section("today-cosign", "Notes to co-sign", $0, tone: $0.isEmpty ? nil : "attention", csrf: csrf,
                                             empty: "No student's note is waiting for your co-signature.",
                                             more: ("Supervision", SitePath.supervision.link)) }),
@@ -196,10 +203,11 @@ public enum TodayPage {
             .p(.text("The server log has the details (search for \"Scheduled job\")."))))
     }
 
-    private static func section(_ id: String, _ heading: String, _ lines: [Line], tone: String? = nil, csrf: String, empty: String,
-                                more: (String, String)?) -> Node<HTML.BodyContext> {
+    /// A panel of lines. `count` is what the heading counts when the panel shows only some.
+    static func section(_ id: String, _ heading: String, _ lines: [Line], tone: String? = nil, csrf: String, empty: String,
+                        more: (String, String)?, count: Int? = nil) -> Node<HTML.BodyContext> {
         .section(.class("today-panel" + (tone.map { " today-\($0)" } ?? "")), .attribute(named: "aria-labelledby", value: id),
-                 .h2(.id(id), .text(heading), .if(!lines.isEmpty, .span(.class("today-count"), .text(" \(lines.count)")))),
+                 .h2(.id(id), .text(heading), .if(!lines.isEmpty, .span(.class("today-count"), .text(" \(count ?? lines.count)")))),
                  lines.isEmpty
                     ? .p(.class("today-empty"), .text(empty))
                     : .ul(.class("today-lines"), .forEach(lines) { line($0, csrf: csrf) }),

@@ -8,6 +8,7 @@ import Vapor
 struct DashboardController: SiteRouteCollection {
     func boot(site: SiteRoutes) throws {
         site.get(.dashboard, use: today)
+        site.get(.notesToWrite, use: notesToWrite)
         site.post(.appointmentArrived, use: markArrived)
     }
 
@@ -21,6 +22,22 @@ struct DashboardController: SiteRouteCollection {
         // The page names clients beside alerts, sessions and notes: a view of their records.
         return try await request.auditedPage(TodayPage.title, recordType: "today", subject: nil, detail: sections) {
             TodayPage.view(model)
+        }
+    }
+
+    /// Every note this clinician owes for the last 90 days (Today shows the oldest few).
+    func notesToWrite(_ request: Request) async throws -> Response {
+        let staff = try await request.authorize(.viewClinicalRecords)
+        let setup = try await request.bookingSetup()
+        let day = setup.zone.localDate(of: request.now)
+        let sections = TodaySections(request: request, staff: staff, zone: setup.zone, day: day)
+        let owed = try await TodayQueries.sessionsWithoutNote(of: staff.id, since: request.now.addingTimeInterval(-90 * 86_400), on: request.db)
+        let lines = try await TodayQueries.owedAppointments(owed, on: request.db).map {
+            sections.noteToWrite($0, typeName: { setup.kind($0)?.name ?? "Appointment" })
+        }
+        // Names clients beside their sessions: a view of their records, as Today is.
+        return try await request.auditedPage(NotesToWritePage.title, recordType: "notes-to-write", subject: nil, detail: "notes=\(lines.count)") {
+            NotesToWritePage.view(lines, csrfToken: request.csrfToken)
         }
     }
 

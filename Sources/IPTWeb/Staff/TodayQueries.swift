@@ -24,12 +24,12 @@ enum TodayQueries {
     }
 
     /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
-    /// with their appointments. Notes written from the chart name no appointment, so the client's
+    /// oldest first. Notes written from the chart name no appointment, so the client's
     /// whole history with this clinician is read to count them fairly: as plain rows of the three
     /// columns that decide, since a clinician of ten years has thousands of attended sessions and a
-    /// Fluent model of each was a third of Today's time (docs/PERFORMANCE.md). Only the owed
-    /// sessions are read in full.
-    static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [Appointment] {
+    /// Fluent model of each was a third of Today's time (docs/PERFORMANCE.md). The sessions
+    /// listed are read in full with `owedAppointments`.
+    static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [NotesOwed.Session] {
         let attended = Appointment.Status.attended.rawValue
         let recent = try await RowReader.all("""
             SELECT DISTINCT client_id FROM appointments
@@ -57,9 +57,13 @@ enum TodayQueries {
             NotesOwed.Session(appointmentID: try row.decode(column: "id", as: UUID.self), clientID: try row.decode(column: "client_id", as: UUID.self),
                               startsAt: try row.decode(column: "starts_at", as: Date.self))
         }
-        let owed = NotesOwed.sessionsWithoutNote(sessions, notedAppointments: noted, unlinkedNotes: unlinked).filter { $0.startsAt >= since }
-        guard !owed.isEmpty else { return [] }
-        return try await Appointment.query(on: database).filter(\.$id ~~ owed.map(\.appointmentID)).with(\.$client)
+        return NotesOwed.sessionsWithoutNote(sessions, notedAppointments: noted, unlinkedNotes: unlinked).filter { $0.startsAt >= since }
+    }
+
+    /// The appointments of these owed sessions, with their clients, in the sessions' order.
+    static func owedAppointments(_ sessions: some Collection<NotesOwed.Session>, on database: any Database) async throws -> [Appointment] {
+        guard !sessions.isEmpty else { return [] }
+        return try await Appointment.query(on: database).filter(\.$id ~~ sessions.map(\.appointmentID)).with(\.$client)
             .sort(\.$startsAt).sort(\.$id).all()
     }
 

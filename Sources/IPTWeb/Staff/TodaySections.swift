@@ -37,15 +37,14 @@ struct TodaySections {
         }
         if clinical && hasCalendar {
             let owed = try await TodayQueries.sessionsWithoutNote(of: staff.id, since: now.addingTimeInterval(-90 * 86_400), on: db)
-            let owedIDs = Set(owed.compactMap(\.id))
+            let owedIDs = Set(owed.map(\.appointmentID))
             let mine = try await TodayQueries.appointments(of: [staff.id], in: window, statuses: TodayQueries.dayStatuses, on: db)
             model.sessions = mine.map { session(of: $0, noteOwed: $0.id.map(owedIDs.contains) ?? false, typeName: typeName) }
-            model.notesToWrite = owed.filter { $0.startsAt < window.start }.map { appointment in
-                TodayPage.Line(when: shortDay(appointment.startsAt), who: appointment.client?.name ?? "",
-                               what: typeName(appointment.typeCode),
-                               link: SitePath.appointment.link(appointment.id?.uuidString ?? ""),
-                               action: writeNote(appointment))
-            }
+            // Today's own sessions show their note under "Your sessions today".
+            let before = owed.filter { $0.startsAt < window.start }
+            model.notesToWrite = try await TodayQueries.owedAppointments(before.prefix(TodayPage.notesShown), on: db)
+                .map { noteToWrite($0, typeName: typeName) }
+            model.notesToWriteTotal = before.count
             model.formsOutstanding = try await TodayQueries.outstandingForms(sentBy: staff.id, now: now, instruments: request.services.instruments, on: db)
                 .map { form in
                     TodayPage.Line(when: "Sent \(shortDay(form.sentAt))", who: form.client.name, what: form.name,
@@ -85,10 +84,11 @@ struct TodaySections {
             model.slidingReviewsDue = try await BillingTodayQueries.slidingRatesPastReview(today: day, on: db).count
         }
         if staff.role == .admin { try await fillClinic(&model, clinicians: visible, window: window) }
-        return [("alerts", model.alerts), ("sessions", model.sessions), ("notes", model.notesToWrite), ("cosign", model.notesToCosign),
+        return [("alerts", model.alerts), ("sessions", model.sessions), ("cosign", model.notesToCosign),
                 ("forms", model.formsOutstanding), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation),
                 ("payments", model.paymentsToTake)]
             .compactMap { name, lines in lines.map { "\(name)=\($0.count)" } }.joined(separator: " ")
+            + (model.notesToWrite == nil ? "" : " notes=\(model.notesToWrite?.count ?? 0)/\(model.notesToWriteTotal)")
     }
 
     private func session(of appointment: Appointment, noteOwed: Bool, typeName: (String?) -> String) -> TodayPage.Line {
@@ -112,6 +112,11 @@ struct TodaySections {
             }
         }
         return line
+    }
+
+    func noteToWrite(_ appointment: Appointment, typeName: (String?) -> String) -> TodayPage.Line {
+        TodayPage.Line(when: shortDay(appointment.startsAt), who: appointment.client?.name ?? "", what: typeName(appointment.typeCode),
+                       link: SitePath.appointment.link(appointment.id?.uuidString ?? ""), action: writeNote(appointment))
     }
 
     private func writeNote(_ appointment: Appointment) -> TodayPage.Action? {
