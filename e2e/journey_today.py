@@ -100,11 +100,27 @@ def journey_today(res: Results, art) -> bool:
             aud.page(priya, "/staff (Today, student)")
             return f"{len(notes)} notes to write"
 
+        def student_all_notes():
+            # Today lists the oldest few; the link (or the address, when all fit) opens every one.
+            more = priya.css("main .today-panel[aria-labelledby='today-notes'] .today-more a")
+            if more:
+                priya.click_and_load(more[0])
+            else:
+                priya.get("/staff/notes-to-write")
+            expect(priya.h1() == "Notes to write", f"the page is {priya.h1()!r}")
+            rows = [li.text for li in priya.css("main .today-panel li")]
+            expect(rows and all("Riley Tan" in r for r in rows), f"the list is not Priya's sessions with Riley: {rows}")
+            expect(all(b.text == "Write note" for b in priya.css("main .today-panel li a.button")), "a row has no Write note button")
+            priya.shot("e-student-all-notes")
+            aud.page(priya, "/staff/notes-to-write (student)")
+            return f"{len(rows)} rows, each with its Write note button"
+
         ok = res.steps("today", [
             ("front desk lands on Today", desk_today),
             ("front desk searches and books", desk_search),
             ("therapist's Today and search", therapist_today),
             ("student's Today", student_today),
+            ("student's list of all notes to write", student_all_notes),
         ])
         check_server_health(res, "today", srv, browsers)
         return ok

@@ -163,7 +163,7 @@ import VaporTesting
             let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
             let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
             try await clinic.assignCareTeam(client: riley.requireID(), treating: therapist)
-            let owed = TodayPage.notesShown + 2
+            let owed = TodayPage.shown + 2
             var sessions: [Appointment] = []
             for week in (1...owed).reversed() {
                 sessions.append(try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 7 * Double(week), status: .attended))
@@ -174,7 +174,7 @@ import VaporTesting
             let section = String(today[notes.upperBound...].prefix(upTo: today[notes.upperBound...].range(of: "</section>")!.lowerBound))
             #expect(section.contains(#"<span class="today-count"> \#(owed)</span>"#), "the heading counts them all")
             let listed = sessions.filter { section.contains("appointment=\($0.id!.uuidString)") }
-            #expect(listed.map(\.id) == sessions.prefix(TodayPage.notesShown).map(\.id), "the oldest \(TodayPage.notesShown), oldest first")
+            #expect(listed.map(\.id) == sessions.prefix(TodayPage.shown).map(\.id), "the oldest \(TodayPage.shown), oldest first")
             #expect(section.contains("All \(owed) notes to write") && section.contains(#"href="/staff/notes-to-write""#))
 
             let all = try await browser.get("/staff/notes-to-write")
@@ -191,6 +191,61 @@ import VaporTesting
             let otherPage = try await Self.signIn(clinic, other).get("/staff/notes-to-write").body.string
             #expect(!otherPage.contains("Riley Tan") && otherPage.contains("Every attended session of the last 90 days has its note."),
                     "only one's own sessions")
+        }
+    }
+
+    @Test func today_lists_the_forms_due_first_across_the_three_kinds_and_links_to_all_of_them() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let other = try await clinic.makeClinician(tier: .full, name: "Oda Other", role: .therapist)
+            let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            let sam = try await clinic.addClient(name: "Sam Lee", email: "sam@example.org")
+            func questionnaire(_ client: ClientRecord, by clinician: StaffUser, expiresInDays days: Double) async throws {
+                let response = MeasureResponse()
+                response.id = UUID()
+                response.sharedWithGuardian = false
+                response.$client.id = try client.requireID()
+                response.$clinician.id = try clinician.requireID()
+                response.instrumentCode = "phq9"
+                response.tokenHash = UUID().uuidString
+                response.status = .sent
+                response.createdAt = clinic.clock.now
+                response.expiresAt = clinic.clock.now.addingTimeInterval(days * 86_400)
+                try await response.create(on: clinic.db)
+            }
+            // Twelve out: eleven questionnaires to Riley due in 2..12 days, and an intake to Sam due
+            // tomorrow, first of all. One expired and one of another clinician's are not hers.
+            for day in 2...12 { try await questionnaire(riley, by: therapist, expiresInDays: Double(day)) }
+            try await questionnaire(riley, by: therapist, expiresInDays: -1)
+            try await questionnaire(sam, by: other, expiresInDays: 1)
+            let intake = IntakeRecord()
+            intake.$client.id = try sam.requireID()
+            intake.$clinician.id = try therapist.requireID()
+            intake.tokenHash = UUID().uuidString
+            intake.status = .sent
+            intake.createdAt = clinic.clock.now
+            intake.expiresAt = clinic.clock.now.addingTimeInterval(86_400)
+            try await intake.create(on: clinic.db)
+
+            let (forms, total) = try await TodayQueries.outstandingForms(sentBy: therapist.requireID(), now: clinic.clock.now,
+                                                                         instruments: clinic.app.services.instruments, limit: TodayPage.shown, on: clinic.db)
+            #expect(total == 12)
+            #expect(forms.count == TodayPage.shown && forms.first?.name == "Intake form" && forms.first?.client.name == "Sam Lee")
+            #expect(forms.map(\.expiresAt) == forms.map(\.expiresAt).sorted(), "the first to expire first")
+
+            let browser = try await Self.signIn(clinic, therapist)
+            let today = try await browser.get("/staff").body.string
+            let heading = try #require(today.range(of: "Forms clients have not finished"))
+            let section = String(today[heading.upperBound...].prefix(upTo: today[heading.upperBound...].range(of: "</section>")!.lowerBound))
+            #expect(section.contains(#"<span class="today-count"> 12</span>"#))
+            #expect(section.components(separatedBy: #"<li class="today-line""#).count - 1 == TodayPage.shown)
+            #expect(section.contains("All 12 forms not finished") && section.contains(#"href="/staff/forms-outstanding""#))
+            let all = try await browser.get("/staff/forms-outstanding")
+            #expect(all.status == .ok)
+            #expect(all.body.string.components(separatedBy: #"<li class="today-line""#).count - 1 == 12, "every form out, none expired, none of another's")
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "forms-outstanding").count() == 1)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            #expect(try await desk.get("/staff/forms-outstanding").status == .forbidden)
         }
     }
 

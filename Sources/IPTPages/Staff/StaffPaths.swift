@@ -10,6 +10,8 @@ extension SitePath {
     /// Every attended session of this clinician's last 90 days still without a note; Today shows
     /// the oldest few.
     public static let notesToWrite = SitePath.staff("notes-to-write")
+    /// Every form this clinician sent by link that the client has not finished.
+    public static let formsOutstanding = SitePath.staff("forms-outstanding")
     public static let account = SitePath.staff("account")
     public static let accountPassword = SitePath.staff("account/password")
     public static let accountCalendarFeed = SitePath.staff("account/calendar-feed")

@@ -6,9 +6,9 @@ import Plot
 /// section says what would appear there and where to go instead.
 public enum TodayPage {
     public static let title = "Today"
-    /// Notes to write listed on Today, the oldest first; the rest are a link away. A clinician
-    /// behind on notes had hundreds here, a screen of them before the next section.
-    public static let notesShown = 10
+    /// Lines of a long list (notes to write, forms out) shown on Today; the rest are a link away.
+    /// A clinician behind on notes had hundreds here, screens of them before the next section.
+    public static let shown = 10
 
     /// How a line's state reads: its words, and a tone the stylesheet colours (the words carry
     /// the meaning; the colour only helps the eye).
@@ -93,11 +93,13 @@ public enum TodayPage {
         public var alerts: [Line]?
         public var sessions: [Line]?
         public var notesToWrite: [Line]?
-        /// How many notes are owed in all; `notesToWrite` holds the oldest `notesShown` of them.
+        /// How many notes are owed in all; `notesToWrite` holds the oldest `shown` of them.
         public var notesToWriteTotal: Int = 0
         public var notesToCosign: [Line]?
         public var myNotesWithSupervisor: [Line]?
         public var formsOutstanding: [Line]?
+        /// How many forms are out in all; `formsOutstanding` holds the first `shown` to expire.
+        public var formsOutstandingTotal: Int = 0
         public var arrivals: [Line]?
         public var awaitingConfirmation: [Line]?
         public var waitlistOffers: [Line]?
@@ -173,7 +175,9 @@ public enum TodayPage {
                                                     more: ("Supervision", SitePath.supervision.link)) }),
             (model.formsOutstanding, { section("today-forms", "Forms clients have not finished", $0, csrf: csrf,
                                                empty: "No intake, questionnaire or self-assessment sent to your clients is waiting. Send them from an appointment.",
-                                               more: nil) }),
+                                               more: model.formsOutstandingTotal > $0.count
+                                                   ? ("All \(model.formsOutstandingTotal) forms not finished", SitePath.formsOutstanding.link) : nil,
+                                               count: max(model.formsOutstandingTotal, $0.count)) }),
             (model.awaitingConfirmation, { section("today-holds", "Waiting for confirmation", $0, csrf: csrf,
                                                    empty: "No booking is waiting: every held time has been confirmed or has lapsed, and no request needs approval.",
                                                    more: nil) }),

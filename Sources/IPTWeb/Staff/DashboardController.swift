@@ -9,6 +9,7 @@ struct DashboardController: SiteRouteCollection {
     func boot(site: SiteRoutes) throws {
         site.get(.dashboard, use: today)
         site.get(.notesToWrite, use: notesToWrite)
+        site.get(.formsOutstanding, use: formsOutstanding)
         site.post(.appointmentArrived, use: markArrived)
     }
 
@@ -27,17 +28,31 @@ struct DashboardController: SiteRouteCollection {
 
     /// Every note this clinician owes for the last 90 days (Today shows the oldest few).
     func notesToWrite(_ request: Request) async throws -> Response {
+        try await wholeList(.notesToWrite, recordType: "notes-to-write", request) { sections, typeName in
+            let owed = try await TodayQueries.sessionsWithoutNote(of: sections.staff.id, since: request.now.addingTimeInterval(-90 * 86_400),
+                                                                  on: request.db)
+            return try await TodayQueries.owedAppointments(owed, on: request.db).map { sections.noteToWrite($0, typeName: typeName) }
+        }
+    }
+
+    /// Every form this clinician sent that the client has not finished (Today shows the first few).
+    func formsOutstanding(_ request: Request) async throws -> Response {
+        try await wholeList(.formsOutstanding, recordType: "forms-outstanding", request) { sections, _ in
+            try await TodayQueries.outstandingForms(sentBy: sections.staff.id, now: request.now, instruments: request.services.instruments,
+                                                    on: request.db).forms.map(sections.formLine)
+        }
+    }
+
+    /// One of Today's lists in full, for a clinician. It names clients beside their sessions or
+    /// forms: a view of their records, audited as Today is.
+    private func wholeList(_ list: TodayListPage.List, recordType: String, _ request: Request,
+                           lines: (TodaySections, (String?) -> String) async throws -> [TodayPage.Line]) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let setup = try await request.bookingSetup()
-        let day = setup.zone.localDate(of: request.now)
-        let sections = TodaySections(request: request, staff: staff, zone: setup.zone, day: day)
-        let owed = try await TodayQueries.sessionsWithoutNote(of: staff.id, since: request.now.addingTimeInterval(-90 * 86_400), on: request.db)
-        let lines = try await TodayQueries.owedAppointments(owed, on: request.db).map {
-            sections.noteToWrite($0, typeName: { setup.kind($0)?.name ?? "Appointment" })
-        }
-        // Names clients beside their sessions: a view of their records, as Today is.
-        return try await request.auditedPage(NotesToWritePage.title, recordType: "notes-to-write", subject: nil, detail: "notes=\(lines.count)") {
-            NotesToWritePage.view(lines, csrfToken: request.csrfToken)
+        let sections = TodaySections(request: request, staff: staff, zone: setup.zone, day: setup.zone.localDate(of: request.now))
+        let found = try await lines(sections) { setup.kind($0)?.name ?? "Appointment" }
+        return try await request.auditedPage(list.title, recordType: recordType, subject: nil, detail: "rows=\(found.count)") {
+            TodayListPage.view(list, lines: found, csrfToken: request.csrfToken)
         }
     }
 

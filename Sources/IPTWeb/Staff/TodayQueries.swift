@@ -84,26 +84,35 @@ enum TodayQueries {
         var expiresAt: Date
     }
 
-    /// Intake forms, questionnaires and self-assessments this clinician sent that are still open.
-    static func outstandingForms(sentBy clinicianID: UUID, now: Date, instruments: InstrumentCatalogue,
-                                 on database: any Database) async throws -> [OutstandingForm] {
+    /// Intake forms, questionnaires and self-assessments this clinician sent that are still open,
+    /// the first to expire first: the first `limit` of them (all when nil), and how many there are.
+    static func outstandingForms(sentBy clinicianID: UUID, now: Date, instruments: InstrumentCatalogue, limit: Int? = nil,
+                                 on database: any Database) async throws -> (forms: [OutstandingForm], total: Int) {
         let open: [FormLinkStatus] = [.sent, .draft]
-        let questionnaires = try await MeasureResponse.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
-        let intakes = try await IntakeRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
-        let assessments = try await SelfAssessmentRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now).with(\.$client).all()
-        let forms = questionnaires.map {
+        let questionnaires = MeasureResponse.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
+        let intakes = IntakeRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
+        let assessments = SelfAssessmentRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
+            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
+        // Each kind's first `limit` to expire are enough to find the first `limit` of all three.
+        let total = try await questionnaires.copy().count() + intakes.copy().count() + assessments.copy().count()
+        if let limit {
+            questionnaires.limit(limit)
+            intakes.limit(limit)
+            assessments.limit(limit)
+        }
+        let forms = try await questionnaires.with(\.$client).sort(\.$expiresAt).all().map {
             OutstandingForm(client: $0.client, name: instruments.named($0.instrumentCode)?.name ?? $0.instrumentCode,
                             started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
-        } + intakes.map {
+        } + intakes.with(\.$client).sort(\.$expiresAt).all().map {
             OutstandingForm(client: $0.client, name: "Intake form", started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
-        } + assessments.map {
+        } + assessments.with(\.$client).sort(\.$expiresAt).all().map {
             OutstandingForm(client: $0.client, name: "Pre-therapy self-assessment", started: $0.status == .draft, sentAt: $0.createdAt,
                             expiresAt: $0.expiresAt)
         }
-        return forms.sorted { $0.expiresAt < $1.expiresAt }
+        let sorted = forms.sorted { $0.expiresAt < $1.expiresAt }
+        return (limit.map { Array(sorted.prefix($0)) } ?? sorted, total)
     }
 
     /// Held times and requests not yet confirmed, and waitlist offers out, from now on.

@@ -42,15 +42,13 @@ struct TodaySections {
             model.sessions = mine.map { session(of: $0, noteOwed: $0.id.map(owedIDs.contains) ?? false, typeName: typeName) }
             // Today's own sessions show their note under "Your sessions today".
             let before = owed.filter { $0.startsAt < window.start }
-            model.notesToWrite = try await TodayQueries.owedAppointments(before.prefix(TodayPage.notesShown), on: db)
+            model.notesToWrite = try await TodayQueries.owedAppointments(before.prefix(TodayPage.shown), on: db)
                 .map { noteToWrite($0, typeName: typeName) }
             model.notesToWriteTotal = before.count
-            model.formsOutstanding = try await TodayQueries.outstandingForms(sentBy: staff.id, now: now, instruments: request.services.instruments, on: db)
-                .map { form in
-                    TodayPage.Line(when: "Sent \(shortDay(form.sentAt))", who: form.client.name, what: form.name,
-                                   badge: form.started ? .init("Started", .waiting) : .init("Due by \(shortDay(form.expiresAt))", .quiet),
-                                   link: SitePath.chart.link(form.client.id?.uuidString ?? ""))
-                }
+            let forms = try await TodayQueries.outstandingForms(sentBy: staff.id, now: now, instruments: request.services.instruments,
+                                                                limit: TodayPage.shown, on: db)
+            model.formsOutstanding = forms.forms.map(formLine)
+            model.formsOutstandingTotal = forms.total
         }
         if !access.supervisees.isEmpty {
             model.notesToCosign = try await TodayQueries.notes(by: Array(access.supervisees), in: [.awaitingCosignature], on: db).map { note in
@@ -84,11 +82,11 @@ struct TodaySections {
             model.slidingReviewsDue = try await BillingTodayQueries.slidingRatesPastReview(today: day, on: db).count
         }
         if staff.role == .admin { try await fillClinic(&model, clinicians: visible, window: window) }
-        return [("alerts", model.alerts), ("sessions", model.sessions), ("cosign", model.notesToCosign),
-                ("forms", model.formsOutstanding), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation),
+        return [("alerts", model.alerts), ("sessions", model.sessions), ("cosign", model.notesToCosign), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation),
                 ("payments", model.paymentsToTake)]
             .compactMap { name, lines in lines.map { "\(name)=\($0.count)" } }.joined(separator: " ")
             + (model.notesToWrite == nil ? "" : " notes=\(model.notesToWrite?.count ?? 0)/\(model.notesToWriteTotal)")
+            + (model.formsOutstanding == nil ? "" : " forms=\(model.formsOutstanding?.count ?? 0)/\(model.formsOutstandingTotal)")
     }
 
     private func session(of appointment: Appointment, noteOwed: Bool, typeName: (String?) -> String) -> TodayPage.Line {
@@ -112,6 +110,12 @@ struct TodaySections {
             }
         }
         return line
+    }
+
+    func formLine(_ form: TodayQueries.OutstandingForm) -> TodayPage.Line {
+        TodayPage.Line(when: "Sent \(shortDay(form.sentAt))", who: form.client.name, what: form.name,
+                       badge: form.started ? .init("Started", .waiting) : .init("Due by \(shortDay(form.expiresAt))", .quiet),
+                       link: SitePath.chart.link(form.client.id?.uuidString ?? ""))
     }
 
     func noteToWrite(_ appointment: Appointment, typeName: (String?) -> String) -> TodayPage.Line {
