@@ -91,6 +91,16 @@ def journey_today(res: Results, art) -> bool:
             expect(daniel.path().endswith("/chart"), f"the result opened {daniel.path()}")
             return f"sections {headings}; search kept to the care team; result opens the chart"
 
+        def therapist_forms():
+            on_today = len(daniel.css("main .today-panel[aria-labelledby='today-forms'] li"))
+            daniel.get("/staff/forms-outstanding")
+            expect(daniel.h1() == "Forms clients have not finished", f"the page is {daniel.h1()!r}")
+            rows = daniel.css("main .today-panel li")
+            expect(len(rows) >= on_today, f"the whole list has {len(rows)} rows, Today had {on_today}")
+            daniel.shot("d-therapist-forms-outstanding")
+            aud.page(daniel, "/staff/forms-outstanding (therapist)")
+            return f"{len(rows)} forms out (Today showed {on_today})"
+
         def student_today():
             sign_in(priya, STUDENT, demo_password(srv))
             notes = [li.text for li in priya.css("main .today-panel[aria-labelledby='today-notes'] li")]
@@ -119,6 +129,7 @@ def journey_today(res: Results, art) -> bool:
             ("front desk lands on Today", desk_today),
             ("front desk searches and books", desk_search),
             ("therapist's Today and search", therapist_today),
+            ("therapist's list of forms not finished", therapist_forms),
             ("student's Today", student_today),
             ("student's list of all notes to write", student_all_notes),
         ])

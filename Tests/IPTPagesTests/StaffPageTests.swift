@@ -69,6 +69,23 @@ import Testing
         #expect(director.contains(#"href="/staff/calendar?view=day&amp;date=2026-12-05""#))
     }
 
+    @Test func a_long_list_on_today_counts_all_and_links_to_the_page_that_shows_them() throws {
+        var model = Self.today(director: false)
+        model.notesToWrite = (1...TodayPage.shown).map { .init(when: "Mon Nov \($0)", who: "Riley Tan", what: "IPT session") }
+        model.notesToWriteTotal = 315
+        let page = TodayPage.view(model).render()
+        #expect(page.contains(#"Notes to write<span class="today-count"> 315</span>"#), "the heading counts every note owed")
+        #expect(page.contains(#"<a href="/staff/notes-to-write">All 315 notes to write</a>"#))
+        model.notesToWriteTotal = TodayPage.shown
+        #expect(!TodayPage.view(model).render().contains("/staff/notes-to-write"), "no link when every one is shown")
+
+        let lines: [TodayPage.Line] = [.init(when: "Mon Nov 2", who: "Riley Tan", what: "IPT session", link: "/staff/appointments/p1",
+                                             action: .link("Write note", href: "/staff/clients/c1/notes/new?appointment=p1"))]
+        try Snapshot.check(TodayListPage.view(.notesToWrite, lines: lines, csrfToken: "token"), named: "staff-notes-to-write")
+        let none = TodayListPage.view(.formsOutstanding, lines: [], csrfToken: "token").render()
+        #expect(none.contains("<h1>Forms clients have not finished</h1>") && none.contains("No form you sent is waiting for a client."))
+    }
+
     @Test func the_client_search_lists_matches_with_where_to_go_next() throws {
         let riley = ClientSearchPage.Result(name: "Riley Tan", dateOfBirth: "Monday, March 4, 1996", email: "riley@example.org", phone: "416-555-0101",
                                             programme: "Adult IPT", chartLink: "/staff/clients/c1/chart", bookLink: nil, next: nil)
