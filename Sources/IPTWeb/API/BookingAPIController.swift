@@ -226,8 +226,8 @@ struct BookingAPIController: SiteRouteCollection {
         let to = min(askedTo ?? from.adding(days: 6), from.adding(days: Limits.staffCalendarDays - 1))
         guard from <= to else { return [] }
         let visible = try await access.visibleClinicians(on: request.db)
-        let ids = visible.compactMap(\.id)
-        let names = Dictionary(uniqueKeysWithValues: visible.compactMap { member in member.id.map { ($0, member) } })
+        let ids = visible.map(\.id)
+        let names = Dictionary(uniqueKeysWithValues: visible.map { ($0.id, $0) })
         let rows = ids.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ ids)
             .filter(\.$startsAt >= setup.zone.startOfDay(from)).filter(\.$startsAt < setup.zone.startOfDay(to.adding(days: 1)))
             .filter(\.$status !~ [Appointment.Status.expired, Appointment.Status.declined])

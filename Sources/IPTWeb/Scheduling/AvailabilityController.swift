@@ -16,7 +16,7 @@ struct AvailabilityController: SiteRouteCollection {
     }
 
     /// The clinician named by `clinician` (query or form), if this person may manage their calendar.
-    private func clinician(_ request: Request, id: String?, access: ScheduleAccess) async throws -> StaffUser {
+    private func clinician(_ request: Request, id: String?, access: ScheduleAccess) async throws -> CalendarOwner {
         let visible = try await access.visibleClinicians(on: request.db)
         if let id {
             guard let uuid = UUID(uuidString: id), let member = visible.first(where: { $0.id == uuid }) else { throw Abort(.notFound) }
@@ -75,7 +75,8 @@ struct AvailabilityController: SiteRouteCollection {
         if let from, let until, until <= from { errors.add("until", "The end must be after the start.") }
         let location = body.location.flatMap(UUID.init(uuidString:))
         if let location, try await Location.find(location, on: request.db) == nil { errors.add("location", "Choose a place from the list.") }
-        guard errors.isEmpty, let weekday, let from, let until, let memberID = member.id else {
+        let memberID = member.id
+        guard errors.isEmpty, let weekday, let from, let until else {
             return try await render(request, access: access, member: member, weeklyForm: body, exceptionForm: ExceptionBody(), errors: errors,
                                     status: .unprocessableEntity)
         }
@@ -124,7 +125,8 @@ struct AvailabilityController: SiteRouteCollection {
         let start = date.flatMap { d in from.flatMap { setup.zone.instant(d, $0) } }
         let end = date.flatMap { d in until.flatMap { $0.minuteOfDay == 1440 ? setup.zone.startOfDay(d.adding(days: 1)) : setup.zone.instant(d, $0) } }
         if errors.isEmpty, start == nil || end == nil { errors.add("from", "That time does not exist on that date (the clocks change).") }
-        guard errors.isEmpty, let kind, let start, let end, let memberID = member.id else {
+        let memberID = member.id
+        guard errors.isEmpty, let kind, let start, let end else {
             return try await render(request, access: access, member: member, weeklyForm: WeeklyBody(), exceptionForm: body, errors: errors,
                                     status: .unprocessableEntity)
         }
@@ -149,16 +151,16 @@ struct AvailabilityController: SiteRouteCollection {
         return request.redirect(to: SitePath.availability.link(query: ["clinician": row.$staff.id.uuidString]))
     }
 
-    private func render(_ request: Request, access: ScheduleAccess, member: StaffUser, weeklyForm: WeeklyBody, exceptionForm: ExceptionBody,
+    private func render(_ request: Request, access: ScheduleAccess, member: CalendarOwner, weeklyForm: WeeklyBody, exceptionForm: ExceptionBody,
                         errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let setup = try await request.bookingSetup()
-        let memberID = try member.requireID()
+        let memberID = member.id
         let weekly = try await SchedulingQueries.weeklyHours(of: memberID, on: request.db)
         let exceptions = try await SchedulingQueries.upcomingExceptions(of: memberID, now: request.now, on: request.db)
         func time(_ minute: Int) -> String { LocalTime(minuteOfDay: minute)?.spoken ?? "" }
         let model = AvailabilityPage.Model(
             clinicianID: memberID.uuidString, clinicianName: member.name,
-            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
+            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
             zoneName: setup.zone.displayName(at: request.now),
             weekly: weekly.map { .init(id: $0.id?.uuidString ?? "", day: Weekday(rawValue: $0.weekday)?.name ?? "", from: time($0.startMinute),
                                        until: time($0.endMinute), place: $0.location?.name ?? "Not set") },

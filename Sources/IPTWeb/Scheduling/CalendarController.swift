@@ -70,13 +70,13 @@ struct CalendarController: SiteRouteCollection {
         let first = isDay ? date : date.startOfWeek
         let days = (0..<(isDay ? 1 : 7)).map { first.adding(days: $0) }
         let window = Interval(start: zone.startOfDay(first), end: zone.startOfDay(days.last!.adding(days: 1)))
-        let ids = shown.compactMap(\.id)
+        let ids = shown.map(\.id)
         let appointments = try await SchedulingQueries.calendarAppointments(of: ids, window: window, on: request.db)
         let calendars = try await SchedulingQueries.calendars(for: ids, window: window, now: request.now, on: request.db)
         let model = CalendarPage.Model(
-            clinicians: visible.map { ($0.id?.uuidString ?? "", $0.name) }, offersEveryone: access.managesAll || visible.count > 1,
+            clinicians: visible.map { ($0.id.uuidString, $0.name) }, offersEveryone: access.managesAll || visible.count > 1,
             clinician: requested ?? "all", date: date, today: today, isDay: isDay, days: days, zoneName: zone.displayName(at: window.start),
-            managesAll: access.managesAll, weekClinician: isDay ? nil : shown.first?.id?.uuidString,
+            managesAll: access.managesAll, weekClinician: isDay ? nil : shown.first?.id.uuidString,
             columns: CalendarGrid(setup: setup, now: request.now, appointments: appointments, calendars: calendars)
                 .columns(shown, days: days, isDay: isDay, filter: requested ?? "all"),
             types: setup.kinds.map(\.name), nowMinute: zone.wallClock(of: request.now).minuteOfDay, csrfToken: request.csrfToken,
@@ -509,7 +509,7 @@ struct CalendarController: SiteRouteCollection {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
         let setup = try await request.bookingSetup()
         let model = NewAppointmentPage.Model(
-            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
+            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
             clients: try await access.bookableClients(on: request.db).map { ($0.id?.uuidString ?? "", "\($0.name) (\($0.email))") },
             kinds: setup.kinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) min)") },
             locations: try await SchedulingQueries.locations(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
@@ -568,7 +568,7 @@ struct CalendarController: SiteRouteCollection {
 
     private func renderBlock(_ request: Request, body: BlockBody, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
-        let model = BlockTimePage.Model(clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
+        let model = BlockTimePage.Model(clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
                                         fields: body.fields, errors: errors, csrfToken: request.csrfToken)
         return try await request.page(model.title, BlockTimePage.view(model), status: status)
     }

@@ -12,12 +12,12 @@ struct CalendarGrid {
     let appointments: [Appointment]
     let calendars: [ClinicianCalendar]
 
-    func columns(_ clinicians: [StaffUser], days: [LocalDate], isDay: Bool, filter: String) -> [CalendarPage.Column] {
+    func columns(_ clinicians: [CalendarOwner], days: [LocalDate], isDay: Bool, filter: String) -> [CalendarPage.Column] {
         let zone = setup.zone
         let today = zone.localDate(of: now)
         return clinicians.flatMap { member in
             days.map { day in
-                let id = member.id ?? UUID()
+                let id = member.id
                 let heading = isDay ? member.name : DateDisplay.shortDay(day)
                 let link = isDay
                     ? SitePath.calendar.link(query: ["view": "week", "date": day.description, "clinician": id.uuidString])
