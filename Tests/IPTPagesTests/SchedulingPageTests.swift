@@ -24,6 +24,19 @@ import Testing
                      columns: columns, types: ["Free consultation", "IPT session", "Assessment"], nowMinute: 11 * 60 + 7, csrfToken: "tok")
     }
 
+    @Test func the_week_switches_clinician_by_links_in_a_small_team_and_by_the_list_in_a_large_one() {
+        var week = Self.model(isDay: true, columns: [])
+        week.isDay = false
+        week.weekClinician = "s1"
+        let small = CalendarPage.view(week).render()
+        #expect(small.contains(#"aria-label="Clinician shown this week""#) && small.contains(#"aria-current="true">Priya Natarajan"#))
+        #expect(!CalendarPage.view(Self.model(isDay: true, columns: [])).render().contains("Clinician shown this week"), "the day shows everyone")
+        week.clinicians = (1...(CalendarPage.switcherMaxLinks + 1)).map { ("s\($0)", "Clinician \($0)") }
+        let large = CalendarPage.view(week).render()
+        #expect(!large.contains("Clinician shown this week"), "no screens of names")
+        #expect(large.contains(#"<option value="s17">Clinician 17</option>"#), "the form's list still offers every clinician")
+    }
+
     static func day() -> CalendarPage.Model {
         let wednesday = monday.adding(days: 2)
         return model(isDay: true, columns: [

@@ -228,14 +228,19 @@ public enum CalendarPage {
     /// The week shows one clinician at a time: seven days of several calendars side by side are
     /// too narrow to read or to drop on. A receptionist answering "when is Daniel free this week?"
     /// wants one calendar; these links switch it in one click, and the day view shows everyone.
+    /// Beyond this many clinicians the links would be screens of names (193 in a large clinic):
+    /// the Clinician list in the form above chooses among them in two clicks instead.
+    public static let switcherMaxLinks = 16
+
     private static func switcher(_ model: Model) -> Node<HTML.BodyContext> {
-        .if(!model.isDay && model.clinicians.count > 1,
-            .nav(.class("cal-switcher"), .ariaLabel("Clinician shown this week"),
-                 .ul(.forEach(model.clinicians) { clinician in
-                     .li(.a(.href(SitePath.calendar.link(query: ["view": "week", "date": model.date.description, "clinician": clinician.value])),
-                            .if(clinician.value == model.weekClinician, .attribute(named: "aria-current", value: "true")),
-                            .text(clinician.label)))
-                 })))
+        // A plain `guard`, not Plot's `.if`, which would build every link before deciding.
+        guard !model.isDay, (2...switcherMaxLinks).contains(model.clinicians.count) else { return .empty }
+        return .nav(.class("cal-switcher"), .ariaLabel("Clinician shown this week"),
+                    .ul(.forEach(model.clinicians) { clinician in
+                        .li(.a(.href(SitePath.calendar.link(query: ["view": "week", "date": model.date.description, "clinician": clinician.value])),
+                               .if(clinician.value == model.weekClinician, .attribute(named: "aria-current", value: "true")),
+                               .text(clinician.label)))
+                    }))
     }
 
     /// Everyone's day in a large clinic: a page of clinicians at a time, each page one link away,
