@@ -391,6 +391,21 @@ import VaporTesting
         }
     }
 
+    /// The person filter offers every member of staff by name (read as plain rows), the one asked
+    /// for chosen.
+    @Test func the_person_filter_lists_the_staff_by_name_with_the_chosen_one_selected() async throws {
+        try await withClinic { clinic in
+            let zed = try await clinic.makeStaff(.therapist, name: "Zed Zimmer")
+            let abe = try await clinic.makeStaff(.receptionist, name: "Abe Ahmed")
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            let html = try await browser.get("/staff/audit?actor=\(zed.id!.uuidString)").body.string
+            let abeAt = try #require(html.range(of: #"<option value="\#(abe.id!.uuidString)">Abe Ahmed</option>"#))
+            let zedAt = try #require(html.range(of: #"<option value="\#(zed.id!.uuidString)" selected="selected">Zed Zimmer</option>"#)
+                                     ?? html.range(of: #"<option value="\#(zed.id!.uuidString)" selected>Zed Zimmer</option>"#))
+            #expect(abeAt.lowerBound < zedAt.lowerBound, "by name")
+        }
+    }
+
     /// The "Older" link of a filtered page once carried a bare & in its href, which is invalid HTML.
     @Test func paging_links_of_a_filtered_trail_are_escaped() async throws {
         try await withClinic { clinic in

@@ -45,7 +45,7 @@ struct AuditController: SiteRouteCollection {
         return try await request.auditedPage(AuditTrailPage.title, recordType: "audit-trail", subject: nil,
                                              detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString) {
             AuditTrailPage.view(AuditTrailPage.Model(
-                staff: staffList.map { .init(id: $0.id?.uuidString ?? "", label: $0.name) },
+                staff: staffList.map { .init(id: $0.id.uuidString, label: $0.name) },
                 actor: filters.actor, action: filters.action, recordType: filters.recordType, subject: filters.subject,
                 events: found.rows.map { event in
                     AuditTrailPage.Event(
