@@ -143,6 +143,43 @@ extension TestClinic {
 }
 
 @Suite struct ClinicalRecordTests {
+    /// The caseload counts every client's sessions held in one statement; each client's count
+    /// starts at that client's own contract and takes only attended sessions.
+    @Test func sessions_held_are_counted_from_each_clients_own_contract_start() async throws {
+        try await withClinic { clinic in
+            let (_, user) = try await clinic.signedIn(as: .therapist)
+            // Each with a clinician of their own: the same weekly times cannot be one person's twice.
+            let early = try await clinic.clientSeen(by: user, name: "Ema Early", attended: 6)
+            let late = try await clinic.clientSeen(by: try await clinic.makeClinician(name: "Lee Second"), name: "Lou Late", attended: 6)
+            let none = try await clinic.clientSeen(by: try await clinic.makeClinician(name: "Tam Third"), name: "Nat None", attended: 2)
+            func contract(_ client: ClientRecord, startingDaysAgo days: Int) throws -> ContractRow {
+                let row = ContractRow()
+                row.$client.id = try client.requireID()
+                row.$clinician.id = try user.requireID()
+                row.$createdBy.id = try user.requireID()
+                row.version = 1
+                row.programme = "adult"
+                row.agreedSessions = 16
+                row.sessionMinutes = 50
+                row.startDate = clinic.toronto.localDate(of: clinic.clock.now).adding(days: -days).description
+                row.clientAgreed = true
+                row.createdAt = clinic.clock.now
+                return row
+            }
+            // Sessions were 1 to 6 weeks ago: a start 45 days back takes all six, 22 days back the
+            // last three, and 1 day back none.
+            let contracts = [early.id!: try contract(early, startingDaysAgo: 45), late.id!: try contract(late, startingDaysAgo: 22),
+                             none.id!: try contract(none, startingDaysAgo: 1)]
+            let lateSession = try #require(try await Appointment.query(on: clinic.db).filter(\.$client.$id == late.id!).sort(\.$startsAt, .descending).first())
+            lateSession.status = .noShow
+            try await lateSession.save(on: clinic.db)
+            let held = try await CourseState.sessionsHeld(since: contracts, zone: clinic.toronto, on: clinic.db)
+            #expect(held == [early.id!: 6, late.id!: 2], "a no-show is not a session held; a client with none is absent")
+            #expect(try await CourseState.sessionsHeld(clientID: late.id!, since: contracts[late.id!]!, zone: clinic.toronto, on: clinic.db) == 2,
+                    "the chart's count of one client agrees")
+        }
+    }
+
     @Test func contract_versions_phase_and_checklist() async throws {
         try await withClinic { clinic in
             let (browser, user) = try await clinic.signedIn(as: .therapist)

@@ -27,11 +27,10 @@ enum ClinicalQueries {
         let listed = clientIDs.union(everyone.compactMap(\.id))
         let contracts = listed.isEmpty ? [] : try await ContractRow.query(on: db).filter(\.$client.$id ~~ Array(listed)).sort(\.$version, .descending).all()
         let latestContract = Dictionary(contracts.map { ($0.$client.id, $0) }, uniquingKeysWith: { first, _ in first })
-        // A caseload is a few dozen clients, so one count per contract is fine.
-        var progress: [UUID: CourseProgress] = [:]
-        for (clientID, contract) in latestContract where clientIDs.contains(clientID) {
-            let held = try await CourseState.sessionsHeld(clientID: clientID, since: contract, zone: zone, on: db)
-            progress[clientID] = CourseProgress(sessionsHeld: held, agreedSessions: contract.agreedSessions, settings: settings.course)
+        let ownContracts = latestContract.filter { clientIDs.contains($0.key) }
+        let held = try await CourseState.sessionsHeld(since: ownContracts, zone: zone, on: db)
+        let progress = ownContracts.mapValues { contract in
+            CourseProgress(sessionsHeld: held[contract.$client.id] ?? 0, agreedSessions: contract.agreedSessions, settings: settings.course)
         }
         let treated = mayAssign ? Set(try await CareTeamMember.query(on: db).filter(\.$role == .treating).filter(\.$startsAt <= now)
             .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }.all().map { $0.$client.id }) : []

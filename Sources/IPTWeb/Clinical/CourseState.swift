@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import IPTCore
+import SQLKit
 import Vapor
 
 /// Everything about where a client's course stands, read once per page.
@@ -40,10 +41,24 @@ struct CourseState: Sendable {
 
     /// Sessions held under the current contract: attended appointments from its start date on.
     static func sessionsHeld(clientID: UUID, since contract: ContractRow, zone: ClinicTimeZone, on database: any Database) async throws -> Int {
-        guard let start = LocalDate(iso: contract.startDate) else { return 0 }
-        let from = zone.startOfDay(start)
-        return try await Appointment.query(on: database).filter(\.$client.$id == clientID)
-            .filter(\.$status == Appointment.Status.attended).filter(\.$startsAt >= from).count()
+        try await sessionsHeld(since: [clientID: contract], zone: zone, on: database)[clientID] ?? 0
+    }
+
+    /// Sessions held under each client's current contract, counted in one statement: a caseload
+    /// asked one count per client, and building each query (Fluent finds a model's fields by
+    /// reflection) cost more than the count (docs/PERFORMANCE.md). Clients with none are absent.
+    static func sessionsHeld(since contracts: [UUID: ContractRow], zone: ClinicTimeZone, on database: any Database) async throws -> [UUID: Int] {
+        let starts = contracts.compactMap { client, contract in LocalDate(iso: contract.startDate).map { (client, zone.startOfDay($0)) } }
+        guard !starts.isEmpty else { return [:] }
+        // One range of the (client, start) index per client: both engines read each OR term by it.
+        let each: [SQLQueryString] = starts.map { client, from in "(client_id = \(bind: client) AND starts_at >= \(bind: from))" }
+        let rows = try await RowReader.all("""
+            SELECT client_id, COUNT(*) AS held FROM appointments
+            WHERE status = \(bind: Appointment.Status.attended.rawValue) AND (\(each.joined(separator: " OR ")))
+            GROUP BY client_id
+            """, on: database)
+        return try Dictionary(rows.map { (try $0.decode(column: "client_id", as: UUID.self), try $0.decode(column: "held", as: Int.self)) },
+                              uniquingKeysWith: { first, _ in first })
     }
 
     /// The session an appointment is in the course: the attended sessions under the contract before
