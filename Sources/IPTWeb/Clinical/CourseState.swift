@@ -50,12 +50,18 @@ struct CourseState: Sendable {
     static func sessionsHeld(since contracts: [UUID: ContractRow], zone: ClinicTimeZone, on database: any Database) async throws -> [UUID: Int] {
         let starts = contracts.compactMap { client, contract in LocalDate(iso: contract.startDate).map { (client, zone.startOfDay($0)) } }
         guard !starts.isEmpty else { return [:] }
-        // One range of the (client, start) index per client: both engines read each OR term by it.
-        let each: [SQLQueryString] = starts.map { client, from in "(client_id = \(bind: client) AND starts_at >= \(bind: from))" }
+        // The clients are a list of constant rows that the count joins, so each client is one
+        // range of the (client, status, start) index. Written as "status = attended AND (client and
+        // start) OR (...)", SQLite's planner chose the status index once there were about forty
+        // clients, and counted every attended session of the clinic's ten years: 2.6 s, where this
+        // takes under a millisecond (docs/PERFORMANCE.md).
+        let each: [SQLQueryString] = starts.map { client, from in "(\(bind: client), \(bind: from))" }
         let rows = try await RowReader.all("""
-            SELECT client_id, COUNT(*) AS held FROM appointments
-            WHERE status = \(bind: Appointment.Status.attended.rawValue) AND (\(each.joined(separator: " OR ")))
-            GROUP BY client_id
+            WITH starts (client_id, since) AS (VALUES \(each.joined(separator: ", ")))
+            SELECT starts.client_id AS client_id, COUNT(*) AS held FROM starts
+            JOIN appointments ON appointments.client_id = starts.client_id
+                AND appointments.status = \(bind: Appointment.Status.attended.rawValue) AND appointments.starts_at >= starts.since
+            GROUP BY starts.client_id
             """, on: database)
         return try Dictionary(rows.map { (try $0.decode(column: "client_id", as: UUID.self), try $0.decode(column: "held", as: Int.self)) },
                               uniquingKeysWith: { first, _ in first })
