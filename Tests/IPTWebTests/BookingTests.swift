@@ -297,6 +297,38 @@ enum BookingForm {
     }
 }
 
+@Suite struct CalendarReadTests {
+    /// The calendars are read as plain rows (docs/PERFORMANCE.md): each clinician gets their own
+    /// weekly hours with the place each is at, or none.
+    @Test func weekly_hours_come_back_per_clinician_with_their_place() async throws {
+        try await withClinic { clinic in
+            let ada = try await clinic.makeClinician(name: "Ada Alpha")
+            let bea = try await clinic.makeClinician(name: "Bea Beta")
+            let office = Location()
+            office.name = "Office"
+            office.address = "1 Main St"
+            office.isOnline = false
+            office.sortOrder = 9
+            try await office.create(on: clinic.db)
+            let evening = AvailabilityRow()
+            evening.$staff.id = try bea.requireID()
+            evening.$location.id = office.id
+            evening.weekday = Weekday.tuesday.rawValue
+            evening.startMinute = 18 * 60
+            evening.endMinute = 20 * 60
+            try await evening.create(on: clinic.db)
+            let window = Interval(start: clinic.clock.now, end: clinic.clock.now.addingTimeInterval(7 * 86_400))
+            let calendars = try await SchedulingQueries.calendars(for: [ada.requireID(), bea.requireID()], window: window, now: clinic.clock.now,
+                                                                  on: clinic.db)
+            #expect(calendars.map(\.clinicianID) == [ada.id!, bea.id!])
+            #expect(calendars[0].weekly.entries.count == 7 && calendars[0].weekly.entries.allSatisfy { $0.locationID == nil })
+            let tuesday = calendars[1].weekly.entries.filter { $0.weekday == .tuesday }
+            #expect(tuesday.contains { $0.locationID == office.id && $0.range.start.minuteOfDay == 18 * 60 && $0.range.end.minuteOfDay == 20 * 60 })
+            #expect(calendars[1].weekly.entries.count == 8, "every day from 9 to 5, and Tuesday evening at the office")
+        }
+    }
+}
+
 @Suite struct DoubleBookingGuardTests {
     /// The database itself refuses overlaps, whatever the app checked before: rows written straight
     /// through the models, with no slot finder in the way.

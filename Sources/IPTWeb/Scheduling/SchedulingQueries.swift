@@ -50,7 +50,11 @@ enum SchedulingQueries {
     static func calendars(for staffIDs: [UUID], window: Interval, now: Date, excluding: UUID? = nil,
                           on database: any Database) async throws -> [ClinicianCalendar] {
         guard !staffIDs.isEmpty else { return [] }
-        async let availabilityRows = AvailabilityRow.query(on: database).filter(\.$staff.$id ~~ staffIDs).all()
+        // Weekly hours as plain rows too: five or so per clinician, a thousand for a large clinic's
+        // team, and as Fluent models they were a quarter of slot finding (docs/PERFORMANCE.md).
+        async let availabilityRows = RowReader.all("""
+            SELECT staff_id, location_id, weekday, start_minute, end_minute FROM availability WHERE staff_id IN (\(binds: staffIDs))
+            """, on: database)
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
         // The status is checked below, not in SQL: given "status IN (seven values)", SQLite chose the
@@ -65,7 +69,11 @@ enum SchedulingQueries {
             AND blocked_from > \(bind: window.start.addingTimeInterval(-Appointment.longestSpan))
             ORDER BY blocked_from
             """, on: database)  // in order, so the slot finder need not sort them; the last bound keeps the index range short
-        let availability = try await availabilityRows
+        let availability = try await availabilityRows.map { row in
+            (staffID: try row.decode(column: "staff_id", as: UUID.self), locationID: try row.decode(column: "location_id", as: UUID?.self),
+             weekday: try row.decode(column: "weekday", as: Int.self), startMinute: try row.decode(column: "start_minute", as: Int.self),
+             endMinute: try row.decode(column: "end_minute", as: Int.self))
+        }
         let exceptions = try await exceptionRows
         let appointments = try await appointmentRows.compactMap { row -> (staffID: UUID, busy: BusyTime)? in
             guard let status = Appointment.Status(rawValue: try row.decode(column: "status", as: String.self)), status.occupiesTime else { return nil }
@@ -77,7 +85,7 @@ enum SchedulingQueries {
         }
         // Grouped once: filtering every row again for each clinician cost clinicians x rows, 193 x
         // 10,000 for a large clinic's week.
-        let availabilityByStaff = Dictionary(grouping: availability, by: { $0.$staff.id })
+        let availabilityByStaff = Dictionary(grouping: availability, by: \.staffID)
         let exceptionsByStaff = Dictionary(grouping: exceptions, by: { $0.$staff.id })
         let busyByStaff = Dictionary(grouping: appointments, by: \.staffID).mapValues { $0.map(\.busy) }
         return staffIDs.map { id in
@@ -85,7 +93,7 @@ enum SchedulingQueries {
                 guard let weekday = Weekday(rawValue: row.weekday),
                       let start = LocalTime(minuteOfDay: row.startMinute), let end = LocalTime(minuteOfDay: row.endMinute),
                       let range = WallTimeRange(start: start, end: end) else { return nil }
-                return .init(weekday: weekday, range: range, locationID: row.$location.id)
+                return .init(weekday: weekday, range: range, locationID: row.locationID)
             })
             let own = (exceptionsByStaff[id] ?? []).compactMap { row -> AvailabilityException? in
                 guard case let kind = row.kind, row.startsAt < row.endsAt else { return nil }
