@@ -37,9 +37,16 @@ enum TodayQueries {
             """, on: database)
         let clientIDs = try recent.map { try $0.decode(column: "client_id", as: UUID.self) }
         guard !clientIDs.isEmpty else { return [] }
+        // Each client's attended sessions through the (client, status, start) index, the clients
+        // as constant rows the read joins. Asked as "client_id IN (...)", PostgreSQL combined the
+        // clinician's index with the clients' overlap (GiST) index: 45 to 88 ms at 100,000 clients,
+        // where this takes 1.6 ms (docs/PERFORMANCE.md).
+        let listed: [SQLQueryString] = clientIDs.map { "(\(bind: $0))" }
         let history = try await RowReader.all("""
-            SELECT id, client_id, starts_at FROM appointments
-            WHERE staff_id = \(bind: clinicianID) AND status = \(bind: attended) AND client_id IN (\(binds: clientIDs))
+            WITH listed (client_id) AS (VALUES \(listed.joined(separator: ", ")))
+            SELECT appointments.id AS id, appointments.client_id AS client_id, appointments.starts_at AS starts_at
+            FROM listed JOIN appointments ON appointments.client_id = listed.client_id
+                AND appointments.status = \(bind: attended) AND appointments.staff_id = \(bind: clinicianID)
             """, on: database)
         let notes = try await RowReader.all("""
             SELECT client_id, appointment_id FROM session_notes
