@@ -125,6 +125,8 @@ import VaporTesting
             let oldest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 200, status: .attended)
             let middle = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 20, status: .attended)
             let latest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 2, status: .attended)
+            // A session with another clinician is theirs to write up, not this one's.
+            let colleagues = try await Self.appointment(clinic, clinician: colleague, client: riley, hours: -24 * 10, status: .attended)
             func note(by author: StaffUser, appointment: UUID? = nil, amends: UUID? = nil) async throws -> SessionNoteRow {
                 let note = SessionNoteRow()
                 note.$client.id = try riley.requireID()
@@ -151,6 +153,7 @@ import VaporTesting
             #expect(section.contains("appointment=\(middle.id!.uuidString)"), "the middle session is still owed")
             #expect(!section.contains("appointment=\(oldest.id!.uuidString)"), "the chart's note covers the oldest (and is outside 90 days)")
             #expect(!section.contains("appointment=\(latest.id!.uuidString)"), "the latest has its own note")
+            #expect(!section.contains("appointment=\(colleagues.id!.uuidString)"), "another clinician's session is not owed here")
             let owed = try await TodayQueries.sessionsWithoutNote(of: therapist.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400),
                                                                  on: clinic.db)
             #expect(owed.map(\.appointmentID) == [middle.id!], "one owed session")
