@@ -82,8 +82,8 @@ struct TodaySections {
             model.slidingReviewsDue = try await BillingTodayQueries.slidingRatesPastReview(today: day, on: db).count
         }
         if staff.role == .admin { try await fillClinic(&model, clinicians: visible, window: window) }
-        return [("alerts", model.alerts), ("sessions", model.sessions), ("cosign", model.notesToCosign), ("arrivals", model.arrivals), ("unconfirmed", model.awaitingConfirmation),
-                ("payments", model.paymentsToTake)]
+        return [("alerts", model.alerts), ("sessions", model.sessions), ("cosign", model.notesToCosign), ("arrivals", model.arrivals),
+                ("unconfirmed", model.awaitingConfirmation), ("payments", model.paymentsToTake)]
             .compactMap { name, lines in lines.map { "\(name)=\($0.count)" } }.joined(separator: " ")
             + (model.notesToWrite == nil ? "" : " notes=\(model.notesToWrite?.count ?? 0)/\(model.notesToWriteTotal)")
             + (model.formsOutstanding == nil ? "" : " forms=\(model.formsOutstanding?.count ?? 0)/\(model.formsOutstandingTotal)")
