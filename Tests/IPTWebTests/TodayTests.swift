@@ -184,6 +184,7 @@ import VaporTesting
             #expect(all.status == .ok)
             let page = all.body.string
             #expect(sessions.allSatisfy { page.contains("appointment=\($0.id!.uuidString)") }, "every owed note, each with its button")
+            #expect(page.contains(#"<a href="/staff" aria-current="page">Today</a>"#), "the menu shows the list under Today")
             let positions = sessions.compactMap { page.range(of: "appointment=\($0.id!.uuidString)")?.lowerBound }
             #expect(positions == positions.sorted(), "oldest first")
             #expect(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes-to-write").count() == 1, "the list is a view of records")

@@ -262,9 +262,13 @@ public enum PageLayout {
         return html
     }
 
+    /// Pages opened only from Today (its whole lists), so the menu shows them under Today.
+    static let underToday: Set<String> = [SitePath.notesToWrite.link, SitePath.formsOutstanding.link]
+
     /// Which item is the current page, if any.
     private static func currentIndex(in items: [NavItem], currentPath: String) -> Int? {
-        items.firstIndex { item in
+        let currentPath = underToday.contains(currentPath) ? SitePath.dashboard.link : currentPath
+        return items.firstIndex { item in
             item.path == currentPath
                 || (item.path != "/" && item.path != "/staff" && currentPath.hasPrefix(item.path + "/"))
         }
