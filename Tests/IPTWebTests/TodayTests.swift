@@ -20,6 +20,25 @@ import VaporTesting
         return appointment
     }
 
+    /// A signed note on the client by `author`, naming an appointment (or none, as from the chart),
+    /// or amending another note.
+    static func note(_ clinic: TestClinic, client: ClientRecord, by author: StaffUser, appointment: UUID? = nil,
+                     amends: UUID? = nil) async throws -> SessionNoteRow {
+        let note = SessionNoteRow()
+        note.$client.id = try client.requireID()
+        note.$author.id = try author.requireID()
+        note.$appointment.id = appointment
+        note.$amends.id = amends
+        note.sessionNumber = 1
+        note.phase = "initial"
+        note.contentSealed = "enc:v1:x"
+        note.status = .final
+        note.createdAt = clinic.clock.now
+        note.updatedAt = clinic.clock.now
+        try await note.create(on: clinic.db)
+        return note
+    }
+
     static func signIn(_ clinic: TestClinic, _ user: StaffUser) async throws -> Browser {
         let browser = Browser(app: clinic.app)
         try await browser.signIn(email: user.email, password: "correct horse battery")
@@ -82,17 +101,7 @@ import VaporTesting
             for client in [riley, sam] { try await clinic.assignCareTeam(client: client.requireID(), treating: therapist) }
             let pastNoted = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -72, status: .attended)
             let samSession = try await Self.appointment(clinic, clinician: therapist, client: sam, hours: -48, status: .attended)
-            let note = SessionNoteRow()
-            note.$client.id = try riley.requireID()
-            note.$author.id = try therapist.requireID()
-            note.$appointment.id = pastNoted.id
-            note.sessionNumber = 1
-            note.phase = "initial"
-            note.contentSealed = "enc:v1:x"
-            note.status = .final
-            note.createdAt = clinic.clock.now
-            note.updatedAt = clinic.clock.now
-            try await note.create(on: clinic.db)
+            _ = try await Self.note(clinic, client: riley, by: therapist, appointment: pastNoted.id)
             let alert = RiskAlert()
             alert.$client.id = try sam.requireID()
             alert.source = .questionnaire
@@ -127,25 +136,10 @@ import VaporTesting
             let latest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 2, status: .attended)
             // A session with another clinician is theirs to write up, not this one's.
             let colleagues = try await Self.appointment(clinic, clinician: colleague, client: riley, hours: -24 * 10, status: .attended)
-            func note(by author: StaffUser, appointment: UUID? = nil, amends: UUID? = nil) async throws -> SessionNoteRow {
-                let note = SessionNoteRow()
-                note.$client.id = try riley.requireID()
-                note.$author.id = try author.requireID()
-                note.$appointment.id = appointment
-                note.$amends.id = amends
-                note.sessionNumber = 1
-                note.phase = "initial"
-                note.contentSealed = "enc:v1:x"
-                note.status = .final
-                note.createdAt = clinic.clock.now
-                note.updatedAt = clinic.clock.now
-                try await note.create(on: clinic.db)
-                return note
-            }
-            let fromChart = try await note(by: therapist)
-            _ = try await note(by: therapist, amends: fromChart.requireID())
-            _ = try await note(by: colleague)
-            _ = try await note(by: therapist, appointment: latest.requireID())
+            let fromChart = try await Self.note(clinic, client: riley, by: therapist)
+            _ = try await Self.note(clinic, client: riley, by: therapist, amends: fromChart.requireID())
+            _ = try await Self.note(clinic, client: riley, by: colleague)
+            _ = try await Self.note(clinic, client: riley, by: therapist, appointment: latest.requireID())
 
             let page = try await Self.signIn(clinic, therapist).get("/staff").body.string
             let notes = try #require(page.range(of: "Notes to write"))
