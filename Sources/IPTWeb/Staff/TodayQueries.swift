@@ -25,10 +25,10 @@ enum TodayQueries {
 
     /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
     /// oldest first. Notes written from the chart name no appointment, so the client's
-    /// whole history with this clinician is read to count them fairly: as plain rows of the three
-    /// columns that decide, since a clinician of ten years has thousands of attended sessions and a
-    /// Fluent model of each was a third of Today's time (docs/PERFORMANCE.md). The sessions
-    /// listed are read in full with `owedAppointments`.
+    /// whole history with this clinician is read to count them fairly: as plain rows of the columns
+    /// that decide, since a clinician of ten years has thousands of attended sessions and a Fluent
+    /// model of each was a third of Today's time (docs/PERFORMANCE.md). The sessions listed are
+    /// read in full with `owedAppointments`.
     static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [NotesOwed.Session] {
         let attended = Appointment.Status.attended.rawValue
         let recent = try await RowReader.all("""
