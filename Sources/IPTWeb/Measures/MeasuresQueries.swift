@@ -21,9 +21,11 @@ enum MeasuresQueries {
         }
     }
 
-    /// Open alerts, oldest first.
-    static func openAlerts(visibleTo staff: CurrentStaff, now: Date, on database: any Database) async throws -> [RiskAlert] {
-        try await visibleAlerts(staff, now: now, on: database).filter(\.$status == .open).sort(\.$createdAt).all()
+    /// Open alerts, oldest first: all of them, or the first `limit` (Today's panel).
+    static func openAlerts(visibleTo staff: CurrentStaff, now: Date, limit: Int? = nil, on database: any Database) async throws -> [RiskAlert] {
+        let query = try await visibleAlerts(staff, now: now, on: database).filter(\.$status == .open).sort(\.$createdAt)
+        if let limit { query.limit(limit) }
+        return try await query.all()
     }
 
     /// One alert with what raised it and who closed it, if this person may see it.

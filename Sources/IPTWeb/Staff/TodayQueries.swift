@@ -17,12 +17,6 @@ enum TodayQueries {
             .with(\.$client).with(\.$staff).sort(\.$startsAt).all()
     }
 
-    /// Open alerts this person may see, oldest first, with their clients.
-    static func openAlerts(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> [RiskAlert] {
-        try await MeasuresQueries.visibleAlerts(staff, now: now, on: database).filter(\.$status == .open)
-            .with(\.$client).sort(\.$createdAt).limit(50).all()
-    }
-
     /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
     /// oldest first. Notes written from the chart name no appointment, so the client's
     /// whole history with this clinician is read to count them fairly: as plain rows of the columns

@@ -28,7 +28,7 @@ struct TodaySections {
         let hasCalendar = visible.contains(staff.id)
 
         if clinical {
-            model.alerts = try await TodayQueries.openAlerts(staff, now: now, on: db).map { alert in
+            model.alerts = try await MeasuresQueries.openAlerts(visibleTo: staff, now: now, limit: 50, on: db).map { alert in
                 TodayPage.Line(when: shortDay(alert.createdAt), who: alert.client.name,
                                what: alert.source == .sessionNote ? "From a session note" : "From a questionnaire answer",
                                badge: alert.escalatedAt == nil ? .init("Open", .alert) : .init("Escalated", .alert),
