@@ -131,7 +131,7 @@ import VaporTesting
             let colleague = try await clinic.makeClinician(tier: .full, name: "Cole Colleague", role: .therapist)
             let riley = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
             try await clinic.assignCareTeam(client: riley.requireID(), treating: therapist)
-            let oldest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 200, status: .attended)
+            let oldest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 60, status: .attended)
             let middle = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 20, status: .attended)
             let latest = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 2, status: .attended)
             // A session with another clinician is theirs to write up, not this one's.
@@ -145,7 +145,7 @@ import VaporTesting
             let notes = try #require(page.range(of: "Notes to write"))
             let section = String(page[notes.upperBound...].prefix(upTo: page[notes.upperBound...].range(of: "</section>")!.lowerBound))
             #expect(section.contains("appointment=\(middle.id!.uuidString)"), "the middle session is still owed")
-            #expect(!section.contains("appointment=\(oldest.id!.uuidString)"), "the chart's note covers the oldest (and is outside 90 days)")
+            #expect(!section.contains("appointment=\(oldest.id!.uuidString)"), "the chart's note covers the oldest")
             #expect(!section.contains("appointment=\(latest.id!.uuidString)"), "the latest has its own note")
             #expect(!section.contains("appointment=\(colleagues.id!.uuidString)"), "another clinician's session is not owed here")
             let owed = try await TodayQueries.sessionsWithoutNote(of: therapist.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400),
@@ -165,6 +165,8 @@ import VaporTesting
             for week in (1...owed).reversed() {
                 sessions.append(try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -24 * 7 * Double(week), status: .attended))
             }
+            // A session of today is under "Your sessions today", with its note button, and not in the list.
+            let thisMorning = try await Self.appointment(clinic, clinician: therapist, client: riley, hours: -2, status: .attended)
             let browser = try await Self.signIn(clinic, therapist)
             let today = try await browser.get("/staff").body.string
             let notes = try #require(today.range(of: "Notes to write"))
@@ -178,6 +180,9 @@ import VaporTesting
             #expect(all.status == .ok)
             let page = all.body.string
             #expect(sessions.allSatisfy { page.contains("appointment=\($0.id!.uuidString)") }, "every owed note, each with its button")
+            #expect(!page.contains("appointment=\(thisMorning.id!.uuidString)") && page.contains(#"today-count"> \#(owed)<"#),
+                    "the list is the one Today counts: today's session is on Today")
+            #expect(today.contains("appointment=\(thisMorning.id!.uuidString)"), "today's session has its note button on Today")
             #expect(page.contains(#"<a href="/staff" aria-current="page">Today</a>"#), "the menu shows the list under Today")
             let positions = sessions.compactMap { page.range(of: "appointment=\($0.id!.uuidString)")?.lowerBound }
             #expect(positions == positions.sorted(), "oldest first")
@@ -229,7 +234,8 @@ import VaporTesting
                                                                          instruments: clinic.app.services.instruments, limit: TodayPage.shown, on: clinic.db)
             #expect(total == 12)
             #expect(forms.count == TodayPage.shown && forms.first?.name == "Intake form" && forms.first?.client.name == "Sam Lee")
-            #expect(forms.map(\.expiresAt) == forms.map(\.expiresAt).sorted(), "the first to expire first")
+            #expect(forms.map(\.expiresAt) == (1...10).map { clinic.clock.now.addingTimeInterval(Double($0) * 86_400) },
+                    "the ten due first, the first to expire first: the intake tomorrow, then days 2 to 10")
 
             let browser = try await Self.signIn(clinic, therapist)
             let today = try await browser.get("/staff").body.string

@@ -15,8 +15,9 @@ public enum TodayListPage {
 
         public static let notesToWrite = List(
             title: "Notes to write", crumb: "Notes to write",
-            intro: "Attended sessions of the last 90 days that have no note yet, the oldest first. A note written from a client's "
-                + "chart without choosing a session counts for that client's oldest session without one.",
+            intro: "Attended sessions of the last 90 days, up to yesterday, that have no note yet, the oldest first (today's are on "
+                + "Today). A note written from a client's chart without choosing a session counts for that client's oldest session "
+                + "without one.",
             heading: "Sessions without a note", empty: "Every attended session of the last 90 days has its note.", tone: "attention")
         public static let formsOutstanding = List(
             title: "Forms clients have not finished", crumb: "Forms not finished",

@@ -26,12 +26,14 @@ struct DashboardController: SiteRouteCollection {
         }
     }
 
-    /// Every note this clinician owes for the last 90 days (Today shows the oldest few).
+    /// Every note this clinician owes for the last 90 days before today: the list Today counts and
+    /// shows the oldest few of (today's sessions are on Today, each with its note).
     func notesToWrite(_ request: Request) async throws -> Response {
         try await wholeList(.notesToWrite, recordType: "notes-to-write", request) { sections, typeName in
             let owed = try await TodayQueries.sessionsWithoutNote(of: sections.staff.id, since: request.now.addingTimeInterval(-90 * 86_400),
                                                                   on: request.db)
-            return try await TodayQueries.owedAppointments(owed, on: request.db).map { sections.noteToWrite($0, typeName: typeName) }
+            let before = owed.filter { $0.startsAt < sections.zone.startOfDay(sections.day) }
+            return try await TodayQueries.owedAppointments(before, on: request.db).map { sections.noteToWrite($0, typeName: typeName) }
         }
     }
 

@@ -75,6 +75,8 @@ enum TodayQueries {
 
     /// A form sent to a client by link and not yet finished.
     struct OutstandingForm {
+        /// The form's own row, which orders forms that expire at the same moment.
+        var id: UUID
         var client: ClientRecord
         /// "Intake", "PHQ-9", "Pre-therapy self-assessment".
         var name: String
@@ -101,16 +103,19 @@ enum TodayQueries {
             intakes.limit(limit)
             assessments.limit(limit)
         }
-        let forms = try await questionnaires.with(\.$client).sort(\.$expiresAt).all().map {
-            OutstandingForm(client: $0.client, name: instruments.named($0.instrumentCode)?.name ?? $0.instrumentCode,
+        // Ordered by expiry, then id, on each kind and again after merging, so that Today's first
+        // ten are the whole list's first ten even where two forms expire together.
+        let forms = try await questionnaires.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
+            OutstandingForm(id: try $0.requireID(), client: $0.client, name: instruments.named($0.instrumentCode)?.name ?? $0.instrumentCode,
                             started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
-        } + intakes.with(\.$client).sort(\.$expiresAt).all().map {
-            OutstandingForm(client: $0.client, name: "Intake form", started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
-        } + assessments.with(\.$client).sort(\.$expiresAt).all().map {
-            OutstandingForm(client: $0.client, name: "Pre-therapy self-assessment", started: $0.status == .draft, sentAt: $0.createdAt,
+        } + intakes.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
+            OutstandingForm(id: try $0.requireID(), client: $0.client, name: "Intake form", started: $0.status == .draft, sentAt: $0.createdAt,
                             expiresAt: $0.expiresAt)
+        } + assessments.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
+            OutstandingForm(id: try $0.requireID(), client: $0.client, name: "Pre-therapy self-assessment", started: $0.status == .draft,
+                            sentAt: $0.createdAt, expiresAt: $0.expiresAt)
         }
-        let sorted = forms.sorted { $0.expiresAt < $1.expiresAt }
+        let sorted = forms.sorted { ($0.expiresAt, $0.id.uuidString) < ($1.expiresAt, $1.id.uuidString) }
         return (limit.map { Array(sorted.prefix($0)) } ?? sorted, total)
     }
 
