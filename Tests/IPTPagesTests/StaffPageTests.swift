@@ -78,6 +78,11 @@ import Testing
         #expect(page.contains(#"<a href="/staff/notes-to-write">All 315 notes to write</a>"#))
         model.notesToWriteTotal = TodayPage.shown
         #expect(!TodayPage.view(model).render().contains("/staff/notes-to-write"), "no link when every one is shown")
+        model.alerts = (1...TodayPage.alertsShown).map { _ in .init(when: "Fri Dec 4", who: "Riley Tan", what: "From a questionnaire answer") }
+        model.alertsTotal = 63
+        let alerts = TodayPage.view(model).render()
+        #expect(alerts.contains(#"Open risk alerts<span class="today-count"> 63</span>"#), "the heading counts every open alert, not the 50 listed")
+        #expect(alerts.contains(#"<a href="/staff/alerts">All 63 open alerts</a>"#))
 
         let lines: [TodayPage.Line] = [.init(when: "Mon Nov 2", who: "Riley Tan", what: "IPT session", link: "/staff/appointments/p1",
                                              action: .link("Write note", href: "/staff/clients/c1/notes/new?appointment=p1"))]

@@ -253,6 +253,29 @@ import VaporTesting
         }
     }
 
+    @Test func todays_alert_heading_counts_every_open_alert_when_more_are_open_than_listed() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let sam = try await clinic.addClient(name: "Sam Lee", email: "sam@example.org")
+            try await clinic.assignCareTeam(client: sam.requireID(), treating: therapist)
+            for minute in 0...TodayPage.alertsShown {  // one more than Today lists
+                let alert = RiskAlert()
+                alert.$client.id = try sam.requireID()
+                alert.source = .questionnaire
+                alert.$clinician.id = try therapist.requireID()
+                alert.status = .open
+                alert.createdAt = clinic.clock.now.addingTimeInterval(Double(minute) * 60)
+                try await alert.create(on: clinic.db)
+            }
+            let page = try await Self.signIn(clinic, therapist).get("/staff").body.string
+            let heading = try #require(page.range(of: "Open risk alerts"))
+            let section = String(page[heading.upperBound...].prefix(upTo: page[heading.upperBound...].range(of: "</section>")!.lowerBound))
+            #expect(section.contains(#"<span class="today-count"> \#(TodayPage.alertsShown + 1)</span>"#), "every open alert is counted")
+            #expect(section.components(separatedBy: #"<li class="today-line""#).count - 1 == TodayPage.alertsShown, "the oldest 50 are listed")
+            #expect(section.contains("All \(TodayPage.alertsShown + 1) open alerts"))
+        }
+    }
+
     @Test func the_desk_marks_an_arrival_that_the_clinician_then_sees_and_others_cannot_mark() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)

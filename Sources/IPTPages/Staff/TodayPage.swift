@@ -9,6 +9,8 @@ public enum TodayPage {
     /// Lines of a long list (notes to write, forms out) shown on Today; the rest are a link away.
     /// A clinician behind on notes had hundreds here, screens of them before the next section.
     public static let shown = 10
+    /// Open risk alerts listed on Today, the oldest first; the heading counts them all.
+    public static let alertsShown = 50
 
     /// How a line's state reads: its words, and a tone the stylesheet colours (the words carry
     /// the meaning; the colour only helps the eye).
@@ -91,6 +93,8 @@ public enum TodayPage {
         public var today: String
         public var failingJobs: [FailingJob] = []
         public var alerts: [Line]?
+        /// How many alerts are open in all; `alerts` holds the oldest `alertsShown`.
+        public var alertsTotal: Int = 0
         public var sessions: [Line]?
         public var notesToWrite: [Line]?
         /// How many notes are owed in all; `notesToWrite` holds the oldest `shown` of them.
@@ -191,7 +195,8 @@ public enum TodayPage {
         let alerts: [Node<HTML.BodyContext>] = model.alerts.map { lines in
             [section("today-alerts", "Open risk alerts", lines, tone: lines.isEmpty ? nil : "alert", csrf: csrf,
                      empty: "No open risk alerts. A risk answer on a questionnaire or in a note opens one here at once.",
-                     more: ("All alerts", SitePath.alerts.link))]
+                     more: (model.alertsTotal > lines.count ? "All \(model.alertsTotal) open alerts" : "All alerts", SitePath.alerts.link),
+                     count: max(model.alertsTotal, lines.count))]
         } ?? []
         return alerts + present.filter { !$0.lines.isEmpty }.map { $0.node($0.lines) } + present.filter { $0.lines.isEmpty }.map { $0.node($0.lines) }
     }

@@ -21,6 +21,11 @@ enum MeasuresQueries {
         }
     }
 
+    /// How many alerts this person may see are open.
+    static func openAlertCount(visibleTo staff: CurrentStaff, now: Date, on database: any Database) async throws -> Int {
+        try await visibleAlerts(staff, now: now, on: database).filter(\.$status == .open).count()
+    }
+
     /// Open alerts, oldest first: all of them, or the first `limit` (Today's panel).
     static func openAlerts(visibleTo staff: CurrentStaff, now: Date, limit: Int? = nil, on database: any Database) async throws -> [RiskAlert] {
         let query = try await visibleAlerts(staff, now: now, on: database).filter(\.$status == .open).sort(\.$createdAt)

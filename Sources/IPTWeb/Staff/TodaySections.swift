@@ -28,12 +28,15 @@ struct TodaySections {
         let hasCalendar = visible.contains(staff.id)
 
         if clinical {
-            model.alerts = try await MeasuresQueries.openAlerts(visibleTo: staff, now: now, limit: 50, on: db).map { alert in
+            model.alerts = try await MeasuresQueries.openAlerts(visibleTo: staff, now: now, limit: TodayPage.alertsShown, on: db).map { alert in
                 TodayPage.Line(when: shortDay(alert.createdAt), who: alert.client.name,
                                what: alert.source == .sessionNote ? "From a session note" : "From a questionnaire answer",
                                badge: alert.escalatedAt == nil ? .init("Open", .alert) : .init("Escalated", .alert),
                                link: SitePath.alert.link(alert.id?.uuidString ?? ""))
             }
+            // Counted only when the panel is full: the heading must not say 50 when more are open.
+            let shown = model.alerts?.count ?? 0
+            model.alertsTotal = shown < TodayPage.alertsShown ? shown : try await MeasuresQueries.openAlertCount(visibleTo: staff, now: now, on: db)
         }
         if clinical && hasCalendar {
             let owed = try await TodayQueries.sessionsWithoutNote(of: staff.id, since: now.addingTimeInterval(-90 * 86_400), on: db)
