@@ -51,6 +51,9 @@ public enum Permission: String, CaseIterable, Sendable {
     case handleBilling
     /// Revenue figures, the accountant's export, billing settings, and approving sliding-scale rates.
     case manageBilling
+    /// The clinic's team: adding staff accounts, their role, supervisor and public listing, and
+    /// removing the access of someone who leaves.
+    case manageTeam
 }
 
 /// The single authorisation policy every staff handler asks.
@@ -65,7 +68,7 @@ public enum AccessPolicy {
             return [.admin, .receptionist, .supervisor, .therapist].contains(role)
         case .viewSubscribers, .exportSubscribers, .sendNewsletter:
             return [.admin, .receptionist].contains(role)
-        case .viewAuditTrail, .editClinicSettings, .handleRecordRequests, .assignCareTeam:
+        case .viewAuditTrail, .editClinicSettings, .handleRecordRequests, .assignCareTeam, .manageTeam:
             return role == .admin
         case .reconcileClients:
             // Matching people to records is front-desk work; it shows contact details, no clinical content.

@@ -137,6 +137,7 @@ public enum PageLayout {
                 item("Working hours", .availability, when: allows(.viewSchedule)),
                 item("Outcomes", .outcomes, when: [.admin, .supervisor].contains(role)),
                 item("Audit trail", .audit, when: allows(.viewAuditTrail)),
+                item("Team", .staffTeam, when: allows(.manageTeam)),
                 item("Clinic settings", .clinicSettings, when: allows(.editClinicSettings)),
                 item("Your account", .account),
             ]),

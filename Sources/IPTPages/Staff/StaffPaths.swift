@@ -17,6 +17,14 @@ extension SitePath {
     public static let accountCalendarFeed = SitePath.staff("account/calendar-feed")
     public static let accountCalendarFeedRevoke = SitePath.staff("account/calendar-feed/revoke")
     public static let clinicSettings = SitePath.staff("settings")
+    /// The clinic's staff accounts, for the director.
+    public static let staffTeam = SitePath.staff("team")
+    public static let staffTeamNew = SitePath.staff("team/new")
+    public static let staffTeamMember = SitePath.staff("team/:id")
+    /// Removes or gives back a person's access (POST, `access` = remove or restore).
+    public static let staffTeamMemberAccess = SitePath.staff("team/:id/access")
+    /// Sends a new welcome link to someone who has not chosen a password yet.
+    public static let staffTeamMemberInvite = SitePath.staff("team/:id/invite")
 }
 
 extension SitePath {

@@ -91,6 +91,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try site.register(NewsletterAdminController())
     try site.register(AuditController())
     try site.register(ClinicSettingsController())
+    try site.register(TeamController())
     try site.register(AccountController())
     try site.register(CalendarController())
     try site.register(WaitlistAdminController())

@@ -38,15 +38,7 @@ struct CreateStaffCommand: AsyncCommand {
         if try await StaffUser.query(on: app.db).filter(\.$email == email).first() != nil {
             throw CommandFailure("An account with that email already exists.")
         }
-        let baseSlug = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { slug, character in
-            if character != "-" || slug.last != "-" { slug.append(character) }
-        }.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        var slug = baseSlug.isEmpty ? "staff" : baseSlug
-        var suffix = 2
-        while try await StaffUser.query(on: app.db).filter(\.$slug == slug).first() != nil {
-            slug = "\(baseSlug)-\(suffix)"
-            suffix += 1
-        }
+        let slug = try await StaffQueries.freeSlug(for: name, on: app.db)
         let hash = try app.password.hash(password)
         let user = StaffUser(email: email, name: name, role: role, passwordHash: hash, slug: slug, createdAt: Date())
         try await user.create(on: app.db)

@@ -145,6 +145,24 @@ enum StaffQueries {
     }
 }
 
+/// The address part of a new team member's public profile (/team/jordan-lee): their name in
+/// lower case with dashes, and a number after it when a colleague already has it.
+extension StaffQueries {
+    static func freeSlug(for name: String, on database: any Database) async throws -> String {
+        let base = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }.reduce(into: "") { slug, character in
+            if character != "-" || slug.last != "-" { slug.append(character) }
+        }.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        let stem = base.isEmpty ? "staff" : base
+        var slug = stem
+        var suffix = 2
+        while try await StaffUser.query(on: database).filter(\.$slug == slug).first() != nil {
+            slug = "\(stem)-\(suffix)"
+            suffix += 1
+        }
+        return slug
+    }
+}
+
 /// A staff member's sessions: started at sign-in, rotated when the password changes, ended
 /// elsewhere when the account's rights change.
 enum AccountSessions {

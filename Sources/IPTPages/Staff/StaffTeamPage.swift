@@ -1,0 +1,210 @@
+import IPTCore
+import Plot
+
+/// The clinic's team as the director manages it: everyone with a staff account, what they do,
+/// whom a student works under, who is offered to new clients, and who no longer has access.
+public enum StaffTeamPage {
+    public struct Row: Sendable, Equatable {
+        public var id: String
+        public var name: String
+        public var email: String
+        public var role: StaffRole
+        /// A practicum student's supervisor, by name.
+        public var supervisor: String?
+        public var level: FeeTierCode?
+        public var acceptingNewClients: Bool
+        public var isPublic: Bool
+        public var isActive: Bool
+
+        public init(id: String, name: String, email: String, role: StaffRole, supervisor: String?, level: FeeTierCode?,
+                    acceptingNewClients: Bool, isPublic: Bool, isActive: Bool) {
+            self.id = id
+            self.name = name
+            self.email = email
+            self.role = role
+            self.supervisor = supervisor
+            self.level = level
+            self.acceptingNewClients = acceptingNewClients
+            self.isPublic = isPublic
+            self.isActive = isActive
+        }
+    }
+
+    public struct Model: Sendable {
+        public var rows: [Row]
+        /// What the last change did, in a sentence (added, saved, access removed).
+        public var notice: String?
+
+        public init(rows: [Row], notice: String?) {
+            self.rows = rows
+            self.notice = notice
+        }
+
+        public var active: [Row] { rows.filter(\.isActive) }
+        public var former: [Row] { rows.filter { !$0.isActive } }
+    }
+
+    public static let title = "Team"
+
+    public static func view(_ model: Model) -> Node<HTML.BodyContext> {
+        .group(
+            .div(.class("page-head"),
+                 .h1(.text(title)),
+                 .a(.class("button"), .href(SitePath.staffTeamNew.link), .text("Add a team member"))),
+            .unwrap(model.notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
+            .p(.class("lede"), .text("Everyone with a staff account. A role decides what a person may open; a client's chart still opens only to their care team.")),
+            table(model.active, captionID: "team-active", caption: "With access (\(model.active.count))"),
+            .if(!model.former.isEmpty, table(model.former, captionID: "team-former", caption: "No longer with access (\(model.former.count))"))
+        )
+    }
+
+    private static func table(_ rows: [Row], captionID: String, caption: String) -> Node<HTML.BodyContext> {
+        TableViews.scrollable(captionID: captionID, .table(
+            .class("data-table"),
+            .caption(.id(captionID), .text(caption)),
+            .thead(.tr(.th(.text("Name")), .th(.text("Role")), .th(.text("Supervisor")), .th(.text("Level")),
+                       .th(.text("New clients")), .th(.text("On the website")))),
+            .tbody(.forEach(rows) { row in
+                .tr(.td(.a(.href(SitePath.staffTeamMember.link(row.id)), .text(row.name)), .br(), .span(.class("muted"), .text(row.email))),
+                    .td(.text(row.role.displayName)),
+                    .td(.text(row.supervisor ?? (row.role == .student ? "None named" : "-"))),
+                    .td(.text(row.level?.label ?? "-")),
+                    .td(.text(row.acceptingNewClients ? "Accepting" : "Not accepting")),
+                    .td(.text(row.isPublic ? "Listed" : "Not listed")))
+            })))
+    }
+}
+
+/// One team member's account as the director adds or edits it, and the removal (or return) of
+/// their access, with what still needs someone else: their future appointments and clients.
+public enum StaffAccountPage {
+    public struct Choice: Sendable, Equatable {
+        public var id: String
+        public var label: String
+
+        public init(id: String, label: String) {
+            self.id = id
+            self.label = label
+        }
+    }
+
+    public struct Model: Sendable {
+        /// Nil while adding someone new.
+        public var id: String?
+        public var name: String?
+        public var isActive: Bool
+        /// The director's own account: its access and role are not changed here.
+        public var isSelf: Bool
+        /// Everything the form shows, by field name: the stored values or what was typed.
+        public var fields: [String: String]
+        public var supervisors: [Choice]
+        public var futureAppointments: Int
+        public var treatingClients: Int
+        public var notice: String?
+        public var errors: FieldErrors
+        public var csrfToken: String
+
+        public init(id: String?, name: String?, isActive: Bool, isSelf: Bool, fields: [String: String], supervisors: [Choice],
+                    futureAppointments: Int, treatingClients: Int, notice: String?, errors: FieldErrors, csrfToken: String) {
+            self.id = id
+            self.name = name
+            self.isActive = isActive
+            self.isSelf = isSelf
+            self.fields = fields
+            self.supervisors = supervisors
+            self.futureAppointments = futureAppointments
+            self.treatingClients = treatingClients
+            self.notice = notice
+            self.errors = errors
+            self.csrfToken = csrfToken
+        }
+
+        public var title: String {
+            let base = id == nil ? "Add a team member" : (name ?? "Team member")
+            return errors.isEmpty ? base : "Please check: \(base)"
+        }
+    }
+
+    public static func view(_ model: Model) -> Node<HTML.BodyContext> {
+        let fields = model.fields, errors = model.errors
+        let action = model.id.map { SitePath.staffTeamMember.link($0) } ?? SitePath.staffTeamNew.link
+        return .group(
+            .p(.class("breadcrumb"), .a(.href(SitePath.staffTeam.link), .text("Team")), .text(" / "), .text(model.id == nil ? "New" : model.name ?? "")),
+            .h1(.text(model.id == nil ? "Add a team member" : model.name ?? "Team member")),
+            .unwrap(model.notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
+            .if(model.id != nil && !model.isActive,
+                .p(.class("notice warning"), .text("This person no longer has access: they cannot sign in, are not offered for bookings and are not on the website."))),
+            .if(model.id == nil, .p(.class("lede"), .text("They get an email with a link to choose their own password, valid for seven days. No password is set or seen by you."))),
+            FormViews.errorSummary(errors),
+            .form(
+                .class("form"), .method(.post), .novalidate(), .action(action),
+                FormViews.csrf(model.csrfToken),
+                .h2(.text("Account")),
+                FormViews.textField(name: "name", label: "Full name", value: fields["name"], error: errors["name"], maxLength: 120,
+                                    hint: "As colleagues and, if listed, the website show it."),
+                FormViews.textField(name: "email", label: "Work email", value: fields["email"], error: errors["email"], type: .email,
+                                    autocomplete: "off", maxLength: 254, hint: "They sign in with it, and clinic email to them goes there."),
+                .if(model.isSelf,
+                    .p(.class("hint"), .text("Your own role stays as it is here; another director can change it.")),
+                    else: FormViews.select(name: "role", label: "Role", options: [("", "Choose a role")] + StaffRole.allCases.map { ($0.rawValue, $0.displayName) },
+                                     selected: fields["role"], error: errors["role"],
+                                     hint: "Receptionists see no health information. Practicum students work under a supervisor.")),
+                FormViews.select(name: "supervisor", label: "Supervisor (practicum students)",
+                                 options: [("", "No supervisor")] + model.supervisors.map { ($0.id, $0.label) },
+                                 selected: fields["supervisor"], error: errors["supervisor"],
+                                 hint: "Co-signs the student's notes and joins the care team of each of their clients. Changing it moves those care teams to the new supervisor."),
+                .h2(.text("Booking and the website")),
+                FormViews.select(name: "feeTier", label: "Level", options: [("", "Not a treating clinician")] + FeeTierCode.allCases.map { ($0.rawValue, $0.label) },
+                                 selected: fields["feeTier"], error: errors["feeTier"],
+                                 hint: "Decides the fee clients are quoted and which appointment types they offer."),
+                FormViews.checkbox(name: "acceptingNewClients", label: "Accepting new clients (offered when someone books online)",
+                                   checked: fields["acceptingNewClients"] == "yes", error: errors["acceptingNewClients"]),
+                FormViews.checkbox(name: "isPublic", label: "Listed on the website's team page",
+                                   checked: fields["isPublic"] == "yes", error: nil),
+                FormViews.textField(name: "credentials", label: "Credentials", value: fields["credentials"], error: errors["credentials"],
+                                    required: false, maxLength: 200, hint: "For example: MSW, RSW. Shown under the name on the website."),
+                FormViews.textField(name: "designation", label: "Designation on receipts", value: fields["designation"], error: errors["designation"],
+                                    required: false, maxLength: 60, hint: "For example: RP or RSW."),
+                FormViews.textField(name: "registrationNumber", label: "College registration number", value: fields["registrationNumber"],
+                                    error: errors["registrationNumber"], required: false, maxLength: 40),
+                FormViews.textArea(name: "bio", label: "About them (website)", value: fields["bio"], error: errors["bio"], maxLength: 2_000, rows: 5,
+                                   required: false),
+                .button(.class("button"), .type(.submit), .text(model.id == nil ? "Add and send the welcome email" : "Save"))
+            ),
+            .unwrap(model.id) { id in access(model, id: id) }
+        )
+    }
+
+    private static func access(_ model: Model, id: String) -> Node<HTML.BodyContext> {
+        .section(
+            .class("danger-zone"),
+            .h2(.text("Access")),
+            .if(model.isSelf,
+                .p(.text("You cannot remove your own access. Another director can.")),
+                else: .if(model.isActive,
+                    .group(
+                        .p(.text("When someone leaves, remove their access: they are signed out at once, cannot sign in or reset their password, are no longer offered for bookings or listed on the website, and leave every care team they are on. Their notes and history stay.")),
+                        .if(model.futureAppointments > 0 || model.treatingClients > 0,
+                            .p(.class("notice warning"),
+                               .text("Still theirs: \(count(model.futureAppointments, "future appointment")) and \(count(model.treatingClients, "client")) they treat. "),
+                               .text("Move the appointments in the calendar and name a new treating clinician for each client, before or after."))),
+                        .form(.method(.post), .action(SitePath.staffTeamMemberAccess.link(id)), .class("inline-form"),
+                              FormViews.csrf(model.csrfToken), .input(.type(.hidden), .name("access"), .value("remove")),
+                              .button(.class("button danger"), .type(.submit), .text("Remove access"))),
+                        .form(.method(.post), .action(SitePath.staffTeamMemberInvite.link(id)), .class("inline-form"),
+                              FormViews.csrf(model.csrfToken),
+                              .button(.class("button secondary"), .type(.submit), .text("Send a new password link")))
+                    ),
+                    else: .group(
+                        .p(.text("Giving access back lets them sign in again (with a new password link). Care teams are not restored: assign them again where needed.")),
+                        .form(.method(.post), .action(SitePath.staffTeamMemberAccess.link(id)), .class("inline-form"),
+                              FormViews.csrf(model.csrfToken), .input(.type(.hidden), .name("access"), .value("restore")),
+                              .button(.class("button secondary"), .type(.submit), .text("Give access back")))
+                    )))
+        )
+    }
+
+    private static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
+}

@@ -1,0 +1,431 @@
+import Fluent
+import Foundation
+import IPTCore
+import IPTPages
+import Vapor
+
+/// The director's team pages: who has a staff account, adding someone (they choose their own
+/// password from an emailed link), changing a role, a student's supervisor or a public listing, and
+/// removing the access of someone who leaves. Every change is audited.
+struct TeamController: SiteRouteCollection {
+    /// How long a welcome link stays valid: a new colleague may not read work email the same day.
+    static let welcomeLinkLifetime: TimeInterval = 7 * 24 * 60 * 60
+
+    func boot(site: SiteRoutes) throws {
+        site.get(.staffTeam, use: list)
+        site.get(.staffTeamNew, use: newForm)
+        site.post(.staffTeamNew, use: add)
+        site.get(.staffTeamMember, use: editForm)
+        site.post(.staffTeamMember, use: save)
+        site.post(.staffTeamMemberAccess, use: changeAccess)
+        site.post(.staffTeamMemberInvite, use: sendPasswordLink)
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.manageTeam)
+        let staff = try await StaffUser.query(on: request.db).sort(\.$name).all()
+        let names = Dictionary(staff.compactMap { user in user.id.map { ($0, user.name) } }, uniquingKeysWith: { first, _ in first })
+        let rows = staff.map { user in
+            StaffTeamPage.Row(id: user.id?.uuidString ?? "", name: user.name, email: user.email, role: user.role,
+                         supervisor: user.role == .student ? user.$supervisor.id.flatMap { names[$0] } : nil,
+                         level: user.feeTier.flatMap(FeeTierCode.init(rawValue:)), acceptingNewClients: user.acceptingNewClients,
+                         isPublic: user.isPublic, isActive: user.isActive)
+        }
+        let notice: String? = switch request.query[String.self, at: "done"] {
+        case "added": "Added. The welcome email with their password link is on its way."
+        default: nil
+        }
+        return try await request.page(StaffTeamPage.title, StaffTeamPage.view(StaffTeamPage.Model(rows: rows, notice: notice)))
+    }
+
+    func newForm(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        return try await render(request, member: nil, director: director, fields: ["role": StaffRole.therapist.rawValue], errors: FieldErrors())
+    }
+
+    func editForm(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        let member = try await member(request)
+        let notice: String? = switch request.query[String.self, at: "done"] {
+        case "saved": "Saved."
+        case "removed": "Their access is removed: they are signed out and left every care team they were on."
+        case "restored": "Their access is back. They got an email with a link to choose a new password."
+        case "link": "A new password link is on its way to them (valid for seven days)."
+        default: nil
+        }
+        return try await render(request, member: member, director: director, fields: Self.fields(of: member), errors: FieldErrors(), notice: notice)
+    }
+
+    func add(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        let fields = try FormInput.decode([String: String].self, from: request)
+        let input = try await validate(fields, member: StaffUser?.none, director: director, on: request.db)
+        guard case .valid(let change) = input else {
+            return try await render(request, member: nil, director: director, fields: fields, errors: input.errors, status: .unprocessableEntity)
+        }
+        let now = request.now
+        // Nobody knows this password: the person chooses their own from the welcome link.
+        let unusable = try await request.password.async.hash(SecureToken.make())
+        let slug = try await StaffQueries.freeSlug(for: change.name, on: request.db)
+        let user = StaffUser(email: change.email, name: change.name, role: change.role, passwordHash: unusable, slug: slug,
+                             credentials: change.credentials, bio: change.bio, feeTier: change.feeTier?.rawValue, isPublic: change.isPublic,
+                             acceptingNewClients: change.acceptingNewClients, supervisorID: change.supervisorID, createdAt: now)
+        user.designation = change.designation
+        user.registrationNumber = change.registrationNumber
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let link = try await Self.passwordLink(for: user, welcome: true, clinic: clinic.name, request: request) { database in
+            try await user.create(on: database)
+        }
+        guard link else {
+            var errors = FieldErrors()
+            errors.add("email", "Someone else on the team already signs in with this email.")
+            return try await render(request, member: nil, director: director, fields: fields, errors: errors, status: .unprocessableEntity)
+        }
+        request.services.pageCache.removeAll()
+        try await request.audit(.create, recordType: "staff-account", recordID: user.id?.uuidString, detail: "role=\(change.role.rawValue); welcome link sent")
+        return request.redirect(to: SitePath.staffTeam.link(query: ["done": "added"]))
+    }
+
+    func save(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        let member = try await member(request)
+        let fields = try FormInput.decode([String: String].self, from: request)
+        let input = try await validate(fields, member: member, director: director, on: request.db)
+        guard case .valid(let change) = input else {
+            return try await render(request, member: member, director: director, fields: fields, errors: input.errors, status: .unprocessableEntity)
+        }
+        let memberID = try member.requireID()
+        let supervisedBefore: UUID? = member.role == .student ? member.$supervisor.id : nil
+        let supervisedNow: UUID? = change.role == .student ? change.supervisorID : nil
+        let changed = TeamChanges.describe(member, change)
+        member.name = change.name
+        member.email = change.email
+        member.role = change.role
+        member.$supervisor.id = change.supervisorID
+        member.feeTier = change.feeTier?.rawValue
+        member.acceptingNewClients = member.isActive && change.acceptingNewClients
+        member.isPublic = change.isPublic
+        member.credentials = change.credentials
+        member.designation = change.designation
+        member.registrationNumber = change.registrationNumber
+        member.bio = change.bio
+        let now = request.now
+        do {
+            try await request.db.writeTransaction { database in
+                try await member.update(on: database)
+                if supervisedBefore != supervisedNow {
+                    try await TeamChanges.moveSupervision(of: memberID, from: supervisedBefore, to: supervisedNow, by: director.id, at: now, on: database)
+                }
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            var errors = FieldErrors()
+            errors.add("email", "Someone else on the team already signs in with this email.")
+            return try await render(request, member: member, director: director, fields: fields, errors: errors, status: .unprocessableEntity)
+        }
+        request.services.pageCache.removeAll()
+        try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString,
+                                detail: changed.isEmpty ? "no change" : "changed: \(changed.joined(separator: ", "))")
+        return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "saved"]))
+    }
+
+    func changeAccess(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        let member = try await member(request)
+        let memberID = try member.requireID()
+        guard memberID != director.id else {
+            throw Abort(.forbidden, reason: "You cannot remove your own access. Another director can.")
+        }
+        let fields = try FormInput.decode([String: String].self, from: request)
+        let now = request.now
+        switch fields["access"] {
+        case "remove" where member.isActive:
+            let ended = try await request.db.writeTransaction { database in
+                try await TeamChanges.removeAccess(of: memberID, by: director.id, at: now, on: database)
+            }
+            request.services.pageCache.removeAll()
+            try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString,
+                                    detail: "access removed; \(ended) care-team memberships ended")
+            return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "removed"]))
+        case "restore" where !member.isActive:
+            let clinic = try await request.services.clinic.current(on: request.db)
+            // Back with a new password of their own choosing: the old one was theirs before they left.
+            let unusable = try await request.password.async.hash(SecureToken.make())
+            _ = try await Self.passwordLink(for: member, welcome: true, clinic: clinic.name, request: request) { database in
+                try await StaffUser.query(on: database).set(\.$isActive, to: true).set(\.$passwordHash, to: unusable)
+                    .filter(\.$id == memberID).update()
+            }
+            request.services.pageCache.removeAll()
+            try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString, detail: "access restored; password link sent")
+            return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "restored"]))
+        default:
+            // A second click, or a form from before someone else's change: show the account as it is now.
+            return request.redirect(to: SitePath.staffTeamMember.link(memberID))
+        }
+    }
+
+    func sendPasswordLink(_ request: Request) async throws -> Response {
+        _ = try await request.authorize(.manageTeam)
+        let member = try await member(request)
+        let memberID = try member.requireID()
+        guard member.isActive else { return request.redirect(to: SitePath.staffTeamMember.link(memberID)) }
+        let clinic = try await request.services.clinic.current(on: request.db)
+        _ = try await Self.passwordLink(for: member, welcome: false, clinic: clinic.name, request: request) { _ in }
+        try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString, detail: "password link sent by the director")
+        return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "link"]))
+    }
+
+    // MARK: helpers
+
+    /// The account named in the path, or 404 for anything else.
+    private func member(_ request: Request) async throws -> StaffUser {
+        guard let id = request.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let member = try await StaffUser.find(id, on: request.db) else { throw Abort(.notFound) }
+        return member
+    }
+
+    /// Runs `write` and queues an email with a one-time password link in the same transaction, so
+    /// an account is never made without its link, nor a link sent for an account that failed.
+    /// False when the write broke a unique constraint (the email is someone else's).
+    private static func passwordLink(for user: StaffUser, welcome: Bool, clinic: String, request: Request,
+                                     write: @escaping @Sendable (any Database) async throws -> Void) async throws -> Bool {
+        let token = SecureToken.make()
+        let now = request.now
+        let link = request.services.settings.publicBaseURL + SitePath.passwordResetLink.link(token)
+        let email = user.email
+        let body = welcome ? """
+            Hello,
+
+            \(clinic) has made you a staff account. To choose your password and sign in, open this link within seven days:
+            \(link)
+
+            You sign in with this email address. If you were not expecting this, ignore this email.
+            """ : """
+            Hello,
+
+            The clinic director at \(clinic) sent you a link to choose a new password for your staff account. Open it within seven days:
+            \(link)
+
+            Your current password keeps working until you choose a new one. If you were not expecting this, ignore this email.
+            """
+        do {
+            try await request.db.writeTransaction { database in
+                try await write(database)
+                let reset = PasswordReset()
+                reset.$staff.id = try user.requireID()
+                reset.tokenHash = HexDigest.sha256(token)
+                reset.expiresAt = now.addingTimeInterval(welcomeLinkLifetime)
+                reset.createdAt = now
+                try await reset.create(on: database)
+                try await Outbox.enqueue(to: email, subject: welcome ? "Your staff account at \(clinic)" : "Choose a new password - \(clinic)",
+                                         body: body, at: now, on: database)
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            return false
+        }
+        request.nudgeOutbox()
+        return true
+    }
+
+    /// The checked form: everything valid, or each field's problem.
+    private func validate(_ fields: [String: String], member: StaffUser?, director: CurrentStaff,
+                          on database: any Database) async throws -> TeamChanges.Checked {
+        var errors = FieldErrors()
+        let name = TextRules.clean(fields["name"])
+        if name == nil || TextRules.length(name) > 120 || TextRules.hasControlCharacters(name ?? "", allowLineBreaks: false) {
+            errors.add("name", "Enter their full name on one line (up to 120 characters).")
+        }
+        let email = TextRules.clean(fields["email"])?.lowercased()
+        if !(email.map(TextRules.isPlausibleEmail) ?? false) {
+            errors.add("email", "Enter their work email, like name@example.org.")
+        } else if let email, let other = try await StaffUser.query(on: database).filter(\.$email == email).first(), other.id != member?.id {
+            errors.add("email", "Someone else on the team already signs in with this email.")
+        }
+        // Nobody changes their own role here, so the clinic always keeps a director who can.
+        let isSelf = member?.id == director.id
+        let role = isSelf ? member?.role : fields["role"].flatMap(StaffRole.init(rawValue:))
+        if role == nil { errors.add("role", "Choose what they do at the clinic.") }
+        var supervisorID: UUID?
+        if role == .student {
+            let chosen = fields["supervisor"].flatMap(UUID.init(uuidString:))
+            let supervisor = try await chosen.asyncFlatMap { try await StaffUser.find($0, on: database) }
+            if let supervisor, supervisor.isActive, [.supervisor, .admin].contains(supervisor.role), supervisor.id != member?.id {
+                supervisorID = supervisor.id
+            } else {
+                errors.add("supervisor", "Choose the supervisor this practicum student works under.")
+            }
+        }
+        let tier = fields["feeTier"].flatMap { $0.isEmpty ? nil : FeeTierCode(rawValue: $0) }
+        if let raw = fields["feeTier"], !raw.isEmpty, tier == nil { errors.add("feeTier", "Choose one of the levels listed.") }
+        if role == .receptionist, tier != nil { errors.add("feeTier", "A receptionist does not see clients: leave the level empty.") }
+        let accepting = fields["acceptingNewClients"] == "yes"
+        if accepting, tier == nil, role != .receptionist {
+            errors.add("acceptingNewClients", "Choose their level first: it decides the fee new clients are quoted.")
+        } else if accepting, role == .receptionist {
+            errors.add("acceptingNewClients", "A receptionist does not see clients.")
+        }
+        func line(_ key: String, _ limit: Int, _ message: String) -> String {
+            let value = TextRules.clean(fields[key]) ?? ""
+            if TextRules.length(value) > limit || TextRules.hasControlCharacters(value, allowLineBreaks: false) { errors.add(key, message) }
+            return value
+        }
+        let credentials = line("credentials", 200, "Keep the credentials on one line, up to 200 characters.")
+        let designation = line("designation", 60, "Keep the designation on one line, up to 60 characters.")
+        let registration = line("registrationNumber", 40, "Keep the registration number on one line, up to 40 characters.")
+        let bio = TextRules.clean(fields["bio"]) ?? ""
+        if TextRules.length(bio) > 2_000 { errors.add("bio", "Keep this under 2,000 characters.") }
+        guard errors.isEmpty, let name, let email, let role else { return .invalid(errors) }
+        return .valid(TeamChanges.Input(name: name, email: email, role: role, supervisorID: supervisorID, feeTier: tier,
+                                          acceptingNewClients: accepting, isPublic: fields["isPublic"] == "yes", credentials: credentials,
+                                          designation: designation, registrationNumber: registration, bio: bio))
+    }
+
+    private static func fields(of member: StaffUser) -> [String: String] {
+        [
+            "name": member.name, "email": member.email, "role": member.role.rawValue,
+            "supervisor": member.$supervisor.id?.uuidString ?? "", "feeTier": member.feeTier ?? "",
+            "acceptingNewClients": member.acceptingNewClients ? "yes" : "", "isPublic": member.isPublic ? "yes" : "",
+            "credentials": member.credentials, "designation": member.designation, "registrationNumber": member.registrationNumber,
+            "bio": member.bio,
+        ]
+    }
+
+    private func render(_ request: Request, member: StaffUser?, director: CurrentStaff, fields: [String: String], errors: FieldErrors,
+                        notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+        let supervisors = try await StaffUser.query(on: request.db).filter(\.$isActive == true)
+            .filter(\.$role ~~ [StaffRole.supervisor, .admin]).sort(\.$name).all()
+            .filter { $0.id != member?.id }
+            .map { StaffAccountPage.Choice(id: $0.id?.uuidString ?? "", label: "\($0.name), \($0.role.displayName.lowercased())") }
+        var future = 0, treating = 0
+        if let member, let memberID = member.id, member.isActive {
+            (future, treating) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
+        }
+        let model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
+                                         isSelf: member?.id != nil && member?.id == director.id, fields: fields, supervisors: supervisors,
+                                         futureAppointments: future, treatingClients: treating, notice: notice, errors: errors,
+                                         csrfToken: request.csrfToken)
+        return try await request.page(model.title, StaffAccountPage.view(model), status: status)
+    }
+}
+
+private extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
+/// What changing the team does beyond the account's own row: the care teams a student's
+/// supervisor sits on, and everything that ends when someone's access is removed.
+enum TeamChanges {
+    /// One valid submission of the team member form.
+    struct Input: Sendable {
+        let name: String
+        let email: String
+        let role: StaffRole
+        let supervisorID: UUID?
+        let feeTier: FeeTierCode?
+        let acceptingNewClients: Bool
+        let isPublic: Bool
+        let credentials: String
+        let designation: String
+        let registrationNumber: String
+        let bio: String
+    }
+
+    enum Checked {
+        case valid(Input)
+        case invalid(FieldErrors)
+
+        var errors: FieldErrors {
+            if case .invalid(let errors) = self { return errors }
+            return FieldErrors()
+        }
+    }
+
+    /// The names of the fields a change touches, for the audit trail (the values stay out of it).
+    static func describe(_ member: StaffUser, _ input: Input) -> [String] {
+        var changed: [String] = []
+        if member.name != input.name { changed.append("name") }
+        if member.email != input.email { changed.append("email") }
+        if member.role != input.role { changed.append("role \(member.role.rawValue) to \(input.role.rawValue)") }
+        if member.$supervisor.id != input.supervisorID { changed.append("supervisor \(input.supervisorID?.uuidString ?? "none")") }
+        if member.feeTier != input.feeTier?.rawValue { changed.append("level") }
+        if member.acceptingNewClients != input.acceptingNewClients { changed.append("accepting new clients") }
+        if member.isPublic != input.isPublic { changed.append("website listing") }
+        if member.credentials != input.credentials || member.designation != input.designation
+            || member.registrationNumber != input.registrationNumber || member.bio != input.bio { changed.append("profile") }
+        return changed
+    }
+
+    /// A practicum student's supervisor joins each care team the student is on (CareTeamController).
+    /// When the student's supervisor changes, or they stop being a student, the care teams follow:
+    /// the former supervisor leaves the teams they were on for this student, unless another student
+    /// of theirs is on the same team, and the new one joins for as long as the student's membership.
+    static func moveSupervision(of studentID: UUID, from former: UUID?, to next: UUID?, by actor: UUID, at now: Date,
+                                on database: any Database) async throws {
+        let studentRows = try await activeMemberships(of: studentID, at: now, on: database)
+        for studentRow in studentRows {
+            let clientID = studentRow.$client.id
+            let team = try await CareTeamQueries.active(of: clientID, at: now, on: database)
+            if let former {
+                let otherStudents = team.filter { $0.role != .supervisor && $0.$staff.id != studentID }.map(\.$staff.id)
+                var stillSupervising = false
+                if !otherStudents.isEmpty {
+                    stillSupervising = try await StaffUser.query(on: database).filter(\.$id ~~ otherStudents).filter(\.$role == .student)
+                        .filter(\.$supervisor.$id == former).count() > 0
+                }
+                if !stillSupervising {
+                    for row in team where row.role == .supervisor && row.$staff.id == former {
+                        row.endsAt = now
+                        row.$endedBy.id = actor
+                        try await row.update(on: database)
+                    }
+                }
+            }
+            if let next, !team.contains(where: { $0.$staff.id == next }) {
+                let row = CareTeamMember()
+                row.$client.id = clientID
+                row.$staff.id = next
+                row.role = .supervisor
+                row.reason = "Supervises the practicum student on this team"
+                row.startsAt = now
+                row.endsAt = studentRow.endsAt
+                row.$addedBy.id = actor
+                row.createdAt = now
+                try await row.create(on: database)
+            }
+        }
+    }
+
+    /// Someone leaves: they cannot sign in (their sessions end now), reset a password with a link
+    /// sent earlier, or subscribe a calendar; they are no longer offered to new clients; and each
+    /// care team they are on ends for them today. Returns how many memberships ended.
+    static func removeAccess(of staffID: UUID, by actor: UUID, at now: Date, on database: any Database) async throws -> Int {
+        try await StaffUser.query(on: database).set(\.$isActive, to: false).set(\.$acceptingNewClients, to: false)
+            .filter(\.$id == staffID).update()
+        try await AccountSessions.endAll(of: staffID, on: database)
+        try await PasswordReset.query(on: database).set(\.$usedAt, to: now).filter(\.$staff.$id == staffID).filter(\.$usedAt == nil).update()
+        try await CalendarFeed.query(on: database).set(\.$revokedAt, to: now).filter(\.$staff.$id == staffID).filter(\.$revokedAt == nil).update()
+        let memberships = try await activeMemberships(of: staffID, at: now, on: database)
+        for row in memberships {
+            row.endsAt = now
+            row.$endedBy.id = actor
+            try await row.update(on: database)
+        }
+        return memberships.count
+    }
+
+    /// What someone who leaves still holds: appointments to come with clients, and clients they treat.
+    static func stillTheirs(_ staffID: UUID, at now: Date, on database: any Database) async throws -> (appointments: Int, clients: Int) {
+        let appointments = try await Appointment.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt > now)
+            .filter(\.$status ~~ [Appointment.Status.held, .requested, .offered, .confirmed]).count()
+        let treating = try await activeMemberships(of: staffID, at: now, on: database).filter { $0.role == .treating }.count
+        return (appointments, treating)
+    }
+
+    private static func activeMemberships(of staffID: UUID, at now: Date, on database: any Database) async throws -> [CareTeamMember] {
+        try await CareTeamMember.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt <= now)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }
+            .all()
+    }
+}

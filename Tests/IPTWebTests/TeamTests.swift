@@ -1,0 +1,212 @@
+import Fluent
+import Foundation
+import IPTCore
+@testable import IPTWeb
+import Testing
+import Vapor
+import VaporTesting
+
+/// The director's team pages: adding a colleague, changing a role or a student's supervisor, and
+/// removing the access of someone who leaves, with what each change must carry with it.
+@Suite struct TeamTests {
+    /// The one-time link in the newest email to this address.
+    func link(sentTo email: String, _ clinic: TestClinic) async throws -> String {
+        let message = try #require(try await OutboxMessage.query(on: clinic.db).filter(\.$recipient == email).sort(\.$createdAt, .descending).first())
+        let range = try #require(message.bodyText.range(of: #"/staff/password-reset/[A-Za-z0-9_-]+"#, options: .regularExpression))
+        return String(message.bodyText[range])
+    }
+
+    func form(_ user: StaffUser, _ changes: [String: String] = [:]) -> [String: String] {
+        var fields = ["name": user.name, "email": user.email, "role": user.role.rawValue, "supervisor": user.$supervisor.id?.uuidString ?? "",
+                      "feeTier": user.feeTier ?? "", "acceptingNewClients": user.acceptingNewClients ? "yes" : "",
+                      "isPublic": user.isPublic ? "yes" : ""]
+        fields.merge(changes) { _, new in new }
+        return fields
+    }
+
+    @Test func the_director_adds_a_colleague_who_chooses_their_own_password_from_the_welcome_email() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            #expect(try await director.get("/staff/team/new").status == .ok)
+            let added = try await director.post("/staff/team/new", form: [
+                "name": "Jordan Lee", "email": "Jordan.Lee@Example.org", "role": "therapist", "feeTier": "full",
+                "acceptingNewClients": "yes", "isPublic": "yes", "credentials": "MSW, RSW", "bio": "Works with grief and life changes.",
+            ])
+            #expect(added.status == .seeOther && added.location == "/staff/team?done=added")
+            let jordan = try #require(try await StaffUser.query(on: clinic.db).filter(\.$email == "jordan.lee@example.org").first())
+            #expect(jordan.role == .therapist && jordan.isActive && jordan.acceptingNewClients && jordan.slug == "jordan-lee")
+            let list = try await director.get(try #require(added.location)).body.string
+            #expect(list.contains("Jordan Lee") && list.contains("The welcome email"))
+            #expect(try await Browser(app: clinic.app).get("/team/jordan-lee").status == .ok, "listed on the website")
+
+            // Nobody knows a password yet: signing in fails until Jordan chooses one from the link.
+            let jordanBrowser = Browser(app: clinic.app)
+            try await jordanBrowser.get("/staff/sign-in")
+            #expect(try await jordanBrowser.post("/staff/sign-in", form: ["email": "jordan.lee@example.org", "password": "correct horse battery"]).status != .seeOther)
+            let welcome = try await link(sentTo: "jordan.lee@example.org", clinic)
+            clinic.clock.advance(by: 3 * 24 * 60 * 60)  // read on the third day: still valid
+            #expect(try await jordanBrowser.get(welcome).status == .ok)
+            #expect(try await jordanBrowser.post(welcome, form: ["newPassword": "a long new passphrase", "confirmPassword": "a long new passphrase"]).status == .seeOther)
+            try await jordanBrowser.signIn(email: "jordan.lee@example.org", password: "a long new passphrase")
+            #expect(try await jordanBrowser.get("/staff").status == .ok)
+            let audited = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == jordan.id!.uuidString).all()
+            #expect(audited.contains { $0.action == AuditAction.create.rawValue })
+        }
+    }
+
+    @Test func the_team_form_keeps_what_was_typed_and_names_each_problem() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let taken = try await clinic.makeStaff(.therapist, email: "taken@example.org")
+            try await director.get("/staff/team/new")
+            let before = try await StaffUser.query(on: clinic.db).count()
+            let duplicate = try await director.post("/staff/team/new", form: ["name": "Sam Typed", "email": "TAKEN@example.org", "role": "therapist"])
+            #expect(duplicate.status == .unprocessableEntity)
+            #expect(duplicate.body.string.contains("already signs in with this email") && duplicate.body.string.contains("Sam Typed"))
+            let student = try await director.post("/staff/team/new", form: ["name": "Sam Student", "email": "sam@example.org", "role": "student", "supervisor": ""])
+            #expect(student.status == .unprocessableEntity && student.body.string.contains("Choose the supervisor"))
+            // A receptionist cannot be offered to clients, and nobody is offered without a level.
+            let desk = try await director.post("/staff/team/new", form: ["name": "Ana Desk", "email": "ana@example.org", "role": "receptionist",
+                                                                         "feeTier": "full", "acceptingNewClients": "yes"])
+            #expect(desk.status == .unprocessableEntity && desk.body.string.contains("does not see clients"))
+            let noLevel = try await director.post("/staff/team/new", form: ["name": "No Level", "email": "nl@example.org", "role": "therapist",
+                                                                            "acceptingNewClients": "yes"])
+            #expect(noLevel.status == .unprocessableEntity && noLevel.body.string.contains("Choose their level first"))
+            let garbage = try await director.post("/staff/team/new", form: ["name": "", "email": "nope", "role": "wizard", "feeTier": "gold"])
+            #expect(garbage.status == .unprocessableEntity)
+            #expect(try await StaffUser.query(on: clinic.db).count() == before, "nothing saved")
+            // Editing someone else to an address that is taken is refused the same way.
+            let other = try await clinic.makeStaff(.therapist, email: "other@example.org")
+            try await director.get("/staff/team/\(other.id!.uuidString)")
+            let clash = try await director.post("/staff/team/\(other.id!.uuidString)", form: form(other, ["email": taken.email]))
+            #expect(clash.status == .unprocessableEntity)
+            #expect(try await StaffUser.find(other.id, on: clinic.db)?.email == "other@example.org")
+        }
+    }
+
+    @Test func only_the_director_opens_or_changes_the_team() async throws {
+        try await withClinic { clinic in
+            let (director, directorUser) = try await clinic.signedIn(as: .admin)
+            let colleague = try await clinic.makeStaff(.therapist)
+            for role in [StaffRole.receptionist, .therapist, .supervisor, .student] {
+                let (browser, _) = try await clinic.signedIn(as: role)
+                #expect(try await browser.get("/staff/team").status == .forbidden, "\(role)")
+                #expect(try await browser.get("/staff/team/\(colleague.id!.uuidString)").status == .forbidden, "\(role)")
+                #expect(try await browser.post("/staff/team/\(colleague.id!.uuidString)/access", form: ["access": "remove"]).status == .forbidden, "\(role)")
+                #expect(try await browser.post("/staff/team/new", form: ["name": "X", "email": "x@example.org", "role": "admin"]).status == .forbidden)
+            }
+            #expect(try await StaffUser.find(colleague.id, on: clinic.db)?.isActive == true)
+            #expect(try await director.get("/staff/team/\(UUID().uuidString)").status == .notFound)
+            #expect(try await director.get("/staff/team/not-an-id").status == .notFound)
+            // The director's own role and access are not changed from here: the clinic keeps a director.
+            try await director.get("/staff/team/\(directorUser.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(directorUser.id!.uuidString)", form: form(directorUser, ["role": "receptionist"])).status == .seeOther)
+            #expect(try await StaffUser.find(directorUser.id, on: clinic.db)?.role == .admin)
+            #expect(try await director.post("/staff/team/\(directorUser.id!.uuidString)/access", form: ["access": "remove"]).status == .forbidden)
+            #expect(try await director.get("/staff").status == .ok)
+        }
+    }
+
+    @Test func removing_access_signs_them_out_ends_their_care_teams_and_stops_bookings_and_links() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let leaverUser = try await clinic.makeClinician(tier: .full, name: "Lee Leaving", role: .therapist)
+            let leaver = Browser(app: clinic.app)
+            try await leaver.signIn(email: leaverUser.email, password: "correct horse battery")
+            let client = try await clinic.clientSeen(by: leaverUser)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            #expect(try await leaver.get(chart).status == .ok)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let next = BookingService.newAppointment(staffID: leaverUser.id!, clientID: client.id!, kind: kind, start: clinic.tenOClock(inDays: 5),
+                                                     locationID: nil, source: "staff", now: clinic.clock.now)
+            next.status = .confirmed
+            try await next.create(on: clinic.db)
+            // A password link sent before they left must not let them back in.
+            try await director.get("/staff/team/\(leaverUser.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(leaverUser.id!.uuidString)/invite", form: [:]).status == .seeOther)
+            let earlierLink = try await link(sentTo: leaverUser.email, clinic)
+
+            let page = try await director.get("/staff/team/\(leaverUser.id!.uuidString)").body.string
+            #expect(page.contains("1 future appointment and 1 client they treat"))
+            let removed = try await director.post("/staff/team/\(leaverUser.id!.uuidString)/access", form: ["access": "remove"])
+            #expect(removed.status == .seeOther)
+
+            let signedOut = try await leaver.get("/staff")
+            #expect(signedOut.status != .ok && (signedOut.location ?? "").contains("sign-in"), "their open session ended")
+            #expect(try await leaver.get(chart).status != .ok)
+            let again = Browser(app: clinic.app)
+            try await again.get("/staff/sign-in")
+            #expect(try await again.post("/staff/sign-in", form: ["email": leaverUser.email, "password": "correct horse battery"]).status != .seeOther)
+            #expect(try await again.get(earlierLink).status == .notFound)
+            let memberships = try await CareTeamMember.query(on: clinic.db).filter(\.$staff.$id == leaverUser.id!).all()
+            #expect(!memberships.isEmpty && memberships.allSatisfy { $0.endsAt != nil })
+            let offered = try await SchedulingQueries.clinicians(for: .reducedRate, kind: AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 30),
+                                                                 on: clinic.db)
+            #expect(!offered.contains { $0.id == leaverUser.id })
+            #expect(try await Browser(app: clinic.app).get("/team/\(leaverUser.slug)").status == .notFound, "off the website")
+            #expect(try await Appointment.find(next.id, on: clinic.db)?.status == .confirmed, "appointments stay for the front desk to move")
+            #expect(try await director.get("/staff/team").body.string.contains("No longer with access (1)"))
+            let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == leaverUser.id!.uuidString).all()
+            #expect(audit.contains { ($0.detail ?? "").contains("access removed; 1 care-team memberships ended") })
+
+            // Back after a leave: a new password of their own, and no care team until one is assigned.
+            clinic.clock.advance(by: 60)
+            #expect(try await director.post("/staff/team/\(leaverUser.id!.uuidString)/access", form: ["access": "restore"]).status == .seeOther)
+            try await again.get("/staff/sign-in")
+            #expect(try await again.post("/staff/sign-in", form: ["email": leaverUser.email, "password": "correct horse battery"]).status != .seeOther,
+                    "the old password does not come back")
+            let welcomeBack = try await link(sentTo: leaverUser.email, clinic)
+            #expect(welcomeBack != earlierLink)
+            #expect(try await again.post(welcomeBack, form: ["newPassword": "back again at work", "confirmPassword": "back again at work"]).status == .seeOther)
+            try await again.signIn(email: leaverUser.email, password: "back again at work")
+            #expect(try await again.get(chart).status == .notFound)
+        }
+    }
+
+    @Test func changing_a_students_supervisor_moves_the_supervisors_place_on_each_of_their_care_teams() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (formerSupervisor, formerUser, _, studentUser) = try await clinic.supervisedStudent()
+            let (nextSupervisor, nextUser) = try await clinic.signedIn(as: .supervisor)
+            let client = try await clinic.clientSeen(by: studentUser)
+            // A second student of the same supervisor on another client's team with this student as a
+            // covering member: the former supervisor stays on that team for the other student.
+            let otherStudent = try await clinic.makeClinician(name: "Kim Student")
+            otherStudent.$supervisor.id = formerUser.id
+            try await otherStudent.update(on: clinic.db)
+            let shared = try await clinic.clientSeen(by: otherStudent, name: "Shared Client")
+            let covering = CareTeamMember()
+            covering.$client.id = shared.id!
+            covering.$staff.id = studentUser.id!
+            covering.role = .member
+            covering.reason = "Covering"
+            covering.startsAt = clinic.clock.now
+            covering.createdAt = clinic.clock.now
+            try await covering.create(on: clinic.db)
+            let chart = "/staff/clients/\(client.id!.uuidString)/chart"
+            let sharedChart = "/staff/clients/\(shared.id!.uuidString)/chart"
+            #expect(try await formerSupervisor.get(chart).status == .ok)
+            #expect(try await nextSupervisor.get(chart).status == .notFound)
+
+            clinic.clock.advance(by: 60)
+            try await director.get("/staff/team/\(studentUser.id!.uuidString)")
+            let saved = try await director.post("/staff/team/\(studentUser.id!.uuidString)", form: form(studentUser, ["supervisor": nextUser.id!.uuidString]))
+            #expect(saved.status == .seeOther)
+            #expect(try await StaffUser.find(studentUser.id, on: clinic.db)?.$supervisor.id == nextUser.id)
+            #expect(try await formerSupervisor.get(chart).status == .notFound, "the former supervisor left this student's team")
+            #expect(try await nextSupervisor.get(chart).status == .ok, "the new supervisor joined it")
+            #expect(try await formerSupervisor.get(sharedChart).status == .ok, "still supervising the other student there")
+            #expect(try await nextSupervisor.get(sharedChart).status == .ok)
+
+            // The student qualifies: a therapist now, without a supervisor on their teams.
+            clinic.clock.advance(by: 60)
+            let fresh = try #require(try await StaffUser.find(studentUser.id, on: clinic.db))
+            #expect(try await director.post("/staff/team/\(studentUser.id!.uuidString)",
+                                             form: form(fresh, ["role": "therapist", "feeTier": "qualifying"])).status == .seeOther)
+            #expect(try await nextSupervisor.get(chart).status == .notFound)
+            #expect(try await nextSupervisor.get(sharedChart).status == .notFound)
+            let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == studentUser.id!.uuidString).all()
+            #expect(audit.contains { ($0.detail ?? "").contains("role student to therapist") })
+        }
+    }
+}
