@@ -487,6 +487,8 @@ def main() -> int:
             journey_booking_by_day.journey_booking_by_day(res, art)
             journey_outcomes.journey_outcomes(res, art)
             journey_billing.journey_billing(res, art)
+            import journey_team
+            journey_team.journey_team(res, art)
             for b in browsers:
                 b.quit()
             browsers.clear()

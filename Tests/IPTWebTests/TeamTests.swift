@@ -146,6 +146,8 @@ import VaporTesting
             #expect(try await Browser(app: clinic.app).get("/team/\(leaverUser.slug)").status == .notFound, "off the website")
             #expect(try await Appointment.find(next.id, on: clinic.db)?.status == .confirmed, "appointments stay for the front desk to move")
             #expect(try await director.get("/staff/team").body.string.contains("No longer with access (1)"))
+            #expect(try await director.get("/staff/team/\(leaverUser.id!.uuidString)").body.string.contains("1 future appointment still in their calendar"),
+                    "after the removal the director still sees what is left to move")
             let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == leaverUser.id!.uuidString).all()
             #expect(audit.contains { ($0.detail ?? "").contains("access removed; 1 care-team memberships ended") })
 

@@ -59,19 +59,33 @@ public enum StaffTeamPage {
     }
 
     private static func table(_ rows: [Row], captionID: String, caption: String) -> Node<HTML.BodyContext> {
-        TableViews.scrollable(captionID: captionID, .table(
-            .class("data-table"),
+        func cell(_ label: String, _ text: String) -> Node<HTML.TableRowContext> {
+            .td(.attribute(named: "data-label", value: label), .text(text))
+        }
+        // On a phone each person becomes a card of "column: value" lines (the billing tables' style).
+        return TableViews.scrollable(captionID: captionID, .table(
+            .class("data-table bill-cards"),
             .caption(.id(captionID), .text(caption)),
             .thead(.tr(.th(.text("Name")), .th(.text("Role")), .th(.text("Supervisor")), .th(.text("Level")),
                        .th(.text("New clients")), .th(.text("On the website")))),
             .tbody(.forEach(rows) { row in
-                .tr(.td(.a(.href(SitePath.staffTeamMember.link(row.id)), .text(row.name)), .br(), .span(.class("muted"), .text(row.email))),
-                    .td(.text(row.role.displayName)),
-                    .td(.text(row.supervisor ?? (row.role == .student ? "None named" : "-"))),
-                    .td(.text(row.level?.label ?? "-")),
-                    .td(.text(row.acceptingNewClients ? "Accepting" : "Not accepting")),
-                    .td(.text(row.isPublic ? "Listed" : "Not listed")))
+                .tr(.td(.attribute(named: "data-label", value: "Name"),
+                        .div(.a(.href(SitePath.staffTeamMember.link(row.id)), .text(row.name)), .br(), .span(.class("muted"), .text(row.email)))),
+                    cell("Role", row.role.displayName),
+                    cell("Supervisor", row.supervisor ?? (row.role == .student ? "None named" : "-")),
+                    cell("Level", row.level.map(shortLabel) ?? "-"),
+                    cell("New clients", row.acceptingNewClients ? "Accepting" : "No"),
+                    cell("On the website", row.isPublic ? "Listed" : "No"))
             })))
+    }
+
+    /// The level in a word or two, for a table row; the form gives the whole label.
+    static func shortLabel(_ level: FeeTierCode) -> String {
+        switch level {
+        case .full: "Full fee"
+        case .qualifying: "Qualifying"
+        case .reduced: "Reduced rate"
+        }
     }
 }
 
@@ -196,6 +210,9 @@ public enum StaffAccountPage {
                               .button(.class("button secondary"), .type(.submit), .text("Send a new password link")))
                     ),
                     else: .group(
+                        .if(model.futureAppointments > 0,
+                            .p(.class("notice warning"),
+                               .text("\(count(model.futureAppointments, "future appointment")) still in their calendar: move or cancel \(model.futureAppointments == 1 ? "it" : "them") in the calendar, and tell the clients."))),
                         .p(.text("Giving access back lets them sign in again (with a new password link). Care teams are not restored: assign them again where needed.")),
                         .form(.method(.post), .action(SitePath.staffTeamMemberAccess.link(id)), .class("inline-form"),
                               FormViews.csrf(model.csrfToken), .input(.type(.hidden), .name("access"), .value("restore")),

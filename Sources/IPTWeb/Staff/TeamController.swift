@@ -296,7 +296,7 @@ struct TeamController: SiteRouteCollection {
             .filter { $0.id != member?.id }
             .map { StaffAccountPage.Choice(id: $0.id?.uuidString ?? "", label: "\($0.name), \($0.role.displayName.lowercased())") }
         var future = 0, treating = 0
-        if let member, let memberID = member.id, member.isActive {
+        if let member, let memberID = member.id {
             (future, treating) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
         }
         let model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
