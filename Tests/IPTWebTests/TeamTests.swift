@@ -145,6 +145,10 @@ import VaporTesting
             #expect(!offered.contains { $0.id == leaverUser.id })
             #expect(try await Browser(app: clinic.app).get("/team/\(leaverUser.slug)").status == .notFound, "off the website")
             #expect(try await Appointment.find(next.id, on: clinic.db)?.status == .confirmed, "appointments stay for the front desk to move")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let week = clinic.toronto.localDate(of: clinic.tenOClock(inDays: 5)).description
+            let calendar = try await desk.get("/staff/calendar?clinician=\(leaverUser.id!.uuidString)&view=week&date=\(week)")
+            #expect(calendar.status == .ok && calendar.body.string.contains("Lee Leaving"), "the front desk still opens the leaver's calendar to move what is left")
             #expect(try await director.get("/staff/team").body.string.contains("No longer with access (1)"))
             #expect(try await director.get("/staff/team/\(leaverUser.id!.uuidString)").body.string.contains("1 future appointment still in their calendar"),
                     "after the removal the director still sees what is left to move")
@@ -185,6 +189,8 @@ import VaporTesting
             covering.startsAt = clinic.clock.now
             covering.createdAt = clinic.clock.now
             try await covering.create(on: clinic.db)
+            let formerPage = try await director.get("/staff/team/\(formerUser.id!.uuidString)").body.string
+            #expect(formerPage.contains("They supervise 2 practicum students"), "removing a supervisor warns about their students first")
             let chart = "/staff/clients/\(client.id!.uuidString)/chart"
             let sharedChart = "/staff/clients/\(shared.id!.uuidString)/chart"
             #expect(try await formerSupervisor.get(chart).status == .ok)

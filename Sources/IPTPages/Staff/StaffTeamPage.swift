@@ -114,12 +114,14 @@ public enum StaffAccountPage {
         public var supervisors: [Choice]
         public var futureAppointments: Int
         public var treatingClients: Int
+        /// Practicum students with access who work under this person.
+        public var supervisedStudents: Int
         public var notice: String?
         public var errors: FieldErrors
         public var csrfToken: String
 
         public init(id: String?, name: String?, isActive: Bool, isSelf: Bool, fields: [String: String], supervisors: [Choice],
-                    futureAppointments: Int, treatingClients: Int, notice: String?, errors: FieldErrors, csrfToken: String) {
+                    futureAppointments: Int, treatingClients: Int, supervisedStudents: Int = 0, notice: String?, errors: FieldErrors, csrfToken: String) {
             self.id = id
             self.name = name
             self.isActive = isActive
@@ -128,6 +130,7 @@ public enum StaffAccountPage {
             self.supervisors = supervisors
             self.futureAppointments = futureAppointments
             self.treatingClients = treatingClients
+            self.supervisedStudents = supervisedStudents
             self.notice = notice
             self.errors = errors
             self.csrfToken = csrfToken
@@ -202,6 +205,9 @@ public enum StaffAccountPage {
                             .p(.class("notice warning"),
                                .text("Still theirs: \(count(model.futureAppointments, "future appointment")) and \(count(model.treatingClients, "client")) they treat. "),
                                .text("Move the appointments in the calendar and name a new treating clinician for each client, before or after."))),
+                        .if(model.supervisedStudents > 0,
+                            .p(.class("notice warning"),
+                               .text("They supervise \(count(model.supervisedStudents, "practicum student")): choose another supervisor on each student's page first, so their notes can still be co-signed."))),
                         .form(.method(.post), .action(SitePath.staffTeamMemberAccess.link(id)), .class("inline-form"),
                               FormViews.csrf(model.csrfToken), .input(.type(.hidden), .name("access"), .value("remove")),
                               .button(.class("button danger"), .type(.submit), .text("Remove access"))),

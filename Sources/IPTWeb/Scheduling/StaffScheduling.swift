@@ -45,14 +45,25 @@ struct ScheduleAccess: Sendable {
         return try await ClientRecord.query(on: database).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
     }
 
+    /// Appointments that still hold a time for a client: what someone leaving leaves to be moved.
+    static let stillBooked = [Appointment.Status.held, .requested, .offered, .confirmed].map(\.rawValue)
+
     /// The clinicians whose calendars this person may open, in the order they joined.
     func visibleClinicians(on database: any Database) async throws -> [CalendarOwner] {
         // Three plain columns: a Fluent model of each of a large clinic's 193 clinicians was a
         // quarter of everyone's day (docs/PERFORMANCE.md). A clinician's own calendars are asked
         // for by id.
         var query: SQLQueryString = """
-            SELECT id, name, slug FROM staff_users WHERE is_active = \(bind: true) AND fee_tier IS NOT NULL
+            SELECT id, name, slug FROM staff_users WHERE fee_tier IS NOT NULL AND (is_active = \(bind: true)
             """
+        // Someone whose access was removed keeps a calendar for those who manage the clinic's while
+        // appointments are still booked in it, so the front desk can move them (TeamController).
+        if managesAll {
+            query += """
+                 OR EXISTS (SELECT 1 FROM appointments a WHERE a.staff_id = staff_users.id AND a.status IN (\(binds: Self.stillBooked)))
+                """
+        }
+        query += ")"
         if !managesAll {
             query += " AND id IN (\(binds: [staff.id] + Array(supervisees)))"
         }

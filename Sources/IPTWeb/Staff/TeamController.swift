@@ -295,13 +295,13 @@ struct TeamController: SiteRouteCollection {
             .filter(\.$role ~~ [StaffRole.supervisor, .admin]).sort(\.$name).all()
             .filter { $0.id != member?.id }
             .map { StaffAccountPage.Choice(id: $0.id?.uuidString ?? "", label: "\($0.name), \($0.role.displayName.lowercased())") }
-        var future = 0, treating = 0
+        var future = 0, treating = 0, students = 0
         if let member, let memberID = member.id {
-            (future, treating) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
+            (future, treating, students) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
         }
         let model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
                                          isSelf: member?.id != nil && member?.id == director.id, fields: fields, supervisors: supervisors,
-                                         futureAppointments: future, treatingClients: treating, notice: notice, errors: errors,
+                                         futureAppointments: future, treatingClients: treating, supervisedStudents: students, notice: notice, errors: errors,
                                          csrfToken: request.csrfToken)
         return try await request.page(model.title, StaffAccountPage.view(model), status: status)
     }
@@ -416,11 +416,13 @@ enum TeamChanges {
     }
 
     /// What someone who leaves still holds: appointments to come with clients, and clients they treat.
-    static func stillTheirs(_ staffID: UUID, at now: Date, on database: any Database) async throws -> (appointments: Int, clients: Int) {
+    static func stillTheirs(_ staffID: UUID, at now: Date, on database: any Database) async throws -> (appointments: Int, clients: Int, students: Int) {
         let appointments = try await Appointment.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt > now)
-            .filter(\.$status ~~ [Appointment.Status.held, .requested, .offered, .confirmed]).count()
+            .filter(\.$status ~~ ScheduleAccess.stillBooked.compactMap(Appointment.Status.init(rawValue:))).count()
         let treating = try await activeMemberships(of: staffID, at: now, on: database).filter { $0.role == .treating }.count
-        return (appointments, treating)
+        let students = try await StaffUser.query(on: database).filter(\.$supervisor.$id == staffID).filter(\.$role == .student)
+            .filter(\.$isActive == true).count()
+        return (appointments, treating, students)
     }
 
     private static func activeMemberships(of staffID: UUID, at now: Date, on database: any Database) async throws -> [CareTeamMember] {
