@@ -543,7 +543,7 @@ import VaporTesting
             try await inactive.save(on: clinic.db)
             func visible(_ user: StaffUser) async throws -> Set<UUID> {
                 let staff = CurrentStaff(id: try user.requireID(), name: user.name, email: user.email, role: user.role, sessionID: UUID(), csrfToken: "")
-                return Set(try await ScheduleAccess.load(staff, on: clinic.db).visibleClinicians(on: clinic.db).map(\.id))
+                return Set(try await ScheduleAccess.load(staff, on: clinic.db).visibleClinicians(at: clinic.clock.now, on: clinic.db).map(\.id))
             }
             #expect(try await visible(supervisor) == [supervisor.id!, student.id!])
             #expect(try await visible(other) == [other.id!])

@@ -154,6 +154,16 @@ import VaporTesting
                     "after the removal the director still sees what is left to move")
             let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == leaverUser.id!.uuidString).all()
             #expect(audit.contains { ($0.detail ?? "").contains("access removed; 1 care-team memberships ended") })
+            let teamAudit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "care-team").filter(\.$subject == client.id!.uuidString).all()
+            #expect(teamAudit.contains { ($0.detail ?? "").contains("1 ended") }, "the client's care-team change is in the audit trail under the client")
+            // Nothing new goes into the leaver's calendar, and nobody confirms a time with them.
+            try await desk.get("/staff/appointments/new")
+            let booked = try await desk.post("/staff/appointments", form: ["clinician": leaverUser.id!.uuidString, "client": client.id!.uuidString,
+                                                                            "type": "ipt-session", "date": week, "time": "14:00", "weeks": "1"])
+            #expect(booked.status == .unprocessableEntity && booked.body.string.contains("Choose a clinician whose calendar you manage"))
+            let nobody = try await desk.post("/staff/calendar/block", form: ["clinician": UUID().uuidString, "date": week, "from": "09:00", "until": "10:00",
+                                                                            "note": "x"])
+            #expect(nobody.status == .unprocessableEntity, "an id that is nobody's is refused, not a database error")
 
             // Back after a leave: a new password of their own, and no care team until one is assigned.
             clinic.clock.advance(by: 60)
@@ -163,6 +173,7 @@ import VaporTesting
                     "the old password does not come back")
             let welcomeBack = try await link(sentTo: leaverUser.email, clinic)
             #expect(welcomeBack != earlierLink)
+            #expect(try await again.get(earlierLink).status == .notFound, "a link from before the removal stays dead after the return")
             #expect(try await again.post(welcomeBack, form: ["newPassword": "back again at work", "confirmPassword": "back again at work"]).status == .seeOther)
             try await again.signIn(email: leaverUser.email, password: "back again at work")
             #expect(try await again.get(chart).status == .notFound)
@@ -215,6 +226,105 @@ import VaporTesting
             #expect(try await nextSupervisor.get(sharedChart).status == .notFound)
             let audit = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "staff-account").filter(\.$recordID == studentUser.id!.uuidString).all()
             #expect(audit.contains { ($0.detail ?? "").contains("role student to therapist") })
+        }
+    }
+
+    @Test func a_corrected_email_address_kills_the_links_sent_to_the_wrong_one() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/team/new")
+            #expect(try await director.post("/staff/team/new", form: ["name": "Robin Typo", "email": "robin@exmaple.org", "role": "therapist"]).status == .seeOther)
+            let robin = try #require(try await StaffUser.query(on: clinic.db).filter(\.$email == "robin@exmaple.org").first())
+            let mistyped = try await link(sentTo: "robin@exmaple.org", clinic)
+            try await director.get("/staff/team/\(robin.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(robin.id!.uuidString)", form: form(robin, ["email": "robin@example.org"])).status == .seeOther)
+            let stranger = Browser(app: clinic.app)
+            #expect(try await stranger.get(mistyped).status == .notFound, "the link sent to the wrong address no longer works")
+            #expect(try await stranger.post(mistyped, form: ["newPassword": "taken over account", "confirmPassword": "taken over account"]).status == .notFound)
+            let corrected = try await link(sentTo: "robin@example.org", clinic)
+            let robinBrowser = Browser(app: clinic.app)
+            #expect(try await robinBrowser.get(corrected).status == .ok)
+            #expect(try await robinBrowser.post(corrected, form: ["newPassword": "a fresh long passphrase", "confirmPassword": "a fresh long passphrase"]).status == .seeOther)
+            try await robinBrowser.signIn(email: "robin@example.org", password: "a fresh long passphrase")
+            let notice = try #require(try await OutboxMessage.query(on: clinic.db).filter(\.$recipient == "robin@exmaple.org")
+                .filter(\.$subject ~~ "sign-in address").first())
+            #expect(!notice.bodyText.contains("/staff/password-reset/"), "the old address is told, and given no link")
+        }
+    }
+
+    @Test func a_role_change_keeps_supervision_and_care_teams_consistent_and_bad_text_is_refused() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (_, supervisorUser, _, studentUser) = try await clinic.supervisedStudent()
+            try await director.get("/staff/team/\(supervisorUser.id!.uuidString)")
+            let demoted = try await director.post("/staff/team/\(supervisorUser.id!.uuidString)", form: form(supervisorUser, ["role": "therapist", "feeTier": "full"]))
+            #expect(demoted.status == .unprocessableEntity && demoted.body.string.contains("They supervise 1 practicum student"))
+            #expect(try await StaffUser.find(supervisorUser.id, on: clinic.db)?.role == .supervisor)
+
+            // A clinician moved to the front desk leaves every care team.
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapistUser)
+            try await director.get("/staff/team/\(therapistUser.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(therapistUser.id!.uuidString)", form: form(therapistUser, ["role": "receptionist"])).status == .seeOther)
+            #expect(try await CareTeamQueries.active(of: client.id!, at: clinic.clock.now, on: clinic.db).isEmpty)
+            #expect(try await therapist.get("/staff/clients/\(client.id!.uuidString)/chart").status != .ok)
+
+            // Removing a student takes their supervisor off the teams they sat on for the student.
+            let studentClient = try await clinic.clientSeen(by: studentUser, name: "Student Client")
+            #expect(try await CareTeamQueries.isMember(supervisorUser.id!, of: studentClient.id!, at: clinic.clock.now, on: clinic.db))
+            clinic.clock.advance(by: 60)
+            #expect(try await director.post("/staff/team/\(studentUser.id!.uuidString)/access", form: ["access": "remove"]).status == .seeOther)
+            #expect(try await CareTeamQueries.active(of: studentClient.id!, at: clinic.clock.now, on: clinic.db).isEmpty)
+
+            // Text with a control character is refused beside its field, not a database error.
+            let other = try await clinic.makeStaff(.therapist)
+            try await director.get("/staff/team/\(other.id!.uuidString)")
+            let bad = try await director.post("/staff/team/\(other.id!.uuidString)", form: form(other, ["bio": "Hello\u{0}there"]))
+            #expect(bad.status == .unprocessableEntity && bad.body.string.contains("as plain text"))
+        }
+    }
+
+    @Test func an_alert_addressed_to_someone_follows_the_care_team_once_there_is_one() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (formerSupervisor, formerUser, _, studentUser) = try await clinic.supervisedStudent()
+            let (_, nextUser) = try await clinic.signedIn(as: .supervisor)
+            let client = try await clinic.addClient(name: "Alex Alert", email: "alex@example.org")
+            let alert = RiskAlert()
+            alert.$client.id = client.id!
+            alert.source = .questionnaire
+            alert.$clinician.id = studentUser.id!
+            alert.$supervisor.id = formerUser.id!
+            alert.status = .open
+            alert.createdAt = clinic.clock.now
+            try await alert.create(on: clinic.db)
+            let path = "/staff/alerts/\(alert.id!.uuidString)"
+            #expect(try await formerSupervisor.get(path).status == .ok, "nobody has accepted the client: the alert's addressees act on it")
+            try await clinic.assignCareTeam(client: client.id!, treating: studentUser)
+            #expect(try await formerSupervisor.get(path).status == .ok, "on the team now, through the student")
+            clinic.clock.advance(by: 60)
+            try await director.get("/staff/team/\(studentUser.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(studentUser.id!.uuidString)", form: form(studentUser, ["supervisor": nextUser.id!.uuidString])).status == .seeOther)
+            #expect(try await formerSupervisor.get(path).status == .notFound, "a replaced supervisor keeps nothing by having been addressed")
+            #expect(!(try await formerSupervisor.get("/staff/alerts").body.string.contains("Alex Alert")))
+        }
+    }
+
+    @Test func a_hold_with_someone_who_has_left_cannot_be_confirmed() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let student = try await clinic.makeClinician()
+            let start = clinic.tenOClock(inDays: 3)
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/book/details?type=consultation&with=reduced&clinician=\(student.slug)&start=\(Int(start.timeIntervalSince1970))")
+            #expect(try await visitor.post("/book/details", form: BookingForm.fields(student, start: start)).status == .seeOther)
+            try await clinic.deliverMail()
+            let confirmPath = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/book/confirm/")
+            try await director.get("/staff/team/\(student.id!.uuidString)")
+            #expect(try await director.post("/staff/team/\(student.id!.uuidString)/access", form: ["access": "remove"]).status == .seeOther)
+            let confirmed = try await visitor.post(confirmPath, form: [:])
+            #expect(confirmed.status != .ok || !confirmed.body.string.contains("Your appointment is confirmed"))
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$staff.$id == student.id!).first()?.status == .held)
         }
     }
 }

@@ -225,7 +225,7 @@ struct BookingAPIController: SiteRouteCollection {
         // At most Limits.staffCalendarDays are returned; a range that ends before it starts holds nothing.
         let to = min(askedTo ?? from.adding(days: 6), from.adding(days: Limits.staffCalendarDays - 1))
         guard from <= to else { return [] }
-        let visible = try await access.visibleClinicians(on: request.db)
+        let visible = try await access.visibleClinicians(at: request.now, on: request.db)
         let ids = visible.map(\.id)
         let names = Dictionary(uniqueKeysWithValues: visible.map { ($0.id, $0) })
         let rows = ids.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$staff.$id ~~ ids)

@@ -45,6 +45,13 @@ struct CareTeamController: SiteRouteCollection {
     }
 
     /// Clinicians who can hold a caseload.
+    /// A practicum student's supervisor, when they still have access (`choices` holds only those
+    /// who do): someone who has left joins no care team.
+    static func supervisor(of chosen: StaffUser, among choices: [StaffUser]) -> UUID? {
+        guard chosen.role == StaffRole.student, let id = chosen.$supervisor.id else { return nil }
+        return choices.contains { $0.id == id } ? id : nil
+    }
+
     private func clinicians(on db: any Database) async throws -> [StaffUser] {
         try await StaffUser.query(on: db).filter(\.$isActive == true)
             .filter(\.$role ~~ [StaffRole.admin, .supervisor, .therapist, .student]).sort(\.$name).all()
@@ -62,7 +69,7 @@ struct CareTeamController: SiteRouteCollection {
         }
         let now = request.now
         let chosenID = try chosen.requireID()
-        let supervisorID = chosen.role == StaffRole.student ? chosen.$supervisor.id : nil
+        let supervisorID = Self.supervisor(of: chosen, among: choices)
         try await request.db.writeTransaction { db in
             let current = try await CareTeamQueries.active(of: context.clientID, at: now, on: db)
             // One treating clinician at a time; the supervisor row follows the student it came with.
@@ -124,7 +131,7 @@ struct CareTeamController: SiteRouteCollection {
         member.$addedBy.id = context.staff.id
         member.createdAt = request.now
         let now = request.now, adderID = context.staff.id, clientID = context.clientID, until = endsAt
-        let supervisorID = chosen.role == StaffRole.student ? chosen.$supervisor.id : nil
+        let supervisorID = Self.supervisor(of: chosen, among: choices)
         try await request.db.writeTransaction { db in
             try await member.create(on: db)
             // A practicum student works under supervision: their supervisor joins for the same time,

@@ -169,9 +169,13 @@ struct AlertsController: SiteRouteCollection {
         try await MeasuresQueries.visibleAlerts(staff, now: now, on: database)
     }
 
-    /// The care-team check for an alert, except for the people it was addressed to.
+    /// The care-team check for an alert, except for the people it was addressed to while the client
+    /// has no care team yet (`MeasuresQueries.visibleAlerts`).
     private func requireAccess(_ request: Request, to alert: RiskAlert, staff: CurrentStaff) async throws {
-        guard alert.$clinician.id != staff.id, alert.$supervisor.id != staff.id else { return }
+        if alert.$clinician.id == staff.id || alert.$supervisor.id == staff.id,
+           try await CareTeamQueries.active(of: alert.$client.id, at: request.now, on: request.db).isEmpty {
+            return
+        }
         try await request.requireClinicalAccess(to: alert.$client.id)
     }
 

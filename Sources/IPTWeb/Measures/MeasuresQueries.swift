@@ -13,12 +13,31 @@ enum MeasuresQueries {
     static func visibleAlerts(_ staff: CurrentStaff, now: Date, on database: any Database) async throws -> QueryBuilder<RiskAlert> {
         let query = RiskAlert.query(on: database).with(\.$client).with(\.$clinician)
         guard staff.role != .admin else { return query }
-        // Also those addressed to this person: an alert about a client nobody has accepted yet goes
-        // to the clinician the answers came from, who must be able to act on it.
+        // Also those addressed to this person about a client nobody has accepted yet: such an alert
+        // goes to the clinician the answers came from, who must be able to act on it. Once the
+        // client has a care team, the team decides: a supervisor replaced, or someone who left,
+        // keeps nothing by having once been addressed (TeamController).
         let clients = try await CareTeamQueries.clients(of: staff.id, at: now, on: database)
+        let unassigned = try await unassignedClients(ofAlertsAddressedTo: staff.id, at: now, on: database)
         return query.group(.or) { group in
-            group.filter(\.$client.$id ~~ Array(clients)).filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id)
+            group.filter(\.$client.$id ~~ Array(clients))
+                .group(.and) { addressed in
+                    addressed.filter(\.$client.$id ~~ Array(unassigned))
+                        .group(.or) { to in to.filter(\.$clinician.$id == staff.id).filter(\.$supervisor.$id == staff.id) }
+                }
         }
+    }
+
+    /// The clients of alerts addressed to this person who have no one on their care team now.
+    static func unassignedClients(ofAlertsAddressedTo staffID: UUID, at now: Date, on database: any Database) async throws -> Set<UUID> {
+        let addressed = Set(try await RiskAlert.query(on: database)
+            .group(.or) { $0.filter(\.$clinician.$id == staffID).filter(\.$supervisor.$id == staffID) }
+            .all(\.$client.$id))
+        guard !addressed.isEmpty else { return [] }
+        let withTeam = try await CareTeamMember.query(on: database).filter(\.$client.$id ~~ Array(addressed)).filter(\.$startsAt <= now)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }
+            .all(\.$client.$id)
+        return addressed.subtracting(withTeam)
     }
 
     /// How many alerts this person may see are open.

@@ -17,7 +17,7 @@ struct AvailabilityController: SiteRouteCollection {
 
     /// The clinician named by `clinician` (query or form), if this person may manage their calendar.
     private func clinician(_ request: Request, id: String?, access: ScheduleAccess) async throws -> CalendarOwner {
-        let visible = try await access.visibleClinicians(on: request.db)
+        let visible = try await access.visibleClinicians(at: request.now, on: request.db)
         if let id {
             guard let uuid = UUID(uuidString: id), let member = visible.first(where: { $0.id == uuid }) else { throw Abort(.notFound) }
             return member
@@ -160,7 +160,7 @@ struct AvailabilityController: SiteRouteCollection {
         func time(_ minute: Int) -> String { LocalTime(minuteOfDay: minute)?.spoken ?? "" }
         let model = AvailabilityPage.Model(
             clinicianID: memberID.uuidString, clinicianName: member.name,
-            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
+            clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
             zoneName: setup.zone.displayName(at: request.now),
             weekly: weekly.map { .init(id: $0.id?.uuidString ?? "", day: Weekday(rawValue: $0.weekday)?.name ?? "", from: time($0.startMinute),
                                        until: time($0.endMinute), place: $0.location?.name ?? "Not set") },

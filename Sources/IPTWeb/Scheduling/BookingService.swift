@@ -314,9 +314,14 @@ struct BookingService {
                 .where("status", .in, accepting.map(\.rawValue))
                 .where(group: { $0.where("hold_expires_at", .is, SQLLiteral.null).orWhere("hold_expires_at", .greaterThan, now) })
                 .where("starts_at", .greaterThan, now)
+                // Nobody confirms a time with a clinician who has left (TeamController).
+                .where(SQLQueryString("staff_id IN (SELECT id FROM staff_users WHERE is_active = \(bind: true))"))
                 .returning("id").all()
             guard !claimed.isEmpty else {
                 guard let before else { throw BookingError.linkInvalid }
+                if try await StaffUser.query(on: db).filter(\.$id == before.$staff.id).filter(\.$isActive == true).count() == 0 {
+                    throw BookingError.holdExpired
+                }
                 let lapsed = before.status == Appointment.Status.expired
                     || (accepting.contains(before.status) && ((before.holdExpiresAt ?? .distantFuture) <= now || before.startsAt <= now))
                 throw lapsed ? BookingError.holdExpired : BookingError.linkUsed

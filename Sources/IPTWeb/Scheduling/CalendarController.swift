@@ -38,7 +38,7 @@ struct CalendarController: SiteRouteCollection {
         let access = try await ScheduleAccess.load(staff, on: request.db)
         let setup = try await request.bookingSetup()
         let zone = setup.zone
-        let visible = try await access.visibleClinicians(on: request.db)
+        let visible = try await access.visibleClinicians(at: request.now, on: request.db)
         let today = zone.localDate(of: request.now)
         let date = request.query[String.self, at: "date"].flatMap(LocalDate.init(iso:)) ?? today
         let requested = request.query[String.self, at: "clinician"]
@@ -406,7 +406,9 @@ struct CalendarController: SiteRouteCollection {
     private func checkNew(_ body: NewBody, _ request: Request, access: ScheduleAccess, setup: BookingSetup) async throws -> (FieldErrors, NewBooking?) {
         var errors = FieldErrors()
         let clinicianID = body.clinician.flatMap(UUID.init(uuidString:))
-        if clinicianID.map(access.canManage(clinicianID:)) != true { errors.add("clinician", "Choose a clinician whose calendar you manage.") }
+        var bookable = false
+        if let clinicianID { bookable = try await access.canBookInto(clinicianID: clinicianID, on: request.db) }
+        if !bookable { errors.add("clinician", "Choose a clinician whose calendar you manage.") }
         let kind = setup.kind(body.type)
         if kind == nil { errors.add("type", "Choose the type of appointment.") }
         let date = body.date.flatMap(LocalDate.init(iso:))
@@ -425,7 +427,7 @@ struct CalendarController: SiteRouteCollection {
         let locationID = body.location.flatMap(UUID.init(uuidString:))
         if let locationID, try await Location.find(locationID, on: request.db) == nil { errors.add("location", "Choose a place from the list.") }
         var clientID = body.client.flatMap(UUID.init(uuidString:))
-        if let id = clientID, !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == id }) {
+        if let id = clientID, !(try await access.bookableClients(at: request.now, on: request.db)).contains(where: { $0.id == id }) {
             // Someone else's client is treated like one that does not exist.
             clientID = nil
             errors.add("client", "Choose a client from the list.")
@@ -445,7 +447,7 @@ struct CalendarController: SiteRouteCollection {
         guard errors.isEmpty, let clinicianID, let kind, let date, let time else { return (errors, nil) }
         if let newClient, !access.managesAll,
            let existing = try await SchedulingQueries.existingClient(matching: newClient, on: request.db),
-           !(try await access.bookableClients(on: request.db)).contains(where: { $0.id == existing.id }) {
+           !(try await access.bookableClients(at: request.now, on: request.db)).contains(where: { $0.id == existing.id }) {
             // Typing an existing client's details must not attach them (and their chart) to this
             // calendar: the front desk books existing clients with another clinician.
             errors.add("clientEmail", "These details match a client the clinic already has. Ask the front desk to book them with you.")
@@ -509,8 +511,8 @@ struct CalendarController: SiteRouteCollection {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
         let setup = try await request.bookingSetup()
         let model = NewAppointmentPage.Model(
-            clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
-            clients: try await access.bookableClients(on: request.db).map { ($0.id?.uuidString ?? "", "\($0.name) (\($0.email))") },
+            clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
+            clients: try await access.bookableClients(at: request.now, on: request.db).map { ($0.id?.uuidString ?? "", "\($0.name) (\($0.email))") },
             kinds: setup.kinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) min)") },
             locations: try await SchedulingQueries.locations(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
             fields: body.fields, errors: errors, zoneName: setup.zone.displayName(at: request.now), csrfToken: request.csrfToken)
@@ -543,7 +545,9 @@ struct CalendarController: SiteRouteCollection {
         let setup = try await request.bookingSetup()
         var errors = FieldErrors()
         let clinicianID = body.clinician.flatMap(UUID.init(uuidString:))
-        if clinicianID.map(access.canManage(clinicianID:)) != true { errors.add("clinician", "Choose a clinician whose calendar you manage.") }
+        var bookable = false
+        if let clinicianID { bookable = try await access.canBookInto(clinicianID: clinicianID, on: request.db) }
+        if !bookable { errors.add("clinician", "Choose a clinician whose calendar you manage.") }
         let date = body.date.flatMap(LocalDate.init(iso:))
         if date == nil { errors.add("date", "Enter a real date as year-month-day.") }
         let from = body.from.flatMap (LocalTime.init(formValue:))
@@ -568,7 +572,7 @@ struct CalendarController: SiteRouteCollection {
 
     private func renderBlock(_ request: Request, body: BlockBody, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
-        let model = BlockTimePage.Model(clinicians: try await access.visibleClinicians(on: request.db).map { ($0.id.uuidString, $0.name) },
+        let model = BlockTimePage.Model(clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
                                         fields: body.fields, errors: errors, csrfToken: request.csrfToken)
         return try await request.page(model.title, BlockTimePage.view(model), status: status)
     }

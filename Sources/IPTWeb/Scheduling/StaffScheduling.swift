@@ -19,6 +19,13 @@ struct ScheduleAccess: Sendable {
 
     var managesAll: Bool { AccessPolicy.allows(staff.role, .manageSchedule) }
 
+    /// Whether a new appointment or block may go into this calendar: one this person manages, of
+    /// a clinician who has access (not someone who has left, nor an id that is nobody's).
+    func canBookInto(clinicianID: UUID, on database: any Database) async throws -> Bool {
+        guard canManage(clinicianID: clinicianID) else { return false }
+        return try await StaffUser.query(on: database).filter(\.$id == clinicianID).filter(\.$isActive == true).count() > 0
+    }
+
     func canManage(clinicianID: UUID) -> Bool {
         managesAll || clinicianID == staff.id || supervisees.contains(clinicianID)
     }
@@ -32,11 +39,11 @@ struct ScheduleAccess: Sendable {
 
     /// The clients this person may book: everyone for the front desk and the director; for a
     /// clinician, the clients already in a calendar they manage (new clients come in as new).
-    func bookableClients(on database: any Database) async throws -> [ClientRecord] {
+    func bookableClients(at now: Date, on database: any Database) async throws -> [ClientRecord] {
         if managesAll {
             return try await ClientRecord.query(on: database).sort(\.$name).limit(500).all()
         }
-        let clinicianIDs = try await visibleClinicians(on: database).map(\.id)
+        let clinicianIDs = try await visibleClinicians(at: now, on: database).map(\.id)
         guard !clinicianIDs.isEmpty else { return [] }
         let clientIDs = Set(try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs).filter(\.$client.$id != nil)
             .filter(\.$status ~~ Appointment.careStatuses)
@@ -49,7 +56,7 @@ struct ScheduleAccess: Sendable {
     static let stillBooked = [Appointment.Status.held, .requested, .offered, .confirmed].map(\.rawValue)
 
     /// The clinicians whose calendars this person may open, in the order they joined.
-    func visibleClinicians(on database: any Database) async throws -> [CalendarOwner] {
+    func visibleClinicians(at now: Date, on database: any Database) async throws -> [CalendarOwner] {
         // Three plain columns: a Fluent model of each of a large clinic's 193 clinicians was a
         // quarter of everyone's day (docs/PERFORMANCE.md). A clinician's own calendars are asked
         // for by id.
@@ -60,7 +67,8 @@ struct ScheduleAccess: Sendable {
         // appointments are still booked in it, so the front desk can move them (TeamController).
         if managesAll {
             query += """
-                 OR EXISTS (SELECT 1 FROM appointments a WHERE a.staff_id = staff_users.id AND a.status IN (\(binds: Self.stillBooked)))
+                 OR EXISTS (SELECT 1 FROM appointments a WHERE a.staff_id = staff_users.id AND a.status IN (\(binds: Self.stillBooked))
+                            AND a.starts_at > \(bind: now))
                 """
         }
         query += ")"

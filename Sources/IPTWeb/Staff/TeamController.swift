@@ -73,10 +73,10 @@ struct TeamController: SiteRouteCollection {
         user.designation = change.designation
         user.registrationNumber = change.registrationNumber
         let clinic = try await request.services.clinic.current(on: request.db)
-        let link = try await Self.passwordLink(for: user, welcome: true, clinic: clinic.name, request: request) { database in
+        let created = try await Self.passwordLink(for: user, kind: .welcome, clinic: clinic.name, request: request) { database in
             try await user.create(on: database)
         }
-        guard link else {
+        guard created != nil else {
             var errors = FieldErrors()
             errors.add("email", "Someone else on the team already signs in with this email.")
             return try await render(request, member: nil, director: director, fields: fields, errors: errors, status: .unprocessableEntity)
@@ -98,6 +98,11 @@ struct TeamController: SiteRouteCollection {
         let supervisedBefore: UUID? = member.role == .student ? member.$supervisor.id : nil
         let supervisedNow: UUID? = change.role == .student ? change.supervisorID : nil
         let changed = TeamChanges.describe(member, change)
+        let formerEmail = member.email
+        let emailChanged = formerEmail != change.email
+        // The front desk sees no health information, so a clinician made receptionist leaves
+        // every care team, as someone leaving does.
+        let leavesCareTeams = change.role == .receptionist && member.role != .receptionist
         member.name = change.name
         member.email = change.email
         member.role = change.role
@@ -110,14 +115,40 @@ struct TeamController: SiteRouteCollection {
         member.registrationNumber = change.registrationNumber
         member.bio = change.bio
         let now = request.now
-        do {
-            try await request.db.writeTransaction { database in
-                try await member.update(on: database)
-                if supervisedBefore != supervisedNow {
-                    try await TeamChanges.moveSupervision(of: memberID, from: supervisedBefore, to: supervisedNow, by: director.id, at: now, on: database)
-                }
+        let clinic = try await request.services.clinic.current(on: request.db)
+        let write: @Sendable (any Database) async throws -> TeamChanges.CareTeamsChanged = { database in
+            try await member.update(on: database)
+            var teams = TeamChanges.CareTeamsChanged()
+            if supervisedBefore != supervisedNow {
+                teams.merge(try await TeamChanges.moveSupervision(of: memberID, from: supervisedBefore, to: supervisedNow, by: director.id,
+                                                                  at: now, on: database))
             }
-        } catch let error as any DatabaseError where error.isConstraintFailure {
+            if leavesCareTeams { teams.merge(try await TeamChanges.endMemberships(of: memberID, by: director.id, at: now, on: database)) }
+            if emailChanged {
+                // Links and sessions belong to the old address: a welcome link sent to a mistyped
+                // address must not keep working once the address is put right.
+                try await TeamChanges.endLinksAndSessions(of: memberID, at: now, on: database)
+                try await Outbox.enqueue(to: formerEmail, subject: "Your sign-in address has changed - \(clinic.name)", body: """
+                    Hello,
+
+                    The clinic director at \(clinic.name) changed the email address your staff account signs in with. Sign in with the new address from now on; a link to choose a password went to it.
+
+                    If you did not expect this, contact the clinic.
+                    """, at: now, on: database)
+            }
+            return teams
+        }
+        let teams: TeamChanges.CareTeamsChanged
+        do {
+            if emailChanged {
+                guard let written = try await Self.passwordLink(for: member, kind: .addressChanged, clinic: clinic.name, request: request, write: write) else {
+                    throw TeamChanges.AddressTaken()
+                }
+                teams = written
+            } else {
+                teams = try await request.db.writeTransaction(write)
+            }
+        } catch let error where error is TeamChanges.AddressTaken || (error as? any DatabaseError)?.isConstraintFailure == true {
             var errors = FieldErrors()
             errors.add("email", "Someone else on the team already signs in with this email.")
             return try await render(request, member: member, director: director, fields: fields, errors: errors, status: .unprocessableEntity)
@@ -125,6 +156,7 @@ struct TeamController: SiteRouteCollection {
         request.services.pageCache.removeAll()
         try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString,
                                 detail: changed.isEmpty ? "no change" : "changed: \(changed.joined(separator: ", "))")
+        try await Self.audit(teams, of: memberID, request: request)
         return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "saved"]))
     }
 
@@ -139,18 +171,22 @@ struct TeamController: SiteRouteCollection {
         let now = request.now
         switch fields["access"] {
         case "remove" where member.isActive:
-            let ended = try await request.db.writeTransaction { database in
-                try await TeamChanges.removeAccess(of: memberID, by: director.id, at: now, on: database)
+            let supervisor: UUID? = member.role == .student ? member.$supervisor.id : nil
+            let teams = try await request.db.writeTransaction { database in
+                try await TeamChanges.removeAccess(of: memberID, supervisedBy: supervisor, by: director.id, at: now, on: database)
             }
             request.services.pageCache.removeAll()
             try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString,
-                                    detail: "access removed; \(ended) care-team memberships ended")
+                                    detail: "access removed; \(teams.ended.count) care-team memberships ended")
+            try await Self.audit(teams, of: memberID, request: request)
             return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "removed"]))
         case "restore" where !member.isActive:
             let clinic = try await request.services.clinic.current(on: request.db)
             // Back with a new password of their own choosing: the old one was theirs before they left.
             let unusable = try await request.password.async.hash(SecureToken.make())
-            _ = try await Self.passwordLink(for: member, welcome: true, clinic: clinic.name, request: request) { database in
+            _ = try await Self.passwordLink(for: member, kind: .welcome, clinic: clinic.name, request: request) { database in
+                // Anything that raced the removal (a link asked for, a sign-in) stays dead.
+                try await TeamChanges.endLinksAndSessions(of: memberID, at: now, on: database)
                 try await StaffUser.query(on: database).set(\.$isActive, to: true).set(\.$passwordHash, to: unusable)
                     .filter(\.$id == memberID).update()
             }
@@ -169,12 +205,22 @@ struct TeamController: SiteRouteCollection {
         let memberID = try member.requireID()
         guard member.isActive else { return request.redirect(to: SitePath.staffTeamMember.link(memberID)) }
         let clinic = try await request.services.clinic.current(on: request.db)
-        _ = try await Self.passwordLink(for: member, welcome: false, clinic: clinic.name, request: request) { _ in }
+        _ = try await Self.passwordLink(for: member, kind: .reset, clinic: clinic.name, request: request) { _ in }
         try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString, detail: "password link sent by the director")
         return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "link"]))
     }
 
     // MARK: helpers
+
+    /// One audit row per client whose care team a team change altered, as `CareTeamController`
+    /// writes when a director changes a team by hand.
+    private static func audit(_ teams: TeamChanges.CareTeamsChanged, of memberID: UUID, request: Request) async throws {
+        for clientID in Set(teams.ended + teams.added) {
+            let ended = teams.ended.filter { $0 == clientID }.count, added = teams.added.filter { $0 == clientID }.count
+            try await request.audit(.update, recordType: "care-team", subject: clientID.uuidString,
+                                    detail: "team change of staff \(memberID.uuidString): \(ended) ended, \(added) added")
+        }
+    }
 
     /// The account named in the path, or 404 for anything else.
     private func member(_ request: Request) async throws -> StaffUser {
@@ -186,13 +232,25 @@ struct TeamController: SiteRouteCollection {
     /// Runs `write` and queues an email with a one-time password link in the same transaction, so
     /// an account is never made without its link, nor a link sent for an account that failed.
     /// False when the write broke a unique constraint (the email is someone else's).
-    private static func passwordLink(for user: StaffUser, welcome: Bool, clinic: String, request: Request,
-                                     write: @escaping @Sendable (any Database) async throws -> Void) async throws -> Bool {
+    enum LinkKind {
+        case welcome, reset, addressChanged
+    }
+
+    private static func passwordLink<T: Sendable>(for user: StaffUser, kind: LinkKind, clinic: String, request: Request,
+                                                  write: @escaping @Sendable (any Database) async throws -> T) async throws -> T? {
         let token = SecureToken.make()
         let now = request.now
         let link = request.services.settings.publicBaseURL + SitePath.passwordResetLink.link(token)
         let email = user.email
-        let body = welcome ? """
+        let welcome = kind == .welcome
+        let body = kind == .addressChanged ? """
+            Hello,
+
+            Your staff account at \(clinic) now signs in with this email address. If you have not chosen a password yet, or want a new one, open this link within seven days:
+            \(link)
+
+            A password you already have keeps working. If you were not expecting this, ignore this email.
+            """ : welcome ? """
             Hello,
 
             \(clinic) has made you a staff account. To choose your password and sign in, open this link within seven days:
@@ -207,23 +265,30 @@ struct TeamController: SiteRouteCollection {
 
             Your current password keeps working until you choose a new one. If you were not expecting this, ignore this email.
             """
+        let written: T
         do {
-            try await request.db.writeTransaction { database in
-                try await write(database)
+            written = try await request.db.writeTransaction { database in
+                let written = try await write(database)
                 let reset = PasswordReset()
                 reset.$staff.id = try user.requireID()
                 reset.tokenHash = HexDigest.sha256(token)
                 reset.expiresAt = now.addingTimeInterval(welcomeLinkLifetime)
                 reset.createdAt = now
                 try await reset.create(on: database)
-                try await Outbox.enqueue(to: email, subject: welcome ? "Your staff account at \(clinic)" : "Choose a new password - \(clinic)",
+                let subject = switch kind {
+                case .welcome: "Your staff account at \(clinic)"
+                case .reset: "Choose a new password - \(clinic)"
+                case .addressChanged: "Your staff account's email address - \(clinic)"
+                }
+                try await Outbox.enqueue(to: email, subject: subject,
                                          body: body, at: now, on: database)
+                return written
             }
         } catch let error as any DatabaseError where error.isConstraintFailure {
-            return false
+            return nil
         }
         request.nudgeOutbox()
-        return true
+        return written
     }
 
     /// The checked form: everything valid, or each field's problem.
@@ -244,6 +309,13 @@ struct TeamController: SiteRouteCollection {
         let isSelf = member?.id == director.id
         let role = isSelf ? member?.role : fields["role"].flatMap(StaffRole.init(rawValue:))
         if role == nil { errors.add("role", "Choose what they do at the clinic.") }
+        if let member, let memberID = member.id, let role, ![StaffRole.supervisor, .admin].contains(role) {
+            let students = try await StaffUser.query(on: database).filter(\.$supervisor.$id == memberID).filter(\.$role == .student)
+                .filter(\.$isActive == true).count()
+            if students > 0 {
+                errors.add("role", "They supervise \(students) practicum student\(students == 1 ? "" : "s"): choose another supervisor on each student's page first.")
+            }
+        }
         var supervisorID: UUID?
         if role == .student {
             let chosen = fields["supervisor"].flatMap(UUID.init(uuidString:))
@@ -272,7 +344,9 @@ struct TeamController: SiteRouteCollection {
         let designation = line("designation", 60, "Keep the designation on one line, up to 60 characters.")
         let registration = line("registrationNumber", 40, "Keep the registration number on one line, up to 40 characters.")
         let bio = TextRules.clean(fields["bio"]) ?? ""
-        if TextRules.length(bio) > 2_000 { errors.add("bio", "Keep this under 2,000 characters.") }
+        if TextRules.length(bio) > 2_000 || TextRules.hasControlCharacters(bio, allowLineBreaks: true) {
+            errors.add("bio", "Keep this under 2,000 characters, as plain text.")
+        }
         guard errors.isEmpty, let name, let email, let role else { return .invalid(errors) }
         return .valid(TeamChanges.Input(name: name, email: email, role: role, supervisorID: supervisorID, feeTier: tier,
                                           acceptingNewClients: accepting, isPublic: fields["isPublic"] == "yes", credentials: credentials,
@@ -332,6 +406,20 @@ enum TeamChanges {
         let bio: String
     }
 
+    /// Another account took the address between the check and the write.
+    struct AddressTaken: Error {}
+
+    /// The clients whose care teams a change ended a membership in, or added one to.
+    struct CareTeamsChanged: Sendable {
+        var ended: [UUID] = []
+        var added: [UUID] = []
+
+        mutating func merge(_ other: CareTeamsChanged) {
+            ended += other.ended
+            added += other.added
+        }
+    }
+
     enum Checked {
         case valid(Input)
         case invalid(FieldErrors)
@@ -361,8 +449,10 @@ enum TeamChanges {
     /// When the student's supervisor changes, or they stop being a student, the care teams follow:
     /// the former supervisor leaves the teams they were on for this student, unless another student
     /// of theirs is on the same team, and the new one joins for as long as the student's membership.
+    @discardableResult
     static func moveSupervision(of studentID: UUID, from former: UUID?, to next: UUID?, by actor: UUID, at now: Date,
-                                on database: any Database) async throws {
+                                on database: any Database) async throws -> CareTeamsChanged {
+        var changed = CareTeamsChanged()
         let studentRows = try await activeMemberships(of: studentID, at: now, on: database)
         for studentRow in studentRows {
             let clientID = studentRow.$client.id
@@ -379,6 +469,7 @@ enum TeamChanges {
                         row.endsAt = now
                         row.$endedBy.id = actor
                         try await row.update(on: database)
+                        changed.ended.append(clientID)
                     }
                 }
             }
@@ -393,26 +484,46 @@ enum TeamChanges {
                 row.$addedBy.id = actor
                 row.createdAt = now
                 try await row.create(on: database)
+                changed.added.append(clientID)
             }
         }
+        return changed
     }
 
     /// Someone leaves: they cannot sign in (their sessions end now), reset a password with a link
     /// sent earlier, or subscribe a calendar; they are no longer offered to new clients; and each
-    /// care team they are on ends for them today. Returns how many memberships ended.
-    static func removeAccess(of staffID: UUID, by actor: UUID, at now: Date, on database: any Database) async throws -> Int {
+    /// care team they are on ends for them today, with a student's supervisor leaving those teams
+    /// as when a student's supervisor changes.
+    static func removeAccess(of staffID: UUID, supervisedBy supervisor: UUID?, by actor: UUID, at now: Date,
+                             on database: any Database) async throws -> CareTeamsChanged {
         try await StaffUser.query(on: database).set(\.$isActive, to: false).set(\.$acceptingNewClients, to: false)
             .filter(\.$id == staffID).update()
-        try await AccountSessions.endAll(of: staffID, on: database)
-        try await PasswordReset.query(on: database).set(\.$usedAt, to: now).filter(\.$staff.$id == staffID).filter(\.$usedAt == nil).update()
+        try await endLinksAndSessions(of: staffID, at: now, on: database)
         try await CalendarFeed.query(on: database).set(\.$revokedAt, to: now).filter(\.$staff.$id == staffID).filter(\.$revokedAt == nil).update()
-        let memberships = try await activeMemberships(of: staffID, at: now, on: database)
-        for row in memberships {
+        var changed = CareTeamsChanged()
+        if let supervisor {
+            changed.merge(try await moveSupervision(of: staffID, from: supervisor, to: nil, by: actor, at: now, on: database))
+        }
+        changed.merge(try await endMemberships(of: staffID, by: actor, at: now, on: database))
+        return changed
+    }
+
+    /// Ends every care-team membership this person holds now.
+    static func endMemberships(of staffID: UUID, by actor: UUID, at now: Date, on database: any Database) async throws -> CareTeamsChanged {
+        var changed = CareTeamsChanged()
+        for row in try await activeMemberships(of: staffID, at: now, on: database) {
             row.endsAt = now
             row.$endedBy.id = actor
             try await row.update(on: database)
+            changed.ended.append(row.$client.id)
         }
-        return memberships.count
+        return changed
+    }
+
+    /// Uses up every password link not yet used and ends every session of this account.
+    static func endLinksAndSessions(of staffID: UUID, at now: Date, on database: any Database) async throws {
+        try await PasswordReset.query(on: database).set(\.$usedAt, to: now).filter(\.$staff.$id == staffID).filter(\.$usedAt == nil).update()
+        try await AccountSessions.endAll(of: staffID, on: database)
     }
 
     /// What someone who leaves still holds: appointments to come with clients, and clients they treat.

@@ -20,7 +20,7 @@ struct TodaySections {
 
     func fill(_ model: inout TodayPage.Model) async throws -> String {
         let access = try await ScheduleAccess.load(staff, on: db)
-        let visible = try await access.visibleClinicians(on: db).map(\.id)
+        let visible = try await access.visibleClinicians(at: now, on: db).map(\.id)
         let window = Interval(start: zone.startOfDay(day), end: zone.startOfDay(day.adding(days: 1)))
         let setup = try await request.bookingSetup()
         let typeName = { (code: String?) in setup.kind(code)?.name ?? "Appointment" }
