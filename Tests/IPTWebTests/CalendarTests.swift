@@ -89,6 +89,28 @@ import VaporTesting
         }
     }
 
+    @Test func a_client_is_told_the_new_time_when_the_clinic_moves_an_appointment_it_booked() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50)
+            let booked = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                       start: clinic.tenOClock(inDays: 3), locationID: nil, source: "staff", now: clinic.clock.now)
+            try await booked.create(on: clinic.db)
+            #expect(booked.status == .confirmed && booked.manageTokenSealed == nil, "booked by the clinic: no link of its own")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/appointments/\(booked.id!.uuidString)"
+            try await desk.get(path)
+            let day = clinic.toronto.localDate(of: booked.startsAt).adding(days: 1)
+            #expect(try await desk.post(path + "/move", form: ["date": day.description, "time": "11:00"]).status == .seeOther)
+            try await clinic.deliverMail()
+            let told = try #require(clinic.mail.sent.last { $0.to == "casey@example.org" })
+            #expect(told.subject.hasPrefix("Your appointment has changed"))
+            #expect(told.textBody.contains("11 a.m.") && told.textBody.contains("/portal"), "the new time, and where to change it")
+            #expect(!told.textBody.contains("/appointments/"), "no manage link was ever made for it")
+        }
+    }
+
     @Test func staff_moves_refuse_overlaps_and_blocked_time_is_not_bookable() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()

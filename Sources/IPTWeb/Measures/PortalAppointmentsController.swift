@@ -113,10 +113,9 @@ struct PortalAppointmentsController: SiteRouteCollection {
             throw Abort(.badRequest, reason: "Choose one of the times shown.")
         }
         do {
-            let moved = try await BookingService(request: request).reschedule(appointment, to: Date(timeIntervalSince1970: TimeInterval(seconds)), setup: setup,
-                                                                              by: PortalController.actor(session))
-            // The booking feature emails the new time only for appointments that carry a manage link.
-            return request.redirect(to: SitePath.portal.link(query: ["done": moved.manageTokenSealed == nil ? "moved-here" : "moved"]))
+            _ = try await BookingService(request: request).reschedule(appointment, to: Date(timeIntervalSince1970: TimeInterval(seconds)), setup: setup,
+                                                                      by: PortalController.actor(session))
+            return request.redirect(to: SitePath.portal.link(query: ["done": "moved"]))
         } catch BookingError.slotUnavailable(let alternatives) {
             return try await renderMove(request, session: session, appointment: appointment, slots: alternatives, setup: setup,
                                         notice: "That time is no longer free. Here are the nearest free times; your appointment has not changed.",

@@ -267,7 +267,6 @@ struct PortalController: SiteRouteCollection {
         case "cancelled": "Your appointment is cancelled. A confirmation is on its way by email."
         case "late-cancelled": "Your appointment is cancelled and recorded as a late cancellation. A confirmation is on its way by email."
         case "moved": "Your appointment is moved. An email with the new time and an updated calendar file is on its way."
-        case "moved-here": "Your appointment is moved; its card shows the new time. Add it to your calendar again from the card."
         default: nil
         }
         return PortalHomePage.Model(

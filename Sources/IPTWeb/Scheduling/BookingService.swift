@@ -475,14 +475,14 @@ struct BookingService {
                 current.remindersSent = ""
                 current.updatedAt = now
                 try await current.update(on: db)
+                // A confirmed appointment was announced to the client, so its new time is too, whoever
+                // moved it and however it was booked (as a cancellation is).
                 if current.status == Appointment.Status.confirmed, let client = current.client {
                     let token = try manageToken ?? keyRing.openOptional(current.manageTokenSealed, Appointment.manageTokenContext(id, client: current.$client.id))
-                    if let token {
-                        try await SchedulingMail.confirmed(
-                            current, to: client.email, clinicianName: current.staff.name, location: current.location?.name,
-                            manageToken: token, fee: current.feeCents.map { Money(cents: $0, currency: current.currency ?? "CAD").formatted },
-                            context: context, changed: true, on: db)
-                    }
+                    try await SchedulingMail.confirmed(
+                        current, to: client.email, clinicianName: current.staff.name, location: current.location?.name,
+                        manageToken: token, fee: current.feeCents.map { Money(cents: $0, currency: current.currency ?? "CAD").formatted },
+                        context: context, changed: true, on: db)
                 }
                 return current
             }

@@ -119,8 +119,10 @@ enum SchedulingMail {
             """, at: context.now, on: database)
     }
 
+    /// `manageToken` nil: an appointment the clinic booked, which has no link of its own; the
+    /// client changes it in the portal or by phone.
     static func confirmed(_ appointment: Appointment, to email: String, clinicianName: String, location: String?,
-                          manageToken: String, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
+                          manageToken: String?, fee: String?, context: Context, changed: Bool = false, on database: any Database) async throws {
         let when = DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: context.zone)
         let byPhone = AppointmentKind.isByPhone(code: appointment.typeCode)
         let whereLine = byPhone ? "    By phone: \(clinicianName) calls you at the number you gave.\n" : location.map { "    \($0)\n" } ?? ""
@@ -141,9 +143,8 @@ enum SchedulingMail {
             \(whereLine)\(fee.map { "    Fee: \(free ? "free" : $0)\n" } ?? "")
             The attached calendar file adds it to your calendar.
 
-            To cancel or choose another time, use this link (keep it private; it works only for this appointment):
-
-            \(manageLink(manageToken, context))
+            \(manageToken.map { "To cancel or choose another time, use this link (keep it private; it works only for this appointment):\n\n\(manageLink($0, context))" }
+                ?? "To cancel or choose another time, sign in to the client portal at \(context.baseURL)/portal, or call us at \(context.clinic.phone).")
 
             \(notice)
 
