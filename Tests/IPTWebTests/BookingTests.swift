@@ -67,6 +67,40 @@ enum BookingForm {
 }
 
 @Suite struct BookingTests {
+    @Test func the_free_times_pages_plain_list_of_clinicians_is_the_same_as_the_booking_rules_list() async throws {
+        try await withClinic { clinic in
+            var made: [StaffUser] = []
+            for tier in FeeTierCode.allCases {
+                for variant in 0..<4 {
+                    let user = try await clinic.makeClinician(tier: tier, name: "C \(tier.rawValue) \(variant)", role: tier == .reduced ? .student : .therapist)
+                    switch variant {
+                    case 1: user.isActive = false
+                    case 2: user.isPublic = false
+                    case 3: user.acceptingNewClients = false
+                    default: break
+                    }
+                    try await user.update(on: clinic.db)
+                    made.append(user)
+                }
+            }
+            let desk = try await clinic.makeStaff(.receptionist)
+            let kinds = [AppointmentKind(code: "any", name: "Any", durationMinutes: 30),
+                         AppointmentKind(code: "full-only", name: "Full only", durationMinutes: 50, offeredBy: [.full]),
+                         AppointmentKind(code: "reduced-only", name: "Reduced only", durationMinutes: 50, offeredBy: [.reduced])]
+            let choices: [BookingChoice] = [.reducedRate, .registered] + (made + [desk]).map { .member($0.slug) }
+            var nonEmpty = 0
+            for kind in kinds {
+                for choice in choices {
+                    let rules = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: clinic.db).compactMap(\.id)
+                    let plain = try await SchedulingQueries.calendarOwners(for: choice, kind: kind, on: clinic.db).map(\.id)
+                    #expect(Set(plain) == Set(rules) && plain.count == rules.count, "\(choice) \(kind.code)")
+                    if !rules.isEmpty { nonEmpty += 1 }
+                }
+            }
+            #expect(nonEmpty >= 6, "the comparison covers lists with people in them")
+        }
+    }
+
     @Test func a_visitor_books_confirms_by_email_and_gets_an_ics_and_a_manage_link() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()

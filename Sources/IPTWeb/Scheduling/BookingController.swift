@@ -68,12 +68,12 @@ struct BookingController: SiteRouteCollection {
     }
 
     /// The kind and clinicians a query names, or a 400 with a way back.
-    private func selection(_ request: Request, setup: BookingSetup) async throws -> (AppointmentKind, BookingChoice, [StaffUser]) {
+    private func selection(_ request: Request, setup: BookingSetup) async throws -> (AppointmentKind, BookingChoice, [CalendarOwner]) {
         guard let kind = setup.kind(request.query[String.self, at: "type"]), kind.bookableOnline,
               let choice = BookingChoice(request.query[String.self, at: "with"]) else {
             throw Abort(.badRequest, reason: "Choose what to book and with whom on the booking page.")
         }
-        let clinicians = try await SchedulingQueries.clinicians(for: choice, kind: kind, on: request.db)
+        let clinicians = try await SchedulingQueries.calendarOwners(for: choice, kind: kind, on: request.db)
         if case .member = choice, clinicians.isEmpty { throw Abort(.notFound) }
         return (kind, choice, clinicians)
     }
@@ -85,7 +85,7 @@ struct BookingController: SiteRouteCollection {
         let lastDay = today.adding(days: setup.rules.horizonDays)
         let askedDay = (request.query[String.self, at: "day"] ?? request.query[String.self, at: "from"]).flatMap(LocalDate.init(iso:))
         let askedWeek = request.query[String.self, at: "week"].flatMap(LocalDate.init(iso:))
-        let free = try await FreeWeeks(kind: kind, clinicianIDs: clinicians.compactMap(\.id), setup: setup, today: today, lastDay: lastDay,
+        let free = try await FreeWeeks(kind: kind, clinicianIDs: clinicians.map(\.id), setup: setup, today: today, lastDay: lastDay,
                                        now: request.now, database: request.db)
             .forStrip(startingAt: WeekStrip.askedMonday(today: today, lastDay: lastDay, askedDay: askedDay, askedWeek: askedWeek))
         let starts = free.starts

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import IPTCore
 import IPTPages
@@ -41,6 +42,29 @@ enum SchedulingQueries {
         }
         return try await query.sort(\.$createdAt).all().filter { member in
             member.feeTier.flatMap(FeeTierCode.init(rawValue:)).map(kind.offeredBy.contains) ?? false
+        }
+    }
+
+    /// The same clinicians as `clinicians(for:kind:on:)`, as the free-times page needs them: id and
+    /// name, read as plain rows. For "any registered psychotherapist" at a large clinic that is
+    /// every one of 193, and a Fluent model of each was a seventh of the page (docs/PERFORMANCE.md).
+    static func calendarOwners(for choice: BookingChoice, kind: AppointmentKind, on database: any Database) async throws -> [CalendarOwner] {
+        let tiers: [String] = switch choice {
+        case .reducedRate: [FeeTierCode.reduced.rawValue]
+        case .registered: [FeeTierCode.full.rawValue, FeeTierCode.qualifying.rawValue]
+        case .member: FeeTierCode.allCases.map(\.rawValue)
+        }
+        let offered = tiers.filter { FeeTierCode(rawValue: $0).map(kind.offeredBy.contains) ?? false }
+        guard !offered.isEmpty else { return [] }
+        var query: SQLQueryString = """
+            SELECT id, name, slug FROM staff_users WHERE is_active = \(bind: true) AND is_public = \(bind: true)
+            AND accepting_new_clients = \(bind: true) AND fee_tier IN (\(binds: offered))
+            """
+        if case .member(let slug) = choice { query += " AND slug = \(bind: slug)" }
+        query += " ORDER BY created_at, id"
+        return try await RowReader.all(query, on: database).map { row in
+            CalendarOwner(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+                          slug: try row.decode(column: "slug", as: String.self))
         }
     }
 
