@@ -109,4 +109,39 @@ import Vapor
         #expect(throws: CommandFailure.self) { try Backup.restore(from: source, to: target) }
         #expect(!FileManager.default.fileExists(atPath: target), "nothing restored beside the old log")
     }
+
+    @Test func a_file_is_hashed_and_copied_a_piece_at_a_time_exactly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("digest-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Three whole pieces and a bit, so the pieces' edges are crossed; and an empty file.
+        var generator = SystemRandomNumberGenerator()
+        let content = Data((0..<(3 * FileDigest.pieceSize + 5)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        for (name, data) in [("big", content), ("empty", Data())] {
+            let source = directory + "/\(name)", copy = directory + "/\(name)-copy"
+            try data.write(to: URL(fileURLWithPath: source))
+            let digest = try FileDigest.sha256(of: source, copyingTo: copy)
+            #expect(digest.hex == SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined(), "\(name)")
+            #expect(digest.bytes == data.count)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == data, "the copy is the file, byte for byte")
+            let mode = try FileManager.default.attributesOfItem(atPath: copy)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "the copy is the clinic's user's alone")
+        }
+    }
+
+    @Test func a_backup_without_its_sha256_restores_and_says_so_and_a_wrong_one_leaves_nothing_behind() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = directory + "/backup.sqlite"
+        try Data("a copied database".utf8).write(to: URL(fileURLWithPath: source))
+        let target = directory + "/data/clinic.sqlite"
+        #expect(try Backup.restore(from: source, to: target) == false, "no checksum to compare")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data("a copied database".utf8))
+        let other = directory + "/other/clinic.sqlite"
+        try "0000  backup.sqlite\n".write(toFile: source + ".sha256", atomically: true, encoding: .utf8)
+        #expect(throws: CommandFailure.self) { try Backup.restore(from: source, to: other) }
+        #expect(!FileManager.default.fileExists(atPath: other) && !FileManager.default.fileExists(atPath: other + ".restoring"),
+                "neither the database nor a half copy is left")
+    }
 }

@@ -55,7 +55,9 @@ public enum ClinicEntry {
                 guard let source = Self.option("--from", in: environment.arguments) else {
                     throw CommandFailure("Say which backup to restore: --from FILE.")
                 }
-                try Backup.restore(from: source, to: path)
+                if try !Backup.restore(from: source, to: path) {
+                    FileHandle.standardOutput.write(Data("No .sha256 beside \(source): restored without a checksum to compare; the integrity check and the audit chain below vouch for it.\n".utf8))
+                }
             }
             settings.runOutboxWorker = isServe
             try await configure(app, settings: settings)

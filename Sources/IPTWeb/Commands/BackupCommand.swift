@@ -53,10 +53,9 @@ enum Backup {
         try await sql.raw("VACUUM INTO \(bind: target)").run()
         do {
             let rows = try await check(app, file: target)
-            let data = try Data(contentsOf: URL(fileURLWithPath: target))
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-            try "\(digest)  \(URL(fileURLWithPath: target).lastPathComponent)\n".write(toFile: target + ".sha256", atomically: true, encoding: .utf8)
-            return Report(file: target, bytes: data.count, sha256: digest, auditRows: rows)
+            let digest = try FileDigest.sha256(of: target)
+            try "\(digest.hex)  \(URL(fileURLWithPath: target).lastPathComponent)\n".write(toFile: target + ".sha256", atomically: true, encoding: .utf8)
+            return Report(file: target, bytes: digest.bytes, sha256: digest.hex, auditRows: rows)
         } catch {
             try? FileManager.default.removeItem(atPath: target)
             throw error
@@ -86,7 +85,10 @@ enum Backup {
 
     /// Puts a backup in place as the clinic's database. Refuses when a database is already there,
     /// and when the SHA-256 beside the backup does not match. Runs before the app opens its database.
-    static func restore(from source: String, to target: String) throws {
+    /// Returns whether a SHA-256 was there to check; without one, `RestoreCommand`'s integrity check
+    /// and audit chain are what vouch for the file.
+    @discardableResult
+    static func restore(from source: String, to target: String) throws -> Bool {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue else {
@@ -100,18 +102,53 @@ enum Backup {
         for leftover in [target + "-wal", target + "-shm", target + "-journal"] where files.fileExists(atPath: leftover) {
             throw CommandFailure("\(leftover) is left from an earlier database; SQLite would replay it onto the restored copy. Move it away and restore into an empty data directory. Nothing was changed.")
         }
-        let data = try Data(contentsOf: URL(fileURLWithPath: source))
-        if let recorded = try? String(contentsOfFile: source + ".sha256", encoding: .utf8) {
-            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-            guard recorded.split(separator: " ").first.map(String.init) == digest else {
+        let recorded = (try? String(contentsOfFile: source + ".sha256", encoding: .utf8))?.split(separator: " ").first.map(String.init)
+        try files.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        // Copied beside the target and renamed, so a half-copied file is never taken for the
+        // database; hashed as it is copied, so a large clinic's file is read once and never held
+        // in memory whole.
+        let partial = target + ".restoring"
+        try? files.removeItem(atPath: partial)
+        do {
+            let copied = try FileDigest.sha256(of: source, copyingTo: partial)
+            if let recorded, recorded != copied.hex {
                 throw CommandFailure("\(source) does not match its .sha256: the file changed since the backup. Nothing was restored.")
             }
+            try files.moveItem(atPath: partial, toPath: target)
+        } catch {
+            try? files.removeItem(atPath: partial)
+            throw error
         }
-        try files.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
-        // Written beside the target and renamed, so a half-copied file is never taken for the database.
-        let partial = target + ".restoring"
-        try data.write(to: URL(fileURLWithPath: partial))
-        try files.moveItem(atPath: partial, toPath: target)
+        return recorded != nil
+    }
+}
+
+/// The SHA-256 of a file read a mebibyte at a time, and optionally a copy of it written as it is
+/// read: a large clinic's database (12 GiB at 100,000 clients) is never held in memory at once.
+enum FileDigest {
+    static let pieceSize = 1 << 20
+
+    static func sha256(of path: String, copyingTo copy: String? = nil) throws -> (hex: String, bytes: Int) {
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? input.close() }
+        var output: FileHandle?
+        if let copy {
+            // Readable by the clinic's own user only: the database holds everything the clinic keeps.
+            guard FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailure("Could not create \(copy): check the data directory's permissions.")
+            }
+            output = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
+        }
+        defer { try? output?.close() }
+        var hasher = SHA256()
+        var bytes = 0
+        while let piece = try input.read(upToCount: pieceSize), !piece.isEmpty {
+            hasher.update(data: piece)
+            try output?.write(contentsOf: piece)
+            bytes += piece.count
+        }
+        try output?.synchronize()
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), bytes)
     }
 }
 
