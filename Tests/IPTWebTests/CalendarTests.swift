@@ -89,6 +89,40 @@ import VaporTesting
         }
     }
 
+    @Test func the_client_gets_the_times_the_clinic_booked_in_one_email_when_the_box_is_ticked() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await makeClient(clinic)
+            let first = clinic.toronto.localDate(of: clinic.clock.now).adding(days: 7).startOfWeek
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let form = try await desk.get("/staff/appointments/new")
+            #expect(form.body.string.contains(#"name="emailClient" value="yes" checked"#), "ticked unless the desk unticks it")
+            var fields = Self.courseForm(clinician: therapist, client: client, first: first, onConflict: "refuse")
+            fields["weeks"] = "3"
+            fields["emailClient"] = "yes"
+            #expect(try await desk.post("/staff/appointments", form: fields).status == .seeOther)
+            try await clinic.deliverMail()
+            let sent = clinic.mail.sent.filter { $0.to == "casey@example.org" }
+            #expect(sent.count == 1, "one email for the whole course")
+            let email = try #require(sent.first)
+            #expect(email.subject.hasPrefix("Your 3 appointments are booked"))
+            #expect(email.textBody.contains("Tess Therapist") && email.textBody.contains("/portal"))
+            #expect(!email.textBody.contains("IPT"), "nothing clinical in a mailbox")
+            let calendar = try #require(email.attachment?.content)
+            #expect(calendar.components(separatedBy: "BEGIN:VEVENT").count - 1 == 3, "a calendar file with all three")
+
+            // Unticked: booked, and nobody is emailed.
+            let other = try await makeClient(clinic, email: "quiet@example.org")
+            var quiet = Self.courseForm(clinician: therapist, client: other, first: first.adding(days: 1), onConflict: "refuse")
+            quiet["weeks"] = "1"
+            try await desk.get("/staff/appointments/new")
+            #expect(try await desk.post("/staff/appointments", form: quiet).status == .seeOther)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.filter { $0.to == "quiet@example.org" }.isEmpty)
+            #expect(try await Appointment.query(on: clinic.db).filter(\.$client.$id == other.id!).count() == 1)
+        }
+    }
+
     @Test func a_client_is_told_the_new_time_when_the_clinic_moves_an_appointment_it_booked() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()

@@ -368,11 +368,12 @@ struct CalendarController: SiteRouteCollection {
         var time: String?
         var weeks: String?
         var onConflict: String?
+        var emailClient: String?
 
         var fields: [String: String] {
             ["clinician": clinician, "client": client, "clientName": clientName, "clientEmail": clientEmail, "clientPhone": clientPhone,
              "clientDateOfBirth": clientDateOfBirth, "type": type, "location": location, "date": date, "time": time, "weeks": weeks,
-             "onConflict": onConflict].compactMapValues { $0 }
+             "onConflict": onConflict, "emailClient": emailClient].compactMapValues { $0 }
         }
     }
 
@@ -387,6 +388,7 @@ struct CalendarController: SiteRouteCollection {
         body.time = request.query[String.self, at: "time"].map { String($0.prefix(5)) }
         body.weeks = "1"
         body.onConflict = "refuse"
+        body.emailClient = "yes"
         return try await renderNew(request, body: body, errors: FieldErrors())
     }
 
@@ -474,7 +476,7 @@ struct CalendarController: SiteRouteCollection {
         guard let clientID else { throw Abort(.internalServerError) }
         let course = StaffBooking.CourseRequest(
             clinicianID: booking.clinicianID, clientID: clientID, kind: booking.kind, firstDate: booking.date, time: booking.time, count: booking.weeks,
-            locationID: booking.locationID, resolution: body.onConflict == "move" ? .moveConflicts : .refuse)
+            locationID: booking.locationID, resolution: body.onConflict == "move" ? .moveConflicts : .refuse, emailClient: body.emailClient == "yes")
         var keep = body
         keep.client = clientID.uuidString
         do {
@@ -635,7 +637,7 @@ struct CalendarController: SiteRouteCollection {
         }
         let course = StaffBooking.CourseRequest(clinicianID: series.$staff.id, clientID: series.$client.id, kind: kind, firstDate: firstNew,
                                                 time: time, count: count, locationID: last?.$location.id, resolution: .moveConflicts,
-                                                joining: (seriesID, (last?.seriesNumber ?? 0) + 1))
+                                                joining: (seriesID, (last?.seriesNumber ?? 0) + 1), emailClient: true)
         do {
             guard case .booked = try await StaffBooking(request: request).book(course, setup: setup) else {
                 return try await renderSeries(request, series: series, error: "No free time could be found for some of the new weeks; nothing was added.",

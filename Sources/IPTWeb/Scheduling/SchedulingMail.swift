@@ -154,6 +154,45 @@ enum SchedulingMail {
             at: context.now, on: database)
     }
 
+    /// The times the clinic booked for a client (one appointment, or the weeks of a course), in one
+    /// email with one calendar file holding them all. Such appointments have no manage link of their
+    /// own: the client changes them in the portal or by phone.
+    static func bookedByClinic(_ appointments: [Appointment], to email: String, clinicianName: String, location: String?,
+                               fee: String?, context: Context, on database: any Database) async throws {
+        guard let first = appointments.first else { return }
+        let several = appointments.count > 1
+        let byPhone = AppointmentKind.isByPhone(code: first.typeCode)
+        let whereLine = byPhone ? "    By phone: \(clinicianName) calls you at the number you gave.\n" : location.map { "    \($0)\n" } ?? ""
+        let free = (first.feeCents ?? 0) == 0
+        let notice = free ? "If you cannot make it, please let us know so someone else can have the time."
+            : "Please let us know at least \(context.noticeHours) hours ahead if you cannot come; later cancellations may carry a fee."
+        let times = appointments.map { "    \(DateDisplay.range($0.startsAt, $0.endsAt, zone: context.zone))" }.joined(separator: "\n")
+        let events = appointments.map { calendarEvent($0, clinicianName: clinicianName, location: location, context: context) }
+        try await Outbox.enqueue(
+            to: email,
+            subject: several ? "Your \(appointments.count) appointments are booked - \(context.clinic.name)"
+                : "Your appointment is booked - \(context.clinic.name)",
+            body: """
+            Hello,
+
+            \(context.clinic.name) has booked \(several ? "these \(appointments.count) appointments" : "this appointment") for you:
+
+                \(label(first)) with \(clinicianName)
+            \(times)
+            \(whereLine)\(fee.map { "    Fee: \(free ? "free" : $0)\(several ? " each" : "")\n" } ?? "")
+            The attached calendar file adds \(several ? "them" : "it") to your calendar.
+
+            To cancel or change a time, sign in to the client portal at \(context.baseURL)/portal, or call us at \(context.clinic.phone).
+
+            \(notice)
+
+            \(footer(context))
+            """,
+            attachment: EmailAttachment(filename: "appointments.ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH",
+                                        content: ICalendarWriter.document(events, method: .publish, stamp: context.now)),
+            at: context.now, on: database)
+    }
+
     static func cancelled(_ appointment: Appointment, to email: String, clinicianName: String, lateFee: String?,
                           context: Context, on database: any Database) async throws {
         try await Outbox.enqueue(

@@ -105,6 +105,8 @@ struct StaffBooking {
         let resolution: WeeklySeriesPlanner.Resolution
         /// An existing course these weeks join, and the number of the first of them.
         var joining: (seriesID: UUID, firstNumber: Int)? = nil
+        /// Whether the client is emailed the times booked (with a calendar file).
+        var emailClient = false
     }
 
     enum CourseOutcome {
@@ -143,6 +145,8 @@ struct StaffBooking {
         let seriesID: UUID? = course.joining?.seriesID ?? (course.count > 1 ? UUID() : nil)
         let createsSeries = course.joining == nil && seriesID != nil
         let firstNumber = course.joining?.firstNumber ?? 1
+        let context = try await BookingService(request: request).mailContext(setup)
+        let locationName = try await course.locationID.asyncMap { try await Location.find($0, on: request.db)?.name } ?? nil
         do {
             try await request.db.writeTransaction { db in
                 try await BookingService.releaseLapsedHolds(staffID: staffID, now: now, on: db)
@@ -157,6 +161,7 @@ struct StaffBooking {
                     series.createdAt = now
                     try await series.create(on: db)
                 }
+                var booked: [Appointment] = []
                 for occurrence in plan {
                     guard let planned = occurrence.planned else { continue }
                     let appointment = BookingService.newAppointment(staffID: staffID, clientID: course.clientID, kind: course.kind, start: planned.start,
@@ -166,12 +171,19 @@ struct StaffBooking {
                     appointment.feeCents = fee?.cents
                     appointment.currency = fee?.currency
                     try await appointment.create(on: db)
+                    booked.append(appointment)
+                }
+                // In the same transaction: the email goes out if and only if the times were booked.
+                if course.emailClient, let client, let clinician {
+                    try await SchedulingMail.bookedByClinic(booked, to: client.email, clinicianName: clinician.name, location: locationName,
+                                                            fee: fee?.formatted, context: context, on: db)
                 }
             }
         } catch let error where OverlapGuard.violated(by: error) != nil {
             // Someone booked one of these times between the plan and the write: plan again.
             throw BookingError.slotUnavailable(alternatives: [])
         }
+        if course.emailClient { request.nudgeOutbox() }
         try await request.audit(course.joining == nil ? .create : .update, recordType: seriesID == nil ? "appointment" : "appointment-series",
                                 recordID: seriesID?.uuidString, subject: course.clientID.uuidString,
                                 detail: "\(plan.count) booked by staff, \(plan.filter(\.isMoved).count) moved")

@@ -319,7 +319,7 @@ struct TeamController: SiteRouteCollection {
         var supervisorID: UUID?
         if role == .student {
             let chosen = fields["supervisor"].flatMap(UUID.init(uuidString:))
-            let supervisor = try await chosen.asyncFlatMap { try await StaffUser.find($0, on: database) }
+            let supervisor = try await chosen.asyncMap { try await StaffUser.find($0, on: database) } ?? nil
             if let supervisor, supervisor.isActive, [.supervisor, .admin].contains(supervisor.role), supervisor.id != member?.id {
                 supervisorID = supervisor.id
             } else {
@@ -378,13 +378,6 @@ struct TeamController: SiteRouteCollection {
                                          futureAppointments: future, treatingClients: treating, supervisedStudents: students, notice: notice, errors: errors,
                                          csrfToken: request.csrfToken)
         return try await request.page(model.title, StaffAccountPage.view(model), status: status)
-    }
-}
-
-private extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
 
