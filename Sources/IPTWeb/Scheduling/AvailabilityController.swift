@@ -160,7 +160,7 @@ struct AvailabilityController: SiteRouteCollection {
         func time(_ minute: Int) -> String { LocalTime(minuteOfDay: minute)?.spoken ?? "" }
         let model = AvailabilityPage.Model(
             clinicianID: memberID.uuidString, clinicianName: member.name,
-            clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
+            clinicians: try await access.bookableClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
             zoneName: setup.zone.displayName(at: request.now),
             weekly: weekly.map { .init(id: $0.id?.uuidString ?? "", day: Weekday(rawValue: $0.weekday)?.name ?? "", from: time($0.startMinute),
                                        until: time($0.endMinute), place: $0.location?.name ?? "Not set") },

@@ -513,7 +513,7 @@ struct CalendarController: SiteRouteCollection {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
         let setup = try await request.bookingSetup()
         let model = NewAppointmentPage.Model(
-            clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
+            clinicians: try await access.bookableClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
             clients: try await access.bookableClients(at: request.now, on: request.db).map { ($0.id?.uuidString ?? "", "\($0.name) (\($0.email))") },
             kinds: setup.kinds.map { ($0.code, "\($0.name) (\($0.durationMinutes) min)") },
             locations: try await SchedulingQueries.locations(on: request.db).map { ($0.id?.uuidString ?? "", $0.name) },
@@ -574,7 +574,7 @@ struct CalendarController: SiteRouteCollection {
 
     private func renderBlock(_ request: Request, body: BlockBody, errors: FieldErrors, status: HTTPResponseStatus = .ok) async throws -> Response {
         let access = try await ScheduleAccess.load(try request.requireStaff(), on: request.db)
-        let model = BlockTimePage.Model(clinicians: try await access.visibleClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
+        let model = BlockTimePage.Model(clinicians: try await access.bookableClinicians(at: request.now, on: request.db).map { ($0.id.uuidString, $0.name) },
                                         fields: body.fields, errors: errors, csrfToken: request.csrfToken)
         return try await request.page(model.title, BlockTimePage.view(model), status: status)
     }

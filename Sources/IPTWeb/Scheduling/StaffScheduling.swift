@@ -61,7 +61,7 @@ struct ScheduleAccess: Sendable {
         // quarter of everyone's day (docs/PERFORMANCE.md). A clinician's own calendars are asked
         // for by id.
         var query: SQLQueryString = """
-            SELECT id, name, slug FROM staff_users WHERE fee_tier IS NOT NULL AND (is_active = \(bind: true)
+            SELECT id, name, slug, is_active FROM staff_users WHERE fee_tier IS NOT NULL AND (is_active = \(bind: true)
             """
         // Someone whose access was removed keeps a calendar for those who manage the clinic's while
         // appointments are still booked in it, so the front desk can move them (TeamController).
@@ -78,8 +78,14 @@ struct ScheduleAccess: Sendable {
         query += " ORDER BY created_at, id"  // a total order: everyone's day is paged by position
         return try await RowReader.all(query, on: database).map { row in
             CalendarOwner(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
-                          slug: try row.decode(column: "slug", as: String.self))
+                          slug: try row.decode(column: "slug", as: String.self), isActive: try row.decode(column: "is_active", as: Bool.self))
         }
+    }
+
+    /// The calendars a new appointment, a block or new working hours may go into: those this person
+    /// may open, less those of anyone who has left (kept visible only to move what is left in them).
+    func bookableClinicians(at now: Date, on database: any Database) async throws -> [CalendarOwner] {
+        try await visibleClinicians(at: now, on: database).filter(\.isActive)
     }
 }
 
@@ -88,6 +94,8 @@ struct CalendarOwner: Sendable, Equatable {
     let id: UUID
     let name: String
     let slug: String
+    /// False for someone who has left whose calendar still holds appointments to move.
+    var isActive = true
 }
 
 /// Staff booking: single appointments and weekly courses, checked week by week.
