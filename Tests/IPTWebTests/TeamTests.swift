@@ -328,4 +328,44 @@ import VaporTesting
             #expect(try await Appointment.query(on: clinic.db).filter(\.$staff.$id == student.id!).first()?.status == .held)
         }
     }
+
+    @Test func two_directors_changing_a_students_supervisor_at_once_leave_one_supervisor_on_the_team() async throws {
+        try await withClinic { clinic in
+            let (first, _) = try await clinic.signedIn(as: .admin)
+            let (second, _) = try await clinic.signedIn(as: .admin)
+            let (_, formerUser, _, studentUser) = try await clinic.supervisedStudent()
+            let a = try await clinic.makeStaff(.supervisor, name: "Ada Supervisor")
+            let b = try await clinic.makeStaff(.supervisor, name: "Ben Supervisor")
+            let client = try await clinic.clientSeen(by: studentUser)
+            let path = "/staff/team/\(studentUser.id!.uuidString)"
+            try await first.get(path)
+            try await second.get(path)
+            clinic.clock.advance(by: 60)
+            async let one = first.post(path, form: form(studentUser, ["supervisor": a.id!.uuidString]))
+            async let two = second.post(path, form: form(studentUser, ["supervisor": b.id!.uuidString]))
+            // Overlapping, one is saved and the other told the account changed meanwhile (409); if the
+            // two happen not to overlap, both are saved one after the other. Either way the team must
+            // end up with the saved supervisor alone.
+            let statuses = try await [one.status, two.status].map(\.code).sorted()
+            #expect(statuses == [303, 409] || statuses == [303, 303], "\(statuses)")
+            let supervisors = try await CareTeamQueries.active(of: client.id!, at: clinic.clock.now, on: clinic.db).filter { $0.role == .supervisor }
+            let saved = try #require(try await StaffUser.find(studentUser.id, on: clinic.db)?.$supervisor.id)
+            #expect(supervisors.map(\.$staff.id) == [saved], "the team holds the saved supervisor alone")
+            #expect(saved != formerUser.id)
+        }
+    }
+
+    @Test func the_claim_on_an_account_holds_only_while_its_role_and_supervisor_are_unchanged() async throws {
+        try await withClinic { clinic in
+            let (_, formerUser, _, studentUser) = try await clinic.supervisedStudent()
+            let next = try await clinic.makeStaff(.supervisor)
+            #expect(try await TeamChanges.claim(studentUser.id!, role: .student, supervisor: formerUser.id, on: clinic.db))
+            try await StaffUser.query(on: clinic.db).set(\.$supervisor.$id, to: next.id).filter(\.$id == studentUser.id!).update()
+            #expect(try await !TeamChanges.claim(studentUser.id!, role: .student, supervisor: formerUser.id, on: clinic.db), "planned from the old supervisor")
+            #expect(try await !TeamChanges.claim(studentUser.id!, role: .therapist, supervisor: next.id, on: clinic.db), "planned from another role")
+            #expect(try await TeamChanges.claim(studentUser.id!, role: .student, supervisor: next.id, on: clinic.db))
+            let therapist = try await clinic.makeStaff(.therapist)
+            #expect(try await TeamChanges.claim(therapist.id!, role: .therapist, supervisor: nil, on: clinic.db), "no supervisor is matched as none")
+        }
+    }
 }

@@ -117,11 +117,15 @@ public enum StaffAccountPage {
         /// Practicum students with access who work under this person.
         public var supervisedStudents: Int
         public var notice: String?
+        /// Why nothing was saved, when it is not a field's fault (someone else changed the account).
+        public var warning: String?
         public var errors: FieldErrors
         public var csrfToken: String
 
         public init(id: String?, name: String?, isActive: Bool, isSelf: Bool, fields: [String: String], supervisors: [Choice],
-                    futureAppointments: Int, treatingClients: Int, supervisedStudents: Int = 0, notice: String?, errors: FieldErrors, csrfToken: String) {
+                    futureAppointments: Int, treatingClients: Int, supervisedStudents: Int = 0, notice: String?, warning: String? = nil,
+                    errors: FieldErrors, csrfToken: String) {
+            self.warning = warning
             self.id = id
             self.name = name
             self.isActive = isActive
@@ -149,6 +153,7 @@ public enum StaffAccountPage {
             .p(.class("breadcrumb"), .a(.href(SitePath.staffTeam.link), .text("Team")), .text(" / "), .text(model.id == nil ? "New" : model.name ?? "")),
             .h1(.text(model.id == nil ? "Add a team member" : model.name ?? "Team member")),
             .unwrap(model.notice) { .div(.class("notice success"), .attribute(named: "role", value: "status"), .p(.text($0))) },
+            .unwrap(model.warning) { .div(.class("notice warning"), .attribute(named: "role", value: "alert"), .p(.text($0))) },
             .if(model.id != nil && !model.isActive,
                 .p(.class("notice warning"), .text("This person no longer has access: they cannot sign in, are not offered for bookings and are not on the website."))),
             .if(model.id == nil, .p(.class("lede"), .text("They get an email with a link to choose their own password, valid for seven days. No password is set or seen by you."))),
@@ -184,7 +189,7 @@ public enum StaffAccountPage {
                                     required: false, maxLength: 60, hint: "For example: RP or RSW."),
                 FormViews.textField(name: "registrationNumber", label: "College registration number", value: fields["registrationNumber"],
                                     error: errors["registrationNumber"], required: false, maxLength: 40),
-                FormViews.textArea(name: "bio", label: "About them (website)", value: fields["bio"], error: errors["bio"], maxLength: 2_000, rows: 5,
+                FormViews.textArea(name: "bio", label: "About them, for the website (optional)", value: fields["bio"], error: errors["bio"], maxLength: 2_000, rows: 5,
                                    required: false),
                 .button(.class("button"), .type(.submit), .text(model.id == nil ? "Add and send the welcome email" : "Save"))
             ),

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 import IPTPages
+import SQLKit
 import Vapor
 
 /// The director's team pages: who has a staff account, adding someone (they choose their own
@@ -98,6 +99,7 @@ struct TeamController: SiteRouteCollection {
         let supervisedBefore: UUID? = member.role == .student ? member.$supervisor.id : nil
         let supervisedNow: UUID? = change.role == .student ? change.supervisorID : nil
         let changed = TeamChanges.describe(member, change)
+        let formerRole = member.role, formerSupervisor = member.$supervisor.id
         let formerEmail = member.email
         let emailChanged = formerEmail != change.email
         // The front desk sees no health information, so a clinician made receptionist leaves
@@ -117,6 +119,12 @@ struct TeamController: SiteRouteCollection {
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)
         let write: @Sendable (any Database) async throws -> TeamChanges.CareTeamsChanged = { database in
+            // The role and supervisor the care teams are moved from must be the ones stored now:
+            // of two directors changing a student's supervisor at once, the second finds the row
+            // changed and is shown the account as it is, rather than adding a second supervisor.
+            guard try await TeamChanges.claim(memberID, role: formerRole, supervisor: formerSupervisor, on: database) else {
+                throw TeamChanges.ChangedMeanwhile()
+            }
             try await member.update(on: database)
             var teams = TeamChanges.CareTeamsChanged()
             if supervisedBefore != supervisedNow {
@@ -148,6 +156,11 @@ struct TeamController: SiteRouteCollection {
             } else {
                 teams = try await request.db.writeTransaction(write)
             }
+        } catch is TeamChanges.ChangedMeanwhile {
+            let current = try await self.member(request)
+            return try await render(request, member: current, director: director, fields: Self.fields(of: current), errors: FieldErrors(),
+                                    warning: "Someone else changed this account a moment ago, so nothing was saved. Here it is as it is now.",
+                                    status: .conflict)
         } catch let error where error is TeamChanges.AddressTaken || (error as? any DatabaseError)?.isConstraintFailure == true {
             var errors = FieldErrors()
             errors.add("email", "Someone else on the team already signs in with this email.")
@@ -364,7 +377,7 @@ struct TeamController: SiteRouteCollection {
     }
 
     private func render(_ request: Request, member: StaffUser?, director: CurrentStaff, fields: [String: String], errors: FieldErrors,
-                        notice: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
+                        notice: String? = nil, warning: String? = nil, status: HTTPResponseStatus = .ok) async throws -> Response {
         let supervisors = try await StaffUser.query(on: request.db).filter(\.$isActive == true)
             .filter(\.$role ~~ [StaffRole.supervisor, .admin]).sort(\.$name).all()
             .filter { $0.id != member?.id }
@@ -375,7 +388,7 @@ struct TeamController: SiteRouteCollection {
         }
         let model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
                                          isSelf: member?.id != nil && member?.id == director.id, fields: fields, supervisors: supervisors,
-                                         futureAppointments: future, treatingClients: treating, supervisedStudents: students, notice: notice, errors: errors,
+                                         futureAppointments: future, treatingClients: treating, supervisedStudents: students, notice: notice, warning: warning, errors: errors,
                                          csrfToken: request.csrfToken)
         return try await request.page(model.title, StaffAccountPage.view(model), status: status)
     }
@@ -401,6 +414,19 @@ enum TeamChanges {
 
     /// Another account took the address between the check and the write.
     struct AddressTaken: Error {}
+
+    /// The account's role or supervisor changed between the form and the write.
+    struct ChangedMeanwhile: Error {}
+
+    /// Takes the account's row for this change if its role and supervisor are still what the change
+    /// was planned from: one conditional UPDATE, whose returned row decides (on PostgreSQL the
+    /// second of two waits for the first's lock and then finds the row changed).
+    static func claim(_ staffID: UUID, role: StaffRole, supervisor: UUID?, on database: any Database) async throws -> Bool {
+        guard let sql = database as? any SQLDatabase else { return false }
+        var update = sql.update(StaffUser.schema).set("role", to: role.rawValue).where("id", .equal, staffID).where("role", .equal, role.rawValue)
+        update = if let supervisor { update.where("supervisor_id", .equal, supervisor) } else { update.where("supervisor_id", .is, SQLLiteral.null) }
+        return try await !update.returning("id").all().isEmpty
+    }
 
     /// The clients whose care teams a change ended a membership in, or added one to.
     struct CareTeamsChanged: Sendable {
