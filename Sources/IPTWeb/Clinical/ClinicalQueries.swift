@@ -255,6 +255,13 @@ enum DuplicateQueries {
                 reasons.append("the same name and date of birth")
             }
             guard !reasons.isEmpty, let existingID = existing.id else { continue }
+            // Already flagged, either way round (the check after commit, below, meets pairs the
+            // check inside the transaction found).
+            let flagged = try await PossibleDuplicate.query(on: db).group(.or) { either in
+                either.group(.and) { $0.filter(\.$client.$id == id).filter(\.$existing.$id == existingID) }
+                    .group(.and) { $0.filter(\.$client.$id == existingID).filter(\.$existing.$id == id) }
+            }.count() > 0
+            guard !flagged else { continue }
             let task = PossibleDuplicate()
             task.$client.id = id
             task.$existing.id = existingID
@@ -262,6 +269,21 @@ enum DuplicateQueries {
             task.status = .open
             task.createdAt = now
             try await task.create(on: db)
+        }
+    }
+
+    /// The same check once the booking's transaction has committed. On PostgreSQL two bookings by
+    /// the same person at the same moment each check inside their own transaction and cannot see
+    /// the other's new record; after both commit, whichever checks second sees the first, so the
+    /// pair is always flagged. (On SQLite write transactions take turns, and the first check finds it.)
+    static func recordMatchesAfterCommit(for clientID: UUID, now: Date, on db: any Database) async throws {
+        guard let client = try await ClientRecord.find(clientID, on: db) else { return }
+        do {
+            try await db.writeTransaction { tx in
+                try await recordMatches(for: client, now: now, on: tx)
+            }
+        } catch let error as any DatabaseError where error.isConstraintFailure {
+            // The other booking's check flagged the same pair this way round a moment before.
         }
     }
 

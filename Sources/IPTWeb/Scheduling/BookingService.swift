@@ -194,6 +194,9 @@ struct BookingService {
                 return appointment
             }
             request.nudgeOutbox()
+            if let clientID = appointment.$client.id {
+                try await DuplicateQueries.recordMatchesAfterCommit(for: clientID, now: now, on: database)
+            }
             try await request.audit(.create, recordType: "appointment", recordID: appointment.id?.uuidString,
                                     subject: appointment.$client.id?.uuidString, detail: "requested online (\(appointment.status))")
             return approval ? .requested(appointment) : .held(appointment)
