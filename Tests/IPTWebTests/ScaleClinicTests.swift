@@ -38,6 +38,15 @@ import VaporTesting
             #expect(try await Appointment.query(on: clinic.db).count() == expected)
             let longTerm = ScaleClinic.clientID(1)
             #expect(try await Appointment.query(on: clinic.db).filter(\.$client.$id == longTerm).count() == 200)
+            // Reminders whose moment has passed count as sent, as in a running clinic: none is due
+            // for any generated appointment when the clinic first starts.
+            for appointment in try await Appointment.query(on: clinic.db).filter(\.$status == .confirmed).all() {
+                let sent = Set(appointment.remindersSent.split(separator: ",").compactMap { Int($0) })
+                #expect(ReminderSchedule.due(now: now, start: appointment.startsAt, bookedAt: appointment.updatedAt, alreadySent: sent).isEmpty)
+            }
+            #expect(ScaleClinic.remindersAlreadySent(start: now.addingTimeInterval(72 * 3600), now: now) == "")
+            #expect(ScaleClinic.remindersAlreadySent(start: now.addingTimeInterval(30 * 3600), now: now) == "48")
+            #expect(ScaleClinic.remindersAlreadySent(start: now.addingTimeInterval(10 * 3600), now: now) == "24,48")
 
             #expect(try await clinic.auditChainBreak() == nil)
 

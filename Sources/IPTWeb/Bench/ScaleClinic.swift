@@ -273,6 +273,13 @@ public enum ScaleClinic {
 
     static func appointmentID(client: Int, session: Int) -> UUID { id(.appointment, client, session) }
 
+    /// The reminders a running clinic would already have sent for an appointment at `start`: those
+    /// whose moment has passed, as `reminders_sent` stores them. Without them, the first start on a
+    /// generated clinic sent a thousand reminders at once.
+    static func remindersAlreadySent(start: Date, now: Date) -> String {
+        ReminderSchedule.hoursBefore.filter { start.addingTimeInterval(TimeInterval(-$0 * 3600)) <= now }.sorted().map(String.init).joined(separator: ",")
+    }
+
     static func appointments(_ plan: Plan, on database: any Database) async throws -> Int {
         let columns = ["id", "staff_id", "client_id", "type_code", "location_id", "starts_at", "ends_at", "blocked_from", "blocked_until",
                        "status", "sequence", "reminders_sent", "source", "created_at", "updated_at", "cancelled_at"]
@@ -285,8 +292,9 @@ public enum ScaleClinic {
                 let roll = (client * 31 + session * 17) % 20
                 let status: Appointment.Status = start > plan.now ? .confirmed : roll == 0 ? .cancelled : roll == 1 ? .noShow : .attended
                 let booked = start.addingTimeInterval(-7 * 86_400)
+                let reminded = status == .confirmed ? remindersAlreadySent(start: start, now: plan.now) : ""
                 try await add([appointmentID(client: client, session: session), clinicianID(clinician), clientID(client), plan.session.code,
-                               plan.officeID, start, plan.session.session(at: start).end, occupied.start, occupied.end, status.rawValue, 0, "",
+                               plan.officeID, start, plan.session.session(at: start).end, occupied.start, occupied.end, status.rawValue, 0, reminded,
                                "staff", booked, booked, status == .cancelled ? booked.addingTimeInterval(86_400) : nil])
             }
             // Latest week first: the database's overlap check (a trigger on SQLite) then finds
