@@ -149,6 +149,7 @@ import VaporTesting
             let week = clinic.toronto.localDate(of: clinic.tenOClock(inDays: 5)).description
             let calendar = try await desk.get("/staff/calendar?clinician=\(leaverUser.id!.uuidString)&view=week&date=\(week)")
             #expect(calendar.status == .ok && calendar.body.string.contains("Lee Leaving"), "the front desk still opens the leaver's calendar to move what is left")
+            #expect(calendar.body.string.contains("Lee Leaving (no longer has access)"), "and the calendar says they have left")
             #expect(try await director.get("/staff/team").body.string.contains("No longer with access (1)"))
             #expect(try await director.get("/staff/team/\(leaverUser.id!.uuidString)").body.string.contains("1 future appointment still in their calendar"),
                     "after the removal the director still sees what is left to move")

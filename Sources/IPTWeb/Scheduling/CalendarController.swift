@@ -74,7 +74,7 @@ struct CalendarController: SiteRouteCollection {
         let appointments = try await SchedulingQueries.calendarAppointments(of: ids, window: window, on: request.db)
         let calendars = try await SchedulingQueries.calendars(for: ids, window: window, now: request.now, on: request.db)
         let model = CalendarPage.Model(
-            clinicians: visible.map { ($0.id.uuidString, $0.name) }, offersEveryone: access.managesAll || visible.count > 1,
+            clinicians: visible.map { ($0.id.uuidString, $0.isActive ? $0.name : "\($0.name) (no longer has access)") }, offersEveryone: access.managesAll || visible.count > 1,
             clinician: requested ?? "all", date: date, today: today, isDay: isDay, days: days, zoneName: zone.displayName(at: window.start),
             managesAll: access.managesAll, weekClinician: isDay ? nil : shown.first?.id.uuidString,
             columns: CalendarGrid(setup: setup, now: request.now, appointments: appointments, calendars: calendars)
