@@ -143,5 +143,11 @@ import Vapor
         #expect(throws: CommandFailure.self) { try Backup.restore(from: source, to: other) }
         #expect(!FileManager.default.fileExists(atPath: other) && !FileManager.default.fileExists(atPath: other + ".restoring"),
                 "neither the database nor a half copy is left")
+        // A .sha256 that is there but empty or garbled is refused, not taken for a missing one.
+        for garbled in ["", "not a digest  backup.sqlite\n"] {
+            try garbled.write(toFile: source + ".sha256", atomically: true, encoding: .utf8)
+            #expect(throws: CommandFailure.self) { try Backup.restore(from: source, to: directory + "/garbled/clinic.sqlite") }
+            #expect(!FileManager.default.fileExists(atPath: directory + "/garbled/clinic.sqlite"))
+        }
     }
 }

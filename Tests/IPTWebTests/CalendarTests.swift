@@ -142,6 +142,7 @@ import VaporTesting
             #expect(told.subject.hasPrefix("Your appointment has changed"))
             #expect(told.textBody.contains("11 a.m.") && told.textBody.contains("/portal"), "the new time, and where to change it")
             #expect(!told.textBody.contains("/appointments/"), "no manage link was ever made for it")
+            #expect(told.attachment?.content.contains("/portal") == true, "the calendar file points to the portal, not to a link it never had")
         }
     }
 

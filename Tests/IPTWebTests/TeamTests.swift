@@ -160,6 +160,11 @@ import VaporTesting
             // Nothing new goes into the leaver's calendar, and nobody confirms a time with them.
             #expect(!(try await desk.get("/staff/appointments/new").body.string.contains("Lee Leaving")), "not offered for new bookings")
             #expect(!(try await desk.get("/staff/calendar/block").body.string.contains("Lee Leaving")))
+            let hoursBefore = try await AvailabilityRow.query(on: clinic.db).filter(\.$staff.$id == leaverUser.id!).count()
+            try await desk.get("/staff/availability")
+            #expect(try await desk.post("/staff/availability/weekly", form: ["clinician": leaverUser.id!.uuidString, "weekday": "1", "from": "09:00",
+                                                                         "until": "12:00"]).status == .notFound, "no new working hours for a leaver")
+            #expect(try await AvailabilityRow.query(on: clinic.db).filter(\.$staff.$id == leaverUser.id!).count() == hoursBefore)
             let booked = try await desk.post("/staff/appointments", form: ["clinician": leaverUser.id!.uuidString, "client": client.id!.uuidString,
                                                                             "type": "ipt-session", "date": week, "time": "14:00", "weeks": "1"])
             #expect(booked.status == .unprocessableEntity && booked.body.string.contains("Choose a clinician whose calendar you manage"))

@@ -62,7 +62,7 @@ public enum NewAppointmentPage {
                                      options: [("refuse", "Book nothing and show me the colliding weeks"),
                                                ("move", "Move the colliding weeks to the nearest free time that week")],
                                      selected: fields["onConflict"] ?? "refuse", error: nil),
-                FormViews.checkbox(name: "emailClient", label: "Email the client the time (or all the weeks' times) with a calendar file",
+                FormViews.checkbox(name: "emailClient", label: "Email the client the time (or all the weeks' times) with a calendar file now. Reminders, moves and cancellations are emailed either way.",
                                    checked: fields["emailClient"] == "yes", error: nil),
                 .button(.class("button"), .type(.submit), .text("Book"))
             )

@@ -52,6 +52,8 @@ enum Backup {
         guard !FileManager.default.fileExists(atPath: target) else { throw Failure.exists(target) }
         try await sql.raw("VACUUM INTO \(bind: target)").run()
         do {
+            // Readable by the clinic's user only, as the database itself is.
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
             let rows = try await check(app, file: target)
             let digest = try FileDigest.sha256(of: target)
             try "\(digest.hex)  \(URL(fileURLWithPath: target).lastPathComponent)\n".write(toFile: target + ".sha256", atomically: true, encoding: .utf8)
@@ -102,7 +104,16 @@ enum Backup {
         for leftover in [target + "-wal", target + "-shm", target + "-journal"] where files.fileExists(atPath: leftover) {
             throw CommandFailure("\(leftover) is left from an earlier database; SQLite would replay it onto the restored copy. Move it away and restore into an empty data directory. Nothing was changed.")
         }
-        let recorded = (try? String(contentsOfFile: source + ".sha256", encoding: .utf8))?.split(separator: " ").first.map(String.init)
+        // A .sha256 that is there but cannot be read as one is refused, not taken for a missing one.
+        var recorded: String?
+        if files.fileExists(atPath: source + ".sha256") {
+            let text = try? String(contentsOfFile: source + ".sha256", encoding: .utf8)
+            guard let digest = text?.split(whereSeparator: \.isWhitespace).first.map(String.init),
+                  digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
+                throw CommandFailure("\(source).sha256 is there but holds no SHA-256 to compare. Nothing was restored.")
+            }
+            recorded = digest.lowercased()
+        }
         try files.createDirectory(atPath: URL(fileURLWithPath: target).deletingLastPathComponent().path, withIntermediateDirectories: true)
         // Copied beside the target and renamed, so a half-copied file is never taken for the
         // database; hashed as it is copied, so a large clinic's file is read once and never held
@@ -200,7 +211,16 @@ struct RestoreCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard case let .sqliteFile(path) = app.services.settings.database else { throw Backup.Failure.notSQLite }
-        let rows = try await Backup.check(app, file: path)
+        let rows: Int
+        do {
+            rows = try await Backup.check(app, file: path)
+        } catch {
+            // Not left in place as the clinic's database: the clinic must not start on a copy that
+            // failed its check.
+            let aside = path + ".failed-check"
+            try? FileManager.default.moveItem(atPath: path, toPath: aside)
+            throw CommandFailure("The restored copy failed its check (\(error)); it was moved to \(aside) and the clinic will not start on it.")
+        }
         context.console.output("""
         Restored into \(path): integrity check ok; audit chain intact (\(String(rows)) rows).
         Start the clinic with the same master key (IPT_MASTER_KEY or IPT_MASTER_KEY_FILE) as when the backup was taken.

@@ -17,7 +17,9 @@ struct AvailabilityController: SiteRouteCollection {
 
     /// The clinician named by `clinician` (query or form), if this person may manage their calendar.
     private func clinician(_ request: Request, id: String?, access: ScheduleAccess) async throws -> CalendarOwner {
-        let visible = try await access.visibleClinicians(at: request.now, on: request.db)
+        // Working hours are for those who still work here: a leaver's calendar stays open in the
+        // calendar only to move what is booked in it.
+        let visible = try await access.bookableClinicians(at: request.now, on: request.db)
         if let id {
             guard let uuid = UUID(uuidString: id), let member = visible.first(where: { $0.id == uuid }) else { throw Abort(.notFound) }
             return member

@@ -194,11 +194,18 @@ struct BookingService {
                 return appointment
             }
             request.nudgeOutbox()
-            if let clientID = appointment.$client.id {
-                try await DuplicateQueries.recordMatchesAfterCommit(for: clientID, now: now, on: database)
-            }
             try await request.audit(.create, recordType: "appointment", recordID: appointment.id?.uuidString,
                                     subject: appointment.$client.id?.uuidString, detail: "requested online (\(appointment.status))")
+            if let clientID = appointment.$client.id {
+                // The booking is made and told; a failed second look for duplicates must not turn
+                // that into an error page (the person would book again). It is logged, without
+                // anything about the person.
+                do {
+                    try await DuplicateQueries.recordMatchesAfterCommit(for: clientID, now: now, on: database)
+                } catch {
+                    request.logger.warning("possible-duplicate check after a booking failed: \(String(reflecting: type(of: error)))")
+                }
+            }
             return approval ? .requested(appointment) : .held(appointment)
         } catch let error where OverlapGuard.violated(by: error) != nil || error is SamePersonBusy {
             if error is SamePersonBusy || OverlapGuard.violated(by: error) == .client {
@@ -470,6 +477,16 @@ struct BookingService {
                 try await Self.releaseLapsedHolds(staffID: appointment.$staff.id, now: now, on: db)
                 guard let current = try await Appointment.query(on: db).filter(\.$id == id).with(\.$staff).with(\.$client).with(\.$location).first(),
                       current.status.isChangeable == true else { throw BookingError.linkUsed }
+                // Moved by the update that checks nothing changed it since it was read (a cancellation
+                // committing in between on PostgreSQL): a cancelled appointment is never moved, nor
+                // its client told it moved after being told it was cancelled.
+                let moved = try await (db as! any SQLDatabase).update(Appointment.schema)
+                    .set("starts_at", to: start).set("ends_at", to: kind.session(at: start).end)
+                    .set("blocked_from", to: kind.occupied(at: start).start).set("blocked_until", to: kind.occupied(at: start).end)
+                    .set("sequence", to: current.sequence + 1).set("reminders_sent", to: "").set("updated_at", to: now)
+                    .where("id", .equal, id).where("status", .equal, current.status.rawValue).where("sequence", .equal, current.sequence)
+                    .returning("id").all()
+                guard !moved.isEmpty else { throw BookingError.linkUsed }
                 current.startsAt = start
                 current.endsAt = kind.session(at: start).end
                 current.blockedFrom = kind.occupied(at: start).start
@@ -477,7 +494,6 @@ struct BookingService {
                 current.sequence += 1
                 current.remindersSent = ""
                 current.updatedAt = now
-                try await current.update(on: db)
                 // A confirmed appointment was announced to the client, so its new time is too, whoever
                 // moved it and however it was booked (as a cancellation is).
                 if current.status == Appointment.Status.confirmed, let client = current.client {

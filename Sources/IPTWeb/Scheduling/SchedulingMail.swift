@@ -36,9 +36,10 @@ enum SchedulingMail {
     }
 
     static func calendarEvent(_ appointment: Appointment, clinicianName: String, location: String?, context: Context,
-                              cancelled: Bool = false) -> ICalendarEvent {
+                              cancelled: Bool = false, hasLink: Bool = true) -> ICalendarEvent {
         let byPhone = AppointmentKind.isByPhone(code: appointment.typeCode)
-        let change = "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone)."
+        let change = hasLink ? "To cancel or change, use the link in your confirmation email or call \(context.clinic.phone)."
+            : "To cancel or change, sign in to the client portal at \(context.baseURL)/portal or call \(context.clinic.phone)."
         return ICalendarEvent(
             uid: "\(appointment.id?.uuidString.lowercased() ?? UUID().uuidString)@iptclinic",
             start: appointment.startsAt, end: appointment.endsAt,
@@ -55,8 +56,8 @@ enum SchedulingMail {
     }
 
     static func invitation(_ appointment: Appointment, clinicianName: String, location: String?,
-                           context: Context, cancelled: Bool = false) -> EmailAttachment {
-        let event = calendarEvent(appointment, clinicianName: clinicianName, location: location, context: context, cancelled: cancelled)
+                           context: Context, cancelled: Bool = false, hasLink: Bool = true) -> EmailAttachment {
+        let event = calendarEvent(appointment, clinicianName: clinicianName, location: location, context: context, cancelled: cancelled, hasLink: hasLink)
         let text = ICalendarWriter.document([event], method: cancelled ? .cancel : .request, stamp: context.now, organizer: context.clinic.email)
         return EmailAttachment(filename: cancelled ? "cancelled.ics" : "appointment.ics",
                                contentType: "text/calendar; charset=utf-8; method=\(cancelled ? "CANCEL" : "REQUEST")", content: text)
@@ -150,7 +151,7 @@ enum SchedulingMail {
 
             \(footer(context))
             """,
-            attachment: invitation(appointment, clinicianName: clinicianName, location: location, context: context),
+            attachment: invitation(appointment, clinicianName: clinicianName, location: location, context: context, hasLink: manageToken != nil),
             at: context.now, on: database)
     }
 
@@ -167,7 +168,7 @@ enum SchedulingMail {
         let notice = free ? "If you cannot make it, please let us know so someone else can have the time."
             : "Please let us know at least \(context.noticeHours) hours ahead if you cannot come; later cancellations may carry a fee."
         let times = appointments.map { "    \(DateDisplay.range($0.startsAt, $0.endsAt, zone: context.zone))" }.joined(separator: "\n")
-        let events = appointments.map { calendarEvent($0, clinicianName: clinicianName, location: location, context: context) }
+        let events = appointments.map { calendarEvent($0, clinicianName: clinicianName, location: location, context: context, hasLink: false) }
         try await Outbox.enqueue(
             to: email,
             subject: several ? "Your \(appointments.count) appointments are booked - \(context.clinic.name)"
