@@ -374,4 +374,33 @@ import VaporTesting
             #expect(try await TeamChanges.claim(therapist.id!, role: .therapist, supervisor: nil, on: clinic.db), "no supervisor is matched as none")
         }
     }
+
+    @Test func saving_a_form_opened_before_someone_else_changed_the_supervisor_is_refused_with_the_input_kept() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (_, formerUser, _, studentUser) = try await clinic.supervisedStudent()
+            let a = try await clinic.makeStaff(.supervisor, name: "Ada Supervisor")
+            let b = try await clinic.makeStaff(.supervisor, name: "Ben Supervisor")
+            let path = "/staff/team/\(studentUser.id!.uuidString)"
+            let opened = try await director.get(path).body.string
+            #expect(opened.contains(#"name="shownSupervisor" value="\#(formerUser.id!.uuidString)""#))
+            // Another director saves Ada meanwhile.
+            let (other, _) = try await clinic.signedIn(as: .admin)
+            try await other.get(path)
+            #expect(try await other.post(path, form: form(studentUser, ["supervisor": a.id!.uuidString])).status == .seeOther)
+            // The first director's form, opened before, chooses Ben.
+            let stale = try await director.post(path, form: form(studentUser, ["supervisor": b.id!.uuidString, "credentials": "Typed before the clash",
+                                                                              "shownRole": "student", "shownSupervisor": formerUser.id!.uuidString]))
+            #expect(stale.status == .conflict)
+            let page = stale.body.string
+            #expect(page.contains("Someone else changed this account") && page.contains("Ada Supervisor"))
+            #expect(page.contains("Typed before the clash"), "the director's input is kept")
+            #expect(try await StaffUser.find(studentUser.id, on: clinic.db)?.$supervisor.id == a.id, "nothing was saved")
+            // Saved again from that page, knowing what is there now, it goes through.
+            #expect(page.contains(#"name="shownSupervisor" value="\#(a.id!.uuidString)""#))
+            #expect(try await director.post(path, form: form(studentUser, ["supervisor": b.id!.uuidString, "shownRole": "student",
+                                                                           "shownSupervisor": a.id!.uuidString])).status == .seeOther)
+            #expect(try await StaffUser.find(studentUser.id, on: clinic.db)?.$supervisor.id == b.id)
+        }
+    }
 }

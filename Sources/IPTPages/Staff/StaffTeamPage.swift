@@ -161,6 +161,11 @@ public enum StaffAccountPage {
             .form(
                 .class("form"), .method(.post), .novalidate(), .action(action),
                 FormViews.csrf(model.csrfToken),
+                // What the account's role and supervisor were when this form opened, so a save can
+                // tell whether someone else changed them meanwhile.
+                .if(model.id != nil, .group(
+                    .input(.type(.hidden), .name("shownRole"), .value(fields["shownRole"] ?? "")),
+                    .input(.type(.hidden), .name("shownSupervisor"), .value(fields["shownSupervisor"] ?? "")))),
                 .h2(.text("Account")),
                 FormViews.textField(name: "name", label: "Full name", value: fields["name"], error: errors["name"], maxLength: 120,
                                     hint: "As colleagues and, if listed, the website show it."),

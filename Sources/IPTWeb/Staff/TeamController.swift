@@ -96,6 +96,14 @@ struct TeamController: SiteRouteCollection {
             return try await render(request, member: member, director: director, fields: fields, errors: input.errors, status: .unprocessableEntity)
         }
         let memberID = try member.requireID()
+        // The role and supervisor the director saw when the form opened: if someone else changed
+        // either since, saving would silently undo their change (and move care teams from the
+        // wrong supervisor), so the director is shown the account as it is now, with their input.
+        let shownRole = fields["shownRole"].flatMap(StaffRole.init(rawValue:)) ?? member.role
+        let shownSupervisor: UUID? = if let shown = fields["shownSupervisor"] { UUID(uuidString: shown) } else { member.$supervisor.id }
+        guard shownRole == member.role, shownSupervisor == member.$supervisor.id else {
+            return try await changedMeanwhile(request, director: director, fields: fields)
+        }
         let supervisedBefore: UUID? = member.role == .student ? member.$supervisor.id : nil
         let supervisedNow: UUID? = change.role == .student ? change.supervisorID : nil
         let changed = TeamChanges.describe(member, change)
@@ -157,10 +165,7 @@ struct TeamController: SiteRouteCollection {
                 teams = try await request.db.writeTransaction(write)
             }
         } catch is TeamChanges.ChangedMeanwhile {
-            let current = try await self.member(request)
-            return try await render(request, member: current, director: director, fields: Self.fields(of: current), errors: FieldErrors(),
-                                    warning: "Someone else changed this account a moment ago, so nothing was saved. Here it is as it is now.",
-                                    status: .conflict)
+            return try await changedMeanwhile(request, director: director, fields: fields)
         } catch let error where error is TeamChanges.AddressTaken || (error as? any DatabaseError)?.isConstraintFailure == true {
             var errors = FieldErrors()
             errors.add("email", "Someone else on the team already signs in with this email.")
@@ -224,6 +229,21 @@ struct TeamController: SiteRouteCollection {
     }
 
     // MARK: helpers
+
+    /// 409: the account's role or supervisor changed since the form was opened. The director's input
+    /// is kept, and the form now carries the values as they are, so saving again is a decision made
+    /// on what is there.
+    private func changedMeanwhile(_ request: Request, director: CurrentStaff, fields: [String: String]) async throws -> Response {
+        let current = try await member(request)
+        var kept = fields
+        kept["shownRole"] = current.role.rawValue
+        kept["shownSupervisor"] = current.$supervisor.id?.uuidString ?? ""
+        let supervisor = try await current.$supervisor.id.asyncMap { try await StaffUser.find($0, on: request.db)?.name } ?? nil
+        let now = "\(current.role.displayName.lowercased())\(supervisor.map { ", supervised by \($0)" } ?? "")"
+        return try await render(request, member: current, director: director, fields: kept, errors: FieldErrors(),
+                                warning: "Someone else changed this account since you opened it: it is now \(now). Nothing was saved. Your changes are below; check them and save again.",
+                                status: .conflict)
+    }
 
     /// One audit row per client whose care team a team change altered, as `CareTeamController`
     /// writes when a director changes a team by hand.
@@ -372,7 +392,7 @@ struct TeamController: SiteRouteCollection {
             "supervisor": member.$supervisor.id?.uuidString ?? "", "feeTier": member.feeTier ?? "",
             "acceptingNewClients": member.acceptingNewClients ? "yes" : "", "isPublic": member.isPublic ? "yes" : "",
             "credentials": member.credentials, "designation": member.designation, "registrationNumber": member.registrationNumber,
-            "bio": member.bio,
+            "bio": member.bio, "shownRole": member.role.rawValue, "shownSupervisor": member.$supervisor.id?.uuidString ?? "",
         ]
     }
 
