@@ -92,16 +92,6 @@ public enum StaffTeamPage {
 /// One team member's account as the director adds or edits it, and the removal (or return) of
 /// their access, with what still needs someone else: their future appointments and clients.
 public enum StaffAccountPage {
-    public struct Choice: Sendable, Equatable {
-        public var id: String
-        public var label: String
-
-        public init(id: String, label: String) {
-            self.id = id
-            self.label = label
-        }
-    }
-
     public struct Model: Sendable {
         /// Nil while adding someone new.
         public var id: String?
@@ -111,7 +101,8 @@ public enum StaffAccountPage {
         public var isSelf: Bool
         /// Everything the form shows, by field name: the stored values or what was typed.
         public var fields: [String: String]
-        public var supervisors: [Choice]
+        /// Who may supervise a practicum student: (id, label).
+        public var supervisors: [(String, String)]
         public var futureAppointments: Int
         public var treatingClients: Int
         /// Practicum students with access who work under this person.
@@ -122,7 +113,7 @@ public enum StaffAccountPage {
         public var errors: FieldErrors
         public var csrfToken: String
 
-        public init(id: String?, name: String?, isActive: Bool, isSelf: Bool, fields: [String: String], supervisors: [Choice],
+        public init(id: String?, name: String?, isActive: Bool, isSelf: Bool, fields: [String: String], supervisors: [(String, String)],
                     futureAppointments: Int, treatingClients: Int, supervisedStudents: Int = 0, notice: String?, warning: String? = nil,
                     errors: FieldErrors, csrfToken: String) {
             self.warning = warning
@@ -177,7 +168,7 @@ public enum StaffAccountPage {
                                      selected: fields["role"], error: errors["role"],
                                      hint: "Receptionists see no health information. Practicum students work under a supervisor.")),
                 FormViews.select(name: "supervisor", label: "Supervisor (practicum students)",
-                                 options: [("", "No supervisor")] + model.supervisors.map { ($0.id, $0.label) },
+                                 options: [("", "No supervisor")] + model.supervisors,
                                  selected: fields["supervisor"], error: errors["supervisor"],
                                  hint: "Co-signs the student's notes and joins the care team of each of their clients. Changing it moves those care teams to the new supervisor."),
                 .h2(.text("Booking and the website")),

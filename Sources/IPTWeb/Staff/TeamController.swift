@@ -401,7 +401,7 @@ struct TeamController: SiteRouteCollection {
         let supervisors = try await StaffUser.query(on: request.db).filter(\.$isActive == true)
             .filter(\.$role ~~ [StaffRole.supervisor, .admin]).sort(\.$name).all()
             .filter { $0.id != member?.id }
-            .map { StaffAccountPage.Choice(id: $0.id?.uuidString ?? "", label: "\($0.name), \($0.role.displayName.lowercased())") }
+            .map { ($0.id?.uuidString ?? "", "\($0.name), \($0.role.displayName.lowercased())") }
         var future = 0, treating = 0, students = 0
         if let member, let memberID = member.id {
             (future, treating, students) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
