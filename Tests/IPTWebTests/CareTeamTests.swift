@@ -56,11 +56,38 @@ import VaporTesting
             #expect(statuses == [.seeOther, .seeOther])
             let records = try await ClientRecord.query(on: clinic.db).filter(\.$email == "robin@example.org").all().compactMap(\.id)
             #expect(records.count == 2, "a public booking never joins an existing record")
-            // Flagged whichever booking committed first. (If both checks after commit run at the same
-            // moment on PostgreSQL, the pair can be flagged once each way round; a merge clears both.)
+            // Flagged once, whichever booking committed first (M066 keeps a second, reversed task out).
             let tasks = try await PossibleDuplicate.query(on: clinic.db).all()
-            #expect(!tasks.isEmpty, "the pair is flagged")
+            #expect(tasks.count == 1, "the pair is flagged once")
             #expect(tasks.allSatisfy { Set([$0.$client.id, $0.$existing.id]) == Set(records) })
+        }
+    }
+
+    @Test func a_pair_of_records_holds_one_possible_duplicate_task_whichever_way_round() async throws {
+        try await withClinic { clinic in
+            let one = try await clinic.addClient(name: "Robin Example", email: "robin@example.org")
+            let two = try await clinic.addClient(name: "Robin Example", email: "robin@example.org")
+            func task(_ client: ClientRecord, _ existing: ClientRecord) -> PossibleDuplicate {
+                let task = PossibleDuplicate()
+                task.$client.id = client.id!
+                task.$existing.id = existing.id!
+                task.reasons = "the same email"
+                task.status = .open
+                task.createdAt = clinic.clock.now
+                return task
+            }
+            try await task(two, one).create(on: clinic.db)
+            await #expect(throws: (any Error).self, "the reversed pair is the same pair") { try await task(one, two).create(on: clinic.db) }
+            // And the check after commit takes the refusal quietly.
+            try await DuplicateQueries.recordMatchesAfterCommit(for: one.id!, now: clinic.clock.now, on: clinic.db)
+            #expect(try await PossibleDuplicate.query(on: clinic.db).count() == 1)
+            // A database from before M066 with the pair flagged both ways keeps the older task.
+            try await M066UniqueDuplicatePair().revert(on: clinic.db)
+            clinic.clock.advance(by: 60)
+            try await task(one, two).create(on: clinic.db)
+            try await M066UniqueDuplicatePair().prepare(on: clinic.db)
+            let left = try await PossibleDuplicate.query(on: clinic.db).all()
+            #expect(left.count == 1 && left.first?.$client.id == two.id, "the older task stays")
         }
     }
 

@@ -48,5 +48,6 @@ enum Migrations {
         M063IndexOutcomeCourses(),
         M064CreateCourseOutcomes(),
         M065IndexClientSearch(),
+        M066UniqueDuplicatePair(),
     ]
 }
