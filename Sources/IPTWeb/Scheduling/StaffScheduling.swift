@@ -61,25 +61,29 @@ struct ScheduleAccess: Sendable {
         // quarter of everyone's day (docs/PERFORMANCE.md). A clinician's own calendars are asked
         // for by id.
         var query: SQLQueryString = """
-            SELECT id, name, slug, is_active FROM staff_users WHERE fee_tier IS NOT NULL AND (is_active = \(bind: true)
+            SELECT id, name, slug, is_active FROM staff_users WHERE fee_tier IS NOT NULL
             """
-        // Someone whose access was removed keeps a calendar for those who manage the clinic's while
-        // appointments are still booked in it, so the front desk can move them (TeamController).
-        if managesAll {
-            query += """
-                 OR EXISTS (SELECT 1 FROM appointments a WHERE a.staff_id = staff_users.id AND a.status IN (\(binds: Self.stillBooked))
-                            AND a.starts_at > \(bind: now))
-                """
-        }
-        query += ")"
         if !managesAll {
-            query += " AND id IN (\(binds: [staff.id] + Array(supervisees)))"
+            query += " AND is_active = \(bind: true) AND id IN (\(binds: [staff.id] + Array(supervisees)))"
         }
         query += " ORDER BY created_at, id"  // a total order: everyone's day is paged by position
-        return try await RowReader.all(query, on: database).map { row in
+        let owners = try await RowReader.all(query, on: database).map { row in
             CalendarOwner(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
                           slug: try row.decode(column: "slug", as: String.self), isActive: try row.decode(column: "is_active", as: Bool.self))
         }
+        // Someone whose access was removed keeps a calendar for those who manage the clinic's while
+        // appointments are still booked in it, so the front desk can move them (TeamController).
+        // Asked for those people by id through the (clinician, start) index, the status checked
+        // here: as one EXISTS beside the active ones PostgreSQL hashed every future appointment of
+        // the clinic first, and given the statuses it also read the status index (67,000 rows at
+        // 100,000 clients, 11 ms).
+        let left = owners.filter { !$0.isActive }.map(\.id)
+        guard !left.isEmpty else { return owners }
+        let stillBooked = Set(try await RowReader.all("""
+            SELECT staff_id, status FROM appointments WHERE staff_id IN (\(binds: left)) AND starts_at > \(bind: now)
+            """, on: database).filter { Self.stillBooked.contains(try $0.decode(column: "status", as: String.self)) }
+            .map { try $0.decode(column: "staff_id", as: UUID.self) })
+        return owners.filter { $0.isActive || stillBooked.contains($0.id) }
     }
 
     /// The calendars a new appointment, a block or new working hours may go into: those this person
