@@ -20,11 +20,16 @@ enum CareTeamQueries {
             .count() > 0
     }
 
+    /// This person's memberships active at `moment`, on every client's team.
+    static func memberships(of staffID: UUID, at moment: Date, on database: any Database) async throws -> [CareTeamMember] {
+        try await CareTeamMember.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt <= moment)
+            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > moment) }
+            .all()
+    }
+
     /// The clients on this person's active care teams.
     static func clients(of staffID: UUID, at moment: Date, on database: any Database) async throws -> Set<UUID> {
-        Set(try await CareTeamMember.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt <= moment)
-            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > moment) }
-            .all().map { $0.$client.id })
+        Set(try await memberships(of: staffID, at: moment, on: database).map { $0.$client.id })
     }
 
     /// The treating clinician now, if the clinic has assigned one.

@@ -492,7 +492,7 @@ enum TeamChanges {
     static func moveSupervision(of studentID: UUID, from former: UUID?, to next: UUID?, by actor: UUID, at now: Date,
                                 on database: any Database) async throws -> CareTeamsChanged {
         var changed = CareTeamsChanged()
-        let studentRows = try await activeMemberships(of: studentID, at: now, on: database)
+        let studentRows = try await CareTeamQueries.memberships(of: studentID, at: now, on: database)
         for studentRow in studentRows {
             let clientID = studentRow.$client.id
             let team = try await CareTeamQueries.active(of: clientID, at: now, on: database)
@@ -550,7 +550,7 @@ enum TeamChanges {
     /// Ends every care-team membership this person holds now.
     static func endMemberships(of staffID: UUID, by actor: UUID, at now: Date, on database: any Database) async throws -> CareTeamsChanged {
         var changed = CareTeamsChanged()
-        for row in try await activeMemberships(of: staffID, at: now, on: database) {
+        for row in try await CareTeamQueries.memberships(of: staffID, at: now, on: database) {
             row.endsAt = now
             row.$endedBy.id = actor
             try await row.update(on: database)
@@ -569,15 +569,9 @@ enum TeamChanges {
     static func stillTheirs(_ staffID: UUID, at now: Date, on database: any Database) async throws -> (appointments: Int, clients: Int, students: Int) {
         let appointments = try await Appointment.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt > now)
             .filter(\.$status ~~ ScheduleAccess.stillBooked.compactMap(Appointment.Status.init(rawValue:))).count()
-        let treating = try await activeMemberships(of: staffID, at: now, on: database).filter { $0.role == .treating }.count
+        let treating = try await CareTeamQueries.memberships(of: staffID, at: now, on: database).filter { $0.role == .treating }.count
         let students = try await StaffUser.query(on: database).filter(\.$supervisor.$id == staffID).filter(\.$role == .student)
             .filter(\.$isActive == true).count()
         return (appointments, treating, students)
-    }
-
-    private static func activeMemberships(of staffID: UUID, at now: Date, on database: any Database) async throws -> [CareTeamMember] {
-        try await CareTeamMember.query(on: database).filter(\.$staff.$id == staffID).filter(\.$startsAt <= now)
-            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }
-            .all()
     }
 }
