@@ -271,8 +271,17 @@ import VaporTesting
             #expect(moved.status == .seeOther)
             let order = try await WaitlistEntry.query(on: clinic.db).sort(\.$position).all().map(\.name)
             #expect(order == ["Person 1", "Person 0"])
-            let audited = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "waitlist-entry").filter(\.$action == "update").first()
-            #expect(audited?.detail == "up: Urgent referral from GP")
+            // The reason is kept sealed beside the entry; the trail, which is never deleted, names
+            // the change and not what the desk wrote (it can be about someone's health).
+            let change = try #require(try await WaitlistChange.query(on: clinic.db).first())
+            #expect(change.$entry.id == entries[1].id && change.direction == "up" && change.$staff.id != nil)
+            #expect(try clinic.app.services.keyRing.open(change.reasonSealed, WaitlistChange.reasonContext(change.id!)) == "Urgent referral from GP")
+            #expect(!change.reasonSealed.contains("GP"))
+            let audited = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "waitlist-entry").filter(\.$action == "update").first())
+            #expect(audited.detail == "up, reason in waitlist change \(change.id!.uuidString)")
+            #expect(audited.subject == nil, "no address in the permanent trail")
+            let rejected = try await AuditEvent.query(on: clinic.db).all()
+            #expect(!rejected.contains { ($0.detail ?? "").contains("GP") || ($0.subject ?? "").contains("@") })
         }
     }
 

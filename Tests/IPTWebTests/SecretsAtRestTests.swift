@@ -260,6 +260,13 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             waiting.status = WaitlistEntry.Status.waiting
             waiting.createdAt = clinic.clock.now
             try await waiting.create(on: clinic.db)
+            let change = WaitlistChange()
+            change.id = UUID()
+            change.$entry.id = waiting.id!
+            change.direction = "up"
+            change.reasonSealed = try clinic.app.services.keyRing.seal("Urgent", WaitlistChange.reasonContext(change.id!))
+            change.createdAt = clinic.clock.now
+            try await change.create(on: clinic.db)
 
             let (director, _) = try await clinic.signedIn(as: .admin)
             try await director.get("/staff/retention/\(adult.id!.uuidString)")
@@ -268,6 +275,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             #expect(try await OutboxMessage.query(on: clinic.db).count() == 0, "sent and waiting, whatever the letter case")
             #expect(try await Enquiry.query(on: clinic.db).all().map(\.email) == ["someone.else@example.org"])
             #expect(try await WaitlistEntry.query(on: clinic.db).count() == 0)
+            #expect(try await WaitlistChange.query(on: clinic.db).count() == 0, "the desk's reasons go with the entry")
         }
     }
 

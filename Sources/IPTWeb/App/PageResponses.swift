@@ -3,6 +3,13 @@ import IPTPages
 import Plot
 import Vapor
 
+/// The audit trail's words for views that are not a plain opening of a page.
+enum AuditDetail {
+    /// A form sent back with what is wrong shows the record again (a formulation's versions, the
+    /// scores of a discharge summary), so it is a view like any other.
+    static let formReturned = "form returned with errors"
+}
+
 // How a handler turns a view into a response: the frame, the status, and for health information
 // the audit row, written before the page is built so that a clinical page cannot be served
 // without one.

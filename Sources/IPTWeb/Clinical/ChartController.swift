@@ -187,7 +187,8 @@ struct ChartController: SiteRouteCollection {
                                           sessionsHeld: state.sessionsHeld) {
         case .failure(let rejection):
             let model = try contractModel(request, context: context, state: state, fields: fields, errors: rejection.errors)
-            return try await request.page(model.title, ContractPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "contract", recordID: state.contract?.id?.uuidString,
+                                                 subject: context.clientID.uuidString, detail: AuditDetail.formReturned, status: .unprocessableEntity) { ContractPage.view(model) }
         case .success(let contract):
             let row = ContractRow()
             row.id = UUID()

@@ -98,7 +98,8 @@ struct DischargeController: SiteRouteCollection {
         let (content, errors) = Self.read(fields, signing: signing)
         guard errors.isEmpty else {
             let model = try await pageModel(request, context: context, row: existing, content: content, errors: errors)
-            return try await request.page(model.title, DischargePage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "discharge-summary", recordID: existing?.id?.uuidString,
+                                                 subject: context.clientID.uuidString, detail: AuditDetail.formReturned, status: .unprocessableEntity) { DischargePage.view(model) }
         }
         let row = existing ?? DischargeSummaryRow()
         if row.id == nil {

@@ -67,7 +67,8 @@ struct FormulationController: SiteRouteCollection {
         if TextRules.length(fields["text"]) > Self.textLimit { errors.add("text", "Keep the formulation under \(Self.textLimit) characters.") }
         guard errors.isEmpty, let primary, let text else {
             let model = try await formulationModel(request, context: context, fields: fields, errors: errors)
-            return try await request.page(model.title, FormulationPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "formulation", subject: context.clientID.uuidString,
+                                                 detail: AuditDetail.formReturned, status: .unprocessableEntity) { FormulationPage.view(model) }
         }
         let row = FormulationRow()
         row.id = UUID()
@@ -147,7 +148,8 @@ struct FormulationController: SiteRouteCollection {
         if TextRules.length(fields["note"]) > SelfAssessment.Limits.note { errors.add("note", "Keep the note under \(SelfAssessment.Limits.note) characters.") }
         guard errors.isEmpty, let kind, let month, let impact else {
             let model = try await timelineModel(request, context: context, fields: fields, errors: errors)
-            return try await request.page(model.title, TimelinePage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "timeline", subject: context.clientID.uuidString,
+                                                 detail: AuditDetail.formReturned, status: .unprocessableEntity) { TimelinePage.view(model) }
         }
         let row = LifeEventRow()
         row.id = UUID()

@@ -62,7 +62,8 @@ struct InventoryController: SiteRouteCollection {
         case .failure(let rejection):
             let people = try await Self.people(context, keyRing: request.services.keyRing, on: request.db)
             let model = inventoryModel(request, context: context, people: people, fields: fields, errors: rejection.errors)
-            return try await request.page(model.title, InventoryPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "inventory", subject: context.clientID.uuidString,
+                                                 detail: AuditDetail.formReturned, status: .unprocessableEntity) { InventoryPage.view(model) }
         case .success(let entry):
             let row = InventoryEntryRow()
             row.id = UUID()
@@ -108,7 +109,8 @@ struct InventoryController: SiteRouteCollection {
         switch InventoryEntry.validate(fields: fields) {
         case .failure(let rejection):
             let model = entryModel(request, context: context, row: row, fields: fields, errors: rejection.errors)
-            return try await request.page(model.title, InventoryEntryPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "inventory-entry", recordID: row.id?.uuidString,
+                                                 subject: context.clientID.uuidString, detail: AuditDetail.formReturned, status: .unprocessableEntity) { InventoryEntryPage.view(model) }
         case .success(let entry):
             row.version += 1
             row.closeness = entry.closeness

@@ -86,7 +86,10 @@ struct NotesController: SiteRouteCollection {
         fields["scoresOfTheDay"] = try await scoresOfTheDay(context, instruments: request.services.instruments, keyRing: request.services.keyRing, on: request.db, now: request.now)
         let model = try await formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields, techniques: [],
                                         errors: FieldErrors(), name: "New session note", draftAction: SitePath.noteDrafts.link(context.clientID))
-        return try await request.page(model.title, NoteFormPage.view(model))
+        // The form shows the last note's plan and today's scores, so opening it is a view of the record.
+        return try await request.auditedPage(model.title, recordType: "notes", subject: context.clientID.uuidString, detail: "new note form") {
+            NoteFormPage.view(model)
+        }
     }
 
     /// The appointment a note is written from: this client's, and one that took place or is about to
@@ -129,8 +132,9 @@ struct NotesController: SiteRouteCollection {
     }
 
     /// The form again, with what was typed and what is wrong.
-    private func renderRejected(_ model: NoteFormPage.Model, _ request: Request) async throws -> Response {
-        try await request.page(model.title, NoteFormPage.view(model), status: .unprocessableEntity)
+    private func renderRejected(_ model: NoteFormPage.Model, _ context: ChartContext, _ request: Request) async throws -> Response {
+        try await request.auditedPage(model.title, recordType: "notes", subject: context.clientID.uuidString, detail: AuditDetail.formReturned,
+                                      status: .unprocessableEntity) { NoteFormPage.view(model) }
     }
 
     /// Reads the note form (the button pressed says whether to sign, unless only a draft is being
@@ -177,7 +181,7 @@ struct NotesController: SiteRouteCollection {
 
     private func respond(to saved: Saved, _ context: ChartContext, _ request: Request) async throws -> Response {
         switch saved {
-        case .rejected(let model): return try await renderRejected(model, request)
+        case .rejected(let model): return try await renderRejected(model, context, request)
         case .saved(let id, let signed): return request.redirect(to: SitePath.note.link(context.clientID, id, query: ["done": signed ? "signed" : "saved"]))
         }
     }
@@ -437,7 +441,7 @@ struct NotesController: SiteRouteCollection {
             typed["sessionNumber"] = String(note.sessionNumber)
             return try await renderRejected(try await formModel(request, context: context, state: state, action: SitePath.noteAmend.link(context.clientID, note.id!),
                                                       fields: typed, techniques: Set(lists["techniques"] ?? []), errors: errors,
-                                                      name: "Amend the session \(note.sessionNumber) note", amendment: true), request)
+                                                      name: "Amend the session \(note.sessionNumber) note", amendment: true), context, request)
         }
         guard let author = try await StaffUser.find(context.staff.id, on: request.db) else { throw Abort(.forbidden) }
         let amendment = SessionNoteRow()

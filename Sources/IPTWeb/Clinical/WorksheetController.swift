@@ -113,7 +113,8 @@ struct WorksheetController: SiteRouteCollection {
             typed.text = typed.text.filter { $0.key != "_csrf" }
             let model = try pageModel(request, context: context, template: template, key: key, versions: versions, shown: versions.last, content: typed,
                                       errors: rejection.errors)
-            return try await request.page(model.title, WorksheetPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "worksheet", recordID: versions.last?.id?.uuidString,
+                                                 subject: context.clientID.uuidString, detail: AuditDetail.formReturned, status: .unprocessableEntity) { WorksheetPage.view(model) }
         case .success(let content):
             let row = WorksheetRow()
             row.id = UUID()

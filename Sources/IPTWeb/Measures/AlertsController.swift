@@ -230,7 +230,8 @@ struct AlertsController: SiteRouteCollection {
         guard errors.isEmpty, let assessment, let plan else {
             let zone = (try await request.services.clinic.current(on: request.db)).timeZone
             let model = try pageModel(request, alert: alert, zone: zone, errors: errors, assessment: body.assessment, plan: body.plan)
-            return try await request.page(model.title, AlertPage.view(model), status: .unprocessableEntity)
+            return try await request.auditedPage(model.title, recordType: "risk-alert", recordID: id.uuidString, subject: alert.$client.id.uuidString,
+                                                 detail: AuditDetail.formReturned, status: .unprocessableEntity) { AlertPage.view(model) }
         }
         let sealed = try request.services.keyRing.seal("Assessment:\n\(assessment)\n\nSafety plan:\n\(plan)", RiskAlert.followUpContext(id, client: alert.$client.id))
         try await MeasuresQueries.closeAlert(id, followUp: sealed, by: staff.id, at: request.now, on: request.db)

@@ -118,6 +118,10 @@ struct MeasuresController: SiteRouteCollection {
         case .expired: return try await request.messagePage(title: "This link has expired", paragraphs: ["Your clinician can send you a new one."], status: .gone)
         case .open(let response, let instrument):
             let saved = try MeasuresQueries.answers(of: response, keyRing: request.services.keyRing)
+            if !saved.isEmpty {
+                // Answers kept earlier are shown again: a view of the record, by whoever opened it.
+                try await audit(request, .view, response, detail: "draft answers shown")
+            }
             return try await render(request, instrument: instrument, answers: saved, errors: FieldErrors(),
                                     notice: response.status == .draft ? "Your earlier answers are filled in; finish whenever you are ready." : nil)
         }
@@ -162,6 +166,7 @@ struct MeasuresController: SiteRouteCollection {
         if isDraft || !errors.isEmpty || (try? score.get()) == nil {
             // Not complete: what was answered is kept as a draft, so nothing typed is lost.
             try await MeasuresQueries.keepDraft(id, answers: sealed, on: request.db)
+            try await audit(request, .update, response, detail: "draft kept")
         }
         if isDraft && errors.isEmpty {
             return try await outcome(request, .saved(howToFinish: channel.howToFinish), crisis: crisis, channel: channel)
@@ -178,6 +183,14 @@ struct MeasuresController: SiteRouteCollection {
         case .failure, .success:
             return try await render(request, instrument: instrument, answers: answers, errors: errors, crisis: crisis, status: .unprocessableEntity)
         }
+    }
+
+    /// A row naming whoever acts on the form: the clinician in session, or the client.
+    private func audit(_ request: Request, _ action: AuditAction, _ response: MeasureResponse, detail: String) async throws {
+        let actor = try Channel.of(request).actor
+        try await request.application.auditWriter.record(AuditEntry(
+            actorID: actor.id, actorLabel: actor.label, action: action, recordType: "measure-response",
+            recordID: response.id?.uuidString, subject: response.$client.id.uuidString, requestID: request.referenceID, detail: detail))
     }
 
     private func outcome(_ request: Request, _ outcome: QuestionnaireOutcomePage.Outcome, crisis: CrisisBox.Model?, channel: Channel) async throws -> Response {

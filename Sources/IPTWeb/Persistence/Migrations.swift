@@ -49,5 +49,6 @@ enum Migrations {
         M064CreateCourseOutcomes(),
         M065IndexClientSearch(),
         M066UniqueDuplicatePair(),
+        M067CreateWaitlistChanges(),
     ]
 }

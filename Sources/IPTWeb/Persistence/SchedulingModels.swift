@@ -260,6 +260,23 @@ final class WaitlistEntry: Model, @unchecked Sendable {
     var preference: WaitlistPreference { WaitlistPreference(storedDays: days, storedParts: parts) }
 }
 
+/// One change the front desk made to someone's place on the waitlist, with its reason sealed
+/// (M067): the audit row names this row, never the reason.
+final class WaitlistChange: Model, @unchecked Sendable {
+    static let schema = "waitlist_changes"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "entry_id") var entry: WaitlistEntry
+    @Field(key: "direction") var direction: String
+    @Field(key: "reason_sealed") var reasonSealed: String
+    @OptionalParent(key: "staff_id") var staff: StaffUser?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+
+    static func reasonContext(_ id: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: nil) }
+}
+
 final class CalendarFeed: Model, @unchecked Sendable {
     static let schema = "calendar_feeds"
 

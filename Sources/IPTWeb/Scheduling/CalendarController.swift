@@ -111,7 +111,8 @@ struct CalendarController: SiteRouteCollection {
                               alternatives: [Slot] = [], status: HTTPResponseStatus) async throws -> Response {
         let model = try await detailModel(request, appointment: appointment, errors: errors, saved: false, moveDate: moveDate, moveTime: moveTime,
                                           alternatives: alternatives)
-        return try await request.page(model.title, AppointmentPage.view(model), status: status)
+        return try await request.auditedPage(model.title, recordType: "appointment", recordID: appointment.id?.uuidString,
+                                             subject: appointment.$client.id?.uuidString, detail: AuditDetail.formReturned, status: status) { AppointmentPage.view(model) }
     }
 
     private func detailModel(_ request: Request, appointment: Appointment, errors: FieldErrors, saved: Bool,

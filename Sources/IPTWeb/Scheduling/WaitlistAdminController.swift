@@ -5,7 +5,7 @@ import IPTPages
 import Vapor
 
 /// The waitlist for the front desk: in order, with moves up and down and removals, each with a
-/// reason kept in the audit trail.
+/// reason kept, sealed, beside the entry (the audit row names it).
 struct WaitlistAdminController: SiteRouteCollection {
     func boot(site: SiteRoutes) throws {
         site.get(.waitlistAdmin, use: list)
@@ -47,13 +47,21 @@ struct WaitlistAdminController: SiteRouteCollection {
         var errors = FieldErrors()
         let reason = TextRules.clean(body.reason)
         if reason == nil || (reason?.count ?? 0) > 200 || TextRules.hasControlCharacters(reason ?? "", allowLineBreaks: false) {
-            errors.add("reason", "Give a short reason (up to 200 characters) for changing the order; it is kept in the audit trail.")
+            errors.add("reason", "Give a short reason (up to 200 characters) for changing the order; it is kept with the waitlist's history.")
         }
         guard let direction = body.direction, ["up", "down", "remove"].contains(direction) else {
             throw Abort(.badRequest, reason: "Choose move up, move down or remove.")
         }
         guard errors.isEmpty, let reason else { return try await render(request, errors: errors, status: .unprocessableEntity) }
+        let change = WaitlistChange()
+        change.id = UUID()
+        change.$entry.id = id
+        change.direction = direction
+        change.reasonSealed = try request.services.keyRing.seal(reason, WaitlistChange.reasonContext(change.id!))
+        change.$staff.id = try request.requireStaff().id
+        change.createdAt = request.now
         try await request.db.writeTransaction { db in
+            try await change.create(on: db)
             if direction == "remove" {
                 entry.status = WaitlistEntry.Status.removed
                 try await entry.update(on: db)
@@ -70,7 +78,7 @@ struct WaitlistAdminController: SiteRouteCollection {
             try await entry.update(on: db)
             try await neighbour.update(on: db)
         }
-        try await request.audit(.update, recordType: "waitlist-entry", recordID: id.uuidString, subject: entry.email, detail: "\(direction): \(reason)")
+        try await request.audit(.update, recordType: "waitlist-entry", recordID: id.uuidString, detail: "\(direction), reason in waitlist change \(change.id!.uuidString)")
         return request.redirect(to: SitePath.waitlistAdmin.link)
     }
 }

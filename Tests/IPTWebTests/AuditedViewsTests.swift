@@ -1,0 +1,92 @@
+import Fluent
+import Foundation
+import IPTCore
+import Testing
+import Vapor
+@testable import IPTWeb
+
+/// Every page that shows a client's health information leaves an audit row, on every path to it:
+/// not only the plain opening of a page, but a form sent back with errors (which shows the record
+/// again), the new-note form (the last plan and today's scores), and a questionnaire's kept
+/// answers, whoever keeps or reopens them.
+@Suite struct AuditedViewsTests {
+    /// The rows about this client, of this kind, that say a form was returned with errors.
+    private func returned(_ recordType: String, client: UUID, on db: any Database) async throws -> [AuditEvent] {
+        try await AuditEvent.query(on: db).filter(\.$recordType == recordType).filter(\.$subject == client.uuidString)
+            .filter(\.$detail == AuditDetail.formReturned).all()
+    }
+
+    @Test func a_clinical_form_sent_back_with_errors_is_audited_as_a_view() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 3)
+            let id = try client.requireID()
+            let base = "/staff/clients/\(id.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            #expect(try await browser.post("\(base)/formulation", form: ["primary": "role-dispute", "text": "Arguments since the move."]).status == .seeOther)
+
+            // Each form, sent back: the page shows the record again, so each leaves a row naming
+            // the person, the client and what kind of record it was.
+            let cases: [(path: String, form: [String: String], recordType: String)] = [
+                ("\(base)/formulation", ["primary": "role-dispute", "text": ""], "formulation"),
+                ("\(base)/timeline", ["kind": "nonsense"], "timeline"),
+                ("\(base)/inventory", ["name": ""], "inventory"),
+                ("\(base)/discharge", ["action": "sign"], "discharge-summary"),
+                ("\(base)/contract", ["agreedSessions": "0"], "contract"),
+                ("\(base)/notes", ["sessionNumber": "1", "action": "sign"], "notes"),
+            ]
+            for item in cases {
+                let before = try await returned(item.recordType, client: id, on: clinic.db).count
+                let response = try await browser.post(item.path, form: item.form)
+                #expect(response.status == .unprocessableEntity, "\(item.path)")
+                let rows = try await returned(item.recordType, client: id, on: clinic.db)
+                #expect(rows.count == before + 1, "\(item.path) leaves a row")
+                #expect(rows.last?.actorID == user.id?.uuidString)
+            }
+        }
+    }
+
+    @Test func the_new_note_form_shows_the_last_plan_and_is_audited() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 3)
+            let id = try client.requireID()
+            let base = "/staff/clients/\(id.uuidString)"
+            try await browser.get("\(base)/chart")
+            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            let before = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes").filter(\.$detail == "new note form").count()
+            #expect(try await browser.get("\(base)/notes/new").status == .ok)
+            let rows = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes").filter(\.$detail == "new note form").all()
+            #expect(rows.count == before + 1 && rows.last?.subject == id.uuidString && rows.last?.actorID == user.id?.uuidString)
+        }
+    }
+
+    @Test func answers_kept_in_session_and_shown_again_are_audited() async throws {
+        try await withClinic { clinic in
+            let (student, _, appointment, _) = try await SafetyAlertTests().setUp(clinic)
+            try await student.get("/staff/appointments/\(appointment.id!.uuidString)")
+            let started = try await student.post("/staff/appointments/\(appointment.id!.uuidString)/questionnaire/in-session", form: ["instrument": "gad-7"])
+            let form = try #require(started.location)
+            let response = try #require(try await MeasureResponse.query(on: clinic.db).first())
+            let startedBy = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response")
+                .filter(\.$recordID == response.id!.uuidString).filter(\.$action == AuditAction.create.rawValue).first()?.actorID)
+            func rows(_ detail: String) async throws -> [AuditEvent] {
+                try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "measure-response").filter(\.$detail == detail)
+                    .filter(\.$recordID == response.id!.uuidString).all()
+            }
+            #expect(try await rows("draft answers shown").isEmpty, "nothing kept yet, nothing shown")
+            #expect(try await student.post(form, form: ["item-1": "2", "item-2": "1", "action": "draft"]).status == .ok)
+            let kept = try await rows("draft kept")
+            #expect(kept.count == 1 && kept.first?.actorID == startedBy && kept.first?.action == AuditAction.update.rawValue)
+            #expect(kept.first?.subject == response.$client.id.uuidString)
+            let page = try await student.get(form)
+            #expect(page.status == .ok)
+            let shown = try await rows("draft answers shown")
+            #expect(shown.count == 1 && shown.first?.actorID == startedBy)
+            // An incomplete send keeps what was answered too, and says so in the trail.
+            #expect(try await student.post(form, form: ["item-1": "2"]).status == .unprocessableEntity)
+            #expect(try await rows("draft kept").count == 2)
+        }
+    }
+}
