@@ -42,6 +42,14 @@ import Testing
         #expect(!same.overridden)
     }
 
+    @Test func a_phase_length_near_the_largest_integer_is_refused_without_trapping() throws {
+        // The middle-phase check added the two phase lengths as typed: Int.max + 3 trapped and
+        // stopped the whole server.
+        let settings = CourseSettings(initialSessions: Int.max, terminationSessions: 3, minimumSessions: 8)
+        #expect(settings.validate()["initialSessions"] != nil)
+        #expect(CourseSettings(initialSessions: 3, terminationSessions: Int.max).validate()["terminationSessions"] != nil)
+    }
+
     @Test func settings_that_leave_no_middle_phase_are_refused() throws {
         var settings = CourseSettings(initialSessions: 4, terminationSessions: 4, minimumSessions: 8)
         #expect(settings.validate()["minimumSessions"] != nil)

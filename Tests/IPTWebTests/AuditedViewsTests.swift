@@ -90,3 +90,38 @@ import Vapor
         }
     }
 }
+
+@Suite struct HostileInputTests {
+    @Test func a_huge_phase_length_in_the_clinical_settings_is_a_422_not_a_crash() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/settings/clinical")
+            var form = ["initialSessions": "9223372036854775807", "terminationSessions": "3", "minimumSessions": "8", "maximumSessions": "20",
+                        "adultSessions": "16", "adolescentSessions": "12", "maintenanceSessions": "12", "framework": "four-areas"]
+            let refused = try await director.post("/staff/settings/clinical", form: form)
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.body.string.contains("9223372036854775807"), "what was typed is shown again")
+            form["initialSessions"] = "3"
+            form["terminationSessions"] = "-9223372036854775808"
+            #expect(try await director.post("/staff/settings/clinical", form: form).status == .unprocessableEntity)
+        }
+    }
+
+    @Test func a_nul_character_in_a_form_is_dropped_and_the_rest_kept() async throws {
+        #expect(FormInput.withoutNUL("reason=a%00b&x=%2500") == "reason=ab&x=%2500", "a literal percent sign followed by 00 stays")
+        #expect(FormInput.withoutNUL("reason=a\u{0}b") == "reason=ab")
+        try await withClinic { clinic in
+            // The care team's reason is kept in plain text; PostgreSQL refused the NUL with a 500.
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let (_, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: therapistUser, attended: 1)
+            let (_, coverUser) = try await clinic.signedIn(as: .therapist)
+            let teamPage = "/staff/clients/\(client.id!.uuidString)/care-team"
+            try await director.get(teamPage)
+            let added = try await director.post("\(teamPage)/members", form: ["member": coverUser.id!.uuidString, "reason": "Covering\u{0} in August"])
+            #expect(added.status == .seeOther)
+            let membership = try #require(try await CareTeamMember.query(on: clinic.db).filter(\.$staff.$id == coverUser.id!).first())
+            #expect(membership.reason == "Covering in August")
+        }
+    }
+}

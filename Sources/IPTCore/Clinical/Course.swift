@@ -119,7 +119,9 @@ public struct CourseSettings: Sendable, Equatable {
         if !(1...40).contains(minimumSessions) { errors.add("minimumSessions", "The shortest course is 1 to 40 sessions.") }
         // Comparisons, not ranges: a range built from what was typed traps when its ends are reversed.
         if maximumSessions < minimumSessions || maximumSessions > 40 { errors.add("maximumSessions", "The longest course is between the shortest and 40 sessions.") }
-        if minimumSessions <= initialSessions + terminationSessions {
+        // Only when both phases are in range: the sum of two numbers as typed can overflow, which
+        // stops the process rather than throwing.
+        if (1...6).contains(initialSessions), (1...6).contains(terminationSessions), minimumSessions <= initialSessions + terminationSessions {
             errors.add("minimumSessions", "The shortest course must leave at least one middle session after the initial and termination phases.")
         }
         for (field, value) in [("adultSessions", adultSessions), ("adolescentSessions", adolescentSessions), ("maintenanceSessions", maintenanceSessions)]

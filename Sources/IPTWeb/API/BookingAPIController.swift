@@ -245,6 +245,10 @@ struct BookingAPIController: SiteRouteCollection {
 enum APIInput {
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) throws -> T {
         guard request.headers.contentType == .json else { throw Abort(.unsupportedMediaType) }
+        // PostgreSQL refuses NUL in text; an API client hears it here rather than as a 500 later.
+        if let body = request.body.string, body.range(of: "\\u0000", options: .caseInsensitive) != nil {
+            throw Abort(.badRequest, reason: "Text fields may not contain the NUL character (\\u0000).")
+        }
         do {
             return try request.content.decode(T.self)
         } catch {

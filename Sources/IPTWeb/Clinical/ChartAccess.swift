@@ -80,7 +80,7 @@ extension Request {
     func formBody() throws -> (fields: [String: String], lists: [String: [String]]) {
         guard let contentType = headers.contentType, contentType == .urlEncodedForm else { throw Abort(.unsupportedMediaType) }
         var fields: [String: String] = [:], lists: [String: [String]] = [:]
-        for pair in (body.string ?? "").split(separator: "&") {
+        for pair in FormInput.withoutNUL(body.string ?? "").split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String? { String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
             guard let key = parts.first.flatMap(decode), let value = decode(parts.count > 1 ? parts[1] : "") else {

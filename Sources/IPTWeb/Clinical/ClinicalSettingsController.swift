@@ -38,8 +38,9 @@ struct ClinicalSettingsController: SiteRouteCollection {
         var errors = FieldErrors()
         var numbers: [String: Int] = [:]
         for number in ClinicalSettingsPage.numbers {
-            if let value = fields[number.name].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { numbers[number.name] = value }
-            else { errors.add(number.name, "Enter a whole number.") }
+            // Session counts are small; anything far outside is refused here, before any sum.
+            if let value = fields[number.name].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), (0...1_000).contains(value) { numbers[number.name] = value }
+            else { errors.add(number.name, "Enter a whole number of sessions.") }
         }
         let framework = fields["framework"].flatMap(FocusFramework.init(rawValue:))
         if framework == nil { errors.add("framework", "Choose a framework.") }

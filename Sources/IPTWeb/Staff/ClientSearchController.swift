@@ -19,7 +19,7 @@ struct ClientSearchController: SiteRouteCollection {
     func search(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewDashboard)
         let scope = ClientSearchScope.of(staff.role)
-        let typed = (try? request.content.decode(Body.self).q) ?? ""
+        let typed = (try? FormInput.decode(Body.self, from: request).q) ?? ""
         let query: ClientSearchQuery
         switch ClientSearchQuery.read(typed) {
         case let .success(read): query = read
