@@ -29,7 +29,8 @@ extension TestClinic {
     func paymentForm(_ dollars: String, kind: String = "payment", method: String = "e_transfer", key: String = UUID().uuidString,
                      keepCredit: Bool = false) -> [String: String] {
         var form = ["kind": kind, "amount": dollars, "method": method, "date": toronto.localDate(of: clock.now).description, "reference": "ET-1", "key": key]
-        if keepCredit { form["keepCredit"] = "on" }
+        // What the page's checkbox sends when ticked (FormViews.checkbox).
+        if keepCredit { form["keepCredit"] = "yes" }
         return form
     }
 }
@@ -206,6 +207,81 @@ extension TestClinic {
             let created = try await simultaneously(8) { _ in try await BillingQueries.record(input, at: now, on: app.db).created }
             #expect(created == 1)
             #expect(try await Payment.query(on: clinic.db).count() == 1)
+        }
+    }
+
+    /// One attended session of Dana Full's, charged and invoiced: the client's id and the invoice.
+    private func invoicedSession(_ clinic: TestClinic, cents: Int = 85_000) async throws -> (UUID, Invoice) {
+        let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+        let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+        let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: cents)
+        appointment.status = .attended
+        try await appointment.update(on: clinic.db)
+        try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+        let charge = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first())
+        let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                            at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+        return (try client.requireID(), invoice)
+    }
+
+    @Test func a_payment_on_a_cancelled_invoice_pays_the_corrected_one() async throws {
+        try await withClinic { clinic in
+            let (clientID, invoice) = try await invoicedSession(clinic)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/billing/clients/\(clientID.uuidString)"
+            try await desk.get(path)
+            #expect(try await desk.post(path + "/payments", form: clinic.paymentForm(String(invoice.totalCents / 100))).status == .seeOther)
+            #expect(try await desk.post("/staff/billing/invoices/\(invoice.id!.uuidString)/credit-note", form: ["reason": "Wrong date"]).status == .seeOther)
+            // The money paid towards the cancelled invoice is the client's credit now...
+            var account = try await BillingQueries.account(clientID, on: clinic.db)
+            #expect(account.creditCents == invoice.totalCents && account.balanceCents == -invoice.totalCents)
+            // ...and the corrected invoice is paid from it, with a receipt.
+            let ids = try await Charge.query(on: clinic.db).filter(\.$client.$id == clientID).all().map { $0.id!.uuidString }
+            #expect(try await desk.post(path + "/invoices", form: ["charges[0]": ids[0]]).status == .seeOther)
+            account = try await BillingQueries.account(clientID, on: clinic.db)
+            #expect(account.balanceCents == 0 && account.creditCents == 0 && account.openInvoices.isEmpty)
+            let corrected = try #require(try await Invoice.query(on: clinic.db).filter(\.$kind == .invoice).sort(\.$number, .descending).first())
+            #expect(corrected.id != invoice.id)
+            #expect(try await desk.get("/staff/billing/invoices/\(corrected.id!.uuidString)/receipt").status == .ok)
+        }
+    }
+
+    @Test func two_desks_crediting_the_same_invoice_at_once_issue_one_credit_note() async throws {
+        try await withClinic { clinic in
+            let (clientID, invoice) = try await invoicedSession(clinic)
+            let app = clinic.app, now = clinic.clock.now, zone = clinic.toronto, invoiceID = try invoice.requireID()
+            let issued = try await simultaneously(4) { _ in
+                do {
+                    _ = try await BillingQueries.creditNote(for: invoiceID, clientID: clientID, reason: "Twice", by: "Desk", at: now, zone: zone, on: app.db)
+                    return true
+                } catch let error where error as? BillingQueries.Problem == .alreadyCredited || (error as? any DatabaseError)?.isConstraintFailure == true {
+                    return false
+                }
+            }
+            #expect(issued == 1)
+            #expect(try await Invoice.query(on: clinic.db).filter(\.$kind == .creditNote).count() == 1)
+            #expect(try await BillingQueries.account(clientID, on: clinic.db).creditCents == 0, "an unpaid invoice cancelled leaves no credit")
+        }
+    }
+
+    @Test func refunds_sent_at_once_never_pay_out_more_than_the_credit() async throws {
+        try await withClinic { clinic in
+            let (clientID, invoice) = try await invoicedSession(clinic)
+            let staff = try await clinic.makeStaff(.receptionist)
+            let now = clinic.clock.now, app = clinic.app
+            func input(_ kind: PaymentKind, _ cents: Int) throws -> BillingQueries.PaymentInput {
+                BillingQueries.PaymentInput(clientID: clientID, kind: kind, method: .cash, cents: cents, receivedOn: clinic.toronto.localDate(of: now),
+                                            reference: "", idempotencyKey: UUID().uuidString, keepExcessAsCredit: true,
+                                            staffID: try staff.requireID(), staffName: staff.name)
+            }
+            _ = try await BillingQueries.record(try input(.payment, invoice.totalCents + 85_000), at: now, on: clinic.db)
+            #expect(try await BillingQueries.account(clientID, on: clinic.db).creditCents == 85_000)
+            let refunds = try (0..<4).map { _ in try input(.refund, 85_000) }
+            let paidOut = try await simultaneously(4) { index in
+                do { return try await BillingQueries.record(refunds[index], at: now, on: app.db).created } catch is BillingQueries.Problem { return false }
+            }
+            #expect(paidOut == 1)
+            #expect(try await BillingQueries.account(clientID, on: clinic.db).creditCents == 0)
         }
     }
 

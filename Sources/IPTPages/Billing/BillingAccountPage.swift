@@ -210,7 +210,7 @@ public enum BillingAccountPage {
                     FormViews.textField(name: "reference", label: "Reference", value: model.form["reference"], error: model.errors["reference"], required: false,
                                         maxLength: 100, hint: "e-Transfer or cheque number, terminal slip, insurer's claim number")),
                 FormViews.checkbox(name: "keepCredit", label: "If it is more than is owed, keep the rest as credit on the account",
-                                   checked: model.form["keepCredit"] == "on", error: model.errors["keepCredit"]),
+                                   checked: model.form["keepCredit"] == "yes", error: model.errors["keepCredit"]),
                 .button(.class("button"), .type(.submit), .text("Record"))))
     }
 

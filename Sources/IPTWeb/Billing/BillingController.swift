@@ -193,7 +193,8 @@ struct BillingController: SiteRouteCollection {
             try await request.audit(.create, recordType: "credit-note", recordID: note.id?.uuidString, subject: invoice.$client.id.uuidString,
                                     detail: "\(note.displayNumber) corrects \(invoice.displayNumber)")
             return request.redirect(to: SitePath.billingInvoice.link(note.id!.uuidString))
-        } catch BillingQueries.Problem.alreadyCredited {
+        } catch let error where error as? BillingQueries.Problem == .alreadyCredited || (error as? any DatabaseError)?.isConstraintFailure == true {
+            // The constraint is M068's index: another desk's credit note for it committed first.
             return try await renderInvoice(request, reason: reason, error: "This invoice already has a credit note.", status: .conflict)
         }
     }
@@ -226,7 +227,7 @@ enum BillingForms {
         if key.count < 16 || key.count > 64 { errors.add("amount", "The form was incomplete. Reload the page and try again.") }
         guard let kind, let cents, cents > 0, let method, let date, errors.isEmpty else { return (nil, errors) }
         return (BillingQueries.PaymentInput(clientID: clientID, kind: kind, method: method, cents: cents, receivedOn: date, reference: reference,
-                                            idempotencyKey: key, keepExcessAsCredit: body.keepCredit == "on", staffID: staff.id, staffName: staff.name), errors)
+                                            idempotencyKey: key, keepExcessAsCredit: body.keepCredit == "yes", staffID: staff.id, staffName: staff.name), errors)
     }
 
     static func sliding(_ body: BillingController.SlidingBody, settings: BillingSettingsRow, today: LocalDate) -> (SlidingScaleRate?, FieldErrors) {

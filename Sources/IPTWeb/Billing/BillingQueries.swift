@@ -102,6 +102,14 @@ enum BillingQueries {
         }
     }
 
+    /// Takes the client's row for the rest of the transaction, so that two desks working on the
+    /// same account (a refund and another refund, a credit note and a payment) read and change it
+    /// one after the other. SQLite's write transactions already run one at a time.
+    static func lockAccount(_ clientID: UUID, on db: any Database) async throws {
+        guard DatabaseEngine(of: db) == .postgres else { return }
+        _ = try await (db as! any SQLDatabase).raw("SELECT id FROM clients WHERE id = \(bind: clientID) FOR UPDATE").all()
+    }
+
     // MARK: invoices
 
     /// Claims the next number: one UPDATE that increments the counter and returns the value it had.
@@ -123,6 +131,7 @@ enum BillingQueries {
     static func issueInvoice(clientID: UUID, chargeIDs: [UUID], by who: String, at now: Date, zone: ClinicTimeZone,
                              on database: any Database) async throws -> Invoice {
         try await database.writeTransaction { db in
+            try await lockAccount(clientID, on: db)
             let charges = try await Charge.query(on: db).filter(\.$client.$id == clientID).filter(\.$id ~~ chargeIDs)
                 .filter(\.$status == .open).sort(\.$serviceAt).all()
             guard !charges.isEmpty else { throw Problem.nothingToInvoice }
@@ -206,6 +215,7 @@ enum BillingQueries {
     static func creditNote(for invoiceID: UUID, clientID: UUID, reason: String, by who: String, at now: Date, zone: ClinicTimeZone,
                            on database: any Database) async throws -> Invoice {
         try await database.writeTransaction { db in
+            try await lockAccount(clientID, on: db)
             guard let original = try await Invoice.query(on: db).filter(\.$id == invoiceID).filter(\.$client.$id == clientID)
                 .filter(\.$kind == .invoice).with(\.$lines).first() else { throw Abort(.notFound) }
             guard try await Invoice.query(on: db).filter(\.$corrects.$id == invoiceID).count() == 0 else { throw Problem.alreadyCredited }
@@ -241,6 +251,9 @@ enum BillingQueries {
             }
             try await Charge.query(on: db).filter(\.$invoice.$id == invoiceID)
                 .set(\.$status, to: .open).set(\.$invoice.$id, to: nil).update()
+            // What the client paid towards the cancelled invoice is theirs again: it becomes credit
+            // on the account, and the corrected invoice, when issued, is paid from it.
+            try await PaymentAllocationRow.query(on: db).filter(\.$invoice.$id == invoiceID).delete()
             return note
         }
     }
@@ -267,6 +280,7 @@ enum BillingQueries {
         if let earlier = try await Payment.query(on: database).filter(\.$idempotencyKey == input.idempotencyKey).first() { return (earlier, false) }
         do {
             let payment = try await database.writeTransaction { db -> Payment in
+                try await lockAccount(input.clientID, on: db)
                 let account = try await account(input.clientID, on: db)
                 var applied: [(UUID, Int)] = []
                 switch input.kind {

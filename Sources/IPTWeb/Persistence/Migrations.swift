@@ -50,5 +50,6 @@ enum Migrations {
         M065IndexClientSearch(),
         M066UniqueDuplicatePair(),
         M067CreateWaitlistChanges(),
+        M068OneCreditNotePerInvoice(),
     ]
 }
