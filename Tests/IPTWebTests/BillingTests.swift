@@ -285,6 +285,63 @@ extension TestClinic {
         }
     }
 
+    /// A charged session invoiced, paid in part, and a credit note: every kind of billing row.
+    private func billedHistory(_ clinic: TestClinic, of client: ClientRecord, by clinician: StaffUser, daysAgo: Int) async throws {
+        let appointment = try await clinic.pastAppointment(clinician, client, daysAgo: daysAgo, feeCents: 10_000)
+        appointment.status = .attended
+        try await appointment.update(on: clinic.db)
+        try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
+        let charge = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first())
+        let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                            at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+        let staff = try await clinic.makeStaff(.receptionist)
+        _ = try await BillingQueries.record(.init(clientID: try client.requireID(), kind: .payment, method: .cash, cents: 4_000,
+                                                  receivedOn: clinic.toronto.localDate(of: clinic.clock.now), reference: "", idempotencyKey: UUID().uuidString,
+                                                  keepExcessAsCredit: false, staffID: try staff.requireID(), staffName: staff.name), at: clinic.clock.now, on: clinic.db)
+        _ = try await BillingQueries.creditNote(for: invoice.requireID(), clientID: client.requireID(), reason: "Wrong fee", by: "Desk",
+                                                at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+        _ = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
+                                                  at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+    }
+
+    @Test func a_duplicate_record_with_billing_merges_and_its_account_comes_along() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let existing = try await clinic.addClient(name: "Robin Example", email: "robin@example.org")
+            let duplicate = try await clinic.addClient(name: "Robin Example", email: "robin@example.org")
+            try await billedHistory(clinic, of: duplicate, by: therapist, daysAgo: 3)
+            // The merge answered 500: the duplicate's invoices and payments still pointed at it.
+            try await DuplicateQueries.merge(duplicate.requireID(), into: existing.requireID(), keyRing: clinic.app.services.keyRing, on: clinic.db)
+            #expect(try await ClientRecord.find(duplicate.id, on: clinic.db) == nil)
+            let account = try await BillingQueries.account(existing.requireID(), on: clinic.db)
+            #expect(account.invoices.count == 3 && account.payments.count == 1 && account.charges.count == 1)
+            #expect(account.balanceCents == 6_000, "the corrected invoice less the payment freed by the credit note")
+        }
+    }
+
+    @Test func destroying_a_record_past_retention_removes_its_billing_too() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let adult = try await RetentionWebTests().oldClient(clinic, name: "Old Adult", yearsAgo: 11, age: 40, by: therapist)
+            try await billedHistory(clinic, of: adult, by: therapist, daysAgo: 4_100)
+            let other = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            try await billedHistory(clinic, of: other, by: therapist, daysAgo: 2)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/retention/\(adult.id!.uuidString)")
+            #expect(try await director.post("/staff/retention/\(adult.id!.uuidString)/destroy", form: ["confirm": "Old Adult"]).status == .seeOther)
+            #expect(try await ClientRecord.find(adult.id, on: clinic.db) == nil)
+            for model in [try await Invoice.query(on: clinic.db).filter(\.$client.$id == adult.id!).count(),
+                          try await Payment.query(on: clinic.db).filter(\.$client.$id == adult.id!).count(),
+                          try await Charge.query(on: clinic.db).filter(\.$client.$id == adult.id!).count()] {
+                #expect(model == 0)
+            }
+            // The other client's account is untouched.
+            #expect(try await BillingQueries.account(other.requireID(), on: clinic.db).invoices.count == 3)
+            let lines = try await InvoiceLine.query(on: clinic.db).count(), allocations = try await PaymentAllocationRow.query(on: clinic.db).count()
+            #expect(lines == 3 && allocations == 1)
+        }
+    }
+
     @Test func invoice_numbers_issued_at_once_have_no_gap_and_no_repeat() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)

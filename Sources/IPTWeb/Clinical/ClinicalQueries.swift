@@ -307,7 +307,8 @@ enum DuplicateQueries {
     /// Tables whose rows follow a client when two records are merged. The duplicate's care-team rows
     /// do not: a front-desk merge must not give anyone the existing client's history.
     static var movedTables: [String] {
-        ["session_notes"] + RetentionController.clientTables.filter { !["client_flags", "care_team_members"].contains($0) }
+        ["session_notes", "charges"] + RetentionController.billingTables
+            + RetentionController.clientTables.filter { !["client_flags", "care_team_members"].contains($0) }
     }
 
     /// A record a booking made holds appointments, consents and forms at most. One with a course

@@ -88,6 +88,19 @@ enum PrivacyQueries {
             for amendment in amendments { try await amendment.delete(on: db) }
             count += amendments.count
             try await delete("session_notes")
+            // The client's billing: by the end of the record's retention it is older than the six
+            // years the tax rules ask a clinic to keep its books. Allocations and lines first (they
+            // point at payments and invoices), charges before invoices and appointments, credit
+            // notes before the invoices they correct.
+            let invoicesOfClient = SQLSubquery.select { $0.column("id").from("invoices").where("client_id", .equal, clientID) }
+            let paymentsOfClient = SQLSubquery.select { $0.column("id").from("payments").where("client_id", .equal, clientID) }
+            for (table, column, owners) in [("payment_allocations", "invoice_id", invoicesOfClient), ("payment_allocations", "payment_id", paymentsOfClient),
+                                            ("invoice_lines", "invoice_id", invoicesOfClient)] {
+                try await sql.delete(from: table).where(SQLIdentifier(column), .in, owners).run()
+            }
+            try await delete("charges")
+            try await sql.delete(from: "invoices").where("client_id", .equal, clientID).where("corrects_id", .isNot, SQLLiteral.null).run()
+            for table in RetentionController.billingTables { try await delete(table) }
             for table in RetentionController.clientTables { try await delete(table) }
             try await delete("clients", column: "id")
             if DatabaseEngine(of: db) == .sqlite {

@@ -25,6 +25,11 @@ struct RetentionController: SiteRouteCollection {
         "self_assessments", "portal_links", "portal_sessions", "appointments", "appointment_series",
     ]
 
+    /// The client's accounts: invoices and credit notes, payments and refunds, approved sliding-scale
+    /// rates. They follow a merged record like everything else; destroying a record removes them
+    /// with their lines, allocations and charges (`PrivacyQueries.destroy`).
+    static let billingTables = ["invoices", "payments", "sliding_scale_rates"]
+
     struct Row {
         let client: ClientRecord
         let lastContact: LocalDate
