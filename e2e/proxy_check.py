@@ -15,7 +15,7 @@ nginx listens on unprivileged ports of 127.0.0.1, and runs until the end of the 
                                     not the app's answer (no Content-Security-Policy)
   /metrics not through the proxy    404 through nginx (/metrics, /metrics/, //metrics, %-encoded);
                                     the app answers it on 127.0.0.1 directly
-  body limit at nginx               a 100 KB post is refused by nginx (413) before the app
+  body limit at nginx               a 2 MB post is refused by nginx (413) before the app
   rate limit: forged X-Forwarded-For
                                     with IPT_TRUST_PROXY=1 and IPT_PUBLIC_FORM_LIMIT=3, a client that
                                     sends a different X-Forwarded-For each time still gets 429 after 3
@@ -378,9 +378,9 @@ def main() -> int:
             return "404 through nginx, 200 on 127.0.0.1 directly"
 
         def body_limit():
-            r = browser.post(base + "/api/v1/enquiries", timeout=10, data=b"x" * 100_000,
+            r = browser.post(base + "/api/v1/enquiries", timeout=10, data=b"x" * 2_000_000,
                              headers={"Content-Type": "application/json"})
-            expect(r.status_code == 413, f"a 100 KB body answered {r.status_code}")
+            expect(r.status_code == 413, f"a 2 MB body answered {r.status_code}")
             expect("<center>nginx</center>" in r.text, "the 413 is not nginx's: the body reached the app")
             # Under the limit but over nginx's memory buffer: written to the workers' temporary
             # folder and passed on; the app answers (400: it is not JSON).
@@ -388,7 +388,7 @@ def main() -> int:
                              headers={"Content-Type": "application/json"})
             expect(r.status_code == 400 and "Content-Security-Policy" in r.headers,
                    f"a 60 KB body answered {r.status_code}, expected the app's 400")
-            return "100 KB: 413 from nginx; 60 KB: the app's 400"
+            return "2 MB: 413 from nginx; 60 KB: the app's 400"
 
         first = visitor("127.0.0.2", ca)
         second = visitor("127.0.0.3", ca)

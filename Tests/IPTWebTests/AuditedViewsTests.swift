@@ -124,4 +124,20 @@ import Vapor
             #expect(membership.reason == "Covering in August")
         }
     }
+
+    @Test func a_long_note_in_a_script_of_two_byte_letters_is_saved_not_refused_as_too_large() async throws {
+        try await withClinic { clinic in
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let (_, base, today) = try await ClinicalFormsTests().clientWithTodaysSession(clinic, by: therapistUser, browser: therapist)
+            try await therapist.get("\(base)/notes/new?appointment=\(today.id!.uuidString)")
+            // Within each field's limit, 84 KB once form-encoded: the 64 KB body limit answered 413
+            // and the note was gone.
+            let long = String(repeating: "é", count: 7_000)
+            let saved = try await therapist.post("\(base)/notes", form: ["sessionNumber": "4", "appointment": today.id!.uuidString,
+                                                                          "mood": long, "plan": long, "action": "draft"])
+            #expect(saved.status == .seeOther)
+            let row = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+            #expect(try NotesController.content(of: row, keyRing: clinic.app.services.keyRing).plan == long)
+        }
+    }
 }

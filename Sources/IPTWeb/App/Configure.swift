@@ -8,7 +8,7 @@ import Vapor
 /// Builds the app from its settings: database, migrations, middleware, routes, background work.
 public func configure(_ app: Application, settings: Settings) async throws {
     _ = ClinicMetrics.bootstrapped
-    app.routes.defaultMaxBodySize = "64kb"
+    app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.staffBytes)
     app.passwords.use(.bcrypt(cost: settings.isTesting ? 4 : 12))
 
     let engine = try DatabaseSetup.register(app, settings: settings)
@@ -127,7 +127,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware = Middlewares()
     app.middleware.use(ErrorPageMiddleware(secure: settings.secureCookies))
     app.middleware.use(SecurityHeadersMiddleware(secure: settings.secureCookies))
-    app.middleware.use(BodyLimitMiddleware(maxBytes: app.routes.defaultMaxBodySize.value))
+    app.middleware.use(BodyLimitMiddleware())
     let publicDirectory = URL(fileURLWithPath: settings.resourceRoot).appendingPathComponent("Public").path + "/"
     app.middleware.use(StaticFilesMiddleware(files: FileMiddleware(publicDirectory: publicDirectory)))
     app.middleware.use(MethodGuard(routes: app.routes.all, staticPrefixes: StaticFilesMiddleware.prefixes))

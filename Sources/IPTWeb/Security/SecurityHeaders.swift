@@ -63,11 +63,18 @@ struct SecurityHeadersMiddleware: Middleware {
 
 /// Refuses a body over the limit before anything reads it: by its declared length, or by its
 /// size when it arrived already collected. Streamed bodies without a length are capped again
-/// where they are collected.
+/// where they are collected (at the larger limit, `routes.defaultMaxBodySize`).
+///
+/// Staff pages have the larger limit: a session note's six fields of 8,000 characters each, or a
+/// newsletter of 50,000, sent in a script whose letters take three bytes (nine once the form
+/// encodes them), come to about 450 KB, and a smaller limit threw away a note that passed every
+/// check of its own with a bare 413. Public forms are far smaller and keep a tighter limit.
 struct BodyLimitMiddleware: Middleware {
-    let maxBytes: Int
+    static let publicBytes = 256 * 1024
+    static let staffBytes = 1024 * 1024
 
     func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        let maxBytes = request.url.path.hasPrefix("/staff/") ? Self.staffBytes : Self.publicBytes
         if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > maxBytes {
             return request.eventLoop.makeFailedFuture(Abort(.payloadTooLarge))
         }
