@@ -140,4 +140,22 @@ import Vapor
             #expect(try NotesController.content(of: row, keyRing: clinic.app.services.keyRing).plan == long)
         }
     }
+
+    @Test func a_note_for_an_appointment_cancelled_meanwhile_is_kept_without_the_link() async throws {
+        try await withClinic { clinic in
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let (_, base, today) = try await ClinicalFormsTests().clientWithTodaysSession(clinic, by: therapistUser, browser: therapist)
+            try await therapist.get("\(base)/notes/new?appointment=\(today.id!.uuidString)")
+            today.status = .cancelled
+            try await today.update(on: clinic.db)
+            // This answered 404 and the note was gone.
+            let saved = try await therapist.post("\(base)/notes", form: ["sessionNumber": "4", "appointment": today.id!.uuidString,
+                                                                          "mood": "Low after the weekend", "action": "draft"])
+            #expect(saved.status == .seeOther && saved.location?.contains("done=saved-unlinked") == true)
+            let row = try #require(try await SessionNoteRow.query(on: clinic.db).first())
+            #expect(row.$appointment.id == nil)
+            #expect(try NotesController.content(of: row, keyRing: clinic.app.services.keyRing).mood == "Low after the weekend")
+            #expect(try await therapist.get(try #require(saved.location)).body.string.contains("not linked to the appointment"))
+        }
+    }
 }

@@ -64,7 +64,8 @@ public enum ChartFrame {
 
     /// The messages a redirect's `done` key may ask for; an unknown key shows nothing.
     public static let messages = [
-        "saved": "Saved.", "signed": "Signed.", "cosigned": "Co-signed; the note is final.", "returned": "Returned to the student with your comments.",
+        "saved": "Saved.", "signed": "Signed.",
+        "saved-unlinked": "Saved, but not linked to the appointment: it was cancelled while the note was being written.", "cosigned": "Co-signed; the note is final.", "returned": "Returned to the student with your comments.",
         "amended": "Amendment added; the original is kept beside it.", "logged": "Supervision session logged.",
         "overridden": "Phase override saved.", "cleared": "The phase follows the sessions held again.", "deleted": "Removed.",
     ]

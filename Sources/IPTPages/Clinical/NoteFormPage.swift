@@ -29,6 +29,8 @@ public enum NoteFormPage {
         public var draftAction: String?
         /// When the draft was last saved, in words, for a draft being finished.
         public var savedAt: String?
+        /// What the last save did, when it needs saying (a draft kept without its appointment).
+        public var done: String?
 
         public init(header: ChartHeader, phase: Phase, focus: String, comment: String?, action: String, amendment: Bool, sessionsHeld: Int,
                     fields: [String: String], techniques: Set<String>, errors: FieldErrors, csrfToken: String, name: String,
@@ -58,6 +60,7 @@ public enum NoteFormPage {
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         .group(
             ChartFrame.header(model.header),
+            ChartFrame.notice(model.done),
             .p(.class("lede"), .text("\(model.phase.label). Focus: \(model.focus)."),
                .unwrap(model.appointment) { .text(" Written for the session on \($0.when).") }),
             .unwrap(model.comment) { .div(.class("notice warning"), .h2(.text("Your supervisor's comments")), .p(.text($0))) },

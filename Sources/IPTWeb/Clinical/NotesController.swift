@@ -164,7 +164,9 @@ struct NotesController: SiteRouteCollection {
 
     /// What a save came to: the note written (and whether it was signed), or the form to show again.
     enum Saved {
-        case saved(UUID, signed: Bool)
+        /// `unlinked`: the appointment the form named could not be linked (cancelled meanwhile), so
+        /// the note was kept without it rather than lost.
+        case saved(UUID, signed: Bool, unlinked: Bool = false)
         case rejected(NoteFormPage.Model)
     }
 
@@ -182,7 +184,9 @@ struct NotesController: SiteRouteCollection {
     private func respond(to saved: Saved, _ context: ChartContext, _ request: Request) async throws -> Response {
         switch saved {
         case .rejected(let model): return try await renderRejected(model, context, request)
-        case .saved(let id, let signed): return request.redirect(to: SitePath.note.link(context.clientID, id, query: ["done": signed ? "signed" : "saved"]))
+        case .saved(let id, let signed, let unlinked):
+            let done = unlinked ? "saved-unlinked" : signed ? "signed" : "saved"
+            return request.redirect(to: SitePath.note.link(context.clientID, id, query: ["done": done]))
         }
     }
 
@@ -210,7 +214,7 @@ struct NotesController: SiteRouteCollection {
         let answer: AutosaveAnswer, status: HTTPResponseStatus
         do {
             switch try await save() {
-            case .saved(let id, _):
+            case .saved(let id, _, _):
                 answer = AutosaveAnswer(savedAt: DateDisplay.time(request.now, zone: context.zone), note: SitePath.note.link(context.clientID, id),
                                         draftAction: SitePath.noteDraft.link(context.clientID, id))
                 status = .ok
@@ -231,7 +235,10 @@ struct NotesController: SiteRouteCollection {
         let state = try await CourseState.load(context, on: request.db)
         guard let contract = state.contract else { throw Abort(.unprocessableEntity, reason: "Agree the treatment contract before writing notes.") }
         let (fields, techniques, signing, result) = try read(request, state: state, draftOnly: draftOnly)
-        let appointment = try await fields["appointment"].flatMap { $0.isEmpty ? nil : $0 }.asyncMap { try await linkedAppointment($0, context, on: request.db) }
+        // An appointment cancelled while the note was being written no longer takes a note; the
+        // text is kept all the same, without the link, and the page says so.
+        let named = fields["appointment"].flatMap { $0.isEmpty ? nil : $0 }
+        let appointment = try await named.asyncMap { try? await linkedAppointment($0, context, on: request.db) } ?? nil
         switch result {
         case .failure(let rejection):
             return .rejected(try await formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields,
@@ -256,7 +263,7 @@ struct NotesController: SiteRouteCollection {
             try await request.audit(.create, recordType: "session-note", recordID: note.id?.uuidString, subject: context.clientID.uuidString,
                                     detail: note.status.rawValue + (draftOnly ? " (autosave)" : ""))
             try await RiskAlerts.record(note: note, content: content, actor: (context.staff.id.uuidString, context.staff.auditLabel), request: request)
-            return .saved(note.id!, signed: signing)
+            return .saved(note.id!, signed: signing, unlinked: named != nil && appointment == nil)
         }
     }
 
@@ -305,11 +312,12 @@ struct NotesController: SiteRouteCollection {
             var fields = Self.fields(of: content)
             fields["sessionNumber"] = String(note.sessionNumber)
             fields["appointment"] = note.$appointment.id?.uuidString
-            let model = try await formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: fields,
+            var model = try await formModel(request, context: context, state: state, action: SitePath.note.link(context.clientID, note.id!), fields: fields,
                                             techniques: Set(content.techniques.map(\.rawValue)), errors: FieldErrors(),
                                             name: "Session \(note.sessionNumber) note (\(note.status.label.lowercased()))",
                                             comment: note.status == .returned ? comment : nil,
                                             draftAction: SitePath.noteDraft.link(context.clientID, note.id!), noteID: note.id, savedAt: note.updatedAt)
+            model.done = request.doneKey
             return try await request.auditedPage(model.title, recordType: "session-note", recordID: note.id?.uuidString,
                                                  subject: context.clientID.uuidString) { NoteFormPage.view(model) }
         }
