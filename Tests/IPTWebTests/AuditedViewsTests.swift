@@ -158,4 +158,35 @@ import Vapor
             #expect(try await therapist.get(try #require(saved.location)).body.string.contains("not linked to the appointment"))
         }
     }
+
+    @Test func the_same_new_note_form_sent_twice_makes_one_note() async throws {
+        try await withClinic { clinic in
+            let (therapist, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let (_, base, today) = try await ClinicalFormsTests().clientWithTodaysSession(clinic, by: therapistUser, browser: therapist)
+            let page = try await therapist.get("\(base)/notes/new?appointment=\(today.id!.uuidString)").body.string
+            let key = try #require(page.firstMatch(of: /name="formKey" value="([0-9A-F-]+)"/)?.1).description
+            var form = ["sessionNumber": "4", "appointment": today.id!.uuidString, "formKey": key, "mood": "First", "action": "draft"]
+            let first = try await therapist.post("\(base)/notes", form: form)
+            form["mood"] = "Second, with more"
+            let second = try await therapist.post("\(base)/notes", form: form)
+            #expect(first.status == .seeOther && second.status == .seeOther)
+            let rows = try await SessionNoteRow.query(on: clinic.db).all()
+            #expect(rows.count == 1, "a double click made two notes for one session")
+            #expect(try NotesController.content(of: rows[0], keyRing: clinic.app.services.keyRing).mood == "Second, with more")
+            // Signed by the first of two clicks on "Sign": the second lands on the signed note.
+            form = TestClinic.signableNote
+            form["formKey"] = UUID().uuidString
+            let signedFirst = try await therapist.post("\(base)/notes", form: form)
+            let signedAgain = try await therapist.post("\(base)/notes", form: form)
+            #expect(signedFirst.status == .seeOther && signedAgain.status == .seeOther && signedFirst.location == signedAgain.location)
+            #expect(try await SessionNoteRow.query(on: clinic.db).count() == 2)
+            // Two at the same moment: the unique key decides.
+            form["formKey"] = UUID().uuidString
+            form["action"] = "draft"
+            let browser = therapist, path = "\(base)/notes", sent = form
+            let made = try await simultaneously(4) { _ in try await browser.post(path, form: sent).status == .seeOther }
+            #expect(made == 4)
+            #expect(try await SessionNoteRow.query(on: clinic.db).count() == 3)
+        }
+    }
 }

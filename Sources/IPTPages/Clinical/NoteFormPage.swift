@@ -97,6 +97,7 @@ public enum NoteFormPage {
                      .unwrap(model.draftAction) { .attribute(named: "data-draft-action", value: $0) },
                      FormViews.csrf(model.csrfToken),
                      .unwrap(model.appointment) { .input(.type(.hidden), .name("appointment"), .value($0.id)) },
+                     .unwrap(model.fields["formKey"]) { .input(.type(.hidden), .name("formKey"), .value($0)) },
                      .if(!amendment, FormViews.textField(name: "sessionNumber", label: "Session number", value: fields["sessionNumber"],
                                                          error: errors["sessionNumber"], type: .number, maxLength: 2,
                                                          hint: model.appointment == nil ? "Sessions held under the contract so far: \(model.sessionsHeld)."

@@ -73,7 +73,7 @@ struct NotesController: SiteRouteCollection {
         guard let contract = state.contract else {
             return try await request.page("Contract first", NoteFormPage.contractFirst(context.header(.notes, title: "Session note: \(context.client.name)")))
         }
-        var fields: [String: String] = ["sessionNumber": String(max(state.sessionsHeld, 1))]
+        var fields: [String: String] = ["sessionNumber": String(max(state.sessionsHeld, 1)), "formKey": UUID().uuidString]
         if let raw = request.query[String.self, at: "appointment"] {
             let appointment = try await linkedAppointment(raw, context, on: request.db)
             // One note per session: the appointment's note, once begun, is where writing continues.
@@ -231,7 +231,29 @@ struct NotesController: SiteRouteCollection {
         return response
     }
 
+    /// The note this new-note form already made, if it was sent before.
+    private func noteMade(byForm key: String?, _ context: ChartContext, on db: any Database) async throws -> SessionNoteRow? {
+        guard let key, UUID(uuidString: key) != nil else { return nil }
+        return try await SessionNoteRow.query(on: db).filter(\.$formKey == key).filter(\.$client.$id == context.clientID).with(\.$author).first()
+    }
+
     private func saveNew(_ request: Request, _ context: ChartContext, draftOnly: Bool) async throws -> Saved {
+        let formKey = try request.formBody().fields["formKey"]
+        if let made = try await noteMade(byForm: formKey, context, on: request.db) {
+            // Signed by the first post (a double click on "Sign"): that note is the answer.
+            guard made.status.isEditable else { return .saved(try made.requireID(), signed: made.signedAt != nil) }
+            return try await saveExisting(request, context, note: made, draftOnly: draftOnly)
+        }
+        do {
+            return try await createNote(request, context, formKey: formKey.flatMap { UUID(uuidString: $0) == nil ? nil : $0 }, draftOnly: draftOnly)
+        } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
+            // The same form, sent twice at once: the other post made the note; this one saves into it.
+            guard let made = try await noteMade(byForm: formKey, context, on: request.db) else { throw error }
+            return try await saveExisting(request, context, note: made, draftOnly: draftOnly)
+        }
+    }
+
+    private func createNote(_ request: Request, _ context: ChartContext, formKey: String?, draftOnly: Bool) async throws -> Saved {
         let state = try await CourseState.load(context, on: request.db)
         guard let contract = state.contract else { throw Abort(.unprocessableEntity, reason: "Agree the treatment contract before writing notes.") }
         let (fields, techniques, signing, result) = try read(request, state: state, draftOnly: draftOnly)
@@ -251,6 +273,7 @@ struct NotesController: SiteRouteCollection {
             note.$client.id = context.clientID
             note.$author.id = context.staff.id
             note.$appointment.id = try appointment?.requireID()
+            note.formKey = formKey
             note.sessionNumber = session
             note.phase = CourseProgress.phase(ofSession: session, agreedSessions: contract.agreedSessions, settings: context.settings.course).rawValue
             try store(content, in: note, keyRing: request.services.keyRing)

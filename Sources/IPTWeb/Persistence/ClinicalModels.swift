@@ -194,6 +194,8 @@ final class SessionNoteRow: Model, @unchecked Sendable {
     @OptionalParent(key: "appointment_id") var appointment: Appointment?
     /// Set on an amendment: the signed note it corrects, which stays as it was.
     @OptionalParent(key: "amends_id") var amends: SessionNoteRow?
+    /// The key of the new-note form that made it (M069), so the same form sent again continues it.
+    @OptionalField(key: "form_key") var formKey: String?
     @Field(key: "session_number") var sessionNumber: Int
     @Field(key: "phase") var phase: String
     @Field(key: "content_sealed") var contentSealed: String

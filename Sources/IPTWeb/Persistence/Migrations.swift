@@ -51,5 +51,6 @@ enum Migrations {
         M066UniqueDuplicatePair(),
         M067CreateWaitlistChanges(),
         M068OneCreditNotePerInvoice(),
+        M069NoteFormKey(),
     ]
 }

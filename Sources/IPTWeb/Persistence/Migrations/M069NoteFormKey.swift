@@ -1,0 +1,19 @@
+import Fluent
+import SQLKit
+
+/// The new-note form carries a key made when it was opened. A second post of the same form (a
+/// double click, a retried request, the button pressed while the first draft save is on its way
+/// without the script) finds the note the first one made and saves into it, instead of starting
+/// another note for the same session; the unique index decides between two posts at the same
+/// moment. Notes written before this have no key.
+struct M069NoteFormKey: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(SessionNoteRow.schema).field("form_key", .string).update()
+        try await (database as! any SQLDatabase).create(index: "session_notes_form_key").unique().on(SessionNoteRow.schema).column("form_key").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).drop(index: "session_notes_form_key").run()
+        try await database.schema(SessionNoteRow.schema).deleteField("form_key").update()
+    }
+}
