@@ -62,6 +62,48 @@ extension TestClinic {
             // A no-show corrected to attended before invoicing follows the calendar.
             #expect(try await desk.post("/staff/appointments/\(missed.id!.uuidString)/status", form: ["status": "attended"]).status == .seeOther)
             #expect(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == missed.id!).first()?.amountCents == 18_000)
+            // So is a late cancellation marked by mistake: the session is billed, not the fee.
+            #expect(try await desk.post("/staff/appointments/\(late.id!.uuidString)/status", form: ["status": "attended"]).status == .seeOther)
+            #expect(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == late.id!).first().map { ($0.kind, $0.amountCents) }! == (.session, 18_000))
+        }
+    }
+
+    @Test func a_session_is_marked_held_or_missed_only_once_it_has_begun() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            // Tomorrow at ten: it was chargeable as attended the evening before.
+            let later = try await clinic.pastAppointment(therapist, client, daysAgo: -1, feeCents: 18_000)
+            let path = "/staff/appointments/\(later.id!.uuidString)"
+            #expect(!(try await desk.get(path).body.string.contains("Mark attended")), "not offered the day before")
+            #expect(try await desk.post(path + "/status", form: ["status": "attended"]).status == .conflict)
+            #expect(try await desk.post(path + "/status", form: ["status": "no_show"]).status == .conflict)
+            #expect(try await clinic.charges(client).isEmpty)
+            clinic.clock.advance(by: later.startsAt.timeIntervalSince(clinic.clock.now) - 20 * 60)
+            let (deskAtTwenty, _) = try await clinic.signedIn(as: .receptionist)
+            try await deskAtTwenty.get(path)
+            #expect(try await deskAtTwenty.post(path + "/status", form: ["status": "no_show"]).status == .conflict, "not started yet")
+            #expect(try await deskAtTwenty.post(path + "/status", form: ["status": "attended"]).status == .seeOther, "its own day: the client is in the waiting room")
+            #expect(try await clinic.charges(client).count == 1)
+            let marked = try await deskAtTwenty.get(path).body.string
+            #expect(marked.contains("Correct the mark") && marked.contains("Mark late-cancelled"), "a wrong mark can be corrected from the page")
+        }
+    }
+
+    @Test func the_desk_cancelling_a_free_consultation_late_mentions_no_fee() async throws {
+        try await withClinic { clinic in
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$lateCancelFeeCents, to: 5_000).update()
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let consult = try await clinic.pastAppointment(therapist, client, code: "consultation", daysAgo: -1, feeCents: 0)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(consult.id!.uuidString)")
+            #expect(try await desk.post("/staff/appointments/\(consult.id!.uuidString)/cancel", form: ["late": "yes"]).status == .seeOther)
+            try await clinic.deliverMail()
+            let email = try #require(clinic.mail.sent.last { $0.to == "avery@example.org" })
+            #expect(!email.textBody.contains("$50") && !email.textBody.lowercased().contains("fee"), "\(email.textBody)")
+            #expect(try await clinic.charges(client).isEmpty)
         }
     }
 

@@ -14,6 +14,8 @@ import VaporTesting
             let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
             let waived = try await clinic.addClient(name: "Blair Waived", email: "blair@example.org")
             let yesterday = try await clinic.addClient(name: "Casey Yesterday", email: "casey@example.org")
+            // Past today's sessions at ten: a session is marked attended once it has begun.
+            clinic.clock.advance(by: 5 * 3_600)
             let (desk, staff) = try await clinic.signedIn(as: .receptionist)
             for (who, clinician, days) in [(client, therapist, 0), (waived, colleague, 0), (yesterday, therapist, 1)] {
                 let appointment = try await clinic.pastAppointment(clinician, who, daysAgo: days, feeCents: 18_000)

@@ -464,7 +464,7 @@ import VaporTesting
         }
     }
 
-    @Test func the_front_desk_sets_a_sliding_scale_that_lowers_the_fee() async throws {
+    @Test func the_director_sets_a_sliding_scale_that_lowers_the_fee_and_the_desk_cannot() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()
             let browser = Browser(app: clinic.app)
@@ -472,9 +472,15 @@ import VaporTesting
             let appointment = try #require(try await Appointment.query(on: clinic.db).first())
             let full = try #require(appointment.feeCents)
             let (desk, _) = try await clinic.signedIn(as: .receptionist)
-            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
-            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "150"]).status == .unprocessableEntity)
-            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "40"]).status == .seeOther)
+            let deskPage = try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(!deskPage.body.string.contains("Set the reduction"))
+            // The desk could take a fee to nothing here; a price is the director's decision.
+            #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "100"]).status == .forbidden)
+            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.feeCents == full)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            try await director.get("/staff/appointments/\(appointment.id!.uuidString)")
+            #expect(try await director.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "150"]).status == .unprocessableEntity)
+            #expect(try await director.post("/staff/appointments/\(appointment.id!.uuidString)/sliding-scale", form: ["percent": "40"]).status == .seeOther)
             #expect(try await Appointment.find(appointment.id, on: clinic.db)?.feeCents == (full * 60 + 49) / 100)
             #expect(try await ClientRecord.query(on: clinic.db).first()?.slidingScalePercent == 40)
             let (studentBrowser, _) = try await clinic.signedIn(as: .student)

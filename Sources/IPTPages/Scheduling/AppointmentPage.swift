@@ -150,7 +150,9 @@ public enum AppointmentPage {
                                             .button(.class("button"), .type(.submit), .name("decision"), .value("approve"), .text("Approve and send the confirmation")),
                                             .text(" "),
                                             .button(.class("button secondary"), .type(.submit), .name("decision"), .value("decline"), .text("Decline")))),
-            .if(model.isChangeable, changeForms(model))
+            .if(model.isChangeable, changeForms(model)),
+            // Marked already: a wrong mark is corrected here (the charge follows it until invoiced).
+            .if(!model.isChangeable && model.mayRecordAttendance, .group(.h2(.text("Correct the mark")), markForm(model)))
         )
     }
 
@@ -244,12 +246,15 @@ public enum AppointmentPage {
                   FormViews.csrf(model.csrfToken),
                   .if(model.client != nil, FormViews.checkbox(name: "late", label: "Count as a late cancellation (the policy fee applies)", checked: false, error: nil)),
                   .button(.class("button danger"), .type(.submit), .text(model.client == nil ? "Remove the block" : "Cancel the appointment"))),
-            .if(model.mayRecordAttendance,
-                .form(.class("form inline-form"), .method(.post), .action(SitePath.appointmentStatus.link(model.id)),
-                      FormViews.csrf(model.csrfToken),
-                      .button(.class("button secondary"), .type(.submit), .name("status"), .value("attended"), .text("Mark attended")), .text(" "),
-                      .button(.class("button secondary"), .type(.submit), .name("status"), .value("no_show"), .text("Mark no-show")), .text(" "),
-                      .button(.class("button secondary"), .type(.submit), .name("status"), .value("late_cancelled"), .text("Mark late-cancelled"))))
+            .if(model.mayRecordAttendance, markForm(model))
         )
+    }
+
+    private static func markForm(_ model: Model) -> Node<HTML.BodyContext> {
+        .form(.class("form inline-form"), .method(.post), .action(SitePath.appointmentStatus.link(model.id)),
+              FormViews.csrf(model.csrfToken),
+              .button(.class("button secondary"), .type(.submit), .name("status"), .value("attended"), .text("Mark attended")), .text(" "),
+              .button(.class("button secondary"), .type(.submit), .name("status"), .value("no_show"), .text("Mark no-show")), .text(" "),
+              .button(.class("button secondary"), .type(.submit), .name("status"), .value("late_cancelled"), .text("Mark late-cancelled")))
     }
 }

@@ -152,7 +152,7 @@ struct CalendarController: SiteRouteCollection {
             booked: "\(appointment.source == "web" ? "Online" : appointment.source == "waitlist" ? "From the waitlist" : "By staff"), \(listed(appointment.createdAt))",
             showsClinical: clinical, hiddenClinical: hidden, isConfirmedOrAttended: [.confirmed, .attended].contains(current),
             instruments: request.services.instruments.all.map { ($0.code, $0.name) },
-            maySetSlidingScale: request.staff.map { AccessPolicy.allows($0.role, .manageSchedule) } ?? false,
+            maySetSlidingScale: request.staff.map { AccessPolicy.allows($0.role, .manageBilling) } ?? false,
             consents: consents.map { consent, typedName in
                 "\(consent.kind.title), version \(consent.version), signed \"\(typedName)\" on \(listed(consent.signedAt))"
             },
@@ -163,7 +163,8 @@ struct CalendarController: SiteRouteCollection {
             },
             awaitsApproval: current == .requested, isChangeable: current.isChangeable,
             moveDate: moveDate ?? wall.date.description, moveTime: moveTime ?? (LocalTime(minuteOfDay: wall.minuteOfDay)?.description ?? ""),
-            mayRecordAttendance: appointment.client != nil && appointment.startsAt <= request.now.addingTimeInterval(86_400),
+            mayRecordAttendance: appointment.client != nil && [.confirmed, .attended, .noShow, .lateCancelled].contains(current)
+                && zone.localDate(of: request.now) >= zone.localDate(of: appointment.startsAt),
             csrfToken: request.csrfToken)
     }
 
@@ -264,7 +265,9 @@ struct CalendarController: SiteRouteCollection {
         guard appointment.status.isChangeable == true else {
             return request.redirect(to: SitePath.appointment.link(appointment.id?.uuidString ?? ""))
         }
-        let outcome: BookingService.CancelOutcome = body.late == "yes" ? .lateCancelled(fee: setup.cancellation.lateFee) : .cancelled
+        // A free appointment carries no late fee, as when the client cancels it by their link.
+        let lateFee = appointment.feeCents == 0 ? nil : setup.cancellation.lateFee
+        let outcome: BookingService.CancelOutcome = body.late == "yes" ? .lateCancelled(fee: lateFee) : .cancelled
         try await BookingService(request: request).cancel(appointment, outcome: outcome, setup: setup, by: "staff",
                                                           notify: appointment.status != Appointment.Status.held)
         return request.redirect(to: SitePath.appointment.link(appointment.id?.uuidString ?? "", query: ["done": "cancelled"]))
@@ -281,12 +284,21 @@ struct CalendarController: SiteRouteCollection {
         guard let target = body.status.flatMap(Appointment.Status.init(rawValue:)), [.attended, .noShow, .lateCancelled].contains(target) else {
             throw Abort(.badRequest, reason: "Choose attended, no-show or late-cancelled.")
         }
-        guard appointment.client != nil, [.confirmed, .attended, .noShow].contains(appointment.status),
+        // A mark can be corrected (late-cancelled, then attended after all). A session is marked
+        // attended from its own day (the desk marks the morning's sessions as clients arrive), never
+        // the day before, which charged a session that had not happened; a no-show from its start.
+        guard appointment.client != nil, [.confirmed, .attended, .noShow, .lateCancelled].contains(appointment.status),
               appointment.startsAt <= request.now.addingTimeInterval(86_400) else {
             throw Abort(.conflict, reason: "Only a confirmed appointment from today or earlier can be marked.")
         }
+        if target == .attended, setup.zone.localDate(of: request.now) < setup.zone.localDate(of: appointment.startsAt) {
+            throw Abort(.conflict, reason: "A session can be marked attended from the day it takes place.")
+        }
+        if target == .noShow, request.now < appointment.startsAt {
+            throw Abort(.conflict, reason: "A session can be marked a no-show once it has started.")
+        }
         appointment.status = target
-        if target == .lateCancelled { appointment.lateFeeCents = setup.cancellation.lateFee?.cents }
+        appointment.lateFeeCents = target == .lateCancelled && appointment.feeCents != 0 ? setup.cancellation.lateFee?.cents : nil
         appointment.updatedAt = request.now
         let appointmentID = try appointment.requireID(), now = request.now, policyLateFee = setup.cancellation.lateFee?.cents
         try await request.db.writeTransaction { db in
@@ -326,10 +338,11 @@ struct CalendarController: SiteRouteCollection {
         var percent: String?
     }
 
-    /// The client's sliding-scale reduction, set by the front desk; it applies to this appointment (if
-    /// not yet held) and to every later booking.
+    /// The client's sliding-scale reduction; it applies to this appointment (if not yet held) and to
+    /// every later booking. A price is the director's decision, as the approved rates on the billing
+    /// page are: the front desk could otherwise take a client's fee to nothing from here.
     func slidingScale(_ request: Request) async throws -> Response {
-        _ = try await request.authorize(.manageSchedule)
+        _ = try await request.authorize(.manageBilling)
         let appointment = try await managedAppointment(request)
         let body = try FormInput.decode(SlidingScaleBody.self, from: request)
         let setup = try await request.bookingSetup()
