@@ -24,6 +24,11 @@ import VaporTesting
             }
             let waivedCharge = try #require(try await clinic.charges(waived).first)
             #expect(try await BillingQueries.adjust(waivedCharge.requireID(), clientID: waived.requireID(), toCents: 0, reason: "Hardship", on: clinic.db) == .adjusted)
+            // Waived by mistake: the amount set again opens it; then waived once more for this test.
+            #expect(try await BillingQueries.adjust(waivedCharge.requireID(), clientID: waived.requireID(), toCents: 9_000, reason: "Half, agreed", on: clinic.db) == .adjusted)
+            #expect(try await Charge.find(waivedCharge.id, on: clinic.db).map { ($0.status, $0.amountCents) }! == (.open, 9_000))
+            #expect(try await BillingQueries.adjust(waivedCharge.requireID(), clientID: waived.requireID(), toCents: 0, reason: "Hardship", on: clinic.db) == .adjusted)
+            #expect(try await desk.get("/staff/billing/clients/\(waived.id!.uuidString)").body.string.contains("Charge a waived session again"))
 
             /// The section alone: the arrivals list names the same clients.
             func paymentsSection() async throws -> String {

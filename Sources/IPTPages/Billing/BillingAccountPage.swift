@@ -124,6 +124,8 @@ public enum BillingAccountPage {
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
         let open = model.charges.filter(\.isOpen)
+        // A waived charge can be charged again (waived by mistake) until something is invoiced.
+        let adjustable = model.charges.filter { $0.isOpen || $0.status == "waived" }
         return .group(
             .p(.a(.href(SitePath.billing.link), .text("All accounts"))),
             .h1(.text("Account: \(model.clientName)")),
@@ -150,13 +152,13 @@ public enum BillingAccountPage {
                     .p(.class("hint"), .text("Untick sessions to invoice them separately: one invoice per session, or all of a period together.")),
                     .button(.class("button"), .type(.submit), .text("Issue invoice")))),
                 // Open when a change was refused, so the message and the typed amount are in view.
-                .if(!open.isEmpty, .details(.class("bill-adjust"),
-                    .if(open.contains { model.errors["amount-\($0.id)"] != nil || model.errors["reason-\($0.id)"] != nil }, .attribute(named: "open", value: "open")),
-                    .summary(.text("Waive or adjust a charge")),
-                    .forEach(open) { charge in
+                .if(!adjustable.isEmpty, .details(.class("bill-adjust"),
+                    .if(adjustable.contains { model.errors["amount-\($0.id)"] != nil || model.errors["reason-\($0.id)"] != nil }, .attribute(named: "open", value: "open")),
+                    .summary(.text(open.isEmpty ? "Charge a waived session again" : "Waive or adjust a charge")),
+                    .forEach(adjustable) { charge in
                         .form(.method(.post), .action(SitePath.billingChargeAdjust.link(model.clientID, charge.id)), .class("bill-form bill-inline"),
                               FormViews.csrf(model.csrfToken),
-                              .p(.strong(.text("\(charge.date): \(charge.description) (\(charge.amount))"))),
+                              .p(.strong(.text("\(charge.date): \(charge.description) (\(charge.isOpen ? charge.amount : "waived"))"))),
                               FormViews.textField(name: "amount-\(charge.id)", label: "New amount in dollars (0 waives it)", value: model.form["amount-\(charge.id)"] ?? charge.amountValue,
                                                   error: model.errors["amount-\(charge.id)"], maxLength: 12),
                               FormViews.textField(name: "reason-\(charge.id)", label: "Reason", value: model.form["reason-\(charge.id)"], error: model.errors["reason-\(charge.id)"], maxLength: 200),

@@ -91,8 +91,10 @@ enum BillingQueries {
     /// a higher price is a change to the fees, not an adjustment of one session.
     static func adjust(_ chargeID: UUID, clientID: UUID, toCents cents: Int, reason: String, on db: any Database) async throws -> AdjustOutcome {
         try await db.writeTransaction { db in
+            // A waived charge is open to the same change: waiving by mistake is put right by
+            // setting the amount again.
             guard let charge = try await Charge.query(on: db).filter(\.$id == chargeID).filter(\.$client.$id == clientID)
-                .filter(\.$status == .open).first() else { return .notFound }
+                .filter(\.$status ~~ [.open, .waived]).first() else { return .notFound }
             guard cents <= charge.originalCents else { return .aboveFee(charge.originalCents) }
             charge.amountCents = cents
             charge.status = cents == 0 ? .waived : .open
