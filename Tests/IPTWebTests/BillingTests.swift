@@ -458,6 +458,51 @@ extension TestClinic {
         }
     }
 
+    @Test func an_issued_receipt_keeps_the_names_and_numbers_it_was_issued_with() async throws {
+        try await withClinic { clinic in
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (invoice, student) = try await Self.paidStudentSession(clinic, client: client)
+            // Afterwards: the supervisor's registration number is corrected, the student changes
+            // supervisor and designation, the client changes name.
+            let supervisor = try #require(try await StaffUser.find(student.$supervisor.id, on: clinic.db))
+            supervisor.registrationNumber = "009999"
+            try await supervisor.update(on: clinic.db)
+            student.designation = "RP (Qualifying)"
+            try await student.update(on: clinic.db)
+            client.name = "Avery Newname"
+            try await client.update(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let receipt = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)/receipt").body.string
+            #expect(receipt.contains("registration number: 004567") && !receipt.contains("009999"), "the number the receipt was issued with")
+            #expect(receipt.contains("Pat Student, MACP student") && receipt.contains("Avery Client") && !receipt.contains("Avery Newname"))
+            let document = try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)").body.string
+            #expect(document.contains("Avery Client") && !document.contains("Avery Newname"))
+            // A credit note repeats what the invoice said; a new invoice says what is true now.
+            try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)")
+            #expect(try await desk.post("/staff/billing/invoices/\(invoice.id!.uuidString)/credit-note", form: ["reason": "Name"]).status == .seeOther)
+            let note = try #require(try await Invoice.query(on: clinic.db).filter(\.$kind == .creditNote).first())
+            #expect(note.clientName == "Avery Client")
+            let reissued = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: try await clinic.charges(client).map { try $0.requireID() },
+                                                                 by: "Desk", at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+            #expect(reissued.clientName == "Avery Newname")
+            let line = try #require(try await InvoiceLine.query(on: clinic.db).filter(\.$invoice.$id == reissued.requireID()).first())
+            #expect(line.provider?.supervisorRegistrationNumber == "009999" && line.provider?.designation == "RP (Qualifying)")
+        }
+    }
+
+    @Test func invoices_issued_before_m070_take_todays_names_when_it_runs() async throws {
+        try await withClinic { clinic in
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let (invoice, _) = try await Self.paidStudentSession(clinic, client: client)
+            try await M070IssuedDocumentDetails().revert(on: clinic.db)
+            try await M070IssuedDocumentDetails().prepare(on: clinic.db)
+            let reread = try #require(try await Invoice.query(on: clinic.db).filter(\.$id == invoice.requireID()).with(\.$lines).first())
+            #expect(reread.clientName == "Avery Client")
+            let provider = try #require(reread.lines.first?.provider)
+            #expect(provider.name == "Pat Student" && provider.isStudent && provider.supervisorName == "Henrike Lars" && provider.supervisorRegistrationNumber == "004567")
+        }
+    }
+
     @Test func a_registered_clinicians_receipt_has_their_registration_and_no_supervision_line() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)

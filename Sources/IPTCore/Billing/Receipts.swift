@@ -2,7 +2,7 @@ import Foundation
 
 /// The provider lines of a receipt: an insurer wants to see who provided the service and their
 /// registration, and for a student's session who supervised it.
-public struct ReceiptProvider: Sendable, Equatable {
+public struct ReceiptProvider: Sendable, Equatable, Codable {
     public var name: String
     public var designation: String
     public var registrationNumber: String

@@ -94,6 +94,8 @@ final class Invoice: Model, @unchecked Sendable {
     /// A credit note's reason.
     @OptionalField(key: "reason") var reason: String?
     @Field(key: "issued_by") var issuedBy: String
+    /// The client's name as issued (M070); nil only if the migration found no client.
+    @OptionalField(key: "client_name") var clientName: String?
     @Children(for: \.$invoice) var lines: [InvoiceLine]
 
     init() {}
@@ -113,8 +115,19 @@ final class InvoiceLine: Model, @unchecked Sendable {
     @Field(key: "amount_cents") var amountCents: Int
     @Field(key: "tax_cents") var taxCents: Int
     @Field(key: "exempt") var exempt: Bool
+    /// Who provided the session, as the receipt names them, at the moment of issue (M070).
+    @OptionalField(key: "provider_json") var providerJSON: String?
 
     init() {}
+
+    static func encode(_ provider: ReceiptProvider) throws -> String {
+        String(decoding: try JSONEncoder().encode(provider), as: UTF8.self)
+    }
+
+    /// The provider as issued.
+    var provider: ReceiptProvider? {
+        providerJSON.flatMap { try? JSONDecoder().decode(ReceiptProvider.self, from: Data($0.utf8)) }
+    }
 }
 
 final class Payment: Model, @unchecked Sendable {

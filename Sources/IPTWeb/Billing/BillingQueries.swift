@@ -159,8 +159,11 @@ enum BillingQueries {
             invoice.taxName = tax.name
             invoice.exemptionNote = totals.showsExemption ? tax.exemptionNote : nil
             invoice.issuedBy = who
+            // The document keeps the names it was issued with (M070).
+            invoice.clientName = try await ClientRecord.find(clientID, on: db)?.name
             try await invoice.create(on: db)
             let invoiceID = try invoice.requireID()
+            let providers = try await StaffUser.query(on: db).filter(\.$id ~~ Array(Set(charges.map(\.$staff.id)))).with(\.$supervisor).all()
             for (index, pair) in zip(charges, lines).enumerated() {
                 let line = InvoiceLine()
                 line.$invoice.id = invoiceID
@@ -173,6 +176,7 @@ enum BillingQueries {
                 line.amountCents = pair.1.amountCents
                 line.taxCents = pair.1.taxCents
                 line.exempt = pair.1.exempt
+                line.providerJSON = try providers.first { $0.id == pair.0.$staff.id }.map { try InvoiceLine.encode(ReceiptDocuments.receiptProvider($0)) }
                 try await line.create(on: db)
             }
             // Only charges still open move onto the invoice; if another desk invoiced one meanwhile, all of this rolls back.
@@ -237,6 +241,7 @@ enum BillingQueries {
             note.exemptionNote = original.exemptionNote
             note.reason = reason
             note.issuedBy = who
+            note.clientName = original.clientName
             try await note.create(on: db)
             for line in original.lines.sorted(by: { $0.position < $1.position }) {
                 let copy = InvoiceLine()
@@ -249,6 +254,7 @@ enum BillingQueries {
                 copy.amountCents = -line.amountCents
                 copy.taxCents = -line.taxCents
                 copy.exempt = line.exempt
+                copy.providerJSON = line.providerJSON
                 try await copy.create(on: db)
             }
             try await Charge.query(on: db).filter(\.$invoice.$id == invoiceID)

@@ -143,9 +143,10 @@ enum BillingReadModels {
         if let target = invoice.$corrects.id { corrected = try await Invoice.find(target, on: request.db) }
         return InvoiceDocumentPage.Model(
             header: header(clinic, title: invoice.kind.label, number: invoice.displayNumber, date: LocalDate(iso: invoice.issuedOn).map(DateDisplay.day) ?? invoice.issuedOn,
-                           client: invoice.client.name),
+                           client: invoice.clientName ?? invoice.client.name),
             lines: invoice.lines.sorted { $0.position < $1.position }.map { line in
-                .init(date: DateDisplay.day(zone.localDate(of: line.serviceAt)), description: line.description, provider: names[line.$staff.id] ?? "",
+                .init(date: DateDisplay.day(zone.localDate(of: line.serviceAt)), description: line.description,
+                      provider: line.provider?.name ?? names[line.$staff.id] ?? "",
                       amount: Money(cents: line.amountCents).formatted, tax: line.exempt ? "Exempt" : Money(cents: line.taxCents).formatted)
             },
             subtotal: Money(cents: invoice.subtotalCents).formatted, taxName: invoice.taxName, tax: Money(cents: invoice.taxCents).formatted,

@@ -21,7 +21,7 @@ enum ReceiptDocuments {
             let minutes = line.description.split(separator: " ").compactMap { Int($0.filter(\.isNumber)) }.first
             return ReceiptPage.Session(date: DateDisplay.day(zone.localDate(of: line.serviceAt)), duration: minutes.map { "\($0) minutes" } ?? "",
                                        description: line.description, fee: Money(cents: line.amountCents + line.taxCents).formatted,
-                                       providerLines: provider.map(receiptProvider)?.lines ?? [])
+                                       providerLines: (line.provider ?? provider.map(receiptProvider))?.lines ?? [])
         }
         let invoiceID = try invoice.requireID()
         let allocations = try await PaymentAllocationRow.query(on: db).filter(\.$invoice.$id == invoiceID).with(\.$payment).all()
@@ -31,7 +31,8 @@ enum ReceiptDocuments {
         }
         return ReceiptPage.Model(
             header: BillingReadModels.header(clinic, title: "Receipt", number: invoice.displayNumber,
-                                             date: LocalDate(iso: invoice.issuedOn).map(DateDisplay.day) ?? invoice.issuedOn, client: invoice.client.name),
+                                             date: LocalDate(iso: invoice.issuedOn).map(DateDisplay.day) ?? invoice.issuedOn,
+                                             client: invoice.clientName ?? invoice.client.name),
             invoiceNumber: invoice.displayNumber, sessions: sessions,
             taxLine: invoice.taxCents == 0 ? nil : "\(invoice.taxName) included: \(Money(cents: invoice.taxCents).formatted)",
             total: Money(cents: invoice.totalCents).formatted, payments: payments, paidTotal: Money(cents: state.paidCents).formatted,

@@ -52,5 +52,6 @@ enum Migrations {
         M067CreateWaitlistChanges(),
         M068OneCreditNotePerInvoice(),
         M069NoteFormKey(),
+        M070IssuedDocumentDetails(),
     ]
 }
