@@ -253,6 +253,27 @@ import VaporTesting
         }
     }
 
+    @Test func the_same_person_joining_the_waitlist_twice_keeps_one_place() async throws {
+        try await withClinic { clinic in
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            var form = ["with": "registered", "type": "assessment", "name": "Person", "email": "p@example.org", "phone": "416-555-0100",
+                        "dateOfBirth": "1970-05-05", "consent": "yes", "days[]": "1"]
+            #expect(try await browser.post("/waitlist", form: form).status == .seeOther)
+            form["email"] = "P@Example.org"
+            form["days[]"] = "3"
+            #expect(try await browser.post("/waitlist", form: form).status == .seeOther, "sent again: the same answer")
+            let entries = try await WaitlistEntry.query(on: clinic.db).all()
+            #expect(entries.count == 1, "a second entry would get a second offer")
+            #expect(entries.first?.preference == WaitlistPreference(days: [.wednesday], parts: []), "the times given last")
+            // A brother on the same family address is someone else.
+            form["name"] = "Brother"
+            form["dateOfBirth"] = "1975-01-01"
+            #expect(try await browser.post("/waitlist", form: form).status == .seeOther)
+            #expect(try await WaitlistEntry.query(on: clinic.db).count() == 2)
+        }
+    }
+
     @Test func reordering_the_waitlist_needs_a_reason_and_is_audited() async throws {
         try await withClinic { clinic in
             for index in 0..<2 {
