@@ -10,7 +10,19 @@ enum EnquiryStore {
         let now = request.now
         let clinic = try await request.services.clinic.current(on: request.db)
         let id = UUID()
-        try await request.db.writeTransaction { database in
+        let keyRing = request.services.keyRing
+        let stored = try await request.db.writeTransaction { database -> Bool in
+            // The same message sent twice (a double click, a retry after a slow answer) is one
+            // enquiry and one acknowledgement. On PostgreSQL two at once wait on the address.
+            if DatabaseEngine(of: database) == .postgres {
+                _ = try await (database as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "enquiry:" + submission.email.lowercased())))").all()
+            }
+            let recent = try await Enquiry.query(on: database).filter(\.$createdAt >= now.addingTimeInterval(-15 * 60)).all()
+            let repeated = try recent.contains { earlier in
+                guard earlier.email.lowercased() == submission.email.lowercased(), let earlierID = earlier.id else { return false }
+                return try keyRing.open(earlier.message, Enquiry.messageContext(earlierID)) == submission.message
+            }
+            if repeated { return false }
             let enquiry = Enquiry()
             enquiry.id = id
             enquiry.name = submission.name
@@ -41,8 +53,9 @@ enum EnquiryStore {
                 \(clinic.address)
                 """,
                 at: now, on: database)
+            return true
         }
-        request.nudgeOutbox()
+        if stored { request.nudgeOutbox() }
     }
 }
 
