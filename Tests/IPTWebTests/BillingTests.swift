@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 @testable import IPTWeb
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -353,7 +354,7 @@ extension TestClinic {
             let duplicate = try await clinic.addClient(name: "Robin Example", email: "robin@example.org")
             try await billedHistory(clinic, of: duplicate, by: therapist, daysAgo: 3)
             // The merge answered 500: the duplicate's invoices and payments still pointed at it.
-            try await DuplicateQueries.merge(duplicate.requireID(), into: existing.requireID(), keyRing: clinic.app.services.keyRing, on: clinic.db)
+            try await DuplicateQueries.merge(duplicate.requireID(), into: existing.requireID(), keyRing: clinic.app.services.keyRing, at: clinic.clock.now, on: clinic.db)
             #expect(try await ClientRecord.find(duplicate.id, on: clinic.db) == nil)
             let account = try await BillingQueries.account(existing.requireID(), on: clinic.db)
             #expect(account.invoices.count == 3 && account.payments.count == 1 && account.charges.count == 1)
@@ -494,8 +495,11 @@ extension TestClinic {
         try await withClinic { clinic in
             let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
             let (invoice, _) = try await Self.paidStudentSession(clinic, client: client)
-            try await M070IssuedDocumentDetails().revert(on: clinic.db)
-            try await M070IssuedDocumentDetails().prepare(on: clinic.db)
+            // As an invoice issued before M070 is: no details of its own.
+            let sql = clinic.db as! any SQLDatabase
+            try await sql.raw("UPDATE invoices SET client_name = NULL").run()
+            try await sql.raw("UPDATE invoice_lines SET provider_json = NULL").run()
+            try await M070IssuedDocumentDetails.backfill(on: clinic.db)
             let reread = try #require(try await Invoice.query(on: clinic.db).filter(\.$id == invoice.requireID()).with(\.$lines).first())
             #expect(reread.clientName == "Avery Client")
             let provider = try #require(reread.lines.first?.provider)

@@ -259,3 +259,58 @@ import VaporTesting
         #expect(rejection.errors["guardianEmail"] != nil && rejection.errors["guardianPhone"] != nil)
     }
 }
+
+@Suite struct MergeTakeoverTests {
+    @Test func merging_a_duplicate_signs_its_portal_out_and_ends_its_links() async throws {
+        try await withClinic { clinic in
+            let (_, therapistUser) = try await clinic.signedIn(as: .therapist)
+            let existing = try await clinic.clientSeen(by: therapistUser, name: "Robin Example", email: "robin@example.org")
+            try await clinic.addScore(14, client: existing.id!, clinician: therapistUser)
+            // Someone books under Robin's name and birth date with their own address.
+            let details = try BookingDetails.validate(
+                BookingDetailsDraft(name: "Robin Example", email: "mallory@example.net", phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
+                today: clinic.toronto.localDate(of: clinic.clock.now)).get()
+            let duplicate = try await BookingService.newClient(details, now: clinic.clock.now, on: clinic.db)
+            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 30)
+            try await BookingService.newAppointment(staffID: therapistUser.id!, clientID: duplicate.id!, kind: kind, start: clinic.tenOClock(inDays: 9),
+                                                    locationID: nil, source: "web", now: clinic.clock.now).create(on: clinic.db)
+            // ...signs in to the portal by that address, and holds a second, unused link.
+            let mallory = Browser(app: clinic.app)
+            try await mallory.get("/portal/sign-in")
+            try await mallory.post("/portal/sign-in", form: ["email": "mallory@example.net"])
+            try await clinic.deliverMail()
+            try await mallory.get(try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/"))
+            #expect(try await mallory.get("/portal").status == .ok)
+            let spare = Browser(app: clinic.app)
+            try await spare.get("/portal/sign-in")
+            try await spare.post("/portal/sign-in", form: ["email": "mallory@example.net"])
+            try await clinic.deliverMail()
+            let spareLink = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/")
+            // A questionnaire sent to the duplicate's address, still open.
+            let open = MeasureResponse()
+            open.id = UUID()
+            open.$client.id = duplicate.id!
+            open.$clinician.id = therapistUser.id!
+            open.instrumentCode = "phq-9"
+            open.tokenHash = HexDigest.sha256("mallory-token")
+            open.status = .sent
+            open.sharedWithGuardian = false
+            open.createdAt = clinic.clock.now
+            open.expiresAt = clinic.clock.now.addingTimeInterval(7 * 86_400)
+            try await open.create(on: clinic.db)
+
+            let task = try #require(try await PossibleDuplicate.query(on: clinic.db).first())
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/duplicates")
+            #expect(try await desk.post("/staff/duplicates/\(task.id!.uuidString)/merge", form: [:]).status == .seeOther)
+
+            // The session that was the duplicate's does not open the merged record.
+            let after = try await mallory.get("/portal")
+            #expect(after.status != .ok || !after.body.string.contains("Robin"), "the duplicate's session now opened the existing client's portal")
+            #expect(after.location == "/portal/sign-in")
+            #expect(try await spare.get(spareLink).location != "/portal", "the duplicate's unused link signs no one in")
+            #expect(try await Browser(app: clinic.app).get("/questionnaire/mallory-token").status == .gone)
+            #expect(try await MeasureResponse.find(open.id, on: clinic.db)?.$client.id == existing.id, "the form itself moved, closed")
+        }
+    }
+}

@@ -326,10 +326,13 @@ enum DuplicateQueries {
 
     /// Moves everything of `duplicate` to `existing` and removes the duplicate record, in one
     /// transaction. Sealed values are bound to their client, so each moved one is sealed again.
-    static func merge(_ duplicateID: UUID, into existingID: UUID, keyRing: KeyRing, on db: any Database) async throws {
+    static func merge(_ duplicateID: UUID, into existingID: UUID, keyRing: KeyRing, at now: Date, on db: any Database) async throws {
         do {
             try await db.writeTransaction { db in
                 let sql = db as! any SQLDatabase
+                // Both accounts first, in a fixed order, as billing takes them: a payment for either
+                // client waits for the merge instead of deadlocking with it.
+                for id in [duplicateID, existingID].sorted(by: { $0.uuidString < $1.uuidString }) { try await BillingQueries.lockAccount(id, on: db) }
                 for table in clinicalTables {
                     let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
                         .where("client_id", .equal, duplicateID).first()?.decode(column: "n", as: Int.self) ?? 0
@@ -343,6 +346,17 @@ enum DuplicateQueries {
                 try await ClientFlag.query(on: db).filter(\.$client.$id == duplicateID).filter(\.$kind ~~ kept).delete()
                 try await sql.update("client_flags").set("client_id", to: existingID).where("client_id", .equal, duplicateID).run()
                 try await CareTeamMember.query(on: db).filter(\.$client.$id == duplicateID).delete()
+                // Whoever holds the duplicate's portal session or links, or its open forms' links,
+                // proved only that they read the duplicate's mailbox; after the merge those would
+                // open the existing client's record (someone booking under a client's name and
+                // birth date with their own address). The portal asks them to sign in again by the
+                // existing record's address; forms are sent again by the clinician.
+                try await sql.delete(from: "portal_sessions").where("client_id", .equal, duplicateID).run()
+                try await sql.delete(from: "portal_links").where("client_id", .equal, duplicateID).run()
+                for table in ["measure_responses", "intakes", "self_assessments"] {
+                    try await sql.update(table).set("expires_at", to: now).where("client_id", .equal, duplicateID)
+                        .where("status", .in, [FormLinkStatus.sent.rawValue, FormLinkStatus.draft.rawValue]).where("expires_at", .greaterThan, now).run()
+                }
                 try await PossibleDuplicate.query(on: db).group(.or) { group in
                     group.filter(\.$client.$id == duplicateID).filter(\.$existing.$id == duplicateID)
                 }.delete()

@@ -40,7 +40,7 @@ struct DuplicatesController: SiteRouteCollection {
         let task = try await openTask(request)
         let duplicateID = task.$client.id, existingID = task.$existing.id
         do {
-            try await DuplicateQueries.merge(duplicateID, into: existingID, keyRing: request.services.keyRing, on: request.db)
+            try await DuplicateQueries.merge(duplicateID, into: existingID, keyRing: request.services.keyRing, at: request.now, on: request.db)
         } catch DuplicateQueries.MergeProblem.overlappingAppointments {
             throw Abort(.conflict, reason: "The two records have appointments at overlapping times. Cancel one of them first, then merge.")
         } catch DuplicateQueries.MergeProblem.clinicalRecords {

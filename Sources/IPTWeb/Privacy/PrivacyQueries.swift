@@ -53,6 +53,8 @@ enum PrivacyQueries {
         let shared = Set(others.flatMap { [$0.email, $0.guardianEmail].compactMap { $0?.lowercased() } })
         let addresses = Set([client.email, client.guardianEmail].compactMap { $0?.lowercased() }).subtracting(shared).sorted()
         return try await database.writeTransaction { db -> Int in
+            // The account first, as billing takes it, so a payment at this moment waits rather than deadlocks.
+            try await BillingQueries.lockAccount(clientID, on: db)
             // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
             let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open).count()
             let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()

@@ -8,12 +8,21 @@ import SQLKit
 /// moment. Notes written before this have no key.
 struct M069NoteFormKey: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(SessionNoteRow.schema).field("form_key", .string).update()
-        try await (database as! any SQLDatabase).create(index: "session_notes_form_key").unique().on(SessionNoteRow.schema).column("form_key").run()
+        // One connection for every step: a pooled SQLite connection that last read the schema
+        // before the change can refuse the next statement about the new column.
+        try await database.withConnection { database in
+            try await database.schema(SessionNoteRow.schema).field("form_key", .string).update()
+            try await (database as! any SQLDatabase).create(index: "session_notes_form_key").unique().on(SessionNoteRow.schema).column("form_key").run()
+        }
     }
 
     func revert(on database: any Database) async throws {
-        try await (database as! any SQLDatabase).drop(index: "session_notes_form_key").run()
-        try await database.schema(SessionNoteRow.schema).deleteField("form_key").update()
+        // One connection for every step: a pooled SQLite connection that last read the schema
+        // before the change can refuse the next statement about the new column.
+        try await database.withConnection { database in
+            try await (database as! any SQLDatabase).drop(index: "session_notes_form_key").run()
+            // Plain ALTER TABLE: Fluent leaves a column in place on SQLite, which has dropped columns since 3.35.
+            try await (database as! any SQLDatabase).raw("ALTER TABLE session_notes DROP COLUMN form_key").run()
+        }
     }
 }
