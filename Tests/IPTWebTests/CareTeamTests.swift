@@ -314,3 +314,35 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct GuardianAgeTests {
+    @Test func a_guardian_acts_for_a_client_under_18_only() async throws {
+        try await withClinic { clinic in
+            // Seventeen, turning 18 tomorrow.
+            let today = clinic.toronto.localDate(of: clinic.clock.now)
+            let born = try #require(LocalDate(year: today.year - 18, month: today.month, day: today.day)).adding(days: 1)
+            let jesse = try await clinic.addClient(name: "Jesse Young", email: "jesse@example.org", dateOfBirth: born.description, programme: "adolescent",
+                                           guardian: (name: "Hana Parent", email: "hana@example.org"))
+            let hana = Browser(app: clinic.app)
+            try await hana.get("/portal/sign-in")
+            try await hana.post("/portal/sign-in", form: ["email": "hana@example.org"])
+            try await clinic.deliverMail()
+            let mail = try #require(clinic.mail.sent.last)
+            #expect(mail.textBody.contains("As parent or guardian of Jesse Young"))
+            try await hana.get(try clinic.link(in: mail, containing: "/portal/sign-in/"))
+            #expect(try await hana.get("/portal").status == .ok)
+            // The birthday, while the guardian's session is open (the record as it will be read
+            // tomorrow: born a day earlier is the same as a day later): the session stops, and no
+            // new link is sent for Jesse.
+            jesse.dateOfBirth = born.adding(days: -1).description
+            try await jesse.update(on: clinic.db)
+            #expect(try await hana.get("/portal").location == "/portal/sign-in", "the guardian's session outlived the 18th birthday")
+            let sent = clinic.mail.sent.count
+            let again = Browser(app: clinic.app)
+            try await again.get("/portal/sign-in")
+            #expect(try await again.post("/portal/sign-in", form: ["email": "hana@example.org"]).status == .ok)
+            try await clinic.deliverMail()
+            #expect(clinic.mail.sent.count == sent, "nothing to send: Jesse's record is Jesse's now")
+        }
+    }
+}

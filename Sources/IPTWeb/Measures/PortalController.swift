@@ -51,7 +51,9 @@ struct PortalController: SiteRouteCollection {
         let clinic = try await request.services.clinic.current(on: request.db)
         // The client's own address, or a guardian's; either way the same page follows.
         let asClient = try await ClientRecord.query(on: request.db).filter(\.$email == address).all()
+        let today = clinic.zone.localDate(of: now)
         let asGuardian = try await ClientRecord.query(on: request.db).filter(\.$guardianEmail == address).all()
+            .filter { Self.guardianMayAct(for: $0, today: today) }
         let targets = asClient.map { ($0, false) } + asGuardian.map { ($0, true) }
         if !targets.isEmpty {
             try await request.db.writeTransaction { db in
@@ -154,6 +156,13 @@ struct PortalController: SiteRouteCollection {
         return response
     }
 
+    /// A parent or guardian acts for a client under 18 only: on the 18th birthday the record is
+    /// the young adult's alone, and a session or link the guardian already has stops working.
+    static func guardianMayAct(for client: ClientRecord, today: LocalDate) -> Bool {
+        guard let born = LocalDate(iso: client.dateOfBirth) else { return false }
+        return BookingDetails.age(born: born, on: today) < 18
+    }
+
     /// The signed-in portal session, if the cookie names a live one (idle sessions end).
     func current(_ request: Request) async throws -> PortalSession? {
         guard let token = request.sentCookies[Self.cookie], token.count <= 100,
@@ -162,6 +171,13 @@ struct PortalController: SiteRouteCollection {
         guard request.now.timeIntervalSince(session.lastSeenAt) < TimeInterval(Self.idleMinutes * 60) else {
             try await session.delete(on: request.db)
             return nil
+        }
+        if session.asGuardian {
+            let zone = try await request.services.clinic.current(on: request.db).zone
+            guard Self.guardianMayAct(for: session.client, today: zone.localDate(of: request.now)) else {
+                try await session.delete(on: request.db)
+                return nil
+            }
         }
         session.lastSeenAt = request.now
         try await session.update(on: request.db)
