@@ -69,6 +69,36 @@ extension TestClinic {
         }
     }
 
+    @Test func a_late_cancellation_corrected_after_its_fee_was_waived_or_its_time_rebooked() async throws {
+        try await withClinic { clinic in
+            try await BookingSettingsRow.query(on: clinic.db).set(\.$lateCancelFeeCents, to: 5_000).update()
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
+            let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
+            let other = try await clinic.addClient(name: "Blair Other", email: "blair@example.org")
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let first = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: 18_000)
+            let second = try await clinic.pastAppointment(therapist, client, daysAgo: 2, feeCents: 18_000)
+            for appointment in [first, second] {
+                try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+                #expect(try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/status", form: ["status": "late_cancelled"]).status == .seeOther)
+            }
+            // The fee waived, then the session found to have taken place after all: it is charged.
+            let fee = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == first.id!).first())
+            #expect(try await BillingQueries.adjust(fee.requireID(), clientID: client.requireID(), toCents: 0, reason: "Goodwill", on: clinic.db) == .adjusted)
+            #expect(try await desk.post("/staff/appointments/\(first.id!.uuidString)/status", form: ["status": "attended"]).status == .seeOther)
+            let charged = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == first.id!).first())
+            #expect(charged.status == .open && charged.kind == .session && charged.amountCents == 18_000, "the waived late fee stayed and the session went unbilled")
+            // The freed time given to someone else: marking the first booking held is refused, not a 500.
+            let rebooked = BookingService.newAppointment(staffID: therapist.id!, clientID: other.id!, kind: AppointmentKind(code: "ipt-session", name: "IPT session", durationMinutes: 50),
+                                                         start: second.startsAt, locationID: nil, source: "staff", now: clinic.clock.now)
+            rebooked.status = .confirmed
+            try await rebooked.create(on: clinic.db)
+            let refused = try await desk.post("/staff/appointments/\(second.id!.uuidString)/status", form: ["status": "attended"])
+            #expect(refused.status == .conflict && refused.body.string.contains("given to another appointment"))
+            #expect(try await Appointment.find(second.id, on: clinic.db)?.status == .lateCancelled)
+        }
+    }
+
     @Test func a_session_is_marked_held_or_missed_only_once_it_has_begun() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)

@@ -48,13 +48,18 @@ enum BillingQueries {
         let facts = SessionFacts(outcome: outcome, bookedFeeCents: appointment.feeCents, scheduleFeeCents: scheduleFee,
                                  lateFeeCents: appointment.lateFeeCents, policyLateFeeCents: policyLateFeeCents,
                                  noShowFeeCents: settings.noShowFeeCents, slidingRateCents: sliding?.amountCents)
+        try await lockAccount(clientID, on: db)
         let existing = try await Charge.query(on: db).filter(\.$appointment.$id == appointmentID).first()
+        // A waived charge not yet invoiced follows a change of mark too: a late-cancellation fee
+        // waived, then the session found to have taken place, is the session's charge.
+        let changeable: Set<ChargeStatus> = [.open, .waived]
         guard let rule = ChargeRule.charge(for: facts) else {
-            if let existing, existing.status == .open { try await existing.delete(on: db) }
+            if let existing, changeable.contains(existing.status) { try await existing.delete(on: db) }
             return
         }
         if let existing {
-            guard existing.status == .open, existing.kind != rule.kind else { return }
+            guard changeable.contains(existing.status), existing.kind != rule.kind else { return }
+            existing.status = .open
             existing.kind = rule.kind
             existing.amountCents = rule.cents
             existing.originalCents = rule.cents
@@ -91,6 +96,7 @@ enum BillingQueries {
     /// a higher price is a change to the fees, not an adjustment of one session.
     static func adjust(_ chargeID: UUID, clientID: UUID, toCents cents: Int, reason: String, on db: any Database) async throws -> AdjustOutcome {
         try await db.writeTransaction { db in
+            try await lockAccount(clientID, on: db)
             // A waived charge is open to the same change: waiving by mistake is put right by
             // setting the amount again.
             guard let charge = try await Charge.query(on: db).filter(\.$id == chargeID).filter(\.$client.$id == clientID)

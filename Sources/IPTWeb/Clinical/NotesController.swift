@@ -247,8 +247,10 @@ struct NotesController: SiteRouteCollection {
         do {
             return try await createNote(request, context, formKey: formKey.flatMap { UUID(uuidString: $0) == nil ? nil : $0 }, draftOnly: draftOnly)
         } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
-            // The same form, sent twice at once: the other post made the note; this one saves into it.
+            // The same form, sent twice at once: the other post made the note; this one saves into
+            // it, or, if it was signed, lands on it.
             guard let made = try await noteMade(byForm: formKey, context, on: request.db) else { throw error }
+            guard made.status.isEditable else { return .saved(try made.requireID(), signed: made.signedAt != nil) }
             return try await saveExisting(request, context, note: made, draftOnly: draftOnly)
         }
     }

@@ -297,14 +297,22 @@ struct CalendarController: SiteRouteCollection {
         if target == .noShow, request.now < appointment.startsAt {
             throw Abort(.conflict, reason: "A session can be marked a no-show once it has started.")
         }
+        let wasLateCancelled = appointment.status == .lateCancelled
         appointment.status = target
         appointment.lateFeeCents = target == .lateCancelled && appointment.feeCents != 0 ? setup.cancellation.lateFee?.cents : nil
+        if wasLateCancelled && target != .lateCancelled { appointment.cancelledAt = nil }
         appointment.updatedAt = request.now
         let appointmentID = try appointment.requireID(), now = request.now, policyLateFee = setup.cancellation.lateFee?.cents
-        try await request.db.writeTransaction { db in
-            try await appointment.update(on: db)
-            // The ledger follows the calendar in the same transaction (issue 17): the charge exists exactly when the mark does.
-            try await BillingQueries.recordCharge(for: appointmentID, policyLateFeeCents: policyLateFee, at: now, on: db)
+        do {
+            try await request.db.writeTransaction { db in
+                try await appointment.update(on: db)
+                // The ledger follows the calendar in the same transaction (issue 17): the charge exists exactly when the mark does.
+                try await BillingQueries.recordCharge(for: appointmentID, policyLateFeeCents: policyLateFee, at: now, on: db)
+            }
+        } catch where OverlapGuard.violated(by: error) != nil {
+            // A late cancellation freed the time, and it has been booked or offered since: the
+            // session cannot have taken place in it as well.
+            throw Abort(.conflict, reason: "This time was given to another appointment after the late cancellation, so the session cannot be marked as held. Check the calendar.")
         }
         try await request.audit(.update, recordType: "appointment", recordID: appointment.id?.uuidString, subject: appointment.$client.id?.uuidString,
                                 detail: "marked \(target.rawValue)")
