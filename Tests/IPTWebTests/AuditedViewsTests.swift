@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 import Testing
+import NIOConcurrencyHelpers
 import Vapor
 @testable import IPTWeb
 
@@ -110,6 +111,8 @@ import Vapor
     @Test func a_nul_character_in_a_form_is_dropped_and_the_rest_kept() async throws {
         #expect(FormInput.withoutNUL("reason=a%00b&x=%2500") == "reason=ab&x=%2500", "a literal percent sign followed by 00 stays")
         #expect(FormInput.withoutNUL("reason=a\u{0}b") == "reason=ab")
+        #expect(FormInput.withoutNUL("reason=a%%0000b") == "reason=ab", "a NUL taken out must not join its neighbours into another")
+        #expect(FormInput.withoutNUL("reason=a%\u{0}00b") == "reason=ab")
         try await withClinic { clinic in
             // The care team's reason is kept in plain text; PostgreSQL refused the NUL with a 500.
             let (director, _) = try await clinic.signedIn(as: .admin)
@@ -188,5 +191,28 @@ import Vapor
             #expect(made == 4)
             #expect(try await SessionNoteRow.query(on: clinic.db).count() == 3)
         }
+    }
+
+    @Test func the_keyed_gate_runs_one_at_a_time_per_key_and_forgets_finished_keys() async throws {
+        let gate = KeyedGate()
+        let log = NIOLockedValueBox<[String]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<6 {
+                group.addTask {
+                    try await gate.run(index % 2 == 0 ? "a" : "b") {
+                        log.withLockedValue { $0.append("start \(index % 2)") }
+                        try await Task.sleep(for: .milliseconds(5))
+                        log.withLockedValue { $0.append("end \(index % 2)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Per key, every start is followed by its own end before the next start.
+        for key in ["0", "1"] {
+            let events = log.withLockedValue { $0 }.filter { $0.hasSuffix(key) }
+            #expect(events == Array(repeating: ["start \(key)", "end \(key)"], count: 3).flatMap { $0 })
+        }
+        #expect(await gate.heldKeys == 0)
     }
 }

@@ -232,20 +232,24 @@ struct NotesController: SiteRouteCollection {
     }
 
     /// The note this new-note form already made, if it was sent before.
-    private func noteMade(byForm key: String?, _ context: ChartContext, on db: any Database) async throws -> SessionNoteRow? {
-        guard let key, UUID(uuidString: key) != nil else { return nil }
+    private func noteMade(byForm key: String, _ context: ChartContext, on db: any Database) async throws -> SessionNoteRow? {
         return try await SessionNoteRow.query(on: db).filter(\.$formKey == key).filter(\.$client.$id == context.clientID).with(\.$author).first()
     }
 
     private func saveNew(_ request: Request, _ context: ChartContext, draftOnly: Bool) async throws -> Saved {
-        let formKey = try request.formBody().fields["formKey"]
+        let formKey = try request.formBody().fields["formKey"].flatMap { UUID(uuidString: $0) == nil ? nil : $0 }
+        guard let formKey else { return try await createNote(request, context, formKey: nil, draftOnly: draftOnly) }
+        return try await KeyedGate.noteForms.run(formKey) { try await saveNew(request, context, formKey: formKey, draftOnly: draftOnly) }
+    }
+
+    private func saveNew(_ request: Request, _ context: ChartContext, formKey: String, draftOnly: Bool) async throws -> Saved {
         if let made = try await noteMade(byForm: formKey, context, on: request.db) {
             // Signed by the first post (a double click on "Sign"): that note is the answer.
             guard made.status.isEditable else { return .saved(try made.requireID(), signed: made.signedAt != nil) }
             return try await saveExisting(request, context, note: made, draftOnly: draftOnly)
         }
         do {
-            return try await createNote(request, context, formKey: formKey.flatMap { UUID(uuidString: $0) == nil ? nil : $0 }, draftOnly: draftOnly)
+            return try await createNote(request, context, formKey: formKey, draftOnly: draftOnly)
         } catch let error where (error as? any DatabaseError)?.isConstraintFailure == true {
             // The same form, sent twice at once: the other post made the note; this one saves into
             // it, or, if it was signed, lands on it.
