@@ -337,6 +337,41 @@ extension TestClinic {
         }
     }
 
+    @Test func m068_installs_on_a_database_that_already_credited_an_invoice_twice() async throws {
+        try await withClinic { clinic in
+            let (clientID, invoice) = try await invoicedSession(clinic)
+            let note = try await BillingQueries.creditNote(for: invoice.requireID(), clientID: clientID, reason: "Once", by: "Desk",
+                                                           at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+            try await M068OneCreditNotePerInvoice().revert(on: clinic.db)
+            // The pair a race left before this version.
+            func copy(of original: Invoice, number: Int) -> Invoice {
+                let twin = Invoice()
+                twin.number = number
+                twin.displayNumber = "INV-\(number)"
+                twin.kind = original.kind
+                twin.$client.id = original.$client.id
+                twin.$corrects.id = original.$corrects.id
+                twin.issuedAt = original.issuedAt
+                twin.issuedOn = original.issuedOn
+                twin.subtotalCents = original.subtotalCents
+                twin.taxCents = original.taxCents
+                twin.totalCents = original.totalCents
+                twin.taxName = original.taxName
+                twin.issuedBy = original.issuedBy
+                return twin
+            }
+            try await copy(of: note, number: 90).create(on: clinic.db)
+            try await M068OneCreditNotePerInvoice().prepare(on: clinic.db)
+            // From here on, one credit note per invoice holds.
+            let later = copy(of: note, number: 91)
+            later.$corrects.id = try await BillingQueries.issueInvoice(
+                clientID: clientID, chargeIDs: try await Charge.query(on: clinic.db).filter(\.$client.$id == clientID).all().map { try $0.requireID() },
+                by: "Desk", at: clinic.clock.now, zone: clinic.toronto, on: clinic.db).requireID()
+            try await later.create(on: clinic.db)
+            await #expect(throws: (any Error).self) { try await copy(of: later, number: 92).create(on: clinic.db) }
+        }
+    }
+
     @Test func refunds_sent_at_once_never_pay_out_more_than_the_credit() async throws {
         try await withClinic { clinic in
             let (clientID, invoice) = try await invoicedSession(clinic)
