@@ -60,23 +60,34 @@ struct WaitlistAdminController: SiteRouteCollection {
         change.reasonSealed = try request.services.keyRing.seal(reason, WaitlistChange.reasonContext(change.id!))
         change.$staff.id = try request.requireStaff().id
         change.createdAt = request.now
-        try await request.db.writeTransaction { db in
+        let now = request.now
+        let withdrawn = try await request.db.writeTransaction { db -> Appointment? in
             try await change.create(on: db)
             if direction == "remove" {
                 entry.status = WaitlistEntry.Status.removed
                 try await entry.update(on: db)
-                return
+                // An offer out to them is withdrawn with them: its link no longer books the time,
+                // which goes to the next person (unless they accepted it a moment ago).
+                guard let offerID = entry.$offerAppointment.id,
+                      try await db.updateWhileStatus(Appointment.schema, id: offerID, statusIn: [Appointment.Status.offered], set: [
+                          ("status", Appointment.Status.expired), ("updated_at", now),
+                      ]) else { return nil }
+                return try await Appointment.find(offerID, on: db)
             }
             // Swap places with the neighbour in that direction.
             let neighbour = try await WaitlistEntry.query(on: db).filter(\.$status == WaitlistEntry.Status.waiting)
                 .filter(\.$position, direction == "up" ? .lessThan : .greaterThan, entry.position)
                 .sort(\.$position, direction == "up" ? .descending : .ascending).first()
-            guard let neighbour else { return }
+            guard let neighbour else { return nil }
             let mine = entry.position
             entry.position = neighbour.position
             neighbour.position = mine
             try await entry.update(on: db)
             try await neighbour.update(on: db)
+            return nil
+        }
+        if let withdrawn {
+            try await WaitlistService(request: request).offerFreedTime(staffID: withdrawn.$staff.id, start: withdrawn.startsAt, setup: try await request.bookingSetup())
         }
         try await request.audit(.update, recordType: "waitlist-entry", recordID: id.uuidString, detail: "\(direction), reason in waitlist change \(change.id!.uuidString)")
         return request.redirect(to: SitePath.waitlistAdmin.link)
