@@ -833,6 +833,9 @@ extension BookingTests {
             #expect(file.headers.contentType?.subType == "calendar")
             #expect(file.body.string.contains("LOCATION:By phone") && file.body.string.contains("DTSTART:\(ICalendarWriter.utc(start))"))
             #expect(confirmed.contains(manage + "/calendar.ics"))
+            // So does the page the manage link opens: it said "Clinic office".
+            let page = try await browser.get(manage).body.string
+            #expect(page.contains("By phone") && !page.contains("Clinic office"))
         }
     }
 

@@ -241,7 +241,8 @@ public enum PortalHomePage {
     private static func rule(_ allowed: Allowed, phone: String) -> Node<HTML.BodyContext> {
         switch allowed {
         case .moveOrCancel(let deadline):
-            .p(.class("portal-rule"), .text("You can move or cancel it here without a fee until \(deadline)."))
+            // A time such as "4 p.m." already ends the sentence.
+            .p(.class("portal-rule"), .text("You can move or cancel it here without a fee until \(deadline)\(deadline.hasSuffix(".") ? "" : ".")"))
         case .lateCancelOnly(let hours, let fee):
             .p(.class("portal-rule portal-rule-late"),
                .strong(.text("Less than \(hours) hours away. ")),

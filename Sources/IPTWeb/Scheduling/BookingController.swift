@@ -355,7 +355,9 @@ struct BookingController: SiteRouteCollection {
         }
         let model = ManageAppointmentPage.Model(
             token: token, kindName: setup.kind(appointment.typeCode)?.name ?? "Appointment", clinician: appointment.staff.name,
-            when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone), place: appointment.location?.name,
+            when: DateDisplay.range(appointment.startsAt, appointment.endsAt, zone: setup.zone),
+            // The phone consultation's place is the phone, as its confirmation email said.
+            place: SchedulingMail.place(appointment, location: appointment.location?.name),
             policy: policy, clinicPhone: request.clinicPhone, csrfToken: request.csrfToken)
         return try await request.page(ManageAppointmentPage.title, ManageAppointmentPage.view(model))
     }
