@@ -345,4 +345,28 @@ import VaporTesting
             #expect(clinic.mail.sent.count == sent, "nothing to send: Jesse's record is Jesse's now")
         }
     }
+
+    @Test func records_that_hold_only_unconfirmed_times_do_not_crowd_a_real_one_out_of_the_sign_in_email() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician()
+            _ = try await clinic.addClient(name: "Jesse Young", email: "jesse@example.org", dateOfBirth: "2012-03-04", programme: "adolescent",
+                                           guardian: (name: "Hana Parent", email: "hana@example.org"))
+            // Five bookings by someone else with Hana's address as the client's, never confirmed.
+            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15)
+            for index in 0..<5 {
+                let junk = try await clinic.addClient(name: "Junk \(index)", email: "hana@example.org")
+                let hold = BookingService.newAppointment(staffID: therapist.id!, clientID: junk.id!, kind: kind, start: clinic.tenOClock(inDays: 3 + index),
+                                                         locationID: nil, source: "web", now: clinic.clock.now)
+                hold.status = .held
+                try await hold.create(on: clinic.db)
+            }
+            let hana = Browser(app: clinic.app)
+            try await hana.get("/portal/sign-in")
+            try await hana.post("/portal/sign-in", form: ["email": "hana@example.org"])
+            try await clinic.deliverMail()
+            let mail = try #require(clinic.mail.sent.last)
+            #expect(mail.textBody.contains("As parent or guardian of Jesse Young"))
+            #expect(!mail.textBody.contains("Junk"))
+        }
+    }
 }

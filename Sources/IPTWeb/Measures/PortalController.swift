@@ -54,7 +54,18 @@ struct PortalController: SiteRouteCollection {
         let today = clinic.zone.localDate(of: now)
         let asGuardian = try await ClientRecord.query(on: request.db).filter(\.$guardianEmail == address).all()
             .filter { Self.guardianMayAct(for: $0, today: today) }
-        let targets = asClient.map { ($0, false) } + asGuardian.map { ($0, true) }
+        // A record that holds nothing but times never confirmed is left out: anyone can make one by
+        // booking with an address, and five of them pushed a real record out of the email.
+        let candidates = asClient.map { ($0, false) } + asGuardian.map { ($0, true) }
+        let ids = candidates.compactMap { $0.0.id }
+        let statuses = ids.isEmpty ? [] : try await Appointment.query(on: request.db).filter(\.$client.$id ~~ ids).all()
+            .map { ($0.$client.id, $0.status) }
+        let unconfirmedOnly = Set(ids.filter { id in
+            let own = statuses.filter { $0.0 == id }.map(\.1)
+            return !own.isEmpty && own.allSatisfy { [.held, .expired].contains($0) }
+        })
+        let targets = candidates.filter { !unconfirmedOnly.contains($0.0.id ?? UUID()) }
+        let names = Dictionary(grouping: targets.map(\.0.name), by: { $0 }).mapValues(\.count)
         if !targets.isEmpty {
             try await request.db.writeTransaction { db in
                 var lines: [String] = []
@@ -68,7 +79,12 @@ struct PortalController: SiteRouteCollection {
                     link.expiresAt = now.addingTimeInterval(TimeInterval(Self.linkMinutes * 60))
                     link.createdAt = now
                     try await link.create(on: db)
-                    lines.append("\(guardian ? "As parent or guardian of \(client.name)" : "For \(client.name)"): \(request.services.settings.publicBaseURL)\(SitePath.portalSignInLink.link(token))")
+                    // Two records of the same name (a duplicate not yet merged) are told apart.
+                    let which = (names[client.name] ?? 0) > 1 ? " (record opened \(DateDisplay.day(clinic.zone.localDate(of: client.createdAt))))" : ""
+                    lines.append("\(guardian ? "As parent or guardian of \(client.name)" : "For \(client.name)")\(which): \(request.services.settings.publicBaseURL)\(SitePath.portalSignInLink.link(token))")
+                }
+                if targets.count > 5 {
+                    lines.append("More records use this address than one email lists; please call \(clinic.phone) and we will sort them out.")
                 }
                 try await Outbox.enqueue(
                     to: address, subject: "Your sign-in link - \(clinic.name)",
