@@ -237,6 +237,30 @@ import VaporTesting
         }
     }
 
+    @Test func a_freed_time_is_offered_only_where_the_waiting_persons_appointment_fits_the_clinicians_hours() async throws {
+        try await withClinic { clinic in
+            let student = try await clinic.makeClinician()
+            // Waiting for an hour-long assessment; the freed time is a 15-minute call at 16:30,
+            // and the day ends at 17:00.
+            let browser = Browser(app: clinic.app)
+            try await browser.get("/waitlist")
+            #expect(try await browser.post("/waitlist", form: [
+                "with": "reduced", "type": "assessment", "name": "Long Wait", "email": "long@example.org", "phone": "416-555-0177",
+                "dateOfBirth": "1985-01-02", "consent": "yes"]).status == .seeOther)
+            let client = try await makeClient(clinic)
+            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15)
+            let call = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                     start: clinic.tenOClock(inDays: 4, minute: 16 * 60 + 30), locationID: nil, source: "staff", now: clinic.clock.now)
+            try await call.create(on: clinic.db)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff/appointments/\(call.id!.uuidString)")
+            try await desk.post("/staff/appointments/\(call.id!.uuidString)/cancel", form: [:])
+            try await clinic.deliverMail()
+            #expect(!clinic.mail.sent.contains { $0.to == "long@example.org" }, "an assessment running past the end of the day was offered")
+            #expect(try await WaitlistEntry.query(on: clinic.db).first()?.status == .waiting)
+        }
+    }
+
     @Test func a_lapsed_offer_passes_to_the_next_person_and_reminders_go_48_and_24_hours_before() async throws {
         try await withClinic { clinic in
             let student = try await clinic.makeClinician()

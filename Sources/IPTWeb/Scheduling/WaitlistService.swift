@@ -44,13 +44,19 @@ struct WaitlistService {
             else { continue }
             let token = SecureToken.make()
             let offered = try? await database.writeTransaction { db -> UUID? in
-                let calendars = try await SchedulingQueries.calendars(
-                    for: [staffID], window: kind.occupied(at: start), now: now, on: db)
-                guard !(calendars.first?.busy.contains { $0.interval.overlaps(kind.occupied(at: start)) } ?? true) else { return nil }
+                // The freed time must be one the public could book for this kind: within the
+                // clinician's hours and not in time off, with its buffers and the day's limits (a
+                // 15-minute call freed at 19:30 is no 60-minute assessment in a day ending at 20:00),
+                // and at the place that slot is at.
+                let day = setup.zone.localDate(of: start)
+                let window = Interval(start: setup.zone.startOfDay(day.adding(days: -1)), end: setup.zone.startOfDay(day.adding(days: 2)))
+                let calendars = try await SchedulingQueries.calendars(for: [staffID], window: window, now: now, on: db)
+                guard let slot = SlotFinder(zone: setup.zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: day, through: day, now: now)
+                    .first(where: { $0.start == start }) else { return nil }
                 guard let details = try? BookingDetails.validate(entry.bookingDraft, today: setup.zone.localDate(of: now)).get() else { return nil }
                 let client = try await BookingService.newClient(details, now: now, on: db)
                 let appointment = BookingService.newAppointment(staffID: staffID, clientID: try client.requireID(), kind: kind, start: start,
-                                                                locationID: nil, source: "waitlist", now: now)
+                                                                locationID: slot.locationID, source: "waitlist", now: now)
                 appointment.status = Appointment.Status.offered
                 appointment.holdExpiresAt = offerEnds
                 appointment.confirmTokenHash = HexDigest.sha256(token)
