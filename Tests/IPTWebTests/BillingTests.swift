@@ -99,6 +99,24 @@ extension TestClinic {
         }
     }
 
+    @Test func an_invoiced_session_is_corrected_by_a_credit_note_before_its_mark() async throws {
+        try await withClinic { clinic in
+            try await BillingSettingsRow.query(on: clinic.db).set(\.$noShowFeeCents, to: 5_000).update()
+            let (clientID, invoice) = try await invoicedSession(clinic)
+            let appointment = try #require(try await Appointment.query(on: clinic.db).filter(\.$client.$id == clientID).first())
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let path = "/staff/appointments/\(appointment.id!.uuidString)"
+            try await desk.get(path)
+            let refused = try await desk.post(path + "/status", form: ["status": "no_show"])
+            #expect(refused.status == .conflict && refused.body.string.contains("credit note"), "the mark changed and the invoice kept the session")
+            #expect(try await Appointment.find(appointment.id, on: clinic.db)?.status == .attended)
+            try await desk.get("/staff/billing/invoices/\(invoice.id!.uuidString)")
+            #expect(try await desk.post("/staff/billing/invoices/\(invoice.id!.uuidString)/credit-note", form: ["reason": "Missed, not held"]).status == .seeOther)
+            #expect(try await desk.post(path + "/status", form: ["status": "no_show"]).status == .seeOther)
+            #expect(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.id!).first()?.kind == .noShow)
+        }
+    }
+
     @Test func a_session_is_marked_held_or_missed_only_once_it_has_begun() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)

@@ -297,6 +297,12 @@ struct CalendarController: SiteRouteCollection {
         if target == .noShow, request.now < appointment.startsAt {
             throw Abort(.conflict, reason: "A session can be marked a no-show once it has started.")
         }
+        // Once its charge is on an issued invoice, the mark and the invoice would disagree: the
+        // invoice is corrected by a credit note first, which opens the charge again.
+        if target != appointment.status,
+           try await Charge.query(on: request.db).filter(\.$appointment.$id == appointment.requireID()).filter(\.$status == .invoiced).first() != nil {
+            throw Abort(.conflict, reason: "This session is on an issued invoice. Issue a credit note for that invoice first, then correct the mark.")
+        }
         let wasLateCancelled = appointment.status == .lateCancelled
         appointment.status = target
         appointment.lateFeeCents = target == .lateCancelled && appointment.feeCents != 0 ? setup.cancellation.lateFee?.cents : nil

@@ -85,18 +85,16 @@ struct WaitlistController: SiteRouteCollection {
     private static func add(_ details: BookingDetails, kind: AppointmentKind, tierCode: String?, memberID: UUID?, preference: WaitlistPreference,
                             now: Date, on db: any Database) async throws -> UUID {
         // The same person asking again for the same thing (the form sent twice, or again a week
-        // later) keeps their one place, with the times they gave last; a second entry would get a
-        // second offer. On PostgreSQL two at once wait for each other on the address.
+        // later) keeps their one place as it is; a second entry would get a second offer. The
+        // entry is not changed from this public form either: anyone knowing an address and a birth
+        // date could otherwise rewrite someone's phone number. The desk changes it on request.
+        // On PostgreSQL two at once wait for each other on the address.
         if DatabaseEngine(of: db) == .postgres {
             _ = try await (db as! any SQLDatabase).raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "waitlist:" + details.email.lowercased())))").all()
         }
         let waiting = try await WaitlistEntry.query(on: db).filter(\.$status ~~ [.waiting, .offered]).filter(\.$typeCode == kind.code).all()
         if let same = waiting.first(where: { $0.email.lowercased() == details.email.lowercased() && $0.$staff.id == memberID && $0.tierCode == tierCode
                                              && $0.dateOfBirth == details.dateOfBirth.description }) {
-            same.days = preference.storedDays
-            same.parts = preference.storedParts
-            same.phone = details.phone
-            try await same.update(on: db)
             return try same.requireID()
         }
         let entry = WaitlistEntry()
