@@ -369,4 +369,23 @@ import VaporTesting
             #expect(!mail.textBody.contains("Junk"))
         }
     }
+
+    @Test func a_portal_session_kept_busy_still_ends_twelve_hours_after_sign_in() async throws {
+        try await withClinic { clinic in
+            _ = try await clinic.addClient(name: "Riley Busy", email: "riley@example.org")
+            let riley = Browser(app: clinic.app)
+            try await riley.get("/portal/sign-in")
+            try await riley.post("/portal/sign-in", form: ["email": "riley@example.org"])
+            try await clinic.deliverMail()
+            try await riley.get(try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/portal/sign-in/"))
+            // A page every twenty minutes keeps it from going idle...
+            for _ in 0..<35 {
+                #expect(try await riley.get("/portal").status == .ok)
+                clinic.clock.advance(by: 20 * 60)
+            }
+            // ...but not past twelve hours.
+            clinic.clock.advance(by: 20 * 60)
+            #expect(try await riley.get("/portal").location == "/portal/sign-in")
+        }
+    }
 }

@@ -10,6 +10,9 @@ import Vapor
 struct PortalController: SiteRouteCollection {
     static let linkMinutes = 20
     static let idleMinutes = 30
+    /// However busy, a portal session ends twelve hours after sign-in, as a staff session does: a
+    /// session kept alive on a shared or lost device does not last for ever.
+    static let absoluteHours = 12
     static let cookie = "ipt_portal"
     /// Marks the browser that asked for a sign-in link.
     static let browserCookie = "ipt_portal_asked"
@@ -184,7 +187,8 @@ struct PortalController: SiteRouteCollection {
         guard let token = request.sentCookies[Self.cookie], token.count <= 100,
               let session = try await PortalSession.query(on: request.db).filter(\.$tokenHash == HexDigest.sha256(token)).with(\.$client).first()
         else { return nil }
-        guard request.now.timeIntervalSince(session.lastSeenAt) < TimeInterval(Self.idleMinutes * 60) else {
+        guard request.now.timeIntervalSince(session.lastSeenAt) < TimeInterval(Self.idleMinutes * 60),
+              request.now.timeIntervalSince(session.createdAt) < TimeInterval(Self.absoluteHours * 3600) else {
             try await session.delete(on: request.db)
             return nil
         }
