@@ -250,11 +250,14 @@ public enum AppointmentPage {
         )
     }
 
+    /// The marks, less the one the appointment already has (a correction offers the others).
     private static func markForm(_ model: Model) -> Node<HTML.BodyContext> {
-        .form(.class("form inline-form"), .method(.post), .action(SitePath.appointmentStatus.link(model.id)),
-              FormViews.csrf(model.csrfToken),
-              .button(.class("button secondary"), .type(.submit), .name("status"), .value("attended"), .text("Mark attended")), .text(" "),
-              .button(.class("button secondary"), .type(.submit), .name("status"), .value("no_show"), .text("Mark no-show")), .text(" "),
-              .button(.class("button secondary"), .type(.submit), .name("status"), .value("late_cancelled"), .text("Mark late-cancelled")))
+        let marks = [("attended", "Mark attended"), ("no_show", "Mark no-show"), ("late_cancelled", "Mark late-cancelled")]
+            .filter { $0.0 != model.statusCode }
+        return .form(.class("form inline-form"), .method(.post), .action(SitePath.appointmentStatus.link(model.id)),
+                     FormViews.csrf(model.csrfToken),
+                     .forEach(marks) { mark in
+                         .group(.button(.class("button secondary"), .type(.submit), .name("status"), .value(mark.0), .text(mark.1)), .text(" "))
+                     })
     }
 }

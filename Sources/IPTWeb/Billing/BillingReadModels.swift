@@ -60,7 +60,8 @@ enum BillingReadModels {
             return BillingAccountPage.ChargeRow(id: charge.id?.uuidString ?? "", date: day(charge.serviceAt), description: charge.description,
                                                 clinician: charge.staff.name, amount: Money(cents: charge.amountCents).formatted, adjustment: adjustment,
                                                 status: charge.status.rawValue, isOpen: charge.status == .open,
-                                                amountValue: CSVless.dollars(charge.amountCents))
+                                                // A waived charge's form offers the fee it was made at, to charge it again.
+                                                amountValue: CSVless.dollars(charge.status == .waived ? charge.originalCents : charge.amountCents))
         }
         let invoices = account.invoices.reversed().map { state in
             BillingAccountPage.InvoiceRow(id: state.invoice.id?.uuidString ?? "", number: state.invoice.displayNumber, kind: state.invoice.kind.label,
