@@ -19,7 +19,7 @@ import Testing
         errors.add("item-9", "Please answer this question; every one counts.")
         let page = Self.model(crisis: .init(young: true, clinicianTold: true), errors: errors)
         try Snapshot.check(QuestionnairePage.view(page), named: "questionnaire-crisis")
-        #expect(page.title == "Please check: PHQ-9")
+        #expect(page.title == "Please check: your questionnaire", "the window title does not name the questionnaire")
         #expect(QuestionnairePage.view(page).render().contains(#"action="/questionnaire/tok-en_1""#))
     }
 

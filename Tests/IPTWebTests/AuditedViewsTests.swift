@@ -83,6 +83,9 @@ import Vapor
             #expect(kept.first?.subject == response.$client.id.uuidString)
             let page = try await student.get(form)
             #expect(page.status == .ok)
+            // The window title (kept in the browser's history) does not say which questionnaire.
+            let title = try #require(page.body.string.firstMatch(of: /<title>([^<]*)<\/title>/)?.1)
+            #expect(title.hasPrefix("Your questionnaire") && !title.contains("GAD"), "\(title)")
             let shown = try await rows("draft answers shown")
             #expect(shown.count == 1 && shown.first?.actorID == startedBy)
             // An incomplete send keeps what was answered too, and says so in the trail.

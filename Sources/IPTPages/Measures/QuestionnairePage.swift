@@ -54,7 +54,9 @@ public enum QuestionnairePage {
             self.csrfToken = csrfToken
         }
 
-        public var title: String { errors.isEmpty ? instrumentName : "Please check: \(instrumentName)" }
+        /// The window's title, which browsers keep in their history and show on shared screens: it
+        /// says "questionnaire", not which one (a PHQ-9 there says depression). The page's heading names it.
+        public var title: String { errors.isEmpty ? "Your questionnaire" : "Please check: your questionnaire" }
     }
 
     public static func view(_ model: Model) -> Node<HTML.BodyContext> {
