@@ -399,6 +399,40 @@ extension TestClinic {
         }
     }
 
+    @Test func a_discharge_draft_is_its_authors_and_a_colleague_reads_it_without_writing_over_it() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.clientSeen(by: user, attended: 4)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            try await browser.get("\(base)/discharge")
+            let draft = ["endingReason": "completed", "maintenance": "none", "summary": "Mood lifted", "relapsePlan": "Call if sleep goes", "action": "save"]
+            #expect(try await browser.post("\(base)/discharge", form: draft).status == .seeOther)
+            // A colleague on the care team.
+            let (colleague, colleagueUser) = try await clinic.signedIn(as: .therapist)
+            let member = CareTeamMember()
+            member.$client.id = client.id!
+            member.$staff.id = colleagueUser.id!
+            member.role = .member
+            member.reason = "Covering"
+            member.startsAt = clinic.clock.now.addingTimeInterval(-60)
+            member.createdAt = clinic.clock.now
+            try await member.create(on: clinic.db)
+            let page = try await colleague.get("\(base)/discharge")
+            #expect(page.status == .ok && page.body.string.contains("is writing this summary") && page.body.string.contains("Mood lifted"))
+            var over = draft
+            over["summary"] = "Someone else's words"
+            let refused = try await colleague.post("\(base)/discharge", form: over)
+            #expect(refused.status == .forbidden, "the colleague became the author of the draft")
+            let row = try #require(try await DischargeSummaryRow.query(on: clinic.db).first())
+            #expect(row.$author.id == user.id)
+            // Once the author has left the clinic, the care team can take it over.
+            user.isActive = false
+            try await user.update(on: clinic.db)
+            #expect(try await colleague.post("\(base)/discharge", form: over).status == .seeOther)
+            #expect(try await DischargeSummaryRow.query(on: clinic.db).first()?.$author.id == colleagueUser.id)
+        }
+    }
+
     @Test func a_signed_discharge_summary_is_locked() async throws {
         try await withClinic { clinic in
             let (browser, user) = try await clinic.signedIn(as: .therapist)

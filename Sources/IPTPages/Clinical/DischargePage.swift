@@ -77,6 +77,8 @@ public enum DischargePage {
         public var cosigner: String?
         public var errors: FieldErrors
         public var csrfToken: String
+        /// Set when the draft is a colleague's: it is shown to read, without the form.
+        public var draftedBy: String?
 
         public init(header: ChartHeader, done: String?, facts: DischargeFacts, content: DischargeContent, signed: Bool, awaitingCosignature: Bool,
                     mayCosign: Bool, signedBy: String, cosigner: String?, errors: FieldErrors, csrfToken: String) {
@@ -119,7 +121,15 @@ public enum DischargePage {
                                            .button(.class("button"), .type(.submit), .text("Co-sign the summary")))),
                 .if(content.letterConsent && !model.awaitingCosignature,
                     .p(.class("no-print"), .a(.class("button secondary"), .href(SitePath.dischargeLetter.link(client)), .text("Letter to the referrer")))))),
-            .if(!model.signed, .group(
+            .unwrap(model.draftedBy) { author in
+                .group(
+                    .p(.class("notice info"), .text("\(author) is writing this summary. Only they, or their supervisor, can change it until it is signed.")),
+                    .dl(.class("details"),
+                        .dt(.text("Reason for ending")), .dd(.text(DischargeContent.label(DischargeContent.endingReasons, content.endingReason))),
+                        .dt(.text("Summary of the course (draft)")), .dd(.text(content.summary)),
+                        .dt(.text("Warning signs and relapse plan (draft)")), .dd(.text(content.relapsePlan))))
+            },
+            .if(!model.signed && model.draftedBy == nil, .group(
                 FormViews.errorSummary(errors),
                 .form(.method(.post), .action(SitePath.discharge.link(client)), .class("form no-print-form"), .novalidate(),
                       FormViews.csrf(model.csrfToken),

@@ -47,6 +47,11 @@ struct DischargeController: SiteRouteCollection {
                                              subject: context.clientID.uuidString) { DischargePage.view(model) }
     }
 
+    /// A draft another person is writing and may still finish (see `save`).
+    static func someoneElsesDraft(_ status: NoteStatus, author: StaffUser, viewer: UUID) -> Bool {
+        status == .draft && author.id != viewer && author.isActive && author.$supervisor.id != viewer
+    }
+
     private func pageModel(_ request: Request, context: ChartContext, row: DischargeSummaryRow?, content: Content,
                            errors: FieldErrors) async throws -> DischargePage.Model {
         let state = try await CourseState.load(context, on: request.db)
@@ -57,11 +62,13 @@ struct DischargeController: SiteRouteCollection {
         let mayCosign = awaiting && author.map { author in
             (try? NoteWorkflow.review(status: .awaitingCosignature, author: author.id!, authorsSupervisor: author.$supervisor.id, by: context.actor).get()) != nil
         } == true
-        return DischargePage.Model(
+        var model = DischargePage.Model(
             header: context.header(.discharge, title: "Discharge summary: \(context.client.name)"), done: request.doneKey, facts: facts,
             content: content, signed: row?.status == .final || awaiting, awaitingCosignature: awaiting, mayCosign: mayCosign,
             signedBy: "Signed by \(author?.name ?? "") \(row?.signedAt.map { DateDisplay.when($0, zone: context.zone) } ?? "")",
             cosigner: cosigner?.name, errors: errors, csrfToken: request.csrfToken)
+        if let row, let author, Self.someoneElsesDraft(row.status, author: author, viewer: context.staff.id) { model.draftedBy = author.name }
+        return model
     }
 
     /// The summary as typed, and what is wrong with it; signing asks for more than saving a draft.
@@ -93,6 +100,12 @@ struct DischargeController: SiteRouteCollection {
         let context = try await request.chart()
         let (existing, _) = try await load(context, keyRing: request.services.keyRing, on: request.db)
         if let existing, existing.status != .draft { throw Abort(.conflict, reason: "The discharge summary is signed and locked.") }
+        // A draft is its author's, as a note is: a colleague saving over it would become the author
+        // of words they did not write. The author's supervisor may continue a student's draft, and
+        // anyone on the care team may take over one whose author has left the clinic.
+        if let existing, Self.someoneElsesDraft(existing.status, author: existing.author, viewer: context.staff.id) {
+            throw Abort(.forbidden, reason: "\(existing.author.name) is writing this discharge summary. Ask them to finish it, or their supervisor.")
+        }
         let (fields, _) = try request.formBody()
         let signing = fields["action"] == "sign"
         let (content, errors) = Self.read(fields, signing: signing)
