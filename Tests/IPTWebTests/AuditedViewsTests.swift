@@ -116,6 +116,10 @@ import Vapor
         #expect(FormInput.withoutNUL("reason=a\u{0}b") == "reason=ab")
         #expect(FormInput.withoutNUL("reason=a%%0000b") == "reason=ab", "a NUL taken out must not join its neighbours into another")
         #expect(FormInput.withoutNUL("reason=a%\u{0}00b") == "reason=ab")
+        // JSON: the escape goes where it is one; an escaped backslash before the letters stays.
+        #expect(APIInput.withoutNUL(#"{"a":"x\u0000y","b":"\u0000\u0000"}"#) == #"{"a":"xy","b":""}"#)
+        #expect(APIInput.withoutNUL(#"{"a":"\\u0000"}"#) == #"{"a":"\\u0000"}"#)
+        #expect(APIInput.withoutNUL(#"{"a":"\\\u0000"}"#) == #"{"a":"\\"}"#)
         try await withClinic { clinic in
             // The care team's reason is kept in plain text; PostgreSQL refused the NUL with a 500.
             let (director, _) = try await clinic.signedIn(as: .admin)

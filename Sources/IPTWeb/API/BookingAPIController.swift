@@ -245,14 +245,27 @@ struct BookingAPIController: SiteRouteCollection {
 enum APIInput {
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request) throws -> T {
         guard request.headers.contentType == .json else { throw Abort(.unsupportedMediaType) }
-        // PostgreSQL refuses NUL in text; an API client hears it here rather than as a 500 later.
-        if let body = request.body.string, body.range(of: "\\u0000", options: .caseInsensitive) != nil {
-            throw Abort(.badRequest, reason: "Text fields may not contain the NUL character (\\u0000).")
-        }
         do {
+            // PostgreSQL refuses NUL in text: it is dropped from the body before decoding, as it is
+            // from forms (an unknown field holding one changes nothing; a known one loses it).
+            if let body = request.body.string, body.contains("\\u0000") {
+                let decoder = try ContentConfiguration.global.requireDecoder(for: .json)
+                return try decoder.decode(T.self, from: ByteBuffer(string: withoutNUL(body)), headers: request.headers)
+            }
             return try request.content.decode(T.self)
         } catch {
             throw Abort(.badRequest, reason: "The body must be a JSON object with the documented fields.")
+        }
+    }
+
+    /// The JSON text without the escape for NUL, `\u0000`, where it is one: an escaped backslash
+    /// before it (`\\u0000`, a backslash then the letters u0000) is text and stays.
+    static func withoutNUL(_ json: String) -> String {
+        var text = json
+        while true {
+            let next = text.replacingOccurrences(of: #"((?:^|[^\\])(?:\\\\)*)\\u0000"#, with: "$1", options: .regularExpression)
+            if next == text { return text }
+            text = next
         }
     }
 
