@@ -63,6 +63,46 @@ import VaporTesting
         }
     }
 
+    @Test func setting_a_password_ends_every_other_link_to_the_account() async throws {
+        try await withClinic { clinic in
+            let user = try await clinic.makeStaff(.admin)
+            let visitor = Browser(app: clinic.app)
+            try await visitor.get("/staff/password-reset")
+            for _ in 0..<3 { try await visitor.post("/staff/password-reset", form: ["email": user.email]) }
+            try await clinic.deliverMail()
+            let paths = try clinic.mail.sent.map { mail in
+                let line = try #require(mail.textBody.split(separator: "\n").first { $0.contains("/staff/password-reset/") })
+                return String(line[try #require(line.range(of: "/staff/password-reset/")).lowerBound...])
+            }
+            #expect(paths.count == 3)
+            try await visitor.get(paths[0])
+            #expect(try await visitor.post(paths[0], form: ["newPassword": "lantern meadow copper 9", "confirmPassword": "lantern meadow copper 9"]).status == .seeOther)
+            // The second link set another password over the first before.
+            #expect(try await visitor.get(paths[1]).status == .notFound)
+            // Changing the password on the account page ends a link still out as well.
+            let other = Browser(app: clinic.app)
+            try await other.get("/staff/password-reset")
+            try await other.post("/staff/password-reset", form: ["email": user.email])
+            try await clinic.deliverMail()
+            let line = try #require(clinic.mail.sent.last?.textBody.split(separator: "\n").first { $0.contains("/staff/password-reset/") })
+            let late = String(line[try #require(line.range(of: "/staff/password-reset/")).lowerBound...])
+            let me = Browser(app: clinic.app)
+            try await me.signIn(email: user.email, password: "lantern meadow copper 9")
+            try await me.get("/staff/account")
+            #expect(try await me.post("/staff/account/password", form: ["currentPassword": "lantern meadow copper 9", "newPassword": "harbour violet spruce 4",
+                                                                       "confirmPassword": "harbour violet spruce 4"]).status == .seeOther)
+            #expect(try await other.get(late).status == .notFound)
+        }
+    }
+
+    @Test func the_staff_api_is_never_cached() async throws {
+        try await withClinic { clinic in
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let answer = try await director.get("/api/v1/staff/appointments")
+            #expect(answer.headers.first(name: .cacheControl)?.contains("no-store") == true)
+        }
+    }
+
     @Test func a_reset_link_expires_after_an_hour() async throws {
         try await withClinic { clinic in
             let user = try await clinic.makeStaff(.admin)

@@ -212,6 +212,13 @@ import VaporTesting
             let home = try await Browser(app: clinic.app).get("/")
             #expect(home.body.string.contains("Lakeside IPT"))
             #expect(home.body.string.contains("America/Vancouver"))
+            // Turning the two-factor requirement on and off: the trail says so, not just that the
+            // clinic's details were edited.
+            var on = ["name": "Lakeside IPT", "phone": "416-555-0100", "email": "hi@lakeside.example", "address": "1 Lake Rd", "timeZone": "America/Vancouver"]
+            on["requireTwoFactor"] = "yes"
+            #expect(try await browser.post("/staff/settings", form: on).status == .seeOther)
+            let rows = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "clinic-profile").sort(\.$sequence).all()
+            #expect(rows.suffix(2).map(\.detail) == [nil, "two-factor sign-in required"], "a details-only save says nothing more")
         }
     }
 

@@ -58,7 +58,7 @@ struct SecurityHeadersMiddleware: Middleware {
     }
 
     static let privatePrefixes = ["/staff", "/portal", "/appointments/", "/book/confirm/", "/questionnaire/", "/intake/", "/self-assessment/",
-                                  "/calendar-feed/"]
+                                  "/calendar-feed/", "/api/v1/staff/"]
 }
 
 /// Refuses a body over the limit before anything reads it: by its declared length, or by its

@@ -68,6 +68,8 @@ struct AccountController: SiteRouteCollection {
         let now = request.now
         try await request.db.writeTransaction { database in
             try await StaffUser.query(on: database).set(\.$passwordHash, to: hash).filter(\.$id == staff.id).update()
+            // A password link still out (a welcome link, a reset asked for) would undo this one.
+            try await PasswordReset.query(on: database).set(\.$usedAt, to: now).filter(\.$staff.$id == staff.id).filter(\.$usedAt == nil).update()
             try await AccountSessions.rotate(staff, newToken: token, at: now, on: database)
         }
         try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "password changed")

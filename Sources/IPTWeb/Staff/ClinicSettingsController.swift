@@ -52,12 +52,16 @@ struct ClinicSettingsController: SiteRouteCollection {
         guard errors.isEmpty, let name, let phone, let email, let address, let zone else {
             return try await render(request, values: body, errors: errors, saved: false, status: .unprocessableEntity)
         }
+        let before = try await request.services.clinic.current(on: request.db)
         let profile = try await StaffQueries.saveClinicProfile(
             ClinicIdentity(name: name, phone: phone, email: email, address: address, timeZone: zone, requireTwoFactor: body.requireTwoFactor == "yes"),
             at: request.now, on: request.db)
         request.services.clinic.invalidate()
         request.services.pageCache.removeAll()
-        try await request.audit(.update, recordType: "clinic-profile", recordID: profile.id?.uuidString)
+        // Turning two-factor sign-in off (or on) is a security decision, and the trail says so.
+        let requireNow = body.requireTwoFactor == "yes"
+        let detail = before.requireTwoFactor == requireNow ? nil : "two-factor sign-in \(requireNow ? "required" : "no longer required")"
+        try await request.audit(.update, recordType: "clinic-profile", recordID: profile.id?.uuidString, detail: detail)
         return request.redirect(to: SitePath.clinicSettings.link(query: ["saved": "1"]))
     }
 

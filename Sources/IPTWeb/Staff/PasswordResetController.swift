@@ -100,7 +100,9 @@ struct PasswordResetController: SiteRouteCollection {
             guard try await database.claimUnused(PasswordReset.schema, id: resetID, at: now) else { return false }
             try await StaffUser.query(on: database).set(\.$passwordHash, to: hash)
                 .filter(\.$id == staffID).filter(\.$isActive == true).update()
-            try await AccountSessions.endAll(of: staffID, on: database)
+            // Every other link to this account stops too: a second one asked for meanwhile, or a
+            // welcome link, would set another password over the one just chosen.
+            try await TeamChanges.endLinksAndSessions(of: staffID, at: now, on: database)
             return true
         }
         guard used else { return try await invalid(request) }
