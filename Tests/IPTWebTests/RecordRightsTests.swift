@@ -196,6 +196,41 @@ extension TestClinic {
         }
     }
 
+    @Test func a_request_answered_lately_holds_the_record_and_later_work_counts_as_contact() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeStaff(.therapist)
+            let refused = try await oldClient(clinic, name: "Old Refused", yearsAgo: 11, age: 40, by: therapist)
+            let paid = try await oldClient(clinic, name: "Old Payer", yearsAgo: 11, age: 40, by: therapist)
+            // A correction refused a month ago: the client has six months to complain.
+            let request = RecordRequest()
+            request.id = UUID()
+            request.$client.id = refused.id!
+            request.kind = .correction
+            request.source = "portal"
+            request.detailsSealed = try clinic.app.services.keyRing.seal("Wrong date", RecordRequest.detailsContext(request.id!, client: refused.id!))
+            request.status = .refused
+            request.requestedAt = clinic.clock.now.addingTimeInterval(-40 * 86_400)
+            request.dueOn = "2026-01-01"
+            request.resolvedAt = clinic.clock.now.addingTimeInterval(-30 * 86_400)
+            request.includeNotes = false
+            try await request.create(on: clinic.db)
+            // A payment two years ago is contact too.
+            let desk = try await clinic.makeStaff(.receptionist)
+            _ = try await BillingQueries.record(.init(clientID: paid.requireID(), kind: .payment, method: .cash, cents: 1_000,
+                                                      receivedOn: clinic.toronto.localDate(of: clinic.clock.now), reference: "", idempotencyKey: UUID().uuidString,
+                                                      keepExcessAsCredit: true, staffID: desk.requireID(), staffName: desk.name),
+                                                at: clinic.clock.now.addingTimeInterval(-2 * 365 * 86_400), on: clinic.db)
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let report = try await director.get("/staff/retention").body.string
+            #expect(report.contains("may still complain"), "the record could be destroyed the day after its request was refused")
+            try await director.get("/staff/retention/\(refused.id!.uuidString)")
+            #expect(try await director.post("/staff/retention/\(refused.id!.uuidString)/destroy", form: ["confirm": "Old Refused"]).status == .conflict)
+            #expect(try await ClientRecord.find(refused.id, on: clinic.db) != nil)
+            #expect(!(try await director.get("/staff/retention/\(paid.id!.uuidString)").body.string.contains("Destroy this record")),
+                    "a payment two years ago is contact: not past retention")
+        }
+    }
+
     @Test func an_open_access_request_holds_the_record() async throws {
         try await withClinic { clinic in
             let therapist = try await clinic.makeStaff(.therapist)

@@ -58,7 +58,10 @@ enum PrivacyQueries {
             // Checked again inside the write: a request or a hold that arrived a moment ago still wins.
             let openRequests = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == RecordRequest.Status.open).count()
             let holds = try await RecordHold.query(on: db).filter(\.$client.$id == clientID).filter(\.$liftedAt == nil).count()
-            guard openRequests == 0, holds == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
+            // A request answered in the last six months: the client may still complain about the answer.
+            let recentlyAnswered = try await RecordRequest.query(on: db).filter(\.$client.$id == clientID).filter(\.$status != RecordRequest.Status.open)
+                .filter(\.$resolvedAt >= now.addingTimeInterval(-Double(RetentionController.complaintWindowDays) * 86_400)).count()
+            guard openRequests == 0, holds == 0, recentlyAnswered == 0 else { throw Abort(.conflict, reason: "The record is held. Nothing was destroyed.") }
             let booked = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now).count()
             guard booked == 0 else { throw Abort(.conflict, reason: "An appointment is booked for this client, so the record is kept. Nothing was destroyed.") }
             let sql = db as! any SQLDatabase

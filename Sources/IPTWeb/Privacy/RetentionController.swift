@@ -30,6 +30,26 @@ struct RetentionController: SiteRouteCollection {
     /// with their lines, allocations and charges (`PrivacyQueries.destroy`).
     static let billingTables = ["invoices", "payments", "sliding_scale_rates"]
 
+    /// How long after answering an access or correction request the record is kept whatever its
+    /// age: the client has six months to complain to the Information and Privacy Commissioner, and
+    /// the record must still be there to answer it (PHIPA s. 13(2)).
+    static let complaintWindowDays = 183
+
+    /// The latest note, payment or record request of each client that has one.
+    static func latestActivity(on db: any Database) async throws -> [(client: UUID, at: Date)] {
+        struct Latest: Decodable { let client_id: UUID; let at: Date }
+        let sql = db as! any SQLDatabase
+        var found: [(client: UUID, at: Date)] = []
+        for statement: SQLQueryString in [
+            "SELECT client_id, MAX(updated_at) AS at FROM session_notes GROUP BY client_id",
+            "SELECT client_id, MAX(created_at) AS at FROM payments GROUP BY client_id",
+            "SELECT client_id, MAX(COALESCE(resolved_at, requested_at)) AS at FROM record_requests GROUP BY client_id",
+        ] {
+            for row in try await sql.raw(statement).all(decoding: Latest.self) { found.append((row.client_id, row.at)) }
+        }
+        return found
+    }
+
     struct Row {
         let client: ClientRecord
         let lastContact: LocalDate
@@ -60,12 +80,21 @@ struct RetentionController: SiteRouteCollection {
         for response in try await MeasureResponse.query(on: db).filter(\.$status == .completed).all() {
             latest[response.$client.id] = max(latest[response.$client.id] ?? .distantPast, response.completedAt ?? response.createdAt)
         }
+        // Work on the record after the last session counts as contact too: a note written or
+        // amended, a payment, a request for the record.
+        for activity in try await Self.latestActivity(on: db) {
+            latest[activity.client] = max(latest[activity.client] ?? .distantPast, activity.at)
+        }
         let holds = try await RecordHold.query(on: db).filter(\.$liftedAt == nil).all()
         let openRequests = try await RecordRequest.query(on: db).filter(\.$status == RecordRequest.Status.open).all()
+        let answered = try await RecordRequest.query(on: db).filter(\.$status != RecordRequest.Status.open)
+            .filter(\.$resolvedAt >= now.addingTimeInterval(-Double(Self.complaintWindowDays) * 86_400)).all()
         return clients.map { client in
             let last = zone.localDate(of: latest[client.id!] ?? client.createdAt)
+            let recentAnswer = answered.filter { $0.$client.id == client.id }.compactMap(\.resolvedAt).max()
             let held: String? = holds.contains { $0.$client.id == client.id } ? "On hold (complaint or legal matter)"
-                : openRequests.contains { $0.$client.id == client.id } ? "Held: an access or correction request is open" : nil
+                : openRequests.contains { $0.$client.id == client.id } ? "Held: an access or correction request is open"
+                : recentAnswer.map { "Held: a request was answered on \(DateDisplay.day(zone.localDate(of: $0))); the client may still complain about it" }
             return Row(client: client, lastContact: last, keepUntil: rule.keepUntil(lastContact: last, born: LocalDate(iso: client.dateOfBirth)), held: held,
                        nextAppointment: next[client.id!], rule: rule)
         }
