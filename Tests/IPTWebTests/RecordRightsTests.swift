@@ -83,6 +83,36 @@ extension TestClinic {
         }
     }
 
+    @Test func the_copy_holds_the_notes_risk_check_the_safety_alerts_with_their_follow_up_and_the_whole_discharge_summary() async throws {
+        try await withClinic { clinic in
+            let (client, therapist, therapistUser) = try await clientWithRecord(clinic)
+            let base = "/staff/clients/\(client.id!.uuidString)"
+            // A safety alert, closed with its follow-up.
+            let alert = RiskAlert()
+            alert.id = UUID()
+            alert.$client.id = client.id!
+            alert.source = .questionnaire
+            alert.$clinician.id = therapistUser.id!
+            alert.status = .closed
+            alert.createdAt = clinic.clock.now.addingTimeInterval(-3_600)
+            alert.closedAt = clinic.clock.now.addingTimeInterval(-1_800)
+            alert.$closedBy.id = therapistUser.id!
+            alert.followUpSealed = try clinic.app.services.keyRing.seal("Assessment:\nCalled the same day\n\nSafety plan:\nCrisis line saved in phone",
+                                                                         RiskAlert.followUpContext(alert.id!, client: client.id!))
+            try await alert.create(on: clinic.db)
+            try await therapist.get("\(base)/discharge")
+            #expect(try await therapist.post("\(base)/discharge", form: ["endingReason": "completed", "maintenance": "none", "summary": "Mood lifted",
+                                                                          "relapsePlan": "Call if sleep goes", "referrals": "Family doctor", "action": "sign"]).status == .seeOther)
+            let copy = try await therapist.get("\(base)/record").body.string
+            for expected in ["Risk check", "no thoughts of self-harm", "Safety alerts and follow-up", "raised by an answer to a questionnaire",
+                             "Crisis line saved in phone", "Reason for ending", "Referrals", "Family doctor"] {
+                #expect(copy.contains(expected), "the copy leaves out: \(expected)")
+            }
+            let fhir = try await therapist.get("\(base)/record.fhir.json").body.string
+            #expect(fhir.contains(alert.id!.uuidString.lowercased()), "the alert is a document in the bundle")
+        }
+    }
+
     @Test func a_copy_released_without_notes_leaves_the_notes_out() async throws {
         try await withClinic { clinic in
             _ = try await clientWithRecord(clinic)

@@ -56,7 +56,7 @@ public struct DischargeContent: Codable, Sendable, Equatable {
     ]
     public static let textLimit = 8_000
 
-    static func label(_ options: [(value: String, label: String)], _ value: String) -> String {
+    public static func label(_ options: [(value: String, label: String)], _ value: String) -> String {
         options.first { $0.value == value }?.label ?? value
     }
 }

@@ -122,6 +122,10 @@ public enum RecordCopyPage {
         public var discharge: Detail?
         public var corrections: [Correction]
         public var openings: [Opening]
+        /// The rest of the discharge summary: why the course ended, the recommendation, referrals.
+        public var dischargeDetails: [Detail] = []
+        /// Each safety alert (what raised it, when) and the clinician's follow-up.
+        public var safetyAlerts: [Detail] = []
 
         public init(clientName: String, clinicName: String, madeOn: String, about: [Detail], appointments: [String], consents: [String],
                     questionnaires: [Questionnaire], includesNotes: Bool, formulation: Detail?, notes: [Note], discharge: Detail?,
@@ -220,8 +224,12 @@ public enum RecordCopyPage {
                              sections(amendment.sections))
                     })
             },
+            .if(!record.safetyAlerts.isEmpty, .group(
+                .h3(.text("Safety alerts and follow-up")),
+                .forEach(record.safetyAlerts) { alert in .section(.class("record-item"), .h4(.text(alert.label)), .p(.text(alert.value))) })),
             .unwrap(record.discharge) { summary in
-                .group(.h3(.text("Discharge summary")), .p(.text(summary.label)), .p(.strong(.text("Relapse plan: ")), .text(summary.value)))
+                .group(.h3(.text("Discharge summary")), .p(.text(summary.label)), .p(.strong(.text("Relapse plan: ")), .text(summary.value)),
+                       .forEach(record.dischargeDetails) { .p(.strong(.text("\($0.label): ")), .text($0.value)) })
             }
         )
     }

@@ -32,6 +32,8 @@ struct RecordExport {
     let corrections: [Correction]
     let accessLog: [AuditEvent]
     let instruments: InstrumentCatalogue
+    /// Safety alerts and the follow-up recorded when each was closed (with the clinical writing).
+    var safety: [(alert: RiskAlert, followUp: String?)] = []
 
     /// `asOf`: for a copy released to the client, only clinical writing signed by the time of release,
     /// so what the clinic reviewed is what the client reads; nil (staff) for everything now.
@@ -75,9 +77,17 @@ struct RecordExport {
                            response: try keyRing.openOptional(request.responseSealed, RecordRequest.responseContext(request.id!, client: request.$client.id)))
             }
         let log = try await AuditEvent.query(on: db).filter(\.$subject == clientID.uuidString).sort(\.$sequence).all()
-        return RecordExport(client: client, appointments: appointments, clinicianNames: names, consents: consents, responses: responses,
-                            includesNotes: includeNotes, formulation: formulation, notes: notes, discharge: discharge, corrections: corrections,
-                            accessLog: log, instruments: instruments)
+        var export = RecordExport(client: client, appointments: appointments, clinicianNames: names, consents: consents, responses: responses,
+                                  includesNotes: includeNotes, formulation: formulation, notes: notes, discharge: discharge, corrections: corrections,
+                                  accessLog: log, instruments: instruments)
+        if includeNotes {
+            export.safety = try await RiskAlert.query(on: db).filter(\.$client.$id == clientID).filter(\.$createdAt <= cutoff).sort(\.$createdAt).all()
+                .map { alert in
+                    let closed = alert.closedAt.map { $0 <= cutoff } ?? false
+                    return (alert, closed ? try keyRing.openOptional(alert.followUpSealed, RiskAlert.followUpContext(alert.id!, client: alert.$client.id)) : nil)
+                }
+        }
+        return export
     }
 
     // MARK: The readable copy
@@ -94,7 +104,7 @@ struct RecordExport {
         if let guardian = client.guardianName {
             about.append(.init(label: "Parent or guardian", value: [guardian, client.guardianEmail, client.guardianPhone].compactMap { $0 }.joined(separator: ", ")))
         }
-        return RecordCopyPage.Record(
+        var copy = RecordCopyPage.Record(
             clientName: client.name, clinicName: clinicName, madeOn: day(now), about: about,
             appointments: appointments.map { "\(when($0.startsAt)) with \(clinicianNames[$0.$staff.id] ?? "a clinician"): \($0.status.label)" },
             consents: consents.map { consent, typedName in
@@ -127,6 +137,9 @@ struct RecordExport {
                              asked: correction.details, answer: answer)
             },
             openings: accessLog.map { .init(when: when($0.occurredAt), who: $0.actorLabel, what: "\($0.action) \($0.recordType)") })
+        copy.safetyAlerts = safety.map { item in let (heading, text) = safetyText(item, zone: zone); return .init(label: heading, value: text) }
+        copy.dischargeDetails = discharge.map { dischargeText($0).map { .init(label: $0.0, value: $0.1) } } ?? []
+        return copy
     }
 
     static func statusLabel(_ status: RecordRequest.Status) -> String {
@@ -138,8 +151,27 @@ struct RecordExport {
         }
     }
 
+    /// Every part of a note the client has a right to read, the risk check included.
     static func sections(_ content: SessionNoteContent) -> [(String, String)] {
-        [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork), ("Plan", content.plan)]
+        [("Mood", content.mood), ("Events", content.interpersonalEvents), ("Work on the focus", content.focusWork),
+         ("Techniques", content.techniques.map(\.label).joined(separator: ", ")), ("Scores of the day", content.scoresOfTheDay),
+         ("Risk check", [content.riskCheck?.label, content.riskDetail.isEmpty ? nil : content.riskDetail].compactMap { $0 }.joined(separator: ". ")),
+         ("Plan", content.plan)]
+    }
+
+    /// One safety alert as the copy and the FHIR document name it.
+    func safetyText(_ item: (alert: RiskAlert, followUp: String?), zone: ClinicTimeZone) -> (heading: String, text: String) {
+        let raisedBy = item.alert.source == .questionnaire ? "an answer to a questionnaire" : "a session note"
+        let opened = "\(DateDisplay.day(zone.localDate(of: item.alert.createdAt))), \(DateDisplay.time(item.alert.createdAt, zone: zone))"
+        let heading = "Safety alert of \(opened), raised by \(raisedBy)"
+        let text = item.followUp.map { "Follow-up: \($0)" } ?? (item.alert.status == .open ? "Follow-up not yet recorded." : "Closed.")
+        return (heading, text)
+    }
+
+    func dischargeText(_ discharge: DischargeController.Content) -> [(String, String)] {
+        [("Reason for ending", DischargeContent.label(DischargeContent.endingReasons, discharge.endingReason)),
+         ("Recommendation", DischargeContent.label(DischargeContent.maintenanceChoices, discharge.maintenance)),
+         ("Referrals", discharge.referrals.isEmpty ? "None" : discharge.referrals)]
     }
 
     /// A note's non-empty sections; with `replacedBy`, those an amendment changed are marked.
@@ -215,7 +247,12 @@ struct RecordExport {
             }
         }
         if let discharge {
-            document(id: UUID(), title: "Discharge summary", text: "\(discharge.summary)\nRelapse plan: \(discharge.relapsePlan)", date: nil)
+            let rest = dischargeText(discharge).map { "\($0.0): \($0.1)" }.joined(separator: "\n")
+            document(id: UUID(), title: "Discharge summary", text: "\(discharge.summary)\nRelapse plan: \(discharge.relapsePlan)\n" + rest, date: nil)
+        }
+        for item in safety {
+            let (heading, body) = safetyText(item, zone: zone)
+            document(id: item.alert.id!, title: heading, text: body, date: item.alert.createdAt)
         }
         for correction in corrections {
             document(id: correction.request.id!, title: "Correction request (\(Self.statusLabel(correction.request.status)))",
