@@ -227,7 +227,10 @@ import VaporTesting
             // A later opening by the director outside her caseload is.
             try await director.post("/staff/clients/\(client.id!.uuidString)/reason", form: ["reason": "Complaint review"])
             #expect(try await director.get(chart).status == .ok)
-            #expect(try await director.get("/staff/audit?subject=\(client.id!.uuidString)").body.string.contains("Outside the care team"))
+            let after = try await director.get("/staff/audit?subject=\(client.id!.uuidString)").body.string
+            #expect(after.contains("Outside the care team"))
+            // The reason given is read beside the opening it explains (it is sealed in its own row).
+            #expect(after.contains("outside caseload: Complaint review"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import IPTCore
 import IPTPages
@@ -42,6 +43,16 @@ struct AuditController: SiteRouteCollection {
         let staffList = try await AuditQueries.staffByName(on: request.db)
         let context = try await AuditQueries.clientContext(of: found.rows, on: request.db)
         let zone = try await request.services.clinic.current(on: request.db).timeZone
+        // The reason someone gave for opening a chart outside their caseload is kept sealed in its
+        // own row, which the trail names; whoever reads the trail reads the reason beside it.
+        let reasonIDs = found.rows.filter { $0.recordType == "chart-access-reason" }.compactMap { $0.recordID.flatMap(UUID.init(uuidString:)) }
+        var reasons: [String: String] = [:]
+        if !reasonIDs.isEmpty {
+            for grant in try await ChartAccessReason.query(on: request.db).filter(\.$id ~~ reasonIDs).all() {
+                guard let id = grant.id else { continue }
+                reasons[id.uuidString] = try? request.services.keyRing.open(grant.reasonSealed, ChartAccessReason.reasonContext(id, client: grant.$client.id))
+            }
+        }
         return try await request.auditedPage(AuditTrailPage.title, recordType: "audit-trail", subject: nil,
                                              detail: filters.queryString.isEmpty ? "unfiltered" : filters.queryString) {
             AuditTrailPage.view(AuditTrailPage.Model(
@@ -53,7 +64,9 @@ struct AuditController: SiteRouteCollection {
                         action: event.action, recordType: event.recordType, recordID: event.recordID,
                         recordIDIsUUID: event.recordID.flatMap(UUID.init(uuidString:)) != nil,
                         about: event.subject.flatMap(UUID.init(uuidString:)).flatMap { context.clientNames[$0] } ?? event.subject ?? "",
-                        outsideCareTeam: context.outsideCareTeam(event), detail: event.detail, requestID: event.requestID)
+                        outsideCareTeam: context.outsideCareTeam(event),
+                        detail: event.recordID.flatMap { reasons[$0] }.map { "\(event.detail ?? "reason"): \($0)" } ?? event.detail,
+                        requestID: event.requestID)
                 },
                 filterQuery: filters.queryString, page: filters.page, hasMore: found.hasMore))
         }
