@@ -154,7 +154,11 @@ extension TestClinic {
             let copy = try await director.get("/staff/clients/\(client.id!.uuidString)/record").body.string
             #expect(copy.contains("Statement of disagreement: </strong>I remember it was Saturday"))
             #expect(copy.contains("<del>416-555-0111</del> <ins>416-555-0199</ins>"), "the wrong entry is struck through beside the correction")
-            #expect(try await portal.get("/portal").body.string.contains("refused"))
+            // The client reads the answers in the portal, without a copy of the record released.
+            let home = try await portal.get("/portal").body.string
+            #expect(home.contains("refused") && home.contains("The calendar shows the argument on Sunday"), "the refusal's reason was never shown to the client")
+            #expect(home.contains("I remember it was Saturday") && home.contains("Information and Privacy Commissioner"))
+            #expect(home.contains("Now: 416-555-0199"), "what the accepted correction changed")
         }
     }
 }

@@ -118,10 +118,16 @@ public enum PortalHomePage {
         public var text: String
         /// The due date while the request is open.
         public var due: String?
+        /// The clinic's answer to a correction: what changed, or why it was refused.
+        public var answer: String?
+        /// A refusal: the client may attach a statement of disagreement and may complain.
+        public var refused: Bool
 
-        public init(text: String, due: String?) {
+        public init(text: String, due: String?, answer: String? = nil, refused: Bool = false) {
             self.text = text
             self.due = due
+            self.answer = answer
+            self.refused = refused
         }
     }
 
@@ -311,13 +317,18 @@ public enum PortalHomePage {
                  })
     }
 
+    static let refusalRights = "If you disagree, you may ask the clinic to keep a statement of disagreement with your record "
+        + "(call or write to us), and you may complain to the Information and Privacy Commissioner of Ontario."
+
     private static func record(_ model: Model) -> Node<HTML.BodyContext> {
         .section(
             .class("portal-section"),
             .h2(.text("Your record")),
             .if(model.requests.isEmpty, .p(.text("You can ask for a copy of everything the clinic keeps about you, and for corrections. The clinic answers within 30 days."))),
             .ul(.forEach(model.requests) { row in
-                .li(.text(row.text), .unwrap(row.due) { .text(", due by \($0)") })
+                .li(.text(row.text), .unwrap(row.due) { .text(", due by \($0)") },
+                    .unwrap(row.answer) { .p(.class("portal-answer"), .text($0)) },
+                    .if(row.refused, .p(.class("hint"), .text(Self.refusalRights))))
             }),
             .if(model.mayReadRecord, .p(.a(.class("button"), .href(SitePath.portalRecord.link), .text("Read your record")))),
             .div(.class("button-row"),

@@ -320,9 +320,14 @@ struct PortalController: SiteRouteCollection {
                 return .init(label: "\(instruments.named(response.instrumentCode)?.name ?? response.instrumentCode), \(response.completedAt.map(day) ?? "")",
                              score: session.asGuardian ? score.map { "\($0.total) (\($0.band))" } ?? "-" : nil)
             },
-            requests: data.requests.map { row in
-                .init(text: "\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(day(row.requestedAt)): \(RecordExport.statusLabel(row.status))",
-                      due: row.status == RecordRequest.Status.open ? LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn : nil)
+            requests: try data.requests.map { row in
+                // The answer to a correction is the client's to read here, with or without a copy of the record.
+                let answer = row.kind == .correction && row.status != .open
+                    ? try ring.openOptional(row.responseSealed, RecordRequest.responseContext(row.id!, client: row.$client.id)).flatMap(CorrectionAnswer.decode)?.summary
+                    : nil
+                return .init(text: "\(row.kind == RecordRequest.Kind.access ? "A copy of your record" : "A correction"), asked \(day(row.requestedAt)): \(RecordExport.statusLabel(row.status))",
+                             due: row.status == RecordRequest.Status.open ? LocalDate(iso: row.dueOn).map(DateDisplay.day) ?? row.dueOn : nil,
+                             answer: answer, refused: row.kind == .correction && row.status == .refused)
             },
             mayReadRecord: data.requests.contains { $0.kind == RecordRequest.Kind.access && $0.status == RecordRequest.Status.provided })
     }
