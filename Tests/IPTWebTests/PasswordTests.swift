@@ -95,6 +95,20 @@ import VaporTesting
         }
     }
 
+    @Test func guessing_the_current_password_on_the_account_page_signs_the_session_out() async throws {
+        try await withClinic { clinic in
+            let (browser, user) = try await clinic.signedIn(as: .admin)
+            try await browser.get("/staff/account")
+            let guess = ["currentPassword": "wrong guess", "newPassword": "harbour violet spruce 4", "confirmPassword": "harbour violet spruce 4"]
+            for _ in 0..<4 { #expect(try await browser.post("/staff/account/password", form: guess).status == .unprocessableEntity) }
+            // The fifth: forty in a row were answered before, unaudited.
+            #expect(try await browser.post("/staff/account/password", form: guess).location == "/staff/sign-in")
+            #expect(try await browser.get("/staff").status == .seeOther, "the session has ended")
+            let denied = try await AuditEvent.query(on: clinic.db).filter(\.$recordID == user.id!.uuidString).filter(\.$action == "denied").count()
+            #expect(denied == 5)
+        }
+    }
+
     @Test func the_staff_api_is_never_cached() async throws {
         try await withClinic { clinic in
             let (director, _) = try await clinic.signedIn(as: .admin)

@@ -77,6 +77,14 @@ final class RateLimits: Sendable {
     }
 
     /// Counts one password check from this address; false when the address has used its budget.
+    /// Wrong current passwords on the account page, per account: the fifth in a quarter hour signs
+    /// the session out, so a browser left signed in is not a place to guess the password.
+    static let accountPasswordFailures = Window(name: "account-password-failures", limit: 4, length: 15 * 60)
+
+    func allowAccountPasswordFailure(_ staffID: UUID, at now: Date, on database: any Database) async throws -> Bool {
+        try await SharedCounters.attempt(Self.accountPasswordFailures, key: staffID.uuidString, at: now, on: database)
+    }
+
     func allowPasswordCheck(from address: String, at now: Date, on database: any Database) async throws -> Bool {
         try await SharedCounters.attempt(Self.passwordChecksByAddress, key: address, at: now, on: database)
     }

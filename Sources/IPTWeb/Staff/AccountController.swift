@@ -53,6 +53,12 @@ struct AccountController: SiteRouteCollection {
         let currentMatches = !current.isEmpty && current.utf8.count <= 1_000
             ? try await request.password.async.verify(current, created: user.passwordHash) : false
         if !currentMatches {
+            try await request.audit(.denied, recordType: "staff-account", recordID: staff.id.uuidString, detail: "wrong current password on the account page")
+            guard try await request.services.rateLimits.allowAccountPasswordFailure(staff.id, at: request.now, on: request.db) else {
+                try await request.db.writeTransaction { database in try await AccountSessions.endAll(of: staff.id, on: database) }
+                try await request.audit(.update, recordType: "staff-account", recordID: staff.id.uuidString, detail: "signed out after repeated wrong passwords")
+                return request.redirect(to: SitePath.signIn.link)
+            }
             errors.add("currentPassword", "That is not your current password.")
         }
         if let problem = request.services.passwordPolicy.problem(with: new, email: user.email) {
