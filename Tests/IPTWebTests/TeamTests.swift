@@ -84,6 +84,34 @@ import VaporTesting
         }
     }
 
+    @Test func the_director_resets_the_two_factor_sign_in_of_someone_who_lost_their_phone() async throws {
+        try await withClinic { clinic in
+            let (director, directorUser) = try await clinic.signedIn(as: .admin)
+            let (therapist, user) = try await clinic.signedIn(as: .therapist)
+            user.totpSecret = "enc:v1:secret"
+            user.totpEnabledAt = clinic.clock.now
+            try await user.update(on: clinic.db)
+            let code = RecoveryCode()
+            code.$staff.id = user.id!
+            code.codeHash = "hash"
+            code.createdAt = clinic.clock.now
+            try await code.create(on: clinic.db)
+            let page = "/staff/team/\(user.id!.uuidString)"
+            #expect(try await director.get(page).body.string.contains("Reset two-factor sign-in"))
+            #expect(try await director.post(page + "/two-factor", form: [:]).location == page + "?done=two-factor")
+            let after = try #require(try await StaffUser.find(user.id, on: clinic.db))
+            #expect(after.totpSecret == nil && after.totpEnabledAt == nil, "without this, a lost phone locked them out for good")
+            #expect(try await RecoveryCode.query(on: clinic.db).filter(\.$staff.$id == user.id!).count() == 0)
+            #expect(try await therapist.get("/staff").status == .seeOther, "signed out")
+            #expect(try await AuditEvent.query(on: clinic.db).filter(\.$detail == "two-factor sign-in reset by the director").count() == 1)
+            // Not one's own, and not for anyone but the director.
+            #expect(try await director.post("/staff/team/\(directorUser.id!.uuidString)/two-factor", form: [:]).status == .forbidden)
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            try await desk.get("/staff")
+            #expect(try await desk.post(page + "/two-factor", form: [:]).status == .forbidden)
+        }
+    }
+
     @Test func only_the_director_opens_or_changes_the_team() async throws {
         try await withClinic { clinic in
             let (director, directorUser) = try await clinic.signedIn(as: .admin)

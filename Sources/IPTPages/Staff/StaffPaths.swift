@@ -25,6 +25,8 @@ extension SitePath {
     public static let staffTeamMemberAccess = SitePath.staff("team/:id/access")
     /// Sends a new welcome link to someone who has not chosen a password yet.
     public static let staffTeamMemberInvite = SitePath.staff("team/:id/invite")
+    /// Resets someone's two-factor sign-in (a lost or replaced phone): they set it up again.
+    public static let staffTeamMemberTwoFactor = SitePath.staff("team/:id/two-factor")
 }
 
 extension SitePath {

@@ -99,6 +99,8 @@ public enum StaffAccountPage {
         public var isActive: Bool
         /// The director's own account: its access and role are not changed here.
         public var isSelf: Bool
+        /// They have set up two-factor sign-in (so there is something to reset).
+        public var hasTwoFactor = false
         /// Everything the form shows, by field name: the stored values or what was typed.
         public var fields: [String: String]
         /// Who may supervise a practicum student: (id, label).
@@ -214,7 +216,12 @@ public enum StaffAccountPage {
                               .button(.class("button danger"), .type(.submit), .text("Remove access"))),
                         .form(.method(.post), .action(SitePath.staffTeamMemberInvite.link(id)), .class("inline-form"),
                               FormViews.csrf(model.csrfToken),
-                              .button(.class("button secondary"), .type(.submit), .text("Send a new password link")))
+                              .button(.class("button secondary"), .type(.submit), .text("Send a new password link"))),
+                        .if(model.hasTwoFactor, .group(
+                            .p(.class("hint"), .text("Lost or replaced phone: reset their two-factor sign-in. Their recovery codes stop working, they are signed out, and they set it up again with the new phone the next time they sign in.")),
+                            .form(.method(.post), .action(SitePath.staffTeamMemberTwoFactor.link(id)), .class("inline-form"),
+                                  FormViews.csrf(model.csrfToken),
+                                  .button(.class("button secondary"), .type(.submit), .text("Reset two-factor sign-in")))))
                     ),
                     else: .group(
                         .if(model.futureAppointments > 0,

@@ -20,6 +20,7 @@ struct TeamController: SiteRouteCollection {
         site.post(.staffTeamMember, use: save)
         site.post(.staffTeamMemberAccess, use: changeAccess)
         site.post(.staffTeamMemberInvite, use: sendPasswordLink)
+        site.post(.staffTeamMemberTwoFactor, use: resetTwoFactor)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -52,6 +53,7 @@ struct TeamController: SiteRouteCollection {
         case "removed": "Their access is removed: they are signed out and left every care team they were on."
         case "restored": "Their access is back. They got an email with a link to choose a new password."
         case "link": "A new password link is on its way to them (valid for seven days)."
+        case "two-factor": "Their two-factor sign-in is reset: they are signed out, and set it up again with their new phone the next time they sign in."
         default: nil
         }
         return try await render(request, member: member, director: director, fields: Self.fields(of: member), errors: FieldErrors(), notice: notice)
@@ -226,6 +228,26 @@ struct TeamController: SiteRouteCollection {
         _ = try await Self.passwordLink(for: member, kind: .reset, clinic: clinic.name, request: request) { _ in }
         try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString, detail: "password link sent by the director")
         return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "link"]))
+    }
+
+    /// A lost phone: without this only SQL could let them back in. The secret, any half-finished
+    /// set-up and every recovery code go, their sessions end, and the next sign-in asks for a new
+    /// set-up. Not for oneself: another director does it, as with removing access.
+    func resetTwoFactor(_ request: Request) async throws -> Response {
+        let director = try await request.authorize(.manageTeam)
+        let member = try await member(request)
+        let memberID = try member.requireID()
+        guard memberID != director.id else { throw Abort(.forbidden, reason: "Another director resets your two-factor sign-in.") }
+        guard member.isActive else { return request.redirect(to: SitePath.staffTeamMember.link(memberID)) }
+        try await request.db.writeTransaction { database in
+            try await StaffUser.query(on: database).filter(\.$id == memberID)
+                .set(\.$totpSecret, to: nil).set(\.$totpPendingSecret, to: nil).set(\.$totpEnabledAt, to: nil).set(\.$totpLastCounter, to: nil)
+                .set(\.$secondFactorFailures, to: 0).set(\.$secondFactorRefusedUntil, to: nil).update()
+            try await RecoveryCode.query(on: database).filter(\.$staff.$id == memberID).delete()
+            try await AccountSessions.endAll(of: memberID, on: database)
+        }
+        try await request.audit(.update, recordType: "staff-account", recordID: memberID.uuidString, detail: "two-factor sign-in reset by the director")
+        return request.redirect(to: SitePath.staffTeamMember.link(memberID, query: ["done": "two-factor"]))
     }
 
     // MARK: helpers
@@ -406,10 +428,11 @@ struct TeamController: SiteRouteCollection {
         if let member, let memberID = member.id {
             (future, treating, students) = try await TeamChanges.stillTheirs(memberID, at: request.now, on: request.db)
         }
-        let model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
+        var model = StaffAccountPage.Model(id: member?.id?.uuidString, name: member?.name, isActive: member?.isActive ?? true,
                                          isSelf: member?.id != nil && member?.id == director.id, fields: fields, supervisors: supervisors,
                                          futureAppointments: future, treatingClients: treating, supervisedStudents: students, notice: notice, warning: warning, errors: errors,
                                          csrfToken: request.csrfToken)
+        model.hasTwoFactor = member?.totpEnabledAt != nil
         return try await request.page(model.title, StaffAccountPage.view(model), status: status)
     }
 }
