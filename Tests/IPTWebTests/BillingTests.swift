@@ -423,7 +423,9 @@ extension TestClinic {
         let staff = try await clinic.makeStaff(.receptionist)
         _ = try await BillingQueries.record(.init(clientID: try client.requireID(), kind: .payment, method: .cash, cents: 4_000,
                                                   receivedOn: clinic.toronto.localDate(of: clinic.clock.now), reference: "", idempotencyKey: UUID().uuidString,
-                                                  keepExcessAsCredit: false, staffID: try staff.requireID(), staffName: staff.name), at: clinic.clock.now, on: clinic.db)
+                                                  keepExcessAsCredit: false, staffID: try staff.requireID(), staffName: staff.name),
+                                            // Paid the day after the session: a payment counts as contact for retention.
+                                            at: appointment.startsAt.addingTimeInterval(86_400), on: clinic.db)
         _ = try await BillingQueries.creditNote(for: invoice.requireID(), clientID: client.requireID(), reason: "Wrong fee", by: "Desk",
                                                 at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
         _ = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
