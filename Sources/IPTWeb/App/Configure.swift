@@ -10,6 +10,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     _ = ClinicMetrics.bootstrapped
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.staffBytes)
     app.passwords.use(.bcrypt(cost: settings.isTesting ? 4 : 12))
+    // Before the databases exist, which take this pool: see `DatabaseSetup.blockingThreads`.
+    app.threadPool = NIOThreadPool(numberOfThreads: DatabaseSetup.blockingThreads)
 
     let engine = try DatabaseSetup.register(app, settings: settings)
     app.databaseEngine = engine

@@ -239,7 +239,7 @@ struct NotesController: SiteRouteCollection {
     private func saveNew(_ request: Request, _ context: ChartContext, draftOnly: Bool) async throws -> Saved {
         let formKey = try request.formBody().fields["formKey"].flatMap { UUID(uuidString: $0) == nil ? nil : $0 }
         guard let formKey else { return try await createNote(request, context, formKey: nil, draftOnly: draftOnly) }
-        return try await KeyedGate.noteForms.run(formKey) { try await saveNew(request, context, formKey: formKey, draftOnly: draftOnly) }
+        return try await saveNew(request, context, formKey: formKey, draftOnly: draftOnly)
     }
 
     private func saveNew(_ request: Request, _ context: ChartContext, formKey: String, draftOnly: Bool) async throws -> Saved {

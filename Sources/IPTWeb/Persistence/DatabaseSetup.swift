@@ -67,6 +67,17 @@ enum DatabaseSetup {
         func shutdown(_ application: Application) { reader.close() }
     }
 
+    /// Threads for SQLite's blocking calls (and password hashing and file I/O). SQLite waits for a
+    /// lock inside the call (`busy_timeout`), holding its thread. On the process-wide default pool,
+    /// one thread per core and shared with everything else that blocks, connections waiting for
+    /// the write lock took every thread, and the connection that held the lock (an audit batch in
+    /// its transaction) had none left to commit on: all waited the whole five seconds, and the
+    /// waiters failed with "database is locked" (a 500; two posts of one note form at once did it
+    /// three times in four). The app has a pool of its own, with a thread for every connection
+    /// its pools can open (one per event loop, for the app and for the audit writer) and room to
+    /// spare, so the holder of the lock always has one.
+    static var blockingThreads: Int { max(16, 4 * System.coreCount + 2) }
+
     static func register(_ app: Application, settings: Settings) throws -> DatabaseEngine {
         switch settings.database {
         case .sqliteFile(let path):

@@ -104,34 +104,3 @@ extension Model {
         }
     }
 }
-
-/// Runs work one at a time per key, in this process: the same form sent twice at once (a double
-/// click) is handled as first, then second, instead of two racing writes to one row. Across app
-/// instances the row's unique key still decides; here it saves the second one a failed insert
-/// and, on SQLite, a wait on the database's lock.
-actor KeyedGate {
-    static let noteForms = KeyedGate()
-
-    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
-
-    func run<T: Sendable>(_ key: String, _ work: @Sendable () async throws -> T) async throws -> T {
-        if waiting[key] != nil {
-            await withCheckedContinuation { waiting[key, default: []].append($0) }
-        } else {
-            waiting[key] = []
-        }
-        defer {
-            if var queue = waiting[key], !queue.isEmpty {
-                let next = queue.removeFirst()
-                waiting[key] = queue
-                next.resume()
-            } else {
-                waiting[key] = nil
-            }
-        }
-        return try await work()
-    }
-
-    /// How many keys are held or waited on; for the test that the gate forgets finished keys.
-    var heldKeys: Int { waiting.count }
-}
