@@ -305,14 +305,21 @@ extension TestClinic {
     private func invoicedSession(_ clinic: TestClinic, cents: Int = 85_000) async throws -> (UUID, Invoice) {
         let therapist = try await clinic.makeClinician(tier: .full, name: "Dana Full", role: .therapist)
         let client = try await clinic.addClient(name: "Avery Client", email: "avery@example.org")
-        let appointment = try await clinic.pastAppointment(therapist, client, daysAgo: 1, feeCents: cents)
+        let (_, _, invoice) = try await invoicedAttendance(clinic, of: client, by: therapist, daysAgo: 1, cents: cents)
+        return (try client.requireID(), invoice)
+    }
+
+    /// The session `daysAgo`, marked attended, its charge recorded and invoiced on its own.
+    private func invoicedAttendance(_ clinic: TestClinic, of client: ClientRecord, by clinician: StaffUser, daysAgo: Int,
+                                    cents: Int) async throws -> (Appointment, Charge, Invoice) {
+        let appointment = try await clinic.pastAppointment(clinician, client, daysAgo: daysAgo, feeCents: cents)
         appointment.status = .attended
         try await appointment.update(on: clinic.db)
         try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
         let charge = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first())
         let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
                                                             at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
-        return (try client.requireID(), invoice)
+        return (appointment, charge, invoice)
     }
 
     @Test func a_payment_on_a_cancelled_invoice_pays_the_corrected_one() async throws {
@@ -413,13 +420,7 @@ extension TestClinic {
 
     /// A charged session invoiced, paid in part, and a credit note: every kind of billing row.
     private func billedHistory(_ clinic: TestClinic, of client: ClientRecord, by clinician: StaffUser, daysAgo: Int) async throws {
-        let appointment = try await clinic.pastAppointment(clinician, client, daysAgo: daysAgo, feeCents: 10_000)
-        appointment.status = .attended
-        try await appointment.update(on: clinic.db)
-        try await BillingQueries.recordCharge(for: appointment.requireID(), policyLateFeeCents: nil, at: clinic.clock.now, on: clinic.db)
-        let charge = try #require(try await Charge.query(on: clinic.db).filter(\.$appointment.$id == appointment.requireID()).first())
-        let invoice = try await BillingQueries.issueInvoice(clientID: client.requireID(), chargeIDs: [charge.requireID()], by: "Desk",
-                                                            at: clinic.clock.now, zone: clinic.toronto, on: clinic.db)
+        let (appointment, charge, invoice) = try await invoicedAttendance(clinic, of: client, by: clinician, daysAgo: daysAgo, cents: 10_000)
         let staff = try await clinic.makeStaff(.receptionist)
         _ = try await BillingQueries.record(.init(clientID: try client.requireID(), kind: .payment, method: .cash, cents: 4_000,
                                                   receivedOn: clinic.toronto.localDate(of: clinic.clock.now), reference: "", idempotencyKey: UUID().uuidString,

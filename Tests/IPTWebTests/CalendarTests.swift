@@ -204,23 +204,7 @@ import VaporTesting
 
     @Test func removing_someone_with_an_offer_out_withdraws_it_and_passes_the_time_on() async throws {
         try await withClinic { clinic in
-            let student = try await clinic.makeClinician()
-            for (index, name) in ["First Waiting", "Second Waiting"].enumerated() {
-                let browser = Browser(app: clinic.app)
-                try await browser.get("/waitlist")
-                #expect(try await browser.post("/waitlist", form: [
-                    "with": "reduced", "type": "consultation", "name": name, "email": "wait\(index)@example.org", "phone": "416-555-0177",
-                    "dateOfBirth": "1985-01-02", "consent": "yes"]).status == .seeOther)
-            }
-            let client = try await makeClient(clinic)
-            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15, bufferAfterMinutes: 15)
-            let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
-                                                            start: clinic.tenOClock(inDays: 4), locationID: nil, source: "staff", now: clinic.clock.now)
-            try await appointment.create(on: clinic.db)
-            let (desk, _) = try await clinic.signedIn(as: .receptionist)
-            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
-            try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/cancel", form: [:])
-            try await clinic.deliverMail()
+            let desk = try await twoWaitingAndAFreedConsultation(clinic)
             let offer = try #require(clinic.mail.sent.first { $0.to == "wait0@example.org" && $0.subject.hasPrefix("A time has opened up") })
             let first = try #require(try await WaitlistEntry.query(on: clinic.db).filter(\.$email == "wait0@example.org").first())
             try await desk.get("/staff/waitlist")
@@ -263,24 +247,7 @@ import VaporTesting
 
     @Test func a_lapsed_offer_passes_to_the_next_person_and_reminders_go_48_and_24_hours_before() async throws {
         try await withClinic { clinic in
-            let student = try await clinic.makeClinician()
-            for (index, name) in ["First Waiting", "Second Waiting"].enumerated() {
-                let browser = Browser(app: clinic.app)
-                try await browser.get("/waitlist")
-                let response = try await browser.post("/waitlist", form: [
-                    "with": "reduced", "type": "consultation", "name": name, "email": "wait\(index)@example.org", "phone": "416-555-0177",
-                    "dateOfBirth": "1985-01-02", "consent": "yes"])
-                #expect(response.status == .seeOther)
-            }
-            let client = try await makeClient(clinic)
-            let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15, bufferAfterMinutes: 15)
-            let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
-                                                            start: clinic.tenOClock(inDays: 4), locationID: nil, source: "staff", now: clinic.clock.now)
-            try await appointment.create(on: clinic.db)
-            let (desk, _) = try await clinic.signedIn(as: .receptionist)
-            try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
-            try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/cancel", form: [:])
-            try await clinic.deliverMail()
+            _ = try await twoWaitingAndAFreedConsultation(clinic)
             #expect(clinic.mail.sent.contains { $0.to == "wait0@example.org" && $0.subject.hasPrefix("A time has opened up") })
             #expect(!clinic.mail.sent.contains { $0.to == "wait1@example.org" })
 
@@ -739,6 +706,29 @@ import VaporTesting
 }
 
 /// A client made the way a booking makes one (the calendar's suites share it).
+/// Two people on the reduced-rate waitlist for a consultation (wait0@, then wait1@), and a
+/// consultation in four days that the front desk cancels, freeing its time; returns the desk.
+private func twoWaitingAndAFreedConsultation(_ clinic: TestClinic) async throws -> Browser {
+    let student = try await clinic.makeClinician()
+    for (index, name) in ["First Waiting", "Second Waiting"].enumerated() {
+        let browser = Browser(app: clinic.app)
+        try await browser.get("/waitlist")
+        #expect(try await browser.post("/waitlist", form: [
+            "with": "reduced", "type": "consultation", "name": name, "email": "wait\(index)@example.org", "phone": "416-555-0177",
+            "dateOfBirth": "1985-01-02", "consent": "yes"]).status == .seeOther)
+    }
+    let client = try await makeClient(clinic)
+    let kind = AppointmentKind(code: "consultation", name: "Consultation", durationMinutes: 15, bufferAfterMinutes: 15)
+    let appointment = BookingService.newAppointment(staffID: try student.requireID(), clientID: try client.requireID(), kind: kind,
+                                                    start: clinic.tenOClock(inDays: 4), locationID: nil, source: "staff", now: clinic.clock.now)
+    try await appointment.create(on: clinic.db)
+    let (desk, _) = try await clinic.signedIn(as: .receptionist)
+    try await desk.get("/staff/appointments/\(appointment.id!.uuidString)")
+    try await desk.post("/staff/appointments/\(appointment.id!.uuidString)/cancel", form: [:])
+    try await clinic.deliverMail()
+    return desk
+}
+
 private func makeClient(_ clinic: TestClinic, email: String = "casey@example.org") async throws -> ClientRecord {
     let details = try BookingDetails.validate(
         BookingDetailsDraft(name: "Casey Client", email: email, phone: "416-555-0111", dateOfBirth: "1988-08-08", consent: true),
