@@ -334,6 +334,9 @@ import VaporTesting
             #expect(mail.textBody.contains("As parent or guardian of Jesse Young"))
             try await hana.get(try clinic.link(in: mail, containing: "/portal/sign-in/"))
             #expect(try await hana.get("/portal").status == .ok)
+            // The client's own pages tell the guardian so; they used to send them to sign in again.
+            let own = try await hana.get("/portal/correction")
+            #expect(own.status == .forbidden && own.body.string.contains("This page is for Jesse Young alone"))
             // The birthday, while the guardian's session is open (the record as it will be read
             // tomorrow: born a day earlier is the same as a day later): the session stops, and no
             // new link is sent for Jesse.

@@ -83,8 +83,9 @@ struct MeasuresController: SiteRouteCollection {
             response = try await MeasuresQueries.response(tokenHash: HexDigest.sha256(token), on: request.db)
         case .portal:
             // The client's own session: a guardian's does not answer for the adolescent.
-            guard let session = try await PortalController().current(request), !session.asGuardian,
+            guard let session = try await PortalController().current(request),
                   let id = request.parameters.get("response").flatMap(UUID.init(uuidString:)) else { throw Abort.redirect(to: SitePath.portalSignIn.link) }
+            guard !session.asGuardian else { throw PortalController.clientsOwn(session) }
             response = try await MeasuresQueries.response(id, of: session.$client.id, on: request.db)
         case .inSession:
             let (_, client) = try await request.appointmentForClientForms(.viewClinicalRecords)

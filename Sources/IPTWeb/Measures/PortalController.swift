@@ -175,6 +175,12 @@ struct PortalController: SiteRouteCollection {
         return response
     }
 
+    /// What a guardian meets on a page that is the client's alone (their questionnaires, their
+    /// record, corrections): a plain 403 that says so, not the sign-in page.
+    static func clientsOwn(_ session: PortalSession) -> Abort {
+        Abort(.forbidden, reason: "This page is for \(session.client.name) alone. As parent or guardian you see their appointments and consents.")
+    }
+
     /// A parent or guardian acts for a client under 18 only: on the 18th birthday the record is
     /// the young adult's alone, and a session or link the guardian already has stops working.
     static func guardianMayAct(for client: ClientRecord, today: LocalDate) -> Bool {

@@ -16,9 +16,11 @@ struct PortalRecordController: SiteRouteCollection {
         site.post(.portalCorrection, use: askForCorrection)
     }
 
-    /// The client's own portal session; a guardian's, or none, goes back to the sign-in page.
+    /// The client's own portal session; none goes back to the sign-in page. A guardian is told the
+    /// page is the client's own, rather than sent to sign in again as if signed out.
     private func client(_ request: Request) async throws -> (PortalSession, UUID)? {
-        guard let session = try await PortalController().current(request), !session.asGuardian else { return nil }
+        guard let session = try await PortalController().current(request) else { return nil }
+        guard !session.asGuardian else { throw PortalController.clientsOwn(session) }
         return (session, try session.client.requireID())
     }
 
