@@ -16,14 +16,19 @@ import Vapor
             .filter(\.$detail == AuditDetail.formReturned).all()
     }
 
+    /// A therapist signed in, with a client seen three times and a contract agreed.
+    private func clientUnderContract(_ clinic: TestClinic) async throws -> (Browser, StaffUser, UUID, String) {
+        let (browser, user) = try await clinic.signedIn(as: .therapist)
+        let id = try await clinic.clientSeen(by: user, attended: 3).requireID()
+        let base = "/staff/clients/\(id.uuidString)"
+        try await browser.get("\(base)/chart")
+        try await browser.post("\(base)/contract", form: clinic.contractForm())
+        return (browser, user, id, base)
+    }
+
     @Test func a_clinical_form_sent_back_with_errors_is_audited_as_a_view() async throws {
         try await withClinic { clinic in
-            let (browser, user) = try await clinic.signedIn(as: .therapist)
-            let client = try await clinic.clientSeen(by: user, attended: 3)
-            let id = try client.requireID()
-            let base = "/staff/clients/\(id.uuidString)"
-            try await browser.get("\(base)/chart")
-            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            let (browser, user, id, base) = try await clientUnderContract(clinic)
             #expect(try await browser.post("\(base)/formulation", form: ["primary": "role-dispute", "text": "Arguments since the move."]).status == .seeOther)
 
             // Each form, sent back: the page shows the record again, so each leaves a row naming
@@ -49,12 +54,7 @@ import Vapor
 
     @Test func the_new_note_form_shows_the_last_plan_and_is_audited() async throws {
         try await withClinic { clinic in
-            let (browser, user) = try await clinic.signedIn(as: .therapist)
-            let client = try await clinic.clientSeen(by: user, attended: 3)
-            let id = try client.requireID()
-            let base = "/staff/clients/\(id.uuidString)"
-            try await browser.get("\(base)/chart")
-            try await browser.post("\(base)/contract", form: clinic.contractForm())
+            let (browser, user, id, base) = try await clientUnderContract(clinic)
             let before = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes").filter(\.$detail == "new note form").count()
             #expect(try await browser.get("\(base)/notes/new").status == .ok)
             let rows = try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "notes").filter(\.$detail == "new note form").all()
