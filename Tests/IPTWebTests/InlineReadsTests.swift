@@ -14,7 +14,8 @@ import VaporTesting
     private func inline(_ clinic: TestClinic) throws -> (InlineSQLiteReader, InlineSQLiteDatabase)? {
         guard DatabaseEngine(of: clinic.db) == .sqlite else { return nil }
         let reader = try #require(clinic.app.services.inlineReader)
-        let pooled = clinic.db as! any SQLDatabase
+        // sqlite-nio's own handle, under the one pages get (which reads through the reader too).
+        let pooled = (clinic.db as? InlineReadingDatabase)?.pooled as? any SQLDatabase ?? clinic.db as! any SQLDatabase
         return (reader, InlineSQLiteDatabase(reader: reader, eventLoop: pooled.eventLoop, logger: pooled.logger) { pooled })
     }
 
@@ -121,6 +122,65 @@ import VaporTesting
             let compiled = reader.recompilations
             for _ in 0..<5 { #expect(try await browser.get("/staff/enquiries").status == .ok) }
             #expect(reader.recompilations == compiled)
+        }
+    }
+
+    @Test func fluent_reads_outside_a_transaction_are_answered_here() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            #expect(clinic.db is InlineReadingDatabase, "the database pages get reads through the reader")
+            let clinician = try await clinic.makeStaff(.therapist, email: "fluent@example.org", name: "Fluent Reader")
+            let client = try await clinic.addClient(name: "Ada Inline", email: "ada@example.org")
+            try await clinic.assignCareTeam(client: try client.requireID(), treating: clinician)
+            let before = reader.statementCounts
+            let found = try await StaffUser.query(on: clinic.db).filter(\.$email == "fluent@example.org").first()
+            #expect(found?.name == "Fluent Reader")
+            #expect(try await StaffUser.query(on: clinic.db).filter(\.$email == "fluent@example.org").count() == 1)
+            // A parent loaded with its child (a second query) and a join, whose columns carry the
+            // table's prefix.
+            let member = try await CareTeamMember.query(on: clinic.db).filter(\.$client.$id == client.requireID()).with(\.$staff).first()
+            #expect(member?.staff.name == "Fluent Reader")
+            let joined = try await CareTeamMember.query(on: clinic.db).join(StaffUser.self, on: \CareTeamMember.$staff.$id == \StaffUser.$id)
+                .filter(StaffUser.self, \.$email == "fluent@example.org").first()
+            #expect(try joined?.joined(StaffUser.self).name == "Fluent Reader")
+            let after = reader.statementCounts
+            #expect(after.served - before.served == 5)
+            #expect(after.handedOver == before.handedOver)
+        }
+    }
+
+    @Test func a_transaction_reads_its_own_writes_on_its_own_connection() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            let before = reader.statementCounts
+            let seenInside = try await clinic.db.transaction { db in
+                let user = StaffUser(email: "uncommitted@example.org", name: "Not Yet", role: .therapist, passwordHash: "x",
+                                     slug: "s-uncommitted", createdAt: clinic.clock.now)
+                try await user.create(on: db)
+                // The reader sees committed rows only; inside the transaction the read must not go there.
+                return try await StaffUser.query(on: db).filter(\.$email == "uncommitted@example.org").first()?.name
+            }
+            #expect(seenInside == "Not Yet")
+            #expect(reader.statementCounts.served == before.served, "nothing inside the transaction was read inline")
+            // Committed now, so a read outside sees it at once.
+            #expect(try await StaffUser.query(on: clinic.db).filter(\.$email == "uncommitted@example.org").first()?.name == "Not Yet")
+            #expect(reader.statementCounts.served == before.served + 1)
+        }
+    }
+
+    @Test func a_chart_is_read_here() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            let (browser, clinician) = try await clinic.signedIn(as: .therapist)
+            let client = try await clinic.addClient(name: "Chart Inline", email: "chart@example.org")
+            try await clinic.assignCareTeam(client: try client.requireID(), treating: clinician)
+            let before = reader.statementCounts
+            let page = try await browser.get("/staff/clients/\(try client.requireID().uuidString)/chart")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("Chart Inline"))
+            let after = reader.statementCounts
+            #expect(after.served - before.served >= 10, "the chart's reads, not only the session")
+            #expect(after.handedOver == before.handedOver)
         }
     }
 

@@ -59,12 +59,16 @@ enum DatabaseSetup {
         let reader = try InlineSQLiteReader(path: path, group: app.eventLoopGroup,
                                             timeBudget: settings.isTesting ? .milliseconds(100) : .milliseconds(2))
         app.lifecycle.use(ClosesInlineReader(reader: reader))
+        app.inlineReaderSlot.reader = reader
         return reader
     }
 
     private struct ClosesInlineReader: LifecycleHandler {
         let reader: InlineSQLiteReader
-        func shutdown(_ application: Application) { reader.close() }
+        func shutdown(_ application: Application) {
+            application.inlineReaderSlot.reader = nil
+            reader.close()
+        }
     }
 
     /// Threads for SQLite's blocking calls (and password hashing and file I/O). SQLite waits for a
@@ -83,7 +87,10 @@ enum DatabaseSetup {
         case .sqliteFile(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            app.databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+            // Pages' reads outside a transaction go through the inline reader once it is open
+            // (`inlineReader`); see `InlineReadingConfiguration`.
+            app.databases.use(InlineReadingConfiguration(inner: DatabaseConfigurationFactory.sqlite(.file(path), sqlLogLevel: nil).make(),
+                                                         slot: app.inlineReaderSlot), as: .sqlite)
             // The audit writer's own connections to the same file. Fluent keeps one SQLite
             // connection per event loop; while a batch of audit rows was being committed there,
             // every page on that loop waited to read. Readers never wait for the writer in WAL mode,
@@ -174,5 +181,19 @@ extension Application {
     var databaseEngine: DatabaseEngine {
         get { storage[EngineKey.self] ?? .sqlite }
         set { storage[EngineKey.self] = newValue }
+    }
+}
+
+extension Application {
+    private struct InlineReaderSlotKey: StorageKey {
+        typealias Value = InlineReaderSlot
+    }
+
+    /// Where `request.db` finds the inline reader (see `InlineReadingConfiguration`).
+    var inlineReaderSlot: InlineReaderSlot {
+        if let slot = storage[InlineReaderSlotKey.self] { return slot }
+        let slot = InlineReaderSlot()
+        storage[InlineReaderSlotKey.self] = slot
+        return slot
     }
 }

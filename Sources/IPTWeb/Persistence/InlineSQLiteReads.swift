@@ -152,9 +152,9 @@ final class ReadConnection: @unchecked Sendable {
         var runs = 0
         var isClosed = false
     }
-    /// Far more than the distinct reads this path serves (their values are bound, not written into
-    /// the SQL); past it the cache starts over.
-    private static let statementLimit = 64
+    /// More than the distinct reads the pages make (their values are bound, not written into the
+    /// SQL; a list of values is one statement per length); past it the cache starts over.
+    private static let statementLimit = 256
 
     private struct PreparedStatement {
         let handle: OpaquePointer
@@ -170,6 +170,11 @@ final class ReadConnection: @unchecked Sendable {
         }
         self.handle = handle
         sqlite_nio_sqlite3_busy_timeout(handle, 0)
+        // The same page cache as the pooled connections (`DatabaseSetup.sqlitePragmas`): most
+        // page reads are answered here.
+        for pragma in DatabaseSetup.sqlitePragmas where pragma.name == "cache_size" {
+            sqlite_nio_sqlite3_exec(handle, "PRAGMA cache_size = \(pragma.value)", nil, nil, nil)
+        }
     }
 
     func close() {

@@ -8,10 +8,12 @@ import Vapor
 /// and a wake-up per row): about a seventh of the outcomes report's profile at 100,000 clients.
 /// On the connection itself the rows are collected where they are read; the 12-month report went
 /// from 1,355 to 1,269 ms (docs/PERFORMANCE.md, "Outcomes page"). The connection is held for the query only, as the pool would; on
-/// PostgreSQL this is the same as reading through the pool.
+/// PostgreSQL this is the same as reading through the pool. On an SQLite file, a page's reads
+/// outside a transaction go through the inline reader instead (`InlineReadingDatabase`).
 enum RowReader {
     static func all(_ query: SQLQueryString, on db: any Database) async throws -> [any SQLRow] {
-        try await db.withConnection { connection in
+        if let inline = db as? InlineReadingDatabase { return try await inline.raw(query).all() }
+        return try await db.withConnection { connection in
             try await (connection as! any SQLDatabase).raw(query).all()
         }
     }
