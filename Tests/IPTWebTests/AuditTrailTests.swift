@@ -406,6 +406,32 @@ import VaporTesting
         }
     }
 
+    /// The list is read as plain rows now: the filters still combine, pages follow one another
+    /// newest first without a gap or a repeat, and a clinical event names its client.
+    @Test func filters_combine_and_pages_follow_each_other_newest_first() async throws {
+        try await withClinic { clinic in
+            let count = AuditController.pageSize + 10
+            try await addEvents(clinic, count: count)
+            let client = try await clinic.addClient(name: "Named Person", email: "named@example.org")
+            try await clinic.app.auditWriter.record(AuditEntry(actorID: "u", actorLabel: "Test", action: .update, recordType: "chart",
+                                                               recordID: nil, subject: client.id!.uuidString, requestID: "rc", detail: nil))
+            let (browser, _) = try await clinic.signedIn(as: .admin)
+            func recordIDs(_ html: String) -> [String] {
+                html.matches(of: /enquiry (e[0-9]+)</).map { String($0.1) }
+            }
+            let first = try await browser.get("/staff/audit?type=enquiry&action=view").body.string
+            let second = try await browser.get("/staff/audit?type=enquiry&action=view&page=2").body.string
+            let shown = recordIDs(first) + recordIDs(second)
+            #expect(recordIDs(second).count == 10)
+            #expect(shown == (0..<count).reversed().map { "e\($0)" })
+            #expect(first.contains("page=2") && !second.contains("page=3"))
+            #expect(recordIDs(try await browser.get("/staff/audit?type=enquiry&action=update").body.string).isEmpty)
+            let about = try await browser.get("/staff/audit?subject=\(client.id!.uuidString.lowercased())").body.string
+            #expect(about.contains("Named Person"))
+            #expect(recordIDs(about).isEmpty)
+        }
+    }
+
     /// The "Older" link of a filtered page once carried a bare & in its href, which is invalid HTML.
     @Test func paging_links_of_a_filtered_trail_are_escaped() async throws {
         try await withClinic { clinic in

@@ -6,15 +6,52 @@ import Vapor
 
 /// The audit trail's reads: a page of events, and who the clients they are about are.
 enum AuditQueries {
-    /// The events that match the filters, newest first, one page.
-    static func events(matching filters: AuditController.Filters, size: Int, on database: any Database) async throws -> PageOfRows<AuditEvent> {
-        var query = AuditEvent.query(on: database)
-        if let actor = filters.actor { query = query.filter(\.$actorID == actor) }
-        if let action = filters.action { query = query.filter(\.$action == action.rawValue) }
-        if let type = filters.recordType { query = query.filter(\.$recordType == type) }
+    /// One line of the trail as the audit view shows it.
+    struct Line: Sendable {
+        let sequence: Int64
+        let occurredAtMilliseconds: Int64
+        let actorID: String?
+        let actorLabel: String
+        let action: String
+        let recordType: String
+        let recordID: String?
+        let subject: String?
+        let requestID: String?
+        let detail: String?
+
+        var occurredAt: Date { Date(timeIntervalSince1970: Double(occurredAtMilliseconds) / 1000) }
+    }
+
+    /// The events that match the filters, newest first, one page (and one row more, to know whether
+    /// there is an older page). Plain columns: decoding fifty Fluent models by reflection was a
+    /// third of the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-07, third session"). Each
+    /// filter is an equality, so (actor, sequence) or (subject, sequence) gives the page in order.
+    static func events(matching filters: AuditController.Filters, size: Int, on database: any Database) async throws -> PageOfRows<Line> {
+        var conditions: [SQLQueryString] = []
+        if let actor = filters.actor { conditions.append("actor_id = \(bind: actor)") }
+        if let action = filters.action { conditions.append("action = \(bind: action.rawValue)") }
+        if let type = filters.recordType { conditions.append("record_type = \(bind: type)") }
         // Clinical events name the client by id (as Foundation writes it), the others by email.
-        if let subject = filters.subject { query = query.filter(\.$subject == (UUID(uuidString: subject)?.uuidString ?? subject.lowercased())) }
-        return try await query.sort(\.$sequence, .descending).page(filters.page, size: size)
+        if let subject = filters.subject { conditions.append("subject = \(bind: UUID(uuidString: subject)?.uuidString ?? subject.lowercased())") }
+        let filter: SQLQueryString = conditions.isEmpty ? "" : "WHERE \(conditions.joined(separator: " AND "))"
+        let number = max(1, min(100_000, filters.page))
+        let rows = try await RowReader.all("""
+            SELECT sequence, occurred_at_ms, actor_id, actor_label, action, record_type, record_id, subject, request_id, detail
+            FROM \(ident: AuditEvent.schema) \(filter) ORDER BY sequence DESC LIMIT \(bind: size + 1) OFFSET \(bind: (number - 1) * size)
+            """, on: database)
+        let lines = try rows.map { row in
+            Line(sequence: try row.decode(column: "sequence", as: Int64.self),
+                 occurredAtMilliseconds: try row.decode(column: "occurred_at_ms", as: Int64.self),
+                 actorID: try row.decode(column: "actor_id", as: String?.self),
+                 actorLabel: try row.decode(column: "actor_label", as: String.self),
+                 action: try row.decode(column: "action", as: String.self),
+                 recordType: try row.decode(column: "record_type", as: String.self),
+                 recordID: try row.decode(column: "record_id", as: String?.self),
+                 subject: try row.decode(column: "subject", as: String?.self),
+                 requestID: try row.decode(column: "request_id", as: String?.self),
+                 detail: try row.decode(column: "detail", as: String?.self))
+        }
+        return PageOfRows(rows: Array(lines.prefix(size)), number: number, hasMore: lines.count > size)
     }
 
     /// Everyone who could have acted, for the person filter: two plain columns, since a Fluent
@@ -28,22 +65,44 @@ enum AuditQueries {
     /// The names of the clients a page of events is about, and their care teams over time.
     struct ClientContext {
         let clientNames: [UUID: String]
-        let teams: [UUID: [CareTeamMember]]
+        let teams: [UUID: [TeamSpan]]
 
         /// A staff member's action on a client's records when they were not in the client's care team
         /// at that moment (a membership that began later or had ended does not count).
-        func outsideCareTeam(_ event: AuditEvent) -> Bool {
+        func outsideCareTeam(_ event: Line) -> Bool {
             guard let client = event.subject.flatMap(UUID.init(uuidString:)), let actor = event.actorID.flatMap(UUID.init(uuidString:)) else { return false }
-            let moment = Date(timeIntervalSince1970: Double(event.occurredAtMilliseconds) / 1000)
-            return !(teams[client]?.contains { $0.$staff.id == actor && $0.isActive(at: moment) } ?? false)
+            return !(teams[client]?.contains { $0.staffID == actor && $0.isActive(at: event.occurredAt) } ?? false)
         }
     }
 
-    static func clientContext(of events: [AuditEvent], on database: any Database) async throws -> ClientContext {
-        let clientIDs = Set(events.compactMap { $0.subject.flatMap(UUID.init(uuidString:)) })
-        let teams = try await CareTeamQueries.history(of: Array(clientIDs), on: database)
-        let clientNames = clientIDs.isEmpty ? [:] : Dictionary(
-            try await ClientRecord.query(on: database).filter(\.$id ~~ Array(clientIDs)).all().map { ($0.id!, $0.name) }, uniquingKeysWith: { first, _ in first })
-        return ClientContext(clientNames: clientNames, teams: teams)
+    /// When someone was on a client's care team.
+    struct TeamSpan: Sendable {
+        let staffID: UUID
+        let startsAt: Date
+        let endsAt: Date?
+
+        /// As `CareTeamMember.isActive(at:)`.
+        func isActive(at moment: Date) -> Bool {
+            startsAt <= moment && (endsAt.map { $0 > moment } ?? true)
+        }
+    }
+
+    static func clientContext(of events: [Line], on database: any Database) async throws -> ClientContext {
+        let clientIDs = Array(Set(events.compactMap { $0.subject.flatMap(UUID.init(uuidString:)) }))
+        guard !clientIDs.isEmpty else { return ClientContext(clientNames: [:], teams: [:]) }
+        let list = clientIDs.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+        let names = try await RowReader.all("SELECT id, name FROM \(ident: ClientRecord.schema) WHERE id IN (\(list))", on: database)
+        let spans = try await RowReader.all("""
+            SELECT client_id, staff_id, starts_at, ends_at FROM \(ident: CareTeamMember.schema) WHERE client_id IN (\(list))
+            """, on: database)
+        var teams: [UUID: [TeamSpan]] = [:]
+        for row in spans {
+            teams[try row.decode(column: "client_id", as: UUID.self), default: []].append(
+                TeamSpan(staffID: try row.decode(column: "staff_id", as: UUID.self), startsAt: try row.decode(column: "starts_at", as: Date.self),
+                         endsAt: try row.decode(column: "ends_at", as: Date?.self)))
+        }
+        return ClientContext(clientNames: Dictionary(try names.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "name", as: String.self)) },
+                                                     uniquingKeysWith: { first, _ in first }),
+                             teams: teams)
     }
 }
