@@ -65,9 +65,12 @@ struct ChartController: SiteRouteCollection {
         let zone = context.zone
         let latestByInstrument = Dictionary(grouping: facts.responses, by: \.instrumentCode)
         let scoreLines: [String] = try request.services.instruments.all.compactMap { instrument in
-            guard let rows = latestByInstrument[instrument.code], let latest = try rows.first?.total(request.services.keyRing) else { return nil }
+            func total(_ score: ClinicalQueries.ChartFacts.Score) throws -> Int? {
+                try ClinicalQueries.ChartFacts.total(of: score, client: context.clientID, request.services.keyRing)
+            }
+            guard let rows = latestByInstrument[instrument.code], let first = rows.first, let latest = try total(first) else { return nil }
             var line = "\(instrument.name) \(latest) (\(instrument.band(for: latest)?.label ?? ""))"
-            if rows.count > 1, let previous = try rows[1].total(request.services.keyRing) {
+            if rows.count > 1, let previous = try total(rows[1]) {
                 line += latest < previous ? ", down from \(previous)" : latest > previous ? ", up from \(previous)" : ", unchanged"
             }
             return line
@@ -76,7 +79,7 @@ struct ChartController: SiteRouteCollection {
         let phase = progress?.phase
         let sessionText = progress.map { $0.isComplete ? "Course complete (\($0.agreedSessions) held)" : "Session \($0.currentSession) of \($0.agreedSessions)" }
         func name(_ role: CareTeamMember.Role) -> String? {
-            facts.team.first { $0.role == role }.flatMap { member in facts.teamPeople.first { $0.id == member.$staff.id }?.name }
+            facts.team.first { $0.role == role }?.name
         }
         let summary = ChartPage.Summary(
             programme: Programme(rawValue: state.contract?.programme ?? context.client.programme)?.label ?? context.client.programme,
@@ -84,15 +87,15 @@ struct ChartController: SiteRouteCollection {
             session: sessionText ?? "Not started",
             focus: state.focusAreas.isEmpty ? "Not chosen yet" : state.focusAreas.map(\.label).joined(separator: " and "),
             scores: scoreLines.isEmpty ? "None yet" : scoreLines.joined(separator: "; "), openAlerts: facts.openAlerts.count,
-            nextAppointment: facts.next.map { "\(DateDisplay.shortDay(zone.localDate(of: $0.startsAt))), \(DateDisplay.time($0.startsAt, zone: zone)) with \(facts.nextClinician?.name ?? "")" } ?? "None booked",
+            nextAppointment: facts.next.map { "\(DateDisplay.shortDay(zone.localDate(of: $0.startsAt))), \(DateDisplay.time($0.startsAt, zone: zone)) with \($0.clinicianName)" } ?? "None booked",
             clinician: (name(.treating) ?? "No treating clinician assigned") + (name(.supervisor).map { ", supervised by \($0)" } ?? ""))
         return ChartPage.Model(
             header: context.header(.chart, title: "Chart: \(context.client.name)"), done: request.doneKey,
             alerts: facts.openAlerts.map { alert in
-                .init(id: alert.id?.uuidString ?? "",
+                .init(id: alert.id.uuidString,
                       raised: ", raised \(DateDisplay.when(alert.createdAt, zone: zone)) by \(alert.source == .sessionNote ? "a session note" : "a questionnaire")\(alert.escalatedAt == nil ? "" : ", escalated to the director"). ")
             },
-            flags: facts.flags.map { .init(label: $0.kind.label, firstRecorded: DateDisplay.day(zone.localDate(of: $0.createdAt))) },
+            flags: facts.flags.map { .init(label: $0.kind?.label ?? "Flag", firstRecorded: DateDisplay.day(zone.localDate(of: $0.createdAt))) },
             summary: summary, hasContract: state.contract != nil, phaseLabel: phase?.label,
             tasks: phase?.checklist.map { .init(code: $0.code, label: $0.label, done: state.checklist[$0.code] != nil) } ?? [],
             phaseForm: progress.map { .init(computedPhase: $0.computedPhase.label.lowercased(), selected: phaseFields["phase"] ?? state.override?.phase ?? "") },

@@ -42,29 +42,70 @@ enum ClinicalQueries {
     // MARK: The chart
 
     /// What the chart shows beside the course: scores, safety, the team and the next appointment.
+    /// What the chart's summary shows beside the course, read as plain columns: the chart made a
+    /// Fluent query for each, and building, serializing and decoding them by reflection was most of
+    /// the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-07, third session").
     struct ChartFacts {
-        var responses: [MeasureResponse]
-        var openAlerts: [RiskAlert]
-        var flags: [ClientFlag]
-        var team: [CareTeamMember]
-        var teamPeople: [StaffUser]
-        var next: Appointment?
-        var nextClinician: StaffUser?
+        struct Score { let id: UUID; let instrumentCode: String; let sealed: String? }
+        struct Alert { let id: UUID; let source: RiskAlert.Source?; let createdAt: Date; let escalatedAt: Date? }
+        struct Flag { let kind: ClientFlag.Kind?; let createdAt: Date }
+        struct TeamMember { let role: CareTeamMember.Role?; let name: String }
+        struct Next { let startsAt: Date; let clinicianName: String }
+
+        /// Completed questionnaires, latest first, their scores still sealed.
+        var responses: [Score]
+        var openAlerts: [Alert]
+        var flags: [Flag]
+        var team: [TeamMember]
+        var next: Next?
+
+        /// A completed questionnaire's total, opened.
+        static func total(of score: Score, client: UUID, _ keyRing: KeyRing) throws -> Int? {
+            guard let sealed = score.sealed else { return nil }
+            return try keyRing.open(sealed, as: MeasureResponse.Score.self, MeasureResponse.scoreContext(score.id, client: client)).total
+        }
     }
 
     static func chartFacts(_ clientID: UUID, now: Date, on db: any Database) async throws -> ChartFacts {
-        let responses = try await MeasureResponse.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .completed)
-            .sort(\.$completedAt, .descending).all()
-        let openAlerts = try await RiskAlert.query(on: db).filter(\.$client.$id == clientID).filter(\.$status == .open)
-            .with(\.$note).sort(\.$createdAt).all()
-        let flags = try await ClientFlag.query(on: db).filter(\.$client.$id == clientID).sort(\.$createdAt).all()
-        let team = try await CareTeamQueries.active(of: clientID, at: now, on: db)
-        let teamPeople = team.isEmpty ? [] : try await StaffUser.query(on: db).filter(\.$id ~~ team.map { $0.$staff.id }).all()
-        let next = try await Appointment.query(on: db).filter(\.$client.$id == clientID).filter(\.$startsAt > now)
-            .filter(\.$status ~~ [Appointment.Status.confirmed, Appointment.Status.requested]).sort(\.$startsAt).first()
-        let nextClinician = try await StaffUser.find(optional: next?.$staff.id, on: db)
-        return ChartFacts(responses: responses, openAlerts: openAlerts, flags: flags, team: team, teamPeople: teamPeople, next: next,
-                          nextClinician: nextClinician)
+        let responses = try await RowReader.all("""
+            SELECT id, instrument_code, score_sealed FROM \(ident: MeasureResponse.schema)
+            WHERE client_id = \(bind: clientID) AND status = \(bind: FormLinkStatus.completed.rawValue) ORDER BY completed_at DESC
+            """, on: db).map { row in
+                ChartFacts.Score(id: try row.decode(column: "id", as: UUID.self), instrumentCode: try row.decode(column: "instrument_code", as: String.self),
+                                 sealed: try row.decode(column: "score_sealed", as: String?.self))
+            }
+        let openAlerts = try await RowReader.all("""
+            SELECT id, source, created_at, escalated_at FROM \(ident: RiskAlert.schema)
+            WHERE client_id = \(bind: clientID) AND status = \(bind: RiskAlert.Status.open.rawValue) ORDER BY created_at
+            """, on: db).map { row in
+                ChartFacts.Alert(id: try row.decode(column: "id", as: UUID.self), source: RiskAlert.Source(rawValue: try row.decode(column: "source", as: String.self)),
+                                 createdAt: try row.decode(column: "created_at", as: Date.self), escalatedAt: try row.decode(column: "escalated_at", as: Date?.self))
+            }
+        let flags = try await RowReader.all("""
+            SELECT kind, created_at FROM \(ident: ClientFlag.schema) WHERE client_id = \(bind: clientID) ORDER BY created_at
+            """, on: db).map { row in
+                ChartFacts.Flag(kind: ClientFlag.Kind(rawValue: try row.decode(column: "kind", as: String.self)), createdAt: try row.decode(column: "created_at", as: Date.self))
+            }
+        // The same membership rule as `CareTeamQueries.active`.
+        let team = try await RowReader.all("""
+            SELECT members.role AS role, staff.name AS name FROM \(ident: CareTeamMember.schema) AS members
+            JOIN \(ident: StaffUser.schema) AS staff ON staff.id = members.staff_id
+            WHERE members.client_id = \(bind: clientID) AND members.starts_at <= \(bind: now)
+                AND (members.ends_at IS NULL OR members.ends_at > \(bind: now))
+            ORDER BY members.starts_at, members.id
+            """, on: db).map { row in
+                ChartFacts.TeamMember(role: CareTeamMember.Role(rawValue: try row.decode(column: "role", as: String.self)), name: try row.decode(column: "name", as: String.self))
+            }
+        let next = try await RowReader.all("""
+            SELECT appointments.starts_at AS starts_at, staff.name AS name FROM \(ident: Appointment.schema) AS appointments
+            JOIN \(ident: StaffUser.schema) AS staff ON staff.id = appointments.staff_id
+            WHERE appointments.client_id = \(bind: clientID) AND appointments.starts_at > \(bind: now)
+                AND appointments.status IN (\(bind: Appointment.Status.confirmed.rawValue), \(bind: Appointment.Status.requested.rawValue))
+            ORDER BY appointments.starts_at LIMIT 1
+            """, on: db).first.map { row in
+                ChartFacts.Next(startsAt: try row.decode(column: "starts_at", as: Date.self), clinicianName: try row.decode(column: "name", as: String.self))
+            }
+        return ChartFacts(responses: responses, openAlerts: openAlerts, flags: flags, team: team, next: next)
     }
 
     /// The first appointment the client attended: the course starts there, not on the day the
