@@ -151,7 +151,7 @@ import VaporTesting
             let owed = try await TodayQueries.sessionsWithoutNote(of: therapist.requireID(), since: clinic.clock.now.addingTimeInterval(-90 * 86_400),
                                                                  on: clinic.db)
             #expect(owed.map(\.appointmentID) == [middle.id!], "one owed session")
-            #expect(try await TodayQueries.owedAppointments(owed, on: clinic.db).first?.client?.name == "Riley Tan", "read in full with its client")
+            #expect(try await TodayQueries.owedAppointments(owed, on: clinic.db).first?.clientName == "Riley Tan", "read in full with its client")
         }
     }
 
@@ -233,7 +233,7 @@ import VaporTesting
             let (forms, total) = try await TodayQueries.outstandingForms(sentBy: therapist.requireID(), now: clinic.clock.now,
                                                                          instruments: clinic.app.services.instruments, limit: TodayPage.shown, on: clinic.db)
             #expect(total == 12)
-            #expect(forms.count == TodayPage.shown && forms.first?.name == "Intake form" && forms.first?.client.name == "Sam Lee")
+            #expect(forms.count == TodayPage.shown && forms.first?.name == "Intake form" && forms.first?.clientName == "Sam Lee")
             #expect(forms.map(\.expiresAt) == (1...10).map { clinic.clock.now.addingTimeInterval(Double($0) * 86_400) },
                     "the ten due first, the first to expire first: the intake tomorrow, then days 2 to 10")
 
@@ -297,6 +297,56 @@ import VaporTesting
 
             let mine = try await Self.signIn(clinic, therapist)
             #expect(try await mine.get("/staff").body.string.contains("Arrived "))
+        }
+    }
+
+    /// The text of one of Today's panels, from its heading to the end of its section.
+    static func panel(_ page: String, _ id: String) -> String {
+        guard let start = page.range(of: #"id="\#(id)""#) else { return "" }
+        let rest = page[start.upperBound...]
+        return String(rest.prefix(upTo: rest.range(of: "</section>")?.lowerBound ?? rest.endIndex))
+    }
+
+    @Test func the_front_desk_sees_each_calendars_day_and_holds_and_offers_with_client_clinician_and_state() async throws {
+        try await withClinic { clinic in
+            let tess = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let oli = try await clinic.makeClinician(tier: .full, name: "Oli Other", role: .therapist)
+            func client(_ name: String) async throws -> ClientRecord {
+                try await clinic.addClient(name: name, email: name.lowercased().replacingOccurrences(of: " ", with: ".") + "@example.org")
+            }
+            // Now is 06:06 in Toronto: every time from -6 h to +17 h is today.
+            let coming = try await Self.appointment(clinic, clinician: tess, client: client("Ada Coming"), hours: 2)
+            _ = try await Self.appointment(clinic, clinician: tess, client: client("Bo Attended"), hours: -2, status: .attended)
+            _ = try await Self.appointment(clinic, clinician: oli, client: client("Cy Missed"), hours: -4, status: .noShow)
+            _ = try await Self.appointment(clinic, clinician: oli, client: client("Di Cancelled"), hours: 3, status: .cancelled)
+            _ = try await Self.appointment(clinic, clinician: tess, client: client("Ed Requested"), hours: 30, status: .requested)
+            let held = try await Self.appointment(clinic, clinician: oli, client: client("Flo Held"), hours: 50, status: .held)
+            held.holdExpiresAt = clinic.clock.now.addingTimeInterval(1_800)
+            try await held.update(on: clinic.db)
+            let offered = try await Self.appointment(clinic, clinician: tess, client: client("Gus Offered"), hours: 72, status: .offered)
+            offered.holdExpiresAt = clinic.clock.now.addingTimeInterval(86_400)
+            try await offered.update(on: clinic.db)
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let page = try await desk.get("/staff").body.string
+            let arrivals = Self.panel(page, "today-arrivals")
+            #expect(arrivals.contains("Ada Coming") && arrivals.contains("IPT session with Tess Therapist"))
+            #expect(arrivals.contains(#"action="/staff/appointments/\#(coming.id!.uuidString)/arrived""#), "the one still to come can be marked arrived")
+            #expect(arrivals.contains("Bo Attended") && arrivals.contains("Attended"))
+            #expect(arrivals.contains("Cy Missed") && arrivals.contains("with Oli Other") && arrivals.contains("No-show"))
+            #expect(!arrivals.contains("Di Cancelled") && !arrivals.contains("Ed Requested"), "cancelled and unconfirmed are not arrivals")
+            #expect(arrivals.range(of: "Cy Missed")!.lowerBound < arrivals.range(of: "Bo Attended")!.lowerBound, "in time order")
+            let holds = Self.panel(page, "today-holds")
+            #expect(holds.contains("Ed Requested") && holds.contains("Needs approval"))
+            #expect(holds.contains("Flo Held") && holds.contains("with Oli Other") && holds.contains("Held until"))
+            let offers = Self.panel(page, "today-offers")
+            #expect(offers.contains("Gus Offered") && offers.contains("Offered with Tess Therapist") && offers.contains("Answer by"))
+
+            let mine = try await Self.signIn(clinic, tess).get("/staff").body.string
+            let sessions = Self.panel(mine, "today-sessions")
+            #expect(sessions.contains("Ada Coming") && sessions.contains("Confirmed"))
+            #expect(sessions.contains("Bo Attended") && sessions.contains("Note to write"), "attended today without a note")
+            #expect(!sessions.contains("Cy Missed"), "another clinician's")
         }
     }
 }

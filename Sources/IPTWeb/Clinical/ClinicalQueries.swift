@@ -41,7 +41,6 @@ enum ClinicalQueries {
 
     // MARK: The chart
 
-    /// What the chart shows beside the course: scores, safety, the team and the next appointment.
     /// What the chart's summary shows beside the course, read as plain columns: the chart made a
     /// Fluent query for each, and building, serializing and decoding them by reflection was most of
     /// the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-07, third session").

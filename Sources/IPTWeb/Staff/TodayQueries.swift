@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 import SQLKit
+import Vapor
 
 /// The reads behind the "Today" page: each section's rows, kept to what this person may see (their
 /// own calendar, the calendars they manage, their care teams, their supervisees).
@@ -9,12 +10,57 @@ enum TodayQueries {
     /// Appointments that count as the day's work (not lapsed holds, cancellations or blocked time).
     static let dayStatuses: [Appointment.Status] = [.held, .requested, .confirmed, .attended, .noShow]
 
+    /// An appointment as the day's lists show it: the columns they use and the names of its client
+    /// and clinician, read as plain rows. Fluent models of each, with their client and clinician
+    /// loaded as models too, were most of Today's time (docs/PERFORMANCE.md, "Runs of 2026-12-07,
+    /// third session").
+    struct DayAppointment {
+        let id: UUID
+        let clientID: UUID?
+        let clientName: String?
+        let clinicianName: String
+        let typeCode: String?
+        let status: Appointment.Status
+        let startsAt: Date
+        let endsAt: Date
+        let arrivedAt: Date?
+        let holdExpiresAt: Date?
+    }
+
+    /// The day's appointments matching `condition` (on the `appointments` table, named `a`), in
+    /// time order.
+    private static func dayAppointments(where condition: SQLQueryString, limit: Int? = nil,
+                                        on database: any Database) async throws -> [DayAppointment] {
+        let limited: SQLQueryString = limit.map { "LIMIT \(literal: $0)" } ?? ""
+        return try await RowReader.all("""
+            SELECT a.id, a.client_id, clients.name AS client_name, staff.name AS clinician_name, a.type_code, a.status,
+                a.starts_at, a.ends_at, a.arrived_at, a.hold_expires_at
+            FROM \(ident: Appointment.schema) AS a
+            JOIN \(ident: StaffUser.schema) AS staff ON staff.id = a.staff_id
+            LEFT JOIN \(ident: ClientRecord.schema) AS clients ON clients.id = a.client_id
+            WHERE \(condition) ORDER BY a.starts_at, a.id \(limited)
+            """, on: database).map { row in
+                let status = try row.decode(column: "status", as: String.self)
+                guard let known = Appointment.Status(rawValue: status) else {
+                    throw Abort(.internalServerError, reason: "An appointment has a status this version does not know: \(status).")
+                }
+                return DayAppointment(id: try row.decode(column: "id", as: UUID.self), clientID: try row.decode(column: "client_id", as: UUID?.self),
+                                      clientName: try row.decode(column: "client_name", as: String?.self),
+                                      clinicianName: try row.decode(column: "clinician_name", as: String.self),
+                                      typeCode: try row.decode(column: "type_code", as: String?.self), status: known,
+                                      startsAt: try row.decode(column: "starts_at", as: Date.self), endsAt: try row.decode(column: "ends_at", as: Date.self),
+                                      arrivedAt: try row.decode(column: "arrived_at", as: Date?.self),
+                                      holdExpiresAt: try row.decode(column: "hold_expires_at", as: Date?.self))
+            }
+    }
+
     static func appointments(of clinicianIDs: [UUID], in window: Interval, statuses: [Appointment.Status],
-                             on database: any Database) async throws -> [Appointment] {
-        guard !clinicianIDs.isEmpty else { return [] }
-        return try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs)
-            .filter(\.$startsAt >= window.start).filter(\.$startsAt < window.end).filter(\.$status ~~ statuses)
-            .with(\.$client).with(\.$staff).sort(\.$startsAt).all()
+                             on database: any Database) async throws -> [DayAppointment] {
+        guard !clinicianIDs.isEmpty, !statuses.isEmpty else { return [] }
+        return try await dayAppointments(where: """
+            a.staff_id IN (\(binds: clinicianIDs)) AND a.starts_at >= \(bind: window.start) AND a.starts_at < \(bind: window.end)
+                AND a.status IN (\(binds: statuses.map(\.rawValue)))
+            """, on: database)
     }
 
     /// This clinician's attended sessions since `since` that still need a note (see `NotesOwed`),
@@ -60,10 +106,9 @@ enum TodayQueries {
     }
 
     /// The appointments of these owed sessions, with their clients, in the sessions' order.
-    static func owedAppointments(_ sessions: some Collection<NotesOwed.Session>, on database: any Database) async throws -> [Appointment] {
+    static func owedAppointments(_ sessions: some Collection<NotesOwed.Session>, on database: any Database) async throws -> [DayAppointment] {
         guard !sessions.isEmpty else { return [] }
-        return try await Appointment.query(on: database).filter(\.$id ~~ sessions.map(\.appointmentID)).with(\.$client)
-            .sort(\.$startsAt).sort(\.$id).all()
+        return try await dayAppointments(where: "a.id IN (\(binds: sessions.map(\.appointmentID)))", on: database)
     }
 
     /// Notes in a supervision state, by authors, with their clients and authors.
@@ -77,7 +122,8 @@ enum TodayQueries {
     struct OutstandingForm {
         /// The form's own row, which orders forms that expire at the same moment.
         var id: UUID
-        var client: ClientRecord
+        var clientID: UUID
+        var clientName: String
         /// "Intake", "PHQ-9", "Pre-therapy self-assessment".
         var name: String
         var started: Bool
@@ -87,43 +133,48 @@ enum TodayQueries {
 
     /// Intake forms, questionnaires and self-assessments this clinician sent that are still open,
     /// the first to expire first: the first `limit` of them (all when nil), and how many there are.
+    /// One statement over the three tables, as plain rows: a clinician's open forms are the few
+    /// not yet expired, so all are read and counted here (it was nine Fluent queries).
     static func outstandingForms(sentBy clinicianID: UUID, now: Date, instruments: InstrumentCatalogue, limit: Int? = nil,
                                  on database: any Database) async throws -> (forms: [OutstandingForm], total: Int) {
-        let open: [FormLinkStatus] = [.sent, .draft]
-        let questionnaires = MeasureResponse.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
-        let intakes = IntakeRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
-        let assessments = SelfAssessmentRecord.query(on: database).filter(\.$clinician.$id == clinicianID)
-            .filter(\.$status ~~ open).filter(\.$expiresAt > now)
-        // Each kind's first `limit` to expire are enough to find the first `limit` of all three.
-        let total = try await questionnaires.copy().count() + intakes.copy().count() + assessments.copy().count()
-        if let limit {
-            questionnaires.limit(limit)
-            intakes.limit(limit)
-            assessments.limit(limit)
+        let open = [FormLinkStatus.sent.rawValue, FormLinkStatus.draft.rawValue]
+        func kind(_ table: String, _ label: String, instrument: SQLQueryString) -> SQLQueryString {
+            """
+            SELECT \(literal: label) AS kind, forms.id AS id, forms.client_id AS client_id, clients.name AS client_name, \(instrument) AS instrument_code,
+                forms.status AS status, forms.created_at AS created_at, forms.expires_at AS expires_at
+            FROM \(ident: table) AS forms JOIN \(ident: ClientRecord.schema) AS clients ON clients.id = forms.client_id
+            WHERE forms.clinician_id = \(bind: clinicianID) AND forms.status IN (\(binds: open)) AND forms.expires_at > \(bind: now)
+            """
         }
-        // Ordered by expiry, then id, on each kind and again after merging, so that Today's first
-        // ten are the whole list's first ten even where two forms expire together.
-        let forms = try await questionnaires.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
-            OutstandingForm(id: try $0.requireID(), client: $0.client, name: instruments.named($0.instrumentCode)?.name ?? $0.instrumentCode,
-                            started: $0.status == .draft, sentAt: $0.createdAt, expiresAt: $0.expiresAt)
-        } + intakes.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
-            OutstandingForm(id: try $0.requireID(), client: $0.client, name: "Intake form", started: $0.status == .draft, sentAt: $0.createdAt,
-                            expiresAt: $0.expiresAt)
-        } + assessments.with(\.$client).sort(\.$expiresAt).sort(\.$id).all().map {
-            OutstandingForm(id: try $0.requireID(), client: $0.client, name: "Pre-therapy self-assessment", started: $0.status == .draft,
-                            sentAt: $0.createdAt, expiresAt: $0.expiresAt)
+        let rows = try await RowReader.all(kind(MeasureResponse.schema, "questionnaire", instrument: "forms.instrument_code")
+            + " UNION ALL " + kind(IntakeRecord.schema, "intake", instrument: "NULL")
+            + " UNION ALL " + kind(SelfAssessmentRecord.schema, "self-assessment", instrument: "NULL"), on: database)
+        let forms = try rows.map { row in
+            let name: String
+            switch try row.decode(column: "kind", as: String.self) {
+            case "intake": name = "Intake form"
+            case "self-assessment": name = "Pre-therapy self-assessment"
+            default:
+                let code = try row.decode(column: "instrument_code", as: String?.self) ?? ""
+                name = instruments.named(code)?.name ?? code
+            }
+            return OutstandingForm(id: try row.decode(column: "id", as: UUID.self), clientID: try row.decode(column: "client_id", as: UUID.self),
+                                   clientName: try row.decode(column: "client_name", as: String.self), name: name,
+                                   started: try row.decode(column: "status", as: String.self) == FormLinkStatus.draft.rawValue,
+                                   sentAt: try row.decode(column: "created_at", as: Date.self), expiresAt: try row.decode(column: "expires_at", as: Date.self))
         }
+        // Ordered by expiry, then id, so that Today's first ten are the whole list's first ten even
+        // where two forms expire together.
         let sorted = forms.sorted { ($0.expiresAt, $0.id.uuidString) < ($1.expiresAt, $1.id.uuidString) }
-        return (limit.map { Array(sorted.prefix($0)) } ?? sorted, total)
+        return (limit.map { Array(sorted.prefix($0)) } ?? sorted, forms.count)
     }
 
     /// Held times and requests not yet confirmed, and waitlist offers out, from now on.
-    static func unconfirmed(of clinicianIDs: [UUID], statuses: [Appointment.Status], now: Date, on database: any Database) async throws -> [Appointment] {
-        guard !clinicianIDs.isEmpty else { return [] }
-        return try await Appointment.query(on: database).filter(\.$staff.$id ~~ clinicianIDs).filter(\.$status ~~ statuses)
-            .filter(\.$startsAt >= now).with(\.$client).with(\.$staff).sort(\.$startsAt).limit(50).all()
+    static func unconfirmed(of clinicianIDs: [UUID], statuses: [Appointment.Status], now: Date, on database: any Database) async throws -> [DayAppointment] {
+        guard !clinicianIDs.isEmpty, !statuses.isEmpty else { return [] }
+        return try await dayAppointments(where: """
+            a.staff_id IN (\(binds: clinicianIDs)) AND a.status IN (\(binds: statuses.map(\.rawValue))) AND a.starts_at >= \(bind: now)
+            """, limit: 50, on: database)
     }
 
     /// Marks a confirmed appointment's client as arrived. The condition keeps the first mark's

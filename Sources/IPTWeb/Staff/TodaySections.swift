@@ -42,7 +42,7 @@ struct TodaySections {
             let owed = try await TodayQueries.sessionsWithoutNote(of: staff.id, since: now.addingTimeInterval(-90 * 86_400), on: db)
             let owedIDs = Set(owed.map(\.appointmentID))
             let mine = try await TodayQueries.appointments(of: [staff.id], in: window, statuses: TodayQueries.dayStatuses, on: db)
-            model.sessions = mine.map { session(of: $0, noteOwed: $0.id.map(owedIDs.contains) ?? false, typeName: typeName) }
+            model.sessions = mine.map { session(of: $0, noteOwed: owedIDs.contains($0.id), typeName: typeName) }
             // Today's own sessions show their note under "Your sessions today".
             let before = owed.filter { $0.startsAt < window.start }
             model.notesToWrite = try await TodayQueries.owedAppointments(before.prefix(TodayPage.shown), on: db)
@@ -92,9 +92,9 @@ struct TodaySections {
             + (model.formsOutstanding == nil ? "" : " forms=\(model.formsOutstanding?.count ?? 0)/\(model.formsOutstandingTotal)")
     }
 
-    private func session(of appointment: Appointment, noteOwed: Bool, typeName: (String?) -> String) -> TodayPage.Line {
-        let id = appointment.id?.uuidString ?? ""
-        var line = TodayPage.Line(when: time(appointment.startsAt), who: appointment.client?.name ?? "No client",
+    private func session(of appointment: TodayQueries.DayAppointment, noteOwed: Bool, typeName: (String?) -> String) -> TodayPage.Line {
+        let id = appointment.id.uuidString
+        var line = TodayPage.Line(when: time(appointment.startsAt), who: appointment.clientName ?? "No client",
                                   what: typeName(appointment.typeCode), link: SitePath.appointment.link(id))
         switch appointment.status {
         case .held: line.badge = .init("Held, not confirmed", .waiting)
@@ -116,19 +116,19 @@ struct TodaySections {
     }
 
     func formLine(_ form: TodayQueries.OutstandingForm) -> TodayPage.Line {
-        TodayPage.Line(when: "Sent \(shortDay(form.sentAt))", who: form.client.name, what: form.name,
+        TodayPage.Line(when: "Sent \(shortDay(form.sentAt))", who: form.clientName, what: form.name,
                        badge: form.started ? .init("Started", .waiting) : .init("Due by \(shortDay(form.expiresAt))", .quiet),
-                       link: SitePath.chart.link(form.client.id?.uuidString ?? ""))
+                       link: SitePath.chart.link(form.clientID.uuidString))
     }
 
-    func noteToWrite(_ appointment: Appointment, typeName: (String?) -> String) -> TodayPage.Line {
-        TodayPage.Line(when: shortDay(appointment.startsAt), who: appointment.client?.name ?? "", what: typeName(appointment.typeCode),
-                       link: SitePath.appointment.link(appointment.id?.uuidString ?? ""), action: writeNote(appointment))
+    func noteToWrite(_ appointment: TodayQueries.DayAppointment, typeName: (String?) -> String) -> TodayPage.Line {
+        TodayPage.Line(when: shortDay(appointment.startsAt), who: appointment.clientName ?? "", what: typeName(appointment.typeCode),
+                       link: SitePath.appointment.link(appointment.id.uuidString), action: writeNote(appointment))
     }
 
-    private func writeNote(_ appointment: Appointment) -> TodayPage.Action? {
-        appointment.$client.id.map {
-            .link("Write note", href: SitePath.noteNew.link($0.uuidString, query: ["appointment": appointment.id?.uuidString]))
+    private func writeNote(_ appointment: TodayQueries.DayAppointment) -> TodayPage.Action? {
+        appointment.clientID.map {
+            .link("Write note", href: SitePath.noteNew.link($0.uuidString, query: ["appointment": appointment.id.uuidString]))
         }
     }
 
@@ -142,9 +142,9 @@ struct TodaySections {
     private func fillFrontDesk(_ model: inout TodayPage.Model, clinicians: [UUID], window: Interval, typeName: (String?) -> String) async throws {
         model.arrivals = try await TodayQueries.appointments(of: clinicians, in: window, statuses: [.confirmed, .attended, .noShow], on: db)
             .map { appointment in
-                let id = appointment.id?.uuidString ?? ""
-                var line = TodayPage.Line(when: time(appointment.startsAt), who: appointment.client?.name ?? "No client",
-                                          what: "\(typeName(appointment.typeCode)) with \(appointment.staff.name)", link: SitePath.appointment.link(id))
+                let id = appointment.id.uuidString
+                var line = TodayPage.Line(when: time(appointment.startsAt), who: appointment.clientName ?? "No client",
+                                          what: "\(typeName(appointment.typeCode)) with \(appointment.clinicianName)", link: SitePath.appointment.link(id))
                 switch (appointment.status, appointment.arrivedAt) {
                 case (.attended, _): line.badge = .init("Attended", .ok)
                 case (.noShow, _): line.badge = .init("No-show", .quiet)
@@ -156,16 +156,16 @@ struct TodaySections {
         model.awaitingConfirmation = try await TodayQueries.unconfirmed(of: clinicians, statuses: [.held, .requested], now: now, on: db)
             .map { appointment in
                 TodayPage.Line(when: "\(shortDay(appointment.startsAt)), \(time(appointment.startsAt))",
-                               who: appointment.client?.name ?? "New client", what: "\(typeName(appointment.typeCode)) with \(appointment.staff.name)",
+                               who: appointment.clientName ?? "New client", what: "\(typeName(appointment.typeCode)) with \(appointment.clinicianName)",
                                badge: appointment.status == .requested ? .init("Needs approval", .attention)
                                    : .init("Held until \(appointment.holdExpiresAt.map(time) ?? "?")", .waiting),
-                               link: SitePath.appointment.link(appointment.id?.uuidString ?? ""))
+                               link: SitePath.appointment.link(appointment.id.uuidString))
             }
         model.waitlistOffers = try await TodayQueries.unconfirmed(of: clinicians, statuses: [.offered], now: now, on: db).map { appointment in
-            TodayPage.Line(when: "\(shortDay(appointment.startsAt)), \(time(appointment.startsAt))", who: appointment.client?.name ?? "",
-                           what: "Offered with \(appointment.staff.name)",
+            TodayPage.Line(when: "\(shortDay(appointment.startsAt)), \(time(appointment.startsAt))", who: appointment.clientName ?? "",
+                           what: "Offered with \(appointment.clinicianName)",
                            badge: .init(appointment.holdExpiresAt.map { "Answer by \(shortDay($0)), \(time($0))" } ?? "Offered", .waiting),
-                           link: SitePath.appointment.link(appointment.id?.uuidString ?? ""))
+                           link: SitePath.appointment.link(appointment.id.uuidString))
         }
         if allows(.reconcileClients) { model.possibleDuplicates = try await StaffQueries.openDuplicates(on: db) }
     }
