@@ -50,6 +50,17 @@ import Testing
         let owed = NotesOwed.sessionsWithoutNote(sessions, notedAppointments: [], unlinkedNotes: [riley: 2])
         #expect(owed == [sessions[3], sessions[2]], "Riley's third session and Sam's only one, oldest first")
     }
+
+    /// Sessions at the same moment are ordered by their appointment's id compared as a `UUID`,
+    /// which must be the order of the ids' text (the lists Today links to were ordered by the text).
+    @Test func sessions_at_the_same_moment_follow_their_ids_text() {
+        let sessions = (0..<200).map { _ in session(riley, day: 1) }
+        let owed = NotesOwed.sessionsWithoutNote(sessions, notedAppointments: [], unlinkedNotes: [:])
+        #expect(owed.map(\.appointmentID.uuidString) == sessions.map(\.appointmentID.uuidString).sorted())
+        let edges = [UUID(uuidString: "00000000-0000-0000-0000-0000000000FF")!, UUID(uuidString: "FF000000-0000-0000-0000-000000000000")!,
+                     UUID(uuidString: "0A000000-0000-0000-0000-000000000000")!, UUID(uuidString: "A0000000-0000-0000-0000-000000000000")!]
+        #expect(edges.sorted().map(\.uuidString) == edges.map(\.uuidString).sorted())
+    }
 }
 
 @Suite struct JobFreshnessTests {

@@ -261,6 +261,32 @@ import VaporTesting
         }
         #expect(rejection.errors["guardianEmail"] != nil && rejection.errors["guardianPhone"] != nil)
     }
+
+    /// A caseload is the memberships active at the moment: begun, and not yet ended.
+    @Test func a_caseload_is_the_memberships_begun_and_not_yet_ended() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let now = clinic.clock.now
+            var expected: Set<UUID> = []
+            for (name, starts, ends, counted) in [("Current", -60.0, nil, true), ("Ending later", -60, 60, true), ("Ended now", -60, 0, false),
+                                                  ("Ended before", -120, -60, false), ("Starting later", 60, nil, false), ("Starting now", 0, nil, true)] as [(String, Double, Double?, Bool)] {
+                let client = try await clinic.addClient(name: name, email: "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org")
+                let member = CareTeamMember()
+                member.$client.id = try client.requireID()
+                member.$staff.id = try therapist.requireID()
+                member.role = .treating
+                member.reason = "Assigned in the test"
+                member.startsAt = now.addingTimeInterval(starts)
+                member.endsAt = ends.map { now.addingTimeInterval($0) }
+                member.createdAt = now
+                try await member.create(on: clinic.db)
+                if counted { expected.insert(try client.requireID()) }
+            }
+            let caseload = try await CareTeamQueries.clients(of: therapist.requireID(), at: now, on: clinic.db)
+            #expect(caseload == expected)
+            #expect(caseload == Set(try await CareTeamQueries.memberships(of: therapist.requireID(), at: now, on: clinic.db).map { $0.$client.id }))
+        }
+    }
 }
 
 @Suite struct MergeTakeoverTests {

@@ -26,7 +26,7 @@ public enum FairAssignment {
         candidates.sorted { a, b in
             if a.bookedThatWeek != b.bookedThatWeek { return a.bookedThatWeek < b.bookedThatWeek }
             if a.tieBreak != b.tieBreak { return a.tieBreak < b.tieBreak }
-            return a.id.uuidString < b.id.uuidString
+            return a.id < b.id
         }
     }
 

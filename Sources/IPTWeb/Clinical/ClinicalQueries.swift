@@ -372,7 +372,7 @@ enum DuplicateQueries {
                 let sql = db as! any SQLDatabase
                 // Both accounts first, in a fixed order, as billing takes them: a payment for either
                 // client waits for the merge instead of deadlocking with it.
-                for id in [duplicateID, existingID].sorted(by: { $0.uuidString < $1.uuidString }) { try await BillingQueries.lockAccount(id, on: db) }
+                for id in [duplicateID, existingID].sorted() { try await BillingQueries.lockAccount(id, on: db) }
                 for table in clinicalTables {
                     let rows = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
                         .where("client_id", .equal, duplicateID).first()?.decode(column: "n", as: Int.self) ?? 0

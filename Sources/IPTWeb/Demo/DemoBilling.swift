@@ -26,7 +26,7 @@ enum DemoBilling {
         guard let desk = try await StaffUser.query(on: database).filter(\.$role == .receptionist).first() else { return }
         let weekAgo = now.addingTimeInterval(-7 * 86_400)
         let clients = Set(try await Charge.query(on: database).all().map(\.$client.id))
-        for (index, clientID) in clients.sorted(by: { $0.uuidString < $1.uuidString }).enumerated() {
+        for (index, clientID) in clients.sorted().enumerated() {
             let older = try await Charge.query(on: database).filter(\.$client.$id == clientID).filter(\.$serviceAt < weekAgo).all()
             guard !older.isEmpty else { continue }
             let invoice = try await BillingQueries.issueInvoice(clientID: clientID, chargeIDs: older.compactMap(\.id), by: desk.name, at: weekAgo,

@@ -15,11 +15,12 @@ struct DashboardController: SiteRouteCollection {
 
     func today(_ request: Request) async throws -> Response {
         let staff = try await request.authorize(.viewDashboard)
-        let zone = try await request.bookingSetup().zone
+        let setup = try await request.bookingSetup()
+        let zone = setup.zone
         let day = zone.localDate(of: request.now)
         var model = TodayPage.Model(staffName: staff.name, roleName: staff.role.displayName, day: DateDisplay.day(day),
                                     today: day.description, csrfToken: request.csrfToken)
-        let sections = try await TodaySections(request: request, staff: staff, zone: zone, day: day).fill(&model)
+        let sections = try await TodaySections(request: request, staff: staff, setup: setup, day: day).fill(&model)
         // The page names clients beside alerts, sessions and notes: a view of their records.
         return try await request.auditedPage(TodayPage.title, recordType: "today", subject: nil, detail: sections) {
             TodayPage.view(model)
@@ -51,7 +52,7 @@ struct DashboardController: SiteRouteCollection {
                            lines: (TodaySections, (String?) -> String) async throws -> [TodayPage.Line]) async throws -> Response {
         let staff = try await request.authorize(.viewClinicalRecords)
         let setup = try await request.bookingSetup()
-        let sections = TodaySections(request: request, staff: staff, zone: setup.zone, day: setup.zone.localDate(of: request.now))
+        let sections = TodaySections(request: request, staff: staff, setup: setup, day: setup.zone.localDate(of: request.now))
         let found = try await lines(sections) { setup.kind($0)?.name ?? "Appointment" }
         return try await request.auditedPage(list.title, recordType: recordType, subject: nil, detail: "rows=\(found.count)") {
             TodayListPage.view(list, lines: found, csrfToken: request.csrfToken)

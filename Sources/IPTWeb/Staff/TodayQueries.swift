@@ -165,7 +165,7 @@ enum TodayQueries {
         }
         // Ordered by expiry, then id, so that Today's first ten are the whole list's first ten even
         // where two forms expire together.
-        let sorted = forms.sorted { ($0.expiresAt, $0.id.uuidString) < ($1.expiresAt, $1.id.uuidString) }
+        let sorted = forms.sorted { ($0.expiresAt, $0.id) < ($1.expiresAt, $1.id) }
         return (limit.map { Array(sorted.prefix($0)) } ?? sorted, forms.count)
     }
 

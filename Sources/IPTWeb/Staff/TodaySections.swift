@@ -9,8 +9,11 @@ import Vapor
 struct TodaySections {
     let request: Request
     let staff: CurrentStaff
-    let zone: ClinicTimeZone
+    /// The clinic's booking settings, read once by the page.
+    let setup: BookingSetup
     let day: LocalDate
+
+    var zone: ClinicTimeZone { setup.zone }
 
     private var db: any Database { request.db }
     private var now: Date { request.now }
@@ -22,7 +25,6 @@ struct TodaySections {
         let access = try await ScheduleAccess.load(staff, on: db)
         let visible = try await access.visibleClinicians(at: now, on: db).map(\.id)
         let window = Interval(start: zone.startOfDay(day), end: zone.startOfDay(day.adding(days: 1)))
-        let setup = try await request.bookingSetup()
         let typeName = { (code: String?) in setup.kind(code)?.name ?? "Appointment" }
         let clinical = allows(.viewClinicalRecords)
         let hasCalendar = visible.contains(staff.id)
