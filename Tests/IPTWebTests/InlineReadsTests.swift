@@ -196,6 +196,50 @@ import VaporTesting
     }
 }
 
+/// `UUIDText` reads ids in place of Foundation's parser on the inline reader's rows: it must read
+/// what Foundation reads, and leave alone what Foundation would refuse.
+@Suite struct UUIDTextTests {
+    @Test func it_reads_every_id_as_foundation_does_in_either_case() {
+        for _ in 0..<2_000 {
+            let id = UUID()
+            #expect(UUIDText.parse(id.uuidString) == id)
+            #expect(UUIDText.parse(id.uuidString.lowercased()) == id)
+        }
+        for text in ["00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "5CA1E001-0000-4001-8000-00000000ab9F"] {
+            #expect(UUIDText.parse(text) == UUID(uuidString: text))
+        }
+    }
+
+    @Test func it_refuses_what_is_not_an_id() {
+        let bad = ["", "5CA1E001-0000-4001-8000-00000000000", "5CA1E001-0000-4001-8000-0000000000000", "5CA1E0010-000-4001-8000-000000000000",
+                   "5CA1E001-0000-4001-8000-00000000000G", "{CA1E001-0000-4001-8000-000000000000}", "5CA1E001 0000 4001 8000 000000000000",
+                   "5CA1E001-0000-4001-8000-0000000000é", "5CA1E0010000400180000000000000000000"]
+        for text in bad {
+            #expect(UUIDText.parse(text) == nil, "\(text)")
+            #expect(UUID(uuidString: text) == nil, "Foundation refuses it too: \(text)")
+        }
+    }
+
+    @Test func rows_read_inline_give_ids_and_missing_ids_as_they_were_stored() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let client = try await clinic.addClient(name: "Riley Tan", email: "riley@example.org")
+            let appointment = try await TodayTests.appointment(clinic, clinician: therapist, client: client, hours: 1)
+            let rows = try await RowReader.all("SELECT id, client_id, series_id FROM appointments WHERE id = \(bind: appointment.requireID())", on: clinic.db)
+            let row = try #require(rows.first)
+            #expect(row is InlineSQLiteRow)
+            #expect(try row.decode(column: "id", as: UUID.self) == appointment.id)
+            #expect(try row.decode(column: "client_id", as: UUID?.self) == client.id)
+            #expect(try row.decode(column: "series_id", as: UUID?.self) == nil)
+            #expect(throws: (any Error).self) { try row.decode(column: "series_id", as: UUID.self) }
+            // A Fluent model read inline decodes its ids the same way.
+            let found = try #require(try await Appointment.find(appointment.id, on: clinic.db))
+            #expect(found.$client.id == client.id && found.$staff.id == therapist.id && found.$series.id == nil)
+        }
+    }
+}
+
 @Suite struct CookieHeaderTests {
     @Test func pairs_are_split_trimmed_and_unquoted_and_a_repeated_name_keeps_its_last_value() {
         let cookies = CookieHeader.parse(["ipt_session=abc123;  ipt_csrf = \"q-r_s\" ; flag; =nameless; pad=YQ==", "ipt_session=later"])

@@ -359,6 +359,12 @@ struct InlineSQLiteRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let data = value(column) else { throw MissingColumnError(column: column) }
+        // Ids are most of what pages decode; see `UUIDText`.
+        if D.self == UUID.self, case .text(let text) = data, let id = UUIDText.parse(text) { return id as! D }
+        if D.self == UUID?.self {
+            if data == .null { return UUID?.none as! D }
+            if case .text(let text) = data, let id = UUIDText.parse(text) { return UUID?.some(id) as! D }
+        }
         return try SQLiteDataDecoder().decode(D.self, from: data)
     }
 

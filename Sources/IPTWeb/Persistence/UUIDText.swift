@@ -1,0 +1,43 @@
+import Foundation
+
+/// Reads a UUID from the text SQLite keeps it as ("8-4-4-4-12" hexadecimal, either case).
+///
+/// Fluent stores a `UUID` in SQLite as its text, and `UUID(uuidString:)` parses it with `sscanf`:
+/// a tenth of the Today page's time, which decodes a few thousand ids (docs/PERFORMANCE.md, "Runs of
+/// 2026-12-07, third session"). Used by the inline reader's rows only; anything this does not
+/// read is left to Foundation, so the result is always Foundation's.
+enum UUIDText {
+    static func parse(_ text: String) -> UUID? {
+        var text = text
+        return text.withUTF8 { bytes -> UUID? in
+            guard bytes.count == 36 else { return nil }
+            var out: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+                = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            let parsed = withUnsafeMutableBytes(of: &out) { raw -> Bool in
+                var index = 0, written = 0
+                while index < 36 {
+                    if index == 8 || index == 13 || index == 18 || index == 23 {
+                        guard bytes[index] == UInt8(ascii: "-") else { return false }
+                        index += 1
+                        continue
+                    }
+                    guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return false }
+                    raw[written] = high << 4 | low
+                    written += 1
+                    index += 2
+                }
+                return written == 16
+            }
+            return parsed ? UUID(uuid: out) : nil
+        }
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
