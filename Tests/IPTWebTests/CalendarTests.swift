@@ -634,6 +634,41 @@ import VaporTesting
         }
     }
 
+    /// What each appointment shows on the grid, and which are left off it.
+    @Test func the_week_names_each_appointments_client_and_kind_and_leaves_off_lapsed_expired_and_declined() async throws {
+        try await withClinic { clinic in
+            let ada = try await clinic.makeClinician(name: "Ada Alpha")
+            let bea = try await clinic.makeClinician(name: "Bea Beta")
+            func client(_ name: String) async throws -> UUID {
+                try await clinic.addClient(name: name, email: name.lowercased().replacingOccurrences(of: " ", with: ".") + "@example.org").requireID()
+            }
+            let booked = try await clinic.addAppointment(client: client("Cal Confirmed"), clinician: ada, start: clinic.tenOClock(inDays: 1))
+            let held = try await clinic.addAppointment(client: client("Hal Held"), clinician: ada, start: clinic.tenOClock(inDays: 1, minute: 720), status: .held)
+            held.holdExpiresAt = clinic.clock.now.addingTimeInterval(3_600)
+            try await held.update(on: clinic.db)
+            let lapsed = try await clinic.addAppointment(client: client("Lou Lapsed"), clinician: ada, start: clinic.tenOClock(inDays: 1, minute: 840), status: .held)
+            lapsed.holdExpiresAt = clinic.clock.now.addingTimeInterval(-60)
+            try await lapsed.update(on: clinic.db)
+            try await clinic.addAppointment(client: client("Eve Expired"), clinician: ada, start: clinic.tenOClock(inDays: 1, minute: 900), status: .expired)
+            try await clinic.addAppointment(client: client("Dee Declined"), clinician: ada, start: clinic.tenOClock(inDays: 1, minute: 960), status: .declined)
+            try await clinic.addAppointment(client: client("Bo Other"), clinician: bea, start: clinic.tenOClock(inDays: 1))
+            let block = try await clinic.addAppointment(client: client("Nobody"), clinician: ada, start: clinic.tenOClock(inDays: 2), status: .blocked)
+            block.$client.id = nil
+            block.typeCode = nil
+            block.blockNote = "Team meeting"
+            try await block.update(on: clinic.db)
+
+            let (desk, _) = try await clinic.signedIn(as: .receptionist)
+            let day = clinic.toronto.localDate(of: clinic.clock.now)
+            let week = try await desk.get("/staff/calendar?view=week&clinician=\(ada.id!.uuidString)&date=\(day)").body.string
+            #expect(week.contains("Cal Confirmed") && week.contains("/staff/appointments/\(booked.id!.uuidString)"))
+            #expect(week.contains("Hal Held"), "a hold still running")
+            #expect(week.contains("Blocked") && week.contains("Team meeting"))
+            for gone in ["Lou Lapsed", "Eve Expired", "Dee Declined", "Bo Other"] { #expect(!week.contains(gone), "\(gone) is not on Ada's week") }
+            #expect(week.range(of: "Cal Confirmed")!.lowerBound < week.range(of: "Hal Held")!.lowerBound, "in time order")
+        }
+    }
+
     @Test func the_week_shows_one_clinician_with_a_switcher_and_the_day_shows_everyone() async throws {
         try await withClinic { clinic in
             let first = try await clinic.makeClinician(name: "Ada Alpha")

@@ -68,9 +68,31 @@ public struct SitePath: Hashable, Sendable, CustomStringConvertible {
     /// The link to a route without parameters.
     public var link: String { link() }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    private static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    /// Percent-encodes everything but RFC 3986's unreserved characters, from the UTF-8 bytes, as
+    /// `addingPercentEncoding(withAllowedCharacters:)` does with that set. Written out because the
+    /// Foundation call goes through CoreFoundation for every value: the links of a calendar week's
+    /// free times were an eighth of that page (docs/PERFORMANCE.md, "Runs of 2026-12-07, third
+    /// session"). A test holds the two to the same output.
+    static func encode(_ text: String) -> String {
+        func unreserved(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
+            default: false
+            }
+        }
+        let bytes = text.utf8
+        guard !bytes.allSatisfy(unreserved) else { return text }
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 3)
+        for byte in bytes {
+            if unreserved(byte) {
+                out.append(byte)
+            } else {
+                out.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

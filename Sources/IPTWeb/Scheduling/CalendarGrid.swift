@@ -9,7 +9,7 @@ import IPTPages
 struct CalendarGrid {
     let setup: BookingSetup
     let now: Date
-    let appointments: [Appointment]
+    let appointments: [SchedulingQueries.CalendarEntry]
     let calendars: [ClinicianCalendar]
 
     func columns(_ clinicians: [CalendarOwner], days: [LocalDate], isDay: Bool, filter: String) -> [CalendarPage.Column] {
@@ -58,15 +58,15 @@ struct CalendarGrid {
     private func entries(of id: UUID, on day: LocalDate) -> [CalendarPage.Entry] {
         let bounds = dayInterval(day)
         let zone = setup.zone
-        return appointments.filter { $0.$staff.id == id && Interval(start: $0.startsAt, end: max($0.endsAt, $0.startsAt)).overlaps(bounds) }
-            .filter { !SchedulingQueries.isLapsedHold($0, now: now) }
+        return appointments.filter { $0.staffID == id && Interval(start: $0.startsAt, end: max($0.endsAt, $0.startsAt)).overlaps(bounds) }
+            .filter { !SchedulingQueries.isLapsedHold(status: $0.status, holdExpiresAt: $0.holdExpiresAt, now: now) }
             .map { appointment in
                 let isBlock = appointment.status == Appointment.Status.blocked
                 return CalendarPage.Entry(
-                    appointmentID: appointment.id?.uuidString ?? "", statusClass: appointment.status.rawValue,
+                    appointmentID: appointment.id.uuidString, statusClass: appointment.status.rawValue,
                     startMinute: minute(appointment.startsAt, of: day), endMinute: minute(appointment.endsAt, of: day),
                     time: DateDisplay.time(appointment.startsAt, zone: zone),
-                    who: appointment.client?.name ?? (isBlock ? "Blocked" : "No client"),
+                    who: appointment.clientName ?? (isBlock ? "Blocked" : "No client"),
                     what: setup.kind(appointment.typeCode)?.name ?? (appointment.blockNote ?? ""), status: appointment.status.label,
                     typeIndex: isBlock ? nil : setup.kinds.firstIndex { $0.code == appointment.typeCode },
                     occupies: appointment.status.occupiesTime,
