@@ -262,6 +262,38 @@ import VaporTesting
         #expect(rejection.errors["guardianEmail"] != nil && rejection.errors["guardianPhone"] != nil)
     }
 
+    /// The director's client list: those waiting for a treating clinician, and every client; a
+    /// therapist's: their own, with where each course stands.
+    @Test func the_client_lists_show_who_waits_for_a_clinician_and_each_ones_own_caseload() async throws {
+        try await withClinic { clinic in
+            let therapist = try await clinic.makeClinician(tier: .full, name: "Tess Therapist", role: .therapist)
+            let treated = try await clinic.addClient(name: "Bea Treated", email: "bea@example.org")
+            try await clinic.assignCareTeam(client: treated.requireID(), treating: therapist)
+            let waiting = try await clinic.addClient(name: "Al Waiting", email: "al@example.org")
+            let left = try await clinic.addClient(name: "Cy Left", email: "cy@example.org")
+            try await clinic.assignCareTeam(client: left.requireID(), treating: therapist)
+            clinic.clock.advance(by: 60)
+            let ended = try #require(try await CareTeamMember.query(on: clinic.db).filter(\.$client.$id == left.requireID()).first())
+            ended.endsAt = clinic.clock.now
+            try await ended.update(on: clinic.db)
+
+            let (director, _) = try await clinic.signedIn(as: .admin)
+            let list = try await director.get("/staff/clients").body.string
+            let waitingPart = String(list[try #require(list.range(of: "Waiting to be accepted")).upperBound...])
+                .components(separatedBy: "Every client of the clinic").first ?? ""
+            #expect(waitingPart.contains("Al Waiting") && waitingPart.contains("Cy Left"), "no treating clinician now")
+            #expect(!waitingPart.contains("Bea Treated"))
+            let everyone = list.components(separatedBy: "Every client of the clinic").last ?? ""
+            let order = ["Al Waiting", "Bea Treated", "Cy Left"].map { everyone.range(of: $0)?.lowerBound }
+            #expect(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), "every client, by name")
+            #expect(list.contains("/staff/clients/\(waiting.id!.uuidString)/care-team"), "a waiting client links to the care-team page")
+
+            let mine = try await TodayTests.signIn(clinic, therapist).get("/staff/clients").body.string
+            #expect(mine.contains("Bea Treated") && mine.contains("No contract yet"))
+            #expect(!mine.contains("Al Waiting") && !mine.contains("Cy Left") && !mine.contains("Waiting to be accepted"))
+        }
+    }
+
     /// A caseload is the memberships active at the moment: begun, and not yet ended.
     @Test func a_caseload_is_the_memberships_begun_and_not_yet_ended() async throws {
         try await withClinic { clinic in

@@ -27,20 +27,20 @@ struct ChartController: SiteRouteCollection {
         let caseload = try await ClinicalQueries.caseload(of: staff, mayAssign: settings.mayAssignCareTeam(staff.role), settings: settings, zone: zone,
                                                           now: request.now, on: request.db)
         try await request.audit(.view, recordType: "caseload", detail: "clients=\(caseload.mine.count)")
-        func row(_ client: ClientRecord) -> CaseloadPage.Client {
-            let contract = client.id.flatMap { caseload.latestContract[$0] }
+        func row(_ client: ClinicalQueries.Caseload.Client) -> CaseloadPage.Client {
+            let contract = caseload.latestContract[client.id]
             // Where each course on the caseload stands: "session 5 of 16, middle phase".
-            let standing = client.id.flatMap { caseload.progress[$0] }.map { progress in
+            let standing = caseload.progress[client.id].map { progress in
                 progress.isComplete ? "Course complete (\(progress.agreedSessions) sessions)"
                     : "Session \(progress.currentSession) of \(progress.agreedSessions), \(progress.computedPhase.label.lowercased())"
             }
-            return CaseloadPage.Client(id: client.id?.uuidString ?? "", name: client.name,
+            return CaseloadPage.Client(id: client.id.uuidString, name: client.name,
                                        programme: Programme(rawValue: contract?.programme ?? client.programme)?.label ?? client.programme,
                                        course: standing ?? contract.map { "A \($0.agreedSessions)-session contract from \($0.startDate)" } ?? "No contract yet")
         }
         let model = CaseloadPage.Model(
             mine: caseload.mine.map(row), mineCaption: staff.role == .supervisor ? "Your caseload and your students' clients" : "Your caseload",
-            waiting: caseload.waiting.map { .init(id: $0.id?.uuidString ?? "", name: $0.name, opened: DateDisplay.day(zone.localDate(of: $0.createdAt))) },
+            waiting: caseload.waiting.map { .init(id: $0.id.uuidString, name: $0.name, opened: DateDisplay.day(zone.localDate(of: $0.createdAt))) },
             everyone: caseload.everyone.map(row))
         return try await request.page("Clients", CaseloadPage.view(model))
     }

@@ -9,33 +9,69 @@ import Vapor
 enum ClinicalQueries {
     // MARK: Caseload
 
+    /// The caseload's lists as plain rows: a clinician's few hundred clients and their contracts
+    /// as Fluent models were most of the page (docs/PERFORMANCE.md, "Runs of 2026-12-07, third
+    /// session").
     struct Caseload {
-        var mine: [ClientRecord]
-        var everyone: [ClientRecord]
+        struct Client { let id: UUID; let name: String; let programme: String; let createdAt: Date }
+        struct Contract { let programme: String; let agreedSessions: Int; let startDate: String }
+
+        var mine: [Client]
+        var everyone: [Client]
         /// Clients nobody has accepted yet, for those who assign care teams.
-        var waiting: [ClientRecord]
-        var latestContract: [UUID: ContractRow]
+        var waiting: [Client]
+        var latestContract: [UUID: Contract]
         /// The course of each client on one's own caseload, for those with a contract.
         var progress: [UUID: CourseProgress]
+    }
+
+    private static func caseloadClients(_ query: SQLQueryString, on db: any Database) async throws -> [Caseload.Client] {
+        try await RowReader.all(query, on: db).map { row in
+            Caseload.Client(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+                            programme: try row.decode(column: "programme", as: String.self), createdAt: try row.decode(column: "created_at", as: Date.self))
+        }
     }
 
     static func caseload(of staff: CurrentStaff, mayAssign: Bool, settings: ClinicalSettingsRow, zone: ClinicTimeZone, now: Date,
                          on db: any Database) async throws -> Caseload {
         let clientIDs = try await CareTeamQueries.clients(of: staff.id, at: now, on: db)
-        let mine = clientIDs.isEmpty ? [] : try await ClientRecord.query(on: db).filter(\.$id ~~ Array(clientIDs)).sort(\.$name).all()
-        let everyone = staff.role == .admin ? try await ClientRecord.query(on: db).sort(\.$name).limit(500).all() : []
-        let listed = clientIDs.union(everyone.compactMap(\.id))
-        let contracts = listed.isEmpty ? [] : try await ContractRow.query(on: db).filter(\.$client.$id ~~ Array(listed)).sort(\.$version, .descending).all()
-        let latestContract = Dictionary(contracts.map { ($0.$client.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let ownContracts = latestContract.filter { clientIDs.contains($0.key) }
-        let held = try await CourseState.sessionsHeld(since: ownContracts, zone: zone, on: db)
-        let progress = ownContracts.mapValues { contract in
-            CourseProgress(sessionsHeld: held[contract.$client.id] ?? 0, agreedSessions: contract.agreedSessions, settings: settings.course)
+        let clients = ClientRecord.schema
+        let mine = clientIDs.isEmpty ? [] : try await caseloadClients("""
+            SELECT id, name, programme, created_at FROM \(ident: clients) WHERE id IN (\(binds: Array(clientIDs))) ORDER BY name, id
+            """, on: db)
+        let everyone = staff.role == .admin ? try await caseloadClients("""
+            SELECT id, name, programme, created_at FROM \(ident: clients) ORDER BY name, id LIMIT 500
+            """, on: db) : []
+        let listed = clientIDs.union(everyone.map(\.id))
+        // The highest version of each client's contract is the one in force.
+        var latestContract: [UUID: Caseload.Contract] = [:]
+        if !listed.isEmpty {
+            for row in try await RowReader.all("""
+                SELECT client_id, programme, agreed_sessions, start_date FROM \(ident: ContractRow.schema)
+                WHERE client_id IN (\(binds: Array(listed))) ORDER BY version DESC
+                """, on: db) {
+                let client = try row.decode(column: "client_id", as: UUID.self)
+                guard latestContract[client] == nil else { continue }
+                latestContract[client] = Caseload.Contract(programme: try row.decode(column: "programme", as: String.self),
+                                                           agreedSessions: try row.decode(column: "agreed_sessions", as: Int.self),
+                                                           startDate: try row.decode(column: "start_date", as: String.self))
+            }
         }
-        let treated = mayAssign ? Set(try await CareTeamMember.query(on: db).filter(\.$role == .treating).filter(\.$startsAt <= now)
-            .group(.or) { $0.filter(\.$endsAt == nil).filter(\.$endsAt > now) }.all().map { $0.$client.id }) : []
-        let waiting = mayAssign ? try await ClientRecord.query(on: db).sort(\.$createdAt, .descending).limit(500).all()
-            .filter { !treated.contains($0.id ?? UUID()) } : []
+        let ownContracts = latestContract.filter { clientIDs.contains($0.key) }
+        let held = try await CourseState.sessionsHeld(startingOn: ownContracts.mapValues(\.startDate), zone: zone, on: db)
+        let progress = Dictionary(uniqueKeysWithValues: ownContracts.map { client, contract in
+            (client, CourseProgress(sessionsHeld: held[client] ?? 0, agreedSessions: contract.agreedSessions, settings: settings.course))
+        })
+        // The 500 newest clients, less those with a treating clinician now (the rule of
+        // `CareTeamQueries.active`).
+        let waiting = mayAssign ? try await caseloadClients("""
+            SELECT newest.id, newest.name, newest.programme, newest.created_at
+            FROM (SELECT id, name, programme, created_at FROM \(ident: clients) ORDER BY created_at DESC LIMIT 500) AS newest
+            WHERE NOT EXISTS (SELECT 1 FROM \(ident: CareTeamMember.schema) AS members
+                WHERE members.client_id = newest.id AND members.role = \(bind: CareTeamMember.Role.treating.rawValue)
+                    AND members.starts_at <= \(bind: now) AND (members.ends_at IS NULL OR members.ends_at > \(bind: now)))
+            ORDER BY newest.created_at DESC
+            """, on: db) : []
         return Caseload(mine: mine, everyone: everyone, waiting: waiting, latestContract: latestContract, progress: progress)
     }
 

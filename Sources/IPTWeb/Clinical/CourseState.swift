@@ -48,7 +48,12 @@ struct CourseState: Sendable {
     /// asked one count per client, and building each query (Fluent finds a model's fields by
     /// reflection) cost more than the count (docs/PERFORMANCE.md). Clients with none are absent.
     static func sessionsHeld(since contracts: [UUID: ContractRow], zone: ClinicTimeZone, on database: any Database) async throws -> [UUID: Int] {
-        let starts = contracts.compactMap { client, contract in LocalDate(iso: contract.startDate).map { (client, zone.startOfDay($0)) } }
+        try await sessionsHeld(startingOn: contracts.mapValues(\.startDate), zone: zone, on: database)
+    }
+
+    /// The same, given each client's contract start date (as the contract keeps it, "2026-01-31").
+    static func sessionsHeld(startingOn startDates: [UUID: String], zone: ClinicTimeZone, on database: any Database) async throws -> [UUID: Int] {
+        let starts = startDates.compactMap { client, date in LocalDate(iso: date).map { (client, zone.startOfDay($0)) } }
         guard !starts.isEmpty else { return [:] }
         // The clients are a list of constant rows that the count joins, so each client is one
         // range of the (client, status, start) index. Written as "status = attended AND (client and
