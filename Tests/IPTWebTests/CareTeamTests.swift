@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 @testable import IPTWeb
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -291,6 +292,20 @@ import VaporTesting
             let mine = try await TodayTests.signIn(clinic, therapist).get("/staff/clients").body.string
             #expect(mine.contains("Bea Treated") && mine.contains("No contract yet"))
             #expect(!mine.contains("Al Waiting") && !mine.contains("Cy Left") && !mine.contains("Waiting to be accepted"))
+        }
+    }
+
+    /// The director's two lists are read in order through an index, not by sorting every client.
+    @Test func the_directors_lists_are_read_through_the_clients_indexes() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let sql = clinic.db as! any SQLDatabase
+            for (query, index) in [(ClinicalQueries.everyoneByName, "clients_name_id"),
+                                   (ClinicalQueries.newestWithoutTreatingClinician(at: clinic.clock.now), "clients_created_at")] {
+                let plan = try await sql.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+                #expect(plan.contains { $0.contains("INDEX \(index)") }, "\(plan)")
+                #expect(!plan.contains { $0 == "SCAN clients" }, "not the whole table: \(plan)")
+            }
         }
     }
 

@@ -32,16 +32,31 @@ enum ClinicalQueries {
         }
     }
 
+    /// The first 500 clients by name (through the index of M071).
+    static let everyoneByName: SQLQueryString = """
+        SELECT id, name, programme, created_at FROM \(ident: ClientRecord.schema) ORDER BY name, id LIMIT 500
+        """
+
+    /// The 500 newest clients (through the index of M071), less those with a treating clinician
+    /// now (the rule of `CareTeamQueries.active`).
+    static func newestWithoutTreatingClinician(at now: Date) -> SQLQueryString {
+        """
+        SELECT newest.id, newest.name, newest.programme, newest.created_at
+        FROM (SELECT id, name, programme, created_at FROM \(ident: ClientRecord.schema) ORDER BY created_at DESC LIMIT 500) AS newest
+        WHERE NOT EXISTS (SELECT 1 FROM \(ident: CareTeamMember.schema) AS members
+            WHERE members.client_id = newest.id AND members.role = \(bind: CareTeamMember.Role.treating.rawValue)
+                AND members.starts_at <= \(bind: now) AND (members.ends_at IS NULL OR members.ends_at > \(bind: now)))
+        ORDER BY newest.created_at DESC
+        """
+    }
+
     static func caseload(of staff: CurrentStaff, mayAssign: Bool, settings: ClinicalSettingsRow, zone: ClinicTimeZone, now: Date,
                          on db: any Database) async throws -> Caseload {
         let clientIDs = try await CareTeamQueries.clients(of: staff.id, at: now, on: db)
-        let clients = ClientRecord.schema
         let mine = clientIDs.isEmpty ? [] : try await caseloadClients("""
-            SELECT id, name, programme, created_at FROM \(ident: clients) WHERE id IN (\(binds: Array(clientIDs))) ORDER BY name, id
+            SELECT id, name, programme, created_at FROM \(ident: ClientRecord.schema) WHERE id IN (\(binds: Array(clientIDs))) ORDER BY name, id
             """, on: db)
-        let everyone = staff.role == .admin ? try await caseloadClients("""
-            SELECT id, name, programme, created_at FROM \(ident: clients) ORDER BY name, id LIMIT 500
-            """, on: db) : []
+        let everyone = staff.role == .admin ? try await caseloadClients(everyoneByName, on: db) : []
         let listed = clientIDs.union(everyone.map(\.id))
         // The highest version of each client's contract is the one in force.
         var latestContract: [UUID: Caseload.Contract] = [:]
@@ -62,16 +77,7 @@ enum ClinicalQueries {
         let progress = Dictionary(uniqueKeysWithValues: ownContracts.map { client, contract in
             (client, CourseProgress(sessionsHeld: held[client] ?? 0, agreedSessions: contract.agreedSessions, settings: settings.course))
         })
-        // The 500 newest clients, less those with a treating clinician now (the rule of
-        // `CareTeamQueries.active`).
-        let waiting = mayAssign ? try await caseloadClients("""
-            SELECT newest.id, newest.name, newest.programme, newest.created_at
-            FROM (SELECT id, name, programme, created_at FROM \(ident: clients) ORDER BY created_at DESC LIMIT 500) AS newest
-            WHERE NOT EXISTS (SELECT 1 FROM \(ident: CareTeamMember.schema) AS members
-                WHERE members.client_id = newest.id AND members.role = \(bind: CareTeamMember.Role.treating.rawValue)
-                    AND members.starts_at <= \(bind: now) AND (members.ends_at IS NULL OR members.ends_at > \(bind: now)))
-            ORDER BY newest.created_at DESC
-            """, on: db) : []
+        let waiting = mayAssign ? try await caseloadClients(newestWithoutTreatingClinician(at: now), on: db) : []
         return Caseload(mine: mine, everyone: everyone, waiting: waiting, latestContract: latestContract, progress: progress)
     }
 

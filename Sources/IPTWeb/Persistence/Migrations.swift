@@ -53,5 +53,6 @@ enum Migrations {
         M068OneCreditNotePerInvoice(),
         M069NoteFormKey(),
         M070IssuedDocumentDetails(),
+        M071IndexClientsByNameAndAge(),
     ]
 }
