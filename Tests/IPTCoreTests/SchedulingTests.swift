@@ -34,6 +34,25 @@ func oracleWallTime(_ instant: Date, _ zone: TimeZone) -> (date: LocalDate, minu
 }
 
 @Suite struct WallClockTests {
+    /// Dates and times are written by hand (`ZeroPadded`), as `String(format:)` wrote them before.
+    @Test func dates_and_times_are_written_as_the_format_strings_wrote_them() throws {
+        for value in [0, 1, 9, 10, 59, 99, 100, 999, 1000, 2026, 12345, -1, -7, -42] {
+            for width in [1, 2, 4] {
+                #expect(ZeroPadded(value, width).description == String(format: "%0\(width)d", value), "\(value), width \(width)")
+            }
+        }
+        #expect(LocalDate(year: 2026, month: 3, day: 7)?.description == "2026-03-07")
+        #expect(LocalDate(year: 987, month: 12, day: 31)?.description == "0987-12-31")
+        for minute in [0, 5, 59, 60, 545, 720, 725, 1439, 1440] {
+            let time = try #require(LocalTime(minuteOfDay: minute))
+            #expect(time.description == String(format: "%02d:%02d", minute / 60, minute % 60))
+            let h = time.hour % 12 == 0 ? 12 : time.hour % 12
+            let suffix = time.hour < 12 || time.hour == 24 ? "a.m." : "p.m."
+            #expect(time.spoken == (time.minute == 0 ? "\(h) \(suffix)" : String(format: "%d:%02d %@", h, time.minute, suffix)))
+        }
+        #expect(LocalTime(minuteOfDay: 570)?.spoken == "9:30 a.m." && LocalTime(minuteOfDay: 780)?.spoken == "1 p.m.")
+    }
+
     @Test func dates_parse_only_when_real() {
         #expect(LocalDate(iso: "2027-02-28") != nil)
         #expect(LocalDate(iso: "2027-02-29") == nil)

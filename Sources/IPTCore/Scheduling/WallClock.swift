@@ -83,7 +83,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public var startOfWeek: LocalDate { adding(days: 1 - weekday.rawValue) }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        "\(ZeroPadded(year, 4))-\(ZeroPadded(month, 2))-\(ZeroPadded(day, 2))"
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {
@@ -137,13 +137,13 @@ public struct LocalTime: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public var hour: Int { minuteOfDay / 60 }
     public var minute: Int { minuteOfDay % 60 }
 
-    public var description: String { String(format: "%02d:%02d", hour, minute) }
+    public var description: String { "\(ZeroPadded(hour, 2)):\(ZeroPadded(minute, 2))" }
 
     /// "9:30 a.m." as Canadian style guides write it.
     public var spoken: String {
         let h = hour % 12 == 0 ? 12 : hour % 12
         let suffix = hour < 12 || hour == 24 ? "a.m." : "p.m."
-        return minute == 0 ? "\(h) \(suffix)" : String(format: "%d:%02d %@", h, minute, suffix)
+        return minute == 0 ? "\(h) \(suffix)" : "\(h):\(ZeroPadded(minute, 2)) \(suffix)"
     }
 
     public static func < (lhs: LocalTime, rhs: LocalTime) -> Bool { lhs.minuteOfDay < rhs.minuteOfDay }
@@ -236,5 +236,26 @@ public struct ClinicTimeZone: Sendable {
         // en_US: the en_CA data on some systems says "Eastern Daylight Saving Time", which nobody says.
         let name = timeZone.localizedName(for: style, locale: Locale(identifier: "en_US")) ?? timeZone.identifier
         return name == timeZone.identifier ? name : "\(name) (\(timeZone.identifier))"
+    }
+}
+
+/// A number written with leading zeros to at least `width` digits, as `%0*d` writes it.
+/// `String(format:)` goes through CoreFoundation's formatter: the dates and times a calendar week
+/// writes into its links and labels were a sixth of that page (docs/PERFORMANCE.md, "Runs of
+/// 2026-12-07, third session").
+public struct ZeroPadded: CustomStringConvertible, Sendable {
+    public let value: Int
+    public let width: Int
+
+    public init(_ value: Int, _ width: Int) {
+        self.value = value
+        self.width = width
+    }
+
+    public var description: String {
+        let digits = String(value.magnitude)
+        let sign = value < 0 ? "-" : ""
+        let padding = max(0, width - sign.count - digits.count)
+        return sign + String(repeating: "0", count: padding) + digits
     }
 }
