@@ -45,7 +45,7 @@ struct AuditController: SiteRouteCollection {
         let zone = try await request.services.clinic.current(on: request.db).timeZone
         // The reason someone gave for opening a chart outside their caseload is kept sealed in its
         // own row, which the trail names; whoever reads the trail reads the reason beside it.
-        let reasonIDs = found.rows.filter { $0.recordType == "chart-access-reason" }.compactMap { $0.recordID.flatMap(UUID.init(uuidString:)) }
+        let reasonIDs = found.rows.filter { $0.recordType == "chart-access-reason" }.compactMap { $0.recordID.flatMap(UUIDText.parse) }
         var reasons: [String: String] = [:]
         if !reasonIDs.isEmpty {
             for grant in try await ChartAccessReason.query(on: request.db).filter(\.$id ~~ reasonIDs).all() {
@@ -62,8 +62,8 @@ struct AuditController: SiteRouteCollection {
                     AuditTrailPage.Event(
                         sequence: event.sequence, when: DateDisplay.dateTime(event.occurredAt, timeZone: zone), who: event.actorLabel,
                         action: event.action, recordType: event.recordType, recordID: event.recordID,
-                        recordIDIsUUID: event.recordID.flatMap(UUID.init(uuidString:)) != nil,
-                        about: event.subject.flatMap(UUID.init(uuidString:)).flatMap { context.clientNames[$0] } ?? event.subject ?? "",
+                        recordIDIsUUID: event.recordID.flatMap(UUIDText.parse) != nil,
+                        about: event.subject.flatMap(UUIDText.parse).flatMap { context.clientNames[$0] } ?? event.subject ?? "",
                         outsideCareTeam: context.outsideCareTeam(event),
                         detail: event.recordID.flatMap { reasons[$0] }.map { "\(event.detail ?? "reason"): \($0)" } ?? event.detail,
                         requestID: event.requestID)

@@ -70,7 +70,7 @@ enum AuditQueries {
         /// A staff member's action on a client's records when they were not in the client's care team
         /// at that moment (a membership that began later or had ended does not count).
         func outsideCareTeam(_ event: Line) -> Bool {
-            guard let client = event.subject.flatMap(UUID.init(uuidString:)), let actor = event.actorID.flatMap(UUID.init(uuidString:)) else { return false }
+            guard let client = event.subject.flatMap(UUIDText.parse), let actor = event.actorID.flatMap(UUIDText.parse) else { return false }
             return !(teams[client]?.contains { $0.staffID == actor && $0.isActive(at: event.occurredAt) } ?? false)
         }
     }
@@ -88,7 +88,7 @@ enum AuditQueries {
     }
 
     static func clientContext(of events: [Line], on database: any Database) async throws -> ClientContext {
-        let clientIDs = Array(Set(events.compactMap { $0.subject.flatMap(UUID.init(uuidString:)) }))
+        let clientIDs = Array(Set(events.compactMap { $0.subject.flatMap(UUIDText.parse) }))
         guard !clientIDs.isEmpty else { return ClientContext(clientNames: [:], teams: [:]) }
         let list = clientIDs.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
         let names = try await RowReader.all("SELECT id, name FROM \(ident: ClientRecord.schema) WHERE id IN (\(list))", on: database)

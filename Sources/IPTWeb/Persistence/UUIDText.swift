@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Fluent stores a `UUID` in SQLite as its text, and `UUID(uuidString:)` parses it with `sscanf`:
 /// a tenth of the Today page's time, which decodes a few thousand ids (docs/PERFORMANCE.md, "Runs of
-/// 2026-12-07, third session"). Used by the inline reader's rows only; anything this does not
-/// read is left to Foundation, so the result is always Foundation's.
+/// 2026-12-07, third session"). Used by the inline reader's rows, and by the audit view for the ids
+/// its rows keep as text; the tests hold it to Foundation's answer, ids and refusals alike.
 enum UUIDText {
     static func parse(_ text: String) -> UUID? {
         var text = text
