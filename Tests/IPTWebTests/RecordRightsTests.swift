@@ -73,6 +73,13 @@ extension TestClinic {
             let bundle = try #require(try JSONSerialization.jsonObject(with: Data(buffer: fhir.body)) as? [String: Any])
             let kinds = Set((bundle["entry"] as? [[String: Any]] ?? []).compactMap { ($0["resource"] as? [String: Any])?["resourceType"] as? String })
             #expect(kinds.isSuperset(of: ["Patient", "Appointment", "QuestionnaireResponse", "DocumentReference", "AuditEvent"]))
+            // The access log is every event about the client, oldest first (the download itself may be
+            // logged after the copy was made).
+            let logged = (bundle["entry"] as? [[String: Any]] ?? []).compactMap { $0["resource"] as? [String: Any] }
+                .filter { $0["resourceType"] as? String == "AuditEvent" }.compactMap { $0["id"] as? String }
+            let trail = try await AuditEvent.query(on: clinic.db).filter(\.$subject == client.id!.uuidString).sort(\.$sequence).all()
+                .map { $0.id!.uuidString.lowercased() }
+            #expect(!logged.isEmpty && trail.starts(with: logged) && trail.count - logged.count <= 1, "\(logged.count) of \(trail.count)")
             // A guardian or a stranger gets nothing; staff without the client get the same 404 as for a missing one.
             let stranger = Browser(app: clinic.app)
             #expect(try await stranger.get("/portal/record").location == "/portal/sign-in")

@@ -8,6 +8,7 @@ import Vapor
 enum AuditQueries {
     /// One line of the trail as the audit view shows it.
     struct Line: Sendable {
+        let id: UUID
         let sequence: Int64
         let occurredAtMilliseconds: Int64
         let actorID: String?
@@ -35,12 +36,29 @@ enum AuditQueries {
         if let subject = filters.subject { conditions.append("subject = \(bind: UUID(uuidString: subject)?.uuidString ?? subject.lowercased())") }
         let filter: SQLQueryString = conditions.isEmpty ? "" : "WHERE \(conditions.joined(separator: " AND "))"
         let number = max(1, min(100_000, filters.page))
-        let rows = try await RowReader.all("""
-            SELECT sequence, occurred_at_ms, actor_id, actor_label, action, record_type, record_id, subject, request_id, detail
-            FROM \(ident: AuditEvent.schema) \(filter) ORDER BY sequence DESC LIMIT \(bind: size + 1) OFFSET \(bind: (number - 1) * size)
+        let lines = try await lines("""
+            SELECT \(lineColumns) FROM \(ident: AuditEvent.schema) \(filter)
+            ORDER BY sequence DESC LIMIT \(bind: size + 1) OFFSET \(bind: (number - 1) * size)
             """, on: database)
-        let lines = try rows.map { row in
-            Line(sequence: try row.decode(column: "sequence", as: Int64.self),
+        return PageOfRows(rows: Array(lines.prefix(size)), number: number, hasMore: lines.count > size)
+    }
+
+    /// Every event about this client, oldest first: the access log of a right-of-access copy. A
+    /// long-standing client has thousands, and as Fluent models they were half of the export's
+    /// time (docs/PERFORMANCE.md, "Runs of 2026-12-07, third session").
+    static func events(aboutClient clientID: UUID, on database: any Database) async throws -> [Line] {
+        try await lines("""
+            SELECT \(lineColumns) FROM \(ident: AuditEvent.schema) WHERE subject = \(bind: clientID.uuidString) ORDER BY sequence
+            """, on: database)
+    }
+
+    private static let lineColumns: SQLQueryString =
+        "id, sequence, occurred_at_ms, actor_id, actor_label, action, record_type, record_id, subject, request_id, detail"
+
+    private static func lines(_ query: SQLQueryString, on database: any Database) async throws -> [Line] {
+        try await RowReader.all(query, on: database).map { row in
+            Line(id: try row.decode(column: "id", as: UUID.self),
+                 sequence: try row.decode(column: "sequence", as: Int64.self),
                  occurredAtMilliseconds: try row.decode(column: "occurred_at_ms", as: Int64.self),
                  actorID: try row.decode(column: "actor_id", as: String?.self),
                  actorLabel: try row.decode(column: "actor_label", as: String.self),
@@ -51,7 +69,6 @@ enum AuditQueries {
                  requestID: try row.decode(column: "request_id", as: String?.self),
                  detail: try row.decode(column: "detail", as: String?.self))
         }
-        return PageOfRows(rows: Array(lines.prefix(size)), number: number, hasMore: lines.count > size)
     }
 
     /// Everyone who could have acted, for the person filter: two plain columns, since a Fluent

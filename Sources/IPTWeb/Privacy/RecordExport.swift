@@ -30,7 +30,7 @@ struct RecordExport {
     let notes: [Note]
     let discharge: DischargeController.Content?
     let corrections: [Correction]
-    let accessLog: [AuditEvent]
+    let accessLog: [AuditQueries.Line]
     let instruments: InstrumentCatalogue
     /// Safety alerts and the follow-up recorded when each was closed (with the clinical writing).
     var safety: [(alert: RiskAlert, followUp: String?)] = []
@@ -76,7 +76,7 @@ struct RecordExport {
                 Correction(request: request, details: try keyRing.open(request.detailsSealed, RecordRequest.detailsContext(request.id!, client: request.$client.id)),
                            response: try keyRing.openOptional(request.responseSealed, RecordRequest.responseContext(request.id!, client: request.$client.id)))
             }
-        let log = try await AuditEvent.query(on: db).filter(\.$subject == clientID.uuidString).sort(\.$sequence).all()
+        let log = try await AuditQueries.events(aboutClient: clientID, on: db)
         var export = RecordExport(client: client, appointments: appointments, clinicianNames: names, consents: consents, responses: responses,
                                   includesNotes: includeNotes, formulation: formulation, notes: notes, discharge: discharge, corrections: corrections,
                                   accessLog: log, instruments: instruments)
@@ -260,7 +260,7 @@ struct RecordExport {
                      date: correction.request.requestedAt)
         }
         for event in accessLog {
-            add(["resourceType": "AuditEvent", "id": event.id!.uuidString.lowercased(),
+            add(["resourceType": "AuditEvent", "id": event.id.uuidString.lowercased(),
                  "type": ["system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "rest"],
                  "action": Self.fhirAction(event.action), "recorded": iso.string(from: event.occurredAt),
                  "agent": [["who": ["display": event.actorLabel], "requestor": true]],
