@@ -67,6 +67,7 @@ extension TestClinic {
             let html = copy.body.string
             #expect(html.contains("Mourning a father") && html.contains("Lower after the argument on Sunday"), "formulation and note released")
             #expect(html.contains("Who has opened this record") && html.contains(therapistUser.name), "the access log names who opened it")
+            #expect(html.contains(" with \(therapistUser.name): "), "each appointment names its clinician")
             #expect(copy.headers.first(name: .cacheControl) == "no-store")
             let fhir = try await portal.get("/portal/record.fhir.json")
             #expect(fhir.status == .ok)
