@@ -114,6 +114,12 @@ import Testing
                     let plan = try await clinic.db.transaction { db in
                         let sql = db as! any SQLDatabase
                         try await sql.raw("SET LOCAL enable_seqscan = off").run()
+                        // With sequential scans priced out, an empty table's whole (name, id) index
+                        // (M071, for the director's list) stands in for one, with no condition. On
+                        // the 100,000-client clinic the planner chooses the trigram index for these
+                        // searches with or without it (docs/PERFORMANCE.md); this test's schema is
+                        // its own, so the index goes for the plan's sake.
+                        try await sql.raw("DROP INDEX IF EXISTS clients_name_id").run()
                         return try await sql.raw("EXPLAIN SELECT id FROM clients WHERE " + condition).all()
                             .map { try $0.decode(column: "QUERY PLAN", as: String.self) }.joined(separator: "\n")
                     }
