@@ -38,6 +38,22 @@ import VaporTesting
         }
     }
 
+    /// A report's long reads go to sqlite-nio from the start; a page's reads are answered inline.
+    @Test func a_long_read_is_not_tried_inline_first() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            _ = try await clinic.makeStaff(.therapist, email: "long@example.org", name: "Long Read")
+            let before = reader.statementCounts
+            let long = try await RowReader.long("SELECT name FROM staff_users WHERE email = \(bind: "long@example.org")", on: clinic.db)
+            #expect(try long.first?.decode(column: "name", as: String.self) == "Long Read")
+            let between = reader.statementCounts
+            #expect(between.served == before.served && between.handedOver == before.handedOver, "not through the inline reader")
+            let short = try await RowReader.all("SELECT name FROM staff_users WHERE email = \(bind: "long@example.org")", on: clinic.db)
+            #expect(try short.first?.decode(column: "name", as: String.self) == "Long Read")
+            #expect(reader.statementCounts.served == between.served + 1)
+        }
+    }
+
     @Test func a_keyed_read_is_answered_here_and_sees_every_committed_write() async throws {
         try await withClinic { clinic in
             guard let (reader, database) = try inline(clinic) else { return }
@@ -217,6 +233,10 @@ import VaporTesting
         for text in bad {
             #expect(UUIDText.parse(text) == nil, "\(text)")
             #expect(UUID(uuidString: text) == nil, "Foundation refuses it too: \(text)")
+        }
+        // Whatever Foundation makes of a 36-character oddity, this makes the same.
+        for text in ["+1CA1E001-0000-4001-8000-000000000000", " 1CA1E001-0000-4001-8000-000000000000", "5CA1E001-0000-4001-8000-00000000000 "] {
+            #expect(UUIDText.parse(text) == UUID(uuidString: text), "\(text)")
         }
     }
 

@@ -61,7 +61,7 @@ enum OutcomesQueries {
     /// held (sessions, scores, the recorded ending) comes from `CourseOutcomeCache`.
     static func endedCourses(on db: any Database, from: Date, until: Date, zone: ClinicTimeZone, scope: Scope,
                              rule: DropoutRule, keyRing: KeyRing, instruments: InstrumentCatalogue) async throws -> [(month: String, course: EndedCourse)] {
-        let rows = try await RowReader.all(Self.courses(endedIn: endedIn(from: from, until: until, scope: scope)), on: db)
+        let rows = try await RowReader.long(Self.courses(endedIn: endedIn(from: from, until: until, scope: scope)), on: db)
         let courses = try rows.map { row in
             CourseOutcomeCache.Course(discharge: try row.decode(column: "discharge_id", as: UUID.self), client: try row.decode(column: "client_id", as: UUID.self),
                                       keptVersion: try row.decode(column: "kept_version", as: Int64?.self),
@@ -146,7 +146,7 @@ enum OutcomesQueries {
     static func journeys(on db: any Database, period: OutcomesPeriod) async throws -> [CareJourney] {
         let sql = db as! any SQLDatabase
         let first = period.first.description, end = period.endExclusive.description
-        let steps = try await RowReader.all(Self.steps(startedFrom: first, until: end), on: db)
+        let steps = try await RowReader.long(Self.steps(startedFrom: first, until: end), on: db)
         let enquiries = try await sql.raw("""
             SELECT cl.id AS client_id, MIN(e.created_at) AS first_at FROM treatment_contracts c
             JOIN clients cl ON cl.id = c.client_id JOIN enquiries e ON e.email = cl.email

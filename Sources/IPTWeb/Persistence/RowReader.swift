@@ -18,6 +18,15 @@ enum RowReader {
         }
     }
 
+    /// A read known to run longer than the inline reader's budget (a report over months of
+    /// courses): on a pooled connection from the start, so that it neither holds an event loop
+    /// until the watchdog stops it nor runs twice.
+    static func long(_ query: SQLQueryString, on db: any Database) async throws -> [any SQLRow] {
+        try await db.withConnection { connection in
+            try await (connection as! any SQLDatabase).raw(query).all()
+        }
+    }
+
     /// A second handle on the clinic's database, through the pool of an event loop other than
     /// `eventLoop`, so that a long read can run beside the request's own. Fluent keeps one SQLite
     /// connection per event loop, so two reads on `request.db` take turns however many cores
