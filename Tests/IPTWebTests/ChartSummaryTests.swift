@@ -10,7 +10,8 @@ import VaporTesting
 /// The chart's summary (scores, next appointment, care team, alerts) is read as plain rows; it
 /// must say what the records say.
 @Suite struct ChartSummaryTests {
-    private func score(_ clinic: TestClinic, client: UUID, clinician: UUID, total: Int, daysAgo: Double) async throws {
+    /// A PHQ-9 sent `daysAgo`: completed with `total`, or (nil) sent and not answered.
+    private func score(_ clinic: TestClinic, client: UUID, clinician: UUID, total: Int?, daysAgo: Double) async throws {
         let response = MeasureResponse()
         response.id = UUID()
         response.sharedWithGuardian = false
@@ -18,11 +19,11 @@ import VaporTesting
         response.$clinician.id = clinician
         response.instrumentCode = "phq-9"
         response.tokenHash = UUID().uuidString
-        response.status = .completed
-        try response.setScore(.init(total: total, band: ""), clinic.app.services.keyRing)
+        response.status = total == nil ? .sent : .completed
+        if let total { try response.setScore(.init(total: total, band: ""), clinic.app.services.keyRing) }
         response.createdAt = clinic.clock.now.addingTimeInterval(-daysAgo * 86_400)
         response.expiresAt = clinic.clock.now.addingTimeInterval(86_400)
-        response.completedAt = response.createdAt
+        response.completedAt = total == nil ? nil : response.createdAt
         try await response.create(on: clinic.db)
     }
 
@@ -39,17 +40,7 @@ import VaporTesting
             try await score(clinic, client: clientID, clinician: studentUser.requireID(), total: 15, daysAgo: 14)
             try await score(clinic, client: clientID, clinician: studentUser.requireID(), total: 11, daysAgo: 7)
             // A questionnaire sent and not answered has no score and is not counted.
-            let pending = MeasureResponse()
-            pending.id = UUID()
-            pending.sharedWithGuardian = false
-            pending.$client.id = clientID
-            pending.$clinician.id = try studentUser.requireID()
-            pending.instrumentCode = "phq-9"
-            pending.tokenHash = UUID().uuidString
-            pending.status = .sent
-            pending.createdAt = clinic.clock.now
-            pending.expiresAt = clinic.clock.now.addingTimeInterval(86_400)
-            try await pending.create(on: clinic.db)
+            try await score(clinic, client: clientID, clinician: studentUser.requireID(), total: nil, daysAgo: 0)
             try await clinic.addAppointment(client: clientID, clinician: studentUser, start: clinic.tenOClock(inDays: 9), type: "ipt-session")
             try await clinic.addAppointment(client: clientID, clinician: studentUser, start: clinic.tenOClock(inDays: 2), type: "ipt-session")
             try await clinic.addAppointment(client: clientID, clinician: studentUser, start: clinic.tenOClock(inDays: 1), type: "ipt-session",
