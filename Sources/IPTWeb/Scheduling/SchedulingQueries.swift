@@ -236,10 +236,7 @@ extension SchedulingQueries {
                 AND a.status NOT IN (\(binds: hidden))
             ORDER BY a.starts_at, a.id
             """, on: database).map { row in
-                let status = try row.decode(column: "status", as: String.self)
-                guard let known = Appointment.Status(rawValue: status) else {
-                    throw Abort(.internalServerError, reason: "An appointment has a status this version does not know: \(status).")
-                }
+                let known = try Appointment.Status.read(from: row)
                 return CalendarEntry(id: try row.decode(column: "id", as: UUID.self), staffID: try row.decode(column: "staff_id", as: UUID.self),
                                      clientName: try row.decode(column: "client_name", as: String?.self),
                                      typeCode: try row.decode(column: "type_code", as: String?.self),
@@ -371,5 +368,17 @@ extension SchedulingQueries {
 
     static func bookingSettings(on database: any Database) async throws -> BookingSettingsRow? {
         try await BookingSettingsRow.query(on: database).first()
+    }
+}
+
+extension Appointment.Status {
+    /// The status in a plain row's `status` column. A value this version does not know is a
+    /// database written by a newer one, not anything a user sent.
+    static func read(from row: any SQLRow) throws -> Appointment.Status {
+        let status = try row.decode(column: "status", as: String.self)
+        guard let known = Appointment.Status(rawValue: status) else {
+            throw Abort(.internalServerError, reason: "An appointment has a status this version does not know: \(status).")
+        }
+        return known
     }
 }

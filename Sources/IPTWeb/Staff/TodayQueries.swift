@@ -40,10 +40,7 @@ enum TodayQueries {
             LEFT JOIN \(ident: ClientRecord.schema) AS clients ON clients.id = a.client_id
             WHERE \(condition) ORDER BY a.starts_at, a.id \(limited)
             """, on: database).map { row in
-                let status = try row.decode(column: "status", as: String.self)
-                guard let known = Appointment.Status(rawValue: status) else {
-                    throw Abort(.internalServerError, reason: "An appointment has a status this version does not know: \(status).")
-                }
+                let known = try Appointment.Status.read(from: row)
                 return DayAppointment(id: try row.decode(column: "id", as: UUID.self), clientID: try row.decode(column: "client_id", as: UUID?.self),
                                       clientName: try row.decode(column: "client_name", as: String?.self),
                                       clinicianName: try row.decode(column: "clinician_name", as: String.self),
