@@ -3,6 +3,7 @@ import Foundation
 import IPTCore
 import IPTPages
 @testable import IPTWeb
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -347,6 +348,37 @@ import VaporTesting
             #expect(sessions.contains("Ada Coming") && sessions.contains("Confirmed"))
             #expect(sessions.contains("Bo Attended") && sessions.contains("Note to write"), "attended today without a note")
             #expect(!sessions.contains("Cy Missed"), "another clinician's")
+        }
+    }
+
+    /// Today's caseload reads are answered from their indexes alone (M072): a table lookup for each
+    /// of a long-standing clinician's hundreds of rows was half of Today's time at 100,000 clients.
+    @Test func todays_caseload_reads_are_answered_from_their_indexes_alone() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let sql = clinic.db as! any SQLDatabase
+            let someone = UUID(), clients = [UUID(), UUID()], now = clinic.clock.now
+            for (query, index) in [(CareTeamQueries.activeClientsQuery(of: someone, at: now), "care_team_staff"),
+                                   (OwedNoteReads.recentClients(of: someone, since: now), "appointments_staff_start"),
+                                   (OwedNoteReads.attendedSessions(of: clients), "appointments_client_status_time"),
+                                   (OwedNoteReads.notes(by: someone, about: clients), "notes_author")] {
+                let plan = try await sql.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+                #expect(plan.contains { $0.contains("USING COVERING INDEX \(index) ") }, "\(plan)")
+            }
+        }
+    }
+
+    /// The widened indexes go back to their old columns and forward again on either engine.
+    @Test func the_widened_indexes_revert_and_apply_again() async throws {
+        try await withClinic { clinic in
+            try await M072CoverTodaysCaseloadReads().revert(on: clinic.db)
+            if DatabaseEngine(of: clinic.db) == .sqlite {
+                let columns = try await (clinic.db as! any SQLDatabase).raw("PRAGMA index_info(care_team_staff)").all()
+                #expect(columns.count == 1, "back to (staff_id)")
+            }
+            try await M072CoverTodaysCaseloadReads().prepare(on: clinic.db)
+            let (browser, therapist) = try await clinic.signedIn(as: .therapist)
+            #expect(try await browser.get("/staff").status == .ok, "Today reads through the indexes again as \(therapist.name)")
         }
     }
 }

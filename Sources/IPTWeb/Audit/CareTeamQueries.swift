@@ -32,10 +32,15 @@ enum CareTeamQueries {
     /// rows: Today and the alerts list ask for a caseload of hundreds, and a Fluent model of each
     /// membership was a twelfth of Today's time (docs/PERFORMANCE.md).
     static func clients(of staffID: UUID, at moment: Date, on database: any Database) async throws -> Set<UUID> {
-        Set(try await RowReader.all("""
-            SELECT client_id FROM \(ident: CareTeamMember.schema)
-            WHERE staff_id = \(bind: staffID) AND starts_at <= \(bind: moment) AND (ends_at IS NULL OR ends_at > \(bind: moment))
-            """, on: database).map { try $0.decode(column: "client_id", as: UUID.self) })
+        Set(try await RowReader.all(activeClientsQuery(of: staffID, at: moment), on: database).map { try $0.decode(column: "client_id", as: UUID.self) })
+    }
+
+    /// Answered from the index `care_team_staff` alone (M072).
+    static func activeClientsQuery(of staffID: UUID, at moment: Date) -> SQLQueryString {
+        """
+        SELECT client_id FROM \(ident: CareTeamMember.schema)
+        WHERE staff_id = \(bind: staffID) AND starts_at <= \(bind: moment) AND (ends_at IS NULL OR ends_at > \(bind: moment))
+        """
     }
 
     /// The treating clinician now, if the clinic has assigned one.

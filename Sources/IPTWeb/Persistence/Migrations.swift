@@ -54,5 +54,6 @@ enum Migrations {
         M069NoteFormKey(),
         M070IssuedDocumentDetails(),
         M071IndexClientsByNameAndAge(),
+        M072CoverTodaysCaseloadReads(),
     ]
 }

@@ -67,11 +67,7 @@ enum TodayQueries {
     /// model of each was a third of Today's time (docs/PERFORMANCE.md). The sessions listed are
     /// read in full with `owedAppointments`.
     static func sessionsWithoutNote(of clinicianID: UUID, since: Date, on database: any Database) async throws -> [NotesOwed.Session] {
-        let attended = Appointment.Status.attended.rawValue
-        let recent = try await RowReader.all("""
-            SELECT DISTINCT client_id FROM appointments
-            WHERE staff_id = \(bind: clinicianID) AND status = \(bind: attended) AND starts_at >= \(bind: since) AND client_id IS NOT NULL
-            """, on: database)
+        let recent = try await RowReader.all(OwedNoteReads.recentClients(of: clinicianID, since: since), on: database)
         let clientIDs = try recent.map { try $0.decode(column: "client_id", as: UUID.self) }
         guard !clientIDs.isEmpty else { return [] }
         // Each client's attended sessions through the (client, status, start) index; the clinician
@@ -79,14 +75,9 @@ enum TodayQueries {
         // clinician's ten years through (clinician, start), and PostgreSQL combined that index with
         // the clients' GiST overlap index: 45 to 88 ms at 100,000 clients; this way under 2 ms on
         // either (docs/PERFORMANCE.md).
-        let history = try await RowReader.all("""
-            SELECT id, client_id, staff_id, starts_at FROM appointments
-            WHERE status = \(bind: attended) AND client_id IN (\(binds: clientIDs))
-            """, on: database).filter { try $0.decode(column: "staff_id", as: UUID.self) == clinicianID }
-        let notes = try await RowReader.all("""
-            SELECT client_id, appointment_id FROM session_notes
-            WHERE author_id = \(bind: clinicianID) AND client_id IN (\(binds: clientIDs)) AND amends_id IS NULL
-            """, on: database)
+        let history = try await RowReader.all(OwedNoteReads.attendedSessions(of: clientIDs), on: database)
+            .filter { try $0.decode(column: "staff_id", as: UUID.self) == clinicianID }
+        let notes = try await RowReader.all(OwedNoteReads.notes(by: clinicianID, about: clientIDs), on: database)
         var noted = Set<UUID>(), unlinked: [UUID: Int] = [:]
         for note in notes {
             if let appointment = try note.decode(column: "appointment_id", as: UUID?.self) {
@@ -179,5 +170,35 @@ enum TodayQueries {
     static func markArrived(_ id: UUID, at now: Date, on database: any Database) async throws {
         try await Appointment.query(on: database).set(\.$arrivedAt, to: now).filter(\.$id == id).filter(\.$status == .confirmed)
             .filter(\.$arrivedAt == nil).update()
+    }
+}
+
+/// The three reads behind the notes a clinician owes, each answered from an index alone (M072):
+/// a long-standing clinician's hundreds of rows were otherwise a table lookup each.
+enum OwedNoteReads {
+    static let attended = Appointment.Status.attended.rawValue
+
+    /// The clients with an attended session with this clinician since `since` (`appointments_staff_start`).
+    static func recentClients(of clinicianID: UUID, since: Date) -> SQLQueryString {
+        """
+        SELECT DISTINCT client_id FROM appointments
+        WHERE staff_id = \(bind: clinicianID) AND status = \(bind: attended) AND starts_at >= \(bind: since) AND client_id IS NOT NULL
+        """
+    }
+
+    /// These clients' attended sessions with anyone (`appointments_client_status_time`).
+    static func attendedSessions(of clientIDs: [UUID]) -> SQLQueryString {
+        """
+        SELECT id, client_id, staff_id, starts_at FROM appointments
+        WHERE status = \(bind: attended) AND client_id IN (\(binds: clientIDs))
+        """
+    }
+
+    /// The clinician's notes about these clients, amendments left out (`notes_author`).
+    static func notes(by clinicianID: UUID, about clientIDs: [UUID]) -> SQLQueryString {
+        """
+        SELECT client_id, appointment_id FROM session_notes
+        WHERE author_id = \(bind: clinicianID) AND client_id IN (\(binds: clientIDs)) AND amends_id IS NULL
+        """
     }
 }
