@@ -1,0 +1,46 @@
+import IPTCore
+import Plot
+
+/// Markup written straight into one string, for the elements a page repeats hundreds of times (the
+/// calendar's free quarter hours: 300 to 400 links on everyone's day). Plot makes a closure for
+/// every element and attribute, a buffer and a dictionary for every element, and copies each
+/// element's markup into its parent's: building and rendering the calendar was a third of that
+/// page's time at 100,000 clients (docs/PERFORMANCE.md, "Runs of 2026-12-07, fourth session").
+/// Values are escaped as the module's own `.text` and attribute overrides escape them, so the
+/// output is the same bytes Plot writes for the same elements (MarkupWriterTests hold it to that).
+/// For flat, repeated runs only; pages are still built with Plot.
+public struct MarkupWriter {
+    public private(set) var html = ""
+
+    public init(capacity: Int = 0) {
+        html.reserveCapacity(capacity)
+    }
+
+    /// `<tag name="value" ...>`, every value escaped for an attribute.
+    public mutating func open(_ tag: String, _ attributes: KeyValuePairs<String, String> = [:]) {
+        html += "<"
+        html += tag
+        for (name, value) in attributes {
+            html += " "
+            html += name
+            html += "=\""
+            html += MarkupEscaping.escape(value)
+            html += "\""
+        }
+        html += ">"
+    }
+
+    public mutating func text(_ text: String) {
+        html += MarkupEscaping.escapeText(text)
+    }
+
+    public mutating func close(_ tag: String) {
+        html += "</"
+        html += tag
+        html += ">"
+    }
+
+    public func node<Context>() -> Node<Context> {
+        .raw(html)
+    }
+}

@@ -1,0 +1,40 @@
+import IPTCore
+import IPTPages
+import Plot
+import Testing
+
+/// `MarkupWriter` writes repeated elements without Plot's tree; what it writes must be what Plot
+/// writes for the same elements, escaping included (the page snapshots hold the calendar to it too).
+@Suite struct MarkupWriterTests {
+    static let hostile = "\u{600}<b>\"O'Neil\" & Co</b> &amp; é"
+
+    @Test func it_writes_what_plot_writes_for_the_same_elements() {
+        var writer = MarkupWriter()
+        writer.open("a", ["class": "cal-slot cal-at-3", "href": "/staff/appointments/new?clinician=\(Self.hostile)&date=2026-12-08",
+                          "aria-label": "Book \(Self.hostile)"])
+        writer.open("span")
+        writer.text("+ \(Self.hostile)")
+        writer.close("span")
+        writer.close("a")
+        writer.text(Self.hostile)
+        // As IPTPages builds it: attribute values through `attributeSafe`, text escaped by bytes.
+        let plot: Node<HTML.BodyContext> = .group(
+            .a(.class("cal-slot cal-at-3"),
+               .attribute(named: "href", value: attributeSafe("/staff/appointments/new?clinician=\(Self.hostile)&date=2026-12-08")),
+               .attribute(named: "aria-label", value: attributeSafe("Book \(Self.hostile)")),
+               .span(.raw(MarkupEscaping.escapeText("+ \(Self.hostile)")))),
+            .raw(MarkupEscaping.escapeText(Self.hostile)))
+        #expect(writer.html == plot.render())
+        #expect(!writer.html.contains("<b>"), "nothing given gets out as markup: \(writer.html)")
+        #expect(writer.html.contains(#"aria-label="Book \#u{600}&lt;b&gt;&quot;O&#39;Neil&quot; &amp; Co"#), "quotes in a value are escaped")
+    }
+
+    @Test func its_node_renders_inside_a_plot_element_as_written() {
+        var writer = MarkupWriter()
+        writer.open("span")
+        writer.text("a < b")
+        writer.close("span")
+        let html = Node<HTML.BodyContext>.div(.class("x"), writer.node()).render()
+        #expect(html == #"<div class="x"><span>a &lt; b</span></div>"#)
+    }
+}
