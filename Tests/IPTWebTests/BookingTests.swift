@@ -361,6 +361,41 @@ enum BookingForm {
             #expect(calendars[1].weekly.entries.count == 8, "every day from 9 to 5, and Tuesday evening at the office")
         }
     }
+
+    /// The booking setup reads the types and fees as plain rows; they say what the models say,
+    /// a type offered by no tier and a fee in another currency included.
+    @Test func the_types_and_fees_read_as_plain_rows_are_what_the_models_hold() async throws {
+        try await withClinic { clinic in
+            let odd = AppointmentTypeRow()
+            odd.code = "walk-and-talk"
+            odd.name = "Walk & talk"
+            odd.durationMinutes = 45
+            odd.bufferBeforeMinutes = 5
+            odd.bufferAfterMinutes = 10
+            odd.offeredBy = ""
+            odd.bookableOnline = false
+            odd.sortOrder = 99
+            try await odd.create(on: clinic.db)
+            let fee = AppointmentFee()
+            fee.typeCode = "walk-and-talk"
+            fee.tierCode = FeeTierCode.full.rawValue
+            fee.cents = 12_345
+            fee.currency = "USD"
+            try await fee.create(on: clinic.db)
+
+            let setup = try await SchedulingQueries.setup(on: clinic.db, clinic: ClinicIdentity.defaults)
+            let types = try await AppointmentTypeRow.query(on: clinic.db).sort(\.$sortOrder).all()
+            #expect(types.count > 1, "the clinic's own types and the new one")
+            #expect(setup.kinds == types.map(\.kind))
+            var prices: [FeeSchedule.Key: Money] = [:]
+            for row in try await AppointmentFee.query(on: clinic.db).all() {
+                guard let tier = FeeTierCode(rawValue: row.tierCode) else { continue }
+                prices[.init(tier: tier, kindCode: row.typeCode)] = Money(cents: row.cents, currency: row.currency)
+            }
+            #expect(setup.fees == FeeSchedule(prices: prices))
+            #expect(setup.kind("walk-and-talk")?.offeredBy.isEmpty == true && setup.kind("walk-and-talk")?.bufferAfterMinutes == 10)
+        }
+    }
 }
 
 @Suite struct DoubleBookingGuardTests {

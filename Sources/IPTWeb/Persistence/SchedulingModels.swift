@@ -34,9 +34,12 @@ final class AppointmentTypeRow: Model, @unchecked Sendable {
 
     var kind: AppointmentKind {
         AppointmentKind(code: code, name: name, durationMinutes: durationMinutes, bufferBeforeMinutes: bufferBeforeMinutes,
-                        bufferAfterMinutes: bufferAfterMinutes,
-                        offeredBy: Set(offeredBy.split(separator: ",").compactMap { FeeTierCode(rawValue: String($0)) }),
-                        bookableOnline: bookableOnline)
+                        bufferAfterMinutes: bufferAfterMinutes, offeredBy: Self.tiers(offeredBy), bookableOnline: bookableOnline)
+    }
+
+    /// The fee tiers of a comma-separated `offered_by`.
+    static func tiers(_ offeredBy: String) -> Set<FeeTierCode> {
+        Set(offeredBy.split(separator: ",").compactMap { FeeTierCode(rawValue: String($0)) })
     }
 }
 

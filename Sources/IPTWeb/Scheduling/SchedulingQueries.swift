@@ -11,23 +11,38 @@ enum SchedulingQueries {
     static func setup(on database: any Database, clinic: ClinicIdentity) async throws -> BookingSetup {
         let zone = clinic.zone
         async let settingsRow = BookingSettingsRow.query(on: database).first()
-        async let typeRows = AppointmentTypeRow.query(on: database).sort(\.$sortOrder).all()
-        async let feeRows = AppointmentFee.query(on: database).all()
+        // The types and fees as plain rows: nearly every staff page and the booking pages read them,
+        // and a Fluent model of each (found by reflection) was 4% of the calendar's and Today's
+        // time (docs/PERFORMANCE.md, "Runs of 2026-12-07, fourth session").
+        async let typeRows = RowReader.all("""
+            SELECT code, name, duration_minutes, buffer_before_minutes, buffer_after_minutes, offered_by, bookable_online
+            FROM \(ident: AppointmentTypeRow.schema) ORDER BY sort_order, id
+            """, on: database)
+        async let feeRows = RowReader.all("SELECT type_code, tier_code, cents, currency FROM \(ident: AppointmentFee.schema)", on: database)
         let settings = try await settingsRow
         let rules = BookingRules(minimumNoticeHours: settings?.minimumNoticeHours ?? 24, notSameDay: settings?.notSameDay ?? true,
                                  horizonDays: settings?.horizonDays ?? 56, gridMinutes: settings?.gridMinutes ?? 30,
                                  maxPerClinicianPerDay: settings == nil ? 7 : settings?.maxPerDay)
         var prices: [FeeSchedule.Key: Money] = [:]
         for fee in try await feeRows {
-            guard let tier = FeeTierCode(rawValue: fee.tierCode) else { continue }
-            prices[.init(tier: tier, kindCode: fee.typeCode)] = Money(cents: fee.cents, currency: fee.currency)
+            guard let tier = FeeTierCode(rawValue: try fee.decode(column: "tier_code", as: String.self)) else { continue }
+            prices[.init(tier: tier, kindCode: try fee.decode(column: "type_code", as: String.self))] =
+                Money(cents: try fee.decode(column: "cents", as: Int.self), currency: try fee.decode(column: "currency", as: String.self))
+        }
+        let kinds = try await typeRows.map { row in
+            AppointmentKind(code: try row.decode(column: "code", as: String.self), name: try row.decode(column: "name", as: String.self),
+                            durationMinutes: try row.decode(column: "duration_minutes", as: Int.self),
+                            bufferBeforeMinutes: try row.decode(column: "buffer_before_minutes", as: Int.self),
+                            bufferAfterMinutes: try row.decode(column: "buffer_after_minutes", as: Int.self),
+                            offeredBy: AppointmentTypeRow.tiers(try row.decode(column: "offered_by", as: String.self)),
+                            bookableOnline: try row.decode(column: "bookable_online", as: Bool.self))
         }
         return BookingSetup(
             zone: zone, rules: rules, holdMinutes: settings?.holdMinutes ?? 15, requireApproval: settings?.requireApproval ?? false,
             cancellation: CancellationPolicy(noticeHours: settings?.cancelNoticeHours ?? 24,
                                              lateFee: settings?.lateCancelFeeCents.map { Money(cents: $0) }),
             offerHours: settings?.offerHours ?? 12,
-            kinds: try await typeRows.map(\.kind),
+            kinds: kinds,
             fees: FeeSchedule(prices: prices))
     }
 
