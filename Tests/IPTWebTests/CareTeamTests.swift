@@ -83,10 +83,14 @@ import VaporTesting
             try await DuplicateQueries.recordMatchesAfterCommit(for: one.id!, now: clinic.clock.now, on: clinic.db)
             #expect(try await PossibleDuplicate.query(on: clinic.db).count() == 1)
             // A database from before M066 with the pair flagged both ways keeps the older task.
-            try await M066UniqueDuplicatePair().revert(on: clinic.db)
+            // On one connection, so that no other connection's cached schema still holds the index.
             clinic.clock.advance(by: 60)
-            try await task(one, two).create(on: clinic.db)
-            try await M066UniqueDuplicatePair().prepare(on: clinic.db)
+            let reversed = task(one, two)
+            try await clinic.db.withConnection { db in
+                try await M066UniqueDuplicatePair().revert(on: db)
+                try await reversed.create(on: db)
+                try await M066UniqueDuplicatePair().prepare(on: db)
+            }
             let left = try await PossibleDuplicate.query(on: clinic.db).all()
             #expect(left.count == 1 && left.first?.$client.id == two.id, "the older task stays")
         }
