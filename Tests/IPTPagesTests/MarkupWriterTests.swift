@@ -37,4 +37,15 @@ import Testing
         let html = Node<HTML.BodyContext>.div(.class("x"), writer.node()).render()
         #expect(html == #"<div class="x"><span>a &lt; b</span></div>"#)
     }
+
+    @Test func a_lists_options_are_what_one_option_at_a_time_writes() {
+        let choices: [(value: String, label: String)] = [("", "Anyone"), ("s1", Self.hostile), ("s2", "Daniel Reyes"), (Self.hostile, "Odd value")]
+        for selected in [nil, "", "s2", Self.hostile] as [String?] {
+            let quick = Node<HTML.BodyContext>.select(SelectViews.options(choices, selected: selected)).render()
+            let plot = Node<HTML.BodyContext>.select(.forEach(choices) { SelectViews.option(value: $0.value, label: $0.label, selected: $0.value == selected) }).render()
+            #expect(quick == plot, "selected \(selected ?? "nil")")
+        }
+        #expect(Node<HTML.BodyContext>.select(SelectViews.options(choices, selected: "s2")).render()
+            .contains(#"<option value>Anyone</option><option value="s1">"#), "an empty value is written as Plot writes it")
+    }
 }

@@ -91,10 +91,7 @@ public enum AuditTrailPage {
                 .div(.class("field"),
                      .label(.for("field-actor"), .text("Who")),
                      .select(.id("field-actor"), .attribute(named: "name", value: "actor"),
-                             SelectViews.option(value: "", label: "Anyone", selected: model.actor == nil),
-                             .forEach(model.staff) { person in
-                                 SelectViews.option(value: person.id, label: person.label, selected: person.id == model.actor)
-                             })),
+                             SelectViews.options([("", "Anyone")] + model.staff.map { ($0.id, $0.label) }, selected: model.actor ?? ""))),
                 .div(.class("field"),
                      .label(.for("field-action"), .text("Action")),
                      .select(.id("field-action"), .attribute(named: "name", value: "action"),

@@ -121,7 +121,7 @@ public enum FormViews {
             .select(
                 .id("field-\(name)"), .attribute(named: "name", value: name), .class(error == nil ? "input" : "input invalid"),
                 .unwrap(describedBy(name, hint: hint, error: error)) { .attribute(named: "aria-describedby", value: $0) },
-                .forEach(options) { SelectViews.option(value: $0.value, label: $0.label, selected: $0.value == selected) }
+                SelectViews.options(options, selected: selected)
             )
         )
     }

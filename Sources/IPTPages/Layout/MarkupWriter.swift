@@ -16,13 +16,15 @@ public struct MarkupWriter {
         html.reserveCapacity(capacity)
     }
 
-    /// `<tag name="value" ...>`, every value escaped for an attribute.
+    /// `<tag name="value" ...>`, every value escaped for an attribute. An empty value writes the
+    /// name alone, as Plot writes an attribute kept when empty (`<option value>`, `selected`).
     public mutating func open(_ tag: String, _ attributes: KeyValuePairs<String, String> = [:]) {
         html += "<"
         html += tag
         for (name, value) in attributes {
             html += " "
             html += name
+            guard !value.isEmpty else { continue }
             html += "=\""
             html += MarkupEscaping.escape(value)
             html += "\""

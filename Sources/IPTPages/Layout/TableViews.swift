@@ -34,4 +34,21 @@ public enum SelectViews {
             .text(label),
         ])
     }
+
+    /// A list's options, the chosen one selected: the same markup as `option` for each, written by
+    /// `MarkupWriter`, since some lists name everyone on the staff (195 in a large clinic, on the
+    /// audit view and the calendar's clinician filter).
+    public static func options(_ options: [(value: String, label: String)], selected: String?) -> Node<HTML.SelectContext> {
+        var writer = MarkupWriter(capacity: options.count * 64)
+        for option in options {
+            if option.value == selected {
+                writer.open("option", ["value": option.value, "selected": ""])
+            } else {
+                writer.open("option", ["value": option.value])
+            }
+            writer.text(option.label)
+            writer.close("option")
+        }
+        return writer.node()
+    }
 }
