@@ -314,7 +314,7 @@ public enum CalendarPage {
                  slotLinks(column, slots: slots, first: first, last: last),
                  .if(column.date == model.today && model.nowMinute >= first && model.nowMinute < last,
                      .div(.class("cal-now \(placement(model.nowMinute, model.nowMinute + 1, first: first, last: last))"), .span(.text("Now")))),
-                 .forEach(Array(column.entries.enumerated())) { index, entry in block(entry, lane: lanes[index], first: first, last: last) }))
+                 blocks(column.entries, lanes: lanes, first: first, last: last)))
     }
 
     /// A column's free quarter hours, each a link to book it. Written by `MarkupWriter`: everyone's
@@ -336,22 +336,44 @@ public enum CalendarPage {
         return writer.node()
     }
 
-    private static func block(_ entry: Entry, lane: String, first: Int, last: Int) -> Node<HTML.BodyContext> {
-        let statusStyle = ["held", "requested", "offered"].contains(entry.statusClass) ? "pending" : entry.statusClass
-        let type = entry.typeIndex.map { "cal-type-\($0 % 6 + 1)" } ?? "cal-type-none"
-        return .a(
-            .class(["cal-appt", type, "cal-st-\(statusStyle)", lane, placement(entry.startMinute, entry.endMinute, first: first, last: last),
-                    entry.movable ? "cal-movable" : ""].filter { !$0.isEmpty }.joined(separator: " ")),
-            .href(SitePath.appointment.link(entry.appointmentID)),
-            .if(entry.movable, .group(escapedAttribute("data-move", SitePath.appointmentMove.link(entry.appointmentID)),
-                                      .attribute(named: "draggable", value: "false"))),
-            escapedAttribute("data-start", "\(entry.startMinute)"), escapedAttribute("data-end", "\(entry.endMinute)"),
-            .title("\(entry.time), \(entry.who), \(entry.what), \(entry.status)"),
+    /// A column's appointments and blocked time, placed by start and length. Written by
+    /// `MarkupWriter` like the free times: everyone's day draws dozens of them.
+    private static func blocks(_ entries: [Entry], lanes: [String], first: Int, last: Int) -> Node<HTML.BodyContext> {
+        var writer = MarkupWriter(capacity: entries.count * 480)
+        for (entry, lane) in zip(entries, lanes) {
+            let statusStyle = ["held", "requested", "offered"].contains(entry.statusClass) ? "pending" : entry.statusClass
+            let type = entry.typeIndex.map { "cal-type-\($0 % 6 + 1)" } ?? "cal-type-none"
+            let classes = ["cal-appt", type, "cal-st-\(statusStyle)", lane, placement(entry.startMinute, entry.endMinute, first: first, last: last),
+                           entry.movable ? "cal-movable" : ""].filter { !$0.isEmpty }.joined(separator: " ")
+            let href = SitePath.appointment.link(entry.appointmentID)
+            let title = "\(entry.time), \(entry.who), \(entry.what), \(entry.status)"
+            if entry.movable {
+                writer.open("a", ["class": classes, "href": href, "data-move": SitePath.appointmentMove.link(entry.appointmentID), "draggable": "false",
+                                  "data-start": "\(entry.startMinute)", "data-end": "\(entry.endMinute)", "title": title])
+            } else {
+                writer.open("a", ["class": classes, "href": href, "data-start": "\(entry.startMinute)", "data-end": "\(entry.endMinute)", "title": title])
+            }
             // The status shares the first line with the time, so even a short block shows it in words.
-            .span(.class("cal-appt-line"), .span(.class("cal-appt-time"), .text(entry.time)), .text(" "),
-                  .span(.class("cal-appt-status"), .text(entry.status))), .text(" "),
-            .strong(.text(entry.who)), .text(" "),
-            .span(.class("cal-appt-what"), .text(entry.what)))
+            writer.open("span", ["class": "cal-appt-line"])
+            writer.open("span", ["class": "cal-appt-time"])
+            writer.text(entry.time)
+            writer.close("span")
+            writer.text(" ")
+            writer.open("span", ["class": "cal-appt-status"])
+            writer.text(entry.status)
+            writer.close("span")
+            writer.close("span")
+            writer.text(" ")
+            writer.open("strong")
+            writer.text(entry.who)
+            writer.close("strong")
+            writer.text(" ")
+            writer.open("span", ["class": "cal-appt-what"])
+            writer.text(entry.what)
+            writer.close("span")
+            writer.close("a")
+        }
+        return writer.node()
     }
 
     /// Overlapping appointments share the column side by side: each gets a lane within its group
