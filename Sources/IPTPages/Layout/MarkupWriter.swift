@@ -36,6 +36,13 @@ public struct MarkupWriter {
         html += MarkupEscaping.escapeText(text)
     }
 
+    /// `<tag ...>text</tag>`.
+    public mutating func element(_ tag: String, _ attributes: KeyValuePairs<String, String> = [:], text: String) {
+        open(tag, attributes)
+        self.text(text)
+        close(tag)
+    }
+
     public mutating func close(_ tag: String) {
         html += "</"
         html += tag

@@ -42,12 +42,10 @@ public enum SelectViews {
         var writer = MarkupWriter(capacity: options.count * 64)
         for option in options {
             if option.value == selected {
-                writer.open("option", ["value": option.value, "selected": ""])
+                writer.element("option", ["value": option.value, "selected": ""], text: option.label)
             } else {
-                writer.open("option", ["value": option.value])
+                writer.element("option", ["value": option.value], text: option.label)
             }
-            writer.text(option.label)
-            writer.close("option")
         }
         return writer.node()
     }

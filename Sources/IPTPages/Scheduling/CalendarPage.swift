@@ -328,9 +328,7 @@ public enum CalendarPage {
             writer.open("a", ["class": "cal-slot \(placement(start, start + slotMinutes, first: first, last: last))" + (outside ? " cal-slot-out" : ""),
                               "href": SitePath.appointmentNew.link(query: ["clinician": column.clinicianID, "date": date, "time": minuteText(start)]),
                               "aria-label": "Book \(column.heading), \(day) at \(time)"])
-            writer.open("span")
-            writer.text("+ \(time)")
-            writer.close("span")
+            writer.element("span", text: "+ \(time)")
             writer.close("a")
         }
         return writer.node()
@@ -355,22 +353,14 @@ public enum CalendarPage {
             }
             // The status shares the first line with the time, so even a short block shows it in words.
             writer.open("span", ["class": "cal-appt-line"])
-            writer.open("span", ["class": "cal-appt-time"])
-            writer.text(entry.time)
+            writer.element("span", ["class": "cal-appt-time"], text: entry.time)
+            writer.text(" ")
+            writer.element("span", ["class": "cal-appt-status"], text: entry.status)
             writer.close("span")
             writer.text(" ")
-            writer.open("span", ["class": "cal-appt-status"])
-            writer.text(entry.status)
-            writer.close("span")
-            writer.close("span")
+            writer.element("strong", text: entry.who)
             writer.text(" ")
-            writer.open("strong")
-            writer.text(entry.who)
-            writer.close("strong")
-            writer.text(" ")
-            writer.open("span", ["class": "cal-appt-what"])
-            writer.text(entry.what)
-            writer.close("span")
+            writer.element("span", ["class": "cal-appt-what"], text: entry.what)
             writer.close("a")
         }
         return writer.node()
