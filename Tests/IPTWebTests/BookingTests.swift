@@ -3,6 +3,7 @@ import Foundation
 import IPTCore
 import IPTPages
 @testable import IPTWeb
+import SQLKit
 import Testing
 import Vapor
 import VaporTesting
@@ -359,6 +360,73 @@ enum BookingForm {
             let tuesday = calendars[1].weekly.entries.filter { $0.weekday == .tuesday }
             #expect(tuesday.contains { $0.locationID == office.id && $0.range.start.minuteOfDay == 18 * 60 && $0.range.end.minuteOfDay == 20 * 60 })
             #expect(calendars[1].weekly.entries.count == 8, "every day from 9 to 5, and Tuesday evening at the office")
+        }
+    }
+
+    /// Each clinician's busy times come back as theirs, whatever order they were booked in, and
+    /// lapsed holds, cancellations and the appointment being moved do not count.
+    @Test func busy_times_come_back_per_clinician_without_what_no_longer_occupies_time() async throws {
+        try await withClinic { clinic in
+            let ada = try await clinic.makeClinician(name: "Ada Alpha")
+            let bea = try await clinic.makeClinician(name: "Bea Beta")
+            let client = try await clinic.addClient(name: "Cal Client", email: "cal@example.org")
+            func book(_ who: StaffUser, hours: Double, _ status: Appointment.Status = .confirmed, holdMinutes: Double? = nil) async throws -> Appointment {
+                let appointment = try await TodayTests.appointment(clinic, clinician: who, client: client, hours: hours, status: status)
+                if let holdMinutes {
+                    appointment.holdExpiresAt = clinic.clock.now.addingTimeInterval(holdMinutes * 60)
+                    try await appointment.update(on: clinic.db)
+                }
+                return appointment
+            }
+            // Booked out of order, so the rows' order on disk is not the times' order.
+            let late = try await book(ada, hours: 50)
+            let early = try await book(ada, hours: 26)
+            let moving = try await book(ada, hours: 74)
+            _ = try await book(ada, hours: 28, .cancelled)
+            _ = try await book(ada, hours: 30, .held, holdMinutes: -5)
+            let held = try await book(bea, hours: 27, .held, holdMinutes: 20)
+            _ = try await book(bea, hours: 24 * 9)  // outside the window
+            let window = Interval(start: clinic.clock.now, end: clinic.clock.now.addingTimeInterval(7 * 86_400))
+            let calendars = try await SchedulingQueries.calendars(for: [ada.requireID(), bea.requireID()], window: window, now: clinic.clock.now,
+                                                                  excluding: moving.id, on: clinic.db)
+            #expect(Set(calendars[0].busy.map(\.interval.start)) == [early.blockedFrom, late.blockedFrom])
+            #expect(calendars[0].busy.count == 2)
+            #expect(calendars[1].busy.map(\.interval) == [Interval(start: held.blockedFrom, end: held.blockedUntil)])
+        }
+    }
+
+    /// Slot finding reads busy times from the index alone (M073): for a group at 100,000 clients
+    /// a table lookup for each of 8,400 appointments was most of the page.
+    @Test func busy_times_are_answered_from_their_index_alone() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let window = Interval(start: clinic.clock.now, end: clinic.clock.now.addingTimeInterval(7 * 86_400))
+            let plan = try await (clinic.db as! any SQLDatabase).raw("EXPLAIN QUERY PLAN " + SchedulingQueries.busyTimesQuery(for: [UUID(), UUID()], window: window))
+                .all().map { try $0.decode(column: "detail", as: String.self) }
+            #expect(plan.contains { $0.contains("USING COVERING INDEX appointments_staff_time ") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "no sort: \(plan)")
+        }
+    }
+
+    /// The widened index goes back to its old columns and forward again on either engine.
+    @Test func the_busy_times_index_reverts_and_applies_again() async throws {
+        try await withClinic { clinic in
+            // On one connection: another SQLite connection's cached schema could still hold an
+            // index the revert dropped and refuse to create it again.
+            try await clinic.db.withConnection { db in
+                try await M073CoverSlotFindingReads().revert(on: db)
+                if DatabaseEngine(of: db) == .sqlite {
+                    let columns = try await (db as! any SQLDatabase).raw("PRAGMA index_info(appointments_staff_time)").all()
+                    #expect(columns.count == 2, "back to (staff_id, blocked_from)")
+                }
+                try await M073CoverSlotFindingReads().prepare(on: db)
+                if DatabaseEngine(of: db) == .sqlite {
+                    let columns = try await (db as! any SQLDatabase).raw("PRAGMA index_info(appointments_staff_time)").all()
+                    #expect(columns.count == 6, "widened again")
+                }
+            }
+            _ = try await clinic.makeClinician(name: "Pat Student")
+            #expect(try await Browser(app: clinic.app).get("/book/times?type=consultation&with=reduced").status == .ok)
         }
     }
 

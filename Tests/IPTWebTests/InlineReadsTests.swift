@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQLiteDriver
 import Foundation
 import IPTPages
 @testable import IPTWeb
@@ -301,5 +302,61 @@ import VaporTesting
         #expect(results.count == 400)
         for (key, text) in results { #expect(text == expected[key], "\(key)") }
         #expect(DateDisplay.iso(winter) == "2026-01-15T14:30:00Z")
+    }
+}
+
+/// `InlineSQLiteRow.plain` reads times, words and counts in place of SQLiteDataDecoder: for every
+/// storage class it answers, it must read what SQLiteDataDecoder reads, and leave the rest to it.
+@Suite struct InlineRowPlainDecodingTests {
+    static let values: [SQLiteData] = [.float(1_765_000_000.25), .float(-3.5), .float(0), .integer(1_765_000_000), .integer(0), .integer(-7),
+                                       .text("assessment"), .text(""), .text("2026-12-07T10:00:00Z"), .text("12"), .null,
+                                       .blob(ByteBuffer(string: "x"))]
+
+    /// What SQLiteDataDecoder makes of `data`, or nil where it refuses.
+    static func reference<D: Decodable>(_ data: SQLiteData, as type: D.Type) -> D? { try? SQLiteDataDecoder().decode(D.self, from: data) }
+
+    @Test func it_reads_what_sqlite_data_decoder_reads() {
+        for data in Self.values {
+            if let plain = InlineSQLiteRow.plain(data, as: Date.self) { #expect(plain == Self.reference(data, as: Date.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: Date?.self) { #expect(plain == Self.reference(data, as: Date?.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: Int.self) { #expect(plain == Self.reference(data, as: Int.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: Int?.self) { #expect(plain == Self.reference(data, as: Int?.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: String.self) { #expect(plain == Self.reference(data, as: String.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: String?.self) { #expect(plain == Self.reference(data, as: String?.self), "\(data)") }
+        }
+    }
+
+    @Test func it_answers_the_pairings_pages_use_and_no_others() {
+        #expect(InlineSQLiteRow.plain(.float(1_765_000_000), as: Date.self) == Date(timeIntervalSince1970: 1_765_000_000))
+        #expect(InlineSQLiteRow.plain(.float(10), as: Date?.self) == .some(Date(timeIntervalSince1970: 10)))
+        #expect(InlineSQLiteRow.plain(.null, as: Date?.self) == .some(nil), "a null time is an answer: none")
+        #expect(InlineSQLiteRow.plain(.null, as: Int?.self) == .some(nil))
+        #expect(InlineSQLiteRow.plain(.null, as: String?.self) == .some(nil))
+        #expect(InlineSQLiteRow.plain(.integer(4), as: Int.self) == 4)
+        #expect(InlineSQLiteRow.plain(.text("held"), as: String.self) == "held")
+        // Left to SQLiteDataDecoder: conversions between storage classes, and other types.
+        #expect(InlineSQLiteRow.plain(.null, as: Date.self) == nil)
+        #expect(InlineSQLiteRow.plain(.integer(4), as: Date.self) == nil)
+        #expect(InlineSQLiteRow.plain(.text("4"), as: Int.self) == nil)
+        #expect(InlineSQLiteRow.plain(.integer(4), as: String.self) == nil)
+        #expect(InlineSQLiteRow.plain(.integer(1), as: Bool.self) == nil)
+        #expect(InlineSQLiteRow.plain(.float(1), as: Double.self) == nil)
+    }
+
+    /// Through the reader: a row's times, words, counts and nulls come back as stored.
+    @Test func rows_read_through_the_inline_reader_decode_as_before() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let reader = try #require(clinic.app.services.inlineReader)
+            let row = try #require(reader.rows("""
+                SELECT CAST(1765000000.5 AS REAL) AS at, NULL AS never, 'held' AS word, 3 AS count, NULL AS none
+                """, binds: [])?.first)
+            #expect(try row.decode(column: "at", as: Date.self) == Date(timeIntervalSince1970: 1_765_000_000.5))
+            #expect(try row.decode(column: "never", as: Date?.self) == nil)
+            #expect(try row.decode(column: "word", as: String.self) == "held")
+            #expect(try row.decode(column: "count", as: Int.self) == 3)
+            #expect(try row.decode(column: "none", as: Int?.self) == nil)
+            #expect(throws: (any Error).self) { try row.decode(column: "never", as: Date.self) }
+        }
     }
 }

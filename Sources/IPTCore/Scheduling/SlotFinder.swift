@@ -179,7 +179,8 @@ struct BusyIndex {
 
     init(_ busy: [BusyTime]) {
         var sorted = busy.map(\.interval)
-        // Callers usually pass them in order already (the database sorts them); check before sorting.
+        // Callers usually pass them in order already (each clinician's rows come from an index on
+        // (clinician, start)); check before sorting.
         if zip(sorted, sorted.dropFirst()).contains(where: { $0.start > $1.start }) {
             sorted.sort { $0.start < $1.start }
         }

@@ -55,5 +55,6 @@ enum Migrations {
         M070IssuedDocumentDetails(),
         M071IndexClientsByNameAndAge(),
         M072CoverTodaysCaseloadReads(),
+        M073CoverSlotFindingReads(),
     ]
 }

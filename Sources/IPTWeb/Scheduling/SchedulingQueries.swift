@@ -83,6 +83,23 @@ enum SchedulingQueries {
         }
     }
 
+    /// The appointments that may keep `staffIDs` busy during `window`, answered from the index
+    /// `appointments_staff_time` alone (M073). The status is checked by the caller, not in SQL:
+    /// given "status IN (seven values)", SQLite chose the (status, hold) index and read every
+    /// attended appointment the clinic ever had (scripts/bench-scale); cancelled rows in a window
+    /// are few. The six columns a calendar is made of are read as plain rows: a large clinic's week
+    /// is 8,400 of them, and making a Fluent model of each cost twenty times the query
+    /// (docs/PERFORMANCE.md, "slot finding"). No ORDER BY: for a group, SQLite sorted every row in
+    /// a temporary tree, while each clinician's rows come from the index in order already and
+    /// `BusyIndex` only sorts a list that is not. The last bound keeps the index range short.
+    static func busyTimesQuery(for staffIDs: [UUID], window: Interval) -> SQLQueryString {
+        """
+        SELECT id, staff_id, status, blocked_from, blocked_until, hold_expires_at FROM appointments
+        WHERE staff_id IN (\(binds: staffIDs)) AND blocked_until > \(bind: window.start) AND blocked_from < \(bind: window.end)
+        AND blocked_from > \(bind: window.start.addingTimeInterval(-Appointment.longestSpan))
+        """
+    }
+
     /// The calendars of these clinicians: weekly hours, exceptions and busy time within `window`.
     /// A hold whose time ran out no longer counts as busy.
     /// `excluding` leaves one appointment out (the one being moved).
@@ -96,18 +113,7 @@ enum SchedulingQueries {
             """, on: database)
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
-        // The status is checked below, not in SQL: given "status IN (seven values)", SQLite chose the
-        // (status, hold) index and read every attended appointment the clinic ever had
-        // (scripts/bench-scale). Cancelled rows in a window are few. The six columns a calendar is
-        // made of are read as plain rows: a large clinic's week is 10,000 of them, and making a
-        // Fluent model of each (its properties found by reflection, row by row) cost twenty times
-        // the query (docs/PERFORMANCE.md, "slot finding").
-        async let appointmentRows = RowReader.all("""
-            SELECT id, staff_id, status, blocked_from, blocked_until, hold_expires_at FROM appointments
-            WHERE staff_id IN (\(binds: staffIDs)) AND blocked_until > \(bind: window.start) AND blocked_from < \(bind: window.end)
-            AND blocked_from > \(bind: window.start.addingTimeInterval(-Appointment.longestSpan))
-            ORDER BY blocked_from
-            """, on: database)  // in order, so the slot finder need not sort them; the last bound keeps the index range short
+        async let appointmentRows = RowReader.all(busyTimesQuery(for: staffIDs, window: window), on: database)
         let availability = try await availabilityRows.map { row in
             (staffID: try row.decode(column: "staff_id", as: UUID.self), locationID: try row.decode(column: "location_id", as: UUID?.self),
              weekday: try row.decode(column: "weekday", as: Int.self), startMinute: try row.decode(column: "start_minute", as: Int.self),

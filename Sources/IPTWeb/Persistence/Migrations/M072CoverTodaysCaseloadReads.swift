@@ -10,41 +10,26 @@ import SQLKit
 /// fourth session"). The same indexes, widened to hold every column those reads ask for, answer
 /// them from the index alone. Names are kept, so the plans and tests that name them still hold.
 struct M072CoverTodaysCaseloadReads: AsyncMigration {
-    struct Widened {
-        let table: String
-        let name: String
-        let before: [String]
-        let after: [String]
-    }
-
-    static let indexes: [Widened] = [
+    static let indexes: [WidenedIndex] = [
         // CareTeamQueries.clients(of:at:): the memberships active now.
-        Widened(table: "care_team_members", name: "care_team_staff",
-                before: ["staff_id"], after: ["staff_id", "starts_at", "ends_at", "client_id"]),
+        WidenedIndex(table: "care_team_members", name: "care_team_staff",
+                     before: ["staff_id"], after: ["staff_id", "starts_at", "ends_at", "client_id"]),
         // TodayQueries.sessionsWithoutNote: the clinician's notes about these clients.
-        Widened(table: "session_notes", name: "notes_author",
-                before: ["author_id"], after: ["author_id", "client_id", "amends_id", "appointment_id"]),
+        WidenedIndex(table: "session_notes", name: "notes_author",
+                     before: ["author_id"], after: ["author_id", "client_id", "amends_id", "appointment_id"]),
         // TodayQueries.sessionsWithoutNote: these clients' attended sessions, with whom and which.
-        Widened(table: "appointments", name: "appointments_client_status_time",
-                before: ["client_id", "status", "starts_at", "type_code"], after: ["client_id", "status", "starts_at", "type_code", "staff_id", "id"]),
+        WidenedIndex(table: "appointments", name: "appointments_client_status_time",
+                     before: ["client_id", "status", "starts_at", "type_code"], after: ["client_id", "status", "starts_at", "type_code", "staff_id", "id"]),
         // TodayQueries.sessionsWithoutNote: the clients the clinician saw in the last 90 days.
-        Widened(table: "appointments", name: "appointments_staff_start",
-                before: ["staff_id", "starts_at"], after: ["staff_id", "starts_at", "status", "client_id"]),
+        WidenedIndex(table: "appointments", name: "appointments_staff_start",
+                     before: ["staff_id", "starts_at"], after: ["staff_id", "starts_at", "status", "client_id"]),
     ]
 
     func prepare(on database: any Database) async throws {
-        for index in Self.indexes { try await Self.replace(index, columns: index.after, on: database) }
+        try await WidenedIndex.widen(Self.indexes, on: database)
     }
 
     func revert(on database: any Database) async throws {
-        for index in Self.indexes.reversed() { try await Self.replace(index, columns: index.before, on: database) }
-    }
-
-    private static func replace(_ index: Widened, columns: [String], on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        try await sql.drop(index: index.name).run()
-        var create = sql.create(index: index.name).on(index.table)
-        for column in columns { create = create.column(column) }
-        try await create.run()
+        try await WidenedIndex.narrow(Self.indexes, on: database)
     }
 }
