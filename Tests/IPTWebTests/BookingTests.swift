@@ -392,6 +392,14 @@ enum BookingForm {
             #expect(Set(calendars[0].busy.map(\.interval.start)) == [early.blockedFrom, late.blockedFrom])
             #expect(calendars[0].busy.count == 2)
             #expect(calendars[1].busy.map(\.interval) == [Interval(start: held.blockedFrom, end: held.blockedUntil)])
+            // Read a clinician at a time, the rows are the same as read all at once.
+            func starts(batchSize: Int) async throws -> [Date] {
+                try await SchedulingQueries.busyTimeRows(for: [ada.requireID(), bea.requireID()], window: window, withIDs: false, batchSize: batchSize,
+                                                         on: clinic.db).map { try $0.decode(column: "blocked_from", as: Date.self) }.sorted()
+            }
+            let oneByOne = try await starts(batchSize: 1)
+            #expect(oneByOne.count == 6, "Ada's five, a lapsed hold and a cancellation among them, and Bea's hold")
+            #expect(try await starts(batchSize: SchedulingQueries.busyTimesBatch) == oneByOne)
         }
     }
 
