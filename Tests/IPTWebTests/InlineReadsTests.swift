@@ -310,6 +310,7 @@ import VaporTesting
 @Suite struct InlineRowPlainDecodingTests {
     static let values: [SQLiteData] = [.float(1_765_000_000.25), .float(-3.5), .float(0), .integer(1_765_000_000), .integer(0), .integer(-7),
                                        .text("assessment"), .text(""), .text("2026-12-07T10:00:00Z"), .text("12"), .null,
+                                       .text("5CA1E001-0000-4001-8000-000000000000"), .text("5ca1e001-0000-4001-8000-00000000ab9f"),
                                        .blob(ByteBuffer(string: "x"))]
 
     /// What SQLiteDataDecoder makes of `data`, or nil where it refuses.
@@ -323,6 +324,8 @@ import VaporTesting
             if let plain = InlineSQLiteRow.plain(data, as: Int?.self) { #expect(plain == Self.reference(data, as: Int?.self), "\(data)") }
             if let plain = InlineSQLiteRow.plain(data, as: String.self) { #expect(plain == Self.reference(data, as: String.self), "\(data)") }
             if let plain = InlineSQLiteRow.plain(data, as: String?.self) { #expect(plain == Self.reference(data, as: String?.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: UUID.self) { #expect(plain == Self.reference(data, as: UUID.self), "\(data)") }
+            if let plain = InlineSQLiteRow.plain(data, as: UUID?.self) { #expect(plain == Self.reference(data, as: UUID?.self), "\(data)") }
         }
     }
 
@@ -334,7 +337,14 @@ import VaporTesting
         #expect(InlineSQLiteRow.plain(.null, as: String?.self) == .some(nil))
         #expect(InlineSQLiteRow.plain(.integer(4), as: Int.self) == 4)
         #expect(InlineSQLiteRow.plain(.text("held"), as: String.self) == "held")
-        // Left to SQLiteDataDecoder: conversions between storage classes, and other types.
+        let id = UUID()
+        #expect(InlineSQLiteRow.plain(.text(id.uuidString), as: UUID.self) == id)
+        #expect(InlineSQLiteRow.plain(.text(id.uuidString), as: UUID?.self) == .some(id))
+        #expect(InlineSQLiteRow.plain(.null, as: UUID?.self) == .some(nil))
+        // Left to SQLiteDataDecoder: conversions between storage classes, text that is not an id,
+        // and other types.
+        #expect(InlineSQLiteRow.plain(.text("not an id"), as: UUID.self) == nil)
+        #expect(InlineSQLiteRow.plain(.text("not an id"), as: UUID?.self) == nil)
         #expect(InlineSQLiteRow.plain(.null, as: Date.self) == nil)
         #expect(InlineSQLiteRow.plain(.integer(4), as: Date.self) == nil)
         #expect(InlineSQLiteRow.plain(.text("4"), as: Int.self) == nil)

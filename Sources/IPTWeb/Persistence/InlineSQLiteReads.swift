@@ -359,39 +359,47 @@ struct InlineSQLiteRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let data = value(column) else { throw MissingColumnError(column: column) }
-        // Ids are most of what pages decode; see `UUIDText`.
-        if D.self == UUID.self, case .text(let text) = data, let id = UUIDText.parse(text) { return id as! D }
-        if D.self == UUID?.self {
-            if data == .null { return UUID?.none as! D }
-            if case .text(let text) = data, let id = UUIDText.parse(text) { return UUID?.some(id) as! D }
-        }
         if let value = Self.plain(data, as: D.self) { return value }
         return try SQLiteDataDecoder().decode(D.self, from: data)
     }
 
-    /// Times, words and counts, the rest of what pages decode, read without SQLiteDataDecoder, which
-    /// asks the runtime for each value's conformances and builds a decoder for optionals (a tenth
-    /// of slot finding for a group's 8,400 rows). Each reads exactly what SQLiteDataDecoder reads
-    /// from that storage class (`Date(sqliteData:)` takes seconds since 1970); nil leaves every
-    /// other pairing to it.
+    /// Ids, times, words and counts, most of what pages decode, read without SQLiteDataDecoder,
+    /// which asks the runtime for each value's conformances, builds a decoder for optionals and
+    /// parses ids with Foundation's parser (a tenth of slot finding for a group's 8,400 rows; see
+    /// `UUIDText`). Each reads exactly what SQLiteDataDecoder reads from that storage class
+    /// (`Date(sqliteData:)` takes seconds since 1970); nil leaves every other pairing, and text
+    /// that is not an id, to it.
     static func plain<D>(_ data: SQLiteData, as type: D.Type) -> D? {
+        // Compared by identity with types looked up once: naming `Date?.self` here would ask the
+        // runtime for the optional's metadata on every value, which cost as much as the decoding.
+        let asked = ObjectIdentifier(D.self)
         switch data {
-        case .float(let seconds):
-            if D.self == Date.self { return Date(timeIntervalSince1970: seconds) as? D }
-            if D.self == Date?.self { return Date?.some(Date(timeIntervalSince1970: seconds)) as? D }
-        case .integer(let number):
-            if D.self == Int.self { return number as? D }
-            if D.self == Int?.self { return Int?.some(number) as? D }
         case .text(let text):
-            if D.self == String.self { return text as? D }
-            if D.self == String?.self { return String?.some(text) as? D }
+            if asked == PlainType.uuid { return UUIDText.parse(text) as? D }
+            if asked == PlainType.optionalUUID { return UUIDText.parse(text).flatMap { UUID?.some($0) as? D } }
+            if asked == PlainType.string { return text as? D }
+            if asked == PlainType.optionalString { return String?.some(text) as? D }
+        case .float(let seconds):
+            if asked == PlainType.date { return Date(timeIntervalSince1970: seconds) as? D }
+            if asked == PlainType.optionalDate { return Date?.some(Date(timeIntervalSince1970: seconds)) as? D }
+        case .integer(let number):
+            if asked == PlainType.int { return number as? D }
+            if asked == PlainType.optionalInt { return Int?.some(number) as? D }
         case .null:
-            if D.self == Date?.self { return Date?.none as? D }
-            if D.self == Int?.self { return Int?.none as? D }
-            if D.self == String?.self { return String?.none as? D }
+            if asked == PlainType.optionalUUID { return UUID?.none as? D }
+            if asked == PlainType.optionalDate { return Date?.none as? D }
+            if asked == PlainType.optionalInt { return Int?.none as? D }
+            if asked == PlainType.optionalString { return String?.none as? D }
         case .blob: break
         }
         return nil
+    }
+
+    private enum PlainType {
+        static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
+        static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
+        static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
+        static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
     }
 
     struct MissingColumnError: Error, CustomStringConvertible {
