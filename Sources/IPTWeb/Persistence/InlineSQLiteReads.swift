@@ -359,40 +359,45 @@ struct InlineSQLiteRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let data = value(column) else { throw MissingColumnError(column: column) }
-        if let value = Self.plain(data, as: D.self) { return value }
-        return try SQLiteDataDecoder().decode(D.self, from: data)
+        do { return try Self.plain(data, as: D.self) } catch { return try SQLiteDataDecoder().decode(D.self, from: data) }
     }
+
+    /// A pairing of storage class and type that `plain` leaves to SQLiteDataDecoder.
+    struct NotPlain: Error {}
 
     /// Ids, times, words and counts, most of what pages decode, read without SQLiteDataDecoder,
     /// which asks the runtime for each value's conformances, builds a decoder for optionals and
-    /// parses ids with Foundation's parser (a tenth of slot finding for a group's 8,400 rows; see
-    /// `UUIDText`). Each reads exactly what SQLiteDataDecoder reads from that storage class
-    /// (`Date(sqliteData:)` takes seconds since 1970); nil leaves every other pairing, and text
-    /// that is not an id, to it.
-    static func plain<D>(_ data: SQLiteData, as type: D.Type) -> D? {
-        // Compared by identity with types looked up once: naming `Date?.self` here would ask the
-        // runtime for the optional's metadata on every value, which cost as much as the decoding.
+    /// parses ids with Foundation's parser (see `UUIDText`). Each reads exactly what
+    /// SQLiteDataDecoder reads from that storage class (`Date(sqliteData:)` takes seconds since
+    /// 1970); `NotPlain` leaves every other pairing, and text that is not an id, to it.
+    ///
+    /// Written for the runtime's sake (slot finding for a group decodes 40,000 values): the asked
+    /// type is compared by identity with types looked up once, since naming `Date?.self` or
+    /// returning `D?` from generic code asks the runtime for that optional's metadata on every
+    /// value; and a value is handed back by `unsafeBitCast`, which is sound because `D` has just
+    /// been found to be exactly the value's type, where `as! D` went through the dynamic cast.
+    static func plain<D>(_ data: SQLiteData, as type: D.Type) throws(NotPlain) -> D {
         let asked = ObjectIdentifier(D.self)
         switch data {
         case .text(let text):
-            if asked == PlainType.uuid { return UUIDText.parse(text) as? D }
-            if asked == PlainType.optionalUUID { return UUIDText.parse(text).flatMap { UUID?.some($0) as? D } }
-            if asked == PlainType.string { return text as? D }
-            if asked == PlainType.optionalString { return String?.some(text) as? D }
+            if asked == PlainType.uuid, let id = UUIDText.parse(text) { return unsafeBitCast(id, to: D.self) }
+            if asked == PlainType.optionalUUID, let id = UUIDText.parse(text) { return unsafeBitCast(UUID?.some(id), to: D.self) }
+            if asked == PlainType.string { return unsafeBitCast(text, to: D.self) }
+            if asked == PlainType.optionalString { return unsafeBitCast(String?.some(text), to: D.self) }
         case .float(let seconds):
-            if asked == PlainType.date { return Date(timeIntervalSince1970: seconds) as? D }
-            if asked == PlainType.optionalDate { return Date?.some(Date(timeIntervalSince1970: seconds)) as? D }
+            if asked == PlainType.date { return unsafeBitCast(Date(timeIntervalSince1970: seconds), to: D.self) }
+            if asked == PlainType.optionalDate { return unsafeBitCast(Date?.some(Date(timeIntervalSince1970: seconds)), to: D.self) }
         case .integer(let number):
-            if asked == PlainType.int { return number as? D }
-            if asked == PlainType.optionalInt { return Int?.some(number) as? D }
+            if asked == PlainType.int { return unsafeBitCast(number, to: D.self) }
+            if asked == PlainType.optionalInt { return unsafeBitCast(Int?.some(number), to: D.self) }
         case .null:
-            if asked == PlainType.optionalUUID { return UUID?.none as? D }
-            if asked == PlainType.optionalDate { return Date?.none as? D }
-            if asked == PlainType.optionalInt { return Int?.none as? D }
-            if asked == PlainType.optionalString { return String?.none as? D }
+            if asked == PlainType.optionalUUID { return unsafeBitCast(UUID?.none, to: D.self) }
+            if asked == PlainType.optionalDate { return unsafeBitCast(Date?.none, to: D.self) }
+            if asked == PlainType.optionalInt { return unsafeBitCast(Int?.none, to: D.self) }
+            if asked == PlainType.optionalString { return unsafeBitCast(String?.none, to: D.self) }
         case .blob: break
         }
-        return nil
+        throw NotPlain()
     }
 
     private enum PlainType {
