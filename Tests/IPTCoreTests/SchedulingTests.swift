@@ -369,3 +369,81 @@ func oracleWallTime(_ instant: Date, _ zone: TimeZone) -> (date: LocalDate, minu
         #expect(unfolded.contains("DESCRIPTION:" + String(repeating: "é", count: 60) + "\\nline two"))
     }
 }
+
+/// `GroupStarts` reads a group's calendars only while they can add a time: whatever it passes
+/// over, the times it finds are exactly the times at which someone in the group is free.
+@Suite struct GroupStartsTests {
+    actor Reads {
+        var asked: [UUID] = []
+        func record(_ ids: [UUID]) { asked += ids }
+    }
+
+    @Test(arguments: 0..<60)
+    func the_times_found_are_the_times_anyone_is_free(seed: Int) async {
+        var rng = SplitMix64(seed: UInt64(seed) &* 104_729 &+ 5)
+        let zone = toronto
+        let from = [date("2026-10-26"), date("2027-03-08"), date("2027-01-11")][seed % 3]
+        let through = from.adding(days: 6)
+        let now = zone.instant(from.adding(days: Int.random(in: -1...2, using: &rng)), Int.random(in: 0..<1440, using: &rng) / 5 * 5)!
+        let rules = BookingRules(minimumNoticeHours: Int.random(in: 0...30, using: &rng), notSameDay: Bool.random(using: &rng),
+                                 horizonDays: Int.random(in: 3...20, using: &rng), gridMinutes: [15, 30, 60].randomElement(using: &rng)!,
+                                 maxPerClinicianPerDay: Bool.random(using: &rng) ? Int.random(in: 1...4, using: &rng) : nil)
+        let kind = AppointmentKind(code: "k", name: "k", durationMinutes: [15, 50, 60].randomElement(using: &rng)!,
+                                   bufferBeforeMinutes: Int.random(in: 0...15, using: &rng), bufferAfterMinutes: Int.random(in: 0...15, using: &rng))
+        var calendars: [ClinicianCalendar] = []
+        for _ in 0..<Int.random(in: 1...30, using: &rng) {
+            var entries: [WeeklyAvailability.Entry] = []
+            for weekday in Weekday.allCases where Int.random(in: 0..<3, using: &rng) > 0 {
+                let a = Int.random(in: 16...30, using: &rng) * 30  // 8:00 to 15:00
+                let b = min(a + Int.random(in: 2...14, using: &rng) * 30, 22 * 60)
+                entries.append(.init(weekday: weekday, range: WallTimeRange(start: LocalTime(minuteOfDay: a)!, end: LocalTime(minuteOfDay: b)!)!))
+            }
+            func span(hours: ClosedRange<Int>) -> Interval {
+                let start = zone.instant(from.adding(days: Int.random(in: 0...6, using: &rng)), Int.random(in: 7 * 12...20 * 12, using: &rng) * 5)!
+                return Interval(start: start, end: start.addingTimeInterval(Double(Int.random(in: hours, using: &rng) * 1800)))
+            }
+            var exceptions: [AvailabilityException] = []
+            if Int.random(in: 0..<4, using: &rng) == 0 { exceptions.append(AvailabilityException(kind: .extra, interval: span(hours: 2...8))) }
+            if Int.random(in: 0..<4, using: &rng) == 0 { exceptions.append(AvailabilityException(kind: .unavailable, interval: span(hours: 2...16))) }
+            // From an empty calendar to a full one.
+            let busy = (0..<Int.random(in: 0...60, using: &rng)).map { _ in
+                BusyTime(interval: span(hours: 1...3), countsTowardDailyCap: Int.random(in: 0..<5, using: &rng) > 0)
+            }
+            calendars.append(ClinicianCalendar(clinicianID: UUID(), weekly: WeeklyAvailability(entries), exceptions: exceptions, busy: busy))
+        }
+        let finder = SlotFinder(zone: zone, rules: rules)
+        let everyone = Set(finder.slots(kind: kind, calendars: calendars, from: from, through: through, now: now).map(\.start))
+        let busyByID = Dictionary(uniqueKeysWithValues: calendars.map { ($0.clinicianID, $0.busy) })
+        let hours = calendars.map { ClinicianCalendar(clinicianID: $0.clinicianID, weekly: $0.weekly, exceptions: $0.exceptions) }
+        for batchSize in [1, 3, 24] {
+            let reads = Reads()
+            let found = await GroupStarts(finder: finder, batchSize: batchSize).starts(kind: kind, hours: hours, from: from, through: through, now: now) { ids in
+                await reads.record(ids)
+                return busyByID.filter { ids.contains($0.key) }
+            }
+            #expect(found == everyone, "seed \(seed), batches of \(batchSize): \(found.subtracting(everyone).count) too many, \(everyone.subtracting(found).count) missing")
+            let asked = await reads.asked
+            #expect(asked.count == Set(asked).count, "no calendar read twice")
+            #expect(asked.count <= calendars.count)
+        }
+    }
+
+    /// With many clinicians keeping the same hours, the first batch finds every time and the rest
+    /// are never read.
+    @Test func clinicians_who_cannot_add_a_time_are_not_read() async {
+        let monday = date("2027-01-11")
+        let hours = (0..<100).map { _ in
+            ClinicianCalendar(clinicianID: UUID(), weekly: WeeklyAvailability([.init(weekday: .monday, range: range("09:00", "12:00"))]))
+        }
+        let rules = BookingRules(minimumNoticeHours: 0, notSameDay: false, horizonDays: 30, gridMinutes: 60, maxPerClinicianPerDay: nil)
+        let reads = Reads()
+        let found = await GroupStarts(finder: SlotFinder(zone: toronto, rules: rules), batchSize: 10).starts(
+            kind: AppointmentKind(code: "s", name: "Session", durationMinutes: 60), hours: hours, from: monday, through: monday,
+            now: toronto.instant(date("2027-01-10"), 0)!) { ids in
+                await reads.record(ids)
+                return [:]
+            }
+        #expect(found.count == 3, "9, 10 and 11")
+        #expect(await reads.asked.count == 10)
+    }
+}
