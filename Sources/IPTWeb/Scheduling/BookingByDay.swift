@@ -91,15 +91,11 @@ struct FreeWeeks {
         guard from <= through, !clinicianIDs.isEmpty else { return [:] }
         // A day either side, as the slot finder reads buffers and daily limits across midnight.
         let window = Interval(start: zone.startOfDay(from).addingTimeInterval(-86_400), end: zone.startOfDay(through.adding(days: 2)))
+        let calendars = try await SchedulingQueries.calendars(for: clinicianIDs, window: window, now: now, on: database)
+        let slots = SlotFinder(zone: zone, rules: setup.rules).slots(kind: kind, calendars: calendars, from: from, through: through, now: now)
         // One chip per start time: for a group, several clinicians free at 10:00 make one "10 a.m."
-        // and the server picks who when the person books. So a calendar is read only while it can
-        // still add a time (`GroupStarts`).
-        let hours = try await SchedulingQueries.hours(for: clinicianIDs, window: window, on: database)
-        let starts = try await GroupStarts(finder: SlotFinder(zone: zone, rules: setup.rules), batchSize: SchedulingQueries.busyTimesBatch)
-            .starts(kind: kind, hours: hours, from: from, through: through, now: now) { ids in
-                try await SchedulingQueries.busyTimes(for: ids, window: window, now: now, on: database)
-            }
-        return Dictionary(grouping: starts.sorted()) { zone.localDate(of: $0) }
+        // and the server picks who when the person books.
+        return Dictionary(grouping: Set(slots.map(\.start)).sorted()) { zone.localDate(of: $0) }
     }
 }
 

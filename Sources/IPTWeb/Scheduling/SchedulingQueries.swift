@@ -125,20 +125,6 @@ enum SchedulingQueries {
     static func calendars(for staffIDs: [UUID], window: Interval, now: Date, excluding: UUID? = nil,
                           on database: any Database) async throws -> [ClinicianCalendar] {
         guard !staffIDs.isEmpty else { return [] }
-        async let hours = self.hours(for: staffIDs, window: window, on: database)
-        async let busy = busyTimes(for: staffIDs, window: window, now: now, excluding: excluding, on: database)
-        let busyByStaff = try await busy
-        return try await hours.map { calendar in
-            var calendar = calendar
-            calendar.busy = busyByStaff[calendar.clinicianID] ?? []
-            return calendar
-        }
-    }
-
-    /// The calendars of these clinicians without their busy times: weekly hours and the exceptions
-    /// within `window`, in the order of `staffIDs`.
-    static func hours(for staffIDs: [UUID], window: Interval, on database: any Database) async throws -> [ClinicianCalendar] {
-        guard !staffIDs.isEmpty else { return [] }
         // Weekly hours as plain rows too: five or so per clinician, a thousand for a large clinic's
         // team, and as Fluent models they were a quarter of slot finding (docs/PERFORMANCE.md).
         async let availabilityRows = RowReader.all("""
@@ -146,15 +132,26 @@ enum SchedulingQueries {
             """, on: database)
         async let exceptionRows = AvailabilityExceptionRow.query(on: database).filter(\.$staff.$id ~~ staffIDs)
             .filter(\.$endsAt > window.start).filter(\.$startsAt < window.end).all()
+        async let appointmentRows = busyTimeRows(for: staffIDs, window: window, withIDs: excluding != nil, on: database)
         let availability = try await availabilityRows.map { row in
             (staffID: try row.decode(column: "staff_id", as: UUID.self), locationID: try row.decode(column: "location_id", as: UUID?.self),
              weekday: try row.decode(column: "weekday", as: Int.self), startMinute: try row.decode(column: "start_minute", as: Int.self),
              endMinute: try row.decode(column: "end_minute", as: Int.self))
         }
         let exceptions = try await exceptionRows
-        // Grouped once: filtering every row again for each clinician cost clinicians x rows.
+        let appointments = try await appointmentRows.compactMap { row -> (staffID: UUID, busy: BusyTime)? in
+            guard let status = Appointment.Status(rawValue: try row.decode(column: "status", as: String.self)), status.occupiesTime else { return nil }
+            let holdExpiresAt = try row.decode(column: "hold_expires_at", as: Date?.self)
+            if isLapsedHold(status: status, holdExpiresAt: holdExpiresAt, now: now) { return nil }
+            if let excluding, try row.decode(column: "id", as: UUID.self) == excluding { return nil }
+            let interval = Interval(start: try row.decode(column: "blocked_from", as: Date.self), end: try row.decode(column: "blocked_until", as: Date.self))
+            return (try row.decode(column: "staff_id", as: UUID.self), BusyTime(interval: interval, countsTowardDailyCap: status != .blocked))
+        }
+        // Grouped once: filtering every row again for each clinician cost clinicians x rows, 193 x
+        // 10,000 for a large clinic's week.
         let availabilityByStaff = Dictionary(grouping: availability, by: \.staffID)
         let exceptionsByStaff = Dictionary(grouping: exceptions, by: { $0.$staff.id })
+        let busyByStaff = Dictionary(grouping: appointments, by: \.staffID).mapValues { $0.map(\.busy) }
         return staffIDs.map { id in
             let weekly = WeeklyAvailability((availabilityByStaff[id] ?? []).compactMap { row in
                 guard let weekday = Weekday(rawValue: row.weekday),
@@ -166,27 +163,8 @@ enum SchedulingQueries {
                 guard case let kind = row.kind, row.startsAt < row.endsAt else { return nil }
                 return AvailabilityException(kind: kind, interval: Interval(start: row.startsAt, end: row.endsAt))
             }
-            return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own)
+            return ClinicianCalendar(clinicianID: id, weekly: weekly, exceptions: own, busy: busyByStaff[id] ?? [])
         }
-    }
-
-    /// What keeps each of these clinicians busy within `window`, by clinician. A hold whose time
-    /// ran out no longer counts; `excluding` leaves one appointment out (the one being moved).
-    static func busyTimes(for staffIDs: [UUID], window: Interval, now: Date, excluding: UUID? = nil,
-                          on database: any Database) async throws -> [UUID: [BusyTime]] {
-        guard !staffIDs.isEmpty else { return [:] }
-        let appointments = try await busyTimeRows(for: staffIDs, window: window, withIDs: excluding != nil, on: database)
-            .compactMap { row -> (staffID: UUID, busy: BusyTime)? in
-                guard let status = Appointment.Status(rawValue: try row.decode(column: "status", as: String.self)), status.occupiesTime else { return nil }
-                let holdExpiresAt = try row.decode(column: "hold_expires_at", as: Date?.self)
-                if isLapsedHold(status: status, holdExpiresAt: holdExpiresAt, now: now) { return nil }
-                if let excluding, try row.decode(column: "id", as: UUID.self) == excluding { return nil }
-                let interval = Interval(start: try row.decode(column: "blocked_from", as: Date.self), end: try row.decode(column: "blocked_until", as: Date.self))
-                return (try row.decode(column: "staff_id", as: UUID.self), BusyTime(interval: interval, countsTowardDailyCap: status != .blocked))
-            }
-        // Grouped once: filtering every row again for each clinician cost clinicians x rows, 193 x
-        // 10,000 for a large clinic's week.
-        return Dictionary(grouping: appointments, by: \.staffID).mapValues { $0.map(\.busy) }
     }
 
     /// Booked sessions per clinician starting within `interval` (holds still running count; blocked
