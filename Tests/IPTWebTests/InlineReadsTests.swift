@@ -308,7 +308,7 @@ import VaporTesting
 /// `InlineSQLiteRow.plain` reads times, words and counts in place of SQLiteDataDecoder: for every
 /// storage class it answers, it must read what SQLiteDataDecoder reads, and leave the rest to it.
 @Suite struct InlineRowPlainDecodingTests {
-    static let values: [SQLiteData] = [.float(1_765_000_000.25), .float(-3.5), .float(0), .integer(1_765_000_000), .integer(0), .integer(-7),
+    static let values: [SQLiteData] = [.float(1_765_000_000.25), .float(-3.5), .float(0), .integer(1_765_000_000), .integer(0), .integer(1), .integer(2), .integer(-7),
                                        .text("assessment"), .text(""), .text("2026-12-07T10:00:00Z"), .text("12"), .null,
                                        .text("5CA1E001-0000-4001-8000-000000000000"), .text("5ca1e001-0000-4001-8000-00000000ab9f"),
                                        .blob(ByteBuffer(string: "x"))]
@@ -324,6 +324,8 @@ import VaporTesting
             if let plain = try? InlineSQLiteRow.plain(data, as: Int?.self) { #expect(plain == Self.reference(data, as: Int?.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: String.self) { #expect(plain == Self.reference(data, as: String.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: String?.self) { #expect(plain == Self.reference(data, as: String?.self), "\(data)") }
+            if let plain = try? InlineSQLiteRow.plain(data, as: Bool.self) { #expect(plain == Self.reference(data, as: Bool.self), "\(data)") }
+            if let plain = try? InlineSQLiteRow.plain(data, as: Bool?.self) { #expect(plain == Self.reference(data, as: Bool?.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: UUID.self) { #expect(plain == Self.reference(data, as: UUID.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: UUID?.self) { #expect(plain == Self.reference(data, as: UUID?.self), "\(data)") }
         }
@@ -349,7 +351,10 @@ import VaporTesting
         #expect((try? InlineSQLiteRow.plain(.integer(4), as: Date.self)) == nil)
         #expect((try? InlineSQLiteRow.plain(.text("4"), as: Int.self)) == nil)
         #expect((try? InlineSQLiteRow.plain(.integer(4), as: String.self)) == nil)
-        #expect((try? InlineSQLiteRow.plain(.integer(1), as: Bool.self)) == nil)
+        #expect((try? InlineSQLiteRow.plain(.integer(1), as: Bool.self)) == true)
+        #expect((try? InlineSQLiteRow.plain(.integer(0), as: Bool?.self)) == .some(false))
+        #expect((try? InlineSQLiteRow.plain(.null, as: Bool?.self)) == .some(nil))
+        #expect((try? InlineSQLiteRow.plain(.integer(2), as: Bool.self)) == nil, "SQLiteDataDecoder refuses it")
         #expect((try? InlineSQLiteRow.plain(.float(1), as: Double.self)) == nil)
     }
 

@@ -365,7 +365,7 @@ struct InlineSQLiteRow: SQLRow {
     /// A pairing of storage class and type that `plain` leaves to SQLiteDataDecoder.
     struct NotPlain: Error {}
 
-    /// Ids, times, words and counts, most of what pages decode, read without SQLiteDataDecoder,
+    /// Ids, times, words, counts and yes/no values, most of what pages decode, read without SQLiteDataDecoder,
     /// which asks the runtime for each value's conformances, builds a decoder for optionals and
     /// parses ids with Foundation's parser (see `UUIDText`). Each reads exactly what
     /// SQLiteDataDecoder reads from that storage class (`Date(sqliteData:)` takes seconds since
@@ -390,11 +390,15 @@ struct InlineSQLiteRow: SQLRow {
         case .integer(let number):
             if asked == PlainType.int { return unsafeBitCast(number, to: D.self) }
             if asked == PlainType.optionalInt { return unsafeBitCast(Int?.some(number), to: D.self) }
+            // SQLite keeps a Bool as 0 or 1; any other number is SQLiteDataDecoder's to refuse.
+            if asked == PlainType.bool, number == 0 || number == 1 { return unsafeBitCast(number == 1, to: D.self) }
+            if asked == PlainType.optionalBool, number == 0 || number == 1 { return unsafeBitCast(Bool?.some(number == 1), to: D.self) }
         case .null:
             if asked == PlainType.optionalUUID { return unsafeBitCast(UUID?.none, to: D.self) }
             if asked == PlainType.optionalDate { return unsafeBitCast(Date?.none, to: D.self) }
             if asked == PlainType.optionalInt { return unsafeBitCast(Int?.none, to: D.self) }
             if asked == PlainType.optionalString { return unsafeBitCast(String?.none, to: D.self) }
+            if asked == PlainType.optionalBool { return unsafeBitCast(Bool?.none, to: D.self) }
         case .blob: break
         }
         throw NotPlain()
@@ -405,6 +409,7 @@ struct InlineSQLiteRow: SQLRow {
         static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
         static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
         static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
+        static let bool = ObjectIdentifier(Bool.self), optionalBool = ObjectIdentifier(Bool?.self)
     }
 
     struct MissingColumnError: Error, CustomStringConvertible {
