@@ -6,7 +6,7 @@ import IPTCore
 
 /// One person on a client's care team, for a period. Rows are never deleted while the record lives:
 /// ending a membership sets `endsAt`, so the audit view can judge each opening by the team as it was.
-final class CareTeamMember: Model, @unchecked Sendable {
+final class CareTeamMember: Model, ListedFields, @unchecked Sendable {
     static let schema = "care_team_members"
 
     typealias Role = CareTeamRole
@@ -21,6 +21,9 @@ final class CareTeamMember: Model, @unchecked Sendable {
     @OptionalParent(key: "added_by_id") var addedBy: StaffUser?
     @OptionalParent(key: "ended_by_id") var endedBy: StaffUser?
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $staff, $role, $reason, $startsAt, $endsAt, $addedBy, $endedBy, $createdAt] }
 
     init() {}
 

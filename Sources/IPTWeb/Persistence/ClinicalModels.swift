@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import IPTCore
 
-final class ClinicalSettingsRow: Model, @unchecked Sendable {
+final class ClinicalSettingsRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "clinical_settings"
 
     @ID(key: .id) var id: UUID?
@@ -23,6 +23,13 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
     @Field(key: "retention_minors_from_18") var retentionMinorsFrom18: Bool
     /// Roles besides the director that may assign care teams, comma-separated ("supervisor").
     @Field(key: "care_team_assigners") var careTeamAssigners: String
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $initialSessions, $terminationSessions, $adultSessions, $adolescentSessions, $maintenanceSessions, $minimumSessions,
+         $maximumSessions, $framework, $cosignStudents, $chartReasonRequired, $updatedAt, $retentionYears, $retentionMinorsFrom18,
+         $careTeamAssigners]
+    }
 
     init() {}
 
@@ -65,7 +72,7 @@ final class ClinicalSettingsRow: Model, @unchecked Sendable {
     }
 }
 
-final class ContractRow: Model, @unchecked Sendable {
+final class ContractRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "treatment_contracts"
 
     @ID(key: .id) var id: UUID?
@@ -82,6 +89,12 @@ final class ContractRow: Model, @unchecked Sendable {
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $clinician, $version, $programme, $agreedSessions, $sessionMinutes, $startDate, $clientAgreed,
+         $reasonSealed, $createdBy, $createdAt]
+    }
+
     init() {}
 
     static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
@@ -91,7 +104,7 @@ final class ContractRow: Model, @unchecked Sendable {
     }
 }
 
-final class ChecklistMark: Model, @unchecked Sendable {
+final class ChecklistMark: Model, ListedFields, @unchecked Sendable {
     static let schema = "course_checklist"
 
     @ID(key: .id) var id: UUID?
@@ -100,10 +113,13 @@ final class ChecklistMark: Model, @unchecked Sendable {
     @Parent(key: "done_by_id") var doneBy: StaffUser
     @Field(key: "done_at") var doneAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $code, $doneBy, $doneAt] }
+
     init() {}
 }
 
-final class PhaseOverrideRow: Model, @unchecked Sendable {
+final class PhaseOverrideRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "phase_overrides"
 
     @ID(key: .id) var id: UUID?
@@ -113,6 +129,9 @@ final class PhaseOverrideRow: Model, @unchecked Sendable {
     @Field(key: "reason_sealed") var reasonSealed: String
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $phase, $reasonSealed, $createdBy, $createdAt] }
 
     init() {}
 
@@ -141,7 +160,7 @@ final class InventoryEntryRow: Model, @unchecked Sendable {
     }
 }
 
-final class FormulationRow: Model, @unchecked Sendable {
+final class FormulationRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "formulations"
 
     @ID(key: .id) var id: UUID?
@@ -154,6 +173,11 @@ final class FormulationRow: Model, @unchecked Sendable {
     @Field(key: "client_agreed") var clientAgreed: Bool
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $version, $framework, $primaryFocus, $secondaryFocus, $textSealed, $clientAgreed, $createdBy, $createdAt]
+    }
 
     init() {}
 

@@ -56,7 +56,7 @@ final class FeeTier: Model, @unchecked Sendable {
 }
 
 /// A staff account and, for clinicians, the public profile shown on the team page.
-final class StaffUser: Model, @unchecked Sendable {
+final class StaffUser: Model, ListedFields, @unchecked Sendable {
     static let schema = "staff_users"
 
     @ID(key: .id) var id: UUID?
@@ -84,6 +84,13 @@ final class StaffUser: Model, @unchecked Sendable {
     @Field(key: "designation") var designation: String
     @Field(key: "registration_number") var registrationNumber: String
     @OptionalField(key: "second_factor_refused_until") var secondFactorRefusedUntil: Date?
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $email, $name, $role, $passwordHash, $isActive, $slug, $credentials, $bio, $feeTier, $isPublic,
+         $acceptingNewClients, $supervisor, $createdAt, $totpSecret, $totpPendingSecret, $totpEnabledAt, $totpLastCounter,
+         $secondFactorFailures, $designation, $registrationNumber, $secondFactorRefusedUntil]
+    }
 
     init() {}
 

@@ -55,7 +55,7 @@ final class AppointmentFee: Model, @unchecked Sendable {
     init() {}
 }
 
-final class BookingSettingsRow: Model, @unchecked Sendable {
+final class BookingSettingsRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "booking_settings"
 
     @ID(key: .id) var id: UUID?
@@ -72,6 +72,12 @@ final class BookingSettingsRow: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
     /// Send the questionnaire before every Nth session; 0 leaves it to the clinician.
     @Field(key: "measure_every") var measureEvery: Int
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $minimumNoticeHours, $notSameDay, $horizonDays, $gridMinutes, $maxPerDay, $holdMinutes, $requireApproval,
+         $cancelNoticeHours, $lateCancelFeeCents, $offerHours, $updatedAt, $measureEvery]
+    }
 
     init() {}
 }
@@ -103,7 +109,7 @@ final class AvailabilityExceptionRow: Model, @unchecked Sendable {
 }
 
 /// A person who books or receives care. Created by the first booking or by staff.
-final class ClientRecord: Model, @unchecked Sendable {
+final class ClientRecord: Model, ListedFields, @unchecked Sendable {
     static let schema = "clients"
 
     @ID(key: .id) var id: UUID?
@@ -123,6 +129,12 @@ final class ClientRecord: Model, @unchecked Sendable {
     /// The care team lets the client see their own score chart in the portal (M038; off by default).
     @Field(key: "scores_in_portal") var scoresInPortal: Bool
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $name, $email, $phone, $dateOfBirth, $programme, $guardianName, $guardianEmail, $guardianPhone,
+         $slidingScalePercent, $privacyConsentVersion, $privacyConsentAt, $scoresInPortal, $createdAt]
+    }
 
     init() {
         scoresInPortal = false
