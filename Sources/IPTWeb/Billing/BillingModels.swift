@@ -4,7 +4,7 @@ import IPTCore
 
 // The Fluent models of billing (migration M045).
 
-final class BillingSettingsRow: Model, @unchecked Sendable {
+final class BillingSettingsRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "billing_settings"
 
     @ID(key: .id) var id: UUID?
@@ -23,6 +23,12 @@ final class BillingSettingsRow: Model, @unchecked Sendable {
     @Field(key: "sliding_max_cents") var slidingMaxCents: Int
     @Field(key: "updated_at") var updatedAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $invoicePrefix, $nextInvoiceNumber, $taxName, $taxRateBasisPoints, $exemptTiers, $exemptServices, $exemptionNote,
+         $noShowFeeCents, $slidingMinCents, $slidingMaxCents, $updatedAt]
+    }
+
     init() {}
 
     var tax: TaxSettings {
@@ -33,7 +39,7 @@ final class BillingSettingsRow: Model, @unchecked Sendable {
     }
 }
 
-final class SlidingScaleRate: Model, @unchecked Sendable {
+final class SlidingScaleRate: Model, ListedFields, @unchecked Sendable {
     static let schema = "sliding_scale_rates"
 
     @ID(key: .id) var id: UUID?
@@ -46,10 +52,13 @@ final class SlidingScaleRate: Model, @unchecked Sendable {
     @Field(key: "approved_at") var approvedAt: Date
     @OptionalField(key: "ended_at") var endedAt: Date?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $amountCents, $reviewOn, $reason, $approvedBy, $approvedAt, $endedAt] }
+
     init() {}
 }
 
-final class Charge: Model, @unchecked Sendable {
+final class Charge: Model, ListedFields, @unchecked Sendable {
     static let schema = "charges"
 
     @ID(key: .id) var id: UUID?
@@ -69,12 +78,18 @@ final class Charge: Model, @unchecked Sendable {
     @OptionalParent(key: "invoice_id") var invoice: Invoice?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $appointment, $staff, $kind, $status, $serviceCode, $tierCode, $serviceAt, $minutes, $amountCents,
+         $originalCents, $adjustmentReason, $invoice, $createdAt]
+    }
+
     init() {}
 
     var description: String { ServiceDescription.text(kind: kind, minutes: minutes) }
 }
 
-final class Invoice: Model, @unchecked Sendable {
+final class Invoice: Model, ListedFields, @unchecked Sendable {
     static let schema = "invoices"
 
     @ID(key: .id) var id: UUID?
@@ -98,10 +113,16 @@ final class Invoice: Model, @unchecked Sendable {
     @OptionalField(key: "client_name") var clientName: String?
     @Children(for: \.$invoice) var lines: [InvoiceLine]
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $number, $displayNumber, $kind, $client, $corrects, $issuedAt, $issuedOn, $subtotalCents, $taxCents, $totalCents,
+         $taxName, $exemptionNote, $reason, $issuedBy, $clientName, $lines]
+    }
+
     init() {}
 }
 
-final class InvoiceLine: Model, @unchecked Sendable {
+final class InvoiceLine: Model, ListedFields, @unchecked Sendable {
     static let schema = "invoice_lines"
 
     @ID(key: .id) var id: UUID?
@@ -118,6 +139,12 @@ final class InvoiceLine: Model, @unchecked Sendable {
     /// Who provided the session, as the receipt names them, at the moment of issue (M070).
     @OptionalField(key: "provider_json") var providerJSON: String?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $invoice, $charge, $position, $description, $serviceAt, $staff, $tierCode, $amountCents, $taxCents, $exempt,
+         $providerJSON]
+    }
+
     init() {}
 
     static func encode(_ provider: ReceiptProvider) throws -> String {
@@ -130,7 +157,7 @@ final class InvoiceLine: Model, @unchecked Sendable {
     }
 }
 
-final class Payment: Model, @unchecked Sendable {
+final class Payment: Model, ListedFields, @unchecked Sendable {
     static let schema = "payments"
 
     @ID(key: .id) var id: UUID?
@@ -148,19 +175,28 @@ final class Payment: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Children(for: \.$payment) var allocations: [PaymentAllocationRow]
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $kind, $method, $amountCents, $receivedOn, $reference, $recordedBy, $recordedByName, $idempotencyKey,
+         $createdAt, $allocations]
+    }
+
     init() {}
 
     /// What it does to the client's balance: a payment lowers it, a refund raises it.
     var signedCents: Int { kind == .payment ? amountCents : -amountCents }
 }
 
-final class PaymentAllocationRow: Model, @unchecked Sendable {
+final class PaymentAllocationRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "payment_allocations"
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "payment_id") var payment: Payment
     @Parent(key: "invoice_id") var invoice: Invoice
     @Field(key: "amount_cents") var amountCents: Int
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $payment, $invoice, $amountCents] }
 
     init() {}
 }

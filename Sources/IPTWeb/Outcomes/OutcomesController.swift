@@ -5,13 +5,16 @@ import IPTPages
 import Vapor
 
 /// How the clinic counts dropout (M055); one row, absent until the director saves one.
-final class OutcomeSettingsRow: Model, @unchecked Sendable {
+final class OutcomeSettingsRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "outcome_settings"
 
     @ID(key: .id) var id: UUID?
     @Field(key: "dropout_rule") var dropoutRule: String
     @OptionalField(key: "dropout_sessions") var dropoutSessions: Int?
     @Field(key: "updated_at") var updatedAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $dropoutRule, $dropoutSessions, $updatedAt] }
 
     init() {}
 

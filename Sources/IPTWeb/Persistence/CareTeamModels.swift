@@ -34,7 +34,7 @@ final class CareTeamMember: Model, ListedFields, @unchecked Sendable {
 
 /// A client record made by a public booking that looks like an existing client's. The booking never
 /// joins the existing record by itself; the front desk merges the two or keeps them apart.
-final class PossibleDuplicate: Model, @unchecked Sendable {
+final class PossibleDuplicate: Model, ListedFields, @unchecked Sendable {
     static let schema = "possible_duplicates"
 
     enum Status: String, Codable, Sendable {
@@ -53,6 +53,9 @@ final class PossibleDuplicate: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalParent(key: "resolved_by_id") var resolvedBy: StaffUser?
     @OptionalField(key: "resolved_at") var resolvedAt: Date?
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $existing, $reasons, $status, $createdAt, $resolvedBy, $resolvedAt] }
 
     init() {}
 }

@@ -138,7 +138,7 @@ final class PhaseOverrideRow: Model, ListedFields, @unchecked Sendable {
     static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
-final class InventoryEntryRow: Model, @unchecked Sendable {
+final class InventoryEntryRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "inventory_entries"
 
     @ID(key: .id) var id: UUID?
@@ -152,6 +152,11 @@ final class InventoryEntryRow: Model, @unchecked Sendable {
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $detailsSealed, $version, $closeness, $firstCloseness, $createdBy, $createdAt, $updatedAt]
+    }
 
     init() {}
 
@@ -190,7 +195,7 @@ final class FormulationRow: Model, ListedFields, @unchecked Sendable {
     }
 }
 
-final class WorksheetRow: Model, @unchecked Sendable {
+final class WorksheetRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "worksheets"
 
     @ID(key: .id) var id: UUID?
@@ -204,12 +209,15 @@ final class WorksheetRow: Model, @unchecked Sendable {
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $focus, $subjectKey, $version, $sessionNumber, $contentSealed, $createdBy, $createdAt] }
+
     init() {}
 
     static func contentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "content_sealed", client: client) }
 }
 
-final class SessionNoteRow: Model, @unchecked Sendable {
+final class SessionNoteRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "session_notes"
 
     @ID(key: .id) var id: UUID?
@@ -234,6 +242,13 @@ final class SessionNoteRow: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $author, $appointment, $amends, $formKey, $sessionNumber, $phase, $contentSealed, $amendmentReasonSealed,
+         $status, $signedAt, $cosignedBy, $cosignedAt, $reviewCommentSealed, $fidelityOnFocus, $fidelityTasksDone, $createdAt,
+         $updatedAt]
+    }
+
     init() {}
 
     /// The draft's content changes while it is a draft; each save bumps nothing, so the seal is bound
@@ -243,7 +258,7 @@ final class SessionNoteRow: Model, @unchecked Sendable {
     static func commentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "review_comment_sealed", client: client) }
 }
 
-final class SupervisionSessionRow: Model, @unchecked Sendable {
+final class SupervisionSessionRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "supervision_sessions"
 
     @ID(key: .id) var id: UUID?
@@ -256,12 +271,15 @@ final class SupervisionSessionRow: Model, @unchecked Sendable {
     @Field(key: "clients_sealed") var clientsSealed: String
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $student, $supervisor, $heldOn, $minutes, $format, $clientsSealed, $createdAt] }
+
     init() {}
 
     static func clientsContext(_ id: UUID) -> SealContext { SealContext(schema, row: id, column: "clients_sealed", client: nil) }
 }
 
-final class DischargeSummaryRow: Model, @unchecked Sendable {
+final class DischargeSummaryRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "discharge_summaries"
 
     @ID(key: .id) var id: UUID?
@@ -276,12 +294,17 @@ final class DischargeSummaryRow: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $author, $contentSealed, $status, $signedAt, $cosignedBy, $cosignedAt, $createdAt, $updatedAt]
+    }
+
     init() {}
 
     static func contentContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "content_sealed", client: client) }
 }
 
-final class ChartAccessReason: Model, @unchecked Sendable {
+final class ChartAccessReason: Model, ListedFields, @unchecked Sendable {
     static let schema = "chart_access_reasons"
 
     @ID(key: .id) var id: UUID?
@@ -291,12 +314,15 @@ final class ChartAccessReason: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $client, $reasonSealed, $createdAt, $expiresAt] }
+
     init() {}
 
     static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
-final class LifeEventRow: Model, @unchecked Sendable {
+final class LifeEventRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "life_events"
 
     @ID(key: .id) var id: UUID?
@@ -308,6 +334,9 @@ final class LifeEventRow: Model, @unchecked Sendable {
     @OptionalField(key: "note_sealed") var noteSealed: String?
     @Parent(key: "created_by_id") var createdBy: StaffUser
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $month, $eventSealed, $noteSealed, $createdBy, $createdAt] }
 
     init() {}
 
@@ -339,7 +368,7 @@ extension StaffUser {
 }
 
 /// A client's request to see the record or to correct it, with its 30-day due date.
-final class RecordRequest: Model, @unchecked Sendable {
+final class RecordRequest: Model, ListedFields, @unchecked Sendable {
     static let schema = "record_requests"
 
     enum Kind: String, Codable, Sendable { case access, correction }
@@ -363,6 +392,12 @@ final class RecordRequest: Model, @unchecked Sendable {
     /// Whether the released copy includes signed session notes (the clinic decides what it releases).
     @Field(key: "include_notes") var includeNotes: Bool
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $kind, $source, $detailsSealed, $status, $requestedAt, $dueOn, $resolvedAt, $resolvedBy, $responseSealed,
+         $includeNotes]
+    }
+
     init() {}
 
     static func detailsContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "details_sealed", client: client) }
@@ -370,7 +405,7 @@ final class RecordRequest: Model, @unchecked Sendable {
 }
 
 /// Stops a record from being destroyed while a complaint or a legal matter is open.
-final class RecordHold: Model, @unchecked Sendable {
+final class RecordHold: Model, ListedFields, @unchecked Sendable {
     static let schema = "record_holds"
 
     @ID(key: .id) var id: UUID?
@@ -380,13 +415,16 @@ final class RecordHold: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "lifted_at") var liftedAt: Date?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $reasonSealed, $createdBy, $createdAt, $liftedAt] }
+
     init() {}
 
     static func reasonContext(_ id: UUID, client: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: client) }
 }
 
 /// What is left of a destroyed record: enough to show it existed and was destroyed on purpose.
-final class RecordTombstone: Model, @unchecked Sendable {
+final class RecordTombstone: Model, ListedFields, @unchecked Sendable {
     static let schema = "record_tombstones"
 
     @ID(key: .id) var id: UUID?
@@ -397,6 +435,11 @@ final class RecordTombstone: Model, @unchecked Sendable {
     @Field(key: "destroyed_at") var destroyedAt: Date
     @Parent(key: "destroyed_by_id") var destroyedBy: StaffUser
     @Field(key: "rows_destroyed") var rowsDestroyed: Int
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $formerClientID, $initials, $lastContact, $keptUntil, $destroyedAt, $destroyedBy, $rowsDestroyed]
+    }
 
     init() {}
 }

@@ -5,7 +5,7 @@ import IPTCore
 // The Fluent models of intake forms and signed consents.
 
 /// Intake forms sent to a client.
-final class IntakeRecord: Model, @unchecked Sendable {
+final class IntakeRecord: Model, ListedFields, @unchecked Sendable {
     static let schema = "intakes"
 
     @ID(key: .id) var id: UUID?
@@ -18,6 +18,9 @@ final class IntakeRecord: Model, @unchecked Sendable {
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "completed_at") var completedAt: Date?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $clinician, $tokenHash, $status, $detailsSealed, $createdAt, $expiresAt, $completedAt] }
+
     init() {}
 
     static func detailsContext(_ id: UUID, client: UUID) -> SealContext {
@@ -26,7 +29,7 @@ final class IntakeRecord: Model, @unchecked Sendable {
 }
 
 /// One signed consent.
-final class ConsentRecord: Model, @unchecked Sendable {
+final class ConsentRecord: Model, ListedFields, @unchecked Sendable {
     static let schema = "consents"
 
     @ID(key: .id) var id: UUID?
@@ -38,6 +41,9 @@ final class ConsentRecord: Model, @unchecked Sendable {
     /// The name the client typed to sign, sealed (bound to this row and client): read it with `typedName(_:)`.
     @Field(key: "typed_name_sealed") var typedNameSealed: String
     @Field(key: "signed_at") var signedAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $intake, $kind, $version, $textSHA256, $typedNameSealed, $signedAt] }
 
     init() {}
 

@@ -36,11 +36,20 @@ extension ListedFields {
     }
 }
 
-/// The models read on the busiest pages (a chart, Today, the calendar and the booking pages); the
-/// test checks each one's list.
+/// Every model of the clinic; the test checks each one's list.
 let listedModelTypes: [any ListedFields.Type] = [
-    BookingSettingsRow.self, CareTeamMember.self, ChecklistMark.self, ClientRecord.self, ClinicalSettingsRow.self,
-    ContractRow.self, FormulationRow.self, PhaseOverrideRow.self, StaffUser.self,
+    Appointment.self, AppointmentFee.self, AppointmentSeries.self, AppointmentTypeRow.self, AuditEvent.self,
+    AvailabilityExceptionRow.self, AvailabilityRow.self, BillingSettingsRow.self, BookingSettingsRow.self,
+    CalendarFeed.self, CareTeamMember.self, Charge.self, ChartAccessReason.self, ChecklistMark.self, ClientFlag.self,
+    ClientRecord.self, ClinicProfile.self, ClinicalSettingsRow.self, ConsentRecord.self, ContractRow.self, DataKey.self,
+    DischargeSummaryRow.self, Enquiry.self, FeeTier.self, FormulationRow.self, IntakeRecord.self,
+    InventoryEntryRow.self, Invoice.self, InvoiceLine.self, JobRun.self, LifeEventRow.self, Location.self,
+    MeasureResponse.self, NewsletterIssue.self, OutboxMessage.self, OutcomeSettingsRow.self, PasswordReset.self,
+    Payment.self, PaymentAllocationRow.self, PhaseOverrideRow.self, PortalLink.self, PortalSession.self,
+    PossibleDuplicate.self, RecordHold.self, RecordRequest.self, RecordTombstone.self, RecoveryCode.self,
+    RiskAlert.self, SelfAssessmentRecord.self, SessionNoteRow.self, SlidingScaleRate.self, StaffSession.self,
+    StaffUser.self, Subscriber.self, SupervisionSessionRow.self, WaitlistChange.self, WaitlistEntry.self,
+    WorksheetRow.self,
 ]
 
 enum ListedFieldsCheck {

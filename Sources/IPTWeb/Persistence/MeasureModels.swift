@@ -5,7 +5,7 @@ import IPTCore
 // The Fluent models of questionnaires, their answers and the safety workflow.
 
 /// One questionnaire sent to a client: open by its link until completed or expired.
-final class MeasureResponse: Model, @unchecked Sendable {
+final class MeasureResponse: Model, ListedFields, @unchecked Sendable {
     static let schema = "measure_responses"
 
     @ID(key: .id) var id: UUID?
@@ -25,6 +25,12 @@ final class MeasureResponse: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "completed_at") var completedAt: Date?
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $clinician, $appointment, $instrumentCode, $tokenHash, $status, $answersSealed, $sharedWithGuardian,
+         $scoreSealed, $createdAt, $expiresAt, $completedAt]
+    }
 
     init() {}
 
@@ -73,7 +79,7 @@ struct OpenedResponse {
 
 /// Raised by a risk answer in a questionnaire or by a session note that records thoughts with plan
 /// or intent; open until the clinician records a follow-up. One per response and one per note.
-final class RiskAlert: Model, @unchecked Sendable {
+final class RiskAlert: Model, ListedFields, @unchecked Sendable {
     static let schema = "risk_alerts"
 
     enum Source: String, Codable, Sendable {
@@ -101,6 +107,12 @@ final class RiskAlert: Model, @unchecked Sendable {
     @OptionalParent(key: "closed_by") var closedBy: StaffUser?
     @OptionalField(key: "closed_at") var closedAt: Date?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $client, $source, $response, $note, $clinician, $supervisor, $status, $createdAt, $escalatedAt, $followUpSealed,
+         $closedBy, $closedAt]
+    }
+
     init() {}
 
     static func followUpContext(_ id: UUID, client: UUID) -> SealContext {
@@ -110,7 +122,7 @@ final class RiskAlert: Model, @unchecked Sendable {
 
 /// A standing fact on a client's chart that each administration should not raise again, such as a
 /// suicide attempt reported at some time in the past. One per client and kind.
-final class ClientFlag: Model, @unchecked Sendable {
+final class ClientFlag: Model, ListedFields, @unchecked Sendable {
     static let schema = "client_flags"
 
     enum Kind: String, Codable, Sendable, CaseIterable {
@@ -129,11 +141,14 @@ final class ClientFlag: Model, @unchecked Sendable {
     @OptionalParent(key: "response_id") var response: MeasureResponse?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $kind, $response, $createdAt] }
+
     init() {}
 }
 
 /// A pre-therapy self-assessment sent to a client.
-final class SelfAssessmentRecord: Model, @unchecked Sendable {
+final class SelfAssessmentRecord: Model, ListedFields, @unchecked Sendable {
     static let schema = "self_assessments"
 
     @ID(key: .id) var id: UUID?
@@ -145,6 +160,9 @@ final class SelfAssessmentRecord: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "expires_at") var expiresAt: Date
     @OptionalField(key: "completed_at") var completedAt: Date?
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $clinician, $tokenHash, $status, $answersSealed, $createdAt, $expiresAt, $completedAt] }
 
     init() {}
 

@@ -6,7 +6,7 @@ import Foundation
 // from the injected clock (never @Timestamp) so tests control them.
 
 /// The clinic's public identity, one row, editable by an admin.
-final class ClinicProfile: Model, @unchecked Sendable {
+final class ClinicProfile: Model, ListedFields, @unchecked Sendable {
     static let schema = "clinic_profile"
 
     @ID(key: .id) var id: UUID?
@@ -17,6 +17,9 @@ final class ClinicProfile: Model, @unchecked Sendable {
     @Field(key: "time_zone") var timeZone: String
     @Field(key: "updated_at") var updatedAt: Date
     @Field(key: "require_two_factor") var requireTwoFactor: Bool
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $name, $phone, $email, $address, $timeZone, $updatedAt, $requireTwoFactor] }
 
     init() {}
 
@@ -32,7 +35,7 @@ final class ClinicProfile: Model, @unchecked Sendable {
 }
 
 /// A fee level and its price for a standard session.
-final class FeeTier: Model, @unchecked Sendable {
+final class FeeTier: Model, ListedFields, @unchecked Sendable {
     static let schema = "fee_tiers"
 
     @ID(key: .id) var id: UUID?
@@ -42,6 +45,9 @@ final class FeeTier: Model, @unchecked Sendable {
     @Field(key: "currency") var currency: String
     @Field(key: "description") var summary: String
     @Field(key: "sort_order") var sortOrder: Int
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $code, $label, $sessionFeeCents, $currency, $summary, $sortOrder] }
 
     init() {}
 
@@ -122,7 +128,7 @@ final class StaffUser: Model, ListedFields, @unchecked Sendable {
 
 /// A signed-in staff session. Only the SHA-256 of the cookie's token is stored, so a copy of the
 /// database does not hand out live sessions.
-final class StaffSession: Model, @unchecked Sendable {
+final class StaffSession: Model, ListedFields, @unchecked Sendable {
     static let schema = "staff_sessions"
 
     @ID(key: .id) var id: UUID?
@@ -133,6 +139,9 @@ final class StaffSession: Model, @unchecked Sendable {
     @Field(key: "last_seen_at") var lastSeenAt: Date
     /// False between the password and the one-time code: such a session reaches only the code page.
     @Field(key: "second_factor_done") var secondFactorDone: Bool
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $tokenHash, $staff, $csrfToken, $createdAt, $lastSeenAt, $secondFactorDone] }
 
     init() {}
 
@@ -147,7 +156,7 @@ final class StaffSession: Model, @unchecked Sendable {
 }
 
 /// A message sent through the contact form or the API.
-final class Enquiry: Model, @unchecked Sendable {
+final class Enquiry: Model, ListedFields, @unchecked Sendable {
     static let schema = "enquiries"
 
     @ID(key: .id) var id: UUID?
@@ -162,6 +171,12 @@ final class Enquiry: Model, @unchecked Sendable {
     @OptionalField(key: "handled_at") var handledAt: Date?
     @OptionalField(key: "handling_note") var handlingNote: String?
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $name, $email, $phone, $preferredContact, $message, $source, $status, $handledBy, $handledAt, $handlingNote,
+         $createdAt]
+    }
 
     init() {}
 
@@ -185,7 +200,7 @@ final class Enquiry: Model, @unchecked Sendable {
 }
 
 /// A newsletter subscriber and the record of their consent (CASL: when, how, with what words).
-final class Subscriber: Model, @unchecked Sendable {
+final class Subscriber: Model, ListedFields, @unchecked Sendable {
     static let schema = "newsletter_subscribers"
 
     @ID(key: .id) var id: UUID?
@@ -204,6 +219,12 @@ final class Subscriber: Model, @unchecked Sendable {
     @OptionalField(key: "unsubscribed_at") var unsubscribedAt: Date?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $email, $status, $consentWording, $consentVersion, $consentSource, $consentAt, $confirmTokenHash, $confirmExpiresAt,
+         $confirmedAt, $unsubscribeToken, $unsubscribedAt, $createdAt]
+    }
+
     init() {}
 
     enum Status: String, CaseIterable, Codable, Sendable {
@@ -214,7 +235,7 @@ final class Subscriber: Model, @unchecked Sendable {
 }
 
 /// A newsletter issue composed by staff.
-final class NewsletterIssue: Model, @unchecked Sendable {
+final class NewsletterIssue: Model, ListedFields, @unchecked Sendable {
     static let schema = "newsletter_issues"
 
     @ID(key: .id) var id: UUID?
@@ -226,11 +247,14 @@ final class NewsletterIssue: Model, @unchecked Sendable {
     @Field(key: "recipient_count") var recipientCount: Int
     @OptionalField(key: "send_key") var sendKey: String?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $subject, $bodyMarkdown, $createdBy, $createdAt, $sentAt, $recipientCount, $sendKey] }
+
     init() {}
 }
 
 /// An email waiting to be delivered, or the record that it was.
-final class OutboxMessage: Model, @unchecked Sendable {
+final class OutboxMessage: Model, ListedFields, @unchecked Sendable {
     static let schema = "outbox_messages"
 
     @ID(key: .id) var id: UUID?
@@ -251,6 +275,12 @@ final class OutboxMessage: Model, @unchecked Sendable {
     @OptionalField(key: "attachment_type") var attachmentType: String?
     @OptionalField(key: "attachment_body") var attachmentBody: String?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $recipient, $subject, $bodyText, $bodyHTML, $extraHeaders, $status, $attempts, $nextAttemptAt, $claimToken,
+         $lockedUntil, $lastError, $createdAt, $sentAt, $attachmentName, $attachmentType, $attachmentBody]
+    }
+
     init() {}
 
     enum Status: String, Codable, Sendable {
@@ -262,7 +292,7 @@ final class OutboxMessage: Model, @unchecked Sendable {
 
 /// One audit trail row. Append-only: the database refuses updates and deletes, and the hash chain
 /// exposes any edit made behind its back.
-final class AuditEvent: Model, @unchecked Sendable {
+final class AuditEvent: Model, ListedFields, @unchecked Sendable {
     static let schema = "audit_events"
 
     @ID(key: .id) var id: UUID?
@@ -279,6 +309,12 @@ final class AuditEvent: Model, @unchecked Sendable {
     @Field(key: "previous_hash") var previousHash: String
     @Field(key: "hash") var hash: String
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $sequence, $occurredAtMilliseconds, $actorID, $actorLabel, $action, $recordType, $recordID, $subject, $requestID,
+         $detail, $previousHash, $hash]
+    }
+
     init() {}
 
     var occurredAt: Date {
@@ -287,7 +323,7 @@ final class AuditEvent: Model, @unchecked Sendable {
 }
 
 /// A one-time link to set a new password. Only the token's hash is stored; it expires in an hour.
-final class PasswordReset: Model, @unchecked Sendable {
+final class PasswordReset: Model, ListedFields, @unchecked Sendable {
     static let schema = "password_resets"
 
     @ID(key: .id) var id: UUID?
@@ -297,11 +333,14 @@ final class PasswordReset: Model, @unchecked Sendable {
     @OptionalField(key: "used_at") var usedAt: Date?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $tokenHash, $expiresAt, $usedAt, $createdAt] }
+
     init() {}
 }
 
 /// A one-time recovery code for when the authenticator is lost. Stored hashed, like a password.
-final class RecoveryCode: Model, @unchecked Sendable {
+final class RecoveryCode: Model, ListedFields, @unchecked Sendable {
     static let schema = "recovery_codes"
 
     @ID(key: .id) var id: UUID?
@@ -309,6 +348,9 @@ final class RecoveryCode: Model, @unchecked Sendable {
     @Field(key: "code_hash") var codeHash: String
     @OptionalField(key: "used_at") var usedAt: Date?
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $codeHash, $usedAt, $createdAt] }
 
     init() {}
 }

@@ -5,7 +5,7 @@ import IPTCore
 // The Fluent models of the client portal's one-time links and sessions.
 
 /// A one-time link to the client portal, for the client or their guardian.
-final class PortalLink: Model, @unchecked Sendable {
+final class PortalLink: Model, ListedFields, @unchecked Sendable {
     static let schema = "portal_links"
 
     @ID(key: .id) var id: UUID?
@@ -18,11 +18,14 @@ final class PortalLink: Model, @unchecked Sendable {
     @OptionalField(key: "browser_hash") var browserHash: String?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $asGuardian, $tokenHash, $expiresAt, $usedAt, $browserHash, $createdAt] }
+
     init() {}
 }
 
 /// A signed-in portal session; only the hash of the cookie's token is stored.
-final class PortalSession: Model, @unchecked Sendable {
+final class PortalSession: Model, ListedFields, @unchecked Sendable {
     static let schema = "portal_sessions"
 
     @ID(key: .id) var id: UUID?
@@ -31,6 +34,9 @@ final class PortalSession: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "last_seen_at") var lastSeenAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $client, $asGuardian, $tokenHash, $createdAt, $lastSeenAt] }
 
     init() {}
 }

@@ -4,7 +4,7 @@ import IPTCore
 
 // The Fluent models of scheduling (migration M014).
 
-final class Location: Model, @unchecked Sendable {
+final class Location: Model, ListedFields, @unchecked Sendable {
     static let schema = "locations"
 
     @ID(key: .id) var id: UUID?
@@ -13,10 +13,13 @@ final class Location: Model, @unchecked Sendable {
     @Field(key: "is_online") var isOnline: Bool
     @Field(key: "sort_order") var sortOrder: Int
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $name, $address, $isOnline, $sortOrder] }
+
     init() {}
 }
 
-final class AppointmentTypeRow: Model, @unchecked Sendable {
+final class AppointmentTypeRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "appointment_types"
 
     @ID(key: .id) var id: UUID?
@@ -29,6 +32,11 @@ final class AppointmentTypeRow: Model, @unchecked Sendable {
     @Field(key: "offered_by") var offeredBy: String
     @Field(key: "bookable_online") var bookableOnline: Bool
     @Field(key: "sort_order") var sortOrder: Int
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $code, $name, $durationMinutes, $bufferBeforeMinutes, $bufferAfterMinutes, $offeredBy, $bookableOnline, $sortOrder]
+    }
 
     init() {}
 
@@ -43,7 +51,7 @@ final class AppointmentTypeRow: Model, @unchecked Sendable {
     }
 }
 
-final class AppointmentFee: Model, @unchecked Sendable {
+final class AppointmentFee: Model, ListedFields, @unchecked Sendable {
     static let schema = "appointment_fees"
 
     @ID(key: .id) var id: UUID?
@@ -51,6 +59,9 @@ final class AppointmentFee: Model, @unchecked Sendable {
     @Field(key: "tier_code") var tierCode: String
     @Field(key: "cents") var cents: Int
     @Field(key: "currency") var currency: String
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $typeCode, $tierCode, $cents, $currency] }
 
     init() {}
 }
@@ -82,7 +93,7 @@ final class BookingSettingsRow: Model, ListedFields, @unchecked Sendable {
     init() {}
 }
 
-final class AvailabilityRow: Model, @unchecked Sendable {
+final class AvailabilityRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "availability"
 
     @ID(key: .id) var id: UUID?
@@ -92,10 +103,13 @@ final class AvailabilityRow: Model, @unchecked Sendable {
     @Field(key: "start_minute") var startMinute: Int
     @Field(key: "end_minute") var endMinute: Int
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $location, $weekday, $startMinute, $endMinute] }
+
     init() {}
 }
 
-final class AvailabilityExceptionRow: Model, @unchecked Sendable {
+final class AvailabilityExceptionRow: Model, ListedFields, @unchecked Sendable {
     static let schema = "availability_exceptions"
 
     @ID(key: .id) var id: UUID?
@@ -104,6 +118,9 @@ final class AvailabilityExceptionRow: Model, @unchecked Sendable {
     @Field(key: "starts_at") var startsAt: Date
     @Field(key: "ends_at") var endsAt: Date
     @Field(key: "note") var note: String
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $kind, $startsAt, $endsAt, $note] }
 
     init() {}
 }
@@ -146,7 +163,7 @@ final class ClientRecord: Model, ListedFields, @unchecked Sendable {
     }
 }
 
-final class AppointmentSeries: Model, @unchecked Sendable {
+final class AppointmentSeries: Model, ListedFields, @unchecked Sendable {
     static let schema = "appointment_series"
 
     @ID(key: .id) var id: UUID?
@@ -157,10 +174,13 @@ final class AppointmentSeries: Model, @unchecked Sendable {
     @Field(key: "start_minute") var startMinute: Int
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $client, $typeCode, $weekday, $startMinute, $createdAt] }
+
     init() {}
 }
 
-final class Appointment: Model, @unchecked Sendable {
+final class Appointment: Model, ListedFields, @unchecked Sendable {
     static let schema = "appointments"
 
     /// No appointment row lasts longer than this, buffers included: a session is at most 240
@@ -204,6 +224,13 @@ final class Appointment: Model, @unchecked Sendable {
     /// When the front desk marked the client as arrived (see M038AddArrivals).
     @OptionalField(key: "arrived_at") var arrivedAt: Date?
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $staff, $client, $typeCode, $location, $startsAt, $endsAt, $blockedFrom, $blockedUntil, $status, $holdExpiresAt,
+         $confirmTokenHash, $manageTokenHash, $manageTokenSealed, $series, $seriesNumber, $feeCents, $currency, $lateFeeCents,
+         $sequence, $remindersSent, $cadenceSentAt, $blockNote, $source, $createdAt, $updatedAt, $cancelledAt, $arrivedAt]
+    }
+
     init() {}
 
     /// Appointments that make a clinician part of the client's care: booked for real or held. A
@@ -243,7 +270,7 @@ final class Appointment: Model, @unchecked Sendable {
     }
 }
 
-final class WaitlistEntry: Model, @unchecked Sendable {
+final class WaitlistEntry: Model, ListedFields, @unchecked Sendable {
     static let schema = "waitlist_entries"
 
     @ID(key: .id) var id: UUID?
@@ -266,6 +293,12 @@ final class WaitlistEntry: Model, @unchecked Sendable {
     @OptionalField(key: "offer_expires_at") var offerExpiresAt: Date?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] {
+        [$id, $name, $email, $phone, $dateOfBirth, $guardianName, $guardianEmail, $guardianPhone, $tierCode, $staff, $typeCode,
+         $days, $parts, $position, $status, $offerAppointment, $offerExpiresAt, $createdAt]
+    }
+
     init() {}
 
     enum Status: String, Codable, Sendable {
@@ -277,7 +310,7 @@ final class WaitlistEntry: Model, @unchecked Sendable {
 
 /// One change the front desk made to someone's place on the waitlist, with its reason sealed
 /// (M067): the audit row names this row, never the reason.
-final class WaitlistChange: Model, @unchecked Sendable {
+final class WaitlistChange: Model, ListedFields, @unchecked Sendable {
     static let schema = "waitlist_changes"
 
     @ID(key: .id) var id: UUID?
@@ -287,12 +320,15 @@ final class WaitlistChange: Model, @unchecked Sendable {
     @OptionalParent(key: "staff_id") var staff: StaffUser?
     @Field(key: "created_at") var createdAt: Date
 
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $entry, $direction, $reasonSealed, $staff, $createdAt] }
+
     init() {}
 
     static func reasonContext(_ id: UUID) -> SealContext { SealContext(schema, row: id, column: "reason_sealed", client: nil) }
 }
 
-final class CalendarFeed: Model, @unchecked Sendable {
+final class CalendarFeed: Model, ListedFields, @unchecked Sendable {
     static let schema = "calendar_feeds"
 
     @ID(key: .id) var id: UUID?
@@ -300,6 +336,9 @@ final class CalendarFeed: Model, @unchecked Sendable {
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "created_at") var createdAt: Date
     @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $staff, $tokenHash, $createdAt, $revokedAt] }
 
     init() {}
 }

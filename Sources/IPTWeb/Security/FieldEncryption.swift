@@ -109,13 +109,16 @@ struct KeyRing: Sendable {
 }
 
 /// A data key as stored: wrapped (AES-GCM) by the master key, which never enters the database.
-final class DataKey: Model, @unchecked Sendable {
+final class DataKey: Model, ListedFields, @unchecked Sendable {
     static let schema = "data_keys"
 
     @ID(custom: "key_id", generatedBy: .user) var id: String?
     @Field(key: "wrapped_key") var wrappedKey: String
     @Field(key: "is_active") var isActive: Bool
     @Field(key: "created_at") var createdAt: Date
+
+    /// Every wrapper above, in order (`ListedFields`).
+    var listedProperties: [any AnyProperty] { [$id, $wrappedKey, $isActive, $createdAt] }
 
     init() {}
 }
