@@ -23,6 +23,27 @@ import VaporTesting
         }
     }
 
+    /// An audited page is built while its row is committed, but is sent only once the row is: when
+    /// the row cannot be written, the clinical page does not go out.
+    @Test func a_page_whose_audit_row_cannot_be_written_is_not_shown() async throws {
+        try await withClinic { clinic in
+            let (browser, _) = try await clinic.signedIn(as: .therapist)
+            let shown = try await browser.get("/staff")
+            #expect(shown.status == .ok && shown.body.string.contains("today-alerts"))
+            // The trail's table gone from under the writer: every append fails.
+            try await clinic.db.withConnection { db in
+                try await (db as! any SQLDatabase).raw("ALTER TABLE audit_events RENAME TO audit_events_away").run()
+            }
+            let refused = try await browser.get("/staff")
+            #expect(refused.status == .internalServerError)
+            #expect(!refused.body.string.contains("today-alerts"), "nothing of the page without its audit row")
+            try await clinic.db.withConnection { db in
+                try await (db as! any SQLDatabase).raw("ALTER TABLE audit_events_away RENAME TO audit_events").run()
+            }
+            #expect(try await browser.get("/staff").status == .ok, "shown again once rows can be written")
+        }
+    }
+
     @Test func the_database_refuses_to_update_or_delete_an_audit_row() async throws {
         try await withClinic { clinic in
             try await addEvents(clinic, count: 1)

@@ -11,7 +11,7 @@ enum AuditDetail {
 }
 
 // How a handler turns a view into a response: the frame, the status, and for health information
-// the audit row, written before the page is built so that a clinical page cannot be served
+// the audit row, committed before the page is sent so that a clinical page cannot be served
 // without one.
 extension Request {
     /// A page in the clinic's frame.
@@ -19,13 +19,21 @@ extension Request {
         .html(PageLayout.render(title: title, chrome: try await chrome(), content: content), status: status)
     }
 
-    /// A page that shows health information. The audit row is appended first; if that fails the
-    /// page is not shown. `content` runs only after the row is written.
+    /// A page that shows health information. The page is built while its audit row is being
+    /// committed, and is sent only once the row is; if the row cannot be written, the page is
+    /// dropped and the request fails. Building it first and then waiting cost every audited page
+    /// the commit's durable write on top of its own work, and with all of a busy minute's requests
+    /// waiting on one group commit the cores sat idle (docs/PERFORMANCE.md, "Runs of 2026-12-07,
+    /// fifth session").
     func auditedPage(_ title: String, recordType: String, recordID: String? = nil, subject: String?, action: AuditAction = .view,
                      detail: String? = nil, status: HTTPResponseStatus = .ok,
                      content: () throws -> Node<HTML.BodyContext>) async throws -> Response {
-        try await audit(action, recordType: recordType, recordID: recordID, subject: subject, detail: detail)
-        return try await page(title, try content(), status: status)
+        async let written: Void = audit(action, recordType: recordType, recordID: recordID, subject: subject, detail: detail)
+        let built: Result<Response, any Error>
+        do { built = .success(try await page(title, try content(), status: status)) } catch { built = .failure(error) }
+        // The row first: a page whose row failed is not shown, whatever building it gave.
+        try await written
+        return try built.get()
     }
 
     /// Renders IPTPages' message page in this clinic's frame.
