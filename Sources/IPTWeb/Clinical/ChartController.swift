@@ -26,7 +26,6 @@ struct ChartController: SiteRouteCollection {
         let zone = try await request.services.clinic.current(on: request.db).zone
         let caseload = try await ClinicalQueries.caseload(of: staff, mayAssign: settings.mayAssignCareTeam(staff.role), settings: settings, zone: zone,
                                                           now: request.now, on: request.db)
-        try await request.audit(.view, recordType: "caseload", detail: "clients=\(caseload.mine.count)")
         func row(_ client: ClinicalQueries.Caseload.Client) -> CaseloadPage.Client {
             let contract = caseload.latestContract[client.id]
             // Where each course on the caseload stands: "session 5 of 16, middle phase".
@@ -42,7 +41,9 @@ struct ChartController: SiteRouteCollection {
             mine: caseload.mine.map(row), mineCaption: staff.role == .supervisor ? "Your caseload and your students' clients" : "Your caseload",
             waiting: caseload.waiting.map { .init(id: $0.id.uuidString, name: $0.name, opened: DateDisplay.day(zone.localDate(of: $0.createdAt))) },
             everyone: caseload.everyone.map(row))
-        return try await request.page("Clients", CaseloadPage.view(model))
+        return try await request.auditedPage("Clients", recordType: "caseload", subject: nil, detail: "clients=\(caseload.mine.count)") {
+            CaseloadPage.view(model)
+        }
     }
 
     // MARK: The chart

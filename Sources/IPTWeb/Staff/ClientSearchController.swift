@@ -32,9 +32,6 @@ struct ClientSearchController: SiteRouteCollection {
         let found = try await ClientSearchQueries.matching(query, among: among, limit: Self.shownAtMost + 1, on: request.db)
         let shown = Array(found.prefix(Self.shownAtMost))
         let ids = shown.compactMap(\.id)
-        // The list names clients, so it is a view of their records: one row, naming each one shown.
-        try await request.audit(.view, recordType: "client-search", subject: nil,
-                                detail: "results=\(ids.count) clients=\(ids.map(\.uuidString).joined(separator: ","))")
         let next = try await ClientSearchQueries.nextAppointments(of: ids, after: request.now, on: request.db)
         let zone = try await request.bookingSetup().zone
         let results = shown.map { client in
@@ -48,7 +45,13 @@ struct ClientSearchController: SiteRouteCollection {
                     "\(DateDisplay.shortDay(zone.localDate(of: $0.startsAt))), \(DateDisplay.time($0.startsAt, zone: zone))"
                 })
         }
-        return try await render(request, typed: typed, error: nil, results: results, truncated: found.count > shown.count, scope: scope, status: .ok)
+        // The list names clients, so it is a view of their records: one row, naming each one shown.
+        let model = ClientSearchPage.Model(query: typed, error: nil, results: results, truncated: found.count > shown.count, scope: scope,
+                                           csrfToken: request.csrfToken)
+        return try await request.auditedPage(ClientSearchPage.title, recordType: "client-search", subject: nil,
+                                             detail: "results=\(ids.count) clients=\(ids.map(\.uuidString).joined(separator: ","))") {
+            ClientSearchPage.view(model)
+        }
     }
 
     private func render(_ request: Request, typed: String, error: String?, results: [ClientSearchPage.Result], truncated: Bool,
