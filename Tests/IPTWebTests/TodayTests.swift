@@ -371,16 +371,7 @@ import VaporTesting
     /// The widened indexes go back to their old columns and forward again on either engine.
     @Test func the_widened_indexes_revert_and_apply_again() async throws {
         try await withClinic { clinic in
-            // On one connection: another SQLite connection's cached schema could still hold an
-            // index the revert dropped and refuse to create it again.
-            try await clinic.db.withConnection { db in
-                try await M072CoverTodaysCaseloadReads().revert(on: db)
-                if DatabaseEngine(of: db) == .sqlite {
-                    let columns = try await (db as! any SQLDatabase).raw("PRAGMA index_info(care_team_staff)").all()
-                    #expect(columns.count == 1, "back to (staff_id)")
-                }
-                try await M072CoverTodaysCaseloadReads().prepare(on: db)
-            }
+            try await clinic.revertAndApplyAgain(M072CoverTodaysCaseloadReads(), widening: M072CoverTodaysCaseloadReads.indexes)
             let (browser, therapist) = try await clinic.signedIn(as: .therapist)
             #expect(try await browser.get("/staff").status == .ok, "Today reads through the indexes again as \(therapist.name)")
         }

@@ -271,3 +271,26 @@ func withInstances(_ count: Int, publicFormLimit: Int = 1_000,
     }
     await tearDown()
 }
+
+extension TestClinic {
+    /// Reverts a migration that widens indexes and applies it again, on both engines. On one
+    /// connection: another SQLite connection's cached schema could still hold an index the revert
+    /// dropped and refuse to create it again. On SQLite each index is checked to hold its old
+    /// columns in between and its widened ones at the end.
+    func revertAndApplyAgain(_ migration: some AsyncMigration, widening indexes: [WidenedIndex]) async throws {
+        try await db.withConnection { db in
+            func columns(_ name: String) async throws -> Int? {
+                guard DatabaseEngine(of: db) == .sqlite else { return nil }
+                return try await (db as! any SQLDatabase).raw("PRAGMA index_info(\(unsafeRaw: name))").all().count
+            }
+            try await migration.revert(on: db)
+            for index in indexes {
+                if let count = try await columns(index.name) { #expect(count == index.before.count, "\(index.name) back to \(index.before)") }
+            }
+            try await migration.prepare(on: db)
+            for index in indexes {
+                if let count = try await columns(index.name) { #expect(count == index.after.count, "\(index.name) widened again") }
+            }
+        }
+    }
+}
