@@ -13,6 +13,11 @@ import Testing
                       detail: "reason: covering", requestID: "R1"),
                 .init(sequence: 41, when: "2026-12-04 09:00 EST", who: "Daniel Reyes", action: "view", recordType: "enquiry-list",
                       recordID: nil, recordIDIsUUID: false, about: "", outsideCareTeam: false, detail: nil, requestID: nil),
+                // An id that is not a UUID is shown whole; a request id without a detail has no line
+                // break before it; what people typed is escaped wherever it appears.
+                .init(sequence: 40, when: "2026-12-04 08:00 EST", who: "O'Neil <b>\"Sam\"</b> & Co", action: "create", recordType: "invoice",
+                      recordID: "INV-000041 <i>", recordIDIsUUID: false, about: "\u{600}<Riley> & \"Tan\"", outsideCareTeam: false,
+                      detail: nil, requestID: "R<3>"),
             ],
             filterQuery: "actor=S1&action=view&type=chart", page: 2, hasMore: false)
         try Snapshot.check(AuditTrailPage.view(page), named: "audit-trail")
