@@ -29,6 +29,12 @@ import Testing
         #expect(writer.html.contains(#"aria-label="Book \#u{600}&lt;b&gt;&quot;O&#39;Neil&quot; &amp; Co"#), "quotes in a value are escaped")
     }
 
+    @Test func an_empty_element_is_written_as_plot_writes_it() {
+        var writer = MarkupWriter()
+        writer.empty("br")
+        #expect(writer.html == Node<HTML.BodyContext>.br().render())
+    }
+
     @Test func its_node_renders_inside_a_plot_element_as_written() {
         var writer = MarkupWriter()
         writer.open("span")

@@ -112,31 +112,57 @@ public enum AuditTrailPage {
                 .caption(.id("audit-caption"), .text("Audit events, newest first")),
                 .thead(.tr(.th(.text("#")), .th(.text("When")), .th(.text("Who")), .th(.text("Action")), .th(.text("Record")),
                            .th(.text("About")), .th(.text("Detail")))),
-                .tbody(.forEach(model.events) { event in
-                    .tr(
-                        .td(.text(String(event.sequence))),
-                        .td(.text(event.when)),
-                        .td(.text(event.who)),
-                        .td(.text(event.action)),
-                        .td(.text(event.recordType), .unwrap(event.recordID) { id in
-                            // A record's UUID is shortened to its first 8 characters (enough to tell
-                            // rows apart; the full id is in the title); other ids are shown whole.
-                            event.recordIDIsUUID
-                                ? .group(.text(" "), .element(named: "abbr", nodes: [escapedAttribute("title", id), .text(String(id.prefix(8)))]))
-                                : .text(" " + id)
-                        }),
-                        .td(.text(event.about),
-                            .if(event.outsideCareTeam, .group(.br(), .strong(.class("flag"), .text("Outside the care team"))))),
-                        .td(.text(event.detail ?? ""),
-                            .unwrap(event.requestID) { requestID in
-                                .span(.class("small muted request-id"), .if(event.detail != nil, .br()), .text("Request \(requestID)"))
-                            })
-                    )
-                })
+                .tbody(rows(model.events))
             ))),
             TableViews.pagination(newer: model.page > 1 ? pageLink(model, model.page - 1) : nil,
                                   older: model.hasMore ? pageLink(model, model.page + 1) : nil)
         )
+    }
+
+    /// The table's rows, written by `MarkupWriter` rather than as a Plot tree: a page of the trail
+    /// is 50 rows of seven cells, and building and rendering them was most of the view's time
+    /// (docs/PERFORMANCE.md, "Runs of 2026-12-07, fifth session"). The page snapshot holds the
+    /// bytes to what Plot wrote.
+    static func rows(_ events: [Event]) -> Node<HTML.TableContext> {
+        var out = MarkupWriter(capacity: events.count * 480)
+        for event in events {
+            out.open("tr")
+            out.element("td", text: String(event.sequence))
+            out.element("td", text: event.when)
+            out.element("td", text: event.who)
+            out.element("td", text: event.action)
+            out.open("td")
+            out.text(event.recordType)
+            if let id = event.recordID {
+                // A record's UUID is shortened to its first 8 characters (enough to tell rows
+                // apart; the full id is in the title); other ids are shown whole.
+                if event.recordIDIsUUID {
+                    out.text(" ")
+                    out.element("abbr", ["title": id], text: String(id.prefix(8)))
+                } else {
+                    out.text(" " + id)
+                }
+            }
+            out.close("td")
+            out.open("td")
+            out.text(event.about)
+            if event.outsideCareTeam {
+                out.empty("br")
+                out.element("strong", ["class": "flag"], text: "Outside the care team")
+            }
+            out.close("td")
+            out.open("td")
+            out.text(event.detail ?? "")
+            if let requestID = event.requestID {
+                out.open("span", ["class": "small muted request-id"])
+                if event.detail != nil { out.empty("br") }
+                out.text("Request \(requestID)")
+                out.close("span")
+            }
+            out.close("td")
+            out.close("tr")
+        }
+        return out.node()
     }
 }
 

@@ -43,6 +43,13 @@ public struct MarkupWriter {
         close(tag)
     }
 
+    /// An element with no content or end tag, written as Plot writes one: `<br/>`.
+    public mutating func empty(_ tag: String) {
+        html += "<"
+        html += tag
+        html += "/>"
+    }
+
     public mutating func close(_ tag: String) {
         html += "</"
         html += tag
