@@ -28,7 +28,10 @@ extension Request {
     func auditedPage(_ title: String, recordType: String, recordID: String? = nil, subject: String?, action: AuditAction = .view,
                      detail: String? = nil, status: HTTPResponseStatus = .ok,
                      content: () throws -> Node<HTML.BodyContext>) async throws -> Response {
-        async let written: Void = audit(action, recordType: recordType, recordID: recordID, subject: subject, detail: detail)
+        // Only the writer runs beside the page: the row is made here, on the request's task.
+        let entry = auditEntry(action, recordType: recordType, recordID: recordID, subject: subject, detail: detail)
+        let writer = application.auditWriter
+        async let written: Void = writer.record(entry)
         let built: Result<Response, any Error>
         do { built = .success(try await page(title, try content(), status: status)) } catch { built = .failure(error) }
         // The row first: a page whose row failed is not shown, whatever building it gave.

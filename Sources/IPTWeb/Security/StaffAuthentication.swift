@@ -49,7 +49,14 @@ extension Request {
     /// Appends a row to the audit trail on behalf of whoever makes this request.
     func audit(_ action: AuditAction, recordType: String, recordID: String? = nil, subject: String? = nil,
                detail: String? = nil) async throws {
-        try await application.auditWriter.record(AuditEntry(
+        try await application.auditWriter.record(auditEntry(action, recordType: recordType, recordID: recordID, subject: subject, detail: detail))
+    }
+
+    /// The row `audit` appends. Made on the request's own task: `referenceID` caches itself in the
+    /// request's storage, which a task running beside it must not write at the same time.
+    func auditEntry(_ action: AuditAction, recordType: String, recordID: String? = nil, subject: String? = nil,
+                    detail: String? = nil) -> AuditEntry {
+        AuditEntry(
             actorID: staff?.id.uuidString,
             actorLabel: staff?.auditLabel ?? "visitor",
             action: action,
@@ -58,7 +65,7 @@ extension Request {
             subject: subject,
             requestID: referenceID,
             detail: detail
-        ))
+        )
     }
 
     private struct ReferenceIDKey: StorageKey { typealias Value = String }
