@@ -40,7 +40,7 @@ import Testing
     static func day() -> CalendarPage.Model {
         let wednesday = monday.adding(days: 2)
         return model(isDay: true, columns: [
-            .init(heading: "Priya Natarajan", headingLink: "/staff/calendar?view=week&date=2026-12-02&clinician=s1", clinicianID: "s1",
+            .init(heading: "Priya O'Neil & \"Nat\" <Natarajan>", headingLink: "/staff/calendar?view=week&date=2026-12-02&clinician=s1", clinicianID: "s1",
                   date: wednesday, isToday: true, hours: nineToFive, timeOff: [], entries: [session(), block]),
             .init(heading: "Daniel Reyes", headingLink: "/staff/calendar?view=week&date=2026-12-02&clinician=s2", clinicianID: "s2",
                   date: wednesday, isToday: true, hours: [], timeOff: [.init(startMinute: 0, endMinute: 1440)], entries: []),
