@@ -30,6 +30,16 @@ import Testing
                 "a path parameter is percent-encoded as one segment")
     }
 
+    @Test func an_aria_label_made_from_a_name_is_escaped() {
+        let column = CalendarPage.Column(heading: Self.hostile, headingLink: "/staff/calendar", clinicianID: "s1", date: CalendarPageTests.monday,
+                                         isToday: false, hours: [], timeOff: [], entries: [])
+        var model = CalendarPageTests.day()
+        model.columns = [column]
+        let html = CalendarPage.view(model).render()
+        #expect(!html.contains(#"aria-label="x" onmouseover"#), "a raw quote ended the attribute")
+        #expect(html.contains(#"<section class="cal-col cal-nohours" aria-label="x&quot; onmouseover=&quot;alert(1)">"#))
+    }
+
     @Test func a_site_path_link_encodes_its_parameters_and_query() {
         let path = SitePath.staff("clients/:id/notes/:note")
         #expect(path.description == "/staff/clients/:id/notes/:note")

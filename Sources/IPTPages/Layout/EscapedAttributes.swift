@@ -18,6 +18,12 @@ extension Attribute where Context: HTMLContext {
     static func title(_ title: String) -> Attribute { Attribute(name: "title", value: MarkupEscaping.escape(title)) }
 }
 
+extension Node where Context: HTML.BodyContext {
+    /// Plot's own wrote the value raw: a clinician's name with a quote, as the calendar labels
+    /// each column, ended the attribute.
+    static func ariaLabel(_ label: String) -> Node { .attribute(named: "aria-label", value: MarkupEscaping.escape(label)) }
+}
+
 extension Node where Context: HTMLNamableContext {
     static func name(_ name: String) -> Node { .attribute(named: "name", value: MarkupEscaping.escape(name)) }
 }
