@@ -227,6 +227,16 @@ import VaporTesting
         }
     }
 
+    @Test func it_writes_every_id_as_foundation_does() {
+        var ids = (0..<2_000).map { _ in UUID() }
+        ids += ["00000000-0000-0000-0000-000000000000", "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "5CA1E001-0000-4001-8000-00000000AB9F"]
+            .compactMap(UUID.init(uuidString:))
+        for id in ids {
+            #expect(UUIDText.string(id) == id.uuidString)
+            #expect(UUIDText.string(id, lowercase: true) == id.uuidString.lowercased())
+        }
+    }
+
     @Test func it_refuses_what_is_not_an_id() {
         let bad = ["", "5CA1E001-0000-4001-8000-00000000000", "5CA1E001-0000-4001-8000-0000000000000", "5CA1E0010-000-4001-8000-000000000000",
                    "5CA1E001-0000-4001-8000-00000000000G", "{CA1E001-0000-4001-8000-000000000000}", "5CA1E001 0000 4001 8000 000000000000",

@@ -17,7 +17,11 @@ public enum MarkupEscaping {
     private static func escape(_ text: String, quotes: Bool) -> String {
         let utf8 = text.utf8
         // Most text (names, tokens, paths) has nothing to escape: returned as it is.
-        guard utf8.contains(where: { needsEscaping($0, quotes: quotes) }) else { return text }
+        // Scanned in place where the text is contiguous (native strings are): the generic walk
+        // over `utf8` was most of the calendar's escaping time.
+        let clean = utf8.withContiguousStorageIfAvailable { bytes in !bytes.contains { needsEscaping($0, quotes: quotes) } }
+            ?? !utf8.contains { needsEscaping($0, quotes: quotes) }
+        guard !clean else { return text }
         var escaped: [UInt8] = []
         escaped.reserveCapacity(utf8.count + 16)
         for byte in utf8 {

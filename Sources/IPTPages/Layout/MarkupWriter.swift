@@ -19,16 +19,37 @@ public struct MarkupWriter {
     /// `<tag name="value" ...>`, every value escaped for an attribute. An empty value writes the
     /// name alone, as Plot writes an attribute kept when empty (`<option value>`, `selected`).
     public mutating func open(_ tag: String, _ attributes: KeyValuePairs<String, String> = [:]) {
+        begin(tag)
+        for (name, value) in attributes { attribute(name, value) }
+        end()
+    }
+
+    /// A value escaped once, for the start many elements' attribute shares (every free time of a
+    /// calendar column links to the same form and is labelled with the same name).
+    public struct Escaped: Sendable {
+        let markup: String
+        public init(_ text: String) { markup = MarkupEscaping.escape(text) }
+    }
+
+    /// `<tag`, to be followed by `attribute` and `end`.
+    public mutating func begin(_ tag: String) {
         html += "<"
         html += tag
-        for (name, value) in attributes {
-            html += " "
-            html += name
-            guard !value.isEmpty else { continue }
-            html += "=\""
-            html += MarkupEscaping.escape(value)
-            html += "\""
-        }
+    }
+
+    /// ` name="value"`: the shared start, then `value` escaped; the name alone when both are empty.
+    public mutating func attribute(_ name: String, _ value: String, after start: Escaped? = nil) {
+        html += " "
+        html += name
+        guard !value.isEmpty || !(start?.markup.isEmpty ?? true) else { return }
+        html += "=\""
+        if let start { html += start.markup }
+        html += MarkupEscaping.escape(value)
+        html += "\""
+    }
+
+    /// The `>` that ends an element's start tag.
+    public mutating func end() {
         html += ">"
     }
 

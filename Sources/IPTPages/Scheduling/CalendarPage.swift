@@ -321,14 +321,19 @@ public enum CalendarPage {
     /// day has 300 to 400 of them, and as Plot nodes they were most of the page's rendering.
     private static func slotLinks(_ column: Column, slots: [Int], first: Int, last: Int) -> Node<HTML.BodyContext> {
         var writer = MarkupWriter(capacity: slots.count * 280)
-        let date = column.date.description, day = DateDisplay.shortDay(column.date)
+        // What every link of the column shares is built and escaped once; each adds its time.
+        let form = MarkupWriter.Escaped(SitePath.appointmentNew.link(query: ["clinician": column.clinicianID, "date": column.date.description,
+                                                                              "time": ""]))
+        let label = MarkupWriter.Escaped("Book \(column.heading), \(DateDisplay.shortDay(column.date)) at ")
         for start in slots {
             let outside = !column.hours.contains { $0.startMinute <= start && $0.endMinute > start }
             let time = spoken(start)
-            writer.open("a", ["class": "cal-slot \(placement(start, start + slotMinutes, first: first, last: last))" + (outside ? " cal-slot-out" : ""),
-                              "href": SitePath.appointmentNew.link(query: ["clinician": column.clinicianID, "date": date, "time": minuteText(start)]),
-                              "aria-label": "Book \(column.heading), \(day) at \(time)"])
-            writer.element("span", text: "+ \(time)")
+            writer.begin("a")
+            writer.attribute("class", "cal-slot " + placement(start, start + slotMinutes, first: first, last: last) + (outside ? " cal-slot-out" : ""))
+            writer.attribute("href", SitePath.encode(minuteText(start)), after: form)
+            writer.attribute("aria-label", time, after: label)
+            writer.end()
+            writer.element("span", text: "+ " + time)
             writer.close("a")
         }
         return writer.node()

@@ -83,16 +83,21 @@ public struct SitePath: Hashable, Sendable, CustomStringConvertible {
         }
         let bytes = text.utf8
         guard !bytes.allSatisfy(unreserved) else { return text }
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 3)
-        for byte in bytes {
-            if unreserved(byte) {
-                out.append(byte)
-            } else {
-                out.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+        let hex: StaticString = "0123456789ABCDEF"
+        return String(unsafeUninitializedCapacity: bytes.count * 3) { out in
+            var written = 0
+            for byte in bytes {
+                if unreserved(byte) {
+                    out[written] = byte
+                    written += 1
+                } else {
+                    out[written] = UInt8(ascii: "%")
+                    out[written + 1] = hex.utf8Start[Int(byte >> 4)]
+                    out[written + 2] = hex.utf8Start[Int(byte & 0x0F)]
+                    written += 3
+                }
             }
+            return written
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

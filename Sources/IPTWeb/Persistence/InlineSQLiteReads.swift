@@ -452,7 +452,9 @@ struct InlineSQLiteDatabase: SQLDatabase {
     private func inlineRows(_ query: any SQLExpression) -> [InlineSQLiteRow]? {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        guard let values = try? binds.map({ try encoder.encode($0) }) else { return nil }
+        // An id is bound as the text the encoder would make (`uuidString`), without its `snprintf`.
+        guard let values = try? binds.map({ bind in try (bind as? UUID).map { SQLiteData.text(UUIDText.string($0)) } ?? encoder.encode(bind) })
+        else { return nil }
         return reader.rows(sql, binds: values)
     }
 }

@@ -24,12 +24,12 @@ struct SealContext: Sendable {
     }
 
     var associatedData: Data {
-        Data("\(table)/\(rowID.uuidString.lowercased())/\(column)/\(clientID?.uuidString.lowercased() ?? "-")/v\(version)".utf8)
+        Data("\(table)/\(UUIDText.string(rowID, lowercase: true))/\(column)/\(clientID.map { UUIDText.string($0, lowercase: true) } ?? "-")/v\(version)".utf8)
     }
 
     /// What was bound before the client was (M036 re-seals every value from this to the above).
     var associatedDataWithoutClient: Data {
-        Data("\(table)/\(rowID.uuidString.lowercased())/\(column)/v\(version)".utf8)
+        Data("\(table)/\(UUIDText.string(rowID, lowercase: true))/\(column)/v\(version)".utf8)
     }
 }
 
