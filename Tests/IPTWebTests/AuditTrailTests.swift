@@ -168,6 +168,63 @@ import VaporTesting
         }
     }
 
+    /// On an SQLite file the writer's batches go through `SQLiteAuditAppender`, not Fluent: the two
+    /// must write the same fields the same way and extend one chain, whichever wrote last, while
+    /// other writes of the process take the write lock between them.
+    @Test func the_sqlite_appender_writes_what_the_pooled_path_writes_and_extends_the_same_chain() async throws {
+        try await withClinic { clinic in
+            guard DatabaseEngine(of: clinic.db) == .sqlite else { return }
+            let appender = try #require(clinic.app.auditWriter.appender, "a clinic on an SQLite file has the appender")
+            let entries = { (from: Int) in
+                (from..<from + 60).map { index in
+                    AuditEntry(actorID: index.isMultiple(of: 2) ? "actor-\(index)" : nil, actorLabel: "Label \(index)", action: .view,
+                               recordType: "page", recordID: "r\(index)", subject: index.isMultiple(of: 3) ? nil : "s\(index)",
+                               requestID: "q\(index)", detail: index == 7 ? "it's \"quoted\" <b>é</b>" : nil)
+                }
+            }
+            let moment = Date(timeIntervalSince1970: 1_790_000_000.25)
+            try await appender.append(entries(0), at: moment, key: clinic.chainKey())
+            try await AuditWriter.append(entries(60), at: moment, to: clinic.db, key: clinic.chainKey())
+            try await appender.append(entries(120), at: moment, key: clinic.chainKey())
+            let rows = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
+            #expect(rows.map(\.sequence) == Array(1...180))
+            #expect(rows[7].detail == "it's \"quoted\" <b>é</b>" && rows[8].detail == nil)
+            #expect(rows[3].actorID == nil && rows[4].actorID == "actor-4" && rows[124].actorID == "actor-124")
+            #expect(rows[3].subject == nil && rows[4].subject == "s4" && rows[125].subject == "s125")
+            #expect(rows[179].actorLabel == "Label 179" && rows[179].requestID == "q179" && rows[179].recordID == "r179")
+            #expect(rows.allSatisfy { $0.occurredAtMilliseconds == 1_790_000_000_250 && $0.action == AuditAction.view.rawValue && $0.recordType == "page" })
+            #expect(Set(rows.compactMap(\.id)).count == 180, "every id read back as an id")
+            #expect(try await clinic.auditChainBreak() == nil)
+
+            // Batches through both paths at once, and other write transactions between them.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in 0..<6 {
+                    group.addTask {
+                        let some = (0..<5).map { AuditEntry(actorID: nil, actorLabel: "batch \(batch)", action: .view, recordType: "page",
+                                                            recordID: "\(batch)-\($0)", subject: nil, requestID: nil, detail: nil) }
+                        if batch.isMultiple(of: 2) {
+                            try await appender.append(some, at: clinic.clock.now, key: clinic.chainKey())
+                        } else {
+                            try await AuditWriter.append(some, at: clinic.clock.now, to: clinic.app.db, key: clinic.chainKey())
+                        }
+                    }
+                    group.addTask {
+                        try await clinic.app.db.writeTransaction { db in
+                            try await (db as! any SQLDatabase).raw("UPDATE clinic_profile SET name = name").run()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let after = try await AuditEvent.query(on: clinic.db).sort(\.$sequence).all()
+            #expect(after.map(\.sequence) == Array(1...210))
+            for start in stride(from: 180, to: 210, by: 5) {
+                #expect(Set(after[start..<start + 5].map(\.actorLabel)).count == 1, "each batch's rows together")
+            }
+            #expect(try await clinic.auditChainBreak() == nil)
+        }
+    }
+
     @Test func writers_of_several_app_instances_extend_the_chain_one_after_another() async throws {
         try await withClinic { clinic in
             // Each task stands for another instance's writer, straight to the database: like the

@@ -52,7 +52,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.services = AppServices(
         settings: settings,
         auditWriter: AuditWriter(database: { [app, auditDatabase = DatabaseSetup.auditDatabaseID(for: settings)] in app.db(auditDatabase) },
-                                 clock: settings.clock, chainKeys: chainKeys),
+                                 clock: settings.clock, chainKeys: chainKeys, appender: try DatabaseSetup.auditAppender(app, settings: settings)),
         rateLimits: RateLimits(publicFormLimit: settings.publicFormLimit),
         clinic: clinic,
         content: content,

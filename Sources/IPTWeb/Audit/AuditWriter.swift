@@ -29,13 +29,16 @@ actor AuditWriter {
     private let clock: AppClock
     /// The key the chain is hashed with (not in the database).
     nonisolated let chainKeys: AuditChainKeySource
+    /// On an SQLite file, the connection batches are written through (see `SQLiteAuditAppender`).
+    nonisolated let appender: SQLiteAuditAppender?
     private var pending: [(entry: AuditEntry, waiter: CheckedContinuation<Void, any Error>)] = []
     private var isFlushing = false
 
-    init(database: @escaping @Sendable () -> any Database, clock: AppClock, chainKeys: AuditChainKeySource) {
+    init(database: @escaping @Sendable () -> any Database, clock: AppClock, chainKeys: AuditChainKeySource, appender: SQLiteAuditAppender? = nil) {
         self.database = database
         self.clock = clock
         self.chainKeys = chainKeys
+        self.appender = appender
     }
 
     func record(_ entry: AuditEntry) async throws {
@@ -56,7 +59,11 @@ actor AuditWriter {
                 let started = ContinuousClock.now
                 let database = database()
                 let key = try await chainKeys.key(on: database)
-                try await Self.append(batch.map(\.entry), at: clock.now(), to: database, key: key)
+                if let appender {
+                    try await appender.append(batch.map(\.entry), at: clock.now(), key: key)
+                } else {
+                    try await Self.append(batch.map(\.entry), at: clock.now(), to: database, key: key)
+                }
                 // How group commit is doing: rows per commit, and how long a commit takes.
                 Recorder(label: "ipt_audit_batch_rows").record(batch.count)
                 Metrics.Timer(label: "ipt_audit_commit_seconds").record(duration: ContinuousClock.now - started)
@@ -81,31 +88,15 @@ actor AuditWriter {
             guard let head = try await sql.raw(lockingRead).first() else {
                 throw Abort(.internalServerError, reason: "The audit chain head row is missing.")
             }
-            var sequence = try head.decode(column: "last_sequence", as: Int64.self)
-            var previousHash = try head.decode(column: "last_hash", as: String.self)
-            var rows: [SQLQueryString] = []
-            let occurredAt = AuditRecord.milliseconds(now)
-            for entry in entries {
-                sequence += 1
-                let record = AuditRecord(
-                    sequence: sequence,
-                    occurredAtMilliseconds: occurredAt,
-                    actorID: entry.actorID,
-                    actorLabel: entry.actorLabel,
-                    action: entry.action,
-                    recordType: entry.recordType,
-                    recordID: entry.recordID,
-                    subject: entry.subject,
-                    requestID: entry.requestID,
-                    detail: entry.detail
-                )
-                let hash = key.nextHash(previous: previousHash, record: record)
+            let chained = ChainedAuditRows(entries, after: try head.decode(column: "last_sequence", as: Int64.self),
+                                           hash: try head.decode(column: "last_hash", as: String.self), at: now, key: key)
+            let rows: [SQLQueryString] = chained.rows.map { row in
                 let values: [any Encodable & Sendable] = [
-                    UUID(), sequence, occurredAt, entry.actorID, entry.actorLabel, entry.action.rawValue, entry.recordType,
-                    entry.recordID, entry.subject, entry.requestID, entry.detail, previousHash, hash,
+                    row.id, row.record.sequence, row.record.occurredAtMilliseconds, row.record.actorID, row.record.actorLabel,
+                    row.record.action.rawValue, row.record.recordType, row.record.recordID, row.record.subject, row.record.requestID,
+                    row.record.detail, row.previousHash, row.hash,
                 ]
-                rows.append("(\(binds: values))")
-                previousHash = hash
+                return "(\(binds: values))"
             }
             // Plain multi-row INSERTs rather than Fluent models (whose reflection cost more than the
             // write itself); chunks of 50 rows keep every statement under SQLite's limit of bound values.
@@ -116,8 +107,43 @@ actor AuditWriter {
                     record_id, subject, request_id, detail, previous_hash, hash) VALUES \(Array(chunk).joined(separator: ", "))
                     """).run()
             }
-            try await sql.raw("UPDATE audit_chain_head SET last_sequence = \(bind: sequence), last_hash = \(bind: previousHash) WHERE id = 1").run()
+            try await sql.raw("UPDATE audit_chain_head SET last_sequence = \(bind: chained.lastSequence), last_hash = \(bind: chained.lastHash) WHERE id = 1").run()
         }
+    }
+}
+
+/// A batch of entries as the next links of the chain: each row's record, the hash it continues
+/// from and its own. Both ways of writing a batch (`AuditWriter.append`, `SQLiteAuditAppender`)
+/// make their rows here, so they cannot hash differently.
+struct ChainedAuditRows {
+    struct Row {
+        let id: UUID
+        let record: AuditRecord
+        let previousHash: String
+        let hash: String
+    }
+
+    let rows: [Row]
+    let lastSequence: Int64
+    let lastHash: String
+
+    init(_ entries: [AuditEntry], after sequence: Int64, hash: String, at now: Date, key: AuditChainKey) {
+        var sequence = sequence, previousHash = hash
+        var rows: [Row] = []
+        rows.reserveCapacity(entries.count)
+        let occurredAt = AuditRecord.milliseconds(now)
+        for entry in entries {
+            sequence += 1
+            let record = AuditRecord(sequence: sequence, occurredAtMilliseconds: occurredAt, actorID: entry.actorID, actorLabel: entry.actorLabel,
+                                     action: entry.action, recordType: entry.recordType, recordID: entry.recordID, subject: entry.subject,
+                                     requestID: entry.requestID, detail: entry.detail)
+            let next = key.nextHash(previous: previousHash, record: record)
+            rows.append(Row(id: UUID(), record: record, previousHash: previousHash, hash: next))
+            previousHash = next
+        }
+        self.rows = rows
+        lastSequence = sequence
+        lastHash = previousHash
     }
 }
 

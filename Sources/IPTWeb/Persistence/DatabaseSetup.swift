@@ -63,6 +63,20 @@ enum DatabaseSetup {
         return reader
     }
 
+    /// The audit writer's own connection on an SQLite file, closed when the app shuts down.
+    /// Opened after `prepare`, like the inline reader.
+    static func auditAppender(_ app: Application, settings: Settings) throws -> SQLiteAuditAppender? {
+        guard case .sqliteFile(let path) = settings.database else { return nil }
+        let appender = try SQLiteAuditAppender(path: path)
+        app.lifecycle.use(ClosesAuditAppender(appender: appender))
+        return appender
+    }
+
+    private struct ClosesAuditAppender: LifecycleHandler {
+        let appender: SQLiteAuditAppender
+        func shutdown(_ application: Application) { appender.close() }
+    }
+
     private struct ClosesInlineReader: LifecycleHandler {
         let reader: InlineSQLiteReader
         func shutdown(_ application: Application) {
