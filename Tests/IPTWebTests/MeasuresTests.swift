@@ -341,7 +341,28 @@ extension TestClinic {
             #expect(dashboard.contains("PHQ-9 from 6 to 13"))
             let (other, _) = try await clinic.signedIn(as: .therapist)
             #expect(!(try await other.get("/staff").body.string.contains("Scores that worsened reliably")), "only the client's own clinicians see it")
+            // The scores opened for that view are kept (`OpenedScoreTotals`); a newer score is read afresh.
+            #expect(clinic.app.services.openedScores.count == 2)
+            try await clinic.addScore(7, client: clientID, clinician: student, weeksLater: 3)
+            let later = try await studentBrowser.get("/staff").body.string
+            #expect(!later.contains("Scores that worsened reliably"), "6 then 7 is no reliable change")
         }
+    }
+
+    @Test func an_opened_score_is_kept_for_its_own_response_and_client_only() throws {
+        let totals = OpenedScoreTotals()
+        let response = UUID(), client = UUID()
+        var openings = 0
+        func open() -> Int { openings += 1; return 13 }
+        #expect(totals.total(sealed: "enc:v1:abc", response: response, client: client, open: open) == 13)
+        #expect(totals.total(sealed: "enc:v1:abc", response: response, client: client, open: open) == 13)
+        #expect(openings == 1, "opened once")
+        // The same text in another row is opened for that row, where its binding would refuse it.
+        struct Refused: Error {}
+        #expect(throws: Refused.self) { try totals.total(sealed: "enc:v1:abc", response: UUID(), client: client) { throw Refused() } }
+        #expect(throws: Refused.self) { try totals.total(sealed: "enc:v1:abc", response: response, client: UUID()) { throw Refused() } }
+        for index in 0..<OpenedScoreTotals.capacity { _ = totals.total(sealed: "s\(index)", response: response, client: client) { index } }
+        #expect(totals.count <= OpenedScoreTotals.capacity, "bounded: past its capacity it starts over")
     }
 }
 

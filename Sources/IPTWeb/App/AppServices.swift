@@ -25,6 +25,8 @@ final class AppServices: Sendable {
     let instruments: InstrumentCatalogue
     /// Short reads on the calling thread; only on an SQLite file (see `InlineSQLiteReader`).
     let inlineReader: InlineSQLiteReader?
+    /// Scores Today's "worsened" check has opened before.
+    let openedScores = OpenedScoreTotals()
 
     init(settings: Settings, auditWriter: AuditWriter, rateLimits: RateLimits, clinic: ClinicIdentityStore,
          content: ContentLibrary, pageCache: PageCache, outbox: Outbox, outboxWorker: OutboxWorker?,

@@ -96,8 +96,10 @@ enum StaffQueries {
             }
         }
         func total(_ response: Response) throws -> Int {
-            try services.keyRing.open(response.sealedScore, as: MeasureResponse.Score.self,
-                                      MeasureResponse.scoreContext(response.id, client: response.client)).total
+            try services.openedScores.total(sealed: response.sealedScore, response: response.id, client: response.client) {
+                try services.keyRing.open(response.sealedScore, as: MeasureResponse.Score.self,
+                                          MeasureResponse.scoreContext(response.id, client: response.client)).total
+            }
         }
         var found: [(client: UUID, instrument: Instrument, from: Int, to: Int)] = []
         for (_, measure) in series.sorted(by: { $0.key < $1.key }) where measure.count >= 2 {
