@@ -9,12 +9,19 @@ enum ClientSearchQueries {
     /// Up to `limit` clients matching the query, by name; `among` nil means the whole clinic. Each
     /// engine answers a part of a name, an address or a number through its own substring index
     /// (M065), so a search reads the matches, not the clinic.
+    ///
+    /// On a pooled connection from the start, as `RowReader.long` reads: a common surname matches
+    /// thousands of clients at a large clinic, which are looked up and sorted before the first few
+    /// are kept (5 to 7 ms at 100,000 clients). Through the inline reader every such search ran
+    /// for its 2 ms budget, was stopped, and ran again on the pool.
     static func matching(_ query: ClientSearchQuery, among: Set<UUID>?, limit: Int, on database: any Database) async throws -> [ClientRecord] {
         if let among, among.isEmpty { return [] }
-        var builder = ClientRecord.query(on: database)
-        if let among { builder = builder.filter(\.$id ~~ Array(among)) }
-        builder = builder.filter(.sql(condition(query, engine: DatabaseEngine(of: database))))
-        return try await builder.sort(\.$name).limit(limit).all()
+        return try await database.withConnection { connection in
+            var builder = ClientRecord.query(on: connection)
+            if let among { builder = builder.filter(\.$id ~~ Array(among)) }
+            builder = builder.filter(.sql(condition(query, engine: DatabaseEngine(of: connection))))
+            return try await builder.sort(\.$name).limit(limit).all()
+        }
     }
 
     /// The WHERE condition for a search, in the form the engine's index answers.
