@@ -78,11 +78,18 @@ import VaporTesting
     }
 
     @Test func a_statement_over_its_time_budget_is_stopped_and_answered_by_the_pool() async throws {
-        try await withClinic { clinic in
+        try await withClinic(configure: { $0.metricsToken = "a-long-metrics-token" }) { clinic in
             guard let (reader, database) = try inline(clinic) else { return }
+            func stoppedSoFar() async throws -> Int {
+                let text = try await Browser(app: clinic.app).get("/metrics", headers: ["Authorization": "Bearer a-long-metrics-token"]).body.string
+                let line = text.split(separator: "\n").first { $0.hasPrefix("ipt_inline_reads_stopped_total ") }
+                return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let stoppedBefore = try await stoppedSoFar()
             // Millions of rows: far past the budget (2 ms, 100 ms in tests) if it were left to run.
             let slow = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000) SELECT count(*) AS total FROM c"
             #expect(reader.rows(slow, binds: []) == nil, "interrupted by the watchdog, not run to the end")
+            #expect(try await stoppedSoFar() > stoppedBefore, "counted for the operator")
             let before = reader.statementCounts.handedOver
             let row = try #require(try await database.raw(SQLQueryString(slow)).first())
             #expect(try row.decode(column: "total", as: Int.self) == 3_000_000)
