@@ -28,12 +28,7 @@ final class SQLiteAuditAppender: @unchecked Sendable {
     }
 
     init(path: String) throws {
-        var handle: OpaquePointer?
-        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
-        guard opened == SQLITE_OK, let handle else {
-            sqlite_nio_sqlite3_close(handle)
-            throw ConfigurationError("Could not open the database file for the audit trail (SQLite code \(opened)).")
-        }
+        let handle = try RawSQLite.open(path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, for: "for the audit trail")
         self.handle = handle
         thread = NIOThreadPool(numberOfThreads: 1)
         do {
@@ -134,22 +129,9 @@ final class SQLiteAuditAppender: @unchecked Sendable {
     /// Runs a statement to its end; with `reading`, returns its first row's integers and texts.
     @discardableResult
     private func step(_ statement: OpaquePointer, binds: [SQLiteData], reading: Bool = false) throws -> [SQLiteData]? {
-        defer {
-            sqlite_nio_sqlite3_reset(statement)
-            sqlite_nio_sqlite3_clear_bindings(statement)
-        }
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for (offset, value) in binds.enumerated() {
-            let index = Int32(offset + 1)
-            let result: Int32 = switch value {
-            case .integer(let number): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
-            case .text(let text): sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
-            case .null: sqlite_nio_sqlite3_bind_null(statement, index)
-            case .float(let number): sqlite_nio_sqlite3_bind_double(statement, index, number)
-            case .blob: SQLITE_MISUSE
-            }
-            guard result == SQLITE_OK else { throw failure() }
-        }
+        // Every parameter is bound afresh on each run, so a reset is enough.
+        defer { sqlite_nio_sqlite3_reset(statement) }
+        guard RawSQLite.bind(binds, to: statement) else { throw failure() }
         var first: [SQLiteData]?
         while true {
             switch sqlite_nio_sqlite3_step(statement) {

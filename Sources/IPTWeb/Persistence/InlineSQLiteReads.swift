@@ -163,12 +163,7 @@ final class ReadConnection: @unchecked Sendable {
     }
 
     init(path: String) throws {
-        var handle: OpaquePointer?
-        let opened = sqlite_nio_sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
-        guard opened == SQLITE_OK, let handle else {
-            sqlite_nio_sqlite3_close(handle)
-            throw ConfigurationError("Could not open the database file for reading (SQLite code \(opened)).")
-        }
+        let handle = try RawSQLite.open(path, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, for: "for reading")
         self.handle = handle
         sqlite_nio_sqlite3_busy_timeout(handle, 0)
         // The same page cache as the pooled connections (`DatabaseSetup.sqlitePragmas`): most
@@ -234,7 +229,7 @@ final class ReadConnection: @unchecked Sendable {
             defer { sqlite_nio_sqlite3_reset(statement.handle) }
             // A statement with a parameter left unbound would run with the previous run's value.
             guard sqlite_nio_sqlite3_bind_parameter_count(statement.handle) == binds.count,
-                  bind(binds, to: statement.handle) else { return nil }
+                  RawSQLite.bind(binds, to: statement.handle) else { return nil }
             var rows: [InlineSQLiteRow] = []
             while true {
                 switch sqlite_nio_sqlite3_step(statement.handle) {
@@ -291,27 +286,6 @@ final class ReadConnection: @unchecked Sendable {
         let prepared = PreparedStatement(handle: statement, columns: InlineSQLiteRow.Columns(names: names))
         statements[sql] = prepared
         return prepared
-    }
-
-    private func bind(_ binds: [SQLiteData], to statement: OpaquePointer) -> Bool {
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for (offset, value) in binds.enumerated() {
-            let index = Int32(offset + 1)
-            let result: Int32
-            switch value {
-            case .integer(let number): result = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(number))
-            case .float(let number): result = sqlite_nio_sqlite3_bind_double(statement, index, number)
-            case .text(let text):
-                result = sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
-            case .blob(let bytes):
-                result = bytes.withUnsafeReadableBytes {
-                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
-                }
-            case .null: result = sqlite_nio_sqlite3_bind_null(statement, index)
-            }
-            guard result == SQLITE_OK else { return false }
-        }
-        return true
     }
 
     /// The current row as sqlite-nio would decode it, so both paths hand the same values to the
