@@ -564,6 +564,12 @@ enum BookingForm {
             #expect(confirmed.status == .ok)
             #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"\#(confirmToken)"}"#).status == .gone)
             #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"nope"}"#).status == .notFound)
+            // A token the document allows (one or more characters) is looked up, whatever it holds: one
+            // made of NUL alone (dropped before decoding) answers 404 like any unknown one, not 400.
+            #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"\u0000"}"#).status == .notFound)
+            #expect(try await browser.postJSON("/api/v1/bookings/cancel", json: #"{"": [], "token":"\u0000\u0000"}"#).status == .notFound)
+            #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{}"#).status == .badRequest)
+            #expect(try await browser.postJSON("/api/v1/bookings/confirm", json: #"{"token":"\#(String(repeating: "a", count: 101))"}"#).status == .badRequest)
             try await clinic.deliverMail()
             let manageToken = try clinic.link(in: try #require(clinic.mail.sent.last), containing: "/appointments/")
                 .replacingOccurrences(of: "/appointments/", with: "")

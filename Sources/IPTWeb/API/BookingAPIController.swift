@@ -164,7 +164,13 @@ struct BookingAPIController: SiteRouteCollection {
 
     private func token(_ request: Request) throws -> String {
         let body = try APIInput.decode(TokenIn.self, request)
-        guard let token = body.token, !token.isEmpty, token.unicodeScalars.count <= Limits.token else { throw Abort(.badRequest, reason: "token is required.") }
+        guard let token = body.token else { throw Abort(.badRequest, reason: "token is required.") }
+        guard token.unicodeScalars.count <= Limits.token else {
+            throw Abort(.badRequest, reason: "token is at most \(Limits.token) characters long.")
+        }
+        // A token made only of NUL is empty once they are dropped, yet the document allows it: like
+        // any token no email carried, it answers to nothing.
+        guard !token.isEmpty else { throw Abort(.notFound, reason: APIInput.message(.linkInvalid)) }
         return token
     }
 
