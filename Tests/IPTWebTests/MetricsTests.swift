@@ -44,9 +44,8 @@ import VaporTesting
         }
     }
 
-    @Test func without_a_token_only_a_loopback_connection_not_through_the_proxy_may_read() throws {
-        let app = Application(.testing)
-        defer { app.shutdown() }
+    @Test func without_a_token_only_a_loopback_connection_not_through_the_proxy_may_read() async throws {
+        let app = try await Application.make(.testing)
         func request(from address: String?, forwarded: Bool = false, bearer: String? = nil) -> Request {
             var headers = HTTPHeaders()
             if forwarded { headers.add(name: .xForwardedFor, value: "203.0.113.9") }
@@ -60,6 +59,7 @@ import VaporTesting
         #expect(!MetricsController.mayRead(request(from: "192.0.2.4"), token: nil))
         #expect(!MetricsController.mayRead(request(from: "127.0.0.1"), token: "t0ken"), "with a token set, loopback needs it too")
         #expect(MetricsController.mayRead(request(from: "192.0.2.4", bearer: "t0ken"), token: "t0ken"))
+        try await app.asyncShutdown()
     }
 }
 

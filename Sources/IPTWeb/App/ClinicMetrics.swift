@@ -35,8 +35,8 @@ struct MetricsController: SiteRouteCollection {
         let asked = ContinuousClock.now
         try await request.db.withConnection { connection in
             let waited = ContinuousClock.now - asked
-            ClinicMetrics.registry.makeGauge(name: "ipt_db_pool_wait_seconds",
-                                             help: "Seconds the latest /metrics scrape waited for a database connection of the page pool")
+            ClinicMetrics.registry.makeGauge(descriptor: .named("ipt_db_pool_wait_seconds",
+                                             help: "Seconds the latest /metrics scrape waited for a database connection of the page pool"))
                 .set(Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18)
             try await Self.readGauges(on: connection, now: request.now)
         }
@@ -63,23 +63,32 @@ struct MetricsController: SiteRouteCollection {
         let pending = try await OutboxMessage.query(on: db).filter(\.$status == .pending).count()
         let oldestPending = try await OutboxMessage.query(on: db).filter(\.$status == .pending).sort(\.$createdAt).first()
         let failed = try await OutboxMessage.query(on: db).filter(\.$status == .failed).count()
-        registry.makeGauge(name: "ipt_outbox_pending", help: "Emails waiting to be sent").set(Double(pending))
-        registry.makeGauge(name: "ipt_outbox_oldest_pending_seconds", help: "Age of the oldest email waiting to be sent")
+        registry.makeGauge(descriptor: .named("ipt_outbox_pending", help: "Emails waiting to be sent")).set(Double(pending))
+        registry.makeGauge(descriptor: .named("ipt_outbox_oldest_pending_seconds", help: "Age of the oldest email waiting to be sent"))
             .set(oldestPending.map { max(0, now.timeIntervalSince($0.createdAt)) } ?? 0)
-        registry.makeGauge(name: "ipt_outbox_failed", help: "Emails that failed for good").set(Double(failed))
+        registry.makeGauge(descriptor: .named("ipt_outbox_failed", help: "Emails that failed for good")).set(Double(failed))
         let openAlerts = try await RiskAlert.query(on: db).filter(\.$status == .open).count()
         let oldestAlert = try await RiskAlert.query(on: db).filter(\.$status == .open).sort(\.$createdAt).first()
-        registry.makeGauge(name: "ipt_risk_alerts_open", help: "Risk alerts waiting for a clinician's follow-up").set(Double(openAlerts))
-        registry.makeGauge(name: "ipt_risk_alert_oldest_open_seconds", help: "Age of the oldest open risk alert")
+        registry.makeGauge(descriptor: .named("ipt_risk_alerts_open", help: "Risk alerts waiting for a clinician's follow-up")).set(Double(openAlerts))
+        registry.makeGauge(descriptor: .named("ipt_risk_alert_oldest_open_seconds", help: "Age of the oldest open risk alert"))
             .set(oldestAlert.map { max(0, now.timeIntervalSince($0.createdAt)) } ?? 0)
         let runs = try await JobRun.query(on: db).all()
         for job in ScheduledJob.all {
             let run = runs.first { $0.id == job.name }
-            registry.makeGauge(name: "ipt_job_last_success_seconds", labels: [("job", job.name)],
-                               help: "Seconds since the scheduled job last succeeded (-1: not yet)")
+            registry.makeGauge(descriptor: .named("ipt_job_last_success_seconds", help: "Seconds since the scheduled job last succeeded (-1: not yet)"),
+                               labels: [("job", job.name)])
                 .set(run?.lastSucceededAt.map { now.timeIntervalSince($0) } ?? -1)
-            registry.makeGauge(name: "ipt_job_failures_in_a_row", labels: [("job", job.name)], help: "Failures of the job since it last worked")
+            registry.makeGauge(descriptor: .named("ipt_job_failures_in_a_row", help: "Failures of the job since it last worked"),
+                               labels: [("job", job.name)])
                 .set(Double(run?.failuresInARow ?? 0))
         }
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A gauge's whole name as the clinic's metrics have always been named (the unit, where there is
+    /// one, already its last word), so the exposition stays the same: the descriptor leaves out empty parts.
+    static func named(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -31,11 +31,10 @@ struct JSONLogHandler: LogHandler {
         var metadata: [String: String]?
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let merged = metadata.merging(extra ?? [:]) { _, new in new }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
         let entry = Line(time: Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)),
-                         level: level.rawValue, logger: label, message: message.description, source: source,
+                         level: event.level.rawValue, logger: label, message: event.message.description, source: event.source,
                          metadata: merged.isEmpty ? nil : merged.mapValues(\.description))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -266,7 +266,7 @@ struct NotesController: SiteRouteCollection {
         // An appointment cancelled while the note was being written no longer takes a note; the
         // text is kept all the same, without the link, and the page says so.
         let named = fields["appointment"].flatMap { $0.isEmpty ? nil : $0 }
-        let appointment = try await named.asyncMap { try? await linkedAppointment($0, context, on: request.db) } ?? nil
+        let appointment = await named.asyncMap { try? await linkedAppointment($0, context, on: request.db) } ?? nil
         switch result {
         case .failure(let rejection):
             return .rejected(try await formModel(request, context: context, state: state, action: SitePath.notes.link(context.clientID), fields: fields,

@@ -76,9 +76,10 @@ struct TeamController: SiteRouteCollection {
         user.designation = change.designation
         user.registrationNumber = change.registrationNumber
         let clinic = try await request.services.clinic.current(on: request.db)
-        let created = try await Self.passwordLink(for: user, kind: .welcome, clinic: clinic.name, request: request) { database in
+        let created: Void? = try await Self.passwordLink(for: user, kind: .welcome, clinic: clinic.name, request: request) { database in
             try await user.create(on: database)
         }
+        // nil: the account was not created (its email is taken), and no link was sent.
         guard created != nil else {
             var errors = FieldErrors()
             errors.add("email", "Someone else on the team already signs in with this email.")
