@@ -326,7 +326,7 @@ import VaporTesting
             #expect(change.$entry.id == entries[1].id && change.direction == "up" && change.$staff.id != nil)
             #expect(try clinic.app.services.keyRing.open(change.reasonSealed, WaitlistChange.reasonContext(change.id!)) == "Urgent referral from GP")
             // The whole phrase: its spaces never occur in the sealed text's base64, where two letters
-            // such as "GP" turn up by chance in about one run in seventy.
+            // such as "GP" turn up by chance in about one run in fifty.
             #expect(!change.reasonSealed.contains("Urgent referral from GP"))
             let audited = try #require(try await AuditEvent.query(on: clinic.db).filter(\.$recordType == "waitlist-entry").filter(\.$action == "update").first())
             #expect(audited.detail == "up, reason in waitlist change \(change.id!.uuidString)")
