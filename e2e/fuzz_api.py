@@ -106,11 +106,19 @@ def staff_cookie(base: str, server_log: Path) -> str:
     return cookie
 
 
-def fuzz_config(cookie: str, max_examples: int) -> str:
-    """Warnings fail the run: the document is the contract. Three narrow exceptions, each because a
-    rule cannot be written in JSON Schema, not because the API is loose:
+BOOKING_OPERATION = "POST /api/v1/bookings"
+
+
+def fuzz_config(cookie: str, booking_run: bool) -> str:
+    """Warnings fail the run: the document is the contract. Narrow exceptions, each because a rule
+    cannot be written in JSON Schema, not because the API is loose:
     - POST /api/v1/bookings: who may book depends on age on the day (12 and over; a guardian under
-      18), so a schema-valid date of birth can still get 422;
+      18) and on the time still being free, so a schema-valid request can still get 422 or 409;
+      "validation mismatch" is shown but does not fail for that operation alone. It runs in a
+      schemathesis run of its own (booking_run) because schemathesis 4.32.5 decides whether a
+      warning fails from the run's [warnings] table and ignores an operation's own `warnings`
+      (WarningCollector._handle_warning reads config.warnings); the per-operation setting we had
+      only held while some positive booking happened to be accepted.
     - the confirm and cancel tokens are secrets sent by email, so generated ones are all unknown (404):
       "missing test data" is shown but does not fail (no other operation looks anything up by id);
     POST /api/v1/bookings also runs fewer fuzzing cases (BOOKING_MAX_EXAMPLES): schemathesis steers
@@ -122,20 +130,16 @@ def fuzz_config(cookie: str, max_examples: int) -> str:
     so schemathesis can also try it without, or with a wrong one, and expect 401."""
     every_warning = ["missing_auth", "missing_test_data", "validation_mismatch", "missing_deserializer",
                      "unused_openapi_auth", "method_not_allowed"]
-    failing = [w for w in every_warning if w != "missing_test_data"]
+    lenient = {"missing_test_data"} | ({"validation_mismatch"} if booking_run else set())
+    failing = [w for w in every_warning if w not in lenient]
+    booking_checks = ('\n[checks.positive_data_acceptance]\n'
+                      'expected-statuses = ["2xx", "404", "409", "422", "429"]\n') if booking_run else ""
+    # The booking run has no operation behind the staff cookie; naming it there would warn "unused".
+    staff_auth = "" if booking_run else f'\n[auth.openapi.staffSession]\napi_key = "{cookie}"\n'
     return f"""[warnings]
 display = {json.dumps(every_warning)}
 fail-on = {json.dumps(failing)}
-
-[auth.openapi.staffSession]
-api_key = "{cookie}"
-
-[[operations]]
-include-path = "/api/v1/bookings"
-generation = {{ max-examples = {min(max_examples, BOOKING_MAX_EXAMPLES)} }}
-warnings = {{ display = {json.dumps(every_warning)}, fail-on = {json.dumps([w for w in failing if w != "validation_mismatch"])} }}
-checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "422", "429"]
-"""
+{staff_auth}{booking_checks}"""
 
 
 def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 90.0) -> bool:
@@ -230,37 +234,55 @@ def main() -> int:
         log(f"ready in {time.monotonic() - started:.1f}s")
 
         # Warnings (e.g. "schema validation mismatch": the API rejects most data the document calls
-        # valid) fail the run too: the document is the contract.
-        config = work / "schemathesis.toml"
-        config.write_text(fuzz_config(staff_cookie(base, server_log), max_examples), encoding="utf-8")
-        ndjson = report_dir / "events.ndjson"
-        args = command + [
-            "--config-file", str(config), "--no-color",
-            "run", f"{base}/api/v1/openapi.json",
-            "--checks", "all",
-            "--phases", "examples,coverage,fuzzing,stateful",
-            "--max-examples", str(max_examples),
-            "--seed", str(seed),
-            "--workers", workers,
-            "--continue-on-failure",
-            "--generation-database", "none",
-            "--request-timeout", "10",
-            "--max-response-time", "5",
-            "--report", "junit,ndjson",
-            "--report-dir", str(report_dir),
-            "--report-junit-path", str(report_dir / "junit.xml"),
-            "--report-ndjson-path", str(ndjson),
-        ] + os.environ.get("FUZZ_EXTRA_ARGS", "").split()
-        log(f"schemathesis {PINNED_SCHEMATHESIS}, max examples {max_examples}, seed {seed}")
-        log("command: " + " ".join(args))
-        fuzz_started = time.monotonic()
-        result = subprocess.run(args, cwd=work, check=False)
-        log(f"schemathesis exited {result.returncode} after {time.monotonic() - fuzz_started:.1f}s")
+        # valid) fail the run too: the document is the contract. Two schemathesis runs against the
+        # same server: every operation but the booking one, then the booking one (see fuzz_config).
+        cookie = staff_cookie(base, server_log)
+        runs = [
+            ("others", fuzz_config(cookie, booking_run=False), max_examples,
+             ["--exclude-name", BOOKING_OPERATION]),
+            ("booking", fuzz_config(cookie, booking_run=True), min(max_examples, BOOKING_MAX_EXAMPLES),
+             ["--include-name", BOOKING_OPERATION]),
+        ]
+        exit_codes: list[int] = []
+        reports: list[Path] = []
+        for name, config_text, examples, selection in runs:
+            config = work / f"schemathesis-{name}.toml"
+            config.write_text(config_text, encoding="utf-8")
+            ndjson = report_dir / f"events-{name}.ndjson"
+            reports.append(ndjson)
+            args = command + [
+                "--config-file", str(config), "--no-color",
+                "run", f"{base}/api/v1/openapi.json",
+                *selection,
+                "--checks", "all",
+                "--phases", "examples,coverage,fuzzing,stateful",
+                "--max-examples", str(examples),
+                "--seed", str(seed),
+                "--workers", workers,
+                "--continue-on-failure",
+                "--generation-database", "none",
+                "--request-timeout", "10",
+                "--max-response-time", "5",
+                "--report", "junit,ndjson",
+                "--report-dir", str(report_dir),
+                "--report-junit-path", str(report_dir / f"junit-{name}.xml"),
+                "--report-ndjson-path", str(ndjson),
+            ] + os.environ.get("FUZZ_EXTRA_ARGS", "").split()
+            log(f"run '{name}': schemathesis {PINNED_SCHEMATHESIS}, max examples {examples}, seed {seed}")
+            log("command: " + " ".join(args))
+            fuzz_started = time.monotonic()
+            result = subprocess.run(args, cwd=work, check=False)
+            log(f"run '{name}': schemathesis exited {result.returncode} after {time.monotonic() - fuzz_started:.1f}s")
+            exit_codes.append(result.returncode)
 
-        passed, failed, failing = count_scenarios(ndjson)
+        passed, failed, failing = 0, 0, []
+        for ndjson in reports:
+            run_passed, run_failed, run_failing = count_scenarios(ndjson)
+            passed, failed, failing = passed + run_passed, failed + run_failed, failing + run_failing
         problems: list[str] = []
-        if result.returncode != 0 and failed == 0:
-            problems.append(f"schemathesis exited {result.returncode} (an error or a warning configured to fail)")
+        for (name, *_), code in zip(runs, exit_codes):
+            if code != 0:
+                problems.append(f"run '{name}': schemathesis exited {code} (a failure, an error or a warning configured to fail)")
         if server.poll() is not None:
             problems.append(f"the server exited during the run (status {server.returncode})")
         elif http_status(f"{base}/readyz") != 200:
@@ -275,7 +297,7 @@ def main() -> int:
             log(f"FAILED {item}")
         log(f"reports in {report_dir} (reproduce with FUZZ_SEED={seed})")
         print(f"fuzz: {passed} passed, {failed + len(problems)} failed")
-        return 0 if result.returncode == 0 and not problems else 1
+        return 0 if not problems and not failing else 1
     finally:
         stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
