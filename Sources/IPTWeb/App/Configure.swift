@@ -7,6 +7,7 @@ import Vapor
 
 /// Builds the app from its settings: database, migrations, middleware, routes, background work.
 public func configure(_ app: Application, settings: Settings) async throws {
+    try requireResources(in: settings.resourceRoot)
     _ = ClinicMetrics.bootstrapped
     app.routes.defaultMaxBodySize = ByteCount(value: BodyLimitMiddleware.staffBytes)
     app.passwords.use(.bcrypt(cost: settings.isTesting ? 4 : 12))
@@ -159,6 +160,24 @@ public func configure(_ app: Application, settings: Settings) async throws {
 func fileMailWarning(environment: Environment, transport: any MailTransport) -> String? {
     guard environment == .production, let files = transport as? FileMailTransport else { return nil }
     return "Email is only written to files in \(files.directory): no email reaches anyone (password resets, portal links, questionnaires, risk alerts). The file transport is for development and demonstrations."
+}
+
+/// Says where the app looked for its shipped texts, and what to do, before anything else starts: a
+/// server started from another folder otherwise failed with Foundation's "file doesn't exist" for
+/// one path, which tells an operator neither the cause nor the cure.
+func requireResources(in root: String) throws {
+    let resources = URL(fileURLWithPath: root).appendingPathComponent("Resources")
+    var isFolder: ObjCBool = false
+    for needed in ["Content", "common-passwords.txt"] {
+        let path = resources.appendingPathComponent(needed).path
+        let wanted = needed == "Content"
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue == wanted else {
+            throw ConfigurationError("""
+                The app's own files were not found: \(path) is missing. Start iptclinic from the folder it was installed \
+                in (the one holding Resources/ and Public/), or set IPT_RESOURCE_ROOT to that folder.
+                """)
+        }
+    }
 }
 
 /// The password policy with the shipped list of common passwords.
