@@ -93,10 +93,50 @@ import VaporTesting
             let before = reader.statementCounts.handedOver
             let row = try #require(try await database.raw(SQLQueryString(slow)).first())
             #expect(try row.decode(column: "total", as: Int.self) == 3_000_000)
+            #expect(row is InlineSQLiteRow, "the pool's answer decodes as the reader's does")
             #expect(reader.statementCounts.handedOver == before + 1)
             // The connection is usable again at once.
             let again = try #require(reader.rows("SELECT 1 AS one", binds: [])?.first)
             #expect(try again.decode(column: "one", as: Int.self) == 1)
+        }
+    }
+
+    /// A long read, or one handed over, comes back from the pool as plain rows that decode exactly
+    /// as SQLiteKit's own rows of the same statement; a write still goes the usual way.
+    @Test func reads_answered_by_the_pool_come_back_as_plain_rows_that_decode_as_sqlitekit_does() async throws {
+        try await withClinic { clinic in
+            guard let (_, database) = try inline(clinic) else { return }
+            let staff = try await clinic.makeStaff(.therapist, email: "plain@example.org", name: "Plain Rows")
+            let id = try #require(staff.id)
+            let query: SQLQueryString = """
+                SELECT id, name, email, CAST(1765000000.5 AS REAL) AS at, NULL AS never, 3 AS count, 1 AS yes, 2.5 AS half
+                FROM staff_users WHERE id = \(bind: id)
+                """
+            let plain = try await RowReader.long(query, on: clinic.db)
+            let pooled = (clinic.db as? InlineReadingDatabase)?.pooled as? any SQLDatabase ?? clinic.db as! any SQLDatabase
+            let kit = try await pooled.raw(query).all()
+            #expect(plain.count == 1 && kit.count == 1)
+            let row = try #require(plain.first), reference = try #require(kit.first)
+            #expect(row is InlineSQLiteRow, "not SQLiteKit's row")
+            #expect(!(reference is InlineSQLiteRow))
+            #expect(row.allColumns == reference.allColumns)
+            #expect(try row.decode(column: "id", as: UUID.self) == id)
+            #expect(try row.decode(column: "id", as: UUID.self) == reference.decode(column: "id", as: UUID.self))
+            #expect(try row.decode(column: "name", as: String.self) == reference.decode(column: "name", as: String.self))
+            #expect(try row.decode(column: "at", as: Date.self) == reference.decode(column: "at", as: Date.self))
+            #expect(try row.decode(column: "never", as: Date?.self) == nil)
+            #expect(try reference.decode(column: "never", as: Date?.self) == nil)
+            #expect(try row.decode(column: "count", as: Int.self) == reference.decode(column: "count", as: Int.self))
+            #expect(try row.decode(column: "yes", as: Bool.self) == reference.decode(column: "yes", as: Bool.self))
+            #expect(try row.decode(column: "half", as: Double.self) == reference.decode(column: "half", as: Double.self))
+            // No rows is an empty answer, not a failure.
+            let none = try await RowReader.long("SELECT id FROM staff_users WHERE email = \(bind: "nobody@example.org")", on: clinic.db)
+            #expect(none.isEmpty)
+            // A write is not taken as a read: it runs on the pool through SQLKit, as before.
+            let update: SQLQueryString = "UPDATE staff_users SET name = 'Renamed' WHERE id = \(bind: id)"
+            #expect(try await PooledSQLiteRows.all(update, on: pooled) == nil)
+            try await database.raw(update).run()
+            #expect(try await name(of: "plain@example.org", on: pooled) == "Renamed")
         }
     }
 
@@ -339,6 +379,8 @@ import VaporTesting
             if let plain = try? InlineSQLiteRow.plain(data, as: Date?.self) { #expect(plain == Self.reference(data, as: Date?.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: Int.self) { #expect(plain == Self.reference(data, as: Int.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: Int?.self) { #expect(plain == Self.reference(data, as: Int?.self), "\(data)") }
+            if let plain = try? InlineSQLiteRow.plain(data, as: Int64.self) { #expect(plain == Self.reference(data, as: Int64.self), "\(data)") }
+            if let plain = try? InlineSQLiteRow.plain(data, as: Int64?.self) { #expect(plain == Self.reference(data, as: Int64?.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: String.self) { #expect(plain == Self.reference(data, as: String.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: String?.self) { #expect(plain == Self.reference(data, as: String?.self), "\(data)") }
             if let plain = try? InlineSQLiteRow.plain(data, as: Bool.self) { #expect(plain == Self.reference(data, as: Bool.self), "\(data)") }
@@ -355,6 +397,8 @@ import VaporTesting
         #expect((try? InlineSQLiteRow.plain(.null, as: Int?.self)) == .some(nil))
         #expect((try? InlineSQLiteRow.plain(.null, as: String?.self)) == .some(nil))
         #expect((try? InlineSQLiteRow.plain(.integer(4), as: Int.self)) == 4)
+        #expect((try? InlineSQLiteRow.plain(.integer(1_796_686_733_190), as: Int64.self)) == 1_796_686_733_190)
+        #expect((try? InlineSQLiteRow.plain(.null, as: Int64?.self)) == .some(nil))
         #expect((try? InlineSQLiteRow.plain(.text("held"), as: String.self)) == "held")
         let id = UUID()
         #expect((try? InlineSQLiteRow.plain(.text(id.uuidString), as: UUID.self)) == id)

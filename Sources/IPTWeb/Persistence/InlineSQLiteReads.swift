@@ -369,6 +369,9 @@ struct InlineSQLiteRow: SQLRow {
         case .integer(let number):
             if asked == PlainType.int { return unsafeBitCast(number, to: D.self) }
             if asked == PlainType.optionalInt { return unsafeBitCast(Int?.some(number), to: D.self) }
+            // The audit trail's sequence numbers and times in milliseconds.
+            if asked == PlainType.int64 { return unsafeBitCast(Int64(number), to: D.self) }
+            if asked == PlainType.optionalInt64 { return unsafeBitCast(Int64?.some(Int64(number)), to: D.self) }
             // SQLite keeps a Bool as 0 or 1; any other number is SQLiteDataDecoder's to refuse.
             if asked == PlainType.bool, number == 0 || number == 1 { return unsafeBitCast(number == 1, to: D.self) }
             if asked == PlainType.optionalBool, number == 0 || number == 1 { return unsafeBitCast(Bool?.some(number == 1), to: D.self) }
@@ -376,6 +379,7 @@ struct InlineSQLiteRow: SQLRow {
             if asked == PlainType.optionalUUID { return unsafeBitCast(UUID?.none, to: D.self) }
             if asked == PlainType.optionalDate { return unsafeBitCast(Date?.none, to: D.self) }
             if asked == PlainType.optionalInt { return unsafeBitCast(Int?.none, to: D.self) }
+            if asked == PlainType.optionalInt64 { return unsafeBitCast(Int64?.none, to: D.self) }
             if asked == PlainType.optionalString { return unsafeBitCast(String?.none, to: D.self) }
             if asked == PlainType.optionalBool { return unsafeBitCast(Bool?.none, to: D.self) }
         case .blob: break
@@ -387,8 +391,16 @@ struct InlineSQLiteRow: SQLRow {
         static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
         static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
         static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
+        static let int64 = ObjectIdentifier(Int64.self), optionalInt64 = ObjectIdentifier(Int64?.self)
         static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
         static let bool = ObjectIdentifier(Bool.self), optionalBool = ObjectIdentifier(Bool?.self)
+    }
+
+    /// Bound values as SQLite data; nil when one cannot be encoded. An id is bound as the text the
+    /// encoder would make (`uuidString`), without its `snprintf`.
+    static func values(of binds: [any Encodable & Sendable]) -> [SQLiteData]? {
+        let encoder = SQLiteDataEncoder()
+        return try? binds.map { bind in try (bind as? UUID).map { SQLiteData.text(UUIDText.string($0)) } ?? encoder.encode(bind) }
     }
 
     struct MissingColumnError: Error, CustomStringConvertible {
@@ -424,16 +436,36 @@ struct InlineSQLiteDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        guard let rows = inlineRows(query) else { return try await pooled().execute(sql: query, onRow) }
+        guard let rows = inlineRows(query) else {
+            // A read over its budget, or one that would wait: its rows decoded as the reader's are.
+            let pooled = pooled()
+            if let rows = try await PooledSQLiteRows.all(query, on: pooled) { return rows.forEach(onRow) }
+            return try await pooled.execute(sql: query, onRow)
+        }
         rows.forEach(onRow)
     }
 
     private func inlineRows(_ query: any SQLExpression) -> [InlineSQLiteRow]? {
         let (sql, binds) = serialize(query)
-        let encoder = SQLiteDataEncoder()
-        // An id is bound as the text the encoder would make (`uuidString`), without its `snprintf`.
-        guard let values = try? binds.map({ bind in try (bind as? UUID).map { SQLiteData.text(UUIDText.string($0)) } ?? encoder.encode(bind) })
-        else { return nil }
+        guard let values = InlineSQLiteRow.values(of: binds) else { return nil }
         return reader.rows(sql, binds: values)
+    }
+}
+
+/// A read run on sqlite-nio's pooled connection (a long one, or one the inline reader handed
+/// over), its rows kept as `InlineSQLiteRow`s. Through SQLiteKit each value went through
+/// SQLiteDataDecoder: for the 4,883 access-log lines of a right-of-access copy at 100,000
+/// clients that was 16% of the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-08").
+/// Only SELECT and WITH, as the inline reader takes; anything else, or another engine, is nil.
+enum PooledSQLiteRows {
+    static func all(_ query: any SQLExpression, on database: any SQLDatabase) async throws -> [InlineSQLiteRow]? {
+        guard let sqlite = database as? any SQLiteDatabase else { return nil }
+        let (sql, binds) = database.serialize(query)
+        let keyword = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
+        guard keyword.hasPrefix("SELECT") || keyword.hasPrefix("WITH"), let values = InlineSQLiteRow.values(of: binds) else { return nil }
+        let rows = try await sqlite.query(sql, values)
+        guard let first = rows.first else { return [] }
+        let columns = InlineSQLiteRow.Columns(names: first.columns.map(\.name))
+        return rows.map { InlineSQLiteRow(columns: columns, values: $0.columns.map(\.data)) }
     }
 }

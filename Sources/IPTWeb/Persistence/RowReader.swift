@@ -23,7 +23,9 @@ enum RowReader {
     /// until the watchdog stops it nor runs twice.
     static func long(_ query: SQLQueryString, on db: any Database) async throws -> [any SQLRow] {
         try await db.withConnection { connection in
-            try await (connection as! any SQLDatabase).raw(query).all()
+            let sql = connection as! any SQLDatabase
+            if let rows = try await PooledSQLiteRows.all(query, on: sql) { return rows }
+            return try await sql.raw(query).all()
         }
     }
 
