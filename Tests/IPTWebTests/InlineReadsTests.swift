@@ -55,6 +55,22 @@ import VaporTesting
         }
     }
 
+    /// A client's whole access log (thousands of rows at a large clinic) is read on the pool from
+    /// the start; through the reader it ran out its budget and was read a second time.
+    @Test func a_clients_access_log_is_read_on_the_pool_from_the_start() async throws {
+        try await withClinic { clinic in
+            guard let (reader, _) = try inline(clinic) else { return }
+            let client = UUID()
+            try await clinic.app.auditWriter.record(AuditEntry(actorID: "u", actorLabel: "Test", action: .view, recordType: "chart",
+                                                               recordID: client.uuidString, subject: client.uuidString, requestID: nil, detail: nil))
+            let before = reader.statementCounts
+            let log = try await AuditQueries.events(aboutClient: client, on: clinic.db)
+            #expect(log.count == 1 && log.first?.recordType == "chart")
+            let after = reader.statementCounts
+            #expect(after.served == before.served && after.handedOver == before.handedOver, "not through the inline reader")
+        }
+    }
+
     @Test func a_keyed_read_is_answered_here_and_sees_every_committed_write() async throws {
         try await withClinic { clinic in
             guard let (reader, database) = try inline(clinic) else { return }

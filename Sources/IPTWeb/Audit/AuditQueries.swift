@@ -46,17 +46,20 @@ enum AuditQueries {
     /// Every event about this client, oldest first: the access log of a right-of-access copy. A
     /// long-standing client has thousands, and as Fluent models they were half of the export's
     /// time (docs/PERFORMANCE.md, "Runs of 2026-12-07, third session").
+    ///
+    /// Read on a pooled connection from the start (`RowReader.long`): thousands of rows run past the
+    /// inline reader's budget, which stopped the read and ran it again on the pool.
     static func events(aboutClient clientID: UUID, on database: any Database) async throws -> [Line] {
         try await lines("""
             SELECT \(lineColumns) FROM \(ident: AuditEvent.schema) WHERE subject = \(bind: clientID.uuidString) ORDER BY sequence
-            """, on: database)
+            """, long: true, on: database)
     }
 
     private static let lineColumns: SQLQueryString =
         "id, sequence, occurred_at_ms, actor_id, actor_label, action, record_type, record_id, subject, request_id, detail"
 
-    private static func lines(_ query: SQLQueryString, on database: any Database) async throws -> [Line] {
-        try await RowReader.all(query, on: database).map { row in
+    private static func lines(_ query: SQLQueryString, long: Bool = false, on database: any Database) async throws -> [Line] {
+        try await (long ? RowReader.long(query, on: database) : RowReader.all(query, on: database)).map { row in
             Line(id: try row.decode(column: "id", as: UUID.self),
                  sequence: try row.decode(column: "sequence", as: Int64.self),
                  occurredAtMilliseconds: try row.decode(column: "occurred_at_ms", as: Int64.self),
