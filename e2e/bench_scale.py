@@ -304,8 +304,11 @@ def measure(page: Page, sessions: list[Session], app: ScaleApp, clients: int, ou
            "p99_ms": float(latency.group(3)), "max_ms": float(latency.group(4)), "requests": int(counts.group(1)),
            "non_2xx": int(counts.group(2)), "socket_errors": int(counts.group(3)),
            "requests_per_s": float(rps.group(1)) if rps else 0.0, "page_bytes": page_bytes, "alone_ms": alone_ms}
+    # The page's size too: the export lists the client's whole access log, which every earlier
+    # copy (this bench's included) made longer, so its time is only comparable at the same size.
     log(f"{tag} {page.key}: p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, {row['requests_per_s']:.0f} req/s"
         + (f", one user alone {alone_ms:.1f} ms" if alone_ms is not None else "")
+        + (f", page {page_bytes / 1024:.0f} KiB" if page_bytes is not None else "")
         + (f", {row['non_2xx']} non-2xx" if row["non_2xx"] else ""))
     return row
 
