@@ -264,8 +264,7 @@ final class ReadConnection: @unchecked Sendable {
         if let known = statements[sql] { return known }
         // Queries only. `sqlite3_stmt_readonly` also says yes to BEGIN, SAVEPOINT, ATTACH and
         // pragmas that set a value, any of which would change this connection for later reads.
-        let keyword = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
-        guard keyword.hasPrefix("SELECT") || keyword.hasPrefix("WITH") else { return nil }
+        guard InlineSQLiteRow.isQuery(sql) else { return nil }
         var statement: OpaquePointer?
         guard sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
               let statement else { return nil }
@@ -396,6 +395,12 @@ struct InlineSQLiteRow: SQLRow {
         static let bool = ObjectIdentifier(Bool.self), optionalBool = ObjectIdentifier(Bool?.self)
     }
 
+    /// A SELECT or a WITH: the statements read as rows of this kind.
+    static func isQuery(_ sql: String) -> Bool {
+        let keyword = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
+        return keyword.hasPrefix("SELECT") || keyword.hasPrefix("WITH")
+    }
+
     /// Bound values as SQLite data; nil when one cannot be encoded. An id is bound as the text the
     /// encoder would make (`uuidString`), without its `snprintf`.
     static func values(of binds: [any Encodable & Sendable]) -> [SQLiteData]? {
@@ -454,15 +459,14 @@ struct InlineSQLiteDatabase: SQLDatabase {
 
 /// A read run on sqlite-nio's pooled connection (a long one, or one the inline reader handed
 /// over), its rows kept as `InlineSQLiteRow`s. Through SQLiteKit each value went through
-/// SQLiteDataDecoder: for the 4,883 access-log lines of a right-of-access copy at 100,000
-/// clients that was 16% of the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-08").
+/// SQLiteDataDecoder: for the thousands of access-log lines of a right-of-access copy at 100,000
+/// clients that was about a fifth of the page's time (docs/PERFORMANCE.md, "Runs of 2026-12-08").
 /// Only SELECT and WITH, as the inline reader takes; anything else, or another engine, is nil.
 enum PooledSQLiteRows {
     static func all(_ query: any SQLExpression, on database: any SQLDatabase) async throws -> [InlineSQLiteRow]? {
         guard let sqlite = database as? any SQLiteDatabase else { return nil }
         let (sql, binds) = database.serialize(query)
-        let keyword = sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased()
-        guard keyword.hasPrefix("SELECT") || keyword.hasPrefix("WITH"), let values = InlineSQLiteRow.values(of: binds) else { return nil }
+        guard InlineSQLiteRow.isQuery(sql), let values = InlineSQLiteRow.values(of: binds) else { return nil }
         let rows = try await sqlite.query(sql, values)
         guard let first = rows.first else { return [] }
         let columns = InlineSQLiteRow.Columns(names: first.columns.map(\.name))
